@@ -1,15 +1,19 @@
 //! Clearway's pure core: the domain rules of fund distributions, with no I/O and no async.
 //!
 //! # Layout
+//! - [`access`]: roles and permissions.
 //! - [`money`]: ISO 4217 currencies and exact minor-unit amounts.
 //! - [`allocation`]: pro-rata (largest remainder), per-share and component splits.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
+//! - [`retry`]: retry schedules of jobs and webhooks.
 //! - [`error`]: field-named validation errors.
 
+pub mod access;
 pub mod allocation;
 pub mod distribution;
 pub mod error;
 pub mod money;
+pub mod retry;
 
 pub use error::{FieldError, Invalid};
 pub use money::Currency;

@@ -1,0 +1,719 @@
+//! SWIFT MT940 (customer statement) and MT942 (interim transaction report) reader.
+//!
+//! Tags read: `:20:` `:21:` `:25:` `:28:`/`:28C:` `:60F:`/`:60M:` `:61:` `:86:` `:62F:`/`:62M:`
+//! `:64:` `:65:` and, for MT942, `:34F:` `:13D:` `:90D:` `:90C:`. Other tags (`:NS:`, …) are
+//! skipped. SWIFT block wrappers (`{1:…}{2:…}{4:` … `-}`), bank preambles before the first
+//! tag, several statements per file, and CRLF/LF are all accepted.
+//!
+//! Checks: `opening + Σ lines = closing` is an **error** when both balances are present,
+//! because reconciliation must not book a statement that does not add up (none of the
+//! real-bank samples we test against violate it). MT942 `:90D:`/`:90C:` count/sum mismatches
+//! are only **warnings** ([`Statement::warnings`]): banks compute them over their own
+//! reporting window, and real files disagree with the listed lines.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::model::{digits, yy_to_year};
+use super::{Balance, Counterparty, Statement, StatementError, StatementFormat, StatementLine};
+
+/// One tag with its content lines (first line is the text after the tag).
+struct Field {
+    tag: String,
+    line: usize,
+    lines: Vec<String>,
+}
+
+impl Field {
+    fn first(&self) -> &str {
+        self.lines.first().map_or("", |s| s.trim())
+    }
+
+    /// Content lines joined without separator (for fields SWIFT wraps at fixed width).
+    fn joined(&self) -> String {
+        self.lines.iter().map(|l| l.trim()).collect()
+    }
+
+    fn record(&self) -> String {
+        format!(":{}:", self.tag)
+    }
+
+    fn err(&self, field: &str, value: &str, problem: &str) -> StatementError {
+        StatementError::field(self.line, &self.record(), field, value, problem)
+    }
+}
+
+/// `Some(tag)` if the line starts with `:NN[A-Z]:` or `:NS:`.
+fn tag_of(line: &str) -> Option<&str> {
+    let b = line.as_bytes();
+    if b.first() != Some(&b':') {
+        return None;
+    }
+    let end = line[1..].find(':')? + 1;
+    let tag = &line[1..end];
+    let tb = tag.as_bytes();
+    let ok = tag == "NS"
+        || (tb.len() == 2 || tb.len() == 3)
+            && tb[0].is_ascii_digit()
+            && tb[1].is_ascii_digit()
+            && (tb.len() == 2 || tb[2].is_ascii_uppercase());
+    ok.then_some(tag)
+}
+
+/// End-of-message marker: `-`, `-}…`, or a bank trailer like ING's `-XXX`.
+fn is_end_marker(line: &str) -> bool {
+    let t = line.trim_end();
+    t == "-"
+        || t.starts_with("-}")
+        || (t.len() <= 4 && t.starts_with('-') && t[1..].bytes().all(|b| b.is_ascii_uppercase()))
+}
+
+enum Token {
+    Field(Field),
+    End,
+}
+
+/// Lines → tags; block wrappers and end markers become [`Token::End`].
+fn tokenize(input: &str) -> Vec<Token> {
+    let all: Vec<&str> = input
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let mut out: Vec<Token> = Vec::new();
+    for (idx, &raw) in all.iter().enumerate() {
+        let lineno = idx + 1;
+        let mut line = if idx == 0 {
+            raw.trim_start_matches('\u{feff}')
+        } else {
+            raw
+        };
+        // ING wraps `:86:` text at fixed width, so a lone `-` can be text: it is a
+        // continuation when it sits inside :61:/:86: and more untagged text follows.
+        let in_narrative =
+            matches!(out.last(), Some(Token::Field(f)) if f.tag == "86" || f.tag == "61");
+        let next = all[idx + 1..].iter().find(|l| !l.trim().is_empty());
+        let text_follows =
+            next.is_some_and(|n| tag_of(n).is_none() && !n.starts_with('{') && !is_end_marker(n));
+        if is_end_marker(line) && !(line.trim_end() == "-" && in_narrative && text_follows) {
+            out.push(Token::End);
+            // `-}{5:…}{1:…}{2:…}{4:` may open the next message on the same line.
+            match line.find("{4:") {
+                Some(i) => line = &line[i + 3..],
+                None => continue,
+            }
+        } else if line.starts_with('{') {
+            out.push(Token::End);
+            match line.find("{4:") {
+                Some(i) => line = &line[i + 3..],
+                None => continue,
+            }
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(tag) = tag_of(line) {
+            out.push(Token::Field(Field {
+                tag: tag.to_string(),
+                line: lineno,
+                lines: vec![line[tag.len() + 2..].to_string()],
+            }));
+        } else if let Some(Token::Field(f)) = out.last_mut() {
+            f.lines.push(line.to_string());
+        }
+        // Otherwise: preamble before the first tag (e.g. `ABNANL2A`, `940`) — skipped.
+    }
+    out
+}
+
+/// Reader options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Fail when opening + lines != closing (default `true`); when `false` the mismatch becomes a warning.
+    pub verify_balances: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            verify_balances: true,
+        }
+    }
+}
+
+/// Parses an MT940/MT942 file into statements (one per `:20:`), verifying balances.
+pub fn read(input: &str) -> Result<Vec<Statement>, StatementError> {
+    read_with(input, &ReadOptions::default())
+}
+
+/// Parses an MT940/MT942 file with explicit [`ReadOptions`].
+pub fn read_with(input: &str, options: &ReadOptions) -> Result<Vec<Statement>, StatementError> {
+    let mut statements = Vec::new();
+    let mut current: Option<Vec<Field>> = None;
+    for tok in tokenize(input) {
+        match tok {
+            Token::End => {
+                if let Some(fields) = current.take() {
+                    statements.push(build(fields, options)?);
+                }
+            }
+            Token::Field(f) if f.tag == "20" => {
+                if let Some(fields) = current.take() {
+                    statements.push(build(fields, options)?);
+                }
+                current = Some(vec![f]);
+            }
+            Token::Field(f) => match current.as_mut() {
+                Some(fields) => fields.push(f),
+                None => {
+                    return Err(StatementError::structure(
+                        f.line,
+                        &f.record(),
+                        "tag outside a statement (a statement starts with :20:)",
+                    ))
+                }
+            },
+        }
+    }
+    if let Some(fields) = current.take() {
+        statements.push(build(fields, options)?);
+    }
+    if statements.is_empty() {
+        return Err(StatementError::Empty);
+    }
+    Ok(statements)
+}
+
+/// Parses `D`/`C` + YYMMDD + currency + amount (`:60F:`, `:62F:`, `:64:`, `:65:`).
+fn parse_balance(f: &Field) -> Result<Balance, StatementError> {
+    let v = f.first();
+    let (sign, rest) = match v.get(..1) {
+        Some("C") => (Decimal::ONE, &v[1..]),
+        Some("D") => (Decimal::NEGATIVE_ONE, &v[1..]),
+        _ => {
+            return Err(f.err(
+                "debit/credit mark",
+                v.get(..1).unwrap_or(""),
+                "is not C or D",
+            ))
+        }
+    };
+    let date_s = rest.get(..6).unwrap_or(rest);
+    let date =
+        parse_date(date_s).ok_or_else(|| f.err("date", date_s, "is not a valid YYMMDD date"))?;
+    let cur = rest.get(6..9).unwrap_or("");
+    if !(cur.len() == 3 && cur.bytes().all(|b| b.is_ascii_uppercase())) {
+        return Err(f.err("currency", cur, "is not a 3-letter currency code"));
+    }
+    let amt_s = &rest[9..];
+    let amount = parse_amount(amt_s).ok_or_else(|| f.err("amount", amt_s, "is not a number"))?;
+    Ok(Balance {
+        amount: sign * amount,
+        date: Some(date),
+        currency: Some(cur.to_string()),
+        intermediate: f.tag.ends_with('M'),
+    })
+}
+
+/// SWIFT amount: digits with one `,` decimal separator (`380115,` and `00,12` are valid).
+fn parse_amount(s: &str) -> Option<Decimal> {
+    let (int, frac) = s.split_once(',')?;
+    if int.is_empty()
+        || int.len() + frac.len() > 26
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let n: i128 = format!("{int}{frac}").parse().ok()?;
+    Decimal::try_from_i128_with_scale(n, frac.len() as u32).ok()
+}
+
+/// YYMMDD. A day past the month end (German banks' 30/360 `160230`) is clamped to the last
+/// day of the month, as the Python `mt-940` reference does.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let n = digits(s, 6)?;
+    let (y, m, d) = (yy_to_year(n / 10000), (n / 100) % 100, n % 100);
+    if !(1..=31).contains(&d) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, m, d).or_else(|| {
+        (28..=30)
+            .rev()
+            .find_map(|last| NaiveDate::from_ymd_opt(y, m, last))
+    })
+}
+
+/// Entry date MMDD: the year is the one (value year −1, 0, +1) closest to the value date,
+/// so a 31 Dec value date with a `0102` entry date books on 2 Jan of the next year.
+fn entry_date(value: NaiveDate, mmdd: u32) -> Option<NaiveDate> {
+    let (m, d) = (mmdd / 100, mmdd % 100);
+    [value.year(), value.year() + 1, value.year() - 1]
+        .into_iter()
+        .filter_map(|y| {
+            NaiveDate::from_ymd_opt(y, m, d).or_else(|| {
+                (d <= 31).then(|| {
+                    (28..=30)
+                        .rev()
+                        .find_map(|l| NaiveDate::from_ymd_opt(y, m, l))
+                })?
+            })
+        })
+        .min_by_key(|dt| (*dt - value).num_days().abs())
+}
+
+/// Parses one `:61:` statement line (first line structured, further lines = supplementary details).
+fn parse_61(f: &Field) -> Result<(StatementLine, bool), StatementError> {
+    let v = f.lines[0].trim_end();
+    let vd = v.get(..6).unwrap_or(v);
+    let value_date =
+        parse_date(vd).ok_or_else(|| f.err("value date", vd, "is not a valid YYMMDD date"))?;
+    let mut rest = &v[6..];
+    let mut booking = None;
+    if let Some(mmdd) = rest.get(..4).and_then(|s| digits(s, 4)) {
+        booking = Some(
+            entry_date(value_date, mmdd)
+                .ok_or_else(|| f.err("entry date", &rest[..4], "is not a valid MMDD date"))?,
+        );
+        rest = &rest[4..];
+    }
+    let (sign, reversal, n) = if rest.starts_with("RC") {
+        (Decimal::NEGATIVE_ONE, true, 2)
+    } else if rest.starts_with("RD") {
+        (Decimal::ONE, true, 2)
+    } else if rest.starts_with('C') {
+        (Decimal::ONE, false, 1)
+    } else if rest.starts_with('D') {
+        (Decimal::NEGATIVE_ONE, false, 1)
+    } else {
+        let got: String = rest.chars().take(2).collect();
+        return Err(f.err("debit/credit mark", &got, "is not C, D, RC or RD"));
+    };
+    rest = &rest[n..];
+    let mut funds_code = None;
+    if let Some(c) = rest.chars().next().filter(|c| c.is_ascii_alphabetic()) {
+        funds_code = Some(c);
+        rest = &rest[1..];
+    }
+    let amt_end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ','))
+        .unwrap_or(rest.len());
+    let amt_s = &rest[..amt_end];
+    let amount = parse_amount(amt_s).ok_or_else(|| f.err("amount", amt_s, "is not a number"))?;
+    rest = &rest[amt_end..];
+    let ty = rest.get(..4).unwrap_or(rest);
+    if ty.len() != 4 || !ty.as_bytes()[0].is_ascii_uppercase() {
+        return Err(f.err(
+            "transaction type",
+            ty,
+            "is not a letter followed by 3 characters",
+        ));
+    }
+    // SWIFT allows only N/F/S; some banks send other letters (e.g. `MCI0`), so the caller gets a warning.
+    let nonstandard_type = !matches!(ty.as_bytes()[0], b'N' | b'F' | b'S');
+    rest = &rest[4..];
+    // Customer reference up to `//`; the rest of the line is the bank reference.
+    // Lengths are not enforced (real banks exceed 16 characters).
+    let (cust, bank) = match rest.split_once("//") {
+        Some((c, b)) => (c, Some(b.trim())),
+        None => (rest, None),
+    };
+    let supplementary: Vec<&str> = f.lines[1..]
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = StatementLine {
+        amount: sign * amount,
+        value_date: Some(value_date),
+        booking_date: booking.or(Some(value_date)),
+        bank_reference: bank.filter(|b| !b.is_empty()).map(str::to_string),
+        customer_reference: Some(cust.trim().to_string()).filter(|c| !c.is_empty()),
+        type_code: ty.to_string(),
+        reversal,
+        funds_code,
+        funds: None,
+        counterparty: None,
+        supplementary_details: (!supplementary.is_empty()).then(|| supplementary.join("\n")),
+        description: String::new(),
+        line: f.line,
+        raw: raw_text(f),
+    };
+    Ok((line, nonstandard_type))
+}
+
+fn raw_text(f: &Field) -> String {
+    let mut s = f.record();
+    for (i, l) in f.lines.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push_str(l);
+    }
+    s
+}
+
+/// `:86:` text: lines trimmed at the end, blank lines dropped, `\n`-joined.
+fn info_text(f: &Field) -> String {
+    let lines: Vec<&str> = f
+        .lines
+        .iter()
+        .map(|l| l.trim_end())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    lines.join("\n").trim().to_string()
+}
+
+/// Counterparty from German `?NN` subfields (`?31` account, `?32`/`?33` name) or
+/// slash codes (`/NAME/`, ING `/CNTP/account/bic/name/`).
+fn counterparty(info: &str) -> Option<Counterparty> {
+    let flat: String = info.lines().collect();
+    let mut cp = Counterparty::default();
+    if flat.len() > 4 && flat.as_bytes()[3] == b'?' {
+        let mut name = String::new();
+        for part in flat.split('?').skip(1) {
+            match part.get(..2) {
+                Some("31") => cp.account = Some(part[2..].trim().to_string()),
+                Some("32") | Some("33") => name.push_str(&part[2..]),
+                _ => {}
+            }
+        }
+        let name = name.trim();
+        if !name.is_empty() {
+            cp.name = Some(name.to_string());
+        }
+    } else if flat.starts_with('/') {
+        if let Some(i) = flat.find("/CNTP/") {
+            let mut it = flat[i + 6..].split('/');
+            cp.account = it
+                .next()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+            cp.name = it
+                .nth(1)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+        } else if let Some(i) = flat.find("/NAME/") {
+            cp.name = flat[i + 6..]
+                .split('/')
+                .next()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+        }
+    }
+    cp.account = cp.account.filter(|s| !s.is_empty());
+    (cp.name.is_some() || cp.account.is_some()).then_some(cp)
+}
+
+/// `:90D:`/`:90C:`: number of entries, currency, amount.
+fn parse_90(f: &Field) -> Result<(u64, Decimal), StatementError> {
+    let v = f.first();
+    let n_end = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let n: u64 = v[..n_end]
+        .parse()
+        .map_err(|_| f.err("number of entries", &v[..n_end], "is not a whole number"))?;
+    let amt_s = v.get(n_end + 3..).unwrap_or("");
+    let amount = parse_amount(amt_s).ok_or_else(|| f.err("amount", amt_s, "is not a number"))?;
+    Ok((n, amount))
+}
+
+/// Assembles one statement from its tags and runs the balance checks.
+fn build(fields: Vec<Field>, options: &ReadOptions) -> Result<Statement, StatementError> {
+    let start = fields[0].line;
+    let mut st = Statement {
+        format: StatementFormat::Mt940,
+        account_id: String::new(),
+        currency: None,
+        reference: Some(fields[0].first().to_string()).filter(|s| !s.is_empty()),
+        statement_number: None,
+        statement_date: None,
+        opening_balance: None,
+        closing_balance: None,
+        available_balance: None,
+        information: None,
+        lines: Vec::new(),
+        warnings: Vec::new(),
+        line: start,
+    };
+    let mut account_seen = false;
+    let mut closing_line = start;
+    let mut last_was_61 = false;
+    let mut is_942 = false;
+    let mut sums: Vec<(&Field, bool, u64, Decimal)> = Vec::new();
+    let dup = |f: &Field| {
+        StatementError::structure(f.line, &f.record(), "appears twice in one statement")
+    };
+    for f in &fields[1..] {
+        let was_61 = std::mem::replace(&mut last_was_61, false);
+        match f.tag.as_str() {
+            "25" => {
+                if account_seen {
+                    return Err(dup(f));
+                }
+                account_seen = true;
+                st.account_id = f.first().to_string();
+            }
+            "28" | "28C" => st.statement_number = Some(f.joined()),
+            "60F" | "60M" => {
+                if st.opening_balance.is_some() {
+                    return Err(dup(f));
+                }
+                st.opening_balance = Some(parse_balance(f)?);
+            }
+            "62F" | "62M" => {
+                if st.closing_balance.is_some() {
+                    return Err(dup(f));
+                }
+                let b = parse_balance(f)?;
+                st.statement_date = b.date;
+                st.closing_balance = Some(b);
+                closing_line = f.line;
+            }
+            "64" => st.available_balance = Some(parse_balance(f)?),
+            "61" => {
+                let (line, nonstandard) = parse_61(f)?;
+                if nonstandard {
+                    st.warnings.push(format!(
+                        "line {}: :61:: transaction type '{}' is not N, F or S + 3 characters",
+                        f.line, line.type_code
+                    ));
+                }
+                st.lines.push(line);
+                last_was_61 = true;
+            }
+            "86" => {
+                let text = info_text(f);
+                match st.lines.last_mut() {
+                    Some(l) if was_61 => {
+                        l.counterparty = counterparty(&text);
+                        l.description = text;
+                        l.raw.push('\n');
+                        l.raw.push_str(&raw_text(f));
+                    }
+                    _ => {
+                        st.information = Some(match st.information.take() {
+                            Some(prev) => format!("{prev}\n{text}"),
+                            None => text,
+                        })
+                    }
+                }
+            }
+            "34F" => is_942 = true,
+            "13D" | "13" => {
+                is_942 = true;
+                let v = f.first();
+                let d = v.get(..6).unwrap_or(v);
+                st.statement_date = Some(
+                    parse_date(d).ok_or_else(|| f.err("date", d, "is not a valid YYMMDD date"))?,
+                );
+            }
+            "90D" | "90C" => {
+                is_942 = true;
+                let (n, a) = parse_90(f)?;
+                sums.push((f, f.tag == "90D", n, a));
+            }
+            _ => {} // :21:, :65:, :NS: and bank-specific tags carry nothing we normalize.
+        }
+    }
+    if !account_seen {
+        return Err(StatementError::structure(
+            start,
+            ":20:",
+            "statement has no :25: account identification",
+        ));
+    }
+    if is_942 && st.opening_balance.is_none() {
+        st.format = StatementFormat::Mt942;
+    }
+    st.currency = st
+        .opening_balance
+        .as_ref()
+        .or(st.closing_balance.as_ref())
+        .and_then(|b| b.currency.clone())
+        .or_else(|| {
+            // MT942 has no balances; `:34F:` starts with the currency.
+            fields
+                .iter()
+                .find(|f| f.tag == "34F")
+                .map(|f| f.first().chars().take(3).collect())
+        });
+    let total: Decimal = st.lines.iter().map(|l| l.amount).sum();
+    match (&st.opening_balance, &st.closing_balance) {
+        (Some(o), Some(c)) if o.amount + total != c.amount => {
+            let e = StatementError::BalanceMismatch {
+                line: closing_line,
+                record: if c.intermediate { ":62M:" } else { ":62F:" }.to_string(),
+                opening: o.amount,
+                lines_total: total,
+                expected: o.amount + total,
+                closing: c.amount,
+            };
+            if options.verify_balances {
+                return Err(e);
+            }
+            st.warnings.push(e.to_string());
+        }
+        (None, _) if st.format == StatementFormat::Mt940 => st
+            .warnings
+            .push("no :60F:/:60M: opening balance: balance not verified".to_string()),
+        (_, None) if st.format == StatementFormat::Mt940 => st
+            .warnings
+            .push("no :62F:/:62M: closing balance: balance not verified".to_string()),
+        _ => {}
+    }
+    for (f, debit, n, amount) in sums {
+        let (count, sum) = st
+            .lines
+            .iter()
+            .filter(|l| l.amount.is_sign_negative() == debit)
+            .fold((0u64, Decimal::ZERO), |(c, s), l| {
+                (c + 1, s + l.amount.abs())
+            });
+        if count != n || sum != amount {
+            st.warnings.push(format!(
+                "line {}: {}: {n} entries totalling {amount} declared, lines give {count} totalling {sum}",
+                f.line,
+                f.record()
+            ));
+        }
+    }
+    Ok(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stmt(body: &str) -> String {
+        format!(":20:REF\r\n:25:NL00BANK0123456789\r\n:28C:1/1\r\n{body}-\r\n")
+    }
+
+    #[test]
+    fn entry_date_rolls_over_year() {
+        let s = read(&stmt(":60F:C231231EUR100,00\r\n:61:2312310102D10,50NTRFNONREF//B1\r\n:62F:C240102EUR89,50\r\n")).unwrap();
+        let l = &s[0].lines[0];
+        assert_eq!(l.value_date, NaiveDate::from_ymd_opt(2023, 12, 31));
+        assert_eq!(l.booking_date, NaiveDate::from_ymd_opt(2024, 1, 2));
+        assert_eq!(l.amount, Decimal::new(-1050, 2));
+        assert_eq!(l.bank_reference.as_deref(), Some("B1"));
+        // And backwards: value 2 Jan, entry 31 Dec of the previous year.
+        let s = read(&stmt(
+            ":60F:C240102EUR0,\r\n:61:2401021231C1,NTRFX\r\n:62F:C240102EUR1,\r\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            s[0].lines[0].booking_date,
+            NaiveDate::from_ymd_opt(2023, 12, 31)
+        );
+    }
+
+    #[test]
+    fn reversal_and_funds_code_and_info() {
+        let s = read(&stmt(
+            ":60F:D240101EUR5,\r\n:61:240101RD2,5NTRFCUST//BANK\r\nSUPP\r\n:86:LINE ONE\r\nLINE TWO\r\n:61:240101CR1,NMSCNONREF\r\n:62F:D240101EUR1,5\r\n:86:STATEMENT INFO\r\n",
+        ))
+        .unwrap();
+        let st = &s[0];
+        assert_eq!(
+            st.opening_balance.as_ref().unwrap().amount,
+            Decimal::new(-5, 0)
+        );
+        assert_eq!(st.lines[0].amount, Decimal::new(25, 1));
+        assert!(st.lines[0].reversal);
+        assert_eq!(st.lines[0].supplementary_details.as_deref(), Some("SUPP"));
+        assert_eq!(st.lines[0].description, "LINE ONE\nLINE TWO");
+        assert_eq!(st.lines[1].funds_code, Some('R'));
+        assert_eq!(st.lines[1].customer_reference.as_deref(), Some("NONREF"));
+        assert_eq!(st.information.as_deref(), Some("STATEMENT INFO"));
+    }
+
+    #[test]
+    fn missing_optional_fields() {
+        let s = read(":20:X\n:25:ACC\n:61:240101C1,NMSC\n").unwrap();
+        let l = &s[0].lines[0];
+        assert_eq!(l.customer_reference, None);
+        assert_eq!(l.bank_reference, None);
+        assert_eq!(l.booking_date, l.value_date);
+        assert_eq!(s[0].warnings.len(), 1);
+    }
+
+    #[test]
+    fn balance_mismatch_is_an_error() {
+        let e = read(&stmt(
+            ":60F:C240101EUR10,\r\n:61:240101D1,NMSC\r\n:62F:C240101EUR10,\r\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 6: :62F:: opening 10 + lines -1 = 9 != closing 10"
+        );
+    }
+
+    #[test]
+    fn bad_amount_is_named() {
+        let e = read(&stmt(":61:240101D1.00NMSC\r\n")).unwrap_err();
+        let e2 = read(&stmt(":61:240101DABCNMSC\r\n")).unwrap_err();
+        assert_eq!(e2.to_string(), "line 4: :61:: amount '' is not a number");
+        assert_eq!(e.to_string(), "line 4: :61:: amount '1' is not a number");
+    }
+
+    #[test]
+    fn swift_blocks_and_two_messages() {
+        let one = ":20:A\r\n:25:X\r\n:28C:1\r\n:60F:C240101EUR0,\r\n:62F:C240101EUR0,\r\n";
+        let input = format!(
+            "{{1:F01BANKXXX}}{{2:I940X}}{{4:\r\n{one}-}}{{5:{{CHK:1}}}}{{1:F01B}}{{4:\r\n{one}-}}"
+        );
+        let s = read(&input).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[1].line, 8);
+    }
+
+    #[test]
+    fn mt942_sums_are_warnings() {
+        let s = read(":20:A\n:25:X\n:28C:1\n:34F:EURD0,\n:13D:2401011200+0100\n:61:240101D1,NMSC\n:90D:1EUR2,\n:90C:0EUR0,\n").unwrap();
+        assert_eq!(s[0].format, StatementFormat::Mt942);
+        assert_eq!(s[0].currency.as_deref(), Some("EUR"));
+        assert_eq!(s[0].warnings.len(), 1, "{:?}", s[0].warnings);
+    }
+
+    #[test]
+    fn lone_dash_inside_86_is_text() {
+        let s =
+            read(":20:A\n:25:X\n:61:240101C1,NMSC\n:86:/MARF/MND\n-\nEV01\n:61:240101C2,NMSC\n-\n")
+                .unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].lines.len(), 2);
+        assert_eq!(s[0].lines[0].description, "/MARF/MND\n-\nEV01");
+    }
+
+    #[test]
+    fn balance_check_can_be_a_warning() {
+        let input = stmt(":60F:C240101EUR10,\r\n:61:240101D1,NMSC\r\n:62F:C240101EUR10,\r\n");
+        let s = read_with(
+            &input,
+            &ReadOptions {
+                verify_balances: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(s[0].warnings.len(), 1);
+    }
+
+    #[test]
+    fn february_30_is_clamped() {
+        assert_eq!(parse_date("160230"), NaiveDate::from_ymd_opt(2016, 2, 29));
+        assert_eq!(parse_date("160232"), None);
+    }
+
+    #[test]
+    fn counterparty_from_subfields() {
+        let cp = counterparty("166?00GUTSCHRIFT?20X?31DE12?32MAX MUST\nER?33MANN").unwrap();
+        assert_eq!(cp.account.as_deref(), Some("DE12"));
+        assert_eq!(cp.name.as_deref(), Some("MAX MUSTERMANN"));
+        let cp =
+            counterparty("/EREF/1//CNTP/NL32INGB0000012345/INGBNL2A/J.Janssen///REMI/X").unwrap();
+        assert_eq!(cp.name.as_deref(), Some("J.Janssen"));
+    }
+}
