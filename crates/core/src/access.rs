@@ -5,7 +5,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// A user's role within one organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Everything in the organization, including webhooks and users.
@@ -60,7 +60,13 @@ impl Role {
     }
 
     /// Every role.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Operator, Role::Approver, Role::Investor, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Operator,
+        Role::Approver,
+        Role::Investor,
+        Role::Auditor,
+    ];
 }
 
 impl FromStr for Role {
@@ -79,7 +85,10 @@ mod tests {
 
     #[test]
     fn only_admin_and_approver_approve_and_auditor_changes_nothing() {
-        let approvers: Vec<_> = Role::ALL.into_iter().filter(|r| r.allows(Permission::Approve)).collect();
+        let approvers: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::Approve))
+            .collect();
         assert_eq!(approvers, vec![Role::Admin, Role::Approver]);
         assert!(!Role::Auditor.allows(Permission::Operate));
         assert!(!Role::Investor.allows(Permission::ReadAudit));

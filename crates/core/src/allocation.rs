@@ -102,7 +102,10 @@ pub struct ComponentRatios {
 impl ComponentRatios {
     /// Validates ratios; they must be ≥ 0 and sum to exactly 1.
     pub fn new(ratios: Vec<(ComponentKind, Decimal)>) -> Result<Self, String> {
-        if ratios.iter().any(|(_, r)| r.is_sign_negative() && !r.is_zero()) {
+        if ratios
+            .iter()
+            .any(|(_, r)| r.is_sign_negative() && !r.is_zero())
+        {
             return Err("component ratios must not be negative".into());
         }
         let sum: Decimal = ratios.iter().map(|(_, r)| *r).sum();
@@ -174,12 +177,21 @@ mod tests {
     fn mixed_scales_are_exact() {
         let w = integer_weights(&[d("1.5"), d("0.25"), d("3")]).unwrap();
         assert_eq!(w, vec![150, 25, 300]);
-        assert_eq!(largest_remainder(100_000_001, &w).unwrap().iter().sum::<u64>(), 100_000_001);
+        assert_eq!(
+            largest_remainder(100_000_001, &w)
+                .unwrap()
+                .iter()
+                .sum::<u64>(),
+            100_000_001
+        );
     }
 
     #[test]
     fn no_holdings_and_negative_weights_are_refused() {
-        assert_eq!(largest_remainder(5, &[0, 0]), Err(AllocationError::NoHoldings));
+        assert_eq!(
+            largest_remainder(5, &[0, 0]),
+            Err(AllocationError::NoHoldings)
+        );
         assert_eq!(
             integer_weights(&[d("1"), d("-1")]),
             Err(AllocationError::NegativeWeight(1))

@@ -395,7 +395,9 @@ pub fn plan_lines(
     holdings: &[Holding],
     fund_investors: &HashSet<&str>,
 ) -> Result<Vec<PlannedLine>, Invalid> {
-    debug_assert!(holdings.windows(2).all(|w| w[0].investor_id < w[1].investor_id));
+    debug_assert!(holdings
+        .windows(2)
+        .all(|w| w[0].investor_id < w[1].investor_id));
     let held: Vec<&Holding> = holdings.iter().filter(|h| !h.units.is_zero()).collect();
     let lines = match allocation {
         Allocation::ProRata { total, ratios } => {
@@ -457,7 +459,11 @@ pub fn plan_lines(
                         format!("investor '{}' appears more than once", line.investor_id),
                     ));
                 }
-                errors.extend(check_line(&format!("lines[{i}]"), line.total, &line.components));
+                errors.extend(check_line(
+                    &format!("lines[{i}]"),
+                    line.total,
+                    &line.components,
+                ));
             }
             if !errors.is_empty() {
                 return Err(Invalid(errors));
@@ -533,8 +539,20 @@ mod tests {
 
     #[test]
     fn schedule_rules() {
-        assert!(Schedule::new(date("2026-03-02"), None, date("2026-03-16"), date("2026-03-31")).is_ok());
-        let err = Schedule::new(date("2026-03-16"), None, date("2026-03-16"), date("2026-03-10")).unwrap_err();
+        assert!(Schedule::new(
+            date("2026-03-02"),
+            None,
+            date("2026-03-16"),
+            date("2026-03-31")
+        )
+        .is_ok());
+        let err = Schedule::new(
+            date("2026-03-16"),
+            None,
+            date("2026-03-16"),
+            date("2026-03-10"),
+        )
+        .unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["recordDate", "payableDate"]);
         let err = Schedule::new(
@@ -556,12 +574,22 @@ mod tests {
         assert_eq!(Approved.apply(Action::Process), Ok(Processing));
         assert_eq!(Processing.apply(Action::Complete), Ok(Completed));
         let err = Draft.apply(Action::Approve).unwrap_err();
-        assert_eq!(err.to_string(), "cannot approve a distribution in status DRAFT");
+        assert_eq!(
+            err.to_string(),
+            "cannot approve a distribution in status DRAFT"
+        );
         assert!(Processing.apply(Action::Cancel).is_err());
         assert!(Completed.apply(Action::Edit).is_err());
         assert!(Cancelled.apply(Action::MarkReady).is_err());
         // Exhaustive: terminal statuses accept nothing.
-        for action in [Action::Edit, Action::MarkReady, Action::Approve, Action::Process, Action::Complete, Action::Cancel] {
+        for action in [
+            Action::Edit,
+            Action::MarkReady,
+            Action::Approve,
+            Action::Process,
+            Action::Complete,
+            Action::Cancel,
+        ] {
             assert!(Completed.apply(action).is_err());
             assert!(Cancelled.apply(action).is_err());
         }
@@ -572,12 +600,28 @@ mod tests {
         let investors: HashSet<&str> = ["a", "b"].into_iter().collect();
         let mut c = Components::default();
         c.ordinary_dividend = 100;
-        let good = ExplicitLine { investor_id: "b".into(), total: 100, components: c };
-        let lines = plan_lines(Currency::USD, &Allocation::Explicit(vec![good.clone()]), &[], &investors).unwrap();
+        let good = ExplicitLine {
+            investor_id: "b".into(),
+            total: 100,
+            components: c,
+        };
+        let lines = plan_lines(
+            Currency::USD,
+            &Allocation::Explicit(vec![good.clone()]),
+            &[],
+            &investors,
+        )
+        .unwrap();
         assert_eq!(lines[0].total, 100);
 
-        let wrong_sum = ExplicitLine { total: 101, ..good.clone() };
-        let unknown = ExplicitLine { investor_id: "z".into(), ..good.clone() };
+        let wrong_sum = ExplicitLine {
+            total: 101,
+            ..good.clone()
+        };
+        let unknown = ExplicitLine {
+            investor_id: "z".into(),
+            ..good.clone()
+        };
         let err = plan_lines(
             Currency::USD,
             &Allocation::Explicit(vec![good.clone(), good.clone(), wrong_sum, unknown]),
@@ -586,16 +630,36 @@ mod tests {
         )
         .unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["lines[1].investorId", "lines[2].investorId", "lines[2].totalAmount", "lines[3].investorId"]);
+        assert_eq!(
+            fields,
+            vec![
+                "lines[1].investorId",
+                "lines[2].investorId",
+                "lines[2].totalAmount",
+                "lines[3].investorId"
+            ]
+        );
     }
 
     #[test]
     fn pro_rata_over_awkward_holdings_ties_out() {
-        let holdings: Vec<Holding> = [("a", "0.001"), ("b", "333.3333"), ("c", "333.3333"), ("d", "0"), ("e", "333.3334")]
-            .iter()
-            .map(|(i, u)| Holding { investor_id: i.to_string(), units: u.parse().unwrap() })
-            .collect();
-        let alloc = Allocation::ProRata { total: 100_000_001, ratios: ComponentRatios::all_ordinary() };
+        let holdings: Vec<Holding> = [
+            ("a", "0.001"),
+            ("b", "333.3333"),
+            ("c", "333.3333"),
+            ("d", "0"),
+            ("e", "333.3334"),
+        ]
+        .iter()
+        .map(|(i, u)| Holding {
+            investor_id: i.to_string(),
+            units: u.parse().unwrap(),
+        })
+        .collect();
+        let alloc = Allocation::ProRata {
+            total: 100_000_001,
+            ratios: ComponentRatios::all_ordinary(),
+        };
         let lines = plan_lines(Currency::USD, &alloc, &holdings, &HashSet::new()).unwrap();
         assert_eq!(lines.iter().map(|l| l.total).sum::<i64>(), 100_000_001);
         let ids: Vec<_> = lines.iter().map(|l| l.investor_id.as_str()).collect();
@@ -606,12 +670,24 @@ mod tests {
     #[test]
     fn per_share_totals_are_the_sum_of_rounded_lines() {
         let holdings = vec![
-            Holding { investor_id: "a".into(), units: "10.5".parse().unwrap() },
-            Holding { investor_id: "b".into(), units: "0.1".parse().unwrap() },
+            Holding {
+                investor_id: "a".into(),
+                units: "10.5".parse().unwrap(),
+            },
+            Holding {
+                investor_id: "b".into(),
+                units: "0.1".parse().unwrap(),
+            },
         ];
-        let alloc = Allocation::PerShare { rate: "0.0725".parse().unwrap(), ratios: ComponentRatios::all_ordinary() };
+        let alloc = Allocation::PerShare {
+            rate: "0.0725".parse().unwrap(),
+            ratios: ComponentRatios::all_ordinary(),
+        };
         let lines = plan_lines(Currency::USD, &alloc, &holdings, &HashSet::new()).unwrap();
         // 10.5 × 0.0725 = 0.76125 → 0.76 ; 0.1 × 0.0725 = 0.00725 → 0.01
-        assert_eq!(lines.iter().map(|l| l.total).collect::<Vec<_>>(), vec![76, 1]);
+        assert_eq!(
+            lines.iter().map(|l| l.total).collect::<Vec<_>>(),
+            vec![76, 1]
+        );
     }
 }

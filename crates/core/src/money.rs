@@ -117,7 +117,10 @@ pub fn parse_decimal(field: &str, text: &str) -> Result<Decimal, FieldError> {
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.')
         && trimmed.chars().filter(|c| *c == '.').count() <= 1
-        && trimmed.trim_start_matches(['-', '+']).chars().any(|c| c.is_ascii_digit());
+        && trimmed
+            .trim_start_matches(['-', '+'])
+            .chars()
+            .any(|c| c.is_ascii_digit());
     if !plain {
         return Err(FieldError::new(
             field,

@@ -31,9 +31,18 @@ mod tests {
 
     #[test]
     fn job_schedule_is_five_minutes_one_hour_one_day_then_review() {
-        assert_eq!(next_delay(&JOB_RETRY_DELAYS, 1), Some(Duration::from_secs(300)));
-        assert_eq!(next_delay(&JOB_RETRY_DELAYS, 2), Some(Duration::from_secs(3600)));
-        assert_eq!(next_delay(&JOB_RETRY_DELAYS, 3), Some(Duration::from_secs(86_400)));
+        assert_eq!(
+            next_delay(&JOB_RETRY_DELAYS, 1),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            next_delay(&JOB_RETRY_DELAYS, 2),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            next_delay(&JOB_RETRY_DELAYS, 3),
+            Some(Duration::from_secs(86_400))
+        );
         assert_eq!(next_delay(&JOB_RETRY_DELAYS, 4), None);
         assert_eq!(next_delay(&JOB_RETRY_DELAYS, 0), None);
     }

@@ -1,0 +1,197 @@
+//! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
+
+mod bench;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use clearway_server::{demo, Config};
+use clearway_store::{Db, DbOptions};
+
+/// Clearway Distributions: declare, allocate, approve, pay, reinvest and reconcile fund distributions.
+#[derive(Parser)]
+#[command(name = "clearway", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArgs {
+    /// `postgres://…` for PostgreSQL, `sqlite:PATH` for SQLite; default SQLite in ./clearway-data/.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CLEARWAY_LISTEN")]
+    listen: String,
+    /// Job worker tasks.
+    #[arg(long, default_value_t = 2, env = "CLEARWAY_JOB_WORKERS")]
+    job_workers: usize,
+    /// Seconds a claimed job is leased before another worker may take it over.
+    #[arg(long, default_value_t = 30, env = "CLEARWAY_JOB_LEASE_SECS")]
+    job_lease_secs: u64,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and web pages, and run the workers (migrates first).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Seed a demo organization (funds, investors, history, one user per role) and print tokens.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Number of investors.
+        #[arg(long, default_value_t = 500)]
+        investors: usize,
+        /// Write the API tokens as JSON to this file.
+        #[arg(long)]
+        tokens_out: Option<PathBuf>,
+        /// Serve afterwards.
+        #[arg(long)]
+        serve: bool,
+        #[command(flatten)]
+        serve_args: ServeArgs,
+    },
+    /// Benchmarks (figures and ratios to a baseline measured in the same run).
+    Bench {
+        #[command(subcommand)]
+        which: bench::Which,
+    },
+}
+
+/// The default embedded database: SQLite in ./clearway-data/.
+fn database_url(args: &DbArgs) -> Result<String> {
+    match &args.database_url {
+        Some(url) => Ok(url.clone()),
+        None => {
+            std::fs::create_dir_all("clearway-data").context("creating ./clearway-data")?;
+            Ok("sqlite:clearway-data/clearway.db".into())
+        }
+    }
+}
+
+async fn open(args: &DbArgs) -> Result<Db> {
+    let url = database_url(args)?;
+    let db = Db::connect(&url, &DbOptions::default())
+        .await
+        .with_context(|| format!("opening database {}", redact(&url)))?;
+    clearway_store::migrate::run(&db)
+        .await
+        .context("migrating")?;
+    Ok(db)
+}
+
+/// Hides a password in a database URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let config = Config {
+        job_workers: args.job_workers,
+        job_lease: Duration::from_secs(args.job_lease_secs),
+        ..Config::default()
+    };
+    let running = clearway_server::start(db, config, listener).await?;
+    println!(
+        "clearway serving on http://{}  (API docs: http://{}/api/docs)",
+        running.addr, running.addr
+    );
+    running.run_until_signal().await;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { db, serve: args } => serve(open(&db).await?, &args).await,
+        Command::Migrate { db } => {
+            open(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Demo {
+            db,
+            investors,
+            tokens_out,
+            serve: and_serve,
+            serve_args,
+        } => {
+            if investors == 0 {
+                bail!("--investors must be at least 1");
+            }
+            let db = open(&db).await?;
+            let started = std::time::Instant::now();
+            let tokens = match demo::existing_org(&db, demo::DEMO_ORG).await? {
+                Some(org) => {
+                    println!("demo organization already present; issuing fresh tokens");
+                    demo::reissue_tokens(&db, &org).await?
+                }
+                None => {
+                    let seeded = demo::seed(&db, &demo::Options::demo(investors)).await?;
+                    println!("seeded {investors} investors, DEMO-OPEN and DEMO-LP with 3 years of history in {:.1?}", started.elapsed());
+                    seeded.tokens
+                }
+            };
+            let json = serde_json::to_string_pretty(&tokens)?;
+            match &tokens_out {
+                Some(path) => {
+                    std::fs::write(path, &json)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    println!("tokens written to {}", path.display());
+                }
+                None => println!("{json}"),
+            }
+            if and_serve {
+                println!(
+                    "operator token: {}\napprover token: {}",
+                    tokens.operator, tokens.approver
+                );
+                serve(db, &serve_args).await
+            } else {
+                Ok(())
+            }
+        }
+        Command::Bench { which } => bench::run(which).await,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARWAY_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let json_logs = std::env::var("CLEARWAY_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json_logs {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("clearway: {e:#}");
+        std::process::exit(1);
+    }
+}

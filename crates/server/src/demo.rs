@@ -1,0 +1,481 @@
+//! Demo and test data: one organization with an open-end fund (`DEMO-OPEN`, NAV history and
+//! three years of monthly dividends) and a partnership (`DEMO-LP`, commitments and quarterly
+//! distributions), N investors with awkward holdings, and one user per role with API tokens.
+//!
+//! Deterministic for a given seed, and bulk-loaded so that 10,000 investors take seconds.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use clearway_core::access::Role;
+use clearway_core::allocation::ComponentRatios;
+use clearway_core::distribution::{
+    plan_lines, Action, Allocation, ComponentKind, FundKind, Kind, Schedule, Status,
+};
+use clearway_core::Currency;
+use clearway_store::audit::{self, Change};
+use clearway_store::distributions::{self as store, NewDistribution};
+use clearway_store::funds::{self, NewFund, NewInvestor};
+use clearway_store::{auth, q, Actor, Db, StoreError};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+/// Name of the demo organization (seeding is skipped when it exists).
+pub const DEMO_ORG: &str = "Demo Capital Partners";
+
+/// API tokens of the demo users, one per role.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Tokens {
+    /// Admin.
+    pub admin: String,
+    /// Operator (maker).
+    pub operator: String,
+    /// Approver (checker).
+    pub approver: String,
+    /// Investor user (sees only the first investor's data).
+    pub investor: String,
+    /// Auditor (read-only).
+    pub auditor: String,
+}
+
+/// What was seeded.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Seeded {
+    /// Organization id.
+    pub org_id: String,
+    /// Tokens per role.
+    pub tokens: Tokens,
+    /// Open-end fund id.
+    pub open_fund_id: String,
+    /// Partnership fund id.
+    pub lp_fund_id: String,
+    /// Investor ids, sorted.
+    pub investor_ids: Vec<String>,
+    /// The investor the investor user represents.
+    pub investor_user_investor_id: String,
+    /// User ids per role.
+    pub user_ids: BTreeMap<String, String>,
+}
+
+/// Options of [`seed`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Number of investors.
+    pub investors: usize,
+    /// Organization name.
+    pub org_name: String,
+    /// Seed of the pseudo-random holdings and NAVs.
+    pub seed: u64,
+    /// Seed the historical distributions (3 years monthly, quarterly for the LP).
+    pub history: bool,
+    /// Today (history ends before it).
+    pub today: NaiveDate,
+}
+
+impl Options {
+    /// Demo defaults for `investors` investors.
+    pub fn demo(investors: usize) -> Options {
+        Options {
+            investors,
+            org_name: DEMO_ORG.into(),
+            seed: 42,
+            history: true,
+            today: chrono::Utc::now().date_naive(),
+        }
+    }
+}
+
+/// splitmix64: a tiny deterministic generator, enough for demo data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const FIRST_NAMES: [&str; 12] = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "John",
+    "Katherine",
+    "Linus",
+    "Margaret",
+    "Niklaus",
+];
+const LAST_NAMES: [&str; 12] = [
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Johnson",
+    "Torvalds", "Hamilton", "Wirth",
+];
+const ENTITY_TYPES: [&str; 5] = ["INDIVIDUAL", "INDIVIDUAL", "TRUST", "CORPORATION", "IRA"];
+
+/// The organization's id if a demo organization with this name exists.
+pub async fn existing_org(db: &Db, name: &str) -> Result<Option<String>, StoreError> {
+    db.fetch_optional(
+        q("SELECT id FROM organizations WHERE name = $1 ORDER BY id LIMIT 1").bind(name),
+    )
+    .await?
+    .map(|r| r.text("id"))
+    .transpose()
+}
+
+/// Issues fresh tokens for the demo users of an existing organization.
+pub async fn reissue_tokens(db: &Db, org_id: &str) -> Result<Tokens, StoreError> {
+    let mut tx = db.begin().await?;
+    let mut tokens = BTreeMap::new();
+    for role in Role::ALL {
+        let row = tx
+            .fetch_optional(
+                q("SELECT id FROM users WHERE org_id = $1 AND role = $2 ORDER BY id LIMIT 1")
+                    .bind(org_id)
+                    .bind(role.as_str()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("demo user"))?;
+        tokens.insert(
+            role,
+            auth::issue_token(&mut tx, &row.text("id")?, "demo").await?,
+        );
+    }
+    tx.commit().await?;
+    Ok(Tokens::from_map(&tokens))
+}
+
+impl Tokens {
+    fn from_map(tokens: &BTreeMap<Role, String>) -> Tokens {
+        Tokens {
+            admin: tokens[&Role::Admin].clone(),
+            operator: tokens[&Role::Operator].clone(),
+            approver: tokens[&Role::Approver].clone(),
+            investor: tokens[&Role::Investor].clone(),
+            auditor: tokens[&Role::Auditor].clone(),
+        }
+    }
+}
+
+fn business_days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    from.iter_days()
+        .take_while(move |d| *d <= to)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+}
+
+fn month_start(d: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year(), d.month(), 1).expect("first of month exists")
+}
+
+fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
+    let total = d.year() * 12 + d.month0() as i32 + months;
+    NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1)
+        .expect("valid month")
+}
+
+/// Seeds the demo organization; see the module docs.
+pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
+    let mut rng = Rng(options.seed);
+    let usd = Currency::USD;
+    let mut tx = db.begin().await?;
+    let org_id = auth::create_org(&mut tx, &options.org_name).await?;
+    let bootstrap = Actor::system(&org_id);
+
+    // Investors, sorted by id (UUIDv7 are increasing, so creation order is id order).
+    let new_investors: Vec<NewInvestor> = (0..options.investors)
+        .map(|i| NewInvestor {
+            name: format!(
+                "{} {} #{}",
+                FIRST_NAMES[i % 12],
+                LAST_NAMES[(i / 12) % 12],
+                i + 1
+            ),
+            entity_type: ENTITY_TYPES[i % ENTITY_TYPES.len()].into(),
+            tax_residence: if i % 17 == 0 {
+                "GB".into()
+            } else {
+                "US".into()
+            },
+            email: Some(format!("investor{}@example.com", i + 1)),
+        })
+        .collect();
+    let mut investor_ids = funds::create_investors(&mut tx, &bootstrap, &new_investors).await?;
+    investor_ids.sort();
+
+    let mut user_ids = BTreeMap::new();
+    let mut tokens = BTreeMap::new();
+    for role in Role::ALL {
+        let investor = (role == Role::Investor).then(|| investor_ids[0].as_str());
+        let name = format!("Demo {}", role.as_str());
+        let user = auth::create_user(
+            &mut tx,
+            &org_id,
+            &name,
+            &format!("{}@demo.clearway.dev", role.as_str()),
+            role,
+            investor,
+        )
+        .await?;
+        tokens.insert(role, auth::issue_token(&mut tx, &user, "demo").await?);
+        user_ids.insert(role.as_str().to_string(), user);
+    }
+    let operator = Actor {
+        user_id: user_ids["operator"].clone(),
+        org_id: org_id.clone(),
+        role: Role::Operator,
+        investor_id: None,
+    };
+    let approver = Actor {
+        user_id: user_ids["approver"].clone(),
+        org_id: org_id.clone(),
+        role: Role::Approver,
+        investor_id: None,
+    };
+
+    let open_fund_id = funds::create_fund(
+        &mut tx,
+        &operator,
+        &NewFund {
+            code: "DEMO-OPEN",
+            name: "Demo Income Fund (open-end)",
+            kind: FundKind::OpenEnd,
+            currency: usd,
+            share_precision: 4,
+        },
+    )
+    .await?;
+    let lp_fund_id = funds::create_fund(
+        &mut tx,
+        &operator,
+        &NewFund {
+            code: "DEMO-LP",
+            name: "Demo Growth Partners LP",
+            kind: FundKind::Partnership,
+            currency: usd,
+            share_precision: 6,
+        },
+    )
+    .await?;
+
+    let start = add_months(month_start(options.today), -36);
+    // Open-end holdings: awkward share counts with 4 decimals; some investors change mid-way.
+    let holdings: Vec<(String, Decimal)> = investor_ids
+        .iter()
+        .map(|id| {
+            (
+                id.clone(),
+                Decimal::new((rng.below(5_000_000) + 1) as i64, 4),
+            )
+        })
+        .collect();
+    funds::record_holdings(&mut tx, &operator, &open_fund_id, start, &holdings).await?;
+    let mid = add_months(start, 18);
+    let changed: Vec<(String, Decimal)> = holdings
+        .iter()
+        .step_by(7)
+        .map(|(id, u)| (id.clone(), *u + Decimal::new(rng.below(100_000) as i64, 3)))
+        .collect();
+    funds::record_holdings(&mut tx, &operator, &open_fund_id, mid, &changed).await?;
+
+    // Partnership: commitments, ownership percentages (6 decimals) that sum to about 100.
+    let commitments: Vec<(String, i64, i64)> = investor_ids
+        .iter()
+        .map(|id| {
+            let committed = (rng.below(4_000) as i64 + 1) * 25_000_00;
+            (id.clone(), committed, committed / 10 * 7)
+        })
+        .collect();
+    funds::record_commitments(&mut tx, &operator, &lp_fund_id, &commitments).await?;
+    let committed_total: i64 = commitments.iter().map(|c| c.1).sum();
+    let ownership: Vec<(String, Decimal)> = commitments
+        .iter()
+        .map(|(id, c, _)| {
+            (
+                id.clone(),
+                (Decimal::from(*c) * Decimal::from(100) / Decimal::from(committed_total))
+                    .round_dp(6),
+            )
+        })
+        .collect();
+    funds::record_holdings(&mut tx, &operator, &lp_fund_id, start, &ownership).await?;
+
+    // NAV: a random walk from 10.0000 on every business day.
+    let mut nav = Decimal::new(10_0000, 4);
+    let navs: Vec<(NaiveDate, Decimal)> = business_days(start, options.today)
+        .map(|d| {
+            let step = Decimal::new(rng.below(41) as i64 - 20, 4);
+            nav = (nav + step).max(Decimal::new(5_0000, 4));
+            (d, nav)
+        })
+        .collect();
+    funds::record_navs(&mut tx, &operator, &open_fund_id, &navs, "demo").await?;
+    tx.commit().await?;
+
+    if options.history {
+        seed_history(
+            db,
+            options,
+            &mut rng,
+            &operator,
+            &approver,
+            &open_fund_id,
+            &lp_fund_id,
+            start,
+        )
+        .await?;
+    }
+
+    Ok(Seeded {
+        org_id,
+        tokens: Tokens::from_map(&tokens),
+        open_fund_id,
+        lp_fund_id,
+        investor_user_investor_id: investor_ids[0].clone(),
+        investor_ids,
+        user_ids,
+    })
+}
+
+/// Completed monthly dividends (open-end) and quarterly distributions (LP) before today.
+#[allow(clippy::too_many_arguments)]
+async fn seed_history(
+    db: &Db,
+    options: &Options,
+    rng: &mut Rng,
+    operator: &Actor,
+    approver: &Actor,
+    open_fund_id: &str,
+    lp_fund_id: &str,
+    start: NaiveDate,
+) -> Result<(), StoreError> {
+    let no_members = HashSet::new();
+    let mut month = start;
+    let mut n = 0u32;
+    while add_months(month, 1) <= month_start(options.today) {
+        let declaration = month;
+        let record = month + Duration::days(14);
+        let payable = add_months(month, 1) - Duration::days(1);
+        // Monthly dividend rate drifts upward with noise: 0.0400–0.0600 per share.
+        let rate = Decimal::new(400 + i64::from(n) * 4 + rng.below(40) as i64, 4);
+        let ratios = ComponentRatios::new(vec![
+            (ComponentKind::OrdinaryDividend, Decimal::new(7, 1)),
+            (ComponentKind::QualifiedDividend, Decimal::new(3, 1)),
+        ])
+        .map_err(StoreError::Corrupt)?;
+        let allocation = Allocation::PerShare { rate, ratios };
+        let record_json = json!({ "method": "per_share", "rate": rate.to_string(), "components": { "ordinaryDividend": "0.7", "qualifiedDividend": "0.3" } });
+        historical(
+            db,
+            operator,
+            approver,
+            open_fund_id,
+            Schedule {
+                declaration,
+                ex: Some(record),
+                record,
+                payable,
+            },
+            &allocation,
+            record_json,
+            &format!("Monthly dividend {}", month.format("%B %Y")),
+            &no_members,
+        )
+        .await?;
+        if month.month() % 3 == 0 {
+            let total = 1_000_000_00 + rng.below(500_000_00) as i64 + i64::from(n) * 10_000_00;
+            let ratios = ComponentRatios::new(vec![
+                (ComponentKind::LongTermGain, Decimal::new(8, 1)),
+                (ComponentKind::ReturnOfCapital, Decimal::new(2, 1)),
+            ])
+            .map_err(StoreError::Corrupt)?;
+            let record_json = json!({ "method": "pro_rata", "total": Currency::USD.format_minor(total), "components": { "longTermGain": "0.8", "returnOfCapital": "0.2" } });
+            historical(
+                db,
+                operator,
+                approver,
+                lp_fund_id,
+                Schedule {
+                    declaration,
+                    ex: None,
+                    record,
+                    payable,
+                },
+                &Allocation::ProRata { total, ratios },
+                record_json,
+                &format!(
+                    "Q{} {} distribution",
+                    (month.month() - 1) / 3 + 1,
+                    month.year()
+                ),
+                &no_members,
+            )
+            .await?;
+        }
+        month = add_months(month, 1);
+        n += 1;
+    }
+    Ok(())
+}
+
+/// One completed historical distribution, through the same store path as live ones.
+#[allow(clippy::too_many_arguments)]
+async fn historical(
+    db: &Db,
+    operator: &Actor,
+    approver: &Actor,
+    fund_id: &str,
+    schedule: Schedule,
+    allocation: &Allocation,
+    allocation_json: serde_json::Value,
+    description: &str,
+    members: &HashSet<&str>,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let holdings = funds::holdings_as_of(&mut tx, operator, fund_id, schedule.record).await?;
+    let lines = plan_lines(Currency::USD, allocation, &holdings, members)?;
+    let new = NewDistribution {
+        fund_id: fund_id.into(),
+        kind: Kind::Regular,
+        status: Status::Draft,
+        currency: Currency::USD,
+        schedule,
+        description: description.into(),
+        allocation: allocation_json,
+        reverses_id: None,
+        corrects_id: None,
+        reason: None,
+    };
+    let mut d = store::insert(&mut tx, operator, &new, &lines).await?;
+    for (actor, action) in [
+        (operator, Action::MarkReady),
+        (approver, Action::Approve),
+        (operator, Action::Process),
+        (operator, Action::Complete),
+    ] {
+        d = store::transition(&mut tx, actor, &d, action).await?;
+    }
+    let after = serde_json::to_value(&d).ok();
+    audit::record(
+        &mut tx,
+        operator,
+        Change {
+            action: "distribution.import",
+            entity_type: "distribution",
+            entity_id: &d.id,
+            before: None,
+            after,
+        },
+    )
+    .await?;
+    tx.commit().await
+}

@@ -1,0 +1,548 @@
+//! Wire shapes of the distributions API and their conversion to and from the core.
+//! Amounts are decimal strings on the wire; JSON numbers are refused for money.
+
+use std::collections::BTreeMap;
+
+use clearway_core::allocation::ComponentRatios;
+use clearway_core::distribution::{
+    parse_date, Allocation, ComponentKind, Components, ExplicitLine, Schedule,
+};
+use clearway_core::money::parse_decimal;
+use clearway_core::{Currency, FieldError, Invalid};
+use clearway_store::distributions::{Distribution, Line};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// Body of `POST /api/distributions` (and of `PUT`, where `fundId` must not change).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DistributionRequest {
+    /// Fund id (or its code, e.g. `DEMO-OPEN`).
+    pub fund_id: String,
+    /// YYYY-MM-DD; before the record date.
+    pub declaration_date: String,
+    /// YYYY-MM-DD; optional, on or before the record date.
+    #[serde(default)]
+    pub ex_date: Option<String>,
+    /// YYYY-MM-DD; holdings on this date decide pro-rata amounts.
+    pub record_date: String,
+    /// YYYY-MM-DD; after the record date.
+    pub payable_date: String,
+    /// ISO 4217; defaults to the fund's currency and must equal it.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// How to compute lines from holdings (exclusive with `lines`).
+    #[serde(default)]
+    pub allocation: Option<AllocationRequest>,
+    /// Explicit lines (exclusive with `allocation`).
+    #[serde(default)]
+    pub lines: Option<Vec<LineRequest>>,
+}
+
+/// How amounts are computed from record-date holdings. A flat object (not a tagged enum) so
+/// that type errors name the exact field, e.g. `allocation.total`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AllocationRequest {
+    /// `pro_rata` (split `total` by holdings, largest remainder) or `per_share` (`rate` per
+    /// unit held, each line rounded half-up to the minor unit).
+    pub method: String,
+    /// For `pro_rata`: decimal string, e.g. "1000000.01".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<String>,
+    /// For `per_share`: decimal string, e.g. "0.0725".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<String>,
+    /// Component ratios summing to 1, e.g. {"ordinaryDividend": "0.6", "returnOfCapital": "0.4"};
+    /// all ordinary dividend when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<BTreeMap<String, String>>,
+}
+
+/// One explicit line (also the body of `PUT …/lines/:investorId`, where `investorId` may be omitted).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineRequest {
+    /// Investor id.
+    #[serde(default)]
+    pub investor_id: Option<String>,
+    /// Line total, decimal string.
+    pub total_amount: String,
+    /// Ordinary (non-qualified) dividend.
+    #[serde(default)]
+    pub ordinary_dividend: Option<String>,
+    /// Qualified dividend.
+    #[serde(default)]
+    pub qualified_dividend: Option<String>,
+    /// Short-term capital gain.
+    #[serde(default)]
+    pub short_term_gain: Option<String>,
+    /// Long-term capital gain.
+    #[serde(default)]
+    pub long_term_gain: Option<String>,
+    /// Return of capital.
+    #[serde(default)]
+    pub return_of_capital: Option<String>,
+    /// Interest.
+    #[serde(default)]
+    pub interest: Option<String>,
+    /// Foreign tax paid (attribute, not part of the total).
+    #[serde(default)]
+    pub foreign_tax: Option<String>,
+    /// Tax withheld (attribute, not part of the total).
+    #[serde(default)]
+    pub withholding: Option<String>,
+}
+
+/// A request parsed into core types.
+pub struct Parsed {
+    /// Dates.
+    pub schedule: Schedule,
+    /// Allocation.
+    pub allocation: Allocation,
+    /// Description.
+    pub description: String,
+}
+
+/// Largest description accepted.
+const DESCRIPTION_MAX: usize = 500;
+/// Most explicit lines in one request.
+pub const LINES_MAX: usize = 200_000;
+
+impl DistributionRequest {
+    /// Validates everything that needs no database: dates, amounts, components, currency.
+    pub fn parse(&self, fund_currency: Currency) -> Result<Parsed, Invalid> {
+        let mut errors = Vec::new();
+        let mut date = |field: &str, text: &str| match parse_date(field, text) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let declaration = date("declarationDate", &self.declaration_date);
+        let record = date("recordDate", &self.record_date);
+        let payable = date("payableDate", &self.payable_date);
+        let ex = self.ex_date.as_deref().map(|t| date("exDate", t));
+        if let Some(code) = &self.currency {
+            match Currency::parse(code) {
+                Ok(c) if c == fund_currency => {}
+                Ok(c) => errors.push(FieldError::new(
+                    "currency",
+                    format!("{c} differs from the fund's currency {fund_currency}"),
+                )),
+                Err(why) => errors.push(FieldError::new("currency", why)),
+            }
+        }
+        let description = self.description.clone().unwrap_or_default();
+        if description.len() > DESCRIPTION_MAX {
+            errors.push(FieldError::new(
+                "description",
+                format!("longer than {DESCRIPTION_MAX} characters"),
+            ));
+        }
+        let allocation = match (&self.allocation, &self.lines) {
+            (Some(_), Some(_)) => {
+                errors.push(FieldError::new(
+                    "lines",
+                    "give either allocation or lines, not both",
+                ));
+                None
+            }
+            (None, None) => {
+                errors.push(FieldError::new(
+                    "allocation",
+                    "give an allocation (pro_rata or per_share) or explicit lines",
+                ));
+                None
+            }
+            (Some(a), None) => parse_allocation(a, fund_currency)
+                .map_err(|mut e| errors.append(&mut e))
+                .ok(),
+            (None, Some(lines)) => parse_lines(lines, fund_currency)
+                .map_err(|mut e| errors.append(&mut e))
+                .ok(),
+        };
+        let schedule = match (declaration, record, payable, ex) {
+            (Some(d), Some(r), Some(p), None) => Schedule::new(d, None, r, p)
+                .map_err(|mut e| errors.append(&mut e.0))
+                .ok(),
+            (Some(d), Some(r), Some(p), Some(Some(x))) => Schedule::new(d, Some(x), r, p)
+                .map_err(|mut e| errors.append(&mut e.0))
+                .ok(),
+            _ => None,
+        };
+        match (schedule, allocation) {
+            (Some(schedule), Some(allocation)) if errors.is_empty() => Ok(Parsed {
+                schedule,
+                allocation,
+                description,
+            }),
+            _ => Err(Invalid(errors)),
+        }
+    }
+
+    /// The allocation as stored on the distribution (explicit lines are not repeated there).
+    pub fn allocation_record(&self) -> Value {
+        match &self.allocation {
+            Some(a) => serde_json::to_value(a).unwrap_or(Value::Null),
+            None => serde_json::json!({ "method": "explicit" }),
+        }
+    }
+}
+
+fn parse_ratios(
+    path: &str,
+    components: &Option<BTreeMap<String, String>>,
+) -> Result<ComponentRatios, Vec<FieldError>> {
+    let Some(map) = components else {
+        return Ok(ComponentRatios::all_ordinary());
+    };
+    let mut errors = Vec::new();
+    let mut ratios = Vec::new();
+    for (name, text) in map {
+        let field = format!("{path}.components.{name}");
+        match name.parse::<ComponentKind>() {
+            Ok(kind) => match parse_decimal(&field, text) {
+                Ok(r) => ratios.push((kind, r)),
+                Err(e) => errors.push(e),
+            },
+            Err(_) => errors.push(FieldError::new(
+                field,
+                format!(
+                    "unknown component; expected one of {}",
+                    ComponentKind::ALL.map(|k| k.as_str()).join(", ")
+                ),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    ComponentRatios::new(ratios)
+        .map_err(|why| vec![FieldError::new(format!("{path}.components"), why)])
+}
+
+fn parse_allocation(
+    a: &AllocationRequest,
+    currency: Currency,
+) -> Result<Allocation, Vec<FieldError>> {
+    let ratios = parse_ratios("allocation", &a.components);
+    let required = |name: &str, value: &Option<String>| -> Result<String, Vec<FieldError>> {
+        value.clone().ok_or_else(|| {
+            vec![FieldError::new(
+                format!("allocation.{name}"),
+                format!("is required for method '{}'", a.method),
+            )]
+        })
+    };
+    let misplaced = |name: &str, value: &Option<String>| -> Vec<FieldError> {
+        value
+            .iter()
+            .map(|_| {
+                FieldError::new(
+                    format!("allocation.{name}"),
+                    format!("is not used by method '{}'", a.method),
+                )
+            })
+            .collect()
+    };
+    let amount = match a.method.as_str() {
+        "pro_rata" => required("total", &a.total).and_then(|t| {
+            let mut errors = misplaced("rate", &a.rate);
+            match currency.parse_amount("allocation.total", &t) {
+                Ok(v) if v > 0 && errors.is_empty() => Ok((Some(v), None)),
+                Ok(v) if v <= 0 => {
+                    errors.push(FieldError::new(
+                        "allocation.total",
+                        "must be greater than zero",
+                    ));
+                    Err(errors)
+                }
+                Ok(_) => Err(errors),
+                Err(e) => {
+                    errors.push(e);
+                    Err(errors)
+                }
+            }
+        }),
+        "per_share" => required("rate", &a.rate).and_then(|r| {
+            let mut errors = misplaced("total", &a.total);
+            match parse_decimal("allocation.rate", &r) {
+                Ok(v) if v > rust_decimal::Decimal::ZERO && errors.is_empty() => {
+                    Ok((None, Some(v)))
+                }
+                Ok(v) if v <= rust_decimal::Decimal::ZERO => {
+                    errors.push(FieldError::new(
+                        "allocation.rate",
+                        "must be greater than zero",
+                    ));
+                    Err(errors)
+                }
+                Ok(_) => Err(errors),
+                Err(e) => {
+                    errors.push(e);
+                    Err(errors)
+                }
+            }
+        }),
+        other => Err(vec![FieldError::new(
+            "allocation.method",
+            format!(
+                "'{other}' is not a method; use pro_rata or per_share (or give explicit lines)"
+            ),
+        )]),
+    };
+    match (amount, ratios) {
+        (Ok((Some(total), _)), Ok(ratios)) => Ok(Allocation::ProRata { total, ratios }),
+        (Ok((_, Some(rate))), Ok(ratios)) => Ok(Allocation::PerShare { rate, ratios }),
+        (a, r) => Err(a
+            .err()
+            .into_iter()
+            .flatten()
+            .chain(r.err().into_iter().flatten())
+            .collect()),
+    }
+}
+
+fn parse_lines(lines: &[LineRequest], currency: Currency) -> Result<Allocation, Vec<FieldError>> {
+    if lines.is_empty() {
+        return Err(vec![FieldError::new("lines", "must not be empty")]);
+    }
+    if lines.len() > LINES_MAX {
+        return Err(vec![FieldError::new(
+            "lines",
+            format!("at most {LINES_MAX} lines per request"),
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let path = format!("lines[{i}]");
+        match line.investor_id.as_deref() {
+            Some(id) if !id.is_empty() => match parse_line(&path, line, currency) {
+                Ok((total, components)) => out.push(ExplicitLine {
+                    investor_id: id.to_string(),
+                    total,
+                    components,
+                }),
+                Err(mut e) => errors.append(&mut e),
+            },
+            _ => errors.push(FieldError::new(format!("{path}.investorId"), "is required")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Allocation::Explicit(out))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses one line's amounts to minor units (no sum checks: the core does those).
+pub fn parse_line(
+    path: &str,
+    line: &LineRequest,
+    currency: Currency,
+) -> Result<(i64, Components), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut amount = |name: &str, text: &Option<String>| -> i64 {
+        match text {
+            None => 0,
+            Some(t) => currency
+                .parse_amount(&format!("{path}.{name}"), t)
+                .unwrap_or_else(|e| {
+                    errors.push(e);
+                    0
+                }),
+        }
+    };
+    let total = amount("totalAmount", &Some(line.total_amount.clone()));
+    let components = Components {
+        ordinary_dividend: amount("ordinaryDividend", &line.ordinary_dividend),
+        qualified_dividend: amount("qualifiedDividend", &line.qualified_dividend),
+        short_term_gain: amount("shortTermGain", &line.short_term_gain),
+        long_term_gain: amount("longTermGain", &line.long_term_gain),
+        return_of_capital: amount("returnOfCapital", &line.return_of_capital),
+        interest: amount("interest", &line.interest),
+        foreign_tax: amount("foreignTax", &line.foreign_tax),
+        withholding: amount("withholding", &line.withholding),
+    };
+    if errors.is_empty() {
+        Ok((total, components))
+    } else {
+        Err(errors)
+    }
+}
+
+/// A distribution as returned by the API.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DistributionView {
+    /// Id.
+    pub id: String,
+    /// Fund id.
+    pub fund_id: String,
+    /// REGULAR, REVERSAL or CORRECTION.
+    pub kind: String,
+    /// DRAFT, READY, APPROVED, PROCESSING, COMPLETED or CANCELLED.
+    pub status: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// Dates (YYYY-MM-DD).
+    pub declaration_date: String,
+    /// Ex-date, if any.
+    pub ex_date: Option<String>,
+    /// Record date.
+    pub record_date: String,
+    /// Payable date.
+    pub payable_date: String,
+    /// Description.
+    pub description: String,
+    /// Allocation as requested.
+    #[schema(value_type = Object)]
+    pub allocation: Value,
+    /// Sum of the lines (decimal string; negative for reversals).
+    pub total_amount: String,
+    /// Number of lines.
+    pub line_count: i64,
+    /// Reversed distribution.
+    pub reverses_id: Option<String>,
+    /// Corrected distribution.
+    pub corrects_id: Option<String>,
+    /// Reason for a reversal or correction.
+    pub reason: Option<String>,
+    /// Maker.
+    pub created_by: String,
+    /// Checker.
+    pub approved_by: Option<String>,
+    /// When approved.
+    pub approved_at: Option<String>,
+    /// Created.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// Version (increments on every change).
+    pub version: i64,
+}
+
+impl From<&Distribution> for DistributionView {
+    fn from(d: &Distribution) -> Self {
+        DistributionView {
+            id: d.id.clone(),
+            fund_id: d.fund_id.clone(),
+            kind: d.kind.as_str().into(),
+            status: d.status.as_str().into(),
+            currency: d.currency.code().into(),
+            declaration_date: d.schedule.declaration.to_string(),
+            ex_date: d.schedule.ex.map(|x| x.to_string()),
+            record_date: d.schedule.record.to_string(),
+            payable_date: d.schedule.payable.to_string(),
+            description: d.description.clone(),
+            allocation: d.allocation.clone(),
+            total_amount: d.currency.format_minor(d.total_minor),
+            line_count: d.line_count,
+            reverses_id: d.reverses_id.clone(),
+            corrects_id: d.corrects_id.clone(),
+            reason: d.reason.clone(),
+            created_by: d.created_by.clone(),
+            approved_by: d.approved_by.clone(),
+            approved_at: d.approved_at.clone(),
+            created_at: d.created_at.clone(),
+            updated_at: d.updated_at.clone(),
+            version: d.version,
+        }
+    }
+}
+
+/// A line as returned by the API (amounts as decimal strings).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LineView {
+    /// Investor.
+    pub investor_id: String,
+    /// Units held on the record date (pro rata / per share).
+    pub units: Option<String>,
+    /// Line total.
+    pub total_amount: String,
+    /// Ordinary dividend.
+    pub ordinary_dividend: String,
+    /// Qualified dividend.
+    pub qualified_dividend: String,
+    /// Short-term gain.
+    pub short_term_gain: String,
+    /// Long-term gain.
+    pub long_term_gain: String,
+    /// Return of capital.
+    pub return_of_capital: String,
+    /// Interest.
+    pub interest: String,
+    /// Foreign tax paid.
+    pub foreign_tax: String,
+    /// Withholding.
+    pub withholding: String,
+    /// PENDING, PAYMENT_INITIATED, PAID, REINVESTED or FAILED.
+    pub status: String,
+    /// On reversal lines: the distribution reversed.
+    pub reverses_distribution_id: Option<String>,
+}
+
+impl LineView {
+    /// Formats a stored line in the distribution's currency.
+    pub fn new(line: &Line, currency: Currency) -> LineView {
+        let f = |m: i64| currency.format_minor(m);
+        let c = &line.components;
+        LineView {
+            investor_id: line.investor_id.clone(),
+            units: line.units.clone(),
+            total_amount: f(line.total_minor),
+            ordinary_dividend: f(c.ordinary_dividend),
+            qualified_dividend: f(c.qualified_dividend),
+            short_term_gain: f(c.short_term_gain),
+            long_term_gain: f(c.long_term_gain),
+            return_of_capital: f(c.return_of_capital),
+            interest: f(c.interest),
+            foreign_tax: f(c.foreign_tax),
+            withholding: f(c.withholding),
+            status: line.status.as_str().into(),
+            reverses_distribution_id: line.reverses_distribution_id.clone(),
+        }
+    }
+}
+
+/// A page of results with the cursor for the next page.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// Items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Body of `POST /api/distributions/:id/reversal`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReversalRequest {
+    /// Why (required, kept in history).
+    pub reason: String,
+    /// Reverse only these investors' lines; all lines when absent.
+    #[serde(default)]
+    pub investor_ids: Option<Vec<String>>,
+    /// A corrected distribution created in the same transaction (its fundId must be the original's).
+    #[serde(default)]
+    pub correction: Option<DistributionRequest>,
+}
+
+/// Response of a reversal.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReversalView {
+    /// The reversing distribution (negated lines), READY for approval.
+    pub reversal: DistributionView,
+    /// The correction, if one was requested, in DRAFT.
+    pub correction: Option<DistributionView>,
+}

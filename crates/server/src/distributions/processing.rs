@@ -1,0 +1,78 @@
+//! The `distribution.process` job: takes an APPROVED→PROCESSING distribution to COMPLETED.
+//!
+//! Steps run in one transaction together with the job's completion, so a crash at any point
+//! leaves the distribution PROCESSING with nothing half-done, and the job runs again once
+//! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
+//! re-running it never emits a second event. Later capabilities add steps here
+//! (reinvestment first, then payments).
+
+use clearway_core::distribution::{Action, Status};
+use clearway_store::distributions as store;
+use clearway_store::jobs::{self, Job};
+use clearway_store::{q, Actor, StoreError, Tx};
+
+use crate::jobs::JobError;
+use crate::state::AppState;
+
+/// Runs one processing job.
+pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+    let id = job
+        .payload
+        .get("distributionId")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| JobError::Permanent("payload has no distributionId".into()))?
+        .to_string();
+    let actor = Actor::system(&job.org_id);
+    let mut tx = state.db.begin().await?;
+    let current = store::get_tx(&mut tx, &actor, &id).await?;
+    if current.status != Status::Processing {
+        // Already completed by an earlier run (or cancelled): nothing to do, nothing to emit.
+        jobs::finish(&mut tx, job, worker_id).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    verify_ties_out(&mut tx, &current).await?;
+    let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
+    super::trail(
+        &mut tx,
+        &actor,
+        "distribution.complete",
+        "distribution.completed",
+        Some(&current),
+        &completed,
+    )
+    .await
+    .map_err(|e| JobError::Retryable(e.to_string()))?;
+    jobs::finish(&mut tx, job, worker_id).await?;
+    tx.commit().await?;
+    state.events_ready.notify_one();
+    Ok(())
+}
+
+/// The stored lines must still sum to the header total, line by line and in count.
+async fn verify_ties_out(tx: &mut Tx, d: &store::Distribution) -> Result<(), JobError> {
+    let row = tx
+        .fetch_optional(
+            q("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS total FROM distribution_lines WHERE distribution_id = $1")
+                .bind(&d.id),
+        )
+        .await?
+        .ok_or_else(|| JobError::Permanent("no line summary".into()))?;
+    let (n, total) = (row.i64("n")?, row.i64("total")?);
+    if n != d.line_count || total != d.total_minor {
+        return Err(JobError::Permanent(format!(
+            "lines do not tie out: {n} lines totalling {total} vs header {} lines totalling {}",
+            d.line_count, d.total_minor
+        )));
+    }
+    Ok(())
+}
+
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Database(_) | StoreError::Conflict(_) => JobError::Retryable(e.to_string()),
+            other => JobError::Permanent(other.to_string()),
+        }
+    }
+}

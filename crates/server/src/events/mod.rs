@@ -1,0 +1,6 @@
+//! Events leave through the outbox: a relay fans new outbox rows out to webhook
+//! subscriptions and delivers them signed (HMAC-SHA256 over timestamp and body), retrying
+//! with backoff. Receivers deduplicate on the event id (`Clearway-Event-Id`).
+
+pub mod relay;
+pub mod routes;

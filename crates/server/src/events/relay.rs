@@ -1,0 +1,181 @@
+//! The outbox relay: fan-out, signed delivery, retries.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::Utc;
+use clearway_core::retry::{next_delay, WEBHOOK_RETRY_DELAYS};
+use clearway_store::{outbox, webhooks, StoreError};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+/// Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+pub const SIGNATURE_HEADER: &str = "Clearway-Signature";
+
+/// Signs a webhook body at a timestamp.
+pub fn sign(secret: &str, timestamp: u64, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+/// Checks a signature header against a body within `tolerance` of `now` (receiver side;
+/// used by tests and offered to integrators as the reference check).
+pub fn verify(secret: &str, header: &str, body: &[u8], now: u64, tolerance: Duration) -> bool {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => t = value.parse::<u64>().ok(),
+            Some(("v1", value)) => v1 = hex::decode(value).ok(),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else {
+        return false;
+    };
+    if now.abs_diff(t) > tolerance.as_secs() {
+        return false;
+    }
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&v1).is_ok()
+}
+
+/// Moves undispatched outbox events into per-subscription deliveries; returns how many events.
+pub async fn fan_out(state: &AppState) -> Result<usize, StoreError> {
+    let mut tx = state.db.begin().await?;
+    let events = outbox::undispatched(&mut tx, 500).await?;
+    for event in &events {
+        webhooks::fan_out(&mut tx, event).await?;
+        outbox::mark_dispatched(&mut tx, &event.id).await?;
+    }
+    tx.commit().await?;
+    Ok(events.len())
+}
+
+/// Attempts every due delivery once; returns how many were attempted.
+pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, StoreError> {
+    let due = webhooks::due(&state.db, 100).await?;
+    for d in &due {
+        let event = outbox::get(&state.db, &d.event_id).await?;
+        let body = serde_json::to_vec(&event).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let result = client
+            .post(&d.url)
+            .header("Content-Type", "application/json")
+            .header(SIGNATURE_HEADER, sign(&d.secret, now, &body))
+            .header("Clearway-Event-Id", &event.id)
+            .header("Clearway-Event-Type", &event.event_type)
+            .body(body)
+            .send()
+            .await;
+        let (status, outcome) = match result {
+            Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), Ok(())),
+            Ok(resp) => (
+                Some(resp.status().as_u16()),
+                Err(format!("receiver answered {}", resp.status())),
+            ),
+            Err(e) => (None, Err(format!("request failed: {e}"))),
+        };
+        let outcome = outcome.map_err(|error| {
+            let retry_at = next_delay(&WEBHOOK_RETRY_DELAYS, (d.attempts + 1) as u32)
+                .map(|delay| Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default());
+            tracing::warn!(delivery = %d.id, event = %d.event_id, attempt = d.attempts + 1, %error, "webhook delivery failed");
+            (error, retry_at)
+        });
+        metrics::counter!("clearway_webhook_attempts_total", "outcome" => if outcome.is_ok() { "delivered" } else { "failed" }).increment(1);
+        webhooks::record_attempt(&state.db, &d.id, status, outcome).await?;
+    }
+    Ok(due.len())
+}
+
+/// The relay loop; stops when `shutdown` flips to true.
+pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let client = reqwest::Client::builder()
+        .timeout(state.config.webhook_timeout)
+        .build()
+        .expect("HTTP client");
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let mut busy = false;
+        match fan_out(&state).await {
+            Ok(n) => busy |= n > 0,
+            Err(e) => tracing::error!(error = %e, "outbox fan-out failed"),
+        }
+        match deliver_due(&state, &client).await {
+            Ok(n) => busy |= n > 0,
+            Err(e) => tracing::error!(error = %e, "webhook delivery failed"),
+        }
+        if !busy {
+            tokio::select! {
+                _ = state.events_ready.notified() => {}
+                _ = tokio::time::sleep(state.config.poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_and_expire() {
+        let header = sign("whsec_x", 1_700_000_000, b"{}");
+        assert!(verify(
+            "whsec_x",
+            &header,
+            b"{}",
+            1_700_000_100,
+            Duration::from_secs(300)
+        ));
+        assert!(
+            !verify(
+                "whsec_y",
+                &header,
+                b"{}",
+                1_700_000_100,
+                Duration::from_secs(300)
+            ),
+            "wrong secret"
+        );
+        assert!(
+            !verify(
+                "whsec_x",
+                &header,
+                b"{ }",
+                1_700_000_100,
+                Duration::from_secs(300)
+            ),
+            "tampered body"
+        );
+        assert!(
+            !verify(
+                "whsec_x",
+                &header,
+                b"{}",
+                1_700_001_000,
+                Duration::from_secs(300)
+            ),
+            "too old"
+        );
+    }
+}

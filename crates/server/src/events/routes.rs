@@ -1,0 +1,169 @@
+//! Webhook subscription and event feed endpoints.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use clearway_core::access::Permission;
+use clearway_store::audit::{self, Change};
+use clearway_store::outbox::{self, Event};
+use clearway_store::webhooks::{self, Subscription};
+use clearway_store::Actor;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::distributions::dto::Page;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::{parse_json, AppState, Qs, RawBody};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/webhooks", get(list).post(create))
+        .route("/api/webhooks/{id}", delete(remove))
+        .route("/api/events", get(events))
+}
+
+/// Body of `POST /api/webhooks`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookRequest {
+    /// http(s) URL receiving POSTs.
+    pub url: String,
+    /// Event types to deliver; all when absent.
+    #[serde(default)]
+    pub event_types: Option<Vec<String>>,
+}
+
+/// A created subscription, with its signing secret (shown only here).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookCreated {
+    /// Id.
+    pub id: String,
+    /// URL.
+    pub url: String,
+    /// HMAC-SHA256 signing secret.
+    pub secret: String,
+}
+
+#[utoipa::path(post, path = "/api/webhooks", tag = "events", request_body = WebhookRequest,
+    responses((status = 201, body = WebhookCreated), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
+    let req: WebhookRequest = parse_json(&headers, &body)?;
+    actor.require(Permission::Administer)?;
+    let parsed = reqwest::Url::parse(&req.url)
+        .map_err(|e| ApiError::field("url", format!("not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ApiError::field("url", "must be http or https"));
+    }
+    let types = req.event_types.unwrap_or_else(|| vec!["*".into()]);
+    if types.is_empty() || types.iter().any(|t| t.is_empty() || t.contains(',')) {
+        return Err(ApiError::field(
+            "eventTypes",
+            "must be non-empty event type names",
+        ));
+    }
+    let secret = format!("whsec_{}", uuid::Uuid::new_v4().simple());
+    let mut tx = state.db.begin().await?;
+    let id = webhooks::create(&mut tx, &actor, &req.url, &secret, &types).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        Change {
+            action: "webhook.create",
+            entity_type: "webhook",
+            entity_id: &id,
+            before: None,
+            after: Some(json!({ "url": req.url, "eventTypes": types })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookCreated {
+            id,
+            url: req.url,
+            secret,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/webhooks", tag = "events", responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<Json<Vec<Subscription>>> {
+    Ok(Json(webhooks::list(&state.db, &actor).await?))
+}
+
+#[utoipa::path(delete, path = "/api/webhooks/{id}", tag = "events", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    webhooks::deactivate(&mut tx, &actor, &id).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        Change {
+            action: "webhook.delete",
+            entity_type: "webhook",
+            entity_id: &id,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Query of the event feed.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Only this event type.
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    /// `nextCursor` of the previous page.
+    cursor: Option<i64>,
+    /// Page size (1–1000, default 100).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/events", tag = "events", params(EventsQuery),
+    responses((status = 200, body = Page<Object>)), security(("bearer" = [])))]
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    actor: Actor,
+    Qs(q): Qs<EventsQuery>,
+) -> ApiResult<Json<Page<Event>>> {
+    actor.require(Permission::ReadAudit)?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 1000"));
+    }
+    let items = outbox::list(
+        &state.db,
+        &actor.org_id,
+        q.event_type.as_deref(),
+        q.cursor.unwrap_or(0),
+        limit,
+    )
+    .await?;
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|e| e.seq.to_string()))
+        .flatten();
+    Ok(Json(Page { items, next_cursor }))
+}

@@ -1,0 +1,87 @@
+//! Job workers: claim due jobs from the durable queue, run their handler, retry failures on
+//! the 5 min / 1 h / 1 day schedule, then park them as DEAD for manual review.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use clearway_core::retry::{next_delay, JOB_RETRY_DELAYS};
+use clearway_store::jobs::{self, Job};
+use tokio::sync::watch;
+
+use crate::distributions::{processing, PROCESS_JOB};
+use crate::state::AppState;
+
+/// Why a job run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt later (database hiccup, lost lease, remote down).
+    #[error("{0}")]
+    Retryable(String),
+    /// Will fail the same way again; goes straight to manual review.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+async fn dispatch(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+    match job.kind.as_str() {
+        PROCESS_JOB => processing::run(state, job, worker_id).await,
+        other => Err(JobError::Permanent(format!(
+            "no handler for job kind '{other}'"
+        ))),
+    }
+}
+
+/// Runs one claimed job and records a failure if it fails.
+pub async fn run_one(state: &AppState, job: &Job, worker_id: &str) {
+    let started = std::time::Instant::now();
+    let outcome = dispatch(state, job, worker_id).await;
+    metrics::histogram!("clearway_job_seconds", "kind" => job.kind.clone())
+        .record(started.elapsed().as_secs_f64());
+    if let Err(error) = outcome {
+        let retry_at = match &error {
+            JobError::Retryable(_) if job.attempts < job.max_attempts => {
+                next_delay(&JOB_RETRY_DELAYS, job.attempts as u32)
+                    .map(|d| Utc::now() + chrono::Duration::from_std(d).unwrap_or_default())
+            }
+            _ => None,
+        };
+        metrics::counter!("clearway_job_failures_total", "kind" => job.kind.clone()).increment(1);
+        tracing::warn!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, %error, retry_at = ?retry_at, "job failed");
+        if let Err(e) = jobs::fail(&state.db, job, worker_id, &error.to_string(), retry_at).await {
+            tracing::error!(job_id = %job.id, error = %e, "could not record job failure; the lease will expire and it will run again");
+        }
+    }
+}
+
+/// One worker loop; stops when `shutdown` flips to true.
+pub async fn worker(state: AppState, worker_id: String, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let claimed = jobs::claim(&state.db, &worker_id, state.config.job_lease, 16).await;
+        let busy = match claimed {
+            Ok(batch) => {
+                let n = batch.len();
+                for job in batch {
+                    run_one(&state, &job, &worker_id).await;
+                }
+                n > 0
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "claiming jobs failed");
+                false
+            }
+        };
+        if !busy {
+            tokio::select! {
+                _ = state.jobs_ready.notified() => {}
+                _ = tokio::time::sleep(state.config.poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// How long shutdown waits for a worker to finish its current job.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -1,0 +1,146 @@
+//! Clearway's server: the HTTP API, the job workers and the outbox relay, around the pure
+//! core and the store.
+//!
+//! # Layout
+//! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes, processing job).
+//! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
+//! - [`jobs`]: job workers over the durable queue, with retries.
+//! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
+//! - [`demo`]: demo and test data.
+//! - [`error`]: the API error type, mapped once to RFC 9457 problem JSON.
+//! - [`state`]: shared state and request extractors.
+
+pub mod demo;
+pub mod distributions;
+pub mod error;
+pub mod events;
+pub mod jobs;
+pub mod platform;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::Router;
+use clearway_store::{Db, StoreError};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_scalar::{Scalar, Servable};
+
+pub use state::{AppState, Config};
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit_bytes;
+    Router::new()
+        .merge(distributions::routes::router())
+        .merge(events::routes::router())
+        .merge(platform::routes::router())
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(|| async { axum::Json(platform::openapi::ApiDoc::openapi()) }),
+        )
+        .merge(Scalar::with_url(
+            "/api/docs",
+            platform::openapi::ApiDoc::openapi(),
+        ))
+        .fallback(|| async {
+            error::ApiError::BadRequest {
+                status: StatusCode::NOT_FOUND,
+                field: "path".into(),
+                detail: "no such endpoint".into(),
+            }
+        })
+        .layer(axum::middleware::from_fn(platform::metrics::track))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A running server with its workers.
+pub struct Running {
+    /// Address it listens on.
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, lets workers finish their current job, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(jobs::SHUTDOWN_GRACE, task).await;
+        }
+    }
+
+    /// Waits until a shutdown signal (Ctrl-C / SIGTERM), then shuts down.
+    pub async fn run_until_signal(self) {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Migrates, then serves the API on `listener` and starts the workers.
+pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Running, StoreError> {
+    clearway_store::migrate::run(&db).await?;
+    platform::metrics::handle();
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+        jobs_ready: Arc::new(Notify::new()),
+        events_ready: Arc::new(Notify::new()),
+    };
+    let (shutdown, rx) = watch::channel(false);
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StoreError::Conflict(format!("listener: {e}")))?;
+    let mut tasks = Vec::new();
+    let app = router(state.clone());
+    let mut http_rx = rx.clone();
+    tasks.push(tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = http_rx.wait_for(|stop| *stop).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "HTTP server failed");
+        }
+    }));
+    let instance = uuid::Uuid::new_v4().simple().to_string();
+    for i in 0..state.config.job_workers.max(1) {
+        tasks.push(tokio::spawn(jobs::worker(
+            state.clone(),
+            format!("{instance}-{i}"),
+            rx.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(events::relay::run(state.clone(), rx)));
+    tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
+    Ok(Running {
+        addr,
+        shutdown,
+        tasks,
+    })
+}

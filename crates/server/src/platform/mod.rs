@@ -1,0 +1,6 @@
+//! Platform endpoints: health, readiness, Prometheus metrics, the audit log, funds and
+//! investors (reference data), and the OpenAPI document.
+
+pub mod metrics;
+pub mod openapi;
+pub mod routes;

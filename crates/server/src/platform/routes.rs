@@ -1,0 +1,167 @@
+//! Health, readiness, metrics, audit, funds and investors endpoints.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use clearway_store::audit::{self, Entry, Filter};
+use clearway_store::funds::{self, Fund, Investor};
+use clearway_store::{q, Actor};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::distributions::dto::Page;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::{AppState, Qs};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/api/audit", get(audit_log))
+        .route("/api/funds", get(list_funds))
+        .route("/api/investors", get(list_investors))
+}
+
+/// Liveness/readiness answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// "ok" or what is wrong.
+    pub status: String,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub(crate) async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    match state
+        .db
+        .fetch_optional(q(
+            "SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1",
+        ))
+        .await
+    {
+        Ok(Some(_)) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok".into(),
+            }),
+        ),
+        Ok(None) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "schema not migrated".into(),
+            }),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "database unavailable".into(),
+                }),
+            )
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
+pub(crate) async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    if let Ok(counts) = clearway_store::jobs::counts(&state.db).await {
+        for (status, n) in counts {
+            metrics::gauge!("clearway_jobs", "status" => status).set(n as f64);
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        super::metrics::handle().render(),
+    )
+}
+
+/// Query of the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only this entity id.
+    entity_id: Option<String>,
+    /// Only this entity type (e.g. `distribution`).
+    entity_type: Option<String>,
+    /// Only this action (e.g. `distribution.approve`).
+    action: Option<String>,
+    /// Only this user.
+    actor_id: Option<String>,
+    /// `nextCursor` of the previous page.
+    cursor: Option<i64>,
+    /// Page size (1–1000, default 100).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/audit", tag = "operations", params(AuditQuery),
+    responses((status = 200, body = Page<Object>), (status = 403, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    actor: Actor,
+    Qs(q): Qs<AuditQuery>,
+) -> ApiResult<Json<Page<Entry>>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 1000"));
+    }
+    let filter = Filter {
+        entity_id: q.entity_id,
+        entity_type: q.entity_type,
+        action: q.action,
+        actor_id: q.actor_id,
+        after_seq: q.cursor.unwrap_or(0),
+        limit,
+    };
+    let items = audit::list(&state.db, &actor, &filter).await?;
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|e| e.seq.to_string()))
+        .flatten();
+    Ok(Json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/funds", tag = "reference data", responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
+pub(crate) async fn list_funds(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<Json<Vec<Fund>>> {
+    Ok(Json(funds::list_funds(&state.db, &actor).await?))
+}
+
+/// Query of the investors list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InvestorsQuery {
+    /// `nextCursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size (1–1000, default 50).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/investors", tag = "reference data", params(InvestorsQuery),
+    responses((status = 200, body = Page<Object>)), security(("bearer" = [])))]
+pub(crate) async fn list_investors(
+    State(state): State<AppState>,
+    actor: Actor,
+    Qs(q): Qs<InvestorsQuery>,
+) -> ApiResult<Json<Page<Investor>>> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 1000"));
+    }
+    let items = funds::list_investors(&state.db, &actor, q.cursor.as_deref(), limit).await?;
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|i| i.id.clone()))
+        .flatten();
+    Ok(Json(Page { items, next_cursor }))
+}

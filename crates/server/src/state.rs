@@ -1,0 +1,174 @@
+//! Shared state of the server, the request context extractors, and strict JSON bodies.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use clearway_store::{auth, Actor, Db};
+use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
+
+use crate::error::ApiError;
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long a claimed job is leased before another worker may take it over.
+    pub job_lease: Duration,
+    /// How often idle workers poll for due jobs and events.
+    pub poll_interval: Duration,
+    /// Worker tasks running jobs.
+    pub job_workers: usize,
+    /// Timeout of one webhook delivery.
+    pub webhook_timeout: Duration,
+    /// Largest request body accepted.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            job_lease: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(250),
+            job_workers: 2,
+            webhook_timeout: Duration::from_secs(10),
+            body_limit_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// State shared by handlers and workers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Wakes job workers when a job is enqueued in this process.
+    pub jobs_ready: Arc<Notify>,
+    /// Wakes the outbox relay when an event is written in this process.
+    pub events_ready: Arc<Notify>,
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized)?;
+        auth::authenticate(&state.db, token.trim())
+            .await?
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// Parses a JSON body strictly, naming the offending field on type errors.
+pub fn parse_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.ends_with("+json"));
+    if !is_json {
+        return Err(ApiError::BadRequest {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            field: "Content-Type".into(),
+            detail: "expected Content-Type: application/json".into(),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::BadRequest {
+                status: StatusCode::BAD_REQUEST,
+                field: "body".into(),
+                detail: format!("malformed JSON: {inner}"),
+            }
+        } else {
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
+            ApiError::field(field, strip_position(&inner.to_string()))
+        }
+    })?;
+    de.end().map_err(|e| ApiError::BadRequest {
+        status: StatusCode::BAD_REQUEST,
+        field: "body".into(),
+        detail: format!("malformed JSON: {e}"),
+    })?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C"; the field path says more to a client.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// The `Idempotency-Key` header, validated (1–255 visible ASCII characters).
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let key = v
+                .to_str()
+                .map_err(|_| ApiError::field("Idempotency-Key", "must be visible ASCII"))?;
+            if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ApiError::field(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters",
+                ));
+            }
+            Ok(Some(key.to_string()))
+        }
+    }
+}
+
+/// Query-string extractor whose errors are problem JSON naming the query.
+pub struct Qs<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Qs<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| Qs(q.0))
+            .map_err(|e| ApiError::BadRequest {
+                status: StatusCode::BAD_REQUEST,
+                field: "query".into(),
+                detail: e.body_text(),
+            })
+    }
+}
+
+/// The raw request body; a body over the limit becomes a 413 problem naming `body`.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| ApiError::BadRequest {
+                status: e.status(),
+                field: "body".into(),
+                detail: e.body_text(),
+            })
+    }
+}

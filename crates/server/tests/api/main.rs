@@ -1,0 +1,12 @@
+//! Integration tests: the real HTTP API against a real database (SQLite by default,
+//! PostgreSQL with `TEST_DATABASE_URL`). One test binary, like zero-to-production.
+
+mod allocation;
+mod helpers;
+mod idempotency;
+mod lifecycle;
+mod platform;
+mod reversal;
+mod tenancy;
+mod validation;
+mod workers;

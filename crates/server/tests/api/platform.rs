@@ -1,0 +1,207 @@
+//! Operations endpoints, the OpenAPI document, and signed webhook delivery.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use clearway_server::events::relay::{verify, SIGNATURE_HEADER};
+use serde_json::{json, Value};
+
+use crate::helpers::{pro_rata, spawn_app};
+
+#[tokio::test]
+async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
+    let app = spawn_app(3).await;
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let ready: Value = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ok");
+    app.get("operator", "/api/distributions").await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("clearway_http_requests_total{method=\"GET\",route=\"/api/distributions\",status=\"200\"}"), "{metrics}");
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let routes = [
+        ("post", "/api/distributions"),
+        ("get", "/api/distributions"),
+        ("get", "/api/distributions/fund/{fund_id}"),
+        ("get", "/api/distributions/{id}"),
+        ("put", "/api/distributions/{id}"),
+        ("get", "/api/distributions/{id}/lines"),
+        ("get", "/api/distributions/{id}/lines/{investor_id}"),
+        ("put", "/api/distributions/{id}/lines/{investor_id}"),
+        ("patch", "/api/distributions/{id}/ready"),
+        ("patch", "/api/distributions/{id}/approve"),
+        ("patch", "/api/distributions/{id}/process"),
+        ("patch", "/api/distributions/{id}/cancel"),
+        ("post", "/api/distributions/{id}/reversal"),
+        ("get", "/api/webhooks"),
+        ("post", "/api/webhooks"),
+        ("delete", "/api/webhooks/{id}"),
+        ("get", "/api/events"),
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+        ("get", "/metrics"),
+        ("get", "/api/audit"),
+        ("get", "/api/funds"),
+        ("get", "/api/investors"),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    for (method, path) in routes {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    assert_eq!(
+        documented,
+        routes.len(),
+        "the document and the route table list the same endpoints"
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/api/docs"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let resp = app.client.get(app.url("/api/nope")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    app.stop().await;
+}
+
+type Received = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
+async fn receiver(status: StatusCode) -> (String, Received) {
+    let got: Received = Arc::default();
+    let sink = got.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push((headers, body.to_vec()));
+                status
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("http://{addr}/hook"), got)
+}
+
+#[tokio::test]
+async fn events_are_delivered_signed_and_failures_are_retried_later() {
+    let app = spawn_app(3).await;
+    let (url, got) = receiver(StatusCode::OK).await;
+    let resp = app
+        .post(
+            "admin",
+            "/api/webhooks",
+            &json!({ "url": url, "eventTypes": ["distribution.declared"] }),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let secret = resp.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (bad_url, bad_got) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
+    assert_eq!(
+        app.post("admin", "/api/webhooks", &json!({ "url": bad_url }))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.post("admin", "/api/webhooks", &json!({ "url": "ftp://x" }))
+            .await
+            .status(),
+        422
+    );
+
+    let d = app.create(&pro_rata(&app, "30.00")).await;
+    let mut delivered = Vec::new();
+    for _ in 0..200 {
+        delivered = got.lock().unwrap().clone();
+        if !delivered.is_empty() && !bad_got.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        delivered.len(),
+        1,
+        "only the subscribed event type is delivered, once"
+    );
+    let (headers, body) = &delivered[0];
+    let signature = headers[SIGNATURE_HEADER].to_str().unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(verify(
+        &secret,
+        signature,
+        body,
+        now,
+        Duration::from_secs(300)
+    ));
+    assert!(!verify(
+        "whsec_other",
+        signature,
+        body,
+        now,
+        Duration::from_secs(300)
+    ));
+    let event: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(event["type"], "distribution.declared");
+    assert_eq!(event["aggregateId"], d["id"]);
+    assert_eq!(
+        headers["clearway-event-id"].to_str().unwrap(),
+        event["id"].as_str().unwrap()
+    );
+
+    // The failing receiver got one attempt; the retry is scheduled later, not hammered.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(bad_got.lock().unwrap().len(), 1);
+    let pending = app.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'PENDING' AND attempts = 1 AND last_error LIKE '%500%'").await;
+    assert_eq!(pending, 1);
+    app.stop().await;
+}

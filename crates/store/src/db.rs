@@ -1,0 +1,491 @@
+//! One SQL text, two databases: a thin layer over sqlx's PostgreSQL and SQLite drivers.
+//!
+//! Every query is written once with `$1…$n` placeholders and portable SQL; values cross as
+//! `i64` or `TEXT` (money as integer minor units, decimals such as shares and NAV as
+//! canonical decimal strings, dates as ISO text), so both backends store and compare the
+//! same things the same way. Only bulk loading differs (COPY on PostgreSQL, multi-row
+//! INSERT on SQLite), and both load identical rows.
+//!
+//! SQLite runs with one writer connection and a pool of read-only connections (WAL mode):
+//! write transactions queue in the pool instead of failing with `SQLITE_BUSY`.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Postgres, Row as _, Sqlite};
+
+use crate::StoreError;
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL, the production backend.
+    Postgres,
+    /// SQLite, the embedded default.
+    Sqlite,
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// An integer (money in minor units, counts, flags).
+    I64(Option<i64>),
+    /// Text (ids, decimals, dates, JSON).
+    Text(Option<String>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::I64(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+
+/// A query: SQL text with `$n` placeholders and its arguments.
+#[derive(Debug, Clone)]
+pub struct Q {
+    sql: Cow<'static, str>,
+    args: Vec<Arg>,
+}
+
+/// Starts a query.
+pub fn q(sql: impl Into<Cow<'static, str>>) -> Q {
+    Q {
+        sql: sql.into(),
+        args: Vec::new(),
+    }
+}
+
+impl Q {
+    /// Binds the next placeholder.
+    pub fn bind(mut self, value: impl Into<Arg>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Binds the next placeholder in place (for loops).
+    pub fn push(&mut self, value: impl Into<Arg>) {
+        self.args.push(value.into());
+    }
+
+    fn pg(&self) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
+        let mut query = sqlx::query(&self.sql);
+        for arg in &self.args {
+            query = match arg {
+                Arg::I64(v) => query.bind(*v),
+                Arg::Text(v) => query.bind(v.as_deref()),
+            };
+        }
+        query
+    }
+
+    fn sqlite(&self) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
+        let mut query = sqlx::query(&self.sql);
+        for arg in &self.args {
+            query = match arg {
+                Arg::I64(v) => query.bind(*v),
+                Arg::Text(v) => query.bind(v.as_deref()),
+            };
+        }
+        query
+    }
+}
+
+/// A result row from either backend, read by column name.
+pub enum Row {
+    /// PostgreSQL row.
+    Pg(PgRow),
+    /// SQLite row.
+    Sqlite(SqliteRow),
+}
+
+impl Row {
+    /// An integer column.
+    pub fn i64(&self, col: &str) -> Result<i64, StoreError> {
+        Ok(match self {
+            Row::Pg(r) => r.try_get(col)?,
+            Row::Sqlite(r) => r.try_get(col)?,
+        })
+    }
+
+    /// A nullable integer column.
+    pub fn opt_i64(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        Ok(match self {
+            Row::Pg(r) => r.try_get(col)?,
+            Row::Sqlite(r) => r.try_get(col)?,
+        })
+    }
+
+    /// A text column.
+    pub fn text(&self, col: &str) -> Result<String, StoreError> {
+        Ok(match self {
+            Row::Pg(r) => r.try_get(col)?,
+            Row::Sqlite(r) => r.try_get(col)?,
+        })
+    }
+
+    /// A nullable text column.
+    pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        Ok(match self {
+            Row::Pg(r) => r.try_get(col)?,
+            Row::Sqlite(r) => r.try_get(col)?,
+        })
+    }
+
+    /// A text column parsed with `FromStr` (statuses, decimals, dates).
+    pub fn parse<T: FromStr>(&self, col: &str) -> Result<T, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let text = self.text(col)?;
+        text.parse()
+            .map_err(|e: T::Err| StoreError::Corrupt(format!("column {col} = '{text}': {e}")))
+    }
+}
+
+/// Connection pools for one database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pools: Pools,
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    Pg(PgPool),
+    Sqlite { write: SqlitePool, read: SqlitePool },
+}
+
+/// Options for opening a database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections in the PostgreSQL pool, or read connections for SQLite.
+    pub max_connections: u32,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            max_connections: 16,
+        }
+    }
+}
+
+impl Db {
+    /// Opens `url`: `postgres://…` selects PostgreSQL, `sqlite:PATH` (or a plain path) SQLite.
+    pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
+        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(connect)
+                .await?;
+            Pools::Pg(pool)
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"));
+            let path = path.unwrap_or(url);
+            let base = SqliteConnectOptions::new()
+                .filename(path)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a committed payment instruction survives power loss, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(120))
+                .connect_with(base.clone().create_if_missing(true))
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(options.max_connections)
+                .connect_with(base.read_only(true))
+                .await?;
+            Pools::Sqlite { write, read }
+        };
+        Ok(Db { pools })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Pg(_) => Backend::Postgres,
+            Pools::Sqlite { .. } => Backend::Sqlite,
+        }
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pools {
+            Pools::Pg(p) => Tx::Pg(p.begin().await?),
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+        })
+    }
+
+    /// Runs a read query outside a transaction.
+    pub async fn fetch_all(&self, query: Q) -> Result<Vec<Row>, StoreError> {
+        Ok(match &self.pools {
+            Pools::Pg(p) => query
+                .pg()
+                .fetch_all(p)
+                .await?
+                .into_iter()
+                .map(Row::Pg)
+                .collect(),
+            Pools::Sqlite { read, .. } => query
+                .sqlite()
+                .fetch_all(read)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+        })
+    }
+
+    /// Runs a read query expected to return at most one row.
+    pub async fn fetch_optional(&self, query: Q) -> Result<Option<Row>, StoreError> {
+        Ok(match &self.pools {
+            Pools::Pg(p) => query.pg().fetch_optional(p).await?.map(Row::Pg),
+            Pools::Sqlite { read, .. } => {
+                query.sqlite().fetch_optional(read).await?.map(Row::Sqlite)
+            }
+        })
+    }
+
+    /// Runs raw multi-statement SQL (migrations) on the write connection.
+    pub async fn execute_script(&self, sql: &str) -> Result<(), StoreError> {
+        match &self.pools {
+            Pools::Pg(p) => {
+                sqlx::raw_sql(sql).execute(p).await?;
+            }
+            Pools::Sqlite { write, .. } => {
+                sqlx::raw_sql(sql).execute(write).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes all connections.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Pg(p) => p.close().await,
+            Pools::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+        }
+    }
+}
+
+/// An open write transaction; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    /// PostgreSQL transaction.
+    Pg(sqlx::Transaction<'static, Postgres>),
+    /// SQLite transaction (on the single writer connection).
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+}
+
+impl Tx {
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Pg(_) => Backend::Postgres,
+            Tx::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Executes a statement, returning the number of rows affected.
+    pub async fn execute(&mut self, query: Q) -> Result<u64, StoreError> {
+        Ok(match self {
+            Tx::Pg(tx) => query.pg().execute(&mut **tx).await?.rows_affected(),
+            Tx::Sqlite(tx) => query.sqlite().execute(&mut **tx).await?.rows_affected(),
+        })
+    }
+
+    /// Fetches all rows.
+    pub async fn fetch_all(&mut self, query: Q) -> Result<Vec<Row>, StoreError> {
+        Ok(match self {
+            Tx::Pg(tx) => query
+                .pg()
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Pg)
+                .collect(),
+            Tx::Sqlite(tx) => query
+                .sqlite()
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+        })
+    }
+
+    /// Fetches at most one row.
+    pub async fn fetch_optional(&mut self, query: Q) -> Result<Option<Row>, StoreError> {
+        Ok(match self {
+            Tx::Pg(tx) => query.pg().fetch_optional(&mut **tx).await?.map(Row::Pg),
+            Tx::Sqlite(tx) => query
+                .sqlite()
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(Row::Sqlite),
+        })
+    }
+
+    /// Bulk-loads rows into `table`: COPY on PostgreSQL, chunked multi-row INSERT on SQLite.
+    /// Values are text or integers; `None` is NULL.
+    pub async fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Arg>],
+    ) -> Result<(), StoreError> {
+        match self {
+            Tx::Pg(tx) => {
+                let mut buffer = String::with_capacity(rows.len() * columns.len() * 12);
+                for row in rows {
+                    for (i, value) in row.iter().enumerate() {
+                        if i > 0 {
+                            buffer.push('\t');
+                        }
+                        copy_text_value(&mut buffer, value);
+                    }
+                    buffer.push('\n');
+                }
+                let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+                let mut copy = tx.copy_in_raw(&statement).await?;
+                copy.send(buffer.into_bytes()).await?;
+                copy.finish().await?;
+            }
+            Tx::Sqlite(tx) => {
+                // SQLite allows 32,766 variables per statement.
+                let rows_per_chunk = (32_000 / columns.len()).max(1);
+                for chunk in rows.chunks(rows_per_chunk) {
+                    let sql = multi_row_insert(table, columns, chunk.len());
+                    let mut query = sqlx::query::<Sqlite>(&sql);
+                    for row in chunk {
+                        for value in row {
+                            query = match value {
+                                Arg::I64(v) => query.bind(*v),
+                                Arg::Text(v) => query.bind(v.as_deref()),
+                            };
+                        }
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Pg(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)…` for `rows` rows.
+pub fn multi_row_insert(table: &str, columns: &[&str], rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns.len() {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&n.to_string());
+            n += 1;
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Writes one value in PostgreSQL COPY text format (escaping backslash, tab, newline).
+fn copy_text_value(buffer: &mut String, value: &Arg) {
+    match value {
+        Arg::I64(Some(v)) => buffer.push_str(&v.to_string()),
+        Arg::Text(Some(s)) => {
+            for ch in s.chars() {
+                match ch {
+                    '\\' => buffer.push_str("\\\\"),
+                    '\t' => buffer.push_str("\\t"),
+                    '\n' => buffer.push_str("\\n"),
+                    '\r' => buffer.push_str("\\r"),
+                    c => buffer.push(c),
+                }
+            }
+        }
+        Arg::I64(None) | Arg::Text(None) => buffer.push_str("\\N"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_escapes_control_characters() {
+        let mut out = String::new();
+        copy_text_value(&mut out, &Arg::Text(Some("a\tb\\c\nd".into())));
+        assert_eq!(out, "a\\tb\\\\c\\nd");
+        out.clear();
+        copy_text_value(&mut out, &Arg::Text(None));
+        assert_eq!(out, "\\N");
+    }
+
+    #[test]
+    fn multi_row_placeholders_are_numbered() {
+        assert_eq!(
+            multi_row_insert("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+    }
+}

@@ -1,0 +1,578 @@
+//! Distributions and their lines. Status changes are conditional updates on the row's
+//! version, so two racing requests cannot both succeed; reads are confined to the actor's
+//! organization, and investors only see distributions they have a line in, and only that line.
+
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+use clearway_core::distribution::{
+    Action, Components, Kind, LineStatus, PlannedLine, Schedule, Status,
+};
+use clearway_core::Currency;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::db::Arg;
+use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
+
+/// A distribution header as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Distribution {
+    /// Id (UUIDv7).
+    pub id: String,
+    /// Fund it is paid from.
+    pub fund_id: String,
+    /// Regular, reversal or correction.
+    pub kind: Kind,
+    /// Lifecycle status.
+    pub status: Status,
+    /// Currency of every amount on it.
+    pub currency: Currency,
+    /// Dates.
+    pub schedule: Schedule,
+    /// Free text, e.g. "Q1 2026".
+    pub description: String,
+    /// The allocation as requested.
+    pub allocation: Value,
+    /// Sum of the lines, minor units (negative for reversals).
+    pub total_minor: i64,
+    /// Number of lines.
+    pub line_count: i64,
+    /// For reversals: the distribution reversed.
+    pub reverses_id: Option<String>,
+    /// For corrections: the distribution corrected.
+    pub corrects_id: Option<String>,
+    /// Why it was reversed or corrected.
+    pub reason: Option<String>,
+    /// Maker.
+    pub created_by: String,
+    /// Checker.
+    pub approved_by: Option<String>,
+    /// When approved.
+    pub approved_at: Option<String>,
+    /// Created (UTC).
+    pub created_at: String,
+    /// Last changed (UTC).
+    pub updated_at: String,
+    /// Incremented on every change.
+    pub version: i64,
+}
+
+/// One investor's line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Line {
+    /// Investor.
+    pub investor_id: String,
+    /// Units held on the record date the amount came from (None if explicit).
+    pub units: Option<String>,
+    /// Total, minor units.
+    pub total_minor: i64,
+    /// Components, minor units.
+    pub components: Components,
+    /// Line status.
+    pub status: LineStatus,
+    /// On reversal lines: the distribution whose line is negated.
+    pub reverses_distribution_id: Option<String>,
+}
+
+/// A distribution to insert.
+#[derive(Debug, Clone)]
+pub struct NewDistribution {
+    /// Fund.
+    pub fund_id: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Initial status (DRAFT for new ones; reversals start READY for approval).
+    pub status: Status,
+    /// Currency.
+    pub currency: Currency,
+    /// Dates.
+    pub schedule: Schedule,
+    /// Description.
+    pub description: String,
+    /// Allocation as requested.
+    pub allocation: Value,
+    /// Reversed distribution.
+    pub reverses_id: Option<String>,
+    /// Corrected distribution.
+    pub corrects_id: Option<String>,
+    /// Reason for a reversal or correction.
+    pub reason: Option<String>,
+}
+
+const COLUMNS: &str = "id, fund_id, kind, status, currency, declaration_date, ex_date, record_date, payable_date, description, allocation, total_minor, line_count, reverses_id, corrects_id, reason, created_by, approved_by, approved_at, created_at, updated_at, version";
+
+const LINE_COLUMNS: [&str; 15] = [
+    "distribution_id",
+    "org_id",
+    "investor_id",
+    "units",
+    "total_minor",
+    "ordinary_minor",
+    "qualified_minor",
+    "st_gain_minor",
+    "lt_gain_minor",
+    "roc_minor",
+    "interest_minor",
+    "foreign_tax_minor",
+    "withholding_minor",
+    "status",
+    "reverses_distribution_id",
+];
+
+fn date(r: &Row, col: &str) -> Result<NaiveDate, StoreError> {
+    r.parse(col)
+}
+
+fn from_row(r: &Row) -> Result<Distribution, StoreError> {
+    let ex = r
+        .opt_text("ex_date")?
+        .map(|t| t.parse::<NaiveDate>())
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Distribution {
+        id: r.text("id")?,
+        fund_id: r.text("fund_id")?,
+        kind: r.parse("kind")?,
+        status: r.parse("status")?,
+        currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
+        schedule: Schedule {
+            declaration: date(r, "declaration_date")?,
+            ex,
+            record: date(r, "record_date")?,
+            payable: date(r, "payable_date")?,
+        },
+        description: r.text("description")?,
+        allocation: serde_json::from_str(&r.text("allocation")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        total_minor: r.i64("total_minor")?,
+        line_count: r.i64("line_count")?,
+        reverses_id: r.opt_text("reverses_id")?,
+        corrects_id: r.opt_text("corrects_id")?,
+        reason: r.opt_text("reason")?,
+        created_by: r.text("created_by")?,
+        approved_by: r.opt_text("approved_by")?,
+        approved_at: r.opt_text("approved_at")?,
+        created_at: r.text("created_at")?,
+        updated_at: r.text("updated_at")?,
+        version: r.i64("version")?,
+    })
+}
+
+fn line_from_row(r: &Row) -> Result<Line, StoreError> {
+    Ok(Line {
+        investor_id: r.text("investor_id")?,
+        units: r.opt_text("units")?,
+        total_minor: r.i64("total_minor")?,
+        components: Components {
+            ordinary_dividend: r.i64("ordinary_minor")?,
+            qualified_dividend: r.i64("qualified_minor")?,
+            short_term_gain: r.i64("st_gain_minor")?,
+            long_term_gain: r.i64("lt_gain_minor")?,
+            return_of_capital: r.i64("roc_minor")?,
+            interest: r.i64("interest_minor")?,
+            foreign_tax: r.i64("foreign_tax_minor")?,
+            withholding: r.i64("withholding_minor")?,
+        },
+        status: r.parse("status")?,
+        reverses_distribution_id: r.opt_text("reverses_distribution_id")?,
+    })
+}
+
+fn line_args(
+    distribution_id: &str,
+    org_id: &str,
+    line: &PlannedLine,
+    reverses: Option<&str>,
+) -> Vec<Arg> {
+    let c = &line.components;
+    vec![
+        distribution_id.into(),
+        org_id.into(),
+        (&line.investor_id).into(),
+        line.units.map(|u| u.normalize().to_string()).into(),
+        line.total.into(),
+        c.ordinary_dividend.into(),
+        c.qualified_dividend.into(),
+        c.short_term_gain.into(),
+        c.long_term_gain.into(),
+        c.return_of_capital.into(),
+        c.interest.into(),
+        c.foreign_tax.into(),
+        c.withholding.into(),
+        LineStatus::Pending.as_str().into(),
+        reverses.into(),
+    ]
+}
+
+/// Inserts a distribution and its lines (bulk) inside `tx`; operators and admins only.
+pub async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    new: &NewDistribution,
+    lines: &[PlannedLine],
+) -> Result<Distribution, StoreError> {
+    actor.require(Permission::Operate)?;
+    let id = new_id();
+    let now = now_text();
+    let total: i64 = lines.iter().map(|l| l.total).sum();
+    let s = &new.schedule;
+    let row = tx
+        .fetch_optional(
+            q(format!("INSERT INTO distributions ({COLUMNS}, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, NULL, $18, $18, 1, $19) RETURNING {COLUMNS}"))
+                .bind(&id)
+                .bind(&new.fund_id)
+                .bind(new.kind.as_str())
+                .bind(new.status.as_str())
+                .bind(new.currency.code())
+                .bind(s.declaration.to_string())
+                .bind(s.ex.map(|d| d.to_string()))
+                .bind(s.record.to_string())
+                .bind(s.payable.to_string())
+                .bind(&new.description)
+                .bind(new.allocation.to_string())
+                .bind(total)
+                .bind(lines.len() as i64)
+                .bind(new.reverses_id.clone())
+                .bind(new.corrects_id.clone())
+                .bind(new.reason.clone())
+                .bind(&actor.user_id)
+                .bind(&now)
+                .bind(&actor.org_id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("distribution"))?;
+    let line_reverses = match new.kind {
+        Kind::Reversal => new.reverses_id.as_deref(),
+        _ => None,
+    };
+    let rows: Vec<Vec<Arg>> = lines
+        .iter()
+        .map(|l| line_args(&id, &actor.org_id, l, line_reverses))
+        .collect();
+    tx.bulk_insert("distribution_lines", &LINE_COLUMNS, &rows)
+        .await?;
+    from_row(&row)
+}
+
+/// Visibility clause: the organization, and for investors only distributions they are in.
+fn visible(actor: &Actor, first_param: usize) -> (String, Vec<Arg>) {
+    let org = format!("d.org_id = ${first_param}");
+    match &actor.investor_id {
+        None => (org, vec![(&actor.org_id).into()]),
+        Some(investor) => (
+            format!(
+                "{org} AND EXISTS (SELECT 1 FROM distribution_lines vl WHERE vl.distribution_id = d.id AND vl.investor_id = ${})",
+                first_param + 1
+            ),
+            vec![(&actor.org_id).into(), investor.into()],
+        ),
+    }
+}
+
+fn get_query(actor: &Actor, id: &str) -> crate::db::Q {
+    let (clause, args) = visible(actor, 2);
+    let mut query = q(format!(
+        "SELECT {} FROM distributions d WHERE d.id = $1 AND {clause}",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(id);
+    for a in args {
+        query.push(a);
+    }
+    query
+}
+
+/// A distribution the actor may see.
+pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Distribution, StoreError> {
+    actor.require(Permission::Read)?;
+    let row = db
+        .fetch_optional(get_query(actor, id))
+        .await?
+        .ok_or(StoreError::NotFound("distribution"))?;
+    from_row(&row)
+}
+
+/// A distribution the actor may see, read inside a transaction.
+pub async fn get_tx(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Distribution, StoreError> {
+    actor.require(Permission::Read)?;
+    let row = tx
+        .fetch_optional(get_query(actor, id))
+        .await?
+        .ok_or(StoreError::NotFound("distribution"))?;
+    from_row(&row)
+}
+
+/// Filters and page for [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this fund.
+    pub fund_id: Option<String>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Payable on or after.
+    pub payable_from: Option<NaiveDate>,
+    /// Payable on or before.
+    pub payable_to: Option<NaiveDate>,
+    /// Page cursor: ids before this one (newest first).
+    pub before_id: Option<String>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// Distributions the actor may see, newest first, keyset-paginated.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: &ListFilter,
+) -> Result<Vec<Distribution>, StoreError> {
+    actor.require(Permission::Read)?;
+    let (clause, args) = visible(actor, 7);
+    let mut query = q(format!(
+        "SELECT {} FROM distributions d
+         WHERE ($1 IS NULL OR d.fund_id = $1) AND ($2 IS NULL OR d.status = $2)
+           AND ($3 IS NULL OR d.payable_date >= $3) AND ($4 IS NULL OR d.payable_date <= $4)
+           AND ($5 IS NULL OR d.id < $5) AND {clause}
+         ORDER BY d.id DESC LIMIT $6",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(filter.fund_id.clone())
+    .bind(filter.status.map(|s| s.as_str()))
+    .bind(filter.payable_from.map(|d| d.to_string()))
+    .bind(filter.payable_to.map(|d| d.to_string()))
+    .bind(filter.before_id.clone())
+    .bind(filter.limit);
+    for a in args {
+        query.push(a);
+    }
+    db.fetch_all(query).await?.iter().map(from_row).collect()
+}
+
+/// Lines of a distribution the actor may see (investors: only their own), by investor id.
+pub async fn lines(
+    db: &Db,
+    actor: &Actor,
+    distribution_id: &str,
+    after_investor: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Line>, StoreError> {
+    get(db, actor, distribution_id).await?;
+    db.fetch_all(
+        q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND investor_id > $3 AND ($4 IS NULL OR investor_id = $4) ORDER BY investor_id LIMIT $5", LINE_COLUMNS.join(", ")))
+            .bind(distribution_id)
+            .bind(&actor.org_id)
+            .bind(after_investor.unwrap_or(""))
+            .bind(actor.investor_id.clone())
+            .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(line_from_row)
+    .collect()
+}
+
+/// One line; investors may only read their own.
+pub async fn line(
+    db: &Db,
+    actor: &Actor,
+    distribution_id: &str,
+    investor_id: &str,
+) -> Result<Line, StoreError> {
+    if actor
+        .investor_id
+        .as_deref()
+        .is_some_and(|own| own != investor_id)
+    {
+        return Err(StoreError::NotFound("line"));
+    }
+    get(db, actor, distribution_id).await?;
+    let row = db
+        .fetch_optional(
+            q(format!("SELECT {} FROM distribution_lines l WHERE distribution_id = $1 AND org_id = $2 AND investor_id = $3", LINE_COLUMNS.join(", ")))
+                .bind(distribution_id)
+                .bind(&actor.org_id)
+                .bind(investor_id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("line"))?;
+    line_from_row(&row)
+}
+
+/// All lines of a distribution inside a transaction (staff only; used by reversals).
+pub async fn all_lines_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<Vec<Line>, StoreError> {
+    actor.require(Permission::Operate)?;
+    tx.fetch_all(
+        q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id", LINE_COLUMNS.join(", ")))
+            .bind(distribution_id)
+            .bind(&actor.org_id),
+    )
+    .await?
+    .iter()
+    .map(line_from_row)
+    .collect()
+}
+
+/// Applies a status action to `current` (as read in this transaction), enforcing the state
+/// machine, the role, and maker-checker; fails with a conflict if the row changed meanwhile.
+pub async fn transition(
+    tx: &mut Tx,
+    actor: &Actor,
+    current: &Distribution,
+    action: Action,
+) -> Result<Distribution, StoreError> {
+    match action {
+        Action::Approve => {
+            actor.require(Permission::Approve)?;
+        }
+        _ => actor.require(Permission::Operate)?,
+    }
+    let next = current.status.apply(action)?;
+    if action == Action::Approve && current.created_by == actor.user_id {
+        return Err(StoreError::Forbidden(
+            "maker-checker: the user who created a distribution cannot approve it".into(),
+        ));
+    }
+    let approved_by = (action == Action::Approve).then(|| actor.user_id.clone());
+    let row = tx
+        .fetch_optional(
+            q(format!("UPDATE distributions SET status = $1, approved_by = COALESCE($2, approved_by), approved_at = CASE WHEN $2 IS NULL THEN approved_at ELSE $3 END, updated_at = $3, version = version + 1
+                       WHERE id = $4 AND org_id = $5 AND version = $6 RETURNING {COLUMNS}"))
+                .bind(next.as_str())
+                .bind(approved_by)
+                .bind(now_text())
+                .bind(&current.id)
+                .bind(&actor.org_id)
+                .bind(current.version),
+        )
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the distribution was changed by someone else; reload and retry".into()))?;
+    from_row(&row)
+}
+
+/// Header fields an edit may change.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    /// New dates.
+    pub schedule: Schedule,
+    /// New description.
+    pub description: String,
+    /// New allocation request (when lines are replaced).
+    pub allocation: Value,
+}
+
+/// Edits a DRAFT/READY distribution (back to DRAFT), optionally replacing all its lines.
+pub async fn edit(
+    tx: &mut Tx,
+    actor: &Actor,
+    current: &Distribution,
+    edit: &Edit,
+    new_lines: Option<&[PlannedLine]>,
+) -> Result<Distribution, StoreError> {
+    actor.require(Permission::Operate)?;
+    let next = current.status.apply(Action::Edit)?;
+    if let Some(lines) = new_lines {
+        tx.execute(
+            q("DELETE FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2")
+                .bind(&current.id)
+                .bind(&actor.org_id),
+        )
+        .await?;
+        let rows: Vec<Vec<Arg>> = lines
+            .iter()
+            .map(|l| line_args(&current.id, &actor.org_id, l, None))
+            .collect();
+        tx.bulk_insert("distribution_lines", &LINE_COLUMNS, &rows)
+            .await?;
+    }
+    let s = &edit.schedule;
+    let row = tx
+        .fetch_optional(
+            q(format!("UPDATE distributions SET status = $1, declaration_date = $2, ex_date = $3, record_date = $4, payable_date = $5, description = $6, allocation = $7,
+                         total_minor = (SELECT COALESCE(CAST(SUM(total_minor) AS BIGINT), 0) FROM distribution_lines WHERE distribution_id = $8),
+                         line_count = (SELECT COUNT(*) FROM distribution_lines WHERE distribution_id = $8),
+                         updated_at = $9, version = version + 1
+                       WHERE id = $8 AND org_id = $10 AND version = $11 RETURNING {COLUMNS}"))
+                .bind(next.as_str())
+                .bind(s.declaration.to_string())
+                .bind(s.ex.map(|d| d.to_string()))
+                .bind(s.record.to_string())
+                .bind(s.payable.to_string())
+                .bind(&edit.description)
+                .bind(edit.allocation.to_string())
+                .bind(&current.id)
+                .bind(now_text())
+                .bind(&actor.org_id)
+                .bind(current.version),
+        )
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the distribution was changed by someone else; reload and retry".into()))?;
+    from_row(&row)
+}
+
+/// Replaces one line's amounts in a DRAFT/READY distribution (back to DRAFT).
+pub async fn replace_line(
+    tx: &mut Tx,
+    actor: &Actor,
+    current: &Distribution,
+    line: &PlannedLine,
+) -> Result<Distribution, StoreError> {
+    actor.require(Permission::Operate)?;
+    current.status.apply(Action::Edit)?;
+    let c = &line.components;
+    let updated = tx
+        .execute(
+            q("UPDATE distribution_lines SET total_minor = $1, ordinary_minor = $2, qualified_minor = $3, st_gain_minor = $4, lt_gain_minor = $5, roc_minor = $6, interest_minor = $7, foreign_tax_minor = $8, withholding_minor = $9
+               WHERE distribution_id = $10 AND org_id = $11 AND investor_id = $12")
+                .bind(line.total)
+                .bind(c.ordinary_dividend)
+                .bind(c.qualified_dividend)
+                .bind(c.short_term_gain)
+                .bind(c.long_term_gain)
+                .bind(c.return_of_capital)
+                .bind(c.interest)
+                .bind(c.foreign_tax)
+                .bind(c.withholding)
+                .bind(&current.id)
+                .bind(&actor.org_id)
+                .bind(&line.investor_id),
+        )
+        .await?;
+    if updated == 0 {
+        // A new investor joins the distribution.
+        tx.bulk_insert(
+            "distribution_lines",
+            &LINE_COLUMNS,
+            &[line_args(&current.id, &actor.org_id, line, None)],
+        )
+        .await?;
+    }
+    let edit_same = Edit {
+        schedule: current.schedule,
+        description: current.description.clone(),
+        allocation: serde_json::json!({ "method": "explicit", "editedFrom": current.allocation }),
+    };
+    self::edit(tx, actor, current, &edit_same, None).await
+}
+
+/// Number of distributions per status in the actor's organization.
+pub async fn count_by_status(db: &Db, actor: &Actor) -> Result<Vec<(String, i64)>, StoreError> {
+    actor.require(Permission::Read)?;
+    db.fetch_all(q("SELECT status, COUNT(*) AS n FROM distributions WHERE org_id = $1 GROUP BY status ORDER BY status").bind(&actor.org_id))
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("status")?, r.i64("n")?)))
+        .collect()
+}

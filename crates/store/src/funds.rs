@@ -1,0 +1,366 @@
+//! Funds, investors, holdings history, NAV snapshots and commitments.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+use clearway_core::distribution::{FundKind, Holding};
+use clearway_core::Currency;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::db::Arg;
+use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
+
+/// A fund as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fund {
+    /// Id.
+    pub id: String,
+    /// Short code, unique in the organization (e.g. `DEMO-OPEN`).
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Open-end or partnership.
+    pub kind: FundKind,
+    /// Fund currency.
+    pub currency: Currency,
+    /// Decimal places of shares.
+    pub share_precision: i64,
+}
+
+/// A new fund.
+#[derive(Debug, Clone)]
+pub struct NewFund<'a> {
+    /// Short code.
+    pub code: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Family.
+    pub kind: FundKind,
+    /// Currency.
+    pub currency: Currency,
+    /// Decimal places of shares.
+    pub share_precision: i64,
+}
+
+fn fund_from_row(r: &Row) -> Result<Fund, StoreError> {
+    Ok(Fund {
+        id: r.text("id")?,
+        code: r.text("code")?,
+        name: r.text("name")?,
+        kind: r.parse("kind")?,
+        currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
+        share_precision: r.i64("share_precision")?,
+    })
+}
+
+/// Creates a fund (operators and admins).
+pub async fn create_fund(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund: &NewFund<'_>,
+) -> Result<String, StoreError> {
+    actor.require(Permission::Operate)?;
+    let id = new_id();
+    tx.execute(
+        q("INSERT INTO funds (id, org_id, code, name, kind, currency, share_precision, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&id)
+            .bind(&actor.org_id)
+            .bind(fund.code)
+            .bind(fund.name)
+            .bind(fund.kind.as_str())
+            .bind(fund.currency.code())
+            .bind(fund.share_precision)
+            .bind(now_text()),
+    )
+    .await?;
+    Ok(id)
+}
+
+const FUND_COLUMNS: &str = "id, code, name, kind, currency, share_precision";
+
+/// A fund of the actor's organization by id or code, read inside a transaction.
+pub async fn get_fund_tx(tx: &mut Tx, actor: &Actor, id_or_code: &str) -> Result<Fund, StoreError> {
+    actor.require(Permission::Read)?;
+    let row = tx
+        .fetch_optional(
+            q(format!(
+                "SELECT {FUND_COLUMNS} FROM funds WHERE org_id = $1 AND (id = $2 OR code = $2)"
+            ))
+            .bind(&actor.org_id)
+            .bind(id_or_code),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("fund"))?;
+    fund_from_row(&row)
+}
+
+/// The funds of the actor's organization, by code.
+pub async fn list_funds(db: &Db, actor: &Actor) -> Result<Vec<Fund>, StoreError> {
+    actor.require(Permission::Read)?;
+    db.fetch_all(
+        q(format!(
+            "SELECT {FUND_COLUMNS} FROM funds WHERE org_id = $1 ORDER BY code"
+        ))
+        .bind(&actor.org_id),
+    )
+    .await?
+    .iter()
+    .map(fund_from_row)
+    .collect()
+}
+
+/// A fund by id or code, in the actor's organization.
+pub async fn find_fund(db: &Db, actor: &Actor, id_or_code: &str) -> Result<Fund, StoreError> {
+    actor.require(Permission::Read)?;
+    let row = db
+        .fetch_optional(
+            q(format!(
+                "SELECT {FUND_COLUMNS} FROM funds WHERE org_id = $1 AND (id = $2 OR code = $2)"
+            ))
+            .bind(&actor.org_id)
+            .bind(id_or_code),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("fund"))?;
+    fund_from_row(&row)
+}
+
+/// A new investor.
+#[derive(Debug, Clone)]
+pub struct NewInvestor {
+    /// Legal name.
+    pub name: String,
+    /// INDIVIDUAL, CORPORATION, TRUST…
+    pub entity_type: String,
+    /// ISO 3166 country of tax residence.
+    pub tax_residence: String,
+    /// Contact email.
+    pub email: Option<String>,
+}
+
+/// Creates many investors at once (bulk load); returns their ids in input order.
+pub async fn create_investors(
+    tx: &mut Tx,
+    actor: &Actor,
+    investors: &[NewInvestor],
+) -> Result<Vec<String>, StoreError> {
+    actor.require(Permission::Operate)?;
+    let now = now_text();
+    let ids: Vec<String> = investors.iter().map(|_| new_id()).collect();
+    let rows: Vec<Vec<Arg>> = investors
+        .iter()
+        .zip(&ids)
+        .map(|(inv, id)| {
+            vec![
+                id.into(),
+                (&actor.org_id).into(),
+                (&inv.name).into(),
+                (&inv.entity_type).into(),
+                (&inv.tax_residence).into(),
+                inv.email.clone().into(),
+                (&now).into(),
+            ]
+        })
+        .collect();
+    tx.bulk_insert(
+        "investors",
+        &[
+            "id",
+            "org_id",
+            "name",
+            "entity_type",
+            "tax_residence",
+            "email",
+            "created_at",
+        ],
+        &rows,
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// Records holdings (investor, units) for a fund as of a date (bulk load).
+pub async fn record_holdings(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    as_of: NaiveDate,
+    holdings: &[(String, Decimal)],
+) -> Result<(), StoreError> {
+    actor.require(Permission::Operate)?;
+    get_fund_tx(tx, actor, fund_id).await?;
+    let date = as_of.to_string();
+    let rows: Vec<Vec<Arg>> = holdings
+        .iter()
+        .map(|(investor, units)| {
+            vec![
+                (&actor.org_id).into(),
+                fund_id.into(),
+                investor.into(),
+                (&date).into(),
+                units.normalize().to_string().into(),
+            ]
+        })
+        .collect();
+    tx.bulk_insert(
+        "holdings",
+        &["org_id", "fund_id", "investor_id", "as_of", "units"],
+        &rows,
+    )
+    .await
+}
+
+/// Holdings of every investor of the fund as of `date` (latest row on or before it),
+/// sorted by investor id.
+pub async fn holdings_as_of(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    date: NaiveDate,
+) -> Result<Vec<Holding>, StoreError> {
+    actor.require(Permission::Read)?;
+    // Rows come sorted by investor then date, so the last row per investor wins.
+    let rows = tx
+        .fetch_all(
+            q("SELECT investor_id, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of <= $3 ORDER BY investor_id, as_of")
+                .bind(&actor.org_id)
+                .bind(fund_id)
+                .bind(date.to_string()),
+        )
+        .await?;
+    let mut out: Vec<Holding> = Vec::new();
+    for r in rows {
+        let investor_id = r.text("investor_id")?;
+        let units: Decimal = r.parse("units")?;
+        match out.last_mut() {
+            Some(last) if last.investor_id == investor_id => last.units = units,
+            _ => out.push(Holding { investor_id, units }),
+        }
+    }
+    Ok(out)
+}
+
+/// Ids of every investor that has ever held the fund (membership of the fund).
+pub async fn fund_investor_ids(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+) -> Result<HashSet<String>, StoreError> {
+    actor.require(Permission::Read)?;
+    tx.fetch_all(
+        q("SELECT DISTINCT investor_id FROM holdings WHERE org_id = $1 AND fund_id = $2")
+            .bind(&actor.org_id)
+            .bind(fund_id),
+    )
+    .await?
+    .iter()
+    .map(|r| r.text("investor_id"))
+    .collect()
+}
+
+/// Records NAV per share snapshots (date, nav) for a fund.
+pub async fn record_navs(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    navs: &[(NaiveDate, Decimal)],
+    source: &str,
+) -> Result<(), StoreError> {
+    actor.require(Permission::Operate)?;
+    let rows: Vec<Vec<Arg>> = navs
+        .iter()
+        .map(|(date, nav)| {
+            vec![
+                (&actor.org_id).into(),
+                fund_id.into(),
+                date.to_string().into(),
+                nav.normalize().to_string().into(),
+                source.into(),
+            ]
+        })
+        .collect();
+    tx.bulk_insert(
+        "nav_snapshots",
+        &["org_id", "fund_id", "as_of", "nav", "source"],
+        &rows,
+    )
+    .await
+}
+
+/// Records partnership commitments (investor, committed, contributed) in minor units.
+pub async fn record_commitments(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    commitments: &[(String, i64, i64)],
+) -> Result<(), StoreError> {
+    actor.require(Permission::Operate)?;
+    let rows: Vec<Vec<Arg>> = commitments
+        .iter()
+        .map(|(investor, committed, contributed)| {
+            vec![
+                (&actor.org_id).into(),
+                fund_id.into(),
+                investor.into(),
+                (*committed).into(),
+                (*contributed).into(),
+            ]
+        })
+        .collect();
+    tx.bulk_insert(
+        "commitments",
+        &[
+            "org_id",
+            "fund_id",
+            "investor_id",
+            "committed_minor",
+            "contributed_minor",
+        ],
+        &rows,
+    )
+    .await
+}
+
+/// An investor as listed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Investor {
+    /// Id.
+    pub id: String,
+    /// Legal name.
+    pub name: String,
+    /// Entity type.
+    pub entity_type: String,
+    /// Country of tax residence.
+    pub tax_residence: String,
+}
+
+/// Investors of the organization (an investor user sees only themself), keyset-paginated by id.
+pub async fn list_investors(
+    db: &Db,
+    actor: &Actor,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Investor>, StoreError> {
+    actor.require(Permission::Read)?;
+    let mut query = q("SELECT id, name, entity_type, tax_residence FROM investors WHERE org_id = $1 AND id > $2 AND ($3 IS NULL OR id = $3) ORDER BY id LIMIT $4")
+        .bind(&actor.org_id)
+        .bind(after.unwrap_or(""));
+    query.push(actor.investor_id.clone());
+    query.push(limit);
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Investor {
+                id: r.text("id")?,
+                name: r.text("name")?,
+                entity_type: r.text("entity_type")?,
+                tax_residence: r.text("tax_residence")?,
+            })
+        })
+        .collect()
+}

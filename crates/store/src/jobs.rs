@@ -1,0 +1,179 @@
+//! The durable job queue. A job is claimed under a lease; its handler's effects and the job's
+//! completion commit in one transaction ([`finish`] checks the lease is still held), so a
+//! worker killed at any point leaves either nothing done or everything done, and the job is
+//! claimed again once its lease expires.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::{new_id, now_text, q, time_text, Backend, Db, StoreError, Tx};
+
+/// A claimed job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Id.
+    pub id: String,
+    /// Organization it runs for.
+    pub org_id: String,
+    /// Handler name, e.g. `distribution.process`.
+    pub kind: String,
+    /// Handler input.
+    pub payload: Value,
+    /// Attempt number of this run (1 for the first).
+    pub attempts: i64,
+    /// Attempts allowed before the job is parked as DEAD for manual review.
+    pub max_attempts: i64,
+}
+
+/// Enqueues a job inside `tx`. With a `dedupe_key`, a second enqueue for the same purpose is a
+/// no-op (returns `None`).
+pub async fn enqueue(
+    tx: &mut Tx,
+    org_id: &str,
+    kind: &str,
+    payload: Value,
+    dedupe_key: Option<&str>,
+    max_attempts: i64,
+) -> Result<Option<String>, StoreError> {
+    let id = new_id();
+    let now = now_text();
+    let inserted = tx
+        .execute(
+            q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING")
+                .bind(&id)
+                .bind(org_id)
+                .bind(kind)
+                .bind(payload.to_string())
+                .bind(dedupe_key)
+                .bind(max_attempts)
+                .bind(now),
+        )
+        .await?;
+    Ok((inserted == 1).then_some(id))
+}
+
+const CLAIMABLE: &str =
+    "((status = 'QUEUED' AND run_at <= $1) OR (status = 'RUNNING' AND locked_until < $1))";
+
+/// Claims up to `limit` due jobs (and jobs whose lease expired) for `worker_id`.
+pub async fn claim(
+    db: &Db,
+    worker_id: &str,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Job>, StoreError> {
+    let now = Utc::now();
+    let now_s = time_text(now);
+    let until =
+        time_text(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)));
+    let mut tx = db.begin().await?;
+    // SKIP LOCKED only spares PostgreSQL workers from queueing on each other's rows; the
+    // conditional UPDATE below is what guarantees a job is claimed once.
+    let lock = if tx.backend() == Backend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let ids = tx
+        .fetch_all(
+            q(format!(
+                "SELECT id FROM jobs WHERE {CLAIMABLE} ORDER BY run_at, id LIMIT $2{lock}"
+            ))
+            .bind(&now_s)
+            .bind(limit),
+        )
+        .await?;
+    let mut jobs = Vec::new();
+    for row in ids {
+        let id = row.text("id")?;
+        let claimed = tx
+            .fetch_optional(
+                q(format!("UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_by = $2, locked_until = $3, updated_at = $1
+                           WHERE id = $4 AND {CLAIMABLE}
+                           RETURNING id, org_id, kind, payload, attempts, max_attempts"))
+                    .bind(&now_s)
+                    .bind(worker_id)
+                    .bind(&until)
+                    .bind(&id),
+            )
+            .await?;
+        if let Some(r) = claimed {
+            jobs.push(Job {
+                id: r.text("id")?,
+                org_id: r.text("org_id")?,
+                kind: r.text("kind")?,
+                payload: serde_json::from_str(&r.text("payload")?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                attempts: r.i64("attempts")?,
+                max_attempts: r.i64("max_attempts")?,
+            });
+        }
+    }
+    tx.commit().await?;
+    Ok(jobs)
+}
+
+/// Marks a job done inside the handler's transaction; fails if the lease was lost (another
+/// worker took the job over), which rolls the handler's work back with it.
+pub async fn finish(tx: &mut Tx, job: &Job, worker_id: &str) -> Result<(), StoreError> {
+    let done = tx
+        .execute(
+            q("UPDATE jobs SET status = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = $1
+               WHERE id = $2 AND status = 'RUNNING' AND locked_by = $3 AND attempts = $4")
+                .bind(now_text())
+                .bind(&job.id)
+                .bind(worker_id)
+                .bind(job.attempts),
+        )
+        .await?;
+    if done == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "lease on job {} was lost",
+            job.id
+        )))
+    }
+}
+
+/// Records a failed attempt: re-queued at `retry_at`, or parked as DEAD when `None`.
+pub async fn fail(
+    db: &Db,
+    job: &Job,
+    worker_id: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let (status, run_at) = match retry_at {
+        Some(at) => ("QUEUED", time_text(at)),
+        None => ("DEAD", now_text()),
+    };
+    tx.execute(
+        q("UPDATE jobs SET status = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL, updated_at = $4
+           WHERE id = $5 AND locked_by = $6 AND attempts = $7")
+            .bind(status)
+            .bind(run_at)
+            .bind(error)
+            .bind(now_text())
+            .bind(&job.id)
+            .bind(worker_id)
+            .bind(job.attempts),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Number of jobs per status (for metrics and tests).
+pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
+    db.fetch_all(q(
+        "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status",
+    ))
+    .await?
+    .iter()
+    .map(|r| Ok((r.text("status")?, r.i64("n")?)))
+    .collect()
+}

@@ -1,0 +1,81 @@
+//! Clearway's storage: SQLite (embedded default) and PostgreSQL behind one set of functions.
+//!
+//! Tenancy and roles are enforced here, not only in handlers: every function takes the
+//! [`Actor`] making the call, filters by its organization, narrows investors to their own
+//! rows, and refuses operations its role does not permit.
+//!
+//! # Layout
+//! - [`db`]: the two-backend query layer and bulk loading.
+//! - [`migrate`]: schema migrations, embedded in the binary.
+//! - [`auth`]: organizations, users, API tokens, the [`Actor`].
+//! - [`funds`]: funds, investors, holdings history, NAV, commitments.
+//! - [`distributions`]: distributions and their lines.
+//! - [`audit`], [`outbox`]: the audit log and event outbox, written in the caller's transaction.
+//! - [`idempotency`]: idempotency keys with request hashes and saved responses.
+//! - [`jobs`]: the durable job queue with leases and backoff.
+//! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
+
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod distributions;
+pub mod funds;
+pub mod idempotency;
+pub mod jobs;
+pub mod migrate;
+pub mod outbox;
+pub mod testing;
+pub mod webhooks;
+
+pub use auth::Actor;
+pub use db::{q, Backend, Db, DbOptions, Row, Tx};
+
+use clearway_core::{distribution::IllegalTransition, Invalid};
+
+/// Everything storage can refuse or fail with; mapped to HTTP once, at the boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing does not exist, or the actor may not see it (never says which).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The actor's role does not permit the operation.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The request conflicts with the current state (e.g. a status transition).
+    #[error("{0}")]
+    Conflict(String),
+    /// A status transition the state machine refuses.
+    #[error(transparent)]
+    Transition(#[from] IllegalTransition),
+    /// Input the domain rules refuse.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// A stored value that cannot be read back (a bug or manual tampering).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether this is a unique-constraint violation (decided by the database's error kind).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    }
+}
+
+/// Current time as stored: fixed-width UTC text, so text order is time order.
+pub fn now_text() -> String {
+    time_text(chrono::Utc::now())
+}
+
+/// Formats a timestamp the way the store keeps it.
+pub fn time_text(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A new time-ordered id (UUIDv7), so ids sort by creation.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

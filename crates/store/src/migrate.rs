@@ -1,0 +1,43 @@
+//! Schema migrations, embedded in the binary and applied in order, each in one transaction.
+
+use crate::{now_text, Backend, Db, StoreError};
+
+const COMMON: &str = include_str!("../migrations/common.sql");
+
+/// (version, SQL) per backend, in order.
+fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
+    let sequences = match backend {
+        Backend::Postgres => include_str!("../migrations/postgres/0001_sequences.sql"),
+        Backend::Sqlite => include_str!("../migrations/sqlite/0001_sequences.sql"),
+    };
+    vec![("0001_schema", format!("{COMMON}\n{sequences}"))]
+}
+
+/// Applies every migration not yet applied; returns how many ran.
+pub async fn run(db: &Db) -> Result<usize, StoreError> {
+    db.execute_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    let applied: Vec<String> = db
+        .fetch_all(crate::q("SELECT version FROM schema_migrations"))
+        .await?
+        .iter()
+        .map(|r| r.text("version"))
+        .collect::<Result<_, _>>()?;
+    let mut ran = 0;
+    for (version, sql) in migrations(db.backend()) {
+        if applied.iter().any(|v| v == version) {
+            continue;
+        }
+        // The version row is written inside the same transaction as the DDL.
+        let script = format!(
+            "BEGIN;\n{sql}\nINSERT INTO schema_migrations (version, applied_at) VALUES ('{version}', '{}');\nCOMMIT;",
+            now_text()
+        );
+        db.execute_script(&script).await?;
+        tracing::info!(version, "applied migration");
+        ran += 1;
+    }
+    Ok(ran)
+}

@@ -1,0 +1,128 @@
+//! The transactional outbox: events are rows written in the same transaction as the change
+//! they describe; the relay publishes them afterwards. An event exists iff its change does.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{new_id, now_text, q, Db, StoreError, Tx};
+
+/// Appends an event inside `tx`; returns its id.
+pub async fn emit(
+    tx: &mut Tx,
+    org_id: &str,
+    event_type: &str,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    payload: Value,
+) -> Result<String, StoreError> {
+    let id = new_id();
+    tx.execute(
+        q("INSERT INTO outbox (id, org_id, event_type, aggregate_type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(&id)
+            .bind(org_id)
+            .bind(event_type)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(payload.to_string())
+            .bind(now_text()),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// An event as published.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Position in the outbox.
+    pub seq: i64,
+    /// Unique id; receivers deduplicate on it.
+    pub id: String,
+    /// Organization.
+    pub org_id: String,
+    /// e.g. `distribution.approved`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// e.g. `distribution`.
+    pub aggregate_type: String,
+    /// Id of the thing it is about.
+    pub aggregate_id: String,
+    /// Event body.
+    pub data: Value,
+    /// When it was written.
+    pub created_at: String,
+}
+
+fn event_from_row(r: &crate::Row) -> Result<Event, StoreError> {
+    Ok(Event {
+        seq: r.i64("seq")?,
+        id: r.text("id")?,
+        org_id: r.text("org_id")?,
+        event_type: r.text("event_type")?,
+        aggregate_type: r.text("aggregate_type")?,
+        aggregate_id: r.text("aggregate_id")?,
+        data: serde_json::from_str(&r.text("payload")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        created_at: r.text("created_at")?,
+    })
+}
+
+const EVENT_COLUMNS: &str =
+    "seq, id, org_id, event_type, aggregate_type, aggregate_id, payload, created_at";
+
+/// Events not yet fanned out to subscribers, oldest first.
+pub async fn undispatched(tx: &mut Tx, limit: i64) -> Result<Vec<Event>, StoreError> {
+    tx.fetch_all(
+        q(format!(
+            "SELECT {EVENT_COLUMNS} FROM outbox WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1"
+        ))
+        .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(event_from_row)
+    .collect()
+}
+
+/// Marks an event fanned out.
+pub async fn mark_dispatched(tx: &mut Tx, event_id: &str) -> Result<(), StoreError> {
+    tx.execute(
+        q("UPDATE outbox SET dispatched_at = $1 WHERE id = $2 AND dispatched_at IS NULL")
+            .bind(now_text())
+            .bind(event_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One event by id (for delivery).
+pub async fn get(db: &Db, event_id: &str) -> Result<Event, StoreError> {
+    let row = db
+        .fetch_optional(
+            q(format!("SELECT {EVENT_COLUMNS} FROM outbox WHERE id = $1")).bind(event_id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("event"))?;
+    event_from_row(&row)
+}
+
+/// Events of an organization after `after_seq` (an event feed; also used by tests to count).
+pub async fn list(
+    db: &Db,
+    org_id: &str,
+    event_type: Option<&str>,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Event>, StoreError> {
+    db.fetch_all(
+        q(format!("SELECT {EVENT_COLUMNS} FROM outbox WHERE org_id = $1 AND seq > $2 AND ($3 IS NULL OR event_type = $3) ORDER BY seq LIMIT $4"))
+            .bind(org_id)
+            .bind(after_seq)
+            .bind(event_type)
+            .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(event_from_row)
+    .collect()
+}

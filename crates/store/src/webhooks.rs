@@ -1,0 +1,185 @@
+//! Webhook subscriptions and per-subscriber delivery bookkeeping for outbox events.
+
+use chrono::{DateTime, Utc};
+use clearway_core::access::Permission;
+use serde::Serialize;
+
+use crate::outbox::Event;
+use crate::{new_id, now_text, q, time_text, Actor, Db, StoreError, Tx};
+
+/// A subscription as listed (the secret is shown only when created).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// Id.
+    pub id: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// Event types delivered (`*` for all).
+    pub event_types: Vec<String>,
+    /// When it was created.
+    pub created_at: String,
+}
+
+/// Creates a subscription (admins).
+pub async fn create(
+    tx: &mut Tx,
+    actor: &Actor,
+    url: &str,
+    secret: &str,
+    event_types: &[String],
+) -> Result<String, StoreError> {
+    actor.require(Permission::Administer)?;
+    let id = new_id();
+    tx.execute(
+        q("INSERT INTO webhook_subscriptions (id, org_id, url, secret, event_types, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)")
+            .bind(&id)
+            .bind(&actor.org_id)
+            .bind(url)
+            .bind(secret)
+            .bind(event_types.join(","))
+            .bind(now_text()),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Active subscriptions of the organization.
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Subscription>, StoreError> {
+    actor.require(Permission::Administer)?;
+    db.fetch_all(
+        q("SELECT id, url, event_types, created_at FROM webhook_subscriptions WHERE org_id = $1 AND active = 1 ORDER BY id")
+            .bind(&actor.org_id),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Subscription {
+            id: r.text("id")?,
+            url: r.text("url")?,
+            event_types: r.text("event_types")?.split(',').map(str::to_string).collect(),
+            created_at: r.text("created_at")?,
+        })
+    })
+    .collect()
+}
+
+/// Deactivates a subscription; pending deliveries to it stop.
+pub async fn deactivate(tx: &mut Tx, actor: &Actor, id: &str) -> Result<(), StoreError> {
+    actor.require(Permission::Administer)?;
+    let n = tx
+        .execute(
+            q("UPDATE webhook_subscriptions SET active = 0 WHERE id = $1 AND org_id = $2 AND active = 1")
+                .bind(id)
+                .bind(&actor.org_id),
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound("webhook"));
+    }
+    Ok(())
+}
+
+/// Creates one pending delivery per matching active subscription of the event's organization.
+pub async fn fan_out(tx: &mut Tx, event: &Event) -> Result<usize, StoreError> {
+    let subs = tx
+        .fetch_all(
+            q("SELECT id, event_types FROM webhook_subscriptions WHERE org_id = $1 AND active = 1")
+                .bind(&event.org_id),
+        )
+        .await?;
+    let mut created = 0;
+    for s in subs {
+        let types = s.text("event_types")?;
+        if !types.split(',').any(|t| t == "*" || t == event.event_type) {
+            continue;
+        }
+        created += tx
+            .execute(
+                q("INSERT INTO webhook_deliveries (id, org_id, event_id, subscription_id, status, attempts, next_attempt_at)
+                   VALUES ($1, $2, $3, $4, 'PENDING', 0, $5) ON CONFLICT (event_id, subscription_id) DO NOTHING")
+                    .bind(new_id())
+                    .bind(&event.org_id)
+                    .bind(&event.id)
+                    .bind(s.text("id")?)
+                    .bind(now_text()),
+            )
+            .await? as usize;
+    }
+    Ok(created)
+}
+
+/// A delivery due now.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Id.
+    pub id: String,
+    /// Event to deliver.
+    pub event_id: String,
+    /// Subscriber URL.
+    pub url: String,
+    /// Signing secret.
+    pub secret: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+}
+
+/// Pending deliveries whose next attempt is due.
+pub async fn due(db: &Db, limit: i64) -> Result<Vec<Delivery>, StoreError> {
+    db.fetch_all(
+        q("SELECT d.id, d.event_id, s.url, s.secret, d.attempts FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+           WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND s.active = 1 ORDER BY d.next_attempt_at, d.id LIMIT $2")
+            .bind(now_text())
+            .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Delivery {
+            id: r.text("id")?,
+            event_id: r.text("event_id")?,
+            url: r.text("url")?,
+            secret: r.text("secret")?,
+            attempts: r.i64("attempts")?,
+        })
+    })
+    .collect()
+}
+
+/// Records the outcome of an attempt: delivered, retry at a time, or dead.
+pub async fn record_attempt(
+    db: &Db,
+    delivery_id: &str,
+    response_status: Option<u16>,
+    outcome: Result<(), (String, Option<DateTime<Utc>>)>,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let status_code = response_status.map(i64::from);
+    match outcome {
+        Ok(()) => {
+            tx.execute(
+                q("UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, response_status = $1, delivered_at = $2, last_error = NULL WHERE id = $3")
+                    .bind(status_code)
+                    .bind(now_text())
+                    .bind(delivery_id),
+            )
+            .await?;
+        }
+        Err((error, retry_at)) => {
+            let (status, next) = match retry_at {
+                Some(at) => ("PENDING", time_text(at)),
+                None => ("DEAD", now_text()),
+            };
+            tx.execute(
+                q("UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, response_status = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5")
+                    .bind(status)
+                    .bind(status_code)
+                    .bind(next)
+                    .bind(error)
+                    .bind(delivery_id),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await
+}
