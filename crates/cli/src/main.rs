@@ -65,6 +65,9 @@ enum Command {
         /// Serve afterwards.
         #[arg(long)]
         serve: bool,
+        /// Skip the three years of historical distributions (faster; used by tests).
+        #[arg(long)]
+        no_history: bool,
         #[command(flatten)]
         serve_args: ServeArgs,
     },
@@ -136,6 +139,7 @@ async fn run(cli: Cli) -> Result<()> {
             investors,
             tokens_out,
             serve: and_serve,
+            no_history,
             serve_args,
         } => {
             if investors == 0 {
@@ -149,7 +153,9 @@ async fn run(cli: Cli) -> Result<()> {
                     demo::reissue_tokens(&db, &org).await?
                 }
                 None => {
-                    let seeded = demo::seed(&db, &demo::Options::demo(investors)).await?;
+                    let mut options = demo::Options::demo(investors);
+                    options.history = !no_history;
+                    let seeded = demo::seed(&db, &options).await?;
                     println!("seeded {investors} investors, DEMO-OPEN and DEMO-LP with 3 years of history in {:.1?}", started.elapsed());
                     seeded.tokens
                 }

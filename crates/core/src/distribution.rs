@@ -598,8 +598,10 @@ mod tests {
     #[test]
     fn explicit_lines_are_checked() {
         let investors: HashSet<&str> = ["a", "b"].into_iter().collect();
-        let mut c = Components::default();
-        c.ordinary_dividend = 100;
+        let c = Components {
+            ordinary_dividend: 100,
+            ..Components::default()
+        };
         let good = ExplicitLine {
             investor_id: "b".into(),
             total: 100,

@@ -291,7 +291,7 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
     let commitments: Vec<(String, i64, i64)> = investor_ids
         .iter()
         .map(|id| {
-            let committed = (rng.below(4_000) as i64 + 1) * 25_000_00;
+            let committed = (rng.below(4_000) as i64 + 1) * 2_500_000;
             (id.clone(), committed, committed / 10 * 7)
         })
         .collect();
@@ -391,8 +391,8 @@ async fn seed_history(
             &no_members,
         )
         .await?;
-        if month.month() % 3 == 0 {
-            let total = 1_000_000_00 + rng.below(500_000_00) as i64 + i64::from(n) * 10_000_00;
+        if month.month().is_multiple_of(3) {
+            let total = 100_000_000 + rng.below(50_000_000) as i64 + i64::from(n) * 1_000_000;
             let ratios = ComponentRatios::new(vec![
                 (ComponentKind::LongTermGain, Decimal::new(8, 1)),
                 (ComponentKind::ReturnOfCapital, Decimal::new(2, 1)),

@@ -1,0 +1,207 @@
+//! The real binary, killed with SIGKILL while it processes distributions, resumes on restart
+//! without losing one and without a duplicate event. Runs on SQLite, or on PostgreSQL when
+//! `TEST_DATABASE_URL` is set.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use clearway_store::testing::fresh_database;
+use clearway_store::{q, DbOptions};
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_clearway");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn serve(url: &str, port: u16) -> Child {
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            url,
+            "--job-lease-secs",
+            "2",
+            "--job-workers",
+            "1",
+        ])
+        .env("CLEARWAY_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn clearway serve");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+        {
+            if r.status().is_success() {
+                return child;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server did not become ready");
+}
+
+#[tokio::test]
+async fn sigkill_during_processing_resumes_without_duplicates() {
+    let base = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let fresh = fresh_database(base.as_deref(), &DbOptions { max_connections: 2 })
+        .await
+        .unwrap();
+    let url = fresh.url.clone();
+    let tokens_file =
+        std::env::temp_dir().join(format!("clearway-crash-{}.json", std::process::id()));
+    let status = Command::new(BIN)
+        .args([
+            "demo",
+            "--investors",
+            "300",
+            "--no-history",
+            "--database-url",
+            &url,
+            "--tokens-out",
+        ])
+        .arg(&tokens_file)
+        .env("CLEARWAY_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let tokens: Value = serde_json::from_slice(&std::fs::read(&tokens_file).unwrap()).unwrap();
+    let (op, ap) = (
+        tokens["operator"].as_str().unwrap().to_string(),
+        tokens["approver"].as_str().unwrap().to_string(),
+    );
+
+    let port = free_port();
+    let mut child = serve(&url, port).await;
+    let client = reqwest::Client::new();
+    let api = |p: &str| format!("http://127.0.0.1:{port}{p}");
+    let body = json!({
+        "fundId": "DEMO-OPEN", "declarationDate": "2026-03-02", "recordDate": "2026-03-16", "payableDate": "2026-03-31",
+        "allocation": { "method": "pro_rata", "total": "123456.78" }
+    });
+    let count = 40;
+    let mut ids = Vec::new();
+    for i in 0..count {
+        let d: Value = client
+            .post(api("/api/distributions"))
+            .bearer_auth(&op)
+            .header("Idempotency-Key", format!("crash-{i}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = d["id"].as_str().unwrap().to_string();
+        assert!(client
+            .patch(api(&format!("/api/distributions/{id}/ready")))
+            .bearer_auth(&op)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success());
+        assert!(client
+            .patch(api(&format!("/api/distributions/{id}/approve")))
+            .bearer_auth(&ap)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success());
+        ids.push(id);
+    }
+    for id in &ids {
+        assert_eq!(
+            client
+                .patch(api(&format!("/api/distributions/{id}/process")))
+                .bearer_auth(&op)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            202
+        );
+    }
+    // SIGKILL while the worker is working through the queue.
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let completed_at_kill = fresh
+        .db
+        .fetch_optional(q(
+            "SELECT COUNT(*) AS n FROM distributions WHERE status = 'COMPLETED'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .i64("n")
+        .unwrap();
+
+    let mut child = serve(&url, port).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let n = fresh
+            .db
+            .fetch_optional(q(
+                "SELECT COUNT(*) AS n FROM distributions WHERE status = 'COMPLETED'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .i64("n")
+            .unwrap();
+        if n == count as i64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {n} of {count} completed after restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let one = |sql: &'static str| {
+        let db = fresh.db.clone();
+        async move {
+            db.fetch_optional(q(sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .i64("n")
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'distribution.completed'").await,
+        count as i64
+    );
+    assert_eq!(one("SELECT COUNT(*) AS n FROM (SELECT aggregate_id, event_type FROM outbox GROUP BY aggregate_id, event_type HAVING COUNT(*) > 1) d").await, 0);
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM jobs WHERE status <> 'DONE'").await,
+        0
+    );
+    eprintln!("completed before SIGKILL: {completed_at_kill} of {count}; all {count} after restart, each event once");
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let _ = std::fs::remove_file(&tokens_file);
+    fresh.drop_database().await;
+}
