@@ -287,8 +287,14 @@ pub async fn update_line(
     let current = store::get_tx(&mut tx, actor, id).await?;
     refuse_reversal_edit(&current)?;
     current.status.apply(Action::Edit)?;
-    let (total, components) =
-        dto::parse_line("line", &req, current.currency).map_err(clearway_core::Invalid)?;
+    let (total, components) = dto::parse_line("line", &req, current.currency).map_err(|errors| {
+        clearway_core::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(e.field.trim_start_matches("line.").to_string(), e.message))
+                .collect(),
+        )
+    })?;
     let mut errors = clearway_core::distribution::check_line("line", total, &components);
     if !funds::fund_investor_ids(&mut tx, actor, &current.fund_id)
         .await?
@@ -300,6 +306,12 @@ pub async fn update_line(
         ));
     }
     if !errors.is_empty() {
+        // The body is the line itself: name its fields without the internal "line." prefix.
+        for e in &mut errors {
+            if let Some(rest) = e.field.strip_prefix("line.") {
+                e.field = rest.to_string();
+            }
+        }
         return Err(clearway_core::Invalid(errors).into());
     }
     let line = PlannedLine {

@@ -218,6 +218,7 @@ async fn edits_in_draft_and_ready_send_it_back_to_draft_and_cancel_before_proces
         )
         .await;
     assert_eq!(resp.status(), 422);
+    assert_eq!(resp.json::<Value>().await.unwrap()["field"], "totalAmount");
     // The fund cannot change.
     let mut other_fund = pro_rata(&app, "1.00");
     other_fund["fundId"] = json!("DEMO-LP");
