@@ -309,7 +309,7 @@ async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
         }
         Tx::Sqlite(lite) => {
             for chunk in rows.chunks(2000) {
-                let sql = clearway_store::db::multi_row_insert(
+                let sql = clearway_store::db::multi_row_insert_anonymous(
                     "distribution_lines",
                     &RAW_COLUMNS.split(", ").collect::<Vec<_>>(),
                     chunk.len(),

@@ -186,7 +186,7 @@ async fn run(cli: Cli) -> Result<()> {
 #[tokio::main]
 async fn main() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARWAY_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+        .unwrap_or_else(|_| "info,sqlx=error,tower_http=warn".into());
     let json_logs = std::env::var("CLEARWAY_LOG_FORMAT").is_ok_and(|v| v == "json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

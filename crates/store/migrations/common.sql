@@ -120,31 +120,6 @@ CREATE INDEX distributions_org_id ON distributions (org_id, id);
 CREATE INDEX distributions_org_fund ON distributions (org_id, fund_id, id);
 CREATE INDEX distributions_org_status ON distributions (org_id, status);
 
-CREATE TABLE distribution_lines (
-    distribution_id    TEXT NOT NULL REFERENCES distributions(id),
-    org_id             TEXT NOT NULL,
-    investor_id        TEXT NOT NULL REFERENCES investors(id),
-    units              TEXT,
-    total_minor        BIGINT NOT NULL,
-    ordinary_minor     BIGINT NOT NULL,
-    qualified_minor    BIGINT NOT NULL,
-    st_gain_minor      BIGINT NOT NULL,
-    lt_gain_minor      BIGINT NOT NULL,
-    roc_minor          BIGINT NOT NULL,
-    interest_minor     BIGINT NOT NULL,
-    foreign_tax_minor  BIGINT NOT NULL,
-    withholding_minor  BIGINT NOT NULL,
-    status             TEXT NOT NULL CHECK (status IN ('PENDING','PAYMENT_INITIATED','PAID','REINVESTED','FAILED')),
-    -- Set on reversal lines: the original distribution whose line this one negates.
-    reverses_distribution_id TEXT REFERENCES distributions(id),
-    PRIMARY KEY (distribution_id, investor_id),
-    -- Components always tie out to the line total.
-    CHECK (ordinary_minor + qualified_minor + st_gain_minor + lt_gain_minor + roc_minor + interest_minor = total_minor)
-);
-CREATE INDEX distribution_lines_investor ON distribution_lines (org_id, investor_id);
--- A line of a distribution can be reversed once.
-CREATE UNIQUE INDEX distribution_lines_reversed_once ON distribution_lines (reverses_distribution_id, investor_id);
-
 CREATE TABLE idempotency_keys (
     org_id         TEXT NOT NULL,
     idem_key       TEXT NOT NULL,

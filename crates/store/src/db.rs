@@ -18,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Postgres, Row as _, Sqlite};
+use sqlx::{ConnectOptions, Postgres, Row as _, Sqlite};
 
 use crate::StoreError;
 
@@ -209,7 +209,7 @@ impl Db {
     /// Opens `url`: `postgres://…` selects PostgreSQL, `sqlite:PATH` (or a plain path) SQLite.
     pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
         let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url)?;
+            let connect = PgConnectOptions::from_str(url)?.disable_statement_logging();
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(30))
@@ -227,7 +227,12 @@ impl Db {
                 // FULL: a committed payment instruction survives power loss, not only a crash.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // 64 MiB of page cache per connection: line indexes of large distributions
+                // otherwise fall out of SQLite's 2 MiB default and every insert pages.
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
+                .disable_statement_logging();
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(120))
@@ -399,7 +404,9 @@ impl Tx {
                 // SQLite allows 32,766 variables per statement.
                 let rows_per_chunk = (32_000 / columns.len()).max(1);
                 for chunk in rows.chunks(rows_per_chunk) {
-                    let sql = multi_row_insert(table, columns, chunk.len());
+                    // Anonymous `?` placeholders: SQLite resolves named `$N` ones by a linear
+                    // search, which makes a 30,000-parameter statement quadratic.
+                    let sql = multi_row_insert_anonymous(table, columns, chunk.len());
                     let mut query = sqlx::query::<Sqlite>(&sql);
                     for row in chunk {
                         for value in row {
@@ -446,6 +453,16 @@ pub fn multi_row_insert(table: &str, columns: &[&str], rows: usize) -> String {
         sql.push(')');
     }
     sql
+}
+
+/// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?)…` for `rows` rows (SQLite bulk loads).
+pub fn multi_row_insert_anonymous(table: &str, columns: &[&str], rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns.len()].join(","));
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        vec![row; rows].join(",")
+    )
 }
 
 /// Writes one value in PostgreSQL COPY text format (escaping backslash, tab, newline).

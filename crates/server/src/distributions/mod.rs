@@ -287,14 +287,17 @@ pub async fn update_line(
     let current = store::get_tx(&mut tx, actor, id).await?;
     refuse_reversal_edit(&current)?;
     current.status.apply(Action::Edit)?;
-    let (total, components) = dto::parse_line("line", &req, current.currency).map_err(|errors| {
-        clearway_core::Invalid(
-            errors
-                .into_iter()
-                .map(|e| FieldError::new(e.field.trim_start_matches("line.").to_string(), e.message))
-                .collect(),
-        )
-    })?;
+    let (total, components) =
+        dto::parse_line("line", &req, current.currency).map_err(|errors| {
+            clearway_core::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| {
+                        FieldError::new(e.field.trim_start_matches("line.").to_string(), e.message)
+                    })
+                    .collect(),
+            )
+        })?;
     let mut errors = clearway_core::distribution::check_line("line", total, &components);
     if !funds::fund_investor_ids(&mut tx, actor, &current.fund_id)
         .await?

@@ -1,3 +1,35 @@
+-- Distribution lines (the largest table) are declared per backend for their storage layout.
+-- No foreign keys here on purpose: PostgreSQL checks them with a trigger per row, which
+-- tripled the cost of loading a 10,000-line distribution. Lines are only written by
+-- store::distributions in the same transaction as their header, and their investors come
+-- from holdings (which do carry the foreign key) or are checked against them.
+CREATE TABLE distribution_lines (
+    distribution_id    TEXT NOT NULL,
+    org_id             TEXT NOT NULL,
+    investor_id        TEXT NOT NULL,
+    units              TEXT,
+    total_minor        BIGINT NOT NULL,
+    ordinary_minor     BIGINT NOT NULL,
+    qualified_minor    BIGINT NOT NULL,
+    st_gain_minor      BIGINT NOT NULL,
+    lt_gain_minor      BIGINT NOT NULL,
+    roc_minor          BIGINT NOT NULL,
+    interest_minor     BIGINT NOT NULL,
+    foreign_tax_minor  BIGINT NOT NULL,
+    withholding_minor  BIGINT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('PENDING','PAYMENT_INITIATED','PAID','REINVESTED','FAILED')),
+    -- Set on reversal lines: the original distribution whose line this one negates.
+    reverses_distribution_id TEXT,
+    PRIMARY KEY (distribution_id, investor_id),
+    -- Components always tie out to the line total.
+    CHECK (ordinary_minor + qualified_minor + st_gain_minor + lt_gain_minor + roc_minor + interest_minor = total_minor)
+) WITHOUT ROWID; -- the primary key is the table: one B-tree to write per line, not two
+-- A line of a distribution can be reversed once. Partial, so that ordinary lines (the vast
+-- majority) cost no entry in it.
+CREATE UNIQUE INDEX distribution_lines_reversed_once ON distribution_lines (reverses_distribution_id, investor_id)
+    WHERE reverses_distribution_id IS NOT NULL;
+
+
 -- Append-only logs ordered by a database sequence (gap-free order of commit is not
 -- promised; consumers page by seq and tolerate gaps).
 CREATE TABLE audit_log (
