@@ -570,8 +570,10 @@ mod tests {
     #[test]
     fn explicit_lines_are_checked() {
         let investors: HashSet<&str> = ["a", "b"].into_iter().collect();
-        let mut c = Components::default();
-        c.ordinary_dividend = 100;
+        let c = Components {
+            ordinary_dividend: 100,
+            ..Components::default()
+        };
         let good = ExplicitLine { investor_id: "b".into(), total: 100, components: c };
         let lines = plan_lines(Currency::USD, &Allocation::Explicit(vec![good.clone()]), &[], &investors).unwrap();
         assert_eq!(lines[0].total, 100);
