@@ -6,6 +6,7 @@
 //! - [`allocation`]: pro-rata (largest remainder), per-share and component splits.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
+//! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
 //! - [`error`]: field-named validation errors.
 
 pub mod access;
@@ -13,6 +14,7 @@ pub mod allocation;
 pub mod distribution;
 pub mod error;
 pub mod money;
+pub mod reconciliation;
 pub mod retry;
 
 pub use error::{FieldError, Invalid};
