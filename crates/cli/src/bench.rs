@@ -107,7 +107,7 @@ async fn setup(database_url: Option<&str>, investors: usize, config: Config) -> 
     let fresh = fresh_database(
         database_url,
         &DbOptions {
-            max_connections: 32,
+            max_connections: 16,
         },
     )
     .await

@@ -170,10 +170,9 @@ async fn run(cli: Cli) -> Result<()> {
                 None => println!("{json}"),
             }
             if and_serve {
-                println!(
-                    "operator token: {}\napprover token: {}",
-                    tokens.operator, tokens.approver
-                );
+                if tokens_out.is_some() {
+                    println!("{json}");
+                }
                 serve(db, &serve_args).await
             } else {
                 Ok(())

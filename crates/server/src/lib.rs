@@ -112,6 +112,7 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         config: Arc::new(config),
         jobs_ready: Arc::new(Notify::new()),
         events_ready: Arc::new(Notify::new()),
+        tokens: Arc::default(),
     };
     let (shutdown, rx) = watch::channel(false);
     let addr = listener

@@ -1,7 +1,8 @@
 //! Shared state of the server, the request context extractors, and strict JSON bodies.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -50,6 +51,34 @@ pub struct AppState {
     pub jobs_ready: Arc<Notify>,
     /// Wakes the outbox relay when an event is written in this process.
     pub events_ready: Arc<Notify>,
+    /// Recently authenticated tokens, so a request costs one query instead of two.
+    pub tokens: Arc<TokenCache>,
+}
+
+/// How long a resolved token is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
+/// Most tokens cached at once; the cache is emptied when full (simple and bounded).
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+/// Token hash → actor, with the time it was resolved.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<String, (Actor, Instant)>>,
+}
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Actor> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(hash).filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL).map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, hash: String, actor: Actor) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= TOKEN_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(hash, (actor, Instant::now()));
+    }
 }
 
 impl FromRequestParts<AppState> for Actor {
@@ -65,9 +94,16 @@ impl FromRequestParts<AppState> for Actor {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
-        auth::authenticate(&state.db, token.trim())
+        let token = token.trim();
+        let hash = auth::hash_token(token);
+        if let Some(actor) = state.tokens.get(&hash) {
+            return Ok(actor);
+        }
+        let actor = auth::authenticate(&state.db, token)
             .await?
-            .ok_or(ApiError::Unauthorized)
+            .ok_or(ApiError::Unauthorized)?;
+        state.tokens.put(hash, actor.clone());
+        Ok(actor)
     }
 }
 
