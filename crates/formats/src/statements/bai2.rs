@@ -240,6 +240,8 @@ impl Bai2File {
                         description: d.text.clone(),
                         line: d.line,
                         raw: d.raw.clone(),
+                        status: None,
+                        transactions: Vec::new(),
                     })
                     .collect();
                 out.push(Statement {

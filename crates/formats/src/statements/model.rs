@@ -12,6 +12,12 @@ pub enum StatementFormat {
     Mt940,
     /// SWIFT MT942 interim transaction report (no opening/closing balance).
     Mt942,
+    /// ISO 20022 camt.052 bank-to-customer account report (intraday).
+    Camt052,
+    /// ISO 20022 camt.053 bank-to-customer statement.
+    Camt053,
+    /// ISO 20022 camt.054 debit/credit notification.
+    Camt054,
 }
 
 /// A dated balance. Amount is signed: negative = overdrawn / debit balance.
@@ -96,8 +102,52 @@ pub struct StatementLine {
     pub description: String,
     /// 1-based line number where the transaction starts in the input.
     pub line: usize,
-    /// The raw record text (all physical lines of the transaction, `\n`-joined).
+    /// The raw record text (all physical lines of the transaction, `\n`-joined; camt: the `<Ntry>` element).
     pub raw: String,
+    /// camt entry status (`BOOK`, `PDNG`, `INFO`); `None` for formats without one.
+    pub status: Option<String>,
+    /// camt `NtryDtls/TxDtls`, one per underlying transaction (several for a batch booking);
+    /// empty for BAI2/MT940. The line's `amount` stays the entry total.
+    pub transactions: Vec<TransactionDetails>,
+}
+
+/// One underlying transaction of a camt entry (`NtryDtls/TxDtls`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TransactionDetails {
+    /// Signed transaction amount (`AmtDtls/TxAmt/Amt` or `Amt`), when given.
+    pub amount: Option<Decimal>,
+    /// Currency of `amount`.
+    pub currency: Option<String>,
+    /// `Refs/MsgId`.
+    pub message_id: Option<String>,
+    /// `Refs/AcctSvcrRef`.
+    pub account_servicer_reference: Option<String>,
+    /// `Refs/PmtInfId`.
+    pub payment_information_id: Option<String>,
+    /// `Refs/InstrId`.
+    pub instruction_id: Option<String>,
+    /// `Refs/EndToEndId` (`NOTPROVIDED` kept as given).
+    pub end_to_end_id: Option<String>,
+    /// `Refs/TxId`.
+    pub transaction_id: Option<String>,
+    /// `Refs/UETR` (camt.05x.001.08).
+    pub uetr: Option<String>,
+    /// `RltdPties/Dbtr` + `DbtrAcct`.
+    pub debtor: Option<Counterparty>,
+    /// `RltdPties/Cdtr` + `CdtrAcct`.
+    pub creditor: Option<Counterparty>,
+    /// `RmtInf/Ustrd` lines, in order.
+    pub remittance: Vec<String>,
+    /// `RmtInf/Strd/CdtrRefInf/Ref` (structured creditor reference).
+    pub creditor_reference: Option<String>,
+    /// `BkTxCd` as `DOMAIN/FAMILY/SUBFAMILY`, or the proprietary code.
+    pub bank_transaction_code: Option<String>,
+    /// `RtrInf/Rsn/Cd`: why a payment came back (e.g. `AC04` closed account).
+    pub return_reason: Option<String>,
+    /// `AddtlTxInf`.
+    pub additional_info: Option<String>,
+    /// 1-based line of `<TxDtls>`.
+    pub line: usize,
 }
 
 /// One account statement, normalized across formats.

@@ -337,6 +337,8 @@ fn parse_61(f: &Field) -> Result<(StatementLine, bool), StatementError> {
         description: String::new(),
         line: f.line,
         raw: raw_text(f),
+        status: None,
+        transactions: Vec::new(),
     };
     Ok((line, nonstandard_type))
 }

@@ -1,0 +1,7 @@
+//! ISO 20022 XML messages we write (pain.001 credit-transfer initiation).
+//!
+//! The camt.052/053/054 statement readers live with the other statement readers in
+//! [`crate::statements::camt053`]; both share the namespace-agnostic element tree in `xml`.
+
+pub mod pain001;
+pub(crate) mod xml;
