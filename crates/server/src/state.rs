@@ -211,3 +211,18 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RawBody {
             })
     }
 }
+
+/// Largest page any list endpoint returns.
+pub const PAGE_MAX: i64 = 1000;
+
+/// Validates a `limit` query parameter (1–1000), defaulting to `default`.
+pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=PAGE_MAX).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field(
+            "limit",
+            format!("must be between 1 and {PAGE_MAX}"),
+        )),
+    }
+}

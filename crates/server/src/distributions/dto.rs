@@ -523,6 +523,24 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page fetched with `limit`: a full page carries the cursor of its last item.
+    pub fn new(items: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Page<T> {
+        let next_cursor = (items.len() as i64 == limit)
+            .then(|| items.last().map(&cursor))
+            .flatten();
+        Page { items, next_cursor }
+    }
+
+    /// The same page with every item converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
 /// Body of `POST /api/distributions/:id/reversal`.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

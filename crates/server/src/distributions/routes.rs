@@ -17,7 +17,7 @@ use super::dto::{
 };
 use super::Saved;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{AppState, Qs, RawBody};
+use crate::state::{page_limit, AppState, Qs, RawBody};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -46,20 +46,8 @@ fn saved(s: Saved) -> Response {
         .into_response()
 }
 
-/// Default and largest page sizes.
+/// Default page size of distribution and line lists.
 const PAGE_DEFAULT: i64 = 50;
-const PAGE_MAX: i64 = 1000;
-
-fn page_size(limit: Option<i64>) -> ApiResult<i64> {
-    match limit {
-        None => Ok(PAGE_DEFAULT),
-        Some(n) if (1..=PAGE_MAX).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::field(
-            "limit",
-            format!("must be between 1 and {PAGE_MAX}"),
-        )),
-    }
-}
 
 #[utoipa::path(post, path = "/api/distributions", tag = "distributions", request_body = DistributionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response")),
@@ -108,7 +96,7 @@ fn filter(q: ListQuery) -> ApiResult<ListFilter> {
             .map_err(|e| ApiError::Invalid(e.into()))?,
         payable_to: date("payableTo", q.payable_to).map_err(|e| ApiError::Invalid(e.into()))?,
         before_id: q.cursor,
-        limit: page_size(q.limit)?,
+        limit: page_limit(q.limit, PAGE_DEFAULT)?,
     })
 }
 
@@ -118,13 +106,9 @@ async fn list_page(
     f: ListFilter,
 ) -> ApiResult<Json<Page<DistributionView>>> {
     let items = store::list(&state.db, actor, &f).await?;
-    let next_cursor = (items.len() as i64 == f.limit)
-        .then(|| items.last().map(|d| d.id.clone()))
-        .flatten();
-    Ok(Json(Page {
-        items: items.iter().map(DistributionView::from).collect(),
-        next_cursor,
-    }))
+    Ok(Json(
+        Page::new(items, f.limit, |d| d.id.clone()).map(|d| DistributionView::from(&d)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/distributions", tag = "distributions", params(ListQuery),
@@ -195,16 +179,12 @@ pub(crate) async fn lines(
     Path(id): Path<String>,
     Qs(q): Qs<LinesQuery>,
 ) -> ApiResult<Json<Page<LineView>>> {
-    let limit = page_size(q.limit)?;
+    let limit = page_limit(q.limit, PAGE_DEFAULT)?;
     let d = store::get(&state.db, &actor, &id).await?;
     let items = store::lines(&state.db, &actor, &id, q.cursor.as_deref(), limit).await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|l| l.investor_id.clone()))
-        .flatten();
-    Ok(Json(Page {
-        items: items.iter().map(|l| LineView::new(l, d.currency)).collect(),
-        next_cursor,
-    }))
+    Ok(Json(
+        Page::new(items, limit, |l| l.investor_id.clone()).map(|l| LineView::new(&l, d.currency)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/distributions/{id}/lines/{investor_id}", tag = "distributions", params(("id" = String, Path), ("investor_id" = String, Path)),

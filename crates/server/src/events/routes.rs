@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::distributions::dto::Page;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{parse_json, AppState, Qs, RawBody};
+use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -150,10 +150,7 @@ pub(crate) async fn events(
     Qs(q): Qs<EventsQuery>,
 ) -> ApiResult<Json<Page<Event>>> {
     actor.require(Permission::ReadAudit)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field("limit", "must be between 1 and 1000"));
-    }
+    let limit = page_limit(q.limit, 100)?;
     let items = outbox::list(
         &state.db,
         &actor.org_id,
@@ -162,8 +159,5 @@ pub(crate) async fn events(
         limit,
     )
     .await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|e| e.seq.to_string()))
-        .flatten();
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Json(Page::new(items, limit, |e| e.seq.to_string())))
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::distributions::dto::Page;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{AppState, Qs};
+use crate::error::{ApiResult, Problem};
+use crate::state::{page_limit, AppState, Qs};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -111,10 +111,7 @@ pub(crate) async fn audit_log(
     actor: Actor,
     Qs(q): Qs<AuditQuery>,
 ) -> ApiResult<Json<Page<Entry>>> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field("limit", "must be between 1 and 1000"));
-    }
+    let limit = page_limit(q.limit, 100)?;
     let filter = Filter {
         entity_id: q.entity_id,
         entity_type: q.entity_type,
@@ -124,10 +121,7 @@ pub(crate) async fn audit_log(
         limit,
     };
     let items = audit::list(&state.db, &actor, &filter).await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|e| e.seq.to_string()))
-        .flatten();
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Json(Page::new(items, limit, |e| e.seq.to_string())))
 }
 
 #[utoipa::path(get, path = "/api/funds", tag = "reference data", responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
@@ -155,13 +149,7 @@ pub(crate) async fn list_investors(
     actor: Actor,
     Qs(q): Qs<InvestorsQuery>,
 ) -> ApiResult<Json<Page<Investor>>> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field("limit", "must be between 1 and 1000"));
-    }
+    let limit = page_limit(q.limit, 50)?;
     let items = funds::list_investors(&state.db, &actor, q.cursor.as_deref(), limit).await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|i| i.id.clone()))
-        .flatten();
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Json(Page::new(items, limit, |i| i.id.clone())))
 }
