@@ -484,7 +484,17 @@ pub fn plan_lines(
     if lines.is_empty() {
         return Err(FieldError::new("allocation", "the distribution has no lines").into());
     }
-    Ok(lines)
+    let total = lines
+        .iter()
+        .try_fold(0i64, |sum, l| sum.checked_add(l.total));
+    match total {
+        Some(t) if t <= crate::money::AMOUNT_MAX_MINOR => Ok(lines),
+        _ => Err(FieldError::new(
+            "allocation",
+            "the distribution's total exceeds the largest amount accepted",
+        )
+        .into()),
+    }
 }
 
 /// Checks a positive line: amounts positive, components non-negative and tying out.

@@ -78,10 +78,19 @@ impl Currency {
     }
 
     /// Parses a decimal string field into minor units, with errors that name the field.
+    /// Amounts beyond [`AMOUNT_MAX_MINOR`] are refused so that sums can never overflow.
     pub fn parse_amount(&self, field: &str, text: &str) -> Result<i64, FieldError> {
         let value = parse_decimal(field, text)?;
-        self.to_minor(value)
-            .map_err(|why| FieldError::new(field, format!("'{text}' {why}")))
+        let minor = self
+            .to_minor(value)
+            .map_err(|why| FieldError::new(field, format!("'{text}' {why}")))?;
+        if minor.abs() > AMOUNT_MAX_MINOR {
+            return Err(FieldError::new(
+                field,
+                format!("'{text}' exceeds the largest amount accepted"),
+            ));
+        }
+        Ok(minor)
     }
 }
 
@@ -103,6 +112,10 @@ impl From<Currency> for String {
         value.code().to_string()
     }
 }
+
+/// Largest amount of one line or distribution, in minor units (10^15: ten trillion dollars).
+/// With at most 200,000 lines of this size a distribution's sum stays far inside `i64`.
+pub const AMOUNT_MAX_MINOR: i64 = 1_000_000_000_000_000;
 
 /// Longest decimal string we accept; longer input is refused before parsing.
 const DECIMAL_TEXT_MAX: usize = 40;
@@ -156,6 +169,18 @@ mod tests {
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(jpy.to_minor("1500".parse().unwrap()), Ok(1500));
         assert!(jpy.to_minor("1.5".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn amounts_are_bounded() {
+        let usd = Currency::USD;
+        assert_eq!(
+            usd.parse_amount("a", "10000000000000.00"),
+            Ok(AMOUNT_MAX_MINOR)
+        );
+        let err = usd.parse_amount("a", "10000000000000.01").unwrap_err();
+        assert!(err.message.contains("largest amount"), "{err}");
+        assert!(usd.parse_amount("a", "99999999999999999999999").is_err());
     }
 
     #[test]
