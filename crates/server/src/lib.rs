@@ -5,6 +5,9 @@
 //! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes, processing job).
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries.
+//! - [`reinvestment`]: DRIP elections, NAV, reinvestment step, reports.
+//! - [`payments`]: bank accounts, payments, rails and provider connectors.
+//! - [`reconciliation`]: bank statement import and matching.
 //! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
 //! - [`demo`]: demo and test data.
 //! - [`error`]: the API error type, mapped once to RFC 9457 problem JSON.
@@ -15,7 +18,10 @@ pub mod distributions;
 pub mod error;
 pub mod events;
 pub mod jobs;
+pub mod payments;
 pub mod platform;
+pub mod reconciliation;
+pub mod reinvestment;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -29,7 +35,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
 use utoipa_scalar::{Scalar, Servable};
 
 pub use state::{AppState, Config};
@@ -41,14 +46,14 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::routes::router())
         .merge(events::routes::router())
         .merge(platform::routes::router())
+        .merge(reinvestment::router())
+        .merge(payments::router())
+        .merge(reconciliation::router())
         .route(
             "/api/openapi.json",
-            axum::routing::get(|| async { axum::Json(platform::openapi::ApiDoc::openapi()) }),
+            axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
         )
-        .merge(Scalar::with_url(
-            "/api/docs",
-            platform::openapi::ApiDoc::openapi(),
-        ))
+        .merge(Scalar::with_url("/api/docs", platform::openapi::document()))
         .fallback(|| async {
             error::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

@@ -13,6 +13,7 @@
 //! - [`audit`], [`outbox`]: the audit log and event outbox, written in the caller's transaction.
 //! - [`idempotency`]: idempotency keys with request hashes and saved responses.
 //! - [`jobs`]: the durable job queue with leases and backoff.
+//! - [`payments`]: payments to investors and how their outcome is recorded.
 //! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
 
 pub mod audit;
@@ -24,6 +25,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod migrate;
 pub mod outbox;
+pub mod payments;
 pub mod testing;
 pub mod webhooks;
 

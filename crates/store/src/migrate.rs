@@ -10,7 +10,19 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
         Backend::Postgres => include_str!("../migrations/postgres/0001_sequences.sql"),
         Backend::Sqlite => include_str!("../migrations/sqlite/0001_sequences.sql"),
     };
-    vec![("0001_schema", format!("{COMMON}\n{sequences}"))]
+    // Later migrations are one SQL text for both backends; add new ones at the end, never edit
+    // one that has shipped.
+    vec![
+        ("0001_schema", format!("{COMMON}\n{sequences}")),
+        (
+            "0002_settlement",
+            include_str!("../migrations/0002_settlement.sql").to_string(),
+        ),
+        (
+            "0003_payments",
+            include_str!("../migrations/0003_payments.sql").to_string(),
+        ),
+    ]
 }
 
 /// Applies every migration not yet applied; returns how many ran.

@@ -25,6 +25,9 @@ pub enum JobError {
 async fn dispatch(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
     match job.kind.as_str() {
         PROCESS_JOB => processing::run(state, job, worker_id).await,
+        kind if kind.starts_with("payment.") => {
+            crate::payments::run_job(state, job, worker_id).await
+        }
         other => Err(JobError::Permanent(format!(
             "no handler for job kind '{other}'"
         ))),

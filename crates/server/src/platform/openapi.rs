@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::distributions::dto;
-use crate::{distributions, error, events, platform};
+use crate::{distributions, error, events, payments, platform, reconciliation, reinvestment};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -40,4 +40,13 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
+}
+
+/// The whole API document: the core paths above plus each capability's own.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(reinvestment::ApiDoc::openapi());
+    doc.merge(payments::ApiDoc::openapi());
+    doc.merge(reconciliation::ApiDoc::openapi());
+    doc
 }
