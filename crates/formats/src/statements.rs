@@ -11,6 +11,7 @@ pub mod camt053;
 pub mod csv;
 mod model;
 pub mod mt940;
+pub mod write;
 pub mod xlsx;
 
 use std::borrow::Cow;

@@ -1098,12 +1098,16 @@ pub struct Tally {
 #[serde(rename_all = "camelCase")]
 pub struct AgeBuckets {
     /// 0–2 days.
+    #[serde(rename = "days0to2")]
     pub days_0_2: i64,
     /// 3–7 days.
+    #[serde(rename = "days3to7")]
     pub days_3_7: i64,
     /// 8–30 days.
+    #[serde(rename = "days8to30")]
     pub days_8_30: i64,
     /// More than 30 days.
+    #[serde(rename = "over30Days")]
     pub days_over_30: i64,
 }
 

@@ -173,6 +173,18 @@ fn convert(st: &Statement, options: &ImportOptions) -> Result<NewStatement, Stor
     let account_id = clean(Some(&st.account_id))
         .or_else(|| clean(options.account.as_deref()))
         .unwrap_or_else(|| UNSPECIFIED_ACCOUNT.to_string());
+    if st.format == statements::StatementFormat::Mt940 && st.closing_balance.is_none() {
+        // SWIFT makes :62F:/:62M: mandatory in an MT940; without it nothing proves the
+        // statement is complete (a cut-off file reads like a short one).
+        return Err(invalid(
+            "file",
+            format!(
+                "line {}: :20: statement {}: no closing balance (:62F:/:62M:); the file looks truncated",
+                st.line,
+                st.reference.as_deref().unwrap_or("")
+            ),
+        ));
+    }
     let bal = |b: &Option<statements::Balance>, what: &str| {
         b.as_ref()
             .map(|b| to_minor(currency, b.amount, &format!("line {}: {what}", st.line)))
