@@ -1,6 +1,7 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
 
 mod bench;
+mod statements;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -70,6 +71,13 @@ enum Command {
         no_history: bool,
         #[command(flatten)]
         serve_args: ServeArgs,
+    },
+    /// Bank statements: import files for reconciliation.
+    Statements {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        which: statements::Which,
     },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
@@ -178,6 +186,7 @@ async fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
+        Command::Statements { db, which } => statements::run(open(&db).await?, which).await,
         Command::Bench { which } => bench::run(which).await,
     }
 }
