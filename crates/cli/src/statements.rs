@@ -124,14 +124,22 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     for (f, o) in &outcomes {
         let lines: i64 = o.statements.iter().map(|s| s.line_count).sum();
         if o.duplicate {
-            println!("{}: already imported as {} (nothing added)", f.display(), o.file.id);
+            println!(
+                "{}: already imported as {} (nothing added)",
+                f.display(),
+                o.file.id
+            );
         } else {
             println!(
                 "{}: {} ({}{}), {} statement(s), {lines} line(s), file {}",
                 f.display(),
                 o.file.format,
                 o.file.sha256.get(..12).unwrap_or(""),
-                o.file.preset.as_deref().map(|p| format!(", preset {p}")).unwrap_or_default(),
+                o.file
+                    .preset
+                    .as_deref()
+                    .map(|p| format!(", preset {p}"))
+                    .unwrap_or_default(),
                 o.statements.len(),
                 o.file.id
             );

@@ -90,25 +90,6 @@ fn replace_db_name(url: &str, name: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(
-            super::replace_db_name("postgres://u@h:5432/test", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://h/test?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://h", "x"),
-            "postgres://h/x"
-        );
-    }
-}
-
 /// A generated statement (see [`clearway_core::reconciliation::simulate`]) as a BAI2 file,
 /// lines in the given order: debits as 451 (ACH), 495 (wire), 475 (check) or 699, credits as
 /// 399; references in the 16 record, the counterparty as an `88` `CRNM:`/`DBNM:` text.
@@ -162,4 +143,23 @@ pub fn simulation_bai2(
         closing_minor: net,
         details,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::replace_db_name("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://h/test?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://h", "x"),
+            "postgres://h/x"
+        );
+    }
 }

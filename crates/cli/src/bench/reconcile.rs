@@ -74,7 +74,25 @@ async fn write_payments(db: &Db, seeded: &demo::Seeded, sim: &Simulation) -> Res
     }
     tx.bulk_insert(
         "distributions",
-        &["id", "org_id", "fund_id", "kind", "status", "currency", "declaration_date", "record_date", "payable_date", "description", "allocation", "total_minor", "line_count", "created_by", "created_at", "updated_at", "version"],
+        &[
+            "id",
+            "org_id",
+            "fund_id",
+            "kind",
+            "status",
+            "currency",
+            "declaration_date",
+            "record_date",
+            "payable_date",
+            "description",
+            "allocation",
+            "total_minor",
+            "line_count",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
         &drows,
     )
     .await?;
@@ -130,13 +148,46 @@ async fn write_payments(db: &Db, seeded: &demo::Seeded, sim: &Simulation) -> Res
     }
     tx.bulk_insert(
         "distribution_lines",
-        &["distribution_id", "org_id", "investor_id", "total_minor", "ordinary_minor", "qualified_minor", "st_gain_minor", "lt_gain_minor", "roc_minor", "interest_minor", "foreign_tax_minor", "withholding_minor", "status"],
+        &[
+            "distribution_id",
+            "org_id",
+            "investor_id",
+            "total_minor",
+            "ordinary_minor",
+            "qualified_minor",
+            "st_gain_minor",
+            "lt_gain_minor",
+            "roc_minor",
+            "interest_minor",
+            "foreign_tax_minor",
+            "withholding_minor",
+            "status",
+        ],
         &lrows,
     )
     .await?;
     tx.bulk_insert(
         "payments",
-        &["id", "org_id", "distribution_id", "investor_id", "method", "status", "currency", "amount_minor", "fund_amount_minor", "payee_name", "trace_number", "end_to_end_id", "check_number", "batch_id", "expected_date", "cleared_date", "created_at", "updated_at"],
+        &[
+            "id",
+            "org_id",
+            "distribution_id",
+            "investor_id",
+            "method",
+            "status",
+            "currency",
+            "amount_minor",
+            "fund_amount_minor",
+            "payee_name",
+            "trace_number",
+            "end_to_end_id",
+            "check_number",
+            "batch_id",
+            "expected_date",
+            "cleared_date",
+            "created_at",
+            "updated_at",
+        ],
         &prows,
     )
     .await?;
@@ -144,7 +195,12 @@ async fn write_payments(db: &Db, seeded: &demo::Seeded, sim: &Simulation) -> Res
     Ok(())
 }
 
-async fn one_run(database_url: Option<&str>, n: usize, seed: u64, bar: &ProgressBar) -> Result<RunResult> {
+async fn one_run(
+    database_url: Option<&str>,
+    n: usize,
+    seed: u64,
+    bar: &ProgressBar,
+) -> Result<RunResult> {
     let fresh = fresh_database(database_url, &DbOptions { max_connections: 8 })
         .await
         .context("creating a fresh database")?;
@@ -165,10 +221,20 @@ async fn one_run(database_url: Option<&str>, n: usize, seed: u64, bar: &Progress
     let actor = Actor::system(&seeded.org_id);
     bar.set_message("importing");
     let t = Instant::now();
-    let outcome = statements::import(&fresh.db, &actor, file.as_bytes(), &ImportOptions::default()).await?;
+    let outcome = statements::import(
+        &fresh.db,
+        &actor,
+        file.as_bytes(),
+        &ImportOptions::default(),
+    )
+    .await?;
     let import = t.elapsed();
     if outcome.file.line_count as usize != sim.lines.len() {
-        bail!("imported {} lines, generated {}", outcome.file.line_count, sim.lines.len());
+        bail!(
+            "imported {} lines, generated {}",
+            outcome.file.line_count,
+            sim.lines.len()
+        );
     }
     bar.set_message("matching");
     let t = Instant::now();
@@ -184,14 +250,27 @@ async fn one_run(database_url: Option<&str>, n: usize, seed: u64, bar: &Progress
         .await?
         .into_iter()
         .map(|(outcome, lines, payments)| Decision {
-            outcome: if outcome == "RETURNED" { Outcome::Returned } else { Outcome::Matched },
-            line_ids: lines.iter().map(|l| to_sim[l.as_str()].to_string()).collect(),
+            outcome: if outcome == "RETURNED" {
+                Outcome::Returned
+            } else {
+                Outcome::Matched
+            },
+            line_ids: lines
+                .iter()
+                .map(|l| to_sim[l.as_str()].to_string())
+                .collect(),
             payment_ids: payments,
             score: 0,
             reasons: Vec::new(),
         })
         .collect();
-    let m = evaluate(&Reconciliation { decisions, ..Reconciliation::default() }, &sim.truth);
+    let m = evaluate(
+        &Reconciliation {
+            decisions,
+            ..Reconciliation::default()
+        },
+        &sim.truth,
+    );
     if m.auto_matched != pure_metrics.auto_matched {
         println!(
             "note: store matched {} lines, pure engine {} (already-COMPLETED payments are not cleared twice)",
@@ -216,8 +295,14 @@ pub async fn run(database_url: Option<&str>, n: usize, seed: u64, runs: usize) -
     if runs == 0 || n == 0 {
         bail!("--runs and --payments must be at least 1");
     }
-    let backend = if database_url.is_some_and(|u| u.starts_with("postgres")) { "PostgreSQL" } else { "SQLite" };
-    let bar = ProgressBar::new(runs as u64).with_style(ProgressStyle::with_template("{msg:20} {bar:40} {pos}/{len} runs")?);
+    let backend = if database_url.is_some_and(|u| u.starts_with("postgres")) {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let bar = ProgressBar::new(runs as u64).with_style(ProgressStyle::with_template(
+        "{msg:20} {bar:40} {pos}/{len} runs",
+    )?);
     let mut results = Vec::new();
     for _ in 0..runs {
         results.push(one_run(database_url, n, seed, &bar).await?);
@@ -228,11 +313,22 @@ pub async fn run(database_url: Option<&str>, n: usize, seed: u64, runs: usize) -
     let mut matching: Vec<Duration> = results.iter().map(|r| r.matching).collect();
     let mut pure: Vec<Duration> = results.iter().map(|r| r.pure).collect();
     let mut total: Vec<Duration> = results.iter().map(|r| r.import + r.matching).collect();
-    let (mi, mm, mp, mt) = (median(&mut import), median(&mut matching), median(&mut pure), median(&mut total));
+    let (mi, mm, mp, mt) = (
+        median(&mut import),
+        median(&mut matching),
+        median(&mut pure),
+        median(&mut total),
+    );
     let r = &results[0];
-    println!("backend: {backend}; {n} payments, {} statement lines (seed {seed}), {runs} run(s)", r.lines);
+    println!(
+        "backend: {backend}; {n} payments, {} statement lines (seed {seed}), {runs} run(s)",
+        r.lines
+    );
     println!("import (parse BAI2 + store lines), median: {}", ms(mi));
-    println!("matching through the store (load, engine, persist, settle), median: {}", ms(mm));
+    println!(
+        "matching through the store (load, engine, persist, settle), median: {}",
+        ms(mm)
+    );
     println!("end to end (import + matching), median: {}", ms(mt));
     println!("pure engine on the same data, median: {}", ms(mp));
     println!(
