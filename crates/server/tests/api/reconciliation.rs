@@ -259,6 +259,8 @@ async fn imports_every_format_and_the_same_file_twice_adds_nothing() {
     assert_eq!(lines["items"][0]["valueDate"], "2006-03-16");
     assert!(lines["nextCursor"].is_string(), "paginated");
 
+    // The five matching jobs write their run's audit entry and event; let them finish first.
+    wait_matching_jobs(&app, 5).await;
     let before = counts(&app).await;
     let (status, body) = upload(
         &app,
