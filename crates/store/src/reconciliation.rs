@@ -1380,3 +1380,32 @@ pub async fn file_line_ids(
     .map(|r| r.text("id"))
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_codes_come_from_the_bank_text() {
+        assert_eq!(return_code("ACH RETURN R03 NO ACCOUNT TRACE 0210"), "R03");
+        assert_eq!(return_code("RETURN/R10/UNAUTHORIZED"), "R10");
+        assert_eq!(return_code("RETURNED ITEM"), "BANK_RETURN");
+        assert_eq!(return_code("REF R1234"), "BANK_RETURN");
+    }
+
+    #[test]
+    fn reasons_are_named_codes_with_values() {
+        assert_eq!(
+            reason_json(&Reason::DateWithin(2)),
+            json!({"code": "DATE_WITHIN", "value": 2})
+        );
+        assert_eq!(
+            reason_json(&Reason::ReferenceExact),
+            json!({"code": "REFERENCE_EXACT"})
+        );
+        assert_eq!(
+            reason_json(&Reason::AmountDiffers(-5)),
+            json!({"code": "AMOUNT_DIFFERS", "value": -5})
+        );
+    }
+}

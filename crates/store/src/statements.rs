@@ -219,11 +219,32 @@ fn convert(st: &Statement, options: &ImportOptions) -> Result<NewStatement, Stor
         });
         let counterparty = l.counterparty.as_ref().or(party);
         let mut description = l.description.trim().to_string();
+        // A batch booking (one camt entry, many transactions) names its payment batch and
+        // every end-to-end id only in the details: keep them in the text the matcher reads.
+        let batch_refs: Vec<&String> = if l.transactions.len() > 1 {
+            let mut refs: Vec<&String> = Vec::new();
+            for t in &l.transactions {
+                for r in [&t.payment_information_id, &t.end_to_end_id]
+                    .into_iter()
+                    .flatten()
+                {
+                    if !refs.contains(&r) && !r.eq_ignore_ascii_case("NOTPROVIDED") {
+                        refs.push(r);
+                    }
+                }
+            }
+            refs
+        } else {
+            tx.and_then(|t| t.payment_information_id.as_ref())
+                .into_iter()
+                .collect()
+        };
         for extra in l
             .supplementary_details
             .iter()
             .chain(tx.iter().flat_map(|t| t.remittance.iter()))
             .chain(tx.and_then(|t| t.return_reason.as_ref()))
+            .chain(batch_refs)
         {
             if !extra.trim().is_empty() {
                 if !description.is_empty() {

@@ -966,3 +966,90 @@ async fn roles_and_organizations_are_enforced_on_every_reconciliation_endpoint()
     let _ = Role::Admin;
     app.stop().await;
 }
+
+/// A camt.053 batch booking: one debit entry for two wires of one batch, each transaction
+/// with its end-to-end id; plus a check paid with only its number in the entry reference.
+const CAMT_BATCH: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+ <BkToCstmrStmt>
+  <GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-04-02T18:00:00</CreDtTm></GrpHdr>
+  <Stmt>
+   <Id>S-2026-04-02</Id>
+   <Acct><Id><IBAN>US00CLEARWAY0001</IBAN></Id><Ccy>USD</Ccy></Acct>
+   <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-04-01</Dt></Dt></Bal>
+   <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">575.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-04-02</Dt></Dt></Bal>
+   <Ntry>
+    <Amt Ccy="USD">350.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+    <BookgDt><Dt>2026-04-02</Dt></BookgDt><ValDt><Dt>2026-04-02</Dt></ValDt>
+    <AcctSvcrRef>BK-991</AcctSvcrRef>
+    <NtryDtls><Btch><NbOfTxs>2</NbOfTxs></Btch>
+     <TxDtls><Refs><PmtInfId>CWB-7</PmtInfId><EndToEndId>CWE2E-A</EndToEndId></Refs><Amt Ccy="USD">100.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+      <RltdPties><Cdtr><Nm>Ada Lovelace</Nm></Cdtr></RltdPties></TxDtls>
+     <TxDtls><Refs><PmtInfId>CWB-7</PmtInfId><EndToEndId>CWE2E-B</EndToEndId></Refs><Amt Ccy="USD">250.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+      <RltdPties><Cdtr><Nm>Grace Hopper</Nm></Cdtr></RltdPties></TxDtls>
+    </NtryDtls>
+   </Ntry>
+   <Ntry>
+    <Amt Ccy="USD">75.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+    <BookgDt><Dt>2026-04-02</Dt></BookgDt><ValDt><Dt>2026-04-02</Dt></ValDt>
+    <AcctSvcrRef>CHK 100001</AcctSvcrRef>
+    <AddtlNtryInf>CHECK PAID</AddtlNtryInf>
+   </Ntry>
+  </Stmt>
+ </BkToCstmrStmt>
+</Document>"#;
+
+#[tokio::test]
+async fn a_camt_batch_booking_clears_every_payment_of_the_batch() {
+    let app = spawn_app(3).await;
+    let (dist, lines) = completed_distribution(&app, "425.00").await;
+    let mut a = manual_payment("P-A", PaymentMethod::Wire, 10_000, &lines[0].1, "CWE2E-A");
+    let mut b = manual_payment("P-B", PaymentMethod::Wire, 25_000, &lines[1].1, "CWE2E-B");
+    a.batch_id = Some("CWB-7".into());
+    b.batch_id = Some("CWB-7".into());
+    let c = manual_payment("P-C", PaymentMethod::Check, 7_500, &lines[2].1, "100001");
+    insert_payments(
+        &app,
+        &dist,
+        &[(&lines[0].0, &a), (&lines[1].0, &b), (&lines[2].0, &c)],
+    )
+    .await;
+    let (status, body) = upload(&app, "operator", "", CAMT_BATCH.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["statements"][0]["closingBalance"], "575.00");
+    wait_matching_jobs(&app, 1).await;
+    for id in ["P-A", "P-B", "P-C"] {
+        assert_eq!(
+            payment(&app, id).await,
+            ("COMPLETED".into(), Some("2026-04-02".into())),
+            "{id}"
+        );
+    }
+    let batch_match = app
+        .db
+        .fetch_optional(q("SELECT match_id FROM reconciliation_match_payments WHERE payment_id = 'P-A' AND live = 1"))
+        .await
+        .unwrap()
+        .unwrap()
+        .text("match_id")
+        .unwrap();
+    let m: Value = app
+        .get(
+            "auditor",
+            &format!("/api/reconciliation/matches/{batch_match}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["kind"], "AUTO");
+    assert_eq!(m["lineIds"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        m["paymentIds"],
+        json!(["P-A", "P-B"]),
+        "one statement line, two payments"
+    );
+    assert_eq!(m["amount"], "350.00");
+    assert!(m["score"].as_i64().unwrap() >= 800);
+    app.stop().await;
+}
