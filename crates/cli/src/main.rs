@@ -74,8 +74,6 @@ enum Command {
     },
     /// Bank statements: import files for reconciliation.
     Statements {
-        #[command(flatten)]
-        db: DbArgs,
         #[command(subcommand)]
         which: statements::Which,
     },
@@ -186,7 +184,12 @@ async fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
-        Command::Statements { db, which } => statements::run(open(&db).await?, which).await,
+        Command::Statements { which } => {
+            let db = DbArgs {
+                database_url: which.database_url(),
+            };
+            statements::run(open(&db).await?, which).await
+        }
         Command::Bench { which } => bench::run(which).await,
     }
 }

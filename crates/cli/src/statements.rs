@@ -38,7 +38,19 @@ pub enum Which {
         /// Run matching right after the import (otherwise the server's workers run it).
         #[arg(long = "match")]
         run_match: bool,
+        /// `postgres://…` for PostgreSQL, `sqlite:PATH` for SQLite; default SQLite in ./clearway-data/.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
     },
+}
+
+impl Which {
+    /// The database the command runs on.
+    pub fn database_url(&self) -> Option<String> {
+        match self {
+            Which::Import { database_url, .. } => database_url.clone(),
+        }
+    }
 }
 
 /// The organization to act in: `--org` (id or name), or the only one.
@@ -71,6 +83,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         currency,
         org,
         run_match,
+        database_url: _,
     } = which;
     let format = format
         .as_deref()

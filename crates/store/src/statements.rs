@@ -163,7 +163,7 @@ fn convert(st: &Statement, options: &ImportOptions) -> Result<NewStatement, Stor
             invalid(
                 "currency",
                 format!(
-                    "the statement starting at line {} names no currency; pass currency=",
+                    "the statement starting at line {} names no currency; give one (API: currency=, CLI: --currency)",
                     st.line
                 ),
             )
