@@ -48,9 +48,12 @@ CREATE INDEX bank_statements_org ON bank_statements (org_id, id);
 
 -- Statement lines, bulk-loaded with their statement (no foreign key for the same reason as
 -- distribution_lines: a per-row trigger would dominate the load). Signed amounts: negative is
--- money leaving the account. The raw record is kept verbatim for the audit trail.
+-- money leaving the account. The raw record is kept verbatim for the audit trail. The key
+-- starts with org_id: every lookup carries the organization, and a key on both columns serves
+-- `org_id = ? AND id IN (…)` even before the planner has statistics on freshly imported lines
+-- (with a key on id alone, PostgreSQL scanned the organization's status index instead).
 CREATE TABLE bank_statement_lines (
-    id                    TEXT PRIMARY KEY,
+    id                    TEXT NOT NULL,
     org_id                TEXT NOT NULL,
     statement_id          TEXT NOT NULL,
     seq                   BIGINT NOT NULL,
@@ -78,7 +81,8 @@ CREATE TABLE bank_statement_lines (
     -- 1 once a person unmatched the line: automatic runs leave it to people from then on.
     manual_only           BIGINT NOT NULL,
     created_at            TEXT NOT NULL,
-    updated_at            TEXT NOT NULL
+    updated_at            TEXT NOT NULL,
+    PRIMARY KEY (org_id, id)
 );
 CREATE UNIQUE INDEX bank_statement_lines_seq ON bank_statement_lines (statement_id, seq);
 CREATE INDEX bank_statement_lines_org_status ON bank_statement_lines (org_id, status, value_date);

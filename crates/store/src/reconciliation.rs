@@ -29,8 +29,6 @@ use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
 
 /// COMPLETED payments older than this (before the oldest open line) are not offered for returns.
 const RETURN_LOOKBACK_DAYS: i64 = 120;
-/// Ids bound per `IN (…)` statement.
-const IN_CHUNK: usize = 500;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -174,26 +172,19 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(",")
 }
 
-/// Sets the status of lines (by id, chunked).
-async fn set_lines_matched(
-    tx: &mut Tx,
-    org: &str,
-    ids: &[String],
-    now: &str,
-) -> Result<(), StoreError> {
-    for chunk in ids.chunks(IN_CHUNK) {
-        let mut query = q(format!(
-            "UPDATE bank_statement_lines SET status = 'MATCHED', exception_cause = NULL, candidates = NULL, exception_since = NULL, updated_at = $1
-             WHERE org_id = $2 AND id IN ({})",
-            placeholders(3, chunk.len())
-        ))
-        .bind(now)
-        .bind(org);
-        for id in chunk {
-            query.push(id);
-        }
-        tx.execute(query).await?;
-    }
+/// Marks MATCHED every line of the organization that is in a live match but not yet marked:
+/// one statement whatever the number of lines (a chunked `id IN (…)` update cost PostgreSQL
+/// seconds per run on freshly imported lines), driven by the open lines and the live-match
+/// index on `line_id`.
+async fn set_lines_matched(tx: &mut Tx, org: &str, now: &str) -> Result<(), StoreError> {
+    tx.execute(
+        q("UPDATE bank_statement_lines SET status = 'MATCHED', exception_cause = NULL, candidates = NULL, exception_since = NULL, updated_at = $1
+           WHERE org_id = $2 AND status IN ('OPEN','EXCEPTION')
+             AND EXISTS (SELECT 1 FROM reconciliation_match_lines ml WHERE ml.line_id = bank_statement_lines.id AND ml.org_id = $2 AND ml.live = 1)")
+            .bind(now)
+            .bind(org),
+    )
+    .await?;
     Ok(())
 }
 
@@ -227,7 +218,6 @@ async fn write_matches(
     let mut match_rows: Vec<Vec<Arg>> = Vec::with_capacity(matches.len());
     let mut line_rows: Vec<Vec<Arg>> = Vec::new();
     let mut pay_rows: Vec<Vec<Arg>> = Vec::new();
-    let mut line_ids: Vec<String> = Vec::new();
     let mut ids = Vec::with_capacity(matches.len());
     for m in matches {
         let id = new_id();
@@ -262,7 +252,6 @@ async fn write_matches(
                 org.clone().into(),
                 1i64.into(),
             ]);
-            line_ids.push(l.id.clone());
         }
         for p in &m.payments {
             pay_rows.push(vec![
@@ -285,6 +274,7 @@ async fn write_matches(
             e
         }
     };
+    let t = std::time::Instant::now();
     tx.bulk_insert(
         "reconciliation_matches",
         &[
@@ -327,7 +317,14 @@ async fn write_matches(
     )
     .await
     .map_err(unique)?;
-    set_lines_matched(tx, &org, &line_ids, &now).await?;
+    let inserted_ms = t.elapsed().as_millis() as u64;
+    set_lines_matched(tx, &org, &now).await?;
+    tracing::debug!(
+        inserted_ms,
+        lines_updated_ms = t.elapsed().as_millis() as u64 - inserted_ms,
+        "match rows written"
+    );
+    let settle_started = std::time::Instant::now();
     // Payments: cleared ones first, so a payment matched and returned in one run ends RETURNED.
     for pass in ["CLEARED", "RETURNED"] {
         for m in matches.iter().filter(|m| m.outcome == pass) {
@@ -358,6 +355,11 @@ async fn write_matches(
             }
         }
     }
+    tracing::debug!(
+        matches = matches.len(),
+        settle_ms = settle_started.elapsed().as_millis() as u64,
+        "matches written and payments settled"
+    );
     Ok(ids)
 }
 
@@ -372,6 +374,8 @@ pub async fn run(
     let org = actor.org_id.clone();
     let started_at = now_text();
     lock(tx, &org).await?;
+    let clock = std::time::Instant::now();
+    let mut phases: Vec<(&str, u128)> = Vec::new();
     let line_rows = tx
         .fetch_all(
             q("SELECT id, account_id, currency, amount_minor, value_date, booking_date, bank_reference, customer_reference, end_to_end_id, counterparty_name, description, status
@@ -477,6 +481,7 @@ pub async fn run(
             );
         }
         summary.payments_considered = core_payments.len() as i64;
+        phases.push(("load", clock.elapsed().as_millis()));
         let result = reconcile(&core_payments, &core_lines, config)
             .map_err(|e| StoreError::Corrupt(format!("matcher refused the stored data: {e}")))?;
         let by_id: HashMap<&str, &OpenLine> = open.iter().map(|l| (l.id.as_str(), l)).collect();
@@ -529,7 +534,9 @@ pub async fn run(
                 candidates_json(&e.candidates),
             ));
         }
+        phases.push(("engine", clock.elapsed().as_millis()));
         write_matches(tx, actor, Some(&summary.id), &new_matches).await?;
+        phases.push(("matches", clock.elapsed().as_millis()));
         let today = chrono::Utc::now().date_naive().to_string();
         let now = now_text();
         for (line_id, cause, cands) in &exceptions {
@@ -546,7 +553,18 @@ pub async fn run(
             .await?;
         }
         summary.exceptions = exceptions.len() as i64;
+        phases.push(("exceptions", clock.elapsed().as_millis()));
     }
+    tracing::info!(
+        run_id = %summary.id,
+        lines = summary.lines_considered,
+        payments = summary.payments_considered,
+        matched = summary.matched_lines,
+        returned = summary.returned_lines,
+        exceptions = summary.exceptions,
+        phases_ms = ?phases,
+        "reconciliation run"
+    );
     summary.finished_at = now_text();
     tx.execute(
         q("INSERT INTO reconciliation_runs (id, org_id, trigger_kind, actor_id, lines_considered, payments_considered, matched, returned, exceptions, started_at, finished_at)
@@ -1139,7 +1157,7 @@ pub struct AccountSummary {
     pub exception_age: AgeBuckets,
     /// Open exceptions by cause.
     pub exception_causes: BTreeMap<String, i64>,
-    /// Auto-matched share of matched lines, in basis points (10,000 = 100 %).
+    /// Auto-matched share of cleared lines, in basis points (10,000 = 100 %).
     pub auto_rate_bp: i64,
 }
 
@@ -1225,7 +1243,7 @@ pub async fn summary(
     let rows = db
         .fetch_all(
             q("SELECT l.account_id, l.currency, m.kind, m.outcome, COUNT(*) AS n, CAST(COALESCE(SUM(ABS(l.amount_minor)), 0) AS BIGINT) AS amount
-               FROM reconciliation_match_lines ml JOIN reconciliation_matches m ON m.id = ml.match_id JOIN bank_statement_lines l ON l.id = ml.line_id
+               FROM reconciliation_match_lines ml JOIN reconciliation_matches m ON m.id = ml.match_id JOIN bank_statement_lines l ON l.org_id = ml.org_id AND l.id = ml.line_id
                WHERE ml.org_id = $1 AND ml.live = 1 AND l.value_date >= $2 AND l.value_date <= $3 AND ($4 IS NULL OR l.account_id = $4)
                GROUP BY l.account_id, l.currency, m.kind, m.outcome")
                 .bind(org)
@@ -1276,13 +1294,11 @@ pub async fn summary(
             .or_default() += 1;
     }
     for a in accounts.values_mut() {
-        let matched = a.auto_cleared.lines + a.manual_cleared.lines + a.returned.lines;
-        a.auto_rate_bp = if matched == 0 {
-            0
-        } else {
-            // Auto share of all matched lines (returns count by their kind below).
-            (a.auto_cleared.lines * 10_000) / (a.auto_cleared.lines + a.manual_cleared.lines).max(1)
-        };
+        // Share of the cleared lines that matching decided without a person.
+        let cleared = a.auto_cleared.lines + a.manual_cleared.lines;
+        a.auto_rate_bp = (a.auto_cleared.lines * 10_000)
+            .checked_div(cleared)
+            .unwrap_or(0);
     }
     let mut ledger: BTreeMap<String, LedgerSummary> = BTreeMap::new();
     for a in accounts.values() {
