@@ -16,6 +16,8 @@ use clearway_store::{funds, q, Actor, DbOptions, Tx};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
+mod reconcile;
+
 /// Which benchmark.
 #[derive(Subcommand)]
 pub enum Which {
@@ -57,11 +59,34 @@ pub enum Which {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// End-to-end reconciliation: a seeded noisy BAI2 statement imported and matched through
+    /// the store against N payments; match rate and false matches against the ground truth,
+    /// and the ratio to the pure matching engine on the same data in the same run.
+    Reconcile {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Payments (the statement has about as many lines).
+        #[arg(long, default_value_t = 10_000)]
+        payments: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        /// Runs, each on a fresh database (medians are printed).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 /// Runs one benchmark.
 pub async fn run(which: Which) -> Result<()> {
     match which {
+        Which::Reconcile {
+            database_url,
+            payments,
+            seed,
+            runs,
+        } => reconcile::run(database_url.as_deref(), payments, seed, runs).await,
         Which::Create {
             database_url,
             investors,

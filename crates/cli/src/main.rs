@@ -1,6 +1,7 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
 
 mod bench;
+mod statements;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -70,6 +71,11 @@ enum Command {
         no_history: bool,
         #[command(flatten)]
         serve_args: ServeArgs,
+    },
+    /// Bank statements: import files for reconciliation.
+    Statements {
+        #[command(subcommand)]
+        which: statements::Which,
     },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
@@ -177,6 +183,12 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 Ok(())
             }
+        }
+        Command::Statements { which } => {
+            let db = DbArgs {
+                database_url: which.database_url(),
+            };
+            statements::run(open(&db).await?, which).await
         }
         Command::Bench { which } => bench::run(which).await,
     }

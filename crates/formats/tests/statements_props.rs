@@ -72,3 +72,146 @@ proptest! {
         let _ = read_statements(&s);
     }
 }
+
+// ------------------------------------------------- CSV/XLSX and mutated real files
+
+use clearway_formats::statements::{csv, read_file, xlsx, SheetOptions, StatementError};
+
+/// Real third-party files (see ../shared/conformance/README.md), one or more per reader.
+const REAL_FILES: [&str; 8] = [
+    "bai2/moov-bai2__sample1.bai2",
+    "bai2/moj__nwb_example.bai2",
+    "mt940/wolph__jejik__abnamro.sta",
+    "mt940/oca-bsi10__account_bank_statement_import_mt940_base__test-ing.940",
+    "iso20022/camt.053/genkgo__camt053.v2.multi.statement.xml",
+    "csv/oca-bsi16__meta_data_separated_credit_debit.csv",
+    "csv/oca-bsi14-paypal__statement_es.csv",
+    "csv/oca-bsi16__sample_statement_en.xlsx",
+];
+
+fn real(rel: &str) -> Vec<u8> {
+    let p = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/conformance"
+    ))
+    .join(rel);
+    std::fs::read(&p)
+        .unwrap_or_else(|e| panic!("{}: {e} (needs ../shared/conformance)", p.display()))
+}
+
+/// A reader's error must point inside the input: line 1..=lines+1 (or say it is empty).
+fn error_points_inside(e: &StatementError, input: &[u8]) -> Result<(), String> {
+    let lines = input.iter().filter(|b| **b == b'\n').count() + 1;
+    match e.line() {
+        None if matches!(e, StatementError::Empty) => Ok(()),
+        None => Err(format!("error without a line: {e}")),
+        Some(l) if l >= 1 && l <= lines + 1 => {
+            if e.to_string().starts_with(&format!("line {l}: ")) {
+                Ok(())
+            } else {
+                Err(format!("message does not start with the line: {e}"))
+            }
+        }
+        Some(l) => Err(format!("line {l} outside a {lines}-line input: {e}")),
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip(usize, u8),
+    Truncate(usize),
+    Delete(usize, usize),
+    Duplicate(usize, usize),
+    Insert(usize, Vec<u8>),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), 0usize..64).prop_map(|(i, n)| Mutation::Delete(i, n)),
+        (any::<usize>(), 0usize..64).prop_map(|(i, n)| Mutation::Duplicate(i, n)),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 0..8))
+            .prop_map(|(i, v)| Mutation::Insert(i, v)),
+    ]
+}
+
+fn mutate(mut bytes: Vec<u8>, muts: &[Mutation]) -> Vec<u8> {
+    for m in muts {
+        let len = bytes.len().max(1);
+        match m {
+            Mutation::Flip(i, b) => {
+                if !bytes.is_empty() {
+                    bytes[i % len] = *b;
+                }
+            }
+            Mutation::Truncate(i) => bytes.truncate(i % len),
+            Mutation::Delete(i, n) => {
+                let start = i % len;
+                let end = (start + n).min(bytes.len());
+                if start < end {
+                    bytes.drain(start..end);
+                }
+            }
+            Mutation::Duplicate(i, n) => {
+                let start = (i % len).min(bytes.len());
+                let end = (start + n).min(bytes.len());
+                let piece = bytes[start..end].to_vec();
+                bytes.splice(end..end, piece);
+            }
+            Mutation::Insert(i, v) => {
+                let at = (i % len).min(bytes.len());
+                bytes.splice(at..at, v.iter().copied());
+            }
+        }
+    }
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    #[test]
+    fn csv_reader_never_panics_and_errors_point_inside(s in "\\PC*") {
+        for m in csv::presets() {
+            if let Err(e) = csv::read_csv(&s, &m) {
+                prop_assert!(error_points_inside(&e, s.as_bytes()).is_ok(), "{}", e);
+            }
+        }
+        let _ = read_file(s.as_bytes(), None, &SheetOptions::default());
+    }
+
+    #[test]
+    fn csv_reader_on_csv_shaped_rows(rows in prop::collection::vec(
+        prop::collection::vec(prop_oneof![
+            Just("12/15/2018".to_string()), Just("-1,234.50".to_string()), Just("1.234,5".to_string()),
+            Just("\"a,b\"".to_string()), Just("\"".to_string()), Just("EUR".to_string()), Just(String::new()),
+            Just("Date".to_string()), Just("Amount".to_string()), "[ -~]{0,8}",
+        ], 0..8).prop_map(|cells| cells.join(",")), 0..10)) {
+        let input = rows.join("\n");
+        for m in csv::presets() {
+            if let Err(e) = csv::read_csv(&input, &m) {
+                prop_assert!(error_points_inside(&e, input.as_bytes()).is_ok(), "{}", e);
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_real_files_parse_or_name_the_line(
+        file in 0usize..REAL_FILES.len(),
+        muts in prop::collection::vec(mutation(), 1..4),
+    ) {
+        let bytes = mutate(real(REAL_FILES[file]), &muts);
+        match read_file(&bytes, None, &SheetOptions::default()) {
+            Ok(r) => prop_assert!(!r.statements.is_empty()),
+            Err(e) => {
+                if xlsx::looks_like_xlsx(&bytes) {
+                    // Archive errors have no text line; they name the part instead.
+                    prop_assert!(e.to_string().contains("XLSX") || e.line().is_some(), "{}", e);
+                } else {
+                    prop_assert!(error_points_inside(&e, &bytes).is_ok(), "{}: {}", REAL_FILES[file], e);
+                }
+            }
+        }
+    }
+}

@@ -14,6 +14,7 @@
 //! - [`idempotency`]: idempotency keys with request hashes and saved responses.
 //! - [`jobs`]: the durable job queue with leases and backoff.
 //! - [`payments`]: payments to investors and how their outcome is recorded.
+//! - [`statements`], [`reconciliation`]: bank statement import, matching, exceptions, summary.
 //! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
 
 pub mod audit;
@@ -26,6 +27,8 @@ pub mod jobs;
 pub mod migrate;
 pub mod outbox;
 pub mod payments;
+pub mod reconciliation;
+pub mod statements;
 pub mod testing;
 pub mod webhooks;
 

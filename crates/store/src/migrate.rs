@@ -22,6 +22,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0003_payments",
             include_str!("../migrations/0003_payments.sql").to_string(),
         ),
+        (
+            "0005_reconciliation",
+            include_str!("../migrations/0005_reconciliation.sql").to_string(),
+        ),
     ]
 }
 

@@ -140,3 +140,96 @@ pub async fn settle(
     .await?;
     Ok(true)
 }
+
+/// Undoes a recorded outcome inside `tx` (used when a person unmatches a reconciliation):
+/// COMPLETED → SENT (line PAYMENT_INITIATED, cleared date removed); RETURNED → COMPLETED when
+/// the payment had cleared, else SENT (return code removed). Audited with `reason`; emits
+/// `payment.reopened`. Refused (409) from any other status, or when another payment has
+/// become live for the same line meanwhile (a retry).
+pub async fn reopen(
+    tx: &mut Tx,
+    actor: &Actor,
+    payment_id: &str,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    actor.require(Permission::Operate)?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT status, cleared_date, distribution_id, investor_id FROM payments WHERE id = $1 AND org_id = $2")
+                .bind(payment_id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("payment"))?;
+    let before = row.text("status")?;
+    let cleared = row.opt_text("cleared_date")?;
+    let (status, line_status, keep_cleared) = match (before.as_str(), &cleared) {
+        ("COMPLETED", _) => ("SENT", "PAYMENT_INITIATED", 0i64),
+        ("RETURNED", Some(_)) => ("COMPLETED", "PAID", 1),
+        ("RETURNED", None) => ("SENT", "PAYMENT_INITIATED", 0),
+        _ => {
+            return Err(StoreError::Conflict(format!(
+                "payment {payment_id} is {before}; only a COMPLETED or RETURNED payment can be reopened"
+            )))
+        }
+    };
+    let updated = tx
+        .execute(
+            q("UPDATE payments SET status = $1, cleared_date = CASE WHEN $2 = 1 THEN cleared_date ELSE NULL END, failure_code = NULL, failure_reason = NULL, updated_at = $3, version = version + 1
+               WHERE id = $4 AND org_id = $5 AND status = $6")
+                .bind(status)
+                .bind(keep_cleared)
+                .bind(now_text())
+                .bind(payment_id)
+                .bind(&actor.org_id)
+                .bind(&before),
+        )
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                StoreError::Conflict(format!(
+                    "payment {payment_id} cannot be reopened: another payment is live for its line"
+                ))
+            } else {
+                e
+            }
+        })?;
+    if updated != 1 {
+        return Err(StoreError::Conflict(format!(
+            "payment {payment_id} changed concurrently"
+        )));
+    }
+    let distribution_id = row.text("distribution_id")?;
+    let investor_id = row.text("investor_id")?;
+    tx.execute(
+        q("UPDATE distribution_lines SET status = $1 WHERE distribution_id = $2 AND investor_id = $3 AND org_id = $4")
+            .bind(line_status)
+            .bind(&distribution_id)
+            .bind(&investor_id)
+            .bind(&actor.org_id),
+    )
+    .await?;
+    let after = json!({ "status": status, "reason": reason });
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payment.reopened",
+            entity_type: "payment",
+            entity_id: payment_id,
+            before: Some(json!({ "status": before, "clearedDate": cleared })),
+            after: Some(after.clone()),
+        },
+    )
+    .await?;
+    outbox::emit(
+        tx,
+        &actor.org_id,
+        "payment.reopened",
+        "payment",
+        payment_id,
+        json!({ "paymentId": payment_id, "distributionId": distribution_id, "investorId": investor_id, "result": after }),
+    )
+    .await?;
+    Ok(true)
+}

@@ -18,6 +18,10 @@ pub enum StatementFormat {
     Camt053,
     /// ISO 20022 camt.054 debit/credit notification.
     Camt054,
+    /// CSV export read with a column mapping.
+    Csv,
+    /// XLSX export read with a column mapping.
+    Xlsx,
 }
 
 /// A dated balance. Amount is signed: negative = overdrawn / debit balance.

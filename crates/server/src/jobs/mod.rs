@@ -28,6 +28,9 @@ async fn dispatch(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Jo
         kind if kind.starts_with("payment.") => {
             crate::payments::run_job(state, job, worker_id).await
         }
+        kind if kind.starts_with("reconciliation.") => {
+            crate::reconciliation::run_job(state, job, worker_id).await
+        }
         other => Err(JobError::Permanent(format!(
             "no handler for job kind '{other}'"
         ))),

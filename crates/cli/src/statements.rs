@@ -1,0 +1,169 @@
+//! `clearway statements import FILE…`: reads every file first (nothing is written if any is
+//! unreadable, truncated or mis-totalled), then stores them all in one transaction, each with
+//! its `reconciliation.match` job; `--match` also runs matching at once.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use clearway_core::reconciliation::MatchConfig;
+use clearway_formats::statements::{FileFormat, SheetOptions};
+use clearway_store::statements::{self, ImportOptions};
+use clearway_store::{q, reconciliation, Actor, Db};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Statement commands.
+#[derive(Subcommand)]
+pub enum Which {
+    /// Import bank statement files (BAI2, camt.052/053/054, MT940/MT942, CSV, XLSX).
+    Import {
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Format of every file (bai2, camt053, mt940, csv, xlsx); detected when absent.
+        #[arg(long)]
+        format: Option<String>,
+        /// CSV/XLSX preset (detected when absent).
+        #[arg(long)]
+        preset: Option<String>,
+        /// Account when a file names none.
+        #[arg(long)]
+        account: Option<String>,
+        /// Currency when a file names none.
+        #[arg(long)]
+        currency: Option<String>,
+        /// Organization (id or name); optional when the database holds one organization.
+        #[arg(long)]
+        org: Option<String>,
+        /// Run matching right after the import (otherwise the server's workers run it).
+        #[arg(long = "match")]
+        run_match: bool,
+        /// `postgres://…` for PostgreSQL, `sqlite:PATH` for SQLite; default SQLite in ./clearway-data/.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+    },
+}
+
+impl Which {
+    /// The database the command runs on.
+    pub fn database_url(&self) -> Option<String> {
+        match self {
+            Which::Import { database_url, .. } => database_url.clone(),
+        }
+    }
+}
+
+/// The organization to act in: `--org` (id or name), or the only one.
+async fn organization(db: &Db, org: Option<&str>) -> Result<String> {
+    let rows = db
+        .fetch_all(q("SELECT id, name FROM organizations ORDER BY id"))
+        .await?;
+    let mut found = Vec::new();
+    for r in &rows {
+        let (id, name) = (r.text("id")?, r.text("name")?);
+        if org.is_none_or(|o| o == id || o == name) {
+            found.push(id);
+        }
+    }
+    match (found.len(), org) {
+        (1, _) => Ok(found.remove(0)),
+        (0, Some(o)) => bail!("no organization '{o}'"),
+        (0, None) => bail!("the database has no organization (run `clearway demo` first)"),
+        (_, _) => bail!("several organizations: pass --org ID"),
+    }
+}
+
+/// Runs a statements command.
+pub async fn run(db: Db, which: Which) -> Result<()> {
+    let Which::Import {
+        files,
+        format,
+        preset,
+        account,
+        currency,
+        org,
+        run_match,
+        database_url: _,
+    } = which;
+    let format = format
+        .as_deref()
+        .map(str::parse::<FileFormat>)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let options = ImportOptions {
+        format,
+        sheet: SheetOptions {
+            preset,
+            overrides: clearway_formats::statements::csv::Overrides {
+                currency: currency.clone(),
+                account_id: account.clone(),
+                ..Default::default()
+            },
+        },
+        account,
+        currency,
+    };
+    let org_id = organization(&db, org.as_deref()).await?;
+    let actor = Actor::system(&org_id);
+    let mut total: u64 = 0;
+    for f in &files {
+        total += std::fs::metadata(f)
+            .with_context(|| format!("{}", f.display()))?
+            .len();
+    }
+    let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template(
+        "{msg:30} {bar:40} {bytes}/{total_bytes}",
+    )?);
+    let mut prepared = Vec::with_capacity(files.len());
+    for f in &files {
+        bar.set_message(format!("reading {}", f.display()));
+        let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
+        let p = statements::prepare(&bytes, &options)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        bar.inc(bytes.len() as u64);
+        prepared.push((f, p));
+    }
+    bar.set_message("storing");
+    let mut tx = db.begin().await?;
+    let mut outcomes = Vec::with_capacity(prepared.len());
+    for (f, p) in &prepared {
+        let o = statements::store(&mut tx, &actor, p)
+            .await
+            .with_context(|| format!("{}", f.display()))?;
+        outcomes.push((f, o));
+    }
+    tx.commit().await?;
+    bar.finish_and_clear();
+    for (f, o) in &outcomes {
+        let lines: i64 = o.statements.iter().map(|s| s.line_count).sum();
+        if o.duplicate {
+            println!(
+                "{}: already imported as {} (nothing added)",
+                f.display(),
+                o.file.id
+            );
+        } else {
+            println!(
+                "{}: {} ({}{}), {} statement(s), {lines} line(s), file {}",
+                f.display(),
+                o.file.format,
+                o.file.sha256.get(..12).unwrap_or(""),
+                o.file
+                    .preset
+                    .as_deref()
+                    .map(|p| format!(", preset {p}"))
+                    .unwrap_or_default(),
+                o.statements.len(),
+                o.file.id
+            );
+        }
+    }
+    if run_match {
+        let s = reconciliation::run_now(&db, &actor, "MANUAL", &MatchConfig::default()).await?;
+        println!(
+            "matching: {} line(s) considered, {} matched, {} returned, {} exception(s)",
+            s.lines_considered, s.matched_lines, s.returned_lines, s.exceptions
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! XLSX (Office Open XML spreadsheet) statements: the first worksheet as [`Row`]s of
+//! [`Cell`]s, then read with a CSV [`Mapping`](super::csv::Mapping).
+//!
+//! Only what a statement needs is read: shared strings, inline strings, numbers, booleans,
+//! and which number formats are dates (built-in ids 14–22, 27–36, 45–47, 50–58 and custom
+//! formats with day/month/year letters outside quotes and brackets), so a date cell becomes a
+//! date and an amount stays the number that was written. The 1904 date system is honoured.
+//! Limits keep hostile archives harmless: each part is read up to 64 MiB uncompressed.
+
+use std::io::{Cursor, Read};
+
+use chrono::NaiveDate;
+
+use super::csv::{detect_preset, read_rows, Cell, Mapping, Row};
+use super::{Statement, StatementError, StatementFormat};
+use crate::iso20022::xml::{self, Node};
+
+/// Largest uncompressed part read from the archive.
+const PART_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest column index accepted (XFD = 16,384 columns).
+const COLUMNS_MAX: usize = 16_384;
+
+/// True when `bytes` start like a ZIP archive (XLSX files are ZIP archives).
+pub fn looks_like_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+fn err(message: impl Into<String>) -> StatementError {
+    StatementError::structure(1, "XLSX", message)
+}
+
+fn part(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<Option<String>, StatementError> {
+    let file = match archive.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(err(format!("{name}: {e}"))),
+    };
+    let mut text = String::new();
+    file.take(PART_MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| err(format!("{name}: {e}")))?;
+    if text.len() as u64 > PART_MAX_BYTES {
+        return Err(err(format!("{name}: larger than {PART_MAX_BYTES} bytes")));
+    }
+    Ok(Some(text))
+}
+
+fn parse_xml(name: &str, text: &str) -> Result<Node, StatementError> {
+    xml::parse(text)
+        .map_err(|e| StatementError::structure(e.line, &format!("XLSX {name}"), e.message))
+}
+
+/// All text of a shared-string item (`<t>` directly or inside rich-text runs, not phonetics).
+fn item_text(n: &Node, out: &mut String) {
+    for c in &n.children {
+        match c.name.as_str() {
+            "t" => out.push_str(&c.text),
+            "r" => item_text(c, out),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a number format shows a date.
+fn is_date_format(id: u32, custom: Option<&str>) -> bool {
+    if let Some(code) = custom {
+        let mut in_quote = false;
+        let mut in_bracket = false;
+        let mut prev = '\0';
+        for ch in code.chars() {
+            match ch {
+                '"' => in_quote = !in_quote,
+                '[' if !in_quote => in_bracket = true,
+                ']' if !in_quote => in_bracket = false,
+                'd' | 'D' | 'm' | 'M' | 'y' | 'Y' if !in_quote && !in_bracket && prev != '\\' => {
+                    return true
+                }
+                _ => {}
+            }
+            prev = ch;
+        }
+        return false;
+    }
+    matches!(id, 14..=22 | 27..=36 | 45..=47 | 50..=58)
+}
+
+/// Column index of a cell reference like `AB12`.
+fn column_of(reference: &str) -> Option<usize> {
+    let mut col = 0usize;
+    let mut letters = 0;
+    for b in reference.bytes() {
+        if b.is_ascii_uppercase() {
+            col = col * 26 + usize::from(b - b'A' + 1);
+            letters += 1;
+            if letters > 3 {
+                return None;
+            }
+        } else {
+            break;
+        }
+    }
+    (letters > 0 && col <= COLUMNS_MAX).then(|| col - 1)
+}
+
+fn serial_to_date(serial: &str, date1904: bool) -> Option<NaiveDate> {
+    let value: f64 = serial.trim().parse().ok()?;
+    if !value.is_finite() || !(0.0..3_000_000.0).contains(&value) {
+        return None;
+    }
+    let days = value.floor() as i64;
+    let base = if date1904 {
+        NaiveDate::from_ymd_opt(1904, 1, 1)?
+    } else {
+        // Excel counts 1900-02-29 (which never was): day 60 and later are off by one.
+        NaiveDate::from_ymd_opt(1899, 12, if days < 60 { 31 } else { 30 })?
+    };
+    base.checked_add_signed(chrono::Duration::days(days))
+}
+
+/// Reads the first worksheet into rows (1-based sheet row numbers).
+pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| err(format!("not a readable XLSX (ZIP) file: {e}")))?;
+    let workbook_text = part(&mut archive, "xl/workbook.xml")?
+        .ok_or_else(|| err("xl/workbook.xml is missing: not an XLSX workbook"))?;
+    let workbook = parse_xml("workbook.xml", &workbook_text)?;
+    let date1904 = workbook
+        .child("workbookPr")
+        .and_then(|p| p.attr("date1904"))
+        .is_some_and(|v| v == "1" || v == "true");
+    let sheet_rid = workbook
+        .child("sheets")
+        .and_then(|s| s.children.iter().find(|c| c.name == "sheet"))
+        .and_then(|s| s.attr("id").map(str::to_string));
+    let mut sheet_path = "xl/worksheets/sheet1.xml".to_string();
+    if let (Some(rid), Some(rels)) = (sheet_rid, part(&mut archive, "xl/_rels/workbook.xml.rels")?)
+    {
+        let rels = parse_xml("workbook.xml.rels", &rels)?;
+        let target = rels
+            .all("Relationship")
+            .find(|r| r.attr("Id") == Some(rid.as_str()))
+            .and_then(|r| r.attr("Target"))
+            .map(str::to_string);
+        if let Some(target) = target {
+            sheet_path = match target.strip_prefix('/') {
+                Some(abs) => abs.to_string(),
+                None => format!("xl/{target}"),
+            };
+        }
+    }
+    let strings: Vec<String> = match part(&mut archive, "xl/sharedStrings.xml")? {
+        Some(text) => parse_xml("sharedStrings.xml", &text)?
+            .all("si")
+            .map(|si| {
+                let mut s = String::new();
+                item_text(si, &mut s);
+                s
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut date_styles: Vec<bool> = Vec::new();
+    if let Some(text) = part(&mut archive, "xl/styles.xml")? {
+        let styles = parse_xml("styles.xml", &text)?;
+        let custom: Vec<(u32, String)> = styles
+            .child("numFmts")
+            .map(|n| {
+                n.all("numFmt")
+                    .filter_map(|f| {
+                        Some((
+                            f.attr("numFmtId")?.parse().ok()?,
+                            f.attr("formatCode")?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(xfs) = styles.child("cellXfs") {
+            for xf in xfs.all("xf") {
+                let id: u32 = xf
+                    .attr("numFmtId")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let code = custom
+                    .iter()
+                    .find(|(i, _)| *i == id)
+                    .map(|(_, c)| c.as_str());
+                date_styles.push(is_date_format(id, code));
+            }
+        }
+    }
+    let sheet_text = part(&mut archive, &sheet_path)?
+        .ok_or_else(|| err(format!("{sheet_path} (the first worksheet) is missing")))?;
+    let sheet = parse_xml("worksheet", &sheet_text)?;
+    let data = sheet
+        .child("sheetData")
+        .ok_or_else(|| StatementError::structure(sheet.line, "XLSX worksheet", "no sheetData"))?;
+    let mut out = Vec::new();
+    let mut next_row = 1usize;
+    for row in data.all("row") {
+        let number = row
+            .attr("r")
+            .and_then(|r| r.parse::<usize>().ok())
+            .unwrap_or(next_row);
+        next_row = number + 1;
+        let mut cells: Vec<Cell> = Vec::new();
+        for c in row.all("c") {
+            let reference = c.attr("r").unwrap_or("");
+            let col = match column_of(reference) {
+                Some(col) => col,
+                None if reference.is_empty() => cells.len(),
+                None => {
+                    return Err(StatementError::field(
+                        number,
+                        "XLSX row",
+                        "cell reference",
+                        reference,
+                        "is not a cell reference",
+                    ))
+                }
+            };
+            let v = c.child("v").map(|v| v.text.as_str()).unwrap_or("");
+            let value = match c.attr("t").unwrap_or("n") {
+                "s" => {
+                    let i: usize = v.parse().map_err(|_| {
+                        StatementError::field(
+                            number,
+                            "XLSX row",
+                            reference,
+                            v,
+                            "is not a shared-string index",
+                        )
+                    })?;
+                    Cell::Text(strings.get(i).cloned().ok_or_else(|| {
+                        StatementError::field(
+                            number,
+                            "XLSX row",
+                            reference,
+                            v,
+                            "points past the shared strings",
+                        )
+                    })?)
+                }
+                "inlineStr" => {
+                    let mut s = String::new();
+                    if let Some(is) = c.child("is") {
+                        item_text(is, &mut s);
+                    }
+                    Cell::Text(s)
+                }
+                "n" if v.is_empty() => Cell::Text(String::new()),
+                "n" => {
+                    let style: usize = c.attr("s").and_then(|s| s.parse().ok()).unwrap_or(0);
+                    if date_styles.get(style).copied().unwrap_or(false) {
+                        Cell::Date(serial_to_date(v, date1904).ok_or_else(|| {
+                            StatementError::field(
+                                number,
+                                "XLSX row",
+                                reference,
+                                v,
+                                "is not a date serial",
+                            )
+                        })?)
+                    } else {
+                        Cell::Number(v.to_string())
+                    }
+                }
+                _ => Cell::Text(v.to_string()),
+            };
+            if cells.len() <= col {
+                cells.resize(col + 1, Cell::Text(String::new()));
+            }
+            cells[col] = value;
+        }
+        let raw = cells
+            .iter()
+            .map(|c| match c {
+                Cell::Text(t) | Cell::Number(t) => t.clone(),
+                Cell::Date(d) => d.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\t");
+        out.push(Row {
+            line: number,
+            cells,
+            raw,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads an XLSX statement with `mapping`.
+pub fn read(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Statement>, StatementError> {
+    read_rows(&rows(bytes)?, mapping, StatementFormat::Xlsx)
+}
+
+/// Reads an XLSX statement with the first preset that fits.
+pub fn read_detect(bytes: &[u8]) -> Result<(String, Vec<Statement>), StatementError> {
+    let rows = rows(bytes)?;
+    if rows.iter().all(|r| {
+        r.cells
+            .iter()
+            .all(|c| matches!(c, Cell::Text(t) if t.trim().is_empty()))
+    }) {
+        return Err(StatementError::Empty);
+    }
+    detect_preset(|m| read_rows(&rows, m, StatementFormat::Xlsx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_formats_and_serials() {
+        assert!(is_date_format(14, None));
+        assert!(!is_date_format(4, None));
+        assert!(is_date_format(166, Some("DD/MM/YYYY")));
+        assert!(!is_date_format(165, Some("#,##0.00")));
+        assert!(!is_date_format(167, Some("\"day\" 0.00")));
+        assert_eq!(
+            serial_to_date("43449", false),
+            NaiveDate::from_ymd_opt(2018, 12, 15)
+        );
+        assert_eq!(
+            serial_to_date("45358.0416666667", false),
+            NaiveDate::from_ymd_opt(2024, 3, 7)
+        );
+        assert_eq!(
+            serial_to_date("0", true),
+            NaiveDate::from_ymd_opt(1904, 1, 1)
+        );
+        assert_eq!(column_of("AB12"), Some(27));
+        assert_eq!(column_of("A1"), Some(0));
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let e = rows(b"PK\x03\x04garbage").unwrap_err().to_string();
+        assert!(e.contains("XLSX"), "{e}");
+    }
+}
