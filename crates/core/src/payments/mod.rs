@@ -118,7 +118,8 @@ impl PaymentStatus {
 
     /// Whether `next` may follow `self`. The whole machine is here:
     /// - PENDING → PROCESSING | FAILED | CANCELLED
-    /// - PROCESSING → SENT | FAILED | PENDING (a provider refused before accepting; held)
+    /// - PROCESSING → SENT | COMPLETED | FAILED | PENDING (COMPLETED: a provider confirmed
+    ///   before we recorded the hand-over; PENDING: handed back, e.g. held)
     /// - SENT → COMPLETED | FAILED | RETURNED | CANCELLED (void / stale-dated check)
     /// - COMPLETED → RETURNED (a return can arrive after the credit posted)
     /// - FAILED, RETURNED, CANCELLED: final.
@@ -127,7 +128,7 @@ impl PaymentStatus {
         matches!(
             (self, next),
             (Pending, Processing | Failed | Cancelled)
-                | (Processing, Sent | Failed | Pending)
+                | (Processing, Sent | Completed | Failed | Pending)
                 | (Sent, Completed | Failed | Returned | Cancelled)
                 | (Completed, Returned)
         )
