@@ -413,8 +413,10 @@ pub struct Update {
     pub reason: Option<String>,
     /// Bank value date (COMPLETED).
     pub cleared_date: Option<String>,
-    /// Provider and its id.
-    pub provider: Option<(String, String)>,
+    /// Provider connector used.
+    pub provider: Option<String>,
+    /// Provider's id for the payment.
+    pub provider_ref: Option<String>,
     /// Expected date.
     pub expected_date: Option<String>,
     /// References.
@@ -454,8 +456,8 @@ pub async fn transition(
                 .bind(update.code.clone())
                 .bind(update.reason.clone())
                 .bind(update.cleared_date.clone())
-                .bind(update.provider.as_ref().map(|p| p.0.clone()))
-                .bind(update.provider.as_ref().map(|p| p.1.clone()))
+                .bind(update.provider.clone())
+                .bind(update.provider_ref.clone())
                 .bind(update.expected_date.clone())
                 .bind(update.trace_number.clone())
                 .bind(update.end_to_end_id.clone())

@@ -40,7 +40,7 @@ pub struct Saved {
 /// Runs a creating request under an optional idempotency key: a retry with the same key and
 /// body returns the saved response, a different body is refused, and the work, its audit,
 /// its events and the saved response commit together.
-async fn idempotent<F>(
+pub(crate) async fn idempotent<F>(
     state: &AppState,
     actor: &Actor,
     headers: &HeaderMap,
