@@ -287,13 +287,15 @@ pub async fn initiate(
         *by_method.entry(p.method.as_str()).or_default() += 1;
     }
     let summary = json!({ "distributionId": d.id, "pending": out.pending.len(), "failed": out.failed.len(), "byMethod": by_method });
+    // A payment run is its own entity: the distribution's trail stays the lifecycle's.
+    let run_id = new_id();
     audit::record(
         tx,
         actor,
         Change {
             action: "payments.initiate",
-            entity_type: "distribution",
-            entity_id: &d.id,
+            entity_type: "payment_run",
+            entity_id: &run_id,
             before: None,
             after: Some(summary.clone()),
         },
@@ -303,8 +305,8 @@ pub async fn initiate(
         tx,
         &org_id,
         "payments.initiated",
-        "distribution",
-        &d.id,
+        "payment_run",
+        &run_id,
         summary,
     )
     .await?;

@@ -5,6 +5,7 @@ mod allocation;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod payments;
 mod platform;
 mod reversal;
 mod tenancy;
