@@ -685,7 +685,7 @@ pub async fn awaiting_payee_update(
     investor_id: &str,
 ) -> Result<Vec<Payment>, StoreError> {
     tx.fetch_all(
-        q(format!("SELECT {COLUMNS} FROM payments p WHERE org_id = $1 AND investor_id = $2 AND status IN ('FAILED','RETURNED') AND review_reason LIKE 'BAD_ACCOUNT%'
+        q(format!("SELECT {COLUMNS} FROM payments p WHERE org_id = $1 AND investor_id = $2 AND status IN ('FAILED','RETURNED') AND (review_reason LIKE 'BAD_ACCOUNT%' OR review_reason LIKE 'NO_PAYEE%')
                    AND NOT EXISTS (SELECT 1 FROM payments n WHERE n.retry_of = p.id)"))
             .bind(org_id)
             .bind(investor_id),

@@ -516,14 +516,14 @@ pub(crate) async fn plaid_verify(
         return Err(ApiError::field("publicToken", "is required"));
     }
     let cfg = &state.config.payments;
-    let plaid = cfg.plaid.as_ref().ok_or_else(|| {
-        StoreError::Conflict("no account verification service is configured".into())
-    })?;
     // Read and authorize first; call the service outside any transaction.
     let mut tx = state.db.begin().await?;
     let current = store::get_tx(&mut tx, &actor, &investor_id, &account_id).await?;
     store::authorize(&mut tx, &actor, &investor_id, Permission::Operate).await?;
     drop(tx);
+    let plaid = cfg.plaid.as_ref().ok_or_else(|| {
+        StoreError::Conflict("no account verification service is configured".into())
+    })?;
     if current.method != Method::Ach || current.status != "PENDING_VERIFICATION" {
         return Err(StoreError::Conflict(
             "bank-link verification applies to ACH payees awaiting verification".into(),

@@ -6,6 +6,7 @@ mod helpers;
 mod idempotency;
 mod lifecycle;
 mod payments;
+mod payments_payees;
 mod platform;
 mod reversal;
 mod tenancy;
