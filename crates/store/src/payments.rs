@@ -443,7 +443,7 @@ pub async fn transition(
         .to(to)
         .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let now = now_text();
-    let is_failure = matches!(to, PaymentStatus::Failed | PaymentStatus::Returned);
+    let is_failure = !to.is_live();
     let row = tx
         .fetch_optional(
             q(format!("UPDATE payments SET status = $1, failure_code = CASE WHEN $2 = 1 THEN $3 ELSE failure_code END, failure_reason = CASE WHEN $2 = 1 THEN $4 ELSE failure_reason END,
