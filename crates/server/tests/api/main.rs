@@ -7,6 +7,7 @@ mod idempotency;
 mod lifecycle;
 mod payments;
 mod payments_payees;
+mod payments_providers;
 mod payments_rails;
 mod platform;
 mod reversal;
