@@ -1,6 +1,7 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
 
 mod bench;
+mod payments;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,6 +72,14 @@ enum Command {
         #[command(flatten)]
         serve_args: ServeArgs,
     },
+    /// Bank files (NACHA, pain.001, check register, positive pay), return files, stale checks,
+    /// key rotation.
+    Payments {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        cmd: payments::Cmd,
+    },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -115,6 +124,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     let config = Config {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
+        payments: payments::config_from_env()?,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;
@@ -155,6 +165,7 @@ async fn run(cli: Cli) -> Result<()> {
                 None => {
                     let mut options = demo::Options::demo(investors);
                     options.history = !no_history;
+                    options.vault = payments::vault(&payments::data_dir())?;
                     let seeded = demo::seed(&db, &options).await?;
                     println!("seeded {investors} investors, DEMO-OPEN and DEMO-LP with 3 years of history in {:.1?}", started.elapsed());
                     seeded.tokens
@@ -178,6 +189,7 @@ async fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
+        Command::Payments { db, cmd } => payments::run(&open(&db).await?, cmd).await,
         Command::Bench { which } => bench::run(which).await,
     }
 }
