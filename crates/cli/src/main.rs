@@ -1,6 +1,7 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
 
 mod bench;
+mod bench_payments;
 mod payments;
 
 use std::path::PathBuf;
