@@ -57,11 +57,25 @@ CREATE UNIQUE INDEX payments_one_live_per_line ON payments (distribution_id, inv
 CREATE INDEX payments_org_distribution ON payments (org_id, distribution_id, id);
 CREATE INDEX payments_org_status ON payments (org_id, status, expected_date);
 CREATE INDEX payments_trace ON payments (trace_number);
+-- Per-line lookups (latest attempt, live payment, line status) by the processing step and
+-- retries; the partial unique index above cannot serve queries that do not repeat its WHERE.
+CREATE INDEX payments_line ON payments (distribution_id, investor_id, attempt);
+CREATE INDEX payments_investor ON payments (org_id, investor_id, status);
+CREATE INDEX payments_retry_of ON payments (retry_of);
 CREATE INDEX payments_end_to_end ON payments (end_to_end_id);
 CREATE INDEX payments_batch ON payments (batch_id);
 CREATE UNIQUE INDEX payments_provider_ref ON payments (provider, provider_ref);
 CREATE UNIQUE INDEX payments_check_number ON payments (org_id, check_number);
 CREATE INDEX payments_review ON payments (org_id, review_reason);
+
+-- Number series handed out in blocks (check numbers per organization, ACH trace sequences per
+-- ODFI for the whole installation): one row update instead of a MAX over all payments.
+CREATE TABLE payment_sequences (
+    scope       TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    next_value  BIGINT NOT NULL,
+    PRIMARY KEY (scope, name)
+);
 
 -- Every status change and failure of a payment, with the attempt number and the reason.
 CREATE TABLE payment_events (

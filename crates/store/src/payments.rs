@@ -732,8 +732,8 @@ pub async fn latest_for_line(
     .transpose()
 }
 
-/// A payment found by a rail reference (ACH trace number, wire end-to-end id, provider id),
-/// across organizations (return files and provider webhooks name no organization).
+/// A payment found by a rail reference (ACH trace number, wire end-to-end id, check number),
+/// across organizations (return files name no organization).
 pub async fn find_by_reference(
     tx: &mut Tx,
     column: &'static str,
@@ -741,13 +741,31 @@ pub async fn find_by_reference(
 ) -> Result<Option<(String, Payment)>, StoreError> {
     debug_assert!(matches!(
         column,
-        "trace_number" | "end_to_end_id" | "provider_ref" | "check_number"
+        "trace_number" | "end_to_end_id" | "check_number"
     ));
     tx.fetch_optional(
         q(format!(
             "SELECT org_id, {COLUMNS} FROM payments WHERE {column} = $1 ORDER BY id DESC LIMIT 1"
         ))
         .bind(value),
+    )
+    .await?
+    .map(|r| Ok((r.text("org_id")?, from_row(&r)?)))
+    .transpose()
+}
+
+/// A payment found by its provider's id (provider webhooks name no organization).
+pub async fn find_by_provider_ref(
+    tx: &mut Tx,
+    provider: &str,
+    reference: &str,
+) -> Result<Option<(String, Payment)>, StoreError> {
+    tx.fetch_optional(
+        q(format!(
+            "SELECT org_id, {COLUMNS} FROM payments WHERE provider = $1 AND provider_ref = $2"
+        ))
+        .bind(provider)
+        .bind(reference),
     )
     .await?
     .map(|r| Ok((r.text("org_id")?, from_row(&r)?)))
@@ -972,19 +990,43 @@ pub async fn record_provider_event(
     Ok(n == 1)
 }
 
-/// The next check number of an organization (sequential from `first`).
-pub async fn next_check_number(tx: &mut Tx, org_id: &str, first: i64) -> Result<i64, StoreError> {
+/// Allocates `count` consecutive numbers of the series `(scope, name)`, starting the series at
+/// `first`; returns the first number of the block. The row update serializes concurrent
+/// allocations, so two files never share a number.
+pub async fn allocate_sequence(
+    tx: &mut Tx,
+    scope: &str,
+    name: &str,
+    first: i64,
+    count: i64,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        q("INSERT INTO payment_sequences (scope, name, next_value) VALUES ($1, $2, $3) ON CONFLICT (scope, name) DO NOTHING")
+            .bind(scope)
+            .bind(name)
+            .bind(first),
+    )
+    .await?;
     let row = tx
         .fetch_optional(
-            q("SELECT CAST(MAX(CAST(check_number AS BIGINT)) AS BIGINT) AS n FROM payments WHERE org_id = $1 AND check_number IS NOT NULL")
-                .bind(org_id),
+            q("UPDATE payment_sequences SET next_value = next_value + $1 WHERE scope = $2 AND name = $3 RETURNING next_value")
+                .bind(count)
+                .bind(scope)
+                .bind(name),
         )
-        .await?;
-    let last = match row {
-        Some(r) => r.opt_i64("n")?,
-        None => None,
-    };
-    Ok(last.map(|n| n + 1).unwrap_or(first).max(first))
+        .await?
+        .ok_or(StoreError::NotFound("sequence"))?;
+    Ok(row.i64("next_value")? - count)
+}
+
+/// The first of `count` new check numbers of an organization (sequential from `first`).
+pub async fn next_check_numbers(
+    tx: &mut Tx,
+    org_id: &str,
+    first: i64,
+    count: i64,
+) -> Result<i64, StoreError> {
+    allocate_sequence(tx, org_id, "check_number", first, count).await
 }
 
 /// Issued checks (SENT) older than `cutoff` (issue date on or before it), for stale-dating.

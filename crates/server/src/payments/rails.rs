@@ -219,6 +219,15 @@ pub fn latin_text(s: &str, max: usize) -> String {
     }
 }
 
+/// A pain.001 error without the offending value: it may be an account number or IBAN, and
+/// failure reasons are stored and shown.
+fn without_value(e: &pain001::Pain001Error) -> String {
+    match e {
+        pain001::Pain001Error::Field { path, problem, .. } => format!("{path}: {problem}"),
+        other => other.to_string(),
+    }
+}
+
 /// One wire to write.
 #[derive(Debug, Clone)]
 pub struct WireItem {
@@ -428,25 +437,23 @@ pub fn address_lines(v: &serde_json::Value) -> Vec<String> {
     out
 }
 
-/// The next ACH trace sequence of an organization (after its last trace number).
-async fn next_trace_sequence(
+/// Trace sequences for `count` entries: one series per ODFI prefix for the whole installation,
+/// so a trace number names one entry whatever organization sent it (returns are matched on it).
+/// Sequences wrap within the 7 digits NACHA gives them, skipping the micro-deposit range.
+pub async fn trace_sequences(
     tx: &mut Tx,
-    org_id: &str,
     odfi_prefix: &str,
+    count: usize,
 ) -> Result<u32, StoreError> {
-    let row = tx
-        .fetch_optional(
-            q("SELECT MAX(trace_number) AS t FROM payments WHERE org_id = $1 AND trace_number LIKE $2")
-                .bind(org_id)
-                .bind(format!("{odfi_prefix}%")),
-        )
-        .await?;
-    let last = row
-        .and_then(|r| r.opt_text("t").ok().flatten())
-        .and_then(|t| t.get(8..).and_then(|s| s.parse::<u32>().ok()))
-        .unwrap_or(0);
-    Ok(last + 1)
+    let first =
+        pstore::allocate_sequence(tx, "*", &format!("trace:{odfi_prefix}"), 1, count as i64)
+            .await?;
+    let start = (first - 1).rem_euclid((TRACE_SEQUENCE_MAX - count as i64).max(1)) + 1;
+    Ok(start as u32)
 }
+
+/// Trace sequences of payment files stay below this; micro-deposits use 9,000,000 and up.
+const TRACE_SEQUENCE_MAX: i64 = 9_000_000;
 
 /// What one rail job produced.
 struct Produced {
@@ -567,7 +574,7 @@ async fn produce_ach(
         kept.push(p);
     }
     let prefix = &cfg.originator.odfi_routing[..8.min(cfg.originator.odfi_routing.len())];
-    let first = next_trace_sequence(tx, org_id, prefix).await?;
+    let first = trace_sequences(tx, prefix, items.len()).await?;
     let created = chrono::Utc::now().naive_utc();
     let (content, traces) = if items.is_empty() {
         (String::new(), Vec::new())
@@ -653,7 +660,7 @@ async fn produce_wire(
                 items.push(item);
                 kept.push(p);
             }
-            Err(e) => rejected.push((p.id.clone(), format!("pain.001: {e}"))),
+            Err(e) => rejected.push((p.id.clone(), format!("pain.001: {}", without_value(&e)))),
         }
     }
     let content = if items.is_empty() {
@@ -667,7 +674,7 @@ async fn produce_wire(
             &items,
             Version::V03,
         )
-        .map_err(|e| JobError::Permanent(e.to_string()))?
+        .map_err(|e| JobError::Permanent(without_value(&e)))?
     };
     let currency = kept
         .first()
@@ -705,20 +712,26 @@ async fn produce_checks(
 ) -> Result<Produced, JobError> {
     let cfg = &state.config.payments;
     let payees = payees_of(tx, org_id, payments).await?;
-    let mut next = pstore::next_check_number(tx, org_id, cfg.first_check_number).await?;
-    let mut items = Vec::new();
-    let mut kept = Vec::new();
     let mut rejected = Vec::new();
+    let mut to_print = Vec::new();
     for p in payments {
-        let address = p
+        match p
             .bank_account_id
             .as_ref()
             .and_then(|id| payees.get(id))
-            .and_then(|b| b.address.clone());
-        let Some(address) = address else {
-            rejected.push((p.id.clone(), "payee has no mailing address".into()));
-            continue;
-        };
+            .and_then(|b| b.address.clone())
+        {
+            Some(address) => to_print.push((p, address)),
+            None => rejected.push((p.id.clone(), "payee has no mailing address".to_string())),
+        }
+    }
+    // Numbers only for the checks printed: the register has no gaps.
+    let mut next =
+        pstore::next_check_numbers(tx, org_id, cfg.first_check_number, to_print.len() as i64)
+            .await?;
+    let mut items = Vec::new();
+    let mut kept = Vec::new();
+    for (p, address) in to_print {
         items.push(CheckItem {
             number: next,
             payee: p.payee_name.clone(),

@@ -248,16 +248,11 @@ async fn apply_in(
 ) -> ApiResult<&'static str> {
     // Unknown (perhaps not yet recorded: the provider can answer before our hand-over
     // commits): 404, nothing recorded, so the provider delivers it again later.
-    let Some((org_id, p)) = pstore::find_by_reference(tx, "provider_ref", reference).await? else {
+    let Some((org_id, p)) = pstore::find_by_provider_ref(tx, provider, reference).await? else {
         return Err(
             clearway_store::StoreError::NotFound("payment for this provider reference").into(),
         );
     };
-    if p.provider.as_deref() != Some(provider) {
-        return Err(
-            clearway_store::StoreError::NotFound("payment for this provider reference").into(),
-        );
-    }
     let actor = Actor::system(&org_id);
     let settlement = match reported {
         Reported::Ignored => return Ok("ignored"),
