@@ -544,35 +544,36 @@ pub async fn mark_sent(
     };
     let now = now_text();
     let date = expected_date.to_string();
-    for chunk in sent.chunks(400) {
-        let mut values = String::new();
-        let mut query_args: Vec<Arg> = Vec::with_capacity(chunk.len() * 2 + 4);
-        for (i, s) in chunk.iter().enumerate() {
-            if i > 0 {
-                values.push(',');
-            }
-            values.push_str(&format!("(${}, ${})", 5 + 2 * i, 6 + 2 * i));
-            query_args.push((&s.id).into());
-            query_args.push((&s.reference).into());
-        }
-        let mut query = q(format!(
-            "UPDATE payments SET status = 'SENT', {reference_column} = v.column2, batch_id = $1, expected_date = $2, updated_at = $3, version = version + 1
-             FROM (VALUES {values}) AS v WHERE payments.id = v.column1 AND payments.org_id = $4 AND payments.status = 'PENDING'"
-        ))
-        .bind(batch_id)
-        .bind(&date)
-        .bind(&now)
-        .bind(org_id);
-        for a in query_args {
-            query.push(a);
-        }
-        let n = tx.execute(query).await?;
-        if n as usize != chunk.len() {
-            return Err(StoreError::Conflict(
-                "some payments of the batch are no longer PENDING; the batch was not sent".into(),
-            ));
-        }
+    let staged: Vec<Vec<Arg>> = sent
+        .iter()
+        .map(|s| vec![batch_id.into(), (&s.id).into(), (&s.reference).into()])
+        .collect();
+    tx.bulk_insert(
+        "payment_handover",
+        &["batch_id", "payment_id", "reference"],
+        &staged,
+    )
+    .await?;
+    let n = tx
+        .execute(
+            q(format!(
+                "UPDATE payments SET status = 'SENT', {reference_column} = (SELECT h.reference FROM payment_handover h WHERE h.batch_id = $1 AND h.payment_id = payments.id),
+                   batch_id = $1, expected_date = $2, updated_at = $3, version = version + 1
+                 WHERE id IN (SELECT payment_id FROM payment_handover WHERE batch_id = $1) AND org_id = $4 AND status = 'PENDING'"
+            ))
+            .bind(batch_id)
+            .bind(&date)
+            .bind(&now)
+            .bind(org_id),
+        )
+        .await?;
+    if n as usize != sent.len() {
+        return Err(StoreError::Conflict(
+            "some payments of the batch are no longer PENDING; the batch was not sent".into(),
+        ));
     }
+    tx.execute(q("DELETE FROM payment_handover WHERE batch_id = $1").bind(batch_id))
+        .await?;
     let events: Vec<Vec<Arg>> = sent
         .iter()
         .map(|s| {
