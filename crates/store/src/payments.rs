@@ -557,9 +557,8 @@ pub async fn mark_sent(
     let n = tx
         .execute(
             q(format!(
-                "UPDATE payments SET status = 'SENT', {reference_column} = (SELECT h.reference FROM payment_handover h WHERE h.batch_id = $1 AND h.payment_id = payments.id),
-                   batch_id = $1, expected_date = $2, updated_at = $3, version = version + 1
-                 WHERE id IN (SELECT payment_id FROM payment_handover WHERE batch_id = $1) AND org_id = $4 AND status = 'PENDING'"
+                "UPDATE payments SET status = 'SENT', {reference_column} = h.reference, batch_id = $1, expected_date = $2, updated_at = $3, version = version + 1
+                 FROM payment_handover h WHERE h.batch_id = $1 AND payments.id = h.payment_id AND payments.org_id = $4 AND payments.status = 'PENDING'"
             ))
             .bind(batch_id)
             .bind(&date)
