@@ -73,7 +73,7 @@ pub fn nacha(n: usize, runs: usize) -> Result<()> {
                     AccountType::Checking
                 },
                 amount_cents: 1_000 + (i as u64 * 7_919) % 5_000_000,
-                entity: i % 5 == 0,
+                entity: i.is_multiple_of(5),
                 name: format!("Investor {i}"),
             })
         })

@@ -458,7 +458,7 @@ pub const VERIFY_ATTEMPTS_MAX: i64 = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
     /// Verified now.
-    Verified(BankAccount),
+    Verified(Box<BankAccount>),
     /// Wrong amounts; attempts left.
     Mismatch {
         /// Attempts left before the lock.
@@ -501,7 +501,7 @@ pub async fn confirm_micro_deposits(
     }
     mark_verified(tx, actor, investor_id, id, "MICRO_DEPOSIT")
         .await
-        .map(Verification::Verified)
+        .map(|b| Verification::Verified(Box::new(b)))
 }
 
 /// Marks a payee verified by `method` (MICRO_DEPOSIT, PLAID, OPERATOR).

@@ -452,6 +452,7 @@ pub(crate) async fn confirm_micro_deposits(
     .await?;
     let result = match outcome {
         Verification::Verified(after) => {
+            let after = *after;
             let requeued = if after.is_default {
                 service::requeue_for_investor(&mut tx, &actor, &investor_id).await?
             } else {

@@ -1091,7 +1091,7 @@ mod tests {
             payment_id: format!("0190f3a2-7c1e-7abc-8def-{:012x}", i),
             routing_number: "121042882".into(),
             account_number: format!("{:010}", 1_000_000 + i),
-            account_type: if i % 3 == 0 {
+            account_type: if i.is_multiple_of(3) {
                 AccountType::Savings
             } else {
                 AccountType::Checking
@@ -1104,7 +1104,7 @@ mod tests {
 
     #[test]
     fn nacha_files_read_back_with_ppd_and_ccd_batches() {
-        let items: Vec<AchItem> = (0..25).map(|i| item(i, i % 5 == 0)).collect();
+        let items: Vec<AchItem> = (0..25).map(|i| item(i, i.is_multiple_of(5))).collect();
         let created = NaiveDate::from_ymd_opt(2026, 3, 30)
             .unwrap()
             .and_hms_opt(9, 15, 0)

@@ -528,12 +528,14 @@ async fn a_send_interrupted_after_the_provider_accepted_it_never_pays_twice() {
         accepted_id.as_str(),
         "the re-run got the order created before the crash"
     );
-    let seen = mt.lock().unwrap();
-    let calls_for_victim = seen.requests.iter().filter(|r| r.1 == victim.id).count();
-    assert_eq!(
-        calls_for_victim, 2,
-        "called again after the crash, with the same key"
-    );
-    assert_eq!(seen.created.len(), 3, "but only three payment orders exist");
+    {
+        let seen = mt.lock().unwrap();
+        let calls_for_victim = seen.requests.iter().filter(|r| r.1 == victim.id).count();
+        assert_eq!(
+            calls_for_victim, 2,
+            "called again after the crash, with the same key"
+        );
+        assert_eq!(seen.created.len(), 3, "but only three payment orders exist");
+    }
     app.stop().await;
 }
