@@ -838,8 +838,38 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
     Ok(())
 }
 
-/// Builds, stores and "sends" one file of `pending` payments inside `tx`; returns the batch id.
+/// Builds, stores and "sends" the file of `pending` payments inside `tx` (wires: one file per
+/// currency); returns the (last) batch id.
 pub async fn send_file(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: &Actor,
+    distribution_id: &str,
+    method: Method,
+    pending: &[Payment],
+) -> Result<Option<String>, JobError> {
+    if method != Method::Wire {
+        return send_one_file(tx, state, actor, distribution_id, method, pending).await;
+    }
+    // One pain.001 per currency, so every batch has one currency and a true total.
+    let mut currencies: Vec<&str> = pending.iter().map(|p| p.currency.as_str()).collect();
+    currencies.sort_unstable();
+    currencies.dedup();
+    let mut last = None;
+    for ccy in currencies {
+        let group: Vec<Payment> = pending
+            .iter()
+            .filter(|p| p.currency == ccy)
+            .cloned()
+            .collect();
+        if let Some(id) = send_one_file(tx, state, actor, distribution_id, method, &group).await? {
+            last = Some(id);
+        }
+    }
+    Ok(last)
+}
+
+async fn send_one_file(
     tx: &mut Tx,
     state: &AppState,
     actor: &Actor,

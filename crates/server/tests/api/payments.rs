@@ -242,19 +242,31 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
         }
     }
 
-    // pain.001.001.03 valid against the ISO 20022 XSD.
-    let xml = download(&app, "admin", &batch("PAIN001"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    xmllint(&xml, &xsd("pain.001.001.03"));
+    // pain.001.001.03 valid against the ISO 20022 XSD; one file per currency, true totals.
+    let pain: Vec<&Value> = batches.iter().filter(|b| b["kind"] == "PAIN001").collect();
+    let mut xml_all = String::new();
+    for b in &pain {
+        let xml = download(&app, "admin", b["id"].as_str().unwrap())
+            .await
+            .text()
+            .await
+            .unwrap();
+        xmllint(&xml, &xsd("pain.001.001.03"));
+        let ccy = b["currency"].as_str().unwrap();
+        let total: Decimal = payments
+            .iter()
+            .filter(|p| p["method"] == "WIRE" && p["currency"] == ccy)
+            .map(|p| p["amount"].as_str().unwrap().parse::<Decimal>().unwrap())
+            .sum();
+        assert_eq!(b["total"].as_str().unwrap(), total.to_string(), "{b}");
+        xml_all.push_str(&xml);
+    }
     for p in payments.iter().filter(|p| p["method"] == "WIRE") {
-        assert!(xml.contains(p["endToEndId"].as_str().unwrap()));
+        assert!(xml_all.contains(p["endToEndId"].as_str().unwrap()));
         let ccy = p["currency"].as_str().unwrap();
         let amount = Decimal::new(minor(&p["amount"], exponent(ccy)), exponent(ccy));
         assert!(
-            xml.contains(&format!("<InstdAmt Ccy=\"{ccy}\">{amount}</InstdAmt>")),
+            xml_all.contains(&format!("<InstdAmt Ccy=\"{ccy}\">{amount}</InstdAmt>")),
             "{ccy} {amount}"
         );
     }
@@ -301,7 +313,7 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
         .json()
         .await
         .unwrap();
-    assert_eq!(audit["items"].as_array().unwrap().len(), 3);
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2 + pain.len());
 
     // The manual-review queue has the unpaid line; the investor sees only their own payment.
     let review: Value = app
