@@ -1,6 +1,8 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
 
 mod bench;
+mod bench_payments;
+mod payments;
 mod statements;
 
 use std::path::PathBuf;
@@ -77,6 +79,14 @@ enum Command {
         #[command(subcommand)]
         which: statements::Which,
     },
+    /// Bank files (NACHA, pain.001, check register, positive pay), return files, stale checks,
+    /// key rotation.
+    Payments {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        cmd: payments::Cmd,
+    },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -121,6 +131,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     let config = Config {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
+        payments: payments::config_from_env()?,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;
@@ -161,6 +172,7 @@ async fn run(cli: Cli) -> Result<()> {
                 None => {
                     let mut options = demo::Options::demo(investors);
                     options.history = !no_history;
+                    options.vault = payments::vault(&payments::data_dir())?;
                     let seeded = demo::seed(&db, &options).await?;
                     println!("seeded {investors} investors, DEMO-OPEN and DEMO-LP with 3 years of history in {:.1?}", started.elapsed());
                     seeded.tokens
@@ -190,6 +202,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             statements::run(open(&db).await?, which).await
         }
+        Command::Payments { db, cmd } => payments::run(&open(&db).await?, cmd).await,
         Command::Bench { which } => bench::run(which).await,
     }
 }

@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clearway");
+/// Encryption keys for the payees' account numbers, shared by `demo` and `serve`.
+const KEYS_ENV: &str = "CLEARWAY_ENCRYPTION_KEYS";
+const TEST_KEYS: &str = "crash1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -34,6 +37,7 @@ async fn serve(url: &str, port: u16) -> Child {
             "1",
         ])
         .env("CLEARWAY_LOG", "warn")
+        .env(KEYS_ENV, TEST_KEYS)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -79,6 +83,7 @@ async fn sigkill_during_processing_resumes_without_duplicates() {
         ])
         .arg(&tokens_file)
         .env("CLEARWAY_LOG", "warn")
+        .env(KEYS_ENV, TEST_KEYS)
         .stdout(Stdio::null())
         .status()
         .await
@@ -170,7 +175,16 @@ async fn sigkill_during_processing_resumes_without_duplicates() {
             .unwrap()
             .i64("n")
             .unwrap();
-        if n == count as i64 {
+        // Completed, and the payment jobs processing enqueued have run too.
+        let busy = fresh
+            .db
+            .fetch_optional(q("SELECT COUNT(*) AS n FROM jobs WHERE status <> 'DONE'"))
+            .await
+            .unwrap()
+            .unwrap()
+            .i64("n")
+            .unwrap();
+        if n == count as i64 && busy == 0 {
             break;
         }
         assert!(
@@ -198,6 +212,25 @@ async fn sigkill_during_processing_resumes_without_duplicates() {
     assert_eq!(
         one("SELECT COUNT(*) AS n FROM jobs WHERE status <> 'DONE'").await,
         0
+    );
+    // Never a second payment for a line, nor a second file for a distribution's payments.
+    assert_eq!(one("SELECT COUNT(*) AS n FROM (SELECT distribution_id, investor_id FROM payments GROUP BY distribution_id, investor_id HAVING COUNT(*) > 1) d").await, 0);
+    assert_eq!(one("SELECT COUNT(*) AS n FROM (SELECT distribution_id FROM payment_batches WHERE kind = 'NACHA' GROUP BY distribution_id HAVING COUNT(*) <> 1) d").await, 0);
+    assert_eq!(
+        one(
+            "SELECT COUNT(DISTINCT distribution_id) AS n FROM payment_batches WHERE kind = 'NACHA'"
+        )
+        .await,
+        count as i64
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM payments WHERE status IN ('PENDING','PROCESSING')").await,
+        0
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM distribution_lines l WHERE l.cash_minor > 0 AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)").await,
+        0,
+        "every line with cash has its payment"
     );
     eprintln!("completed before SIGKILL: {completed_at_kill} of {count}; all {count} after restart, each event once");
     child.start_kill().unwrap();

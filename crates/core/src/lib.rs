@@ -6,6 +6,7 @@
 //! - [`allocation`]: pro-rata (largest remainder), per-share and component splits.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
+//! - [`payments`]: payment methods and status machine, FX rounding, NACHA return codes, checks.
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
 //! - [`error`]: field-named validation errors.
 
@@ -14,6 +15,7 @@ pub mod allocation;
 pub mod distribution;
 pub mod error;
 pub mod money;
+pub mod payments;
 pub mod reconciliation;
 pub mod retry;
 

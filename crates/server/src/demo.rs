@@ -72,6 +72,8 @@ pub struct Options {
     pub history: bool,
     /// Today (history ends before it).
     pub today: NaiveDate,
+    /// Keys sealing the demo payees' account numbers (must match the server's).
+    pub vault: crate::payments::Vault,
 }
 
 impl Options {
@@ -83,6 +85,7 @@ impl Options {
             seed: 42,
             history: true,
             today: chrono::Utc::now().date_naive(),
+            vault: crate::payments::Vault::dev(),
         }
     }
 }
@@ -319,6 +322,15 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         })
         .collect();
     funds::record_navs(&mut tx, &operator, &open_fund_id, &navs, "demo").await?;
+    seed_payees(
+        &mut tx,
+        &operator,
+        &investor_ids,
+        &new_investors,
+        options,
+        &mut rng,
+    )
+    .await?;
     tx.commit().await?;
 
     if options.history {
@@ -478,4 +490,197 @@ async fn historical(
     )
     .await?;
     tx.commit().await
+}
+
+/// An IBAN for `country` and `bban` with its mod-97 check digits computed.
+fn iban(country: &str, bban: &str) -> String {
+    let rearranged = format!("{bban}{country}00");
+    let rem = rearranged.bytes().fold(0u32, |acc, c| {
+        if c.is_ascii_digit() {
+            (acc * 10 + u32::from(c - b'0')) % 97
+        } else {
+            (acc * 100 + u32::from(c - b'A' + 10)) % 97
+        }
+    });
+    format!("{country}{:02}{bban}", 98 - rem)
+}
+
+/// Demo payees: most investors paid by ACH (verified), every tenth by wire (GBP for UK
+/// residents, EUR otherwise, with today's FX rates), some by check, and every 50th with no
+/// payee at all (to show the manual-review queue). Bulk-loaded like the investors.
+async fn seed_payees(
+    tx: &mut clearway_store::Tx,
+    operator: &Actor,
+    investor_ids: &[String],
+    investors: &[NewInvestor],
+    options: &Options,
+    rng: &mut Rng,
+) -> Result<(), StoreError> {
+    use clearway_store::db::Arg;
+    // ABA prefixes of real banks; the check digit is computed, never typed.
+    const PREFIXES: [&str; 5] = ["02100002", "12104288", "02600959", "07100001", "11100061"];
+    let vault = &options.vault;
+    let now = clearway_store::now_text();
+    let sealed = |clear: &str| {
+        vault
+            .seal(clear)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    let stored: std::collections::HashMap<String, (String, String)> = tx
+        .fetch_all(
+            q("SELECT id, name, tax_residence FROM investors WHERE org_id = $1")
+                .bind(&operator.org_id),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("id")?, (r.text("name")?, r.text("tax_residence")?))))
+        .collect::<Result<_, StoreError>>()?;
+    debug_assert_eq!(stored.len(), investors.len());
+    let mut rows: Vec<Vec<Arg>> = Vec::new();
+    for (i, id) in investor_ids.iter().enumerate() {
+        let (holder, residence) = stored
+            .get(id)
+            .cloned()
+            .ok_or(StoreError::NotFound("investor"))?;
+        let kind = if i == 0 { 0 } else { i % 50 };
+        let address = json!({ "lines": [format!("{} Main Street", 10 + i)], "city": "Springfield", "region": "IL", "postalCode": "62701", "country": "US" });
+        let (method, currency, routing, account_type, account, bic, bank, addr) = match kind {
+            49 => continue,
+            k if k % 10 == 7 => {
+                let (country, currency, bban, bic) = if residence == "GB" {
+                    (
+                        "GB",
+                        "GBP",
+                        format!("NWBK601613{:08}", rng.below(100_000_000)),
+                        "NWBKGB2L",
+                    )
+                } else {
+                    (
+                        "DE",
+                        "EUR",
+                        format!("37040044{:010}", rng.below(10_000_000_000)),
+                        "COBADEFFXXX",
+                    )
+                };
+                let foreign = json!({ "lines": [format!("{} High Street", 1 + i)], "city": "London", "postalCode": "EC1A 1BB", "country": country });
+                (
+                    "WIRE",
+                    currency,
+                    None,
+                    None,
+                    Some(iban(country, &bban)),
+                    Some(bic.to_string()),
+                    Some("Beneficiary Bank".to_string()),
+                    Some(foreign),
+                )
+            }
+            k if k % 10 == 9 => ("CHECK", "USD", None, None, None, None, None, Some(address)),
+            _ => {
+                let prefix = PREFIXES[i % PREFIXES.len()];
+                let digit = clearway_formats::ach::aba_check_digit(prefix)
+                    .ok_or_else(|| StoreError::Corrupt("routing prefix".into()))?;
+                let account = format!("{}", 100_000_000 + rng.below(899_999_999_999));
+                (
+                    "ACH",
+                    "USD",
+                    Some(format!("{prefix}{digit}")),
+                    Some(if i % 4 == 3 { "SAVINGS" } else { "CHECKING" }),
+                    Some(account),
+                    None,
+                    None,
+                    None,
+                )
+            }
+        };
+        let s = account.as_deref().map(sealed).transpose()?;
+        rows.push(vec![
+            clearway_store::new_id().into(),
+            (&operator.org_id).into(),
+            id.into(),
+            method.into(),
+            "VERIFIED".into(),
+            1i64.into(),
+            holder.into(),
+            currency.into(),
+            routing.into(),
+            account_type.map(str::to_string).into(),
+            s.as_ref().map(|x| x.ciphertext.clone()).into(),
+            s.as_ref().map(|x| x.key_id.clone()).into(),
+            s.as_ref().map(|x| x.last4.clone()).into(),
+            bic.into(),
+            bank.into(),
+            addr.map(|a| a.to_string()).into(),
+            (if method == "CHECK" {
+                "ADDRESS"
+            } else {
+                "OPERATOR"
+            })
+            .into(),
+            (&now).into(),
+            (&now).into(),
+            (&now).into(),
+        ]);
+    }
+    tx.bulk_insert(
+        "bank_accounts",
+        &[
+            "id",
+            "org_id",
+            "investor_id",
+            "method",
+            "status",
+            "is_default",
+            "holder_name",
+            "currency",
+            "routing_number",
+            "account_type",
+            "account_enc",
+            "account_key_id",
+            "account_last4",
+            "bic",
+            "bank_name",
+            "address",
+            "verification_method",
+            "verified_at",
+            "created_at",
+            "updated_at",
+        ],
+        &rows,
+    )
+    .await?;
+    let as_of = clearway_store::time_text(
+        options
+            .today
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc(),
+    );
+    let rates: Vec<clearway_store::fx::NewRate> = [("EUR", "0.9213"), ("GBP", "0.7891")]
+        .iter()
+        .map(|(quote, rate)| clearway_store::fx::NewRate {
+            base: Currency::USD,
+            quote: Currency::parse(quote).expect("ISO currency"),
+            rate: rate.parse().expect("decimal"),
+            source: "demo (ECB reference)".into(),
+            as_of: as_of.clone(),
+        })
+        .collect();
+    clearway_store::fx::import(tx, operator, &rates).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod payee_tests {
+    #[test]
+    fn demo_ibans_pass_mod_97() {
+        let de = super::iban("DE", "370400440532013000");
+        assert_eq!(de, "DE89370400440532013000");
+        assert!(
+            clearway_formats::iso20022::pain001::validate_iban(&super::iban(
+                "GB",
+                "NWBK60161331926819"
+            ))
+            .is_ok()
+        );
+    }
 }

@@ -26,6 +26,8 @@ pub struct Config {
     pub webhook_timeout: Duration,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
+    /// Payments: encryption keys, originator details, providers, check rules.
+    pub payments: crate::payments::PaymentsConfig,
 }
 
 impl Default for Config {
@@ -36,6 +38,7 @@ impl Default for Config {
             job_workers: 2,
             webhook_timeout: Duration::from_secs(10),
             body_limit_bytes: 16 * 1024 * 1024,
+            payments: crate::payments::PaymentsConfig::default(),
         }
     }
 }

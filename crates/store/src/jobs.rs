@@ -55,6 +55,36 @@ pub async fn enqueue(
     Ok((inserted == 1).then_some(id))
 }
 
+/// Enqueues a job inside `tx` to run no earlier than `run_at` (scheduled retries). With a
+/// `dedupe_key`, a second enqueue for the same purpose is a no-op (returns `None`).
+pub async fn enqueue_at(
+    tx: &mut Tx,
+    org_id: &str,
+    kind: &str,
+    payload: Value,
+    dedupe_key: Option<&str>,
+    max_attempts: i64,
+    run_at: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let id = new_id();
+    let now = now_text();
+    let inserted = tx
+        .execute(
+            q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $8, $8) ON CONFLICT (dedupe_key) DO NOTHING")
+                .bind(&id)
+                .bind(org_id)
+                .bind(kind)
+                .bind(payload.to_string())
+                .bind(dedupe_key)
+                .bind(max_attempts)
+                .bind(time_text(run_at))
+                .bind(now),
+        )
+        .await?;
+    Ok((inserted == 1).then_some(id))
+}
+
 const CLAIMABLE: &str =
     "((status = 'QUEUED' AND run_at <= $1) OR (status = 'RUNNING' AND locked_until < $1))";
 

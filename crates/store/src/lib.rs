@@ -15,17 +15,23 @@
 //! - [`jobs`]: the durable job queue with leases and backoff.
 //! - [`payments`]: payments to investors and how their outcome is recorded.
 //! - [`statements`], [`reconciliation`]: bank statement import, matching, exceptions, summary.
+//! - [`bank_accounts`]: payees (account numbers sealed), verification.
+//! - [`payment_batches`]: files handed to the bank, payee corrections from NOCs.
+//! - [`fx`]: FX rates with source and timestamp.
 //! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
 
 pub mod audit;
 pub mod auth;
+pub mod bank_accounts;
 pub mod db;
 pub mod distributions;
 pub mod funds;
+pub mod fx;
 pub mod idempotency;
 pub mod jobs;
 pub mod migrate;
 pub mod outbox;
+pub mod payment_batches;
 pub mod payments;
 pub mod reconciliation;
 pub mod statements;

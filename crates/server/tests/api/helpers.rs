@@ -150,7 +150,25 @@ impl TestApp {
                 resp.text().await.unwrap()
             );
         }
-        self.wait_status(id, "COMPLETED").await
+        let done = self.wait_status(id, "COMPLETED").await;
+        self.wait_jobs().await;
+        done
+    }
+
+    /// Waits until no job is due or running (the payment jobs processing enqueues included;
+    /// retries scheduled for later excepted).
+    pub async fn wait_jobs(&self) {
+        for _ in 0..400 {
+            if self
+                .count("SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'")
+                .await
+                == 0
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("jobs did not settle");
     }
 
     pub async fn wait_status(&self, id: &str, status: &str) -> Value {

@@ -2,8 +2,9 @@
 //! refused files, matching of an independently generated noisy statement against a processed
 //! distribution's payments, exceptions, manual match/unmatch with audit, reports, roles.
 //!
-//! Payments are written by a fixture in this module (plain SQL into `payments`), because the
-//! payment-creation code is built separately; the columns are the payments contract.
+//! Payments are written by a fixture in this module (plain SQL into `payments`) so that each
+//! test controls amounts, references and noise exactly (the seeded simulator's ground truth);
+//! the payments the processing step created for the same lines are removed first.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -83,6 +84,14 @@ async fn completed_distribution(app: &TestApp, total: &str) -> (String, Vec<(Str
 /// Fixture: writes payments for lines of a distribution, as the payments step would.
 async fn insert_payments(app: &TestApp, distribution_id: &str, payments: &[(&str, &Payment)]) {
     let mut tx = app.db.begin().await.unwrap();
+    for sql in [
+        "DELETE FROM payment_events WHERE payment_id IN (SELECT id FROM payments WHERE distribution_id = $1)",
+        "DELETE FROM payee_change_suggestions WHERE payment_id IN (SELECT id FROM payments WHERE distribution_id = $1)",
+        "UPDATE payments SET retry_of = NULL WHERE distribution_id = $1",
+        "DELETE FROM payments WHERE distribution_id = $1",
+    ] {
+        tx.execute(q(sql).bind(distribution_id)).await.unwrap();
+    }
     let now = clearway_store::now_text();
     for (investor_id, p) in payments {
         let method = match p.method {

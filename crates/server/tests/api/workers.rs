@@ -87,8 +87,10 @@ async fn a_job_abandoned_by_a_dead_worker_completes_once_after_restart() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'")
-            .await,
+        app.count(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE' AND kind = 'distribution.process'"
+        )
+        .await,
         2
     );
     assert_eq!(

@@ -1,0 +1,469 @@
+//! Payments benchmarks: `clearway bench nacha` (N payments → one NACHA file) and
+//! `clearway bench provider-webhook` (a signed provider status update end to end over HTTP).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use clearway_core::access::Role;
+use clearway_core::distribution::{plan_lines, Action, Allocation, Kind, Schedule, Status};
+use clearway_core::payments::Method;
+use clearway_core::{allocation::ComponentRatios, Currency};
+use clearway_formats::ach::{self, AccountType};
+use clearway_server::events::relay::sign;
+use clearway_server::payments::rails::{self, AchItem};
+use clearway_server::payments::{Originator, ProviderConfig, Vault};
+use clearway_server::{demo, AppState, Config};
+use clearway_store::distributions::{self as store, NewDistribution};
+use clearway_store::testing::fresh_database;
+use clearway_store::{funds, q, Actor, DbOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::bench::{median, ms, percentile};
+
+/// Routing numbers of real banks (check digits valid).
+const ROUTINGS: [&str; 4] = ["021000021", "121042882", "026009593", "011000138"];
+
+struct Payee {
+    payment_id: String,
+    routing: String,
+    sealed: clearway_store::bank_accounts::Sealed,
+    account_type: AccountType,
+    amount_cents: u64,
+    entity: bool,
+    name: String,
+}
+
+/// The baseline: the same entry records formatted as 94-character text, nothing else.
+fn format_only(items: &[AchItem]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(items.len() * 95);
+    for (i, it) in items.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "6{}{}{:<17}{:010}{:<15}{:<22}  0{}{:07}",
+            it.account_type.credit_code(),
+            it.routing_number,
+            it.account_number,
+            it.amount_cents,
+            &it.payment_id[..15],
+            it.name,
+            &ROUTINGS[0][..8],
+            i + 1
+        );
+    }
+    out
+}
+
+/// `clearway bench nacha`: in memory, the work of a NACHA rail job minus the database.
+pub fn nacha(n: usize, runs: usize) -> Result<()> {
+    let vault = Vault::dev();
+    // Untimed: N payees with sealed account numbers, as stored.
+    let payees: Vec<Payee> = (0..n)
+        .map(|i| {
+            Ok(Payee {
+                payment_id: format!("{:032x}", 0x0190_0000_0000_0000_0000u128 + i as u128),
+                routing: ROUTINGS[i % ROUTINGS.len()].into(),
+                sealed: vault.seal(&format!("{}", 10_000_000_000u64 + (i as u64) * 7919))?,
+                account_type: if i % 4 == 3 {
+                    AccountType::Savings
+                } else {
+                    AccountType::Checking
+                },
+                amount_cents: 1_000 + (i as u64 * 7_919) % 5_000_000,
+                entity: i.is_multiple_of(5),
+                name: format!("Investor {i}"),
+            })
+        })
+        .collect::<Result<_>>()?;
+    let orig = Originator::default();
+    let created = chrono::Utc::now().naive_utc();
+    let effective = NaiveDate::from_ymd_opt(2026, 3, 31).expect("date");
+    let build = || -> Result<(String, Vec<AchItem>)> {
+        let items: Vec<AchItem> = payees
+            .iter()
+            .map(|p| {
+                Ok(AchItem {
+                    payment_id: p.payment_id.clone(),
+                    routing_number: p.routing.clone(),
+                    account_number: vault.open(&p.sealed)?,
+                    account_type: p.account_type,
+                    amount_cents: p.amount_cents,
+                    entity: p.entity,
+                    name: p.name.clone(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let (text, _) = rails::nacha_file(&orig, created, effective, 1, 'A', &items)?;
+        Ok((text, items))
+    };
+    let (text, items) = build()?;
+    // The file is right before it is fast: it reads back with every entry and total.
+    let file = ach::parse_file(&text).context("reading our own file back")?;
+    let entries: usize = file.batches.iter().map(|b| b.entries.len()).sum();
+    let total: u64 = payees.iter().map(|p| p.amount_cents).sum();
+    if entries != n || file.control.total_credit != total || file.control.total_debit != 0 {
+        bail!(
+            "file does not tie out: {entries} entries, credit {}",
+            file.control.total_credit
+        );
+    }
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    let bar = ProgressBar::new(runs as u64)
+        .with_style(ProgressStyle::with_template("{msg} {bar:40} {pos}/{len}")?);
+    bar.set_message("NACHA");
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let (text, _) = build()?;
+        ours.push(t.elapsed());
+        bytes = text.len();
+        let t = Instant::now();
+        let plain = format_only(&items);
+        base.push(t.elapsed());
+        std::hint::black_box(plain);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let (o, b) = (median(&mut ours), median(&mut base));
+    println!(
+        "{n} payments -> one NACHA file ({} batches, {:.1} MB; decrypt account numbers, PPD/CCD batches, validate, write, {runs} runs): median {}",
+        file.batches.len(),
+        bytes as f64 / 1e6,
+        ms(o)
+    );
+    println!(
+        "baseline: format the same {n} entry records as text: median {} -> ratio {:.1}x",
+        ms(b),
+        o.as_secs_f64() / b.as_secs_f64()
+    );
+    if o > Duration::from_secs(1) {
+        println!("NOTE: above the 1 s target");
+    }
+    Ok(())
+}
+
+/// `clearway bench nacha --end-to-end`: the rail job on a database: load N pending payments,
+/// decrypt, build, store the sealed file, mark every payment SENT with its trace number.
+pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize) -> Result<()> {
+    let fresh = fresh_database(database_url, &DbOptions { max_connections: 8 })
+        .await
+        .context("creating a fresh database")?;
+    let db = fresh.db.clone();
+    println!(
+        "backend: {:?}; seeding {n} investors with ACH payees…",
+        db.backend()
+    );
+    let mut options = demo::Options::demo(n);
+    options.history = false;
+    let seeded = demo::seed(&db, &options).await?;
+    // Every investor paid by ACH (the demo mixes wires and checks in).
+    let vault = options.vault.clone();
+    let sealed = vault.seal("123456789012")?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("UPDATE bank_accounts SET method = 'ACH', routing_number = '121042882', account_type = 'CHECKING', currency = 'USD', account_enc = $1, account_key_id = $2, account_last4 = $3, address = NULL WHERE method <> 'ACH'")
+            .bind(&sealed.ciphertext)
+            .bind(&sealed.key_id)
+            .bind(&sealed.last4),
+    )
+    .await?;
+    tx.execute(
+        q("INSERT INTO bank_accounts (id, org_id, investor_id, method, status, is_default, holder_name, currency, routing_number, account_type, account_enc, account_key_id, account_last4, created_at, updated_at)
+           SELECT 'b' || i.id, i.org_id, i.id, 'ACH', 'VERIFIED', 1, i.name, 'USD', '121042882', 'CHECKING', $1, $2, $3, i.created_at, i.created_at FROM investors i
+           WHERE i.org_id = $4 AND NOT EXISTS (SELECT 1 FROM bank_accounts b WHERE b.investor_id = i.id)")
+            .bind(&sealed.ciphertext)
+            .bind(&sealed.key_id)
+            .bind(&sealed.last4)
+            .bind(&seeded.org_id),
+    )
+    .await?;
+    tx.commit().await?;
+    let operator = Actor {
+        user_id: seeded.user_ids["operator"].clone(),
+        org_id: seeded.org_id.clone(),
+        role: Role::Operator,
+        investor_id: None,
+    };
+    let system = Actor::system(&seeded.org_id);
+    let date = |t: &str| t.parse::<NaiveDate>();
+    let schedule = Schedule {
+        declaration: date("2026-03-02")?,
+        ex: None,
+        record: date("2026-03-16")?,
+        payable: date("2026-03-31")?,
+    };
+    let mut tx = db.begin().await?;
+    let holdings =
+        funds::holdings_as_of(&mut tx, &operator, &seeded.open_fund_id, schedule.record).await?;
+    let allocation = Allocation::ProRata {
+        total: n as i64 * 12_345,
+        ratios: ComponentRatios::all_ordinary(),
+    };
+    let lines = plan_lines(Currency::USD, &allocation, &holdings, &Default::default())?;
+    let new = NewDistribution {
+        fund_id: seeded.open_fund_id.clone(),
+        kind: Kind::Regular,
+        status: Status::Draft,
+        currency: Currency::USD,
+        schedule,
+        description: "bench".into(),
+        allocation: json!({}),
+        reverses_id: None,
+        corrects_id: None,
+        reason: None,
+    };
+    let d = store::insert(&mut tx, &operator, &new, &lines).await?;
+    let d = store::transition(&mut tx, &system, &d, Action::MarkReady).await?;
+    let d = store::transition(
+        &mut tx,
+        &Actor {
+            user_id: seeded.user_ids["approver"].clone(),
+            ..system.clone()
+        },
+        &d,
+        Action::Approve,
+    )
+    .await?;
+    let d = store::transition(&mut tx, &system, &d, Action::Process).await?;
+    let started = Instant::now();
+    clearway_server::reinvestment::step(&mut tx, &system, &d)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    clearway_server::payments::step(&mut tx, &system, &d)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store::transition(&mut tx, &system, &d, Action::Complete).await?;
+    tx.commit().await?;
+    let step = started.elapsed();
+    let count = db
+        .fetch_optional(q(
+            "SELECT COUNT(*) AS n FROM payments WHERE status = 'PENDING'",
+        ))
+        .await?
+        .context("count")?
+        .i64("n")?;
+    println!("payment step (one payment per line, in the processing transaction): {count} payments in {}", ms(step));
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(Config {
+            payments: clearway_server::payments::PaymentsConfig {
+                vault,
+                ..Default::default()
+            },
+            ..Config::default()
+        }),
+        jobs_ready: Arc::default(),
+        events_ready: Arc::default(),
+        tokens: Arc::default(),
+    };
+    let mut samples = Vec::new();
+    for run in 0..runs {
+        if run > 0 {
+            // Back to PENDING for the next run (a bench-only reset).
+            let mut tx = db.begin().await?;
+            tx.execute(q("UPDATE payments SET status = 'PENDING', trace_number = NULL, batch_id = NULL WHERE distribution_id = $1").bind(&d.id)).await?;
+            tx.execute(q("DELETE FROM payment_batches WHERE distribution_id = $1").bind(&d.id))
+                .await?;
+            tx.commit().await?;
+        }
+        let started = Instant::now();
+        let mut tx = db.begin().await?;
+        let pending = clearway_store::payments::pending_for_rail(
+            &mut tx,
+            &seeded.org_id,
+            &d.id,
+            Method::Ach,
+            None,
+        )
+        .await?;
+        let batch = rails::send_file(&mut tx, &state, &system, &d.id, Method::Ach, &pending)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tx.commit().await?;
+        samples.push(started.elapsed());
+        if batch.is_none() || pending.len() as i64 != count {
+            bail!("the rail job sent {} of {count}", pending.len());
+        }
+    }
+    let sent = db
+        .fetch_optional(q(
+            "SELECT COUNT(*) AS n FROM payments WHERE status = 'SENT' AND trace_number IS NOT NULL",
+        ))
+        .await?
+        .context("count")?
+        .i64("n")?;
+    if sent != count {
+        bail!("only {sent} of {count} payments were marked SENT");
+    }
+    let mut sorted = samples.clone();
+    println!(
+        "rail job end to end ({count} payments: load, decrypt, build, seal and store the file, mark SENT + events; {runs} runs): median {} (min {}, max {})",
+        ms(median(&mut sorted)),
+        ms(*samples.iter().min().expect("runs")),
+        ms(*samples.iter().max().expect("runs"))
+    );
+    fresh.drop_database().await;
+    Ok(())
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `clearway bench provider-webhook`.
+pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Result<()> {
+    const SECRET: &str = "whsec_bench";
+    let fresh = fresh_database(
+        database_url,
+        &DbOptions {
+            max_connections: 16,
+        },
+    )
+    .await
+    .context("creating a fresh database")?;
+    let mut options = demo::Options::demo(count.div_ceil(49) * 50 / 10 * 10 + 50);
+    options.history = false;
+    let seeded = demo::seed(&fresh.db, &options).await?;
+    let mut config = Config::default();
+    config.payments.modern_treasury = Some(ProviderConfig {
+        base_url: "http://127.0.0.1:9".into(),
+        organization_id: "org".into(),
+        api_key: "key".into(),
+        originating_account_id: "oa".into(),
+        webhook_secret: SECRET.into(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let running = clearway_server::start(fresh.db.clone(), config, listener).await?;
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::new();
+    println!("backend: {:?}", fresh.db.backend());
+    // A processed distribution whose payments went out through the provider (SENT, with ids).
+    let body = json!({ "fundId": seeded.open_fund_id, "declarationDate": "2026-03-02", "recordDate": "2026-03-16", "payableDate": "2026-03-31", "allocation": { "method": "pro_rata", "total": "1000000.00" } });
+    let d: serde_json::Value = client
+        .post(format!("{base}/api/distributions"))
+        .bearer_auth(&seeded.tokens.operator)
+        .json(&body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = d["id"].as_str().context("distribution id")?.to_string();
+    for (token, action) in [
+        (&seeded.tokens.operator, "ready"),
+        (&seeded.tokens.approver, "approve"),
+        (&seeded.tokens.operator, "process"),
+    ] {
+        let r = client
+            .patch(format!("{base}/api/distributions/{id}/{action}"))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("{action}: {}", r.text().await?);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let busy = fresh.db.fetch_optional(q("SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'")).await?.context("count")?.i64("n")?;
+        let done = fresh
+            .db
+            .fetch_optional(q(
+                "SELECT COUNT(*) AS n FROM distributions WHERE status = 'COMPLETED'",
+            ))
+            .await?
+            .context("count")?
+            .i64("n")?;
+        if busy == 0 && done == 1 {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("processing did not finish");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut tx = fresh.db.begin().await?;
+    tx.execute(q("UPDATE payments SET provider = 'MODERN_TREASURY', provider_ref = 'po_' || id WHERE status = 'SENT'")).await?;
+    tx.commit().await?;
+    let refs: Vec<String> = fresh
+        .db
+        .fetch_all(q(
+            "SELECT provider_ref FROM payments WHERE status = 'SENT' ORDER BY id",
+        ))
+        .await?
+        .iter()
+        .map(|r| r.text("provider_ref"))
+        .collect::<Result<_, _>>()?;
+    if refs.len() < count {
+        bail!("only {} sent payments for {count} webhooks", refs.len());
+    }
+    let url = format!("{base}/api/webhooks/providers/modern-treasury");
+    let bar = ProgressBar::new(count as u64)
+        .with_style(ProgressStyle::with_template("{msg} {bar:40} {pos}/{len}")?);
+    bar.set_message("webhooks");
+    let mut latencies = Vec::with_capacity(count);
+    for (i, reference) in refs.iter().take(count).enumerate() {
+        let raw = json!({ "id": format!("evt_{i}"), "event": "completed", "data": { "id": reference, "status": "completed", "effective_date": "2026-03-31" } }).to_string();
+        let t = Instant::now();
+        let header = sign(SECRET, now_secs(), raw.as_bytes());
+        let sig = header.split("v1=").nth(1).unwrap_or_default().to_string();
+        let resp = client
+            .post(&url)
+            .header("X-Timestamp", now_secs().to_string())
+            .header("X-Signature", sig)
+            .header("Content-Type", "application/json")
+            .body(raw)
+            .send()
+            .await?;
+        let ok = resp.status().is_success();
+        let body = resp.text().await?;
+        latencies.push(t.elapsed());
+        if !ok || !body.contains("applied") {
+            bail!("webhook {i}: {body}");
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let completed = fresh
+        .db
+        .fetch_optional(q(
+            "SELECT COUNT(*) AS n FROM payments WHERE status = 'COMPLETED'",
+        ))
+        .await?
+        .context("count")?
+        .i64("n")?;
+    if completed as usize != count {
+        bail!("{completed} payments completed for {count} webhooks");
+    }
+    let mut health = Vec::with_capacity(count);
+    for _ in 0..count {
+        let t = Instant::now();
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        health.push(t.elapsed());
+    }
+    let (p50, p95, p99) = (
+        percentile(&mut latencies, 0.5),
+        percentile(&mut latencies, 0.95),
+        percentile(&mut latencies, 0.99),
+    );
+    println!("provider webhook end to end x{count} (HTTP, HMAC + timestamp check, replay guard, payment COMPLETED + line PAID + audit + event, one after another): p50 {} p95 {} p99 {}", ms(p50), ms(p95), ms(p99));
+    println!(
+        "baseline GET /healthz: p50 {} p95 {} -> p95 ratio {:.1}x",
+        ms(percentile(&mut health, 0.5)),
+        ms(percentile(&mut health, 0.95)),
+        p95.as_secs_f64() / percentile(&mut health, 0.95).as_secs_f64()
+    );
+    running.shutdown().await;
+    fresh.drop_database().await;
+    Ok(())
+}

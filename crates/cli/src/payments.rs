@@ -1,0 +1,392 @@
+//! `clearway payments …`: bank files out of the database (NACHA, pain.001, check register,
+//! positive pay), NACHA return files in, stale-dating of checks, re-sealing account numbers
+//! under a new key; and the payments settings read from the environment.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use clearway_core::access::Role;
+use clearway_server::payments::{
+    rails, routes, Originator, PaymentsConfig, PlaidConfig, ProviderConfig, SendVia, Vault,
+};
+use clearway_store::audit::{self, Change};
+use clearway_store::{bank_accounts, payment_batches, q, Actor, Db};
+use serde_json::json;
+
+/// Environment variable with the encryption keys (`id:hex64[,id:hex64…]`, first active).
+pub const KEYS_ENV: &str = "CLEARWAY_ENCRYPTION_KEYS";
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The data directory (`CLEARWAY_DATA_DIR`, default `./clearway-data`).
+pub fn data_dir() -> PathBuf {
+    env("CLEARWAY_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("clearway-data"))
+}
+
+/// The vault: configured keys, else a key generated once into the data directory (with a
+/// warning: fine for a demo, not for production, where keys come from a secret store).
+pub fn vault(dir: &Path) -> Result<Vault> {
+    if let Some(keys) = env(KEYS_ENV) {
+        return Vault::from_config(&keys).with_context(|| format!("reading {KEYS_ENV}"));
+    }
+    let path = dir.join("encryption.key");
+    if !path.exists() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let key = Vault::generate("local1")?;
+        write_private(&path, &key)?;
+        tracing::warn!(path = %path.display(), "{KEYS_ENV} is not set: generated an encryption key for account numbers into the data directory; set {KEYS_ENV} (from a secret store) in production");
+    } else {
+        tracing::warn!(path = %path.display(), "{KEYS_ENV} is not set: using the encryption key in the data directory");
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Vault::from_config(text.trim()).with_context(|| format!("reading {}", path.display()))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        f.write_all(text.as_bytes())?;
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, text).with_context(|| format!("creating {}", path.display()))
+    }
+}
+
+fn provider(prefix: &str) -> Option<ProviderConfig> {
+    Some(ProviderConfig {
+        base_url: env(&format!("{prefix}_URL"))?,
+        organization_id: env(&format!("{prefix}_ORG_ID")).unwrap_or_default(),
+        api_key: env(&format!("{prefix}_API_KEY")).unwrap_or_default(),
+        originating_account_id: env(&format!("{prefix}_ACCOUNT_ID")).unwrap_or_default(),
+        webhook_secret: env(&format!("{prefix}_WEBHOOK_SECRET")).unwrap_or_default(),
+    })
+}
+
+/// Payments settings from the environment (see the README's configuration table).
+pub fn config_from_env() -> Result<PaymentsConfig> {
+    let mut c = PaymentsConfig {
+        vault: vault(&data_dir())?,
+        ..PaymentsConfig::default()
+    };
+    let d = Originator::default();
+    c.originator = Originator {
+        company_name: env("CLEARWAY_ACH_COMPANY_NAME").unwrap_or(d.company_name),
+        company_id: env("CLEARWAY_ACH_COMPANY_ID").unwrap_or(d.company_id),
+        odfi_routing: env("CLEARWAY_ODFI_ROUTING").unwrap_or(d.odfi_routing),
+        bank_name: env("CLEARWAY_BANK_NAME").unwrap_or(d.bank_name),
+        account_number: env("CLEARWAY_DISBURSEMENT_ACCOUNT").unwrap_or(d.account_number),
+        bank_bic: env("CLEARWAY_BANK_BIC").unwrap_or(d.bank_bic),
+    };
+    if !clearway_formats::ach::aba_checksum_ok(&c.originator.odfi_routing) {
+        bail!(
+            "CLEARWAY_ODFI_ROUTING '{}' is not a 9-digit routing number with a valid check digit",
+            c.originator.odfi_routing
+        );
+    }
+    c.modern_treasury = provider("CLEARWAY_MT");
+    c.stripe = provider("CLEARWAY_STRIPE");
+    c.plaid = env("CLEARWAY_PLAID_URL").map(|base_url| PlaidConfig {
+        base_url,
+        client_id: env("CLEARWAY_PLAID_CLIENT_ID").unwrap_or_default(),
+        secret: env("CLEARWAY_PLAID_SECRET").unwrap_or_default(),
+    });
+    c.send_via = match env("CLEARWAY_SEND_VIA").as_deref() {
+        None | Some("files") => SendVia::Files,
+        Some("providers") => {
+            if c.modern_treasury.is_none() && c.stripe.is_none() {
+                bail!("CLEARWAY_SEND_VIA=providers needs CLEARWAY_MT_URL or CLEARWAY_STRIPE_URL");
+            }
+            SendVia::Providers
+        }
+        Some(other) => bail!("CLEARWAY_SEND_VIA must be 'files' or 'providers', not '{other}'"),
+    };
+    if let Some(days) = env("CLEARWAY_STALE_CHECK_DAYS") {
+        c.stale_check_days = days
+            .parse()
+            .context("CLEARWAY_STALE_CHECK_DAYS must be a number of days")?;
+    }
+    if let Some(n) = env("CLEARWAY_FIRST_CHECK_NUMBER") {
+        c.first_check_number = n
+            .parse()
+            .context("CLEARWAY_FIRST_CHECK_NUMBER must be a number")?;
+    }
+    if let Some(s) = env("CLEARWAY_WEBHOOK_TOLERANCE_SECS") {
+        c.webhook_tolerance = Duration::from_secs(
+            s.parse()
+                .context("CLEARWAY_WEBHOOK_TOLERANCE_SECS must be seconds")?,
+        );
+    }
+    Ok(c)
+}
+
+/// `clearway payments …` commands.
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Write the NACHA file of a distribution's ACH payments.
+    Nacha {
+        /// Distribution id.
+        #[arg(long)]
+        distribution: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the pain.001 (ISO 20022) file of a distribution's wires.
+    Pain001 {
+        /// Distribution id.
+        #[arg(long)]
+        distribution: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the check register of a distribution's checks.
+    Checks {
+        /// Distribution id.
+        #[arg(long)]
+        distribution: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write any payment batch's file by batch id.
+    File {
+        /// Batch id.
+        #[arg(long)]
+        batch: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the positive-pay CSV of checks issued in a date range.
+    PositivePay {
+        /// Organization id or name (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+        /// First issue date.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last issue date.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Columns (see the API's positive-pay endpoint).
+        #[arg(
+            long,
+            default_value = "account,check_number,amount,issue_date,payee,void"
+        )]
+        columns: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a NACHA return / notification-of-change file.
+    Returns {
+        /// Organization id or name (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+        /// The file.
+        file: PathBuf,
+    },
+    /// Stale-date uncashed checks older than the configured age into unclaimed funds.
+    StaleChecks {
+        /// Organization id or name (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+        /// Judge as of this day (default today).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Re-seal every account number under the active encryption key (after adding a new key).
+    RotateKeys,
+}
+
+fn cli_actor(org_id: &str) -> Actor {
+    Actor {
+        user_id: "cli".into(),
+        org_id: org_id.into(),
+        role: Role::Admin,
+        investor_id: None,
+    }
+}
+
+async fn org(db: &Db, wanted: Option<&str>) -> Result<String> {
+    let rows = db
+        .fetch_all(q("SELECT id, name FROM organizations ORDER BY id"))
+        .await?;
+    let orgs: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| Ok((r.text("id")?, r.text("name")?)))
+        .collect::<Result<_, clearway_store::StoreError>>()?;
+    match wanted {
+        Some(w) => orgs
+            .into_iter()
+            .find(|(id, name)| id == w || name == w)
+            .map(|(id, _)| id)
+            .with_context(|| format!("no organization '{w}'")),
+        None if orgs.len() == 1 => Ok(orgs[0].0.clone()),
+        None => bail!("{} organizations exist; name one with --org", orgs.len()),
+    }
+}
+
+async fn write_batch(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    batch_id: &str,
+    out: &Path,
+) -> Result<()> {
+    let (batch, sealed) = payment_batches::file(db, actor, batch_id).await?;
+    let bytes = vault.open_bytes(&sealed.key_id, &sealed.ciphertext)?;
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    let mut tx = db.begin().await?;
+    audit::record(&mut tx, actor, Change { action: "payment_batch.download", entity_type: "payment_batch", entity_id: batch_id, before: None, after: Some(json!({ "fileName": batch.file_name, "sha256": batch.file_sha256, "bytes": bytes.len(), "via": "cli" })) }).await?;
+    tx.commit().await?;
+    println!(
+        "{} ({} payments, {} {}) written to {}",
+        batch.file_name.unwrap_or_default(),
+        batch.payment_count,
+        clearway_core::Currency::parse(&batch.currency)
+            .map(|c| c.format_minor(batch.total_minor))
+            .unwrap_or_default(),
+        batch.currency,
+        out.display()
+    );
+    Ok(())
+}
+
+async fn distribution_file(
+    db: &Db,
+    vault: &Vault,
+    distribution: &str,
+    kind: &str,
+    out: &Path,
+) -> Result<()> {
+    let row = db
+        .fetch_optional(q("SELECT org_id FROM distributions WHERE id = $1").bind(distribution))
+        .await?
+        .with_context(|| format!("no distribution '{distribution}'"))?;
+    let actor = cli_actor(&row.text("org_id")?);
+    let batches =
+        payment_batches::list(db, &actor, Some(kind), Some(distribution), None, 1000).await?;
+    let Some(latest) = batches.first() else {
+        bail!("distribution {distribution} has no {kind} file (has it been processed, and does it pay by this method?)");
+    };
+    if batches.len() > 1 {
+        println!("{} {kind} files exist for this distribution (retries); writing the newest, {} (use `clearway payments file --batch` for others)", batches.len(), latest.id);
+    }
+    write_batch(db, vault, &actor, &latest.id, out).await
+}
+
+/// Runs a `clearway payments` command.
+pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
+    let config = config_from_env()?;
+    let vault = &config.vault;
+    match cmd {
+        Cmd::Nacha { distribution, out } => {
+            distribution_file(db, vault, &distribution, "NACHA", &out).await
+        }
+        Cmd::Pain001 { distribution, out } => {
+            distribution_file(db, vault, &distribution, "PAIN001", &out).await
+        }
+        Cmd::Checks { distribution, out } => {
+            distribution_file(db, vault, &distribution, "CHECK_REGISTER", &out).await
+        }
+        Cmd::File { batch, out } => {
+            let row = db
+                .fetch_optional(q("SELECT org_id FROM payment_batches WHERE id = $1").bind(&batch))
+                .await?
+                .with_context(|| format!("no batch '{batch}'"))?;
+            write_batch(db, vault, &cli_actor(&row.text("org_id")?), &batch, &out).await
+        }
+        Cmd::PositivePay {
+            org: o,
+            from,
+            to,
+            columns,
+            out,
+        } => {
+            let actor = cli_actor(&org(db, o.as_deref()).await?);
+            let checks = clearway_store::payments::checks_issued(db, &actor, from, to).await?;
+            let cols: Vec<&str> = columns.split(',').map(str::trim).collect();
+            let csv = routes::positive_pay_csv(
+                &config.originator.account_number,
+                &checks,
+                &cols,
+                "%Y-%m-%d",
+                true,
+            );
+            std::fs::write(&out, csv).with_context(|| format!("writing {}", out.display()))?;
+            println!("{} checks written to {}", checks.len(), out.display());
+            Ok(())
+        }
+        Cmd::Returns { org: o, file } => {
+            let actor = cli_actor(&org(db, o.as_deref()).await?);
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let mut tx = db.begin().await?;
+            let outcome = rails::import_returns(&mut tx, &actor, vault, &bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            tx.commit().await?;
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+            Ok(())
+        }
+        Cmd::StaleChecks { org: o, as_of } => {
+            let actor = cli_actor(&org(db, o.as_deref()).await?);
+            let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let mut tx = db.begin().await?;
+            let ids = routes::stale_date(&mut tx, &actor, today, config.stale_check_days).await?;
+            tx.commit().await?;
+            println!(
+                "{} checks stale-dated (uncashed more than {} days) into unclaimed funds",
+                ids.len(),
+                config.stale_check_days
+            );
+            Ok(())
+        }
+        Cmd::RotateKeys => {
+            let mut total = 0;
+            loop {
+                let mut tx = db.begin().await?;
+                let rows =
+                    bank_accounts::rows_to_reseal(&mut tx, vault.active_key_id(), 500).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                for (id, sealed) in &rows {
+                    let fresh = vault.reseal(sealed).with_context(|| {
+                        format!(
+                            "payee {id}: the key '{}' that sealed it is not configured",
+                            sealed.key_id
+                        )
+                    })?;
+                    bank_accounts::store_resealed(&mut tx, id, &fresh).await?;
+                }
+                tx.commit().await?;
+                total += rows.len();
+            }
+            println!(
+                "{total} account numbers re-sealed under key '{}'",
+                vault.active_key_id()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,579 @@
+//! Building payments: which payee, which currency and amount (FX), which rail; retries and the
+//! re-queue after a payee update. Everything here runs inside the caller's transaction and
+//! enqueues the sending jobs in it, so a payment exists iff its sending job does.
+//!
+//! A line with no usable payee (no verified default bank account or address), or paid in a
+//! currency we have no FX rate for, is not silently dropped: it gets a FAILED payment with
+//! code `NO_PAYEE` / `NO_FX_RATE` and a review reason, so it shows in the manual-review queue,
+//! and the line is FAILED. Adding or fixing the payee re-queues it (see [`requeue_for_investor`]).
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use clearway_core::payments::fx::Rate;
+use clearway_core::payments::{Method, PaymentStatus};
+use clearway_core::Currency;
+use clearway_store::audit::{self, Change};
+use clearway_store::bank_accounts::{self, BankAccount};
+use clearway_store::distributions::{self as dstore, Distribution};
+use clearway_store::jobs::{self, Job};
+use clearway_store::payments::{self as pstore, NewPayment, Payment, Update};
+use clearway_store::{fx, new_id, now_text, outbox, q, Actor, StoreError, Tx};
+use serde_json::json;
+
+use super::rails;
+use crate::jobs::JobError;
+use crate::state::AppState;
+
+/// Which lines [`initiate`] pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Lines that have no payment yet (the processing step).
+    NewLines,
+    /// Also lines whose last payment failed, came back or was cancelled (re-initiation).
+    Unpaid,
+}
+
+/// What [`initiate`] did.
+#[derive(Debug, Clone, Default)]
+pub struct Initiated {
+    /// Payments created, by id, that will be sent.
+    pub pending: Vec<String>,
+    /// Payments created FAILED (no payee, no FX rate): in the review queue.
+    pub failed: Vec<String>,
+}
+
+/// One line's cash part with what we need to pay it.
+struct LineToPay {
+    investor_id: String,
+    cash_minor: i64,
+    investor_name: String,
+    last: Option<(String, i64)>,
+}
+
+/// The first business day (Mon–Fri) on or after `d`.
+pub fn business_day_on_or_after(d: NaiveDate) -> NaiveDate {
+    let mut day = d;
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day
+}
+
+/// The date a payment of `d` is expected to leave: its payable date, or the next business day
+/// if that has passed.
+pub fn expected_date(d: &Distribution) -> NaiveDate {
+    business_day_on_or_after(d.schedule.payable.max(chrono::Utc::now().date_naive()))
+}
+
+/// Newest FX rate per payment currency, looked up once per run.
+struct FxCache {
+    fund: Currency,
+    at: String,
+    rates: HashMap<String, Option<(Rate, String, String)>>,
+}
+
+impl FxCache {
+    async fn get(
+        &mut self,
+        tx: &mut Tx,
+        org_id: &str,
+        quote: Currency,
+    ) -> Result<Option<(Rate, String, String)>, StoreError> {
+        if let Some(hit) = self.rates.get(quote.code()) {
+            return Ok(hit.clone());
+        }
+        let found = fx::latest(tx, org_id, self.fund.code(), quote.code(), &self.at).await?;
+        let value = match found {
+            Some(r) => {
+                let rate = r
+                    .rate
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("fx rate {}: {e}", r.rate)))?;
+                Some((
+                    Rate {
+                        base: self.fund,
+                        quote,
+                        rate,
+                    },
+                    r.source,
+                    r.as_of,
+                ))
+            }
+            None => None,
+        };
+        self.rates.insert(quote.code().to_string(), value.clone());
+        Ok(value)
+    }
+}
+
+/// Builds the payment of one line to `payee` (or a FAILED one when it cannot be paid).
+#[allow(clippy::too_many_arguments)]
+async fn build(
+    tx: &mut Tx,
+    org_id: &str,
+    d: &Distribution,
+    line: &LineToPay,
+    payee: Option<&BankAccount>,
+    fx: &mut FxCache,
+    attempt: i64,
+    retry_of: Option<String>,
+) -> Result<NewPayment, StoreError> {
+    let mut p = NewPayment {
+        id: new_id(),
+        distribution_id: d.id.clone(),
+        investor_id: line.investor_id.clone(),
+        method: payee.map(|b| b.method).unwrap_or(Method::Ach),
+        status: PaymentStatus::Pending,
+        currency: d.currency.code().to_string(),
+        amount_minor: line.cash_minor,
+        fund_amount_minor: line.cash_minor,
+        payee_name: payee
+            .map(|b| b.holder_name.clone())
+            .unwrap_or_else(|| line.investor_name.clone()),
+        expected_date: expected_date(d),
+        attempt,
+        retry_of,
+        bank_account_id: payee.map(|b| b.id.clone()),
+        fx: None,
+        failure_code: None,
+        failure_reason: None,
+        review_reason: None,
+    };
+    let fail = |p: &mut NewPayment, code: &str, reason: String| {
+        p.status = PaymentStatus::Failed;
+        p.failure_code = Some(code.into());
+        p.review_reason = Some(format!("{code}: {reason}"));
+        p.failure_reason = Some(reason);
+    };
+    let Some(payee) = payee.filter(|b| b.usable()) else {
+        let reason = match payee {
+            Some(b) => format!("the default payee is {} (not verified)", b.status),
+            None => "no payment method: the investor has no default payee".to_string(),
+        };
+        fail(&mut p, "NO_PAYEE", reason);
+        return Ok(p);
+    };
+    let quote = Currency::parse(&payee.currency).map_err(StoreError::Corrupt)?;
+    if quote != d.currency {
+        match fx.get(tx, org_id, quote).await? {
+            None => fail(
+                &mut p,
+                "NO_FX_RATE",
+                format!(
+                    "no {}→{} exchange rate has been imported",
+                    d.currency, quote
+                ),
+            ),
+            Some((rate, source, as_of)) => match rate.convert(line.cash_minor) {
+                Ok(amount) => {
+                    p.currency = quote.code().to_string();
+                    p.amount_minor = amount;
+                    p.fx = Some((rate.rate.to_string(), source, as_of));
+                }
+                Err(e) => fail(&mut p, "FX", e.to_string()),
+            },
+        }
+    }
+    Ok(p)
+}
+
+async fn lines_to_pay(
+    tx: &mut Tx,
+    org_id: &str,
+    d: &Distribution,
+    scope: Scope,
+    only_investor: Option<&str>,
+) -> Result<Vec<LineToPay>, StoreError> {
+    let condition = match scope {
+        Scope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)",
+        Scope::Unpaid => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1))",
+    };
+    let rows = tx
+        .fetch_all(
+            q(format!("SELECT l.investor_id, l.cash_minor, i.name,
+                         (SELECT p.id FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id ORDER BY p.attempt DESC, p.id DESC LIMIT 1) AS last_id,
+                         (SELECT MAX(p.attempt) FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id) AS last_attempt
+                       FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
+                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition}
+                       ORDER BY l.investor_id"))
+                .bind(&d.id)
+                .bind(org_id)
+                .bind(only_investor),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let last = match (r.opt_text("last_id")?, r.opt_i64("last_attempt")?) {
+                (Some(id), Some(a)) => Some((id, a)),
+                _ => None,
+            };
+            Ok(LineToPay {
+                investor_id: r.text("investor_id")?,
+                cash_minor: r.i64("cash_minor")?,
+                investor_name: r.text("name")?,
+                last,
+            })
+        })
+        .collect()
+}
+
+/// Creates the payments of a distribution's unpaid lines, moves the lines, and enqueues the
+/// jobs that send them — all in `tx`.
+pub async fn initiate(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+    scope: Scope,
+) -> Result<Initiated, StoreError> {
+    let org_id = actor.org_id.clone();
+    let lines = lines_to_pay(tx, &org_id, d, scope, None).await?;
+    if lines.is_empty() {
+        return Ok(Initiated::default());
+    }
+    let payees: HashMap<String, BankAccount> = bank_accounts::defaults_for(tx, &org_id, &d.id)
+        .await?
+        .into_iter()
+        .map(|b| (b.investor_id.clone(), b))
+        .collect();
+    let mut fx = FxCache {
+        fund: d.currency,
+        at: now_text(),
+        rates: HashMap::new(),
+    };
+    let mut new = Vec::with_capacity(lines.len());
+    for line in &lines {
+        let (attempt, retry_of) = match &line.last {
+            Some((id, a)) => (a + 1, Some(id.clone())),
+            None => (1, None),
+        };
+        new.push(
+            build(
+                tx,
+                &org_id,
+                d,
+                line,
+                payees.get(&line.investor_id),
+                &mut fx,
+                attempt,
+                retry_of,
+            )
+            .await?,
+        );
+    }
+    insert_and_send(tx, actor, d, &new).await?;
+    // Replaced attempts leave the review queue: the new attempt carries the line now.
+    if scope == Scope::Unpaid {
+        for p in &new {
+            if let Some(old) = &p.retry_of {
+                pstore::set_review(tx, &org_id, old, None).await?;
+            }
+        }
+    }
+    let out = Initiated {
+        pending: new
+            .iter()
+            .filter(|p| p.status == PaymentStatus::Pending)
+            .map(|p| p.id.clone())
+            .collect(),
+        failed: new
+            .iter()
+            .filter(|p| p.status == PaymentStatus::Failed)
+            .map(|p| p.id.clone())
+            .collect(),
+    };
+    let mut by_method: HashMap<&str, i64> = HashMap::new();
+    for p in new.iter().filter(|p| p.status == PaymentStatus::Pending) {
+        *by_method.entry(p.method.as_str()).or_default() += 1;
+    }
+    let summary = json!({ "distributionId": d.id, "pending": out.pending.len(), "failed": out.failed.len(), "byMethod": by_method });
+    // A payment run is its own entity: the distribution's trail stays the lifecycle's.
+    let run_id = new_id();
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payments.initiate",
+            entity_type: "payment_run",
+            entity_id: &run_id,
+            before: None,
+            after: Some(summary.clone()),
+        },
+    )
+    .await?;
+    outbox::emit(
+        tx,
+        &org_id,
+        "payments.initiated",
+        "payment_run",
+        &run_id,
+        summary,
+    )
+    .await?;
+    for p in new.iter().filter(|p| p.status == PaymentStatus::Failed) {
+        outbox::emit(
+            tx,
+            &org_id,
+            "payment.failed",
+            "payment",
+            &p.id,
+            json!({ "paymentId": p.id, "distributionId": d.id, "investorId": p.investor_id, "attempt": p.attempt, "failureCode": p.failure_code, "failureReason": p.failure_reason }),
+        )
+        .await?;
+    }
+    Ok(out)
+}
+
+/// Inserts payments, moves their lines, and enqueues their sending jobs.
+async fn insert_and_send(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+    new: &[NewPayment],
+) -> Result<(), StoreError> {
+    let org_id = &actor.org_id;
+    pstore::insert_many(tx, org_id, new).await.map_err(|e| {
+        if e.is_unique_violation() {
+            StoreError::Conflict("a line of this distribution already has a live payment".into())
+        } else {
+            e
+        }
+    })?;
+    // Lines follow their new payment: PENDING → PAYMENT_INITIATED, FAILED → FAILED.
+    for status in [PaymentStatus::Pending, PaymentStatus::Failed] {
+        tx.execute(
+            q("UPDATE distribution_lines SET status = $1 WHERE distribution_id = $2 AND org_id = $3
+               AND EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = distribution_lines.distribution_id AND p.investor_id = distribution_lines.investor_id AND p.status = $4 AND p.updated_at = p.created_at AND p.attempt = (SELECT MAX(p2.attempt) FROM payments p2 WHERE p2.distribution_id = p.distribution_id AND p2.investor_id = p.investor_id))")
+                .bind(status.line_status().as_str())
+                .bind(&d.id)
+                .bind(org_id)
+                .bind(status.as_str()),
+        )
+        .await?;
+    }
+    enqueue_sending(
+        tx,
+        &actor.org_id,
+        &d.id,
+        new.iter().filter(|p| p.status == PaymentStatus::Pending),
+    )
+    .await
+}
+
+/// Enqueues the jobs that send pending payments: one rail job per method present. The rail
+/// job builds the bank file, or (when configured to send through providers) fans out one
+/// provider call per payment; checks are always printed from the register.
+pub async fn enqueue_sending<'a>(
+    tx: &mut Tx,
+    org_id: &str,
+    distribution_id: &str,
+    pending: impl Iterator<Item = &'a NewPayment>,
+) -> Result<(), StoreError> {
+    let mut rails_needed: Vec<(Method, String)> = Vec::new();
+    for p in pending {
+        if !rails_needed.iter().any(|(m, _)| *m == p.method) {
+            rails_needed.push((p.method, p.id.clone()));
+        }
+    }
+    for (method, first_id) in rails_needed {
+        let kind = rails::job_kind(method);
+        jobs::enqueue(
+            tx,
+            org_id,
+            kind,
+            json!({ "distributionId": distribution_id }),
+            Some(&format!("{kind}:{distribution_id}:{first_id}")),
+            4,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A new attempt for a failed, returned, cancelled (or held, still pending) payment, to the
+/// investor's current default payee. Refused (409) if the line already has a live payment, if
+/// this attempt was already retried, or if there is no usable payee.
+pub async fn retry_one(
+    tx: &mut Tx,
+    actor: &Actor,
+    current: &Payment,
+) -> Result<Payment, StoreError> {
+    let org_id = actor.org_id.clone();
+    let has_successor = tx
+        .fetch_optional(
+            q("SELECT id FROM payments WHERE retry_of = $1 AND org_id = $2")
+                .bind(&current.id)
+                .bind(&org_id),
+        )
+        .await?
+        .is_some();
+    if has_successor {
+        return Err(StoreError::Conflict(
+            "this payment was already retried; retry the newest attempt".into(),
+        ));
+    }
+    if current.unclaimed {
+        return Err(StoreError::Conflict("the check is stale-dated and its money unclaimed; reissue through the unclaimed-funds process".into()));
+    }
+    let mut replaced = current.clone();
+    if current.status.is_live() {
+        if current.status == PaymentStatus::Pending && current.hold_reason.is_some() {
+            replaced = pstore::transition(
+                tx,
+                &org_id,
+                current,
+                PaymentStatus::Cancelled,
+                &Update {
+                    code: Some("HELD".into()),
+                    reason: current.hold_reason.clone(),
+                    ..Update::default()
+                },
+            )
+            .await?;
+        } else {
+            return Err(StoreError::Conflict(format!("the payment is {}; only failed, returned, cancelled or held payments can be retried", current.status)));
+        }
+    }
+    let system = Actor {
+        investor_id: None,
+        ..actor.clone()
+    };
+    let d = dstore::get_tx(tx, &system, &current.distribution_id).await?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT l.cash_minor, i.name FROM distribution_lines l JOIN investors i ON i.id = l.investor_id WHERE l.distribution_id = $1 AND l.investor_id = $2 AND l.org_id = $3")
+                .bind(&d.id)
+                .bind(&current.investor_id)
+                .bind(&org_id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("line"))?;
+    let line = LineToPay {
+        investor_id: current.investor_id.clone(),
+        cash_minor: row.opt_i64("cash_minor")?.unwrap_or(0),
+        investor_name: row.text("name")?,
+        last: None,
+    };
+    let payee = tx
+        .fetch_optional(q("SELECT id FROM bank_accounts WHERE org_id = $1 AND investor_id = $2 AND is_default = 1").bind(&org_id).bind(&current.investor_id))
+        .await?
+        .map(|r| r.text("id"))
+        .transpose()?;
+    let payee = match payee {
+        Some(id) => Some(bank_accounts::by_id_tx(tx, &org_id, &id).await?),
+        None => None,
+    };
+    let mut fx = FxCache {
+        fund: d.currency,
+        at: now_text(),
+        rates: HashMap::new(),
+    };
+    let new = build(
+        tx,
+        &org_id,
+        &d,
+        &line,
+        payee.as_ref(),
+        &mut fx,
+        current.attempt + 1,
+        Some(current.id.clone()),
+    )
+    .await?;
+    if new.status != PaymentStatus::Pending {
+        return Err(StoreError::Conflict(format!(
+            "cannot retry: {}",
+            new.failure_reason.unwrap_or_default()
+        )));
+    }
+    insert_and_send(tx, actor, &d, std::slice::from_ref(&new)).await?;
+    pstore::set_review(tx, &org_id, &current.id, None).await?;
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payment.retry",
+            entity_type: "payment",
+            entity_id: &new.id,
+            before: Some(json!({ "paymentId": replaced.id, "status": replaced.status.as_str(), "attempt": replaced.attempt })),
+            after: Some(json!({ "paymentId": new.id, "attempt": new.attempt, "method": new.method.as_str(), "bankAccountId": new.bank_account_id })),
+        },
+    )
+    .await?;
+    outbox::emit(
+        tx,
+        &org_id,
+        "payment.retried",
+        "payment",
+        &new.id,
+        json!({ "paymentId": new.id, "retryOf": replaced.id, "attempt": new.attempt, "distributionId": d.id, "investorId": new.investor_id }),
+    )
+    .await?;
+    pstore::get_tx(tx, &system, &new.id).await
+}
+
+/// After a payee was added, fixed or verified: retries the investor's payments that failed
+/// for bad or missing account details. Returns the new payments' ids.
+pub async fn requeue_for_investor(
+    tx: &mut Tx,
+    actor: &Actor,
+    investor_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let system = Actor {
+        investor_id: None,
+        user_id: actor.user_id.clone(),
+        ..Actor::system(&actor.org_id)
+    };
+    let mut out = Vec::new();
+    for p in pstore::awaiting_payee_update(tx, &actor.org_id, investor_id).await? {
+        if pstore::live_for_line(tx, &actor.org_id, &p.distribution_id, &p.investor_id)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        match retry_one(tx, &system, &p).await {
+            Ok(new) => out.push(new.id),
+            Err(StoreError::Conflict(why)) => {
+                tracing::info!(payment_id = %p.id, %why, "not re-queued")
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The `payment.retry` job: the automatic retry of a failed attempt, on the schedule.
+pub async fn run_retry_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+    let id = job
+        .payload
+        .get("paymentId")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| JobError::Permanent("payload has no paymentId".into()))?;
+    let actor = Actor::system(&job.org_id);
+    let mut tx = state.db.begin().await?;
+    let p = pstore::get_tx(&mut tx, &actor, id).await?;
+    let live =
+        pstore::live_for_line(&mut tx, &job.org_id, &p.distribution_id, &p.investor_id).await?;
+    if live.is_none() && !p.status.is_live() {
+        match retry_one(&mut tx, &actor, &p).await {
+            Ok(new) => {
+                tracing::info!(payment_id = %p.id, new_payment_id = %new.id, attempt = new.attempt, "payment retried automatically")
+            }
+            Err(StoreError::Conflict(why)) => {
+                pstore::set_review(
+                    &mut tx,
+                    &job.org_id,
+                    &p.id,
+                    Some(&format!("RETRY_BLOCKED: {why}")),
+                )
+                .await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    jobs::finish(&mut tx, job, worker_id).await?;
+    tx.commit().await?;
+    state.jobs_ready.notify_waiters();
+    state.events_ready.notify_one();
+    Ok(())
+}
