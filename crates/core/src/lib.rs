@@ -7,6 +7,8 @@
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
+//! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
+//! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
 //! - [`error`]: field-named validation errors.
 
 pub mod access;
@@ -15,7 +17,9 @@ pub mod distribution;
 pub mod error;
 pub mod money;
 pub mod reconciliation;
+pub mod reinvestment;
 pub mod retry;
+pub mod taxlots;
 
 pub use error::{FieldError, Invalid};
 pub use money::Currency;
