@@ -562,7 +562,13 @@ pub async fn replace_line(
     let edit_same = Edit {
         schedule: current.schedule,
         description: current.description.clone(),
-        allocation: serde_json::json!({ "method": "explicit", "editedFrom": current.allocation }),
+        // Keep the first computed allocation only: nesting it again on every line edit made
+        // the stored JSON deeper than serde_json's recursion limit after ~128 edits.
+        allocation: if current.allocation["method"] == "explicit" {
+            current.allocation.clone()
+        } else {
+            serde_json::json!({ "method": "explicit", "editedFrom": current.allocation })
+        },
     };
     self::edit(tx, actor, current, &edit_same, None).await
 }
