@@ -14,6 +14,9 @@
 //! - [`idempotency`]: idempotency keys with request hashes and saved responses.
 //! - [`jobs`]: the durable job queue with leases and backoff.
 //! - [`payments`]: payments to investors and how their outcome is recorded.
+//! - [`reinvestment`]: DRIP settings, elections with history, reinvestment transactions.
+//! - [`nav`]: NAV per share by fund and share class.
+//! - [`lots`]: tax lots (positions by acquisition) and their basis adjustments.
 //! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
 
 pub mod audit;
@@ -23,9 +26,12 @@ pub mod distributions;
 pub mod funds;
 pub mod idempotency;
 pub mod jobs;
+pub mod lots;
 pub mod migrate;
+pub mod nav;
 pub mod outbox;
 pub mod payments;
+pub mod reinvestment;
 pub mod testing;
 pub mod webhooks;
 

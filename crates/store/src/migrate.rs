@@ -22,6 +22,19 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0003_payments",
             include_str!("../migrations/0003_payments.sql").to_string(),
         ),
+        (
+            "0004_reinvestment",
+            format!(
+                "{}\n{}",
+                include_str!("../migrations/0004_reinvestment.sql"),
+                // PostgreSQL: bytewise id collation, as 0001 does for distribution_lines.
+                match backend {
+                    Backend::Postgres =>
+                        include_str!("../migrations/postgres/0004_reinvestment.sql"),
+                    Backend::Sqlite => "",
+                }
+            ),
+        ),
     ]
 }
 
