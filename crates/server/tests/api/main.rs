@@ -6,6 +6,7 @@ mod helpers;
 mod idempotency;
 mod lifecycle;
 mod platform;
+mod reinvestment;
 mod reversal;
 mod tenancy;
 mod validation;
