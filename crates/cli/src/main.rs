@@ -1,6 +1,7 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
 
 mod bench;
+mod nav;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,10 +72,39 @@ enum Command {
         #[command(flatten)]
         serve_args: ServeArgs,
     },
+    /// NAV per share data.
+    Nav {
+        #[command(subcommand)]
+        which: NavCommand,
+    },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
         #[command(subcommand)]
         which: bench::Which,
+    },
+}
+
+#[derive(Subcommand)]
+enum NavCommand {
+    /// Import NAVs from a CSV file (header: date,nav[,shareClass][,fund]) into one fund; all
+    /// or nothing: a bad row stops it with the line and field, and nothing is written.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Fund code (or id).
+        #[arg(long)]
+        fund: String,
+        /// Organization name, when several have a fund with this code.
+        #[arg(long)]
+        org: Option<String>,
+        /// Replace stored NAVs that differ (corrections); otherwise they are refused.
+        #[arg(long)]
+        replace: bool,
+        /// Source recorded on each NAV (default `csv:<file name>`).
+        #[arg(long)]
+        source: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -177,6 +207,24 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 Ok(())
             }
+        }
+        Command::Nav {
+            which:
+                NavCommand::Import {
+                    file,
+                    fund,
+                    org,
+                    replace,
+                    source,
+                    db,
+                },
+        } => {
+            let db = open(&db).await?;
+            println!(
+                "{}",
+                nav::import(&db, &file, &fund, org.as_deref(), replace, source).await?
+            );
+            Ok(())
         }
         Command::Bench { which } => bench::run(which).await,
     }
