@@ -57,6 +57,9 @@ pub enum Which {
         /// Timed runs (after 1 warm-up run), each on its own month's distribution.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Return-of-capital share of each line (e.g. 0.2), applied against every holder's lots.
+        #[arg(long, default_value = "0")]
+        roc: String,
     },
     /// N distributions created, approved and processed concurrently; checks none is lost and
     /// no event is emitted twice.
@@ -95,7 +98,8 @@ pub async fn run(which: Which) -> Result<()> {
             database_url,
             lines,
             runs,
-        } => reinvest(database_url.as_deref(), lines, runs).await,
+            roc,
+        } => reinvest(database_url.as_deref(), lines, runs, &roc).await,
     }
 }
 
@@ -547,7 +551,7 @@ const REINVEST_MONTHS: [(&str, &str); 8] = [
     ("2026-10-16", "2026-10-30"),
 ];
 
-async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize) -> Result<()> {
+async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize, roc: &str) -> Result<()> {
     use clearway_core::reinvestment::{Election, Percentage};
     use clearway_store::reinvestment::{self as rstore, ElectionImport};
 
@@ -556,6 +560,10 @@ async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize) -> Resu
     }
     if lines == 0 {
         bail!("--lines must be at least 1");
+    }
+    let roc: rust_decimal::Decimal = roc.parse().context("--roc must be a decimal such as 0.2")?;
+    if roc < rust_decimal::Decimal::ZERO || roc > rust_decimal::Decimal::ONE {
+        bail!("--roc must be between 0 and 1");
     }
     let fresh = fresh_database(database_url, &DbOptions { max_connections: 8 })
         .await
@@ -621,7 +629,7 @@ async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize) -> Resu
     tx.commit().await?;
     bar.finish_and_clear();
     println!(
-        "backend: {:?}, lines: {lines}, elections: {} (CASH/AUTOMATIC/PARTIAL/ALTERNATIVE) + organization default, ROC 20 %",
+        "backend: {:?}, lines: {lines}, elections: {} (CASH/AUTOMATIC/PARTIAL/ALTERNATIVE) + organization default, return of capital {roc} of each line",
         db.backend(),
         items.len()
     );
@@ -639,6 +647,7 @@ async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize) -> Resu
             &seeded.open_fund_id,
             record,
             payable,
+            roc,
         )
         .await?;
         // What the step will write, planned untimed (rolled back), for the baseline.
@@ -715,7 +724,8 @@ async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize) -> Resu
     }
     let (ours_median, raw_median) = (median(&mut ours), median(&mut raw));
     println!(
-        "reinvest {lines} lines ({reinvested} reinvestments + lots + holdings, ROC on every line) x{runs}: median {} (min {}, max {})",
+        "reinvest {lines} lines ({reinvested} reinvestments + lots + holdings{}) x{runs}: median {} (min {}, max {})",
+        if roc.is_zero() { String::new() } else { format!(", ROC {roc} of every line against its lots") },
         ms(ours_median),
         ms(*ours.iter().min().context("runs")?),
         ms(*ours.iter().max().context("runs")?),
@@ -729,7 +739,8 @@ async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize) -> Resu
     Ok(())
 }
 
-/// A pro-rata distribution (ROC 20 %) taken to PROCESSING through the store, untimed.
+/// A pro-rata distribution (`roc` of it return of capital) taken to PROCESSING through the
+/// store, untimed.
 async fn processing_distribution(
     db: &clearway_store::Db,
     operator: &Actor,
@@ -737,6 +748,7 @@ async fn processing_distribution(
     fund_id: &str,
     record: &str,
     payable: &str,
+    roc: rust_decimal::Decimal,
 ) -> Result<store::Distribution> {
     use clearway_core::distribution::{Action, ComponentKind};
     let schedule = Schedule {
@@ -747,11 +759,14 @@ async fn processing_distribution(
     };
     let mut tx = db.begin().await?;
     let holdings = funds::holdings_as_of(&mut tx, operator, fund_id, schedule.record).await?;
-    let ratios = ComponentRatios::new(vec![
-        (ComponentKind::OrdinaryDividend, "0.8".parse()?),
-        (ComponentKind::ReturnOfCapital, "0.2".parse()?),
-    ])
-    .map_err(anyhow::Error::msg)?;
+    let mut parts = vec![(
+        ComponentKind::OrdinaryDividend,
+        rust_decimal::Decimal::ONE - roc,
+    )];
+    if !roc.is_zero() {
+        parts.push((ComponentKind::ReturnOfCapital, roc));
+    }
+    let ratios = ComponentRatios::new(parts).map_err(anyhow::Error::msg)?;
     let allocation = Allocation::ProRata {
         total: 1_234_567_891,
         ratios,

@@ -414,12 +414,17 @@ fn opening_lots(
     holdings: &[(String, Decimal)],
     before: Option<&[(String, Decimal)]>,
 ) -> Vec<NewLot> {
+    let before: std::collections::HashMap<&str, Decimal> = before
+        .unwrap_or(&[])
+        .iter()
+        .map(|(i, u)| (i.as_str(), *u))
+        .collect();
     holdings
         .iter()
         .filter_map(|(investor, units)| {
             let earlier = before
-                .and_then(|b| b.iter().find(|(i, _)| i == investor))
-                .map(|(_, u)| *u)
+                .get(investor.as_str())
+                .copied()
                 .unwrap_or(Decimal::ZERO);
             let shares = *units - earlier;
             if shares <= Decimal::ZERO {

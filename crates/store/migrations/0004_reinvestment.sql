@@ -1,6 +1,8 @@
 -- Reinvestment (DRIP): NAV per share class, elections with history, reinvestment
 -- transactions, tax lots and their return-of-capital adjustments. One SQL text for both
--- backends: shares, NAVs and percentages are TEXT canonical decimals, money BIGINT minor units.
+-- backends (plus the per-backend storage layout of the three bulk-written tables, in
+-- migrations/{sqlite,postgres}/0004_reinvestment.sql): shares, NAVs and percentages are TEXT
+-- canonical decimals, money BIGINT minor units.
 
 -- NAV gains a share class, part of the key. SQLite cannot change a primary key in place, so
 -- the table is rebuilt (create, copy, drop, rename), which works the same on PostgreSQL.
@@ -49,77 +51,12 @@ CREATE TABLE reinvestment_elections (
 CREATE INDEX reinvestment_elections_fund ON reinvestment_elections (org_id, fund_id, investor_id, effective_date);
 CREATE INDEX reinvestment_elections_investor ON reinvestment_elections (org_id, investor_id, fund_id, effective_date);
 
--- One reinvestment transaction per distribution line that bought (or, for a reversal, gave
--- back) shares. The key (distribution, investor) makes the processing step idempotent: a line
--- can never be reinvested twice. It records the election applied and the NAV rule used.
--- No foreign keys, like distribution_lines: written only by the processing step, in bulk.
-CREATE TABLE reinvestments (
-    distribution_id     TEXT NOT NULL,
-    investor_id         TEXT NOT NULL,
-    org_id              TEXT NOT NULL,
-    kind                TEXT NOT NULL CHECK (kind IN ('REINVEST','REVERSAL')),
-    -- The distribution's fund, and the fund bought (differs for ALTERNATIVE elections).
-    source_fund_id      TEXT NOT NULL,
-    fund_id             TEXT NOT NULL,
-    election            TEXT NOT NULL,
-    percentage          TEXT NOT NULL,
-    currency            TEXT NOT NULL,
-    line_total_minor    BIGINT NOT NULL,
-    withholding_minor   BIGINT NOT NULL,
-    reinvestable_minor  BIGINT NOT NULL,
-    -- Shares × NAV rounded up: the reinvested amount and the lot's cost basis (negative on reversals).
-    cost_minor          BIGINT NOT NULL,
-    shares              TEXT NOT NULL,
-    nav                 TEXT NOT NULL,
-    nav_date            TEXT NOT NULL,
-    nav_rule            TEXT NOT NULL CHECK (nav_rule IN ('EXACT','PRIOR')),
-    trade_date          TEXT NOT NULL,
-    -- The lot created (REINVEST) or closed (REVERSAL).
-    lot_id              TEXT NOT NULL,
-    -- On reversals: the distribution whose reinvestment is taken back.
-    reverses_distribution_id TEXT,
-    created_at          TEXT NOT NULL,
-    PRIMARY KEY (distribution_id, investor_id),
-    CHECK (cost_minor <= reinvestable_minor OR kind = 'REVERSAL')
-);
-CREATE INDEX reinvestments_investor ON reinvestments (org_id, investor_id, fund_id);
+-- reinvestments, position_lots and lot_adjustments (written in bulk by the processing step)
+-- are declared per backend for their storage layout: migrations/{sqlite,postgres}/0004_*.
 
--- Tax lots: shares of one fund bought by one investor on one date, with their cost basis.
--- basis_minor is the adjusted basis (return of capital lowers it; lot_adjustments keep why).
-CREATE TABLE position_lots (
-    id                      TEXT PRIMARY KEY,
-    org_id                  TEXT NOT NULL,
-    fund_id                 TEXT NOT NULL,
-    investor_id             TEXT NOT NULL,
-    acquired_on             TEXT NOT NULL,
-    source                  TEXT NOT NULL CHECK (source IN ('OPENING','PURCHASE','REINVESTMENT')),
-    source_distribution_id  TEXT,
-    currency                TEXT NOT NULL,
-    original_shares         TEXT NOT NULL,
-    original_cost_minor     BIGINT NOT NULL CHECK (original_cost_minor >= 0),
-    shares                  TEXT NOT NULL,
-    basis_minor             BIGINT NOT NULL CHECK (basis_minor >= 0),
-    status                  TEXT NOT NULL CHECK (status IN ('OPEN','CLOSED')),
-    created_at              TEXT NOT NULL,
-    closed_at               TEXT
-);
-CREATE INDEX position_lots_holder ON position_lots (org_id, fund_id, investor_id, acquired_on);
-
--- Basis changes of lots by return of capital (negative) and by reversals of it (positive).
-CREATE TABLE lot_adjustments (
-    distribution_id     TEXT NOT NULL,
-    lot_id              TEXT NOT NULL,
-    org_id              TEXT NOT NULL,
-    fund_id             TEXT NOT NULL,
-    investor_id         TEXT NOT NULL,
-    basis_change_minor  BIGINT NOT NULL,
-    created_at          TEXT NOT NULL,
-    PRIMARY KEY (distribution_id, lot_id)
-);
-CREATE INDEX lot_adjustments_investor ON lot_adjustments (org_id, investor_id, fund_id);
-
--- Return of capital per line: how much reduced basis and how much was beyond basis (gain).
-CREATE TABLE roc_applications (
+-- Return of capital beyond basis (capital gain), per line where it happened. The basis
+-- reductions themselves are in lot_adjustments; lines whose ROC fitted in basis have no row.
+CREATE TABLE roc_gains (
     distribution_id        TEXT NOT NULL,
     investor_id            TEXT NOT NULL,
     org_id                 TEXT NOT NULL,
@@ -129,5 +66,6 @@ CREATE TABLE roc_applications (
     gain_minor             BIGINT NOT NULL,
     created_at             TEXT NOT NULL,
     PRIMARY KEY (distribution_id, investor_id),
-    CHECK (basis_reduction_minor + gain_minor = roc_minor)
+    CHECK (basis_reduction_minor + gain_minor = roc_minor),
+    CHECK (gain_minor <> 0)
 );

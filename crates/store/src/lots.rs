@@ -153,24 +153,32 @@ pub async fn open_lots_of(
     .collect()
 }
 
-/// Total return-of-capital basis change per lot of an investor (lot id → minor units).
+/// Total basis change (return of capital and its reversals) per lot of an investor, for the
+/// given lots (lot id → minor units).
 pub async fn basis_changes(
     db: &Db,
     actor: &Actor,
     investor_id: &str,
-    fund_id: Option<&str>,
+    lot_ids: &[String],
 ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
     check_investor(db, actor, investor_id).await?;
-    db.fetch_all(
-        q("SELECT lot_id, CAST(SUM(basis_change_minor) AS BIGINT) AS total FROM lot_adjustments WHERE org_id = $1 AND investor_id = $2 AND ($3 IS NULL OR fund_id = $3) GROUP BY lot_id")
-            .bind(&actor.org_id)
-            .bind(investor_id)
-            .bind(fund_id),
-    )
-    .await?
-    .iter()
-    .map(|r| Ok((r.text("lot_id")?, r.i64("total")?)))
-    .collect()
+    let mut out = std::collections::HashMap::new();
+    for chunk in lot_ids.chunks(1_000) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let mut query = q(format!(
+            "SELECT lot_id, CAST(SUM(basis_change_minor) AS BIGINT) AS total FROM lot_adjustments WHERE org_id = $1 AND investor_id = $2 AND lot_id IN ({}) GROUP BY lot_id",
+            placeholders.join(",")
+        ))
+        .bind(&actor.org_id)
+        .bind(investor_id);
+        for id in chunk {
+            query.push(id);
+        }
+        for r in db.fetch_all(query).await? {
+            out.insert(r.text("lot_id")?, r.i64("total")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Status (OPEN/CLOSED) of the given lots of the actor's organization, by id.

@@ -27,11 +27,11 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             format!(
                 "{}\n{}",
                 include_str!("../migrations/0004_reinvestment.sql"),
-                // PostgreSQL: bytewise id collation, as 0001 does for distribution_lines.
+                // The bulk-written tables, per backend for their storage layout (as in 0001).
                 match backend {
                     Backend::Postgres =>
                         include_str!("../migrations/postgres/0004_reinvestment.sql"),
-                    Backend::Sqlite => "",
+                    Backend::Sqlite => include_str!("../migrations/sqlite/0004_reinvestment.sql"),
                 }
             ),
         ),

@@ -781,17 +781,26 @@ pub async fn pending_lines(
     .collect()
 }
 
-/// Every holdings row of a fund (investor, date, units), sorted by investor then date.
-pub async fn holdings_history_tx(
+/// The holdings rows of a fund that matter for a change on `date`: each investor's latest row
+/// on or before it, and every row after it, as (investor, date, units), unsorted. The window
+/// function keeps the history in the database: one row per investor crosses the wire.
+pub async fn holdings_around_tx(
     tx: &mut Tx,
     actor: &Actor,
     fund_id: &str,
+    date: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>, StoreError> {
     actor.require(Permission::Read)?;
     tx.fetch_all(
-        q("SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 ORDER BY investor_id, as_of")
-            .bind(&actor.org_id)
-            .bind(fund_id),
+        q("SELECT investor_id, as_of, units FROM (
+               SELECT investor_id, as_of, units, MAX(as_of) OVER (PARTITION BY investor_id) AS latest
+               FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of <= $3
+           ) t WHERE as_of = latest
+           UNION ALL
+           SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of > $3")
+        .bind(&actor.org_id)
+        .bind(fund_id)
+        .bind(date.to_string()),
     )
     .await?
     .iter()
@@ -890,7 +899,7 @@ pub struct LotAdjustment {
     pub basis_change_minor: i64,
 }
 
-/// Return of capital applied for one line.
+/// Return of capital applied for one line (stored only when part of it was beyond basis).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RocApplication {
     /// Investor.
@@ -931,7 +940,8 @@ pub struct Writes {
     pub closed_lots: Vec<String>,
     /// Basis changes.
     pub adjustments: Vec<LotAdjustment>,
-    /// Return of capital per line.
+    /// Return of capital per line (stored only where part of it was beyond basis: the
+    /// reductions themselves are the adjustments).
     pub roc: Vec<RocApplication>,
     /// Holdings rows.
     pub holdings: Vec<HoldingSet>,
@@ -1044,7 +1054,7 @@ pub struct Rows {
     pub lots: Vec<Vec<Arg>>,
     /// `lot_adjustments`.
     pub adjustments: Vec<Vec<Arg>>,
-    /// `roc_applications`.
+    /// `roc_gains` (only lines whose return of capital went beyond basis).
     pub roc: Vec<Vec<Arg>>,
     /// `holdings` rows that do not exist yet.
     pub new_holdings: Vec<Vec<Arg>>,
@@ -1104,8 +1114,8 @@ pub fn rows(actor: &Actor, ctx: &Context<'_>, w: &Writes) -> Rows {
         .iter()
         .map(|a| {
             vec![
-                ctx.distribution_id.into(),
                 (&a.lot_id).into(),
+                ctx.distribution_id.into(),
                 (&actor.org_id).into(),
                 (&a.fund_id).into(),
                 (&a.investor_id).into(),
@@ -1117,6 +1127,7 @@ pub fn rows(actor: &Actor, ctx: &Context<'_>, w: &Writes) -> Rows {
     let roc = w
         .roc
         .iter()
+        .filter(|r| r.gain_minor != 0)
         .map(|r| {
             vec![
                 ctx.distribution_id.into(),
@@ -1167,8 +1178,8 @@ pub async fn insert_rows(tx: &mut Tx, actor: &Actor, rows: &Rows) -> Result<(), 
     tx.bulk_insert(
         "lot_adjustments",
         &[
-            "distribution_id",
             "lot_id",
+            "distribution_id",
             "org_id",
             "fund_id",
             "investor_id",
@@ -1180,7 +1191,7 @@ pub async fn insert_rows(tx: &mut Tx, actor: &Actor, rows: &Rows) -> Result<(), 
     .await?;
     clock.lap("insert lot adjustments");
     tx.bulk_insert(
-        "roc_applications",
+        "roc_gains",
         &[
             "distribution_id",
             "investor_id",
@@ -1233,15 +1244,22 @@ pub async fn persist(
         tx.execute(query).await?;
     }
     clock.lap("close lots");
-    if !w.adjustments.is_empty() {
-        tx.execute(
-            q("UPDATE position_lots SET basis_minor = position_lots.basis_minor + a.basis_change_minor
-               FROM lot_adjustments a
-               WHERE a.distribution_id = $1 AND a.lot_id = position_lots.id AND position_lots.org_id = $2 AND position_lots.status = 'OPEN'")
-                .bind(ctx.distribution_id)
-                .bind(&actor.org_id),
-        )
-        .await?;
+    for chunk in w.adjustments.chunks(UPDATE_CHUNK) {
+        // VALUES columns are column1, column2 on both PostgreSQL and SQLite.
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
+            .collect();
+        let mut query = q(format!(
+            "UPDATE position_lots SET basis_minor = position_lots.basis_minor + v.column2 FROM (VALUES {}) AS v
+             WHERE position_lots.org_id = $1 AND position_lots.id = v.column1 AND position_lots.status = 'OPEN'",
+            values.join(",")
+        ))
+        .bind(&actor.org_id);
+        for a in chunk {
+            query.push(&a.lot_id);
+            query.push(a.basis_change_minor);
+        }
+        tx.execute(query).await?;
     }
     clock.lap("update lot basis");
     update_holdings(tx, actor, &w.holdings).await?;
@@ -1465,32 +1483,39 @@ pub async fn for_investor(
     .collect()
 }
 
-/// Basis changes a distribution made (to reverse them), inside a transaction.
+/// Basis changes a distribution made to the given lots (to reverse them), inside a transaction.
 pub async fn adjustments_of_tx(
     tx: &mut Tx,
     actor: &Actor,
     distribution_id: &str,
+    lot_ids: &[String],
 ) -> Result<Vec<LotAdjustment>, StoreError> {
     actor.require(Permission::Operate)?;
-    tx.fetch_all(
-        q("SELECT lot_id, fund_id, investor_id, basis_change_minor FROM lot_adjustments WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id, lot_id")
-            .bind(distribution_id)
-            .bind(&actor.org_id),
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(LotAdjustment {
-            lot_id: r.text("lot_id")?,
-            fund_id: r.text("fund_id")?,
-            investor_id: r.text("investor_id")?,
-            basis_change_minor: r.i64("basis_change_minor")?,
-        })
-    })
-    .collect()
+    let mut out = Vec::new();
+    for chunk in lot_ids.chunks(UPDATE_CHUNK) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let mut query = q(format!(
+            "SELECT lot_id, fund_id, investor_id, basis_change_minor FROM lot_adjustments WHERE distribution_id = $1 AND org_id = $2 AND lot_id IN ({})",
+            placeholders.join(",")
+        ))
+        .bind(distribution_id)
+        .bind(&actor.org_id);
+        for id in chunk {
+            query.push(id);
+        }
+        for r in tx.fetch_all(query).await? {
+            out.push(LotAdjustment {
+                lot_id: r.text("lot_id")?,
+                fund_id: r.text("fund_id")?,
+                investor_id: r.text("investor_id")?,
+                basis_change_minor: r.i64("basis_change_minor")?,
+            });
+        }
+    }
+    Ok(out)
 }
 
-/// Return of capital applied by a distribution, per investor (to reverse it).
+/// Return of capital beyond basis recorded by a distribution, per investor (to reverse it).
 pub async fn roc_of_tx(
     tx: &mut Tx,
     actor: &Actor,
@@ -1498,7 +1523,7 @@ pub async fn roc_of_tx(
 ) -> Result<Vec<RocApplication>, StoreError> {
     actor.require(Permission::Operate)?;
     tx.fetch_all(
-        q("SELECT investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor FROM roc_applications WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id")
+        q("SELECT investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor FROM roc_gains WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id")
             .bind(distribution_id)
             .bind(&actor.org_id),
     )
@@ -1516,7 +1541,7 @@ pub async fn roc_of_tx(
     .collect()
 }
 
-/// Return of capital of an investor's lines (optionally one fund): for reports.
+/// Return of capital beyond basis of an investor's lines (optionally one fund): for reports.
 pub async fn roc_for_investor(
     db: &Db,
     actor: &Actor,
@@ -1525,7 +1550,7 @@ pub async fn roc_for_investor(
 ) -> Result<Vec<(String, RocApplication)>, StoreError> {
     check_investor(db, actor, investor_id).await?;
     db.fetch_all(
-        q("SELECT distribution_id, investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor FROM roc_applications WHERE org_id = $1 AND investor_id = $2 AND ($3 IS NULL OR fund_id = $3) ORDER BY distribution_id")
+        q("SELECT distribution_id, investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor FROM roc_gains WHERE org_id = $1 AND investor_id = $2 AND ($3 IS NULL OR fund_id = $3) ORDER BY distribution_id")
             .bind(&actor.org_id)
             .bind(investor_id)
             .bind(fund_id),

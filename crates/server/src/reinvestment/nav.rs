@@ -98,7 +98,16 @@ pub fn parse_csv<R: Read>(
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
-            CsvError::new(line, "row", format!("malformed CSV: {e}"))
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!(
+                    "has {len} fields but the header has {expected_len} (a comma inside an unquoted value?)"
+                ),
+                csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_string(),
+                _ => format!("malformed CSV: {e}"),
+            };
+            CsvError::new(line, "row", message)
         })?;
         if !more {
             break;
@@ -240,7 +249,7 @@ mod tests {
         };
         assert_eq!(
             err("date,nav\n2026-03-30,10\n2026-03-31,10,5\n"),
-            "line 3, field row: malformed CSV: CSV error: record 2 (line: 3, byte: 25): found record with 3 fields, but the previous record has 2 fields"
+            "line 3, field row: has 3 fields but the header has 2 (a comma inside an unquoted value?)"
         );
         assert_eq!(
             err("date,nav\n2026-03-30,10\n2026-02-30,10\n"),

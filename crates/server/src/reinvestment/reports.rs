@@ -357,7 +357,8 @@ pub(crate) async fn investor_lots(
         limit,
     )
     .await?;
-    let changes = lots::basis_changes(&state.db, &actor, &investor_id, fund_id.as_deref()).await?;
+    let ids: Vec<String> = items.iter().map(|l| l.id.clone()).collect();
+    let changes = lots::basis_changes(&state.db, &actor, &investor_id, &ids).await?;
     Ok(Json(
         Page::new(items, limit, |l| format!("{}|{}", l.acquired_on, l.id))
             .map(|l| LotView::new(&l, changes.get(&l.id).copied().unwrap_or(0))),

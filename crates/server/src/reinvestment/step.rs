@@ -28,7 +28,7 @@ use clearway_core::distribution::{FundKind, Kind};
 use clearway_core::reinvestment::nav::{self, NavQuote, DEFAULT_SHARE_CLASS};
 use clearway_core::reinvestment::{split_line, Election, Percentage, Terms};
 use clearway_core::taxlots::{apply_return_of_capital, Lot};
-use clearway_store::distributions::Distribution;
+use clearway_store::distributions::{self as dstore, Distribution};
 use clearway_store::funds::{self, Fund};
 use clearway_store::reinvestment::{
     self as store, HoldingSet, LotAdjustment, NewLot, NewReinvestment, PendingLine, RocApplication,
@@ -79,8 +79,12 @@ struct Decided {
 /// Decides elections and prices for a regular distribution; refuses (naming fund and date)
 /// when a needed NAV is missing or stale.
 async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided, PlanError> {
+    let mut lap = Lap::new();
     let fund = funds::get_fund_tx(tx, actor, &d.fund_id).await?;
-    let lines = store::pending_lines(tx, actor, &d.id).await?;
+    let mut lines = store::pending_lines(tx, actor, &d.id).await?;
+    // Sorted here whatever the database collation: later steps merge by investor id.
+    lines.sort_by(|a, b| a.investor_id.cmp(&b.investor_id));
+    lap.lap("read lines");
     let settings = store::settings_tx(tx, actor).await?;
     let (elections, default) = if fund.kind == FundKind::OpenEnd {
         (
@@ -90,6 +94,7 @@ async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided,
     } else {
         (HashMap::new(), Election::Cash)
     };
+    lap.lap("read elections");
     let mut needed: BTreeMap<String, ()> = BTreeMap::new();
     let lines: Vec<(PendingLine, Election)> = lines
         .into_iter()
@@ -141,6 +146,7 @@ async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided,
             Err(e) => problems.push(format!("fund {} ({}): {e}", target.code, target.id)),
         }
     }
+    lap.lap("resolve NAVs");
     if !problems.is_empty() {
         return Err(PlanError::Refused(format!(
             "reinvestment needs the NAV of each fund bought on the payable date {}: {}; nothing was reinvested",
@@ -183,6 +189,7 @@ async fn holdings_for(
     deltas: &Deltas,
 ) -> Result<Vec<HoldingSet>, PlanError> {
     let mut out = Vec::with_capacity(deltas.len());
+    // Deltas are keyed (fund, investor), so each fund's changes come sorted by investor.
     let mut by_fund: BTreeMap<&str, Vec<(&str, Decimal)>> = BTreeMap::new();
     for ((fund_id, investor_id), delta) in deltas {
         by_fund
@@ -191,19 +198,29 @@ async fn holdings_for(
             .push((investor_id.as_str(), *delta));
     }
     for (fund_id, changes) in by_fund {
-        let mut history: HashMap<String, Vec<(NaiveDate, Decimal)>> = HashMap::new();
-        for (investor, as_of, units) in store::holdings_history_tx(tx, actor, fund_id).await? {
-            history.entry(investor).or_default().push((as_of, units));
-        }
+        // Both sides sorted by investor id (sorted here, whatever the database collation),
+        // then merged: one pass, no per-investor allocation.
+        let mut lap = Lap::new();
+        let mut history = store::holdings_around_tx(tx, actor, fund_id, date).await?;
+        lap.lap("read holdings");
+        history.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut h = 0;
         for (investor_id, delta) in changes {
-            let rows = history.get(investor_id).map(Vec::as_slice).unwrap_or(&[]);
+            while h < history.len() && history[h].0.as_str() < investor_id {
+                h += 1;
+            }
+            let start = h;
+            while h < history.len() && history[h].0 == investor_id {
+                h += 1;
+            }
+            let rows = &history[start..h];
             let held = rows
                 .iter()
-                .take_while(|(d, _)| *d <= date)
+                .take_while(|(_, d, _)| *d <= date)
                 .last()
-                .map(|(_, u)| *u)
+                .map(|(_, _, u)| *u)
                 .unwrap_or(Decimal::ZERO);
-            let exists = rows.iter().any(|(d, _)| *d == date);
+            let exists = rows.iter().any(|(_, d, _)| *d == date);
             let mut push = |as_of: NaiveDate, units: Decimal, exists: bool| {
                 if units.is_sign_negative() && !units.is_zero() {
                     return Err(PlanError::Refused(format!(
@@ -220,7 +237,7 @@ async fn holdings_for(
                 Ok(())
             };
             push(date, held + delta, exists)?;
-            for (as_of, units) in rows.iter().filter(|(d, _)| *d > date) {
+            for (_, as_of, units) in rows.iter().filter(|(_, d, _)| *d > date) {
                 push(*as_of, *units + delta, true)?;
             }
         }
@@ -235,6 +252,7 @@ async fn plan_regular(
     d: &Distribution,
 ) -> Result<(Writes, Summary), PlanError> {
     let decided = decide(tx, actor, d).await?;
+    let mut lap = Lap::new();
     let minor_units = d.currency.minor_units();
     let mut w = Writes::default();
     let mut deltas = Deltas::new();
@@ -299,11 +317,14 @@ async fn plan_regular(
         summary.reinvested_lines += 1;
         summary.reinvested_minor += split.cost_minor;
     }
+    lap.lap("split lines");
     if decided.fund.kind == FundKind::OpenEnd && decided.lines.iter().any(|(l, _)| l.roc_minor > 0)
     {
         apply_roc(tx, actor, d, &decided, &mut w, &mut summary).await?;
+        lap.lap("return of capital");
     }
     w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
+    lap.lap("holdings");
     summary.navs = decided
         .prices
         .values()
@@ -324,20 +345,28 @@ async fn apply_roc(
     w: &mut Writes,
     summary: &mut Summary,
 ) -> Result<(), PlanError> {
-    let mut by_investor: HashMap<String, Vec<Lot>> = HashMap::new();
-    for (investor, lot) in
-        lots::open_lots_tx(tx, actor, &decided.fund.id, d.schedule.record).await?
-    {
-        by_investor.entry(investor).or_default().push(lot);
-    }
+    // Lots and lines both sorted by investor id, merged in one pass.
+    let mut lots = lots::open_lots_tx(tx, actor, &decided.fund.id, d.schedule.record).await?;
+    lots.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.acquired.cmp(&b.1.acquired))
+            .then(a.1.id.cmp(&b.1.id))
+    });
+    let mut k = 0;
+    let mut held: Vec<Lot> = Vec::new();
     for (line, _) in &decided.lines {
         if line.roc_minor <= 0 {
             continue;
         }
-        let held = by_investor
-            .get(&line.investor_id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        while k < lots.len() && lots[k].0 < line.investor_id {
+            k += 1;
+        }
+        held.clear();
+        while k < lots.len() && lots[k].0 == line.investor_id {
+            held.push(lots[k].1.clone());
+            k += 1;
+        }
+        let held = held.as_slice();
         let outcome = apply_return_of_capital(held, line.roc_minor).map_err(|e| {
             PlanError::Refused(format!(
                 "return of capital of investor {}: {e}",
@@ -388,8 +417,19 @@ async fn plan_reversal(
             .filter(|r| r.kind == TxKind::Reinvest.as_str())
             .map(|r| (r.investor_id.clone(), r))
             .collect();
+    // The original's basis changes are found through the reversed investors' open lots.
+    let original_d = dstore::get_tx(tx, actor, original).await?;
+    let reversed: std::collections::HashSet<&str> =
+        lines.iter().map(|l| l.investor_id.as_str()).collect();
+    let their_lots: Vec<String> =
+        lots::open_lots_tx(tx, actor, &original_d.fund_id, original_d.schedule.record)
+            .await?
+            .into_iter()
+            .filter(|(investor, _)| reversed.contains(investor.as_str()))
+            .map(|(_, lot)| lot.id)
+            .collect();
     let mut adjustments: HashMap<String, Vec<LotAdjustment>> = HashMap::new();
-    for a in store::adjustments_of_tx(tx, actor, original).await? {
+    for a in store::adjustments_of_tx(tx, actor, original, &their_lots).await? {
         adjustments
             .entry(a.investor_id.clone())
             .or_default()
@@ -451,14 +491,15 @@ async fn plan_reversal(
         } else {
             summary.cash_lines += 1;
         }
+        // Basis the original took off lots still open goes back (the lot just closed, bought
+        // after the original's record date, never had any taken off by it).
         for a in adjustments.get(&line.investor_id).into_iter().flatten() {
-            if statuses.get(&a.lot_id).map(String::as_str) == Some("OPEN")
-                && !w.closed_lots.contains(&a.lot_id)
-            {
+            if statuses.get(&a.lot_id).map(String::as_str) == Some("OPEN") {
                 w.adjustments.push(LotAdjustment {
                     basis_change_minor: -a.basis_change_minor,
                     ..a.clone()
                 });
+                summary.roc_basis_reduction_minor += a.basis_change_minor;
             }
         }
         if let Some(r) = rocs.get(&line.investor_id) {
@@ -468,12 +509,30 @@ async fn plan_reversal(
                 gain_minor: -r.gain_minor,
                 ..r.clone()
             });
-            summary.roc_basis_reduction_minor -= r.basis_reduction_minor;
             summary.roc_gain_minor -= r.gain_minor;
         }
     }
     w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
     Ok((w, summary))
+}
+
+/// Phase timings of the plan, logged at debug level (bench and diagnosis).
+struct Lap(std::time::Instant);
+
+impl Lap {
+    fn new() -> Self {
+        Lap(std::time::Instant::now())
+    }
+
+    fn lap(&mut self, what: &str) {
+        let now = std::time::Instant::now();
+        tracing::debug!(
+            what,
+            ms = (now - self.0).as_secs_f64() * 1000.0,
+            "reinvestment plan"
+        );
+        self.0 = now;
+    }
 }
 
 /// Totals of one step, for its audit entry and event.

@@ -523,7 +523,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) AS n FROM position_lots",
         "SELECT COUNT(*) AS n FROM holdings",
         "SELECT COUNT(*) AS n FROM lot_adjustments",
-        "SELECT COUNT(*) AS n FROM roc_applications",
+        "SELECT COUNT(*) AS n FROM roc_gains",
         "SELECT COUNT(*) AS n FROM distribution_lines WHERE cash_minor IS NOT NULL",
     ] {
         out.push(app.count(sql).await);

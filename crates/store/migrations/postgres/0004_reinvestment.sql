@@ -1,30 +1,76 @@
--- PostgreSQL only, like 0001's collation change on distribution_lines: ids are ASCII (UUIDs),
--- so compare them bytewise here too. Beyond speed this matters for plans: a join between
--- distribution_lines (COLLATE "C") and these tables on investor_id can only probe an index
--- whose collation matches; with the database default collation, settling 10,000 lines from
--- their reinvestments took 12 s (a nested loop re-scanning reinvestments) instead of 76 ms.
-ALTER TABLE reinvestments
-    ALTER COLUMN distribution_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN investor_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN org_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN source_fund_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN fund_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN lot_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN reverses_distribution_id TYPE TEXT COLLATE "C";
-ALTER TABLE position_lots
-    ALTER COLUMN id TYPE TEXT COLLATE "C",
-    ALTER COLUMN org_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN fund_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN investor_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN source_distribution_id TYPE TEXT COLLATE "C";
-ALTER TABLE lot_adjustments
-    ALTER COLUMN distribution_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN lot_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN org_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN fund_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN investor_id TYPE TEXT COLLATE "C";
-ALTER TABLE roc_applications
-    ALTER COLUMN distribution_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN investor_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN org_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN fund_id TYPE TEXT COLLATE "C";
+-- PostgreSQL layout of the tables the reinvestment step writes in bulk (SQLite:
+-- migrations/sqlite/0004_reinvestment.sql; keep the two in step, only the layout differs).
+-- Ids are ASCII (UUIDs): compare them bytewise, like distribution_lines in 0001. Beyond speed
+-- this matters for plans: a join with distribution_lines (COLLATE "C") on investor_id can only
+-- probe an index of the same collation; with the default collation, settling 10,000 lines
+-- from their reinvestments took 12 s (a nested loop re-scanning reinvestments), not 76 ms.
+
+-- One reinvestment transaction per distribution line that bought (or, for a reversal, gave
+-- back) shares. The key (distribution, investor) makes the processing step idempotent: a line
+-- can never be reinvested twice. It records the election applied and the NAV rule used.
+-- No foreign keys, like distribution_lines: written only by the processing step, in bulk.
+CREATE TABLE reinvestments (
+    distribution_id     TEXT COLLATE "C" NOT NULL,
+    investor_id         TEXT COLLATE "C" NOT NULL,
+    org_id              TEXT COLLATE "C" NOT NULL,
+    kind                TEXT NOT NULL CHECK (kind IN ('REINVEST','REVERSAL')),
+    -- The distribution's fund, and the fund bought (differs for ALTERNATIVE elections).
+    source_fund_id      TEXT COLLATE "C" NOT NULL,
+    fund_id             TEXT COLLATE "C" NOT NULL,
+    election            TEXT NOT NULL,
+    percentage          TEXT NOT NULL,
+    currency            TEXT NOT NULL,
+    line_total_minor    BIGINT NOT NULL,
+    withholding_minor   BIGINT NOT NULL,
+    reinvestable_minor  BIGINT NOT NULL,
+    -- Shares × NAV rounded up: the reinvested amount and the lot's cost basis (negative on reversals).
+    cost_minor          BIGINT NOT NULL,
+    shares              TEXT NOT NULL,
+    nav                 TEXT NOT NULL,
+    nav_date            TEXT NOT NULL,
+    nav_rule            TEXT NOT NULL CHECK (nav_rule IN ('EXACT','PRIOR')),
+    trade_date          TEXT NOT NULL,
+    -- The lot created (REINVEST) or closed (REVERSAL).
+    lot_id              TEXT COLLATE "C" NOT NULL,
+    -- On reversals: the distribution whose reinvestment is taken back.
+    reverses_distribution_id TEXT COLLATE "C",
+    created_at          TEXT NOT NULL,
+    PRIMARY KEY (distribution_id, investor_id),
+    CHECK (cost_minor <= reinvestable_minor OR kind = 'REVERSAL')
+);
+CREATE INDEX reinvestments_investor ON reinvestments (org_id, investor_id, fund_id);
+
+-- Tax lots: shares of one fund bought by one investor on one date, with their cost basis.
+-- basis_minor is the adjusted basis (return of capital lowers it; lot_adjustments keep why).
+CREATE TABLE position_lots (
+    id                      TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    org_id                  TEXT COLLATE "C" NOT NULL,
+    fund_id                 TEXT COLLATE "C" NOT NULL,
+    investor_id             TEXT COLLATE "C" NOT NULL,
+    acquired_on             TEXT NOT NULL,
+    source                  TEXT NOT NULL CHECK (source IN ('OPENING','PURCHASE','REINVESTMENT')),
+    source_distribution_id  TEXT COLLATE "C",
+    currency                TEXT NOT NULL,
+    original_shares         TEXT NOT NULL,
+    original_cost_minor     BIGINT NOT NULL CHECK (original_cost_minor >= 0),
+    shares                  TEXT NOT NULL,
+    basis_minor             BIGINT NOT NULL CHECK (basis_minor >= 0),
+    status                  TEXT NOT NULL CHECK (status IN ('OPEN','CLOSED')),
+    created_at              TEXT NOT NULL,
+    closed_at               TEXT
+);
+CREATE INDEX position_lots_holder ON position_lots (org_id, fund_id, investor_id, acquired_on);
+
+-- Basis changes of lots by return of capital (negative) and by reversals of it (positive).
+-- Keyed by lot first: a lot's history is one range; a distribution's changes are found
+-- through its investors' lots.
+CREATE TABLE lot_adjustments (
+    lot_id              TEXT COLLATE "C" NOT NULL,
+    distribution_id     TEXT COLLATE "C" NOT NULL,
+    org_id              TEXT COLLATE "C" NOT NULL,
+    fund_id             TEXT COLLATE "C" NOT NULL,
+    investor_id         TEXT COLLATE "C" NOT NULL,
+    basis_change_minor  BIGINT NOT NULL,
+    created_at          TEXT NOT NULL,
+    PRIMARY KEY (lot_id, distribution_id)
+);
