@@ -687,9 +687,6 @@ async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize, roc: &s
         }
         let ctx = rstore::Context {
             distribution_id: &fake_id,
-            source_fund_id: &scratch_fund,
-            currency: d.currency.code(),
-            trade_date: d.schedule.payable,
         };
         let rows = rstore::rows(&system, &ctx, &baseline);
         let started = Instant::now();

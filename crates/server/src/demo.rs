@@ -365,7 +365,7 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         &changed,
         Some(&holdings),
     ));
-    reinvestment::insert_lots(&mut tx, &operator, usd.code(), &lots).await?;
+    reinvestment::insert_lots(&mut tx, &operator, &lots).await?;
     if options.elections {
         seed_elections(
             &mut tx,

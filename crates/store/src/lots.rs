@@ -8,7 +8,7 @@ use clearway_core::taxlots::Lot;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::reinvestment::check_investor;
+use crate::reinvestment::{check_investor, fetch_packed, unpack};
 use crate::{q, Actor, Db, Row, StoreError, Tx};
 
 /// Open lots of every investor of a fund acquired on or before `date`, as
@@ -20,30 +20,44 @@ pub async fn open_lots_tx(
     acquired_by: NaiveDate,
 ) -> Result<Vec<(String, Lot)>, StoreError> {
     actor.require(Permission::Read)?;
-    tx.fetch_all(
-        q(
-            "SELECT id, investor_id, acquired_on, shares, basis_minor FROM position_lots
-           WHERE org_id = $1 AND fund_id = $2 AND status = 'OPEN' AND acquired_on <= $3
-           ORDER BY investor_id, acquired_on, id",
-        )
+    let packed = fetch_packed(
+        tx,
+        q("SELECT string_agg(investor_id || ',' || acquired_on || ',' || id || ',' || shares || ',' || basis_minor, ';') AS packed
+           FROM position_lots WHERE org_id = $1 AND fund_id = $2 AND status = 'OPEN' AND acquired_on <= $3")
         .bind(&actor.org_id)
         .bind(fund_id)
         .bind(acquired_by.to_string()),
     )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok((
-            r.text("investor_id")?,
-            Lot {
-                id: r.text("id")?,
-                acquired: r.parse("acquired_on")?,
-                shares: r.parse("shares")?,
-                basis_minor: r.i64("basis_minor")?,
-            },
+    .await?;
+    let corrupt = |e: String| StoreError::Corrupt(e);
+    let mut lots = unpack::<5>(&packed)?
+        .into_iter()
+        .map(|[investor, acquired, id, shares, basis]| {
+            Ok((
+                investor.to_string(),
+                Lot {
+                    id: id.to_string(),
+                    acquired: acquired
+                        .parse()
+                        .map_err(|e| corrupt(format!("{acquired}: {e}")))?,
+                    shares: shares
+                        .parse()
+                        .map_err(|e| corrupt(format!("{shares}: {e}")))?,
+                    basis_minor: basis
+                        .parse()
+                        .map_err(|e| corrupt(format!("{basis}: {e}")))?,
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    lots.sort_unstable_by(|a, b| {
+        (a.0.as_str(), a.1.acquired, a.1.id.as_str()).cmp(&(
+            b.0.as_str(),
+            b.1.acquired,
+            b.1.id.as_str(),
         ))
-    })
-    .collect()
+    });
+    Ok(lots)
 }
 
 /// A lot as reported.
@@ -60,13 +74,13 @@ pub struct LotRecord {
     pub source: String,
     /// For reinvestment lots: the distribution.
     pub source_distribution_id: Option<String>,
-    /// Currency of the basis.
+    /// Currency of the basis (the fund's).
     pub currency: String,
     /// Shares acquired.
     pub original_shares: Decimal,
     /// Cost paid, minor units.
     pub original_cost_minor: i64,
-    /// Shares still held.
+    /// Shares still held (0 once CLOSED).
     pub shares: Decimal,
     /// Adjusted basis, minor units.
     pub basis_minor: i64,
@@ -75,6 +89,8 @@ pub struct LotRecord {
 }
 
 fn lot_from_row(r: &Row) -> Result<LotRecord, StoreError> {
+    let status = r.text("status")?;
+    let shares: Decimal = r.parse("shares")?;
     Ok(LotRecord {
         id: r.text("id")?,
         fund_id: r.text("fund_id")?,
@@ -82,11 +98,15 @@ fn lot_from_row(r: &Row) -> Result<LotRecord, StoreError> {
         source: r.text("source")?,
         source_distribution_id: r.opt_text("source_distribution_id")?,
         currency: r.text("currency")?,
-        original_shares: r.parse("original_shares")?,
+        original_shares: shares,
         original_cost_minor: r.i64("original_cost_minor")?,
-        shares: r.parse("shares")?,
+        shares: if status == "OPEN" {
+            shares
+        } else {
+            Decimal::ZERO
+        },
         basis_minor: r.i64("basis_minor")?,
-        status: r.text("status")?,
+        status,
     })
 }
 
@@ -107,11 +127,11 @@ pub async fn list(
         None => (None, None),
     };
     db.fetch_all(
-        q("SELECT id, fund_id, acquired_on, source, source_distribution_id, currency, original_shares, original_cost_minor, shares, basis_minor, status
-           FROM position_lots
-           WHERE org_id = $1 AND investor_id = $2 AND ($3 IS NULL OR fund_id = $3) AND ($4 = 1 OR status = 'OPEN')
-             AND ($5 IS NULL OR acquired_on > $5 OR (acquired_on = $5 AND id > $6))
-           ORDER BY acquired_on, id LIMIT $7")
+        q("SELECT p.id, p.fund_id, p.acquired_on, p.source, p.source_distribution_id, f.currency, p.original_cost_minor, p.shares, p.basis_minor, p.status
+           FROM position_lots p JOIN funds f ON f.id = p.fund_id
+           WHERE p.org_id = $1 AND p.investor_id = $2 AND ($3 IS NULL OR p.fund_id = $3) AND ($4 = 1 OR p.status = 'OPEN')
+             AND ($5 IS NULL OR p.acquired_on > $5 OR (p.acquired_on = $5 AND p.id > $6))
+           ORDER BY p.acquired_on, p.id LIMIT $7")
         .bind(&actor.org_id)
         .bind(investor_id)
         .bind(fund_id)

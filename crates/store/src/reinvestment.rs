@@ -720,24 +720,88 @@ pub async fn elections_at_tx(
     date: NaiveDate,
 ) -> Result<HashMap<String, Election>, StoreError> {
     actor.require(Permission::Read)?;
-    // Sorted by investor then date then id, so the last row per investor is the one in force.
-    let rows = tx
-        .fetch_all(
-            q("SELECT investor_id, election, percentage, target_fund_id FROM reinvestment_elections WHERE org_id = $1 AND fund_id = $2 AND effective_date <= $3 ORDER BY investor_id, effective_date, id")
-                .bind(&actor.org_id)
-                .bind(fund_id)
-                .bind(date.to_string()),
-        )
-        .await?;
+    let packed = fetch_packed(
+        tx,
+        q("SELECT string_agg(investor_id || ',' || effective_date || ',' || id || ',' || election || ',' || percentage || ',' || COALESCE(target_fund_id, ''), ';') AS packed
+           FROM reinvestment_elections WHERE org_id = $1 AND fund_id = $2 AND effective_date <= $3")
+            .bind(&actor.org_id)
+            .bind(fund_id)
+            .bind(date.to_string()),
+    )
+    .await?;
+    let mut rows: Vec<[&str; 6]> = unpack(&packed)?;
+    // By investor, then date, then id: the last row per investor is the one in force.
+    rows.sort_unstable_by(|a, b| (a[0], a[1], a[2]).cmp(&(b[0], b[1], b[2])));
     let mut out = HashMap::with_capacity(rows.len());
-    for r in rows {
-        let kind: ElectionKind = r.parse("election")?;
-        let pct = Percentage::new(r.parse("percentage")?).map_err(StoreError::Corrupt)?;
-        let election = Election::from_parts(kind, Some(pct), r.opt_text("target_fund_id")?)
+    for [investor, _, _, kind, pct, target] in rows {
+        let kind: ElectionKind = kind.parse().map_err(StoreError::Corrupt)?;
+        let pct = Percentage::new(
+            pct.parse()
+                .map_err(|e| StoreError::Corrupt(format!("percentage '{pct}': {e}")))?,
+        )
+        .map_err(StoreError::Corrupt)?;
+        let target = (!target.is_empty()).then(|| target.to_string());
+        let election = Election::from_parts(kind, Some(pct), target)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        out.insert(r.text("investor_id")?, election);
+        out.insert(investor.to_string(), election);
     }
     Ok(out)
+}
+
+/// Reads a query whose one row has a `packed` column: many rows joined into one text by
+/// `string_agg` (fields separated by ',', rows by ';'; the values are ids, dates, decimals and
+/// enum names, which contain neither). sqlx hands SQLite rows over one at a time from the
+/// connection's worker thread; for the step's 100,000-row reads that per-row handoff cost
+/// more than the queries themselves, so they cross as one value instead.
+pub async fn fetch_packed(tx: &mut Tx, query: crate::db::Q) -> Result<String, StoreError> {
+    Ok(tx
+        .fetch_optional(query)
+        .await?
+        .map(|r| r.opt_text("packed"))
+        .transpose()?
+        .flatten()
+        .unwrap_or_default())
+}
+
+/// Splits a [`fetch_packed`] text into rows of exactly `N` fields.
+pub fn unpack<const N: usize>(packed: &str) -> Result<Vec<[&str; N]>, StoreError> {
+    if packed.is_empty() {
+        return Ok(Vec::new());
+    }
+    packed
+        .split(';')
+        .map(|row| {
+            let mut fields = row.split(',');
+            let mut out = [""; N];
+            for slot in out.iter_mut() {
+                *slot = fields
+                    .next()
+                    .ok_or_else(|| StoreError::Corrupt(format!("packed row '{row}' is short")))?;
+            }
+            match fields.next() {
+                None => Ok(out),
+                Some(_) => Err(StoreError::Corrupt(format!("packed row '{row}' is long"))),
+            }
+        })
+        .collect()
+}
+
+fn int(field: &str) -> Result<i64, StoreError> {
+    field
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("'{field}': {e}")))
+}
+
+fn decimal(field: &str) -> Result<Decimal, StoreError> {
+    field
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("'{field}': {e}")))
+}
+
+fn date(field: &str) -> Result<NaiveDate, StoreError> {
+    field
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("'{field}': {e}")))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -763,27 +827,32 @@ pub async fn pending_lines(
     distribution_id: &str,
 ) -> Result<Vec<PendingLine>, StoreError> {
     actor.require(Permission::Operate)?;
-    tx.fetch_all(
-        q("SELECT investor_id, total_minor, withholding_minor, roc_minor FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND cash_minor IS NULL ORDER BY investor_id")
+    let packed = fetch_packed(
+        tx,
+        q("SELECT string_agg(investor_id || ',' || total_minor || ',' || withholding_minor || ',' || roc_minor, ';') AS packed
+           FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND cash_minor IS NULL")
             .bind(distribution_id)
             .bind(&actor.org_id),
     )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(PendingLine {
-            investor_id: r.text("investor_id")?,
-            total_minor: r.i64("total_minor")?,
-            withholding_minor: r.i64("withholding_minor")?,
-            roc_minor: r.i64("roc_minor")?,
+    .await?;
+    let mut lines = unpack::<4>(&packed)?
+        .into_iter()
+        .map(|[investor, total, withholding, roc]| {
+            Ok(PendingLine {
+                investor_id: investor.to_string(),
+                total_minor: int(total)?,
+                withholding_minor: int(withholding)?,
+                roc_minor: int(roc)?,
+            })
         })
-    })
-    .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    lines.sort_unstable_by(|a, b| a.investor_id.cmp(&b.investor_id));
+    Ok(lines)
 }
 
 /// The holdings rows of a fund that matter for a change on `date`: each investor's latest row
 /// on or before it, and every row after it, as (investor, date, units), unsorted. The window
-/// function keeps the history in the database: one row per investor crosses the wire.
+/// function keeps the history in the database: one row per investor comes back.
 pub async fn holdings_around_tx(
     tx: &mut Tx,
     actor: &Actor,
@@ -791,21 +860,27 @@ pub async fn holdings_around_tx(
     date: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>, StoreError> {
     actor.require(Permission::Read)?;
-    tx.fetch_all(
-        q("SELECT investor_id, as_of, units FROM (
-               SELECT investor_id, as_of, units, MAX(as_of) OVER (PARTITION BY investor_id) AS latest
-               FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of <= $3
-           ) t WHERE as_of = latest
-           UNION ALL
-           SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of > $3")
+    let packed = fetch_packed(
+        tx,
+        q("SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM (
+               SELECT investor_id, as_of, units FROM (
+                   SELECT investor_id, as_of, units, MAX(as_of) OVER (PARTITION BY investor_id) AS latest
+                   FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of <= $3
+               ) t WHERE as_of = latest
+               UNION ALL
+               SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of > $3
+           ) h")
         .bind(&actor.org_id)
         .bind(fund_id)
         .bind(date.to_string()),
     )
-    .await?
-    .iter()
-    .map(|r| Ok((r.text("investor_id")?, r.parse("as_of")?, r.parse("units")?)))
-    .collect()
+    .await?;
+    unpack::<3>(&packed)?
+        .into_iter()
+        .map(|[investor, as_of, units]| {
+            Ok((investor.to_string(), self::date(as_of)?, decimal(units)?))
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -843,10 +918,6 @@ pub struct NewReinvestment {
     pub election: ElectionKind,
     /// Its percentage.
     pub percentage: Percentage,
-    /// The line's total.
-    pub line_total_minor: i64,
-    /// The line's withholding.
-    pub withholding_minor: i64,
     /// Money elected for reinvestment.
     pub reinvestable_minor: i64,
     /// Cost of the shares (negative on reversals).
@@ -947,32 +1018,26 @@ pub struct Writes {
     pub holdings: Vec<HoldingSet>,
 }
 
-const REINVESTMENT_COLUMNS: [&str; 21] = [
+const REINVESTMENT_COLUMNS: [&str; 15] = [
     "distribution_id",
     "investor_id",
     "org_id",
     "kind",
-    "source_fund_id",
     "fund_id",
     "election",
     "percentage",
-    "currency",
-    "line_total_minor",
-    "withholding_minor",
     "reinvestable_minor",
     "cost_minor",
     "shares",
     "nav",
     "nav_date",
     "nav_rule",
-    "trade_date",
     "lot_id",
     "reverses_distribution_id",
-    "created_at",
 ];
 
 /// Lots are inserted with these columns.
-const LOT_COLUMNS: [&str; 14] = [
+const LOT_COLUMNS: [&str; 11] = [
     "id",
     "org_id",
     "fund_id",
@@ -980,19 +1045,15 @@ const LOT_COLUMNS: [&str; 14] = [
     "acquired_on",
     "source",
     "source_distribution_id",
-    "currency",
-    "original_shares",
     "original_cost_minor",
     "shares",
     "basis_minor",
     "status",
-    "created_at",
 ];
 
-fn lot_rows(actor: &Actor, currency: &str, lots: &[NewLot], now: &str) -> Vec<Vec<Arg>> {
+fn lot_rows(actor: &Actor, lots: &[NewLot]) -> Vec<Vec<Arg>> {
     lots.iter()
         .map(|l| {
-            let shares = l.shares.normalize().to_string();
             vec![
                 (&l.id).into(),
                 (&actor.org_id).into(),
@@ -1001,32 +1062,20 @@ fn lot_rows(actor: &Actor, currency: &str, lots: &[NewLot], now: &str) -> Vec<Ve
                 l.acquired_on.to_string().into(),
                 l.source.into(),
                 l.source_distribution_id.clone().into(),
-                currency.into(),
-                (&shares).into(),
                 l.cost_minor.into(),
-                shares.into(),
+                l.shares.normalize().to_string().into(),
                 l.cost_minor.into(),
                 "OPEN".into(),
-                now.into(),
             ]
         })
         .collect()
 }
 
 /// Inserts new lots (bulk) in the caller's transaction.
-pub async fn insert_lots(
-    tx: &mut Tx,
-    actor: &Actor,
-    currency: &str,
-    lots: &[NewLot],
-) -> Result<(), StoreError> {
+pub async fn insert_lots(tx: &mut Tx, actor: &Actor, lots: &[NewLot]) -> Result<(), StoreError> {
     actor.require(Permission::Operate)?;
-    tx.bulk_insert(
-        "position_lots",
-        &LOT_COLUMNS,
-        &lot_rows(actor, currency, lots, &now_text()),
-    )
-    .await
+    tx.bulk_insert("position_lots", &LOT_COLUMNS, &lot_rows(actor, lots))
+        .await
 }
 
 /// Context of a [`persist`] call: the distribution being processed.
@@ -1034,12 +1083,6 @@ pub async fn insert_lots(
 pub struct Context<'a> {
     /// Distribution id.
     pub distribution_id: &'a str,
-    /// Its fund.
-    pub source_fund_id: &'a str,
-    /// Its currency code.
-    pub currency: &'a str,
-    /// Trade date of reinvestments (the payable date).
-    pub trade_date: NaiveDate,
 }
 
 /// Rows per `UPDATE … FROM (VALUES …)` statement.
@@ -1079,7 +1122,6 @@ impl Rows {
 /// Renders the rows of `w` for the distribution of `ctx`.
 pub fn rows(actor: &Actor, ctx: &Context<'_>, w: &Writes) -> Rows {
     let now = now_text();
-    let trade_date = ctx.trade_date.to_string();
     let reinvestments = w
         .reinvestments
         .iter()
@@ -1089,23 +1131,17 @@ pub fn rows(actor: &Actor, ctx: &Context<'_>, w: &Writes) -> Rows {
                 (&r.investor_id).into(),
                 (&actor.org_id).into(),
                 r.kind.as_str().into(),
-                ctx.source_fund_id.into(),
                 (&r.fund_id).into(),
                 r.election.as_str().into(),
                 r.percentage.to_string().into(),
-                ctx.currency.into(),
-                r.line_total_minor.into(),
-                r.withholding_minor.into(),
                 r.reinvestable_minor.into(),
                 r.cost_minor.into(),
                 r.shares.to_string().into(),
                 r.nav.to_string().into(),
                 r.nav_date.to_string().into(),
                 r.nav_rule.as_str().into(),
-                (&trade_date).into(),
                 (&r.lot_id).into(),
                 r.reverses_distribution_id.clone().into(),
-                (&now).into(),
             ]
         })
         .collect();
@@ -1157,7 +1193,7 @@ pub fn rows(actor: &Actor, ctx: &Context<'_>, w: &Writes) -> Rows {
         .collect();
     Rows {
         reinvestments,
-        lots: lot_rows(actor, ctx.currency, &w.lots, &now),
+        lots: lot_rows(actor, &w.lots),
         adjustments,
         roc,
         new_holdings,
@@ -1233,7 +1269,7 @@ pub async fn persist(
     for chunk in w.closed_lots.chunks(UPDATE_CHUNK) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
         let mut query = q(format!(
-            "UPDATE position_lots SET shares = '0', basis_minor = 0, status = 'CLOSED', closed_at = $1 WHERE org_id = $2 AND id IN ({})",
+            "UPDATE position_lots SET basis_minor = 0, status = 'CLOSED', closed_at = $1 WHERE org_id = $2 AND id IN ({})",
             placeholders.join(",")
         ))
         .bind(&now)
@@ -1348,7 +1384,8 @@ async fn update_holdings(
 // ---------------------------------------------------------------------------------------
 // Reading reinvestments
 
-/// A reinvestment transaction as stored.
+/// A reinvestment transaction as reported: the stored row with its distribution's fund,
+/// currency and payable date, and its line's total and withholding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reinvestment {
@@ -1384,17 +1421,21 @@ pub struct Reinvestment {
     pub nav_date: NaiveDate,
     /// EXACT or PRIOR.
     pub nav_rule: String,
-    /// Trade date.
+    /// Trade date (the distribution's payable date).
     pub trade_date: NaiveDate,
     /// Lot created or closed.
     pub lot_id: String,
     /// On reversals: the distribution reversed.
     pub reverses_distribution_id: Option<String>,
-    /// When written.
-    pub created_at: String,
 }
 
-const READ_COLUMNS: &str = "distribution_id, investor_id, kind, source_fund_id, fund_id, election, percentage, currency, line_total_minor, withholding_minor, reinvestable_minor, cost_minor, shares, nav, nav_date, nav_rule, trade_date, lot_id, reverses_distribution_id, created_at";
+/// The reinvestment with its distribution and line (`r`, `d`, `l`).
+const READ_FROM: &str = "SELECT r.distribution_id, r.investor_id, r.kind, d.fund_id AS source_fund_id, r.fund_id, r.election, r.percentage, d.currency,
+        l.total_minor AS line_total_minor, l.withholding_minor, r.reinvestable_minor, r.cost_minor, r.shares, r.nav, r.nav_date, r.nav_rule,
+        d.payable_date AS trade_date, r.lot_id, r.reverses_distribution_id
+    FROM reinvestments r
+    JOIN distributions d ON d.id = r.distribution_id
+    JOIN distribution_lines l ON l.distribution_id = r.distribution_id AND l.investor_id = r.investor_id";
 
 fn reinvestment_from_row(r: &Row) -> Result<Reinvestment, StoreError> {
     Ok(Reinvestment {
@@ -1417,7 +1458,6 @@ fn reinvestment_from_row(r: &Row) -> Result<Reinvestment, StoreError> {
         trade_date: r.parse("trade_date")?,
         lot_id: r.text("lot_id")?,
         reverses_distribution_id: r.opt_text("reverses_distribution_id")?,
-        created_at: r.text("created_at")?,
     })
 }
 
@@ -1432,7 +1472,7 @@ pub async fn for_distribution(
 ) -> Result<Vec<Reinvestment>, StoreError> {
     crate::distributions::get(db, actor, distribution_id).await?;
     db.fetch_all(
-        q(format!("SELECT {READ_COLUMNS} FROM reinvestments WHERE distribution_id = $1 AND org_id = $2 AND investor_id > $3 AND ($4 IS NULL OR investor_id = $4) ORDER BY investor_id LIMIT $5"))
+        q(format!("{READ_FROM} WHERE r.distribution_id = $1 AND r.org_id = $2 AND r.investor_id > $3 AND ($4 IS NULL OR r.investor_id = $4) ORDER BY r.investor_id LIMIT $5"))
             .bind(distribution_id)
             .bind(&actor.org_id)
             .bind(after_investor.unwrap_or(""))
@@ -1453,9 +1493,11 @@ pub async fn for_distribution_tx(
 ) -> Result<Vec<Reinvestment>, StoreError> {
     actor.require(Permission::Operate)?;
     tx.fetch_all(
-        q(format!("SELECT {READ_COLUMNS} FROM reinvestments WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id"))
-            .bind(distribution_id)
-            .bind(&actor.org_id),
+        q(format!(
+            "{READ_FROM} WHERE r.distribution_id = $1 AND r.org_id = $2 ORDER BY r.investor_id"
+        ))
+        .bind(distribution_id)
+        .bind(&actor.org_id),
     )
     .await?
     .iter()
@@ -1472,7 +1514,7 @@ pub async fn for_investor(
 ) -> Result<Vec<Reinvestment>, StoreError> {
     check_investor(db, actor, investor_id).await?;
     db.fetch_all(
-        q(format!("SELECT {READ_COLUMNS} FROM reinvestments WHERE org_id = $1 AND investor_id = $2 AND ($3 IS NULL OR fund_id = $3) ORDER BY trade_date, distribution_id"))
+        q(format!("{READ_FROM} WHERE r.org_id = $1 AND r.investor_id = $2 AND ($3 IS NULL OR r.fund_id = $3) ORDER BY d.payable_date, r.distribution_id"))
             .bind(&actor.org_id)
             .bind(investor_id)
             .bind(fund_id),

@@ -518,7 +518,6 @@ mod tests {
             trade_date: "2026-03-31".parse().unwrap(),
             lot_id: "l".into(),
             reverses_distribution_id: None,
-            created_at: "t".into(),
         };
         let row = reinvestment_row(&r);
         assert_eq!(row.len(), REINVESTMENT_HEADERS.len());

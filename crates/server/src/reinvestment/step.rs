@@ -290,8 +290,6 @@ async fn plan_regular(
             fund_id: priced.fund.id.clone(),
             election: election.kind(),
             percentage: pct,
-            line_total_minor: line.total_minor,
-            withholding_minor: line.withholding_minor,
             reinvestable_minor: split.reinvestable_minor,
             cost_minor: split.cost_minor,
             shares: split.shares,
@@ -471,8 +469,6 @@ async fn plan_reversal(
                     StoreError::Corrupt(format!("percentage {}: {e}", o.percentage))
                 })?)
                 .map_err(StoreError::Corrupt)?,
-                line_total_minor: line.total_minor,
-                withholding_minor: line.withholding_minor,
                 reinvestable_minor: -o.reinvestable_minor,
                 cost_minor: -o.cost_minor,
                 shares: -o.shares,
@@ -564,9 +560,6 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
     let planned = started.elapsed();
     let ctx = store::Context {
         distribution_id: &d.id,
-        source_fund_id: &d.fund_id,
-        currency: d.currency.code(),
-        trade_date: d.schedule.payable,
     };
     store::persist(tx, actor, &ctx, &writes).await?;
     let persisted = started.elapsed();

@@ -14,14 +14,12 @@ CREATE TABLE reinvestments (
     investor_id         TEXT COLLATE "C" NOT NULL,
     org_id              TEXT COLLATE "C" NOT NULL,
     kind                TEXT NOT NULL CHECK (kind IN ('REINVEST','REVERSAL')),
-    -- The distribution's fund, and the fund bought (differs for ALTERNATIVE elections).
-    source_fund_id      TEXT COLLATE "C" NOT NULL,
+    -- The fund bought: the distribution's own, or the ALTERNATIVE election's target. The
+    -- distribution (currency, trade date = payable date) and the line (total, withholding)
+    -- are not repeated here: rows stay narrow, and the step writes up to 100,000 at once.
     fund_id             TEXT COLLATE "C" NOT NULL,
     election            TEXT NOT NULL,
     percentage          TEXT NOT NULL,
-    currency            TEXT NOT NULL,
-    line_total_minor    BIGINT NOT NULL,
-    withholding_minor   BIGINT NOT NULL,
     reinvestable_minor  BIGINT NOT NULL,
     -- Shares × NAV rounded up: the reinvested amount and the lot's cost basis (negative on reversals).
     cost_minor          BIGINT NOT NULL,
@@ -29,19 +27,19 @@ CREATE TABLE reinvestments (
     nav                 TEXT NOT NULL,
     nav_date            TEXT NOT NULL,
     nav_rule            TEXT NOT NULL CHECK (nav_rule IN ('EXACT','PRIOR')),
-    trade_date          TEXT NOT NULL,
     -- The lot created (REINVEST) or closed (REVERSAL).
     lot_id              TEXT COLLATE "C" NOT NULL,
     -- On reversals: the distribution whose reinvestment is taken back.
     reverses_distribution_id TEXT COLLATE "C",
-    created_at          TEXT NOT NULL,
     PRIMARY KEY (distribution_id, investor_id),
     CHECK (cost_minor <= reinvestable_minor OR kind = 'REVERSAL')
 );
 CREATE INDEX reinvestments_investor ON reinvestments (org_id, investor_id, fund_id);
 
--- Tax lots: shares of one fund bought by one investor on one date, with their cost basis.
--- basis_minor is the adjusted basis (return of capital lowers it; lot_adjustments keep why).
+-- Tax lots: shares of one fund bought by one investor on one date, with their cost basis
+-- (in the fund's currency). basis_minor is the adjusted basis (return of capital lowers it;
+-- lot_adjustments keep why); a CLOSED lot (taken back by a reversal) keeps its shares for the
+-- record and has no basis left.
 CREATE TABLE position_lots (
     id                      TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     org_id                  TEXT COLLATE "C" NOT NULL,
@@ -50,13 +48,10 @@ CREATE TABLE position_lots (
     acquired_on             TEXT NOT NULL,
     source                  TEXT NOT NULL CHECK (source IN ('OPENING','PURCHASE','REINVESTMENT')),
     source_distribution_id  TEXT COLLATE "C",
-    currency                TEXT NOT NULL,
-    original_shares         TEXT NOT NULL,
     original_cost_minor     BIGINT NOT NULL CHECK (original_cost_minor >= 0),
     shares                  TEXT NOT NULL,
     basis_minor             BIGINT NOT NULL CHECK (basis_minor >= 0),
     status                  TEXT NOT NULL CHECK (status IN ('OPEN','CLOSED')),
-    created_at              TEXT NOT NULL,
     closed_at               TEXT
 );
 CREATE INDEX position_lots_holder ON position_lots (org_id, fund_id, investor_id, acquired_on);
