@@ -850,6 +850,23 @@ pub async fn pending_lines(
     Ok(lines)
 }
 
+/// Whether any line of the distribution still awaits its settlement.
+pub async fn any_pending_line(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<bool, StoreError> {
+    actor.require(Permission::Operate)?;
+    Ok(tx
+        .fetch_optional(
+            q("SELECT investor_id FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND cash_minor IS NULL LIMIT 1")
+                .bind(distribution_id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        .is_some())
+}
+
 /// The holdings rows of a fund that matter for a change on `date`: each investor's latest row
 /// on or before it, and every row after it, as (investor, date, units), unsorted. The window
 /// function keeps the history in the database: one row per investor comes back.

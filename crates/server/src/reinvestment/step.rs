@@ -553,6 +553,11 @@ pub async fn plan(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Writes
 /// Runs the step (see the module docs) inside the processing transaction.
 pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
     let started = std::time::Instant::now();
+    if !store::any_pending_line(tx, actor, &d.id).await? {
+        // Already settled (a second run in the same transaction): nothing to do, nothing to
+        // record twice. The reinvestment key (distribution, investor) guards the rows too.
+        return verify(tx, d).await;
+    }
     let (writes, summary) = match d.kind {
         Kind::Reversal => plan_reversal(tx, actor, d).await?,
         _ => plan_regular(tx, actor, d).await?,
@@ -563,7 +568,7 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
     };
     store::persist(tx, actor, &ctx, &writes).await?;
     let persisted = started.elapsed();
-    verify(tx, d, summary.reinvested_minor).await?;
+    verify(tx, d).await?;
     tracing::debug!(
         distribution_id = %d.id,
         reinvested = summary.reinvested_lines,
@@ -608,21 +613,22 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
 }
 
 /// After the step every line is settled and ties out: total = reinvested + cash + withholding,
-/// and the lines' reinvested amounts add up to the transactions written.
-async fn verify(tx: &mut Tx, d: &Distribution, reinvested_minor: i64) -> Result<(), JobError> {
+/// and the lines' reinvested amounts add up to the distribution's reinvestment transactions.
+async fn verify(tx: &mut Tx, d: &Distribution) -> Result<(), JobError> {
     let row = tx
         .fetch_optional(
             q("SELECT CAST(COALESCE(SUM(CASE WHEN cash_minor IS NULL OR reinvested_minor IS NULL OR reinvested_minor + cash_minor + withholding_minor <> total_minor THEN 1 ELSE 0 END), 0) AS BIGINT) AS bad,
-                      CAST(COALESCE(SUM(reinvested_minor), 0) AS BIGINT) AS reinvested
+                      CAST(COALESCE(SUM(reinvested_minor), 0) AS BIGINT) AS reinvested,
+                      (SELECT CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT) FROM reinvestments WHERE distribution_id = $1) AS bought
                FROM distribution_lines WHERE distribution_id = $1")
                 .bind(&d.id),
         )
         .await?
         .ok_or_else(|| JobError::Permanent("no line summary".into()))?;
-    let (bad, reinvested) = (row.i64("bad")?, row.i64("reinvested")?);
-    if bad != 0 || reinvested != reinvested_minor {
+    let (bad, reinvested, bought) = (row.i64("bad")?, row.i64("reinvested")?, row.i64("bought")?);
+    if bad != 0 || reinvested != bought {
         return Err(JobError::Permanent(format!(
-            "reinvestment does not tie out: {bad} unsettled or unbalanced lines, reinvested {reinvested} vs {reinvested_minor} planned"
+            "reinvestment does not tie out: {bad} unsettled or unbalanced lines; lines reinvested {reinvested}, transactions {bought}"
         )));
     }
     Ok(())

@@ -1507,3 +1507,40 @@ async fn reports_exports_lots_and_cost_basis() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn running_the_step_again_writes_nothing() {
+    let app = spawn_app(20).await;
+    for investor in app.seeded.investor_ids.iter().take(8) {
+        body(app.put("operator", &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+            &json!({ "election": "PARTIAL", "percentage": "33.3", "effectiveDate": "2026-01-01" })).await, 200).await;
+    }
+    let d = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "4321.09",
+            "2026-03-16",
+            "2026-03-31",
+            "0.25",
+        ))
+        .await;
+    let id = text(&d["id"]).to_string();
+    complete(&app, &id).await;
+    let before = counts(&app).await;
+    assert_eq!(before[6], 8, "eight reinvestments");
+    // The job's step again, as a re-run after a crash would call it (same transaction shape).
+    let actor = clearway_store::Actor::system(&app.seeded.org_id);
+    let mut tx = app.db.begin().await.unwrap();
+    let stored = clearway_store::distributions::get_tx(&mut tx, &actor, &id)
+        .await
+        .unwrap();
+    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+        .await
+        .unwrap();
+    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(counts(&app).await, before, "no row written twice");
+    app.stop().await;
+}
