@@ -504,15 +504,10 @@ async fn mixed_elections(investors: usize) {
     app.stop().await;
 }
 
+/// The check, at its size: 10,000 investors (about 10 s on either database here).
 #[tokio::test]
-async fn mixed_elections_reinvest_to_the_cent_and_the_next_pro_rata_sees_the_shares() {
-    mixed_elections(2_000).await;
-}
-
-/// The size: 10,000 investors (slower; run with `--ignored`).
-#[tokio::test]
-#[ignore]
-async fn mixed_elections_over_ten_thousand_investors() {
+async fn mixed_elections_over_ten_thousand_investors_reinvest_to_the_cent_and_the_next_pro_rata_sees_the_shares(
+) {
     mixed_elections(10_000).await;
 }
 
