@@ -1167,8 +1167,8 @@ pub fn rows(actor: &Actor, ctx: &Context<'_>, w: &Writes) -> Rows {
         .iter()
         .map(|a| {
             vec![
-                (&a.lot_id).into(),
                 ctx.distribution_id.into(),
+                (&a.lot_id).into(),
                 (&actor.org_id).into(),
                 (&a.fund_id).into(),
                 (&a.investor_id).into(),
@@ -1231,8 +1231,8 @@ pub async fn insert_rows(tx: &mut Tx, actor: &Actor, rows: &Rows) -> Result<(), 
     tx.bulk_insert(
         "lot_adjustments",
         &[
-            "lot_id",
             "distribution_id",
+            "lot_id",
             "org_id",
             "fund_id",
             "investor_id",
@@ -1297,22 +1297,16 @@ pub async fn persist(
         tx.execute(query).await?;
     }
     clock.lap("close lots");
-    for chunk in w.adjustments.chunks(UPDATE_CHUNK) {
-        // VALUES columns are column1, column2 on both PostgreSQL and SQLite.
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
-            .collect();
-        let mut query = q(format!(
-            "UPDATE position_lots SET basis_minor = position_lots.basis_minor + v.column2 FROM (VALUES {}) AS v
-             WHERE position_lots.org_id = $1 AND position_lots.id = v.column1 AND position_lots.status = 'OPEN'",
-            values.join(",")
-        ))
-        .bind(&actor.org_id);
-        for a in chunk {
-            query.push(&a.lot_id);
-            query.push(a.basis_change_minor);
-        }
-        tx.execute(query).await?;
+    if !w.adjustments.is_empty() {
+        // One join over the rows just loaded (their key starts with the distribution).
+        tx.execute(
+            q("UPDATE position_lots SET basis_minor = position_lots.basis_minor + a.basis_change_minor
+               FROM lot_adjustments a
+               WHERE a.distribution_id = $1 AND a.lot_id = position_lots.id AND position_lots.org_id = $2 AND position_lots.status = 'OPEN'")
+                .bind(ctx.distribution_id)
+                .bind(&actor.org_id),
+        )
+        .await?;
     }
     clock.lap("update lot basis");
     update_holdings(tx, actor, &w.holdings).await?;

@@ -53,19 +53,22 @@ CREATE TABLE position_lots (
     basis_minor             BIGINT NOT NULL CHECK (basis_minor >= 0),
     status                  TEXT NOT NULL CHECK (status IN ('OPEN','CLOSED')),
     closed_at               TEXT
-);
+) WITH (fillfactor = 70); -- room on each page: a return of capital updates every open lot's
+                              -- basis, and PostgreSQL then keeps the new version on the same page
+                              -- without touching the indexes (a HOT update)
 CREATE INDEX position_lots_holder ON position_lots (org_id, fund_id, investor_id, acquired_on);
 
 -- Basis changes of lots by return of capital (negative) and by reversals of it (positive).
--- Keyed by lot first: a lot's history is one range; a distribution's changes are found
--- through its investors' lots.
+-- Keyed by distribution first: the step applies one distribution's changes in one join; a
+-- lot's history goes through the lot index.
 CREATE TABLE lot_adjustments (
-    lot_id              TEXT COLLATE "C" NOT NULL,
     distribution_id     TEXT COLLATE "C" NOT NULL,
+    lot_id              TEXT COLLATE "C" NOT NULL,
     org_id              TEXT COLLATE "C" NOT NULL,
     fund_id             TEXT COLLATE "C" NOT NULL,
     investor_id         TEXT COLLATE "C" NOT NULL,
     basis_change_minor  BIGINT NOT NULL,
     created_at          TEXT NOT NULL,
-    PRIMARY KEY (lot_id, distribution_id)
+    PRIMARY KEY (distribution_id, lot_id)
 );
+CREATE INDEX lot_adjustments_lot ON lot_adjustments (lot_id);

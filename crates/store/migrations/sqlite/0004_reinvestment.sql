@@ -54,15 +54,16 @@ CREATE TABLE position_lots (
 CREATE INDEX position_lots_holder ON position_lots (org_id, fund_id, investor_id, acquired_on);
 
 -- Basis changes of lots by return of capital (negative) and by reversals of it (positive).
--- Keyed by lot first: a lot's history is one range; a distribution's changes are found
--- through its investors' lots.
+-- Keyed by distribution first: the step applies one distribution's changes in one join; a
+-- lot's history goes through the lot index.
 CREATE TABLE lot_adjustments (
-    lot_id              TEXT NOT NULL,
     distribution_id     TEXT NOT NULL,
+    lot_id              TEXT NOT NULL,
     org_id              TEXT NOT NULL,
     fund_id             TEXT NOT NULL,
     investor_id         TEXT NOT NULL,
     basis_change_minor  BIGINT NOT NULL,
     created_at          TEXT NOT NULL,
-    PRIMARY KEY (lot_id, distribution_id)
+    PRIMARY KEY (distribution_id, lot_id)
 ) WITHOUT ROWID;
+CREATE INDEX lot_adjustments_lot ON lot_adjustments (lot_id);
