@@ -1359,37 +1359,58 @@ impl Clock {
     }
 }
 
-/// Updates existing holdings rows set-based (`UPDATE … FROM (VALUES …)`, chunked).
+/// Replaces existing holdings rows: deletes them by key (per fund and date, investors in
+/// chunks, through the primary key) and loads the new versions in bulk. Rare: only when a
+/// holdings row already exists on the trade date or after it.
 async fn update_holdings(
     tx: &mut Tx,
     actor: &Actor,
     sets: &[HoldingSet],
 ) -> Result<(), StoreError> {
-    let updates: Vec<&HoldingSet> = sets.iter().filter(|h| h.exists).collect();
-    for chunk in updates.chunks(UPDATE_CHUNK) {
-        // VALUES columns are column1…column4 on both PostgreSQL and SQLite.
-        let mut values = Vec::with_capacity(chunk.len());
-        let mut query_args: Vec<Arg> = Vec::with_capacity(chunk.len() * 4);
-        for (i, h) in chunk.iter().enumerate() {
-            let b = i * 4 + 2;
-            values.push(format!("(${}, ${}, ${}, ${})", b, b + 1, b + 2, b + 3));
-            query_args.push((&h.fund_id).into());
-            query_args.push((&h.investor_id).into());
-            query_args.push(h.as_of.to_string().into());
-            query_args.push(h.units.normalize().to_string().into());
-        }
-        let mut query = q(format!(
-            "UPDATE holdings SET units = v.column4 FROM (VALUES {}) AS v
-             WHERE holdings.org_id = $1 AND holdings.fund_id = v.column1 AND holdings.investor_id = v.column2 AND holdings.as_of = v.column3",
-            values.join(",")
-        ))
-        .bind(&actor.org_id);
-        for a in query_args {
-            query.push(a);
-        }
-        tx.execute(query).await?;
+    let mut groups: std::collections::BTreeMap<(&str, NaiveDate), Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for h in sets.iter().filter(|h| h.exists) {
+        groups
+            .entry((h.fund_id.as_str(), h.as_of))
+            .or_default()
+            .push(h.investor_id.as_str());
     }
-    Ok(())
+    for ((fund_id, as_of), investors) in &groups {
+        for chunk in investors.chunks(UPDATE_CHUNK) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+            let mut query = q(format!(
+                "DELETE FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of = $3 AND investor_id IN ({})",
+                placeholders.join(",")
+            ))
+            .bind(&actor.org_id)
+            .bind(*fund_id)
+            .bind(as_of.to_string());
+            for investor in chunk {
+                query.push(*investor);
+            }
+            tx.execute(query).await?;
+        }
+    }
+    let rows: Vec<Vec<Arg>> = sets
+        .iter()
+        .filter(|h| h.exists)
+        .map(|h| {
+            vec![
+                (&actor.org_id).into(),
+                (&h.fund_id).into(),
+                (&h.investor_id).into(),
+                h.as_of.to_string().into(),
+                h.units.normalize().to_string().into(),
+            ]
+        })
+        .collect();
+    tx.bulk_insert(
+        "holdings",
+        &["org_id", "fund_id", "investor_id", "as_of", "units"],
+        &rows,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1539,3 +1539,110 @@ async fn running_the_step_again_writes_nothing() {
     assert_eq!(counts(&app).await, before, "no row written twice");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
+    let app = spawn_app(6).await;
+    let ids = app.seeded.investor_ids.clone();
+    for investor in &ids[..2] {
+        body(
+            app.put(
+                "operator",
+                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+    }
+    // A holdings change already recorded after the trade date (e.g. from an administrator's
+    // feed): it must include the reinvested shares too.
+    let operator = clearway_store::Actor {
+        user_id: app.seeded.user_ids["operator"].clone(),
+        org_id: app.seeded.org_id.clone(),
+        role: clearway_core::access::Role::Operator,
+        investor_id: None,
+    };
+    let later: chrono::NaiveDate = "2026-05-01".parse().unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    clearway_store::funds::record_holdings(
+        &mut tx,
+        &operator,
+        &app.seeded.open_fund_id,
+        later,
+        &[(ids[1].clone(), dec("1000"))],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // Two distributions paid the same day: the second adds to the first one's holdings row.
+    let first = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "1000.00",
+            "2026-03-16",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    complete(&app, text(&first["id"])).await;
+    let second = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "500.00",
+            "2026-03-17",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    complete(&app, text(&second["id"])).await;
+    let shares = |list: &[Value], investor: &str| -> Decimal {
+        list.iter()
+            .filter(|r| r["investorId"] == investor)
+            .map(|r| dec(text(&r["shares"])))
+            .sum()
+    };
+    let a = all_reinvestments(&app, "operator", text(&first["id"])).await;
+    let b = all_reinvestments(&app, "operator", text(&second["id"])).await;
+    let units_on = |record: &'static str| {
+        let app = &app;
+        async move {
+            let d = app
+                .create(&pro_rata_on(
+                    "DEMO-OPEN",
+                    "100000.00",
+                    record,
+                    "2026-06-30",
+                    "0",
+                ))
+                .await;
+            app.all_lines("operator", text(&d["id"]))
+                .await
+                .iter()
+                .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
+                .collect::<HashMap<_, _>>()
+        }
+    };
+    let before: HashMap<String, Decimal> = app
+        .all_lines("operator", text(&first["id"]))
+        .await
+        .iter()
+        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
+        .collect();
+    let april = units_on("2026-04-15").await;
+    assert_eq!(
+        april[&ids[0]],
+        before[&ids[0]] + shares(&a, &ids[0]) + shares(&b, &ids[0])
+    );
+    assert_eq!(
+        april[&ids[2]], before[&ids[2]],
+        "a cash investor keeps their units"
+    );
+    let may = units_on("2026-05-15").await;
+    assert_eq!(
+        may[&ids[1]],
+        dec("1000") + shares(&a, &ids[1]) + shares(&b, &ids[1])
+    );
+    app.stop().await;
+}
