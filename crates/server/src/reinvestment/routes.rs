@@ -36,6 +36,7 @@ fn date_param(field: &str, value: Option<&str>) -> ApiResult<Option<NaiveDate>> 
         .map_err(|e| ApiError::Invalid(e.into()))
 }
 
+/// A JSON body with its status (responses saved for idempotent replays).
 pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
