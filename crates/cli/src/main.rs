@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_payments;
+mod nav;
 mod payments;
 mod statements;
 
@@ -87,10 +88,39 @@ enum Command {
         #[command(subcommand)]
         cmd: payments::Cmd,
     },
+    /// NAV per share data.
+    Nav {
+        #[command(subcommand)]
+        which: NavCommand,
+    },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
         #[command(subcommand)]
         which: bench::Which,
+    },
+}
+
+#[derive(Subcommand)]
+enum NavCommand {
+    /// Import NAVs from a CSV file (header: date,nav[,shareClass][,fund]) into one fund; all
+    /// or nothing: a bad row stops it with the line and field, and nothing is written.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Fund code (or id).
+        #[arg(long)]
+        fund: String,
+        /// Organization name, when several have a fund with this code.
+        #[arg(long)]
+        org: Option<String>,
+        /// Replace stored NAVs that differ (corrections); otherwise they are refused.
+        #[arg(long)]
+        replace: bool,
+        /// Source recorded on each NAV (default `csv:<file name>`).
+        #[arg(long)]
+        source: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -203,6 +233,24 @@ async fn run(cli: Cli) -> Result<()> {
             statements::run(open(&db).await?, which).await
         }
         Command::Payments { db, cmd } => payments::run(&open(&db).await?, cmd).await,
+        Command::Nav {
+            which:
+                NavCommand::Import {
+                    file,
+                    fund,
+                    org,
+                    replace,
+                    source,
+                    db,
+                },
+        } => {
+            let db = open(&db).await?;
+            println!(
+                "{}",
+                nav::import(&db, &file, &fund, org.as_deref(), replace, source).await?
+            );
+            Ok(())
+        }
         Command::Bench { which } => bench::run(which).await,
     }
 }

@@ -8,6 +8,8 @@
 //! - [`retry`]: retry schedules of jobs and webhooks.
 //! - [`payments`]: payment methods and status machine, FX rounding, NACHA return codes, checks.
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
+//! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
+//! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
 //! - [`error`]: field-named validation errors.
 
 pub mod access;
@@ -17,7 +19,9 @@ pub mod error;
 pub mod money;
 pub mod payments;
 pub mod reconciliation;
+pub mod reinvestment;
 pub mod retry;
+pub mod taxlots;
 
 pub use error::{FieldError, Invalid};
 pub use money::Currency;

@@ -1,6 +1,8 @@
 //! Demo and test data: one organization with an open-end fund (`DEMO-OPEN`, NAV history and
-//! three years of monthly dividends) and a partnership (`DEMO-LP`, commitments and quarterly
-//! distributions), N investors with awkward holdings, and one user per role with API tokens.
+//! three years of monthly dividends), a partnership (`DEMO-LP`, commitments and quarterly
+//! distributions) and a money-market fund (`DEMO-MMF`, stable NAV, the alternative vehicle of
+//! reinvestment), N investors with awkward holdings and their opening tax lots, a mix of
+//! reinvestment elections, and one user per role with API tokens.
 //!
 //! Deterministic for a given seed, and bulk-loaded so that 10,000 investors take seconds.
 
@@ -8,14 +10,16 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use clearway_core::access::Role;
-use clearway_core::allocation::ComponentRatios;
+use clearway_core::allocation::{per_share_amount, ComponentRatios};
 use clearway_core::distribution::{
     plan_lines, Action, Allocation, ComponentKind, FundKind, Kind, Schedule, Status,
 };
 use clearway_core::Currency;
 use clearway_store::audit::{self, Change};
+use clearway_store::db::Arg;
 use clearway_store::distributions::{self as store, NewDistribution};
 use clearway_store::funds::{self, NewFund, NewInvestor};
+use clearway_store::reinvestment::{self, NewLot};
 use clearway_store::{auth, q, Actor, Db, StoreError};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -51,6 +55,8 @@ pub struct Seeded {
     pub open_fund_id: String,
     /// Partnership fund id.
     pub lp_fund_id: String,
+    /// Money-market fund id (alternative reinvestment vehicle).
+    pub mmf_fund_id: String,
     /// Investor ids, sorted.
     pub investor_ids: Vec<String>,
     /// The investor the investor user represents.
@@ -74,6 +80,8 @@ pub struct Options {
     pub today: NaiveDate,
     /// Keys sealing the demo payees' account numbers (must match the server's).
     pub vault: crate::payments::Vault,
+    /// Seed a mix of reinvestment elections (see [`seed_elections`]).
+    pub elections: bool,
 }
 
 impl Options {
@@ -86,6 +94,7 @@ impl Options {
             history: true,
             today: chrono::Utc::now().date_naive(),
             vault: crate::payments::Vault::dev(),
+            elections: true,
         }
     }
 }
@@ -331,6 +340,55 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         &mut rng,
     )
     .await?;
+
+    // Money-market fund: stable NAV of 1.0000, three-decimal shares.
+    let mmf_fund_id = funds::create_fund(
+        &mut tx,
+        &operator,
+        &NewFund {
+            code: "DEMO-MMF",
+            name: "Demo Money Market Fund",
+            kind: FundKind::OpenEnd,
+            currency: usd,
+            share_precision: 3,
+        },
+    )
+    .await?;
+    let stable: Vec<(NaiveDate, Decimal)> = navs
+        .iter()
+        .map(|(d, _)| (*d, Decimal::new(1_0000, 4)))
+        .collect();
+    funds::record_navs(&mut tx, &operator, &mmf_fund_id, &stable, "demo").await?;
+
+    // Opening tax lots of the open-end holdings, at the NAV of the day they were recorded.
+    let nav_on = |d: NaiveDate| {
+        navs.iter()
+            .take_while(|(x, _)| *x <= d)
+            .last()
+            .or(navs.first())
+            .map(|(_, n)| *n)
+            .unwrap_or(Decimal::ONE)
+    };
+    let mut lots = opening_lots(&open_fund_id, start, nav_on(start), &holdings, None);
+    lots.extend(opening_lots(
+        &open_fund_id,
+        mid,
+        nav_on(mid),
+        &changed,
+        Some(&holdings),
+    ));
+    reinvestment::insert_lots(&mut tx, &operator, &lots).await?;
+    if options.elections {
+        seed_elections(
+            &mut tx,
+            &org_id,
+            &investor_ids,
+            &open_fund_id,
+            &mmf_fund_id,
+            start,
+        )
+        .await?;
+    }
     tx.commit().await?;
 
     if options.history {
@@ -352,10 +410,108 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         tokens: Tokens::from_map(&tokens),
         open_fund_id,
         lp_fund_id,
+        mmf_fund_id,
         investor_user_investor_id: investor_ids[0].clone(),
         investor_ids,
         user_ids,
     })
+}
+
+/// One opening lot per holding: the units bought on `date` (the increase over `before` when
+/// given), at `nav`, cost rounded half-up to the cent.
+fn opening_lots(
+    fund_id: &str,
+    date: NaiveDate,
+    nav: Decimal,
+    holdings: &[(String, Decimal)],
+    before: Option<&[(String, Decimal)]>,
+) -> Vec<NewLot> {
+    let before: std::collections::HashMap<&str, Decimal> = before
+        .unwrap_or(&[])
+        .iter()
+        .map(|(i, u)| (i.as_str(), *u))
+        .collect();
+    holdings
+        .iter()
+        .filter_map(|(investor, units)| {
+            let earlier = before
+                .get(investor.as_str())
+                .copied()
+                .unwrap_or(Decimal::ZERO);
+            let shares = *units - earlier;
+            if shares <= Decimal::ZERO {
+                return None;
+            }
+            Some(NewLot {
+                id: clearway_store::new_id(),
+                fund_id: fund_id.to_string(),
+                investor_id: investor.clone(),
+                acquired_on: date,
+                source: "OPENING",
+                source_distribution_id: None,
+                shares,
+                cost_minor: per_share_amount(shares, nav, 2).unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// Demo elections on DEMO-OPEN, effective from the start of the history, by investor
+/// position: AUTOMATIC, PARTIAL (37.5 %, 12.345 %, 66.6667 % in turn), none (the organization
+/// default, CASH), explicit CASH, ALTERNATIVE into DEMO-MMF. The investor user (the first
+/// investor) reinvests automatically.
+async fn seed_elections(
+    tx: &mut clearway_store::Tx,
+    org_id: &str,
+    investor_ids: &[String],
+    open_fund_id: &str,
+    mmf_fund_id: &str,
+    effective: NaiveDate,
+) -> Result<(), StoreError> {
+    const PARTIAL: [&str; 3] = ["37.5", "12.345", "66.6667"];
+    let now = clearway_store::now_text();
+    let rows: Vec<Vec<Arg>> = investor_ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, investor)| {
+            let (kind, pct, target) = match i % 5 {
+                0 => ("AUTOMATIC", "100", None),
+                1 => ("PARTIAL", PARTIAL[(i / 5) % 3], None),
+                2 => return None,
+                3 => ("CASH", "0", None),
+                _ => ("ALTERNATIVE", "100", Some(mmf_fund_id.to_string())),
+            };
+            Some(vec![
+                clearway_store::new_id().into(),
+                org_id.into(),
+                investor.into(),
+                open_fund_id.into(),
+                kind.into(),
+                pct.into(),
+                target.into(),
+                effective.to_string().into(),
+                "system".into(),
+                (&now).into(),
+            ])
+        })
+        .collect();
+    tx.bulk_insert(
+        "reinvestment_elections",
+        &[
+            "id",
+            "org_id",
+            "investor_id",
+            "fund_id",
+            "election",
+            "percentage",
+            "target_fund_id",
+            "effective_date",
+            "created_by",
+            "created_at",
+        ],
+        &rows,
+    )
+    .await
 }
 
 /// Completed monthly dividends (open-end) and quarterly distributions (LP) before today.

@@ -74,6 +74,10 @@ pub struct Line {
     pub status: LineStatus,
     /// On reversal lines: the distribution whose line is negated.
     pub reverses_distribution_id: Option<String>,
+    /// Reinvested part, set by processing (None before).
+    pub reinvested_minor: Option<i64>,
+    /// Cash part (total − reinvested − withholding), set by processing (None before).
+    pub cash_minor: Option<i64>,
 }
 
 /// A distribution to insert.
@@ -177,7 +181,14 @@ fn line_from_row(r: &Row) -> Result<Line, StoreError> {
         },
         status: r.parse("status")?,
         reverses_distribution_id: r.opt_text("reverses_distribution_id")?,
+        reinvested_minor: r.opt_i64("reinvested_minor")?,
+        cash_minor: r.opt_i64("cash_minor")?,
     })
+}
+
+/// Columns read for a line: the inserted ones plus the settlement set by processing.
+fn line_select() -> String {
+    format!("{}, reinvested_minor, cash_minor", LINE_COLUMNS.join(", "))
 }
 
 fn line_args(
@@ -367,7 +378,7 @@ pub async fn lines(
 ) -> Result<Vec<Line>, StoreError> {
     get(db, actor, distribution_id).await?;
     db.fetch_all(
-        q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND investor_id > $3 AND ($4 IS NULL OR investor_id = $4) ORDER BY investor_id LIMIT $5", LINE_COLUMNS.join(", ")))
+        q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND investor_id > $3 AND ($4 IS NULL OR investor_id = $4) ORDER BY investor_id LIMIT $5", line_select()))
             .bind(distribution_id)
             .bind(&actor.org_id)
             .bind(after_investor.unwrap_or(""))
@@ -397,7 +408,7 @@ pub async fn line(
     get(db, actor, distribution_id).await?;
     let row = db
         .fetch_optional(
-            q(format!("SELECT {} FROM distribution_lines l WHERE distribution_id = $1 AND org_id = $2 AND investor_id = $3", LINE_COLUMNS.join(", ")))
+            q(format!("SELECT {} FROM distribution_lines l WHERE distribution_id = $1 AND org_id = $2 AND investor_id = $3", line_select()))
                 .bind(distribution_id)
                 .bind(&actor.org_id)
                 .bind(investor_id),
@@ -415,7 +426,7 @@ pub async fn all_lines_tx(
 ) -> Result<Vec<Line>, StoreError> {
     actor.require(Permission::Operate)?;
     tx.fetch_all(
-        q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id", LINE_COLUMNS.join(", ")))
+        q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id", line_select()))
             .bind(distribution_id)
             .bind(&actor.org_id),
     )
@@ -562,7 +573,13 @@ pub async fn replace_line(
     let edit_same = Edit {
         schedule: current.schedule,
         description: current.description.clone(),
-        allocation: serde_json::json!({ "method": "explicit", "editedFrom": current.allocation }),
+        // Keep the first computed allocation only: nesting it again on every line edit made
+        // the stored JSON deeper than serde_json's recursion limit after ~128 edits.
+        allocation: if current.allocation["method"] == "explicit" {
+            current.allocation.clone()
+        } else {
+            serde_json::json!({ "method": "explicit", "editedFrom": current.allocation })
+        },
     };
     self::edit(tx, actor, current, &edit_same, None).await
 }

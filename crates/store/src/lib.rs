@@ -18,6 +18,9 @@
 //! - [`bank_accounts`]: payees (account numbers sealed), verification.
 //! - [`payment_batches`]: files handed to the bank, payee corrections from NOCs.
 //! - [`fx`]: FX rates with source and timestamp.
+//! - [`reinvestment`]: DRIP settings, elections with history, reinvestment transactions.
+//! - [`nav`]: NAV per share by fund and share class.
+//! - [`lots`]: tax lots (positions by acquisition) and their basis adjustments.
 //! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
 
 pub mod audit;
@@ -29,11 +32,14 @@ pub mod funds;
 pub mod fx;
 pub mod idempotency;
 pub mod jobs;
+pub mod lots;
 pub mod migrate;
+pub mod nav;
 pub mod outbox;
 pub mod payment_batches;
 pub mod payments;
 pub mod reconciliation;
+pub mod reinvestment;
 pub mod statements;
 pub mod testing;
 pub mod webhooks;

@@ -23,6 +23,19 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0003_payments.sql").to_string(),
         ),
         (
+            "0004_reinvestment",
+            format!(
+                "{}\n{}",
+                include_str!("../migrations/0004_reinvestment.sql"),
+                // The bulk-written tables, per backend for their storage layout (as in 0001).
+                match backend {
+                    Backend::Postgres =>
+                        include_str!("../migrations/postgres/0004_reinvestment.sql"),
+                    Backend::Sqlite => include_str!("../migrations/sqlite/0004_reinvestment.sql"),
+                }
+            ),
+        ),
+        (
             "0005_reconciliation",
             include_str!("../migrations/0005_reconciliation.sql").to_string(),
         ),

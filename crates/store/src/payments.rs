@@ -996,9 +996,11 @@ pub async fn reopen(
         (PaymentStatus::Completed, _) => (PaymentStatus::Sent, 0i64),
         (PaymentStatus::Returned, Some(_)) => (PaymentStatus::Completed, 1),
         (PaymentStatus::Returned, None) => (PaymentStatus::Sent, 0),
-        (other, _) => return Err(StoreError::Conflict(format!(
+        (other, _) => {
+            return Err(StoreError::Conflict(format!(
             "payment {payment_id} is {other}; only a COMPLETED or RETURNED payment can be reopened"
-        ))),
+        )))
+        }
     };
     let row = tx
         .fetch_optional(

@@ -488,6 +488,10 @@ pub struct LineView {
     pub status: String,
     /// On reversal lines: the distribution reversed.
     pub reverses_distribution_id: Option<String>,
+    /// Part reinvested (DRIP), once processed: total = reinvested + cash + withholding.
+    pub reinvested_amount: Option<String>,
+    /// Part paid in cash, once processed.
+    pub cash_amount: Option<String>,
 }
 
 impl LineView {
@@ -509,6 +513,8 @@ impl LineView {
             withholding: f(c.withholding),
             status: line.status.as_str().into(),
             reverses_distribution_id: line.reverses_distribution_id.clone(),
+            reinvested_amount: line.reinvested_minor.map(f),
+            cash_amount: line.cash_minor.map(f),
         }
     }
 }

@@ -348,6 +348,11 @@ pub async fn transition(
     let mut tx = state.db.begin().await?;
     let current = store::get_tx(&mut tx, actor, id).await?;
     let updated = store::transition(&mut tx, actor, &current, action).await?;
+    if action == Action::Process {
+        // Refused here, whole, rather than failing in the job: a missing or stale NAV leaves
+        // the distribution APPROVED (this transaction rolls back).
+        crate::reinvestment::preflight(&mut tx, actor, &current).await?;
+    }
     let (verb, event) = match action {
         Action::MarkReady => ("distribution.ready", "distribution.submitted"),
         Action::Approve => ("distribution.approve", "distribution.approved"),

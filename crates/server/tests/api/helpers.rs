@@ -41,6 +41,8 @@ pub async fn spawn_app_with(investors: usize, config: Config) -> TestApp {
         .expect("fresh database");
     let mut options = demo::Options::demo(investors);
     options.history = false;
+    // Tests set the elections they need (the demo mix is for the tour); everyone is CASH.
+    options.elections = false;
     let seeded = demo::seed(&fresh.db, &options).await.expect("seed");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let running = clearway_server::start(fresh.db.clone(), config, listener)

@@ -118,6 +118,7 @@ async fn full_lifecycle_with_maker_checker_and_one_event_per_change() {
             "distribution.submitted",
             "distribution.approved",
             "distribution.processing",
+            "distribution.reinvested",
             "distribution.completed"
         ]
     );
@@ -140,6 +141,7 @@ async fn full_lifecycle_with_maker_checker_and_one_event_per_change() {
             "distribution.ready",
             "distribution.approve",
             "distribution.process",
+            "distribution.reinvest",
             "distribution.complete"
         ]
     );

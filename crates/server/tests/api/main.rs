@@ -11,6 +11,7 @@ mod payments_providers;
 mod payments_rails;
 mod platform;
 mod reconciliation;
+mod reinvestment;
 mod reversal;
 mod tenancy;
 mod validation;

@@ -138,6 +138,34 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/fx-rates/csv"),
         ("post", "/api/webhooks/providers/modern-treasury"),
         ("post", "/api/webhooks/providers/stripe"),
+        // Reinvestment.
+        (
+            "get",
+            "/api/investors/{investor_id}/reinvestment-preferences",
+        ),
+        (
+            "put",
+            "/api/investors/{investor_id}/reinvestment-preferences/{fund_id}",
+        ),
+        (
+            "get",
+            "/api/investors/{investor_id}/reinvestment-preferences/history",
+        ),
+        ("post", "/api/reinvestment-preferences/import"),
+        ("get", "/api/reinvestment/settings"),
+        ("put", "/api/reinvestment/settings"),
+        ("get", "/api/funds/{fund_id}/navs"),
+        ("post", "/api/funds/{fund_id}/navs"),
+        ("get", "/api/funds/{fund_id}/navs/at"),
+        ("get", "/api/distributions/{id}/reinvestments"),
+        ("get", "/api/distributions/{id}/reinvestments/export"),
+        ("get", "/api/investors/{investor_id}/reinvestments/summary"),
+        (
+            "get",
+            "/api/investors/{investor_id}/reinvestments/summary/export",
+        ),
+        ("get", "/api/investors/{investor_id}/lots"),
+        ("post", "/api/investors/{investor_id}/cost-basis"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

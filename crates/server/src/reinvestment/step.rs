@@ -1,0 +1,635 @@
+//! The reinvestment step of the `distribution.process` job, and its pre-flight check.
+//!
+//! For a regular (or correction) distribution, every pending line is split by the election
+//! in force on the **record date** (the investor's, else the organization default), at the
+//! NAV of the bought fund on the **payable date** (the trade date) found by the rule of
+//! [`clearway_core::reinvestment::nav`]; the split follows the rounding rules of
+//! [`clearway_core::reinvestment`]. Each line that buys shares gets a reinvestment
+//! transaction, a new tax lot (acquired on the payable date, cost = basis) and a holdings
+//! row on the payable date with the new units, so the next record date sees them. Return of
+//! capital reduces the basis of the investor's open lots held on the record date
+//! ([`clearway_core::taxlots`]). Partnership funds are never reinvested (all cash) and their
+//! basis lives in capital accounts, not lots.
+//!
+//! For a reversal, each reversed line's original reinvestment is taken back: a REVERSAL
+//! transaction with negative shares and cost at the original NAV, the original lot closed,
+//! the units removed from holdings on the reversal's payable date, and the original return
+//! of capital basis changes undone on lots still open. The line's cash part stays negative
+//! (the payments step pays only positive cash).
+//!
+//! If any NAV is missing or stale, nothing is written for the whole distribution. All
+//! writes share the job's transaction and only touch lines whose settlement is still unset,
+//! and each (distribution, investor) can hold one reinvestment: re-running never doubles.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use clearway_core::distribution::{FundKind, Kind};
+use clearway_core::reinvestment::nav::{self, NavQuote, DEFAULT_SHARE_CLASS};
+use clearway_core::reinvestment::{split_line, Election, Percentage, Terms};
+use clearway_core::taxlots::{apply_return_of_capital, Lot};
+use clearway_store::distributions::{self as dstore, Distribution};
+use clearway_store::funds::{self, Fund};
+use clearway_store::reinvestment::{
+    self as store, HoldingSet, LotAdjustment, NewLot, NewReinvestment, PendingLine, RocApplication,
+    TxKind, Writes,
+};
+use clearway_store::{audit, lots, nav as navs, new_id, outbox, q, Actor, StoreError, Tx};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::jobs::JobError;
+
+/// Why reinvestment cannot go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A NAV is missing or stale (or another business rule refuses): nothing may be done.
+    #[error("{0}")]
+    Refused(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<PlanError> for JobError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            // A NAV may be published later: retry on the job schedule, then manual review.
+            PlanError::Refused(why) => JobError::Retryable(why),
+            PlanError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The bought fund of a line, with its price.
+#[derive(Debug, Clone)]
+struct Priced {
+    fund: Fund,
+    quote: NavQuote,
+}
+
+/// A regular distribution's decisions: each pending line with its election, and the price
+/// of every fund bought.
+struct Decided {
+    fund: Fund,
+    lines: Vec<(PendingLine, Election)>,
+    prices: HashMap<String, Priced>,
+}
+
+/// Decides elections and prices for a regular distribution; refuses (naming fund and date)
+/// when a needed NAV is missing or stale.
+async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided, PlanError> {
+    let mut lap = Lap::new();
+    let fund = funds::get_fund_tx(tx, actor, &d.fund_id).await?;
+    let mut lines = store::pending_lines(tx, actor, &d.id).await?;
+    // Sorted here whatever the database collation: later steps merge by investor id.
+    lines.sort_by(|a, b| a.investor_id.cmp(&b.investor_id));
+    lap.lap("read lines");
+    let settings = store::settings_tx(tx, actor).await?;
+    let (elections, default) = if fund.kind == FundKind::OpenEnd {
+        (
+            store::elections_at_tx(tx, actor, &fund.id, d.schedule.record).await?,
+            settings.default_election.clone(),
+        )
+    } else {
+        (HashMap::new(), Election::Cash)
+    };
+    lap.lap("read elections");
+    let mut needed: BTreeMap<String, ()> = BTreeMap::new();
+    let lines: Vec<(PendingLine, Election)> = lines
+        .into_iter()
+        .map(|l| {
+            let e = elections
+                .get(&l.investor_id)
+                .cloned()
+                .unwrap_or_else(|| default.clone());
+            if e.percentage() > Percentage::ZERO && l.total_minor - l.withholding_minor > 0 {
+                let target = e.target_fund_id().unwrap_or(&fund.id).to_string();
+                needed.insert(target, ());
+            }
+            (l, e)
+        })
+        .collect();
+    let mut prices = HashMap::new();
+    let mut problems = Vec::new();
+    for fund_id in needed.keys() {
+        let target = if *fund_id == fund.id {
+            fund.clone()
+        } else {
+            funds::get_fund_tx(tx, actor, fund_id).await?
+        };
+        if target.kind != FundKind::OpenEnd || target.currency != fund.currency {
+            problems.push(format!(
+                "fund {} cannot be bought with {} distributions of {}",
+                target.code, fund.currency, fund.code
+            ));
+            continue;
+        }
+        let latest = navs::latest_on_or_before_tx(
+            tx,
+            actor,
+            &target.id,
+            DEFAULT_SHARE_CLASS,
+            Some(d.schedule.payable),
+        )
+        .await?;
+        match nav::resolve(latest, d.schedule.payable, settings.nav_staleness_days) {
+            Ok(quote) => {
+                prices.insert(
+                    target.id.clone(),
+                    Priced {
+                        fund: target,
+                        quote,
+                    },
+                );
+            }
+            Err(e) => problems.push(format!("fund {} ({}): {e}", target.code, target.id)),
+        }
+    }
+    lap.lap("resolve NAVs");
+    if !problems.is_empty() {
+        return Err(PlanError::Refused(format!(
+            "reinvestment needs the NAV of each fund bought on the payable date {}: {}; nothing was reinvested",
+            d.schedule.payable,
+            problems.join("; ")
+        )));
+    }
+    Ok(Decided {
+        fund,
+        lines,
+        prices,
+    })
+}
+
+/// Checked before PROCESSING (inside the `process` request's transaction): refuses with a
+/// 409 naming fund and date when reinvestment would need a missing or stale NAV.
+pub async fn preflight(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), StoreError> {
+    let outcome = match d.kind {
+        Kind::Reversal => plan_reversal(tx, actor, d).await.map(|_| ()),
+        _ => decide(tx, actor, d).await.map(|_| ()),
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(PlanError::Refused(why)) => Err(StoreError::Conflict(format!(
+            "cannot process this distribution: {why}"
+        ))),
+        Err(PlanError::Store(e)) => Err(e),
+    }
+}
+
+/// Units changes (fund, investor) → shares, applied on `date`.
+type Deltas = BTreeMap<(String, String), Decimal>;
+
+/// Holdings rows for unit changes on `date`: the row on that date gets the units held then
+/// plus the change (inserted, or updated if one exists), and rows after it get the change too.
+async fn holdings_for(
+    tx: &mut Tx,
+    actor: &Actor,
+    date: NaiveDate,
+    deltas: &Deltas,
+) -> Result<Vec<HoldingSet>, PlanError> {
+    let mut out = Vec::with_capacity(deltas.len());
+    // Deltas are keyed (fund, investor), so each fund's changes come sorted by investor.
+    let mut by_fund: BTreeMap<&str, Vec<(&str, Decimal)>> = BTreeMap::new();
+    for ((fund_id, investor_id), delta) in deltas {
+        by_fund
+            .entry(fund_id.as_str())
+            .or_default()
+            .push((investor_id.as_str(), *delta));
+    }
+    for (fund_id, changes) in by_fund {
+        // Both sides sorted by investor id (sorted here, whatever the database collation),
+        // then merged: one pass, no per-investor allocation.
+        let mut lap = Lap::new();
+        let mut history = store::holdings_around_tx(tx, actor, fund_id, date).await?;
+        lap.lap("read holdings");
+        history.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut h = 0;
+        for (investor_id, delta) in changes {
+            while h < history.len() && history[h].0.as_str() < investor_id {
+                h += 1;
+            }
+            let start = h;
+            while h < history.len() && history[h].0 == investor_id {
+                h += 1;
+            }
+            let rows = &history[start..h];
+            let held = rows
+                .iter()
+                .take_while(|(_, d, _)| *d <= date)
+                .last()
+                .map(|(_, _, u)| *u)
+                .unwrap_or(Decimal::ZERO);
+            let exists = rows.iter().any(|(_, d, _)| *d == date);
+            let mut push = |as_of: NaiveDate, units: Decimal, exists: bool| {
+                if units.is_sign_negative() && !units.is_zero() {
+                    return Err(PlanError::Refused(format!(
+                        "investor {investor_id} would hold {units} shares of fund {fund_id} on {as_of}; the shares to take back are no longer held"
+                    )));
+                }
+                out.push(HoldingSet {
+                    fund_id: fund_id.to_string(),
+                    investor_id: investor_id.to_string(),
+                    as_of,
+                    units,
+                    exists,
+                });
+                Ok(())
+            };
+            push(date, held + delta, exists)?;
+            for (_, as_of, units) in rows.iter().filter(|(_, d, _)| *d > date) {
+                push(*as_of, *units + delta, true)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The writes of a regular distribution.
+async fn plan_regular(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+) -> Result<(Writes, Summary), PlanError> {
+    let decided = decide(tx, actor, d).await?;
+    let mut lap = Lap::new();
+    let minor_units = d.currency.minor_units();
+    let mut w = Writes::default();
+    let mut deltas = Deltas::new();
+    let mut summary = Summary::default();
+    for (line, election) in &decided.lines {
+        let pct = election.percentage();
+        let net = line.total_minor - line.withholding_minor;
+        if pct == Percentage::ZERO || net <= 0 {
+            summary.cash_lines += 1;
+            continue;
+        }
+        let target = election.target_fund_id().unwrap_or(&decided.fund.id);
+        let priced = decided
+            .prices
+            .get(target)
+            .ok_or_else(|| PlanError::Refused(format!("no price decided for fund {target}")))?;
+        let terms = Terms {
+            nav: priced.quote.nav,
+            share_precision: u32::try_from(priced.fund.share_precision).unwrap_or(u32::MAX),
+            minor_units,
+        };
+        let split =
+            split_line(line.total_minor, line.withholding_minor, pct, &terms).map_err(|e| {
+                PlanError::Refused(format!("line of investor {}: {e}", line.investor_id))
+            })?;
+        if split.shares.is_zero() {
+            // Too little to buy the smallest share increment: the line is all cash.
+            summary.cash_lines += 1;
+            continue;
+        }
+        let lot_id = new_id();
+        w.reinvestments.push(NewReinvestment {
+            investor_id: line.investor_id.clone(),
+            kind: TxKind::Reinvest,
+            fund_id: priced.fund.id.clone(),
+            election: election.kind(),
+            percentage: pct,
+            reinvestable_minor: split.reinvestable_minor,
+            cost_minor: split.cost_minor,
+            shares: split.shares,
+            nav: priced.quote.nav,
+            nav_date: priced.quote.date,
+            nav_rule: priced.quote.rule,
+            lot_id: lot_id.clone(),
+            reverses_distribution_id: None,
+        });
+        w.lots.push(NewLot {
+            id: lot_id,
+            fund_id: priced.fund.id.clone(),
+            investor_id: line.investor_id.clone(),
+            acquired_on: d.schedule.payable,
+            source: "REINVESTMENT",
+            source_distribution_id: Some(d.id.clone()),
+            shares: split.shares,
+            cost_minor: split.cost_minor,
+        });
+        *deltas
+            .entry((priced.fund.id.clone(), line.investor_id.clone()))
+            .or_default() += split.shares;
+        summary.reinvested_lines += 1;
+        summary.reinvested_minor += split.cost_minor;
+    }
+    lap.lap("split lines");
+    if decided.fund.kind == FundKind::OpenEnd && decided.lines.iter().any(|(l, _)| l.roc_minor > 0)
+    {
+        apply_roc(tx, actor, d, &decided, &mut w, &mut summary).await?;
+        lap.lap("return of capital");
+    }
+    w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
+    lap.lap("holdings");
+    summary.navs = decided
+        .prices
+        .values()
+        .map(|p| {
+            json!({ "fundId": p.fund.id, "fundCode": p.fund.code, "nav": p.quote.nav.to_string(),
+                    "navDate": p.quote.date, "rule": p.quote.rule.as_str() })
+        })
+        .collect();
+    Ok((w, summary))
+}
+
+/// Return of capital against the open lots held on the record date.
+async fn apply_roc(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+    decided: &Decided,
+    w: &mut Writes,
+    summary: &mut Summary,
+) -> Result<(), PlanError> {
+    // Lots and lines both sorted by investor id, merged in one pass.
+    let mut lots = lots::open_lots_tx(tx, actor, &decided.fund.id, d.schedule.record).await?;
+    lots.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.acquired.cmp(&b.1.acquired))
+            .then(a.1.id.cmp(&b.1.id))
+    });
+    let mut k = 0;
+    let mut held: Vec<Lot> = Vec::new();
+    for (line, _) in &decided.lines {
+        if line.roc_minor <= 0 {
+            continue;
+        }
+        while k < lots.len() && lots[k].0 < line.investor_id {
+            k += 1;
+        }
+        held.clear();
+        while k < lots.len() && lots[k].0 == line.investor_id {
+            held.push(lots[k].1.clone());
+            k += 1;
+        }
+        let held = held.as_slice();
+        let outcome = apply_return_of_capital(held, line.roc_minor).map_err(|e| {
+            PlanError::Refused(format!(
+                "return of capital of investor {}: {e}",
+                line.investor_id
+            ))
+        })?;
+        for (lot, reduction) in held.iter().zip(&outcome.reductions) {
+            if *reduction > 0 {
+                w.adjustments.push(LotAdjustment {
+                    lot_id: lot.id.clone(),
+                    fund_id: decided.fund.id.clone(),
+                    investor_id: line.investor_id.clone(),
+                    basis_change_minor: -reduction,
+                });
+            }
+        }
+        let reduced = line.roc_minor - outcome.gain_minor;
+        w.roc.push(RocApplication {
+            investor_id: line.investor_id.clone(),
+            fund_id: decided.fund.id.clone(),
+            roc_minor: line.roc_minor,
+            basis_reduction_minor: reduced,
+            gain_minor: outcome.gain_minor,
+        });
+        summary.roc_basis_reduction_minor += reduced;
+        summary.roc_gain_minor += outcome.gain_minor;
+    }
+    Ok(())
+}
+
+/// The writes of a reversal: the original reinvestments and basis changes undone.
+async fn plan_reversal(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+) -> Result<(Writes, Summary), PlanError> {
+    let mut w = Writes::default();
+    let mut summary = Summary::default();
+    let lines = store::pending_lines(tx, actor, &d.id).await?;
+    let Some(original) = d.reverses_id.as_deref() else {
+        summary.cash_lines = lines.len();
+        return Ok((w, summary));
+    };
+    let originals: HashMap<String, store::Reinvestment> =
+        store::for_distribution_tx(tx, actor, original)
+            .await?
+            .into_iter()
+            .filter(|r| r.kind == TxKind::Reinvest.as_str())
+            .map(|r| (r.investor_id.clone(), r))
+            .collect();
+    // The original's basis changes are found through the reversed investors' open lots.
+    let original_d = dstore::get_tx(tx, actor, original).await?;
+    let reversed: std::collections::HashSet<&str> =
+        lines.iter().map(|l| l.investor_id.as_str()).collect();
+    let their_lots: Vec<String> =
+        lots::open_lots_tx(tx, actor, &original_d.fund_id, original_d.schedule.record)
+            .await?
+            .into_iter()
+            .filter(|(investor, _)| reversed.contains(investor.as_str()))
+            .map(|(_, lot)| lot.id)
+            .collect();
+    let mut adjustments: HashMap<String, Vec<LotAdjustment>> = HashMap::new();
+    for a in store::adjustments_of_tx(tx, actor, original, &their_lots).await? {
+        adjustments
+            .entry(a.investor_id.clone())
+            .or_default()
+            .push(a);
+    }
+    let rocs: HashMap<String, RocApplication> = store::roc_of_tx(tx, actor, original)
+        .await?
+        .into_iter()
+        .map(|r| (r.investor_id.clone(), r))
+        .collect();
+    let lot_ids: Vec<String> = lines
+        .iter()
+        .flat_map(|l| {
+            let own = originals.get(&l.investor_id).map(|r| r.lot_id.clone());
+            let adjusted = adjustments
+                .get(&l.investor_id)
+                .into_iter()
+                .flatten()
+                .map(|a| a.lot_id.clone());
+            own.into_iter().chain(adjusted)
+        })
+        .collect();
+    let statuses = lots::statuses_tx(tx, actor, &lot_ids).await?;
+    let mut deltas = Deltas::new();
+    for line in &lines {
+        if let Some(o) = originals.get(&line.investor_id) {
+            if statuses.get(&o.lot_id).map(String::as_str) != Some("OPEN") {
+                return Err(PlanError::Refused(format!(
+                    "the reinvestment lot {} of investor {} is no longer open; it cannot be taken back",
+                    o.lot_id, line.investor_id
+                )));
+            }
+            w.reinvestments.push(NewReinvestment {
+                investor_id: line.investor_id.clone(),
+                kind: TxKind::Reversal,
+                fund_id: o.fund_id.clone(),
+                election: o.election.parse().map_err(StoreError::Corrupt)?,
+                percentage: Percentage::new(o.percentage.parse().map_err(|e| {
+                    StoreError::Corrupt(format!("percentage {}: {e}", o.percentage))
+                })?)
+                .map_err(StoreError::Corrupt)?,
+                reinvestable_minor: -o.reinvestable_minor,
+                cost_minor: -o.cost_minor,
+                shares: -o.shares,
+                nav: o.nav,
+                nav_date: o.nav_date,
+                nav_rule: o.nav_rule.parse().map_err(StoreError::Corrupt)?,
+                lot_id: o.lot_id.clone(),
+                reverses_distribution_id: Some(original.to_string()),
+            });
+            w.closed_lots.push(o.lot_id.clone());
+            *deltas
+                .entry((o.fund_id.clone(), line.investor_id.clone()))
+                .or_default() -= o.shares;
+            summary.reinvested_lines += 1;
+            summary.reinvested_minor -= o.cost_minor;
+        } else {
+            summary.cash_lines += 1;
+        }
+        // Basis the original took off lots still open goes back (the lot just closed, bought
+        // after the original's record date, never had any taken off by it).
+        for a in adjustments.get(&line.investor_id).into_iter().flatten() {
+            if statuses.get(&a.lot_id).map(String::as_str) == Some("OPEN") {
+                w.adjustments.push(LotAdjustment {
+                    basis_change_minor: -a.basis_change_minor,
+                    ..a.clone()
+                });
+                summary.roc_basis_reduction_minor += a.basis_change_minor;
+            }
+        }
+        if let Some(r) = rocs.get(&line.investor_id) {
+            w.roc.push(RocApplication {
+                roc_minor: -r.roc_minor,
+                basis_reduction_minor: -r.basis_reduction_minor,
+                gain_minor: -r.gain_minor,
+                ..r.clone()
+            });
+            summary.roc_gain_minor -= r.gain_minor;
+        }
+    }
+    w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
+    Ok((w, summary))
+}
+
+/// Phase timings of the plan, logged at debug level (bench and diagnosis).
+struct Lap(std::time::Instant);
+
+impl Lap {
+    fn new() -> Self {
+        Lap(std::time::Instant::now())
+    }
+
+    fn lap(&mut self, what: &str) {
+        let now = std::time::Instant::now();
+        tracing::debug!(
+            what,
+            ms = (now - self.0).as_secs_f64() * 1000.0,
+            "reinvestment plan"
+        );
+        self.0 = now;
+    }
+}
+
+/// Totals of one step, for its audit entry and event.
+#[derive(Debug, Default)]
+struct Summary {
+    reinvested_lines: usize,
+    cash_lines: usize,
+    reinvested_minor: i64,
+    roc_basis_reduction_minor: i64,
+    roc_gain_minor: i64,
+    navs: Vec<serde_json::Value>,
+}
+
+/// What the step would write for `d` (nothing is written): used by the benchmark's baseline.
+pub async fn plan(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Writes, JobError> {
+    Ok(match d.kind {
+        Kind::Reversal => plan_reversal(tx, actor, d).await?.0,
+        _ => plan_regular(tx, actor, d).await?.0,
+    })
+}
+
+/// Runs the step (see the module docs) inside the processing transaction.
+pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
+    let started = std::time::Instant::now();
+    if !store::any_pending_line(tx, actor, &d.id).await? {
+        // Already settled (a second run in the same transaction): nothing to do, nothing to
+        // record twice. The reinvestment key (distribution, investor) guards the rows too.
+        return verify(tx, d).await;
+    }
+    let (writes, summary) = match d.kind {
+        Kind::Reversal => plan_reversal(tx, actor, d).await?,
+        _ => plan_regular(tx, actor, d).await?,
+    };
+    let planned = started.elapsed();
+    let ctx = store::Context {
+        distribution_id: &d.id,
+    };
+    store::persist(tx, actor, &ctx, &writes).await?;
+    let persisted = started.elapsed();
+    verify(tx, d).await?;
+    tracing::debug!(
+        distribution_id = %d.id,
+        reinvested = summary.reinvested_lines,
+        cash = summary.cash_lines,
+        plan_ms = planned.as_millis() as u64,
+        persist_ms = (persisted - planned).as_millis() as u64,
+        verify_ms = (started.elapsed() - persisted).as_millis() as u64,
+        "reinvestment step"
+    );
+    let body = json!({
+        "distributionId": d.id,
+        "reinvestedLines": summary.reinvested_lines,
+        "cashLines": summary.cash_lines,
+        "reinvestedAmount": d.currency.format_minor(summary.reinvested_minor),
+        "rocBasisReduction": d.currency.format_minor(summary.roc_basis_reduction_minor),
+        "rocGain": d.currency.format_minor(summary.roc_gain_minor),
+        "navs": summary.navs,
+        "tradeDate": d.schedule.payable,
+    });
+    audit::record(
+        tx,
+        actor,
+        audit::Change {
+            action: "distribution.reinvest",
+            entity_type: "distribution",
+            entity_id: &d.id,
+            before: None,
+            after: Some(body.clone()),
+        },
+    )
+    .await?;
+    outbox::emit(
+        tx,
+        &actor.org_id,
+        "distribution.reinvested",
+        "distribution",
+        &d.id,
+        body,
+    )
+    .await?;
+    Ok(())
+}
+
+/// After the step every line is settled and ties out: total = reinvested + cash + withholding,
+/// and the lines' reinvested amounts add up to the distribution's reinvestment transactions.
+async fn verify(tx: &mut Tx, d: &Distribution) -> Result<(), JobError> {
+    let row = tx
+        .fetch_optional(
+            q("SELECT CAST(COALESCE(SUM(CASE WHEN cash_minor IS NULL OR reinvested_minor IS NULL OR reinvested_minor + cash_minor + withholding_minor <> total_minor THEN 1 ELSE 0 END), 0) AS BIGINT) AS bad,
+                      CAST(COALESCE(SUM(reinvested_minor), 0) AS BIGINT) AS reinvested,
+                      (SELECT CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT) FROM reinvestments WHERE distribution_id = $1) AS bought
+               FROM distribution_lines WHERE distribution_id = $1")
+                .bind(&d.id),
+        )
+        .await?
+        .ok_or_else(|| JobError::Permanent("no line summary".into()))?;
+    let (bad, reinvested, bought) = (row.i64("bad")?, row.i64("reinvested")?, row.i64("bought")?);
+    if bad != 0 || reinvested != bought {
+        return Err(JobError::Permanent(format!(
+            "reinvestment does not tie out: {bad} unsettled or unbalanced lines; lines reinvested {reinvested}, transactions {bought}"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,1667 @@
+//! Reinvestment (DRIP): mixed elections recomputed independently to the cent and the last
+//! share decimal, holdings and lots, NAV refusal, reversals, elections and their
+//! authorization, NAV uploads, reports and cost basis.
+
+use std::collections::HashMap;
+
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{json, Value};
+
+use crate::helpers::{cents, spawn_app, TestApp};
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+/// splitmix64, for reproducible test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// What a test elected for one investor (None: the organization default applies).
+#[derive(Debug, Clone)]
+struct Elected {
+    /// Percentage reinvested.
+    pct: Decimal,
+    /// Fund bought (None: DEMO-OPEN itself).
+    alternative: bool,
+}
+
+async fn body(resp: reqwest::Response, status: u16) -> Value {
+    let got = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    assert_eq!(got, status, "unexpected status, body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn upload_navs(app: &TestApp, fund: &str, navs: Value) -> Value {
+    let resp = app
+        .post(
+            "operator",
+            &format!("/api/funds/{fund}/navs"),
+            &json!({ "navs": navs, "replace": true, "source": "test" }),
+        )
+        .await;
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    resp.json().await.unwrap()
+}
+
+/// Every reinvestment of a distribution, following the cursor.
+async fn all_reinvestments(app: &TestApp, role: &str, id: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/distributions/{id}/reinvestments?limit=1000&cursor={c}"),
+            None => format!("/api/distributions/{id}/reinvestments?limit=1000"),
+        };
+        let page = body(app.get(role, &path).await, 200).await;
+        out.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
+fn schedule(record: &str, payable: &str) -> Value {
+    json!({ "declarationDate": "2026-03-02", "recordDate": record, "payableDate": payable })
+}
+
+fn pro_rata_on(fund: &str, total: &str, record: &str, payable: &str, roc: &str) -> Value {
+    let mut b = schedule(record, payable);
+    let ordinary = Decimal::ONE - dec(roc);
+    b["fundId"] = json!(fund);
+    b["description"] = json!("reinvestment test");
+    b["allocation"] = json!({ "method": "pro_rata", "total": total,
+        "components": { "ordinaryDividend": ordinary.to_string(), "returnOfCapital": roc } });
+    b
+}
+
+/// Independent computation of one line: the largest share count with shares × NAV ≤ the
+/// elected money (found by division, then checked and corrected by exact multiplication),
+/// cost rounded up to the cent.
+fn expected(
+    total: i64,
+    withholding: i64,
+    pct: Decimal,
+    nav: Decimal,
+    precision: u32,
+) -> (i64, Decimal, i64) {
+    let net = total - withholding;
+    let reinvestable = (Decimal::from(net) * pct / Decimal::ONE_HUNDRED).floor();
+    let money = reinvestable / Decimal::ONE_HUNDRED;
+    let step = Decimal::new(1, precision);
+    let mut shares = (money / nav).round_dp_with_strategy(precision, RoundingStrategy::ToZero);
+    while shares * nav > money {
+        shares -= step;
+    }
+    while (shares + step) * nav <= money {
+        shares += step;
+    }
+    let cost = (shares * nav * Decimal::ONE_HUNDRED).ceil();
+    let cost = i64::try_from(cost).unwrap();
+    (cost, shares, net - cost)
+}
+
+/// Ready → approve → process → COMPLETED.
+async fn complete(app: &TestApp, id: &str) {
+    app.complete(id).await;
+}
+
+/// The elections mix of the big test, imported in one request; returns what each investor
+/// has in force on the record date 2026-03-16.
+async fn elect_mix(app: &TestApp, rng: &mut Rng) -> HashMap<String, Elected> {
+    const ODD: [&str; 7] = [
+        "33.3333",
+        "0.5",
+        "99.99",
+        "12.345678",
+        "50",
+        "66.666667",
+        "1",
+    ];
+    let mut items = Vec::new();
+    let mut in_force = HashMap::new();
+    for investor in &app.seeded.investor_ids {
+        let pick = rng.below(6);
+        // An older election that is superseded before the record date.
+        if rng.below(4) == 0 {
+            items.push(json!({ "investorId": investor, "fundId": "DEMO-OPEN", "election": "AUTOMATIC", "effectiveDate": "2025-06-01" }));
+        }
+        let (item, elected) = match pick {
+            0 => (
+                Some(json!({ "election": "CASH" })),
+                Some(Elected {
+                    pct: Decimal::ZERO,
+                    alternative: false,
+                }),
+            ),
+            1 => (
+                Some(json!({ "election": "AUTOMATIC" })),
+                Some(Elected {
+                    pct: Decimal::ONE_HUNDRED,
+                    alternative: false,
+                }),
+            ),
+            2 => {
+                let p = ODD[rng.below(ODD.len() as u64) as usize];
+                (
+                    Some(json!({ "election": "PARTIAL", "percentage": p })),
+                    Some(Elected {
+                        pct: dec(p),
+                        alternative: false,
+                    }),
+                )
+            }
+            3 => (
+                Some(json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-MMF" })),
+                Some(Elected {
+                    pct: Decimal::ONE_HUNDRED,
+                    alternative: true,
+                }),
+            ),
+            4 => (
+                Some(
+                    json!({ "election": "ALTERNATIVE", "targetFundId": app.seeded.mmf_fund_id, "percentage": "62.5" }),
+                ),
+                Some(Elected {
+                    pct: dec("62.5"),
+                    alternative: true,
+                }),
+            ),
+            // No election of their own (or only a superseded one... then it is in force).
+            _ => (None, None),
+        };
+        match (item, elected) {
+            (Some(mut item), Some(elected)) => {
+                item["investorId"] = json!(investor);
+                item["fundId"] = json!("DEMO-OPEN");
+                item["effectiveDate"] = json!("2026-01-01");
+                items.push(item);
+                in_force.insert(investor.clone(), elected);
+            }
+            _ => {
+                if items
+                    .last()
+                    .is_some_and(|i| i["investorId"] == investor.as_str())
+                {
+                    in_force.insert(
+                        investor.clone(),
+                        Elected {
+                            pct: Decimal::ONE_HUNDRED,
+                            alternative: false,
+                        },
+                    );
+                }
+            }
+        }
+        // A change dated after the record date must not apply to it.
+        if rng.below(5) == 0 {
+            items.push(json!({ "investorId": investor, "fundId": "DEMO-OPEN", "election": "CASH", "effectiveDate": "2026-03-17" }));
+        }
+    }
+    let resp = app
+        .post(
+            "operator",
+            "/api/reinvestment-preferences/import",
+            &json!({ "elections": items }),
+        )
+        .await;
+    let result = body(resp, 201).await;
+    assert_eq!(result["imported"], items.len());
+    in_force
+}
+
+/// The whole check of the issue: mixed elections, NAVs with 7–8 decimals, awkward amounts
+/// and withholding; every line recomputed independently; holdings, lots and the next
+/// pro-rata allocation see the new shares.
+async fn mixed_elections(investors: usize) {
+    let app = spawn_app(investors).await;
+    let mut rng = Rng(7);
+    let elected = elect_mix(&app, &mut rng).await;
+    // Organization default for investors without an election: PARTIAL 25 %.
+    let resp = app
+        .put(
+            "admin",
+            "/api/reinvestment/settings",
+            &json!({ "defaultElection": "PARTIAL", "defaultPercentage": "25" }),
+        )
+        .await;
+    body(resp, 200).await;
+    let default = Elected {
+        pct: dec("25"),
+        alternative: false,
+    };
+    let open_nav = dec("12.3456789");
+    let mmf_nav = dec("1.00012345");
+    upload_navs(
+        &app,
+        "DEMO-OPEN",
+        json!([{ "date": "2026-03-31", "nav": open_nav.to_string() }]),
+    )
+    .await;
+    upload_navs(
+        &app,
+        "DEMO-MMF",
+        json!([{ "date": "2026-03-31", "nav": mmf_nav.to_string() }]),
+    )
+    .await;
+
+    let d = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "987654.31",
+            "2026-03-16",
+            "2026-03-31",
+            "0.2",
+        ))
+        .await;
+    let id = text(&d["id"]).to_string();
+    // Withholding on some lines (24 %, awkward), set explicitly.
+    let before_lines = app.all_lines("operator", &id).await;
+    let mut withheld = HashMap::new();
+    for line in before_lines.iter().step_by(47) {
+        let investor = text(&line["investorId"]).to_string();
+        let total = cents(&line["totalAmount"]);
+        let roc = cents(&line["returnOfCapital"]);
+        let w = total * 24 / 100 + 1;
+        let f = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+        let resp = app
+            .put("operator", &format!("/api/distributions/{id}/lines/{investor}"), &json!({
+                "totalAmount": f(total), "ordinaryDividend": f(total - roc), "returnOfCapital": f(roc), "withholding": f(w)
+            }))
+            .await;
+        body(resp, 200).await;
+        withheld.insert(investor, w);
+    }
+    assert!(withheld.len() >= 2);
+    // Lots and units before, to check what processing adds.
+    let sample: Vec<String> = app
+        .seeded
+        .investor_ids
+        .iter()
+        .step_by(investors / 25)
+        .cloned()
+        .collect();
+    let mut basis_before = HashMap::new();
+    for investor in &sample {
+        let lots = body(
+            app.get(
+                "operator",
+                &format!("/api/investors/{investor}/lots?fundId=DEMO-OPEN"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let basis: i64 = lots["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| cents(&l["basis"]))
+            .sum();
+        basis_before.insert(investor.clone(), basis);
+    }
+    complete(&app, &id).await;
+
+    let lines = app.all_lines("operator", &id).await;
+    assert_eq!(lines.len(), before_lines.len());
+    let reinvestments: HashMap<String, Value> = all_reinvestments(&app, "operator", &id)
+        .await
+        .into_iter()
+        .map(|r| (text(&r["investorId"]).to_string(), r))
+        .collect();
+    let (mut automatic, mut partial, mut alternative, mut cash) = (0, 0, 0, 0);
+    let mut shares_open: HashMap<String, Decimal> = HashMap::new();
+    let mut shares_mmf: HashMap<String, Decimal> = HashMap::new();
+    for line in &lines {
+        let investor = text(&line["investorId"]).to_string();
+        let total = cents(&line["totalAmount"]);
+        let w = cents(&line["withholding"]);
+        assert_eq!(w, withheld.get(&investor).copied().unwrap_or(0));
+        let e = elected.get(&investor).unwrap_or(&default);
+        let (nav, precision) = if e.alternative {
+            (mmf_nav, 3)
+        } else {
+            (open_nav, 4)
+        };
+        let (cost, shares, cash_part) = expected(total, w, e.pct, nav, precision);
+        let reinvested = cents(&line["reinvestedAmount"]);
+        let line_cash = cents(&line["cashAmount"]);
+        assert_eq!(
+            reinvested + line_cash + w,
+            total,
+            "line of {investor} ties out"
+        );
+        assert_eq!(
+            (reinvested, line_cash),
+            (cost, cash_part),
+            "line of {investor}, election {e:?}"
+        );
+        if shares.is_zero() {
+            assert!(
+                !reinvestments.contains_key(&investor),
+                "{investor} bought nothing"
+            );
+            cash += 1;
+            continue;
+        }
+        let r = &reinvestments[&investor];
+        assert_eq!(dec(text(&r["shares"])), shares, "shares of {investor}");
+        assert_eq!(
+            text(&r["shares"]).split('.').nth(1).map(str::len),
+            Some(precision as usize)
+        );
+        assert_eq!(cents(&r["reinvestedAmount"]), cost);
+        assert_eq!(cents(&r["cashAmount"]), cash_part);
+        assert_eq!(dec(text(&r["nav"])), nav);
+        assert_eq!(r["navRule"], "EXACT");
+        assert_eq!(r["navDate"], "2026-03-31");
+        assert_eq!(r["tradeDate"], "2026-03-31");
+        // A cash part goes to the payments step: instructed, or failed into review when the
+        // investor has no usable payee.
+        if cash_part == 0 {
+            assert_eq!(line["status"], "REINVESTED", "{investor}");
+        } else {
+            let status = line["status"].as_str().unwrap();
+            assert!(
+                ["PAYMENT_INITIATED", "PAID", "FAILED"].contains(&status),
+                "{investor}: {status}"
+            );
+        }
+        if e.alternative {
+            assert_eq!(r["fundId"], app.seeded.mmf_fund_id.as_str());
+            assert_eq!(r["election"], "ALTERNATIVE");
+            shares_mmf.insert(investor.clone(), shares);
+            alternative += 1;
+        } else {
+            assert_eq!(r["fundId"], app.seeded.open_fund_id.as_str());
+            shares_open.insert(investor.clone(), shares);
+            if e.pct == Decimal::ONE_HUNDRED {
+                automatic += 1
+            } else {
+                partial += 1
+            }
+        }
+    }
+    assert_eq!(reinvestments.len(), automatic + partial + alternative);
+    // The payments step pays exactly the cash parts, one payment per line with cash.
+    let cash_total: i64 = lines.iter().map(|l| cents(&l["cashAmount"])).sum();
+    let cash_lines = lines.iter().filter(|l| cents(&l["cashAmount"]) > 0).count() as i64;
+    let paid = app
+        .db
+        .fetch_optional(
+            clearway_store::q("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(fund_amount_minor), 0) AS BIGINT) AS total FROM payments WHERE distribution_id = $1")
+                .bind(&id),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paid.i64("n").unwrap(), cash_lines);
+    assert_eq!(paid.i64("total").unwrap(), cash_total);
+    assert!(
+        automatic > 0 && partial > 0 && alternative > 0 && cash > 0,
+        "{automatic} {partial} {alternative} {cash}"
+    );
+
+    // Return of capital came off the opening lots (they have basis to spare), and each
+    // reinvestment made a lot at its cost.
+    for investor in &sample {
+        let lots = body(
+            app.get(
+                "operator",
+                &format!("/api/investors/{investor}/lots?fundId=DEMO-OPEN"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let items = lots["items"].as_array().unwrap();
+        let opening: i64 = items
+            .iter()
+            .filter(|l| l["source"] == "OPENING")
+            .map(|l| cents(&l["basis"]))
+            .sum();
+        let adjustments: i64 = items.iter().map(|l| cents(&l["basisAdjustments"])).sum();
+        let roc = lines
+            .iter()
+            .find(|l| l["investorId"] == investor.as_str())
+            .map(|l| cents(&l["returnOfCapital"]))
+            .unwrap_or(0);
+        assert_eq!(adjustments, -roc, "{investor}");
+        assert_eq!(opening, basis_before[investor] - roc, "{investor}");
+        let bought: Vec<&Value> = items
+            .iter()
+            .filter(|l| l["source"] == "REINVESTMENT")
+            .collect();
+        match shares_open.get(investor) {
+            Some(s) => {
+                assert_eq!(bought.len(), 1);
+                assert_eq!(dec(text(&bought[0]["shares"])), *s);
+                assert_eq!(bought[0]["acquiredOn"], "2026-03-31");
+                assert_eq!(
+                    cents(&bought[0]["basis"]),
+                    cents(&reinvestments[investor]["reinvestedAmount"])
+                );
+            }
+            None => assert!(bought.is_empty()),
+        }
+    }
+
+    // The next record date sees the new shares: units after = units before + shares bought
+    // (a total large enough that every holder gets a line).
+    let next = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "100000000.00",
+            "2026-04-15",
+            "2026-04-30",
+            "0",
+        ))
+        .await;
+    let after: HashMap<String, Decimal> = app
+        .all_lines("operator", text(&next["id"]))
+        .await
+        .iter()
+        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
+        .collect();
+    for line in &before_lines {
+        let investor = text(&line["investorId"]);
+        let before = dec(text(&line["units"]));
+        let bought = shares_open.get(investor).copied().unwrap_or_default();
+        assert_eq!(after[investor], before + bought, "units of {investor}");
+    }
+    let mmf = app
+        .create(&pro_rata_on(
+            "DEMO-MMF",
+            "100000000.00",
+            "2026-04-15",
+            "2026-04-30",
+            "0",
+        ))
+        .await;
+    let mmf_units: HashMap<String, Decimal> = app
+        .all_lines("operator", text(&mmf["id"]))
+        .await
+        .iter()
+        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
+        .collect();
+    assert_eq!(mmf_units.len(), shares_mmf.len());
+    for (investor, shares) in &shares_mmf {
+        assert_eq!(mmf_units[investor], *shares);
+    }
+    // One audit entry and one event for the step, with the NAVs it used.
+    let audit = body(
+        app.get(
+            "auditor",
+            &format!("/api/audit?entityId={id}&action=distribution.reinvest"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let entry = &audit["items"][0]["after"];
+    assert_eq!(entry["reinvestedLines"], reinvestments.len());
+    assert_eq!(entry["navs"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
+
+/// The issue's check, at its size: 10,000 investors (about 10 s on either database here).
+#[tokio::test]
+async fn mixed_elections_over_ten_thousand_investors_reinvest_to_the_cent_and_the_next_pro_rata_sees_the_shares(
+) {
+    mixed_elections(10_000).await;
+}
+
+async fn counts(app: &TestApp) -> Vec<i64> {
+    let mut out = app.snapshot().await;
+    for sql in [
+        "SELECT COUNT(*) AS n FROM reinvestments",
+        "SELECT COUNT(*) AS n FROM position_lots",
+        "SELECT COUNT(*) AS n FROM holdings",
+        "SELECT COUNT(*) AS n FROM lot_adjustments",
+        "SELECT COUNT(*) AS n FROM roc_gains",
+        "SELECT COUNT(*) AS n FROM distribution_lines WHERE cash_minor IS NOT NULL",
+    ] {
+        out.push(app.count(sql).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
+    let app = spawn_app(30).await;
+    for investor in app.seeded.investor_ids.iter().take(10) {
+        let resp = app
+            .put(
+                "operator",
+                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
+            )
+            .await;
+        body(resp, 200).await;
+    }
+    // Payable long after the last demo NAV (today): no NAV within 5 business days before it.
+    let d = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "1000.00",
+            "2030-12-16",
+            "2030-12-31",
+            "0.1",
+        ))
+        .await;
+    let id = text(&d["id"]).to_string();
+    for (role, action) in [("operator", "ready"), ("approver", "approve")] {
+        body(
+            app.patch(role, &format!("/api/distributions/{id}/{action}"))
+                .await,
+            200,
+        )
+        .await;
+    }
+    let before = counts(&app).await;
+    let problem = body(
+        app.patch("operator", &format!("/api/distributions/{id}/process"))
+            .await,
+        409,
+    )
+    .await;
+    let detail = text(&problem["detail"]);
+    assert!(
+        detail.contains("DEMO-OPEN") && detail.contains("2030-12-31"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("business days old, more than the 5 allowed"),
+        "{detail}"
+    );
+    assert_eq!(counts(&app).await, before, "nothing written");
+    assert_eq!(app.wait_status(&id, "APPROVED").await["status"], "APPROVED");
+
+    // A NAV 7 business days old is still stale; one 3 days old is used (rule PRIOR).
+    upload_navs(
+        &app,
+        "DEMO-OPEN",
+        json!([{ "date": "2030-12-20", "nav": "11.11" }]),
+    )
+    .await;
+    let problem = body(
+        app.patch("operator", &format!("/api/distributions/{id}/process"))
+            .await,
+        409,
+    )
+    .await;
+    assert!(
+        text(&problem["detail"]).contains("(2030-12-20) is 7 business days old"),
+        "{}",
+        problem["detail"]
+    );
+    upload_navs(
+        &app,
+        "DEMO-OPEN",
+        json!([{ "date": "2030-12-26", "nav": "11.2345" }]),
+    )
+    .await;
+    body(
+        app.patch("operator", &format!("/api/distributions/{id}/process"))
+            .await,
+        202,
+    )
+    .await;
+    app.wait_status(&id, "COMPLETED").await;
+    let r = all_reinvestments(&app, "operator", &id).await;
+    assert_eq!(r.len(), 10);
+    assert!(r
+        .iter()
+        .all(|x| x["navRule"] == "PRIOR" && x["navDate"] == "2030-12-26" && x["nav"] == "11.2345"));
+    let at = body(
+        app.get("operator", "/api/funds/DEMO-OPEN/navs/at?date=2030-12-31")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (at["rule"].as_str(), at["navDate"].as_str()),
+        (Some("PRIOR"), Some("2030-12-26"))
+    );
+
+    // An all-cash distribution needs no NAV at all.
+    let mut lp = pro_rata_on("DEMO-LP", "500.00", "2030-12-16", "2030-12-31", "0.5");
+    lp["description"] = json!("partnership: always cash");
+    let lp = app.create(&lp).await;
+    complete(&app, text(&lp["id"])).await;
+    let lines = app.all_lines("operator", text(&lp["id"])).await;
+    assert!(lines
+        .iter()
+        .all(|l| l["reinvestedAmount"] == "0.00" && l["cashAmount"] == l["totalAmount"]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reversal_takes_the_reinvested_shares_back_and_restores_basis() {
+    let app = spawn_app(12).await;
+    let ids = app.seeded.investor_ids.clone();
+    for (investor, election) in [
+        (&ids[0], json!({ "election": "AUTOMATIC" })),
+        (
+            &ids[1],
+            json!({ "election": "PARTIAL", "percentage": "40" }),
+        ),
+        (
+            &ids[2],
+            json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-MMF" }),
+        ),
+    ] {
+        let mut e = election.clone();
+        e["effectiveDate"] = json!("2026-01-01");
+        body(
+            app.put(
+                "admin",
+                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+                &e,
+            )
+            .await,
+            200,
+        )
+        .await;
+    }
+    let d = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "7777.77",
+            "2026-03-16",
+            "2026-03-31",
+            "0.3",
+        ))
+        .await;
+    let id = text(&d["id"]).to_string();
+    complete(&app, &id).await;
+    let original: HashMap<String, Value> = app
+        .all_lines("operator", &id)
+        .await
+        .into_iter()
+        .map(|l| (text(&l["investorId"]).to_string(), l))
+        .collect();
+    let bought = all_reinvestments(&app, "operator", &id).await;
+    assert_eq!(bought.len(), 3);
+    let lots_of = |investor: String| {
+        let app = &app;
+        async move {
+            body(
+                app.get(
+                    "operator",
+                    &format!("/api/investors/{investor}/lots?includeClosed=true"),
+                )
+                .await,
+                200,
+            )
+            .await["items"]
+                .as_array()
+                .unwrap()
+                .clone()
+        }
+    };
+    let basis = |lots: &[Value]| -> i64 {
+        lots.iter()
+            .filter(|l| l["source"] == "OPENING")
+            .map(|l| cents(&l["basis"]))
+            .sum()
+    };
+    let before_basis = basis(&lots_of(ids[0].clone()).await);
+
+    let reversal = body(
+        app.post(
+            "operator",
+            &format!("/api/distributions/{id}/reversal"),
+            &json!({ "reason": "wrong rate", "investorIds": [ids[0], ids[2], ids[3]] }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let rid = text(&reversal["reversal"]["id"]).to_string();
+    for (role, action) in [("approver", "approve"), ("operator", "process")] {
+        assert!(app
+            .patch(role, &format!("/api/distributions/{rid}/{action}"))
+            .await
+            .status()
+            .is_success());
+    }
+    let done = app.wait_status(&rid, "COMPLETED").await;
+    let back = all_reinvestments(&app, "operator", &rid).await;
+    assert_eq!(back.len(), 2, "investors 0 and 2 had reinvested; 3 had not");
+    for r in &back {
+        let investor = text(&r["investorId"]);
+        let o = bought.iter().find(|b| b["investorId"] == investor).unwrap();
+        assert_eq!(r["kind"], "REVERSAL");
+        assert_eq!(dec(text(&r["shares"])), -dec(text(&o["shares"])));
+        assert_eq!(
+            cents(&r["reinvestedAmount"]),
+            -cents(&o["reinvestedAmount"])
+        );
+        assert_eq!(r["lotId"], o["lotId"]);
+        assert_eq!(r["reversesDistributionId"], id.as_str());
+    }
+    for line in app.all_lines("operator", &rid).await {
+        let o = &original[text(&line["investorId"])];
+        assert_eq!(
+            cents(&line["reinvestedAmount"]),
+            -cents(&o["reinvestedAmount"])
+        );
+        assert_eq!(cents(&line["cashAmount"]), -cents(&o["cashAmount"]));
+    }
+    // The lot is closed, the return of capital is back in the basis, the units are gone.
+    let lots = lots_of(ids[0].clone()).await;
+    let reinvested: Vec<&Value> = lots
+        .iter()
+        .filter(|l| l["source"] == "REINVESTMENT")
+        .collect();
+    assert_eq!(
+        (reinvested.len(), reinvested[0]["status"].as_str()),
+        (1, Some("CLOSED"))
+    );
+    let roc = cents(&original[&ids[0]]["returnOfCapital"]);
+    assert!(roc > 0);
+    assert_eq!(basis(&lots), before_basis + roc);
+    let payable = text(&done["payableDate"]).to_string();
+    let later = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "10.00",
+            &payable,
+            "2027-01-29",
+            "0",
+        ))
+        .await;
+    let units: HashMap<String, String> = app
+        .all_lines("operator", text(&later["id"]))
+        .await
+        .iter()
+        .map(|l| {
+            (
+                text(&l["investorId"]).to_string(),
+                text(&l["units"]).to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        units[&ids[0]],
+        text(&original[&ids[0]]["units"]),
+        "units back to before"
+    );
+    let kept = bought
+        .iter()
+        .find(|b| b["investorId"] == ids[1].as_str())
+        .unwrap();
+    assert_eq!(
+        dec(&units[&ids[1]]),
+        dec(text(&original[&ids[1]]["units"])) + dec(text(&kept["shares"]))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn elections_are_effective_dated_audited_and_authorized() {
+    let app = spawn_app(8).await;
+    let me = app.seeded.investor_user_investor_id.clone();
+    let other = app.seeded.investor_ids[3].clone();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let own = format!("/api/investors/{me}/reinvestment-preferences/DEMO-OPEN");
+
+    // Investors change their own (not backdated); the same change again is a no-op.
+    let first = body(
+        app.put(
+            "investor",
+            &own,
+            &json!({ "election": "PARTIAL", "percentage": "37.5" }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (
+            first["changed"].as_bool(),
+            first["election"]["effectiveDate"].as_str()
+        ),
+        (Some(true), Some(today.as_str()))
+    );
+    let again = body(
+        app.put(
+            "investor",
+            &own,
+            &json!({ "election": "PARTIAL", "percentage": "37.5" }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(again["changed"], false);
+    let backdated = body(
+        app.put(
+            "investor",
+            &own,
+            &json!({ "election": "CASH", "effectiveDate": "2026-01-01" }),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(backdated["field"], "effectiveDate");
+    // Not anyone else's, nor can they see them.
+    let theirs = format!("/api/investors/{other}/reinvestment-preferences");
+    assert_eq!(
+        app.put(
+            "investor",
+            &format!("{theirs}/DEMO-OPEN"),
+            &json!({ "election": "CASH" })
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(app.get("investor", &theirs).await.status(), 404);
+    assert_eq!(
+        app.get("investor", &format!("{theirs}/history"))
+            .await
+            .status(),
+        404
+    );
+    // Read-only roles may not change elections.
+    for role in ["auditor", "approver"] {
+        assert_eq!(
+            app.put(role, &own, &json!({ "election": "CASH" }))
+                .await
+                .status(),
+            403,
+            "{role}"
+        );
+    }
+    assert_eq!(app.get("auditor", &theirs).await.status(), 200);
+    // Operators change anyone's, backdated too; history keeps every change.
+    body(
+        app.put(
+            "operator",
+            &format!("{theirs}/DEMO-OPEN"),
+            &json!({ "election": "AUTOMATIC", "effectiveDate": "2025-01-01" }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    body(app.put("operator", &format!("{theirs}/{}", app.seeded.open_fund_id), &json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-MMF", "percentage": "62.5", "effectiveDate": "2026-02-01" })).await, 200).await;
+    let at = |date: &str| format!("{theirs}?asOf={date}");
+    let jan = body(app.get("operator", &at("2026-01-15")).await, 200).await;
+    let open = jan["funds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fundCode"] == "DEMO-OPEN")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (open["election"].as_str(), open["source"].as_str()),
+        (Some("AUTOMATIC"), Some("INVESTOR"))
+    );
+    let mmf = jan["funds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fundCode"] == "DEMO-MMF")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (mmf["election"].as_str(), mmf["source"].as_str()),
+        (Some("CASH"), Some("ORGANIZATION_DEFAULT"))
+    );
+    assert!(
+        jan["funds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["fundCode"] != "DEMO-LP"),
+        "partnerships are never reinvested"
+    );
+    let mar = body(app.get("operator", &at("2026-03-01")).await, 200).await;
+    let open = mar["funds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fundCode"] == "DEMO-OPEN")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            open["election"].as_str(),
+            open["percentage"].as_str(),
+            open["targetFundId"].as_str()
+        ),
+        (
+            Some("ALTERNATIVE"),
+            Some("62.5"),
+            Some(app.seeded.mmf_fund_id.as_str())
+        )
+    );
+    let history = body(
+        app.get("operator", &format!("{theirs}/history?limit=1"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history["items"][0]["election"], "ALTERNATIVE");
+    let page2 = body(
+        app.get(
+            "operator",
+            &format!(
+                "{theirs}/history?limit=1&cursor={}",
+                text(&history["nextCursor"])
+            ),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(page2["items"][0]["election"], "AUTOMATIC");
+    // Every change is audited with before and after, and published.
+    let audit = body(
+        app.get(
+            "auditor",
+            &format!("/api/audit?entityId={other}&action=reinvestment.election.change"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1]["before"]["election"], "AUTOMATIC");
+    assert_eq!(entries[1]["after"]["election"], "ALTERNATIVE");
+    let events = body(
+        app.get(
+            "auditor",
+            "/api/events?type=reinvestment.election_changed&limit=100",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(events["items"].as_array().unwrap().len(), 3);
+
+    // Invalid elections name the field.
+    for (body_json, field, status) in [
+        (json!({ "election": "PARTIAL" }), "percentage", 422),
+        (
+            json!({ "election": "PARTIAL", "percentage": "100" }),
+            "percentage",
+            422,
+        ),
+        (json!({ "election": "SOMETIMES" }), "election", 422),
+        (
+            json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-LP" }),
+            "targetFundId",
+            422,
+        ),
+        (
+            json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-OPEN" }),
+            "targetFundId",
+            422,
+        ),
+        (json!({ "election": "CASH", "extra": 1 }), "extra", 422),
+    ] {
+        let p = body(
+            app.put("operator", &format!("{theirs}/DEMO-OPEN"), &body_json)
+                .await,
+            status,
+        )
+        .await;
+        assert_eq!(p["field"], field, "{body_json}");
+    }
+    let p = body(
+        app.put(
+            "operator",
+            &format!("{theirs}/DEMO-LP"),
+            &json!({ "election": "AUTOMATIC" }),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "fundId");
+    assert_eq!(
+        app.put(
+            "operator",
+            &format!("{theirs}/NOPE"),
+            &json!({ "election": "CASH" })
+        )
+        .await
+        .status(),
+        404
+    );
+
+    // Organization default: admins only.
+    assert_eq!(
+        app.put(
+            "operator",
+            "/api/reinvestment/settings",
+            &json!({ "defaultElection": "AUTOMATIC" })
+        )
+        .await
+        .status(),
+        403
+    );
+    let p = body(
+        app.put(
+            "admin",
+            "/api/reinvestment/settings",
+            &json!({ "defaultElection": "ALTERNATIVE" }),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "defaultElection");
+    let s = body(app.put("admin", "/api/reinvestment/settings", &json!({ "defaultElection": "PARTIAL", "defaultPercentage": "25", "navStalenessBusinessDays": 3 })).await, 200).await;
+    assert_eq!(
+        (
+            s["defaultPercentage"].as_str(),
+            s["navStalenessBusinessDays"].as_i64()
+        ),
+        (Some("25"), Some(3))
+    );
+    let now = body(
+        app.get(
+            "investor",
+            &format!("/api/investors/{me}/reinvestment-preferences"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(now["organizationDefault"]["election"], "PARTIAL");
+    let mmf = now["funds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fundCode"] == "DEMO-MMF")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (mmf["election"].as_str(), mmf["percentage"].as_str()),
+        (Some("PARTIAL"), Some("25"))
+    );
+
+    // Bulk import: staff only, all or nothing, errors name the row.
+    let import = json!({ "elections": [{ "investorId": other, "fundId": "DEMO-OPEN", "election": "CASH", "effectiveDate": "2026-05-01" }] });
+    assert_eq!(
+        app.post("investor", "/api/reinvestment-preferences/import", &import)
+            .await
+            .status(),
+        403
+    );
+    let bad = json!({ "elections": [
+        { "investorId": other, "fundId": "DEMO-OPEN", "election": "CASH", "effectiveDate": "2026-05-01" },
+        { "investorId": "nobody", "fundId": "DEMO-OPEN", "election": "CASH", "effectiveDate": "2026-05-01" }] });
+    let before = app
+        .count("SELECT COUNT(*) AS n FROM reinvestment_elections")
+        .await;
+    let p = body(
+        app.post("operator", "/api/reinvestment-preferences/import", &bad)
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "elections[1].investorId");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM reinvestment_elections")
+            .await,
+        before
+    );
+
+    // Another organization sees none of it.
+    let mut options = clearway_server::demo::Options::demo(2);
+    options.history = false;
+    options.org_name = "Elsewhere".into();
+    let stranger = clearway_server::demo::seed(&app.db, &options)
+        .await
+        .unwrap();
+    for (method, path) in [
+        ("GET", theirs.clone()),
+        ("PUT", format!("{theirs}/DEMO-OPEN")),
+        ("GET", format!("/api/investors/{other}/lots")),
+        (
+            "GET",
+            format!("/api/investors/{other}/reinvestments/summary"),
+        ),
+    ] {
+        let req = if method == "GET" {
+            app.client.get(app.url(&path))
+        } else {
+            app.client
+                .put(app.url(&path))
+                .json(&json!({ "election": "CASH" }))
+        };
+        let resp = req
+            .bearer_auth(&stranger.tokens.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{method} {path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn navs_upload_as_csv_or_json_all_or_nothing() {
+    let app = spawn_app(3).await;
+    let url = app.url(&format!("/api/funds/{}/navs", app.seeded.mmf_fund_id));
+    let csv = |token: &str, text: &str, query: &str| {
+        app.client
+            .post(format!("{url}{query}"))
+            .bearer_auth(token.to_string())
+            .header(CONTENT_TYPE, "text/csv")
+            .body(text.to_string())
+            .send()
+    };
+    let navs = || app.count("SELECT COUNT(*) AS n FROM nav_snapshots");
+    let start = navs().await;
+    let good = "date,nav,shareClass\n2027-01-04,1.00000001,\n2027-01-05,1.0001,I\n";
+    let r = body(csv(app.token("operator"), good, "").await.unwrap(), 201).await;
+    assert_eq!(r["inserted"], 2);
+    let r = body(csv(app.token("operator"), good, "").await.unwrap(), 200).await;
+    assert_eq!(r["unchanged"], 2);
+    let changed = "date,nav\n2027-01-04,1.5\n";
+    let p = body(csv(app.token("operator"), changed, "").await.unwrap(), 409).await;
+    assert!(text(&p["detail"]).contains("2027-01-04"), "{}", p["detail"]);
+    let r = body(
+        csv(app.token("operator"), changed, "?replace=true&source=fix")
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(r["replaced"], 1);
+    assert_eq!(navs().await, start + 2);
+    // A bad row anywhere: nothing is written and the error names line and field.
+    let bad = "date,nav\n2027-01-06,1.01\n2027-01-07,1,02\n";
+    let p = body(csv(app.token("operator"), bad, "").await.unwrap(), 422).await;
+    assert_eq!(p["field"], "row");
+    assert!(text(&p["detail"]).contains("line 3"), "{}", p["detail"]);
+    let bad = "date,nav\n2027-01-06,1.01\n2027-01-07,abc\n";
+    let p = body(csv(app.token("operator"), bad, "").await.unwrap(), 422).await;
+    assert_eq!(
+        (p["field"].as_str(), p["detail"].as_str()),
+        (
+            Some("nav"),
+            Some("nav: line 3: 'abc' is not a decimal number")
+        )
+    );
+    assert_eq!(navs().await, start + 2);
+    // JSON uploads name the JSON path.
+    let p = body(
+        app.post(
+            "operator",
+            "/api/funds/DEMO-MMF/navs",
+            &json!({ "navs": [
+        { "date": "2027-01-06", "nav": "1" }, { "date": "2027-01-07", "nav": "0" }] }),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "navs[1].nav");
+    assert_eq!(navs().await, start + 2);
+    // Roles and tenancy.
+    assert_eq!(
+        csv(app.token("investor"), good, "").await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        csv(app.token("auditor"), good, "").await.unwrap().status(),
+        403
+    );
+    // Listing, newest first, paginated; lookups by rule.
+    let page = body(
+        app.get("auditor", "/api/funds/DEMO-MMF/navs?limit=2").await,
+        200,
+    )
+    .await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(
+        (
+            items[0]["date"].as_str(),
+            items[0]["shareClass"].as_str(),
+            items[0]["nav"].as_str()
+        ),
+        (Some("2027-01-05"), Some("I"), Some("1.0001"))
+    );
+    assert_eq!(
+        (
+            items[1]["date"].as_str(),
+            items[1]["nav"].as_str(),
+            items[1]["source"].as_str()
+        ),
+        (Some("2027-01-04"), Some("1.5"), Some("fix"))
+    );
+    let next = body(
+        app.get(
+            "auditor",
+            &format!(
+                "/api/funds/DEMO-MMF/navs?limit=2&cursor={}",
+                text(&page["nextCursor"])
+            ),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(next["items"][0]["date"].as_str().unwrap() < "2027-01-04");
+    let exact = body(
+        app.get("investor", "/api/funds/DEMO-MMF/navs/at?date=2027-01-04")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (exact["rule"].as_str(), exact["nav"].as_str()),
+        (Some("EXACT"), Some("1.5"))
+    );
+    let class = body(
+        app.get(
+            "investor",
+            "/api/funds/DEMO-MMF/navs/at?date=2027-01-08&shareClass=I",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (class["rule"].as_str(), class["navDate"].as_str()),
+        (Some("PRIOR"), Some("2027-01-05"))
+    );
+    let stale = body(
+        app.get("investor", "/api/funds/DEMO-MMF/navs/at?date=2027-02-01")
+            .await,
+        404,
+    )
+    .await;
+    assert!(text(&stale["detail"]).contains("business days old"));
+    let mut options = clearway_server::demo::Options::demo(1);
+    options.history = false;
+    options.org_name = "Elsewhere".into();
+    let stranger = clearway_server::demo::seed(&app.db, &options)
+        .await
+        .unwrap();
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/funds/{}/navs", app.seeded.mmf_fund_id)))
+        .bearer_auth(&stranger.tokens.operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let resp = csv(&stranger.tokens.operator, good, "").await.unwrap();
+    assert_eq!(resp.status(), 404, "our fund is not theirs");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reports_exports_lots_and_cost_basis() {
+    let app = spawn_app(6).await;
+    let me = app.seeded.investor_user_investor_id.clone();
+    let other = app.seeded.investor_ids[1].clone();
+    for investor in [&me, &other] {
+        body(
+            app.put(
+                "operator",
+                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+    }
+    upload_navs(&app, "DEMO-OPEN", json!([{ "date": "2026-03-31", "nav": "10.12345678" }, { "date": "2026-11-02", "nav": "11.5" }])).await;
+    let d = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "2345.67",
+            "2026-03-16",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    let id = text(&d["id"]).to_string();
+    complete(&app, &id).await;
+
+    // Investors see only their own reinvestment.
+    let all = all_reinvestments(&app, "auditor", &id).await;
+    assert_eq!(all.len(), 2);
+    let mine = all_reinvestments(&app, "investor", &id).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["investorId"], me.as_str());
+    // CSV and XLSX exports.
+    let resp = app
+        .get(
+            "operator",
+            &format!("/api/distributions/{id}/reinvestments/export?format=csv"),
+        )
+        .await;
+    assert_eq!(resp.headers()[CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        resp.headers()[CONTENT_DISPOSITION],
+        format!("attachment; filename=\"reinvestments-{id}.csv\"").as_str()
+    );
+    let csv_text = resp.text().await.unwrap();
+    let rows: Vec<&str> = csv_text.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].starts_with("distributionId,investorId,kind,fundId,election,percentage"));
+    assert!(rows
+        .iter()
+        .skip(1)
+        .any(|r| r.contains(&format!(",{},", text(&all[0]["shares"])))));
+    let resp = app
+        .get(
+            "investor",
+            &format!("/api/distributions/{id}/reinvestments/export?format=xlsx"),
+        )
+        .await;
+    assert_eq!(
+        resp.headers()[CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(resp.headers()[CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .ends_with(".xlsx\""));
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    assert_eq!(
+        body(
+            app.get(
+                "operator",
+                &format!("/api/distributions/{id}/reinvestments/export?format=pdf")
+            )
+            .await,
+            422
+        )
+        .await["field"],
+        "format"
+    );
+
+    // Summary: reinvested, shares, value at the latest NAV and the gain since.
+    let r = &mine[0];
+    let s = body(
+        app.get(
+            "investor",
+            &format!("/api/investors/{me}/reinvestments/summary"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let f = &s["funds"][0];
+    assert_eq!(f["fundCode"], "DEMO-OPEN");
+    assert_eq!(f["totalReinvested"], r["reinvestedAmount"]);
+    assert_eq!(f["sharesAcquired"], r["shares"]);
+    assert_eq!(f["costBasis"], r["reinvestedAmount"]);
+    let latest = dec(text(&f["latestNav"]));
+    let value = (dec(text(&r["shares"])) * latest)
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(dec(text(&f["currentValue"])), value);
+    assert_eq!(
+        dec(text(&f["gain"])),
+        value - dec(text(&r["reinvestedAmount"]))
+    );
+    let resp = app
+        .get(
+            "investor",
+            &format!("/api/investors/{me}/reinvestments/summary/export?format=xlsx"),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(&resp.bytes().await.unwrap()[..2], b"PK");
+
+    // Lots and a redemption preview by each method.
+    let lots = body(
+        app.get(
+            "investor",
+            &format!("/api/investors/{me}/lots?fundId=DEMO-OPEN"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let items = lots["items"].as_array().unwrap();
+    assert_eq!(items.last().unwrap()["source"], "REINVESTMENT");
+    let total_shares: Decimal = items.iter().map(|l| dec(text(&l["shares"]))).sum();
+    let total_basis: i64 = items.iter().map(|l| cents(&l["basis"])).sum();
+    let preview = |method: &str, shares: String, lots: Option<Value>| {
+        let mut b = json!({ "fundId": "DEMO-OPEN", "shares": shares, "method": method, "date": "2026-11-02" });
+        if let Some(l) = lots {
+            b["lots"] = l;
+        }
+        let path = format!("/api/investors/{me}/cost-basis");
+        let app = &app;
+        async move { app.post("investor", &path, &b).await }
+    };
+    for method in ["FIFO", "AVERAGE_COST"] {
+        let all_of_it = body(preview(method, total_shares.to_string(), None).await, 200).await;
+        assert_eq!(
+            cents(&all_of_it["basis"]),
+            total_basis,
+            "{method}: selling everything relieves all basis"
+        );
+        assert_eq!(all_of_it["nav"], "11.5");
+        let proceeds: i64 = all_of_it["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| cents(&p["proceeds"]))
+            .sum();
+        assert_eq!(proceeds, cents(&all_of_it["proceeds"]));
+        let gains = cents(&all_of_it["shortTermGain"]) + cents(&all_of_it["longTermGain"]);
+        assert_eq!(gains, cents(&all_of_it["proceeds"]) - total_basis);
+    }
+    let newest = items.last().unwrap();
+    let specific = body(
+        preview(
+            "SPECIFIC_ID",
+            text(&newest["shares"]).to_string(),
+            Some(json!([{ "lotId": newest["id"], "shares": newest["shares"] }])),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(specific["basis"], newest["basis"]);
+    assert_eq!(specific["parts"][0]["longTerm"], false);
+    let too_many = body(
+        preview("FIFO", (total_shares + Decimal::ONE).to_string(), None).await,
+        422,
+    )
+    .await;
+    assert_eq!(too_many["field"], "shares");
+    let p = body(preview("SPECIFIC_ID", "1".into(), None).await, 422).await;
+    assert_eq!(p["field"], "lots");
+    // Another investor's reports are not found.
+    for path in [
+        format!("/api/investors/{other}/reinvestments/summary"),
+        format!("/api/investors/{other}/lots"),
+    ] {
+        assert_eq!(app.get("investor", &path).await.status(), 404, "{path}");
+    }
+    assert_eq!(
+        app.post(
+            "investor",
+            &format!("/api/investors/{other}/cost-basis"),
+            &json!({ "fundId": "DEMO-OPEN", "shares": "1", "method": "FIFO" })
+        )
+        .await
+        .status(),
+        404
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn running_the_step_again_writes_nothing() {
+    let app = spawn_app(20).await;
+    for investor in app.seeded.investor_ids.iter().take(8) {
+        body(app.put("operator", &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+            &json!({ "election": "PARTIAL", "percentage": "33.3", "effectiveDate": "2026-01-01" })).await, 200).await;
+    }
+    let d = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "4321.09",
+            "2026-03-16",
+            "2026-03-31",
+            "0.25",
+        ))
+        .await;
+    let id = text(&d["id"]).to_string();
+    complete(&app, &id).await;
+    let before = counts(&app).await;
+    assert_eq!(before[6], 8, "eight reinvestments");
+    // The job's step again, as a re-run after a crash would call it (same transaction shape).
+    let actor = clearway_store::Actor::system(&app.seeded.org_id);
+    let mut tx = app.db.begin().await.unwrap();
+    let stored = clearway_store::distributions::get_tx(&mut tx, &actor, &id)
+        .await
+        .unwrap();
+    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+        .await
+        .unwrap();
+    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(counts(&app).await, before, "no row written twice");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
+    let app = spawn_app(6).await;
+    let ids = app.seeded.investor_ids.clone();
+    for investor in &ids[..2] {
+        body(
+            app.put(
+                "operator",
+                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+    }
+    // A holdings change already recorded after the trade date (e.g. from an administrator's
+    // feed): it must include the reinvested shares too.
+    let operator = clearway_store::Actor {
+        user_id: app.seeded.user_ids["operator"].clone(),
+        org_id: app.seeded.org_id.clone(),
+        role: clearway_core::access::Role::Operator,
+        investor_id: None,
+    };
+    let later: chrono::NaiveDate = "2026-05-01".parse().unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    clearway_store::funds::record_holdings(
+        &mut tx,
+        &operator,
+        &app.seeded.open_fund_id,
+        later,
+        &[(ids[1].clone(), dec("1000"))],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // Two distributions paid the same day: the second adds to the first one's holdings row.
+    let first = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "1000.00",
+            "2026-03-16",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    complete(&app, text(&first["id"])).await;
+    let second = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "500.00",
+            "2026-03-17",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    complete(&app, text(&second["id"])).await;
+    let shares = |list: &[Value], investor: &str| -> Decimal {
+        list.iter()
+            .filter(|r| r["investorId"] == investor)
+            .map(|r| dec(text(&r["shares"])))
+            .sum()
+    };
+    let a = all_reinvestments(&app, "operator", text(&first["id"])).await;
+    let b = all_reinvestments(&app, "operator", text(&second["id"])).await;
+    let units_on = |record: &'static str| {
+        let app = &app;
+        async move {
+            let d = app
+                .create(&pro_rata_on(
+                    "DEMO-OPEN",
+                    "100000.00",
+                    record,
+                    "2026-06-30",
+                    "0",
+                ))
+                .await;
+            app.all_lines("operator", text(&d["id"]))
+                .await
+                .iter()
+                .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
+                .collect::<HashMap<_, _>>()
+        }
+    };
+    let before: HashMap<String, Decimal> = app
+        .all_lines("operator", text(&first["id"]))
+        .await
+        .iter()
+        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
+        .collect();
+    let april = units_on("2026-04-15").await;
+    assert_eq!(
+        april[&ids[0]],
+        before[&ids[0]] + shares(&a, &ids[0]) + shares(&b, &ids[0])
+    );
+    assert_eq!(
+        april[&ids[2]], before[&ids[2]],
+        "a cash investor keeps their units"
+    );
+    let may = units_on("2026-05-15").await;
+    assert_eq!(
+        may[&ids[1]],
+        dec("1000") + shares(&a, &ids[1]) + shares(&b, &ids[1])
+    );
+    app.stop().await;
+}
