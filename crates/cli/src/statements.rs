@@ -1,6 +1,9 @@
 //! `clearway statements import FILE…`: reads every file first (nothing is written if any is
 //! unreadable, truncated or mis-totalled), then stores them all in one transaction, each with
 //! its `reconciliation.match` job; `--match` also runs matching at once.
+//!
+//! `clearway statements bank-file --distribution ID`: the BAI2 statement a bank would send for
+//! a distribution's sent payments, to rehearse reconciliation end to end (no bank here).
 
 use std::path::PathBuf;
 
@@ -42,13 +45,34 @@ pub enum Which {
         #[arg(long, env = "DATABASE_URL")]
         database_url: Option<String>,
     },
+    /// Write the BAI2 statement a bank would report for a distribution's SENT payments in one
+    /// currency: each ACH batch posted as one debit, wires by end-to-end id, checks by number.
+    BankFile {
+        /// Distribution id.
+        #[arg(long)]
+        distribution: String,
+        /// Currency of the account (payments in other currencies are left out).
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Organization (id or name); optional when the database holds one organization.
+        #[arg(long)]
+        org: Option<String>,
+        /// `postgres://…` for PostgreSQL, `sqlite:PATH` for SQLite; default SQLite in ./clearway-data/.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+    },
 }
 
 impl Which {
     /// The database the command runs on.
     pub fn database_url(&self) -> Option<String> {
         match self {
-            Which::Import { database_url, .. } => database_url.clone(),
+            Which::Import { database_url, .. } | Which::BankFile { database_url, .. } => {
+                database_url.clone()
+            }
         }
     }
 }
@@ -75,6 +99,16 @@ async fn organization(db: &Db, org: Option<&str>) -> Result<String> {
 
 /// Runs a statements command.
 pub async fn run(db: Db, which: Which) -> Result<()> {
+    if let Which::BankFile {
+        distribution,
+        currency,
+        out,
+        org,
+        database_url: _,
+    } = which
+    {
+        return bank_file(&db, &distribution, &currency, &out, org.as_deref()).await;
+    }
     let Which::Import {
         files,
         format,
@@ -84,7 +118,10 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         org,
         run_match,
         database_url: _,
-    } = which;
+    } = which
+    else {
+        unreachable!("bank-file returned above");
+    };
     let format = format
         .as_deref()
         .map(str::parse::<FileFormat>)
@@ -165,5 +202,27 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
             s.lines_considered, s.matched_lines, s.returned_lines, s.exceptions
         );
     }
+    Ok(())
+}
+
+/// Writes the bank's view of a distribution's sent payments as a BAI2 file.
+async fn bank_file(
+    db: &Db,
+    distribution: &str,
+    currency: &str,
+    out: &std::path::Path,
+    org: Option<&str>,
+) -> Result<()> {
+    let org_id = organization(db, org).await?;
+    let currency = clearway_core::Currency::parse(currency).map_err(anyhow::Error::msg)?;
+    let actor = Actor::system(&org_id);
+    let lines = statements::bank_view(db, &actor, distribution, currency).await?;
+    if lines.is_empty() {
+        bail!("distribution {distribution} has no SENT payments in {currency}");
+    }
+    let file_id = format!("D{}", distribution.replace('-', "").get(..12).unwrap_or(""));
+    let text = clearway_store::testing::simulation_bai2(&lines, "000123456789", &file_id);
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    println!("{}: {} statement line(s)", out.display(), lines.len());
     Ok(())
 }

@@ -112,6 +112,28 @@ pub async fn list_funds(db: &Db, actor: &Actor) -> Result<Vec<Fund>, StoreError>
     .collect()
 }
 
+/// One page of the organization's funds by code, after `after_code`.
+pub async fn list_funds_page(
+    db: &Db,
+    actor: &Actor,
+    after_code: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Fund>, StoreError> {
+    actor.require(Permission::Read)?;
+    db.fetch_all(
+        q(format!(
+            "SELECT {FUND_COLUMNS} FROM funds WHERE org_id = $1 AND code > $2 ORDER BY code LIMIT $3"
+        ))
+        .bind(&actor.org_id)
+        .bind(after_code.unwrap_or(""))
+        .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(fund_from_row)
+    .collect()
+}
+
 /// A fund by id or code, in the actor's organization.
 pub async fn find_fund(db: &Db, actor: &Actor, id_or_code: &str) -> Result<Fund, StoreError> {
     actor.require(Permission::Read)?;

@@ -835,3 +835,70 @@ pub async fn line(db: &Db, actor: &Actor, id: &str) -> Result<LineView, StoreErr
         .ok_or(StoreError::NotFound("statement line"))?;
     line_view(&row)
 }
+
+/// The statement lines a bank would report for a distribution's SENT payments in `currency`
+/// (to rehearse reconciliation where no bank is reachable): each ACH batch posted as one debit
+/// carrying the batch id, wires by end-to-end id, checks by check number, on the expected date.
+pub async fn bank_view(
+    db: &Db,
+    actor: &Actor,
+    distribution_id: &str,
+    currency: Currency,
+) -> Result<Vec<clearway_core::reconciliation::StatementLine>, StoreError> {
+    use clearway_core::reconciliation::StatementLine;
+    use std::collections::BTreeMap;
+
+    actor.require(Permission::Operate)?;
+    let rows = db
+        .fetch_all(
+            q("SELECT method, amount_minor, payee_name, trace_number, end_to_end_id, check_number, batch_id, expected_date
+               FROM payments WHERE org_id = $1 AND distribution_id = $2 AND status = 'SENT' AND currency = $3 ORDER BY id")
+                .bind(&actor.org_id)
+                .bind(distribution_id)
+                .bind(currency.code()),
+        )
+        .await?;
+    let debit = |amount: i64, date: chrono::NaiveDate, description: &str| StatementLine {
+        id: String::new(),
+        amount_minor: -amount,
+        currency,
+        value_date: date,
+        booking_date: date,
+        bank_reference: None,
+        customer_reference: None,
+        description: description.into(),
+        counterparty: None,
+    };
+    let mut lines = Vec::new();
+    let mut batches: BTreeMap<(String, chrono::NaiveDate), i64> = BTreeMap::new();
+    for r in &rows {
+        let (method, amount) = (r.text("method")?, r.i64("amount_minor")?);
+        let date: chrono::NaiveDate = r.parse("expected_date")?;
+        let payee = Some(r.text("payee_name")?);
+        match (method.as_str(), r.opt_text("batch_id")?) {
+            ("ACH", Some(batch)) => *batches.entry((batch, date)).or_default() += amount,
+            ("ACH", None) => lines.push(StatementLine {
+                bank_reference: r.opt_text("trace_number")?,
+                counterparty: payee,
+                ..debit(amount, date, "ACH DEBIT")
+            }),
+            ("WIRE", _) => lines.push(StatementLine {
+                customer_reference: r.opt_text("end_to_end_id")?,
+                counterparty: payee,
+                ..debit(amount, date, "WIRE OUT")
+            }),
+            _ => lines.push(StatementLine {
+                bank_reference: r.opt_text("check_number")?,
+                counterparty: payee,
+                ..debit(amount, date, "CHECK PAID")
+            }),
+        }
+    }
+    for ((batch, date), total) in batches {
+        lines.push(StatementLine {
+            customer_reference: Some(batch),
+            ..debit(total, date, "ACH DEBIT BATCH SETTLEMENT")
+        });
+    }
+    Ok(lines)
+}

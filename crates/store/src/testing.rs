@@ -138,7 +138,8 @@ pub fn simulation_bai2(
         file_id: file_id.into(),
         as_of,
         account: account.into(),
-        currency: "USD".into(),
+        // The account's currency is the lines' (USD for an empty statement).
+        currency: lines.first().map_or("USD", |l| l.currency.code()).into(),
         opening_minor: 0,
         closing_minor: net,
         details,

@@ -124,12 +124,26 @@ pub(crate) async fn audit_log(
     Ok(Json(Page::new(items, limit, |e| e.seq.to_string())))
 }
 
-#[utoipa::path(get, path = "/api/funds", tag = "reference data", responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
+/// Query of the funds list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FundsQuery {
+    /// `nextCursor` of the previous page (a fund code).
+    cursor: Option<String>,
+    /// Page size (1–1000, default 50).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/funds", tag = "reference data", params(FundsQuery),
+    responses((status = 200, body = Page<Object>)), security(("bearer" = [])))]
 pub(crate) async fn list_funds(
     State(state): State<AppState>,
     actor: Actor,
-) -> ApiResult<Json<Vec<Fund>>> {
-    Ok(Json(funds::list_funds(&state.db, &actor).await?))
+    Qs(q): Qs<FundsQuery>,
+) -> ApiResult<Json<Page<Fund>>> {
+    let limit = page_limit(q.limit, 50)?;
+    let items = funds::list_funds_page(&state.db, &actor, q.cursor.as_deref(), limit).await?;
+    Ok(Json(Page::new(items, limit, |f| f.code.clone())))
 }
 
 /// Query of the investors list.

@@ -1062,3 +1062,82 @@ async fn a_camt_batch_booking_clears_every_payment_of_the_batch() {
     assert!(m["score"].as_i64().unwrap() >= 800);
     app.stop().await;
 }
+
+/// The whole loop on real payments: processing pays the lines (ACH file, pain.001 wires), the
+/// bank's statements for those payments are imported, and matching clears every one of them.
+#[tokio::test]
+async fn the_banks_statements_of_a_processed_distribution_clear_all_its_payments() {
+    let app = spawn_app(60).await;
+    let d = app.create(&pro_rata(&app, "250000.00")).await;
+    let id = d["id"].as_str().unwrap().to_string();
+    app.complete(&id).await;
+    let operator = Actor {
+        role: Role::Operator,
+        ..Actor::system(&app.seeded.org_id)
+    };
+    let sent: Vec<(String, i64)> = app
+        .db
+        .fetch_all(
+            q("SELECT currency, COUNT(*) AS n FROM payments WHERE distribution_id = $1 AND status = 'SENT' GROUP BY currency ORDER BY currency")
+                .bind(&id),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.text("currency").unwrap(), r.i64("n").unwrap()))
+        .collect();
+    assert!(
+        sent.iter().any(|(c, n)| c == "USD" && *n > 0),
+        "the demo pays most lines by ACH in USD: {sent:?}"
+    );
+    for (i, (currency, _)) in sent.iter().enumerate() {
+        let lines = clearway_store::statements::bank_view(
+            &app.db,
+            &operator,
+            &id,
+            Currency::parse(currency).unwrap(),
+        )
+        .await
+        .unwrap();
+        let file = simulation_bai2(&lines, &format!("ACCT-{currency}"), &format!("F{i}"));
+        let (status, body) = upload(&app, "operator", "", file.into_bytes()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    wait_matching_jobs(&app, sent.len() as i64).await;
+    let left = app
+        .db
+        .fetch_optional(
+            q("SELECT COUNT(*) AS n FROM payments WHERE distribution_id = $1 AND status <> 'COMPLETED' AND status <> 'FAILED'")
+                .bind(&id),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(
+        left, 0,
+        "every sent payment is cleared by the bank's statement"
+    );
+    let cleared: i64 = sent.iter().map(|(_, n)| n).sum();
+    let paid_lines = app
+        .db
+        .fetch_optional(
+            q("SELECT COUNT(*) AS n FROM distribution_lines WHERE distribution_id = $1 AND status = 'PAID'")
+                .bind(&id),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(paid_lines, cleared);
+    let exceptions: Value = app
+        .get("operator", "/api/reconciliation/exceptions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(exceptions["items"].as_array().unwrap().len(), 0);
+    app.stop().await;
+}

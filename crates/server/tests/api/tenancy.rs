@@ -54,6 +54,33 @@ async fn other_organizations_and_other_investors_see_nothing() {
         .await
         .unwrap();
     assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    // Funds list: each organization sees its own funds only, paged by code.
+    let page: Value = get(&stranger, "/api/funds?limit=1".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let theirs_ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(theirs_ids.len(), 1);
+    assert!(![
+        app.seeded.open_fund_id.as_str(),
+        app.seeded.lp_fund_id.as_str()
+    ]
+    .contains(&theirs_ids[0]));
+    let cursor = page["nextCursor"].as_str().unwrap().to_string();
+    let next: Value = get(&stranger, format!("/api/funds?limit=1&cursor={cursor}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(next["items"][0]["code"].as_str().unwrap() > cursor.as_str());
     let patch = app
         .client
         .patch(app.url(&format!("/api/distributions/{id}/ready")))
