@@ -289,7 +289,21 @@ async fn distribution_file(
         bail!("distribution {distribution} has no {kind} file (has it been processed, and does it pay by this method?)");
     };
     if batches.len() > 1 {
-        println!("{} {kind} files exist for this distribution (retries); writing the newest, {} (use `clearway payments file --batch` for others)", batches.len(), latest.id);
+        // Wires go out one file per currency, and retries make further files: name them all.
+        println!(
+            "{} {kind} files exist for this distribution (one per currency, plus retries); writing the newest, {} (use `clearway payments file --batch ID` for another):",
+            batches.len(),
+            latest.id
+        );
+        for b in &batches {
+            println!(
+                "  {}  {} payment(s) in {}  {}",
+                b.id,
+                b.payment_count,
+                b.currency,
+                b.file_name.as_deref().unwrap_or("")
+            );
+        }
     }
     write_batch(db, vault, &actor, &latest.id, out).await
 }
