@@ -475,6 +475,24 @@ pub struct File {
 }
 
 impl File {
+    /// A file of these batches, its control record computed from them.
+    pub fn assemble(header: FileHeader, batches: Vec<Batch>) -> File {
+        let mut file = File {
+            header,
+            batches,
+            control: FileControl {
+                batch_count: 0,
+                block_count: 0,
+                entry_addenda_count: 0,
+                entry_hash: 0,
+                total_debit: 0,
+                total_credit: 0,
+            },
+        };
+        file.control = file.computed_control();
+        file
+    }
+
     /// ADV files (all batches ADV) use the wider ADV file control layout.
     pub fn is_adv(&self) -> bool {
         !self.batches.is_empty() && self.batches.iter().all(Batch::is_adv)

@@ -2,7 +2,7 @@
 
 use super::{
     aba_checksum_ok, is_printable, AchError, Addenda, Batch, BatchControl, BatchHeader,
-    EntryDetail, File, FileControl, FileHeader, PaymentRelatedAddenda, SecCode, ServiceClassCode,
+    EntryDetail, File, FileHeader, PaymentRelatedAddenda, SecCode, ServiceClassCode,
 };
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
@@ -409,19 +409,7 @@ impl FileBuilder {
             immediate_origin_name: self.immediate_origin_name.trim_end().into(),
             reference_code: self.reference_code.trim_end().into(),
         };
-        let mut file = File {
-            header,
-            batches,
-            control: FileControl {
-                batch_count: 0,
-                block_count: 0,
-                entry_addenda_count: 0,
-                entry_hash: 0,
-                total_debit: 0,
-                total_credit: 0,
-            },
-        };
-        file.control = file.computed_control();
+        let file = File::assemble(header, batches);
         if file.control.total_credit > MAX_TOTAL_CENTS {
             return Err(field_err("batches", "file credit total exceeds 12 digits"));
         }

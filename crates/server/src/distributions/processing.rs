@@ -16,12 +16,7 @@ use crate::state::AppState;
 
 /// Runs one processing job.
 pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
-    let id = job
-        .payload
-        .get("distributionId")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| JobError::Permanent("payload has no distributionId".into()))?
-        .to_string();
+    let id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
     let mut tx = state.db.begin().await?;
     let current = store::get_tx(&mut tx, &actor, &id).await?;

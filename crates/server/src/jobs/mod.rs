@@ -37,6 +37,15 @@ async fn dispatch(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Jo
     }
 }
 
+/// A required text field of a job's payload (e.g. `distributionId`).
+pub fn payload_text(job: &Job, field: &str) -> Result<String, JobError> {
+    job.payload
+        .get(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| JobError::Permanent(format!("payload has no {field}")))
+}
+
 /// Runs one claimed job and records a failure if it fails.
 pub async fn run_one(state: &AppState, job: &Job, worker_id: &str) {
     let started = std::time::Instant::now();

@@ -182,19 +182,7 @@ pub fn nacha_file(
         immediate_origin_name: nacha_text(&orig.company_name, 23),
         reference_code: String::new(),
     };
-    let mut file = ach::File {
-        header,
-        batches,
-        control: ach::FileControl {
-            batch_count: 0,
-            block_count: 0,
-            entry_addenda_count: 0,
-            entry_hash: 0,
-            total_debit: 0,
-            total_credit: 0,
-        },
-    };
-    file.control = file.computed_control();
+    let file = ach::File::assemble(header, batches);
     Ok((ach::write_file(&file), traces))
 }
 
@@ -801,12 +789,7 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
         WIRE_JOB => Method::Wire,
         _ => Method::Check,
     };
-    let distribution_id = job
-        .payload
-        .get("distributionId")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| JobError::Permanent("payload has no distributionId".into()))?
-        .to_string();
+    let distribution_id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
     let mut tx = state.db.begin().await?;
     let pending =
