@@ -593,36 +593,21 @@ pub async fn mark_sent(
         .collect();
     tx.bulk_insert("payment_events", &EVENT_COLUMNS, &events)
         .await?;
-    let outbox_rows: Vec<Vec<Arg>> = sent
+    let payloads: Vec<Value> = sent
         .iter()
-        .map(|s| {
-            vec![
-                new_id().into(),
-                org_id.into(),
-                "payment.sent".into(),
-                "payment".into(),
-                (&s.id).into(),
-                json!({ "paymentId": s.id, "batchId": batch_id, "method": method.as_str(), "expectedDate": date })
-                    .to_string()
-                    .into(),
-                (&now).into(),
-            ]
+        .map(|s| json!({ "paymentId": s.id, "batchId": batch_id, "method": method.as_str(), "expectedDate": date }))
+        .collect();
+    let outbox_events: Vec<outbox::NewEvent<'_>> = sent
+        .iter()
+        .zip(payloads)
+        .map(|(s, payload)| outbox::NewEvent {
+            event_type: "payment.sent",
+            aggregate_type: "payment",
+            aggregate_id: &s.id,
+            payload,
         })
         .collect();
-    tx.bulk_insert(
-        "outbox",
-        &[
-            "id",
-            "org_id",
-            "event_type",
-            "aggregate_type",
-            "aggregate_id",
-            "payload",
-            "created_at",
-        ],
-        &outbox_rows,
-    )
-    .await
+    outbox::emit_many(tx, org_id, &outbox_events).await
 }
 
 /// Sets or clears the review reason (manual-review queue).
