@@ -39,6 +39,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0005_reconciliation",
             include_str!("../migrations/0005_reconciliation.sql").to_string(),
         ),
+        (
+            "0006_bulk_settlement",
+            include_str!("../migrations/0006_bulk_settlement.sql").to_string(),
+        ),
     ]
 }
 

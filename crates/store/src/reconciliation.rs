@@ -1,7 +1,8 @@
 //! Reconciliation through the store: runs the pure matcher
 //! ([`clearway_core::reconciliation::reconcile`]) over the organization's open statement lines
 //! and payments, persists its decisions as matches, applies them to the payments through
-//! [`payments::settle`], and keeps what it could not decide as exceptions with candidates.
+//! [`payments::settle_many`] (one bulk settlement per run), and keeps what it could not decide
+//! as exceptions with candidates.
 //! Manual match and unmatch, with audit, and the reconciliation summary live here too.
 //!
 //! Never twice: a line in a live match is not offered again, a payment already cleared by a
@@ -325,7 +326,9 @@ async fn write_matches(
         "match rows written"
     );
     let settle_started = std::time::Instant::now();
-    // Payments: cleared ones first, so a payment matched and returned in one run ends RETURNED.
+    // Payments: cleared ones first, so a payment matched and returned in one run ends RETURNED;
+    // all recorded by one bulk settlement, in that order.
+    let mut outcomes: Vec<(String, Settlement)> = Vec::new();
     for pass in ["CLEARED", "RETURNED"] {
         for m in matches.iter().filter(|m| m.outcome == pass) {
             let value_date = m
@@ -351,10 +354,11 @@ async fn write_matches(
                         ),
                     }
                 };
-                payments::settle(tx, actor, &p.id, &settlement).await?;
+                outcomes.push((p.id.clone(), settlement));
             }
         }
     }
+    payments::settle_many(tx, actor, &outcomes).await?;
     tracing::debug!(
         matches = matches.len(),
         settle_ms = settle_started.elapsed().as_millis() as u64,
