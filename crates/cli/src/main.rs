@@ -204,7 +204,15 @@ async fn run(cli: Cli) -> Result<()> {
                     options.history = !no_history;
                     options.vault = payments::vault(&payments::data_dir())?;
                     let seeded = demo::seed(&db, &options).await?;
-                    println!("seeded {investors} investors, DEMO-OPEN and DEMO-LP with 3 years of history in {:.1?}", started.elapsed());
+                    let history = if no_history {
+                        "no history"
+                    } else {
+                        "3 years of history"
+                    };
+                    println!(
+                        "seeded {investors} investors, DEMO-OPEN, DEMO-LP and DEMO-MMF with {history} in {:.1?}",
+                        started.elapsed()
+                    );
                     seeded.tokens
                 }
             };

@@ -97,6 +97,35 @@ pub async fn get_fund_tx(tx: &mut Tx, actor: &Actor, id_or_code: &str) -> Result
     fund_from_row(&row)
 }
 
+/// Locks the positions (holdings, lots) of `fund_ids` until the transaction ends, so two
+/// transactions that read holdings and then write them for the same fund (two distributions
+/// of one fund processed at once, with the same payable date) run one after the other instead
+/// of colliding on the holdings key or reducing the same basis twice. PostgreSQL locks the
+/// fund rows, in id order so that two lockers cannot deadlock; SQLite already runs one write
+/// transaction at a time (a single writer connection), so there is nothing more to do.
+pub async fn lock_positions_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_ids: &[&str],
+) -> Result<(), StoreError> {
+    actor.require(Permission::Operate)?;
+    if tx.backend() != crate::Backend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<&str> = fund_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        tx.fetch_optional(
+            q("SELECT id FROM funds WHERE org_id = $1 AND id = $2 FOR UPDATE")
+                .bind(&actor.org_id)
+                .bind(id),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The funds of the actor's organization, by code.
 pub async fn list_funds(db: &Db, actor: &Actor) -> Result<Vec<Fund>, StoreError> {
     actor.require(Permission::Read)?;

@@ -252,6 +252,11 @@ async fn plan_regular(
     d: &Distribution,
 ) -> Result<(Writes, Summary), PlanError> {
     let decided = decide(tx, actor, d).await?;
+    // Before any position is read: another distribution of these funds processed at the same
+    // time waits for this one, then reads what it wrote.
+    let mut locked: Vec<&str> = decided.prices.keys().map(String::as_str).collect();
+    locked.push(&decided.fund.id);
+    funds::lock_positions_tx(tx, actor, &locked).await?;
     let mut lap = Lap::new();
     let minor_units = d.currency.minor_units();
     let mut w = Writes::default();
@@ -417,6 +422,9 @@ async fn plan_reversal(
             .collect();
     // The original's basis changes are found through the reversed investors' open lots.
     let original_d = dstore::get_tx(tx, actor, original).await?;
+    let mut locked: Vec<&str> = originals.values().map(|r| r.fund_id.as_str()).collect();
+    locked.push(&original_d.fund_id);
+    funds::lock_positions_tx(tx, actor, &locked).await?;
     let reversed: std::collections::HashSet<&str> =
         lines.iter().map(|l| l.investor_id.as_str()).collect();
     let their_lots: Vec<String> =

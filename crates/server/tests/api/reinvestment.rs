@@ -1665,3 +1665,105 @@ async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_time() {
+    let app = spawn_app(4).await;
+    let ids = app.seeded.investor_ids.clone();
+    for investor in &ids {
+        body(
+            app.put(
+                "operator",
+                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
+            )
+            .await,
+            200,
+        )
+        .await;
+    }
+    let first = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "1000.00",
+            "2026-03-16",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    let second = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "500.00",
+            "2026-03-17",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    let units = |investor: String| {
+        let db = app.db.clone();
+        let fund = app.seeded.open_fund_id.clone();
+        async move {
+            let row = db
+                .fetch_optional(
+                    clearway_store::q("SELECT units FROM holdings WHERE fund_id = $1 AND investor_id = $2 AND as_of <= '2026-03-31' ORDER BY as_of DESC LIMIT 1")
+                        .bind(&fund)
+                        .bind(&investor),
+                )
+                .await
+                .unwrap()
+                .expect("a holdings row");
+            dec(&row.text("units").unwrap())
+        }
+    };
+    let before = units(ids[0].clone()).await;
+    // The first step holds its transaction open while the second one starts: the second must
+    // wait for it and build on its holdings row (on PostgreSQL, without the fund lock, it would
+    // read no row on the trade date and collide on the holdings key when inserting one).
+    let actor = clearway_store::Actor::system(&app.seeded.org_id);
+    let load = |id: String| {
+        let db = app.db.clone();
+        let actor = actor.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            let d = clearway_store::distributions::get_tx(&mut tx, &actor, &id)
+                .await
+                .unwrap();
+            (tx, d)
+        }
+    };
+    let (mut tx1, d1) = load(text(&first["id"]).to_string()).await;
+    clearway_server::reinvestment::step(&mut tx1, &actor, &d1)
+        .await
+        .unwrap();
+    let second_id = text(&second["id"]).to_string();
+    let (db, actor2) = (app.db.clone(), actor.clone());
+    let racing = tokio::spawn(async move {
+        let mut tx2 = db.begin().await.unwrap();
+        let d2 = clearway_store::distributions::get_tx(&mut tx2, &actor2, &second_id)
+            .await
+            .unwrap();
+        clearway_server::reinvestment::step(&mut tx2, &actor2, &d2)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx2.commit().await.map_err(|e| e.to_string())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tx1.commit().await.unwrap();
+    racing
+        .await
+        .unwrap()
+        .expect("the second step waits, then succeeds");
+    let mut bought = Decimal::ZERO;
+    for d in [&first, &second] {
+        bought += all_reinvestments(&app, "operator", text(&d["id"]))
+            .await
+            .iter()
+            .filter(|r| r["investorId"] == ids[0].as_str())
+            .map(|r| dec(text(&r["shares"])))
+            .sum::<Decimal>();
+    }
+    assert!(bought > Decimal::ZERO, "both distributions bought shares");
+    assert_eq!(units(ids[0].clone()).await, before + bought);
+    app.stop().await;
+}
