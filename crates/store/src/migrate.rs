@@ -43,6 +43,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0006_bulk_settlement",
             include_str!("../migrations/0006_bulk_settlement.sql").to_string(),
         ),
+        (
+            "0007_payment_lookup",
+            include_str!("../migrations/0007_payment_lookup.sql").to_string(),
+        ),
     ]
 }
 

@@ -556,16 +556,33 @@ pub async fn mark_sent(
         &staged,
     )
     .await?;
+    // The organization is checked apart from the UPDATE: with it in the UPDATE, PostgreSQL
+    // without statistics (autovacuum off, or a table that just grew) walks every PENDING payment
+    // of the organization through its (org_id, status) index for each file, where the batch's
+    // few staged rows and the primary key are all it needs.
+    let foreign = tx
+        .fetch_optional(
+            q("SELECT COUNT(*) AS n FROM payment_handover h JOIN payments p ON p.id = h.payment_id
+               WHERE h.batch_id = $1 AND p.org_id <> $2")
+            .bind(batch_id)
+            .bind(org_id),
+        )
+        .await?
+        .map(|r| r.i64("n"))
+        .transpose()?
+        .unwrap_or(0);
+    if foreign != 0 {
+        return Err(StoreError::NotFound("payment"));
+    }
     let n = tx
         .execute(
             q(format!(
                 "UPDATE payments SET status = 'SENT', {reference_column} = h.reference, batch_id = $1, expected_date = $2, updated_at = $3, version = version + 1
-                 FROM payment_handover h WHERE h.batch_id = $1 AND payments.id = h.payment_id AND payments.org_id = $4 AND payments.status = 'PENDING'"
+                 FROM payment_handover h WHERE h.batch_id = $1 AND payments.id = h.payment_id AND payments.status = 'PENDING'"
             ))
             .bind(batch_id)
             .bind(&date)
-            .bind(&now)
-            .bind(org_id),
+            .bind(&now),
         )
         .await?;
     if n as usize != sent.len() {
