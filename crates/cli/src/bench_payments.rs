@@ -158,6 +158,8 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
     );
     let mut options = demo::Options::demo(n);
     options.history = false;
+    // Everyone takes cash (no reinvestment elections): one payment per investor.
+    options.elections = false;
     let seeded = demo::seed(&db, &options).await?;
     // Every investor paid by ACH (the demo mixes wires and checks in).
     let vault = options.vault.clone();
@@ -173,7 +175,7 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
     tx.execute(
         q("INSERT INTO bank_accounts (id, org_id, investor_id, method, status, is_default, holder_name, currency, routing_number, account_type, account_enc, account_key_id, account_last4, created_at, updated_at)
            SELECT 'b' || i.id, i.org_id, i.id, 'ACH', 'VERIFIED', 1, i.name, 'USD', '121042882', 'CHECKING', $1, $2, $3, i.created_at, i.created_at FROM investors i
-           WHERE i.org_id = $4 AND NOT EXISTS (SELECT 1 FROM bank_accounts b WHERE b.investor_id = i.id)")
+           WHERE i.org_id = $4 AND NOT EXISTS (SELECT 1 FROM bank_accounts b WHERE b.org_id = i.org_id AND b.investor_id = i.id)")
             .bind(&sealed.ciphertext)
             .bind(&sealed.key_id)
             .bind(&sealed.last4)
@@ -329,6 +331,8 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
     .context("creating a fresh database")?;
     let mut options = demo::Options::demo(count.div_ceil(49) * 50 / 10 * 10 + 50);
     options.history = false;
+    // Everyone takes cash (no reinvestment elections), so every line is paid.
+    options.elections = false;
     let seeded = demo::seed(&fresh.db, &options).await?;
     let mut config = Config::default();
     config.payments.modern_treasury = Some(ProviderConfig {
