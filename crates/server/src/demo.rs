@@ -662,7 +662,7 @@ fn iban(country: &str, bban: &str) -> String {
 }
 
 /// Demo payees: most investors paid by ACH (verified), every tenth by wire (GBP for UK
-/// residents, EUR otherwise, with today's FX rates), some by check, and every 50th with no
+/// residents, EUR otherwise, with today's FX rates), every tenth by check, and every 50th with no
 /// payee at all (to show the manual-review queue). Bulk-loaded like the investors.
 async fn seed_payees(
     tx: &mut clearway_store::Tx,
@@ -730,7 +730,9 @@ async fn seed_payees(
                     Some(foreign),
                 )
             }
-            k if k % 10 == 9 => ("CHECK", "USD", None, None, None, None, None, Some(address)),
+            // Position 8 of ten elects CASH in the demo elections (9 reinvests it all), so the
+            // checks are actually written.
+            k if k % 10 == 8 => ("CHECK", "USD", None, None, None, None, None, Some(address)),
             _ => {
                 let prefix = PREFIXES[i % PREFIXES.len()];
                 let digit = clearway_formats::ach::aba_check_digit(prefix)
