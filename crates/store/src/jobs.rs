@@ -146,6 +146,32 @@ pub async fn claim(
     Ok(jobs)
 }
 
+/// Extends the lease of a job this worker is running (a heartbeat), so that a job running
+/// longer than one lease is not taken over and run twice; `false` when the lease is no longer
+/// this worker's (another worker took the job over).
+pub async fn extend_lease(
+    db: &Db,
+    job: &Job,
+    worker_id: &str,
+    lease: Duration,
+) -> Result<bool, StoreError> {
+    let until = time_text(
+        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)),
+    );
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            q("UPDATE jobs SET locked_until = $1 WHERE id = $2 AND status = 'RUNNING' AND locked_by = $3 AND attempts = $4")
+                .bind(&until)
+                .bind(&job.id)
+                .bind(worker_id)
+                .bind(job.attempts),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
 /// Marks a job done inside the handler's transaction; fails if the lease was lost (another
 /// worker took the job over), which rolls the handler's work back with it.
 pub async fn finish(tx: &mut Tx, job: &Job, worker_id: &str) -> Result<(), StoreError> {

@@ -48,8 +48,37 @@ pub fn payload_text(job: &Job, field: &str) -> Result<String, JobError> {
 
 /// Runs one claimed job and records a failure if it fails.
 pub async fn run_one(state: &AppState, job: &Job, worker_id: &str) {
+    let lease = state.config.job_lease;
+    // Jobs are claimed in batches: the lease of one waiting its turn may have run out.
+    match jobs::extend_lease(&state.db, job, worker_id, lease).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!(job_id = %job.id, "lease taken over by another worker before the job started; skipped");
+            return;
+        }
+        Err(e) => tracing::warn!(job_id = %job.id, error = %e, "could not extend the job's lease"),
+    }
+    // A heartbeat keeps the lease while the job runs, so a job longer than one lease is not
+    // taken over (and rolled back at its end) while it is still alive; a killed worker stops
+    // beating and its job is taken over after one lease, as before.
+    let heartbeat = {
+        let (db, job, worker_id) = (state.db.clone(), job.clone(), worker_id.to_string());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                match jobs::extend_lease(&db, &job, &worker_id, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => {
+                        tracing::warn!(job_id = %job.id, error = %e, "could not extend the job's lease")
+                    }
+                }
+            }
+        })
+    };
     let started = std::time::Instant::now();
     let outcome = dispatch(state, job, worker_id).await;
+    heartbeat.abort();
     metrics::histogram!("clearway_job_seconds", "kind" => job.kind.clone())
         .record(started.elapsed().as_secs_f64());
     if let Err(error) = outcome {
