@@ -452,28 +452,15 @@ pub(crate) async fn confirm_micro_deposits(
     .await?;
     let result = match outcome {
         Verification::Verified(after) => {
-            let after = *after;
-            let requeued = if after.is_default {
-                service::requeue_for_investor(&mut tx, &actor, &investor_id).await?
-            } else {
-                Vec::new()
-            };
-            trail(
+            verified(
                 &mut tx,
                 &actor,
-                "bank_account.verify",
-                "bank_account.verified",
-                Some(&before),
+                &investor_id,
+                &before,
                 &after,
-                json!({ "method": "MICRO_DEPOSIT", "requeuedPayments": requeued }),
+                "MICRO_DEPOSIT",
             )
-            .await?;
-            VerifyResult {
-                verified: true,
-                attempts_left: None,
-                requeued_payments: requeued,
-                bank_account: BankAccountView::from(&after),
-            }
+            .await?
         }
         Verification::Mismatch { attempts_left } => {
             let after = store::get_tx(&mut tx, &actor, &investor_id, &account_id).await?;
@@ -566,28 +553,42 @@ pub(crate) async fn plaid_verify(
     }
     let mut tx = state.db.begin().await?;
     let after = store::mark_verified(&mut tx, &actor, &investor_id, &account_id, "PLAID").await?;
+    let result = verified(&mut tx, &actor, &investor_id, &current, &after, "PLAID").await?;
+    tx.commit().await?;
+    state.events_ready.notify_one();
+    state.jobs_ready.notify_waiters();
+    Ok(Json(result))
+}
+
+/// What follows a payee's verification (micro-deposits or Plaid): the investor's held payments
+/// are re-queued when it is their default payee, and the change is audited with its method.
+async fn verified(
+    tx: &mut Tx,
+    actor: &Actor,
+    investor_id: &str,
+    before: &BankAccount,
+    after: &BankAccount,
+    method: &str,
+) -> ApiResult<VerifyResult> {
     let requeued = if after.is_default {
-        service::requeue_for_investor(&mut tx, &actor, &investor_id).await?
+        service::requeue_for_investor(tx, actor, investor_id).await?
     } else {
         Vec::new()
     };
     trail(
-        &mut tx,
-        &actor,
+        tx,
+        actor,
         "bank_account.verify",
         "bank_account.verified",
-        Some(&current),
-        &after,
-        json!({ "method": "PLAID", "requeuedPayments": requeued }),
+        Some(before),
+        after,
+        json!({ "method": method, "requeuedPayments": requeued }),
     )
     .await?;
-    tx.commit().await?;
-    state.events_ready.notify_one();
-    state.jobs_ready.notify_waiters();
-    Ok(Json(VerifyResult {
+    Ok(VerifyResult {
         verified: true,
         attempts_left: None,
         requeued_payments: requeued,
-        bank_account: BankAccountView::from(&after),
-    }))
+        bank_account: BankAccountView::from(after),
+    })
 }
