@@ -88,6 +88,11 @@ pub async fn enqueue_at(
 const CLAIMABLE: &str =
     "((status = 'QUEUED' AND run_at <= $1) OR (status = 'RUNNING' AND locked_until < $1))";
 
+/// When a lease taken at `now` runs out (as stored text).
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> String {
+    time_text(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)))
+}
+
 /// Claims up to `limit` due jobs (and jobs whose lease expired) for `worker_id`.
 pub async fn claim(
     db: &Db,
@@ -97,8 +102,7 @@ pub async fn claim(
 ) -> Result<Vec<Job>, StoreError> {
     let now = Utc::now();
     let now_s = time_text(now);
-    let until =
-        time_text(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)));
+    let until = lease_end(now, lease);
     let mut tx = db.begin().await?;
     // SKIP LOCKED only spares PostgreSQL workers from queueing on each other's rows; the
     // conditional UPDATE below is what guarantees a job is claimed once.
@@ -155,9 +159,7 @@ pub async fn extend_lease(
     worker_id: &str,
     lease: Duration,
 ) -> Result<bool, StoreError> {
-    let until = time_text(
-        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)),
-    );
+    let until = lease_end(Utc::now(), lease);
     let mut tx = db.begin().await?;
     let n = tx
         .execute(
