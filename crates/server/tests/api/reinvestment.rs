@@ -1736,13 +1736,11 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
     clearway_server::reinvestment::step(&mut tx1, &actor, &d1)
         .await
         .unwrap();
-    let second_id = text(&second["id"]).to_string();
-    let (db, actor2) = (app.db.clone(), actor.clone());
+    // The second transaction begins inside the task (on SQLite it waits for the writer).
+    let second_load = load(text(&second["id"]).to_string());
+    let actor2 = actor.clone();
     let racing = tokio::spawn(async move {
-        let mut tx2 = db.begin().await.unwrap();
-        let d2 = clearway_store::distributions::get_tx(&mut tx2, &actor2, &second_id)
-            .await
-            .unwrap();
+        let (mut tx2, d2) = second_load.await;
         clearway_server::reinvestment::step(&mut tx2, &actor2, &d2)
             .await
             .map_err(|e| e.to_string())?;
