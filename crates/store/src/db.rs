@@ -3,8 +3,8 @@
 //! Every query is written once with `$1…$n` placeholders and portable SQL; values cross as
 //! `i64` or `TEXT` (money as integer minor units, decimals such as shares and NAV as
 //! canonical decimal strings, dates as ISO text), so both backends store and compare the
-//! same things the same way. Only bulk loading differs (COPY on PostgreSQL, multi-row
-//! INSERT on SQLite), and both load identical rows.
+//! same things the same way. Only bulk loading differs (COPY on PostgreSQL, one prepared
+//! INSERT stepped per row through SQLite's C API, see `sqlite_bulk`), and both load identical rows.
 //!
 //! SQLite runs with one writer connection and a pool of read-only connections (WAL mode):
 //! write transactions queue in the pool instead of failing with `SQLITE_BUSY`.
@@ -18,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Postgres, Row as _, Sqlite};
+use sqlx::{ConnectOptions, Connection as _, Postgres, Row as _, Sqlite};
 
 use crate::StoreError;
 
@@ -187,7 +187,36 @@ pub struct Db {
 #[derive(Clone, Debug)]
 enum Pools {
     Pg(PgPool),
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        /// Alive while any clone of the [`Db`] is: the checkpointer stops when it goes.
+        _checkpoints: std::sync::Arc<()>,
+    },
+}
+
+/// Checkpoints the SQLite WAL into the database file every half second on a connection of
+/// its own, while `alive` has an owner. PASSIVE: it never waits for, nor blocks, readers or
+/// the writer; committed transactions are durable in the WAL already (synchronous = FULL), so
+/// this only bounds the WAL's size. SQLite's automatic checkpoint is off for this reason.
+fn checkpointer(mut conn: sqlx::SqliteConnection, alive: std::sync::Weak<()>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if alive.strong_count() == 0 {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&mut conn)
+                .await
+            {
+                tracing::warn!(error = %e, "SQLite checkpoint failed; retrying");
+            }
+        }
+        let _ = conn.close().await;
+    });
 }
 
 /// Options for opening a database.
@@ -232,6 +261,10 @@ impl Db {
                 // otherwise fall out of SQLite's 2 MiB default and every insert pages.
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
+                // Checkpoints run beside the writer (see `checkpointer`), not inside the commit
+                // that crosses 1,000 WAL pages: a 100,000-line step's commit otherwise also
+                // copied its whole WAL into the database file (+0.4–0.8 s).
+                .pragma("wal_autocheckpoint", "0")
                 .disable_statement_logging();
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
@@ -240,9 +273,18 @@ impl Db {
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
-                .connect_with(base.read_only(true))
+                .connect_with(base.clone().read_only(true))
                 .await?;
-            Pools::Sqlite { write, read }
+            let checkpoints = std::sync::Arc::new(());
+            checkpointer(
+                base.connect().await?,
+                std::sync::Arc::downgrade(&checkpoints),
+            );
+            Pools::Sqlite {
+                write,
+                read,
+                _checkpoints: checkpoints,
+            }
         };
         Ok(Db { pools })
     }
@@ -310,7 +352,7 @@ impl Db {
     pub async fn close(&self) {
         match &self.pools {
             Pools::Pg(p) => p.close().await,
-            Pools::Sqlite { write, read } => {
+            Pools::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -400,25 +442,7 @@ impl Tx {
                 copy.send(buffer.into_bytes()).await?;
                 copy.finish().await?;
             }
-            Tx::Sqlite(tx) => {
-                // SQLite allows 32,766 variables per statement.
-                let rows_per_chunk = (32_000 / columns.len()).max(1);
-                for chunk in rows.chunks(rows_per_chunk) {
-                    // Anonymous `?` placeholders: SQLite resolves named `$N` ones by a linear
-                    // search, which makes a 30,000-parameter statement quadratic.
-                    let sql = multi_row_insert_anonymous(table, columns, chunk.len());
-                    let mut query = sqlx::query::<Sqlite>(&sql);
-                    for row in chunk {
-                        for value in row {
-                            query = match value {
-                                Arg::I64(v) => query.bind(*v),
-                                Arg::Text(v) => query.bind(v.as_deref()),
-                            };
-                        }
-                    }
-                    query.execute(&mut **tx).await?;
-                }
-            }
+            Tx::Sqlite(tx) => crate::sqlite_bulk::insert(tx, table, columns, rows).await?,
         }
         Ok(())
     }
@@ -431,38 +455,6 @@ impl Tx {
         }
         Ok(())
     }
-}
-
-/// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)…` for `rows` rows.
-pub fn multi_row_insert(table: &str, columns: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut n = 1;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push(',');
-            }
-            sql.push('$');
-            sql.push_str(&n.to_string());
-            n += 1;
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?)…` for `rows` rows (SQLite bulk loads).
-pub fn multi_row_insert_anonymous(table: &str, columns: &[&str], rows: usize) -> String {
-    let row = format!("({})", vec!["?"; columns.len()].join(","));
-    format!(
-        "INSERT INTO {table} ({}) VALUES {}",
-        columns.join(", "),
-        vec![row; rows].join(",")
-    )
 }
 
 /// Writes one value in PostgreSQL COPY text format (escaping backslash, tab, newline).
@@ -496,13 +488,5 @@ mod tests {
         out.clear();
         copy_text_value(&mut out, &Arg::Text(None));
         assert_eq!(out, "\\N");
-    }
-
-    #[test]
-    fn multi_row_placeholders_are_numbered() {
-        assert_eq!(
-            multi_row_insert("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
-        );
     }
 }
