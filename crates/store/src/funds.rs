@@ -243,6 +243,7 @@ pub async fn record_holdings(
 ) -> Result<(), StoreError> {
     actor.require(Permission::Operate)?;
     get_fund_tx(tx, actor, fund_id).await?;
+    check_investors_tx(tx, actor, holdings.iter().map(|(id, _)| id.as_str())).await?;
     let date = as_of.to_string();
     let rows: Vec<Vec<Arg>> = holdings
         .iter()
@@ -262,6 +263,39 @@ pub async fn record_holdings(
         &rows,
     )
     .await
+}
+
+/// Refuses unless every investor id is one of the actor's organization (holdings carry no
+/// foreign keys: this is their check, and it also keeps organizations apart).
+async fn check_investors_tx<'a>(
+    tx: &mut Tx,
+    actor: &Actor,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<(), StoreError> {
+    let mut ids: Vec<&str> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(4_000) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let mut query = q(format!(
+            "SELECT COUNT(*) AS n FROM investors WHERE org_id = $1 AND id IN ({})",
+            placeholders.join(",")
+        ))
+        .bind(&actor.org_id);
+        for id in chunk {
+            query.push(*id);
+        }
+        let found = tx
+            .fetch_optional(query)
+            .await?
+            .map(|r| r.i64("n"))
+            .transpose()?
+            .unwrap_or(0);
+        if usize::try_from(found).ok() != Some(chunk.len()) {
+            return Err(StoreError::NotFound("investor"));
+        }
+    }
+    Ok(())
 }
 
 /// Holdings of every investor of the fund as of `date` (latest row on or before it),

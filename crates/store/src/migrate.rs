@@ -47,6 +47,18 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0007_payment_lookup",
             include_str!("../migrations/0007_payment_lookup.sql").to_string(),
         ),
+        (
+            "0008_reinvestment_writes",
+            match backend {
+                Backend::Postgres => {
+                    include_str!("../migrations/postgres/0008_reinvestment_writes.sql")
+                }
+                Backend::Sqlite => {
+                    include_str!("../migrations/sqlite/0008_reinvestment_writes.sql")
+                }
+            }
+            .to_string(),
+        ),
     ]
 }
 

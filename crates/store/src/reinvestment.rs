@@ -868,8 +868,9 @@ pub async fn any_pending_line(
 }
 
 /// The holdings rows of a fund that matter for a change on `date`: each investor's latest row
-/// on or before it, and every row after it, as (investor, date, units), unsorted. The window
-/// function keeps the history in the database: one row per investor comes back.
+/// on or before it, and every row after it, as (investor, date, units), unsorted. Only one
+/// row per investor comes back from the history; each backend finds it walking the primary
+/// key (fund, investor, date) in order, without sorting the fund's whole history.
 pub async fn holdings_around_tx(
     tx: &mut Tx,
     actor: &Actor,
@@ -877,21 +878,42 @@ pub async fn holdings_around_tx(
     date: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>, StoreError> {
     actor.require(Permission::Read)?;
-    let packed = fetch_packed(
+    let latest = match tx.backend() {
+        // A bare column beside MAX() comes from the row holding the maximum (documented SQLite
+        // behaviour: https://sqlite.org/lang_select.html#bareagg).
+        crate::Backend::Sqlite => {
+            "SELECT investor_id, MAX(as_of) AS as_of, units FROM holdings
+             WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id"
+        }
+        crate::Backend::Postgres => {
+            "SELECT DISTINCT ON (investor_id) investor_id, as_of, units FROM holdings
+             WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id, as_of DESC"
+        }
+    };
+    let held = fetch_packed(
         tx,
-        q("SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM (
-               SELECT investor_id, as_of, units FROM (
-                   SELECT investor_id, as_of, units, MAX(as_of) OVER (PARTITION BY investor_id) AS latest
-                   FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of <= $3
-               ) t WHERE as_of = latest
-               UNION ALL
-               SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of > $3
-           ) h")
+        q(format!(
+            "SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM ({latest}) h"
+        ))
         .bind(&actor.org_id)
         .bind(fund_id)
         .bind(date.to_string()),
     )
     .await?;
+    let after = fetch_packed(
+        tx,
+        q("SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM holdings
+           WHERE org_id = $1 AND fund_id = $2 AND as_of > $3")
+        .bind(&actor.org_id)
+        .bind(fund_id)
+        .bind(date.to_string()),
+    )
+    .await?;
+    let packed = match (held.is_empty(), after.is_empty()) {
+        (_, true) => held,
+        (true, false) => after,
+        (false, false) => format!("{held};{after}"),
+    };
     unpack::<3>(&packed)?
         .into_iter()
         .map(|[investor, as_of, units]| {
@@ -1312,6 +1334,13 @@ pub async fn persist(
     update_holdings(tx, actor, &w.holdings).await?;
     clock.lap("update holdings");
     // Settle the lines: those with a reinvestment from it, then every other one as cash.
+    // On PostgreSQL the join must be a hash join (one pass over each side): without statistics
+    // on the just-written rows the planner takes a nested loop that probes the reinvestments
+    // once per line (1.4 s for 100,000 lines, not 0.27 s). Scoped to this one statement.
+    let postgres = tx.backend() == crate::Backend::Postgres;
+    if postgres {
+        tx.execute(q("SET LOCAL enable_nestloop = off")).await?;
+    }
     tx.execute(
         q("UPDATE distribution_lines SET reinvested_minor = r.cost_minor,
              cash_minor = distribution_lines.total_minor - distribution_lines.withholding_minor - r.cost_minor,
@@ -1324,6 +1353,10 @@ pub async fn persist(
             .bind(&actor.org_id),
     )
     .await?;
+    if postgres {
+        tx.execute(q("SET LOCAL enable_nestloop TO DEFAULT"))
+            .await?;
+    }
     clock.lap("settle reinvested lines");
     tx.execute(
         q("UPDATE distribution_lines SET reinvested_minor = 0, cash_minor = total_minor - withholding_minor

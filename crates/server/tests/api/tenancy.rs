@@ -212,3 +212,76 @@ async fn read_only_roles_change_nothing() {
     assert_eq!(app.get("admin", "/api/audit").await.status(), 200);
     app.stop().await;
 }
+
+/// Holdings carry no foreign keys (0008_reinvestment_writes): recording them checks that every investor
+/// is one of the organization's, refuses otherwise and writes nothing.
+#[tokio::test]
+async fn holdings_are_recorded_only_for_the_organizations_own_investors() {
+    let app = spawn_app(4).await;
+    let mut options = demo::Options::demo(2);
+    options.history = false;
+    options.org_name = "Another Fund Admin".into();
+    let other = demo::seed(&app.db, &options).await.unwrap();
+    let operator = clearway_store::Actor {
+        user_id: app.seeded.user_ids["operator"].clone(),
+        org_id: app.seeded.org_id.clone(),
+        role: clearway_core::access::Role::Operator,
+        investor_id: None,
+    };
+    let date: chrono::NaiveDate = "2026-07-01".parse().unwrap();
+    let units: rust_decimal::Decimal = "10".parse().unwrap();
+    let count = || async {
+        app.db
+            .fetch_optional(
+                clearway_store::q("SELECT COUNT(*) AS n FROM holdings WHERE as_of = $1")
+                    .bind(date.to_string()),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .i64("n")
+            .unwrap()
+    };
+    for stranger in [
+        other.investor_ids[0].clone(),
+        "no-such-investor".to_string(),
+    ] {
+        let mut tx = app.db.begin().await.unwrap();
+        let refused = clearway_store::funds::record_holdings(
+            &mut tx,
+            &operator,
+            &app.seeded.open_fund_id,
+            date,
+            &[
+                (app.seeded.investor_ids[0].clone(), units),
+                (stranger.clone(), units),
+            ],
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(clearway_store::StoreError::NotFound("investor"))
+            ),
+            "{stranger}: {refused:?}"
+        );
+        drop(tx);
+    }
+    assert_eq!(count().await, 0);
+    let mut tx = app.db.begin().await.unwrap();
+    clearway_store::funds::record_holdings(
+        &mut tx,
+        &operator,
+        &app.seeded.open_fund_id,
+        date,
+        &[
+            (app.seeded.investor_ids[0].clone(), units),
+            (app.seeded.investor_ids[1].clone(), units),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count().await, 2);
+    app.stop().await;
+}
