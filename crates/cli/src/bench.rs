@@ -49,7 +49,7 @@ pub enum Which {
         count: usize,
     },
     /// Create a pro-rata distribution over N investors through the HTTP API; compare the
-    /// persistence of its lines with a raw bulk insert (COPY / multi-row INSERT) of the same rows.
+    /// persistence of its lines with a raw bulk insert (COPY / prepared INSERT) of the same rows.
     Create {
         /// Base database URL (PostgreSQL); a temp SQLite file when absent.
         #[arg(long, env = "BENCH_DATABASE_URL")]
@@ -385,7 +385,8 @@ fn raw_rows(
 
 const RAW_COLUMNS: &str = "distribution_id, org_id, investor_id, units, total_minor, ordinary_minor, qualified_minor, st_gain_minor, lt_gain_minor, roc_minor, interest_minor, foreign_tax_minor, withholding_minor, status";
 
-/// COPY on PostgreSQL; on SQLite the plain multi-row INSERT (the fastest bulk path it has).
+/// COPY on PostgreSQL; on SQLite one prepared INSERT stepped per row through the C API (the
+/// fastest bulk path it has; the store's own bulk load, with none of the step around it).
 async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
     match tx {
         Tx::Pg(pg) => {
@@ -402,26 +403,26 @@ async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
             copy.send(text.into_bytes()).await?;
             copy.finish().await?;
         }
-        Tx::Sqlite(lite) => {
-            for chunk in rows.chunks(2000) {
-                let sql = clearway_store::db::multi_row_insert_anonymous(
-                    "distribution_lines",
-                    &RAW_COLUMNS.split(", ").collect::<Vec<_>>(),
-                    chunk.len(),
-                );
-                let mut query = sqlx::query::<sqlx::Sqlite>(&sql);
-                for r in chunk {
-                    for (i, v) in r.iter().enumerate() {
+        Tx::Sqlite(_) => {
+            let columns: Vec<&str> = RAW_COLUMNS.split(", ").collect();
+            let args: Vec<Vec<clearway_store::db::Arg>> = rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .enumerate()
                         // Integer columns bound as integers, like the store does.
-                        query = if (4..13).contains(&i) {
-                            query.bind(v.parse::<i64>().unwrap_or_default())
-                        } else {
-                            query.bind(v.as_str())
-                        };
-                    }
-                }
-                query.execute(&mut **lite).await?;
-            }
+                        .map(|(i, v)| {
+                            if (4..13).contains(&i) {
+                                v.parse::<i64>().unwrap_or_default().into()
+                            } else {
+                                v.as_str().into()
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            tx.bulk_insert("distribution_lines", &columns, &args)
+                .await?;
         }
     }
     Ok(())
@@ -755,8 +756,13 @@ async fn reinvest(database_url: Option<&str>, lines: usize, runs: usize, roc: &s
         clearway_server::reinvestment::step(&mut tx, &system, &d)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let stepped = started.elapsed();
         tx.commit().await?;
         let ours_elapsed = started.elapsed();
+        tracing::debug!(
+            commit_ms = (ours_elapsed - stepped).as_millis() as u64,
+            "reinvest run commit"
+        );
         // Baseline: the same rows bulk-loaded raw (under another distribution id and holdings
         // date, so keys do not collide) + commit.
         let fake_id = clearway_store::new_id();
