@@ -14,3 +14,12 @@ ALTER TABLE holdings DROP CONSTRAINT holdings_investor_id_fkey;
 -- update). Settling 100,000 lines: 96 % HOT, 0.44 s instead of 1.4 s. Pages written from
 -- now on (existing ones keep theirs until rewritten).
 ALTER TABLE distribution_lines SET (fillfactor = 50);
+
+-- Ids and ISO dates compared bytewise, like the other bulk-written tables (0001, 0004): the
+-- step's holdings rows go into indexes ordered by investor id, and reading each investor's
+-- latest row sorts by it.
+ALTER TABLE holdings
+    ALTER COLUMN org_id TYPE TEXT COLLATE "C",
+    ALTER COLUMN fund_id TYPE TEXT COLLATE "C",
+    ALTER COLUMN investor_id TYPE TEXT COLLATE "C",
+    ALTER COLUMN as_of TYPE TEXT COLLATE "C";
