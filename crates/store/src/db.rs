@@ -457,6 +457,15 @@ impl Tx {
     }
 }
 
+/// `$first,$first+1,…` for `count` placeholders (the list of an `IN (…)` after `first - 1`
+/// fixed parameters).
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Writes one value in PostgreSQL COPY text format (escaping backslash, tab, newline).
 fn copy_text_value(buffer: &mut String, value: &Arg) {
     match value {
@@ -488,5 +497,11 @@ mod tests {
         out.clear();
         copy_text_value(&mut out, &Arg::Text(None));
         assert_eq!(out, "\\N");
+    }
+
+    #[test]
+    fn placeholders_count_from_the_first() {
+        assert_eq!(placeholders(3, 3), "$3,$4,$5");
+        assert_eq!(placeholders(2, 0), "");
     }
 }

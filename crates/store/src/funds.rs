@@ -276,10 +276,10 @@ async fn check_investors_tx<'a>(
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(4_000) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let placeholders = crate::db::placeholders(2, chunk.len());
         let mut query = q(format!(
             "SELECT COUNT(*) AS n FROM investors WHERE org_id = $1 AND id IN ({})",
-            placeholders.join(",")
+            placeholders
         ))
         .bind(&actor.org_id);
         for id in chunk {

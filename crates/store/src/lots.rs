@@ -184,10 +184,10 @@ pub async fn basis_changes(
     check_investor(db, actor, investor_id).await?;
     let mut out = std::collections::HashMap::new();
     for chunk in lot_ids.chunks(1_000) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let placeholders = crate::db::placeholders(3, chunk.len());
         let mut query = q(format!(
             "SELECT lot_id, CAST(SUM(basis_change_minor) AS BIGINT) AS total FROM lot_adjustments WHERE org_id = $1 AND investor_id = $2 AND lot_id IN ({}) GROUP BY lot_id",
-            placeholders.join(",")
+            placeholders
         ))
         .bind(&actor.org_id)
         .bind(investor_id);
@@ -210,10 +210,10 @@ pub async fn statuses_tx(
     actor.require(Permission::Read)?;
     let mut out = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(4_000) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let placeholders = crate::db::placeholders(2, chunk.len());
         let mut query = q(format!(
             "SELECT id, status FROM position_lots WHERE org_id = $1 AND id IN ({})",
-            placeholders.join(",")
+            placeholders
         ))
         .bind(&actor.org_id);
         for id in chunk {

@@ -1306,10 +1306,10 @@ pub async fn persist(
     let mut clock = Clock::new();
     let now = now_text();
     for chunk in w.closed_lots.chunks(UPDATE_CHUNK) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let placeholders = crate::db::placeholders(3, chunk.len());
         let mut query = q(format!(
             "UPDATE position_lots SET basis_minor = 0, status = 'CLOSED', closed_at = $1 WHERE org_id = $2 AND id IN ({})",
-            placeholders.join(",")
+            placeholders
         ))
         .bind(&now)
         .bind(&actor.org_id);
@@ -1410,11 +1410,10 @@ async fn update_holdings(
     }
     for ((fund_id, as_of), investors) in &groups {
         for chunk in investors.chunks(UPDATE_CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+            let placeholders = crate::db::placeholders(4, chunk.len());
             let mut query = q(format!(
                 "DELETE FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of = $3 AND investor_id IN ({})",
-                placeholders.join(",")
+                placeholders
             ))
             .bind(&actor.org_id)
             .bind(*fund_id)
@@ -1600,10 +1599,10 @@ pub async fn adjustments_of_tx(
     actor.require(Permission::Operate)?;
     let mut out = Vec::new();
     for chunk in lot_ids.chunks(UPDATE_CHUNK) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let placeholders = crate::db::placeholders(3, chunk.len());
         let mut query = q(format!(
             "SELECT lot_id, fund_id, investor_id, basis_change_minor FROM lot_adjustments WHERE distribution_id = $1 AND org_id = $2 AND lot_id IN ({})",
-            placeholders.join(",")
+            placeholders
         ))
         .bind(distribution_id)
         .bind(&actor.org_id);
