@@ -194,15 +194,12 @@ pub async fn create(
 ) -> Result<BankAccount, StoreError> {
     authorize(tx, actor, investor_id, Permission::Operate).await?;
     let existing = tx
-        .fetch_optional(
+        .count(
             q("SELECT COUNT(*) AS n FROM bank_accounts WHERE org_id = $1 AND investor_id = $2 AND status <> 'DISABLED'")
                 .bind(&actor.org_id)
                 .bind(investor_id),
         )
-        .await?
-        .map(|r| r.i64("n"))
-        .transpose()?
-        .unwrap_or(0);
+        .await?;
     let default = make_default || existing == 0;
     if default {
         clear_default(tx, actor, investor_id).await?;

@@ -114,7 +114,9 @@ impl Q {
         query
     }
 
-    fn sqlite(&self) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
+    pub(crate) fn sqlite(
+        &self,
+    ) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
         let mut query = sqlx::query(&self.sql);
         for arg in &self.args {
             query = match arg {
@@ -415,6 +417,15 @@ impl Tx {
                 .await?
                 .map(Row::Sqlite),
         })
+    }
+
+    /// Runs a `SELECT COUNT(*) AS n …` query and returns `n` (0 when no row comes back).
+    pub async fn count(&mut self, query: Q) -> Result<i64, StoreError> {
+        self.fetch_optional(query)
+            .await?
+            .map(|r| r.i64("n"))
+            .transpose()
+            .map(|n| n.unwrap_or(0))
     }
 
     /// Bulk-loads rows into `table`: COPY on PostgreSQL, chunked multi-row INSERT on SQLite.

@@ -285,12 +285,7 @@ async fn check_investors_tx<'a>(
         for id in chunk {
             query.push(*id);
         }
-        let found = tx
-            .fetch_optional(query)
-            .await?
-            .map(|r| r.i64("n"))
-            .transpose()?
-            .unwrap_or(0);
+        let found = tx.count(query).await?;
         if usize::try_from(found).ok() != Some(chunk.len()) {
             return Err(StoreError::NotFound("investor"));
         }

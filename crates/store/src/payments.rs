@@ -561,16 +561,13 @@ pub async fn mark_sent(
     // of the organization through its (org_id, status) index for each file, where the batch's
     // few staged rows and the primary key are all it needs.
     let foreign = tx
-        .fetch_optional(
+        .count(
             q("SELECT COUNT(*) AS n FROM payment_handover h JOIN payments p ON p.id = h.payment_id
                WHERE h.batch_id = $1 AND p.org_id <> $2")
             .bind(batch_id)
             .bind(org_id),
         )
-        .await?
-        .map(|r| r.i64("n"))
-        .transpose()?
-        .unwrap_or(0);
+        .await?;
     if foreign != 0 {
         return Err(StoreError::NotFound("payment"));
     }

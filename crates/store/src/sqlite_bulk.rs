@@ -14,10 +14,10 @@ use std::ffi::{c_int, CStr, CString};
 use std::ptr::{self, NonNull};
 
 use libsqlite3_sys as ffi;
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use crate::db::Arg;
-use crate::StoreError;
+use crate::{q, StoreError};
 
 /// A prepared statement, finalized on drop (also on the error paths).
 struct Statement(*mut ffi::sqlite3_stmt);
@@ -65,14 +65,11 @@ pub(crate) async fn insert(
         Some((at, why)) => {
             // Replay the refused row through sqlx for its typed error; should it pass now (a
             // transient condition), carry on with the rest.
-            let mut query = sqlx::query::<Sqlite>(&sql);
+            let mut replay = q(sql);
             for value in &rows[at] {
-                query = match value {
-                    Arg::I64(v) => query.bind(*v),
-                    Arg::Text(v) => query.bind(v.as_deref()),
-                };
+                replay.push(value.clone());
             }
-            match query.execute(&mut *conn).await {
+            match replay.sqlite().execute(&mut *conn).await {
                 Err(e) => Err(e.into()),
                 Ok(_) if at + 1 < rows.len() => {
                     Box::pin(insert(conn, table, columns, &rows[at + 1..])).await

@@ -355,7 +355,12 @@ pub(crate) async fn start_micro_deposits(
         })
         .collect();
     // Micro-deposit traces use sequences from 9,000,000 so they never meet payment traces.
-    let n = tx.fetch_optional(q("SELECT COUNT(*) AS n FROM payment_batches WHERE org_id = $1 AND kind = 'MICRO_DEPOSIT'").bind(&actor.org_id)).await?.map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let n = tx
+        .count(
+            q("SELECT COUNT(*) AS n FROM payment_batches WHERE org_id = $1 AND kind = 'MICRO_DEPOSIT'")
+                .bind(&actor.org_id),
+        )
+        .await?;
     let first = 9_000_000 + ((n * 2) % 999_990) as u32;
     let today = chrono::Utc::now();
     let effective = service::business_day_on_or_after(
