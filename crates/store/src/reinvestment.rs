@@ -890,30 +890,22 @@ pub async fn holdings_around_tx(
              WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id, as_of DESC"
         }
     };
-    let held = fetch_packed(
+    // The latest rows sit in a subquery of their own: PostgreSQL's DISTINCT ON needs its ORDER
+    // BY, which may not stand in one arm of a UNION.
+    let packed = fetch_packed(
         tx,
         q(format!(
-            "SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM ({latest}) h"
+            "SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM (
+                 SELECT investor_id, as_of, units FROM ({latest}) l
+                 UNION ALL
+                 SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of > $3
+             ) h"
         ))
         .bind(&actor.org_id)
         .bind(fund_id)
         .bind(date.to_string()),
     )
     .await?;
-    let after = fetch_packed(
-        tx,
-        q("SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM holdings
-           WHERE org_id = $1 AND fund_id = $2 AND as_of > $3")
-        .bind(&actor.org_id)
-        .bind(fund_id)
-        .bind(date.to_string()),
-    )
-    .await?;
-    let packed = match (held.is_empty(), after.is_empty()) {
-        (_, true) => held,
-        (true, false) => after,
-        (false, false) => format!("{held};{after}"),
-    };
     unpack::<3>(&packed)?
         .into_iter()
         .map(|[investor, as_of, units]| {
