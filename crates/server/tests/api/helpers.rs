@@ -63,6 +63,16 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The seeded operator as a store actor (for calls that have no HTTP endpoint).
+    pub fn operator(&self) -> clearway_store::Actor {
+        clearway_store::Actor {
+            user_id: self.seeded.user_ids["operator"].clone(),
+            org_id: self.seeded.org_id.clone(),
+            role: clearway_core::access::Role::Operator,
+            investor_id: None,
+        }
+    }
+
     pub fn token(&self, role: &str) -> &str {
         let t = &self.seeded.tokens;
         match role {

@@ -50,6 +50,28 @@ async fn body(resp: reqwest::Response, status: u16) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// The operator sets `election` on DEMO-OPEN, effective 2026-01-01, for each investor.
+async fn elect<'a>(
+    app: &TestApp,
+    investors: impl IntoIterator<Item = &'a String>,
+    election: Value,
+) {
+    let mut election = election;
+    election["effectiveDate"] = json!("2026-01-01");
+    for investor in investors {
+        body(
+            app.put(
+                "operator",
+                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
+                &election,
+            )
+            .await,
+            200,
+        )
+        .await;
+    }
+}
+
 async fn upload_navs(app: &TestApp, fund: &str, navs: Value) -> Value {
     let resp = app
         .post(
@@ -548,16 +570,12 @@ async fn counts(app: &TestApp) -> Vec<i64> {
 #[tokio::test]
 async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
     let app = spawn_app(30).await;
-    for investor in app.seeded.investor_ids.iter().take(10) {
-        let resp = app
-            .put(
-                "operator",
-                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
-                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
-            )
-            .await;
-        body(resp, 200).await;
-    }
+    elect(
+        &app,
+        app.seeded.investor_ids.iter().take(10),
+        json!({ "election": "AUTOMATIC" }),
+    )
+    .await;
     // Payable long after the last demo NAV (today): no NAV within 5 business days before it.
     let d = app
         .create(&pro_rata_on(
@@ -1327,18 +1345,7 @@ async fn reports_exports_lots_and_cost_basis() {
     let app = spawn_app(6).await;
     let me = app.seeded.investor_user_investor_id.clone();
     let other = app.seeded.investor_ids[1].clone();
-    for investor in [&me, &other] {
-        body(
-            app.put(
-                "operator",
-                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
-                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
-            )
-            .await,
-            200,
-        )
-        .await;
-    }
+    elect(&app, [&me, &other], json!({ "election": "AUTOMATIC" })).await;
     upload_navs(&app, "DEMO-OPEN", json!([{ "date": "2026-03-31", "nav": "10.12345678" }, { "date": "2026-11-02", "nav": "11.5" }])).await;
     let d = app
         .create(&pro_rata_on(
@@ -1525,10 +1532,12 @@ async fn reports_exports_lots_and_cost_basis() {
 #[tokio::test]
 async fn running_the_step_again_writes_nothing() {
     let app = spawn_app(20).await;
-    for investor in app.seeded.investor_ids.iter().take(8) {
-        body(app.put("operator", &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
-            &json!({ "election": "PARTIAL", "percentage": "33.3", "effectiveDate": "2026-01-01" })).await, 200).await;
-    }
+    elect(
+        &app,
+        app.seeded.investor_ids.iter().take(8),
+        json!({ "election": "PARTIAL", "percentage": "33.3" }),
+    )
+    .await;
     let d = app
         .create(&pro_rata_on(
             "DEMO-OPEN",
@@ -1563,26 +1572,10 @@ async fn running_the_step_again_writes_nothing() {
 async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
     let app = spawn_app(6).await;
     let ids = app.seeded.investor_ids.clone();
-    for investor in &ids[..2] {
-        body(
-            app.put(
-                "operator",
-                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
-                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
-            )
-            .await,
-            200,
-        )
-        .await;
-    }
+    elect(&app, &ids[..2], json!({ "election": "AUTOMATIC" })).await;
     // A holdings change already recorded after the trade date (e.g. from an administrator's
     // feed): it must include the reinvested shares too.
-    let operator = clearway_store::Actor {
-        user_id: app.seeded.user_ids["operator"].clone(),
-        org_id: app.seeded.org_id.clone(),
-        role: clearway_core::access::Role::Operator,
-        investor_id: None,
-    };
+    let operator = app.operator();
     let later: chrono::NaiveDate = "2026-05-01".parse().unwrap();
     let mut tx = app.db.begin().await.unwrap();
     clearway_store::funds::record_holdings(
@@ -1670,18 +1663,7 @@ async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
 async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_time() {
     let app = spawn_app(4).await;
     let ids = app.seeded.investor_ids.clone();
-    for investor in &ids {
-        body(
-            app.put(
-                "operator",
-                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
-                &json!({ "election": "AUTOMATIC", "effectiveDate": "2026-01-01" }),
-            )
-            .await,
-            200,
-        )
-        .await;
-    }
+    elect(&app, &ids, json!({ "election": "AUTOMATIC" })).await;
     let first = app
         .create(&pro_rata_on(
             "DEMO-OPEN",

@@ -222,26 +222,10 @@ async fn holdings_are_recorded_only_for_the_organizations_own_investors() {
     options.history = false;
     options.org_name = "Another Fund Admin".into();
     let other = demo::seed(&app.db, &options).await.unwrap();
-    let operator = clearway_store::Actor {
-        user_id: app.seeded.user_ids["operator"].clone(),
-        org_id: app.seeded.org_id.clone(),
-        role: clearway_core::access::Role::Operator,
-        investor_id: None,
-    };
+    let operator = app.operator();
     let date: chrono::NaiveDate = "2026-07-01".parse().unwrap();
+    let rows_on_the_date = "SELECT COUNT(*) AS n FROM holdings WHERE as_of = '2026-07-01'";
     let units: rust_decimal::Decimal = "10".parse().unwrap();
-    let count = || async {
-        app.db
-            .fetch_optional(
-                clearway_store::q("SELECT COUNT(*) AS n FROM holdings WHERE as_of = $1")
-                    .bind(date.to_string()),
-            )
-            .await
-            .unwrap()
-            .unwrap()
-            .i64("n")
-            .unwrap()
-    };
     for stranger in [
         other.investor_ids[0].clone(),
         "no-such-investor".to_string(),
@@ -267,7 +251,7 @@ async fn holdings_are_recorded_only_for_the_organizations_own_investors() {
         );
         drop(tx);
     }
-    assert_eq!(count().await, 0);
+    assert_eq!(app.count(rows_on_the_date).await, 0);
     let mut tx = app.db.begin().await.unwrap();
     clearway_store::funds::record_holdings(
         &mut tx,
@@ -282,6 +266,6 @@ async fn holdings_are_recorded_only_for_the_organizations_own_investors() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(count().await, 2);
+    assert_eq!(app.count(rows_on_the_date).await, 2);
     app.stop().await;
 }
