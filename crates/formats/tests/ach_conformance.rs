@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn ach_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/ach");
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
+        .join("../../../shared/conformance/ach");
     assert!(
         dir.join("MANIFEST.tsv").is_file(),
         "conformance samples not found at {} — the ACH conformance tests need \

@@ -13,10 +13,8 @@ use clearway_formats::statements::{
 use rust_decimal::Decimal;
 
 fn sample(name: &str) -> Vec<u8> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance/csv"
-    ));
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
+        .join("../../../shared/conformance/csv");
     assert!(
         dir.is_dir(),
         "conformance samples not found at {} — these tests need ../shared/conformance",

@@ -11,10 +11,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 fn conformance_dir() -> PathBuf {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance"
-    ));
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
+        .join("../../../shared/conformance");
     assert!(
         dir.join("README.md").is_file(),
         "conformance samples not found at {} — these tests need the shared third-party \

@@ -70,10 +70,8 @@ pub async fn download(app: &TestApp, role: &str, batch_id: &str) -> reqwest::Res
 }
 
 fn xsd(name: &str) -> PathBuf {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance/iso20022/xsd"
-    ));
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
+        .join("../../../shared/conformance/iso20022/xsd");
     assert!(
         dir.is_dir(),
         "conformance samples not found at {} (../shared/conformance from the project root)",

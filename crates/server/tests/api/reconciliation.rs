@@ -25,11 +25,10 @@ use serde_json::{json, Value};
 use crate::helpers::{pro_rata, spawn_app, TestApp};
 
 fn conformance(rel: &str) -> Vec<u8> {
-    let p = std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance"
-    ))
-    .join(rel);
+    let p =
+        std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
+            .join("../../../shared/conformance")
+            .join(rel);
     std::fs::read(&p)
         .unwrap_or_else(|e| panic!("{}: {e} (needs ../shared/conformance)", p.display()))
 }
