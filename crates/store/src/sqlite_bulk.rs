@@ -16,7 +16,7 @@ use std::ptr::{self, NonNull};
 use libsqlite3_sys as ffi;
 use sqlx::SqliteConnection;
 
-use crate::db::Arg;
+use crate::db::{ArgRows, RowSink, RowSource};
 use crate::{q, StoreError};
 
 /// A prepared statement, finalized on drop (also on the error paths).
@@ -41,55 +41,147 @@ fn message(db: NonNull<ffi::sqlite3>) -> String {
 }
 
 /// Inserts `rows` into `table` within the transaction open on `conn`.
-pub(crate) async fn insert(
+pub(crate) async fn insert<R: RowSource + ?Sized>(
     conn: &mut SqliteConnection,
     table: &str,
     columns: &[&str],
-    rows: &[Vec<Arg>],
+    rows: &R,
 ) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
     let sql = format!(
         "INSERT INTO {table} ({}) VALUES ({})",
         columns.join(", "),
         vec!["?"; columns.len()].join(",")
     );
-    let failed = {
-        let mut handle = conn.lock_handle().await?;
-        let db = handle.as_raw_handle();
-        step_all(db, &sql, rows)?
-    };
-    match failed {
-        None => Ok(()),
-        Some((at, why)) => {
-            // Replay the refused row through sqlx for its typed error; should it pass now (a
-            // transient condition), carry on with the rest.
-            let mut replay = q(sql);
-            for value in &rows[at] {
-                replay.push(value.clone());
-            }
-            match replay.sqlite().execute(&mut *conn).await {
-                Err(e) => Err(e.into()),
-                Ok(_) if at + 1 < rows.len() => {
-                    Box::pin(insert(conn, table, columns, &rows[at + 1..])).await
-                }
-                Ok(_) => {
-                    tracing::debug!(table, why, "bulk row passed on replay");
-                    Ok(())
-                }
-            }
+    let mut from = 0;
+    while from < rows.len() {
+        let failed = {
+            let mut handle = conn.lock_handle().await?;
+            let db = handle.as_raw_handle();
+            step_all(db, &sql, rows, from)?
+        };
+        let Some((at, why)) = failed else {
+            return Ok(());
+        };
+        // Replay the refused row through sqlx for its typed error; should it pass now (a
+        // transient condition), carry on with the rest.
+        let mut row = ArgRows::with_capacity(1);
+        rows.write(at, &mut row);
+        let mut replay = q(sql.clone());
+        for value in row.rows.into_iter().flatten() {
+            replay.push(value);
+        }
+        replay.sqlite().execute(&mut *conn).await?;
+        tracing::debug!(table, why, "bulk row passed on replay");
+        from = at + 1;
+    }
+    Ok(())
+}
+
+/// Binds each field of a row into the prepared statement as it is written, and steps the
+/// statement at the row's end.
+struct Binder {
+    statement: Statement,
+    db: NonNull<ffi::sqlite3>,
+    /// Parameter index of the next field (1-based).
+    index: c_int,
+    /// Reused for fields written by `Display`.
+    scratch: String,
+    /// A binding SQLite refused (the row is then not stepped).
+    bind_error: Option<String>,
+    /// The step SQLite refused, with its message.
+    refused: Option<String>,
+}
+
+impl Binder {
+    fn next_index(&mut self) -> c_int {
+        self.index += 1;
+        self.index
+    }
+
+    fn check(&mut self, rc: c_int) {
+        if rc != ffi::SQLITE_OK && self.bind_error.is_none() {
+            self.bind_error = Some(format!(
+                "binding column {} of a bulk insert: {}",
+                self.index,
+                message(self.db)
+            ));
         }
     }
 }
 
-/// Steps every row through one prepared statement; on a refused row, returns its index and
+/// Binds `value` as text at `index`, copied by SQLite (SQLITE_TRANSIENT) with its exact byte
+/// length, so no lifetime or NUL-termination is assumed.
+fn bind_text(statement: &Statement, index: c_int, value: &str) -> c_int {
+    // SAFETY: the statement is live (owned by the caller's Binder).
+    unsafe {
+        ffi::sqlite3_bind_text(
+            statement.0,
+            index,
+            value.as_ptr().cast(),
+            c_int::try_from(value.len()).unwrap_or(c_int::MAX),
+            ffi::SQLITE_TRANSIENT(),
+        )
+    }
+}
+
+impl RowSink for Binder {
+    fn text(&mut self, value: &str) -> &mut Self {
+        let index = self.next_index();
+        let rc = bind_text(&self.statement, index, value);
+        self.check(rc);
+        self
+    }
+
+    fn null(&mut self) -> &mut Self {
+        let index = self.next_index();
+        // SAFETY: the statement is live.
+        let rc = unsafe { ffi::sqlite3_bind_null(self.statement.0, index) };
+        self.check(rc);
+        self
+    }
+
+    fn int(&mut self, value: i64) -> &mut Self {
+        let index = self.next_index();
+        // SAFETY: the statement is live.
+        let rc = unsafe { ffi::sqlite3_bind_int64(self.statement.0, index, value) };
+        self.check(rc);
+        self
+    }
+
+    fn plain(&mut self, value: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write as _;
+        let index = self.next_index();
+        self.scratch.clear();
+        // Writing into a String cannot fail.
+        let _ = write!(self.scratch, "{value}");
+        let rc = bind_text(&self.statement, index, &self.scratch);
+        self.check(rc);
+        self
+    }
+
+    fn end_row(&mut self) {
+        self.index = 0;
+        if self.bind_error.is_some() {
+            return;
+        }
+        // SAFETY: the statement is live and fully bound.
+        let rc = unsafe { ffi::sqlite3_step(self.statement.0) };
+        // SAFETY: as above; reset makes it reusable (bindings are replaced on the next row).
+        unsafe { ffi::sqlite3_reset(self.statement.0) };
+        if rc != ffi::SQLITE_DONE {
+            self.refused = Some(message(self.db));
+        }
+    }
+}
+
+/// Steps rows `from..` through one prepared statement; on a refused row, returns its index and
 /// SQLite's message (the rows before it stay inserted, as with any statement in a
 /// transaction).
-fn step_all(
+fn step_all<R: RowSource + ?Sized>(
     db: NonNull<ffi::sqlite3>,
     sql: &str,
-    rows: &[Vec<Arg>],
+    rows: &R,
+    from: usize,
 ) -> Result<Option<(usize, String)>, StoreError> {
     let sql = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut raw = ptr::null_mut();
@@ -103,38 +195,21 @@ fn step_all(
             message(db)
         )));
     }
-    let statement = Statement(raw);
-    for (at, row) in rows.iter().enumerate() {
-        for (i, value) in row.iter().enumerate() {
-            let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
-            // SAFETY: the statement is live; text is bound SQLITE_TRANSIENT (SQLite copies it),
-            // with its exact byte length, so no lifetime or NUL-termination is assumed.
-            let rc = unsafe {
-                match value {
-                    Arg::I64(Some(v)) => ffi::sqlite3_bind_int64(statement.0, index, *v),
-                    Arg::Text(Some(s)) => ffi::sqlite3_bind_text(
-                        statement.0,
-                        index,
-                        s.as_ptr().cast(),
-                        c_int::try_from(s.len()).unwrap_or(c_int::MAX),
-                        ffi::SQLITE_TRANSIENT(),
-                    ),
-                    Arg::I64(None) | Arg::Text(None) => ffi::sqlite3_bind_null(statement.0, index),
-                }
-            };
-            if rc != ffi::SQLITE_OK {
-                return Err(StoreError::Corrupt(format!(
-                    "binding column {index} of a bulk insert: {}",
-                    message(db)
-                )));
-            }
+    let mut binder = Binder {
+        statement: Statement(raw),
+        db,
+        index: 0,
+        scratch: String::new(),
+        bind_error: None,
+        refused: None,
+    };
+    for at in from..rows.len() {
+        rows.write(at, &mut binder);
+        if let Some(why) = binder.bind_error.take() {
+            return Err(StoreError::Corrupt(why));
         }
-        // SAFETY: the statement is live and fully bound.
-        let rc = unsafe { ffi::sqlite3_step(statement.0) };
-        // SAFETY: as above; reset makes it reusable (bindings are replaced on the next row).
-        unsafe { ffi::sqlite3_reset(statement.0) };
-        if rc != ffi::SQLITE_DONE {
-            return Ok(Some((at, message(db))));
+        if let Some(why) = binder.refused.take() {
+            return Ok(Some((at, why)));
         }
     }
     Ok(None)
@@ -145,7 +220,7 @@ mod tests {
     use crate::testing::fresh_database;
     use crate::{q, DbOptions};
 
-    use super::Arg;
+    use crate::db::Arg;
 
     /// Integers, text (with a quote, a tab and non-ASCII) and NULLs arrive as bound, and a row
     /// SQLite refuses comes back as sqlx's typed unique violation, the rows before it kept.
