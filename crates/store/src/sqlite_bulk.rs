@@ -82,8 +82,10 @@ pub(crate) async fn insert<R: RowSource + ?Sized>(
 struct Binder {
     statement: Statement,
     db: NonNull<ffi::sqlite3>,
-    /// Parameter index of the next field (1-based).
+    /// Fields written to the current row so far (the last one's parameter index).
     index: c_int,
+    /// Parameters of the statement: the fields every row must have.
+    columns: c_int,
     /// Reused for fields written by `Display`.
     scratch: String,
     /// A binding SQLite refused (the row is then not stepped).
@@ -160,7 +162,15 @@ impl RowSink for Binder {
     }
 
     fn end_row(&mut self) {
-        self.index = 0;
+        let written = std::mem::replace(&mut self.index, 0);
+        // A short row would step with the previous row's values still bound in its last
+        // parameters (reset keeps bindings), so it is refused.
+        if written != self.columns && self.bind_error.is_none() {
+            self.bind_error = Some(format!(
+                "a bulk insert row has {written} fields for {} columns",
+                self.columns
+            ));
+        }
         if self.bind_error.is_some() {
             return;
         }
@@ -195,10 +205,13 @@ fn step_all<R: RowSource + ?Sized>(
             message(db)
         )));
     }
+    // SAFETY: `raw` is the statement just prepared.
+    let columns = unsafe { ffi::sqlite3_bind_parameter_count(raw) };
     let mut binder = Binder {
         statement: Statement(raw),
         db,
         index: 0,
+        columns,
         scratch: String::new(),
         bind_error: None,
         refused: None,
@@ -220,7 +233,7 @@ mod tests {
     use crate::testing::fresh_database;
     use crate::{q, DbOptions};
 
-    use crate::db::Arg;
+    use crate::db::{Arg, RowSink, RowSource};
 
     /// Integers, text (with a quote, a tab and non-ASCII) and NULLs arrive as bound, and a row
     /// SQLite refuses comes back as sqlx's typed unique violation, the rows before it kept.
@@ -281,6 +294,69 @@ mod tests {
             .unwrap();
         assert_eq!(one.i64("n").unwrap(), 13 * 1_000_003);
         assert_eq!(one.text("s").unwrap(), "O'Brien\t13 é");
+        fresh.drop_database().await;
+    }
+
+    /// Rows of (key, amount) whose third field is written by `Display`, and one short row.
+    struct Shares {
+        short_at: Option<usize>,
+    }
+
+    impl RowSource for Shares {
+        fn len(&self) -> usize {
+            3
+        }
+
+        fn write<S: RowSink>(&self, at: usize, sink: &mut S) {
+            sink.text(&format!("r{at}")).int(at as i64 * 10);
+            if self.short_at != Some(at) {
+                sink.plain(rust_decimal::Decimal::new(12_345 + at as i64, 4));
+            }
+            sink.end_row();
+        }
+    }
+
+    /// Fields written by `Display` arrive as their text; a row short of fields is refused
+    /// whole instead of stepping with the previous row's value still bound.
+    #[tokio::test]
+    async fn display_fields_bind_as_text_and_a_short_row_is_refused() {
+        let fresh = fresh_database(None, &DbOptions::default()).await.unwrap();
+        let db = fresh.db.clone();
+        db.execute_script("CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT, shares TEXT)")
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let short = tx
+            .bulk_load("t", &["k", "n", "shares"], &Shares { short_at: Some(1) })
+            .await;
+        assert!(
+            short
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("2 fields for 3 columns")),
+            "{short:?}"
+        );
+        drop(tx);
+        let mut tx = db.begin().await.unwrap();
+        tx.bulk_load("t", &["k", "n", "shares"], &Shares { short_at: None })
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let count = db
+            .fetch_optional(q("SELECT COUNT(*) AS n FROM t"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(count.i64("n").unwrap(), 3);
+        let row = db
+            .fetch_optional(q(
+                "SELECT n, shares, typeof(shares) AS ty FROM t WHERE k = 'r2'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.i64("n").unwrap(), 20);
+        assert_eq!(row.text("shares").unwrap(), "1.2347");
+        assert_eq!(row.text("ty").unwrap(), "text");
         fresh.drop_database().await;
     }
 }
