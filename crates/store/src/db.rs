@@ -452,9 +452,7 @@ impl Tx {
         match self {
             Tx::Pg(tx) => {
                 let mut text = CopyText::with_capacity(rows.len() * columns.len() * 16);
-                for at in 0..rows.len() {
-                    rows.write(at, &mut text);
-                }
+                rows.write_all(&mut text);
                 let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
                 let mut copy = tx.copy_in_raw(&statement).await?;
                 copy.send(text.buffer.into_bytes()).await?;
@@ -528,6 +526,12 @@ pub trait RowSource {
     }
     /// Writes row `at` into `sink`, ending it.
     fn write<S: RowSink>(&self, at: usize, sink: &mut S);
+    /// Writes every row into `sink`, in order.
+    fn write_all<S: RowSink>(&self, sink: &mut S) {
+        for at in 0..self.len() {
+            self.write(at, sink);
+        }
+    }
 }
 
 impl RowSource for [Vec<Arg>] {
@@ -628,15 +632,11 @@ impl ArgRows {
             current: Vec::new(),
         }
     }
-}
 
-impl ArgRows {
     /// Every row of `source`, as [`Arg`]s.
     pub fn collect<R: RowSource + ?Sized>(source: &R) -> Vec<Vec<Arg>> {
         let mut out = ArgRows::with_capacity(source.len());
-        for at in 0..source.len() {
-            source.write(at, &mut out);
-        }
+        source.write_all(&mut out);
         out.rows
     }
 }

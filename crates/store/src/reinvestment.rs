@@ -878,26 +878,22 @@ pub async fn holdings_around_tx(
     date: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>, StoreError> {
     actor.require(Permission::Read)?;
-    let latest = match tx.backend() {
+    let postgres = tx.backend() == crate::Backend::Postgres;
+    let latest = if postgres {
+        // Descending on both columns: the primary key read backwards, already in this order.
+        // Sorting is switched off for this one statement: otherwise PostgreSQL gathers the
+        // fund's whole history through the date index and sorts it (on disk at the default
+        // work_mem: 300,000 rows, 20 MB), even with fresh statistics; walking the key is
+        // 136 ms, not 190 ms.
+        tx.execute(q("SET LOCAL enable_sort = off")).await?;
+        "SELECT DISTINCT ON (investor_id) investor_id, as_of, units FROM holdings
+         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id DESC, as_of DESC"
+    } else {
         // A bare column beside MAX() comes from the row holding the maximum (documented SQLite
         // behaviour: https://sqlite.org/lang_select.html#bareagg).
-        crate::Backend::Sqlite => {
-            "SELECT investor_id, MAX(as_of) AS as_of, units FROM holdings
-             WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id"
-        }
-        // Descending on both columns: the primary key read backwards, already in this order.
-        crate::Backend::Postgres => {
-            "SELECT DISTINCT ON (investor_id) investor_id, as_of, units FROM holdings
-             WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id DESC, as_of DESC"
-        }
+        "SELECT investor_id, MAX(as_of) AS as_of, units FROM holdings
+         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id"
     };
-    // Without this PostgreSQL gathers the fund's whole history through the date index and
-    // sorts it (on disk at the default work_mem: 300,000 rows, 20 MB), even with fresh
-    // statistics; walking the key is 136 ms, not 190 ms. Scoped to this one statement.
-    let postgres = tx.backend() == crate::Backend::Postgres;
-    if postgres {
-        tx.execute(q("SET LOCAL enable_sort = off")).await?;
-    }
     // The latest rows sit in a subquery of their own: PostgreSQL's DISTINCT ON needs its ORDER
     // BY, which may not stand in one arm of a UNION.
     let packed = fetch_packed(
@@ -1341,32 +1337,40 @@ pub fn rows(actor: &Actor, ctx: &Context<'_>, w: &Writes) -> Rows {
 /// nothing else: the benchmark's baseline for the step's inserts.
 pub async fn insert_rows(tx: &mut Tx, actor: &Actor, rows: &Rows) -> Result<(), StoreError> {
     actor.require(Permission::Operate)?;
-    let mut clock = Clock::new();
-    tx.bulk_insert("reinvestments", &REINVESTMENT_COLUMNS, &rows.reinvestments)
-        .await?;
-    clock.lap("insert reinvestments");
-    tx.bulk_insert("position_lots", &LOT_COLUMNS, &rows.lots)
-        .await?;
-    clock.lap("insert lots");
-    insert_small_rows(tx, &rows.adjustments, &rows.roc, &mut clock).await?;
-    tx.bulk_insert("holdings", &HOLDING_COLUMNS, &rows.new_holdings)
-        .await?;
-    clock.lap("insert holdings");
-    Ok(())
+    load(
+        tx,
+        &rows.reinvestments[..],
+        &rows.lots[..],
+        &rows.adjustments,
+        &rows.roc,
+        &rows.new_holdings[..],
+    )
+    .await
 }
 
-/// Inserts basis changes and return-of-capital gains (at most one row per lot or line).
-async fn insert_small_rows(
+/// Loads a step's rows table by table, each load timed at debug level: the step's own rows
+/// (written straight from its values) or the benchmark baseline's rendered ones.
+async fn load<R: RowSource + ?Sized, L: RowSource + ?Sized, H: RowSource + ?Sized>(
     tx: &mut Tx,
+    reinvestments: &R,
+    lots: &L,
     adjustments: &[Vec<Arg>],
     roc: &[Vec<Arg>],
-    clock: &mut Clock,
+    holdings: &H,
 ) -> Result<(), StoreError> {
+    let mut clock = Clock::new();
+    tx.bulk_load("reinvestments", &REINVESTMENT_COLUMNS, reinvestments)
+        .await?;
+    clock.lap("insert reinvestments");
+    tx.bulk_load("position_lots", &LOT_COLUMNS, lots).await?;
+    clock.lap("insert lots");
     tx.bulk_insert("lot_adjustments", &ADJUSTMENT_COLUMNS, adjustments)
         .await?;
     clock.lap("insert lot adjustments");
     tx.bulk_insert("roc_gains", &ROC_COLUMNS, roc).await?;
     clock.lap("insert roc");
+    tx.bulk_load("holdings", &HOLDING_COLUMNS, holdings).await?;
+    clock.lap("insert holdings");
     Ok(())
 }
 
@@ -1384,37 +1388,23 @@ pub async fn persist(
     let now = now_text();
     // Each row is written straight from `w` into the backend's load (COPY text, or bindings):
     // rendering and freeing a value per field first cost ~120 ms of a 100,000-line step.
-    let mut clock = Clock::new();
-    tx.bulk_load(
-        "reinvestments",
-        &REINVESTMENT_COLUMNS,
+    let (adjustments, roc) = small_rows(actor, ctx, w, &now);
+    load(
+        tx,
         &ReinvestmentRows {
             actor,
             ctx,
             rows: &w.reinvestments,
         },
-    )
-    .await?;
-    clock.lap("insert reinvestments");
-    tx.bulk_load(
-        "position_lots",
-        &LOT_COLUMNS,
         &LotRows {
             actor,
             rows: &w.lots,
         },
-    )
-    .await?;
-    clock.lap("insert lots");
-    let (adjustments, roc) = small_rows(actor, ctx, w, &now);
-    insert_small_rows(tx, &adjustments, &roc, &mut clock).await?;
-    tx.bulk_load(
-        "holdings",
-        &HOLDING_COLUMNS,
+        &adjustments,
+        &roc,
         &HoldingRows::new(actor, &w.holdings, false),
     )
     .await?;
-    clock.lap("insert holdings");
     let mut clock = Clock::new();
     for chunk in w.closed_lots.chunks(UPDATE_CHUNK) {
         let placeholders = crate::db::placeholders(3, chunk.len());
@@ -1788,9 +1778,7 @@ mod tests {
     /// The COPY text PostgreSQL would load for `source`.
     fn copy_of<R: RowSource + ?Sized>(source: &R) -> String {
         let mut text = CopyText::with_capacity(0);
-        for at in 0..source.len() {
-            source.write(at, &mut text);
-        }
+        source.write_all(&mut text);
         text.as_str().to_string()
     }
 
