@@ -385,8 +385,30 @@ fn raw_rows(
 
 const RAW_COLUMNS: &str = "distribution_id, org_id, investor_id, units, total_minor, ordinary_minor, qualified_minor, st_gain_minor, lt_gain_minor, roc_minor, interest_minor, foreign_tax_minor, withholding_minor, status";
 
-/// COPY on PostgreSQL; on SQLite one prepared INSERT stepped per row through the C API (the
-/// fastest bulk path it has; the store's own bulk load, with none of the step around it).
+/// Pre-rendered line rows, written as they are into the load (integer columns as integers,
+/// like the store binds them).
+struct RawLines<'a>(&'a [[String; 14]]);
+
+impl clearway_store::db::RowSource for RawLines<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn write<S: clearway_store::db::RowSink>(&self, at: usize, sink: &mut S) {
+        for (i, v) in self.0[at].iter().enumerate() {
+            if (4..13).contains(&i) {
+                sink.int(v.parse().unwrap_or_default());
+            } else {
+                sink.text(v);
+            }
+        }
+        sink.end_row();
+    }
+}
+
+/// COPY of the pre-rendered text on PostgreSQL (nothing to escape, nothing to parse); on
+/// SQLite the store's own bulk load of those rows (one prepared INSERT stepped per row through
+/// the C API, the fastest path it has), with none of the step around it.
 async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
     match tx {
         Tx::Pg(pg) => {
@@ -405,23 +427,7 @@ async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
         }
         Tx::Sqlite(_) => {
             let columns: Vec<&str> = RAW_COLUMNS.split(", ").collect();
-            let args: Vec<Vec<clearway_store::db::Arg>> = rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .enumerate()
-                        // Integer columns bound as integers, like the store does.
-                        .map(|(i, v)| {
-                            if (4..13).contains(&i) {
-                                v.parse::<i64>().unwrap_or_default().into()
-                            } else {
-                                v.as_str().into()
-                            }
-                        })
-                        .collect()
-                })
-                .collect();
-            tx.bulk_insert("distribution_lines", &columns, &args)
+            tx.bulk_load("distribution_lines", &columns, &RawLines(rows))
                 .await?;
         }
     }
