@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 use clearway_store::testing::fresh_database;
 use clearway_store::{q, DbOptions};
 use serde_json::{json, Value};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
-const BIN: &str = env!("CARGO_BIN_EXE_clearway");
+mod support;
+
+use support::clearway;
 /// Encryption keys for the payees' account numbers, shared by `demo` and `serve`.
 const KEYS_ENV: &str = "CLEARWAY_ENCRYPTION_KEYS";
 const TEST_KEYS: &str = "crash1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -24,7 +26,7 @@ fn free_port() -> u16 {
 }
 
 async fn serve(url: &str, port: u16) -> Child {
-    let child = Command::new(BIN)
+    let child = clearway()
         .args([
             "serve",
             "--listen",
@@ -71,7 +73,7 @@ async fn sigkill_during_processing_resumes_without_duplicates() {
     let url = fresh.url.clone();
     let tokens_file =
         std::env::temp_dir().join(format!("clearway-crash-{}.json", std::process::id()));
-    let status = Command::new(BIN)
+    let status = clearway()
         .args([
             "demo",
             "--investors",

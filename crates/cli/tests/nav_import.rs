@@ -6,12 +6,13 @@ use std::process::Stdio;
 
 use clearway_store::testing::fresh_database;
 use clearway_store::{q, DbOptions};
-use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_clearway");
+mod support;
+
+use support::clearway;
 
 async fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
+    let out = clearway()
         .args(args)
         .env("CLEARWAY_LOG", "warn")
         .stdin(Stdio::null())
