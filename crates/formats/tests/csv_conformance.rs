@@ -1,10 +1,8 @@
 //! Conformance: the CSV/XLSX statement reader against the third-party layouts in
-//! `/work/shared/conformance/csv` (OCA bank-statement-import fixtures: debit/credit columns,
+//! the `csv/` folder of the conformance samples (see `tests/support`) (OCA bank-statement-import fixtures: debit/credit columns,
 //! multi-currency, no header, metadata rows, PayPal exports, XLSX with date cells and text
 //! amounts). Expected values were read off each file by hand; every amount, date and sign is
 //! asserted exactly. Files are never copied into the repo.
-
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clearway_formats::statements::{
@@ -12,14 +10,10 @@ use clearway_formats::statements::{
 };
 use rust_decimal::Decimal;
 
+mod support;
+
 fn sample(name: &str) -> Vec<u8> {
-    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"))
-        .join("../../../shared/conformance/csv");
-    assert!(
-        dir.is_dir(),
-        "conformance samples not found at {} — these tests need ../shared/conformance",
-        dir.display()
-    );
+    let dir = support::dir().join("csv");
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -54,7 +48,10 @@ fn amounts(st: &Statement) -> Vec<Decimal> {
 }
 
 #[test]
-fn simple_en_signed_amounts_one_statement_per_currency() {
+fn third_party_simple_en_signed_amounts_one_statement_per_currency() {
+    if support::skip() {
+        return;
+    }
     let st = detect("oca-bsi16__sample_statement_en.csv", "simple-en");
     assert_eq!(st.len(), 2);
     assert_eq!(st[0].format, StatementFormat::Csv);
@@ -83,7 +80,10 @@ fn simple_en_signed_amounts_one_statement_per_currency() {
 }
 
 #[test]
-fn credit_card_inverse_sign_flips_every_amount() {
+fn third_party_credit_card_inverse_sign_flips_every_amount() {
+    if support::skip() {
+        return;
+    }
     let st = with_preset(
         "oca-bsi16__sample_statement_credit_card_inverse_sign_en.csv",
         "simple-en-inverse",
@@ -95,7 +95,10 @@ fn credit_card_inverse_sign_flips_every_amount() {
 }
 
 #[test]
-fn running_balance_gives_opening_and_closing() {
+fn third_party_running_balance_gives_opening_and_closing() {
+    if support::skip() {
+        return;
+    }
     let st = detect("oca-bsi16__balance.csv", "simple-en");
     assert_eq!(st.len(), 1);
     assert_eq!(st[0].currency, None, "the file names no currency");
@@ -109,7 +112,10 @@ fn running_balance_gives_opening_and_closing() {
 }
 
 #[test]
-fn multi_and_original_currency_layouts() {
+fn third_party_multi_and_original_currency_layouts() {
+    if support::skip() {
+        return;
+    }
     let st = detect("oca-bsi16__multi_currency.csv", "simple-en");
     assert_eq!(
         st.iter()
@@ -145,7 +151,10 @@ fn multi_and_original_currency_layouts() {
 }
 
 #[test]
-fn no_header_layout_is_read_by_column_index() {
+fn third_party_no_header_layout_is_read_by_column_index() {
+    if support::skip() {
+        return;
+    }
     let st = detect(
         "oca-bsi16__original_currency_no_header.csv",
         "simple-en-no-header",
@@ -160,7 +169,10 @@ fn no_header_layout_is_read_by_column_index() {
 }
 
 #[test]
-fn metadata_rows_debit_credit_columns_and_trailer() {
+fn third_party_metadata_rows_debit_credit_columns_and_trailer() {
+    if support::skip() {
+        return;
+    }
     let st = detect(
         "oca-bsi16__meta_data_separated_credit_debit.csv",
         "debit-credit-eu",
@@ -193,7 +205,10 @@ fn metadata_rows_debit_credit_columns_and_trailer() {
 }
 
 #[test]
-fn paypal_activity_english() {
+fn third_party_paypal_activity_english() {
+    if support::skip() {
+        return;
+    }
     let st = detect("oca-bsi14-paypal__activity_en.csv", "paypal-en");
     let by: Vec<(String, usize)> = st
         .iter()
@@ -234,7 +249,10 @@ fn paypal_activity_english() {
 }
 
 #[test]
-fn paypal_statement_spanish_decimal_comma() {
+fn third_party_paypal_statement_spanish_decimal_comma() {
+    if support::skip() {
+        return;
+    }
     let st = detect("oca-bsi14-paypal__statement_es.csv", "paypal-es");
     assert_eq!(st.len(), 1);
     let s = &st[0];
@@ -256,7 +274,10 @@ fn paypal_statement_spanish_decimal_comma() {
 }
 
 #[test]
-fn xlsx_with_date_cells_and_numbers() {
+fn third_party_xlsx_with_date_cells_and_numbers() {
+    if support::skip() {
+        return;
+    }
     let bytes = sample("oca-bsi16__sample_statement_en.xlsx");
     let r = read_file(&bytes, None, &SheetOptions::default()).unwrap();
     assert_eq!(r.format, FileFormat::Xlsx);
@@ -281,7 +302,10 @@ fn xlsx_with_date_cells_and_numbers() {
 }
 
 #[test]
-fn xlsx_text_amounts_with_currency_marks_and_total_row() {
+fn third_party_xlsx_text_amounts_with_currency_marks_and_total_row() {
+    if support::skip() {
+        return;
+    }
     let st = detect(
         "oca-bsi16__sample_statement_en_empty_values.xlsx",
         "debit-credit-en",
@@ -302,14 +326,20 @@ fn xlsx_text_amounts_with_currency_marks_and_total_row() {
 }
 
 #[test]
-fn xlsx_with_only_a_header_is_an_empty_statement() {
+fn third_party_xlsx_with_only_a_header_is_an_empty_statement() {
+    if support::skip() {
+        return;
+    }
     let st = detect("oca-bsi16__empty_statement_en.xlsx", "simple-en");
     assert_eq!(st.len(), 1);
     assert!(st[0].lines.is_empty());
 }
 
 #[test]
-fn custom_mapping_from_overrides() {
+fn third_party_custom_mapping_from_overrides() {
+    if support::skip() {
+        return;
+    }
     let input = b"when;what;out;in;ref\n2024-01-05;Fee;12,50;;F1\n2024-01-06;Interest;;0,07;I1\n";
     let options = SheetOptions {
         preset: None,
@@ -334,7 +364,10 @@ fn custom_mapping_from_overrides() {
 }
 
 #[test]
-fn unknown_layout_and_bad_rows_are_clear_errors() {
+fn third_party_unknown_layout_and_bad_rows_are_clear_errors() {
+    if support::skip() {
+        return;
+    }
     let e = read_file(
         b"foo,bar\n1,2\n",
         Some(FileFormat::Csv),

@@ -1,6 +1,9 @@
 //! Integration tests: the real HTTP API against a real database (SQLite by default,
 //! PostgreSQL with `TEST_DATABASE_URL`). One test binary, like zero-to-production.
 
+#[path = "../../../formats/tests/support/mod.rs"]
+mod conformance_samples;
+
 mod allocation;
 mod helpers;
 mod idempotency;
