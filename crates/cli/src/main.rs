@@ -1,7 +1,6 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
 
 mod bench;
-mod bench_payments;
 mod nav;
 mod payments;
 mod statements;

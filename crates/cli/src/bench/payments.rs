@@ -21,7 +21,7 @@ use clearway_store::{funds, q, Actor, DbOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::bench::{median, ms, percentile};
+use super::{median, ms, percentile};
 
 /// Routing numbers of real banks (check digits valid).
 const ROUTINGS: [&str; 4] = ["021000021", "121042882", "026009593", "011000138"];

@@ -1,0 +1,240 @@
+//! `clearway bench …`: benchmarks that print medians and the ratio to a baseline measured in
+//! the same run. Each runs on a fresh database (a temp SQLite file, or a new database on the
+//! PostgreSQL server given by `--database-url`), dropped afterwards.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use clearway_server::{demo, Config};
+use clearway_store::testing::{fresh_database, Fresh};
+use clearway_store::DbOptions;
+use serde_json::{json, Value};
+
+mod api;
+mod create;
+mod payments;
+mod reconcile;
+mod reinvest;
+
+/// Which benchmark.
+#[derive(Subcommand)]
+pub enum Which {
+    /// N payments → one NACHA file (decrypt account numbers, build PPD/CCD batches, validate,
+    /// write), against merely formatting the same entry records as text; `--end-to-end` times
+    /// the rail job on a database instead (load, build, store sealed, mark every payment SENT).
+    Nacha {
+        /// Payments in the file.
+        #[arg(long, default_value_t = 100_000)]
+        payments: usize,
+        /// Timed runs (after 1 warm-up run).
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+        /// Time the whole rail job on a database.
+        #[arg(long)]
+        end_to_end: bool,
+        /// Base database URL (PostgreSQL) for `--end-to-end`; a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+    /// A provider status webhook (signed, verified, replay-guarded, payment settled with its
+    /// line, audit and event) over HTTP, one after another; baseline `GET /healthz`.
+    ProviderWebhook {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Webhooks to send (one payment each).
+        #[arg(long, default_value_t = 2_000)]
+        count: usize,
+    },
+    /// Create a pro-rata distribution over N investors through the HTTP API; compare the
+    /// persistence of its lines with a raw bulk insert (COPY / prepared INSERT) of the same rows.
+    Create {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Investors (= lines).
+        #[arg(long, default_value_t = 10_000)]
+        investors: usize,
+        /// Timed runs (after 2 warm-up runs).
+        #[arg(long, default_value_t = 11)]
+        runs: usize,
+    },
+    /// `GET /api/distributions/:id` under concurrent connections; baseline `GET /healthz`.
+    Get {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Requests in total.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+    },
+    /// The reinvestment step of one N-line distribution with mixed elections (CASH, AUTOMATIC,
+    /// PARTIAL, ALTERNATIVE, organization default) and return of capital, persistence and
+    /// commit included; baseline: a raw bulk load of the very same rows it writes.
+    Reinvest {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Lines (= investors).
+        #[arg(long, default_value_t = 100_000)]
+        lines: usize,
+        /// Timed runs (after 1 warm-up run), each on its own month's distribution.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Return-of-capital share of each line (e.g. 0.2), applied against every holder's lots.
+        #[arg(long, default_value = "0")]
+        roc: String,
+    },
+    /// N distributions created, approved and processed concurrently; checks none is lost and
+    /// no event is emitted twice.
+    Lifecycle {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Distributions.
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        /// Concurrent API clients.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
+    /// End-to-end reconciliation: a seeded noisy BAI2 statement imported and matched through
+    /// the store against N payments; match rate and false matches against the ground truth,
+    /// and the ratio to the pure matching engine on the same data in the same run.
+    Reconcile {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Payments (the statement has about as many lines).
+        #[arg(long, default_value_t = 10_000)]
+        payments: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        /// Runs, each on a fresh database (medians are printed).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+}
+
+/// Runs one benchmark.
+pub async fn run(which: Which) -> Result<()> {
+    match which {
+        Which::Reconcile {
+            database_url,
+            payments,
+            seed,
+            runs,
+        } => reconcile::run(database_url.as_deref(), payments, seed, runs).await,
+        Which::Nacha {
+            payments,
+            runs,
+            end_to_end,
+            database_url,
+        } => {
+            if runs == 0 || payments == 0 {
+                bail!("--runs and --payments must be at least 1");
+            }
+            if end_to_end {
+                payments::nacha_end_to_end(database_url.as_deref(), payments, runs).await
+            } else {
+                payments::nacha(payments, runs)
+            }
+        }
+        Which::ProviderWebhook {
+            database_url,
+            count,
+        } => payments::provider_webhook(database_url.as_deref(), count).await,
+        Which::Create {
+            database_url,
+            investors,
+            runs,
+        } => create::create(database_url.as_deref(), investors, runs).await,
+        Which::Get {
+            database_url,
+            concurrency,
+            requests,
+        } => api::get(database_url.as_deref(), concurrency, requests).await,
+        Which::Lifecycle {
+            database_url,
+            count,
+            concurrency,
+        } => api::lifecycle(database_url.as_deref(), count, concurrency).await,
+        Which::Reinvest {
+            database_url,
+            lines,
+            runs,
+            roc,
+        } => reinvest::reinvest(database_url.as_deref(), lines, runs, &roc).await,
+    }
+}
+
+pub(crate) fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+pub(crate) fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let rank = ((samples.len() as f64) * p).ceil() as usize;
+    samples[rank.clamp(1, samples.len()) - 1]
+}
+
+pub(crate) fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Setup {
+    fresh: Fresh,
+    seeded: demo::Seeded,
+    base: String,
+    client: reqwest::Client,
+    running: clearway_server::Running,
+}
+
+async fn setup(database_url: Option<&str>, investors: usize, config: Config) -> Result<Setup> {
+    let fresh = fresh_database(
+        database_url,
+        &DbOptions {
+            max_connections: 16,
+        },
+    )
+    .await
+    .context("creating a fresh database")?;
+    let mut options = demo::Options::demo(investors);
+    options.history = false;
+    let seeded = demo::seed(&fresh.db, &options).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let running = clearway_server::start(fresh.db.clone(), config, listener).await?;
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    println!("backend: {:?}, investors: {investors}", fresh.db.backend());
+    Ok(Setup {
+        fresh,
+        seeded,
+        base,
+        client,
+        running,
+    })
+}
+
+impl Setup {
+    async fn finish(self) {
+        self.running.shutdown().await;
+        self.fresh.drop_database().await;
+    }
+}
+
+fn pro_rata_body(fund_id: &str, record_date: &str) -> Value {
+    json!({
+        "fundId": fund_id, "declarationDate": "2026-03-02", "recordDate": record_date, "payableDate": "2026-03-31",
+        "currency": "USD", "description": "bench",
+        "allocation": { "method": "pro_rata", "total": "1000000.01", "components": { "ordinaryDividend": "0.6", "returnOfCapital": "0.4" } }
+    })
+}
