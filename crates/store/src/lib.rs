@@ -40,7 +40,6 @@ pub mod payment_batches;
 pub mod payments;
 pub mod reconciliation;
 pub mod reinvestment;
-mod sqlite_bulk;
 pub mod statements;
 pub mod testing;
 pub mod webhooks;

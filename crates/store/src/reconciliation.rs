@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::audit::{self, Change};
-use crate::db::Arg;
+use crate::db::{placeholders, Arg};
 use crate::payments::{self, Settlement};
 use crate::statements::{line_view, require_reader, LineView, LINE_COLS};
 use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
@@ -164,13 +164,6 @@ async fn lock(tx: &mut Tx, org: &str) -> Result<(), StoreError> {
     tx.execute(q("UPDATE reconciliation_locks SET runs = runs + 1 WHERE org_id = $1").bind(org))
         .await?;
     Ok(())
-}
-
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// Marks MATCHED every line of the organization that is in a live match but not yet marked:

@@ -16,7 +16,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::audit::{self, Change};
-use crate::db::{Arg, ArgRows, RowSink, RowSource};
+use crate::db::planner::{Hint, Method};
+use crate::db::{fetch_packed, unpack, Arg, ArgRows, RowSink, RowSource};
 use crate::funds::{self, Fund};
 use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
 
@@ -748,44 +749,6 @@ pub async fn elections_at_tx(
     Ok(out)
 }
 
-/// Reads a query whose one row has a `packed` column: many rows joined into one text by
-/// `string_agg` (fields separated by ',', rows by ';'; the values are ids, dates, decimals and
-/// enum names, which contain neither). sqlx hands SQLite rows over one at a time from the
-/// connection's worker thread; for the step's 100,000-row reads that per-row handoff cost
-/// more than the queries themselves, so they cross as one value instead.
-pub async fn fetch_packed(tx: &mut Tx, query: crate::db::Q) -> Result<String, StoreError> {
-    Ok(tx
-        .fetch_optional(query)
-        .await?
-        .map(|r| r.opt_text("packed"))
-        .transpose()?
-        .flatten()
-        .unwrap_or_default())
-}
-
-/// Splits a [`fetch_packed`] text into rows of exactly `N` fields.
-pub fn unpack<const N: usize>(packed: &str) -> Result<Vec<[&str; N]>, StoreError> {
-    if packed.is_empty() {
-        return Ok(Vec::new());
-    }
-    packed
-        .split(';')
-        .map(|row| {
-            let mut fields = row.split(',');
-            let mut out = [""; N];
-            for slot in out.iter_mut() {
-                *slot = fields
-                    .next()
-                    .ok_or_else(|| StoreError::Corrupt(format!("packed row '{row}' is short")))?;
-            }
-            match fields.next() {
-                None => Ok(out),
-                Some(_) => Err(StoreError::Corrupt(format!("packed row '{row}' is long"))),
-            }
-        })
-        .collect()
-}
-
 fn int(field: &str) -> Result<i64, StoreError> {
     field
         .parse()
@@ -878,22 +841,20 @@ pub async fn holdings_around_tx(
     date: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>, StoreError> {
     actor.require(Permission::Read)?;
-    let postgres = tx.backend() == crate::Backend::Postgres;
-    let latest = if postgres {
-        // Descending on both columns: the primary key read backwards, already in this order.
-        // Sorting is switched off for this one statement: otherwise PostgreSQL gathers the
-        // fund's whole history through the date index and sorts it (on disk at the default
-        // work_mem: 300,000 rows, 20 MB), even with fresh statistics; walking the key is
-        // 136 ms, not 190 ms.
-        tx.execute(q("SET LOCAL enable_sort = off")).await?;
-        "SELECT DISTINCT ON (investor_id) investor_id, as_of, units FROM holdings
-         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id DESC, as_of DESC"
-    } else {
+    // PostgreSQL: descending on both columns, the primary key read backwards, already in this
+    // order. Sorting is switched off for this one statement: otherwise PostgreSQL gathers the
+    // fund's whole history through the date index and sorts it (on disk at the default
+    // work_mem: 300,000 rows, 20 MB), even with fresh statistics; walking the key is 136 ms,
+    // not 190 ms.
+    let hint = Hint::off(tx, Method::Sort).await?;
+    let latest = tx.backend().pick(
         // A bare column beside MAX() comes from the row holding the maximum (documented SQLite
         // behaviour: https://sqlite.org/lang_select.html#bareagg).
         "SELECT investor_id, MAX(as_of) AS as_of, units FROM holdings
-         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id"
-    };
+         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id",
+        "SELECT DISTINCT ON (investor_id) investor_id, as_of, units FROM holdings
+         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id DESC, as_of DESC",
+    );
     // The latest rows sit in a subquery of their own: PostgreSQL's DISTINCT ON needs its ORDER
     // BY, which may not stand in one arm of a UNION.
     let packed = fetch_packed(
@@ -910,9 +871,7 @@ pub async fn holdings_around_tx(
         .bind(date.to_string()),
     )
     .await?;
-    if postgres {
-        tx.execute(q("SET LOCAL enable_sort TO DEFAULT")).await?;
-    }
+    hint.restore(tx).await?;
     unpack::<3>(&packed)?
         .into_iter()
         .map(|[investor, as_of, units]| {
@@ -1438,10 +1397,7 @@ pub async fn persist(
     // On PostgreSQL the join must be a hash join (one pass over each side): without statistics
     // on the just-written rows the planner takes a nested loop that probes the reinvestments
     // once per line (1.4 s for 100,000 lines, not 0.27 s). Scoped to this one statement.
-    let postgres = tx.backend() == crate::Backend::Postgres;
-    if postgres {
-        tx.execute(q("SET LOCAL enable_nestloop = off")).await?;
-    }
+    let hint = Hint::off(tx, Method::NestLoop).await?;
     tx.execute(
         q("UPDATE distribution_lines SET reinvested_minor = r.cost_minor,
              cash_minor = distribution_lines.total_minor - distribution_lines.withholding_minor - r.cost_minor,
@@ -1454,10 +1410,7 @@ pub async fn persist(
             .bind(&actor.org_id),
     )
     .await?;
-    if postgres {
-        tx.execute(q("SET LOCAL enable_nestloop TO DEFAULT"))
-            .await?;
-    }
+    hint.restore(tx).await?;
     clock.lap("settle reinvested lines");
     tx.execute(
         q("UPDATE distribution_lines SET reinvested_minor = 0, cash_minor = total_minor - withholding_minor
