@@ -25,18 +25,15 @@
 
 pub mod audit;
 pub mod auth;
-pub mod bank_accounts;
 pub mod db;
 pub mod distributions;
 pub mod funds;
-pub mod fx;
 pub mod idempotency;
 pub mod jobs;
 pub mod lots;
 pub mod migrate;
 pub mod nav;
 pub mod outbox;
-pub mod payment_batches;
 pub mod payments;
 pub mod reconciliation;
 pub mod reinvestment;
@@ -45,7 +42,9 @@ pub mod testing;
 pub mod webhooks;
 
 pub use auth::Actor;
+// Payees, bank files and FX rates live under payments/; their old paths stay public.
 pub use db::{q, Backend, Db, DbOptions, Row, Tx};
+pub use payments::{bank_accounts, fx, payment_batches};
 
 use clearway_core::{distribution::IllegalTransition, Invalid};
 
