@@ -37,7 +37,6 @@ pub mod outbox;
 pub mod payments;
 pub mod reconciliation;
 pub mod reinvestment;
-pub mod statements;
 pub mod testing;
 pub mod webhooks;
 
@@ -45,6 +44,8 @@ pub use auth::Actor;
 // Payees, bank files and FX rates live under payments/; their old paths stay public.
 pub use db::{q, Backend, Db, DbOptions, Row, Tx};
 pub use payments::{bank_accounts, fx, payment_batches};
+// Statement import lives under reconciliation/; its old path stays public.
+pub use reconciliation::statements;
 
 use clearway_core::{distribution::IllegalTransition, Invalid};
 
