@@ -23,28 +23,28 @@
 //! - [`lots`]: tax lots (positions by acquisition) and their basis adjustments.
 //! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
 
-pub mod audit;
-pub mod auth;
 pub mod db;
 pub mod distributions;
+pub mod events;
 pub mod funds;
-pub mod idempotency;
 pub mod jobs;
 pub mod lots;
 pub mod migrate;
 pub mod nav;
-pub mod outbox;
 pub mod payments;
+pub mod platform;
 pub mod reconciliation;
 pub mod reinvestment;
 pub mod testing;
-pub mod webhooks;
 
 pub use auth::Actor;
-// Payees, bank files and FX rates live under payments/; their old paths stay public.
 pub use db::{q, Backend, Db, DbOptions, Row, Tx};
+
+// Modules that moved into a capability folder keep their old root paths, which the server,
+// the CLI and the tests use.
+pub use events::{outbox, webhooks};
 pub use payments::{bank_accounts, fx, payment_batches};
-// Statement import lives under reconciliation/; its old path stays public.
+pub use platform::{audit, auth, idempotency};
 pub use reconciliation::statements;
 
 use clearway_core::{distribution::IllegalTransition, Invalid};
