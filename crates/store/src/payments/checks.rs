@@ -1,4 +1,4 @@
-//! Number series (check and file numbers) and issued checks: stale-dating, unclaimed, the issued register.
+//! Number series (check and file numbers) and issued checks: stale, unclaimed, the register.
 
 use super::*;
 

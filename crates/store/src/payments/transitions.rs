@@ -1,4 +1,4 @@
-//! Status changes one by one or sent in bulk: the state machine, review and payee holds, retry-or-review after a failure, reopening, provider event dedup.
+//! Status changes: the state machine, bulk sends, holds and review, after a failure, reopening.
 
 use super::*;
 

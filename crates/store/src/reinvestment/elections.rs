@@ -1,4 +1,4 @@
-//! Effective-dated elections: validation, puts with history, bulk import, elections in force at a date.
+//! Effective-dated elections: validation, changes with history, import, elections in force.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Reading reinvestments back, with their adjustments and return of capital, for reports and exports.
+//! Reinvestments read back, with their adjustments and return of capital, for reports.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! What the processing step writes: reinvestments, lots, adjustments, holdings and the settled lines, set-based.
+//! What the processing step writes, set-based: reinvestments, lots, adjustments, holdings, lines.
 
 use super::*;
 
