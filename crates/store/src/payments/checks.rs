@@ -1,5 +1,10 @@
 //! Number series (check and file numbers) and issued checks: stale, unclaimed, the register.
 
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+
+use crate::{now_text, q, Actor, Db, StoreError, Tx};
+
 use super::*;
 
 /// Allocates `count` consecutive numbers of the series `(scope, name)`, starting the series at

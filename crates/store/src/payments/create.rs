@@ -1,5 +1,11 @@
 //! New payments: the instruction rows and their first events, inserted in bulk.
 
+use chrono::NaiveDate;
+use clearway_core::payments::{Method, PaymentStatus};
+
+use crate::db::Arg;
+use crate::{new_id, now_text, StoreError, Tx};
+
 use super::*;
 
 /// A payment to insert.

@@ -11,18 +11,12 @@
 //! [`settle_many`]), which checks the core status machine, keeps the line status in step, and
 //! writes a `payment_events` row with the attempt number and the reason.
 
-use std::collections::{HashMap, HashSet};
-
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clearway_core::access::Permission;
-use clearway_core::payments::returns::{classify, ReturnClass};
-use clearway_core::payments::{retry_delay, Method, PaymentStatus};
+use clearway_core::payments::{Method, PaymentStatus};
 use serde::Serialize;
-use serde_json::{json, Value};
 
-use crate::audit::{self, Change};
-use crate::db::Arg;
-use crate::{jobs, new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
+use crate::{Actor, Row, StoreError};
 
 pub mod bank_accounts;
 pub mod fx;

@@ -1,5 +1,10 @@
 //! Reading payments: by id, lists and filters, per rail, per line, by reference, and event history.
 
+use clearway_core::payments::{Method, PaymentStatus};
+use serde::Serialize;
+
+use crate::{q, Actor, Db, StoreError, Tx};
+
 use super::*;
 
 /// One payment the actor may see.

@@ -1,5 +1,15 @@
 //! Recording outcomes: `settle` and the set-based `settle_many` reconciliation relies on.
 
+use std::collections::{HashMap, HashSet};
+
+use clearway_core::access::Permission;
+use clearway_core::payments::PaymentStatus;
+use serde_json::{json, Value};
+
+use crate::audit::{self, Change};
+use crate::db::Arg;
+use crate::{new_id, now_text, outbox, q, Actor, StoreError, Tx};
+
 use super::*;
 
 impl Settlement {

@@ -1,5 +1,15 @@
 //! Status changes: the state machine, bulk sends, holds and review, after a failure, reopening.
 
+use chrono::{NaiveDate, Utc};
+use clearway_core::access::Permission;
+use clearway_core::payments::returns::{classify, ReturnClass};
+use clearway_core::payments::{retry_delay, Method, PaymentStatus};
+use serde_json::{json, Value};
+
+use crate::audit::{self, Change};
+use crate::db::Arg;
+use crate::{jobs, new_id, now_text, outbox, q, Actor, StoreError, Tx};
+
 use super::*;
 
 /// What changes with a status.

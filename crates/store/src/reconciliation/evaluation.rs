@@ -1,6 +1,9 @@
 //! Live decisions and file line order, read for evaluation against a simulator's truth.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use crate::statements::require_reader;
+use crate::{q, Actor, Db, StoreError};
 
 /// All live matches of the organization as (outcome, line ids, payment ids), for evaluation
 /// against a simulator's ground truth (benchmarks and tests).

@@ -1,5 +1,10 @@
 //! The exception queue: lines the run could not decide, with causes and candidates.
 
+use chrono::{Duration, NaiveDate};
+
+use crate::statements::{line_view, require_reader, LineView, LINE_COLS};
+use crate::{q, Actor, Db, StoreError};
+
 use super::*;
 
 /// Filters of the exceptions queue.

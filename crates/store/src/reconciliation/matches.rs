@@ -1,5 +1,17 @@
 //! Matches by hand: reading a match, manual match and unmatch, with audit.
 
+use std::collections::HashSet;
+
+use clearway_core::access::Permission;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::audit::{self, Change};
+use crate::db::placeholders;
+use crate::payments::{self};
+use crate::statements::require_reader;
+use crate::{now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
+
 use super::*;
 
 /// A match as shown to people.

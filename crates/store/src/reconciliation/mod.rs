@@ -10,23 +10,14 @@
 //! one live CLEARED and one live RETURNED per payment) make the database refuse what the code
 //! might miss. Runs of one organization queue on its `reconciliation_locks` row.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
-use chrono::{Duration, NaiveDate};
-use clearway_core::access::Permission;
-use clearway_core::reconciliation::{
-    reconcile, Candidate, ExceptionCause, MatchConfig, Outcome, Payment, PaymentMethod,
-    PaymentStatus, Reason, StatementLine,
-};
+use chrono::NaiveDate;
+use clearway_core::reconciliation::{Candidate, ExceptionCause, PaymentMethod, Reason};
 use clearway_core::{Currency, FieldError, Invalid};
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::audit::{self, Change};
-use crate::db::{placeholders, Arg};
+use crate::db::Arg;
 use crate::payments::{self, Settlement};
-use crate::statements::{line_view, require_reader, LineView, LINE_COLS};
-use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
+use crate::{new_id, now_text, q, Actor, Row, StoreError, Tx};
 
 pub mod statements;
 

@@ -1,5 +1,18 @@
 //! The matching run: open lines and candidate payments in, matches, settlements and exceptions out.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::Duration;
+use clearway_core::access::Permission;
+use clearway_core::reconciliation::{
+    reconcile, Candidate, MatchConfig, Outcome, Payment, PaymentStatus, StatementLine,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::audit::{self, Change};
+use crate::{new_id, now_text, outbox, q, Actor, Db, StoreError, Tx};
+
 use super::*;
 
 /// COMPLETED payments older than this (before the oldest open line) are not offered for returns.

@@ -1,5 +1,13 @@
 //! The reconciliation summary: tallies, ages, per-account and ledger totals.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::statements::require_reader;
+use crate::{q, Actor, Db, StoreError};
+
 use super::*;
 
 /// Matched lines of one kind and outcome.

@@ -1,5 +1,20 @@
 //! Effective-dated elections: validation, changes with history, import, elections in force.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use clearway_core::access::{Permission, Role};
+use clearway_core::distribution::FundKind;
+use clearway_core::reinvestment::{Election, ElectionKind, Percentage};
+use clearway_core::{FieldError, Invalid};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::audit::{self, Change};
+use crate::db::{fetch_packed, unpack, Arg};
+use crate::funds::{self, Fund};
+use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
+
 use super::*;
 
 /// An election as stored (one row of the history).

@@ -3,23 +3,12 @@
 //! the lots, basis adjustments and holdings they create (set-based, in the caller's
 //! transaction).
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::NaiveDate;
 use clearway_core::access::{Permission, Role};
-use clearway_core::distribution::FundKind;
-use clearway_core::reinvestment::nav::{NavRule, STALENESS_DEFAULT_DAYS};
-use clearway_core::reinvestment::{Election, ElectionKind, Percentage};
 use clearway_core::{FieldError, Invalid};
 use rust_decimal::Decimal;
-use serde::Serialize;
-use serde_json::{json, Value};
 
-use crate::audit::{self, Change};
-use crate::db::planner::{Hint, Method};
-use crate::db::{fetch_packed, unpack, Arg, ArgRows, RowSink, RowSource};
-use crate::funds::{self, Fund};
-use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
+use crate::{q, Actor, Db, StoreError, Tx};
 
 mod elections;
 mod reporting;

@@ -1,5 +1,12 @@
 //! Reinvestments read back, with their adjustments and return of capital, for reports.
 
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::{q, Actor, Db, Row, StoreError, Tx};
+
 use super::*;
 
 /// A reinvestment transaction as reported: the stored row with its distribution's fund,

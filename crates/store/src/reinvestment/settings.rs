@@ -1,5 +1,14 @@
 //! Organization DRIP settings: read, update with audit, and defaults.
 
+use clearway_core::access::Permission;
+use clearway_core::reinvestment::nav::STALENESS_DEFAULT_DAYS;
+use clearway_core::reinvestment::{Election, ElectionKind, Percentage};
+use clearway_core::FieldError;
+use serde_json::{json, Value};
+
+use crate::audit::{self, Change};
+use crate::{now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
+
 use super::*;
 
 /// Reinvestment settings of an organization.

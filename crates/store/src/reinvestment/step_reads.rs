@@ -1,5 +1,13 @@
 //! What the processing step reads: pending lines and the holdings around a trade date.
 
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+use rust_decimal::Decimal;
+
+use crate::db::planner::{Hint, Method};
+use crate::db::{fetch_packed, unpack};
+use crate::{q, Actor, StoreError, Tx};
+
 use super::*;
 
 /// A line not yet settled by the processing step.

@@ -1,6 +1,14 @@
 //! What the processing step writes, set-based: reinvestments, lots, adjustments, holdings, lines.
 
-use super::*;
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+use clearway_core::reinvestment::nav::NavRule;
+use clearway_core::reinvestment::{ElectionKind, Percentage};
+use rust_decimal::Decimal;
+
+use crate::db::planner::{Hint, Method};
+use crate::db::{Arg, ArgRows, RowSink, RowSource};
+use crate::{now_text, q, Actor, StoreError, Tx};
 
 /// Reinvestment transaction kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
