@@ -109,7 +109,7 @@ pub async fn lock_positions_tx(
     fund_ids: &[&str],
 ) -> Result<(), StoreError> {
     actor.require(Permission::Operate)?;
-    if tx.backend() != crate::Backend::Postgres {
+    if tx.backend().serializes_writers() {
         return Ok(());
     }
     let mut ids: Vec<&str> = fund_ids.to_vec();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::{new_id, now_text, q, time_text, Backend, Db, StoreError, Tx};
+use crate::{new_id, now_text, q, time_text, Db, StoreError, Tx};
 
 /// A claimed job.
 #[derive(Debug, Clone)]
@@ -106,11 +106,7 @@ pub async fn claim(
     let mut tx = db.begin().await?;
     // SKIP LOCKED only spares PostgreSQL workers from queueing on each other's rows; the
     // conditional UPDATE below is what guarantees a job is claimed once.
-    let lock = if tx.backend() == Backend::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+    let lock = crate::db::dialect::skip_locked(tx.backend());
     let ids = tx
         .fetch_all(
             q(format!(

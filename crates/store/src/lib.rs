@@ -5,48 +5,49 @@
 //! rows, and refuses operations its role does not permit.
 //!
 //! # Layout
-//! - [`db`]: the two-backend query layer and bulk loading.
+//! One folder per capability, as in the server, with a file per concern inside; modules that
+//! moved keep their old root paths (`clearway_store::audit`, `::bank_accounts`, `::statements`,
+//! …) as re-exports.
+//! - [`db`]: the query layer, and every place the backends differ or a fast path depends on one:
+//!   `bulk` (COPY text, row sinks) and `sqlite_bulk` (the C-API loader), `packed` (many rows
+//!   read as one value), `dialect` (per-backend SQL text, row locks), `planner` (PostgreSQL
+//!   planner hints). Capability modules call these instead of matching on [`Backend`].
 //! - [`migrate`]: schema migrations, embedded in the binary.
-//! - [`auth`]: organizations, users, API tokens, the [`Actor`].
-//! - [`funds`]: funds, investors, holdings history, NAV, commitments.
-//! - [`distributions`]: distributions and their lines.
-//! - [`audit`], [`outbox`]: the audit log and event outbox, written in the caller's transaction.
-//! - [`idempotency`]: idempotency keys with request hashes and saved responses.
+//! - [`platform`]: [`auth`] (organizations, users, tokens, [`Actor`]), [`audit`], [`idempotency`].
+//! - [`events`]: the [`outbox`], written in the caller's transaction, and [`webhooks`].
 //! - [`jobs`]: the durable job queue with leases and backoff.
-//! - [`payments`]: payments to investors and how their outcome is recorded.
-//! - [`statements`], [`reconciliation`]: bank statement import, matching, exceptions, summary.
-//! - [`bank_accounts`]: payees (account numbers sealed), verification.
-//! - [`payment_batches`]: files handed to the bank, payee corrections from NOCs.
-//! - [`fx`]: FX rates with source and timestamp.
-//! - [`reinvestment`]: DRIP settings, elections with history, reinvestment transactions.
-//! - [`nav`]: NAV per share by fund and share class.
-//! - [`lots`]: tax lots (positions by acquisition) and their basis adjustments.
-//! - [`webhooks`]: webhook subscriptions and delivery bookkeeping.
+//! - [`funds`], [`nav`], [`lots`], [`distributions`]: funds, investors, holdings, commitments;
+//!   NAV per share; tax lots; distributions and their lines.
+//! - [`payments`]: `create`, `reads`, `transitions`, `settlement`, `checks`, and [`bank_accounts`]
+//!   (payees), [`payment_batches`] (bank files, NOCs), [`fx`] (rates).
+//! - [`reconciliation`]: [`statements`] (import), `run`, `matches`, `exceptions`, `summary`,
+//!   `evaluation`.
+//! - [`reinvestment`]: `settings`, `elections`, `step_reads`, `step_writes`, `reporting`.
+//! - [`testing`]: fresh, isolated databases for tests and benchmarks.
 
-pub mod audit;
-pub mod auth;
-pub mod bank_accounts;
 pub mod db;
 pub mod distributions;
+pub mod events;
 pub mod funds;
-pub mod fx;
-pub mod idempotency;
 pub mod jobs;
 pub mod lots;
 pub mod migrate;
 pub mod nav;
-pub mod outbox;
-pub mod payment_batches;
 pub mod payments;
+pub mod platform;
 pub mod reconciliation;
 pub mod reinvestment;
-mod sqlite_bulk;
-pub mod statements;
 pub mod testing;
-pub mod webhooks;
 
 pub use auth::Actor;
 pub use db::{q, Backend, Db, DbOptions, Row, Tx};
+
+// Modules that moved into a capability folder keep their old root paths, which the server,
+// the CLI and the tests use.
+pub use events::{outbox, webhooks};
+pub use payments::{bank_accounts, fx, payment_batches};
+pub use platform::{audit, auth, idempotency};
+pub use reconciliation::statements;
 
 use clearway_core::{distribution::IllegalTransition, Invalid};
 

@@ -8,7 +8,8 @@ use clearway_core::taxlots::Lot;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::reinvestment::{check_investor, fetch_packed, unpack};
+use crate::db::{fetch_packed, unpack};
+use crate::reinvestment::check_investor;
 use crate::{q, Actor, Db, Row, StoreError, Tx};
 
 /// Open lots of every investor of a fund acquired on or before `date`, as

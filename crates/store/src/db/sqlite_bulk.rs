@@ -16,7 +16,7 @@ use std::ptr::{self, NonNull};
 use libsqlite3_sys as ffi;
 use sqlx::SqliteConnection;
 
-use crate::db::{ArgRows, RowSink, RowSource};
+use super::{ArgRows, RowSink, RowSource};
 use crate::{q, StoreError};
 
 /// A prepared statement, finalized on drop (also on the error paths).

@@ -1,0 +1,96 @@
+//! Number series (check and file numbers) and issued checks: stale, unclaimed, the register.
+
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+
+use crate::{now_text, q, Actor, Db, StoreError, Tx};
+
+use super::*;
+
+/// Allocates `count` consecutive numbers of the series `(scope, name)`, starting the series at
+/// `first`; returns the first number of the block. The row update serializes concurrent
+/// allocations, so two files never share a number.
+pub async fn allocate_sequence(
+    tx: &mut Tx,
+    scope: &str,
+    name: &str,
+    first: i64,
+    count: i64,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        q("INSERT INTO payment_sequences (scope, name, next_value) VALUES ($1, $2, $3) ON CONFLICT (scope, name) DO NOTHING")
+            .bind(scope)
+            .bind(name)
+            .bind(first),
+    )
+    .await?;
+    let row = tx
+        .fetch_optional(
+            q("UPDATE payment_sequences SET next_value = next_value + $1 WHERE scope = $2 AND name = $3 RETURNING next_value")
+                .bind(count)
+                .bind(scope)
+                .bind(name),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("sequence"))?;
+    Ok(row.i64("next_value")? - count)
+}
+
+/// The first of `count` new check numbers of an organization (sequential from `first`).
+pub async fn next_check_numbers(
+    tx: &mut Tx,
+    org_id: &str,
+    first: i64,
+    count: i64,
+) -> Result<i64, StoreError> {
+    allocate_sequence(tx, org_id, "check_number", first, count).await
+}
+
+/// Issued checks (SENT) older than `cutoff` (issue date on or before it), for stale-dating.
+pub async fn stale_checks(
+    tx: &mut Tx,
+    org_id: &str,
+    cutoff: NaiveDate,
+) -> Result<Vec<Payment>, StoreError> {
+    tx.fetch_all(
+        q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND method = 'CHECK' AND status = 'SENT' AND expected_date <= $2 ORDER BY id"))
+            .bind(org_id)
+            .bind(cutoff.to_string()),
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Marks a payment's money unclaimed (stale-dated check).
+pub async fn mark_unclaimed(tx: &mut Tx, org_id: &str, id: &str) -> Result<(), StoreError> {
+    tx.execute(
+        q("UPDATE payments SET unclaimed = 1, review_reason = 'UNCLAIMED: stale-dated check', updated_at = $1, version = version + 1 WHERE id = $2 AND org_id = $3")
+            .bind(now_text())
+            .bind(id)
+            .bind(org_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks issued (SENT, COMPLETED, or voided) in a date range, for positive pay.
+pub async fn checks_issued(
+    db: &Db,
+    actor: &Actor,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Payment>, StoreError> {
+    actor.require(Permission::Operate)?;
+    db.fetch_all(
+        q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND method = 'CHECK' AND check_number IS NOT NULL AND expected_date >= $2 AND expected_date <= $3 ORDER BY CAST(check_number AS BIGINT)"))
+            .bind(&actor.org_id)
+            .bind(from.to_string())
+            .bind(to.to_string()),
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}

@@ -1,0 +1,248 @@
+//! Reading payments: by id, lists and filters, per rail, per line, by reference, and event history.
+
+use clearway_core::payments::{Method, PaymentStatus};
+use serde::Serialize;
+
+use crate::{q, Actor, Db, StoreError, Tx};
+
+use super::*;
+
+/// One payment the actor may see.
+pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Payment, StoreError> {
+    visible(actor)?;
+    let row = db
+        .fetch_optional(
+            q(format!("SELECT {COLUMNS} FROM payments WHERE id = $1 AND org_id = $2 AND ($3 IS NULL OR investor_id = $3)"))
+                .bind(id)
+                .bind(&actor.org_id)
+                .bind(actor.investor_id.clone()),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("payment"))?;
+    from_row(&row)
+}
+
+/// One payment inside a transaction (staff and system).
+pub async fn get_tx(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Payment, StoreError> {
+    visible(actor)?;
+    let row = tx
+        .fetch_optional(
+            q(format!("SELECT {COLUMNS} FROM payments WHERE id = $1 AND org_id = $2 AND ($3 IS NULL OR investor_id = $3)"))
+                .bind(id)
+                .bind(&actor.org_id)
+                .bind(actor.investor_id.clone()),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("payment"))?;
+    from_row(&row)
+}
+
+/// Filters for [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this distribution.
+    pub distribution_id: Option<String>,
+    /// Only this status.
+    pub status: Option<PaymentStatus>,
+    /// Only payments waiting for a person (review reason or hold set).
+    pub needs_review: bool,
+    /// Only stale-dated checks whose money is unclaimed.
+    pub unclaimed: bool,
+    /// Only this batch.
+    pub batch_id: Option<String>,
+    /// Ids after this one.
+    pub after_id: Option<String>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// Payments the actor may see (investors: their own), by id.
+pub async fn list(db: &Db, actor: &Actor, f: &ListFilter) -> Result<Vec<Payment>, StoreError> {
+    visible(actor)?;
+    db.fetch_all(
+        q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND ($2 IS NULL OR investor_id = $2)
+                   AND ($3 IS NULL OR distribution_id = $3) AND ($4 IS NULL OR status = $4)
+                   AND ($5 = 0 OR review_reason IS NOT NULL OR hold_reason IS NOT NULL) AND ($6 = 0 OR unclaimed = 1)
+                   AND ($7 IS NULL OR batch_id = $7) AND id > $8
+                   ORDER BY id LIMIT $9"))
+            .bind(&actor.org_id)
+            .bind(actor.investor_id.clone())
+            .bind(f.distribution_id.clone())
+            .bind(f.status.map(|s| s.as_str()))
+            .bind(i64::from(f.needs_review))
+            .bind(i64::from(f.unclaimed))
+            .bind(f.batch_id.clone())
+            .bind(f.after_id.clone().unwrap_or_default())
+            .bind(f.limit),
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Pending, unheld payments of a distribution by method (optionally only `ids`), for a rail.
+pub async fn pending_for_rail(
+    tx: &mut Tx,
+    org_id: &str,
+    distribution_id: &str,
+    method: Method,
+    ids: Option<&[String]>,
+) -> Result<Vec<Payment>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND distribution_id = $2 AND method = $3 AND status = 'PENDING' AND hold_reason IS NULL AND provider IS NULL ORDER BY investor_id"))
+                .bind(org_id)
+                .bind(distribution_id)
+                .bind(method.as_str()),
+        )
+        .await?;
+    let mut out: Vec<Payment> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    if let Some(ids) = ids {
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        out.retain(|p| wanted.contains(p.id.as_str()));
+    }
+    Ok(out)
+}
+
+/// Failed or returned payments of an investor whose failure was bad account details and that
+/// nothing has replaced yet (a payee update re-queues them).
+pub async fn awaiting_payee_update(
+    tx: &mut Tx,
+    org_id: &str,
+    investor_id: &str,
+) -> Result<Vec<Payment>, StoreError> {
+    tx.fetch_all(
+        q(format!("SELECT {COLUMNS} FROM payments p WHERE org_id = $1 AND investor_id = $2 AND status IN ('FAILED','RETURNED') AND (review_reason LIKE 'BAD_ACCOUNT%' OR review_reason LIKE 'NO_PAYEE%')
+                   AND NOT EXISTS (SELECT 1 FROM payments n WHERE n.retry_of = p.id)"))
+            .bind(org_id)
+            .bind(investor_id),
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Whether the line already has a live payment.
+pub async fn live_for_line(
+    tx: &mut Tx,
+    org_id: &str,
+    distribution_id: &str,
+    investor_id: &str,
+) -> Result<Option<Payment>, StoreError> {
+    tx.fetch_optional(
+        q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND distribution_id = $2 AND investor_id = $3 AND status NOT IN ('FAILED','RETURNED','CANCELLED')"))
+            .bind(org_id)
+            .bind(distribution_id)
+            .bind(investor_id),
+    )
+    .await?
+    .map(|r| from_row(&r))
+    .transpose()
+}
+
+/// The newest payment of a line (any status).
+pub async fn latest_for_line(
+    tx: &mut Tx,
+    org_id: &str,
+    distribution_id: &str,
+    investor_id: &str,
+) -> Result<Option<Payment>, StoreError> {
+    tx.fetch_optional(
+        q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND distribution_id = $2 AND investor_id = $3 ORDER BY attempt DESC, id DESC LIMIT 1"))
+            .bind(org_id)
+            .bind(distribution_id)
+            .bind(investor_id),
+    )
+    .await?
+    .map(|r| from_row(&r))
+    .transpose()
+}
+
+/// A payment found by a rail reference (ACH trace number, wire end-to-end id, check number),
+/// across organizations (return files name no organization).
+pub async fn find_by_reference(
+    tx: &mut Tx,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<(String, Payment)>, StoreError> {
+    debug_assert!(matches!(
+        column,
+        "trace_number" | "end_to_end_id" | "check_number"
+    ));
+    tx.fetch_optional(
+        q(format!(
+            "SELECT org_id, {COLUMNS} FROM payments WHERE {column} = $1 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(value),
+    )
+    .await?
+    .map(|r| Ok((r.text("org_id")?, from_row(&r)?)))
+    .transpose()
+}
+
+/// A payment found by its provider's id (provider webhooks name no organization).
+pub async fn find_by_provider_ref(
+    tx: &mut Tx,
+    provider: &str,
+    reference: &str,
+) -> Result<Option<(String, Payment)>, StoreError> {
+    tx.fetch_optional(
+        q(format!(
+            "SELECT org_id, {COLUMNS} FROM payments WHERE provider = $1 AND provider_ref = $2"
+        ))
+        .bind(provider)
+        .bind(reference),
+    )
+    .await?
+    .map(|r| Ok((r.text("org_id")?, from_row(&r)?)))
+    .transpose()
+}
+
+/// One logged status change.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentEvent {
+    /// Attempt number.
+    pub attempt: i64,
+    /// From.
+    pub from_status: Option<String>,
+    /// To.
+    pub to_status: String,
+    /// Code.
+    pub code: Option<String>,
+    /// Reason.
+    pub reason: Option<String>,
+    /// When.
+    pub at: String,
+}
+
+/// The history of a payment's line: every attempt's status changes, oldest first.
+pub async fn history(
+    db: &Db,
+    actor: &Actor,
+    payment: &Payment,
+) -> Result<Vec<PaymentEvent>, StoreError> {
+    visible(actor)?;
+    db.fetch_all(
+        q("SELECT e.attempt, e.from_status, e.to_status, e.code, e.reason, e.at FROM payment_events e JOIN payments p ON p.id = e.payment_id
+           WHERE e.org_id = $1 AND p.distribution_id = $2 AND p.investor_id = $3 ORDER BY e.at, e.id LIMIT 500")
+            .bind(&actor.org_id)
+            .bind(&payment.distribution_id)
+            .bind(&payment.investor_id),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PaymentEvent {
+            attempt: r.i64("attempt")?,
+            from_status: r.opt_text("from_status")?,
+            to_status: r.text("to_status")?,
+            code: r.opt_text("code")?,
+            reason: r.opt_text("reason")?,
+            at: r.text("at")?,
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,6 @@
+//! Cross-cutting platform storage: who is acting ([`auth`]), what they did ([`audit`]), and
+//! requests that must not run twice ([`idempotency`]).
+
+pub mod audit;
+pub mod auth;
+pub mod idempotency;
