@@ -917,16 +917,26 @@ pub fn read_rows(
             Some(i) => amount_of(i, mapping.balance.as_ref())?,
             None => None,
         };
-        let currency = text_at(row, cols.currency)
-            .map(|c| c.to_ascii_uppercase())
-            .or_else(|| mapping.default_currency.clone())
-            .or_else(|| meta_currency.clone());
+        // `source` is the column the currency was read from; `None` when it came from the
+        // mapping's default (metadata currencies are checked when they are scanned).
+        let (currency, source) = match text_at(row, cols.currency) {
+            Some(c) => (Some(c.to_ascii_uppercase()), cols.currency),
+            None => (
+                mapping
+                    .default_currency
+                    .clone()
+                    .or_else(|| meta_currency.clone()),
+                None,
+            ),
+        };
         if let Some(c) = &currency {
             if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
                 return Err(StatementError::field(
                     row.line,
                     record,
-                    &column_label(mapping.currency.as_ref(), cols.currency.unwrap_or(0)),
+                    &source.map_or("default currency".to_string(), |i| {
+                        column_label(mapping.currency.as_ref(), i)
+                    }),
                     c,
                     "is not a three-letter currency code",
                 ));
@@ -1113,6 +1123,37 @@ mod tests {
         let input = "a\nb\nc\nd\nDate,Operation Number,Label,Debit,Credit,Detail\n01/04/20,X,L,\"-5,00\",\"3,00\",D\nfooter\n";
         let err = read_csv(input, &m).unwrap_err().to_string();
         assert!(err.starts_with("line 6: CSV row: Debit / Credit"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_currency_names_where_it_came_from() {
+        let mut m = preset("simple-en").unwrap();
+        m.default_currency = Some("EURO".into());
+        // Used to blame the mapping's Currency column, which this file does not have.
+        let err = read_csv("Date,Label,Amount\n12/15/2018,x,1.00\n", &m)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 2: CSV row: default currency 'EURO' is not a three-letter currency code"
+        );
+        let err = read_csv(
+            "Date,Label,Amount,Currency\n12/15/2018,x,1.00,usd\n12/16/2018,y,2.00,\n",
+            &m,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "line 3: CSV row: default currency 'EURO' is not a three-letter currency code"
+        );
+        let err = read_csv("Date,Label,Amount,Currency\n12/15/2018,x,1.00,€\n", &m)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 2: CSV row: Currency '€' is not a three-letter currency code"
+        );
     }
 
     #[test]
