@@ -185,6 +185,8 @@ impl<'a> Rec<'a> {
         Ok(v.to_string())
     }
 
+    /// The digits of positions `from..=to`. Callers narrow with `as` where the field is short
+    /// enough for the target type (2 digits -> u8, at most 4 -> u16, at most 8 -> u32).
     fn number(&self, field: &'static str, from: usize, to: usize) -> Result<u64> {
         Ok(self
             .digits(field, from, to)?
@@ -373,7 +375,8 @@ impl Parser {
         }
         let (line, control) = self.control.expect("done");
         let total = self.records + self.padding;
-        // Blocks are counted over all records; unpadded files are accepted too.
+        // Blocks are counted over all records; unpadded files are accepted too. A block is
+        // 940 bytes of input, so the counts fit u32 for any file that fits in memory.
         let blocks_padded = total.div_ceil(BLOCKING_FACTOR) as u32;
         let blocks_unpadded = self.records.div_ceil(BLOCKING_FACTOR) as u32;
         if control.block_count != blocks_padded && control.block_count != blocks_unpadded {

@@ -854,6 +854,7 @@ fn parse_account(
         return Err(f.err("currency code", cur, "is not a 3-letter ISO currency code"));
     }
     let currency = if cur.is_empty() {
+        // BAI2: a blank currency means the group's, and a blank group currency means USD.
         group_currency.unwrap_or("USD").to_string()
     } else {
         cur.to_string()

@@ -401,6 +401,7 @@ fn entry(input: &str, n: &Node, ctx: &str) -> Result<StatementLine, StatementErr
         supplementary_details: extra,
         description,
         line: n.line,
+        // The span comes from the parser over `input`, so it is always in range.
         raw: input
             .get(n.span.0..n.span.1)
             .unwrap_or_default()

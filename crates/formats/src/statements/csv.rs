@@ -449,6 +449,8 @@ pub fn csv_rows(input: &str, delimiter: u8) -> Result<Vec<Row>, StatementError> 
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
+                // Positions are byte offsets of record boundaries in `input` (so in range and on
+                // char boundaries); `raw` is display text only.
                 let end = reader.position().byte() as usize;
                 let raw = input
                     .get(start.byte() as usize..end.min(input.len()))
@@ -538,6 +540,7 @@ where
             }
         }
     }
+    // `None` only when no preset was tried (all are inverse twins), which nothing says more.
     let detail = first_error.map(|e| e.to_string()).unwrap_or_default();
     Err(StatementError::structure(
         1,
@@ -980,6 +983,7 @@ pub fn read_rows(
         .account_id
         .clone()
         .or(meta_account)
+        // CSV files often carry no account; "" is the model's "not given".
         .unwrap_or_default();
     // One statement per currency, in order of first appearance.
     let mut groups: Vec<(Option<String>, Vec<Parsed>)> = Vec::new();
@@ -1028,6 +1032,7 @@ fn build(
         intermediate: false,
     };
     let (mut opening, mut closing) = (None, None);
+    // Every row has a balance in this branch, so the `unwrap_or_default`s below never default.
     if with_balance.len() == chrono_order.len() && !chrono_order.is_empty() {
         let first = chrono_order[0];
         let last = chrono_order[chrono_order.len() - 1];
