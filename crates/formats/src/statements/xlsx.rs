@@ -137,7 +137,33 @@ fn serial_to_date(serial: &str, date1904: bool) -> Option<NaiveDate> {
 pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| err(format!("not a readable XLSX (ZIP) file: {e}")))?;
-    let workbook_text = part(&mut archive, "xl/workbook.xml")?
+    let (sheet_path, date1904) = first_sheet(&mut archive)?;
+    let sheet = Sheet {
+        strings: shared_strings(&mut archive)?,
+        date_styles: date_styles(&mut archive)?,
+        date1904,
+    };
+    let sheet_text = part(&mut archive, &sheet_path)?
+        .ok_or_else(|| err(format!("{sheet_path} (the first worksheet) is missing")))?;
+    let worksheet = parse_xml("worksheet", &sheet_text)?;
+    let data = worksheet.child("sheetData").ok_or_else(|| {
+        StatementError::structure(worksheet.line, "XLSX worksheet", "no sheetData")
+    })?;
+    let mut out = Vec::new();
+    let mut next_row = 1usize;
+    for row in data.all("row") {
+        let row = sheet.row(row, next_row)?;
+        next_row = row.line + 1;
+        out.push(row);
+    }
+    Ok(out)
+}
+
+type Archive<'b> = zip::ZipArchive<Cursor<&'b [u8]>>;
+
+/// The first worksheet's part name, and whether the workbook uses the 1904 date system.
+fn first_sheet(archive: &mut Archive<'_>) -> Result<(String, bool), StatementError> {
+    let workbook_text = part(archive, "xl/workbook.xml")?
         .ok_or_else(|| err("xl/workbook.xml is missing: not an XLSX workbook"))?;
     let workbook = parse_xml("workbook.xml", &workbook_text)?;
     let date1904 = workbook
@@ -149,8 +175,7 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
         .and_then(|s| s.children.iter().find(|c| c.name == "sheet"))
         .and_then(|s| s.attr("id").map(str::to_string));
     let mut sheet_path = "xl/worksheets/sheet1.xml".to_string();
-    if let (Some(rid), Some(rels)) = (sheet_rid, part(&mut archive, "xl/_rels/workbook.xml.rels")?)
-    {
+    if let (Some(rid), Some(rels)) = (sheet_rid, part(archive, "xl/_rels/workbook.xml.rels")?) {
         let rels = parse_xml("workbook.xml.rels", &rels)?;
         let target = rels
             .all("Relationship")
@@ -164,7 +189,11 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
             };
         }
     }
-    let strings: Vec<String> = match part(&mut archive, "xl/sharedStrings.xml")? {
+    Ok((sheet_path, date1904))
+}
+
+fn shared_strings(archive: &mut Archive<'_>) -> Result<Vec<String>, StatementError> {
+    Ok(match part(archive, "xl/sharedStrings.xml")? {
         Some(text) => parse_xml("sharedStrings.xml", &text)?
             .all("si")
             .map(|si| {
@@ -174,9 +203,13 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
             })
             .collect(),
         None => Vec::new(),
-    };
+    })
+}
+
+/// For each cell style (`cellXfs` index), whether its number format is a date format.
+fn date_styles(archive: &mut Archive<'_>) -> Result<Vec<bool>, StatementError> {
     let mut date_styles: Vec<bool> = Vec::new();
-    if let Some(text) = part(&mut archive, "xl/styles.xml")? {
+    if let Some(text) = part(archive, "xl/styles.xml")? {
         let styles = parse_xml("styles.xml", &text)?;
         let mut custom: Vec<(u32, String)> = Vec::new();
         for f in styles.child("numFmts").iter().flat_map(|n| n.all("numFmt")) {
@@ -200,15 +233,19 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
             }
         }
     }
-    let sheet_text = part(&mut archive, &sheet_path)?
-        .ok_or_else(|| err(format!("{sheet_path} (the first worksheet) is missing")))?;
-    let sheet = parse_xml("worksheet", &sheet_text)?;
-    let data = sheet
-        .child("sheetData")
-        .ok_or_else(|| StatementError::structure(sheet.line, "XLSX worksheet", "no sheetData"))?;
-    let mut out = Vec::new();
-    let mut next_row = 1usize;
-    for row in data.all("row") {
+    Ok(date_styles)
+}
+
+/// What the cells of a worksheet refer to: shared strings and date styles.
+struct Sheet {
+    strings: Vec<String>,
+    date_styles: Vec<bool>,
+    date1904: bool,
+}
+
+impl Sheet {
+    /// One `<row>`; `next_row` is its number when it has no `r`.
+    fn row(&self, row: &Node, next_row: usize) -> Result<Row, StatementError> {
         // Rows without `r` follow the previous one (ECMA-376); a present `r` must be a number.
         let number = match row.attr("r") {
             Some(r) => r.parse::<usize>().map_err(|_| {
@@ -216,7 +253,6 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
             })?,
             None => next_row,
         };
-        next_row = number + 1;
         let mut cells: Vec<Cell> = Vec::new();
         for c in row.all("c") {
             let reference = c.attr("r").unwrap_or("");
@@ -233,68 +269,7 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
                     ))
                 }
             };
-            let v = c.child("v").map(|v| v.text.as_str()).unwrap_or("");
-            let value = match c.attr("t").unwrap_or("n") {
-                "s" => {
-                    let i: usize = v.parse().map_err(|_| {
-                        StatementError::field(
-                            number,
-                            "XLSX row",
-                            reference,
-                            v,
-                            "is not a shared-string index",
-                        )
-                    })?;
-                    Cell::Text(strings.get(i).cloned().ok_or_else(|| {
-                        StatementError::field(
-                            number,
-                            "XLSX row",
-                            reference,
-                            v,
-                            "points past the shared strings",
-                        )
-                    })?)
-                }
-                "inlineStr" => {
-                    let mut s = String::new();
-                    if let Some(is) = c.child("is") {
-                        item_text(is, &mut s);
-                    }
-                    Cell::Text(s)
-                }
-                "n" if v.is_empty() => Cell::Text(String::new()),
-                "n" => {
-                    // No `s` means style 0 (ECMA-376 default).
-                    let style: usize = match c.attr("s") {
-                        Some(s) => s.parse().map_err(|_| {
-                            StatementError::field(
-                                number,
-                                "XLSX row",
-                                reference,
-                                s,
-                                "is not a style index",
-                            )
-                        })?,
-                        None => 0,
-                    };
-                    // A style past cellXfs (or no styles.xml) has no date format: the value
-                    // stays a number, and a date column then reports it as not a date.
-                    if date_styles.get(style).copied().unwrap_or(false) {
-                        Cell::Date(serial_to_date(v, date1904).ok_or_else(|| {
-                            StatementError::field(
-                                number,
-                                "XLSX row",
-                                reference,
-                                v,
-                                "is not a date serial",
-                            )
-                        })?)
-                    } else {
-                        Cell::Number(v.to_string())
-                    }
-                }
-                _ => Cell::Text(v.to_string()),
-            };
+            let value = self.cell(c, number, reference)?;
             if cells.len() <= col {
                 cells.resize(col + 1, Cell::Text(String::new()));
             }
@@ -308,13 +283,59 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, StatementError> {
             })
             .collect::<Vec<_>>()
             .join("\t");
-        out.push(Row {
+        Ok(Row {
             line: number,
             cells,
             raw,
-        });
+        })
     }
-    Ok(out)
+
+    /// The value of cell `c` (at `reference`, in row `number`) by its type `t`.
+    fn cell(&self, c: &Node, number: usize, reference: &str) -> Result<Cell, StatementError> {
+        let bad = |v: &str, problem: &str| {
+            StatementError::field(number, "XLSX row", reference, v, problem)
+        };
+        let v = c.child("v").map(|v| v.text.as_str()).unwrap_or("");
+        Ok(match c.attr("t").unwrap_or("n") {
+            "s" => {
+                let i: usize = v
+                    .parse()
+                    .map_err(|_| bad(v, "is not a shared-string index"))?;
+                Cell::Text(
+                    self.strings
+                        .get(i)
+                        .cloned()
+                        .ok_or_else(|| bad(v, "points past the shared strings"))?,
+                )
+            }
+            "inlineStr" => {
+                let mut s = String::new();
+                if let Some(is) = c.child("is") {
+                    item_text(is, &mut s);
+                }
+                Cell::Text(s)
+            }
+            "n" if v.is_empty() => Cell::Text(String::new()),
+            "n" => {
+                // No `s` means style 0 (ECMA-376 default).
+                let style: usize = match c.attr("s") {
+                    Some(s) => s.parse().map_err(|_| bad(s, "is not a style index"))?,
+                    None => 0,
+                };
+                // A style past cellXfs (or no styles.xml) has no date format: the value
+                // stays a number, and a date column then reports it as not a date.
+                if self.date_styles.get(style).copied().unwrap_or(false) {
+                    Cell::Date(
+                        serial_to_date(v, self.date1904)
+                            .ok_or_else(|| bad(v, "is not a date serial"))?,
+                    )
+                } else {
+                    Cell::Number(v.to_string())
+                }
+            }
+            _ => Cell::Text(v.to_string()),
+        })
+    }
 }
 
 /// Reads an XLSX statement with `mapping`.
