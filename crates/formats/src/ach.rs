@@ -451,7 +451,11 @@ impl Batch {
         let mut hash = 0u64;
         let (mut debit, mut credit) = (0u64, 0u64);
         for e in &self.entries {
+            // usize -> u32: a batch cannot hold 4 billion records in memory.
             count += 1 + e.addenda.len() as u32;
+            // The reader (`digits`) and the builder (`check_routing`) only produce 8-digit RDFI
+            // ids; only a hand-built `EntryDetail` can get here with a non-number, which then
+            // adds 0 (this signature is infallible and public).
             hash += e.rdfi_identification.parse::<u64>().unwrap_or(0);
             if e.is_credit() {
                 credit += e.amount;
@@ -500,6 +504,8 @@ impl File {
 
     /// File control computed from the batches (block count assumes blocking by 10).
     pub fn computed_control(&self) -> FileControl {
+        // The `as` casts below narrow in-memory counts (usize) to the u32 model fields; they
+        // cannot overflow for anything that fits in memory.
         let mut c = FileControl {
             batch_count: self.batches.len() as u32,
             block_count: 0,

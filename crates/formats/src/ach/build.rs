@@ -384,6 +384,7 @@ impl FileBuilder {
         let mut batches = Vec::with_capacity(self.batches.len());
         let mut seq = 1u32;
         for (i, b) in self.batches.iter().enumerate() {
+            // `build` rejects batch numbers above 9999999, long before `i as u32` could wrap.
             let batch = b.build(i as u32 + 1, seq).map_err(|e| match e {
                 AchError::Field { field, message } => AchError::Field {
                     field: format!("batches[{i}].{field}"),
@@ -391,6 +392,7 @@ impl FileBuilder {
                 },
                 other => other,
             })?;
+            // `build` checked that seq + entries stays within 9999999: no wrap.
             seq += batch.entries.len() as u32;
             batches.push(batch);
         }

@@ -185,6 +185,8 @@ impl<'a> Rec<'a> {
         Ok(v.to_string())
     }
 
+    /// The digits of positions `from..=to`. Callers narrow with `as` where the field is short
+    /// enough for the target type (2 digits -> u8, at most 4 -> u16, at most 8 -> u32).
     fn number(&self, field: &'static str, from: usize, to: usize) -> Result<u64> {
         Ok(self
             .digits(field, from, to)?
@@ -373,7 +375,8 @@ impl Parser {
         }
         let (line, control) = self.control.expect("done");
         let total = self.records + self.padding;
-        // Blocks are counted over all records; unpadded files are accepted too.
+        // Blocks are counted over all records; unpadded files are accepted too. A block is
+        // 940 bytes of input, so the counts fit u32 for any file that fits in memory.
         let blocks_padded = total.div_ceil(BLOCKING_FACTOR) as u32;
         let blocks_unpadded = self.records.div_ceil(BLOCKING_FACTOR) as u32;
         if control.block_count != blocks_padded && control.block_count != blocks_unpadded {
@@ -529,6 +532,42 @@ fn parse_batch_header(r: &Rec) -> Result<BatchHeader> {
 }
 
 fn parse_entry(r: &Rec, h: &BatchHeader) -> Result<EntryDetail> {
+    let tc = parse_transaction_code(r, h)?;
+    let rdfi_identification = r.digits("RDFIIdentification", 4, 11)?;
+    let check_digit = r.digits("CheckDigit", 12, 12)?;
+    if !aba_checksum_ok(&format!("{rdfi_identification}{check_digit}")) {
+        return Err(r.err(
+            "CheckDigit",
+            format!("invalid check digit '{check_digit}' for routing prefix {rdfi_identification}"),
+        ));
+    }
+    let mut e = EntryDetail {
+        transaction_code: tc,
+        rdfi_identification,
+        check_digit: check_digit.as_bytes()[0] - b'0',
+        dfi_account_number: String::new(),
+        amount: 0,
+        identification_number: String::new(),
+        individual_name: String::new(),
+        discretionary_data: String::new(),
+        addenda_record_indicator: false,
+        trace_number: String::new(),
+        iat: None,
+        adv: None,
+        addenda: Vec::new(),
+    };
+    match h.sec_code {
+        _ if h.iat.is_some() => read_iat_entry(r, &mut e)?,
+        SecCode::Adv => read_adv_entry(r, &mut e)?,
+        _ => read_standard_entry(r, h, &mut e)?,
+    }
+    check_entry(r, h, &e)?;
+    Ok(e)
+}
+
+/// The transaction code, checked against the batch: valid, ADV codes only in ADV batches, and
+/// the direction the service class and SEC code allow.
+fn parse_transaction_code(r: &Rec, h: &BatchHeader) -> Result<u8> {
     let tc = r.number("TransactionCode", 2, 3)? as u8;
     if !is_valid_transaction_code(tc) {
         return Err(r.invalid("TransactionCode", r.raw(2, 3)));
@@ -571,84 +610,74 @@ fn parse_entry(r: &Rec, h: &BatchHeader) -> Result<EntryDetail> {
             ),
         ));
     }
-    let rdfi_identification = r.digits("RDFIIdentification", 4, 11)?;
-    let check_digit = r.digits("CheckDigit", 12, 12)?;
-    if !aba_checksum_ok(&format!("{rdfi_identification}{check_digit}")) {
-        return Err(r.err(
-            "CheckDigit",
-            format!("invalid check digit '{check_digit}' for routing prefix {rdfi_identification}"),
-        ));
-    }
-    let mut e = EntryDetail {
-        transaction_code: tc,
-        rdfi_identification,
-        check_digit: check_digit.as_bytes()[0] - b'0',
-        dfi_account_number: String::new(),
-        amount: 0,
-        identification_number: String::new(),
-        individual_name: String::new(),
-        discretionary_data: String::new(),
-        addenda_record_indicator: false,
-        trace_number: String::new(),
-        iat: None,
-        adv: None,
-        addenda: Vec::new(),
-    };
-    let indicator = |r: &Rec| match r.raw(79, 79) {
+    Ok(tc)
+}
+
+fn addenda_indicator(r: &Rec) -> Result<bool> {
+    match r.raw(79, 79) {
         "0" => Ok(false),
         "1" => Ok(true),
         v => Err(r.invalid("AddendaRecordIndicator", v)),
-    };
-    match h.sec_code {
-        _ if h.iat.is_some() => {
-            e.amount = r.number("Amount", 30, 39)?;
-            e.dfi_account_number = r.required("DFIAccountNumber", 40, 74)?.trim().to_string();
-            e.addenda_record_indicator = indicator(r)?;
-            e.trace_number = r.digits("TraceNumber", 80, 94)?;
-            e.iat = Some(IatEntry {
-                number_of_addenda_records: r.number("AddendaRecords", 13, 16)? as u16,
-                gateway_ofac_screening_indicator: r.text("OFACScreeningIndicator", 77, 77)?,
-                secondary_ofac_screening_indicator: r.text(
-                    "SecondaryOFACScreeningIndicator",
-                    78,
-                    78,
-                )?,
-            });
-        }
-        SecCode::Adv => {
-            e.dfi_account_number = r.required("DFIAccountNumber", 13, 27)?.trim().to_string();
-            e.amount = r.number("Amount", 28, 39)?;
-            e.individual_name = r.text("IndividualName", 55, 76)?;
-            e.discretionary_data = r.text("DiscretionaryData", 77, 78)?;
-            e.addenda_record_indicator = indicator(r)?;
-            e.adv = Some(AdvEntry {
-                advice_routing_number: r.digits("AdviceRoutingNumber", 40, 48)?,
-                file_identification: r.text("FileIdentification", 49, 53)?,
-                ach_operator_data: r.text("ACHOperatorData", 54, 54)?,
-                ach_operator_routing_number: r.digits("ACHOperatorRoutingNumber", 80, 87)?,
-                julian_day: r.number("JulianDay", 88, 90)? as u16,
-                sequence_number: r.number("SequenceNumber", 91, 94)? as u16,
-            });
-        }
-        _ => {
-            e.dfi_account_number = r.required("DFIAccountNumber", 13, 29)?.trim().to_string();
-            e.amount = r.number("Amount", 30, 39)?;
-            e.identification_number = r.text("IdentificationNumber", 40, 54)?;
-            e.individual_name = r.text("IndividualName", 55, 76)?;
-            e.discretionary_data = r.text("DiscretionaryData", 77, 78)?;
-            e.addenda_record_indicator = indicator(r)?;
-            e.trace_number = r.digits("TraceNumber", 80, 94)?;
-            if h.sec_code == SecCode::Shr {
-                let month = r.digits("CardExpirationDate", 40, 41)?;
-                if !(1..=12).contains(&month.parse::<u8>().expect("digits")) {
-                    return Err(r.err(
-                        "CardExpirationDate",
-                        format!("invalid month '{month}' (MMYY)"),
-                    ));
-                }
-            }
+    }
+}
+
+/// Positions 13-94 of an IAT entry.
+fn read_iat_entry(r: &Rec, e: &mut EntryDetail) -> Result<()> {
+    e.amount = r.number("Amount", 30, 39)?;
+    e.dfi_account_number = r.required("DFIAccountNumber", 40, 74)?.trim().to_string();
+    e.addenda_record_indicator = addenda_indicator(r)?;
+    e.trace_number = r.digits("TraceNumber", 80, 94)?;
+    e.iat = Some(IatEntry {
+        number_of_addenda_records: r.number("AddendaRecords", 13, 16)? as u16,
+        gateway_ofac_screening_indicator: r.text("OFACScreeningIndicator", 77, 77)?,
+        secondary_ofac_screening_indicator: r.text("SecondaryOFACScreeningIndicator", 78, 78)?,
+    });
+    Ok(())
+}
+
+/// Positions 13-94 of an ADV entry.
+fn read_adv_entry(r: &Rec, e: &mut EntryDetail) -> Result<()> {
+    e.dfi_account_number = r.required("DFIAccountNumber", 13, 27)?.trim().to_string();
+    e.amount = r.number("Amount", 28, 39)?;
+    e.individual_name = r.text("IndividualName", 55, 76)?;
+    e.discretionary_data = r.text("DiscretionaryData", 77, 78)?;
+    e.addenda_record_indicator = addenda_indicator(r)?;
+    e.adv = Some(AdvEntry {
+        advice_routing_number: r.digits("AdviceRoutingNumber", 40, 48)?,
+        file_identification: r.text("FileIdentification", 49, 53)?,
+        ach_operator_data: r.text("ACHOperatorData", 54, 54)?,
+        ach_operator_routing_number: r.digits("ACHOperatorRoutingNumber", 80, 87)?,
+        julian_day: r.number("JulianDay", 88, 90)? as u16,
+        sequence_number: r.number("SequenceNumber", 91, 94)? as u16,
+    });
+    Ok(())
+}
+
+/// Positions 13-94 of every other entry (PPD, CCD, ... with SHR's card expiry check).
+fn read_standard_entry(r: &Rec, h: &BatchHeader, e: &mut EntryDetail) -> Result<()> {
+    e.dfi_account_number = r.required("DFIAccountNumber", 13, 29)?.trim().to_string();
+    e.amount = r.number("Amount", 30, 39)?;
+    e.identification_number = r.text("IdentificationNumber", 40, 54)?;
+    e.individual_name = r.text("IndividualName", 55, 76)?;
+    e.discretionary_data = r.text("DiscretionaryData", 77, 78)?;
+    e.addenda_record_indicator = addenda_indicator(r)?;
+    e.trace_number = r.digits("TraceNumber", 80, 94)?;
+    if h.sec_code == SecCode::Shr {
+        let month = r.digits("CardExpirationDate", 40, 41)?;
+        if !(1..=12).contains(&month.parse::<u8>().expect("digits")) {
+            return Err(r.err(
+                "CardExpirationDate",
+                format!("invalid month '{month}' (MMYY)"),
+            ));
         }
     }
+    Ok(())
+}
+
+/// Cross-field checks: the trace number starts with the batch ODFI, live-dollar codes move
+/// money and prenotes do not.
+fn check_entry(r: &Rec, h: &BatchHeader, e: &EntryDetail) -> Result<()> {
+    let tc = e.transaction_code;
     if h.sec_code != SecCode::Adv && e.trace_number[..8] != h.odfi_identification {
         return Err(r.err(
             "TraceNumber",
@@ -674,7 +703,7 @@ fn parse_entry(r: &Rec, h: &BatchHeader) -> Result<EntryDetail> {
             format!("must be zero for prenote transaction code {tc}"),
         ));
     }
-    Ok(e)
+    Ok(())
 }
 
 /// Change codes: C01-C14 corrections, C61-C69 refused/corrected NOCs.

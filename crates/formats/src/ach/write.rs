@@ -156,6 +156,8 @@ fn entry(h: &BatchHeader, e: &EntryDetail) -> String {
     let ind = if e.addenda_record_indicator { '1' } else { '0' };
     match h.sec_code {
         _ if h.iat.is_some() => {
+            // A hand-built IAT entry without IAT fields writes them blank/zero (the writer is
+            // infallible; the builders never produce one).
             let x = e.iat.clone().unwrap_or_default();
             format!(
                 "{head}{}{}{}{}{}{}{}{ind}{}",
@@ -170,6 +172,7 @@ fn entry(h: &BatchHeader, e: &EntryDetail) -> String {
             )
         }
         SecCode::Adv => {
+            // As for IAT: missing ADV fields are written blank/zero.
             let x = e.adv.clone().unwrap_or_default();
             format!(
                 "{head}{}{}{}{}{}{}{}{ind}{}{}{}",

@@ -957,6 +957,7 @@ fn read_amount(n: &Node, ctx: &str) -> Result<Amount, Pain001Error> {
             Problem::Exponent {
                 currency: currency.to_string(),
                 expected: exponent,
+                // Only shown in the message; a fraction of 4 billion digits is not a text we hold.
                 actual: t.split_once('.').map_or(0, |(_, f)| f.len() as u32),
             },
         )
@@ -1046,6 +1047,7 @@ pub fn read(input: &str) -> Result<(Option<Version>, Initiation), Pain001Error> 
         Initiation {
             message_id: need(g, &["MsgId"], "GrpHdr")?.to_string(),
             created_at,
+            // InitgPty/Nm is optional in the schema; the model keeps "" for "not given".
             initiating_party: g
                 .text_at(&["InitgPty", "Nm"])
                 .unwrap_or_default()

@@ -377,58 +377,60 @@ fn tokenize(input: &str) -> Result<Vec<Record>, StatementError> {
             continue;
         }
         for piece in split_embedded(line) {
-            match record_code(piece) {
-                Some(code) if !KNOWN_CODES.contains(&code) => {
-                    return Err(StatementError::field(
-                        lineno,
-                        "record",
-                        "record type",
-                        code,
-                        "is not a BAI2 record type (01, 02, 03, 16, 49, 88, 98, 99)",
-                    ));
-                }
-                Some("88") => {
-                    let prev = recs.last_mut().ok_or_else(|| {
-                        StatementError::structure(
-                            lineno,
-                            "88 continuation",
-                            "no record to continue",
-                        )
-                    })?;
-                    prev.parts.push(piece[3..].to_string());
-                    prev.count += 1;
-                    prev.raw.push('\n');
-                    prev.raw.push_str(piece);
-                }
-                Some(code) => recs.push(Record {
-                    code: code.to_string(),
-                    line: lineno,
-                    parts: vec![piece[3..].to_string()],
-                    count: 1,
-                    raw: piece.to_string(),
-                }),
-                None => {
-                    // A wrapped physical line: glue it onto the previous record as-is
-                    // (moov-io/bai2 does the same; the file's record counts ignore it).
-                    let prev = recs.last_mut().ok_or_else(|| {
-                        StatementError::field(
-                            lineno,
-                            "record",
-                            "record type",
-                            piece.get(..2).unwrap_or(piece),
-                            "is missing: a BAI2 file must start with an 01 record",
-                        )
-                    })?;
-                    if let Some(last) = prev.parts.last_mut() {
-                        last.push_str(piece);
-                    }
-                    prev.raw.push('\n');
-                    prev.raw.push_str(piece);
-                }
-            }
+            push_piece(&mut recs, lineno, piece)?;
         }
     }
     Ok(recs)
+}
+
+/// Adds one record (or an `88` continuation, or a wrapped line) found on line `lineno`.
+fn push_piece(recs: &mut Vec<Record>, lineno: usize, piece: &str) -> Result<(), StatementError> {
+    match record_code(piece) {
+        Some(code) if !KNOWN_CODES.contains(&code) => {
+            return Err(StatementError::field(
+                lineno,
+                "record",
+                "record type",
+                code,
+                "is not a BAI2 record type (01, 02, 03, 16, 49, 88, 98, 99)",
+            ));
+        }
+        Some("88") => {
+            let prev = recs.last_mut().ok_or_else(|| {
+                StatementError::structure(lineno, "88 continuation", "no record to continue")
+            })?;
+            prev.parts.push(piece[3..].to_string());
+            prev.count += 1;
+            prev.raw.push('\n');
+            prev.raw.push_str(piece);
+        }
+        Some(code) => recs.push(Record {
+            code: code.to_string(),
+            line: lineno,
+            parts: vec![piece[3..].to_string()],
+            count: 1,
+            raw: piece.to_string(),
+        }),
+        None => {
+            // A wrapped physical line: glue it onto the previous record as-is
+            // (moov-io/bai2 does the same; the file's record counts ignore it).
+            let prev = recs.last_mut().ok_or_else(|| {
+                StatementError::field(
+                    lineno,
+                    "record",
+                    "record type",
+                    piece.get(..2).unwrap_or(piece),
+                    "is missing: a BAI2 file must start with an 01 record",
+                )
+            })?;
+            if let Some(last) = prev.parts.last_mut() {
+                last.push_str(piece);
+            }
+            prev.raw.push('\n');
+            prev.raw.push_str(piece);
+        }
+    }
+    Ok(())
 }
 
 /// Cursor over comma-separated fields; the last field loses its `/` delimiter.
@@ -854,6 +856,7 @@ fn parse_account(
         return Err(f.err("currency code", cur, "is not a 3-letter ISO currency code"));
     }
     let currency = if cur.is_empty() {
+        // BAI2: a blank currency means the group's, and a blank group currency means USD.
         group_currency.unwrap_or("USD").to_string()
     } else {
         cur.to_string()

@@ -179,6 +179,25 @@ fn date_choice(n: &Node, ctx: &str) -> Result<Option<NaiveDate>, StatementError>
     }
 }
 
+/// The day of an `ISODateTime` element (its first 10 characters), `None` when absent.
+fn date_time_day(n: Option<&Node>, record: &str) -> Result<Option<NaiveDate>, StatementError> {
+    let Some(n) = n else { return Ok(None) };
+    let t = n.text.as_str();
+    match t
+        .get(..10)
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+    {
+        Some(Ok(d)) => Ok(Some(d)),
+        _ => Err(StatementError::field(
+            n.line,
+            record,
+            &n.name,
+            t,
+            "is not an ISO date-time (YYYY-MM-DDThh:mm:ss)",
+        )),
+    }
+}
+
 /// Account id: `Id/IBAN`, else `Id/Othr/Id`, else (camt.052.001.01 style) any `Id` text.
 fn account_id(acct: &Node) -> Option<String> {
     text(acct, &["Id", "IBAN"])
@@ -382,6 +401,7 @@ fn entry(input: &str, n: &Node, ctx: &str) -> Result<StatementLine, StatementErr
         supplementary_details: extra,
         description,
         line: n.line,
+        // The span comes from the parser over `input`, so it is always in range.
         raw: input
             .get(n.span.0..n.span.1)
             .unwrap_or_default()
@@ -428,14 +448,8 @@ fn statement(
     let currency = text(acct, &["Ccy"])
         .or_else(|| closing.as_ref().and_then(|b: &Balance| b.currency.clone()))
         .or_else(|| opening.as_ref().and_then(|b: &Balance| b.currency.clone()));
-    let created = r
-        .child("CreDtTm")
-        .and_then(|c| c.text.get(..10))
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    let period_end = r
-        .at(&["FrToDt", "ToDtTm"])
-        .and_then(|c| c.text.get(..10))
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let created = date_time_day(r.child("CreDtTm"), &path(&ctx, "CreDtTm"))?;
+    let period_end = date_time_day(r.at(&["FrToDt", "ToDtTm"]), &path(&ctx, "FrToDt/ToDtTm"))?;
     let mut warnings = Vec::new();
     if msg == "BkToCstmrStmt" && r.child("Ntry").is_none() && r.child("TxsSummry").is_some() {
         warnings.push("statement has a transaction summary but no entries".to_string());
@@ -577,6 +591,37 @@ mod tests {
         assert!(read_with(&doc(BATCH), &strict).unwrap()[0]
             .warnings
             .is_empty());
+    }
+
+    #[test]
+    fn a_statement_date_time_that_is_not_a_date_is_an_error() {
+        // Used to be dropped silently (the statement date then fell back or was missing).
+        let bad = doc(BATCH).replace(
+            "<Stmt><Id>S1</Id><CreDtTm>2024-01-02T10:00:00</CreDtTm>",
+            "<Stmt><Id>S1</Id><CreDtTm>02/01/2024 10:00</CreDtTm>",
+        );
+        assert_eq!(
+            read(&bad).unwrap_err().to_string(),
+            "line 4: Stmt/CreDtTm: CreDtTm '02/01/2024 10:00' is not an ISO date-time \
+             (YYYY-MM-DDThh:mm:ss)"
+        );
+        let bad = doc(BATCH).replace(
+            "<Acct>",
+            "<FrToDt><FrDtTm>2024-01-01T00:00:00</FrDtTm><ToDtTm>2024-13-01T00:00:00</ToDtTm>\
+             </FrToDt><Acct>",
+        );
+        assert_eq!(
+            read(&bad).unwrap_err().to_string(),
+            "line 5: Stmt/FrToDt/ToDtTm: ToDtTm '2024-13-01T00:00:00' is not an ISO date-time \
+             (YYYY-MM-DDThh:mm:ss)"
+        );
+        let ok = doc("").replace(
+            "<Acct>",
+            "<FrToDt><ToDtTm>2024-01-03T00:00:00</ToDtTm></FrToDt><Acct>",
+        );
+        let ok = ok.replace("<Dt><Dt>2024-01-02</Dt></Dt></Bal>", "</Bal>");
+        let st = &read(&ok).unwrap()[0];
+        assert_eq!(st.statement_date, NaiveDate::from_ymd_opt(2024, 1, 3));
     }
 
     #[test]

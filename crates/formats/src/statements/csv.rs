@@ -449,6 +449,8 @@ pub fn csv_rows(input: &str, delimiter: u8) -> Result<Vec<Row>, StatementError> 
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
+                // Positions are byte offsets of record boundaries in `input` (so in range and on
+                // char boundaries); `raw` is display text only.
                 let end = reader.position().byte() as usize;
                 let raw = input
                     .get(start.byte() as usize..end.min(input.len()))
@@ -538,6 +540,7 @@ where
             }
         }
     }
+    // `None` only when no preset was tried (all are inverse twins), which nothing says more.
     let detail = first_error.map(|e| e.to_string()).unwrap_or_default();
     Err(StatementError::structure(
         1,
@@ -784,16 +787,64 @@ pub fn read_rows(
     mapping: &Mapping,
     format: StatementFormat,
 ) -> Result<Vec<Statement>, StatementError> {
-    let record = if format == StatementFormat::Xlsx {
-        "XLSX row"
+    let (record, kind) = if format == StatementFormat::Xlsx {
+        ("XLSX row", "XLSX")
     } else {
-        "CSV row"
+        ("CSV row", "CSV")
     };
-    let kind = if format == StatementFormat::Xlsx {
-        "XLSX"
-    } else {
-        "CSV"
+    let Sections { meta, header, data } = split_sections(rows, mapping, kind)?;
+    let cols = resolve(mapping, header, kind)?;
+    let data = &data[..data.len().saturating_sub(mapping.footer_rows)];
+    let (meta_account, meta_currency) = scan_metadata(meta);
+    let reader = RowReader {
+        mapping,
+        cols: &cols,
+        record,
+        kind,
+        meta_currency: &meta_currency,
     };
+    let mut parsed: Vec<Parsed> = Vec::new();
+    for row in data {
+        if row.cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        match reader.row(row)? {
+            Some(p) => parsed.push(p),
+            None => break,
+        }
+    }
+    let account = mapping
+        .account_id
+        .clone()
+        .or(meta_account)
+        // CSV files often carry no account; "" is the model's "not given".
+        .unwrap_or_default();
+    let mut groups = group_by_currency(parsed);
+    if groups.is_empty() {
+        groups.push((
+            mapping.default_currency.clone().or(meta_currency),
+            Vec::new(),
+        ));
+    }
+    let start = rows.first().map_or(1, |r| r.line);
+    Ok(groups
+        .into_iter()
+        .map(|(currency, list)| build(format, &account, currency, list, start))
+        .collect())
+}
+
+/// The parts of a sheet: metadata rows, the header row (when the mapping has one), data rows.
+struct Sections<'r> {
+    meta: &'r [Row],
+    header: Option<&'r Row>,
+    data: &'r [Row],
+}
+
+fn split_sections<'r>(
+    rows: &'r [Row],
+    mapping: &Mapping,
+    kind: &str,
+) -> Result<Sections<'r>, StatementError> {
     let meta = rows.get(..mapping.skip_rows.min(rows.len())).unwrap_or(&[]);
     let mut rest = &rows[meta.len()..];
     // Blank rows between metadata and header are not the header.
@@ -803,31 +854,78 @@ pub fn read_rows(
     {
         rest = &rest[1..];
     }
-    let (header, data) = if mapping.header {
-        match rest.split_first() {
-            Some((h, d)) => (Some(h), d),
-            None => {
-                return Err(StatementError::structure(
-                    rows.last().map_or(1, |r| r.line),
-                    &format!("{kind} header"),
-                    "no header row",
-                ))
-            }
+    if !mapping.header {
+        return Ok(Sections {
+            meta,
+            header: None,
+            data: rest,
+        });
+    }
+    match rest.split_first() {
+        Some((h, d)) => Ok(Sections {
+            meta,
+            header: Some(h),
+            data: d,
+        }),
+        None => Err(StatementError::structure(
+            rows.last().map_or(1, |r| r.line),
+            &format!("{kind} header"),
+            "no header row",
+        )),
+    }
+}
+
+/// One statement per currency, in order of first appearance.
+fn group_by_currency(parsed: Vec<Parsed>) -> Vec<(Option<String>, Vec<Parsed>)> {
+    let mut groups: Vec<(Option<String>, Vec<Parsed>)> = Vec::new();
+    for p in parsed {
+        match groups.iter_mut().find(|(c, _)| *c == p.currency) {
+            Some((_, list)) => list.push(p),
+            None => groups.push((p.currency.clone(), vec![p])),
         }
-    } else {
-        (None, rest)
-    };
-    let cols = resolve(mapping, header, kind)?;
-    let data = &data[..data.len().saturating_sub(mapping.footer_rows)];
-    let (meta_account, meta_currency) = scan_metadata(meta);
-    let mut parsed: Vec<Parsed> = Vec::new();
-    for row in data {
-        if row.cells.iter().all(Cell::is_blank) {
-            continue;
+    }
+    groups
+}
+
+/// Reads data rows with resolved columns.
+struct RowReader<'a> {
+    mapping: &'a Mapping,
+    cols: &'a Resolved,
+    /// `CSV row` / `XLSX row`, for errors.
+    record: &'static str,
+    /// `CSV` / `XLSX`, the lines' type code.
+    kind: &'static str,
+    meta_currency: &'a Option<String>,
+}
+
+impl RowReader<'_> {
+    /// One data row; `Ok(None)` at a blank date when the mapping stops there.
+    fn row(&self, row: &Row) -> Result<Option<Parsed>, StatementError> {
+        let Some(date) = self.date(row)? else {
+            return Ok(None);
+        };
+        let value_date = self.value_date(row)?;
+        let mut amount = self.amount(row)?;
+        if self.mapping.inverse_sign {
+            amount = -amount;
         }
-        let date_label = column_label(Some(&mapping.date), cols.date);
-        let date = match cell(row, cols.date) {
-            None if mapping.stop_at_blank_date => break,
+        let balance = match self.cols.balance {
+            Some(i) => self.amount_at(row, i, self.mapping.balance.as_ref())?,
+            None => None,
+        };
+        let currency = self.currency(row)?;
+        Ok(Some(Parsed {
+            line: self.line(row, date, value_date, amount),
+            currency,
+            balance,
+        }))
+    }
+
+    fn date(&self, row: &Row) -> Result<Option<NaiveDate>, StatementError> {
+        let (mapping, record) = (self.mapping, self.record);
+        let date_label = column_label(Some(&mapping.date), self.cols.date);
+        Ok(Some(match cell(row, self.cols.date) {
+            None if mapping.stop_at_blank_date => return Ok(None),
             None => {
                 return Err(StatementError::field(
                     row.line,
@@ -847,91 +945,139 @@ pub fn read_rows(
                     &format!("is not a date in {}", mapping.date_formats.join(" or ")),
                 )
             })?,
+        }))
+    }
+
+    fn value_date(&self, row: &Row) -> Result<Option<NaiveDate>, StatementError> {
+        // `i` is the value-date column whenever there is a cell to complain about.
+        let Some((i, c)) = self
+            .cols
+            .value_date
+            .and_then(|i| cell(row, i).map(|c| (i, c)))
+        else {
+            return Ok(None);
         };
-        let value_date = match cols.value_date.and_then(|i| cell(row, i)) {
-            None => None,
-            Some(Cell::Date(d)) => Some(*d),
-            Some(c) => Some(parse_date(&c.text(), &mapping.date_formats).ok_or_else(|| {
+        Ok(Some(match c {
+            Cell::Date(d) => *d,
+            c => parse_date(&c.text(), &self.mapping.date_formats).ok_or_else(|| {
                 StatementError::field(
                     row.line,
-                    record,
-                    &column_label(mapping.value_date.as_ref(), cols.value_date.unwrap_or(0)),
+                    self.record,
+                    &column_label(self.mapping.value_date.as_ref(), i),
                     &c.text(),
                     "is not a date",
                 )
-            })?),
-        };
-        let amount_of = |i: usize,
-                         col: Option<&Column>|
-         -> Result<Option<Decimal>, StatementError> {
-            let Some(c) = cell(row, i) else {
-                return Ok(None);
-            };
-            let result = match c {
-                Cell::Number(t) => parse_number(t),
-                Cell::Text(t) => parse_amount(t, mapping.decimal_separator),
-                Cell::Date(_) => Err("is a date, not an amount".into()),
-            };
-            result.map(Some).map_err(|problem| {
-                StatementError::field(row.line, record, &column_label(col, i), &c.text(), &problem)
-            })
-        };
-        let mut amount = match (&cols.amount, &mapping.amount) {
-            (Ok(i), AmountColumns::Signed(col)) => amount_of(*i, Some(col))?.ok_or_else(|| {
-                StatementError::field(
-                    row.line,
-                    record,
-                    &column_label(Some(col), *i),
-                    "",
-                    "is empty",
-                )
             })?,
+        }))
+    }
+
+    /// The amount in column `i`, `None` when the cell is blank.
+    fn amount_at(
+        &self,
+        row: &Row,
+        i: usize,
+        col: Option<&Column>,
+    ) -> Result<Option<Decimal>, StatementError> {
+        let Some(c) = cell(row, i) else {
+            return Ok(None);
+        };
+        let result = match c {
+            Cell::Number(t) => parse_number(t),
+            Cell::Text(t) => parse_amount(t, self.mapping.decimal_separator),
+            Cell::Date(_) => Err("is a date, not an amount".into()),
+        };
+        result.map(Some).map_err(|problem| {
+            StatementError::field(
+                row.line,
+                self.record,
+                &column_label(col, i),
+                &c.text(),
+                &problem,
+            )
+        })
+    }
+
+    /// The signed amount (one column, or debit/credit columns), before `inverse_sign`.
+    fn amount(&self, row: &Row) -> Result<Decimal, StatementError> {
+        match (&self.cols.amount, &self.mapping.amount) {
+            (Ok(i), AmountColumns::Signed(col)) => {
+                self.amount_at(row, *i, Some(col))?.ok_or_else(|| {
+                    StatementError::field(
+                        row.line,
+                        self.record,
+                        &column_label(Some(col), *i),
+                        "",
+                        "is empty",
+                    )
+                })
+            }
             (Err((d, c)), AmountColumns::DebitCredit { debit, credit }) => {
-                let dv = amount_of(*d, Some(debit))?.filter(|v| !v.is_zero());
-                let cv = amount_of(*c, Some(credit))?.filter(|v| !v.is_zero());
+                let dv = self
+                    .amount_at(row, *d, Some(debit))?
+                    .filter(|v| !v.is_zero());
+                let cv = self
+                    .amount_at(row, *c, Some(credit))?
+                    .filter(|v| !v.is_zero());
                 match (dv, cv) {
-                    (Some(d), None) => -d.abs(),
-                    (None, Some(c)) => c.abs(),
-                    (None, None) => Decimal::ZERO,
-                    (Some(dv), Some(cv)) => {
-                        return Err(StatementError::field(
-                            row.line,
-                            record,
-                            &format!(
-                                "{} / {}",
-                                column_label(Some(debit), *d),
-                                column_label(Some(credit), *c)
-                            ),
-                            &format!("{dv} / {cv}"),
-                            "both debit and credit are filled",
-                        ))
-                    }
+                    (Some(d), None) => Ok(-d.abs()),
+                    (None, Some(c)) => Ok(c.abs()),
+                    (None, None) => Ok(Decimal::ZERO),
+                    (Some(dv), Some(cv)) => Err(StatementError::field(
+                        row.line,
+                        self.record,
+                        &format!(
+                            "{} / {}",
+                            column_label(Some(debit), *d),
+                            column_label(Some(credit), *c)
+                        ),
+                        &format!("{dv} / {cv}"),
+                        "both debit and credit are filled",
+                    )),
                 }
             }
             _ => unreachable!("resolve mirrors the mapping's amount kind"),
-        };
-        if mapping.inverse_sign {
-            amount = -amount;
         }
-        let balance = match cols.balance {
-            Some(i) => amount_of(i, mapping.balance.as_ref())?,
-            None => None,
+    }
+
+    fn currency(&self, row: &Row) -> Result<Option<String>, StatementError> {
+        let (mapping, cols) = (self.mapping, self.cols);
+        // `source` is the column the currency was read from; `None` when it came from the
+        // mapping's default (metadata currencies are checked when they are scanned).
+        let (currency, source) = match text_at(row, cols.currency) {
+            Some(c) => (Some(c.to_ascii_uppercase()), cols.currency),
+            None => (
+                mapping
+                    .default_currency
+                    .clone()
+                    .or_else(|| self.meta_currency.clone()),
+                None,
+            ),
         };
-        let currency = text_at(row, cols.currency)
-            .map(|c| c.to_ascii_uppercase())
-            .or_else(|| mapping.default_currency.clone())
-            .or_else(|| meta_currency.clone());
         if let Some(c) = &currency {
             if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
                 return Err(StatementError::field(
                     row.line,
-                    record,
-                    &column_label(mapping.currency.as_ref(), cols.currency.unwrap_or(0)),
+                    self.record,
+                    &source.map_or("default currency".to_string(), |i| {
+                        column_label(mapping.currency.as_ref(), i)
+                    }),
                     c,
                     "is not a three-letter currency code",
                 ));
             }
         }
+        Ok(currency)
+    }
+
+    /// The statement line of a row whose dates and amount are read.
+    fn line(
+        &self,
+        row: &Row,
+        date: NaiveDate,
+        value_date: Option<NaiveDate>,
+        amount: Decimal,
+    ) -> StatementLine {
+        let cols = self.cols;
         let description = cols
             .description
             .iter()
@@ -942,54 +1088,26 @@ pub fn read_rows(
             name: text_at(row, cols.counterparty),
             account: text_at(row, cols.counterparty_account),
         };
-        parsed.push(Parsed {
-            line: StatementLine {
-                amount,
-                value_date: value_date.or(Some(date)),
-                booking_date: Some(date),
-                bank_reference: text_at(row, cols.bank_reference),
-                customer_reference: text_at(row, cols.customer_reference),
-                type_code: kind.to_string(),
-                reversal: false,
-                funds_code: None,
-                funds: None,
-                counterparty: (counterparty.name.is_some() || counterparty.account.is_some())
-                    .then_some(counterparty),
-                supplementary_details: None,
-                description,
-                line: row.line,
-                raw: row.raw.clone(),
-                status: None,
-                transactions: Vec::new(),
-            },
-            currency,
-            balance,
-        });
-    }
-    let account = mapping
-        .account_id
-        .clone()
-        .or(meta_account)
-        .unwrap_or_default();
-    // One statement per currency, in order of first appearance.
-    let mut groups: Vec<(Option<String>, Vec<Parsed>)> = Vec::new();
-    for p in parsed {
-        match groups.iter_mut().find(|(c, _)| *c == p.currency) {
-            Some((_, list)) => list.push(p),
-            None => groups.push((p.currency.clone(), vec![p])),
+        StatementLine {
+            amount,
+            value_date: value_date.or(Some(date)),
+            booking_date: Some(date),
+            bank_reference: text_at(row, cols.bank_reference),
+            customer_reference: text_at(row, cols.customer_reference),
+            type_code: self.kind.to_string(),
+            reversal: false,
+            funds_code: None,
+            funds: None,
+            counterparty: (counterparty.name.is_some() || counterparty.account.is_some())
+                .then_some(counterparty),
+            supplementary_details: None,
+            description,
+            line: row.line,
+            raw: row.raw.clone(),
+            status: None,
+            transactions: Vec::new(),
         }
     }
-    if groups.is_empty() {
-        groups.push((
-            mapping.default_currency.clone().or(meta_currency),
-            Vec::new(),
-        ));
-    }
-    let start = rows.first().map_or(1, |r| r.line);
-    Ok(groups
-        .into_iter()
-        .map(|(currency, list)| build(format, &account, currency, list, start))
-        .collect())
 }
 
 fn build(
@@ -1018,6 +1136,7 @@ fn build(
         intermediate: false,
     };
     let (mut opening, mut closing) = (None, None);
+    // Every row has a balance in this branch, so the `unwrap_or_default`s below never default.
     if with_balance.len() == chrono_order.len() && !chrono_order.is_empty() {
         let first = chrono_order[0];
         let last = chrono_order[chrono_order.len() - 1];
@@ -1113,6 +1232,37 @@ mod tests {
         let input = "a\nb\nc\nd\nDate,Operation Number,Label,Debit,Credit,Detail\n01/04/20,X,L,\"-5,00\",\"3,00\",D\nfooter\n";
         let err = read_csv(input, &m).unwrap_err().to_string();
         assert!(err.starts_with("line 6: CSV row: Debit / Credit"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_currency_names_where_it_came_from() {
+        let mut m = preset("simple-en").unwrap();
+        m.default_currency = Some("EURO".into());
+        // Used to blame the mapping's Currency column, which this file does not have.
+        let err = read_csv("Date,Label,Amount\n12/15/2018,x,1.00\n", &m)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 2: CSV row: default currency 'EURO' is not a three-letter currency code"
+        );
+        let err = read_csv(
+            "Date,Label,Amount,Currency\n12/15/2018,x,1.00,usd\n12/16/2018,y,2.00,\n",
+            &m,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "line 3: CSV row: default currency 'EURO' is not a three-letter currency code"
+        );
+        let err = read_csv("Date,Label,Amount,Currency\n12/15/2018,x,1.00,€\n", &m)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 2: CSV row: Currency '€' is not a three-letter currency code"
+        );
     }
 
     #[test]

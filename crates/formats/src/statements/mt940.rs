@@ -424,37 +424,97 @@ fn parse_90(f: &Field) -> Result<(u64, Decimal), StatementError> {
 /// Assembles one statement from its tags and runs the balance checks.
 fn build(fields: Vec<Field>, options: &ReadOptions) -> Result<Statement, StatementError> {
     let start = fields[0].line;
-    let mut st = Statement {
-        format: StatementFormat::Mt940,
-        account_id: String::new(),
-        currency: None,
-        reference: Some(fields[0].first().to_string()).filter(|s| !s.is_empty()),
-        statement_number: None,
-        statement_date: None,
-        opening_balance: None,
-        closing_balance: None,
-        available_balance: None,
-        information: None,
-        lines: Vec::new(),
-        warnings: Vec::new(),
-        line: start,
-    };
-    let mut account_seen = false;
-    let mut closing_line = start;
-    let mut last_was_61 = false;
-    let mut is_942 = false;
-    let mut sums: Vec<(&Field, bool, u64, Decimal)> = Vec::new();
-    let dup = |f: &Field| {
-        StatementError::structure(f.line, &f.record(), "appears twice in one statement")
-    };
+    let mut a = Assembly::new(&fields[0]);
     for f in &fields[1..] {
-        let was_61 = std::mem::replace(&mut last_was_61, false);
+        a.field(f)?;
+    }
+    if !a.account_seen {
+        return Err(StatementError::structure(
+            start,
+            ":20:",
+            "statement has no :25: account identification",
+        ));
+    }
+    let Assembly {
+        mut st,
+        closing_line,
+        is_942,
+        sums,
+        ..
+    } = a;
+    if is_942 && st.opening_balance.is_none() {
+        st.format = StatementFormat::Mt942;
+    }
+    st.currency = st
+        .opening_balance
+        .as_ref()
+        .or(st.closing_balance.as_ref())
+        .and_then(|b| b.currency.clone())
+        .or_else(|| {
+            // MT942 has no balances; `:34F:` starts with the currency.
+            fields
+                .iter()
+                .find(|f| f.tag == "34F")
+                .map(|f| f.first().chars().take(3).collect())
+        });
+    check_balances(&mut st, closing_line, options)?;
+    check_sums(&mut st, sums);
+    Ok(st)
+}
+
+/// A statement being assembled from its tags, in order.
+struct Assembly<'f> {
+    st: Statement,
+    account_seen: bool,
+    /// Line of the closing balance (where a mismatch is reported).
+    closing_line: usize,
+    last_was_61: bool,
+    is_942: bool,
+    /// `:90D:`/`:90C:`: (field, debit, number of entries, sum).
+    sums: Vec<(&'f Field, bool, u64, Decimal)>,
+}
+
+impl<'f> Assembly<'f> {
+    /// Starts from the `:20:` field.
+    fn new(first: &Field) -> Self {
+        let start = first.line;
+        Assembly {
+            st: Statement {
+                format: StatementFormat::Mt940,
+                account_id: String::new(),
+                currency: None,
+                reference: Some(first.first().to_string()).filter(|s| !s.is_empty()),
+                statement_number: None,
+                statement_date: None,
+                opening_balance: None,
+                closing_balance: None,
+                available_balance: None,
+                information: None,
+                lines: Vec::new(),
+                warnings: Vec::new(),
+                line: start,
+            },
+            account_seen: false,
+            closing_line: start,
+            last_was_61: false,
+            is_942: false,
+            sums: Vec::new(),
+        }
+    }
+
+    /// Takes one tag after `:20:`.
+    fn field(&mut self, f: &'f Field) -> Result<(), StatementError> {
+        let dup = |f: &Field| {
+            StatementError::structure(f.line, &f.record(), "appears twice in one statement")
+        };
+        let was_61 = std::mem::replace(&mut self.last_was_61, false);
+        let st = &mut self.st;
         match f.tag.as_str() {
             "25" => {
-                if account_seen {
+                if self.account_seen {
                     return Err(dup(f));
                 }
-                account_seen = true;
+                self.account_seen = true;
                 st.account_id = f.first().to_string();
             }
             "28" | "28C" => st.statement_number = Some(f.joined()),
@@ -471,40 +531,17 @@ fn build(fields: Vec<Field>, options: &ReadOptions) -> Result<Statement, Stateme
                 let b = parse_balance(f)?;
                 st.statement_date = b.date;
                 st.closing_balance = Some(b);
-                closing_line = f.line;
+                self.closing_line = f.line;
             }
             "64" => st.available_balance = Some(parse_balance(f)?),
             "61" => {
-                let (line, nonstandard) = parse_61(f)?;
-                if nonstandard {
-                    st.warnings.push(format!(
-                        "line {}: :61:: transaction type '{}' is not N, F or S + 3 characters",
-                        f.line, line.type_code
-                    ));
-                }
-                st.lines.push(line);
-                last_was_61 = true;
+                self.line_61(f)?;
+                self.last_was_61 = true;
             }
-            "86" => {
-                let text = info_text(f);
-                match st.lines.last_mut() {
-                    Some(l) if was_61 => {
-                        l.counterparty = counterparty(&text);
-                        l.description = text;
-                        l.raw.push('\n');
-                        l.raw.push_str(&raw_text(f));
-                    }
-                    _ => {
-                        st.information = Some(match st.information.take() {
-                            Some(prev) => format!("{prev}\n{text}"),
-                            None => text,
-                        })
-                    }
-                }
-            }
-            "34F" => is_942 = true,
+            "86" => self.info_86(f, was_61),
+            "34F" => self.is_942 = true,
             "13D" | "13" => {
-                is_942 = true;
+                self.is_942 = true;
                 let v = f.first();
                 let d = v.get(..6).unwrap_or(v);
                 st.statement_date = Some(
@@ -512,35 +549,55 @@ fn build(fields: Vec<Field>, options: &ReadOptions) -> Result<Statement, Stateme
                 );
             }
             "90D" | "90C" => {
-                is_942 = true;
+                self.is_942 = true;
                 let (n, a) = parse_90(f)?;
-                sums.push((f, f.tag == "90D", n, a));
+                self.sums.push((f, f.tag == "90D", n, a));
             }
             _ => {} // :21:, :65:, :NS: and bank-specific tags carry nothing we normalize.
         }
+        Ok(())
     }
-    if !account_seen {
-        return Err(StatementError::structure(
-            start,
-            ":20:",
-            "statement has no :25: account identification",
-        ));
+
+    /// `:61:`: a statement line.
+    fn line_61(&mut self, f: &Field) -> Result<(), StatementError> {
+        let (line, nonstandard) = parse_61(f)?;
+        if nonstandard {
+            self.st.warnings.push(format!(
+                "line {}: :61:: transaction type '{}' is not N, F or S + 3 characters",
+                f.line, line.type_code
+            ));
+        }
+        self.st.lines.push(line);
+        Ok(())
     }
-    if is_942 && st.opening_balance.is_none() {
-        st.format = StatementFormat::Mt942;
+
+    /// `:86:`: details of the `:61:` right before it, else statement information.
+    fn info_86(&mut self, f: &Field, was_61: bool) {
+        let st = &mut self.st;
+        let text = info_text(f);
+        match st.lines.last_mut() {
+            Some(l) if was_61 => {
+                l.counterparty = counterparty(&text);
+                l.description = text;
+                l.raw.push('\n');
+                l.raw.push_str(&raw_text(f));
+            }
+            _ => {
+                st.information = Some(match st.information.take() {
+                    Some(prev) => format!("{prev}\n{text}"),
+                    None => text,
+                })
+            }
+        }
     }
-    st.currency = st
-        .opening_balance
-        .as_ref()
-        .or(st.closing_balance.as_ref())
-        .and_then(|b| b.currency.clone())
-        .or_else(|| {
-            // MT942 has no balances; `:34F:` starts with the currency.
-            fields
-                .iter()
-                .find(|f| f.tag == "34F")
-                .map(|f| f.first().chars().take(3).collect())
-        });
+}
+
+/// opening + Σ lines = closing: an error when `verify_balances`, else a warning.
+fn check_balances(
+    st: &mut Statement,
+    closing_line: usize,
+    options: &ReadOptions,
+) -> Result<(), StatementError> {
     let total: Decimal = st.lines.iter().map(|l| l.amount).sum();
     match (&st.opening_balance, &st.closing_balance) {
         (Some(o), Some(c)) if o.amount + total != c.amount => {
@@ -565,6 +622,11 @@ fn build(fields: Vec<Field>, options: &ReadOptions) -> Result<Statement, Stateme
             .push("no :62F:/:62M: closing balance: balance not verified".to_string()),
         _ => {}
     }
+    Ok(())
+}
+
+/// `:90D:`/`:90C:` declared counts and sums against the lines: a warning when they differ.
+fn check_sums(st: &mut Statement, sums: Vec<(&Field, bool, u64, Decimal)>) {
     for (f, debit, n, amount) in sums {
         let (count, sum) = st
             .lines
@@ -581,7 +643,6 @@ fn build(fields: Vec<Field>, options: &ReadOptions) -> Result<Statement, Stateme
             ));
         }
     }
-    Ok(st)
 }
 
 #[cfg(test)]
