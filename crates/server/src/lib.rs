@@ -10,13 +10,15 @@
 //! - [`reconciliation`]: bank statement import and matching.
 //! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
 //! - [`demo`]: demo and test data.
-//! - [`error`]: the API error type, mapped once to RFC 9457 problem JSON.
-//! - [`state`]: shared state and request extractors.
+//! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
+//!   RFC 9457 problem JSON, request extractors and authentication, pagination, and the
+//!   idempotent write path.
+//! - [`state`]: shared state and settings.
 
 pub mod demo;
 pub mod distributions;
-pub mod error;
 pub mod events;
+pub mod http;
 pub mod jobs;
 pub mod payments;
 pub mod platform;
@@ -55,7 +57,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(Scalar::with_url("/api/docs", platform::openapi::document()))
         .fallback(|| async {
-            error::ApiError::BadRequest {
+            http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
                 field: "path".into(),
                 detail: "no such endpoint".into(),

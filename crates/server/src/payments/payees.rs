@@ -29,10 +29,8 @@ use utoipa::IntoParams;
 use super::dto::{BankAccountRequest, BankAccountView, ConfirmRequest, PlaidRequest, VerifyResult};
 use super::rails::{nacha_file, AchItem};
 use super::service;
-use crate::distributions::dto::Page;
-use crate::distributions::Saved;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
+use crate::http::{page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
+use crate::state::AppState;
 
 const BASE: &str = "/api/investors/{investor_id}/bank-accounts";
 
@@ -154,7 +152,7 @@ pub(crate) async fn create(
     let req: BankAccountRequest = parse_json(&headers, &body)?;
     let path = format!("/api/investors/{investor_id}/bank-accounts");
     let saved_response =
-        crate::distributions::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
+        crate::http::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
             store::authorize(tx, &actor, &investor_id, Permission::Operate).await?;
             let details = req.parse(&state.config.payments.vault)?;
             let verified = attest(&actor, &req, details.method)?;

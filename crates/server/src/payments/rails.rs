@@ -965,9 +965,9 @@ pub async fn import_returns(
     actor: &Actor,
     vault: &Vault,
     bytes: &[u8],
-) -> Result<ReturnsOutcome, crate::error::ApiError> {
+) -> Result<ReturnsOutcome, crate::http::ApiError> {
     let file = ach::parse_bytes(bytes).map_err(|e| {
-        crate::error::ApiError::field(
+        crate::http::ApiError::field(
             match e.line() {
                 Some(line) => format!("file (line {line}, {})", e.field()),
                 None => format!("file ({})", e.field()),

@@ -33,10 +33,8 @@ use super::dto::{
 };
 use super::rails::{self, ReturnsOutcome};
 use super::service::{self, Scope};
-use crate::distributions::dto::Page;
-use crate::distributions::Saved;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
+use crate::http::{page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -176,7 +174,7 @@ pub(crate) async fn initiate(
 ) -> ApiResult<Response> {
     actor.require(Permission::Operate)?;
     let path = format!("/api/distributions/{id}/payments");
-    let saved = crate::distributions::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
+    let saved = crate::http::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
         let d = dstore::get_tx(tx, &actor, &id).await?;
         if d.status != Status::Completed || d.kind == Kind::Reversal {
             return Err(StoreError::Conflict(format!("payments are (re)initiated for processed (COMPLETED) regular distributions; this one is {} {}", d.kind, d.status)).into());

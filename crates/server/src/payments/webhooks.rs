@@ -20,9 +20,9 @@ use clearway_store::{Actor, Tx};
 use serde_json::{json, Value};
 
 use super::connectors::{MODERN_TREASURY, STRIPE};
-use crate::error::{ApiError, ApiResult, Problem};
 use crate::events::relay;
-use crate::state::{AppState, RawBody};
+use crate::http::{ApiError, ApiResult, Problem, RawBody};
+use crate::state::AppState;
 
 /// Routes of the provider webhooks (authenticated by signature, not by bearer token).
 pub fn router() -> Router<AppState> {
