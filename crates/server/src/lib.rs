@@ -2,9 +2,12 @@
 //! core and the store.
 //!
 //! # Layout
-//! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes, processing job).
+//! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes).
+//! - [`processing`]: the `distribution.process` job, orchestrating distributions,
+//!   reinvestment and payments.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
-//! - [`jobs`]: job workers over the durable queue, with retries.
+//! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
+//!   and errors only, with handlers registered here ([`job_handlers`]).
 //! - [`reinvestment`]: DRIP elections, NAV, reinvestment step, reports.
 //! - [`payments`]: bank accounts, payments, rails and provider connectors.
 //! - [`reconciliation`]: bank statement import and matching.
@@ -22,6 +25,7 @@ pub mod http;
 pub mod jobs;
 pub mod payments;
 pub mod platform;
+pub mod processing;
 pub mod reconciliation;
 pub mod reinvestment;
 pub mod state;
@@ -32,6 +36,7 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::Router;
+use clearway_store::jobs::Job;
 use clearway_store::{Db, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -67,6 +72,27 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The job handlers of every capability, by job kind.
+pub fn job_handlers() -> jobs::Handlers {
+    fn process<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
+        Box::pin(processing::run(state, job, worker_id))
+    }
+    fn payment<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
+        Box::pin(payments::run_job(state, job, worker_id))
+    }
+    fn reconciliation<'a>(
+        state: &'a AppState,
+        job: &'a Job,
+        worker_id: &'a str,
+    ) -> jobs::JobFuture<'a> {
+        Box::pin(reconciliation::run_job(state, job, worker_id))
+    }
+    jobs::Handlers::new()
+        .kind(distributions::PROCESS_JOB, process)
+        .prefix("payment.", payment)
+        .prefix("reconciliation.", reconciliation)
 }
 
 /// A running server with its workers.
@@ -137,8 +163,10 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         }
     }));
     let instance = uuid::Uuid::new_v4().simple().to_string();
+    let handlers = Arc::new(job_handlers());
     for i in 0..state.config.job_workers.max(1) {
         tasks.push(tokio::spawn(jobs::worker(
+            handlers.clone(),
             state.clone(),
             format!("{instance}-{i}"),
             rx.clone(),

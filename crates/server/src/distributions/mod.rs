@@ -5,7 +5,6 @@
 //! visible without its trail, and a retried request never does the work twice.
 
 pub mod dto;
-pub mod processing;
 pub mod routes;
 
 use std::collections::HashSet;
@@ -55,7 +54,7 @@ fn view_json(d: &Distribution) -> Value {
 }
 
 /// Writes the audit entry and outbox event of a change to a distribution.
-async fn trail(
+pub(crate) async fn trail(
     tx: &mut Tx,
     actor: &Actor,
     action: &str,

@@ -1,11 +1,12 @@
 //! HTTP plumbing shared by every capability's routes: the problem-JSON error mapping, request
-//! extractors, bearer authentication, pagination and the idempotent write path.
+//! extractors, bearer authentication, pagination, the idempotent write path and webhook signatures.
 
 pub mod auth;
 pub mod extract;
 pub mod idempotency;
 pub mod page;
 pub mod problem;
+pub mod signature;
 
 pub use extract::{parse_json, Qs, RawBody};
 pub(crate) use idempotency::idempotent;
