@@ -39,7 +39,7 @@ use axum::Router;
 use clearway_store::jobs::Job;
 use clearway_store::{Db, StoreError};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 use utoipa_scalar::{Scalar, Servable};
@@ -140,13 +140,7 @@ async fn shutdown_signal() {
 pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Running, StoreError> {
     clearway_store::migrate::run(&db).await?;
     platform::metrics::handle();
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-        jobs_ready: Arc::new(Notify::new()),
-        events_ready: Arc::new(Notify::new()),
-        tokens: Arc::default(),
-    };
+    let state = AppState::new(db, config);
     let (shutdown, rx) = watch::channel(false);
     let addr = listener
         .local_addr()

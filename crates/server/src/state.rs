@@ -38,6 +38,16 @@ impl Default for Config {
     }
 }
 
+/// The HTTP client shared by webhook delivery and the provider connectors. Callers set their
+/// own per-request timeout from [`Config`]; the client's is a backstop for any that do not.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .expect("HTTP client")
+}
+
 /// State shared by handlers and workers.
 #[derive(Clone)]
 pub struct AppState {
@@ -51,4 +61,20 @@ pub struct AppState {
     pub events_ready: Arc<Notify>,
     /// Recently authenticated tokens, so a request costs one query instead of two.
     pub tokens: Arc<TokenCache>,
+    /// One HTTP client (connection pool) for every outgoing call.
+    pub http: reqwest::Client,
+}
+
+impl AppState {
+    /// State over `db` with `config`, fresh notifiers, an empty token cache and a new client.
+    pub fn new(db: Db, config: Config) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+            jobs_ready: Arc::new(Notify::new()),
+            events_ready: Arc::new(Notify::new()),
+            tokens: Arc::default(),
+            http: http_client(),
+        }
+    }
 }

@@ -24,7 +24,7 @@ pub async fn fan_out(state: &AppState) -> Result<usize, StoreError> {
 }
 
 /// Attempts every due delivery once; returns how many were attempted.
-pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, StoreError> {
+pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
     let due = webhooks::due(&state.db, 100).await?;
     for d in &due {
         let event = outbox::get(&state.db, &d.event_id).await?;
@@ -33,8 +33,10 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let result = client
+        let result = state
+            .http
             .post(&d.url)
+            .timeout(state.config.webhook_timeout)
             .header("Content-Type", "application/json")
             .header(SIGNATURE_HEADER, sign(&d.secret, now, &body))
             .header("Clearway-Event-Id", &event.id)
@@ -64,10 +66,6 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
 
 /// The relay loop; stops when `shutdown` flips to true.
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    let client = reqwest::Client::builder()
-        .timeout(state.config.webhook_timeout)
-        .build()
-        .expect("HTTP client");
     loop {
         if *shutdown.borrow() {
             return;
@@ -77,7 +75,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             Ok(n) => busy |= n > 0,
             Err(e) => tracing::error!(error = %e, "outbox fan-out failed"),
         }
-        match deliver_due(&state, &client).await {
+        match deliver_due(&state).await {
             Ok(n) => busy |= n > 0,
             Err(e) => tracing::error!(error = %e, "webhook delivery failed"),
         }

@@ -528,23 +528,24 @@ pub(crate) async fn plaid_verify(
         .transpose()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .unwrap_or_default();
-    let client = reqwest::Client::builder()
-        .timeout(cfg.provider_timeout)
-        .build()
-        .map_err(|e| StoreError::Conflict(e.to_string()))?;
-    let numbers = super::connectors::plaid::ach_numbers(&client, plaid, req.public_token.trim())
-        .await
-        .map_err(|e| match e {
-            super::connectors::plaid::PlaidError::Refused(code) => ApiError::field(
-                "publicToken",
-                format!("the verification service refused the token ({code})"),
-            ),
-            super::connectors::plaid::PlaidError::Unavailable(why) => ApiError::BadRequest {
-                status: StatusCode::BAD_GATEWAY,
-                field: "publicToken".into(),
-                detail: format!("verification service unavailable: {why}"),
-            },
-        })?;
+    let numbers = super::connectors::plaid::ach_numbers(
+        &state.http,
+        cfg.provider_timeout,
+        plaid,
+        req.public_token.trim(),
+    )
+    .await
+    .map_err(|e| match e {
+        super::connectors::plaid::PlaidError::Refused(code) => ApiError::field(
+            "publicToken",
+            format!("the verification service refused the token ({code})"),
+        ),
+        super::connectors::plaid::PlaidError::Unavailable(why) => ApiError::BadRequest {
+            status: StatusCode::BAD_GATEWAY,
+            field: "publicToken".into(),
+            detail: format!("verification service unavailable: {why}"),
+        },
+    })?;
     let matches = numbers.iter().any(|(routing, account)| {
         Some(routing) == current.routing_number.as_ref() && account.eq_ignore_ascii_case(&clear)
     });
