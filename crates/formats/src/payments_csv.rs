@@ -1,5 +1,5 @@
-//! Payments CSV files: the positive-pay export (out) and FX rates (in). Pure: typed rows in,
-//! text out, and back.
+//! Payments CSV files: the positive-pay export and the check register handed to the check
+//! printer (out), and FX rates (in). Pure: typed rows in, text out, and back.
 
 use chrono::NaiveDate;
 
@@ -74,6 +74,50 @@ pub fn positive_pay(
             })
             .collect();
         let _ = w.write_record(&row);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A check to print in the check register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRegisterEntry {
+    /// Check number.
+    pub number: i64,
+    /// Payee.
+    pub payee: String,
+    /// Amount as a decimal in the check's currency.
+    pub amount: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Mailing address lines.
+    pub address: Vec<String>,
+    /// Payment id.
+    pub payment_id: String,
+}
+
+/// The check register (CSV) handed to the check printer: one row per check, all issued on
+/// `issue`; address lines are joined with `", "`.
+pub fn check_register(issue: NaiveDate, entries: &[CheckRegisterEntry]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "check_number",
+        "issue_date",
+        "payee",
+        "amount",
+        "currency",
+        "address",
+        "payment_id",
+    ]);
+    for c in entries {
+        let _ = w.write_record([
+            c.number.to_string(),
+            issue.to_string(),
+            c.payee.clone(),
+            c.amount.clone(),
+            c.currency.clone(),
+            c.address.join(", "),
+            c.payment_id.clone(),
+        ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -239,6 +283,36 @@ mod tests {
         assert_eq!(
             records(&text),
             vec![vec!["someday".to_string(), String::new()]]
+        );
+    }
+
+    #[test]
+    fn check_register_reads_back() {
+        let issue = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let text = check_register(
+            issue,
+            &[CheckRegisterEntry {
+                number: 100_001,
+                payee: "Grace Hopper".into(),
+                amount: "250.00".into(),
+                currency: "USD".into(),
+                address: vec!["1 Main St".into(), "Arlington VA 22201".into()],
+                payment_id: "p-1".into(),
+            }],
+        );
+        let rows = records(&text);
+        assert_eq!(rows[0][0], "check_number");
+        assert_eq!(
+            rows[1],
+            [
+                "100001",
+                "2026-04-01",
+                "Grace Hopper",
+                "250.00",
+                "USD",
+                "1 Main St, Arlington VA 22201",
+                "p-1"
+            ]
         );
     }
 

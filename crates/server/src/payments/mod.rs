@@ -8,7 +8,8 @@
 //! # Layout
 //! - this file: configuration, the processing step, job dispatch, routes and OpenAPI list.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
-//! - [`rails`]: NACHA files, pain.001 files, check registers and positive pay; return files.
+//! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
+//!   bytes written by `clearway_formats`), per rail; return files.
 //! - [`connectors`]: HTTP clients of the providers and of the Plaid-style verifier.
 //! - [`webhooks`]: provider status webhooks (signature, timestamp tolerance, replay guard).
 //! - [`payees`]: bank-account endpoints and verification.
