@@ -14,9 +14,10 @@
 //! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
 //! - [`demo`]: demo and test data.
 //! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
-//!   RFC 9457 problem JSON, request extractors and authentication, pagination, and the
-//!   idempotent write path.
-//! - [`state`]: shared state and settings.
+//!   RFC 9457 problem JSON, request extractors and authentication, pagination, the
+//!   idempotent write path, webhook signatures.
+//! - [`state`]: shared state (database, settings, notifiers, token cache, the one HTTP
+//!   client) and settings.
 
 pub mod demo;
 pub mod distributions;

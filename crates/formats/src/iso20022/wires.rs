@@ -1,6 +1,6 @@
 //! The pain.001 the product originates for a distribution's wires: one payment information
 //! block per currency, charges borne by the fund (`DEBT`) so investors receive the full
-//! amount, names and texts reduced to the Latin character set; written with [`write`].
+//! amount, names and texts reduced to the Latin character set; written with [`write()`].
 
 use chrono::{NaiveDate, NaiveDateTime};
 
