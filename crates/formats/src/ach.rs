@@ -7,15 +7,18 @@
 //! - [`write_file`] / [`write_file_with`] emit 94-character records, blocked by 10 with
 //!   `9`-padding; control records are recomputed from the entries so they can never disagree.
 //! - [`CreditBatchBuilder`] and [`FileBuilder`] build what the product originates:
-//!   PPD/CCD credit batches (service class 220) with validated fields.
+//!   PPD/CCD credit batches (service class 220) with validated fields; [`credit_file`] the
+//!   whole file of a distribution's ACH credits.
 //!
 //! Amounts are integer cents everywhere; no floating point is involved.
 
 mod build;
+mod credit_file;
 mod read;
 mod write;
 
 pub use build::{AccountType, CreditBatchBuilder, CreditEntry, FileBuilder};
+pub use credit_file::{credit_file, nacha_text, CreditItem, Originator};
 pub use read::{parse_bytes, parse_file};
 pub use write::{write_file, write_file_with, LineEnding};
 

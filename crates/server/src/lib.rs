@@ -2,24 +2,31 @@
 //! core and the store.
 //!
 //! # Layout
-//! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes, processing job).
+//! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes).
+//! - [`processing`]: the `distribution.process` job, orchestrating distributions,
+//!   reinvestment and payments.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
-//! - [`jobs`]: job workers over the durable queue, with retries.
+//! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
+//!   and errors only, with handlers registered here ([`job_handlers`]).
 //! - [`reinvestment`]: DRIP elections, NAV, reinvestment step, reports.
 //! - [`payments`]: bank accounts, payments, rails and provider connectors.
 //! - [`reconciliation`]: bank statement import and matching.
 //! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
 //! - [`demo`]: demo and test data.
-//! - [`error`]: the API error type, mapped once to RFC 9457 problem JSON.
-//! - [`state`]: shared state and request extractors.
+//! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
+//!   RFC 9457 problem JSON, request extractors and authentication, pagination, the
+//!   idempotent write path, webhook signatures.
+//! - [`state`]: shared state (database, settings, notifiers, token cache, the one HTTP
+//!   client) and settings.
 
 pub mod demo;
 pub mod distributions;
-pub mod error;
 pub mod events;
+pub mod http;
 pub mod jobs;
 pub mod payments;
 pub mod platform;
+pub mod processing;
 pub mod reconciliation;
 pub mod reinvestment;
 pub mod state;
@@ -30,9 +37,10 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::Router;
+use clearway_store::jobs::Job;
 use clearway_store::{Db, StoreError};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 use utoipa_scalar::{Scalar, Servable};
@@ -55,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(Scalar::with_url("/api/docs", platform::openapi::document()))
         .fallback(|| async {
-            error::ApiError::BadRequest {
+            http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
                 field: "path".into(),
                 detail: "no such endpoint".into(),
@@ -65,6 +73,27 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The job handlers of every capability, by job kind.
+pub fn job_handlers() -> jobs::Handlers {
+    fn process<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
+        Box::pin(processing::run(state, job, worker_id))
+    }
+    fn payment<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
+        Box::pin(payments::run_job(state, job, worker_id))
+    }
+    fn reconciliation<'a>(
+        state: &'a AppState,
+        job: &'a Job,
+        worker_id: &'a str,
+    ) -> jobs::JobFuture<'a> {
+        Box::pin(reconciliation::run_job(state, job, worker_id))
+    }
+    jobs::Handlers::new()
+        .kind(distributions::PROCESS_JOB, process)
+        .prefix("payment.", payment)
+        .prefix("reconciliation.", reconciliation)
 }
 
 /// A running server with its workers.
@@ -112,13 +141,7 @@ async fn shutdown_signal() {
 pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Running, StoreError> {
     clearway_store::migrate::run(&db).await?;
     platform::metrics::handle();
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-        jobs_ready: Arc::new(Notify::new()),
-        events_ready: Arc::new(Notify::new()),
-        tokens: Arc::default(),
-    };
+    let state = AppState::new(db, config);
     let (shutdown, rx) = watch::channel(false);
     let addr = listener
         .local_addr()
@@ -135,8 +158,10 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         }
     }));
     let instance = uuid::Uuid::new_v4().simple().to_string();
+    let handlers = Arc::new(job_handlers());
     for i in 0..state.config.job_workers.max(1) {
         tasks.push(tokio::spawn(jobs::worker(
+            handlers.clone(),
             state.clone(),
             format!("{instance}-{i}"),
             rx.clone(),

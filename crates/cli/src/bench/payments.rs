@@ -260,6 +260,7 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
         jobs_ready: Arc::default(),
         events_ready: Arc::default(),
         tokens: Arc::default(),
+        http: clearway_server::state::http_client(),
     };
     let mut samples = Vec::new();
     for run in 0..runs {

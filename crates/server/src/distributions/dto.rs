@@ -519,34 +519,6 @@ impl LineView {
     }
 }
 
-/// A page of results with the cursor for the next page.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    /// Items of this page.
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// A page fetched with `limit`: a full page carries the cursor of its last item.
-    pub fn new(items: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Page<T> {
-        let next_cursor = (items.len() as i64 == limit)
-            .then(|| items.last().map(&cursor))
-            .flatten();
-        Page { items, next_cursor }
-    }
-
-    /// The same page with every item converted.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-        }
-    }
-}
-
 /// Body of `POST /api/distributions/:id/reversal`.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -5,7 +5,6 @@
 //! visible without its trail, and a retried request never does the work twice.
 
 pub mod dto;
-pub mod processing;
 pub mod routes;
 
 use std::collections::HashSet;
@@ -18,73 +17,15 @@ use clearway_core::FieldError;
 use clearway_store::audit::{self, Change};
 use clearway_store::distributions::{self as store, Distribution, NewDistribution};
 use clearway_store::funds::{self, Fund};
-use clearway_store::idempotency::{self, Claim};
 use clearway_store::{jobs, outbox, Actor, StoreError, Tx};
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::{idempotency_key, parse_json, AppState};
+use crate::http::{idempotent, parse_json, ApiError, ApiResult, Saved};
+use crate::state::AppState;
 use dto::{DistributionRequest, DistributionView, LineRequest, ReversalRequest, ReversalView};
 
 /// Job kind of distribution processing.
 pub const PROCESS_JOB: &str = "distribution.process";
-
-/// A JSON response produced inside a transaction (and replayable for idempotent retries).
-pub struct Saved {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// JSON body.
-    pub body: String,
-}
-
-/// Runs a creating request under an optional idempotency key: a retry with the same key and
-/// body returns the saved response, a different body is refused, and the work, its audit,
-/// its events and the saved response commit together.
-pub(crate) async fn idempotent<F>(
-    state: &AppState,
-    actor: &Actor,
-    headers: &HeaderMap,
-    path: &str,
-    raw: &[u8],
-    work: F,
-) -> ApiResult<Saved>
-where
-    F: for<'t> AsyncFnOnce(&'t mut Tx) -> ApiResult<Saved>,
-{
-    let key = idempotency_key(headers)?;
-    let mut tx = state.db.begin().await?;
-    if let Some(key) = &key {
-        match idempotency::claim(
-            &mut tx,
-            actor,
-            key,
-            &idempotency::request_hash("POST", path, raw),
-        )
-        .await?
-        {
-            Claim::Fresh => {}
-            Claim::Replay { status, body } => {
-                return Ok(Saved {
-                    status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    body,
-                });
-            }
-            Claim::Mismatch => {
-                return Err(ApiError::field(
-                    "Idempotency-Key",
-                    "this key was already used with a different request",
-                ));
-            }
-        }
-    }
-    let saved = work(&mut tx).await?;
-    if let Some(key) = &key {
-        idempotency::save(&mut tx, actor, key, saved.status.as_u16(), &saved.body).await?;
-    }
-    tx.commit().await?;
-    state.events_ready.notify_one();
-    Ok(saved)
-}
 
 /// Plans lines for a request against the fund's record-date holdings.
 async fn plan(
@@ -113,7 +54,7 @@ fn view_json(d: &Distribution) -> Value {
 }
 
 /// Writes the audit entry and outbox event of a change to a distribution.
-async fn trail(
+pub(crate) async fn trail(
     tx: &mut Tx,
     actor: &Actor,
     action: &str,

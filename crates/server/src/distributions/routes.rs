@@ -12,12 +12,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{
-    DistributionRequest, DistributionView, LineRequest, LineView, Page, ReversalRequest,
-    ReversalView,
+    DistributionRequest, DistributionView, LineRequest, LineView, ReversalRequest, ReversalView,
 };
-use super::Saved;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, AppState, Qs, RawBody};
+use crate::http::{page_limit, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

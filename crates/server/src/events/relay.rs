@@ -1,57 +1,15 @@
 //! The outbox relay: fan-out, signed delivery, retries.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
 use clearway_core::retry::{next_delay, WEBHOOK_RETRY_DELAYS};
 use clearway_store::{outbox, webhooks, StoreError};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use tokio::sync::watch;
 
 use crate::state::AppState;
 
-/// Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
-pub const SIGNATURE_HEADER: &str = "Clearway-Signature";
-
-/// Signs a webhook body at a timestamp.
-pub fn sign(secret: &str, timestamp: u64, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!(
-        "t={timestamp},v1={}",
-        hex::encode(mac.finalize().into_bytes())
-    )
-}
-
-/// Checks a signature header against a body within `tolerance` of `now` (receiver side;
-/// used by tests and offered to integrators as the reference check).
-pub fn verify(secret: &str, header: &str, body: &[u8], now: u64, tolerance: Duration) -> bool {
-    let mut t = None;
-    let mut v1 = None;
-    for part in header.split(',') {
-        match part.split_once('=') {
-            Some(("t", value)) => t = value.parse::<u64>().ok(),
-            Some(("v1", value)) => v1 = hex::decode(value).ok(),
-            _ => {}
-        }
-    }
-    let (Some(t), Some(v1)) = (t, v1) else {
-        return false;
-    };
-    if now.abs_diff(t) > tolerance.as_secs() {
-        return false;
-    }
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.verify_slice(&v1).is_ok()
-}
+pub use crate::http::signature::{sign, verify, SIGNATURE_HEADER};
 
 /// Moves undispatched outbox events into per-subscription deliveries; returns how many events.
 pub async fn fan_out(state: &AppState) -> Result<usize, StoreError> {
@@ -66,7 +24,7 @@ pub async fn fan_out(state: &AppState) -> Result<usize, StoreError> {
 }
 
 /// Attempts every due delivery once; returns how many were attempted.
-pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, StoreError> {
+pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
     let due = webhooks::due(&state.db, 100).await?;
     for d in &due {
         let event = outbox::get(&state.db, &d.event_id).await?;
@@ -75,8 +33,10 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let result = client
+        let result = state
+            .http
             .post(&d.url)
+            .timeout(state.config.webhook_timeout)
             .header("Content-Type", "application/json")
             .header(SIGNATURE_HEADER, sign(&d.secret, now, &body))
             .header("Clearway-Event-Id", &event.id)
@@ -106,10 +66,6 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
 
 /// The relay loop; stops when `shutdown` flips to true.
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    let client = reqwest::Client::builder()
-        .timeout(state.config.webhook_timeout)
-        .build()
-        .expect("HTTP client");
     loop {
         if *shutdown.borrow() {
             return;
@@ -119,7 +75,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             Ok(n) => busy |= n > 0,
             Err(e) => tracing::error!(error = %e, "outbox fan-out failed"),
         }
-        match deliver_due(&state, &client).await {
+        match deliver_due(&state).await {
             Ok(n) => busy |= n > 0,
             Err(e) => tracing::error!(error = %e, "webhook delivery failed"),
         }
@@ -130,52 +86,5 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 _ = shutdown.changed() => {}
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signatures_verify_and_expire() {
-        let header = sign("whsec_x", 1_700_000_000, b"{}");
-        assert!(verify(
-            "whsec_x",
-            &header,
-            b"{}",
-            1_700_000_100,
-            Duration::from_secs(300)
-        ));
-        assert!(
-            !verify(
-                "whsec_y",
-                &header,
-                b"{}",
-                1_700_000_100,
-                Duration::from_secs(300)
-            ),
-            "wrong secret"
-        );
-        assert!(
-            !verify(
-                "whsec_x",
-                &header,
-                b"{ }",
-                1_700_000_100,
-                Duration::from_secs(300)
-            ),
-            "tampered body"
-        );
-        assert!(
-            !verify(
-                "whsec_x",
-                &header,
-                b"{}",
-                1_700_001_000,
-                Duration::from_secs(300)
-            ),
-            "too old"
-        );
     }
 }

@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::distributions::dto::Page;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
+use crate::http::{page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

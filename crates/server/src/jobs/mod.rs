@@ -1,14 +1,20 @@
 //! Job workers: claim due jobs from the durable queue, run their handler, retry failures on
 //! the 5 min / 1 h / 1 day schedule, then park them as DEAD for manual review.
+//!
+//! This module knows job kinds only as strings: each capability registers its handlers in a
+//! [`Handlers`] table (built in `lib.rs`), so the workers depend on no capability.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use clearway_core::retry::{next_delay, JOB_RETRY_DELAYS};
 use clearway_store::jobs::{self, Job};
+use clearway_store::StoreError;
 use tokio::sync::watch;
 
-use crate::distributions::{processing, PROCESS_JOB};
 use crate::state::AppState;
 
 /// Why a job run failed.
@@ -22,17 +28,72 @@ pub enum JobError {
     Permanent(String),
 }
 
-async fn dispatch(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
-    match job.kind.as_str() {
-        PROCESS_JOB => processing::run(state, job, worker_id).await,
-        kind if kind.starts_with("payment.") => {
-            crate::payments::run_job(state, job, worker_id).await
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Database(_) | StoreError::Conflict(_) => JobError::Retryable(e.to_string()),
+            other => JobError::Permanent(other.to_string()),
         }
-        kind if kind.starts_with("reconciliation.") => {
-            crate::reconciliation::run_job(state, job, worker_id).await
-        }
-        other => Err(JobError::Permanent(format!(
-            "no handler for job kind '{other}'"
+    }
+}
+
+/// The future a job handler returns.
+pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send + 'a>>;
+
+/// Runs one claimed job (state, job, worker id); completes the job in its own transaction.
+pub type Handler = for<'a> fn(&'a AppState, &'a Job, &'a str) -> JobFuture<'a>;
+
+/// Which handler runs which job kind: exact kinds first, then the longest matching prefix.
+#[derive(Clone, Default)]
+pub struct Handlers {
+    exact: Vec<(&'static str, Handler)>,
+    prefixes: Vec<(&'static str, Handler)>,
+}
+
+impl Handlers {
+    /// An empty table.
+    pub fn new() -> Handlers {
+        Handlers::default()
+    }
+
+    /// Runs jobs of exactly this kind with `handler`.
+    pub fn kind(mut self, kind: &'static str, handler: Handler) -> Handlers {
+        self.exact.push((kind, handler));
+        self
+    }
+
+    /// Runs jobs whose kind starts with `prefix` (e.g. `payment.`) with `handler`.
+    pub fn prefix(mut self, prefix: &'static str, handler: Handler) -> Handlers {
+        self.prefixes.push((prefix, handler));
+        self
+    }
+
+    /// The handler of a job kind.
+    pub fn find(&self, kind: &str) -> Option<Handler> {
+        self.exact
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .or_else(|| {
+                self.prefixes
+                    .iter()
+                    .filter(|(p, _)| kind.starts_with(p))
+                    .max_by_key(|(p, _)| p.len())
+            })
+            .map(|(_, h)| *h)
+    }
+}
+
+async fn dispatch(
+    handlers: &Handlers,
+    state: &AppState,
+    job: &Job,
+    worker_id: &str,
+) -> Result<(), JobError> {
+    match handlers.find(&job.kind) {
+        Some(handler) => handler(state, job, worker_id).await,
+        None => Err(JobError::Permanent(format!(
+            "no handler for job kind '{}'",
+            job.kind
         ))),
     }
 }
@@ -47,7 +108,7 @@ pub fn payload_text(job: &Job, field: &str) -> Result<String, JobError> {
 }
 
 /// Runs one claimed job and records a failure if it fails.
-pub async fn run_one(state: &AppState, job: &Job, worker_id: &str) {
+pub async fn run_one(handlers: &Handlers, state: &AppState, job: &Job, worker_id: &str) {
     let lease = state.config.job_lease;
     // Jobs are claimed in batches: the lease of one waiting its turn may have run out.
     match jobs::extend_lease(&state.db, job, worker_id, lease).await {
@@ -77,7 +138,7 @@ pub async fn run_one(state: &AppState, job: &Job, worker_id: &str) {
         })
     };
     let started = std::time::Instant::now();
-    let outcome = dispatch(state, job, worker_id).await;
+    let outcome = dispatch(handlers, state, job, worker_id).await;
     heartbeat.abort();
     metrics::histogram!("clearway_job_seconds", "kind" => job.kind.clone())
         .record(started.elapsed().as_secs_f64());
@@ -98,7 +159,12 @@ pub async fn run_one(state: &AppState, job: &Job, worker_id: &str) {
 }
 
 /// One worker loop; stops when `shutdown` flips to true.
-pub async fn worker(state: AppState, worker_id: String, mut shutdown: watch::Receiver<bool>) {
+pub async fn worker(
+    handlers: Arc<Handlers>,
+    state: AppState,
+    worker_id: String,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         if *shutdown.borrow() {
             return;
@@ -108,7 +174,7 @@ pub async fn worker(state: AppState, worker_id: String, mut shutdown: watch::Rec
             Ok(batch) => {
                 let n = batch.len();
                 for job in batch {
-                    run_one(&state, &job, &worker_id).await;
+                    run_one(&handlers, &state, &job, &worker_id).await;
                 }
                 n > 0
             }

@@ -8,11 +8,13 @@
 //! # Layout
 //! - this file: configuration, the processing step, job dispatch, routes and OpenAPI list.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
-//! - [`rails`]: NACHA files, pain.001 files, check registers and positive pay; return files.
+//! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
+//!   bytes written by `clearway_formats`), per rail; return files.
 //! - [`connectors`]: HTTP clients of the providers and of the Plaid-style verifier.
 //! - [`webhooks`]: provider status webhooks (signature, timestamp tolerance, replay guard).
 //! - [`payees`]: bank-account endpoints and verification.
-//! - [`routes`], [`dto`]: the payments, batches, checks and FX endpoints and their shapes.
+//! - [`routes`], [`dto`]: the payments, review queues, batches, returns, NOC suggestions,
+//!   checks and FX endpoints (a file per resource) and their shapes.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
 pub mod connectors;
@@ -174,12 +176,14 @@ pub fn router() -> Router<AppState> {
         payees::list, payees::create, payees::get_one, payees::replace, payees::remove,
         payees::make_default, payees::start_micro_deposits, payees::confirm_micro_deposits,
         payees::plaid_verify,
-        routes::list_for_distribution, routes::initiate, routes::retry, routes::status,
-        routes::review_queue, routes::unclaimed, routes::list_batches, routes::get_batch,
-        routes::download_batch, routes::import_returns, routes::list_suggestions,
-        routes::accept_suggestion, routes::reject_suggestion, routes::positive_pay,
-        routes::void_check, routes::stale_date_checks, routes::import_rates,
-        routes::import_rates_csv, routes::list_rates,
+        routes::payments::list_for_distribution, routes::payments::initiate,
+        routes::payments::retry, routes::payments::status,
+        routes::review::review_queue, routes::review::unclaimed,
+        routes::batches::list_batches, routes::batches::get_batch, routes::batches::download_batch,
+        routes::returns::import_returns,
+        routes::noc::list_suggestions, routes::noc::accept_suggestion, routes::noc::reject_suggestion,
+        routes::checks::positive_pay, routes::checks::void_check, routes::checks::stale_date_checks,
+        routes::fx::import_rates, routes::fx::import_rates_csv, routes::fx::list_rates,
         webhooks::modern_treasury, webhooks::stripe,
     ),
     components(schemas(

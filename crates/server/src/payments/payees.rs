@@ -29,10 +29,8 @@ use utoipa::IntoParams;
 use super::dto::{BankAccountRequest, BankAccountView, ConfirmRequest, PlaidRequest, VerifyResult};
 use super::rails::{nacha_file, AchItem};
 use super::service;
-use crate::distributions::dto::Page;
-use crate::distributions::Saved;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
+use crate::http::{page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
+use crate::state::AppState;
 
 const BASE: &str = "/api/investors/{investor_id}/bank-accounts";
 
@@ -154,7 +152,7 @@ pub(crate) async fn create(
     let req: BankAccountRequest = parse_json(&headers, &body)?;
     let path = format!("/api/investors/{investor_id}/bank-accounts");
     let saved_response =
-        crate::distributions::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
+        crate::http::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
             store::authorize(tx, &actor, &investor_id, Permission::Operate).await?;
             let details = req.parse(&state.config.payments.vault)?;
             let verified = attest(&actor, &req, details.method)?;
@@ -530,23 +528,24 @@ pub(crate) async fn plaid_verify(
         .transpose()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .unwrap_or_default();
-    let client = reqwest::Client::builder()
-        .timeout(cfg.provider_timeout)
-        .build()
-        .map_err(|e| StoreError::Conflict(e.to_string()))?;
-    let numbers = super::connectors::plaid::ach_numbers(&client, plaid, req.public_token.trim())
-        .await
-        .map_err(|e| match e {
-            super::connectors::plaid::PlaidError::Refused(code) => ApiError::field(
-                "publicToken",
-                format!("the verification service refused the token ({code})"),
-            ),
-            super::connectors::plaid::PlaidError::Unavailable(why) => ApiError::BadRequest {
-                status: StatusCode::BAD_GATEWAY,
-                field: "publicToken".into(),
-                detail: format!("verification service unavailable: {why}"),
-            },
-        })?;
+    let numbers = super::connectors::plaid::ach_numbers(
+        &state.http,
+        cfg.provider_timeout,
+        plaid,
+        req.public_token.trim(),
+    )
+    .await
+    .map_err(|e| match e {
+        super::connectors::plaid::PlaidError::Refused(code) => ApiError::field(
+            "publicToken",
+            format!("the verification service refused the token ({code})"),
+        ),
+        super::connectors::plaid::PlaidError::Unavailable(why) => ApiError::BadRequest {
+            status: StatusCode::BAD_GATEWAY,
+            field: "publicToken".into(),
+            detail: format!("verification service unavailable: {why}"),
+        },
+    })?;
     let matches = numbers.iter().any(|(routing, account)| {
         Some(routing) == current.routing_number.as_ref() && account.eq_ignore_ascii_case(&clear)
     });

@@ -20,9 +20,9 @@ use clearway_store::{Actor, Tx};
 use serde_json::{json, Value};
 
 use super::connectors::{MODERN_TREASURY, STRIPE};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::events::relay;
-use crate::state::{AppState, RawBody};
+use crate::http::signature;
+use crate::http::{ApiError, ApiResult, Problem, RawBody};
+use crate::state::AppState;
 
 /// Routes of the provider webhooks (authenticated by signature, not by bearer token).
 pub fn router() -> Router<AppState> {
@@ -75,7 +75,7 @@ pub(crate) async fn modern_treasury(
     ) else {
         return Err(ApiError::Unauthorized);
     };
-    if !relay::verify(
+    if !signature::verify(
         &cfg.webhook_secret,
         &format!("t={ts},v1={sig}"),
         &body,
@@ -153,7 +153,7 @@ pub(crate) async fn stripe(
         .as_ref()
         .ok_or(ApiError::Unauthorized)?;
     let sig = header(&headers, "stripe-signature").ok_or(ApiError::Unauthorized)?;
-    if !relay::verify(
+    if !signature::verify(
         &cfg.webhook_secret,
         sig,
         &body,

@@ -5,7 +5,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::distributions::dto;
-use crate::{distributions, error, events, payments, platform, reconciliation, reinvestment};
+use crate::http::{FieldErrorView, Problem};
+use crate::{distributions, events, payments, platform, reconciliation, reinvestment};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -23,7 +24,7 @@ use crate::{distributions, error, events, payments, platform, reconciliation, re
     ),
     components(schemas(
         dto::DistributionRequest, dto::AllocationRequest, dto::LineRequest, dto::DistributionView, dto::LineView,
-        dto::ReversalRequest, dto::ReversalView, error::Problem, error::FieldErrorView,
+        dto::ReversalRequest, dto::ReversalView, Problem, FieldErrorView,
         events::routes::WebhookRequest, events::routes::WebhookCreated, platform::routes::Health,
     )),
     modifiers(&BearerAuth),

@@ -11,9 +11,8 @@ use clearway_store::{q, Actor};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::distributions::dto::Page;
-use crate::error::{ApiResult, Problem};
-use crate::state::{page_limit, AppState, Qs};
+use crate::http::{page_limit, ApiResult, Page, Problem, Qs};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

@@ -17,9 +17,10 @@ use utoipa::IntoParams;
 
 use super::dto::{self, ImportQuery, ManualMatchRequest};
 use super::export;
-use crate::distributions::{idempotent, Saved};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
+use crate::http::{
+    idempotent, page_limit, parse_json, ApiError, ApiResult, Problem, Qs, RawBody, Saved,
+};
+use crate::state::AppState;
 
 /// Default page size.
 const PAGE_DEFAULT: i64 = 100;

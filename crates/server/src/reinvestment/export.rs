@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-use crate::error::ApiError;
+use crate::http::ApiError;
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]

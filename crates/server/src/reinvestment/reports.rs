@@ -24,9 +24,8 @@ use utoipa::IntoParams;
 use super::dto::*;
 use super::export::{respond, Cell, ExportFormat, Table};
 use super::routes::today;
-use crate::distributions::dto::Page;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
+use crate::http::{page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody};
+use crate::state::AppState;
 
 /// Query of a distribution's reinvestments.
 #[derive(Debug, Deserialize, IntoParams)]

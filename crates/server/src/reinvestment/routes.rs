@@ -19,10 +19,10 @@ use utoipa::IntoParams;
 
 use super::dto::*;
 use super::nav::{parse_csv, parse_items};
-use crate::distributions::dto::Page;
-use crate::distributions::{idempotent, Saved};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::state::{page_limit, parse_json, AppState, Qs, RawBody};
+use crate::http::{
+    idempotent, page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved,
+};
+use crate::state::AppState;
 
 /// Today (UTC), the default effective date and "as of".
 pub fn today() -> NaiveDate {

@@ -126,13 +126,8 @@ fn configured<'a>(state: &'a AppState, name: &str) -> Option<&'a ProviderConfig>
     }
 }
 
-async fn call(
-    state: &AppState,
-    client: &reqwest::Client,
-    provider: &str,
-    p: &Payment,
-    r: &Receiver,
-) -> Outcome {
+async fn call(state: &AppState, provider: &str, p: &Payment, r: &Receiver) -> Outcome {
+    let (client, timeout) = (&state.http, state.config.payments.provider_timeout);
     let Some(cfg) = configured(state, provider) else {
         return Outcome::Refused {
             code: "NOT_CONFIGURED".into(),
@@ -140,8 +135,8 @@ async fn call(
         };
     };
     match provider {
-        MODERN_TREASURY => modern_treasury::create_payment_order(client, cfg, p, r).await,
-        _ => stripe::create_payout(client, cfg, p, r).await,
+        MODERN_TREASURY => modern_treasury::create_payment_order(client, timeout, cfg, p, r).await,
+        _ => stripe::create_payout(client, timeout, cfg, p, r).await,
     }
 }
 
@@ -239,12 +234,8 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
     };
 
     // 2. Call the provider (same idempotency key on every run).
-    let client = reqwest::Client::builder()
-        .timeout(cfg.provider_timeout)
-        .build()
-        .map_err(|e| JobError::Retryable(e.to_string()))?;
     let mut provider = p.provider.clone().unwrap_or_else(|| MODERN_TREASURY.into());
-    let mut outcome = call(state, &client, &provider, &p, &receiver).await;
+    let mut outcome = call(state, &provider, &p, &receiver).await;
     if let Outcome::Unreachable(why) = &outcome {
         if provider == MODERN_TREASURY && cfg.stripe.is_some() {
             tracing::warn!(payment_id = %p.id, attempt = p.attempt, reason = %why, "primary provider unreachable; falling back to payouts");
@@ -252,7 +243,7 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
             tx.execute(q("UPDATE payments SET provider = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = 'PROCESSING'").bind(STRIPE).bind(now_text()).bind(&p.id)).await?;
             tx.commit().await?;
             provider = STRIPE.into();
-            outcome = call(state, &client, &provider, &p, &receiver).await;
+            outcome = call(state, &provider, &p, &receiver).await;
         }
     }
 

@@ -48,6 +48,7 @@ pub fn payment_order_body(cfg: &ProviderConfig, p: &Payment, r: &Receiver) -> Va
 /// Creates the payment order (idempotent on the payment id).
 pub async fn create_payment_order(
     client: &reqwest::Client,
+    timeout: std::time::Duration,
     cfg: &ProviderConfig,
     p: &Payment,
     r: &Receiver,
@@ -55,6 +56,7 @@ pub async fn create_payment_order(
     let url = format!("{}/api/payment_orders", cfg.base_url.trim_end_matches('/'));
     let resp = client
         .post(url)
+        .timeout(timeout)
         .basic_auth(&cfg.organization_id, Some(&cfg.api_key))
         .header("Idempotency-Key", &p.id)
         .json(&payment_order_body(cfg, p, r))

@@ -2,6 +2,8 @@
 //! for an access token (`POST /item/public_token/exchange`), read the account and routing
 //! numbers (`POST /auth/get`), and verify the payee if one of them matches it exactly.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use crate::payments::PlaidConfig;
@@ -19,6 +21,7 @@ pub enum PlaidError {
 
 async fn post(
     client: &reqwest::Client,
+    timeout: Duration,
     cfg: &PlaidConfig,
     path: &str,
     mut body: Value,
@@ -27,6 +30,7 @@ async fn post(
     body["secret"] = json!(cfg.secret);
     let resp = client
         .post(format!("{}{path}", cfg.base_url.trim_end_matches('/')))
+        .timeout(timeout)
         .json(&body)
         .send()
         .await
@@ -53,11 +57,13 @@ async fn post(
 /// The (routing, account) pairs of the item behind `public_token`.
 pub async fn ach_numbers(
     client: &reqwest::Client,
+    timeout: Duration,
     cfg: &PlaidConfig,
     public_token: &str,
 ) -> Result<Vec<(String, String)>, PlaidError> {
     let exchanged = post(
         client,
+        timeout,
         cfg,
         "/item/public_token/exchange",
         json!({ "public_token": public_token }),
@@ -68,7 +74,14 @@ pub async fn ach_numbers(
         .and_then(|v| v.as_str())
         .ok_or_else(|| PlaidError::Unavailable("no access_token".into()))?
         .to_string();
-    let auth = post(client, cfg, "/auth/get", json!({ "access_token": access })).await?;
+    let auth = post(
+        client,
+        timeout,
+        cfg,
+        "/auth/get",
+        json!({ "access_token": access }),
+    )
+    .await?;
     Ok(auth
         .pointer("/numbers/ach")
         .and_then(|v| v.as_array())

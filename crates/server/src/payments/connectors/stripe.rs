@@ -27,6 +27,7 @@ pub fn payout_form(p: &Payment, r: &Receiver) -> Vec<(String, String)> {
 /// Creates the payout (idempotent on the payment id).
 pub async fn create_payout(
     client: &reqwest::Client,
+    timeout: std::time::Duration,
     cfg: &ProviderConfig,
     p: &Payment,
     r: &Receiver,
@@ -40,6 +41,7 @@ pub async fn create_payout(
         .join("&");
     let resp = client
         .post(url)
+        .timeout(timeout)
         .bearer_auth(&cfg.api_key)
         .header("Idempotency-Key", &p.id)
         .header("Content-Type", "application/x-www-form-urlencoded")

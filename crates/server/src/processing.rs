@@ -1,20 +1,24 @@
 //! The `distribution.process` job: takes an APPROVED→PROCESSING distribution to COMPLETED.
 //!
+//! This is the orchestration of several capabilities (distributions, reinvestment, payments),
+//! so it lives above them rather than inside `distributions`.
+//!
 //! Steps run in one transaction together with the job's completion, so a crash at any point
 //! leaves the distribution PROCESSING with nothing half-done, and the job runs again once
 //! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
 //! re-running it never emits a second event. The steps: tie-out check, reinvestment
-//! ([`crate::reinvestment::step`]), payments ([`crate::payments::step`]), completion.
+//! ([`crate::reinvestment::step()`]), payments ([`crate::payments::step()`]), completion.
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
 use clearway_store::jobs::{self, Job};
-use clearway_store::{q, Actor, StoreError, Tx};
+use clearway_store::{q, Actor, Tx};
 
+use crate::distributions;
 use crate::jobs::JobError;
 use crate::state::AppState;
 
-/// Runs one processing job.
+/// Runs one processing job (registered for [`distributions::PROCESS_JOB`]).
 pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
     let id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
@@ -31,7 +35,7 @@ pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
     crate::reinvestment::step(&mut tx, &actor, &current).await?;
     crate::payments::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
-    super::trail(
+    distributions::trail(
         &mut tx,
         &actor,
         "distribution.complete",
@@ -64,13 +68,4 @@ async fn verify_ties_out(tx: &mut Tx, d: &store::Distribution) -> Result<(), Job
         )));
     }
     Ok(())
-}
-
-impl From<StoreError> for JobError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Database(_) | StoreError::Conflict(_) => JobError::Retryable(e.to_string()),
-            other => JobError::Permanent(other.to_string()),
-        }
-    }
 }

@@ -1,0 +1,85 @@
+//! The idempotent write path: a creating request under an optional `Idempotency-Key` runs
+//! once; its retries replay the saved response.
+
+use axum::http::{HeaderMap, StatusCode};
+use clearway_store::idempotency::{self, Claim};
+use clearway_store::{Actor, Tx};
+
+use super::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The `Idempotency-Key` header, validated (1–255 visible ASCII characters).
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let key = v
+                .to_str()
+                .map_err(|_| ApiError::field("Idempotency-Key", "must be visible ASCII"))?;
+            if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ApiError::field(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters",
+                ));
+            }
+            Ok(Some(key.to_string()))
+        }
+    }
+}
+
+/// A JSON response produced inside a transaction (and replayable for idempotent retries).
+pub struct Saved {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// JSON body.
+    pub body: String,
+}
+
+/// Runs a creating request under an optional idempotency key: a retry with the same key and
+/// body returns the saved response, a different body is refused, and the work, its audit,
+/// its events and the saved response commit together.
+pub(crate) async fn idempotent<F>(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    path: &str,
+    raw: &[u8],
+    work: F,
+) -> ApiResult<Saved>
+where
+    F: for<'t> AsyncFnOnce(&'t mut Tx) -> ApiResult<Saved>,
+{
+    let key = idempotency_key(headers)?;
+    let mut tx = state.db.begin().await?;
+    if let Some(key) = &key {
+        match idempotency::claim(
+            &mut tx,
+            actor,
+            key,
+            &idempotency::request_hash("POST", path, raw),
+        )
+        .await?
+        {
+            Claim::Fresh => {}
+            Claim::Replay { status, body } => {
+                return Ok(Saved {
+                    status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                    body,
+                });
+            }
+            Claim::Mismatch => {
+                return Err(ApiError::field(
+                    "Idempotency-Key",
+                    "this key was already used with a different request",
+                ));
+            }
+        }
+    }
+    let saved = work(&mut tx).await?;
+    if let Some(key) = &key {
+        idempotency::save(&mut tx, actor, key, saved.status.as_u16(), &saved.body).await?;
+    }
+    tx.commit().await?;
+    state.events_ready.notify_one();
+    Ok(saved)
+}

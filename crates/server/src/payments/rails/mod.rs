@@ -1,0 +1,273 @@
+//! The file rails: NACHA ACH files, ISO 20022 pain.001 wire files and the check register, built
+//! with the `formats` crate; NACHA return and notification-of-change files read back.
+//!
+//! A rail job takes every PENDING, unheld payment of one distribution and method, builds one
+//! file, stores it sealed as a payment batch, and marks the payments SENT with their references
+//! (trace number / end-to-end id / check number), batch id and expected date — in one
+//! transaction with the job's completion, so a crash leaves either no file and PENDING
+//! payments, or the file and SENT payments; never a second file for the same payments.
+//!
+//! The bytes are built by pure writers in `formats`; this module reads the payments and payees,
+//! seals and stores the files, and moves the payments:
+//! - [`ach`]: the ACH rail (trace numbers; [`clearway_formats::ach::credit_file`]).
+//! - [`wire`]: the wire rail ([`clearway_formats::iso20022::wires`]).
+//! - [`check`]: the check rail ([`clearway_formats::payments_csv::check_register`]).
+//! - [`returns`]: NACHA return and notification-of-change files read back.
+//! - this file: the rail job, the sealed payment batch, payments marked SENT.
+
+pub mod ach;
+pub mod check;
+pub mod returns;
+pub mod wire;
+
+pub use ach::{nacha_file, trace_sequences, AchItem};
+pub use check::{address_lines, check_register, CheckItem};
+pub use clearway_formats::ach::nacha_text;
+pub use clearway_formats::iso20022::wires::{end_to_end_id, latin_text, WireItem};
+pub use returns::{import_returns, ReturnsOutcome};
+pub use wire::{pain001_file, postal_address};
+
+use std::collections::HashMap;
+
+use clearway_core::payments::{Method, PaymentStatus};
+use clearway_store::audit::{self, Change};
+use clearway_store::bank_accounts::{self, BankAccount};
+use clearway_store::jobs::{self, Job};
+use clearway_store::payment_batches::{self, NewBatch};
+use clearway_store::payments::{self as pstore, Payment, Sent, Update};
+use clearway_store::{new_id, q, Actor, StoreError, Tx};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::jobs::JobError;
+use crate::payments::{connectors, SendVia, Vault};
+use crate::state::AppState;
+
+/// Job kind: build the NACHA file of a distribution's pending ACH payments.
+pub const ACH_JOB: &str = "payment.ach";
+/// Job kind: build the pain.001 file of a distribution's pending wires.
+pub const WIRE_JOB: &str = "payment.wire";
+/// Job kind: number a distribution's pending checks into the register.
+pub const CHECK_JOB: &str = "payment.check";
+
+/// The rail job of a method.
+pub fn job_kind(method: Method) -> &'static str {
+    match method {
+        Method::Ach => ACH_JOB,
+        Method::Wire => WIRE_JOB,
+        Method::Check => CHECK_JOB,
+    }
+}
+
+/// What one rail job produced.
+pub(super) struct Produced {
+    pub(super) kind: &'static str,
+    pub(super) file_name: String,
+    pub(super) content: String,
+    pub(super) sent: Vec<Sent>,
+    pub(super) rejected: Vec<(String, String)>,
+    pub(super) total_minor: i64,
+    pub(super) currency: String,
+}
+
+pub(super) fn sealed_file(
+    vault: &Vault,
+    content: &str,
+) -> Result<(clearway_store::bank_accounts::Sealed, String), JobError> {
+    let (key_id, ciphertext) = vault
+        .seal_bytes(content.as_bytes())
+        .map_err(|e| JobError::Retryable(e.to_string()))?;
+    Ok((
+        clearway_store::bank_accounts::Sealed {
+            key_id,
+            ciphertext,
+            last4: String::new(),
+        },
+        hex::encode(Sha256::digest(content.as_bytes())),
+    ))
+}
+
+pub(super) async fn payees_of(
+    tx: &mut Tx,
+    org_id: &str,
+    payments: &[Payment],
+) -> Result<HashMap<String, BankAccount>, StoreError> {
+    let mut out = HashMap::new();
+    let distribution = match payments.first() {
+        Some(p) => p.distribution_id.clone(),
+        None => return Ok(out),
+    };
+    // From the payments to their payees: index range, then primary-key lookups.
+    let rows = tx
+        .fetch_all(
+            q("SELECT b.* FROM payments p JOIN bank_accounts b ON b.id = p.bank_account_id WHERE p.org_id = $1 AND p.distribution_id = $2 AND p.status = 'PENDING'")
+                .bind(org_id)
+                .bind(&distribution),
+        )
+        .await?;
+    for r in rows {
+        let b = bank_accounts::from_row(&r)?;
+        out.insert(b.id.clone(), b);
+    }
+    Ok(out)
+}
+
+/// A rail job: builds the file of a distribution's pending payments of one method (or, when
+/// sending through providers, enqueues one provider call per ACH/wire payment).
+pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+    let method = match job.kind.as_str() {
+        ACH_JOB => Method::Ach,
+        WIRE_JOB => Method::Wire,
+        _ => Method::Check,
+    };
+    let distribution_id = crate::jobs::payload_text(job, "distributionId")?;
+    let actor = Actor::system(&job.org_id);
+    let mut tx = state.db.begin().await?;
+    let pending =
+        pstore::pending_for_rail(&mut tx, &job.org_id, &distribution_id, method, None).await?;
+    if method != Method::Check && state.config.payments.send_via == SendVia::Providers {
+        for p in &pending {
+            jobs::enqueue(
+                &mut tx,
+                &job.org_id,
+                connectors::SEND_JOB,
+                json!({ "paymentId": p.id }),
+                Some(&format!("{}:{}", connectors::SEND_JOB, p.id)),
+                4,
+            )
+            .await?;
+        }
+        jobs::finish(&mut tx, job, worker_id).await?;
+        tx.commit().await?;
+        state.jobs_ready.notify_waiters();
+        return Ok(());
+    }
+    if !pending.is_empty() {
+        send_file(&mut tx, state, &actor, &distribution_id, method, &pending).await?;
+    }
+    jobs::finish(&mut tx, job, worker_id).await?;
+    tx.commit().await?;
+    state.events_ready.notify_one();
+    state.jobs_ready.notify_waiters();
+    Ok(())
+}
+
+/// Builds, stores and "sends" the file of `pending` payments inside `tx` (wires: one file per
+/// currency); returns the (last) batch id.
+pub async fn send_file(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: &Actor,
+    distribution_id: &str,
+    method: Method,
+    pending: &[Payment],
+) -> Result<Option<String>, JobError> {
+    if method != Method::Wire {
+        return send_one_file(tx, state, actor, distribution_id, method, pending).await;
+    }
+    // One pain.001 per currency, so every batch has one currency and a true total.
+    let mut currencies: Vec<&str> = pending.iter().map(|p| p.currency.as_str()).collect();
+    currencies.sort_unstable();
+    currencies.dedup();
+    let mut last = None;
+    for ccy in currencies {
+        let group: Vec<Payment> = pending
+            .iter()
+            .filter(|p| p.currency == ccy)
+            .cloned()
+            .collect();
+        if let Some(id) = send_one_file(tx, state, actor, distribution_id, method, &group).await? {
+            last = Some(id);
+        }
+    }
+    Ok(last)
+}
+
+async fn send_one_file(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: &Actor,
+    distribution_id: &str,
+    method: Method,
+    pending: &[Payment],
+) -> Result<Option<String>, JobError> {
+    let org_id = &actor.org_id;
+    let started = std::time::Instant::now();
+    let d = clearway_store::distributions::get_tx(tx, actor, distribution_id).await?;
+    let date = crate::payments::service::expected_date(&d);
+    let batch_id = new_id();
+    let produced = match method {
+        Method::Ach => {
+            ach::produce_ach(tx, state, org_id, distribution_id, &batch_id, pending, date).await?
+        }
+        Method::Wire => {
+            wire::produce_wire(tx, state, org_id, &batch_id, pending, date, &d.description).await?
+        }
+        Method::Check => check::produce_checks(tx, state, org_id, &batch_id, pending, date).await?,
+    };
+    for (payment_id, reason) in &produced.rejected {
+        let p = pending
+            .iter()
+            .find(|p| &p.id == payment_id)
+            .expect("rejected payment is pending");
+        let failed = pstore::transition(
+            tx,
+            org_id,
+            p,
+            PaymentStatus::Failed,
+            &Update {
+                code: Some("BAD_ACCOUNT".into()),
+                reason: Some(reason.clone()),
+                ..Update::default()
+            },
+        )
+        .await?;
+        pstore::after_failure(tx, org_id, &failed).await?;
+    }
+    if produced.sent.is_empty() {
+        return Ok(None);
+    }
+    let built = started.elapsed();
+    let (sealed, sha) = sealed_file(&state.config.payments.vault, &produced.content)?;
+    payment_batches::insert(
+        tx,
+        org_id,
+        &NewBatch {
+            id: batch_id.clone(),
+            kind: produced.kind,
+            distribution_id: Some(distribution_id.to_string()),
+            status: "GENERATED",
+            payment_count: produced.sent.len() as i64,
+            total_minor: produced.total_minor,
+            currency: produced.currency.clone(),
+            effective_date: date.to_string(),
+            file_name: Some(produced.file_name.clone()),
+            file: Some(sealed),
+            file_sha256: Some(sha.clone()),
+        },
+    )
+    .await?;
+    let stored = started.elapsed();
+    pstore::mark_sent(tx, org_id, method, &batch_id, date, &produced.sent).await?;
+    tracing::debug!(
+        payments = produced.sent.len(),
+        built_ms = built.as_millis() as u64,
+        stored_ms = stored.as_millis() as u64,
+        sent_ms = started.elapsed().as_millis() as u64,
+        "payment file"
+    );
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payment_batch.generate",
+            entity_type: "payment_batch",
+            entity_id: &batch_id,
+            before: None,
+            after: Some(json!({ "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "rejected": produced.rejected.len(), "total": produced.total_minor, "currency": produced.currency, "sha256": sha })),
+        },
+    )
+    .await?;
+    clearway_store::outbox::emit(tx, org_id, "payment_batch.generated", "payment_batch", &batch_id, json!({ "batchId": batch_id, "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "effectiveDate": date.to_string() })).await?;
+    Ok(Some(batch_id))
+}

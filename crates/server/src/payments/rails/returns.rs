@@ -1,0 +1,167 @@
+//! NACHA return and notification-of-change files read back: returns move payments to
+//! RETURNED, NOCs become suggested payee updates.
+
+use clearway_core::payments::returns::{classify, is_return_code, parse_correction, AccountKind};
+use clearway_core::payments::PaymentStatus;
+use clearway_formats::ach;
+use clearway_store::audit::{self, Change};
+use clearway_store::payment_batches::{self, NewSuggestion};
+use clearway_store::payments::{self as pstore, Settlement};
+use clearway_store::{Actor, StoreError, Tx};
+use serde_json::json;
+
+use crate::payments::Vault;
+
+/// What a return / NOC file did.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnsOutcome {
+    /// Return entries read.
+    pub returns: usize,
+    /// Returns applied to one of our payments.
+    pub applied: usize,
+    /// Returns for payments already in that state (a file imported twice).
+    pub already_applied: usize,
+    /// Notifications of change read (each a suggested payee update).
+    pub notices: usize,
+    /// Trace numbers we do not know.
+    pub unmatched: Vec<String>,
+}
+
+/// Applies a NACHA return / NOC file: each return (addenda 99) moves its payment to RETURNED
+/// (FAILED if it had not been sent) with the code and reason, and starts the retry or review;
+/// each NOC (addenda 98) becomes a suggested payee update. Unknown traces are reported.
+pub async fn import_returns(
+    tx: &mut Tx,
+    actor: &Actor,
+    vault: &Vault,
+    bytes: &[u8],
+) -> Result<ReturnsOutcome, crate::http::ApiError> {
+    let file = ach::parse_bytes(bytes).map_err(|e| {
+        crate::http::ApiError::field(
+            match e.line() {
+                Some(line) => format!("file (line {line}, {})", e.field()),
+                None => format!("file ({})", e.field()),
+            },
+            e.to_string(),
+        )
+    })?;
+    let mut out = ReturnsOutcome::default();
+    for batch in &file.batches {
+        for entry in &batch.entries {
+            for addenda in &entry.addenda {
+                match addenda {
+                    ach::Addenda::Return(r) => {
+                        out.returns += 1;
+                        let Some((org, p)) = pstore::find_by_reference(
+                            tx,
+                            "trace_number",
+                            r.original_trace_number.trim(),
+                        )
+                        .await?
+                        else {
+                            out.unmatched.push(r.original_trace_number.clone());
+                            continue;
+                        };
+                        if org != actor.org_id {
+                            out.unmatched.push(r.original_trace_number.clone());
+                            continue;
+                        }
+                        let code = r.return_code.trim().to_string();
+                        let (reason, _) = classify(&code);
+                        let reason = if is_return_code(&code) {
+                            reason.to_string()
+                        } else {
+                            format!("unknown return code {code}")
+                        };
+                        let settlement = if matches!(
+                            p.status,
+                            PaymentStatus::Pending | PaymentStatus::Processing
+                        ) {
+                            Settlement::Failed { code, reason }
+                        } else {
+                            Settlement::Returned { code, reason }
+                        };
+                        if p.status.is_live()
+                            && !p.status.can_become(
+                                if matches!(settlement, Settlement::Failed { .. }) {
+                                    PaymentStatus::Failed
+                                } else {
+                                    PaymentStatus::Returned
+                                },
+                            )
+                        {
+                            out.already_applied += 1;
+                            continue;
+                        }
+                        if pstore::settle(tx, actor, &p.id, &settlement).await? {
+                            out.applied += 1;
+                        } else {
+                            out.already_applied += 1;
+                        }
+                    }
+                    ach::Addenda::Noc(n) => {
+                        out.notices += 1;
+                        let Some((org, p)) = pstore::find_by_reference(
+                            tx,
+                            "trace_number",
+                            n.original_trace_number.trim(),
+                        )
+                        .await?
+                        else {
+                            out.unmatched.push(n.original_trace_number.clone());
+                            continue;
+                        };
+                        let (Some(account_id), true) =
+                            (p.bank_account_id.clone(), org == actor.org_id)
+                        else {
+                            out.unmatched.push(n.original_trace_number.clone());
+                            continue;
+                        };
+                        let Some(c) = parse_correction(&n.change_code, &n.corrected_data) else {
+                            continue;
+                        };
+                        let account = match &c.account_number {
+                            Some(a) => Some(
+                                vault
+                                    .seal(a)
+                                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                            ),
+                            None => None,
+                        };
+                        payment_batches::suggest(
+                            tx,
+                            &actor.org_id,
+                            &NewSuggestion {
+                                bank_account_id: account_id,
+                                payment_id: Some(p.id.clone()),
+                                change_code: n.change_code.clone(),
+                                routing_number: c.routing_number.clone(),
+                                account,
+                                account_type: c.account_kind.map(|k| match k {
+                                    AccountKind::Checking => "CHECKING".into(),
+                                    AccountKind::Savings => "SAVINGS".into(),
+                                }),
+                            },
+                        )
+                        .await?;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payments.returns_import",
+            entity_type: "payment_batch",
+            entity_id: "ach-returns",
+            before: None,
+            after: Some(json!({ "returns": out.returns, "applied": out.applied, "alreadyApplied": out.already_applied, "notices": out.notices, "unmatched": out.unmatched.len() })),
+        },
+    )
+    .await?;
+    Ok(out)
+}

@@ -1,0 +1,292 @@
+//! Checks: positive pay, void, stale-dating.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use clearway_core::access::Permission;
+use clearway_core::distribution::parse_date;
+use clearway_core::payments::checks::stale_cutoff;
+use clearway_core::payments::PaymentStatus;
+use clearway_core::Currency;
+use clearway_store::audit::{self, Change};
+use clearway_store::distributions as dstore;
+use clearway_store::payments::{self as pstore, Payment, Update};
+use clearway_store::{outbox, Actor, StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::IntoParams;
+
+use crate::http::{parse_json, ApiError, ApiResult, Problem, Qs, RawBody};
+use crate::payments::dto::{PaymentView, StaleResult};
+use crate::state::AppState;
+use clearway_formats::payments_csv::{self, PositivePayCheck, POSITIVE_PAY_COLUMNS};
+
+use super::staff_only;
+
+/// Query of the positive-pay export (the layout is configurable to the bank's format).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PositivePayQuery {
+    /// First issue date (YYYY-MM-DD; default 30 days ago).
+    from: Option<String>,
+    /// Last issue date (default today).
+    to: Option<String>,
+    /// Columns in order, from: account, check_number, amount, amount_cents, issue_date, payee, void, currency
+    /// (default `account,check_number,amount,issue_date,payee,void`).
+    columns: Option<String>,
+    /// Date format (chrono, e.g. `%m/%d/%Y`; default `%Y-%m-%d`).
+    date_format: Option<String>,
+    /// Write a header row (default true).
+    header: Option<bool>,
+}
+
+/// The positive-pay CSV of `checks` (see [`payments_csv::positive_pay`]).
+pub fn positive_pay_csv(
+    account: &str,
+    checks: &[Payment],
+    columns: &[&str],
+    date_format: &str,
+    header_row: bool,
+) -> String {
+    let checks: Vec<PositivePayCheck> = checks
+        .iter()
+        .map(|p| PositivePayCheck {
+            check_number: p.check_number.clone().unwrap_or_default(),
+            amount: Currency::parse(&p.currency)
+                .unwrap_or(Currency::USD)
+                .format_minor(p.amount_minor),
+            amount_minor: p.amount_minor,
+            issue_date: p.expected_date.clone(),
+            payee: p.payee_name.clone(),
+            void: p.status == PaymentStatus::Cancelled,
+            currency: p.currency.clone(),
+        })
+        .collect();
+    payments_csv::positive_pay(account, &checks, columns, date_format, header_row)
+}
+
+#[utoipa::path(get, path = "/api/checks/positive-pay", tag = "payments", params(PositivePayQuery),
+    responses((status = 200, description = "positive-pay CSV (I = issued, V = void)", content_type = "text/csv"), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn positive_pay(
+    State(state): State<AppState>,
+    actor: Actor,
+    Qs(q): Qs<PositivePayQuery>,
+) -> ApiResult<Response> {
+    staff_only(&actor, "checks")?;
+    let today = chrono::Utc::now().date_naive();
+    let from = q
+        .from
+        .as_deref()
+        .map(|t| parse_date("from", t))
+        .transpose()
+        .map_err(|e| ApiError::Invalid(e.into()))?
+        .unwrap_or(today - chrono::Duration::days(30));
+    let to =
+        q.to.as_deref()
+            .map(|t| parse_date("to", t))
+            .transpose()
+            .map_err(|e| ApiError::Invalid(e.into()))?
+            .unwrap_or(today);
+    let columns: Vec<&str> = q
+        .columns
+        .as_deref()
+        .unwrap_or("account,check_number,amount,issue_date,payee,void")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    if let Some(bad) = columns.iter().find(|c| !POSITIVE_PAY_COLUMNS.contains(c)) {
+        return Err(ApiError::field(
+            "columns",
+            format!(
+                "unknown column '{bad}'; use {}",
+                POSITIVE_PAY_COLUMNS.join(", ")
+            ),
+        ));
+    }
+    let date_format = q.date_format.as_deref().unwrap_or("%Y-%m-%d");
+    if date_format.is_empty()
+        || date_format.len() > 20
+        || !date_format
+            .split('%')
+            .skip(1)
+            .all(|s| s.starts_with(['Y', 'y', 'm', 'd']))
+    {
+        return Err(ApiError::field(
+            "dateFormat",
+            "use %Y, %y, %m and %d with separators, e.g. %m/%d/%Y",
+        ));
+    }
+    let checks = pstore::checks_issued(&state.db, &actor, from, to).await?;
+    let csv = positive_pay_csv(
+        &state.config.payments.originator.account_number,
+        &checks,
+        &columns,
+        date_format,
+        q.header.unwrap_or(true),
+    );
+    Ok(([(header::CONTENT_TYPE, "text/csv")], csv).into_response())
+}
+
+#[utoipa::path(patch, path = "/api/checks/{payment_id}/void", tag = "payments", params(("payment_id" = String, Path)),
+    responses((status = 200, body = PaymentView), (status = 409, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn void_check(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(payment_id): Path<String>,
+) -> ApiResult<Json<PaymentView>> {
+    actor.require(Permission::Operate)?;
+    staff_only(&actor, "payment")?;
+    let mut tx = state.db.begin().await?;
+    let p = pstore::get_tx(&mut tx, &actor, &payment_id).await?;
+    if p.method != clearway_core::payments::Method::Check || p.status != PaymentStatus::Sent {
+        return Err(StoreError::Conflict(format!(
+            "only an issued (SENT) check can be voided; this is a {} {} payment",
+            p.status, p.method
+        ))
+        .into());
+    }
+    let voided = pstore::transition(
+        &mut tx,
+        &actor.org_id,
+        &p,
+        PaymentStatus::Cancelled,
+        &Update {
+            code: Some("VOID".into()),
+            reason: Some(format!(
+                "check {} voided",
+                p.check_number.clone().unwrap_or_default()
+            )),
+            ..Update::default()
+        },
+    )
+    .await?;
+    pstore::set_review(
+        &mut tx,
+        &actor.org_id,
+        &p.id,
+        Some("VOIDED: reissue with retry"),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        Change {
+            action: "payment.void",
+            entity_type: "payment",
+            entity_id: &p.id,
+            before: Some(json!({ "status": p.status.as_str() })),
+            after: Some(json!({ "status": "CANCELLED", "checkNumber": p.check_number })),
+        },
+    )
+    .await?;
+    outbox::emit(
+        &mut tx,
+        &actor.org_id,
+        "payment.voided",
+        "payment",
+        &p.id,
+        json!({ "paymentId": p.id, "checkNumber": p.check_number }),
+    )
+    .await?;
+    let d = dstore::get_tx(&mut tx, &actor, &p.distribution_id).await?;
+    tx.commit().await?;
+    state.events_ready.notify_one();
+    Ok(Json(PaymentView::new(&voided, d.currency)))
+}
+
+/// Stale-dates every check still uncashed more than `days` after issue: CANCELLED (code
+/// STALE_DATED), line FAILED, money in the unclaimed-funds queue. Returns the payment ids.
+pub async fn stale_date(
+    tx: &mut Tx,
+    actor: &Actor,
+    today: NaiveDate,
+    days: u32,
+) -> Result<Vec<String>, StoreError> {
+    actor.require(Permission::Operate)?;
+    let cutoff = stale_cutoff(today, days);
+    let mut out = Vec::new();
+    for p in pstore::stale_checks(tx, &actor.org_id, cutoff).await? {
+        pstore::transition(
+            tx,
+            &actor.org_id,
+            &p,
+            PaymentStatus::Cancelled,
+            &Update {
+                code: Some("STALE_DATED".into()),
+                reason: Some(format!(
+                    "check {} uncashed {days} days after issue",
+                    p.check_number.clone().unwrap_or_default()
+                )),
+                ..Update::default()
+            },
+        )
+        .await?;
+        pstore::mark_unclaimed(tx, &actor.org_id, &p.id).await?;
+        outbox::emit(
+            tx,
+            &actor.org_id,
+            "payment.stale_dated",
+            "payment",
+            &p.id,
+            json!({ "paymentId": p.id, "checkNumber": p.check_number, "issued": p.expected_date }),
+        )
+        .await?;
+        out.push(p.id);
+    }
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "checks.stale_date",
+            entity_type: "payment",
+            entity_id: "checks",
+            before: None,
+            after: Some(json!({ "cutoff": cutoff.to_string(), "staleDated": out.len() })),
+        },
+    )
+    .await?;
+    Ok(out)
+}
+
+/// Body of `POST /api/checks/stale-date`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StaleRequest {
+    /// The day to judge from (default today).
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/checks/stale-date", tag = "payments", request_body = StaleRequest,
+    responses((status = 200, body = StaleResult), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn stale_date_checks(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<StaleResult>> {
+    staff_only(&actor, "checks")?;
+    let req: StaleRequest = if body.is_empty() {
+        StaleRequest { as_of: None }
+    } else {
+        parse_json(&headers, &body)?
+    };
+    let today = req
+        .as_of
+        .as_deref()
+        .map(|t| parse_date("asOf", t))
+        .transpose()
+        .map_err(|e| ApiError::Invalid(e.into()))?
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let days = state.config.payments.stale_check_days;
+    let mut tx = state.db.begin().await?;
+    let ids = stale_date(&mut tx, &actor, today, days).await?;
+    tx.commit().await?;
+    state.events_ready.notify_one();
+    Ok(Json(StaleResult {
+        stale_dated: ids,
+        cutoff: stale_cutoff(today, days).to_string(),
+    }))
+}
