@@ -5,7 +5,9 @@
 //!
 //! # Layout
 //! - [`error`]: [`AppError`], the one error of this layer.
+//! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
 
 pub mod error;
+pub mod jobs;
 
 pub use error::{AppError, AppResult};

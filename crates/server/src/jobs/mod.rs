@@ -12,30 +12,11 @@ use std::time::Duration;
 use chrono::Utc;
 use clearway_core::retry::{next_delay, JOB_RETRY_DELAYS};
 use clearway_store::jobs::{self, Job};
-use clearway_store::StoreError;
 use tokio::sync::watch;
 
 use crate::state::AppState;
 
-/// Why a job run failed.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// Worth another attempt later (database hiccup, lost lease, remote down).
-    #[error("{0}")]
-    Retryable(String),
-    /// Will fail the same way again; goes straight to manual review.
-    #[error("{0}")]
-    Permanent(String),
-}
-
-impl From<StoreError> for JobError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Database(_) | StoreError::Conflict(_) => JobError::Retryable(e.to_string()),
-            other => JobError::Permanent(other.to_string()),
-        }
-    }
-}
+pub use clearway_app::jobs::{payload_text, JobError};
 
 /// The future a job handler returns.
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send + 'a>>;
@@ -96,15 +77,6 @@ async fn dispatch(
             job.kind
         ))),
     }
-}
-
-/// A required text field of a job's payload (e.g. `distributionId`).
-pub fn payload_text(job: &Job, field: &str) -> Result<String, JobError> {
-    job.payload
-        .get(field)
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .ok_or_else(|| JobError::Permanent(format!("payload has no {field}")))
 }
 
 /// Runs one claimed job and records a failure if it fails.
