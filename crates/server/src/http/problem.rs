@@ -3,6 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use clearway_app::AppError;
 use clearway_core::{FieldError, Invalid};
 use clearway_store::StoreError;
 use serde::Serialize;
@@ -63,6 +64,20 @@ pub enum ApiError {
     /// Storage refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A remote party (payment provider, bank API) failed; the request may be retried.
+    #[error("{0}")]
+    Remote(String),
+}
+
+/// The application layer's error, mapped here once: its refusals keep their meaning.
+impl From<AppError> for ApiError {
+    fn from(value: AppError) -> Self {
+        match value {
+            AppError::Invalid(e) => ApiError::Invalid(e),
+            AppError::Store(e) => ApiError::Store(e),
+            AppError::Remote(why) => ApiError::Remote(why),
+        }
+    }
 }
 
 impl From<clearway_core::distribution::IllegalTransition> for ApiError {
@@ -132,6 +147,15 @@ impl IntoResponse for ApiError {
                 }];
                 p.field = Some(field);
                 p
+            }
+            ApiError::Remote(why) => {
+                tracing::warn!(error = %why, "remote party failed");
+                problem(
+                    StatusCode::BAD_GATEWAY,
+                    "remote",
+                    "Remote party failed",
+                    "a remote party did not answer usably; try again later".into(),
+                )
             }
             ApiError::Store(e) => match e {
                 StoreError::NotFound(what) => problem(

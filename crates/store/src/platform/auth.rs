@@ -127,3 +127,28 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Actor>, StoreEr
     })
     .transpose()
 }
+
+/// An organization, as operators name it on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// Every organization, by id: for operator commands that act across organizations (the CLI
+/// runs as the machine's operator, not as a user of one organization).
+pub async fn organizations(db: &Db) -> Result<Vec<Organization>, StoreError> {
+    let rows = db
+        .fetch_all(q("SELECT id, name FROM organizations ORDER BY id"))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Organization {
+                id: r.text("id")?,
+                name: r.text("name")?,
+            })
+        })
+        .collect()
+}
