@@ -13,7 +13,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::distribution::{ComponentKind, Components};
+use crate::components::{ComponentKind, Components};
 
 /// Why an allocation cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

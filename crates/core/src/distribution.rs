@@ -1,14 +1,13 @@
 //! Distributions: schedule rules, tax components, the status machine, and line planning.
 
 use std::collections::HashSet;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::allocation::{integer_weights, largest_remainder, per_share_amount, ComponentRatios};
+pub use crate::components::{ComponentKind, Components};
 use crate::error::{FieldError, Invalid};
 use crate::money::Currency;
 
@@ -77,35 +76,6 @@ impl Schedule {
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, format!("'{text}' is not a date (YYYY-MM-DD)")))
-}
-
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $($(#[$vdoc])* #[serde(rename = $text)] $variant),+ }
-
-        impl $name {
-            /// The stored and wire spelling.
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} '{}'", stringify!($name), other)),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-    };
 }
 
 string_enum! {
@@ -230,106 +200,6 @@ impl Status {
         Status::Completed,
         Status::Cancelled,
     ];
-}
-
-string_enum! {
-    /// The income character of part of a line; these six sum to the line total.
-    ComponentKind {
-        /// Ordinary (non-qualified) dividend; 1099-DIV 1a minus 1b.
-        OrdinaryDividend => "ordinaryDividend",
-        /// Qualified dividend; 1099-DIV 1b (also part of 1a).
-        QualifiedDividend => "qualifiedDividend",
-        /// Short-term capital gain.
-        ShortTermGain => "shortTermGain",
-        /// Long-term capital gain; 1099-DIV 2a.
-        LongTermGain => "longTermGain",
-        /// Return of capital; reduces basis (1099-DIV 3).
-        ReturnOfCapital => "returnOfCapital",
-        /// Interest income (K-1 line 5).
-        Interest => "interest",
-    }
-}
-
-impl ComponentKind {
-    /// All kinds in their fixed order.
-    pub const ALL: [ComponentKind; 6] = [
-        ComponentKind::OrdinaryDividend,
-        ComponentKind::QualifiedDividend,
-        ComponentKind::ShortTermGain,
-        ComponentKind::LongTermGain,
-        ComponentKind::ReturnOfCapital,
-        ComponentKind::Interest,
-    ];
-}
-
-/// The character of one line in minor units. The six income components sum to the line
-/// total; foreign tax and withholding are attributes of the line, not additional money.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Components {
-    /// See [`ComponentKind::OrdinaryDividend`].
-    pub ordinary_dividend: i64,
-    /// See [`ComponentKind::QualifiedDividend`].
-    pub qualified_dividend: i64,
-    /// See [`ComponentKind::ShortTermGain`].
-    pub short_term_gain: i64,
-    /// See [`ComponentKind::LongTermGain`].
-    pub long_term_gain: i64,
-    /// See [`ComponentKind::ReturnOfCapital`].
-    pub return_of_capital: i64,
-    /// See [`ComponentKind::Interest`].
-    pub interest: i64,
-    /// Foreign tax paid on the investor's behalf (K-1 line 21, 1099-DIV 7).
-    pub foreign_tax: i64,
-    /// Tax withheld from the cash paid (backup or non-resident withholding).
-    pub withholding: i64,
-}
-
-impl Components {
-    /// Sets one income component.
-    pub fn set(&mut self, kind: ComponentKind, minor: i64) {
-        *self.slot(kind) = minor;
-    }
-
-    /// Reads one income component.
-    pub fn get(&self, kind: ComponentKind) -> i64 {
-        match kind {
-            ComponentKind::OrdinaryDividend => self.ordinary_dividend,
-            ComponentKind::QualifiedDividend => self.qualified_dividend,
-            ComponentKind::ShortTermGain => self.short_term_gain,
-            ComponentKind::LongTermGain => self.long_term_gain,
-            ComponentKind::ReturnOfCapital => self.return_of_capital,
-            ComponentKind::Interest => self.interest,
-        }
-    }
-
-    fn slot(&mut self, kind: ComponentKind) -> &mut i64 {
-        match kind {
-            ComponentKind::OrdinaryDividend => &mut self.ordinary_dividend,
-            ComponentKind::QualifiedDividend => &mut self.qualified_dividend,
-            ComponentKind::ShortTermGain => &mut self.short_term_gain,
-            ComponentKind::LongTermGain => &mut self.long_term_gain,
-            ComponentKind::ReturnOfCapital => &mut self.return_of_capital,
-            ComponentKind::Interest => &mut self.interest,
-        }
-    }
-
-    /// Sum of the six income components (must equal the line total).
-    pub fn income_sum(&self) -> i64 {
-        ComponentKind::ALL.iter().map(|k| self.get(*k)).sum()
-    }
-
-    /// The same components with every sign flipped (for reversals).
-    pub fn negated(&self) -> Components {
-        let mut out = Components {
-            foreign_tax: -self.foreign_tax,
-            withholding: -self.withholding,
-            ..Components::default()
-        };
-        for kind in ComponentKind::ALL {
-            out.set(kind, -self.get(kind));
-        }
-        out
-    }
 }
 
 /// One investor's holding on the record date (shares, or ownership for partnerships).

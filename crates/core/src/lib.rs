@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`access`]: roles and permissions.
 //! - [`money`]: ISO 4217 currencies and exact minor-unit amounts.
+//! - [`components`]: the income components of a line and their fixed order.
 //! - [`allocation`]: pro-rata (largest remainder), per-share and component splits.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
@@ -12,8 +13,12 @@
 //! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
 //! - [`error`]: field-named validation errors.
 
+#[macro_use]
+mod macros;
+
 pub mod access;
 pub mod allocation;
+pub mod components;
 pub mod distribution;
 pub mod error;
 pub mod money;
