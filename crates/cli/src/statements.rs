@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::MatchConfig;
 use clearway_formats::statements::{FileFormat, SheetOptions};
-use clearway_store::statements::{self, ImportOptions};
-use clearway_store::{q, reconciliation, Actor, Db};
+use clearway_store::{auth, reconciliation, statements, Actor, Db};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Statement commands.
@@ -79,16 +79,12 @@ impl Which {
 
 /// The organization to act in: `--org` (id or name), or the only one.
 async fn organization(db: &Db, org: Option<&str>) -> Result<String> {
-    let rows = db
-        .fetch_all(q("SELECT id, name FROM organizations ORDER BY id"))
-        .await?;
-    let mut found = Vec::new();
-    for r in &rows {
-        let (id, name) = (r.text("id")?, r.text("name")?);
-        if org.is_none_or(|o| o == id || o == name) {
-            found.push(id);
-        }
-    }
+    let mut found: Vec<String> = auth::organizations(db)
+        .await?
+        .into_iter()
+        .filter(|o| org.is_none_or(|x| x == o.id || x == o.name))
+        .map(|o| o.id)
+        .collect();
     match (found.len(), org) {
         (1, _) => Ok(found.remove(0)),
         (0, Some(o)) => bail!("no organization '{o}'"),
@@ -155,8 +151,8 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     for f in &files {
         bar.set_message(format!("reading {}", f.display()));
         let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
-        let p = statements::prepare(&bytes, &options)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let p =
+            app::prepare(&bytes, &options).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
         bar.inc(bytes.len() as u64);
         prepared.push((f, p));
     }
@@ -164,7 +160,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     let mut tx = db.begin().await?;
     let mut outcomes = Vec::with_capacity(prepared.len());
     for (f, p) in &prepared {
-        let o = statements::store(&mut tx, &actor, p)
+        let o = app::import::store(&mut tx, &actor, p)
             .await
             .with_context(|| format!("{}", f.display()))?;
         outcomes.push((f, o));

@@ -11,13 +11,13 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::simulate::{evaluate, generate, Simulation};
 use clearway_core::reconciliation::{
     reconcile, Decision, MatchConfig, Outcome, PaymentMethod, PaymentStatus, Reconciliation,
 };
 use clearway_server::demo;
 use clearway_store::db::Arg;
-use clearway_store::statements::{self, ImportOptions};
 use clearway_store::testing::{fresh_database, simulation_bai2};
 use clearway_store::{new_id, now_text, reconciliation, Actor, Db, DbOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -227,7 +227,7 @@ async fn one_run(
     let actor = Actor::system(&seeded.org_id);
     bar.set_message("importing");
     let t = Instant::now();
-    let outcome = statements::import(
+    let outcome = app::import(
         &fresh.db,
         &actor,
         file.as_bytes(),

@@ -1,8 +1,11 @@
-//! Wire shapes of the reconciliation API. Responses are the store's views with every
-//! `…Minor` integer accompanied by its decimal string (`amountMinor: -12345` →
-//! `amount: "-123.45"`), so clients get exact money in both forms.
+//! Wire shapes of the reconciliation API. Responses are views of the store's typed records
+//! (one view struct per record, `From<&Record>`) with every `…Minor` integer accompanied by
+//! its decimal string (`amountMinor: -12345` → `amount: "-123.45"`), so clients get exact
+//! money in both forms.
 
+use clearway_app::reconciliation::ImportOutcome;
 use clearway_core::Currency;
+use clearway_store::statements::{FileRecord, LineRecord, StatementRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -39,7 +42,7 @@ fn add_amounts(value: &mut Value, inherited: Option<Currency>) {
     }
 }
 
-/// Serializes a store view with its decimal amounts.
+/// Serializes a view with its decimal amounts.
 pub fn view<T: Serialize>(v: &T) -> Value {
     with_amounts(serde_json::to_value(v).unwrap_or(Value::Null))
 }
@@ -114,4 +117,168 @@ pub struct ManualMatchRequest {
     /// Why (kept with the match).
     #[serde(default)]
     pub note: Option<String>,
+}
+
+fn day(d: Option<chrono::NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+/// A stored statement file.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileView {
+    id: String,
+    sha256: String,
+    format: String,
+    preset: Option<String>,
+    size_bytes: i64,
+    statement_count: i64,
+    line_count: i64,
+    imported_by: String,
+    created_at: String,
+}
+
+impl From<&FileRecord> for FileView {
+    fn from(f: &FileRecord) -> Self {
+        FileView {
+            id: f.id.clone(),
+            sha256: f.sha256.clone(),
+            format: f.format.clone(),
+            preset: f.preset.clone(),
+            size_bytes: f.size_bytes,
+            statement_count: f.statement_count,
+            line_count: f.line_count,
+            imported_by: f.imported_by.clone(),
+            created_at: f.created_at.clone(),
+        }
+    }
+}
+
+/// A stored statement.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatementView {
+    id: String,
+    file_id: String,
+    format: String,
+    account_id: String,
+    currency: String,
+    reference: Option<String>,
+    statement_number: Option<String>,
+    statement_date: Option<String>,
+    from_date: Option<String>,
+    to_date: Option<String>,
+    opening_balance_minor: Option<i64>,
+    closing_balance_minor: Option<i64>,
+    available_balance_minor: Option<i64>,
+    line_count: i64,
+    debit_total_minor: i64,
+    credit_total_minor: i64,
+    warnings: Vec<String>,
+    created_at: String,
+}
+
+impl From<&StatementRecord> for StatementView {
+    fn from(s: &StatementRecord) -> Self {
+        StatementView {
+            id: s.id.clone(),
+            file_id: s.file_id.clone(),
+            format: s.format.clone(),
+            account_id: s.account_id.clone(),
+            currency: s.currency.code().to_string(),
+            reference: s.reference.clone(),
+            statement_number: s.statement_number.clone(),
+            statement_date: day(s.statement_date),
+            from_date: day(s.from_date),
+            to_date: day(s.to_date),
+            opening_balance_minor: s.opening_balance_minor,
+            closing_balance_minor: s.closing_balance_minor,
+            available_balance_minor: s.available_balance_minor,
+            line_count: s.line_count,
+            debit_total_minor: s.debit_total_minor,
+            credit_total_minor: s.credit_total_minor,
+            warnings: s.warnings.clone(),
+            created_at: s.created_at.clone(),
+        }
+    }
+}
+
+/// The result of an import.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportOutcomeView {
+    duplicate: bool,
+    file: FileView,
+    statements: Vec<StatementView>,
+    job_id: Option<String>,
+}
+
+impl From<&ImportOutcome> for ImportOutcomeView {
+    fn from(o: &ImportOutcome) -> Self {
+        ImportOutcomeView {
+            duplicate: o.duplicate,
+            file: FileView::from(&o.file),
+            statements: o.statements.iter().map(StatementView::from).collect(),
+            job_id: o.job_id.clone(),
+        }
+    }
+}
+
+/// A stored statement line.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineView {
+    id: String,
+    statement_id: String,
+    seq: i64,
+    account_id: String,
+    currency: String,
+    amount_minor: i64,
+    value_date: String,
+    booking_date: String,
+    bank_reference: Option<String>,
+    customer_reference: Option<String>,
+    end_to_end_id: Option<String>,
+    counterparty_name: Option<String>,
+    counterparty_account: Option<String>,
+    description: String,
+    type_code: String,
+    reversal: bool,
+    source_line: i64,
+    raw: String,
+    status: String,
+    exception_cause: Option<String>,
+    candidates: Option<Value>,
+    exception_since: Option<String>,
+    match_id: Option<String>,
+}
+
+impl From<&LineRecord> for LineView {
+    fn from(l: &LineRecord) -> Self {
+        LineView {
+            id: l.id.clone(),
+            statement_id: l.statement_id.clone(),
+            seq: l.seq,
+            account_id: l.account_id.clone(),
+            currency: l.currency.code().to_string(),
+            amount_minor: l.amount_minor,
+            value_date: l.value_date.to_string(),
+            booking_date: l.booking_date.to_string(),
+            bank_reference: l.bank_reference.clone(),
+            customer_reference: l.customer_reference.clone(),
+            end_to_end_id: l.end_to_end_id.clone(),
+            counterparty_name: l.counterparty_name.clone(),
+            counterparty_account: l.counterparty_account.clone(),
+            description: l.description.clone(),
+            type_code: l.type_code.clone(),
+            reversal: l.reversal,
+            source_line: l.source_line,
+            raw: l.raw.clone(),
+            status: l.status.clone(),
+            exception_cause: l.exception_cause.clone(),
+            candidates: l.candidates.clone(),
+            exception_since: day(l.exception_since),
+            match_id: l.match_id.clone(),
+        }
+    }
 }

@@ -23,7 +23,7 @@ pub use routes::router;
 /// and the job's completion commit together, so a crash leaves nothing half-applied and the
 /// re-run finds only what is still open.
 pub async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
-    if job.kind != clearway_store::statements::MATCH_JOB {
+    if job.kind != clearway_app::reconciliation::MATCH_JOB {
         return Err(JobError::Permanent(format!(
             "no handler for job kind '{}'",
             job.kind

@@ -6,16 +6,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::MatchConfig;
 use clearway_formats::statements::{csv::Column, csv::Overrides, FileFormat, SheetOptions};
 use clearway_store::reconciliation::{self as store, ExceptionFilter, ManualMatch};
-use clearway_store::statements::{self, ImportOptions};
+use clearway_store::statements;
 use clearway_store::Actor;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
-use super::dto::{self, ImportQuery, ManualMatchRequest};
+use super::dto::{
+    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, StatementView,
+};
 use super::export;
 use crate::http::{
     idempotent, page_limit, parse_json, ApiError, ApiResult, Problem, Qs, RawBody, Saved,
@@ -107,7 +110,7 @@ pub(crate) async fn import(
 ) -> ApiResult<Response> {
     actor.require(clearway_core::access::Permission::Operate)?;
     let options = import_options(&q)?;
-    let outcome = statements::import(&state.db, &actor, &body, &options).await?;
+    let outcome = app::import(&state.db, &actor, &body, &options).await?;
     if outcome.job_id.is_some() {
         state.jobs_ready.notify_waiters();
         state.events_ready.notify_one();
@@ -117,7 +120,7 @@ pub(crate) async fn import(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(dto::view(&outcome))).into_response())
+    Ok((status, Json(dto::view(&ImportOutcomeView::from(&outcome)))).into_response())
 }
 
 /// Query of the statements list.
@@ -151,7 +154,8 @@ pub(crate) async fn list_statements(
     let next = (items.len() as i64 == limit)
         .then(|| items.last().map(|s| s.id.clone()))
         .flatten();
-    Ok(Json(dto::page(items.iter().map(dto::view).collect(), next)))
+    let views = items.iter().map(|s| dto::view(&StatementView::from(s)));
+    Ok(Json(dto::page(views.collect(), next)))
 }
 
 #[utoipa::path(get, path = "/api/bank-statements/{id}", tag = "reconciliation", params(("id" = String, Path)),
@@ -161,9 +165,8 @@ pub(crate) async fn get_statement(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(dto::view(
-        &statements::get(&state.db, &actor, &id).await?,
-    )))
+    let statement = statements::get(&state.db, &actor, &id).await?;
+    Ok(Json(dto::view(&StatementView::from(&statement))))
 }
 
 /// Query of a statement's lines.
@@ -207,7 +210,8 @@ pub(crate) async fn statement_lines(
     let next = (items.len() as i64 == limit)
         .then(|| items.last().map(|l| l.seq.to_string()))
         .flatten();
-    Ok(Json(dto::page(items.iter().map(dto::view).collect(), next)))
+    let views = items.iter().map(|l| dto::view(&LineView::from(l)));
+    Ok(Json(dto::page(views.collect(), next)))
 }
 
 #[utoipa::path(get, path = "/api/reconciliation/lines/{id}", tag = "reconciliation", params(("id" = String, Path)),
@@ -217,9 +221,8 @@ pub(crate) async fn get_line(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(dto::view(
-        &statements::line(&state.db, &actor, &id).await?,
-    )))
+    let line = statements::line(&state.db, &actor, &id).await?;
+    Ok(Json(dto::view(&LineView::from(&line))))
 }
 
 #[utoipa::path(post, path = "/api/reconciliation/runs", tag = "reconciliation",
@@ -295,10 +298,8 @@ pub(crate) async fn list_exceptions(
     let views = items
         .iter()
         .map(|l| {
-            let mut v = dto::view(l);
-            if let Ok(d) = NaiveDate::parse_from_str(&l.value_date, "%Y-%m-%d") {
-                v["ageDays"] = Value::from((as_of - d).num_days());
-            }
+            let mut v = dto::view(&LineView::from(l));
+            v["ageDays"] = Value::from((as_of - l.value_date).num_days());
             v
         })
         .collect();

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, NaiveDate};
 
-use crate::statements::{line_view, require_reader, LineView, LINE_COLS};
+use crate::statements::{line_record, require_reader, LineRecord, LINE_COLS};
 use crate::{q, Actor, Db, StoreError};
 
 use super::*;
@@ -31,7 +31,7 @@ pub async fn exceptions(
     db: &Db,
     actor: &Actor,
     f: &ExceptionFilter,
-) -> Result<Vec<LineView>, StoreError> {
+) -> Result<Vec<LineRecord>, StoreError> {
     require_reader(actor)?;
     if let Some(c) = &f.cause {
         if !CAUSES.contains(&c.as_str()) {
@@ -58,6 +58,6 @@ pub async fn exceptions(
     )
     .await?
     .iter()
-    .map(line_view)
+    .map(line_record)
     .collect()
 }

@@ -41,6 +41,15 @@ fn parse_date(r: &Row, col: &str) -> Result<NaiveDate, StoreError> {
     r.parse::<NaiveDate>(col)
 }
 
+fn opt_date(r: &Row, col: &str) -> Result<Option<NaiveDate>, StoreError> {
+    r.opt_text(col)?
+        .map(|t| {
+            t.parse::<NaiveDate>()
+                .map_err(|e| StoreError::Corrupt(format!("column {col} = '{t}': {e}")))
+        })
+        .transpose()
+}
+
 fn method(text: &str) -> Result<PaymentMethod, StoreError> {
     match text {
         "ACH" => Ok(PaymentMethod::Ach),
