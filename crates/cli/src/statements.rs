@@ -217,7 +217,7 @@ async fn bank_file(
         bail!("distribution {distribution} has no SENT payments in {currency}");
     }
     let file_id = format!("D{}", distribution.replace('-', "").get(..12).unwrap_or(""));
-    let text = clearway_store::testing::simulation_bai2(&lines, "000123456789", &file_id);
+    let text = app::simulation_bai2(&lines, "000123456789", &file_id);
     std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
     println!("{}: {} statement line(s)", out.display(), lines.len());
     Ok(())

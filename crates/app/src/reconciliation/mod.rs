@@ -3,5 +3,7 @@
 //! and unmatch. Every service runs in one transaction with its audit entry and event.
 
 pub mod import;
+pub mod simulation;
 
 pub use import::{import, prepare, ImportOptions, ImportOutcome, MATCH_JOB};
+pub use simulation::simulation_bai2;

@@ -18,7 +18,7 @@ use clearway_core::reconciliation::{
 };
 use clearway_server::demo;
 use clearway_store::db::Arg;
-use clearway_store::testing::{fresh_database, simulation_bai2};
+use clearway_store::testing::fresh_database;
 use clearway_store::{new_id, now_text, reconciliation, Actor, Db, DbOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -223,7 +223,7 @@ async fn one_run(
     let pure_metrics = evaluate(&pure_result, &sim.truth);
     bar.set_message("writing payments");
     write_payments(&fresh.db, &seeded, &sim).await?;
-    let file = simulation_bai2(&sim.lines, "OPS-001", &seed.to_string());
+    let file = app::simulation_bai2(&sim.lines, "OPS-001", &seed.to_string());
     let actor = Actor::system(&seeded.org_id);
     bar.set_message("importing");
     let t = Instant::now();

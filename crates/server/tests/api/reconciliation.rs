@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use clearway_app::reconciliation::simulation_bai2;
 use clearway_core::access::Role;
 use clearway_core::reconciliation::simulate::{evaluate, generate};
 use clearway_core::reconciliation::{
@@ -17,7 +18,6 @@ use clearway_core::reconciliation::{
 use clearway_core::Currency;
 use clearway_server::demo;
 use clearway_store::reconciliation::{file_line_ids, live_decisions};
-use clearway_store::testing::simulation_bai2;
 use clearway_store::{q, Actor};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
