@@ -12,7 +12,7 @@ use clap::Subcommand;
 use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::MatchConfig;
 use clearway_formats::statements::{FileFormat, SheetOptions};
-use clearway_store::{auth, reconciliation, statements, Actor, Db};
+use clearway_store::{auth, statements, Actor, Db};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Statement commands.
@@ -192,7 +192,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         }
     }
     if run_match {
-        let s = reconciliation::run_now(&db, &actor, "MANUAL", &MatchConfig::default()).await?;
+        let s = app::run_now(&db, &actor, "MANUAL", &MatchConfig::default()).await?;
         println!(
             "matching: {} line(s) considered, {} matched, {} returned, {} exception(s)",
             s.lines_considered, s.matched_lines, s.returned_lines, s.exceptions

@@ -244,7 +244,7 @@ async fn one_run(
     }
     bar.set_message("matching");
     let t = Instant::now();
-    let run = reconciliation::run_now(&fresh.db, &actor, "BENCH", &config).await?;
+    let run = app::run_now(&fresh.db, &actor, "BENCH", &config).await?;
     let matching = t.elapsed();
     let ours = reconciliation::file_line_ids(&fresh.db, &actor, &outcome.file.id).await?;
     let to_sim: HashMap<&str, &str> = ours

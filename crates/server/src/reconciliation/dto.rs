@@ -5,6 +5,7 @@
 
 use clearway_app::reconciliation::ImportOutcome;
 use clearway_core::Currency;
+use clearway_store::reconciliation::{MatchRecord, RunSummary};
 use clearway_store::statements::{FileRecord, LineRecord, StatementRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -279,6 +280,86 @@ impl From<&LineRecord> for LineView {
             candidates: l.candidates.clone(),
             exception_since: day(l.exception_since),
             match_id: l.match_id.clone(),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummaryView {
+    id: String,
+    trigger: String,
+    lines_considered: i64,
+    payments_considered: i64,
+    matched_lines: i64,
+    returned_lines: i64,
+    exceptions: i64,
+    started_at: String,
+    finished_at: String,
+}
+
+impl From<&RunSummary> for RunSummaryView {
+    fn from(r: &RunSummary) -> Self {
+        RunSummaryView {
+            id: r.id.clone(),
+            trigger: r.trigger.clone(),
+            lines_considered: r.lines_considered,
+            payments_considered: r.payments_considered,
+            matched_lines: r.matched_lines,
+            returned_lines: r.returned_lines,
+            exceptions: r.exceptions,
+            started_at: r.started_at.clone(),
+            finished_at: r.finished_at.clone(),
+        }
+    }
+}
+
+/// A match as shown to people.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchView {
+    id: String,
+    kind: String,
+    outcome: String,
+    score: Option<i64>,
+    reasons: Value,
+    account_id: String,
+    currency: String,
+    amount_minor: i64,
+    value_date: String,
+    live: bool,
+    line_ids: Vec<String>,
+    payment_ids: Vec<String>,
+    run_id: Option<String>,
+    created_by: String,
+    created_at: String,
+    undone_by: Option<String>,
+    undone_at: Option<String>,
+    undo_reason: Option<String>,
+}
+
+impl From<&MatchRecord> for MatchView {
+    fn from(m: &MatchRecord) -> Self {
+        MatchView {
+            id: m.id.clone(),
+            kind: m.kind.clone(),
+            outcome: m.outcome.clone(),
+            score: m.score,
+            reasons: m.reasons.clone(),
+            account_id: m.account_id.clone(),
+            currency: m.currency.code().to_string(),
+            amount_minor: m.amount_minor,
+            value_date: m.value_date.to_string(),
+            live: m.live,
+            line_ids: m.line_ids.clone(),
+            payment_ids: m.payment_ids.clone(),
+            run_id: m.run_id.clone(),
+            created_by: m.created_by.clone(),
+            created_at: m.created_at.clone(),
+            undone_by: m.undone_by.clone(),
+            undone_at: m.undone_at.clone(),
+            undo_reason: m.undo_reason.clone(),
         }
     }
 }

@@ -6,10 +6,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use clearway_app::reconciliation::{self as app, ImportOptions};
+use clearway_app::reconciliation::{self as app, ImportOptions, ManualMatch};
 use clearway_core::reconciliation::MatchConfig;
 use clearway_formats::statements::{csv::Column, csv::Overrides, FileFormat, SheetOptions};
-use clearway_store::reconciliation::{self as store, ExceptionFilter, ManualMatch};
+use clearway_store::reconciliation::{self as store, ExceptionFilter};
 use clearway_store::statements;
 use clearway_store::Actor;
 use serde::Deserialize;
@@ -17,7 +17,8 @@ use serde_json::Value;
 use utoipa::IntoParams;
 
 use super::dto::{
-    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, StatementView,
+    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, MatchView, RunSummaryView,
+    StatementView,
 };
 use super::export;
 use crate::http::{
@@ -231,9 +232,9 @@ pub(crate) async fn run_matching(
     State(state): State<AppState>,
     actor: Actor,
 ) -> ApiResult<Json<Value>> {
-    let summary = store::run_now(&state.db, &actor, "MANUAL", &MatchConfig::default()).await?;
+    let summary = app::run_now(&state.db, &actor, "MANUAL", &MatchConfig::default()).await?;
     state.events_ready.notify_one();
-    Ok(Json(dto::view(&summary)))
+    Ok(Json(dto::view(&RunSummaryView::from(&summary))))
 }
 
 /// Query of the exceptions queue.
@@ -334,10 +335,10 @@ pub(crate) async fn create_match(
         "/api/reconciliation/matches",
         &body,
         async |tx| {
-            let m = store::manual_match(tx, &actor, &manual).await?;
+            let m = app::manual_match(tx, &actor, &manual).await?;
             Ok(Saved {
                 status: StatusCode::CREATED,
-                body: dto::view(&m).to_string(),
+                body: dto::view(&MatchView::from(&m)).to_string(),
             })
         },
     )
@@ -357,9 +358,8 @@ pub(crate) async fn get_match(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(dto::view(
-        &store::get_match(&state.db, &actor, &id).await?,
-    )))
+    let m = store::get_match(&state.db, &actor, &id).await?;
+    Ok(Json(dto::view(&MatchView::from(&m))))
 }
 
 /// Query of an unmatch.
@@ -383,10 +383,10 @@ pub(crate) async fn delete_match(
     actor.require(clearway_core::access::Permission::Operate)?;
     let reason = q.reason.unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    let m = store::unmatch(&mut tx, &actor, &id, &reason).await?;
+    let m = app::unmatch(&mut tx, &actor, &id, &reason).await?;
     tx.commit().await?;
     state.events_ready.notify_one();
-    Ok(Json(dto::view(&m)))
+    Ok(Json(dto::view(&MatchView::from(&m))))
 }
 
 /// Query of the summary.
