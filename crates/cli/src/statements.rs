@@ -153,6 +153,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
         let p =
             app::prepare(&bytes, &options).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        // why: a usize length always fits a u64 (progress display only)
         bar.inc(bytes.len() as u64);
         prepared.push((f, p));
     }
@@ -185,7 +186,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
                     .preset
                     .as_deref()
                     .map(|p| format!(", preset {p}"))
-                    .unwrap_or_default(),
+                    .unwrap_or_default(), // why: no preset, nothing to show
                 o.statements.len(),
                 o.file.id
             );

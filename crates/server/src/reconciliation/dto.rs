@@ -5,10 +5,13 @@
 
 use clearway_app::reconciliation::ImportOutcome;
 use clearway_core::Currency;
-use clearway_store::reconciliation::{MatchRecord, RunSummary};
+use clearway_store::reconciliation::{
+    AccountSummary, AgeBuckets, LedgerSummary, MatchRecord, RunSummary, Summary, Tally,
+};
 use clearway_store::statements::{FileRecord, LineRecord, StatementRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 /// Adds a decimal-string twin to every `…Minor` integer field, in the currency of the object
@@ -24,6 +27,8 @@ fn add_amounts(value: &mut Value, inherited: Option<Currency>) {
             let currency = map
                 .get("currency")
                 .and_then(Value::as_str)
+                // why: every view's currency comes from a typed `Currency`; an object without
+                // one (or with another field named so) takes its parent's
                 .and_then(|c| Currency::parse(c).ok())
                 .or(inherited);
             let mut extra = Map::new();
@@ -360,6 +365,132 @@ impl From<&MatchRecord> for MatchView {
             undone_by: m.undone_by.clone(),
             undone_at: m.undone_at.clone(),
             undo_reason: m.undo_reason.clone(),
+        }
+    }
+}
+
+/// Matched lines of one kind and outcome.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TallyView {
+    lines: i64,
+    amount_minor: i64,
+}
+
+impl From<&Tally> for TallyView {
+    fn from(t: &Tally) -> Self {
+        TallyView {
+            lines: t.lines,
+            amount_minor: t.amount_minor,
+        }
+    }
+}
+
+/// Open exceptions by age.
+#[derive(Debug, Serialize)]
+pub struct AgeBucketsView {
+    #[serde(rename = "days0to2")]
+    days_0_2: i64,
+    #[serde(rename = "days3to7")]
+    days_3_7: i64,
+    #[serde(rename = "days8to30")]
+    days_8_30: i64,
+    #[serde(rename = "over30Days")]
+    days_over_30: i64,
+}
+
+impl From<&AgeBuckets> for AgeBucketsView {
+    fn from(a: &AgeBuckets) -> Self {
+        AgeBucketsView {
+            days_0_2: a.days_0_2,
+            days_3_7: a.days_3_7,
+            days_8_30: a.days_8_30,
+            days_over_30: a.days_over_30,
+        }
+    }
+}
+
+/// The summary of one account and currency.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummaryView {
+    account_id: String,
+    currency: String,
+    lines: i64,
+    debits_minor: i64,
+    credits_minor: i64,
+    auto_cleared: TallyView,
+    manual_cleared: TallyView,
+    returned: TallyView,
+    open_exceptions: TallyView,
+    unprocessed: TallyView,
+    exception_age: AgeBucketsView,
+    exception_causes: BTreeMap<String, i64>,
+    auto_rate_bp: i64,
+}
+
+impl From<&AccountSummary> for AccountSummaryView {
+    fn from(a: &AccountSummary) -> Self {
+        AccountSummaryView {
+            account_id: a.account_id.clone(),
+            currency: a.currency.code().to_string(),
+            lines: a.lines,
+            debits_minor: a.debits_minor,
+            credits_minor: a.credits_minor,
+            auto_cleared: (&a.auto_cleared).into(),
+            manual_cleared: (&a.manual_cleared).into(),
+            returned: (&a.returned).into(),
+            open_exceptions: (&a.open_exceptions).into(),
+            unprocessed: (&a.unprocessed).into(),
+            exception_age: (&a.exception_age).into(),
+            exception_causes: a.exception_causes.clone(),
+            auto_rate_bp: a.auto_rate_bp,
+        }
+    }
+}
+
+/// Ledger side of one currency.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerSummaryView {
+    currency: String,
+    expected_payments: TallyView,
+    outstanding_payments: TallyView,
+    bank_debits_minor: i64,
+    difference_minor: i64,
+}
+
+impl From<&LedgerSummary> for LedgerSummaryView {
+    fn from(l: &LedgerSummary) -> Self {
+        LedgerSummaryView {
+            currency: l.currency.code().to_string(),
+            expected_payments: (&l.expected_payments).into(),
+            outstanding_payments: (&l.outstanding_payments).into(),
+            bank_debits_minor: l.bank_debits_minor,
+            difference_minor: l.difference_minor,
+        }
+    }
+}
+
+/// The reconciliation summary of a period.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryView {
+    from: String,
+    to: String,
+    as_of: String,
+    accounts: Vec<AccountSummaryView>,
+    ledger: Vec<LedgerSummaryView>,
+}
+
+impl From<&Summary> for SummaryView {
+    fn from(s: &Summary) -> Self {
+        SummaryView {
+            from: s.from.to_string(),
+            to: s.to.to_string(),
+            as_of: s.as_of.to_string(),
+            accounts: s.accounts.iter().map(AccountSummaryView::from).collect(),
+            ledger: s.ledger.iter().map(LedgerSummaryView::from).collect(),
         }
     }
 }

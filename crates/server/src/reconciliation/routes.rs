@@ -18,7 +18,7 @@ use utoipa::IntoParams;
 
 use super::dto::{
     self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, MatchView, RunSummaryView,
-    StatementView,
+    StatementView, SummaryView,
 };
 use super::export;
 use crate::http::{
@@ -28,6 +28,11 @@ use crate::state::AppState;
 
 /// Default page size.
 const PAGE_DEFAULT: i64 = 100;
+
+/// Whether a page holds `limit` items (then there may be a next one).
+fn full_page(len: usize, limit: i64) -> bool {
+    i64::try_from(len).is_ok_and(|n| n == limit)
+}
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -152,7 +157,7 @@ pub(crate) async fn list_statements(
         limit,
     )
     .await?;
-    let next = (items.len() as i64 == limit)
+    let next = full_page(items.len(), limit)
         .then(|| items.last().map(|s| s.id.clone()))
         .flatten();
     let views = items.iter().map(|s| dto::view(&StatementView::from(s)));
@@ -208,7 +213,7 @@ pub(crate) async fn statement_lines(
         limit,
     )
     .await?;
-    let next = (items.len() as i64 == limit)
+    let next = full_page(items.len(), limit)
         .then(|| items.last().map(|l| l.seq.to_string()))
         .flatten();
     let views = items.iter().map(|l| dto::view(&LineView::from(l)));
@@ -293,7 +298,7 @@ pub(crate) async fn list_exceptions(
         limit,
     };
     let items = store::exceptions(&state.db, &actor, &f).await?;
-    let next = (items.len() as i64 == limit)
+    let next = full_page(items.len(), limit)
         .then(|| items.last().map(|l| l.id.clone()))
         .flatten();
     let views = items
@@ -381,6 +386,7 @@ pub(crate) async fn delete_match(
     Qs(q): Qs<UnmatchQuery>,
 ) -> ApiResult<Json<Value>> {
     actor.require(clearway_core::access::Permission::Operate)?;
+    // why: no reason is an empty one, which the service refuses (422 naming `reason`)
     let reason = q.reason.unwrap_or_default();
     let mut tx = state.db.begin().await?;
     let m = app::unmatch(&mut tx, &actor, &id, &reason).await?;
@@ -428,7 +434,7 @@ pub(crate) async fn summary(
     let name = format!("reconciliation-{from}-{to}");
     let internal = |e: String| ApiError::Store(clearway_store::StoreError::Corrupt(e));
     Ok(match q.format.as_deref().unwrap_or("json") {
-        "json" => Json(dto::view(&s)).into_response(),
+        "json" => Json(dto::view(&SummaryView::from(&s))).into_response(),
         "csv" => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

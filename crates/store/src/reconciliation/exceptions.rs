@@ -53,6 +53,7 @@ pub async fn exceptions(
             .bind(f.cause.clone())
             .bind(day(f.min_age_days))
             .bind(day(f.max_age_days))
+            // why: no cursor is the empty id, which sorts before every id (the first page)
             .bind(f.after_id.clone().unwrap_or_default())
             .bind(f.limit),
     )

@@ -113,10 +113,10 @@ pub async fn get_match(db: &Db, actor: &Actor, id: &str) -> Result<MatchRecord, 
 async fn fetch_in(
     tx: &mut Tx,
     sql: &str,
-    org: &str,
+    actor: &Actor,
     ids: &[String],
 ) -> Result<Vec<Row>, StoreError> {
-    let mut query = q(format!("{sql} ({})", placeholders(2, ids.len()))).bind(org);
+    let mut query = q(format!("{sql} ({})", placeholders(2, ids.len()))).bind(&actor.org_id);
     for id in ids {
         query.push(id);
     }
@@ -134,7 +134,7 @@ pub async fn lines_by_ids(
     let rows = fetch_in(
         tx,
         "SELECT id, account_id, currency, amount_minor, value_date, description, status FROM bank_statement_lines WHERE org_id = $1 AND id IN",
-        &actor.org_id,
+        actor,
         ids,
     )
     .await?;
@@ -167,7 +167,7 @@ pub async fn payments_by_ids(
     let rows = fetch_in(
         tx,
         "SELECT id, status, currency, amount_minor FROM payments WHERE org_id = $1 AND id IN",
-        &actor.org_id,
+        actor,
         ids,
     )
     .await?;
@@ -208,7 +208,7 @@ pub async fn live_outcomes(
     let rows = fetch_in(
         tx,
         "SELECT payment_id, outcome, match_id FROM reconciliation_match_payments WHERE org_id = $1 AND live = 1 AND payment_id IN",
-        &actor.org_id,
+        actor,
         ids,
     )
     .await?;

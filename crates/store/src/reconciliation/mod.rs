@@ -173,13 +173,13 @@ pub struct PaymentRow {
 /// one statement whatever the number of lines (a chunked `id IN (…)` update cost PostgreSQL
 /// seconds per run on freshly imported lines), driven by the open lines and the live-match
 /// index on `line_id`.
-async fn set_lines_matched(tx: &mut Tx, org: &str, now: &str) -> Result<(), StoreError> {
+async fn set_lines_matched(tx: &mut Tx, actor: &Actor, now: &str) -> Result<(), StoreError> {
     tx.execute(
         q("UPDATE bank_statement_lines SET status = 'MATCHED', exception_cause = NULL, candidates = NULL, exception_since = NULL, updated_at = $1
            WHERE org_id = $2 AND status IN ('OPEN','EXCEPTION')
              AND EXISTS (SELECT 1 FROM reconciliation_match_lines ml WHERE ml.line_id = bank_statement_lines.id AND ml.org_id = $2 AND ml.live = 1)")
             .bind(now)
-            .bind(org),
+            .bind(&actor.org_id),
     )
     .await?;
     Ok(())
@@ -329,7 +329,7 @@ pub async fn write_matches(
     )
     .await
     .map_err(unique)?;
-    set_lines_matched(tx, &actor.org_id, &now).await?;
+    set_lines_matched(tx, actor, &now).await?;
     Ok(ids)
 }
 
