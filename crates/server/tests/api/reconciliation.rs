@@ -1169,3 +1169,101 @@ async fn the_banks_statements_of_a_processed_distribution_clear_all_its_payments
     assert_eq!(exceptions["items"].as_array().unwrap().len(), 0);
     app.stop().await;
 }
+
+/// Stored values that do not parse are errors (500, nothing shown), never silent defaults:
+/// a currency code that is not one (was: its amounts exported unscaled), candidates or
+/// warnings that are not JSON (were: shown as null / []), an exception without a cause
+/// (was: counted under the empty cause).
+#[tokio::test]
+async fn stored_values_that_do_not_parse_are_errors_not_silent_defaults() {
+    let app = spawn_app(3).await;
+    let (status, body) = upload(&app, "operator", "", own_bai2()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let sid = body["statements"][0]["id"].as_str().unwrap().to_string();
+    wait_matching_jobs(&app, 1).await;
+    let ex: Value = app
+        .get("operator", "/api/reconciliation/exceptions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let line_id = ex["items"][0]["id"].as_str().unwrap().to_string();
+    let summary = "/api/reconciliation/summary?from=2024-01-01&to=2024-01-31&asOf=2024-01-10";
+    let line = format!("/api/reconciliation/lines/{line_id}");
+    let statement = format!("/api/bank-statements/{sid}");
+    for path in [summary, &format!("{summary}&format=csv"), &line, &statement] {
+        assert_eq!(
+            app.get("operator", path).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let good: Value = app.get("operator", summary).await.json().await.unwrap();
+    assert_eq!(
+        good["accounts"][0]["exceptionCauses"],
+        json!({"NO_CANDIDATE": 2})
+    );
+    let set = |sql: &'static str, id: String| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            tx.execute(q(sql).bind(id)).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let broken = [
+        (
+            "UPDATE bank_statement_lines SET currency = 'us dollars' WHERE id = $1",
+            "UPDATE bank_statement_lines SET currency = 'USD' WHERE id = $1",
+            line_id.clone(),
+            vec![
+                summary.to_string(),
+                format!("{summary}&format=csv"),
+                line.clone(),
+            ],
+        ),
+        (
+            "UPDATE bank_statement_lines SET candidates = '[{not json' WHERE id = $1",
+            "UPDATE bank_statement_lines SET candidates = '[]' WHERE id = $1",
+            line_id.clone(),
+            vec![line.clone()],
+        ),
+        (
+            "UPDATE bank_statement_lines SET exception_cause = NULL WHERE id = $1",
+            "UPDATE bank_statement_lines SET exception_cause = 'NO_CANDIDATE' WHERE id = $1",
+            line_id.clone(),
+            vec![summary.to_string()],
+        ),
+        (
+            "UPDATE bank_statements SET warnings = 'none' WHERE id = $1",
+            "UPDATE bank_statements SET warnings = '[]' WHERE id = $1",
+            sid.clone(),
+            vec![statement.clone(), "/api/bank-statements".to_string()],
+        ),
+    ];
+    for (corrupt, repair, id, paths) in broken {
+        set(corrupt, id.clone()).await;
+        for path in &paths {
+            let r = app.get("operator", path).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{corrupt}: {path}"
+            );
+        }
+        set(repair, id).await;
+        for path in &paths {
+            assert_eq!(
+                app.get("operator", path).await.status(),
+                StatusCode::OK,
+                "{repair}: {path}"
+            );
+        }
+    }
+    let again: Value = app.get("operator", summary).await.json().await.unwrap();
+    assert_eq!(
+        again["accounts"][0]["exceptionCauses"],
+        json!({"NO_CANDIDATE": 2})
+    );
+    app.stop().await;
+}
