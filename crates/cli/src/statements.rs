@@ -138,8 +138,27 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     };
     let org_id = organization(&db, org.as_deref()).await?;
     let actor = Actor::system(&org_id);
+    import_files(&db, &actor, &files, &options).await?;
+    if run_match {
+        let s = app::run_now(&db, &actor, "MANUAL", &MatchConfig::default()).await?;
+        println!(
+            "matching: {} line(s) considered, {} matched, {} returned, {} exception(s)",
+            s.lines_considered, s.matched_lines, s.returned_lines, s.exceptions
+        );
+    }
+    Ok(())
+}
+
+/// Reads every file (refusing all if one is unreadable), then stores them in one transaction
+/// and prints what each added.
+async fn import_files(
+    db: &Db,
+    actor: &Actor,
+    files: &[PathBuf],
+    options: &ImportOptions,
+) -> Result<()> {
     let mut total: u64 = 0;
-    for f in &files {
+    for f in files {
         total += std::fs::metadata(f)
             .with_context(|| format!("{}", f.display()))?
             .len();
@@ -148,11 +167,11 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         "{msg:30} {bar:40} {bytes}/{total_bytes}",
     )?);
     let mut prepared = Vec::with_capacity(files.len());
-    for f in &files {
+    for f in files {
         bar.set_message(format!("reading {}", f.display()));
         let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
         let p =
-            app::prepare(&bytes, &options).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+            app::prepare(&bytes, options).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
         // why: a usize length always fits a u64 (progress display only)
         bar.inc(bytes.len() as u64);
         prepared.push((f, p));
@@ -161,7 +180,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     let mut tx = db.begin().await?;
     let mut outcomes = Vec::with_capacity(prepared.len());
     for (f, p) in &prepared {
-        let o = app::import::store(&mut tx, &actor, p)
+        let o = app::import::store(&mut tx, actor, p)
             .await
             .with_context(|| format!("{}", f.display()))?;
         outcomes.push((f, o));
@@ -191,13 +210,6 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
                 o.file.id
             );
         }
-    }
-    if run_match {
-        let s = app::run_now(&db, &actor, "MANUAL", &MatchConfig::default()).await?;
-        println!(
-            "matching: {} line(s) considered, {} matched, {} returned, {} exception(s)",
-            s.lines_considered, s.matched_lines, s.returned_lines, s.exceptions
-        );
     }
     Ok(())
 }

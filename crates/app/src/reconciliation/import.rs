@@ -8,7 +8,9 @@
 
 use clearway_core::access::Permission;
 use clearway_core::Currency;
-use clearway_formats::statements::{self, FileFormat, SheetOptions, Statement};
+use clearway_formats::statements::{
+    self, FileFormat, SheetOptions, Statement, StatementLine, TransactionDetails,
+};
 use clearway_store::reconciliation::statements::{
     self as store, FileRecord, NewFile, NewLine, NewStatement, StatementRecord,
 };
@@ -128,7 +130,6 @@ fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
     let mut warnings = st.warnings.clone();
     let mut lines = Vec::with_capacity(st.lines.len());
     for l in &st.lines {
-        let what = format!("line {}: transaction", l.line);
         if l.status.as_deref().is_some_and(|s| s != "BOOK") {
             // Pending and information-only camt entries have not moved money yet.
             warnings.push(format!(
@@ -138,73 +139,7 @@ fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
             ));
             continue;
         }
-        let value_date = l
-            .value_date
-            .or(l.booking_date)
-            .or(st.statement_date)
-            .ok_or_else(|| invalid("file", format!("{what}: no value or booking date")))?;
-        let tx = l.transactions.first();
-        let end_to_end_id = clean(tx.and_then(|t| t.end_to_end_id.as_deref()));
-        let party = tx.and_then(|t| {
-            if l.amount.is_sign_negative() {
-                t.creditor.as_ref()
-            } else {
-                t.debtor.as_ref()
-            }
-        });
-        let counterparty = l.counterparty.as_ref().or(party);
-        let mut description = l.description.trim().to_string();
-        // A batch booking (one camt entry, many transactions) names its payment batch and
-        // every end-to-end id only in the details: keep them in the text the matcher reads.
-        let batch_refs: Vec<&String> = if l.transactions.len() > 1 {
-            let mut refs: Vec<&String> = Vec::new();
-            for t in &l.transactions {
-                for r in [&t.payment_information_id, &t.end_to_end_id]
-                    .into_iter()
-                    .flatten()
-                {
-                    if !refs.contains(&r) && !r.eq_ignore_ascii_case("NOTPROVIDED") {
-                        refs.push(r);
-                    }
-                }
-            }
-            refs
-        } else {
-            tx.and_then(|t| t.payment_information_id.as_ref())
-                .into_iter()
-                .collect()
-        };
-        for extra in l
-            .supplementary_details
-            .iter()
-            .chain(tx.iter().flat_map(|t| t.remittance.iter()))
-            .chain(tx.and_then(|t| t.return_reason.as_ref()))
-            .chain(batch_refs)
-        {
-            if !extra.trim().is_empty() {
-                if !description.is_empty() {
-                    description.push(' ');
-                }
-                description.push_str(extra.trim());
-            }
-        }
-        lines.push(NewLine {
-            amount_minor: to_minor(currency, l.amount, &what)?,
-            value_date,
-            booking_date: l.booking_date.unwrap_or(value_date),
-            bank_reference: clean(l.bank_reference.as_deref())
-                .or_else(|| clean(tx.and_then(|t| t.account_servicer_reference.as_deref()))),
-            customer_reference: clean(l.customer_reference.as_deref())
-                .or_else(|| end_to_end_id.clone()),
-            end_to_end_id,
-            counterparty_name: clean(counterparty.and_then(|c| c.name.as_deref())),
-            counterparty_account: clean(counterparty.and_then(|c| c.account.as_deref())),
-            description,
-            type_code: l.type_code.clone(),
-            reversal: l.reversal,
-            source_line: l.line,
-            raw: l.raw.clone(),
-        });
+        lines.push(convert_line(st, l, currency)?);
     }
     Ok(NewStatement {
         format: format_name(st.format).to_string(),
@@ -220,6 +155,86 @@ fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
         source_line: st.line,
         lines,
     })
+}
+
+/// Converts one booked line; errors name the file line.
+fn convert_line(st: &Statement, l: &StatementLine, currency: Currency) -> AppResult<NewLine> {
+    let what = format!("line {}: transaction", l.line);
+    let value_date = l
+        .value_date
+        .or(l.booking_date)
+        .or(st.statement_date)
+        .ok_or_else(|| invalid("file", format!("{what}: no value or booking date")))?;
+    let tx = l.transactions.first();
+    let end_to_end_id = clean(tx.and_then(|t| t.end_to_end_id.as_deref()));
+    let party = tx.and_then(|t| {
+        if l.amount.is_sign_negative() {
+            t.creditor.as_ref()
+        } else {
+            t.debtor.as_ref()
+        }
+    });
+    let counterparty = l.counterparty.as_ref().or(party);
+    let description = description(l, tx);
+    Ok(NewLine {
+        amount_minor: to_minor(currency, l.amount, &what)?,
+        value_date,
+        booking_date: l.booking_date.unwrap_or(value_date),
+        bank_reference: clean(l.bank_reference.as_deref())
+            .or_else(|| clean(tx.and_then(|t| t.account_servicer_reference.as_deref()))),
+        customer_reference: clean(l.customer_reference.as_deref())
+            .or_else(|| end_to_end_id.clone()),
+        end_to_end_id,
+        counterparty_name: clean(counterparty.and_then(|c| c.name.as_deref())),
+        counterparty_account: clean(counterparty.and_then(|c| c.account.as_deref())),
+        description,
+        type_code: l.type_code.clone(),
+        reversal: l.reversal,
+        source_line: l.line,
+        raw: l.raw.clone(),
+    })
+}
+
+/// The line's text as the matcher reads it: the bank's text, then supplementary details,
+/// remittance, return reason, and a batch booking's payment batch and end-to-end ids (one camt
+/// entry, many transactions names them only in the details).
+fn description(l: &StatementLine, tx: Option<&TransactionDetails>) -> String {
+    let mut description = l.description.trim().to_string();
+    // A batch booking (one camt entry, many transactions) names its payment batch and
+    // every end-to-end id only in the details: keep them in the text the matcher reads.
+    let batch_refs: Vec<&String> = if l.transactions.len() > 1 {
+        let mut refs: Vec<&String> = Vec::new();
+        for t in &l.transactions {
+            for r in [&t.payment_information_id, &t.end_to_end_id]
+                .into_iter()
+                .flatten()
+            {
+                if !refs.contains(&r) && !r.eq_ignore_ascii_case("NOTPROVIDED") {
+                    refs.push(r);
+                }
+            }
+        }
+        refs
+    } else {
+        tx.and_then(|t| t.payment_information_id.as_ref())
+            .into_iter()
+            .collect()
+    };
+    for extra in l
+        .supplementary_details
+        .iter()
+        .chain(tx.iter().flat_map(|t| t.remittance.iter()))
+        .chain(tx.and_then(|t| t.return_reason.as_ref()))
+        .chain(batch_refs)
+    {
+        if !extra.trim().is_empty() {
+            if !description.is_empty() {
+                description.push(' ');
+            }
+            description.push_str(extra.trim());
+        }
+    }
+    description
 }
 
 /// Reads and converts a file (pure: no database). Garbage, truncated and mis-totalled files

@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Duration;
 use clearway_core::access::Permission;
-use clearway_core::reconciliation::{reconcile, Candidate, MatchConfig, Outcome, Reconciliation};
+use clearway_core::reconciliation::{
+    reconcile, Candidate, Decision, MatchConfig, Outcome, Reconciliation,
+};
 use clearway_store::jobs::{self, Job};
 use clearway_store::reconciliation::{
     self as store, candidates_json, cause_text, reason_json, CandidatePayments, NewException,
@@ -150,18 +152,7 @@ fn decide<'a>(loaded: &'a Loaded, result: &Reconciliation) -> Decided<'a> {
     for d in &result.decisions {
         if d.outcome == Outcome::Matched && d.payment_ids.iter().any(|p| loaded.cleared.contains(p))
         {
-            let candidate = Candidate {
-                payment_ids: d.payment_ids.clone(),
-                score: d.score,
-                reasons: d.reasons.clone(),
-            };
-            for l in &d.line_ids {
-                out.exceptions.push(NewException {
-                    line_id: l.clone(),
-                    cause: "ALREADY_MATCHED",
-                    candidates: candidates_json(std::slice::from_ref(&candidate)),
-                });
-            }
+            out.exceptions.extend(already_matched(d));
             continue;
         }
         let lines: Vec<&OpenLine> = d
@@ -195,6 +186,23 @@ fn decide<'a>(loaded: &'a Loaded, result: &Reconciliation) -> Decided<'a> {
         });
     }
     out
+}
+
+/// A decision clearing a payment a live match already cleared, as exceptions of its lines.
+fn already_matched(d: &Decision) -> Vec<NewException> {
+    let candidate = Candidate {
+        payment_ids: d.payment_ids.clone(),
+        score: d.score,
+        reasons: d.reasons.clone(),
+    };
+    d.line_ids
+        .iter()
+        .map(|l| NewException {
+            line_id: l.clone(),
+            cause: "ALREADY_MATCHED",
+            candidates: candidates_json(std::slice::from_ref(&candidate)),
+        })
+        .collect()
 }
 
 /// Records the run with its audit entry and `reconciliation.run_completed` event.

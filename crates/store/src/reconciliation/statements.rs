@@ -333,6 +333,7 @@ const LINE_INSERT_COLS: [&str; 23] = [
     "updated_at",
 ];
 
+/// Stores one statement of a file with its lines.
 async fn insert_statement(
     tx: &mut Tx,
     actor: &Actor,
@@ -386,12 +387,25 @@ async fn insert_statement(
             .bind(now),
     )
     .await?;
+    let rows = line_rows(actor, &statement_id, st, now)?;
+    tx.bulk_insert("bank_statement_lines", &LINE_INSERT_COLS, &rows)
+        .await
+}
+
+/// The `bank_statement_lines` rows of a statement (columns [`LINE_INSERT_COLS`]), OPEN.
+fn line_rows(
+    actor: &Actor,
+    statement_id: &str,
+    st: &NewStatement,
+    now: &str,
+) -> Result<Vec<Vec<Arg>>, StoreError> {
+    let org = &actor.org_id;
     let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(st.lines.len());
     for (i, l) in st.lines.iter().enumerate() {
         rows.push(vec![
             new_id().into(),
             org.clone().into(),
-            statement_id.clone().into(),
+            statement_id.to_string().into(),
             count(i)?.into(),
             st.account_id.clone().into(),
             st.currency.code().into(),
@@ -414,8 +428,7 @@ async fn insert_statement(
             now.to_string().into(),
         ]);
     }
-    tx.bulk_insert("bank_statement_lines", &LINE_INSERT_COLS, &rows)
-        .await
+    Ok(rows)
 }
 
 /// Lists statements, newest first (cursor: a statement id).
