@@ -6,8 +6,10 @@
 //! # Layout
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
+//! - [`reconciliation`]: bank statement import ([`reconciliation::import`]), matching runs, manual match/unmatch.
 
 pub mod error;
 pub mod jobs;
+pub mod reconciliation;
 
 pub use error::{AppError, AppResult};

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::MatchConfig;
 use clearway_formats::statements::{FileFormat, SheetOptions};
-use clearway_store::statements::{self, ImportOptions};
-use clearway_store::{q, reconciliation, Actor, Db};
+use clearway_store::{auth, statements, Actor, Db};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Statement commands.
@@ -79,16 +79,12 @@ impl Which {
 
 /// The organization to act in: `--org` (id or name), or the only one.
 async fn organization(db: &Db, org: Option<&str>) -> Result<String> {
-    let rows = db
-        .fetch_all(q("SELECT id, name FROM organizations ORDER BY id"))
-        .await?;
-    let mut found = Vec::new();
-    for r in &rows {
-        let (id, name) = (r.text("id")?, r.text("name")?);
-        if org.is_none_or(|o| o == id || o == name) {
-            found.push(id);
-        }
-    }
+    let mut found: Vec<String> = auth::organizations(db)
+        .await?
+        .into_iter()
+        .filter(|o| org.is_none_or(|x| x == o.id || x == o.name))
+        .map(|o| o.id)
+        .collect();
     match (found.len(), org) {
         (1, _) => Ok(found.remove(0)),
         (0, Some(o)) => bail!("no organization '{o}'"),
@@ -142,8 +138,27 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     };
     let org_id = organization(&db, org.as_deref()).await?;
     let actor = Actor::system(&org_id);
+    import_files(&db, &actor, &files, &options).await?;
+    if run_match {
+        let s = app::run_now(&db, &actor, "MANUAL", &MatchConfig::default()).await?;
+        println!(
+            "matching: {} line(s) considered, {} matched, {} returned, {} exception(s)",
+            s.lines_considered, s.matched_lines, s.returned_lines, s.exceptions
+        );
+    }
+    Ok(())
+}
+
+/// Reads every file (refusing all if one is unreadable), then stores them in one transaction
+/// and prints what each added.
+async fn import_files(
+    db: &Db,
+    actor: &Actor,
+    files: &[PathBuf],
+    options: &ImportOptions,
+) -> Result<()> {
     let mut total: u64 = 0;
-    for f in &files {
+    for f in files {
         total += std::fs::metadata(f)
             .with_context(|| format!("{}", f.display()))?
             .len();
@@ -152,11 +167,12 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         "{msg:30} {bar:40} {bytes}/{total_bytes}",
     )?);
     let mut prepared = Vec::with_capacity(files.len());
-    for f in &files {
+    for f in files {
         bar.set_message(format!("reading {}", f.display()));
         let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
-        let p = statements::prepare(&bytes, &options)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let p =
+            app::prepare(&bytes, options).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        // why: a usize length always fits a u64 (progress display only)
         bar.inc(bytes.len() as u64);
         prepared.push((f, p));
     }
@@ -164,7 +180,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     let mut tx = db.begin().await?;
     let mut outcomes = Vec::with_capacity(prepared.len());
     for (f, p) in &prepared {
-        let o = statements::store(&mut tx, &actor, p)
+        let o = app::import::store(&mut tx, actor, p)
             .await
             .with_context(|| format!("{}", f.display()))?;
         outcomes.push((f, o));
@@ -189,18 +205,11 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
                     .preset
                     .as_deref()
                     .map(|p| format!(", preset {p}"))
-                    .unwrap_or_default(),
+                    .unwrap_or_default(), // why: no preset, nothing to show
                 o.statements.len(),
                 o.file.id
             );
         }
-    }
-    if run_match {
-        let s = reconciliation::run_now(&db, &actor, "MANUAL", &MatchConfig::default()).await?;
-        println!(
-            "matching: {} line(s) considered, {} matched, {} returned, {} exception(s)",
-            s.lines_considered, s.matched_lines, s.returned_lines, s.exceptions
-        );
     }
     Ok(())
 }
@@ -221,7 +230,7 @@ async fn bank_file(
         bail!("distribution {distribution} has no SENT payments in {currency}");
     }
     let file_id = format!("D{}", distribution.replace('-', "").get(..12).unwrap_or(""));
-    let text = clearway_store::testing::simulation_bai2(&lines, "000123456789", &file_id);
+    let text = app::simulation_bai2(&lines, "000123456789", &file_id);
     std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
     println!("{}: {} statement line(s)", out.display(), lines.len());
     Ok(())

@@ -20,8 +20,8 @@
 //!   NAV per share; tax lots; distributions and their lines.
 //! - [`payments`]: `create`, `reads`, `transitions`, `settlement`, `checks`, and [`bank_accounts`]
 //!   (payees), [`payment_batches`] (bank files, NOCs), [`fx`] (rates).
-//! - [`reconciliation`]: [`statements`] (import), `run`, `matches`, `exceptions`, `summary`,
-//!   `evaluation`.
+//! - [`reconciliation`]: [`statements`] (storing read files, typed records), `run` (the
+//!   matcher's reads and writes), `matches`, `exceptions`, `summary`, `evaluation`.
 //! - [`reinvestment`]: `settings`, `elections`, `step_reads`, `step_writes`, `reporting`.
 //! - [`testing`]: fresh, isolated databases for tests and benchmarks.
 

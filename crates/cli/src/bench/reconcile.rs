@@ -11,14 +11,14 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::simulate::{evaluate, generate, Simulation};
 use clearway_core::reconciliation::{
     reconcile, Decision, MatchConfig, Outcome, PaymentMethod, PaymentStatus, Reconciliation,
 };
 use clearway_server::demo;
 use clearway_store::db::Arg;
-use clearway_store::statements::{self, ImportOptions};
-use clearway_store::testing::{fresh_database, simulation_bai2};
+use clearway_store::testing::fresh_database;
 use clearway_store::{new_id, now_text, reconciliation, Actor, Db, DbOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -223,11 +223,11 @@ async fn one_run(
     let pure_metrics = evaluate(&pure_result, &sim.truth);
     bar.set_message("writing payments");
     write_payments(&fresh.db, &seeded, &sim).await?;
-    let file = simulation_bai2(&sim.lines, "OPS-001", &seed.to_string());
+    let file = app::simulation_bai2(&sim.lines, "OPS-001", &seed.to_string());
     let actor = Actor::system(&seeded.org_id);
     bar.set_message("importing");
     let t = Instant::now();
-    let outcome = statements::import(
+    let outcome = app::import(
         &fresh.db,
         &actor,
         file.as_bytes(),
@@ -244,7 +244,7 @@ async fn one_run(
     }
     bar.set_message("matching");
     let t = Instant::now();
-    let run = reconciliation::run_now(&fresh.db, &actor, "BENCH", &config).await?;
+    let run = app::run_now(&fresh.db, &actor, "BENCH", &config).await?;
     let matching = t.elapsed();
     let ours = reconciliation::file_line_ids(&fresh.db, &actor, &outcome.file.id).await?;
     let to_sim: HashMap<&str, &str> = ours

@@ -37,10 +37,8 @@ const COLUMNS: [(&str, Getter, bool); 16] = [
     ("unprocessed_lines", |a| a.unprocessed.lines, false),
 ];
 
-fn decimal(currency: &str, minor: i64) -> String {
-    Currency::parse(currency)
-        .map(|c| c.format_minor(minor))
-        .unwrap_or_else(|_| minor.to_string())
+fn decimal(currency: Currency, minor: i64) -> String {
+    currency.format_minor(minor)
 }
 
 /// CSV: one row per account and currency, then one ledger row per currency.
@@ -59,14 +57,14 @@ pub fn csv(s: &Summary) -> Result<Vec<u8>, String> {
         let mut row = vec![
             "account".to_string(),
             a.account_id.clone(),
-            a.currency.clone(),
-            s.from.clone(),
-            s.to.clone(),
+            a.currency.code().to_string(),
+            s.from.to_string(),
+            s.to.to_string(),
         ];
         for (_, get, money) in COLUMNS {
             let v = get(a);
             row.push(if money {
-                decimal(&a.currency, v)
+                decimal(a.currency, v)
             } else {
                 v.to_string()
             });
@@ -78,25 +76,25 @@ pub fn csv(s: &Summary) -> Result<Vec<u8>, String> {
         let mut row = vec![
             "ledger".to_string(),
             String::new(),
-            l.currency.clone(),
-            s.from.clone(),
-            s.to.clone(),
+            l.currency.code().to_string(),
+            s.from.to_string(),
+            s.to.to_string(),
         ];
         row.extend(std::iter::repeat_n(String::new(), COLUMNS.len()));
-        row.push(decimal(&l.currency, l.expected_payments.amount_minor));
-        row.push(decimal(&l.currency, l.outstanding_payments.amount_minor));
-        row.push(decimal(&l.currency, l.bank_debits_minor));
-        row.push(decimal(&l.currency, l.difference_minor));
+        row.push(decimal(l.currency, l.expected_payments.amount_minor));
+        row.push(decimal(l.currency, l.outstanding_payments.amount_minor));
+        row.push(decimal(l.currency, l.bank_debits_minor));
+        row.push(decimal(l.currency, l.difference_minor));
         w.write_record(&row).map_err(|e| e.to_string())?;
     }
     w.into_inner().map_err(|e| e.to_string())
 }
 
-fn as_number(currency: &str, minor: i64) -> f64 {
+fn as_number(currency: Currency, minor: i64) -> f64 {
     // Display only: the exact value is the decimal in the CSV/JSON; an f64 holds any amount
     // below 2^53 minor units exactly enough to show to the cent.
-    let scale = Currency::parse(currency).map_or(2, |c| c.minor_units());
-    minor as f64 / 10f64.powi(scale as i32)
+    // ISO 4217 minor units are 0 to 4: the cast is exact.
+    minor as f64 / 10f64.powi(currency.minor_units() as i32)
 }
 
 /// XLSX: sheet "Accounts" and sheet "Ledger", amounts as numbers with a money format.
@@ -116,14 +114,14 @@ pub fn xlsx(s: &Summary) -> Result<Vec<u8>, String> {
     for (r, a) in s.accounts.iter().enumerate() {
         let r = r as u32 + 1;
         ws.write_string(r, 0, &a.account_id).map_err(e)?;
-        ws.write_string(r, 1, &a.currency).map_err(e)?;
-        ws.write_string(r, 2, &s.from).map_err(e)?;
-        ws.write_string(r, 3, &s.to).map_err(e)?;
+        ws.write_string(r, 1, a.currency.code()).map_err(e)?;
+        ws.write_string(r, 2, s.from.to_string()).map_err(e)?;
+        ws.write_string(r, 3, s.to.to_string()).map_err(e)?;
         for (i, (_, get, is_money)) in COLUMNS.iter().enumerate() {
             let col = 4 + i as u16;
             let v = get(a);
             if *is_money {
-                ws.write_number_with_format(r, col, as_number(&a.currency, v), &money)
+                ws.write_number_with_format(r, col, as_number(a.currency, v), &money)
                     .map_err(e)?;
             } else {
                 ws.write_number(r, col, v as f64).map_err(e)?;
@@ -149,13 +147,13 @@ pub fn xlsx(s: &Summary) -> Result<Vec<u8>, String> {
     }
     for (r, l) in s.ledger.iter().enumerate() {
         let r = r as u32 + 1;
-        ws.write_string(r, 0, &l.currency).map_err(e)?;
+        ws.write_string(r, 0, l.currency.code()).map_err(e)?;
         ws.write_number(r, 1, l.expected_payments.lines as f64)
             .map_err(e)?;
         ws.write_number_with_format(
             r,
             2,
-            as_number(&l.currency, l.expected_payments.amount_minor),
+            as_number(l.currency, l.expected_payments.amount_minor),
             &money,
         )
         .map_err(e)?;
@@ -164,13 +162,13 @@ pub fn xlsx(s: &Summary) -> Result<Vec<u8>, String> {
         ws.write_number_with_format(
             r,
             4,
-            as_number(&l.currency, l.outstanding_payments.amount_minor),
+            as_number(l.currency, l.outstanding_payments.amount_minor),
             &money,
         )
         .map_err(e)?;
-        ws.write_number_with_format(r, 5, as_number(&l.currency, l.bank_debits_minor), &money)
+        ws.write_number_with_format(r, 5, as_number(l.currency, l.bank_debits_minor), &money)
             .map_err(e)?;
-        ws.write_number_with_format(r, 6, as_number(&l.currency, l.difference_minor), &money)
+        ws.write_number_with_format(r, 6, as_number(l.currency, l.difference_minor), &money)
             .map_err(e)?;
     }
     wb.save_to_buffer().map_err(e)

@@ -1,17 +1,15 @@
 //! Bank reconciliation: statement import, automatic matching, exceptions, manual
 //! match/unmatch, reports.
 //!
-//! The work is in the store ([`clearway_store::statements`], [`clearway_store::reconciliation`])
-//! around the pure matcher in the core; this module is the HTTP surface and the
-//! `reconciliation.match` job that an import enqueues in its own transaction.
+//! The work is in the application layer ([`clearway_app::reconciliation`]: import, matching
+//! runs, manual match/unmatch) over the store's reads and writes; this module is the HTTP
+//! surface and the adapter of the `reconciliation.match` job that an import enqueues.
 
 pub mod dto;
 pub mod export;
 pub mod routes;
 
-use clearway_core::reconciliation::MatchConfig;
-use clearway_store::jobs::{self, Job};
-use clearway_store::{reconciliation as store, Actor};
+use clearway_store::jobs::Job;
 use utoipa::OpenApi;
 
 use crate::jobs::JobError;
@@ -19,21 +17,10 @@ use crate::state::AppState;
 
 pub use routes::router;
 
-/// Runs a job whose kind starts with `reconciliation.`: matching after an import. Matching
-/// and the job's completion commit together, so a crash leaves nothing half-applied and the
-/// re-run finds only what is still open.
+/// Runs a job whose kind starts with `reconciliation.`: matching after an import
+/// ([`clearway_app::reconciliation::match_job`]).
 pub async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
-    if job.kind != clearway_store::statements::MATCH_JOB {
-        return Err(JobError::Permanent(format!(
-            "no handler for job kind '{}'",
-            job.kind
-        )));
-    }
-    let actor = Actor::system(&job.org_id);
-    let mut tx = state.db.begin().await?;
-    store::run(&mut tx, &actor, "IMPORT", &MatchConfig::default()).await?;
-    jobs::finish(&mut tx, job, worker_id).await?;
-    tx.commit().await?;
+    clearway_app::reconciliation::match_job(&state.db, job, worker_id).await?;
     state.events_ready.notify_one();
     Ok(())
 }

@@ -6,16 +6,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use clearway_app::reconciliation::{self as app, ImportOptions, ManualMatch};
 use clearway_core::reconciliation::MatchConfig;
 use clearway_formats::statements::{csv::Column, csv::Overrides, FileFormat, SheetOptions};
-use clearway_store::reconciliation::{self as store, ExceptionFilter, ManualMatch};
-use clearway_store::statements::{self, ImportOptions};
+use clearway_store::reconciliation::{self as store, ExceptionFilter};
+use clearway_store::statements;
 use clearway_store::Actor;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
-use super::dto::{self, ImportQuery, ManualMatchRequest};
+use super::dto::{
+    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, MatchView, RunSummaryView,
+    StatementView, SummaryView,
+};
 use super::export;
 use crate::http::{
     idempotent, page_limit, parse_json, ApiError, ApiResult, Problem, Qs, RawBody, Saved,
@@ -24,6 +28,11 @@ use crate::state::AppState;
 
 /// Default page size.
 const PAGE_DEFAULT: i64 = 100;
+
+/// Whether a page holds `limit` items (then there may be a next one).
+fn full_page(len: usize, limit: i64) -> bool {
+    i64::try_from(len).is_ok_and(|n| n == limit)
+}
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -107,7 +116,7 @@ pub(crate) async fn import(
 ) -> ApiResult<Response> {
     actor.require(clearway_core::access::Permission::Operate)?;
     let options = import_options(&q)?;
-    let outcome = statements::import(&state.db, &actor, &body, &options).await?;
+    let outcome = app::import(&state.db, &actor, &body, &options).await?;
     if outcome.job_id.is_some() {
         state.jobs_ready.notify_waiters();
         state.events_ready.notify_one();
@@ -117,7 +126,7 @@ pub(crate) async fn import(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(dto::view(&outcome))).into_response())
+    Ok((status, Json(dto::view(&ImportOutcomeView::from(&outcome)))).into_response())
 }
 
 /// Query of the statements list.
@@ -148,10 +157,11 @@ pub(crate) async fn list_statements(
         limit,
     )
     .await?;
-    let next = (items.len() as i64 == limit)
+    let next = full_page(items.len(), limit)
         .then(|| items.last().map(|s| s.id.clone()))
         .flatten();
-    Ok(Json(dto::page(items.iter().map(dto::view).collect(), next)))
+    let views = items.iter().map(|s| dto::view(&StatementView::from(s)));
+    Ok(Json(dto::page(views.collect(), next)))
 }
 
 #[utoipa::path(get, path = "/api/bank-statements/{id}", tag = "reconciliation", params(("id" = String, Path)),
@@ -161,9 +171,8 @@ pub(crate) async fn get_statement(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(dto::view(
-        &statements::get(&state.db, &actor, &id).await?,
-    )))
+    let statement = statements::get(&state.db, &actor, &id).await?;
+    Ok(Json(dto::view(&StatementView::from(&statement))))
 }
 
 /// Query of a statement's lines.
@@ -204,10 +213,11 @@ pub(crate) async fn statement_lines(
         limit,
     )
     .await?;
-    let next = (items.len() as i64 == limit)
+    let next = full_page(items.len(), limit)
         .then(|| items.last().map(|l| l.seq.to_string()))
         .flatten();
-    Ok(Json(dto::page(items.iter().map(dto::view).collect(), next)))
+    let views = items.iter().map(|l| dto::view(&LineView::from(l)));
+    Ok(Json(dto::page(views.collect(), next)))
 }
 
 #[utoipa::path(get, path = "/api/reconciliation/lines/{id}", tag = "reconciliation", params(("id" = String, Path)),
@@ -217,9 +227,8 @@ pub(crate) async fn get_line(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(dto::view(
-        &statements::line(&state.db, &actor, &id).await?,
-    )))
+    let line = statements::line(&state.db, &actor, &id).await?;
+    Ok(Json(dto::view(&LineView::from(&line))))
 }
 
 #[utoipa::path(post, path = "/api/reconciliation/runs", tag = "reconciliation",
@@ -228,9 +237,9 @@ pub(crate) async fn run_matching(
     State(state): State<AppState>,
     actor: Actor,
 ) -> ApiResult<Json<Value>> {
-    let summary = store::run_now(&state.db, &actor, "MANUAL", &MatchConfig::default()).await?;
+    let summary = app::run_now(&state.db, &actor, "MANUAL", &MatchConfig::default()).await?;
     state.events_ready.notify_one();
-    Ok(Json(dto::view(&summary)))
+    Ok(Json(dto::view(&RunSummaryView::from(&summary))))
 }
 
 /// Query of the exceptions queue.
@@ -289,16 +298,14 @@ pub(crate) async fn list_exceptions(
         limit,
     };
     let items = store::exceptions(&state.db, &actor, &f).await?;
-    let next = (items.len() as i64 == limit)
+    let next = full_page(items.len(), limit)
         .then(|| items.last().map(|l| l.id.clone()))
         .flatten();
     let views = items
         .iter()
         .map(|l| {
-            let mut v = dto::view(l);
-            if let Ok(d) = NaiveDate::parse_from_str(&l.value_date, "%Y-%m-%d") {
-                v["ageDays"] = Value::from((as_of - d).num_days());
-            }
+            let mut v = dto::view(&LineView::from(l));
+            v["ageDays"] = Value::from((as_of - l.value_date).num_days());
             v
         })
         .collect();
@@ -333,10 +340,10 @@ pub(crate) async fn create_match(
         "/api/reconciliation/matches",
         &body,
         async |tx| {
-            let m = store::manual_match(tx, &actor, &manual).await?;
+            let m = app::manual_match(tx, &actor, &manual).await?;
             Ok(Saved {
                 status: StatusCode::CREATED,
-                body: dto::view(&m).to_string(),
+                body: dto::view(&MatchView::from(&m)).to_string(),
             })
         },
     )
@@ -356,9 +363,8 @@ pub(crate) async fn get_match(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(dto::view(
-        &store::get_match(&state.db, &actor, &id).await?,
-    )))
+    let m = store::get_match(&state.db, &actor, &id).await?;
+    Ok(Json(dto::view(&MatchView::from(&m))))
 }
 
 /// Query of an unmatch.
@@ -380,12 +386,13 @@ pub(crate) async fn delete_match(
     Qs(q): Qs<UnmatchQuery>,
 ) -> ApiResult<Json<Value>> {
     actor.require(clearway_core::access::Permission::Operate)?;
+    // why: no reason is an empty one, which the service refuses (422 naming `reason`)
     let reason = q.reason.unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    let m = store::unmatch(&mut tx, &actor, &id, &reason).await?;
+    let m = app::unmatch(&mut tx, &actor, &id, &reason).await?;
     tx.commit().await?;
     state.events_ready.notify_one();
-    Ok(Json(dto::view(&m)))
+    Ok(Json(dto::view(&MatchView::from(&m))))
 }
 
 /// Query of the summary.
@@ -427,7 +434,7 @@ pub(crate) async fn summary(
     let name = format!("reconciliation-{from}-{to}");
     let internal = |e: String| ApiError::Store(clearway_store::StoreError::Corrupt(e));
     Ok(match q.format.as_deref().unwrap_or("json") {
-        "json" => Json(dto::view(&s)).into_response(),
+        "json" => Json(dto::view(&SummaryView::from(&s))).into_response(),
         "csv" => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

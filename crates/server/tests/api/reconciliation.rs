@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use clearway_app::reconciliation::simulation_bai2;
 use clearway_core::access::Role;
 use clearway_core::reconciliation::simulate::{evaluate, generate};
 use clearway_core::reconciliation::{
@@ -17,7 +18,6 @@ use clearway_core::reconciliation::{
 use clearway_core::Currency;
 use clearway_server::demo;
 use clearway_store::reconciliation::{file_line_ids, live_decisions};
-use clearway_store::testing::simulation_bai2;
 use clearway_store::{q, Actor};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -198,6 +198,77 @@ async fn audit_count(app: &TestApp, action: &str, entity: &str) -> i64 {
                 .bind(action)
                 .bind(entity),
         )
+        .await
+        .unwrap()
+        .unwrap()
+        .i64("n")
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario builders
+
+/// Scenario: a fresh app whose completed three-investor distribution is paid by the payments
+/// `make` builds from the investors' names (in investor order), replacing processing's.
+async fn with_three_payments(make: impl FnOnce(&[&str]) -> [Payment; 3]) -> TestApp {
+    let app = spawn_app(3).await;
+    let (dist, lines) = completed_distribution(&app, "425.00").await;
+    let names: Vec<&str> = lines.iter().map(|(_, name)| name.as_str()).collect();
+    let payments = make(&names);
+    let pairs: Vec<(&str, &Payment)> = lines
+        .iter()
+        .map(|(investor, _)| investor.as_str())
+        .zip(payments.iter())
+        .collect();
+    insert_payments(&app, &dist, &pairs).await;
+    app
+}
+
+/// Scenario step: an operator imports `bytes` (upload query `query`), which is accepted
+/// (201), and matching jobs run until `done` have finished; returns the import's response.
+async fn import_and_match(app: &TestApp, query: &str, bytes: Vec<u8>, done: i64) -> Value {
+    let (status, body) = upload(app, "operator", query, bytes).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    wait_matching_jobs(app, done).await;
+    body
+}
+
+/// The id of the first open exception (as an operator sees the queue).
+async fn first_exception(app: &TestApp) -> String {
+    let ex: Value = app
+        .get("operator", "/api/reconciliation/exceptions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    ex["items"][0]["id"].as_str().unwrap().to_string()
+}
+
+/// An operator's `DELETE /api/reconciliation/matches/{id}{query}`.
+async fn unmatch(app: &TestApp, match_id: &str, query: &str) -> reqwest::Response {
+    app.client
+        .delete(app.url(&format!("/api/reconciliation/matches/{match_id}{query}")))
+        .bearer_auth(app.token("operator"))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The text column `col` of the one row `sql` selects.
+async fn one_text(app: &TestApp, sql: &'static str, col: &str) -> String {
+    app.db
+        .fetch_optional(q(sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .text(col)
+        .unwrap()
+}
+
+/// `SELECT COUNT(*) AS n …` with `$1` bound to `id`.
+async fn count_for(app: &TestApp, sql: &'static str, id: &str) -> i64 {
+    app.db
+        .fetch_optional(q(sql).bind(id))
         .await
         .unwrap()
         .unwrap()
@@ -404,13 +475,11 @@ async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
         .collect();
     insert_payments(&app, &dist, &pairs).await;
     let file = simulation_bai2(&sim.lines, "OPS-001", "42");
-    let (status, body) = upload(&app, "operator", "", file.into_bytes()).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = import_and_match(&app, "", file.into_bytes(), 1).await;
     assert_eq!(
         body["file"]["lineCount"].as_u64().unwrap() as usize,
         sim.lines.len()
     );
-    wait_matching_jobs(&app, 1).await;
 
     let actor = Actor::system(&app.seeded.org_id);
     let file_id = body["file"]["id"].as_str().unwrap();
@@ -539,34 +608,25 @@ fn manual_payment(
 
 #[tokio::test]
 async fn exceptions_manual_match_unmatch_and_returns_are_audited() {
-    let app = spawn_app(3).await;
-    let (dist, lines) = completed_distribution(&app, "425.00").await;
-    let p1 = manual_payment(
-        "P-ACH-1",
-        PaymentMethod::Ach,
-        10_000,
-        &lines[0].1,
-        "021000020000001",
-    );
-    let p2 = manual_payment(
-        "P-WIRE-2",
-        PaymentMethod::Wire,
-        25_000,
-        &lines[1].1,
-        "CWE2E0000000002",
-    );
-    let p3 = manual_payment(
-        "P-CHK-3",
-        PaymentMethod::Check,
-        7_500,
-        &lines[2].1,
-        "100001",
-    );
-    insert_payments(
-        &app,
-        &dist,
-        &[(&lines[0].0, &p1), (&lines[1].0, &p2), (&lines[2].0, &p3)],
-    )
+    let app = with_three_payments(|names| {
+        [
+            manual_payment(
+                "P-ACH-1",
+                PaymentMethod::Ach,
+                10_000,
+                names[0],
+                "021000020000001",
+            ),
+            manual_payment(
+                "P-WIRE-2",
+                PaymentMethod::Wire,
+                25_000,
+                names[1],
+                "CWE2E0000000002",
+            ),
+            manual_payment("P-CHK-3", PaymentMethod::Check, 7_500, names[2], "100001"),
+        ]
+    })
     .await;
     let csv = "date;amount;ref;name;text\n\
                2026-04-01;-100,00;021000020000001;;ACH CREDIT\n\
@@ -574,9 +634,7 @@ async fn exceptions_manual_match_unmatch_and_returns_are_audited() {
                2026-04-02;-12,50;;;SERVICE CHARGE\n\
                2026-04-06;100,00;;;ACH RETURN R03 NO ACCOUNT TRACE 021000020000001\n";
     let query = "?format=csv&dateColumn=date&amountColumn=amount&referenceColumn=ref&counterpartyColumn=name&descriptionColumn=text&decimalSeparator=,&currency=USD&account=OPS-9";
-    let (status, body) = upload(&app, "operator", query, csv.as_bytes().to_vec()).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    wait_matching_jobs(&app, 1).await;
+    import_and_match(&app, query, csv.as_bytes().to_vec(), 1).await;
 
     // P1 cleared by its trace number, then returned by the credit naming it.
     assert_eq!(payment(&app, "P-ACH-1").await.0, "RETURNED");
@@ -746,40 +804,19 @@ async fn exceptions_manual_match_unmatch_and_returns_are_audited() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
 
     // Unmatch: the payment reopens (SENT, line PAYMENT_INITIATED), the line returns to people.
-    let r = app
-        .client
-        .delete(app.url(&format!("/api/reconciliation/matches/{match_id}")))
-        .bearer_auth(app.token("operator"))
-        .send()
-        .await
-        .unwrap();
+    let r = unmatch(&app, &match_id, "").await;
     assert_eq!(
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "a reason is required"
     );
-    let r = app
-        .client
-        .delete(app.url(&format!(
-            "/api/reconciliation/matches/{match_id}?reason=wrong%20payee"
-        )))
-        .bearer_auth(app.token("operator"))
-        .send()
-        .await
-        .unwrap();
+    let r = unmatch(&app, &match_id, "?reason=wrong%20payee").await;
     assert_eq!(r.status(), StatusCode::OK);
     let undone: Value = r.json().await.unwrap();
     assert_eq!(undone["live"], false);
     assert_eq!(undone["undoReason"], "wrong payee");
     assert_eq!(payment(&app, "P-WIRE-2").await, ("SENT".into(), None));
-    let line_status = app
-        .db
-        .fetch_optional(q("SELECT l.status FROM distribution_lines l JOIN payments p ON p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id WHERE p.id = 'P-WIRE-2'"))
-        .await
-        .unwrap()
-        .unwrap()
-        .text("status")
-        .unwrap();
+    let line_status = one_text(&app, "SELECT l.status FROM distribution_lines l JOIN payments p ON p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id WHERE p.id = 'P-WIRE-2'", "status").await;
     assert_eq!(line_status, "PAYMENT_INITIATED");
     assert_eq!(
         audit_count(&app, "reconciliation.unmatch", &match_id).await,
@@ -794,15 +831,7 @@ async fn exceptions_manual_match_unmatch_and_returns_are_audited() {
         .unwrap();
     assert_eq!(line["status"], "EXCEPTION");
     assert_eq!(line["exceptionCause"], "MANUALLY_UNMATCHED");
-    let r = app
-        .client
-        .delete(app.url(&format!(
-            "/api/reconciliation/matches/{match_id}?reason=again"
-        )))
-        .bearer_auth(app.token("operator"))
-        .send()
-        .await
-        .unwrap();
+    let r = unmatch(&app, &match_id, "?reason=again").await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "already undone");
     // An automatic run leaves a manually unmatched line to people.
     let run: Value = app
@@ -815,23 +844,8 @@ async fn exceptions_manual_match_unmatch_and_returns_are_audited() {
     assert_eq!(payment(&app, "P-WIRE-2").await.0, "SENT");
 
     // P1's clearing cannot be undone while its return stands.
-    let cleared_p1 = app
-        .db
-        .fetch_optional(q("SELECT match_id FROM reconciliation_match_payments WHERE payment_id = 'P-ACH-1' AND outcome = 'CLEARED' AND live = 1"))
-        .await
-        .unwrap()
-        .unwrap()
-        .text("match_id")
-        .unwrap();
-    let r = app
-        .client
-        .delete(app.url(&format!(
-            "/api/reconciliation/matches/{cleared_p1}?reason=test"
-        )))
-        .bearer_auth(app.token("operator"))
-        .send()
-        .await
-        .unwrap();
+    let cleared_p1 = one_text(&app, "SELECT match_id FROM reconciliation_match_payments WHERE payment_id = 'P-ACH-1' AND outcome = 'CLEARED' AND live = 1", "match_id").await;
+    let r = unmatch(&app, &cleared_p1, "?reason=test").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("unmatch the return first"));
 
@@ -882,17 +896,9 @@ async fn exceptions_manual_match_unmatch_and_returns_are_audited() {
 #[tokio::test]
 async fn roles_and_organizations_are_enforced_on_every_reconciliation_endpoint() {
     let app = spawn_app(3).await;
-    let (status, body) = upload(&app, "operator", "", own_bai2()).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let body = import_and_match(&app, "", own_bai2(), 1).await;
     let sid = body["statements"][0]["id"].as_str().unwrap().to_string();
-    wait_matching_jobs(&app, 1).await;
-    let ex: Value = app
-        .get("operator", "/api/reconciliation/exceptions")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let line_id = ex["items"][0]["id"].as_str().unwrap().to_string();
+    let line_id = first_exception(&app).await;
     let reads = [
         "/api/bank-statements".to_string(),
         format!("/api/bank-statements/{sid}"),
@@ -1038,23 +1044,17 @@ const CAMT_BATCH: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 #[tokio::test]
 async fn a_camt_batch_booking_clears_every_payment_of_the_batch() {
-    let app = spawn_app(3).await;
-    let (dist, lines) = completed_distribution(&app, "425.00").await;
-    let mut a = manual_payment("P-A", PaymentMethod::Wire, 10_000, &lines[0].1, "CWE2E-A");
-    let mut b = manual_payment("P-B", PaymentMethod::Wire, 25_000, &lines[1].1, "CWE2E-B");
-    a.batch_id = Some("CWB-7".into());
-    b.batch_id = Some("CWB-7".into());
-    let c = manual_payment("P-C", PaymentMethod::Check, 7_500, &lines[2].1, "100001");
-    insert_payments(
-        &app,
-        &dist,
-        &[(&lines[0].0, &a), (&lines[1].0, &b), (&lines[2].0, &c)],
-    )
+    let app = with_three_payments(|names| {
+        let mut a = manual_payment("P-A", PaymentMethod::Wire, 10_000, names[0], "CWE2E-A");
+        let mut b = manual_payment("P-B", PaymentMethod::Wire, 25_000, names[1], "CWE2E-B");
+        a.batch_id = Some("CWB-7".into());
+        b.batch_id = Some("CWB-7".into());
+        let c = manual_payment("P-C", PaymentMethod::Check, 7_500, names[2], "100001");
+        [a, b, c]
+    })
     .await;
-    let (status, body) = upload(&app, "operator", "", CAMT_BATCH.as_bytes().to_vec()).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = import_and_match(&app, "", CAMT_BATCH.as_bytes().to_vec(), 1).await;
     assert_eq!(body["statements"][0]["closingBalance"], "575.00");
-    wait_matching_jobs(&app, 1).await;
     for id in ["P-A", "P-B", "P-C"] {
         assert_eq!(
             payment(&app, id).await,
@@ -1062,14 +1062,12 @@ async fn a_camt_batch_booking_clears_every_payment_of_the_batch() {
             "{id}"
         );
     }
-    let batch_match = app
-        .db
-        .fetch_optional(q("SELECT match_id FROM reconciliation_match_payments WHERE payment_id = 'P-A' AND live = 1"))
-        .await
-        .unwrap()
-        .unwrap()
-        .text("match_id")
-        .unwrap();
+    let batch_match = one_text(
+        &app,
+        "SELECT match_id FROM reconciliation_match_payments WHERE payment_id = 'P-A' AND live = 1",
+        "match_id",
+    )
+    .await;
     let m: Value = app
         .get(
             "auditor",
@@ -1132,33 +1130,13 @@ async fn the_banks_statements_of_a_processed_distribution_clear_all_its_payments
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     wait_matching_jobs(&app, sent.len() as i64).await;
-    let left = app
-        .db
-        .fetch_optional(
-            q("SELECT COUNT(*) AS n FROM payments WHERE distribution_id = $1 AND status <> 'COMPLETED' AND status <> 'FAILED'")
-                .bind(&id),
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .i64("n")
-        .unwrap();
+    let left = count_for(&app, "SELECT COUNT(*) AS n FROM payments WHERE distribution_id = $1 AND status <> 'COMPLETED' AND status <> 'FAILED'", &id).await;
     assert_eq!(
         left, 0,
         "every sent payment is cleared by the bank's statement"
     );
     let cleared: i64 = sent.iter().map(|(_, n)| n).sum();
-    let paid_lines = app
-        .db
-        .fetch_optional(
-            q("SELECT COUNT(*) AS n FROM distribution_lines WHERE distribution_id = $1 AND status = 'PAID'")
-                .bind(&id),
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .i64("n")
-        .unwrap();
+    let paid_lines = count_for(&app, "SELECT COUNT(*) AS n FROM distribution_lines WHERE distribution_id = $1 AND status = 'PAID'", &id).await;
     assert_eq!(paid_lines, cleared);
     let exceptions: Value = app
         .get("operator", "/api/reconciliation/exceptions")
@@ -1167,5 +1145,95 @@ async fn the_banks_statements_of_a_processed_distribution_clear_all_its_payments
         .await
         .unwrap();
     assert_eq!(exceptions["items"].as_array().unwrap().len(), 0);
+    app.stop().await;
+}
+
+/// Stored values that do not parse are errors (500, nothing shown), never silent defaults:
+/// a currency code that is not one (was: its amounts exported unscaled), candidates or
+/// warnings that are not JSON (were: shown as null / []), an exception without a cause
+/// (was: counted under the empty cause).
+#[tokio::test]
+async fn stored_values_that_do_not_parse_are_errors_not_silent_defaults() {
+    let app = spawn_app(3).await;
+    let body = import_and_match(&app, "", own_bai2(), 1).await;
+    let sid = body["statements"][0]["id"].as_str().unwrap().to_string();
+    let line_id = first_exception(&app).await;
+    let summary = "/api/reconciliation/summary?from=2024-01-01&to=2024-01-31&asOf=2024-01-10";
+    let line = format!("/api/reconciliation/lines/{line_id}");
+    let statement = format!("/api/bank-statements/{sid}");
+    for path in [summary, &format!("{summary}&format=csv"), &line, &statement] {
+        assert_eq!(
+            app.get("operator", path).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let good: Value = app.get("operator", summary).await.json().await.unwrap();
+    assert_eq!(
+        good["accounts"][0]["exceptionCauses"],
+        json!({"NO_CANDIDATE": 2})
+    );
+    let set = |sql: &'static str, id: String| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            tx.execute(q(sql).bind(id)).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let broken = [
+        (
+            "UPDATE bank_statement_lines SET currency = 'us dollars' WHERE id = $1",
+            "UPDATE bank_statement_lines SET currency = 'USD' WHERE id = $1",
+            line_id.clone(),
+            vec![
+                summary.to_string(),
+                format!("{summary}&format=csv"),
+                line.clone(),
+            ],
+        ),
+        (
+            "UPDATE bank_statement_lines SET candidates = '[{not json' WHERE id = $1",
+            "UPDATE bank_statement_lines SET candidates = '[]' WHERE id = $1",
+            line_id.clone(),
+            vec![line.clone()],
+        ),
+        (
+            "UPDATE bank_statement_lines SET exception_cause = NULL WHERE id = $1",
+            "UPDATE bank_statement_lines SET exception_cause = 'NO_CANDIDATE' WHERE id = $1",
+            line_id.clone(),
+            vec![summary.to_string()],
+        ),
+        (
+            "UPDATE bank_statements SET warnings = 'none' WHERE id = $1",
+            "UPDATE bank_statements SET warnings = '[]' WHERE id = $1",
+            sid.clone(),
+            vec![statement.clone(), "/api/bank-statements".to_string()],
+        ),
+    ];
+    for (corrupt, repair, id, paths) in broken {
+        set(corrupt, id.clone()).await;
+        for path in &paths {
+            let r = app.get("operator", path).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{corrupt}: {path}"
+            );
+        }
+        set(repair, id).await;
+        for path in &paths {
+            assert_eq!(
+                app.get("operator", path).await.status(),
+                StatusCode::OK,
+                "{repair}: {path}"
+            );
+        }
+    }
+    let again: Value = app.get("operator", summary).await.json().await.unwrap();
+    assert_eq!(
+        again["accounts"][0]["exceptionCauses"],
+        json!({"NO_CANDIDATE": 2})
+    );
     app.stop().await;
 }

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, NaiveDate};
 
-use crate::statements::{line_view, require_reader, LineView, LINE_COLS};
+use crate::statements::{line_record, require_reader, LineRecord, LINE_COLS};
 use crate::{q, Actor, Db, StoreError};
 
 use super::*;
@@ -31,7 +31,7 @@ pub async fn exceptions(
     db: &Db,
     actor: &Actor,
     f: &ExceptionFilter,
-) -> Result<Vec<LineView>, StoreError> {
+) -> Result<Vec<LineRecord>, StoreError> {
     require_reader(actor)?;
     if let Some(c) = &f.cause {
         if !CAUSES.contains(&c.as_str()) {
@@ -53,11 +53,12 @@ pub async fn exceptions(
             .bind(f.cause.clone())
             .bind(day(f.min_age_days))
             .bind(day(f.max_age_days))
+            // why: no cursor is the empty id, which sorts before every id (the first page)
             .bind(f.after_id.clone().unwrap_or_default())
             .bind(f.limit),
     )
     .await?
     .iter()
-    .map(line_view)
+    .map(line_record)
     .collect()
 }

@@ -1,9 +1,8 @@
-//! Reconciliation through the store: runs the pure matcher
-//! ([`clearway_core::reconciliation::reconcile`]) over the organization's open statement lines
-//! and payments, persists its decisions as matches, applies them to the payments through
-//! [`payments::settle_many`] (one bulk settlement per run), and keeps what it could not decide
-//! as exceptions with candidates.
-//! Manual match and unmatch, with audit, and the reconciliation summary live here too.
+//! Reconciliation in the store: reads of the organization's open statement lines and
+//! candidate payments for the matcher, writes of its decisions as matches and of what it could
+//! not decide as exceptions with candidates, runs, manual matches' reads and undo, and the
+//! reconciliation summary. The workflows composing them (with the core's matcher and the
+//! payments' settlement) are `clearway_app::reconciliation`.
 //!
 //! Never twice: a line in a live match is not offered again, a payment already cleared by a
 //! live match is not cleared again, and two partial unique indexes (one live match per line;
@@ -15,8 +14,9 @@ use clearway_core::reconciliation::{Candidate, ExceptionCause, PaymentMethod, Re
 use clearway_core::{Currency, FieldError, Invalid};
 use serde_json::{json, Value};
 
+use clearway_core::access::Permission;
+
 use crate::db::Arg;
-use crate::payments::{self, Settlement};
 use crate::{new_id, now_text, q, Actor, Row, StoreError, Tx};
 
 pub mod statements;
@@ -39,6 +39,15 @@ fn invalid(field: &str, message: impl Into<String>) -> StoreError {
 
 fn parse_date(r: &Row, col: &str) -> Result<NaiveDate, StoreError> {
     r.parse::<NaiveDate>(col)
+}
+
+fn opt_date(r: &Row, col: &str) -> Result<Option<NaiveDate>, StoreError> {
+    r.opt_text(col)?
+        .map(|t| {
+            t.parse::<NaiveDate>()
+                .map_err(|e| StoreError::Corrupt(format!("column {col} = '{t}': {e}")))
+        })
+        .transpose()
 }
 
 fn method(text: &str) -> Result<PaymentMethod, StoreError> {
@@ -74,7 +83,7 @@ pub fn reason_json(r: &Reason) -> Value {
     }
 }
 
-fn candidates_json(cands: &[Candidate]) -> Value {
+pub fn candidates_json(cands: &[Candidate]) -> Value {
     Value::Array(
         cands
             .iter()
@@ -111,8 +120,10 @@ pub const CAUSES: [&str; 7] = [
     "MANUALLY_UNMATCHED",
 ];
 
-/// Takes the organization's run lock (held until `tx` ends).
-async fn lock(tx: &mut Tx, org: &str) -> Result<(), StoreError> {
+/// Takes the organization's run lock (held until `tx` ends): runs, manual matches and
+/// unmatches of one organization queue here.
+pub async fn lock(tx: &mut Tx, actor: &Actor) -> Result<(), StoreError> {
+    let org = &actor.org_id;
     tx.execute(
         q("INSERT INTO reconciliation_locks (org_id, runs) VALUES ($1, 0) ON CONFLICT (org_id) DO NOTHING")
             .bind(org),
@@ -126,84 +137,116 @@ async fn lock(tx: &mut Tx, org: &str) -> Result<(), StoreError> {
 // ---------------------------------------------------------------------------------------
 // Writing decisions, shared by the run and manual matches
 
-/// A statement line as the matcher and the match writer need it.
-#[derive(Debug, Clone)]
-struct OpenLine {
-    id: String,
-    account_id: String,
-    currency: String,
-    amount_minor: i64,
-    value_date: NaiveDate,
-    description: String,
-    status: String,
+/// A statement line as the match writer needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenLine {
+    /// Id.
+    pub id: String,
+    /// Account.
+    pub account_id: String,
+    /// Currency.
+    pub currency: Currency,
+    /// Signed amount in minor units (negative = debit).
+    pub amount_minor: i64,
+    /// Value date.
+    pub value_date: NaiveDate,
+    /// Free text as stored.
+    pub description: String,
+    /// OPEN, MATCHED or EXCEPTION.
+    pub status: String,
 }
 
 /// A payment as the match writer needs it.
-#[derive(Debug, Clone)]
-struct PayRow {
-    id: String,
-    status: String,
-    currency: String,
-    amount_minor: i64,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRow {
+    /// Id.
+    pub id: String,
+    /// Payment status as stored (SENT, COMPLETED, …).
+    pub status: String,
+    /// Currency.
+    pub currency: Currency,
+    /// Amount in minor units.
+    pub amount_minor: i64,
 }
 
 /// Marks MATCHED every line of the organization that is in a live match but not yet marked:
 /// one statement whatever the number of lines (a chunked `id IN (…)` update cost PostgreSQL
 /// seconds per run on freshly imported lines), driven by the open lines and the live-match
 /// index on `line_id`.
-async fn set_lines_matched(tx: &mut Tx, org: &str, now: &str) -> Result<(), StoreError> {
+async fn set_lines_matched(tx: &mut Tx, actor: &Actor, now: &str) -> Result<(), StoreError> {
     tx.execute(
         q("UPDATE bank_statement_lines SET status = 'MATCHED', exception_cause = NULL, candidates = NULL, exception_since = NULL, updated_at = $1
            WHERE org_id = $2 AND status IN ('OPEN','EXCEPTION')
              AND EXISTS (SELECT 1 FROM reconciliation_match_lines ml WHERE ml.line_id = bank_statement_lines.id AND ml.org_id = $2 AND ml.live = 1)")
             .bind(now)
-            .bind(org),
+            .bind(&actor.org_id),
     )
     .await?;
     Ok(())
 }
 
 /// A decision ready to write.
-struct NewMatch<'a> {
-    kind: &'static str,
-    outcome: &'static str,
-    score: Option<i64>,
-    reasons: Value,
-    lines: Vec<&'a OpenLine>,
-    payments: Vec<&'a PayRow>,
+#[derive(Debug, Clone)]
+pub struct NewMatch<'a> {
+    /// `AUTO` or `MANUAL`.
+    pub kind: &'static str,
+    /// `CLEARED` or `RETURNED`.
+    pub outcome: &'static str,
+    /// Matcher score (auto only).
+    pub score: Option<i64>,
+    /// Reasons (stored JSON, see [`reason_json`]) or the manual note.
+    pub reasons: Value,
+    /// Statement lines (at least one).
+    pub lines: Vec<&'a OpenLine>,
+    /// Payments.
+    pub payments: Vec<&'a PaymentRow>,
 }
 
-/// An ACH return code (`R01`…`R99`) in the line text, else a generic one.
-fn return_code(description: &str) -> String {
-    description
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .find(|w| w.len() == 3 && w.starts_with('R') && w[1..].bytes().all(|b| b.is_ascii_digit()))
-        .map_or_else(|| "BANK_RETURN".to_string(), str::to_string)
+impl NewMatch<'_> {
+    /// The latest value date of its lines (the day the money moved).
+    pub fn value_date(&self) -> Option<NaiveDate> {
+        self.lines.iter().map(|l| l.value_date).max()
+    }
 }
 
-/// Writes matches (rows in bulk), marks their lines MATCHED and settles their payments.
-async fn write_matches(
-    tx: &mut Tx,
+const MATCH_COLS: [&str; 14] = [
+    "id",
+    "org_id",
+    "run_id",
+    "kind",
+    "outcome",
+    "score",
+    "reasons",
+    "account_id",
+    "currency",
+    "amount_minor",
+    "value_date",
+    "live",
+    "created_by",
+    "created_at",
+];
+
+/// Rows of the three match tables for `matches`, with the new match ids.
+type MatchRows = (Vec<Vec<Arg>>, Vec<Vec<Arg>>, Vec<Vec<Arg>>, Vec<String>);
+
+fn match_rows(
     actor: &Actor,
     run_id: Option<&str>,
     matches: &[NewMatch<'_>],
-) -> Result<Vec<String>, StoreError> {
-    let org = actor.org_id.clone();
-    let now = now_text();
-    let mut match_rows: Vec<Vec<Arg>> = Vec::with_capacity(matches.len());
-    let mut line_rows: Vec<Vec<Arg>> = Vec::new();
-    let mut pay_rows: Vec<Vec<Arg>> = Vec::new();
+    now: &str,
+) -> Result<MatchRows, StoreError> {
+    let org = &actor.org_id;
+    let (mut match_rows, mut line_rows, mut pay_rows) = (Vec::new(), Vec::new(), Vec::new());
     let mut ids = Vec::with_capacity(matches.len());
     for m in matches {
+        let (Some(first), Some(value_date)) = (m.lines.first(), m.value_date()) else {
+            return Err(invalid(
+                "lineIds",
+                "a match needs at least one statement line",
+            ));
+        };
         let id = new_id();
-        let first = m.lines[0];
         let amount: i64 = m.lines.iter().map(|l| l.amount_minor.abs()).sum();
-        let value_date = m
-            .lines
-            .iter()
-            .map(|l| l.value_date)
-            .max()
-            .unwrap_or(first.value_date);
         match_rows.push(vec![
             id.clone().into(),
             org.clone().into(),
@@ -213,12 +256,12 @@ async fn write_matches(
             m.score.into(),
             m.reasons.to_string().into(),
             first.account_id.clone().into(),
-            first.currency.clone().into(),
+            first.currency.code().into(),
             amount.into(),
             value_date.to_string().into(),
             1i64.into(),
             actor.user_id.clone().into(),
-            now.clone().into(),
+            now.to_string().into(),
         ]);
         for l in &m.lines {
             line_rows.push(vec![
@@ -240,6 +283,20 @@ async fn write_matches(
         }
         ids.push(id);
     }
+    Ok((match_rows, line_rows, pay_rows, ids))
+}
+
+/// Writes matches (rows in bulk) and marks their lines MATCHED; returns the new match ids in
+/// order. Settling their payments is the caller's (the application's) step.
+pub async fn write_matches(
+    tx: &mut Tx,
+    actor: &Actor,
+    run_id: Option<&str>,
+    matches: &[NewMatch<'_>],
+) -> Result<Vec<String>, StoreError> {
+    actor.require(Permission::Operate)?;
+    let now = now_text();
+    let (match_rows, line_rows, pay_rows, ids) = match_rows(actor, run_id, matches, &now)?;
     let unique = |e: StoreError| {
         if e.is_unique_violation() {
             StoreError::Conflict(
@@ -249,28 +306,8 @@ async fn write_matches(
             e
         }
     };
-    let t = std::time::Instant::now();
-    tx.bulk_insert(
-        "reconciliation_matches",
-        &[
-            "id",
-            "org_id",
-            "run_id",
-            "kind",
-            "outcome",
-            "score",
-            "reasons",
-            "account_id",
-            "currency",
-            "amount_minor",
-            "value_date",
-            "live",
-            "created_by",
-            "created_at",
-        ],
-        &match_rows,
-    )
-    .await?;
+    tx.bulk_insert("reconciliation_matches", &MATCH_COLS, &match_rows)
+        .await?;
     tx.bulk_insert(
         "reconciliation_match_lines",
         &["match_id", "line_id", "org_id", "live"],
@@ -292,66 +329,13 @@ async fn write_matches(
     )
     .await
     .map_err(unique)?;
-    let inserted_ms = t.elapsed().as_millis() as u64;
-    set_lines_matched(tx, &org, &now).await?;
-    tracing::debug!(
-        inserted_ms,
-        lines_updated_ms = t.elapsed().as_millis() as u64 - inserted_ms,
-        "match rows written"
-    );
-    let settle_started = std::time::Instant::now();
-    // Payments: cleared ones first, so a payment matched and returned in one run ends RETURNED;
-    // all recorded by one bulk settlement, in that order.
-    let mut outcomes: Vec<(String, Settlement)> = Vec::new();
-    for pass in ["CLEARED", "RETURNED"] {
-        for m in matches.iter().filter(|m| m.outcome == pass) {
-            let value_date = m
-                .lines
-                .iter()
-                .map(|l| l.value_date)
-                .max()
-                .unwrap_or(m.lines[0].value_date);
-            for p in &m.payments {
-                let settlement = if pass == "CLEARED" {
-                    if p.status != "SENT" {
-                        continue; // already COMPLETED (e.g. by the provider): nothing to change
-                    }
-                    Settlement::Cleared { value_date }
-                } else {
-                    let text = &m.lines[0].description;
-                    Settlement::Returned {
-                        code: return_code(text),
-                        reason: format!(
-                            "credit back on statement line {}: {}",
-                            m.lines[0].id,
-                            text.chars().take(200).collect::<String>()
-                        ),
-                    }
-                };
-                outcomes.push((p.id.clone(), settlement));
-            }
-        }
-    }
-    payments::settle_many(tx, actor, &outcomes).await?;
-    tracing::debug!(
-        matches = matches.len(),
-        settle_ms = settle_started.elapsed().as_millis() as u64,
-        "matches written and payments settled"
-    );
+    set_lines_matched(tx, actor, &now).await?;
     Ok(ids)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn return_codes_come_from_the_bank_text() {
-        assert_eq!(return_code("ACH RETURN R03 NO ACCOUNT TRACE 0210"), "R03");
-        assert_eq!(return_code("RETURN/R10/UNAUTHORIZED"), "R10");
-        assert_eq!(return_code("RETURNED ITEM"), "BANK_RETURN");
-        assert_eq!(return_code("REF R1234"), "BANK_RETURN");
-    }
 
     #[test]
     fn reasons_are_named_codes_with_values() {

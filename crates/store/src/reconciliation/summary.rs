@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use clearway_core::Currency;
 
 use crate::statements::require_reader;
 use crate::{q, Actor, Db, StoreError};
@@ -11,8 +11,7 @@ use crate::{q, Actor, Db, StoreError};
 use super::*;
 
 /// Matched lines of one kind and outcome.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Number of lines.
     pub lines: i64,
@@ -21,31 +20,25 @@ pub struct Tally {
 }
 
 /// Open exceptions by age (days since value date).
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgeBuckets {
     /// 0–2 days.
-    #[serde(rename = "days0to2")]
     pub days_0_2: i64,
     /// 3–7 days.
-    #[serde(rename = "days3to7")]
     pub days_3_7: i64,
     /// 8–30 days.
-    #[serde(rename = "days8to30")]
     pub days_8_30: i64,
     /// More than 30 days.
-    #[serde(rename = "over30Days")]
     pub days_over_30: i64,
 }
 
 /// The summary of one account and currency over a period.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSummary {
     /// Account.
     pub account_id: String,
     /// Currency.
-    pub currency: String,
+    pub currency: Currency,
     /// Statement lines in the period.
     pub lines: i64,
     /// Sum of debits (positive).
@@ -71,11 +64,10 @@ pub struct AccountSummary {
 }
 
 /// Ledger side per currency: what we sent vs what the bank shows.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerSummary {
     /// Currency.
-    pub currency: String,
+    pub currency: Currency,
     /// Payments expected on a statement in the period (SENT, COMPLETED or RETURNED).
     pub expected_payments: Tally,
     /// Of them still outstanding (SENT).
@@ -87,20 +79,61 @@ pub struct LedgerSummary {
 }
 
 /// The reconciliation summary of a period.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     /// First value date.
-    pub from: String,
+    pub from: NaiveDate,
     /// Last value date.
-    pub to: String,
+    pub to: NaiveDate,
     /// Ages counted to this day.
-    pub as_of: String,
+    pub as_of: NaiveDate,
     /// Per account and currency.
     pub accounts: Vec<AccountSummary>,
     /// Per currency.
     pub ledger: Vec<LedgerSummary>,
 }
+
+impl AccountSummary {
+    fn new(account_id: String, currency: Currency) -> AccountSummary {
+        AccountSummary {
+            account_id,
+            currency,
+            lines: 0,
+            debits_minor: 0,
+            credits_minor: 0,
+            auto_cleared: Tally::default(),
+            manual_cleared: Tally::default(),
+            returned: Tally::default(),
+            open_exceptions: Tally::default(),
+            unprocessed: Tally::default(),
+            exception_age: AgeBuckets::default(),
+            exception_causes: BTreeMap::new(),
+            auto_rate_bp: 0,
+        }
+    }
+}
+
+impl LedgerSummary {
+    fn new(currency: Currency) -> LedgerSummary {
+        LedgerSummary {
+            currency,
+            expected_payments: Tally::default(),
+            outstanding_payments: Tally::default(),
+            bank_debits_minor: 0,
+            difference_minor: 0,
+        }
+    }
+}
+
+/// The period and filter of a summary.
+struct Period<'a> {
+    org: &'a str,
+    f: String,
+    t: String,
+    account: Option<&'a str>,
+}
+
+type Accounts = BTreeMap<(String, String), AccountSummary>;
 
 /// Reconciliation summary per account for value dates `from..=to`.
 pub async fn summary(
@@ -115,9 +148,30 @@ pub async fn summary(
     if from > to {
         return Err(invalid("from", "must not be after 'to'"));
     }
-    let org = &actor.org_id;
-    let (f, t) = (from.to_string(), to.to_string());
-    let mut accounts: BTreeMap<(String, String), AccountSummary> = BTreeMap::new();
+    let period = Period {
+        org: &actor.org_id,
+        f: from.to_string(),
+        t: to.to_string(),
+        account,
+    };
+    let mut accounts = line_totals(db, &period).await?;
+    match_tallies(db, &period, &mut accounts).await?;
+    exception_tallies(db, &period, as_of, &mut accounts).await?;
+    auto_rates(&mut accounts);
+    let ledger = ledger(db, &period, &accounts).await?;
+    Ok(Summary {
+        from,
+        to,
+        as_of,
+        accounts: accounts.into_values().collect(),
+        ledger,
+    })
+}
+
+async fn line_totals(db: &Db, p: &Period<'_>) -> Result<Accounts, StoreError> {
+    let (org, f, t, account) = (p.org, &p.f, &p.t, p.account);
+    // Keyed by the stored currency code: the same order as before the codes were parsed.
+    let mut accounts: Accounts = BTreeMap::new();
     let rows = db
         .fetch_all(
             q("SELECT account_id, currency, status, COUNT(*) AS n,
@@ -126,20 +180,20 @@ pub async fn summary(
                FROM bank_statement_lines WHERE org_id = $1 AND value_date >= $2 AND value_date <= $3 AND ($4 IS NULL OR account_id = $4)
                GROUP BY account_id, currency, status")
                 .bind(org)
-                .bind(&f)
-                .bind(&t)
+                .bind(f)
+                .bind(t)
                 .bind(account),
         )
         .await?;
     for r in &rows {
         let key = (r.text("account_id")?, r.text("currency")?);
-        let a = accounts
-            .entry(key.clone())
-            .or_insert_with(|| AccountSummary {
-                account_id: key.0.clone(),
-                currency: key.1.clone(),
-                ..AccountSummary::default()
-            });
+        if !accounts.contains_key(&key) {
+            let a = AccountSummary::new(key.0.clone(), currency(&key.1)?);
+            accounts.insert(key.clone(), a);
+        }
+        let Some(a) = accounts.get_mut(&key) else {
+            continue; // inserted just above
+        };
         let (n, debits, credits) = (r.i64("n")?, r.i64("debits")?, r.i64("credits")?);
         a.lines += n;
         a.debits_minor += debits;
@@ -149,6 +203,11 @@ pub async fn summary(
             a.unprocessed.amount_minor += debits + credits;
         }
     }
+    Ok(accounts)
+}
+
+async fn match_tallies(db: &Db, p: &Period<'_>, accounts: &mut Accounts) -> Result<(), StoreError> {
+    let (org, f, t, account) = (p.org, &p.f, &p.t, p.account);
     let rows = db
         .fetch_all(
             q("SELECT l.account_id, l.currency, m.kind, m.outcome, COUNT(*) AS n, CAST(COALESCE(SUM(ABS(l.amount_minor)), 0) AS BIGINT) AS amount
@@ -156,8 +215,8 @@ pub async fn summary(
                WHERE ml.org_id = $1 AND ml.live = 1 AND l.value_date >= $2 AND l.value_date <= $3 AND ($4 IS NULL OR l.account_id = $4)
                GROUP BY l.account_id, l.currency, m.kind, m.outcome")
                 .bind(org)
-                .bind(&f)
-                .bind(&t)
+                .bind(f)
+                .bind(t)
                 .bind(account),
         )
         .await?;
@@ -174,13 +233,23 @@ pub async fn summary(
         tally.lines += r.i64("n")?;
         tally.amount_minor += r.i64("amount")?;
     }
+    Ok(())
+}
+
+async fn exception_tallies(
+    db: &Db,
+    p: &Period<'_>,
+    as_of: NaiveDate,
+    accounts: &mut Accounts,
+) -> Result<(), StoreError> {
+    let (org, f, t, account) = (p.org, &p.f, &p.t, p.account);
     let rows = db
         .fetch_all(
             q("SELECT account_id, currency, value_date, amount_minor, exception_cause FROM bank_statement_lines
                WHERE org_id = $1 AND status = 'EXCEPTION' AND value_date >= $2 AND value_date <= $3 AND ($4 IS NULL OR account_id = $4)")
                 .bind(org)
-                .bind(&f)
-                .bind(&t)
+                .bind(f)
+                .bind(t)
                 .bind(account),
         )
         .await?;
@@ -198,25 +267,35 @@ pub async fn summary(
             8..=30 => a.exception_age.days_8_30 += 1,
             _ => a.exception_age.days_over_30 += 1,
         }
-        *a.exception_causes
-            .entry(r.opt_text("exception_cause")?.unwrap_or_default())
-            .or_default() += 1;
+        let cause = r.opt_text("exception_cause")?.ok_or_else(|| {
+            StoreError::Corrupt("an EXCEPTION statement line has no exception_cause".into())
+        })?;
+        *a.exception_causes.entry(cause).or_default() += 1;
     }
+    Ok(())
+}
+
+fn auto_rates(accounts: &mut Accounts) {
     for a in accounts.values_mut() {
         // Share of the cleared lines that matching decided without a person.
         let cleared = a.auto_cleared.lines + a.manual_cleared.lines;
         a.auto_rate_bp = (a.auto_cleared.lines * 10_000)
             .checked_div(cleared)
-            .unwrap_or(0);
+            .unwrap_or(0); // why: no cleared line yet is a rate of 0, not an error
     }
+}
+
+async fn ledger(
+    db: &Db,
+    p: &Period<'_>,
+    accounts: &Accounts,
+) -> Result<Vec<LedgerSummary>, StoreError> {
+    let (org, f, t) = (p.org, &p.f, &p.t);
     let mut ledger: BTreeMap<String, LedgerSummary> = BTreeMap::new();
     for a in accounts.values() {
         let l = ledger
-            .entry(a.currency.clone())
-            .or_insert_with(|| LedgerSummary {
-                currency: a.currency.clone(),
-                ..LedgerSummary::default()
-            });
+            .entry(a.currency.code().to_string())
+            .or_insert_with(|| LedgerSummary::new(a.currency));
         l.bank_debits_minor += a.debits_minor;
     }
     let rows = db
@@ -225,16 +304,16 @@ pub async fn summary(
                WHERE org_id = $1 AND expected_date >= $2 AND expected_date <= $3 AND status IN ('SENT','COMPLETED','RETURNED')
                GROUP BY currency, status")
                 .bind(org)
-                .bind(&f)
-                .bind(&t),
+                .bind(f)
+                .bind(t),
         )
         .await?;
     for r in &rows {
-        let cur = r.text("currency")?;
-        let l = ledger.entry(cur.clone()).or_insert_with(|| LedgerSummary {
-            currency: cur.clone(),
-            ..LedgerSummary::default()
-        });
+        let code = r.text("currency")?;
+        let cur = currency(&code)?;
+        let l = ledger
+            .entry(code)
+            .or_insert_with(|| LedgerSummary::new(cur));
         let (n, amount) = (r.i64("n")?, r.i64("amount")?);
         l.expected_payments.lines += n;
         l.expected_payments.amount_minor += amount;
@@ -246,11 +325,5 @@ pub async fn summary(
     for l in ledger.values_mut() {
         l.difference_minor = l.expected_payments.amount_minor - l.bank_debits_minor;
     }
-    Ok(Summary {
-        from: f,
-        to: t,
-        as_of: as_of.to_string(),
-        accounts: accounts.into_values().collect(),
-        ledger: ledger.into_values().collect(),
-    })
+    Ok(ledger.into_values().collect())
 }

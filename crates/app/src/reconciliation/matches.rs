@@ -1,0 +1,275 @@
+//! Matches by hand: manual match (settling the payments) and unmatch (reopening them), each
+//! audited with its event, in the caller's transaction.
+
+use std::collections::HashSet;
+
+use clearway_core::access::Permission;
+use clearway_store::reconciliation::{self as store, MatchRecord, NewMatch, OpenLine, PaymentRow};
+use clearway_store::{audit, outbox, payments, Actor, Tx};
+use serde_json::{json, Value};
+
+use super::settlement::write_and_settle;
+use super::views::match_json;
+use crate::{AppError, AppResult};
+
+/// A manual match request.
+#[derive(Debug, Clone)]
+pub struct ManualMatch {
+    /// Statement lines.
+    pub line_ids: Vec<String>,
+    /// Payments.
+    pub payment_ids: Vec<String>,
+    /// `CLEARED` (the lines paid the payments) or `RETURNED` (the lines brought them back).
+    pub outcome: String,
+    /// Why (kept with the match).
+    pub note: Option<String>,
+}
+
+fn check_ids(field: &str, ids: &[String], max: usize) -> AppResult<()> {
+    if ids.is_empty() || ids.len() > max {
+        return Err(AppError::field(field, format!("give 1 to {max} ids")));
+    }
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(id.as_str()) {
+            return Err(AppError::field(field, format!("'{id}' is listed twice")));
+        }
+    }
+    Ok(())
+}
+
+fn outcome(text: &str) -> AppResult<&'static str> {
+    match text {
+        "CLEARED" => Ok("CLEARED"),
+        "RETURNED" => Ok("RETURNED"),
+        other => Err(AppError::field(
+            "outcome",
+            format!("'{other}' is not CLEARED or RETURNED"),
+        )),
+    }
+}
+
+/// Lines are unmatched, debits for a clearing and credits for a return.
+fn check_lines(lines: &[OpenLine], outcome: &str) -> AppResult<()> {
+    for l in lines {
+        if l.status == "MATCHED" {
+            return Err(AppError::conflict(format!(
+                "statement line {} is already matched; unmatch it first",
+                l.id
+            )));
+        }
+        if outcome == "CLEARED" && l.amount_minor >= 0 {
+            return Err(AppError::field("lineIds", format!("line {} is not a debit; a payment clears against debits (use outcome RETURNED for money coming back)", l.id)));
+        }
+        if outcome == "RETURNED" && l.amount_minor <= 0 {
+            return Err(AppError::field(
+                "lineIds",
+                format!(
+                    "line {} is not a credit; a return is money coming back",
+                    l.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lines and payments in one currency.
+fn check_currency(lines: &[OpenLine], pays: &[PaymentRow]) -> AppResult<()> {
+    let mut all = lines
+        .iter()
+        .map(|l| l.currency)
+        .chain(pays.iter().map(|p| p.currency));
+    if let Some(cur) = all.next() {
+        if let Some(x) = all.find(|c| *c != cur) {
+            return Err(AppError::field(
+                "paymentIds",
+                format!("currencies differ ({cur} and {x})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Payments that can take the outcome, and amounts that add up exactly.
+fn check_payments(lines: &[OpenLine], pays: &[PaymentRow], outcome: &str) -> AppResult<()> {
+    for p in pays {
+        let ok = match outcome {
+            "CLEARED" => matches!(p.status.as_str(), "SENT" | "COMPLETED"),
+            _ => p.status == "COMPLETED",
+        };
+        if !ok {
+            return Err(AppError::conflict(format!(
+                "payment {} is {}; it cannot be {}",
+                p.id,
+                p.status,
+                outcome.to_lowercase()
+            )));
+        }
+    }
+    let lines_total: i64 = lines.iter().map(|l| l.amount_minor.abs()).sum();
+    let pays_total: i64 = pays.iter().map(|p| p.amount_minor).sum();
+    if lines_total != pays_total {
+        return Err(AppError::field(
+            "paymentIds",
+            format!(
+                "amounts differ: statement lines total {lines_total}, payments total {pays_total} (minor units of {})",
+                lines.first().map_or("", |l| l.currency.code())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Matches lines to payments by hand (operators and admins), settling the payments; audited.
+pub async fn manual_match(tx: &mut Tx, actor: &Actor, req: &ManualMatch) -> AppResult<MatchRecord> {
+    actor.require(Permission::Operate)?;
+    check_ids("lineIds", &req.line_ids, 100)?;
+    check_ids("paymentIds", &req.payment_ids, 1000)?;
+    let outcome = outcome(&req.outcome)?;
+    store::lock(tx, actor).await?;
+    let lines = store::lines_by_ids(tx, actor, &req.line_ids).await?;
+    let pays = store::payments_by_ids(tx, actor, &req.payment_ids).await?;
+    check_lines(&lines, outcome)?;
+    check_currency(&lines, &pays)?;
+    if let Some(live) = store::live_outcomes(tx, actor, &req.payment_ids, Some(outcome))
+        .await?
+        .first()
+    {
+        return Err(AppError::conflict(format!(
+            "payment {} is already {} by match {}",
+            live.payment_id,
+            outcome.to_lowercase(),
+            live.match_id
+        )));
+    }
+    check_payments(&lines, &pays, outcome)?;
+    let m = NewMatch {
+        kind: "MANUAL",
+        outcome,
+        score: None,
+        reasons: json!([{ "code": "MANUAL", "note": req.note }]),
+        lines: lines.iter().collect(),
+        payments: pays.iter().collect(),
+    };
+    let ids = write_and_settle(tx, actor, None, std::slice::from_ref(&m)).await?;
+    let made = store::match_in(tx, actor, &ids[0]).await?;
+    let before = json!({
+        "lines": lines.iter().map(|l| json!({"id": l.id, "status": l.status})).collect::<Vec<_>>(),
+        "payments": pays.iter().map(|p| json!({"id": p.id, "status": p.status})).collect::<Vec<_>>(),
+    });
+    let change = (Some(before), match_json(&made));
+    record(
+        tx,
+        actor,
+        "reconciliation.match",
+        "reconciliation.matched",
+        &made.id,
+        change,
+    )
+    .await?;
+    Ok(made)
+}
+
+/// Undoes a match (operators and admins): payments it settled are reopened, its lines go back
+/// to the exceptions queue for people only (an automatic run would only redo the same match).
+pub async fn unmatch(
+    tx: &mut Tx,
+    actor: &Actor,
+    match_id: &str,
+    reason: &str,
+) -> AppResult<MatchRecord> {
+    actor.require(Permission::Operate)?;
+    if reason.trim().is_empty() || reason.len() > 1000 {
+        return Err(AppError::field(
+            "reason",
+            "give a reason (1 to 1000 characters)",
+        ));
+    }
+    store::lock(tx, actor).await?;
+    let before = store::match_in(tx, actor, match_id).await?;
+    if !before.live {
+        return Err(AppError::conflict(match &before.undone_at {
+            Some(at) => format!("match {match_id} was already undone at {at}"),
+            None => format!("match {match_id} was already undone"),
+        }));
+    }
+    reopen_payments(tx, actor, &before, reason).await?;
+    store::undo_match(tx, actor, &before, reason).await?;
+    let after = store::match_in(tx, actor, match_id).await?;
+    let change = (Some(match_json(&before)), match_json(&after));
+    record(
+        tx,
+        actor,
+        "reconciliation.unmatch",
+        "reconciliation.unmatched",
+        match_id,
+        change,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Reopens the payments a match settled; refused while a live return stands on a payment the
+/// match cleared (that return is undone first).
+async fn reopen_payments(
+    tx: &mut Tx,
+    actor: &Actor,
+    m: &MatchRecord,
+    reason: &str,
+) -> AppResult<()> {
+    let paid = store::match_payments(tx, actor, &m.id).await?;
+    if m.outcome == "CLEARED" {
+        let returns = store::live_outcomes(tx, actor, &m.payment_ids, Some("RETURNED")).await?;
+        if let Some(r) = returns.first() {
+            return Err(AppError::conflict(format!(
+                "payment {} was returned by match {}; unmatch the return first",
+                r.payment_id, r.match_id
+            )));
+        }
+    }
+    let note = format!("unmatched {}: {reason}", m.id);
+    for p in &paid {
+        let changed = match m.outcome.as_str() {
+            "CLEARED" => p.prior_status == "SENT" && p.status == "COMPLETED",
+            _ => p.status == "RETURNED",
+        };
+        if changed {
+            payments::reopen(tx, actor, &p.payment_id, &note).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Audits a change of a match and emits its event.
+async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    event: &str,
+    match_id: &str,
+    (before, after): (Option<Value>, Value),
+) -> AppResult<()> {
+    audit::record(
+        tx,
+        actor,
+        audit::Change {
+            action,
+            entity_type: "reconciliation_match",
+            entity_id: match_id,
+            before,
+            after: Some(after.clone()),
+        },
+    )
+    .await?;
+    outbox::emit(
+        tx,
+        &actor.org_id,
+        event,
+        "reconciliation_match",
+        match_id,
+        after,
+    )
+    .await?;
+    Ok(())
+}

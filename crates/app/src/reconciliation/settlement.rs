@@ -1,0 +1,81 @@
+//! Writing matches and settling their payments: the one place reconciliation settles.
+
+use clearway_store::payments::Settlement;
+use clearway_store::reconciliation::{self as store, NewMatch};
+use clearway_store::{Actor, Tx};
+
+use crate::AppResult;
+
+/// Writes matches and settles their payments; returns the new match ids in order.
+pub(crate) async fn write_and_settle(
+    tx: &mut Tx,
+    actor: &Actor,
+    run_id: Option<&str>,
+    matches: &[NewMatch<'_>],
+) -> AppResult<Vec<String>> {
+    let ids = store::write_matches(tx, actor, run_id, matches).await?;
+    settle(tx, actor, &settlements(matches)).await?;
+    Ok(ids)
+}
+
+/// The one settlement call site of reconciliation: every payment a match clears or returns
+/// is settled here, in one bulk settlement per run or manual match.
+async fn settle(tx: &mut Tx, actor: &Actor, outcomes: &[(String, Settlement)]) -> AppResult<()> {
+    clearway_store::payments::settle_many(tx, actor, outcomes).await?;
+    Ok(())
+}
+
+/// What the matches do to their payments: cleared ones first, so a payment matched and
+/// returned in one run ends RETURNED. A payment already COMPLETED (e.g. by the provider) is
+/// left as it is when cleared.
+fn settlements(matches: &[NewMatch<'_>]) -> Vec<(String, Settlement)> {
+    let mut outcomes = Vec::new();
+    for pass in ["CLEARED", "RETURNED"] {
+        for m in matches.iter().filter(|m| m.outcome == pass) {
+            let (Some(first), Some(value_date)) = (m.lines.first(), m.value_date()) else {
+                continue; // the store refuses a match without lines before this runs
+            };
+            for p in &m.payments {
+                let settlement = if pass == "CLEARED" {
+                    if p.status != "SENT" {
+                        continue; // already COMPLETED: nothing to change
+                    }
+                    Settlement::Cleared { value_date }
+                } else {
+                    let text = &first.description;
+                    Settlement::Returned {
+                        code: return_code(text),
+                        reason: format!(
+                            "credit back on statement line {}: {}",
+                            first.id,
+                            text.chars().take(200).collect::<String>()
+                        ),
+                    }
+                };
+                outcomes.push((p.id.clone(), settlement));
+            }
+        }
+    }
+    outcomes
+}
+
+/// An ACH return code (`R01`…`R99`) in the line text, else a generic one.
+fn return_code(description: &str) -> String {
+    description
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| w.len() == 3 && w.starts_with('R') && w[1..].bytes().all(|b| b.is_ascii_digit()))
+        .map_or_else(|| "BANK_RETURN".to_string(), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_codes_come_from_the_bank_text() {
+        assert_eq!(return_code("ACH RETURN R03 NO ACCOUNT TRACE 0210"), "R03");
+        assert_eq!(return_code("RETURN/R10/UNAUTHORIZED"), "R10");
+        assert_eq!(return_code("RETURNED ITEM"), "BANK_RETURN");
+        assert_eq!(return_code("REF R1234"), "BANK_RETURN");
+    }
+}
