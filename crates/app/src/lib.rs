@@ -6,8 +6,10 @@
 //! # Layout
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
+//! - [`payments`]: building, retrying and sending payments (rails, provider connectors, vault).
 
 pub mod error;
 pub mod jobs;
+pub mod payments;
 
 pub use error::{AppError, AppResult};

@@ -359,7 +359,12 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             tx.commit().await?;
-            println!("{}", serde_json::to_string_pretty(&outcome)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &clearway_server::payments::dto::ReturnsOutcome::from(outcome),
+                )?
+            );
             Ok(())
         }
         Cmd::StaleChecks { org: o, as_of } => {

@@ -737,3 +737,32 @@ pub struct StaleResult {
     /// Issued on or before this date.
     pub cutoff: String,
 }
+
+/// What a return / NOC file did (the view of
+/// [`clearway_app::payments::rails::ReturnsOutcome`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnsOutcome {
+    /// Return entries read.
+    pub returns: usize,
+    /// Returns applied to one of our payments.
+    pub applied: usize,
+    /// Returns for payments already in that state (a file imported twice).
+    pub already_applied: usize,
+    /// Notifications of change read (each a suggested payee update).
+    pub notices: usize,
+    /// Trace numbers we do not know.
+    pub unmatched: Vec<String>,
+}
+
+impl From<clearway_app::payments::rails::ReturnsOutcome> for ReturnsOutcome {
+    fn from(o: clearway_app::payments::rails::ReturnsOutcome) -> Self {
+        ReturnsOutcome {
+            returns: o.returns,
+            applied: o.applied,
+            already_applied: o.already_applied,
+            notices: o.notices,
+            unmatched: o.unmatched,
+        }
+    }
+}

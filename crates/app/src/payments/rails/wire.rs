@@ -8,8 +8,7 @@ use clearway_store::payments::{Payment, Sent};
 use clearway_store::Tx;
 
 use crate::jobs::JobError;
-use crate::payments::Originator;
-use crate::state::AppState;
+use crate::payments::{Originator, PaymentsConfig};
 
 use super::{payees_of, Produced};
 
@@ -80,14 +79,13 @@ pub fn postal_address(v: &serde_json::Value) -> Option<PostalAddress> {
 
 pub(super) async fn produce_wire(
     tx: &mut Tx,
-    state: &AppState,
+    cfg: &PaymentsConfig,
     org_id: &str,
     batch_id: &str,
     payments: &[Payment],
     execution: NaiveDate,
     description: &str,
 ) -> Result<Produced, JobError> {
-    let cfg = &state.config.payments;
     let payees = payees_of(tx, org_id, payments).await?;
     let mut items = Vec::new();
     let mut kept = Vec::new();

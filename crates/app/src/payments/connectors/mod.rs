@@ -28,9 +28,9 @@ use clearway_store::payments::{self as pstore, Payment, Update};
 use clearway_store::{new_id, now_text, q, Actor, StoreError};
 use serde_json::json;
 
-use super::ProviderConfig;
+use super::{PaymentsConfig, ProviderConfig};
 use crate::jobs::JobError;
-use crate::state::AppState;
+use clearway_store::Db;
 
 /// Job kind: send one payment through a provider.
 pub const SEND_JOB: &str = "payment.send";
@@ -118,17 +118,23 @@ pub fn status_outcome(status: reqwest::StatusCode, body: &str) -> Outcome {
     Outcome::Refused { code, message }
 }
 
-fn configured<'a>(state: &'a AppState, name: &str) -> Option<&'a ProviderConfig> {
+fn configured<'a>(cfg: &'a PaymentsConfig, name: &str) -> Option<&'a ProviderConfig> {
     match name {
-        MODERN_TREASURY => state.config.payments.modern_treasury.as_ref(),
-        STRIPE => state.config.payments.stripe.as_ref(),
+        MODERN_TREASURY => cfg.modern_treasury.as_ref(),
+        STRIPE => cfg.stripe.as_ref(),
         _ => None,
     }
 }
 
-async fn call(state: &AppState, provider: &str, p: &Payment, r: &Receiver) -> Outcome {
-    let (client, timeout) = (&state.http, state.config.payments.provider_timeout);
-    let Some(cfg) = configured(state, provider) else {
+async fn call(
+    client: &reqwest::Client,
+    payments: &PaymentsConfig,
+    provider: &str,
+    p: &Payment,
+    r: &Receiver,
+) -> Outcome {
+    let timeout = payments.provider_timeout;
+    let Some(cfg) = configured(payments, provider) else {
         return Outcome::Refused {
             code: "NOT_CONFIGURED".into(),
             message: format!("provider {provider} is not configured"),
@@ -141,13 +147,13 @@ async fn call(state: &AppState, provider: &str, p: &Payment, r: &Receiver) -> Ou
 }
 
 async fn log_attempt(
-    state: &AppState,
+    db: &Db,
     org_id: &str,
     p: &Payment,
     code: &str,
     reason: &str,
 ) -> Result<(), StoreError> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     tx.execute(
         q("INSERT INTO payment_events (id, org_id, payment_id, attempt, from_status, to_status, code, reason, at) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)")
             .bind(new_id())
@@ -164,7 +170,13 @@ async fn log_attempt(
 }
 
 /// The `payment.send` job (see the module docs).
-pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+pub async fn run_send_job(
+    db: &Db,
+    cfg: &PaymentsConfig,
+    client: &reqwest::Client,
+    job: &Job,
+    worker_id: &str,
+) -> Result<(), JobError> {
     let id = job
         .payload
         .get("paymentId")
@@ -172,10 +184,9 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
         .ok_or_else(|| JobError::Permanent("payload has no paymentId".into()))?
         .to_string();
     let actor = Actor::system(&job.org_id);
-    let cfg = &state.config.payments;
 
     // 1. Claim the payment for sending (PENDING → PROCESSING), choosing the provider.
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let p = pstore::get_tx(&mut tx, &actor, &id).await?;
     let proceed = match p.status {
         PaymentStatus::Pending if p.hold_reason.is_none() => true,
@@ -235,22 +246,22 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
 
     // 2. Call the provider (same idempotency key on every run).
     let mut provider = p.provider.clone().unwrap_or_else(|| MODERN_TREASURY.into());
-    let mut outcome = call(state, &provider, &p, &receiver).await;
+    let mut outcome = call(client, cfg, &provider, &p, &receiver).await;
     if let Outcome::Unreachable(why) = &outcome {
         if provider == MODERN_TREASURY && cfg.stripe.is_some() {
             tracing::warn!(payment_id = %p.id, attempt = p.attempt, reason = %why, "primary provider unreachable; falling back to payouts");
-            let mut tx = state.db.begin().await?;
+            let mut tx = db.begin().await?;
             tx.execute(q("UPDATE payments SET provider = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = 'PROCESSING'").bind(STRIPE).bind(now_text()).bind(&p.id)).await?;
             tx.commit().await?;
             provider = STRIPE.into();
-            outcome = call(state, &provider, &p, &receiver).await;
+            outcome = call(client, cfg, &provider, &p, &receiver).await;
         }
     }
 
     // 3. Record the outcome with the job's completion.
     match outcome {
         Outcome::Accepted { reference, status } => {
-            let mut tx = state.db.begin().await?;
+            let mut tx = db.begin().await?;
             let current = pstore::get_tx(&mut tx, &actor, &id).await?;
             if current.status == PaymentStatus::Processing {
                 let batch_id = new_id();
@@ -306,11 +317,10 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
             }
             jobs::finish(&mut tx, job, worker_id).await?;
             tx.commit().await?;
-            state.events_ready.notify_one();
             Ok(())
         }
         Outcome::Refused { code, message } => {
-            let mut tx = state.db.begin().await?;
+            let mut tx = db.begin().await?;
             let current = pstore::get_tx(&mut tx, &actor, &id).await?;
             if current.status == PaymentStatus::Processing {
                 let failed = pstore::transition(
@@ -334,7 +344,7 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
         }
         Outcome::Retry(why) | Outcome::Unreachable(why) => {
             log_attempt(
-                state,
+                db,
                 &job.org_id,
                 &p,
                 "PROVIDER_ERROR",
@@ -344,7 +354,7 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
             if job.attempts >= job.max_attempts {
                 // Retries spent (5 min, 1 h, 1 day): manual review, the outcome still unknown
                 // to us, so the payment stays PROCESSING under the same idempotency key.
-                let mut tx = state.db.begin().await?;
+                let mut tx = db.begin().await?;
                 pstore::set_review(
                     &mut tx,
                     &job.org_id,

@@ -8,8 +8,7 @@ use clearway_store::payments::{self as pstore, Payment, Sent};
 use clearway_store::{q, StoreError, Tx};
 
 use crate::jobs::JobError;
-use crate::payments::Originator;
-use crate::state::AppState;
+use crate::payments::{Originator, PaymentsConfig};
 
 use super::Produced;
 
@@ -63,14 +62,13 @@ const TRACE_SEQUENCE_MAX: i64 = 9_000_000;
 
 pub(super) async fn produce_ach(
     tx: &mut Tx,
-    state: &AppState,
+    cfg: &PaymentsConfig,
     org_id: &str,
     distribution_id: &str,
     batch_id: &str,
     payments: &[Payment],
     effective: NaiveDate,
 ) -> Result<Produced, JobError> {
-    let cfg = &state.config.payments;
     // Only the columns a NACHA entry needs, for every pending payment at once: at 100,000
     // payments the row decoding of whole payee rows costs more than building the file.
     let rows = tx

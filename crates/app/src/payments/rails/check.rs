@@ -7,7 +7,7 @@ use clearway_store::payments::{self as pstore, Payment, Sent};
 use clearway_store::Tx;
 
 use crate::jobs::JobError;
-use crate::state::AppState;
+use crate::payments::PaymentsConfig;
 
 use super::{payees_of, Produced};
 
@@ -74,13 +74,12 @@ pub fn address_lines(v: &serde_json::Value) -> Vec<String> {
 
 pub(super) async fn produce_checks(
     tx: &mut Tx,
-    state: &AppState,
+    cfg: &PaymentsConfig,
     org_id: &str,
     batch_id: &str,
     payments: &[Payment],
     issue: NaiveDate,
 ) -> Result<Produced, JobError> {
-    let cfg = &state.config.payments;
     let payees = payees_of(tx, org_id, payments).await?;
     let mut rejected = Vec::new();
     let mut to_print = Vec::new();

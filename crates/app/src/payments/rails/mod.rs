@@ -40,8 +40,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::jobs::JobError;
-use crate::payments::{connectors, SendVia, Vault};
-use crate::state::AppState;
+use crate::payments::{connectors, PaymentsConfig, SendVia, Vault};
+use clearway_store::Db;
 
 /// Job kind: build the NACHA file of a distribution's pending ACH payments.
 pub const ACH_JOB: &str = "payment.ach";
@@ -114,7 +114,12 @@ pub(super) async fn payees_of(
 
 /// A rail job: builds the file of a distribution's pending payments of one method (or, when
 /// sending through providers, enqueues one provider call per ACH/wire payment).
-pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+pub async fn run_rail_job(
+    db: &Db,
+    cfg: &PaymentsConfig,
+    job: &Job,
+    worker_id: &str,
+) -> Result<(), JobError> {
     let method = match job.kind.as_str() {
         ACH_JOB => Method::Ach,
         WIRE_JOB => Method::Wire,
@@ -122,10 +127,10 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
     };
     let distribution_id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let pending =
         pstore::pending_for_rail(&mut tx, &job.org_id, &distribution_id, method, None).await?;
-    if method != Method::Check && state.config.payments.send_via == SendVia::Providers {
+    if method != Method::Check && cfg.send_via == SendVia::Providers {
         for p in &pending {
             jobs::enqueue(
                 &mut tx,
@@ -139,16 +144,13 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
         }
         jobs::finish(&mut tx, job, worker_id).await?;
         tx.commit().await?;
-        state.jobs_ready.notify_waiters();
         return Ok(());
     }
     if !pending.is_empty() {
-        send_file(&mut tx, state, &actor, &distribution_id, method, &pending).await?;
+        send_file(&mut tx, cfg, &actor, &distribution_id, method, &pending).await?;
     }
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
-    state.events_ready.notify_one();
-    state.jobs_ready.notify_waiters();
     Ok(())
 }
 
@@ -156,14 +158,14 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
 /// currency); returns the (last) batch id.
 pub async fn send_file(
     tx: &mut Tx,
-    state: &AppState,
+    cfg: &PaymentsConfig,
     actor: &Actor,
     distribution_id: &str,
     method: Method,
     pending: &[Payment],
 ) -> Result<Option<String>, JobError> {
     if method != Method::Wire {
-        return send_one_file(tx, state, actor, distribution_id, method, pending).await;
+        return send_one_file(tx, cfg, actor, distribution_id, method, pending).await;
     }
     // One pain.001 per currency, so every batch has one currency and a true total.
     let mut currencies: Vec<&str> = pending.iter().map(|p| p.currency.as_str()).collect();
@@ -176,7 +178,7 @@ pub async fn send_file(
             .filter(|p| p.currency == ccy)
             .cloned()
             .collect();
-        if let Some(id) = send_one_file(tx, state, actor, distribution_id, method, &group).await? {
+        if let Some(id) = send_one_file(tx, cfg, actor, distribution_id, method, &group).await? {
             last = Some(id);
         }
     }
@@ -185,7 +187,7 @@ pub async fn send_file(
 
 async fn send_one_file(
     tx: &mut Tx,
-    state: &AppState,
+    cfg: &PaymentsConfig,
     actor: &Actor,
     distribution_id: &str,
     method: Method,
@@ -198,12 +200,12 @@ async fn send_one_file(
     let batch_id = new_id();
     let produced = match method {
         Method::Ach => {
-            ach::produce_ach(tx, state, org_id, distribution_id, &batch_id, pending, date).await?
+            ach::produce_ach(tx, cfg, org_id, distribution_id, &batch_id, pending, date).await?
         }
         Method::Wire => {
-            wire::produce_wire(tx, state, org_id, &batch_id, pending, date, &d.description).await?
+            wire::produce_wire(tx, cfg, org_id, &batch_id, pending, date, &d.description).await?
         }
-        Method::Check => check::produce_checks(tx, state, org_id, &batch_id, pending, date).await?,
+        Method::Check => check::produce_checks(tx, cfg, org_id, &batch_id, pending, date).await?,
     };
     for (payment_id, reason) in &produced.rejected {
         let p = pending
@@ -228,7 +230,7 @@ async fn send_one_file(
         return Ok(None);
     }
     let built = started.elapsed();
-    let (sealed, sha) = sealed_file(&state.config.payments.vault, &produced.content)?;
+    let (sealed, sha) = sealed_file(&cfg.vault, &produced.content)?;
     payment_batches::insert(
         tx,
         org_id,

@@ -23,7 +23,7 @@ use serde_json::json;
 
 use super::rails;
 use crate::jobs::JobError;
-use crate::state::AppState;
+use clearway_store::Db;
 
 /// Which lines [`initiate`] pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -543,14 +543,14 @@ pub async fn requeue_for_investor(
 }
 
 /// The `payment.retry` job: the automatic retry of a failed attempt, on the schedule.
-pub async fn run_retry_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
     let id = job
         .payload
         .get("paymentId")
         .and_then(|v| v.as_str())
         .ok_or_else(|| JobError::Permanent("payload has no paymentId".into()))?;
     let actor = Actor::system(&job.org_id);
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let p = pstore::get_tx(&mut tx, &actor, id).await?;
     let live =
         pstore::live_for_line(&mut tx, &job.org_id, &p.distribution_id, &p.investor_id).await?;
@@ -573,7 +573,5 @@ pub async fn run_retry_job(state: &AppState, job: &Job, worker_id: &str) -> Resu
     }
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
-    state.jobs_ready.notify_waiters();
-    state.events_ready.notify_one();
     Ok(())
 }

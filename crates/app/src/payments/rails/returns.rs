@@ -13,8 +13,7 @@ use serde_json::json;
 use crate::payments::Vault;
 
 /// What a return / NOC file did.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReturnsOutcome {
     /// Return entries read.
     pub returns: usize,
@@ -36,9 +35,9 @@ pub async fn import_returns(
     actor: &Actor,
     vault: &Vault,
     bytes: &[u8],
-) -> Result<ReturnsOutcome, crate::http::ApiError> {
+) -> Result<ReturnsOutcome, crate::AppError> {
     let file = ach::parse_bytes(bytes).map_err(|e| {
-        crate::http::ApiError::field(
+        crate::AppError::field(
             match e.line() {
                 Some(line) => format!("file (line {line}, {})", e.field()),
                 None => format!("file ({})", e.field()),
