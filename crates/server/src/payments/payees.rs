@@ -20,7 +20,7 @@ use clearway_store::audit::{self, Change};
 use clearway_store::bank_accounts::{self as store, BankAccount, Verification};
 use clearway_store::payment_batches::{self, NewBatch};
 use clearway_store::payments as pstore;
-use clearway_store::{new_id, outbox, q, Actor, StoreError, Tx};
+use clearway_store::{new_id, outbox, Actor, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -353,12 +353,7 @@ pub(crate) async fn start_micro_deposits(
         })
         .collect();
     // Micro-deposit traces use sequences from 9,000,000 so they never meet payment traces.
-    let n = tx
-        .count(
-            q("SELECT COUNT(*) AS n FROM payment_batches WHERE org_id = $1 AND kind = 'MICRO_DEPOSIT'")
-                .bind(&actor.org_id),
-        )
-        .await?;
+    let n = clearway_store::payment_batches::micro_deposit_count(&mut tx, &actor).await?;
     let first = 9_000_000 + ((n * 2) % 999_990) as u32;
     let today = chrono::Utc::now();
     let effective = service::business_day_on_or_after(

@@ -328,3 +328,13 @@ pub async fn decide(tx: &mut Tx, actor: &Actor, id: &str, status: &str) -> Resul
     }
     Ok(())
 }
+
+/// How many micro-deposit files the organization has sent (their trace sequences follow it).
+pub async fn micro_deposit_count(tx: &mut Tx, actor: &Actor) -> Result<i64, StoreError> {
+    actor.require(Permission::Read)?;
+    tx.count(
+        q("SELECT COUNT(*) AS n FROM payment_batches WHERE org_id = $1 AND kind = 'MICRO_DEPOSIT'")
+            .bind(&actor.org_id),
+    )
+    .await
+}

@@ -454,3 +454,64 @@ pub async fn record_provider_event(
         .await?;
     Ok(n == 1)
 }
+
+/// Logs an attempt that did not change the payment's status (a provider call that failed and
+/// will be retried): a `payment_events` row from and to its current status.
+pub async fn log_attempt(
+    tx: &mut Tx,
+    actor: &Actor,
+    p: &Payment,
+    code: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    visible(actor)?;
+    tx.execute(
+        q("INSERT INTO payment_events (id, org_id, payment_id, attempt, from_status, to_status, code, reason, at) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)")
+            .bind(new_id())
+            .bind(&actor.org_id)
+            .bind(&p.id)
+            .bind(p.attempt)
+            .bind(p.status.as_str())
+            .bind(code)
+            .bind(reason)
+            .bind(now_text()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Switches a PROCESSING payment to another provider (the primary could not be reached), with
+/// its audit entry. Returns whether it was switched (`false`: no longer PROCESSING).
+pub async fn switch_provider(
+    tx: &mut Tx,
+    actor: &Actor,
+    p: &Payment,
+    provider: &str,
+) -> Result<bool, StoreError> {
+    actor.require(Permission::Operate)?;
+    let n = tx
+        .execute(
+            q("UPDATE payments SET provider = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND org_id = $4 AND status = 'PROCESSING'")
+                .bind(provider)
+                .bind(now_text())
+                .bind(&p.id)
+                .bind(&actor.org_id),
+        )
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payment.switch_provider",
+            entity_type: "payment",
+            entity_id: &p.id,
+            before: Some(json!({ "provider": p.provider })),
+            after: Some(json!({ "provider": provider })),
+        },
+    )
+    .await?;
+    Ok(true)
+}

@@ -25,7 +25,7 @@ use clearway_store::bank_accounts;
 use clearway_store::jobs::{self, Job};
 use clearway_store::payment_batches::{self, NewBatch};
 use clearway_store::payments::{self as pstore, Payment, Update};
-use clearway_store::{new_id, now_text, q, Actor, StoreError};
+use clearway_store::{new_id, Actor, StoreError};
 use serde_json::json;
 
 use super::{PaymentsConfig, ProviderConfig};
@@ -148,24 +148,13 @@ async fn call(
 
 async fn log_attempt(
     db: &Db,
-    org_id: &str,
+    actor: &Actor,
     p: &Payment,
     code: &str,
     reason: &str,
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO payment_events (id, org_id, payment_id, attempt, from_status, to_status, code, reason, at) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)")
-            .bind(new_id())
-            .bind(org_id)
-            .bind(&p.id)
-            .bind(p.attempt)
-            .bind(p.status.as_str())
-            .bind(code)
-            .bind(reason)
-            .bind(now_text()),
-    )
-    .await?;
+    pstore::log_attempt(&mut tx, actor, p, code, reason).await?;
     tx.commit().await
 }
 
@@ -251,7 +240,7 @@ pub async fn run_send_job(
         if provider == MODERN_TREASURY && cfg.stripe.is_some() {
             tracing::warn!(payment_id = %p.id, attempt = p.attempt, reason = %why, "primary provider unreachable; falling back to payouts");
             let mut tx = db.begin().await?;
-            tx.execute(q("UPDATE payments SET provider = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = 'PROCESSING'").bind(STRIPE).bind(now_text()).bind(&p.id)).await?;
+            pstore::switch_provider(&mut tx, &actor, &p, STRIPE).await?;
             tx.commit().await?;
             provider = STRIPE.into();
             outcome = call(client, cfg, &provider, &p, &receiver).await;
@@ -345,7 +334,7 @@ pub async fn run_send_job(
         Outcome::Retry(why) | Outcome::Unreachable(why) => {
             log_attempt(
                 db,
-                &job.org_id,
+                &actor,
                 &p,
                 "PROVIDER_ERROR",
                 &format!("job attempt {}: {why}", job.attempts),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use clearway_formats::ach::{self, AccountType, AchError};
 use clearway_store::payments::{self as pstore, Payment, Sent};
-use clearway_store::{q, StoreError, Tx};
+use clearway_store::{Actor, StoreError, Tx};
 
 use crate::jobs::JobError;
 use crate::payments::{Originator, PaymentsConfig};
@@ -63,52 +63,32 @@ const TRACE_SEQUENCE_MAX: i64 = 9_000_000;
 pub(super) async fn produce_ach(
     tx: &mut Tx,
     cfg: &PaymentsConfig,
-    org_id: &str,
+    actor: &Actor,
     distribution_id: &str,
     batch_id: &str,
     payments: &[Payment],
     effective: NaiveDate,
 ) -> Result<Produced, JobError> {
-    // Only the columns a NACHA entry needs, for every pending payment at once: at 100,000
-    // payments the row decoding of whole payee rows costs more than building the file.
-    let rows = tx
-        .fetch_all(
-            q("SELECT p.id, b.routing_number, b.account_type, b.account_enc, b.account_key_id, i.entity_type
-               FROM payments p JOIN bank_accounts b ON b.id = p.bank_account_id JOIN investors i ON i.id = p.investor_id
-               WHERE p.org_id = $1 AND p.distribution_id = $2 AND p.status = 'PENDING' AND p.method = 'ACH'")
-                .bind(org_id)
-                .bind(distribution_id),
-        )
-        .await?;
     struct Receiver {
         routing: Option<String>,
         savings: bool,
         sealed: Option<clearway_store::bank_accounts::Sealed>,
         entity: bool,
     }
-    let mut receivers: HashMap<String, Receiver> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        let sealed = match (r.opt_text("account_enc")?, r.opt_text("account_key_id")?) {
-            (Some(ciphertext), Some(key_id)) => Some(clearway_store::bank_accounts::Sealed {
-                key_id,
-                ciphertext,
-                last4: String::new(),
-            }),
-            _ => None,
-        };
-        receivers.insert(
-            r.text("id")?,
-            Receiver {
-                routing: r.opt_text("routing_number")?,
-                savings: r.opt_text("account_type")?.as_deref() == Some("SAVINGS"),
-                sealed,
-                entity: !matches!(
-                    r.text("entity_type")?.as_str(),
-                    "INDIVIDUAL" | "JOINT" | "IRA"
-                ),
-            },
-        );
-    }
+    let receivers: HashMap<String, Receiver> =
+        clearway_store::bank_accounts::ach_receivers(tx, actor, distribution_id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let receiver = Receiver {
+                    routing: r.routing_number,
+                    savings: r.account_type.as_deref() == Some("SAVINGS"),
+                    sealed: r.account,
+                    entity: !matches!(r.entity_type.as_str(), "INDIVIDUAL" | "JOINT" | "IRA"),
+                };
+                (r.payment_id, receiver)
+            })
+            .collect();
     let mut items = Vec::with_capacity(payments.len());
     let mut kept = Vec::with_capacity(payments.len());
     let mut rejected = Vec::new();

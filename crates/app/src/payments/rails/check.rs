@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use clearway_core::Currency;
 use clearway_formats::payments_csv::{self, CheckRegisterEntry};
 use clearway_store::payments::{self as pstore, Payment, Sent};
-use clearway_store::Tx;
+use clearway_store::{Actor, Tx};
 
 use crate::jobs::JobError;
 use crate::payments::PaymentsConfig;
@@ -75,12 +75,12 @@ pub fn address_lines(v: &serde_json::Value) -> Vec<String> {
 pub(super) async fn produce_checks(
     tx: &mut Tx,
     cfg: &PaymentsConfig,
-    org_id: &str,
+    actor: &Actor,
     batch_id: &str,
     payments: &[Payment],
     issue: NaiveDate,
 ) -> Result<Produced, JobError> {
-    let payees = payees_of(tx, org_id, payments).await?;
+    let payees = payees_of(tx, actor, payments).await?;
     let mut rejected = Vec::new();
     let mut to_print = Vec::new();
     for p in payments {
@@ -95,9 +95,13 @@ pub(super) async fn produce_checks(
         }
     }
     // Numbers only for the checks printed: the register has no gaps.
-    let mut next =
-        pstore::next_check_numbers(tx, org_id, cfg.first_check_number, to_print.len() as i64)
-            .await?;
+    let mut next = pstore::next_check_numbers(
+        tx,
+        &actor.org_id,
+        cfg.first_check_number,
+        to_print.len() as i64,
+    )
+    .await?;
     let mut items = Vec::new();
     let mut kept = Vec::new();
     for (p, address) in to_print {

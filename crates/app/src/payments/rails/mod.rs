@@ -35,7 +35,7 @@ use clearway_store::bank_accounts::{self, BankAccount};
 use clearway_store::jobs::{self, Job};
 use clearway_store::payment_batches::{self, NewBatch};
 use clearway_store::payments::{self as pstore, Payment, Sent, Update};
-use clearway_store::{new_id, q, Actor, StoreError, Tx};
+use clearway_store::{new_id, Actor, StoreError, Tx};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -89,27 +89,13 @@ pub(super) fn sealed_file(
 
 pub(super) async fn payees_of(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     payments: &[Payment],
 ) -> Result<HashMap<String, BankAccount>, StoreError> {
-    let mut out = HashMap::new();
-    let distribution = match payments.first() {
-        Some(p) => p.distribution_id.clone(),
-        None => return Ok(out),
-    };
-    // From the payments to their payees: index range, then primary-key lookups.
-    let rows = tx
-        .fetch_all(
-            q("SELECT b.* FROM payments p JOIN bank_accounts b ON b.id = p.bank_account_id WHERE p.org_id = $1 AND p.distribution_id = $2 AND p.status = 'PENDING'")
-                .bind(org_id)
-                .bind(&distribution),
-        )
-        .await?;
-    for r in rows {
-        let b = bank_accounts::from_row(&r)?;
-        out.insert(b.id.clone(), b);
+    match payments.first() {
+        Some(p) => bank_accounts::of_pending_payments(tx, actor, &p.distribution_id).await,
+        None => Ok(HashMap::new()),
     }
-    Ok(out)
 }
 
 /// A rail job: builds the file of a distribution's pending payments of one method (or, when
@@ -200,12 +186,12 @@ async fn send_one_file(
     let batch_id = new_id();
     let produced = match method {
         Method::Ach => {
-            ach::produce_ach(tx, cfg, org_id, distribution_id, &batch_id, pending, date).await?
+            ach::produce_ach(tx, cfg, actor, distribution_id, &batch_id, pending, date).await?
         }
         Method::Wire => {
-            wire::produce_wire(tx, cfg, org_id, &batch_id, pending, date, &d.description).await?
+            wire::produce_wire(tx, cfg, actor, &batch_id, pending, date, &d.description).await?
         }
-        Method::Check => check::produce_checks(tx, cfg, org_id, &batch_id, pending, date).await?,
+        Method::Check => check::produce_checks(tx, cfg, actor, &batch_id, pending, date).await?,
     };
     for (payment_id, reason) in &produced.rejected {
         let p = pending

@@ -5,7 +5,7 @@ use clearway_core::Currency;
 use clearway_formats::iso20022::pain001::{self, AccountId, PostalAddress, Version};
 use clearway_formats::iso20022::wires::{self, end_to_end_id, latin_text, WireItem};
 use clearway_store::payments::{Payment, Sent};
-use clearway_store::Tx;
+use clearway_store::{Actor, Tx};
 
 use crate::jobs::JobError;
 use crate::payments::{Originator, PaymentsConfig};
@@ -80,13 +80,13 @@ pub fn postal_address(v: &serde_json::Value) -> Option<PostalAddress> {
 pub(super) async fn produce_wire(
     tx: &mut Tx,
     cfg: &PaymentsConfig,
-    org_id: &str,
+    actor: &Actor,
     batch_id: &str,
     payments: &[Payment],
     execution: NaiveDate,
     description: &str,
 ) -> Result<Produced, JobError> {
-    let payees = payees_of(tx, org_id, payments).await?;
+    let payees = payees_of(tx, actor, payments).await?;
     let mut items = Vec::new();
     let mut kept = Vec::new();
     let mut rejected = Vec::new();
