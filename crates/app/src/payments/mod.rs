@@ -13,12 +13,17 @@
 //! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
 //!   bytes written by `clearway_formats`), per rail; return files.
 //! - [`connectors`]: HTTP clients of the providers and of the Plaid-style verifier.
+//! - [`settlement`]: recording outcomes ([`settle_many`], [`settle`]): reconciliation,
+//!   return files and provider webhooks.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
 pub mod connectors;
 pub mod rails;
 pub mod service;
+pub mod settlement;
 pub mod vault;
+
+pub use settlement::{settle, settle_many};
 
 use std::fmt;
 use std::time::Duration;

@@ -291,9 +291,11 @@ async fn apply_in(
     if p.status != target && !p.status.can_become(target) {
         return Ok("unchanged");
     }
-    Ok(if pstore::settle(tx, &actor, &p.id, &settlement).await? {
-        "applied"
-    } else {
-        "unchanged"
-    })
+    Ok(
+        if clearway_app::payments::settle(tx, &actor, &p.id, &settlement).await? {
+            "applied"
+        } else {
+            "unchanged"
+        },
+    )
 }

@@ -11,7 +11,6 @@
 //! [`settle_many`]), which checks the core status machine, keeps the line status in step, and
 //! writes a `payment_events` row with the attempt number and the reason.
 
-use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::payments::{Method, PaymentStatus};
 use serde::Serialize;
@@ -37,29 +36,8 @@ pub use transitions::*;
 /// Job kind of a scheduled automatic retry of a failed payment.
 pub const RETRY_JOB: &str = "payment.retry";
 
-/// A final outcome reported for a payment (by the bank statement, a return file or a provider).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Settlement {
-    /// The money left the account on `value_date`: COMPLETED, line PAID.
-    Cleared {
-        /// Bank value date.
-        value_date: NaiveDate,
-    },
-    /// The money came back (NACHA return, bounced wire, credit back): RETURNED, line FAILED.
-    Returned {
-        /// Return code (e.g. `R03`).
-        code: String,
-        /// Human-readable reason.
-        reason: String,
-    },
-    /// The payment never left (rejected by the provider or bank): FAILED, line FAILED.
-    Failed {
-        /// Failure code.
-        code: String,
-        /// Human-readable reason.
-        reason: String,
-    },
-}
+/// A final outcome reported for a payment (the core's; see [`settle_many`]).
+pub use clearway_core::payments::settlement::Settlement;
 
 /// A payment as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -93,7 +93,7 @@ pub async fn import_returns(
                             out.already_applied += 1;
                             continue;
                         }
-                        if pstore::settle(tx, actor, &p.id, &settlement).await? {
+                        if crate::payments::settle(tx, actor, &p.id, &settlement).await? {
                             out.applied += 1;
                         } else {
                             out.already_applied += 1;
