@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 use clearway_core::access::Permission;
-use clearway_core::payments::returns::{classify, ReturnClass};
+use clearway_core::payments::returns::{failure_class, ReturnClass};
 use clearway_core::payments::{retry_delay, Method, PaymentStatus};
 use serde_json::{json, Value};
 
@@ -288,16 +288,7 @@ pub async fn hold_for_payee(
 /// attempts remain) or put it in the manual-review queue, saying why.
 pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(), StoreError> {
     let code = p.failure_code.clone().unwrap_or_default();
-    let class = if code.starts_with('R') {
-        classify(&code).1
-    } else if code == "NO_PAYEE" || code == "BAD_ACCOUNT" {
-        ReturnClass::BadAccount
-    } else if code == "REFUSED" || code == "NO_FX_RATE" {
-        ReturnClass::Refused
-    } else {
-        ReturnClass::Transient
-    };
-    match class {
+    match failure_class(&code) {
         ReturnClass::BadAccount => {
             set_review(
                 tx,

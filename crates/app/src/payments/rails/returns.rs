@@ -1,7 +1,7 @@
 //! NACHA return and notification-of-change files read back: returns move payments to
 //! RETURNED, NOCs become suggested payee updates.
 
-use clearway_core::payments::returns::{classify, is_return_code, parse_correction, AccountKind};
+use clearway_core::payments::returns::{parse_correction, return_reason, AccountKind};
 use clearway_core::payments::PaymentStatus;
 use clearway_formats::ach;
 use clearway_store::audit::{self, Change};
@@ -67,12 +67,7 @@ pub async fn import_returns(
                             continue;
                         }
                         let code = r.return_code.trim().to_string();
-                        let (reason, _) = classify(&code);
-                        let reason = if is_return_code(&code) {
-                            reason.to_string()
-                        } else {
-                            format!("unknown return code {code}")
-                        };
+                        let reason = return_reason(&code);
                         let settlement = if matches!(
                             p.status,
                             PaymentStatus::Pending | PaymentStatus::Processing
