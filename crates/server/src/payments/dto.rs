@@ -493,18 +493,18 @@ pub struct PaymentView {
 impl PaymentView {
     /// Formats a payment; `fund` is the distribution's currency.
     pub fn new(p: &Payment, fund: Currency) -> PaymentView {
-        let ccy = Currency::parse(&p.currency).unwrap_or(fund);
+        let ccy = p.currency;
         PaymentView {
             id: p.id.clone(),
             distribution_id: p.distribution_id.clone(),
             investor_id: p.investor_id.clone(),
             method: p.method.as_str().into(),
             status: p.status.as_str().into(),
-            currency: p.currency.clone(),
+            currency: p.currency.code().into(),
             amount: ccy.format_minor(p.amount_minor),
             fund_amount: fund.format_minor(p.fund_amount_minor),
             fund_currency: fund.code().into(),
-            fx_rate: p.fx_rate.clone(),
+            fx_rate: p.fx_rate.map(|r| r.to_string()),
             fx_source: p.fx_source.clone(),
             fx_as_of: p.fx_as_of.clone(),
             payee_name: p.payee_name.clone(),
@@ -513,8 +513,8 @@ impl PaymentView {
             end_to_end_id: p.end_to_end_id.clone(),
             check_number: p.check_number.clone(),
             batch_id: p.batch_id.clone(),
-            expected_date: p.expected_date.clone(),
-            cleared_date: p.cleared_date.clone(),
+            expected_date: p.expected_date.to_string(),
+            cleared_date: p.cleared_date.map(|d| d.to_string()),
             failure_code: p.failure_code.clone(),
             failure_reason: p.failure_reason.clone(),
             attempt: p.attempt,

@@ -7,7 +7,6 @@
 
 use clearway_core::access::Permission;
 use clearway_core::payments::Method;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
@@ -31,8 +30,7 @@ impl std::fmt::Debug for Sealed {
 }
 
 /// A payee as stored (never with a clear account number).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankAccount {
     /// Id.
     pub id: String,
@@ -53,7 +51,6 @@ pub struct BankAccount {
     /// CHECKING or SAVINGS (ACH).
     pub account_type: Option<String>,
     /// Sealed account number (ACH) or IBAN (wire).
-    #[serde(skip)]
     pub account: Option<Sealed>,
     /// Last four characters of the account number or IBAN.
     pub account_last4: Option<String>,
@@ -68,7 +65,6 @@ pub struct BankAccount {
     /// MICRO_DEPOSIT, PLAID, OPERATOR when verified.
     pub verification_method: Option<String>,
     /// Micro-deposit amounts in cents, while a micro-deposit verification is open.
-    #[serde(skip)]
     pub micro_deposits: Option<(i64, i64)>,
     /// Failed micro-deposit confirmations.
     pub verify_attempts: i64,

@@ -1,7 +1,6 @@
 //! Reading payments: by id, lists and filters, per rail, per line, by reference, and event history.
 
 use clearway_core::payments::{Method, PaymentStatus};
-use serde::Serialize;
 
 use crate::{q, Actor, Db, StoreError, Tx};
 
@@ -201,8 +200,7 @@ pub async fn find_by_provider_ref(
 }
 
 /// One logged status change.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct PaymentEvent {
     /// Attempt number.
     pub attempt: i64,

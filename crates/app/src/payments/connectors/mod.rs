@@ -19,7 +19,6 @@ pub mod modern_treasury;
 pub mod plaid;
 pub mod stripe;
 
-use chrono::NaiveDate;
 use clearway_core::payments::{Method, PaymentStatus};
 use clearway_store::bank_accounts;
 use clearway_store::jobs::{self, Job};
@@ -254,8 +253,7 @@ pub async fn run_send_job(
             let current = pstore::get_tx(&mut tx, &actor, &id).await?;
             if current.status == PaymentStatus::Processing {
                 let batch_id = new_id();
-                let date = NaiveDate::parse_from_str(&current.expected_date, "%Y-%m-%d")
-                    .unwrap_or_else(|_| chrono::Utc::now().date_naive());
+                let date = current.expected_date;
                 payment_batches::insert(
                     &mut tx,
                     &job.org_id,
@@ -266,7 +264,7 @@ pub async fn run_send_job(
                         status: "SUBMITTED",
                         payment_count: 1,
                         total_minor: current.amount_minor,
-                        currency: current.currency.clone(),
+                        currency: current.currency.code().to_string(),
                         effective_date: date.to_string(),
                         file_name: None,
                         file: None,

@@ -12,7 +12,7 @@ use crate::payments::ProviderConfig;
 pub fn payout_form(p: &Payment, r: &Receiver) -> Vec<(String, String)> {
     vec![
         ("amount".into(), p.amount_minor.to_string()),
-        ("currency".into(), p.currency.to_lowercase()),
+        ("currency".into(), p.currency.code().to_lowercase()),
         ("destination".into(), r.payee_id.clone()),
         ("method".into(), "standard".into()),
         ("description".into(), "Fund distribution".into()),

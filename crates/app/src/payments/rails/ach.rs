@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use clearway_core::Currency;
 use clearway_formats::ach::{self, AccountType, AchError};
 use clearway_store::payments::{self as pstore, Payment, Sent};
 use clearway_store::{Actor, StoreError, Tx};
@@ -110,7 +111,7 @@ pub(super) async fn produce_ach(
                 continue;
             }
         };
-        if p.currency != "USD" {
+        if p.currency != Currency::USD {
             rejected.push((
                 p.id.clone(),
                 format!("ACH pays USD only, not {}", p.currency),

@@ -109,7 +109,7 @@ pub(super) async fn produce_checks(
             number: next,
             payee: p.payee_name.clone(),
             amount_minor: p.amount_minor,
-            currency: Currency::parse(&p.currency).map_err(JobError::Permanent)?,
+            currency: p.currency,
             address: address_lines(&address),
             payment_id: p.id.clone(),
         });
@@ -133,7 +133,7 @@ pub(super) async fn produce_checks(
         total_minor: kept.iter().map(|p| p.amount_minor).sum(),
         currency: kept
             .first()
-            .map(|p| p.currency.clone())
-            .unwrap_or_else(|| "USD".into()),
+            .map_or("USD", |p| p.currency.code())
+            .to_string(),
     })
 }

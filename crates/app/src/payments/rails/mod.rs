@@ -154,14 +154,14 @@ pub async fn send_file(
         return send_one_file(tx, cfg, actor, distribution_id, method, pending).await;
     }
     // One pain.001 per currency, so every batch has one currency and a true total.
-    let mut currencies: Vec<&str> = pending.iter().map(|p| p.currency.as_str()).collect();
+    let mut currencies: Vec<&str> = pending.iter().map(|p| p.currency.code()).collect();
     currencies.sort_unstable();
     currencies.dedup();
     let mut last = None;
     for ccy in currencies {
         let group: Vec<Payment> = pending
             .iter()
-            .filter(|p| p.currency == ccy)
+            .filter(|p| p.currency.code() == ccy)
             .cloned()
             .collect();
         if let Some(id) = send_one_file(tx, cfg, actor, distribution_id, method, &group).await? {

@@ -105,7 +105,7 @@ pub(super) async fn produce_wire(
                 continue;
             }
         };
-        let currency = Currency::parse(&p.currency).map_err(JobError::Permanent)?;
+        let currency = p.currency;
         let account = if pain001::validate_iban(&account).is_ok() {
             AccountId::Iban(account)
         } else {
@@ -151,10 +151,7 @@ pub(super) async fn produce_wire(
         )
         .map_err(|e| JobError::Permanent(without_value(&e)))?
     };
-    let currency = kept
-        .first()
-        .map(|p| p.currency.clone())
-        .unwrap_or_else(|| "USD".into());
+    let currency = kept.first().map_or(Currency::USD, |p| p.currency);
     Ok(Produced {
         kind: "PAIN001",
         file_name: format!("wires-{}-{batch_id}.xml", execution.format("%Y%m%d")),
@@ -173,6 +170,6 @@ pub(super) async fn produce_wire(
         } else {
             0
         },
-        currency,
+        currency: currency.code().to_string(),
     })
 }
