@@ -72,6 +72,7 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 fn provider(prefix: &str) -> Option<ProviderConfig> {
     Some(ProviderConfig {
         base_url: env(&format!("{prefix}_URL"))?,
+        // why: optional settings; a provider missing one refuses the call, which is recorded
         organization_id: env(&format!("{prefix}_ORG_ID")).unwrap_or_default(),
         api_key: env(&format!("{prefix}_API_KEY")).unwrap_or_default(),
         originating_account_id: env(&format!("{prefix}_ACCOUNT_ID")).unwrap_or_default(),
@@ -104,6 +105,7 @@ pub fn config_from_env() -> Result<PaymentsConfig> {
     c.stripe = provider("CLEARWAY_STRIPE");
     c.plaid = env("CLEARWAY_PLAID_URL").map(|base_url| PlaidConfig {
         base_url,
+        // why: optional settings; the service refuses a missing one, which is reported
         client_id: env("CLEARWAY_PLAID_CLIENT_ID").unwrap_or_default(),
         secret: env("CLEARWAY_PLAID_SECRET").unwrap_or_default(),
     });
@@ -271,6 +273,7 @@ async fn write_batch(
     tx.commit().await?;
     println!(
         "{} ({} payments, {} {}) written to {}",
+        // why: display only
         batch.file_name.unwrap_or_default(),
         batch.payment_count,
         clearway_core::Currency::parse(&batch.currency)

@@ -388,6 +388,7 @@ pub async fn retry_one(
     if new.status != PaymentStatus::Pending {
         return Err(StoreError::Conflict(format!(
             "cannot retry: {}",
+            // why: a payment built FAILED always carries its reason
             new.failure_reason.unwrap_or_default()
         )));
     }

@@ -118,6 +118,7 @@ pub fn from_row(r: &Row) -> Result<BankAccount, StoreError> {
         (Some(ciphertext), Some(key_id)) => Some(Sealed {
             key_id,
             ciphertext,
+            // why: last4 is for display only; rows sealed before it was kept show none
             last4: r.opt_text("account_last4")?.unwrap_or_default(),
         }),
         _ => None,

@@ -211,6 +211,7 @@ fn suggestion_from_row(r: &Row) -> Result<Suggestion, StoreError> {
         (Some(ciphertext), Some(key_id)) => Some(Sealed {
             key_id,
             ciphertext,
+            // why: a sealed file has no last four digits
             last4: r.opt_text("account_last4")?.unwrap_or_default(),
         }),
         _ => None,

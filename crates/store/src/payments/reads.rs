@@ -71,6 +71,7 @@ pub async fn list(db: &Db, actor: &Actor, f: &ListFilter) -> Result<Vec<Payment>
             .bind(i64::from(f.needs_review))
             .bind(i64::from(f.unclaimed))
             .bind(f.batch_id.clone())
+            // why: no cursor: ids after "" are all ids
             .bind(f.after_id.clone().unwrap_or_default())
             .bind(f.limit),
     )

@@ -287,6 +287,7 @@ pub async fn hold_for_payee(
 /// After a payment failed or came back: schedule the automatic retry (transient causes, while
 /// attempts remain) or put it in the manual-review queue, saying why.
 pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(), StoreError> {
+    // why: a failure without a code is treated as transient (retried), as before
     let code = p.failure_code.clone().unwrap_or_default();
     match failure_class(&code) {
         ReturnClass::BadAccount => {
@@ -315,6 +316,7 @@ pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(),
         }
         ReturnClass::Transient => match retry_delay(p.attempt) {
             Some(delay) => {
+                // why: retry delays are at most a day, far inside chrono's range
                 let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 jobs::enqueue_at(
                     tx,

@@ -90,15 +90,71 @@ pub fn transport_outcome(e: &reqwest::Error) -> Outcome {
     }
 }
 
-/// Classifies a non-2xx answer.
-pub fn status_outcome(status: reqwest::StatusCode, body: &str) -> Outcome {
+/// Longest excerpt of a provider's answer kept in a failure reason.
+const BODY_EXCERPT_CHARS: usize = 200;
+
+/// A provider's answer as it may be stored and shown in a failure reason: the receiver's
+/// account number and any other run of 8 or more digits masked, whitespace collapsed, cut to
+/// [`BODY_EXCERPT_CHARS`] characters.
+pub fn body_excerpt(body: &str, account_number: &str) -> String {
+    let body = if account_number.is_empty() {
+        body.to_string()
+    } else {
+        body.replace(account_number, "****")
+    };
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 8 {
+            out.push_str("****");
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+    {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    match out.char_indices().nth(BODY_EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &out[..cut]),
+        None => out,
+    }
+}
+
+/// "provider answered 503: <excerpt>" (without the colon when the answer is empty).
+fn answered(status: reqwest::StatusCode, excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        format!("provider answered {status}")
+    } else {
+        format!("provider answered {status}: {excerpt}")
+    }
+}
+
+/// Classifies a non-2xx answer. The reason says what the provider said: its error message,
+/// or else an excerpt of its answer ([`body_excerpt`], `account_number` masked out).
+pub fn status_outcome(status: reqwest::StatusCode, body: &str, account_number: &str) -> Outcome {
+    let excerpt = body_excerpt(body, account_number);
     if status.is_server_error()
         || status == reqwest::StatusCode::TOO_MANY_REQUESTS
         || status == reqwest::StatusCode::CONFLICT
     {
-        return Outcome::Retry(format!("provider answered {status}"));
+        return Outcome::Retry(answered(status, &excerpt));
     }
+    // why: a body that is not JSON (an HTML error page) has no code or message to read; the
+    // excerpt below carries it into the reason instead.
     let parsed: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    // why: no error object → the defaults below (REFUSED, the answer's excerpt).
     let err = parsed
         .get("errors")
         .or_else(|| parsed.get("error"))
@@ -113,7 +169,7 @@ pub fn status_outcome(status: reqwest::StatusCode, body: &str) -> Outcome {
         .get("message")
         .and_then(|v| v.as_str())
         .map(str::to_string)
-        .unwrap_or_else(|| format!("provider answered {status}"));
+        .unwrap_or_else(|| answered(status, &excerpt));
     Outcome::Refused { code, message }
 }
 
@@ -220,6 +276,7 @@ pub async fn run_send_job(
         .as_ref()
         .map(|s| cfg.vault.open(s))
         .transpose()
+        // why: Stripe-style payouts name a registered destination, not the number; a provider that needs one refuses an empty one (4xx → review)
         .map_err(|e| JobError::Permanent(e.to_string()))?
         .unwrap_or_default();
     let receiver = Receiver {
@@ -355,5 +412,62 @@ pub async fn run_send_job(
             }
             Err(JobError::Retryable(why))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    #[test]
+    fn a_refusal_without_an_error_message_keeps_the_answer_masked_and_cut() {
+        let body = format!(
+            "<html><body>Account 000123456789 rejected: beneficiary bank closed {}</body></html>",
+            "x".repeat(400)
+        );
+        let Outcome::Refused { code, message } =
+            status_outcome(StatusCode::BAD_REQUEST, &body, "000123456789")
+        else {
+            panic!("a 400 is a refusal");
+        };
+        assert_eq!(code, "REFUSED");
+        assert!(message.starts_with(
+            "provider answered 400 Bad Request: <html><body>Account **** rejected: beneficiary bank closed xxx"
+        ), "{message}");
+        assert!(!message.contains("123456789"), "{message}");
+        assert!(message.ends_with('…'), "{message}");
+        assert!(message.chars().count() < 260, "{message}");
+    }
+
+    #[test]
+    fn a_provider_error_keeps_the_answer_and_masks_long_digit_runs() {
+        let Outcome::Retry(why) = status_outcome(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream timeout for 021000021 / acct 99887766554433",
+            "",
+        ) else {
+            panic!("a 503 is retried");
+        };
+        assert_eq!(
+            why,
+            "provider answered 503 Service Unavailable: upstream timeout for **** / acct ****"
+        );
+    }
+
+    #[test]
+    fn an_error_message_is_used_as_is_and_an_empty_answer_says_only_the_status() {
+        let body = r#"{"errors":{"code":"invalid_account","message":"The account is closed"}}"#;
+        assert_eq!(
+            status_outcome(StatusCode::UNPROCESSABLE_ENTITY, body, "1234"),
+            Outcome::Refused {
+                code: "invalid_account".into(),
+                message: "The account is closed".into()
+            }
+        );
+        assert_eq!(
+            status_outcome(StatusCode::BAD_GATEWAY, "", ""),
+            Outcome::Retry("provider answered 502 Bad Gateway".into())
+        );
     }
 }

@@ -52,10 +52,21 @@ pub async fn trace_sequences(
     count: usize,
 ) -> Result<u32, StoreError> {
     let first =
+        // why: a count of entries in memory fits an i64
         pstore::allocate_sequence(tx, "*", &format!("trace:{odfi_prefix}"), 1, count as i64)
             .await?;
     let start = (first - 1).rem_euclid((TRACE_SEQUENCE_MAX - count as i64).max(1)) + 1;
     Ok(start as u32)
+}
+
+/// A payment's amount as the unsigned cents of a NACHA credit entry; a negative amount is an
+/// error (never wrapped into a huge credit).
+pub fn credit_cents(payment_id: &str, amount_minor: i64) -> Result<u64, JobError> {
+    u64::try_from(amount_minor).map_err(|_| {
+        JobError::Permanent(format!(
+            "payment {payment_id}: amount {amount_minor} is negative; a NACHA credit cannot carry it"
+        ))
+    })
 }
 
 /// Trace sequences of payment files stay below this; micro-deposits use 9,000,000 and up.
@@ -120,6 +131,8 @@ pub(super) async fn produce_ach(
         }
         items.push(AchItem {
             payment_id: p.id.clone(),
+            // why: ACH payees are stored with a checked routing number; a missing one is
+            // refused by the NACHA writer (no silent file).
             routing_number: b.routing.clone().unwrap_or_default(),
             account_number: account,
             account_type: if b.savings {
@@ -127,7 +140,7 @@ pub(super) async fn produce_ach(
             } else {
                 AccountType::Checking
             },
-            amount_cents: p.amount_minor as u64,
+            amount_cents: credit_cents(&p.id, p.amount_minor)?,
             entity: b.entity,
             name: p.payee_name.clone(),
         });
@@ -160,4 +173,22 @@ pub(super) async fn produce_ach(
         total_minor: kept.iter().map(|p| p.amount_minor).sum(),
         currency: "USD".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_negative_amount_is_an_error_not_a_huge_credit() {
+        assert_eq!(credit_cents("p1", 12_345).unwrap(), 12_345);
+        assert_eq!(credit_cents("p1", 0).unwrap(), 0);
+        match credit_cents("p2", -5) {
+            Err(JobError::Permanent(why)) => assert_eq!(
+                why,
+                "payment p2: amount -5 is negative; a NACHA credit cannot carry it"
+            ),
+            other => panic!("expected a permanent error, got {other:?}"),
+        }
+    }
 }

@@ -99,6 +99,7 @@ pub(super) async fn produce_checks(
         tx,
         &actor.org_id,
         cfg.first_check_number,
+        // why: a count of checks in memory fits an i64
         to_print.len() as i64,
     )
     .await?;

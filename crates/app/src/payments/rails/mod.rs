@@ -225,6 +225,7 @@ async fn send_one_file(
             kind: produced.kind,
             distribution_id: Some(distribution_id.to_string()),
             status: "GENERATED",
+            // why: a count of payments in memory fits an i64
             payment_count: produced.sent.len() as i64,
             total_minor: produced.total_minor,
             currency: produced.currency.clone(),
@@ -239,6 +240,7 @@ async fn send_one_file(
     pstore::mark_sent(tx, org_id, method, &batch_id, date, &produced.sent).await?;
     tracing::debug!(
         payments = produced.sent.len(),
+        // why: milliseconds of one job fit a u64 (timing only)
         built_ms = built.as_millis() as u64,
         stored_ms = stored.as_millis() as u64,
         sent_ms = started.elapsed().as_millis() as u64,

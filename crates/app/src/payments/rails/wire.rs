@@ -117,6 +117,7 @@ pub(super) async fn produce_wire(
             currency: currency.code().to_string(),
             exponent: currency.minor_units(),
             account,
+            // why: a wire payee without a BIC fails pain.001 validation below, alone
             bic: b.bic.clone().unwrap_or_default(),
             name: p.payee_name.clone(),
             address: b.address.as_ref().and_then(postal_address),

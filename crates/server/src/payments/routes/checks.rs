@@ -52,6 +52,7 @@ pub fn positive_pay_csv(
     let checks: Vec<PositivePayCheck> = checks
         .iter()
         .map(|p| PositivePayCheck {
+            // why: the query reads only payments with a check number
             check_number: p.check_number.clone().unwrap_or_default(),
             amount: p.currency.format_minor(p.amount_minor),
             amount_minor: p.amount_minor,
