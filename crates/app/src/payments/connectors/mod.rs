@@ -221,65 +221,51 @@ pub async fn run_send_job(
     job: &Job,
     worker_id: &str,
 ) -> Result<(), JobError> {
-    let id = job
-        .payload
-        .get("paymentId")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| JobError::Permanent("payload has no paymentId".into()))?
-        .to_string();
-    let actor = Actor::system(&job.org_id);
-
+    let id = crate::jobs::payload_text(job, "paymentId")?;
+    let send = SendRun {
+        db,
+        actor: Actor::system(&job.org_id),
+        job,
+        worker_id,
+        id,
+    };
     // 1. Claim the payment for sending (PENDING → PROCESSING), choosing the provider.
-    let mut tx = db.begin().await?;
-    let p = pstore::get_tx(&mut tx, &actor, &id).await?;
-    let proceed = match p.status {
-        PaymentStatus::Pending if p.hold_reason.is_none() => true,
-        PaymentStatus::Processing => true,
-        _ => false,
-    };
-    if !proceed {
-        jobs::finish(&mut tx, job, worker_id).await?;
-        tx.commit().await?;
+    let Some((p, payee)) = send.claim(cfg).await? else {
         return Ok(());
-    }
-    let payee_id = p
-        .bank_account_id
-        .clone()
-        .ok_or_else(|| JobError::Permanent("payment has no payee".into()))?;
-    let payee = bank_accounts::by_id_tx(&mut tx, &job.org_id, &payee_id).await?;
-    let p = if p.status == PaymentStatus::Pending {
-        let provider = if cfg.modern_treasury.is_some() {
-            MODERN_TREASURY
-        } else {
-            STRIPE
-        };
-        let p = pstore::transition(
-            &mut tx,
-            &job.org_id,
-            &p,
-            PaymentStatus::Processing,
-            &Update {
-                provider: Some(provider.into()),
-                reason: Some(format!("sending via {provider}")),
-                ..Update::default()
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        p
-    } else {
-        drop(tx);
-        p
     };
+    let receiver = receiver_of(cfg, &p, &payee)?;
+    // 2. Call the provider (same idempotency key on every run).
+    let (provider, outcome) = send.call_provider(client, cfg, &p, &receiver).await?;
+    // 3. Record the outcome with the job's completion.
+    match outcome {
+        Outcome::Accepted { reference, status } => {
+            send.record_accepted(&provider, &reference, &status).await
+        }
+        Outcome::Refused { code, message } => {
+            let reason = format!("{provider} refused it: {code}: {message}");
+            send.record_refused(&reason).await
+        }
+        Outcome::Retry(why) | Outcome::Unreachable(why) => {
+            send.record_unknown(&p, &provider, why).await
+        }
+    }
+}
+
+/// The payee details a provider needs, the account number opened just for the call.
+fn receiver_of(
+    cfg: &PaymentsConfig,
+    p: &Payment,
+    payee: &bank_accounts::BankAccount,
+) -> Result<Receiver, JobError> {
     let account = payee
         .account
         .as_ref()
         .map(|s| cfg.vault.open(s))
         .transpose()
-        // why: Stripe-style payouts name a registered destination, not the number; a provider that needs one refuses an empty one (4xx → review)
         .map_err(|e| JobError::Permanent(e.to_string()))?
+        // why: Stripe-style payouts name a registered destination, not the number; a provider that needs one refuses an empty one (4xx → review)
         .unwrap_or_default();
-    let receiver = Receiver {
+    Ok(Receiver {
         method: p.method,
         name: p.payee_name.clone(),
         routing_number: payee.routing_number.clone(),
@@ -287,131 +273,197 @@ pub async fn run_send_job(
         account_type: payee.account_type.clone(),
         bic: payee.bic.clone(),
         payee_id: payee.id.clone(),
-    };
+    })
+}
 
-    // 2. Call the provider (same idempotency key on every run).
-    let mut provider = p.provider.clone().unwrap_or_else(|| MODERN_TREASURY.into());
-    let mut outcome = call(client, cfg, &provider, &p, &receiver).await;
-    if let Outcome::Unreachable(why) = &outcome {
-        if provider == MODERN_TREASURY && cfg.stripe.is_some() {
-            tracing::warn!(payment_id = %p.id, attempt = p.attempt, reason = %why, "primary provider unreachable; falling back to payouts");
-            let mut tx = db.begin().await?;
-            pstore::switch_provider(&mut tx, &actor, &p, STRIPE).await?;
-            tx.commit().await?;
-            provider = STRIPE.into();
-            outcome = call(client, cfg, &provider, &p, &receiver).await;
-        }
+/// One run of the `payment.send` job: what every step needs.
+struct SendRun<'a> {
+    db: &'a Db,
+    actor: Actor,
+    job: &'a Job,
+    worker_id: &'a str,
+    id: String,
+}
+
+impl SendRun<'_> {
+    fn org_id(&self) -> &str {
+        &self.job.org_id
     }
 
-    // 3. Record the outcome with the job's completion.
-    match outcome {
-        Outcome::Accepted { reference, status } => {
-            let mut tx = db.begin().await?;
-            let current = pstore::get_tx(&mut tx, &actor, &id).await?;
-            if current.status == PaymentStatus::Processing {
-                let batch_id = new_id();
-                let date = current.expected_date;
-                payment_batches::insert(
-                    &mut tx,
-                    &job.org_id,
-                    &NewBatch {
-                        id: batch_id.clone(),
-                        kind: "PROVIDER",
-                        distribution_id: Some(current.distribution_id.clone()),
-                        status: "SUBMITTED",
-                        payment_count: 1,
-                        total_minor: current.amount_minor,
-                        currency: current.currency.code().to_string(),
-                        effective_date: date.to_string(),
-                        file_name: None,
-                        file: None,
-                        file_sha256: None,
-                    },
-                )
-                .await?;
-                let (trace, e2e) = match current.method {
-                    Method::Ach => (Some(reference.clone()), None),
-                    _ => (None, Some(super::rails::end_to_end_id(&current.id))),
-                };
-                pstore::transition(
-                    &mut tx,
-                    &job.org_id,
-                    &current,
-                    PaymentStatus::Sent,
-                    &Update {
-                        provider: Some(provider.clone()),
-                        provider_ref: Some(reference.clone()),
-                        batch_id: Some(batch_id),
-                        trace_number: trace,
-                        end_to_end_id: e2e,
-                        reason: Some(format!("{provider} accepted it as {reference} ({status})")),
-                        ..Update::default()
-                    },
-                )
-                .await?;
-                clearway_store::outbox::emit(
-                    &mut tx,
-                    &job.org_id,
-                    "payment.sent",
-                    "payment",
-                    &id,
-                    json!({ "paymentId": id, "provider": provider, "providerRef": reference }),
-                )
-                .await?;
-            }
-            jobs::finish(&mut tx, job, worker_id).await?;
+    /// Step 1: the payment and its payee if it is to be sent (PENDING and unheld: moved to
+    /// PROCESSING with the chosen provider, committed before any call; or PROCESSING: a re-run).
+    /// Otherwise finishes the job and returns `None`.
+    async fn claim(
+        &self,
+        cfg: &PaymentsConfig,
+    ) -> Result<Option<(Payment, bank_accounts::BankAccount)>, JobError> {
+        let mut tx = self.db.begin().await?;
+        let p = pstore::get_tx(&mut tx, &self.actor, &self.id).await?;
+        let proceed = match p.status {
+            PaymentStatus::Pending if p.hold_reason.is_none() => true,
+            PaymentStatus::Processing => true,
+            _ => false,
+        };
+        if !proceed {
+            jobs::finish(&mut tx, self.job, self.worker_id).await?;
             tx.commit().await?;
-            Ok(())
+            return Ok(None);
         }
-        Outcome::Refused { code, message } => {
-            let mut tx = db.begin().await?;
-            let current = pstore::get_tx(&mut tx, &actor, &id).await?;
-            if current.status == PaymentStatus::Processing {
-                let failed = pstore::transition(
-                    &mut tx,
-                    &job.org_id,
-                    &current,
-                    PaymentStatus::Failed,
-                    &Update {
-                        code: Some("REFUSED".into()),
-                        reason: Some(format!("{provider} refused it: {code}: {message}")),
-                        ..Update::default()
-                    },
-                )
+        let payee_id = p
+            .bank_account_id
+            .clone()
+            .ok_or_else(|| JobError::Permanent("payment has no payee".into()))?;
+        let payee = bank_accounts::by_id_tx(&mut tx, self.org_id(), &payee_id).await?;
+        if p.status != PaymentStatus::Pending {
+            return Ok(Some((p, payee)));
+        }
+        let provider = if cfg.modern_treasury.is_some() {
+            MODERN_TREASURY
+        } else {
+            STRIPE
+        };
+        let update = Update {
+            provider: Some(provider.into()),
+            reason: Some(format!("sending via {provider}")),
+            ..Update::default()
+        };
+        let p = pstore::transition(
+            &mut tx,
+            self.org_id(),
+            &p,
+            PaymentStatus::Processing,
+            &update,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some((p, payee)))
+    }
+
+    /// Step 2: calls the payment's provider; falls back from the primary to the secondary only
+    /// when the primary could not be reached at all. Returns the provider that answered.
+    async fn call_provider(
+        &self,
+        client: &reqwest::Client,
+        cfg: &PaymentsConfig,
+        p: &Payment,
+        receiver: &Receiver,
+    ) -> Result<(String, Outcome), JobError> {
+        let provider = p.provider.clone().unwrap_or_else(|| MODERN_TREASURY.into());
+        let outcome = call(client, cfg, &provider, p, receiver).await;
+        let Outcome::Unreachable(why) = &outcome else {
+            return Ok((provider, outcome));
+        };
+        if provider != MODERN_TREASURY || cfg.stripe.is_none() {
+            return Ok((provider, outcome));
+        }
+        tracing::warn!(payment_id = %p.id, attempt = p.attempt, reason = %why, "primary provider unreachable; falling back to payouts");
+        let mut tx = self.db.begin().await?;
+        pstore::switch_provider(&mut tx, &self.actor, p, STRIPE).await?;
+        tx.commit().await?;
+        Ok((STRIPE.into(), call(client, cfg, STRIPE, p, receiver).await))
+    }
+
+    /// Step 3, accepted: a PROVIDER batch of one, the payment SENT with the provider's id, the
+    /// `payment.sent` event, and the job's completion, in one transaction.
+    async fn record_accepted(
+        &self,
+        provider: &str,
+        reference: &str,
+        status: &str,
+    ) -> Result<(), JobError> {
+        let (org_id, id) = (self.org_id(), &self.id);
+        let mut tx = self.db.begin().await?;
+        let current = pstore::get_tx(&mut tx, &self.actor, id).await?;
+        if current.status == PaymentStatus::Processing {
+            let batch_id = new_id();
+            payment_batches::insert(&mut tx, org_id, &provider_batch(&batch_id, &current)).await?;
+            let (trace, e2e) = match current.method {
+                Method::Ach => (Some(reference.to_string()), None),
+                _ => (None, Some(super::rails::end_to_end_id(&current.id))),
+            };
+            let update = Update {
+                provider: Some(provider.to_string()),
+                provider_ref: Some(reference.to_string()),
+                batch_id: Some(batch_id),
+                trace_number: trace,
+                end_to_end_id: e2e,
+                reason: Some(format!("{provider} accepted it as {reference} ({status})")),
+                ..Update::default()
+            };
+            pstore::transition(&mut tx, org_id, &current, PaymentStatus::Sent, &update).await?;
+            let payload =
+                json!({ "paymentId": id, "provider": provider, "providerRef": reference });
+            clearway_store::outbox::emit(&mut tx, org_id, "payment.sent", "payment", id, payload)
                 .await?;
-                pstore::after_failure(&mut tx, &job.org_id, &failed).await?;
-                clearway_store::outbox::emit(&mut tx, &job.org_id, "payment.failed", "payment", &id, json!({ "paymentId": id, "attempt": failed.attempt, "failureCode": "REFUSED", "failureReason": failed.failure_reason })).await?;
-            }
-            jobs::finish(&mut tx, job, worker_id).await?;
-            tx.commit().await?;
-            Ok(())
         }
-        Outcome::Retry(why) | Outcome::Unreachable(why) => {
-            log_attempt(
-                db,
-                &actor,
-                &p,
-                "PROVIDER_ERROR",
-                &format!("job attempt {}: {why}", job.attempts),
-            )
-            .await?;
-            if job.attempts >= job.max_attempts {
-                // Retries spent (5 min, 1 h, 1 day): manual review, the outcome still unknown
-                // to us, so the payment stays PROCESSING under the same idempotency key.
-                let mut tx = db.begin().await?;
-                pstore::set_review(
-                    &mut tx,
-                    &job.org_id,
-                    &id,
-                    Some(&format!("RETRIES_EXHAUSTED: {provider}: {why}")),
-                )
+        jobs::finish(&mut tx, self.job, self.worker_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Step 3, refused: the payment FAILED (code REFUSED, `reason`), its follow-up (review),
+    /// the `payment.failed` event and the job's completion, in one transaction.
+    async fn record_refused(&self, reason: &str) -> Result<(), JobError> {
+        let (org_id, id) = (self.org_id(), &self.id);
+        let mut tx = self.db.begin().await?;
+        let current = pstore::get_tx(&mut tx, &self.actor, id).await?;
+        if current.status == PaymentStatus::Processing {
+            let update = Update {
+                code: Some("REFUSED".into()),
+                reason: Some(reason.to_string()),
+                ..Update::default()
+            };
+            let failed =
+                pstore::transition(&mut tx, org_id, &current, PaymentStatus::Failed, &update)
+                    .await?;
+            pstore::after_failure(&mut tx, org_id, &failed).await?;
+            let payload = json!({ "paymentId": id, "attempt": failed.attempt, "failureCode": "REFUSED", "failureReason": failed.failure_reason });
+            clearway_store::outbox::emit(&mut tx, org_id, "payment.failed", "payment", id, payload)
                 .await?;
-                jobs::finish(&mut tx, job, worker_id).await?;
-                tx.commit().await?;
-                return Ok(());
-            }
-            Err(JobError::Retryable(why))
         }
+        jobs::finish(&mut tx, self.job, self.worker_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Step 3, outcome unknown: logged; retried by the job queue with the same key, or, once
+    /// the retries are spent, left PROCESSING in the manual-review queue.
+    async fn record_unknown(
+        &self,
+        p: &Payment,
+        provider: &str,
+        why: String,
+    ) -> Result<(), JobError> {
+        let attempt = format!("job attempt {}: {why}", self.job.attempts);
+        log_attempt(self.db, &self.actor, p, "PROVIDER_ERROR", &attempt).await?;
+        if self.job.attempts < self.job.max_attempts {
+            return Err(JobError::Retryable(why));
+        }
+        // Retries spent (5 min, 1 h, 1 day): manual review, the outcome still unknown to us,
+        // so the payment stays PROCESSING under the same idempotency key.
+        let mut tx = self.db.begin().await?;
+        let review = format!("RETRIES_EXHAUSTED: {provider}: {why}");
+        pstore::set_review(&mut tx, self.org_id(), &self.id, Some(&review)).await?;
+        jobs::finish(&mut tx, self.job, self.worker_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The PROVIDER batch of one payment sent through a provider.
+fn provider_batch(batch_id: &str, p: &Payment) -> NewBatch {
+    NewBatch {
+        id: batch_id.to_string(),
+        kind: "PROVIDER",
+        distribution_id: Some(p.distribution_id.clone()),
+        status: "SUBMITTED",
+        payment_count: 1,
+        total_minor: p.amount_minor,
+        currency: p.currency.code().to_string(),
+        effective_date: p.expected_date.to_string(),
+        file_name: None,
+        file: None,
+        file_sha256: None,
     }
 }
 
