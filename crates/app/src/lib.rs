@@ -6,10 +6,14 @@
 //! # Layout
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
-//! - [`reconciliation`]: bank statement import ([`reconciliation::import`]), matching runs, manual match/unmatch.
+//! - [`payments`]: building, retrying and sending payments (rails, provider connectors, vault),
+//!   and settling their outcomes.
+//! - [`reconciliation`]: bank statement import ([`reconciliation::import`]), matching runs,
+//!   manual match/unmatch.
 
 pub mod error;
 pub mod jobs;
+pub mod payments;
 pub mod reconciliation;
 
 pub use error::{AppError, AppResult};

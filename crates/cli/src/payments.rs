@@ -12,7 +12,7 @@ use clearway_server::payments::{
     rails, routes, Originator, PaymentsConfig, PlaidConfig, ProviderConfig, SendVia, Vault,
 };
 use clearway_store::audit::{self, Change};
-use clearway_store::{bank_accounts, payment_batches, q, Actor, Db};
+use clearway_store::{bank_accounts, payment_batches, Actor, Db};
 use serde_json::json;
 
 /// Environment variable with the encryption keys (`id:hex64[,id:hex64…]`, first active).
@@ -72,6 +72,7 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 fn provider(prefix: &str) -> Option<ProviderConfig> {
     Some(ProviderConfig {
         base_url: env(&format!("{prefix}_URL"))?,
+        // why: optional settings; a provider missing one refuses the call, which is recorded
         organization_id: env(&format!("{prefix}_ORG_ID")).unwrap_or_default(),
         api_key: env(&format!("{prefix}_API_KEY")).unwrap_or_default(),
         originating_account_id: env(&format!("{prefix}_ACCOUNT_ID")).unwrap_or_default(),
@@ -104,6 +105,7 @@ pub fn config_from_env() -> Result<PaymentsConfig> {
     c.stripe = provider("CLEARWAY_STRIPE");
     c.plaid = env("CLEARWAY_PLAID_URL").map(|base_url| PlaidConfig {
         base_url,
+        // why: optional settings; the service refuses a missing one, which is reported
         client_id: env("CLEARWAY_PLAID_CLIENT_ID").unwrap_or_default(),
         secret: env("CLEARWAY_PLAID_SECRET").unwrap_or_default(),
     });
@@ -227,22 +229,33 @@ fn cli_actor(org_id: &str) -> Actor {
 }
 
 async fn org(db: &Db, wanted: Option<&str>) -> Result<String> {
-    let rows = db
-        .fetch_all(q("SELECT id, name FROM organizations ORDER BY id"))
-        .await?;
-    let orgs: Vec<(String, String)> = rows
-        .iter()
-        .map(|r| Ok((r.text("id")?, r.text("name")?)))
-        .collect::<Result<_, clearway_store::StoreError>>()?;
+    let orgs = clearway_store::platform::auth::organizations(db).await?;
     match wanted {
         Some(w) => orgs
             .into_iter()
-            .find(|(id, name)| id == w || name == w)
-            .map(|(id, _)| id)
+            .find(|o| o.id == w || o.name == w)
+            .map(|o| o.id)
             .with_context(|| format!("no organization '{w}'")),
-        None if orgs.len() == 1 => Ok(orgs[0].0.clone()),
+        None if orgs.len() == 1 => Ok(orgs[0].id.clone()),
         None => bail!("{} organizations exist; name one with --org", orgs.len()),
     }
+}
+
+/// The operator's actor in the organization owning something `found` finds (the CLI acts
+/// across organizations; each lookup stays confined to one by the store).
+async fn owner<T>(
+    db: &Db,
+    mut found: impl AsyncFnMut(Actor) -> Result<T, clearway_store::StoreError>,
+) -> Result<Option<Actor>> {
+    for o in clearway_store::platform::auth::organizations(db).await? {
+        let actor = cli_actor(&o.id);
+        match found(actor.clone()).await {
+            Ok(_) => return Ok(Some(actor)),
+            Err(clearway_store::StoreError::NotFound(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(None)
 }
 
 async fn write_batch(
@@ -260,6 +273,7 @@ async fn write_batch(
     tx.commit().await?;
     println!(
         "{} ({} payments, {} {}) written to {}",
+        // why: display only
         batch.file_name.unwrap_or_default(),
         batch.payment_count,
         clearway_core::Currency::parse(&batch.currency)
@@ -278,11 +292,11 @@ async fn distribution_file(
     kind: &str,
     out: &Path,
 ) -> Result<()> {
-    let row = db
-        .fetch_optional(q("SELECT org_id FROM distributions WHERE id = $1").bind(distribution))
-        .await?
-        .with_context(|| format!("no distribution '{distribution}'"))?;
-    let actor = cli_actor(&row.text("org_id")?);
+    let actor = owner(db, async |a| {
+        clearway_store::distributions::get(db, &a, distribution).await
+    })
+    .await?
+    .with_context(|| format!("no distribution '{distribution}'"))?;
     let batches =
         payment_batches::list(db, &actor, Some(kind), Some(distribution), None, 1000).await?;
     let Some(latest) = batches.first() else {
@@ -323,11 +337,10 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
             distribution_file(db, vault, &distribution, "CHECK_REGISTER", &out).await
         }
         Cmd::File { batch, out } => {
-            let row = db
-                .fetch_optional(q("SELECT org_id FROM payment_batches WHERE id = $1").bind(&batch))
+            let actor = owner(db, async |a| payment_batches::get(db, &a, &batch).await)
                 .await?
                 .with_context(|| format!("no batch '{batch}'"))?;
-            write_batch(db, vault, &cli_actor(&row.text("org_id")?), &batch, &out).await
+            write_batch(db, vault, &actor, &batch, &out).await
         }
         Cmd::PositivePay {
             org: o,
@@ -359,7 +372,12 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             tx.commit().await?;
-            println!("{}", serde_json::to_string_pretty(&outcome)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &clearway_server::payments::dto::ReturnsOutcome::from(outcome),
+                )?
+            );
             Ok(())
         }
         Cmd::StaleChecks { org: o, as_of } => {

@@ -33,7 +33,7 @@ pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
     verify_ties_out(&mut tx, &current).await?;
     // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
     crate::reinvestment::step(&mut tx, &actor, &current).await?;
-    crate::payments::step(&mut tx, &actor, &current).await?;
+    clearway_app::payments::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
     distributions::trail(
         &mut tx,

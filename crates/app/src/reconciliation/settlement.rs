@@ -1,5 +1,6 @@
 //! Writing matches and settling their payments: the one place reconciliation settles.
 
+use clearway_core::payments::returns;
 use clearway_store::payments::Settlement;
 use clearway_store::reconciliation::{self as store, NewMatch};
 use clearway_store::{Actor, Tx};
@@ -21,7 +22,7 @@ pub(crate) async fn write_and_settle(
 /// The one settlement call site of reconciliation: every payment a match clears or returns
 /// is settled here, in one bulk settlement per run or manual match.
 async fn settle(tx: &mut Tx, actor: &Actor, outcomes: &[(String, Settlement)]) -> AppResult<()> {
-    clearway_store::payments::settle_many(tx, actor, outcomes).await?;
+    crate::payments::settle_many(tx, actor, outcomes).await?;
     Ok(())
 }
 
@@ -63,7 +64,7 @@ fn settlements(matches: &[NewMatch<'_>]) -> Vec<(String, Settlement)> {
 fn return_code(description: &str) -> String {
     description
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .find(|w| w.len() == 3 && w.starts_with('R') && w[1..].bytes().all(|b| b.is_ascii_digit()))
+        .find(|w| returns::is_return_code(w))
         .map_or_else(|| "BANK_RETURN".to_string(), str::to_string)
 }
 

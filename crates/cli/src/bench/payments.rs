@@ -282,9 +282,16 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
             None,
         )
         .await?;
-        let batch = rails::send_file(&mut tx, &state, &system, &d.id, Method::Ach, &pending)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let batch = rails::send_file(
+            &mut tx,
+            &state.config.payments,
+            &system,
+            &d.id,
+            Method::Ach,
+            &pending,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         tx.commit().await?;
         samples.push(started.elapsed());
         if batch.is_none() || pending.len() as i64 != count {

@@ -7,10 +7,12 @@
 //! - [`fx`]: converting a fund-currency amount into the payment currency.
 //! - [`returns`]: NACHA return (R01…R85) and change (C01…C14) codes.
 //! - [`checks`]: stale-dating of issued checks.
+//! - [`settlement`]: planning a set of outcomes (cleared, returned, failed) of payments.
 
 pub mod checks;
 pub mod fx;
 pub mod returns;
+pub mod settlement;
 
 use std::fmt;
 use std::str::FromStr;

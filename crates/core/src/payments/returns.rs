@@ -97,6 +97,29 @@ pub fn classify(code: &str) -> (&'static str, ReturnClass) {
     }
 }
 
+/// The class of a payment's failure or return code, for what happens next: a NACHA return
+/// code as [`classify`] says; our own codes: `NO_PAYEE` and `BAD_ACCOUNT` are bad account
+/// details, `REFUSED` and `NO_FX_RATE` need a person; anything else (provider trouble, a
+/// provider's own code) may succeed later.
+pub fn failure_class(code: &str) -> ReturnClass {
+    match code {
+        c if c.starts_with('R') => classify(c).1,
+        "NO_PAYEE" | "BAD_ACCOUNT" => ReturnClass::BadAccount,
+        "REFUSED" | "NO_FX_RATE" => ReturnClass::Refused,
+        _ => ReturnClass::Transient,
+    }
+}
+
+/// The reason recorded for a return code read from a return file: its description, or
+/// "unknown return code …" when it is not shaped like one.
+pub fn return_reason(code: &str) -> String {
+    if is_return_code(code) {
+        classify(code).0.to_string()
+    } else {
+        format!("unknown return code {code}")
+    }
+}
+
 /// Whether `code` is shaped like a return reason code (`R` and two digits).
 pub fn is_return_code(code: &str) -> bool {
     code.len() == 3 && code.starts_with('R') && code[1..].bytes().all(|b| b.is_ascii_digit())
@@ -229,5 +252,22 @@ mod tests {
         assert_eq!(c07.account_kind, Some(AccountKind::Savings));
         assert_eq!(parse_correction("C09", "123"), None);
         assert_eq!(parse_correction("C01", "                 "), None);
+    }
+
+    #[test]
+    fn failure_classes_of_return_codes_and_our_own_codes() {
+        use super::{failure_class, return_reason, ReturnClass};
+        assert_eq!(failure_class("R01"), ReturnClass::Transient);
+        assert_eq!(failure_class("R03"), ReturnClass::BadAccount);
+        assert_eq!(failure_class("R10"), ReturnClass::Refused);
+        assert_eq!(failure_class("R99"), ReturnClass::Refused);
+        assert_eq!(failure_class("NO_PAYEE"), ReturnClass::BadAccount);
+        assert_eq!(failure_class("BAD_ACCOUNT"), ReturnClass::BadAccount);
+        assert_eq!(failure_class("REFUSED"), ReturnClass::Refused);
+        assert_eq!(failure_class("NO_FX_RATE"), ReturnClass::Refused);
+        assert_eq!(failure_class("PROVIDER_ERROR"), ReturnClass::Transient);
+        assert_eq!(failure_class(""), ReturnClass::Transient);
+        assert_eq!(return_reason("R02"), "Account closed");
+        assert_eq!(return_reason("X1"), "unknown return code X1");
     }
 }

@@ -93,37 +93,27 @@ fn text(
     Some(t.to_string())
 }
 
+/// Refuses a field given for a method that does not use it.
+fn not_for(errors: &mut Vec<FieldError>, field: &str, present: bool, m: Method) {
+    if present {
+        errors.push(FieldError::new(
+            field,
+            format!("is not used for {m} payees"),
+        ));
+    }
+}
+
 impl BankAccountRequest {
     /// Validates and seals: the routing check digit, IBAN mod-97, BIC shape, currency, address.
     pub fn parse(&self, vault: &Vault) -> Result<PayeeDetails, Invalid> {
         let mut errors = Vec::new();
-        let method = match self.method.parse::<Method>() {
-            Ok(m) => Some(m),
-            Err(e) => {
-                errors.push(FieldError::new("method", e));
-                None
-            }
-        };
-        let holder_name = self.holder_name.trim().to_string();
-        if holder_name.is_empty() || holder_name.chars().count() > 140 {
-            errors.push(FieldError::new(
-                "holderName",
-                "is required (1 to 140 characters)",
-            ));
-        }
-        let currency = match Currency::parse(self.currency.as_deref().unwrap_or("USD")) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                errors.push(FieldError::new(
-                    "currency",
-                    format!("unsupported currency: {e}"),
-                ));
-                None
-            }
-        };
+        let method = self.parse_method(&mut errors);
+        let holder_name = self.parse_holder_name(&mut errors);
+        let currency = self.parse_currency(&mut errors);
         let mut details = PayeeDetails {
             method: method.unwrap_or(Method::Ach),
-            holder_name: holder_name.clone(),
+            holder_name,
+            // why: a missing currency was already reported as a field error above; this value is never stored
             currency: currency.map(|c| c.code().to_string()).unwrap_or_default(),
             routing_number: None,
             account_type: None,
@@ -133,176 +123,17 @@ impl BankAccountRequest {
             bank_address: None,
             address: None,
         };
-        let not_for = |errors: &mut Vec<FieldError>, field: &str, present: bool, m: Method| {
-            if present {
-                errors.push(FieldError::new(
-                    field,
-                    format!("is not used for {m} payees"),
-                ));
-            }
-        };
-        let mut clear_account: Option<String> = None;
-        match method {
-            Some(Method::Ach) => {
-                if currency.is_some_and(|c| c.code() != "USD") {
-                    errors.push(FieldError::new(
-                        "currency",
-                        "ACH pays USD only; use a WIRE payee for other currencies",
-                    ));
-                }
-                match self.routing_number.as_deref().map(str::trim) {
-                    None | Some("") => {
-                        errors.push(FieldError::new("routingNumber", "is required for ACH"))
-                    }
-                    Some(r) if r.len() != 9 || !r.bytes().all(|b| b.is_ascii_digit()) => {
-                        errors.push(FieldError::new("routingNumber", "must be exactly 9 digits"))
-                    }
-                    Some(r) if !aba_checksum_ok(r) => errors.push(FieldError::new(
-                        "routingNumber",
-                        "fails the ABA check digit (3-7-1 weights)",
-                    )),
-                    Some(r) => details.routing_number = Some(r.to_string()),
-                }
-                match self
-                    .account_number
-                    .as_deref()
-                    .map(|a| a.trim().to_ascii_uppercase())
-                {
-                    None => errors.push(FieldError::new("accountNumber", "is required for ACH")),
-                    Some(a)
-                        if !(4..=17).contains(&a.len())
-                            || !a.bytes().all(|b| {
-                                b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'-'
-                            }) =>
-                    {
-                        errors.push(FieldError::new(
-                            "accountNumber",
-                            "must be 4 to 17 characters of 0-9, A-Z and '-'",
-                        ))
-                    }
-                    Some(a) => clear_account = Some(a),
-                }
-                match self.account_type.as_deref().unwrap_or("CHECKING") {
-                    t @ ("CHECKING" | "SAVINGS") => details.account_type = Some(t.to_string()),
-                    other => errors.push(FieldError::new(
-                        "accountType",
-                        format!("'{other}' is not CHECKING or SAVINGS"),
-                    )),
-                }
-                not_for(&mut errors, "iban", self.iban.is_some(), Method::Ach);
-                not_for(&mut errors, "bic", self.bic.is_some(), Method::Ach);
-            }
-            Some(Method::Wire) => {
-                match (self.iban.as_deref(), self.account_number.as_deref()) {
-                    (Some(iban), None) => match validate_iban(iban) {
-                        Ok(normalized) => clear_account = Some(normalized),
-                        Err(problem) => errors.push(FieldError::new(
-                            "iban",
-                            format!("'{}' {problem}", clearway_core::payments::mask(iban)),
-                        )),
-                    },
-                    (None, Some(a)) => {
-                        let a = a.trim().to_string();
-                        if a.is_empty()
-                            || a.len() > 34
-                            || !a.bytes().all(|b| b.is_ascii_alphanumeric())
-                        {
-                            errors.push(FieldError::new(
-                                "accountNumber",
-                                "must be 1 to 34 letters or digits",
-                            ));
-                        } else {
-                            clear_account = Some(a);
-                        }
-                    }
-                    (Some(_), Some(_)) => errors.push(FieldError::new(
-                        "iban",
-                        "give either iban or accountNumber, not both",
-                    )),
-                    (None, None) => errors.push(FieldError::new(
-                        "iban",
-                        "an IBAN (or an accountNumber) is required for wires",
-                    )),
-                }
-                match self.bic.as_deref().map(|b| b.trim().to_ascii_uppercase()) {
-                    None => errors.push(FieldError::new("bic", "is required for wires")),
-                    Some(b) => match validate_bic(&b, Version::V03) {
-                        Ok(()) => details.bic = Some(b),
-                        Err(problem) => {
-                            errors.push(FieldError::new("bic", format!("'{b}' {problem}")))
-                        }
-                    },
-                }
-                details.bank_name = text(&mut errors, "bankName", &self.bank_name, 140);
-                details.bank_address = text(&mut errors, "bankAddress", &self.bank_address, 140);
-                if self.address.is_none() {
-                    errors.push(FieldError::new(
-                        "address",
-                        "the beneficiary's address is required for wires",
-                    ));
-                }
-                not_for(
-                    &mut errors,
-                    "routingNumber",
-                    self.routing_number.is_some(),
-                    Method::Wire,
-                );
-            }
+        let clear_account = match method {
+            Some(Method::Ach) => self.parse_ach(&mut errors, currency, &mut details),
+            Some(Method::Wire) => self.parse_wire(&mut errors, &mut details),
             Some(Method::Check) => {
-                if currency.is_some_and(|c| c.code() != "USD") {
-                    errors.push(FieldError::new("currency", "checks are drawn in USD only"));
-                }
-                if self.address.is_none() {
-                    errors.push(FieldError::new(
-                        "address",
-                        "a mailing address is required for checks",
-                    ));
-                }
-                for (field, present) in [
-                    ("routingNumber", self.routing_number.is_some()),
-                    ("accountNumber", self.account_number.is_some()),
-                    ("iban", self.iban.is_some()),
-                    ("bic", self.bic.is_some()),
-                ] {
-                    not_for(&mut errors, field, present, Method::Check);
-                }
+                self.parse_check(&mut errors, currency);
+                None
             }
-            None => {}
-        }
+            None => None,
+        };
         if let Some(a) = &self.address {
-            let mut ok = true;
-            if a.lines.is_empty()
-                || a.lines.len() > 4
-                || a.lines
-                    .iter()
-                    .any(|l| l.trim().is_empty() || l.chars().count() > 70)
-            {
-                errors.push(FieldError::new(
-                    "address.lines",
-                    "1 to 4 non-empty lines of at most 70 characters",
-                ));
-                ok = false;
-            }
-            if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
-                errors.push(FieldError::new(
-                    "address.country",
-                    "must be an ISO 3166 two-letter code, e.g. US",
-                ));
-                ok = false;
-            }
-            for (field, v) in [
-                ("address.city", &a.city),
-                ("address.region", &a.region),
-                ("address.postalCode", &a.postal_code),
-            ] {
-                if v.as_deref().is_some_and(|t| t.chars().count() > 35) {
-                    errors.push(FieldError::new(field, "must be at most 35 characters"));
-                    ok = false;
-                }
-            }
-            if ok {
-                details.address = serde_json::to_value(a).ok();
-            }
+            details.address = parse_address(&mut errors, a);
         }
         if !errors.is_empty() {
             return Err(Invalid(errors));
@@ -316,6 +147,225 @@ impl BankAccountRequest {
         }
         Ok(details)
     }
+
+    fn parse_method(&self, errors: &mut Vec<FieldError>) -> Option<Method> {
+        match self.method.parse::<Method>() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                errors.push(FieldError::new("method", e));
+                None
+            }
+        }
+    }
+
+    fn parse_holder_name(&self, errors: &mut Vec<FieldError>) -> String {
+        let holder_name = self.holder_name.trim().to_string();
+        if holder_name.is_empty() || holder_name.chars().count() > 140 {
+            errors.push(FieldError::new(
+                "holderName",
+                "is required (1 to 140 characters)",
+            ));
+        }
+        holder_name
+    }
+
+    fn parse_currency(&self, errors: &mut Vec<FieldError>) -> Option<Currency> {
+        match Currency::parse(self.currency.as_deref().unwrap_or("USD")) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.push(FieldError::new(
+                    "currency",
+                    format!("unsupported currency: {e}"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// ACH: USD, routing number, account number and type; returns the clear account number.
+    fn parse_ach(
+        &self,
+        errors: &mut Vec<FieldError>,
+        currency: Option<Currency>,
+        details: &mut PayeeDetails,
+    ) -> Option<String> {
+        if currency.is_some_and(|c| c.code() != "USD") {
+            errors.push(FieldError::new(
+                "currency",
+                "ACH pays USD only; use a WIRE payee for other currencies",
+            ));
+        }
+        details.routing_number = self.parse_routing_number(errors);
+        let clear_account = self.parse_ach_account(errors);
+        match self.account_type.as_deref().unwrap_or("CHECKING") {
+            t @ ("CHECKING" | "SAVINGS") => details.account_type = Some(t.to_string()),
+            other => errors.push(FieldError::new(
+                "accountType",
+                format!("'{other}' is not CHECKING or SAVINGS"),
+            )),
+        }
+        not_for(errors, "iban", self.iban.is_some(), Method::Ach);
+        not_for(errors, "bic", self.bic.is_some(), Method::Ach);
+        clear_account
+    }
+
+    fn parse_routing_number(&self, errors: &mut Vec<FieldError>) -> Option<String> {
+        match self.routing_number.as_deref().map(str::trim) {
+            None | Some("") => errors.push(FieldError::new("routingNumber", "is required for ACH")),
+            Some(r) if r.len() != 9 || !r.bytes().all(|b| b.is_ascii_digit()) => {
+                errors.push(FieldError::new("routingNumber", "must be exactly 9 digits"))
+            }
+            Some(r) if !aba_checksum_ok(r) => errors.push(FieldError::new(
+                "routingNumber",
+                "fails the ABA check digit (3-7-1 weights)",
+            )),
+            Some(r) => return Some(r.to_string()),
+        }
+        None
+    }
+
+    fn parse_ach_account(&self, errors: &mut Vec<FieldError>) -> Option<String> {
+        match self
+            .account_number
+            .as_deref()
+            .map(|a| a.trim().to_ascii_uppercase())
+        {
+            None => errors.push(FieldError::new("accountNumber", "is required for ACH")),
+            Some(a)
+                if !(4..=17).contains(&a.len())
+                    || !a
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'-') =>
+            {
+                errors.push(FieldError::new(
+                    "accountNumber",
+                    "must be 4 to 17 characters of 0-9, A-Z and '-'",
+                ))
+            }
+            Some(a) => return Some(a),
+        }
+        None
+    }
+
+    /// Wire: IBAN or account number, BIC, bank, beneficiary address; returns the clear account.
+    fn parse_wire(
+        &self,
+        errors: &mut Vec<FieldError>,
+        details: &mut PayeeDetails,
+    ) -> Option<String> {
+        let clear_account = self.parse_wire_account(errors);
+        match self.bic.as_deref().map(|b| b.trim().to_ascii_uppercase()) {
+            None => errors.push(FieldError::new("bic", "is required for wires")),
+            Some(b) => match validate_bic(&b, Version::V03) {
+                Ok(()) => details.bic = Some(b),
+                Err(problem) => errors.push(FieldError::new("bic", format!("'{b}' {problem}"))),
+            },
+        }
+        details.bank_name = text(errors, "bankName", &self.bank_name, 140);
+        details.bank_address = text(errors, "bankAddress", &self.bank_address, 140);
+        if self.address.is_none() {
+            errors.push(FieldError::new(
+                "address",
+                "the beneficiary's address is required for wires",
+            ));
+        }
+        not_for(
+            errors,
+            "routingNumber",
+            self.routing_number.is_some(),
+            Method::Wire,
+        );
+        clear_account
+    }
+
+    fn parse_wire_account(&self, errors: &mut Vec<FieldError>) -> Option<String> {
+        match (self.iban.as_deref(), self.account_number.as_deref()) {
+            (Some(iban), None) => match validate_iban(iban) {
+                Ok(normalized) => return Some(normalized),
+                Err(problem) => errors.push(FieldError::new(
+                    "iban",
+                    format!("'{}' {problem}", clearway_core::payments::mask(iban)),
+                )),
+            },
+            (None, Some(a)) => {
+                let a = a.trim().to_string();
+                if a.is_empty() || a.len() > 34 || !a.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    errors.push(FieldError::new(
+                        "accountNumber",
+                        "must be 1 to 34 letters or digits",
+                    ));
+                } else {
+                    return Some(a);
+                }
+            }
+            (Some(_), Some(_)) => errors.push(FieldError::new(
+                "iban",
+                "give either iban or accountNumber, not both",
+            )),
+            (None, None) => errors.push(FieldError::new(
+                "iban",
+                "an IBAN (or an accountNumber) is required for wires",
+            )),
+        }
+        None
+    }
+
+    /// Check: USD, a mailing address, and no bank details.
+    fn parse_check(&self, errors: &mut Vec<FieldError>, currency: Option<Currency>) {
+        if currency.is_some_and(|c| c.code() != "USD") {
+            errors.push(FieldError::new("currency", "checks are drawn in USD only"));
+        }
+        if self.address.is_none() {
+            errors.push(FieldError::new(
+                "address",
+                "a mailing address is required for checks",
+            ));
+        }
+        for (field, present) in [
+            ("routingNumber", self.routing_number.is_some()),
+            ("accountNumber", self.account_number.is_some()),
+            ("iban", self.iban.is_some()),
+            ("bic", self.bic.is_some()),
+        ] {
+            not_for(errors, field, present, Method::Check);
+        }
+    }
+}
+
+/// A postal address as stored (JSON), if every part of it is valid.
+fn parse_address(errors: &mut Vec<FieldError>, a: &AddressDto) -> Option<Value> {
+    let mut ok = true;
+    if a.lines.is_empty()
+        || a.lines.len() > 4
+        || a.lines
+            .iter()
+            .any(|l| l.trim().is_empty() || l.chars().count() > 70)
+    {
+        errors.push(FieldError::new(
+            "address.lines",
+            "1 to 4 non-empty lines of at most 70 characters",
+        ));
+        ok = false;
+    }
+    if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.push(FieldError::new(
+            "address.country",
+            "must be an ISO 3166 two-letter code, e.g. US",
+        ));
+        ok = false;
+    }
+    for (field, v) in [
+        ("address.city", &a.city),
+        ("address.region", &a.region),
+        ("address.postalCode", &a.postal_code),
+    ] {
+        if v.as_deref().is_some_and(|t| t.chars().count() > 35) {
+            errors.push(FieldError::new(field, "must be at most 35 characters"));
+            ok = false;
+        }
+    }
+    // why: serializing a plain struct of strings cannot fail
+    ok.then(|| serde_json::to_value(a).ok()).flatten()
 }
 
 /// A payee as returned: the account number or IBAN masked to its last four.
@@ -493,18 +543,18 @@ pub struct PaymentView {
 impl PaymentView {
     /// Formats a payment; `fund` is the distribution's currency.
     pub fn new(p: &Payment, fund: Currency) -> PaymentView {
-        let ccy = Currency::parse(&p.currency).unwrap_or(fund);
+        let ccy = p.currency;
         PaymentView {
             id: p.id.clone(),
             distribution_id: p.distribution_id.clone(),
             investor_id: p.investor_id.clone(),
             method: p.method.as_str().into(),
             status: p.status.as_str().into(),
-            currency: p.currency.clone(),
+            currency: p.currency.code().into(),
             amount: ccy.format_minor(p.amount_minor),
             fund_amount: fund.format_minor(p.fund_amount_minor),
             fund_currency: fund.code().into(),
-            fx_rate: p.fx_rate.clone(),
+            fx_rate: p.fx_rate.map(|r| r.to_string()),
             fx_source: p.fx_source.clone(),
             fx_as_of: p.fx_as_of.clone(),
             payee_name: p.payee_name.clone(),
@@ -513,8 +563,8 @@ impl PaymentView {
             end_to_end_id: p.end_to_end_id.clone(),
             check_number: p.check_number.clone(),
             batch_id: p.batch_id.clone(),
-            expected_date: p.expected_date.clone(),
-            cleared_date: p.cleared_date.clone(),
+            expected_date: p.expected_date.to_string(),
+            cleared_date: p.cleared_date.map(|d| d.to_string()),
             failure_code: p.failure_code.clone(),
             failure_reason: p.failure_reason.clone(),
             attempt: p.attempt,
@@ -736,4 +786,33 @@ pub struct StaleResult {
     pub stale_dated: Vec<String>,
     /// Issued on or before this date.
     pub cutoff: String,
+}
+
+/// What a return / NOC file did (the view of
+/// [`clearway_app::payments::rails::ReturnsOutcome`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnsOutcome {
+    /// Return entries read.
+    pub returns: usize,
+    /// Returns applied to one of our payments.
+    pub applied: usize,
+    /// Returns for payments already in that state (a file imported twice).
+    pub already_applied: usize,
+    /// Notifications of change read (each a suggested payee update).
+    pub notices: usize,
+    /// Trace numbers we do not know.
+    pub unmatched: Vec<String>,
+}
+
+impl From<clearway_app::payments::rails::ReturnsOutcome> for ReturnsOutcome {
+    fn from(o: clearway_app::payments::rails::ReturnsOutcome) -> Self {
+        ReturnsOutcome {
+            returns: o.returns,
+            applied: o.applied,
+            already_applied: o.already_applied,
+            notices: o.notices,
+            unmatched: o.unmatched,
+        }
+    }
 }

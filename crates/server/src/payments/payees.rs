@@ -20,7 +20,7 @@ use clearway_store::audit::{self, Change};
 use clearway_store::bank_accounts::{self as store, BankAccount, Verification};
 use clearway_store::payment_batches::{self, NewBatch};
 use clearway_store::payments as pstore;
-use clearway_store::{new_id, outbox, q, Actor, StoreError, Tx};
+use clearway_store::{new_id, outbox, Actor, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn view(b: &BankAccount) -> serde_json::Value {
+    // why: serializing a view of strings and numbers cannot fail
     serde_json::to_value(BankAccountView::from(b)).unwrap_or_default()
 }
 
@@ -182,6 +183,7 @@ pub(crate) async fn create(
             .await?;
             Ok(Saved {
                 status: StatusCode::CREATED,
+                // why: serializing a view of strings and numbers cannot fail
                 body: serde_json::to_string(&BankAccountView::from(&created)).unwrap_or_default(),
             })
         })
@@ -324,6 +326,7 @@ pub(crate) async fn start_micro_deposits(
     getrandom::getrandom(&mut random)
         .map_err(|_| StoreError::Conflict("random source unavailable; retry".into()))?;
     let amounts = micro_deposit_amounts(
+        // why: both halves of a 16-byte array are exactly 8 bytes; the conversion cannot fail.
         u64::from_le_bytes(random[..8].try_into().unwrap_or_default()),
         u64::from_le_bytes(random[8..].try_into().unwrap_or_default()),
     );
@@ -338,27 +341,28 @@ pub(crate) async fn start_micro_deposits(
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let items: Vec<AchItem> = [amounts.0, amounts.1]
         .iter()
-        .map(|a| AchItem {
-            payment_id: new_id(),
-            routing_number: before.routing_number.clone().unwrap_or_default(),
-            account_number: clear.clone(),
-            account_type: if before.account_type.as_deref() == Some("SAVINGS") {
-                clearway_formats::ach::AccountType::Savings
-            } else {
-                clearway_formats::ach::AccountType::Checking
-            },
-            amount_cents: *a as u64,
-            entity: false,
-            name: before.holder_name.clone(),
+        .map(|a| {
+            let cents = u64::try_from(*a).map_err(|_| {
+                StoreError::Corrupt(format!("micro-deposit amount {a} is negative"))
+            })?;
+            Ok(AchItem {
+                payment_id: new_id(),
+                // why: an ACH payee has a checked routing number; the NACHA writer refuses none.
+                routing_number: before.routing_number.clone().unwrap_or_default(),
+                account_number: clear.clone(),
+                account_type: if before.account_type.as_deref() == Some("SAVINGS") {
+                    clearway_formats::ach::AccountType::Savings
+                } else {
+                    clearway_formats::ach::AccountType::Checking
+                },
+                amount_cents: cents,
+                entity: false,
+                name: before.holder_name.clone(),
+            })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
     // Micro-deposit traces use sequences from 9,000,000 so they never meet payment traces.
-    let n = tx
-        .count(
-            q("SELECT COUNT(*) AS n FROM payment_batches WHERE org_id = $1 AND kind = 'MICRO_DEPOSIT'")
-                .bind(&actor.org_id),
-        )
-        .await?;
+    let n = clearway_store::payment_batches::micro_deposit_count(&mut tx, &actor).await?;
     let first = 9_000_000 + ((n * 2) % 999_990) as u32;
     let today = chrono::Utc::now();
     let effective = service::business_day_on_or_after(

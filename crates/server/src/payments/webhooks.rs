@@ -38,10 +38,12 @@ fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
+        // why: a clock before 1970 makes every signed timestamp look too new, so it is refused
         .unwrap_or(0)
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    // why: a header that is not text is as good as missing: 401
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -89,6 +91,7 @@ pub(crate) async fn modern_treasury(
         .get("id")
         .and_then(|x| x.as_str())
         .ok_or_else(|| ApiError::field("id", "the event has no id"))?;
+    // why: a missing object has no id, which is refused just below
     let order = v.get("data").cloned().unwrap_or_default();
     let reference = order
         .get("id")
@@ -111,6 +114,7 @@ pub(crate) async fn modern_treasury(
             ),
         ),
         "returned" => {
+            // why: no return object: the defaults below (RETURNED, the code's description)
             let ret = order.get("return").cloned().unwrap_or_default();
             let code = ret
                 .get("code")
@@ -167,6 +171,7 @@ pub(crate) async fn stripe(
         .get("id")
         .and_then(|x| x.as_str())
         .ok_or_else(|| ApiError::field("id", "the event has no id"))?;
+    // why: a missing object has no id, which is refused just below
     let payout = v.pointer("/data/object").cloned().unwrap_or_default();
     let reference = payout
         .get("id")
@@ -291,9 +296,11 @@ async fn apply_in(
     if p.status != target && !p.status.can_become(target) {
         return Ok("unchanged");
     }
-    Ok(if pstore::settle(tx, &actor, &p.id, &settlement).await? {
-        "applied"
-    } else {
-        "unchanged"
-    })
+    Ok(
+        if clearway_app::payments::settle(tx, &actor, &p.id, &settlement).await? {
+            "applied"
+        } else {
+            "unchanged"
+        },
+    )
 }

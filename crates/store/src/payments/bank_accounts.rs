@@ -7,7 +7,6 @@
 
 use clearway_core::access::Permission;
 use clearway_core::payments::Method;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
@@ -31,8 +30,7 @@ impl std::fmt::Debug for Sealed {
 }
 
 /// A payee as stored (never with a clear account number).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankAccount {
     /// Id.
     pub id: String,
@@ -53,7 +51,6 @@ pub struct BankAccount {
     /// CHECKING or SAVINGS (ACH).
     pub account_type: Option<String>,
     /// Sealed account number (ACH) or IBAN (wire).
-    #[serde(skip)]
     pub account: Option<Sealed>,
     /// Last four characters of the account number or IBAN.
     pub account_last4: Option<String>,
@@ -68,7 +65,6 @@ pub struct BankAccount {
     /// MICRO_DEPOSIT, PLAID, OPERATOR when verified.
     pub verification_method: Option<String>,
     /// Micro-deposit amounts in cents, while a micro-deposit verification is open.
-    #[serde(skip)]
     pub micro_deposits: Option<(i64, i64)>,
     /// Failed micro-deposit confirmations.
     pub verify_attempts: i64,
@@ -122,6 +118,7 @@ pub fn from_row(r: &Row) -> Result<BankAccount, StoreError> {
         (Some(ciphertext), Some(key_id)) => Some(Sealed {
             key_id,
             ciphertext,
+            // why: last4 is for display only; rows sealed before it was kept show none
             last4: r.opt_text("account_last4")?.unwrap_or_default(),
         }),
         _ => None,
@@ -585,4 +582,100 @@ pub async fn store_resealed(tx: &mut Tx, id: &str, sealed: &Sealed) -> Result<()
     )
     .await?;
     Ok(())
+}
+
+/// The investor's default payee, if any (system use: a retry pays the current default).
+pub async fn default_of(
+    tx: &mut Tx,
+    actor: &Actor,
+    investor_id: &str,
+) -> Result<Option<BankAccount>, StoreError> {
+    actor.require(Permission::Read)?;
+    tx.fetch_optional(
+        q(format!("SELECT {COLUMNS} FROM bank_accounts WHERE org_id = $1 AND investor_id = $2 AND is_default = 1"))
+            .bind(&actor.org_id)
+            .bind(investor_id),
+    )
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// The payees of a distribution's PENDING payments, by payee id (a rail job's receivers).
+pub async fn of_pending_payments(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<std::collections::HashMap<String, BankAccount>, StoreError> {
+    actor.require(Permission::Read)?;
+    // From the payments to their payees: index range, then primary-key lookups.
+    let rows = tx
+        .fetch_all(
+            q(format!("SELECT {} FROM payments p JOIN bank_accounts b ON b.id = p.bank_account_id WHERE p.org_id = $1 AND b.org_id = $1 AND p.distribution_id = $2 AND p.status = 'PENDING'",
+                COLUMNS.split(", ").map(|c| format!("b.{c}")).collect::<Vec<_>>().join(", ")))
+                .bind(&actor.org_id)
+                .bind(distribution_id),
+        )
+        .await?;
+    let mut out = std::collections::HashMap::with_capacity(rows.len());
+    for r in rows {
+        let b = from_row(&r)?;
+        out.insert(b.id.clone(), b);
+    }
+    Ok(out)
+}
+
+/// What a NACHA entry needs of one PENDING ACH payment's payee and investor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AchReceiver {
+    /// The payment.
+    pub payment_id: String,
+    /// ACH routing number.
+    pub routing_number: Option<String>,
+    /// CHECKING / SAVINGS.
+    pub account_type: Option<String>,
+    /// Sealed account number (no last four digits: not read).
+    pub account: Option<Sealed>,
+    /// The investor's entity type (INDIVIDUAL, JOINT, IRA, …).
+    pub entity_type: String,
+}
+
+/// The receivers of a distribution's PENDING ACH payments: only the columns a NACHA entry
+/// needs, for every payment at once (at 100,000 payments decoding whole payee rows costs more
+/// than building the file).
+pub async fn ach_receivers(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<Vec<AchReceiver>, StoreError> {
+    actor.require(Permission::Read)?;
+    let rows = tx
+        .fetch_all(
+            q("SELECT p.id, b.routing_number, b.account_type, b.account_enc, b.account_key_id, i.entity_type
+               FROM payments p JOIN bank_accounts b ON b.id = p.bank_account_id JOIN investors i ON i.id = p.investor_id
+               WHERE p.org_id = $1 AND p.distribution_id = $2 AND p.status = 'PENDING' AND p.method = 'ACH'")
+                .bind(&actor.org_id)
+                .bind(distribution_id),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let account = match (r.opt_text("account_enc")?, r.opt_text("account_key_id")?) {
+                (Some(ciphertext), Some(key_id)) => Some(Sealed {
+                    key_id,
+                    ciphertext,
+                    last4: String::new(),
+                }),
+                _ => None,
+            };
+            Ok(AchReceiver {
+                payment_id: r.text("id")?,
+                routing_number: r.opt_text("routing_number")?,
+                account_type: r.opt_text("account_type")?,
+                account,
+                entity_type: r.text("entity_type")?,
+            })
+        })
+        .collect()
 }

@@ -139,3 +139,26 @@ pub async fn insert_many(
     tx.bulk_insert("payment_events", &EVENT_COLUMNS, &events)
         .await
 }
+
+/// Moves the lines of a distribution to follow their just-inserted payments (a payment not yet
+/// changed since it was created, the line's newest attempt): PENDING → PAYMENT_INITIATED,
+/// FAILED → FAILED.
+pub async fn lines_follow_new_payments(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<(), StoreError> {
+    actor.require(clearway_core::access::Permission::Operate)?;
+    for status in [PaymentStatus::Pending, PaymentStatus::Failed] {
+        tx.execute(
+            crate::q("UPDATE distribution_lines SET status = $1 WHERE distribution_id = $2 AND org_id = $3
+               AND EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = distribution_lines.distribution_id AND p.investor_id = distribution_lines.investor_id AND p.status = $4 AND p.updated_at = p.created_at AND p.attempt = (SELECT MAX(p2.attempt) FROM payments p2 WHERE p2.distribution_id = p.distribution_id AND p2.investor_id = p.investor_id))")
+                .bind(status.line_status().as_str())
+                .bind(distribution_id)
+                .bind(&actor.org_id)
+                .bind(status.as_str()),
+        )
+        .await?;
+    }
+    Ok(())
+}

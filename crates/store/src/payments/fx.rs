@@ -4,13 +4,11 @@
 use clearway_core::access::Permission;
 use clearway_core::Currency;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A stored rate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FxRate {
     /// Id.
     pub id: String,

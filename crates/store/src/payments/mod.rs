@@ -1,20 +1,21 @@
 //! Payments to investors (money out). The table is created by migration `0003_payments`.
 //!
-//! Contract used by reconciliation: [`settle_many`] (and [`settle`], the same path for one
-//! outcome) is the one way a payment's final outcome (cleared by the bank, returned, failed)
-//! is recorded; it moves the payment, its line, and writes the audit entry and outbox event in
-//! the caller's transaction. A failure also decides what happens next: an automatic retry on
+//! Settling outcomes (cleared by the bank, returned, failed) is composed by the application
+//! layer (`clearway_app::payments::settle_many`) from [`settling`], [`write_settlements`],
+//! [`log_settlements`] and [`follow_up_failures`]: it moves the payment, its line, and writes
+//! the audit entry and outbox event in the caller's transaction. A failure also decides what happens next: an automatic retry on
 //! the 5 min / 1 h / 1 day schedule (a `payment.retry` job), or the manual-review queue (bad
 //! account details wait for a payee update; refusals and exhausted retries wait for a person).
 //!
 //! Every status change goes through [`transition`] (or its bulk twins [`mark_sent`] and
-//! [`settle_many`]), which checks the core status machine, keeps the line status in step, and
+//! [`write_settlements`]), which checks the core status machine, keeps the line status in step, and
 //! writes a `payment_events` row with the attempt number and the reason.
 
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::payments::{Method, PaymentStatus};
-use serde::Serialize;
+use clearway_core::Currency;
+use rust_decimal::Decimal;
 
 use crate::{Actor, Row, StoreError};
 
@@ -37,33 +38,11 @@ pub use transitions::*;
 /// Job kind of a scheduled automatic retry of a failed payment.
 pub const RETRY_JOB: &str = "payment.retry";
 
-/// A final outcome reported for a payment (by the bank statement, a return file or a provider).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Settlement {
-    /// The money left the account on `value_date`: COMPLETED, line PAID.
-    Cleared {
-        /// Bank value date.
-        value_date: NaiveDate,
-    },
-    /// The money came back (NACHA return, bounced wire, credit back): RETURNED, line FAILED.
-    Returned {
-        /// Return code (e.g. `R03`).
-        code: String,
-        /// Human-readable reason.
-        reason: String,
-    },
-    /// The payment never left (rejected by the provider or bank): FAILED, line FAILED.
-    Failed {
-        /// Failure code.
-        code: String,
-        /// Human-readable reason.
-        reason: String,
-    },
-}
+/// A final outcome reported for a payment (the core's).
+pub use clearway_core::payments::settlement::Settlement;
 
 /// A payment as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
     /// Id (also the idempotency key sent to providers).
     pub id: String,
@@ -76,7 +55,7 @@ pub struct Payment {
     /// Status.
     pub status: PaymentStatus,
     /// Payment currency.
-    pub currency: String,
+    pub currency: Currency,
     /// Amount in payment-currency minor units.
     pub amount_minor: i64,
     /// Same money in the distribution currency.
@@ -92,9 +71,9 @@ pub struct Payment {
     /// File / batch it went out in.
     pub batch_id: Option<String>,
     /// Expected debit date on the bank statement.
-    pub expected_date: String,
+    pub expected_date: NaiveDate,
     /// Bank value date once completed.
-    pub cleared_date: Option<String>,
+    pub cleared_date: Option<NaiveDate>,
     /// Failure or return code.
     pub failure_code: Option<String>,
     /// Failure or return reason.
@@ -106,7 +85,7 @@ pub struct Payment {
     /// Payee instructed.
     pub bank_account_id: Option<String>,
     /// FX rate used, if any.
-    pub fx_rate: Option<String>,
+    pub fx_rate: Option<Decimal>,
     /// Source of the FX rate.
     pub fx_source: Option<String>,
     /// Timestamp of the FX rate.
@@ -140,7 +119,7 @@ pub fn from_row(r: &Row) -> Result<Payment, StoreError> {
         investor_id: r.text("investor_id")?,
         method: r.parse("method")?,
         status: r.parse("status")?,
-        currency: r.text("currency")?,
+        currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
         amount_minor: r.i64("amount_minor")?,
         fund_amount_minor: r.i64("fund_amount_minor")?,
         payee_name: r.text("payee_name")?,
@@ -148,14 +127,20 @@ pub fn from_row(r: &Row) -> Result<Payment, StoreError> {
         end_to_end_id: r.opt_text("end_to_end_id")?,
         check_number: r.opt_text("check_number")?,
         batch_id: r.opt_text("batch_id")?,
-        expected_date: r.text("expected_date")?,
-        cleared_date: r.opt_text("cleared_date")?,
+        expected_date: date(r.text("expected_date")?)?,
+        cleared_date: r.opt_text("cleared_date")?.map(date).transpose()?,
         failure_code: r.opt_text("failure_code")?,
         failure_reason: r.opt_text("failure_reason")?,
         attempt: r.i64("attempt")?,
         retry_of: r.opt_text("retry_of")?,
         bank_account_id: r.opt_text("bank_account_id")?,
-        fx_rate: r.opt_text("fx_rate")?,
+        fx_rate: r
+            .opt_text("fx_rate")?
+            .map(|t| {
+                t.parse::<Decimal>()
+                    .map_err(|e| StoreError::Corrupt(format!("fx rate '{t}': {e}")))
+            })
+            .transpose()?,
         fx_source: r.opt_text("fx_source")?,
         fx_as_of: r.opt_text("fx_as_of")?,
         provider: r.opt_text("provider")?,
@@ -167,6 +152,12 @@ pub fn from_row(r: &Row) -> Result<Payment, StoreError> {
         updated_at: r.text("updated_at")?,
         version: r.i64("version")?,
     })
+}
+
+/// A stored `YYYY-MM-DD` date.
+fn date(text: String) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("date '{text}': {e}")))
 }
 
 const EVENT_COLUMNS: [&str; 9] = [

@@ -6,14 +6,12 @@
 //! and the server audits every download.
 
 use clearway_core::access::Permission;
-use serde::Serialize;
 
 use crate::bank_accounts::Sealed;
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A batch as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
     /// Id (also the `batch_id` of its payments).
     pub id: String,
@@ -182,8 +180,7 @@ pub async fn file(db: &Db, actor: &Actor, id: &str) -> Result<(Batch, Sealed), S
 }
 
 /// A payee correction suggested by a notification of change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
     /// Id.
     pub id: String,
@@ -196,7 +193,6 @@ pub struct Suggestion {
     /// Corrected routing number.
     pub routing_number: Option<String>,
     /// Corrected account number, sealed.
-    #[serde(skip)]
     pub account: Option<Sealed>,
     /// Last four of the corrected account number.
     pub account_last4: Option<String>,
@@ -215,6 +211,7 @@ fn suggestion_from_row(r: &Row) -> Result<Suggestion, StoreError> {
         (Some(ciphertext), Some(key_id)) => Some(Sealed {
             key_id,
             ciphertext,
+            // why: a sealed file has no last four digits
             last4: r.opt_text("account_last4")?.unwrap_or_default(),
         }),
         _ => None,
@@ -327,4 +324,14 @@ pub async fn decide(tx: &mut Tx, actor: &Actor, id: &str, status: &str) -> Resul
         ));
     }
     Ok(())
+}
+
+/// How many micro-deposit files the organization has sent (their trace sequences follow it).
+pub async fn micro_deposit_count(tx: &mut Tx, actor: &Actor) -> Result<i64, StoreError> {
+    actor.require(Permission::Read)?;
+    tx.count(
+        q("SELECT COUNT(*) AS n FROM payment_batches WHERE org_id = $1 AND kind = 'MICRO_DEPOSIT'")
+            .bind(&actor.org_id),
+    )
+    .await
 }

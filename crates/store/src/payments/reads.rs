@@ -1,7 +1,6 @@
 //! Reading payments: by id, lists and filters, per rail, per line, by reference, and event history.
 
 use clearway_core::payments::{Method, PaymentStatus};
-use serde::Serialize;
 
 use crate::{q, Actor, Db, StoreError, Tx};
 
@@ -72,6 +71,7 @@ pub async fn list(db: &Db, actor: &Actor, f: &ListFilter) -> Result<Vec<Payment>
             .bind(i64::from(f.needs_review))
             .bind(i64::from(f.unclaimed))
             .bind(f.batch_id.clone())
+            // why: no cursor: ids after "" are all ids
             .bind(f.after_id.clone().unwrap_or_default())
             .bind(f.limit),
     )
@@ -201,8 +201,7 @@ pub async fn find_by_provider_ref(
 }
 
 /// One logged status change.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct PaymentEvent {
     /// Attempt number.
     pub attempt: i64,
@@ -245,4 +244,109 @@ pub async fn history(
         })
     })
     .collect()
+}
+
+/// Which lines of a distribution [`lines_to_pay`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineScope {
+    /// Lines that have no payment yet (the processing step).
+    NewLines,
+    /// Also lines whose last payment failed, came back or was cancelled (re-initiation).
+    Unpaid,
+}
+
+/// One line's cash part with what paying it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineToPay {
+    /// Investor paid.
+    pub investor_id: String,
+    /// Cash part, distribution-currency minor units.
+    pub cash_minor: i64,
+    /// Investor's name (payee name when there is no payee).
+    pub investor_name: String,
+    /// The line's newest payment and its attempt number, if any.
+    pub last: Option<(String, i64)>,
+}
+
+/// Lines of a distribution with a cash part (`cash_minor > 0`) that `scope` says to pay
+/// (optionally only one investor's), by investor.
+pub async fn lines_to_pay(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+    scope: LineScope,
+    only_investor: Option<&str>,
+) -> Result<Vec<LineToPay>, StoreError> {
+    actor.require(Permission::Operate)?;
+    let condition = match scope {
+        LineScope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)",
+        LineScope::Unpaid => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1))",
+    };
+    let rows = tx
+        .fetch_all(
+            q(format!("SELECT l.investor_id, l.cash_minor, i.name,
+                         (SELECT p.id FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id ORDER BY p.attempt DESC, p.id DESC LIMIT 1) AS last_id,
+                         (SELECT MAX(p.attempt) FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id) AS last_attempt
+                       FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
+                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition}
+                       ORDER BY l.investor_id"))
+                .bind(distribution_id)
+                .bind(&actor.org_id)
+                .bind(only_investor),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let last = match (r.opt_text("last_id")?, r.opt_i64("last_attempt")?) {
+                (Some(id), Some(a)) => Some((id, a)),
+                _ => None,
+            };
+            Ok(LineToPay {
+                investor_id: r.text("investor_id")?,
+                cash_minor: r.i64("cash_minor")?,
+                investor_name: r.text("name")?,
+                last,
+            })
+        })
+        .collect()
+}
+
+/// One investor's line of a distribution (whatever its cash part), for a retry; `last` is
+/// not read (`None`).
+pub async fn line_of(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+    investor_id: &str,
+) -> Result<LineToPay, StoreError> {
+    actor.require(Permission::Operate)?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT l.cash_minor, i.name FROM distribution_lines l JOIN investors i ON i.id = l.investor_id WHERE l.distribution_id = $1 AND l.investor_id = $2 AND l.org_id = $3")
+                .bind(distribution_id)
+                .bind(investor_id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("line"))?;
+    Ok(LineToPay {
+        investor_id: investor_id.to_string(),
+        // A line without a cash part (NULL) pays nothing: 0, refused by the retry's checks.
+        cash_minor: row.opt_i64("cash_minor")?.unwrap_or(0),
+        investor_name: row.text("name")?,
+        last: None,
+    })
+}
+
+/// Whether a newer attempt already retries `payment_id`.
+pub async fn was_retried(tx: &mut Tx, actor: &Actor, payment_id: &str) -> Result<bool, StoreError> {
+    visible(actor)?;
+    Ok(tx
+        .fetch_optional(
+            q("SELECT id FROM payments WHERE retry_of = $1 AND org_id = $2")
+                .bind(payment_id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        .is_some())
 }

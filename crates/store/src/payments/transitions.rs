@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 use clearway_core::access::Permission;
-use clearway_core::payments::returns::{classify, ReturnClass};
+use clearway_core::payments::returns::{failure_class, ReturnClass};
 use clearway_core::payments::{retry_delay, Method, PaymentStatus};
 use serde_json::{json, Value};
 
@@ -287,17 +287,9 @@ pub async fn hold_for_payee(
 /// After a payment failed or came back: schedule the automatic retry (transient causes, while
 /// attempts remain) or put it in the manual-review queue, saying why.
 pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(), StoreError> {
+    // why: a failure without a code is treated as transient (retried), as before
     let code = p.failure_code.clone().unwrap_or_default();
-    let class = if code.starts_with('R') {
-        classify(&code).1
-    } else if code == "NO_PAYEE" || code == "BAD_ACCOUNT" {
-        ReturnClass::BadAccount
-    } else if code == "REFUSED" || code == "NO_FX_RATE" {
-        ReturnClass::Refused
-    } else {
-        ReturnClass::Transient
-    };
-    match class {
+    match failure_class(&code) {
         ReturnClass::BadAccount => {
             set_review(
                 tx,
@@ -324,6 +316,7 @@ pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(),
         }
         ReturnClass::Transient => match retry_delay(p.attempt) {
             Some(delay) => {
+                // why: retry delays are at most a day, far inside chrono's range
                 let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 jobs::enqueue_at(
                     tx,
@@ -453,4 +446,65 @@ pub async fn record_provider_event(
         )
         .await?;
     Ok(n == 1)
+}
+
+/// Logs an attempt that did not change the payment's status (a provider call that failed and
+/// will be retried): a `payment_events` row from and to its current status.
+pub async fn log_attempt(
+    tx: &mut Tx,
+    actor: &Actor,
+    p: &Payment,
+    code: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    visible(actor)?;
+    tx.execute(
+        q("INSERT INTO payment_events (id, org_id, payment_id, attempt, from_status, to_status, code, reason, at) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)")
+            .bind(new_id())
+            .bind(&actor.org_id)
+            .bind(&p.id)
+            .bind(p.attempt)
+            .bind(p.status.as_str())
+            .bind(code)
+            .bind(reason)
+            .bind(now_text()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Switches a PROCESSING payment to another provider (the primary could not be reached), with
+/// its audit entry. Returns whether it was switched (`false`: no longer PROCESSING).
+pub async fn switch_provider(
+    tx: &mut Tx,
+    actor: &Actor,
+    p: &Payment,
+    provider: &str,
+) -> Result<bool, StoreError> {
+    actor.require(Permission::Operate)?;
+    let n = tx
+        .execute(
+            q("UPDATE payments SET provider = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND org_id = $4 AND status = 'PROCESSING'")
+                .bind(provider)
+                .bind(now_text())
+                .bind(&p.id)
+                .bind(&actor.org_id),
+        )
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payment.switch_provider",
+            entity_type: "payment",
+            entity_id: &p.id,
+            before: Some(json!({ "provider": p.provider })),
+            after: Some(json!({ "provider": provider })),
+        },
+    )
+    .await?;
+    Ok(true)
 }

@@ -9,7 +9,6 @@ use clearway_core::access::Permission;
 use clearway_core::distribution::parse_date;
 use clearway_core::payments::checks::stale_cutoff;
 use clearway_core::payments::PaymentStatus;
-use clearway_core::Currency;
 use clearway_store::audit::{self, Change};
 use clearway_store::distributions as dstore;
 use clearway_store::payments::{self as pstore, Payment, Update};
@@ -53,15 +52,14 @@ pub fn positive_pay_csv(
     let checks: Vec<PositivePayCheck> = checks
         .iter()
         .map(|p| PositivePayCheck {
+            // why: the query reads only payments with a check number
             check_number: p.check_number.clone().unwrap_or_default(),
-            amount: Currency::parse(&p.currency)
-                .unwrap_or(Currency::USD)
-                .format_minor(p.amount_minor),
+            amount: p.currency.format_minor(p.amount_minor),
             amount_minor: p.amount_minor,
-            issue_date: p.expected_date.clone(),
+            issue_date: p.expected_date.to_string(),
             payee: p.payee_name.clone(),
             void: p.status == PaymentStatus::Cancelled,
-            currency: p.currency.clone(),
+            currency: p.currency.code().to_string(),
         })
         .collect();
     payments_csv::positive_pay(account, &checks, columns, date_format, header_row)

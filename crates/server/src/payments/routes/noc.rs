@@ -92,6 +92,7 @@ pub(crate) async fn accept_suggestion(
         Vec::new()
     };
     let view = |b: &clearway_store::bank_accounts::BankAccount| {
+        // why: serializing a view of strings and numbers cannot fail
         serde_json::to_value(crate::payments::dto::BankAccountView::from(b)).unwrap_or_default()
     };
     audit::record(

@@ -84,6 +84,7 @@ pub(crate) async fn initiate(
             return Err(StoreError::Conflict(format!("payments are (re)initiated for processed (COMPLETED) regular distributions; this one is {} {}", d.kind, d.status)).into());
         }
         let out = service::initiate(tx, &actor, &d, Scope::Unpaid).await?;
+        // why: serializing two lists of ids cannot fail
         Ok(Saved { status: StatusCode::CREATED, body: serde_json::to_string(&InitiateResult { pending: out.pending, failed: out.failed }).unwrap_or_default() })
     })
     .await?;

@@ -6,7 +6,8 @@ use clearway_core::access::Permission;
 use clearway_store::Actor;
 
 use crate::http::{ApiError, ApiResult, Problem, RawBody};
-use crate::payments::rails::{self, ReturnsOutcome};
+use crate::payments::dto::ReturnsOutcome;
+use crate::payments::rails;
 use crate::state::AppState;
 
 use super::staff_only;
@@ -28,5 +29,5 @@ pub(crate) async fn import_returns(
     tx.commit().await?;
     state.events_ready.notify_one();
     state.jobs_ready.notify_waiters();
-    Ok(Json(out))
+    Ok(Json(out.into()))
 }

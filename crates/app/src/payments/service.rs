@@ -17,22 +17,16 @@ use clearway_store::audit::{self, Change};
 use clearway_store::bank_accounts::{self, BankAccount};
 use clearway_store::distributions::{self as dstore, Distribution};
 use clearway_store::jobs::{self, Job};
-use clearway_store::payments::{self as pstore, NewPayment, Payment, Update};
-use clearway_store::{fx, new_id, now_text, outbox, q, Actor, StoreError, Tx};
+use clearway_store::payments::{self as pstore, LineToPay, NewPayment, Payment, Update};
+use clearway_store::{fx, new_id, now_text, outbox, Actor, StoreError, Tx};
 use serde_json::json;
 
 use super::rails;
 use crate::jobs::JobError;
-use crate::state::AppState;
+use clearway_store::Db;
 
 /// Which lines [`initiate`] pays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Lines that have no payment yet (the processing step).
-    NewLines,
-    /// Also lines whose last payment failed, came back or was cancelled (re-initiation).
-    Unpaid,
-}
+pub use clearway_store::payments::LineScope as Scope;
 
 /// What [`initiate`] did.
 #[derive(Debug, Clone, Default)]
@@ -41,14 +35,6 @@ pub struct Initiated {
     pub pending: Vec<String>,
     /// Payments created FAILED (no payee, no FX rate): in the review queue.
     pub failed: Vec<String>,
-}
-
-/// One line's cash part with what we need to pay it.
-struct LineToPay {
-    investor_id: String,
-    cash_minor: i64,
-    investor_name: String,
-    last: Option<(String, i64)>,
 }
 
 /// The first business day (Mon–Fri) on or after `d`.
@@ -178,46 +164,6 @@ async fn build(
     Ok(p)
 }
 
-async fn lines_to_pay(
-    tx: &mut Tx,
-    org_id: &str,
-    d: &Distribution,
-    scope: Scope,
-    only_investor: Option<&str>,
-) -> Result<Vec<LineToPay>, StoreError> {
-    let condition = match scope {
-        Scope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)",
-        Scope::Unpaid => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1))",
-    };
-    let rows = tx
-        .fetch_all(
-            q(format!("SELECT l.investor_id, l.cash_minor, i.name,
-                         (SELECT p.id FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id ORDER BY p.attempt DESC, p.id DESC LIMIT 1) AS last_id,
-                         (SELECT MAX(p.attempt) FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id) AS last_attempt
-                       FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
-                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition}
-                       ORDER BY l.investor_id"))
-                .bind(&d.id)
-                .bind(org_id)
-                .bind(only_investor),
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let last = match (r.opt_text("last_id")?, r.opt_i64("last_attempt")?) {
-                (Some(id), Some(a)) => Some((id, a)),
-                _ => None,
-            };
-            Ok(LineToPay {
-                investor_id: r.text("investor_id")?,
-                cash_minor: r.i64("cash_minor")?,
-                investor_name: r.text("name")?,
-                last,
-            })
-        })
-        .collect()
-}
-
 /// Creates the payments of a distribution's unpaid lines, moves the lines, and enqueues the
 /// jobs that send them — all in `tx`.
 pub async fn initiate(
@@ -227,7 +173,7 @@ pub async fn initiate(
     scope: Scope,
 ) -> Result<Initiated, StoreError> {
     let org_id = actor.org_id.clone();
-    let lines = lines_to_pay(tx, &org_id, d, scope, None).await?;
+    let lines = pstore::lines_to_pay(tx, actor, &d.id, scope, None).await?;
     if lines.is_empty() {
         return Ok(Initiated::default());
     }
@@ -340,17 +286,7 @@ async fn insert_and_send(
         }
     })?;
     // Lines follow their new payment: PENDING → PAYMENT_INITIATED, FAILED → FAILED.
-    for status in [PaymentStatus::Pending, PaymentStatus::Failed] {
-        tx.execute(
-            q("UPDATE distribution_lines SET status = $1 WHERE distribution_id = $2 AND org_id = $3
-               AND EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = distribution_lines.distribution_id AND p.investor_id = distribution_lines.investor_id AND p.status = $4 AND p.updated_at = p.created_at AND p.attempt = (SELECT MAX(p2.attempt) FROM payments p2 WHERE p2.distribution_id = p.distribution_id AND p2.investor_id = p.investor_id))")
-                .bind(status.line_status().as_str())
-                .bind(&d.id)
-                .bind(org_id)
-                .bind(status.as_str()),
-        )
-        .await?;
-    }
+    pstore::lines_follow_new_payments(tx, actor, &d.id).await?;
     enqueue_sending(
         tx,
         &actor.org_id,
@@ -399,15 +335,7 @@ pub async fn retry_one(
     current: &Payment,
 ) -> Result<Payment, StoreError> {
     let org_id = actor.org_id.clone();
-    let has_successor = tx
-        .fetch_optional(
-            q("SELECT id FROM payments WHERE retry_of = $1 AND org_id = $2")
-                .bind(&current.id)
-                .bind(&org_id),
-        )
-        .await?
-        .is_some();
-    if has_successor {
+    if pstore::was_retried(tx, actor, &current.id).await? {
         return Err(StoreError::Conflict(
             "this payment was already retried; retry the newest attempt".into(),
         ));
@@ -439,30 +367,8 @@ pub async fn retry_one(
         ..actor.clone()
     };
     let d = dstore::get_tx(tx, &system, &current.distribution_id).await?;
-    let row = tx
-        .fetch_optional(
-            q("SELECT l.cash_minor, i.name FROM distribution_lines l JOIN investors i ON i.id = l.investor_id WHERE l.distribution_id = $1 AND l.investor_id = $2 AND l.org_id = $3")
-                .bind(&d.id)
-                .bind(&current.investor_id)
-                .bind(&org_id),
-        )
-        .await?
-        .ok_or(StoreError::NotFound("line"))?;
-    let line = LineToPay {
-        investor_id: current.investor_id.clone(),
-        cash_minor: row.opt_i64("cash_minor")?.unwrap_or(0),
-        investor_name: row.text("name")?,
-        last: None,
-    };
-    let payee = tx
-        .fetch_optional(q("SELECT id FROM bank_accounts WHERE org_id = $1 AND investor_id = $2 AND is_default = 1").bind(&org_id).bind(&current.investor_id))
-        .await?
-        .map(|r| r.text("id"))
-        .transpose()?;
-    let payee = match payee {
-        Some(id) => Some(bank_accounts::by_id_tx(tx, &org_id, &id).await?),
-        None => None,
-    };
+    let line = pstore::line_of(tx, &system, &d.id, &current.investor_id).await?;
+    let payee = bank_accounts::default_of(tx, &system, &current.investor_id).await?;
     let mut fx = FxCache {
         fund: d.currency,
         at: now_text(),
@@ -482,6 +388,7 @@ pub async fn retry_one(
     if new.status != PaymentStatus::Pending {
         return Err(StoreError::Conflict(format!(
             "cannot retry: {}",
+            // why: a payment built FAILED always carries its reason
             new.failure_reason.unwrap_or_default()
         )));
     }
@@ -543,14 +450,14 @@ pub async fn requeue_for_investor(
 }
 
 /// The `payment.retry` job: the automatic retry of a failed attempt, on the schedule.
-pub async fn run_retry_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
     let id = job
         .payload
         .get("paymentId")
         .and_then(|v| v.as_str())
         .ok_or_else(|| JobError::Permanent("payload has no paymentId".into()))?;
     let actor = Actor::system(&job.org_id);
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let p = pstore::get_tx(&mut tx, &actor, id).await?;
     let live =
         pstore::live_for_line(&mut tx, &job.org_id, &p.distribution_id, &p.investor_id).await?;
@@ -573,7 +480,5 @@ pub async fn run_retry_job(state: &AppState, job: &Job, worker_id: &str) -> Resu
     }
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
-    state.jobs_ready.notify_waiters();
-    state.events_ready.notify_one();
     Ok(())
 }

@@ -18,6 +18,7 @@ pub fn payment_order_body(cfg: &ProviderConfig, p: &Payment, r: &Receiver) -> Va
             (
                 "wire",
                 json!([{ "account_number": r.account_number, "account_number_type": if is_iban { "iban" } else { "other" } }]),
+                // why: payees are stored with checked BIC / routing numbers; the provider refuses an empty one (4xx → review)
                 json!([{ "routing_number": r.bic.clone().unwrap_or_default(), "routing_number_type": "swift" }]),
             )
         }
@@ -67,10 +68,19 @@ pub async fn create_payment_order(
         Err(e) => return transport_outcome(&e),
     };
     let status = resp.status();
-    let body = resp.text().await.unwrap_or_default();
+    let body = match resp.text().await {
+        Ok(t) => t,
+        // The answer was cut off: the outcome is unknown, so retry with the same key.
+        Err(e) => {
+            return Outcome::Retry(format!(
+                "provider answered {status}, reading it failed: {e}"
+            ))
+        }
+    };
     if !status.is_success() {
-        return status_outcome(status, &body);
+        return status_outcome(status, &body, &r.account_number);
     }
+    // why: a 2xx answer that is not JSON has no id, which is retried below (same key).
     let v: Value = serde_json::from_str(&body).unwrap_or_default();
     match v.get("id").and_then(|x| x.as_str()) {
         Some(id) => Outcome::Accepted {

@@ -1,6 +1,7 @@
-//! `payments::settle_many` against the per-payment settlement it replaces (kept here as the
+//! `clearway_app::payments::settle_many` (moved here from the store's tests with the
+//! function) against the per-payment settlement it replaces (kept here as the
 //! reference: one status transition, audit entry, outbox event and failure follow-up per
-//! outcome) and against `payments::settle` per item, on identical fresh databases (SQLite, or
+//! outcome) and against `clearway_app::payments::settle` per item, on identical fresh databases (SQLite, or
 //! PostgreSQL with `TEST_DATABASE_URL=postgres://…`): the same payments, lines, payment
 //! events, audit entries, outbox events and retry jobs, and the same refusals.
 
@@ -478,7 +479,7 @@ async fn record(
             for (id, settlement) in items {
                 let applied = match way {
                     Way::Reference => reference_settle(&mut tx, &actor, id, settlement).await,
-                    _ => payments::settle(&mut tx, &actor, id, settlement).await,
+                    _ => clearway_app::payments::settle(&mut tx, &actor, id, settlement).await,
                 }
                 .expect("settle");
                 if applied {
@@ -489,7 +490,7 @@ async fn record(
             }
         }
         Way::Bulk => {
-            counts = payments::settle_many(&mut tx, &actor, items)
+            counts = clearway_app::payments::settle_many(&mut tx, &actor, items)
                 .await
                 .expect("settle_many");
         }
@@ -596,7 +597,7 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
     // A COMPLETED payment cannot fail: the whole call is refused with settle's message.
     let illegal = (pay_id(2, 1), fail.clone());
     let mut tx = db.begin().await.expect("begin");
-    let single = payments::settle(&mut tx, &actor, &illegal.0, &illegal.1)
+    let single = clearway_app::payments::settle(&mut tx, &actor, &illegal.0, &illegal.1)
         .await
         .expect_err("COMPLETED → FAILED");
     drop(tx);
@@ -614,7 +615,7 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
         (pay_id(10, 1), cleared.clone()),
     ];
     let mut tx = db.begin().await.expect("begin");
-    let err = payments::settle_many(&mut tx, &actor, &batch)
+    let err = clearway_app::payments::settle_many(&mut tx, &actor, &batch)
         .await
         .expect_err("refused");
     assert_eq!(err.to_string(), single.to_string());
@@ -624,7 +625,7 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
 
     // Cleared, then failed: refused at the second, as one settle after another would be.
     let mut tx = db.begin().await.expect("begin");
-    let err = payments::settle_many(
+    let err = clearway_app::payments::settle_many(
         &mut tx,
         &actor,
         &[
@@ -646,7 +647,7 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
     // Unknown ids and another organization's payments are not found.
     for missing in ["pay-nope".to_string(), pay_id(INVESTORS, 1)] {
         let mut tx = db.begin().await.expect("begin");
-        let err = payments::settle_many(
+        let err = clearway_app::payments::settle_many(
             &mut tx,
             &actor,
             &[
@@ -671,9 +672,13 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
             ..operator()
         };
         let mut tx = db.begin().await.expect("begin");
-        let err = payments::settle_many(&mut tx, &actor, &[(pay_id(0, 1), cleared.clone())])
-            .await
-            .expect_err("forbidden");
+        let err = clearway_app::payments::settle_many(
+            &mut tx,
+            &actor,
+            &[(pay_id(0, 1), cleared.clone())],
+        )
+        .await
+        .expect_err("forbidden");
         drop(tx);
         assert!(matches!(err, StoreError::Forbidden(_)), "{role:?}: {err:?}");
     }
@@ -681,9 +686,10 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
 
     // Nothing to change: no rows, no scratch rows; an empty call is fine too.
     let mut tx = db.begin().await.expect("begin");
-    let counts = payments::settle_many(&mut tx, &actor, &[(pay_id(2, 1), cleared.clone())])
-        .await
-        .expect("no-op");
+    let counts =
+        clearway_app::payments::settle_many(&mut tx, &actor, &[(pay_id(2, 1), cleared.clone())])
+            .await
+            .expect("no-op");
     assert_eq!(
         counts,
         SettledCounts {
@@ -691,7 +697,7 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
             unchanged: 1
         }
     );
-    let counts = payments::settle_many(&mut tx, &actor, &[])
+    let counts = clearway_app::payments::settle_many(&mut tx, &actor, &[])
         .await
         .expect("empty");
     assert_eq!(counts, SettledCounts::default());

@@ -4,10 +4,10 @@ use chrono::NaiveDate;
 use clearway_core::Currency;
 use clearway_formats::payments_csv::{self, CheckRegisterEntry};
 use clearway_store::payments::{self as pstore, Payment, Sent};
-use clearway_store::Tx;
+use clearway_store::{Actor, Tx};
 
 use crate::jobs::JobError;
-use crate::state::AppState;
+use crate::payments::PaymentsConfig;
 
 use super::{payees_of, Produced};
 
@@ -74,14 +74,13 @@ pub fn address_lines(v: &serde_json::Value) -> Vec<String> {
 
 pub(super) async fn produce_checks(
     tx: &mut Tx,
-    state: &AppState,
-    org_id: &str,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
     batch_id: &str,
     payments: &[Payment],
     issue: NaiveDate,
 ) -> Result<Produced, JobError> {
-    let cfg = &state.config.payments;
-    let payees = payees_of(tx, org_id, payments).await?;
+    let payees = payees_of(tx, actor, payments).await?;
     let mut rejected = Vec::new();
     let mut to_print = Vec::new();
     for p in payments {
@@ -96,9 +95,14 @@ pub(super) async fn produce_checks(
         }
     }
     // Numbers only for the checks printed: the register has no gaps.
-    let mut next =
-        pstore::next_check_numbers(tx, org_id, cfg.first_check_number, to_print.len() as i64)
-            .await?;
+    let mut next = pstore::next_check_numbers(
+        tx,
+        &actor.org_id,
+        cfg.first_check_number,
+        // why: a count of checks in memory fits an i64
+        to_print.len() as i64,
+    )
+    .await?;
     let mut items = Vec::new();
     let mut kept = Vec::new();
     for (p, address) in to_print {
@@ -106,7 +110,7 @@ pub(super) async fn produce_checks(
             number: next,
             payee: p.payee_name.clone(),
             amount_minor: p.amount_minor,
-            currency: Currency::parse(&p.currency).map_err(JobError::Permanent)?,
+            currency: p.currency,
             address: address_lines(&address),
             payment_id: p.id.clone(),
         });
@@ -130,7 +134,7 @@ pub(super) async fn produce_checks(
         total_minor: kept.iter().map(|p| p.amount_minor).sum(),
         currency: kept
             .first()
-            .map(|p| p.currency.clone())
-            .unwrap_or_else(|| "USD".into()),
+            .map_or("USD", |p| p.currency.code())
+            .to_string(),
     })
 }

@@ -1,7 +1,7 @@
 //! NACHA return and notification-of-change files read back: returns move payments to
 //! RETURNED, NOCs become suggested payee updates.
 
-use clearway_core::payments::returns::{classify, is_return_code, parse_correction, AccountKind};
+use clearway_core::payments::returns::{parse_correction, return_reason, AccountKind};
 use clearway_core::payments::PaymentStatus;
 use clearway_formats::ach;
 use clearway_store::audit::{self, Change};
@@ -13,8 +13,7 @@ use serde_json::json;
 use crate::payments::Vault;
 
 /// What a return / NOC file did.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReturnsOutcome {
     /// Return entries read.
     pub returns: usize,
@@ -36,9 +35,9 @@ pub async fn import_returns(
     actor: &Actor,
     vault: &Vault,
     bytes: &[u8],
-) -> Result<ReturnsOutcome, crate::http::ApiError> {
+) -> Result<ReturnsOutcome, crate::AppError> {
     let file = ach::parse_bytes(bytes).map_err(|e| {
-        crate::http::ApiError::field(
+        crate::AppError::field(
             match e.line() {
                 Some(line) => format!("file (line {line}, {})", e.field()),
                 None => format!("file ({})", e.field()),
@@ -68,12 +67,7 @@ pub async fn import_returns(
                             continue;
                         }
                         let code = r.return_code.trim().to_string();
-                        let (reason, _) = classify(&code);
-                        let reason = if is_return_code(&code) {
-                            reason.to_string()
-                        } else {
-                            format!("unknown return code {code}")
-                        };
+                        let reason = return_reason(&code);
                         let settlement = if matches!(
                             p.status,
                             PaymentStatus::Pending | PaymentStatus::Processing
@@ -94,7 +88,7 @@ pub async fn import_returns(
                             out.already_applied += 1;
                             continue;
                         }
-                        if pstore::settle(tx, actor, &p.id, &settlement).await? {
+                        if crate::payments::settle(tx, actor, &p.id, &settlement).await? {
                             out.applied += 1;
                         } else {
                             out.already_applied += 1;

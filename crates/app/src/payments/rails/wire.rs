@@ -5,11 +5,10 @@ use clearway_core::Currency;
 use clearway_formats::iso20022::pain001::{self, AccountId, PostalAddress, Version};
 use clearway_formats::iso20022::wires::{self, end_to_end_id, latin_text, WireItem};
 use clearway_store::payments::{Payment, Sent};
-use clearway_store::Tx;
+use clearway_store::{Actor, Tx};
 
 use crate::jobs::JobError;
-use crate::payments::Originator;
-use crate::state::AppState;
+use crate::payments::{Originator, PaymentsConfig};
 
 use super::{payees_of, Produced};
 
@@ -80,15 +79,14 @@ pub fn postal_address(v: &serde_json::Value) -> Option<PostalAddress> {
 
 pub(super) async fn produce_wire(
     tx: &mut Tx,
-    state: &AppState,
-    org_id: &str,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
     batch_id: &str,
     payments: &[Payment],
     execution: NaiveDate,
     description: &str,
 ) -> Result<Produced, JobError> {
-    let cfg = &state.config.payments;
-    let payees = payees_of(tx, org_id, payments).await?;
+    let payees = payees_of(tx, actor, payments).await?;
     let mut items = Vec::new();
     let mut kept = Vec::new();
     let mut rejected = Vec::new();
@@ -107,7 +105,7 @@ pub(super) async fn produce_wire(
                 continue;
             }
         };
-        let currency = Currency::parse(&p.currency).map_err(JobError::Permanent)?;
+        let currency = p.currency;
         let account = if pain001::validate_iban(&account).is_ok() {
             AccountId::Iban(account)
         } else {
@@ -119,6 +117,7 @@ pub(super) async fn produce_wire(
             currency: currency.code().to_string(),
             exponent: currency.minor_units(),
             account,
+            // why: a wire payee without a BIC fails pain.001 validation below, alone
             bic: b.bic.clone().unwrap_or_default(),
             name: p.payee_name.clone(),
             address: b.address.as_ref().and_then(postal_address),
@@ -153,10 +152,7 @@ pub(super) async fn produce_wire(
         )
         .map_err(|e| JobError::Permanent(without_value(&e)))?
     };
-    let currency = kept
-        .first()
-        .map(|p| p.currency.clone())
-        .unwrap_or_else(|| "USD".into());
+    let currency = kept.first().map_or(Currency::USD, |p| p.currency);
     Ok(Produced {
         kind: "PAIN001",
         file_name: format!("wires-{}-{batch_id}.xml", execution.format("%Y%m%d")),
@@ -175,6 +171,6 @@ pub(super) async fn produce_wire(
         } else {
             0
         },
-        currency,
+        currency: currency.code().to_string(),
     })
 }

@@ -35,13 +35,13 @@ use clearway_store::bank_accounts::{self, BankAccount};
 use clearway_store::jobs::{self, Job};
 use clearway_store::payment_batches::{self, NewBatch};
 use clearway_store::payments::{self as pstore, Payment, Sent, Update};
-use clearway_store::{new_id, q, Actor, StoreError, Tx};
+use clearway_store::{new_id, Actor, StoreError, Tx};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::jobs::JobError;
-use crate::payments::{connectors, SendVia, Vault};
-use crate::state::AppState;
+use crate::payments::{connectors, PaymentsConfig, SendVia, Vault};
+use clearway_store::Db;
 
 /// Job kind: build the NACHA file of a distribution's pending ACH payments.
 pub const ACH_JOB: &str = "payment.ach";
@@ -89,32 +89,23 @@ pub(super) fn sealed_file(
 
 pub(super) async fn payees_of(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     payments: &[Payment],
 ) -> Result<HashMap<String, BankAccount>, StoreError> {
-    let mut out = HashMap::new();
-    let distribution = match payments.first() {
-        Some(p) => p.distribution_id.clone(),
-        None => return Ok(out),
-    };
-    // From the payments to their payees: index range, then primary-key lookups.
-    let rows = tx
-        .fetch_all(
-            q("SELECT b.* FROM payments p JOIN bank_accounts b ON b.id = p.bank_account_id WHERE p.org_id = $1 AND p.distribution_id = $2 AND p.status = 'PENDING'")
-                .bind(org_id)
-                .bind(&distribution),
-        )
-        .await?;
-    for r in rows {
-        let b = bank_accounts::from_row(&r)?;
-        out.insert(b.id.clone(), b);
+    match payments.first() {
+        Some(p) => bank_accounts::of_pending_payments(tx, actor, &p.distribution_id).await,
+        None => Ok(HashMap::new()),
     }
-    Ok(out)
 }
 
 /// A rail job: builds the file of a distribution's pending payments of one method (or, when
 /// sending through providers, enqueues one provider call per ACH/wire payment).
-pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+pub async fn run_rail_job(
+    db: &Db,
+    cfg: &PaymentsConfig,
+    job: &Job,
+    worker_id: &str,
+) -> Result<(), JobError> {
     let method = match job.kind.as_str() {
         ACH_JOB => Method::Ach,
         WIRE_JOB => Method::Wire,
@@ -122,10 +113,10 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
     };
     let distribution_id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let pending =
         pstore::pending_for_rail(&mut tx, &job.org_id, &distribution_id, method, None).await?;
-    if method != Method::Check && state.config.payments.send_via == SendVia::Providers {
+    if method != Method::Check && cfg.send_via == SendVia::Providers {
         for p in &pending {
             jobs::enqueue(
                 &mut tx,
@@ -139,16 +130,13 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
         }
         jobs::finish(&mut tx, job, worker_id).await?;
         tx.commit().await?;
-        state.jobs_ready.notify_waiters();
         return Ok(());
     }
     if !pending.is_empty() {
-        send_file(&mut tx, state, &actor, &distribution_id, method, &pending).await?;
+        send_file(&mut tx, cfg, &actor, &distribution_id, method, &pending).await?;
     }
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
-    state.events_ready.notify_one();
-    state.jobs_ready.notify_waiters();
     Ok(())
 }
 
@@ -156,27 +144,27 @@ pub async fn run_rail_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
 /// currency); returns the (last) batch id.
 pub async fn send_file(
     tx: &mut Tx,
-    state: &AppState,
+    cfg: &PaymentsConfig,
     actor: &Actor,
     distribution_id: &str,
     method: Method,
     pending: &[Payment],
 ) -> Result<Option<String>, JobError> {
     if method != Method::Wire {
-        return send_one_file(tx, state, actor, distribution_id, method, pending).await;
+        return send_one_file(tx, cfg, actor, distribution_id, method, pending).await;
     }
     // One pain.001 per currency, so every batch has one currency and a true total.
-    let mut currencies: Vec<&str> = pending.iter().map(|p| p.currency.as_str()).collect();
+    let mut currencies: Vec<&str> = pending.iter().map(|p| p.currency.code()).collect();
     currencies.sort_unstable();
     currencies.dedup();
     let mut last = None;
     for ccy in currencies {
         let group: Vec<Payment> = pending
             .iter()
-            .filter(|p| p.currency == ccy)
+            .filter(|p| p.currency.code() == ccy)
             .cloned()
             .collect();
-        if let Some(id) = send_one_file(tx, state, actor, distribution_id, method, &group).await? {
+        if let Some(id) = send_one_file(tx, cfg, actor, distribution_id, method, &group).await? {
             last = Some(id);
         }
     }
@@ -185,7 +173,7 @@ pub async fn send_file(
 
 async fn send_one_file(
     tx: &mut Tx,
-    state: &AppState,
+    cfg: &PaymentsConfig,
     actor: &Actor,
     distribution_id: &str,
     method: Method,
@@ -198,12 +186,12 @@ async fn send_one_file(
     let batch_id = new_id();
     let produced = match method {
         Method::Ach => {
-            ach::produce_ach(tx, state, org_id, distribution_id, &batch_id, pending, date).await?
+            ach::produce_ach(tx, cfg, actor, distribution_id, &batch_id, pending, date).await?
         }
         Method::Wire => {
-            wire::produce_wire(tx, state, org_id, &batch_id, pending, date, &d.description).await?
+            wire::produce_wire(tx, cfg, actor, &batch_id, pending, date, &d.description).await?
         }
-        Method::Check => check::produce_checks(tx, state, org_id, &batch_id, pending, date).await?,
+        Method::Check => check::produce_checks(tx, cfg, actor, &batch_id, pending, date).await?,
     };
     for (payment_id, reason) in &produced.rejected {
         let p = pending
@@ -228,7 +216,7 @@ async fn send_one_file(
         return Ok(None);
     }
     let built = started.elapsed();
-    let (sealed, sha) = sealed_file(&state.config.payments.vault, &produced.content)?;
+    let (sealed, sha) = sealed_file(&cfg.vault, &produced.content)?;
     payment_batches::insert(
         tx,
         org_id,
@@ -237,6 +225,7 @@ async fn send_one_file(
             kind: produced.kind,
             distribution_id: Some(distribution_id.to_string()),
             status: "GENERATED",
+            // why: a count of payments in memory fits an i64
             payment_count: produced.sent.len() as i64,
             total_minor: produced.total_minor,
             currency: produced.currency.clone(),
@@ -251,6 +240,7 @@ async fn send_one_file(
     pstore::mark_sent(tx, org_id, method, &batch_id, date, &produced.sent).await?;
     tracing::debug!(
         payments = produced.sent.len(),
+        // why: milliseconds of one job fit a u64 (timing only)
         built_ms = built.as_millis() as u64,
         stored_ms = stored.as_millis() as u64,
         sent_ms = started.elapsed().as_millis() as u64,

@@ -12,7 +12,7 @@ use crate::payments::ProviderConfig;
 pub fn payout_form(p: &Payment, r: &Receiver) -> Vec<(String, String)> {
     vec![
         ("amount".into(), p.amount_minor.to_string()),
-        ("currency".into(), p.currency.to_lowercase()),
+        ("currency".into(), p.currency.code().to_lowercase()),
         ("destination".into(), r.payee_id.clone()),
         ("method".into(), "standard".into()),
         ("description".into(), "Fund distribution".into()),
@@ -53,10 +53,19 @@ pub async fn create_payout(
         Err(e) => return transport_outcome(&e),
     };
     let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
+    let text = match resp.text().await {
+        Ok(t) => t,
+        // The answer was cut off: the outcome is unknown, so retry with the same key.
+        Err(e) => {
+            return Outcome::Retry(format!(
+                "provider answered {status}, reading it failed: {e}"
+            ))
+        }
+    };
     if !status.is_success() {
-        return status_outcome(status, &text);
+        return status_outcome(status, &text, &r.account_number);
     }
+    // why: a 2xx answer that is not JSON has no id, which is retried below (same key).
     let v: Value = serde_json::from_str(&text).unwrap_or_default();
     match v.get("id").and_then(|x| x.as_str()) {
         Some(id) => Outcome::Accepted {

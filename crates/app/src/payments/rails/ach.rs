@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use clearway_core::Currency;
 use clearway_formats::ach::{self, AccountType, AchError};
 use clearway_store::payments::{self as pstore, Payment, Sent};
-use clearway_store::{q, StoreError, Tx};
+use clearway_store::{Actor, StoreError, Tx};
 
 use crate::jobs::JobError;
-use crate::payments::Originator;
-use crate::state::AppState;
+use crate::payments::{Originator, PaymentsConfig};
 
 use super::Produced;
 
@@ -52,10 +52,21 @@ pub async fn trace_sequences(
     count: usize,
 ) -> Result<u32, StoreError> {
     let first =
+        // why: a count of entries in memory fits an i64
         pstore::allocate_sequence(tx, "*", &format!("trace:{odfi_prefix}"), 1, count as i64)
             .await?;
     let start = (first - 1).rem_euclid((TRACE_SEQUENCE_MAX - count as i64).max(1)) + 1;
     Ok(start as u32)
+}
+
+/// A payment's amount as the unsigned cents of a NACHA credit entry; a negative amount is an
+/// error (never wrapped into a huge credit).
+pub fn credit_cents(payment_id: &str, amount_minor: i64) -> Result<u64, JobError> {
+    u64::try_from(amount_minor).map_err(|_| {
+        JobError::Permanent(format!(
+            "payment {payment_id}: amount {amount_minor} is negative; a NACHA credit cannot carry it"
+        ))
+    })
 }
 
 /// Trace sequences of payment files stay below this; micro-deposits use 9,000,000 and up.
@@ -63,54 +74,33 @@ const TRACE_SEQUENCE_MAX: i64 = 9_000_000;
 
 pub(super) async fn produce_ach(
     tx: &mut Tx,
-    state: &AppState,
-    org_id: &str,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
     distribution_id: &str,
     batch_id: &str,
     payments: &[Payment],
     effective: NaiveDate,
 ) -> Result<Produced, JobError> {
-    let cfg = &state.config.payments;
-    // Only the columns a NACHA entry needs, for every pending payment at once: at 100,000
-    // payments the row decoding of whole payee rows costs more than building the file.
-    let rows = tx
-        .fetch_all(
-            q("SELECT p.id, b.routing_number, b.account_type, b.account_enc, b.account_key_id, i.entity_type
-               FROM payments p JOIN bank_accounts b ON b.id = p.bank_account_id JOIN investors i ON i.id = p.investor_id
-               WHERE p.org_id = $1 AND p.distribution_id = $2 AND p.status = 'PENDING' AND p.method = 'ACH'")
-                .bind(org_id)
-                .bind(distribution_id),
-        )
-        .await?;
     struct Receiver {
         routing: Option<String>,
         savings: bool,
         sealed: Option<clearway_store::bank_accounts::Sealed>,
         entity: bool,
     }
-    let mut receivers: HashMap<String, Receiver> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        let sealed = match (r.opt_text("account_enc")?, r.opt_text("account_key_id")?) {
-            (Some(ciphertext), Some(key_id)) => Some(clearway_store::bank_accounts::Sealed {
-                key_id,
-                ciphertext,
-                last4: String::new(),
-            }),
-            _ => None,
-        };
-        receivers.insert(
-            r.text("id")?,
-            Receiver {
-                routing: r.opt_text("routing_number")?,
-                savings: r.opt_text("account_type")?.as_deref() == Some("SAVINGS"),
-                sealed,
-                entity: !matches!(
-                    r.text("entity_type")?.as_str(),
-                    "INDIVIDUAL" | "JOINT" | "IRA"
-                ),
-            },
-        );
-    }
+    let receivers: HashMap<String, Receiver> =
+        clearway_store::bank_accounts::ach_receivers(tx, actor, distribution_id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let receiver = Receiver {
+                    routing: r.routing_number,
+                    savings: r.account_type.as_deref() == Some("SAVINGS"),
+                    sealed: r.account,
+                    entity: !matches!(r.entity_type.as_str(), "INDIVIDUAL" | "JOINT" | "IRA"),
+                };
+                (r.payment_id, receiver)
+            })
+            .collect();
     let mut items = Vec::with_capacity(payments.len());
     let mut kept = Vec::with_capacity(payments.len());
     let mut rejected = Vec::new();
@@ -132,7 +122,7 @@ pub(super) async fn produce_ach(
                 continue;
             }
         };
-        if p.currency != "USD" {
+        if p.currency != Currency::USD {
             rejected.push((
                 p.id.clone(),
                 format!("ACH pays USD only, not {}", p.currency),
@@ -141,6 +131,8 @@ pub(super) async fn produce_ach(
         }
         items.push(AchItem {
             payment_id: p.id.clone(),
+            // why: ACH payees are stored with a checked routing number; a missing one is
+            // refused by the NACHA writer (no silent file).
             routing_number: b.routing.clone().unwrap_or_default(),
             account_number: account,
             account_type: if b.savings {
@@ -148,7 +140,7 @@ pub(super) async fn produce_ach(
             } else {
                 AccountType::Checking
             },
-            amount_cents: p.amount_minor as u64,
+            amount_cents: credit_cents(&p.id, p.amount_minor)?,
             entity: b.entity,
             name: p.payee_name.clone(),
         });
@@ -181,4 +173,22 @@ pub(super) async fn produce_ach(
         total_minor: kept.iter().map(|p| p.amount_minor).sum(),
         currency: "USD".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_negative_amount_is_an_error_not_a_huge_credit() {
+        assert_eq!(credit_cents("p1", 12_345).unwrap(), 12_345);
+        assert_eq!(credit_cents("p1", 0).unwrap(), 0);
+        match credit_cents("p2", -5) {
+            Err(JobError::Permanent(why)) => assert_eq!(
+                why,
+                "payment p2: amount -5 is negative; a NACHA credit cannot carry it"
+            ),
+            other => panic!("expected a permanent error, got {other:?}"),
+        }
+    }
 }
