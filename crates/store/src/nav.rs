@@ -169,7 +169,7 @@ pub async fn import(
         },
     )
     .await?;
-    outbox::emit(tx, &actor.org_id, "nav.imported", "fund", &fund.id, summary).await?;
+    outbox::emit(tx, actor, "nav.imported", "fund", &fund.id, summary).await?;
     Ok(outcome)
 }
 

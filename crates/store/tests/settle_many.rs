@@ -160,7 +160,7 @@ async fn reference_settle(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         event,
         "payment",
         payment_id,

@@ -77,7 +77,7 @@ pub(crate) async fn trail(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         event,
         "distribution",
         &after.id,
@@ -306,7 +306,7 @@ pub async fn transition(
         let key = format!("{PROCESS_JOB}:{}", updated.id);
         jobs::enqueue(
             &mut tx,
-            &actor.org_id,
+            actor,
             PROCESS_JOB,
             json!({ "distributionId": updated.id }),
             Some(&key),

@@ -303,7 +303,7 @@ pub async fn initiate(
     .await?;
     outbox::emit(
         tx,
-        &org_id,
+        actor,
         "payments.initiated",
         "payment_run",
         &run_id,
@@ -313,7 +313,7 @@ pub async fn initiate(
     for p in new.iter().filter(|p| p.status == PaymentStatus::Failed) {
         outbox::emit(
             tx,
-            &org_id,
+            actor,
             "payment.failed",
             "payment",
             &p.id,
@@ -379,7 +379,7 @@ pub async fn enqueue_sending<'a>(
         let kind = rails::job_kind(method);
         jobs::enqueue(
             tx,
-            org_id,
+            &Actor::system(org_id),
             kind,
             json!({ "distributionId": distribution_id }),
             Some(&format!("{kind}:{distribution_id}:{first_id}")),
@@ -501,7 +501,7 @@ pub async fn retry_one(
     .await?;
     outbox::emit(
         tx,
-        &org_id,
+        actor,
         "payment.retried",
         "payment",
         &new.id,

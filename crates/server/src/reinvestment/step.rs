@@ -610,7 +610,7 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "distribution.reinvested",
         "distribution",
         &d.id,

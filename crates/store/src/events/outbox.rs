@@ -5,12 +5,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::Arg;
-use crate::{new_id, now_text, q, Db, StoreError, Tx};
+use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
 
-/// Appends an event inside `tx`; returns its id.
+/// Appends an event of the actor's organization inside `tx`; returns its id.
 pub async fn emit(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     event_type: &str,
     aggregate_type: &str,
     aggregate_id: &str,
@@ -20,7 +20,7 @@ pub async fn emit(
     tx.execute(
         q("INSERT INTO outbox (id, org_id, event_type, aggregate_type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&id)
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(event_type)
             .bind(aggregate_type)
             .bind(aggregate_id)
@@ -48,7 +48,7 @@ pub struct NewEvent<'a> {
 /// [`emit`] once per event, stamped with one time).
 pub async fn emit_many(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     events: &[NewEvent<'_>],
 ) -> Result<(), StoreError> {
     if events.is_empty() {
@@ -60,7 +60,7 @@ pub async fn emit_many(
         .map(|e| {
             vec![
                 new_id().into(),
-                org_id.into(),
+                actor.org_id.as_str().into(),
                 e.event_type.into(),
                 e.aggregate_type.into(),
                 e.aggregate_id.into(),

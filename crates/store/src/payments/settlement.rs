@@ -382,7 +382,7 @@ pub async fn settle_many(
             }
         })
         .collect();
-    outbox::emit_many(tx, org, &outbox_events).await?;
+    outbox::emit_many(tx, actor, &outbox_events).await?;
     phases.push(("events_audit_outbox", clock.elapsed().as_millis()));
     // Failed and returned are final, so the row as it stands now is the row the change left.
     let staff = Actor {

@@ -311,7 +311,7 @@ pub async fn manual_match(
     .await?;
     outbox::emit(
         tx,
-        &org,
+        actor,
         "reconciliation.matched",
         "reconciliation_match",
         &view.id,
@@ -430,7 +430,7 @@ pub async fn unmatch(
     .await?;
     outbox::emit(
         tx,
-        &org,
+        actor,
         "reconciliation.unmatched",
         "reconciliation_match",
         match_id,

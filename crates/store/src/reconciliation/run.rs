@@ -276,7 +276,7 @@ pub async fn run(
     .await?;
     outbox::emit(
         tx,
-        &org,
+        actor,
         "reconciliation.run_completed",
         "reconciliation_run",
         &summary.id,

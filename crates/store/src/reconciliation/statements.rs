@@ -633,7 +633,7 @@ pub async fn store(tx: &mut Tx, actor: &Actor, p: &Prepared) -> Result<ImportOut
     .await?;
     outbox::emit(
         tx,
-        &org,
+        actor,
         "bank_statement.imported",
         "bank_statement_file",
         &file_id,
@@ -642,7 +642,7 @@ pub async fn store(tx: &mut Tx, actor: &Actor, p: &Prepared) -> Result<ImportOut
     .await?;
     let job_id = jobs::enqueue(
         tx,
-        &org,
+        actor,
         MATCH_JOB,
         json!({ "fileId": file_id }),
         Some(&format!("{MATCH_JOB}:{file_id}")),

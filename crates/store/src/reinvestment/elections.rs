@@ -207,7 +207,7 @@ pub async fn put_election(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "reinvestment.election_changed",
         "investor",
         investor_id,

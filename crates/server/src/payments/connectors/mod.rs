@@ -296,7 +296,7 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
                 .await?;
                 clearway_store::outbox::emit(
                     &mut tx,
-                    &job.org_id,
+                    &Actor::system(&job.org_id),
                     "payment.sent",
                     "payment",
                     &id,
@@ -326,7 +326,7 @@ pub async fn run_send_job(state: &AppState, job: &Job, worker_id: &str) -> Resul
                 )
                 .await?;
                 pstore::after_failure(&mut tx, &job.org_id, &failed).await?;
-                clearway_store::outbox::emit(&mut tx, &job.org_id, "payment.failed", "payment", &id, json!({ "paymentId": id, "attempt": failed.attempt, "failureCode": "REFUSED", "failureReason": failed.failure_reason })).await?;
+                clearway_store::outbox::emit(&mut tx, &Actor::system(&job.org_id), "payment.failed", "payment", &id, json!({ "paymentId": id, "attempt": failed.attempt, "failureCode": "REFUSED", "failureReason": failed.failure_reason })).await?;
             }
             jobs::finish(&mut tx, job, worker_id).await?;
             tx.commit().await?;
