@@ -6,8 +6,10 @@
 //! # Layout
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
+//! - [`reinvestment`]: the reinvestment step of processing and its pre-flight check.
 
 pub mod error;
 pub mod jobs;
+pub mod reinvestment;
 
 pub use error::{AppError, AppResult};

@@ -134,14 +134,14 @@ pub(super) async fn reinvest(
         .await?;
         // What the step will write, planned untimed (rolled back), for the baseline.
         let mut tx = db.begin().await?;
-        let writes = clearway_server::reinvestment::step::plan(&mut tx, &system, &d)
+        let writes = clearway_app::reinvestment::step::plan(&mut tx, &system, &d)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         drop(tx);
         // Ours: the whole step (reads, computation, writes, line settlement, checks) + commit.
         let started = Instant::now();
         let mut tx = db.begin().await?;
-        clearway_server::reinvestment::step(&mut tx, &system, &d)
+        clearway_app::reinvestment::step(&mut tx, &system, &d)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let stepped = started.elapsed();

@@ -292,7 +292,7 @@ pub async fn transition(
     if action == Action::Process {
         // Refused here, whole, rather than failing in the job: a missing or stale NAV leaves
         // the distribution APPROVED (this transaction rolls back).
-        crate::reinvestment::preflight(&mut tx, actor, &current).await?;
+        clearway_app::reinvestment::preflight(&mut tx, actor, &current).await?;
     }
     let (verb, event) = match action {
         Action::MarkReady => ("distribution.ready", "distribution.submitted"),

@@ -1557,10 +1557,10 @@ async fn running_the_step_again_writes_nothing() {
     let stored = clearway_store::distributions::get_tx(&mut tx, &actor, &id)
         .await
         .unwrap();
-    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+    clearway_app::reinvestment::step(&mut tx, &actor, &stored)
         .await
         .unwrap();
-    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+    clearway_app::reinvestment::step(&mut tx, &actor, &stored)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -1715,7 +1715,7 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
         }
     };
     let (mut tx1, d1) = load(text(&first["id"]).to_string()).await;
-    clearway_server::reinvestment::step(&mut tx1, &actor, &d1)
+    clearway_app::reinvestment::step(&mut tx1, &actor, &d1)
         .await
         .unwrap();
     // The second transaction begins inside the task (on SQLite it waits for the writer).
@@ -1723,7 +1723,7 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
     let actor2 = actor.clone();
     let racing = tokio::spawn(async move {
         let (mut tx2, d2) = second_load.await;
-        clearway_server::reinvestment::step(&mut tx2, &actor2, &d2)
+        clearway_app::reinvestment::step(&mut tx2, &actor2, &d2)
             .await
             .map_err(|e| e.to_string())?;
         tx2.commit().await.map_err(|e| e.to_string())

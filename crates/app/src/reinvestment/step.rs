@@ -34,7 +34,7 @@ use clearway_store::reinvestment::{
     self as store, HoldingSet, LotAdjustment, NewLot, NewReinvestment, PendingLine, RocApplication,
     TxKind, Writes,
 };
-use clearway_store::{audit, lots, nav as navs, new_id, outbox, q, Actor, StoreError, Tx};
+use clearway_store::{audit, lots, nav as navs, new_id, outbox, Actor, StoreError, Tx};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -564,7 +564,7 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
     if !store::any_pending_line(tx, actor, &d.id).await? {
         // Already settled (a second run in the same transaction): nothing to do, nothing to
         // record twice. The reinvestment key (distribution, investor) guards the rows too.
-        return verify(tx, d).await;
+        return verify(tx, actor, d).await;
     }
     let (writes, summary) = match d.kind {
         Kind::Reversal => plan_reversal(tx, actor, d).await?,
@@ -576,7 +576,7 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
     };
     store::persist(tx, actor, &ctx, &writes).await?;
     let persisted = started.elapsed();
-    verify(tx, d).await?;
+    verify(tx, actor, d).await?;
     tracing::debug!(
         distribution_id = %d.id,
         reinvested = summary.reinvested_lines,
@@ -622,21 +622,12 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
 
 /// After the step every line is settled and ties out: total = reinvested + cash + withholding,
 /// and the lines' reinvested amounts add up to the distribution's reinvestment transactions.
-async fn verify(tx: &mut Tx, d: &Distribution) -> Result<(), JobError> {
-    let row = tx
-        .fetch_optional(
-            q("SELECT CAST(COALESCE(SUM(CASE WHEN cash_minor IS NULL OR reinvested_minor IS NULL OR reinvested_minor + cash_minor + withholding_minor <> total_minor THEN 1 ELSE 0 END), 0) AS BIGINT) AS bad,
-                      CAST(COALESCE(SUM(reinvested_minor), 0) AS BIGINT) AS reinvested,
-                      (SELECT CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT) FROM reinvestments WHERE distribution_id = $1) AS bought
-               FROM distribution_lines WHERE distribution_id = $1")
-                .bind(&d.id),
-        )
-        .await?
-        .ok_or_else(|| JobError::Permanent("no line summary".into()))?;
-    let (bad, reinvested, bought) = (row.i64("bad")?, row.i64("reinvested")?, row.i64("bought")?);
-    if bad != 0 || reinvested != bought {
+async fn verify(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
+    let t = store::tie_out(tx, actor, &d.id).await?;
+    if t.unbalanced_lines != 0 || t.lines_reinvested_minor != t.transactions_cost_minor {
         return Err(JobError::Permanent(format!(
-            "reinvestment does not tie out: {bad} unsettled or unbalanced lines; lines reinvested {reinvested}, transactions {bought}"
+            "reinvestment does not tie out: {} unsettled or unbalanced lines; lines reinvested {}, transactions {}",
+            t.unbalanced_lines, t.lines_reinvested_minor, t.transactions_cost_minor
         )));
     }
     Ok(())
