@@ -28,11 +28,23 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 }
 
 /// A JSON response produced inside a transaction (and replayable for idempotent retries).
+#[derive(Debug)]
 pub struct Saved {
     /// HTTP status.
     pub status: StatusCode,
     /// JSON body.
     pub body: String,
+}
+
+impl Saved {
+    /// `view` serialised as the response body. A view that cannot be serialised is an
+    /// internal error (a 500 problem, and the transaction rolls back): never an empty body
+    /// saved and replayed to every retry.
+    pub fn json<T: serde::Serialize + ?Sized>(status: StatusCode, view: &T) -> ApiResult<Saved> {
+        let body = serde_json::to_string(view)
+            .map_err(|e| ApiError::Internal(format!("serialising a {status} response: {e}")))?;
+        Ok(Saved { status, body })
+    }
 }
 
 /// Runs a creating request under an optional idempotency key: a retry with the same key and
@@ -62,10 +74,11 @@ where
         {
             Claim::Fresh => {}
             Claim::Replay { status, body } => {
-                return Ok(Saved {
-                    status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    body,
-                });
+                // Saved from a StatusCode, so always valid; anything else is a corrupt row.
+                let status = StatusCode::from_u16(status).map_err(|_| {
+                    ApiError::Internal(format!("saved response has status {status}"))
+                })?;
+                return Ok(Saved { status, body });
             }
             Claim::Mismatch => {
                 return Err(ApiError::field(
