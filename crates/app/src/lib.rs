@@ -4,10 +4,13 @@
 //! typed commands and map [`AppError`] once at their own boundary.
 //!
 //! # Layout
+//! - [`distributions`]: the distribution lifecycle (declare, edit, transition, reverse) and
+//!   the trail (audit entry + event) of every change.
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
 //! - [`reinvestment`]: the reinvestment step of processing and its pre-flight check.
 
+pub mod distributions;
 pub mod error;
 pub mod jobs;
 pub mod reinvestment;

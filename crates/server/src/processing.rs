@@ -14,11 +14,10 @@ use clearway_store::distributions as store;
 use clearway_store::jobs::{self, Job};
 use clearway_store::{q, Actor, Tx};
 
-use crate::distributions;
 use crate::jobs::JobError;
 use crate::state::AppState;
 
-/// Runs one processing job (registered for [`distributions::PROCESS_JOB`]).
+/// Runs one processing job (registered for [`crate::distributions::PROCESS_JOB`]).
 pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
     let id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
@@ -35,7 +34,7 @@ pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
     clearway_app::reinvestment::step(&mut tx, &actor, &current).await?;
     crate::payments::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
-    distributions::trail(
+    clearway_app::distributions::trail(
         &mut tx,
         &actor,
         "distribution.complete",
