@@ -8,7 +8,8 @@
 //!   the trail (audit entry + event) of every change.
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
-//! - [`reinvestment`]: the reinvestment step of processing and its pre-flight check.
+//! - [`reinvestment`]: NAV imports, the reinvestment step of processing and its pre-flight
+//!   check.
 
 pub mod distributions;
 pub mod error;

@@ -163,6 +163,43 @@ pub async fn list_funds_page(
     .collect()
 }
 
+/// Where a fund code lives, for operator commands that act across organizations (the CLI
+/// runs as the machine's operator, not as a user of one organization).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundLocation {
+    /// The fund's id.
+    pub fund_id: String,
+    /// Its organization.
+    pub org_id: String,
+}
+
+/// Every fund with this code (or id), by id, in the organization named `org_name` when given,
+/// else in any organization (the caller refuses an ambiguous code).
+pub async fn locate(
+    db: &Db,
+    code: &str,
+    org_name: Option<&str>,
+) -> Result<Vec<FundLocation>, StoreError> {
+    let rows = db
+        .fetch_all(
+            q(
+                "SELECT f.id, f.org_id FROM funds f JOIN organizations o ON o.id = f.org_id
+               WHERE (f.code = $1 OR f.id = $1) AND ($2 IS NULL OR o.name = $2) ORDER BY f.id",
+            )
+            .bind(code)
+            .bind(org_name),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FundLocation {
+                fund_id: r.text("id")?,
+                org_id: r.text("org_id")?,
+            })
+        })
+        .collect()
+}
+
 /// A fund by id or code, in the actor's organization.
 pub async fn find_fund(db: &Db, actor: &Actor, id_or_code: &str) -> Result<Fund, StoreError> {
     actor.require(Permission::Read)?;

@@ -1,12 +1,14 @@
-//! Dividend reinvestment (DRIP): the reinvestment step of distribution processing and its
-//! pre-flight check.
+//! Dividend reinvestment (DRIP): NAV imports, and the reinvestment step of distribution
+//! processing with its pre-flight check.
 //!
 //! # Layout
+//! - [`nav`]: NAV CSV parsing (API and CLI) and the NAV import.
 //! - [`step`]: the processing step, its plan and the check run before `PROCESSING`.
 //!
 //! The rounding rules live in the pure core: [`clearway_core::reinvestment`] (the split of a
 //! line), [`clearway_core::reinvestment::nav`] (NAV at date) and [`clearway_core::taxlots`].
 
+pub mod nav;
 pub mod step;
 
 use clearway_store::distributions::Distribution;
