@@ -436,6 +436,38 @@ pub async fn all_lines_tx(
     .collect()
 }
 
+/// Count and sum of a distribution's stored lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineSummary {
+    /// Number of lines.
+    pub count: i64,
+    /// Sum of the line totals, minor units.
+    pub total_minor: i64,
+}
+
+/// Counts and sums the lines of a distribution of the actor's organization inside a
+/// transaction (staff only; processing checks them against the header).
+pub async fn line_summary_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<LineSummary, StoreError> {
+    actor.require(Permission::Operate)?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS total FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2")
+                .bind(distribution_id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        // An aggregate without GROUP BY always answers one row.
+        .ok_or_else(|| StoreError::Corrupt("the line summary query returned no row".into()))?;
+    Ok(LineSummary {
+        count: row.i64("n")?,
+        total_minor: row.i64("total")?,
+    })
+}
+
 /// Applies a status action to `current` (as read in this transaction), enforcing the state
 /// machine, the role, and maker-checker; fails with a conflict if the row changed meanwhile.
 pub async fn transition(
