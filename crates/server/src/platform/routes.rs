@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use clearway_store::audit::{self, Entry, Filter};
 use clearway_store::funds::{self, Fund, Investor};
-use clearway_store::{q, Actor};
+use clearway_store::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,13 +41,7 @@ pub(crate) async fn healthz() -> Json<Health> {
 
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state
-        .db
-        .fetch_optional(q(
-            "SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1",
-        ))
-        .await
-    {
+    match clearway_store::migrate::current_version(&state.db).await {
         Ok(Some(_)) => (
             StatusCode::OK,
             Json(Health {
