@@ -481,3 +481,25 @@ pub async fn list_investors(
         })
         .collect()
 }
+
+/// Every investor of the actor's organization (an investor user sees only themself), inside a
+/// transaction, by id.
+pub async fn all_investors_tx(tx: &mut Tx, actor: &Actor) -> Result<Vec<Investor>, StoreError> {
+    actor.require(Permission::Read)?;
+    tx.fetch_all(
+        q("SELECT id, name, entity_type, tax_residence FROM investors WHERE org_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id")
+            .bind(&actor.org_id)
+            .bind(actor.investor_id.as_deref()),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Investor {
+            id: r.text("id")?,
+            name: r.text("name")?,
+            entity_type: r.text("entity_type")?,
+            tax_residence: r.text("tax_residence")?,
+        })
+    })
+    .collect()
+}
