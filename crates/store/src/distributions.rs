@@ -8,15 +8,13 @@ use clearway_core::distribution::{
     Action, Components, Kind, LineStatus, PlannedLine, Schedule, Status,
 };
 use clearway_core::Currency;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::Arg;
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A distribution header as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Distribution {
     /// Id (UUIDv7).
     pub id: String,
@@ -59,8 +57,7 @@ pub struct Distribution {
 }
 
 /// One investor's line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     /// Investor.
     pub investor_id: String,

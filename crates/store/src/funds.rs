@@ -7,14 +7,12 @@ use clearway_core::access::Permission;
 use clearway_core::distribution::{FundKind, Holding};
 use clearway_core::Currency;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::db::Arg;
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A fund as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fund {
     /// Id.
     pub id: String,
@@ -442,8 +440,7 @@ pub async fn record_commitments(
 }
 
 /// An investor as listed.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Investor {
     /// Id.
     pub id: String,

@@ -1,8 +1,9 @@
 //! The transactional outbox: events are rows written in the same transaction as the change
 //! they describe; the relay publishes them afterwards. An event exists iff its change does.
 
-use serde::Serialize;
 use serde_json::Value;
+
+use clearway_core::access::Permission;
 
 use crate::db::Arg;
 use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
@@ -86,8 +87,7 @@ pub async fn emit_many(
 }
 
 /// An event as published.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Event {
     /// Position in the outbox.
     pub seq: i64,
@@ -96,7 +96,6 @@ pub struct Event {
     /// Organization.
     pub org_id: String,
     /// e.g. `distribution.approved`.
-    #[serde(rename = "type")]
     pub event_type: String,
     /// e.g. `distribution`.
     pub aggregate_type: String,
@@ -161,17 +160,19 @@ pub async fn get(db: &Db, event_id: &str) -> Result<Event, StoreError> {
     event_from_row(&row)
 }
 
-/// Events of an organization after `after_seq` (an event feed; also used by tests to count).
+/// Events of the actor's organization after `after_seq` (an event feed, for those who may
+/// read the audit trail; also used by tests to count).
 pub async fn list(
     db: &Db,
-    org_id: &str,
+    actor: &Actor,
     event_type: Option<&str>,
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Event>, StoreError> {
+    actor.require(Permission::ReadAudit)?;
     db.fetch_all(
         q(format!("SELECT {EVENT_COLUMNS} FROM outbox WHERE org_id = $1 AND seq > $2 AND ($3 IS NULL OR event_type = $3) ORDER BY seq LIMIT $4"))
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(after_seq)
             .bind(event_type)
             .bind(limit),

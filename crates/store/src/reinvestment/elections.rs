@@ -7,7 +7,6 @@ use clearway_core::access::{Permission, Role};
 use clearway_core::distribution::FundKind;
 use clearway_core::reinvestment::{Election, ElectionKind, Percentage};
 use clearway_core::{FieldError, Invalid};
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::audit::{self, Change};
@@ -18,8 +17,7 @@ use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
 use super::*;
 
 /// An election as stored (one row of the history).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElectionRecord {
     /// Row id (time-ordered).
     pub id: String,
@@ -71,8 +69,20 @@ fn election_from_row(r: &Row) -> Result<ElectionRecord, StoreError> {
     })
 }
 
+/// The JSON of an election row in audit entries and events (an audit/event payload, not an
+/// API view: it keeps the row's own shape).
 fn election_json(e: &ElectionRecord) -> Value {
-    serde_json::to_value(e).unwrap_or(Value::Null)
+    serde_json::json!({
+        "id": e.id,
+        "investorId": e.investor_id,
+        "fundId": e.fund_id,
+        "election": e.election,
+        "percentage": e.percentage,
+        "targetFundId": e.target_fund_id,
+        "effectiveDate": e.effective_date,
+        "createdBy": e.created_by,
+        "createdAt": e.created_at,
+    })
 }
 
 /// Checks that `fund` can carry elections and resolves an ALTERNATIVE target (id or code)

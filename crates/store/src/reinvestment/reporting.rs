@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::{q, Actor, Db, Row, StoreError, Tx};
 
@@ -11,8 +10,7 @@ use super::*;
 
 /// A reinvestment transaction as reported: the stored row with its distribution's fund,
 /// currency and payable date, and its line's total and withholding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reinvestment {
     /// Distribution.
     pub distribution_id: String,
