@@ -96,3 +96,35 @@ where
     state.events_ready.notify_one();
     Ok(saved)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    /// A view whose serialisation fails (no view of the API can today: they hold strings,
+    /// numbers and parsed JSON only; this stands for a future one that could).
+    struct Unserialisable;
+
+    impl serde::Serialize for Unserialisable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("cannot"))
+        }
+    }
+
+    #[test]
+    fn a_response_that_cannot_be_serialised_is_a_500_not_an_empty_saved_body() {
+        let err = Saved::json(StatusCode::CREATED, &Unserialisable).unwrap_err();
+        assert!(matches!(err, ApiError::Internal(_)));
+        assert_eq!(
+            err.into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let ok = Saved::json(StatusCode::CREATED, &serde_json::json!({ "a": 1 })).unwrap();
+        assert_eq!(
+            (ok.status, ok.body.as_str()),
+            (StatusCode::CREATED, r#"{"a":1}"#)
+        );
+    }
+}
