@@ -225,6 +225,8 @@ pub async fn insert(
     let id = new_id();
     let now = now_text();
     let total: i64 = lines.iter().map(|l| l.total).sum();
+    // A slice length is far below i64::MAX: the cast is lossless.
+    let line_count = lines.len() as i64;
     let s = &new.schedule;
     let row = tx
         .fetch_optional(
@@ -241,7 +243,7 @@ pub async fn insert(
                 .bind(&new.description)
                 .bind(new.allocation.to_string())
                 .bind(total)
-                .bind(lines.len() as i64)
+                .bind(line_count)
                 .bind(new.reverses_id.clone())
                 .bind(new.corrects_id.clone())
                 .bind(new.reason.clone())

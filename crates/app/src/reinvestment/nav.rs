@@ -98,6 +98,8 @@ pub fn parse_csv<R: Read>(
     let mut record = csv::StringRecord::new();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
+            // Errors of a record being read carry its position; 0 only for reader errors
+            // outside any record.
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             let message = match e.kind() {
                 csv::ErrorKind::UnequalLengths {
@@ -113,6 +115,7 @@ pub fn parse_csv<R: Read>(
         if !more {
             break;
         }
+        // A record read from the reader always has its position.
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.iter().all(str::is_empty) {
             continue;
@@ -156,6 +159,7 @@ pub fn parse_csv<R: Read>(
             ));
         }
         if out.len() % 4096 == 0 {
+            // Progress only: an unknown position reports no progress.
             progress(record.position().map(|p| p.byte()).unwrap_or(0));
         }
     }

@@ -447,7 +447,7 @@ async fn plan_reversal(
         store::for_distribution_tx(tx, actor, original)
             .await?
             .into_iter()
-            .filter(|r| r.kind == TxKind::Reinvest.as_str())
+            .filter(|r| r.kind == TxKind::Reinvest)
             .map(|r| (r.investor_id.clone(), r))
             .collect();
     // The original's basis changes are found through the reversed investors' open lots.
@@ -502,17 +502,14 @@ async fn plan_reversal(
                 investor_id: line.investor_id.clone(),
                 kind: TxKind::Reversal,
                 fund_id: o.fund_id.clone(),
-                election: o.election.parse().map_err(StoreError::Corrupt)?,
-                percentage: Percentage::new(o.percentage.parse().map_err(|e| {
-                    StoreError::Corrupt(format!("percentage {}: {e}", o.percentage))
-                })?)
-                .map_err(StoreError::Corrupt)?,
+                election: o.election,
+                percentage: Percentage::new(o.percentage).map_err(StoreError::Corrupt)?,
                 reinvestable_minor: -o.reinvestable_minor,
                 cost_minor: -o.cost_minor,
                 shares: -o.shares,
                 nav: o.nav,
                 nav_date: o.nav_date,
-                nav_rule: o.nav_rule.parse().map_err(StoreError::Corrupt)?,
+                nav_rule: o.nav_rule,
                 lot_id: o.lot_id.clone(),
                 reverses_distribution_id: Some(original.to_string()),
             });

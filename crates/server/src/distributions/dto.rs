@@ -130,6 +130,7 @@ impl DistributionRequest {
                 Err(why) => errors.push(FieldError::new("currency", why)),
             }
         }
+        // The description is optional free text: absent is empty.
         let description = self.description.clone().unwrap_or_default();
         if description.len() > DESCRIPTION_MAX {
             errors.push(FieldError::new(
@@ -137,6 +138,7 @@ impl DistributionRequest {
                 format!("longer than {DESCRIPTION_MAX} characters"),
             ));
         }
+        // Each `.ok()` below keeps the errors (appended to `errors`), not just drops them.
         let allocation = match (&self.allocation, &self.lines) {
             (Some(_), Some(_)) => {
                 errors.push(FieldError::new(

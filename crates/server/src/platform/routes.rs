@@ -112,6 +112,7 @@ pub(crate) async fn audit_log(
         entity_type: q.entity_type,
         action: q.action,
         actor_id: q.actor_id,
+        // No cursor: from the start of the log (sequence numbers start at 1).
         after_seq: q.cursor.unwrap_or(0),
         limit,
     };

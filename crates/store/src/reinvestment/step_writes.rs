@@ -30,6 +30,18 @@ impl TxKind {
     }
 }
 
+impl std::str::FromStr for TxKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "REINVEST" => Ok(TxKind::Reinvest),
+            "REVERSAL" => Ok(TxKind::Reversal),
+            other => Err(format!("'{other}' is not a reinvestment kind")),
+        }
+    }
+}
+
 /// A reinvestment transaction to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReinvestment {
