@@ -14,12 +14,13 @@ use clearway_core::allocation::{per_share_amount, ComponentRatios};
 use clearway_core::distribution::{
     plan_lines, Action, Allocation, ComponentKind, FundKind, Kind, Schedule, Status,
 };
+use clearway_core::reinvestment::ElectionKind;
 use clearway_core::Currency;
 use clearway_store::audit::{self, Change};
 use clearway_store::db::Arg;
 use clearway_store::distributions::{self as store, NewDistribution};
 use clearway_store::funds::{self, Investor, NewFund, NewInvestor};
-use clearway_store::reinvestment::{self, NewLot};
+use clearway_store::reinvestment::{self, ElectionRecord, NewLot};
 use clearway_store::{auth, Actor, Db, StoreError, Tx};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -561,48 +562,35 @@ async fn seed_elections(
 ) -> Result<(), StoreError> {
     const PARTIAL: [&str; 3] = ["37.5", "12.345", "66.6667"];
     let now = clearway_store::now_text();
-    let rows: Vec<Vec<Arg>> = investor_ids
+    let records: Vec<ElectionRecord> = investor_ids
         .iter()
         .enumerate()
         .filter_map(|(i, investor)| {
-            let (kind, pct, target) = match i % 5 {
-                0 => ("AUTOMATIC", "100", None),
-                1 => ("PARTIAL", PARTIAL[(i / 5) % 3], None),
+            let (election, pct, target) = match i % 5 {
+                0 => (ElectionKind::Automatic, "100", None),
+                1 => (ElectionKind::Partial, PARTIAL[(i / 5) % 3], None),
                 2 => return None,
-                3 => ("CASH", "0", None),
-                _ => ("ALTERNATIVE", "100", Some(mmf_fund_id.to_string())),
+                3 => (ElectionKind::Cash, "0", None),
+                _ => (
+                    ElectionKind::Alternative,
+                    "100",
+                    Some(mmf_fund_id.to_string()),
+                ),
             };
-            Some(vec![
-                clearway_store::new_id().into(),
-                (&org.org_id).into(),
-                investor.into(),
-                open_fund_id.into(),
-                kind.into(),
-                pct.into(),
-                target.into(),
-                effective.to_string().into(),
-                "system".into(),
-                (&now).into(),
-            ])
+            Some(ElectionRecord {
+                id: clearway_store::new_id(),
+                investor_id: investor.clone(),
+                fund_id: open_fund_id.to_string(),
+                election,
+                percentage: pct.to_string(),
+                target_fund_id: target,
+                effective_date: effective,
+                created_by: "system".into(),
+                created_at: now.clone(),
+            })
         })
         .collect();
-    tx.bulk_insert(
-        "reinvestment_elections",
-        &[
-            "id",
-            "org_id",
-            "investor_id",
-            "fund_id",
-            "election",
-            "percentage",
-            "target_fund_id",
-            "effective_date",
-            "created_by",
-            "created_at",
-        ],
-        &rows,
-    )
-    .await
+    reinvestment::load_elections(tx, org, &records).await
 }
 
 /// Completed monthly dividends (open-end) and quarterly distributions (LP) before today;
