@@ -8,6 +8,7 @@ use clearway_core::distribution::{
     Action, Components, Kind, LineStatus, PlannedLine, Schedule, Status,
 };
 use clearway_core::Currency;
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::db::Arg;
@@ -62,7 +63,7 @@ pub struct Line {
     /// Investor.
     pub investor_id: String,
     /// Units held on the record date the amount came from (None if explicit).
-    pub units: Option<String>,
+    pub units: Option<Decimal>,
     /// Total, minor units.
     pub total_minor: i64,
     /// Components, minor units.
@@ -164,7 +165,13 @@ fn from_row(r: &Row) -> Result<Distribution, StoreError> {
 fn line_from_row(r: &Row) -> Result<Line, StoreError> {
     Ok(Line {
         investor_id: r.text("investor_id")?,
-        units: r.opt_text("units")?,
+        units: r
+            .opt_text("units")?
+            .map(|u| {
+                u.parse()
+                    .map_err(|e| StoreError::Corrupt(format!("column units = '{u}': {e}")))
+            })
+            .transpose()?,
         total_minor: r.i64("total_minor")?,
         components: Components {
             ordinary_dividend: r.i64("ordinary_minor")?,

@@ -102,21 +102,15 @@ async fn insert_reversal(
     chosen: &[&Line],
     reason: &str,
 ) -> AppResult<Distribution> {
-    let mut lines = Vec::with_capacity(chosen.len());
-    for l in chosen {
-        let units = match l.units.as_deref() {
-            None => None,
-            Some(u) => Some(u.parse().map_err(|e| {
-                StoreError::Corrupt(format!("units '{u}' of investor {}: {e}", l.investor_id))
-            })?),
-        };
-        lines.push(PlannedLine {
+    let lines: Vec<PlannedLine> = chosen
+        .iter()
+        .map(|l| PlannedLine {
             investor_id: l.investor_id.clone(),
-            units,
+            units: l.units,
             total: -l.total_minor,
             components: l.components.negated(),
-        });
-    }
+        })
+        .collect();
     let today = chrono::Utc::now().date_naive();
     let schedule = Schedule {
         payable: original.schedule.payable.max(today),

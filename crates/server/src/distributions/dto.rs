@@ -507,7 +507,7 @@ impl LineView {
         let c = &line.components;
         LineView {
             investor_id: line.investor_id.clone(),
-            units: line.units.clone(),
+            units: line.units.map(|u| u.to_string()),
             total_amount: f(line.total_minor),
             ordinary_dividend: f(c.ordinary_dividend),
             qualified_dividend: f(c.qualified_dividend),
