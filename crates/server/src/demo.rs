@@ -337,7 +337,7 @@ async fn create_fund(
     operator: &Actor,
     code: &str,
     kind: FundKind,
-    share_precision: i64,
+    share_precision: u32,
 ) -> Result<String, StoreError> {
     let name = match code {
         "DEMO-OPEN" => "Demo Income Fund (open-end)",

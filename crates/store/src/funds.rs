@@ -25,7 +25,7 @@ pub struct Fund {
     /// Fund currency.
     pub currency: Currency,
     /// Decimal places of shares.
-    pub share_precision: i64,
+    pub share_precision: u32,
 }
 
 /// A new fund.
@@ -40,7 +40,7 @@ pub struct NewFund<'a> {
     /// Currency.
     pub currency: Currency,
     /// Decimal places of shares.
-    pub share_precision: i64,
+    pub share_precision: u32,
 }
 
 fn fund_from_row(r: &Row) -> Result<Fund, StoreError> {
@@ -50,7 +50,11 @@ fn fund_from_row(r: &Row) -> Result<Fund, StoreError> {
         name: r.text("name")?,
         kind: r.parse("kind")?,
         currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
-        share_precision: r.i64("share_precision")?,
+        share_precision: {
+            let p = r.i64("share_precision")?;
+            u32::try_from(p)
+                .map_err(|_| StoreError::Corrupt(format!("column share_precision = {p}")))?
+        },
     })
 }
 
@@ -70,7 +74,7 @@ pub async fn create_fund(
             .bind(fund.name)
             .bind(fund.kind.as_str())
             .bind(fund.currency.code())
-            .bind(fund.share_precision)
+            .bind(i64::from(fund.share_precision))
             .bind(now_text()),
     )
     .await?;

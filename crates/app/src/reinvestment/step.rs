@@ -302,12 +302,7 @@ async fn plan_regular(
             .ok_or_else(|| PlanError::Refused(format!("no price decided for fund {target}")))?;
         let terms = Terms {
             nav: priced.quote.nav,
-            share_precision: u32::try_from(priced.fund.share_precision).map_err(|_| {
-                StoreError::Corrupt(format!(
-                    "fund {} has share precision {}",
-                    priced.fund.id, priced.fund.share_precision
-                ))
-            })?,
+            share_precision: priced.fund.share_precision,
             minor_units,
         };
         let split =

@@ -57,7 +57,7 @@ pub struct FundView {
     /// ISO 4217.
     pub currency: String,
     /// Decimal places of shares.
-    pub share_precision: i64,
+    pub share_precision: u32,
 }
 
 impl From<&Fund> for FundView {
