@@ -4,16 +4,22 @@
 //! typed commands and map [`AppError`] once at their own boundary.
 //!
 //! # Layout
+//! - [`distributions`]: the distribution lifecycle (declare, edit, transition, reverse) and
+//!   the trail (audit entry + event) of every change.
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
 //! - [`payments`]: building, retrying and sending payments (rails, provider connectors, vault),
 //!   and settling their outcomes.
 //! - [`reconciliation`]: bank statement import ([`reconciliation::import`]), matching runs,
 //!   manual match/unmatch.
+//! - [`reinvestment`]: NAV imports, the reinvestment step of processing and its pre-flight
+//!   check.
 
+pub mod distributions;
 pub mod error;
 pub mod jobs;
 pub mod payments;
 pub mod reconciliation;
+pub mod reinvestment;
 
 pub use error::{AppError, AppResult};

@@ -161,7 +161,7 @@ async fn reference_settle(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         event,
         "payment",
         payment_id,

@@ -267,8 +267,11 @@ async fn main() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARWAY_LOG")
         .unwrap_or_else(|_| "info,sqlx=error,tower_http=warn".into());
     let json_logs = std::env::var("CLEARWAY_LOG_FORMAT").is_ok_and(|v| v == "json");
+    // Span closes carry each phase's duration (time.busy/time.idle); phase spans are debug
+    // level, so they show only when debug logging is on for their target.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(std::io::stderr);
     if json_logs {
         builder.json().init();

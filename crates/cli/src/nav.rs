@@ -7,29 +7,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use clearway_app::reinvestment::nav::{self as nav_import, parse_csv, NavImport};
 use clearway_core::access::Role;
-use clearway_server::reinvestment::nav::parse_csv;
-use clearway_store::{funds, nav, q, Actor, Db};
+use clearway_store::{funds, Actor, Db};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Finds the fund by code (or id), in the organization named `org` when given.
 async fn find_fund(db: &Db, code: &str, org: Option<&str>) -> Result<(String, String)> {
-    let rows = db
-        .fetch_all(
-            q(
-                "SELECT f.id, f.org_id FROM funds f JOIN organizations o ON o.id = f.org_id
-               WHERE (f.code = $1 OR f.id = $1) AND ($2 IS NULL OR o.name = $2) ORDER BY f.id",
-            )
-            .bind(code)
-            .bind(org),
-        )
-        .await?;
-    match rows.as_slice() {
+    let found = funds::locate(db, code, org).await?;
+    match found.as_slice() {
         [] => match org {
             Some(o) => bail!("fund {code} not found in organization '{o}'"),
             None => bail!("fund {code} not found"),
         },
-        [one] => Ok((one.text("id")?, one.text("org_id")?)),
+        [one] => Ok((one.fund_id.clone(), one.org_id.clone())),
         many => bail!(
             "fund code {code} exists in {} organizations; name one with --org",
             many.len()
@@ -56,6 +47,7 @@ pub async fn import(
     let fund = funds::find_fund(db, &actor, &fund_id).await?;
     let handle =
         std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    // Only sizes the progress bar: an unknown size shows no total, the import is unaffected.
     let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::new(size).with_style(ProgressStyle::with_template(
         "reading {msg} {bar:40} {bytes}/{total_bytes} ({eta})",
@@ -69,6 +61,8 @@ pub async fn import(
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("writing {} NAVs of {}", points.len(), fund.code));
     spinner.enable_steady_tick(Duration::from_millis(120));
+    // A path without a file name (e.g. `..`) cannot have been read as a file; the label
+    // would then just be `csv:`.
     let source = source.unwrap_or_else(|| {
         format!(
             "csv:{}",
@@ -77,8 +71,9 @@ pub async fn import(
                 .unwrap_or_default()
         )
     });
+    let cmd = NavImport::new(&points, &source, replace)?;
     let mut tx = db.begin().await?;
-    let outcome = nav::import(&mut tx, &actor, &fund, &points, &source, replace).await;
+    let outcome = nav_import::import(&mut tx, &actor, &fund, &cmd).await;
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => {
@@ -88,6 +83,7 @@ pub async fn import(
     };
     tx.commit().await?;
     spinner.finish_and_clear();
+    // parse_csv refuses a file without rows, so both are always there.
     let first = points.iter().map(|p| p.date).min();
     let last = points.iter().map(|p| p.date).max();
     Ok(format!(

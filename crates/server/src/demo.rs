@@ -6,7 +6,7 @@
 //!
 //! Deterministic for a given seed, and bulk-loaded so that 10,000 investors take seconds.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use clearway_core::access::Role;
@@ -14,13 +14,14 @@ use clearway_core::allocation::{per_share_amount, ComponentRatios};
 use clearway_core::distribution::{
     plan_lines, Action, Allocation, ComponentKind, FundKind, Kind, Schedule, Status,
 };
+use clearway_core::reinvestment::ElectionKind;
 use clearway_core::Currency;
 use clearway_store::audit::{self, Change};
 use clearway_store::db::Arg;
 use clearway_store::distributions::{self as store, NewDistribution};
-use clearway_store::funds::{self, NewFund, NewInvestor};
-use clearway_store::reinvestment::{self, NewLot};
-use clearway_store::{auth, q, Actor, Db, StoreError};
+use clearway_store::funds::{self, Investor, NewFund, NewInvestor};
+use clearway_store::reinvestment::{self, ElectionRecord, NewLot};
+use clearway_store::{auth, Actor, Db, StoreError, Tx};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
@@ -135,33 +136,25 @@ const LAST_NAMES: [&str; 12] = [
 ];
 const ENTITY_TYPES: [&str; 5] = ["INDIVIDUAL", "INDIVIDUAL", "TRUST", "CORPORATION", "IRA"];
 
-/// The organization's id if a demo organization with this name exists.
+/// The organization's id if a demo organization with this name exists (the first by id).
 pub async fn existing_org(db: &Db, name: &str) -> Result<Option<String>, StoreError> {
-    db.fetch_optional(
-        q("SELECT id FROM organizations WHERE name = $1 ORDER BY id LIMIT 1").bind(name),
-    )
-    .await?
-    .map(|r| r.text("id"))
-    .transpose()
+    Ok(auth::organizations(db)
+        .await?
+        .into_iter()
+        .find(|o| o.name == name)
+        .map(|o| o.id))
 }
 
 /// Issues fresh tokens for the demo users of an existing organization.
 pub async fn reissue_tokens(db: &Db, org_id: &str) -> Result<Tokens, StoreError> {
+    let org = Actor::system(org_id);
     let mut tx = db.begin().await?;
     let mut tokens = BTreeMap::new();
     for role in Role::ALL {
-        let row = tx
-            .fetch_optional(
-                q("SELECT id FROM users WHERE org_id = $1 AND role = $2 ORDER BY id LIMIT 1")
-                    .bind(org_id)
-                    .bind(role.as_str()),
-            )
+        let user = auth::first_user_with_role_tx(&mut tx, &org, role)
             .await?
             .ok_or(StoreError::NotFound("demo user"))?;
-        tokens.insert(
-            role,
-            auth::issue_token(&mut tx, &row.text("id")?, "demo").await?,
-        );
+        tokens.insert(role, auth::issue_token(&mut tx, &user, "demo").await?);
     }
     tx.commit().await?;
     Ok(Tokens::from_map(&tokens))
@@ -198,12 +191,88 @@ fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
 /// Seeds the demo organization; see the module docs.
 pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
     let mut rng = Rng(options.seed);
-    let usd = Currency::USD;
     let mut tx = db.begin().await?;
     let org_id = auth::create_org(&mut tx, &options.org_name).await?;
-    let bootstrap = Actor::system(&org_id);
+    let (investor_ids, new_investors) = seed_investors(&mut tx, &org_id, options).await?;
+    let users = seed_users(&mut tx, &org_id, &investor_ids[0]).await?;
+    let operator = &users.operator;
+    let open_fund_id = create_fund(&mut tx, operator, "DEMO-OPEN", FundKind::OpenEnd, 4).await?;
+    let lp_fund_id = create_fund(&mut tx, operator, "DEMO-LP", FundKind::Partnership, 6).await?;
+    let start = add_months(month_start(options.today), -36);
+    let positions = seed_positions(
+        &mut tx,
+        operator,
+        &open_fund_id,
+        &investor_ids,
+        start,
+        &mut rng,
+    )
+    .await?;
+    seed_partnership(
+        &mut tx,
+        operator,
+        &lp_fund_id,
+        &investor_ids,
+        start,
+        &mut rng,
+    )
+    .await?;
+    let navs = seed_navs(
+        &mut tx,
+        operator,
+        &open_fund_id,
+        start,
+        options.today,
+        &mut rng,
+    )
+    .await?;
+    seed_payees(
+        &mut tx,
+        operator,
+        &investor_ids,
+        &new_investors,
+        options,
+        &mut rng,
+    )
+    .await?;
+    let mmf_fund_id = seed_money_market(&mut tx, operator, &navs).await?;
+    seed_opening_lots(&mut tx, operator, &open_fund_id, &positions, &navs).await?;
+    if options.elections {
+        let org = Actor::system(&org_id);
+        seed_elections(
+            &mut tx,
+            &org,
+            &investor_ids,
+            &open_fund_id,
+            &mmf_fund_id,
+            start,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if options.history {
+        let funds = (open_fund_id.as_str(), lp_fund_id.as_str());
+        seed_history(db, options, &mut rng, &users, funds, start).await?;
+    }
+    Ok(Seeded {
+        org_id,
+        tokens: Tokens::from_map(&users.tokens),
+        open_fund_id,
+        lp_fund_id,
+        mmf_fund_id,
+        investor_user_investor_id: investor_ids[0].clone(),
+        investor_ids,
+        user_ids: users.ids,
+    })
+}
 
-    // Investors, sorted by id (UUIDv7 are increasing, so creation order is id order).
+/// The demo investors (awkward names, a few UK residents); returns their ids, sorted (UUIDv7
+/// are increasing, so creation order is id order), and what was created.
+async fn seed_investors(
+    tx: &mut Tx,
+    org_id: &str,
+    options: &Options,
+) -> Result<(Vec<String>, Vec<NewInvestor>), StoreError> {
     let new_investors: Vec<NewInvestor> = (0..options.investors)
         .map(|i| NewInvestor {
             name: format!(
@@ -221,146 +290,194 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
             email: Some(format!("investor{}@example.com", i + 1)),
         })
         .collect();
-    let mut investor_ids = funds::create_investors(&mut tx, &bootstrap, &new_investors).await?;
+    let bootstrap = Actor::system(org_id);
+    let mut investor_ids = funds::create_investors(tx, &bootstrap, &new_investors).await?;
     investor_ids.sort();
+    Ok((investor_ids, new_investors))
+}
 
-    let mut user_ids = BTreeMap::new();
+/// The demo users, one per role, with their tokens, and the maker and checker of the history.
+struct Users {
+    ids: BTreeMap<String, String>,
+    tokens: BTreeMap<Role, String>,
+    operator: Actor,
+    approver: Actor,
+}
+
+/// One user per role (the investor user represents `investor_id`), each with a token.
+async fn seed_users(tx: &mut Tx, org_id: &str, investor_id: &str) -> Result<Users, StoreError> {
+    let mut ids = BTreeMap::new();
     let mut tokens = BTreeMap::new();
     for role in Role::ALL {
-        let investor = (role == Role::Investor).then(|| investor_ids[0].as_str());
+        let investor = (role == Role::Investor).then_some(investor_id);
         let name = format!("Demo {}", role.as_str());
-        let user = auth::create_user(
-            &mut tx,
-            &org_id,
-            &name,
-            &format!("{}@demo.clearway.dev", role.as_str()),
-            role,
-            investor,
-        )
-        .await?;
-        tokens.insert(role, auth::issue_token(&mut tx, &user, "demo").await?);
-        user_ids.insert(role.as_str().to_string(), user);
+        let email = format!("{}@demo.clearway.dev", role.as_str());
+        let user = auth::create_user(tx, org_id, &name, &email, role, investor).await?;
+        tokens.insert(role, auth::issue_token(tx, &user, "demo").await?);
+        ids.insert(role.as_str().to_string(), user);
     }
-    let operator = Actor {
-        user_id: user_ids["operator"].clone(),
-        org_id: org_id.clone(),
-        role: Role::Operator,
+    let staff = |role: Role| Actor {
+        user_id: ids[role.as_str()].clone(),
+        org_id: org_id.to_string(),
+        role,
         investor_id: None,
     };
-    let approver = Actor {
-        user_id: user_ids["approver"].clone(),
-        org_id: org_id.clone(),
-        role: Role::Approver,
-        investor_id: None,
+    let (operator, approver) = (staff(Role::Operator), staff(Role::Approver));
+    Ok(Users {
+        ids,
+        tokens,
+        operator,
+        approver,
+    })
+}
+
+/// Creates one of the demo funds (USD); its name follows from its code.
+async fn create_fund(
+    tx: &mut Tx,
+    operator: &Actor,
+    code: &str,
+    kind: FundKind,
+    share_precision: u32,
+) -> Result<String, StoreError> {
+    let name = match code {
+        "DEMO-OPEN" => "Demo Income Fund (open-end)",
+        "DEMO-LP" => "Demo Growth Partners LP",
+        _ => "Demo Money Market Fund",
     };
+    let fund = NewFund {
+        code,
+        name,
+        kind,
+        currency: Currency::USD,
+        share_precision,
+    };
+    funds::create_fund(tx, operator, &fund).await
+}
 
-    let open_fund_id = funds::create_fund(
-        &mut tx,
-        &operator,
-        &NewFund {
-            code: "DEMO-OPEN",
-            name: "Demo Income Fund (open-end)",
-            kind: FundKind::OpenEnd,
-            currency: usd,
-            share_precision: 4,
-        },
-    )
-    .await?;
-    let lp_fund_id = funds::create_fund(
-        &mut tx,
-        &operator,
-        &NewFund {
-            code: "DEMO-LP",
-            name: "Demo Growth Partners LP",
-            kind: FundKind::Partnership,
-            currency: usd,
-            share_precision: 6,
-        },
-    )
-    .await?;
+/// Open-end holdings at `start` and at the change half-way through the history.
+struct Positions {
+    start: NaiveDate,
+    holdings: Vec<(String, Decimal)>,
+    mid: NaiveDate,
+    changed: Vec<(String, Decimal)>,
+}
 
-    let start = add_months(month_start(options.today), -36);
-    // Open-end holdings: awkward share counts with 4 decimals; some investors change mid-way.
+/// Open-end holdings: awkward share counts with 4 decimals; every seventh investor changes
+/// half-way through.
+async fn seed_positions(
+    tx: &mut Tx,
+    operator: &Actor,
+    fund_id: &str,
+    investor_ids: &[String],
+    start: NaiveDate,
+    rng: &mut Rng,
+) -> Result<Positions, StoreError> {
     let holdings: Vec<(String, Decimal)> = investor_ids
         .iter()
         .map(|id| {
             (
                 id.clone(),
-                Decimal::new((rng.below(5_000_000) + 1) as i64, 4),
+                Decimal::new(demo_i64(rng.below(5_000_000) + 1), 4),
             )
         })
         .collect();
-    funds::record_holdings(&mut tx, &operator, &open_fund_id, start, &holdings).await?;
+    funds::record_holdings(tx, operator, fund_id, start, &holdings).await?;
     let mid = add_months(start, 18);
     let changed: Vec<(String, Decimal)> = holdings
         .iter()
         .step_by(7)
-        .map(|(id, u)| (id.clone(), *u + Decimal::new(rng.below(100_000) as i64, 3)))
+        .map(|(id, u)| {
+            (
+                id.clone(),
+                *u + Decimal::new(demo_i64(rng.below(100_000)), 3),
+            )
+        })
         .collect();
-    funds::record_holdings(&mut tx, &operator, &open_fund_id, mid, &changed).await?;
+    funds::record_holdings(tx, operator, fund_id, mid, &changed).await?;
+    Ok(Positions {
+        start,
+        holdings,
+        mid,
+        changed,
+    })
+}
 
-    // Partnership: commitments, ownership percentages (6 decimals) that sum to about 100.
+/// Partnership: commitments, ownership percentages (6 decimals) that sum to about 100.
+async fn seed_partnership(
+    tx: &mut Tx,
+    operator: &Actor,
+    fund_id: &str,
+    investor_ids: &[String],
+    start: NaiveDate,
+    rng: &mut Rng,
+) -> Result<(), StoreError> {
     let commitments: Vec<(String, i64, i64)> = investor_ids
         .iter()
         .map(|id| {
-            let committed = (rng.below(4_000) as i64 + 1) * 2_500_000;
+            let committed = (demo_i64(rng.below(4_000)) + 1) * 2_500_000;
             (id.clone(), committed, committed / 10 * 7)
         })
         .collect();
-    funds::record_commitments(&mut tx, &operator, &lp_fund_id, &commitments).await?;
+    funds::record_commitments(tx, operator, fund_id, &commitments).await?;
     let committed_total: i64 = commitments.iter().map(|c| c.1).sum();
     let ownership: Vec<(String, Decimal)> = commitments
         .iter()
         .map(|(id, c, _)| {
-            (
-                id.clone(),
-                (Decimal::from(*c) * Decimal::from(100) / Decimal::from(committed_total))
-                    .round_dp(6),
-            )
+            let pct = Decimal::from(*c) * Decimal::from(100) / Decimal::from(committed_total);
+            (id.clone(), pct.round_dp(6))
         })
         .collect();
-    funds::record_holdings(&mut tx, &operator, &lp_fund_id, start, &ownership).await?;
+    funds::record_holdings(tx, operator, fund_id, start, &ownership).await
+}
 
-    // NAV: a random walk from 10.0000 on every business day.
+/// NAV of the open-end fund: a random walk from 10.0000 on every business day.
+async fn seed_navs(
+    tx: &mut Tx,
+    operator: &Actor,
+    fund_id: &str,
+    start: NaiveDate,
+    today: NaiveDate,
+    rng: &mut Rng,
+) -> Result<Vec<(NaiveDate, Decimal)>, StoreError> {
     let mut nav = Decimal::new(10_0000, 4);
-    let navs: Vec<(NaiveDate, Decimal)> = business_days(start, options.today)
+    let navs: Vec<(NaiveDate, Decimal)> = business_days(start, today)
         .map(|d| {
-            let step = Decimal::new(rng.below(41) as i64 - 20, 4);
+            let step = Decimal::new(demo_i64(rng.below(41)) - 20, 4);
             nav = (nav + step).max(Decimal::new(5_0000, 4));
             (d, nav)
         })
         .collect();
-    funds::record_navs(&mut tx, &operator, &open_fund_id, &navs, "demo").await?;
-    seed_payees(
-        &mut tx,
-        &operator,
-        &investor_ids,
-        &new_investors,
-        options,
-        &mut rng,
-    )
-    .await?;
+    funds::record_navs(tx, operator, fund_id, &navs, "demo").await?;
+    Ok(navs)
+}
 
-    // Money-market fund: stable NAV of 1.0000, three-decimal shares.
-    let mmf_fund_id = funds::create_fund(
-        &mut tx,
-        &operator,
-        &NewFund {
-            code: "DEMO-MMF",
-            name: "Demo Money Market Fund",
-            kind: FundKind::OpenEnd,
-            currency: usd,
-            share_precision: 3,
-        },
-    )
-    .await?;
+/// Money-market fund: stable NAV of 1.0000 on the open-end fund's NAV days, three-decimal
+/// shares; returns its id.
+async fn seed_money_market(
+    tx: &mut Tx,
+    operator: &Actor,
+    navs: &[(NaiveDate, Decimal)],
+) -> Result<String, StoreError> {
+    let fund_id = create_fund(tx, operator, "DEMO-MMF", FundKind::OpenEnd, 3).await?;
     let stable: Vec<(NaiveDate, Decimal)> = navs
         .iter()
         .map(|(d, _)| (*d, Decimal::new(1_0000, 4)))
         .collect();
-    funds::record_navs(&mut tx, &operator, &mmf_fund_id, &stable, "demo").await?;
+    funds::record_navs(tx, operator, &fund_id, &stable, "demo").await?;
+    Ok(fund_id)
+}
 
-    // Opening tax lots of the open-end holdings, at the NAV of the day they were recorded.
+/// Opening tax lots of the open-end holdings, at the NAV of the day they were recorded.
+async fn seed_opening_lots(
+    tx: &mut Tx,
+    operator: &Actor,
+    fund_id: &str,
+    p: &Positions,
+    navs: &[(NaiveDate, Decimal)],
+) -> Result<(), StoreError> {
+    // The latest NAV on or before `d`; before the first NAV, the first (the walk starts on
+    // the first business day of the history); with no NAV at all (a history of weekend days
+    // only), 1.
     let nav_on = |d: NaiveDate| {
         navs.iter()
             .take_while(|(x, _)| *x <= d)
@@ -369,52 +486,20 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
             .map(|(_, n)| *n)
             .unwrap_or(Decimal::ONE)
     };
-    let mut lots = opening_lots(&open_fund_id, start, nav_on(start), &holdings, None);
+    let mut lots = opening_lots(fund_id, p.start, nav_on(p.start), &p.holdings, None)?;
     lots.extend(opening_lots(
-        &open_fund_id,
-        mid,
-        nav_on(mid),
-        &changed,
-        Some(&holdings),
-    ));
-    reinvestment::insert_lots(&mut tx, &operator, &lots).await?;
-    if options.elections {
-        seed_elections(
-            &mut tx,
-            &org_id,
-            &investor_ids,
-            &open_fund_id,
-            &mmf_fund_id,
-            start,
-        )
-        .await?;
-    }
-    tx.commit().await?;
+        fund_id,
+        p.mid,
+        nav_on(p.mid),
+        &p.changed,
+        Some(&p.holdings),
+    )?);
+    reinvestment::insert_lots(tx, operator, &lots).await
+}
 
-    if options.history {
-        seed_history(
-            db,
-            options,
-            &mut rng,
-            &operator,
-            &approver,
-            &open_fund_id,
-            &lp_fund_id,
-            start,
-        )
-        .await?;
-    }
-
-    Ok(Seeded {
-        org_id,
-        tokens: Tokens::from_map(&tokens),
-        open_fund_id,
-        lp_fund_id,
-        mmf_fund_id,
-        investor_user_investor_id: investor_ids[0].clone(),
-        investor_ids,
-        user_ids,
-    })
+/// A small pseudo-random draw as i64 (every draw of the demo is far below i64::MAX).
+fn demo_i64(n: u64) -> i64 {
+    i64::try_from(n).expect("demo draws are small")
 }
 
 /// One opening lot per holding: the units bought on `date` (the increase over `before` when
@@ -425,7 +510,8 @@ fn opening_lots(
     nav: Decimal,
     holdings: &[(String, Decimal)],
     before: Option<&[(String, Decimal)]>,
-) -> Vec<NewLot> {
+) -> Result<Vec<NewLot>, StoreError> {
+    // No earlier holdings: every unit is new.
     let before: std::collections::HashMap<&str, Decimal> = before
         .unwrap_or(&[])
         .iter()
@@ -434,6 +520,7 @@ fn opening_lots(
     holdings
         .iter()
         .filter_map(|(investor, units)| {
+            // An investor absent before held nothing.
             let earlier = before
                 .get(investor.as_str())
                 .copied()
@@ -442,7 +529,12 @@ fn opening_lots(
             if shares <= Decimal::ZERO {
                 return None;
             }
-            Some(NewLot {
+            let Some(cost_minor) = per_share_amount(shares, nav, 2) else {
+                return Some(Err(StoreError::Corrupt(format!(
+                    "the cost of {shares} shares at {nav} overflows"
+                ))));
+            };
+            Some(Ok(NewLot {
                 id: clearway_store::new_id(),
                 fund_id: fund_id.to_string(),
                 investor_id: investor.clone(),
@@ -450,8 +542,8 @@ fn opening_lots(
                 source: "OPENING",
                 source_distribution_id: None,
                 shares,
-                cost_minor: per_share_amount(shares, nav, 2).unwrap_or(0),
-            })
+                cost_minor,
+            }))
         })
         .collect()
 }
@@ -461,8 +553,8 @@ fn opening_lots(
 /// default, CASH), explicit CASH, ALTERNATIVE into DEMO-MMF. The investor user (the first
 /// investor) reinvests automatically.
 async fn seed_elections(
-    tx: &mut clearway_store::Tx,
-    org_id: &str,
+    tx: &mut Tx,
+    org: &Actor,
     investor_ids: &[String],
     open_fund_id: &str,
     mmf_fund_id: &str,
@@ -470,62 +562,49 @@ async fn seed_elections(
 ) -> Result<(), StoreError> {
     const PARTIAL: [&str; 3] = ["37.5", "12.345", "66.6667"];
     let now = clearway_store::now_text();
-    let rows: Vec<Vec<Arg>> = investor_ids
+    let records: Vec<ElectionRecord> = investor_ids
         .iter()
         .enumerate()
         .filter_map(|(i, investor)| {
-            let (kind, pct, target) = match i % 5 {
-                0 => ("AUTOMATIC", "100", None),
-                1 => ("PARTIAL", PARTIAL[(i / 5) % 3], None),
+            let (election, pct, target) = match i % 5 {
+                0 => (ElectionKind::Automatic, "100", None),
+                1 => (ElectionKind::Partial, PARTIAL[(i / 5) % 3], None),
                 2 => return None,
-                3 => ("CASH", "0", None),
-                _ => ("ALTERNATIVE", "100", Some(mmf_fund_id.to_string())),
+                3 => (ElectionKind::Cash, "0", None),
+                _ => (
+                    ElectionKind::Alternative,
+                    "100",
+                    Some(mmf_fund_id.to_string()),
+                ),
             };
-            Some(vec![
-                clearway_store::new_id().into(),
-                org_id.into(),
-                investor.into(),
-                open_fund_id.into(),
-                kind.into(),
-                pct.into(),
-                target.into(),
-                effective.to_string().into(),
-                "system".into(),
-                (&now).into(),
-            ])
+            Some(ElectionRecord {
+                id: clearway_store::new_id(),
+                investor_id: investor.clone(),
+                fund_id: open_fund_id.to_string(),
+                election,
+                percentage: pct.to_string(),
+                target_fund_id: target,
+                effective_date: effective,
+                created_by: "system".into(),
+                created_at: now.clone(),
+            })
         })
         .collect();
-    tx.bulk_insert(
-        "reinvestment_elections",
-        &[
-            "id",
-            "org_id",
-            "investor_id",
-            "fund_id",
-            "election",
-            "percentage",
-            "target_fund_id",
-            "effective_date",
-            "created_by",
-            "created_at",
-        ],
-        &rows,
-    )
-    .await
+    reinvestment::load_elections(tx, org, &records).await
 }
 
-/// Completed monthly dividends (open-end) and quarterly distributions (LP) before today.
-#[allow(clippy::too_many_arguments)]
+/// Completed monthly dividends (open-end) and quarterly distributions (LP) before today;
+/// `funds` is (open-end, partnership).
 async fn seed_history(
     db: &Db,
     options: &Options,
     rng: &mut Rng,
-    operator: &Actor,
-    approver: &Actor,
-    open_fund_id: &str,
-    lp_fund_id: &str,
+    users: &Users,
+    funds: (&str, &str),
     start: NaiveDate,
 ) -> Result<(), StoreError> {
+    let (operator, approver) = (&users.operator, &users.approver);
+    let (open_fund_id, lp_fund_id) = funds;
     let no_members = HashSet::new();
     let mut month = start;
     let mut n = 0u32;
@@ -534,7 +613,7 @@ async fn seed_history(
         let record = month + Duration::days(14);
         let payable = add_months(month, 1) - Duration::days(1);
         // Monthly dividend rate drifts upward with noise: 0.0400–0.0600 per share.
-        let rate = Decimal::new(400 + i64::from(n) * 4 + rng.below(40) as i64, 4);
+        let rate = Decimal::new(400 + i64::from(n) * 4 + demo_i64(rng.below(40)), 4);
         let ratios = ComponentRatios::new(vec![
             (ComponentKind::OrdinaryDividend, Decimal::new(7, 1)),
             (ComponentKind::QualifiedDividend, Decimal::new(3, 1)),
@@ -560,7 +639,7 @@ async fn seed_history(
         )
         .await?;
         if month.month().is_multiple_of(3) {
-            let total = 100_000_000 + rng.below(50_000_000) as i64 + i64::from(n) * 1_000_000;
+            let total = 100_000_000 + demo_i64(rng.below(50_000_000)) + i64::from(n) * 1_000_000;
             let ratios = ComponentRatios::new(vec![
                 (ComponentKind::LongTermGain, Decimal::new(8, 1)),
                 (ComponentKind::ReturnOfCapital, Decimal::new(2, 1)),
@@ -632,7 +711,8 @@ async fn historical(
     ] {
         d = store::transition(&mut tx, actor, &d, action).await?;
     }
-    let after = serde_json::to_value(&d).ok();
+    // The same snapshot as the audit entries of live distributions.
+    let after = Some(clearway_app::distributions::snapshot(&d));
     audit::record(
         &mut tx,
         operator,
@@ -665,164 +745,196 @@ fn iban(country: &str, bban: &str) -> String {
 /// residents, EUR otherwise, with today's FX rates), every tenth by check, and every 50th with no
 /// payee at all (to show the manual-review queue). Bulk-loaded like the investors.
 async fn seed_payees(
-    tx: &mut clearway_store::Tx,
+    tx: &mut Tx,
     operator: &Actor,
     investor_ids: &[String],
     investors: &[NewInvestor],
     options: &Options,
     rng: &mut Rng,
 ) -> Result<(), StoreError> {
-    use clearway_store::db::Arg;
-    // ABA prefixes of real banks; the check digit is computed, never typed.
-    const PREFIXES: [&str; 5] = ["02100002", "12104288", "02600959", "07100001", "11100061"];
-    let vault = &options.vault;
-    let now = clearway_store::now_text();
-    let sealed = |clear: &str| {
-        vault
-            .seal(clear)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))
-    };
-    let stored: std::collections::HashMap<String, (String, String)> = tx
-        .fetch_all(
-            q("SELECT id, name, tax_residence FROM investors WHERE org_id = $1")
-                .bind(&operator.org_id),
-        )
+    let stored: HashMap<String, Investor> = funds::all_investors_tx(tx, operator)
         .await?
-        .iter()
-        .map(|r| Ok((r.text("id")?, (r.text("name")?, r.text("tax_residence")?))))
-        .collect::<Result<_, StoreError>>()?;
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect();
     debug_assert_eq!(stored.len(), investors.len());
+    let now = clearway_store::now_text();
     let mut rows: Vec<Vec<Arg>> = Vec::new();
     for (i, id) in investor_ids.iter().enumerate() {
-        let (holder, residence) = stored
-            .get(id)
-            .cloned()
-            .ok_or(StoreError::NotFound("investor"))?;
-        let kind = if i == 0 { 0 } else { i % 50 };
-        let address = json!({ "lines": [format!("{} Main Street", 10 + i)], "city": "Springfield", "region": "IL", "postalCode": "62701", "country": "US" });
-        let (method, currency, routing, account_type, account, bic, bank, addr) = match kind {
-            49 => continue,
-            k if k % 10 == 7 => {
-                let (country, currency, bban, bic) = if residence == "GB" {
-                    (
-                        "GB",
-                        "GBP",
-                        format!("NWBK601613{:08}", rng.below(100_000_000)),
-                        "NWBKGB2L",
-                    )
-                } else {
-                    (
-                        "DE",
-                        "EUR",
-                        format!("37040044{:010}", rng.below(10_000_000_000)),
-                        "COBADEFFXXX",
-                    )
-                };
-                let foreign = json!({ "lines": [format!("{} High Street", 1 + i)], "city": "London", "postalCode": "EC1A 1BB", "country": country });
-                (
-                    "WIRE",
-                    currency,
-                    None,
-                    None,
-                    Some(iban(country, &bban)),
-                    Some(bic.to_string()),
-                    Some("Beneficiary Bank".to_string()),
-                    Some(foreign),
-                )
-            }
-            // Position 8 of ten elects CASH in the demo elections (9 reinvests it all), so the
-            // checks are actually written.
-            k if k % 10 == 8 => ("CHECK", "USD", None, None, None, None, None, Some(address)),
-            _ => {
-                let prefix = PREFIXES[i % PREFIXES.len()];
-                let digit = clearway_formats::ach::aba_check_digit(prefix)
-                    .ok_or_else(|| StoreError::Corrupt("routing prefix".into()))?;
-                let account = format!("{}", 100_000_000 + rng.below(899_999_999_999));
-                (
-                    "ACH",
-                    "USD",
-                    Some(format!("{prefix}{digit}")),
-                    Some(if i % 4 == 3 { "SAVINGS" } else { "CHECKING" }),
-                    Some(account),
-                    None,
-                    None,
-                    None,
-                )
-            }
+        let investor = stored.get(id).ok_or(StoreError::NotFound("investor"))?;
+        let Some(payee) = payee_of(i, &investor.tax_residence, rng)? else {
+            continue;
         };
-        let s = account.as_deref().map(sealed).transpose()?;
-        rows.push(vec![
-            clearway_store::new_id().into(),
-            (&operator.org_id).into(),
-            id.into(),
-            method.into(),
-            "VERIFIED".into(),
-            1i64.into(),
-            holder.into(),
-            currency.into(),
-            routing.into(),
-            account_type.map(str::to_string).into(),
-            s.as_ref().map(|x| x.ciphertext.clone()).into(),
-            s.as_ref().map(|x| x.key_id.clone()).into(),
-            s.as_ref().map(|x| x.last4.clone()).into(),
-            bic.into(),
-            bank.into(),
-            addr.map(|a| a.to_string()).into(),
-            (if method == "CHECK" {
-                "ADDRESS"
-            } else {
-                "OPERATOR"
-            })
-            .into(),
-            (&now).into(),
-            (&now).into(),
-            (&now).into(),
-        ]);
+        rows.push(payee_row(operator, investor, payee, &options.vault, &now)?);
     }
-    tx.bulk_insert(
-        "bank_accounts",
-        &[
-            "id",
-            "org_id",
-            "investor_id",
-            "method",
-            "status",
-            "is_default",
-            "holder_name",
-            "currency",
-            "routing_number",
-            "account_type",
-            "account_enc",
-            "account_key_id",
-            "account_last4",
-            "bic",
-            "bank_name",
-            "address",
-            "verification_method",
-            "verified_at",
-            "created_at",
-            "updated_at",
-        ],
-        &rows,
-    )
-    .await?;
-    let as_of = clearway_store::time_text(
-        options
-            .today
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight")
-            .and_utc(),
-    );
-    let rates: Vec<clearway_store::fx::NewRate> = [("EUR", "0.9213"), ("GBP", "0.7891")]
-        .iter()
-        .map(|(quote, rate)| clearway_store::fx::NewRate {
+    tx.bulk_insert("bank_accounts", &PAYEE_COLUMNS, &rows)
+        .await?;
+    seed_fx_rates(tx, operator, options.today).await
+}
+
+/// How one demo payee is paid.
+struct Payee {
+    method: &'static str,
+    currency: &'static str,
+    routing: Option<String>,
+    account_type: Option<&'static str>,
+    account: Option<String>,
+    bic: Option<String>,
+    bank: Option<String>,
+    address: Option<serde_json::Value>,
+}
+
+/// The payee of the investor at position `i` (see [`seed_payees`]); `None` for every 50th.
+fn payee_of(i: usize, residence: &str, rng: &mut Rng) -> Result<Option<Payee>, StoreError> {
+    // ABA prefixes of real banks; the check digit is computed, never typed.
+    const PREFIXES: [&str; 5] = ["02100002", "12104288", "02600959", "07100001", "11100061"];
+    let kind = if i == 0 { 0 } else { i % 50 };
+    let none = Payee {
+        method: "",
+        currency: "USD",
+        routing: None,
+        account_type: None,
+        account: None,
+        bic: None,
+        bank: None,
+        address: None,
+    };
+    Ok(Some(match kind {
+        49 => return Ok(None),
+        k if k % 10 == 7 => wire_payee(i, residence, rng, none),
+        // Position 8 of ten elects CASH in the demo elections (9 reinvests it all), so the
+        // checks are actually written.
+        k if k % 10 == 8 => Payee {
+            method: "CHECK",
+            address: Some(
+                json!({ "lines": [format!("{} Main Street", 10 + i)], "city": "Springfield", "region": "IL", "postalCode": "62701", "country": "US" }),
+            ),
+            ..none
+        },
+        _ => {
+            let prefix = PREFIXES[i % PREFIXES.len()];
+            let digit = clearway_formats::ach::aba_check_digit(prefix)
+                .ok_or_else(|| StoreError::Corrupt("routing prefix".into()))?;
+            Payee {
+                method: "ACH",
+                routing: Some(format!("{prefix}{digit}")),
+                account_type: Some(if i % 4 == 3 { "SAVINGS" } else { "CHECKING" }),
+                account: Some(format!("{}", 100_000_000 + rng.below(899_999_999_999))),
+                ..none
+            }
+        }
+    }))
+}
+
+/// A wire payee: GBP to a UK bank for UK residents, EUR to a German bank otherwise.
+fn wire_payee(i: usize, residence: &str, rng: &mut Rng, none: Payee) -> Payee {
+    let (country, currency, bban, bic) = if residence == "GB" {
+        let bban = format!("NWBK601613{:08}", rng.below(100_000_000));
+        ("GB", "GBP", bban, "NWBKGB2L")
+    } else {
+        let bban = format!("37040044{:010}", rng.below(10_000_000_000));
+        ("DE", "EUR", bban, "COBADEFFXXX")
+    };
+    Payee {
+        method: "WIRE",
+        currency,
+        account: Some(iban(country, &bban)),
+        bic: Some(bic.to_string()),
+        bank: Some("Beneficiary Bank".to_string()),
+        address: Some(
+            json!({ "lines": [format!("{} High Street", 1 + i)], "city": "London", "postalCode": "EC1A 1BB", "country": country }),
+        ),
+        ..none
+    }
+}
+
+/// Columns of a demo payee row, in [`payee_row`] order.
+const PAYEE_COLUMNS: [&str; 20] = [
+    "id",
+    "org_id",
+    "investor_id",
+    "method",
+    "status",
+    "is_default",
+    "holder_name",
+    "currency",
+    "routing_number",
+    "account_type",
+    "account_enc",
+    "account_key_id",
+    "account_last4",
+    "bic",
+    "bank_name",
+    "address",
+    "verification_method",
+    "verified_at",
+    "created_at",
+    "updated_at",
+];
+
+/// The verified default bank account row of `investor` (account number sealed).
+fn payee_row(
+    operator: &Actor,
+    investor: &Investor,
+    p: Payee,
+    vault: &crate::payments::Vault,
+    now: &str,
+) -> Result<Vec<Arg>, StoreError> {
+    let sealed = p
+        .account
+        .as_deref()
+        .map(|clear| vault.seal(clear))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let verification = if p.method == "CHECK" {
+        "ADDRESS"
+    } else {
+        "OPERATOR"
+    };
+    Ok(vec![
+        clearway_store::new_id().into(),
+        (&operator.org_id).into(),
+        (&investor.id).into(),
+        p.method.into(),
+        "VERIFIED".into(),
+        1i64.into(),
+        (&investor.name).into(),
+        p.currency.into(),
+        p.routing.into(),
+        p.account_type.map(str::to_string).into(),
+        sealed.as_ref().map(|x| x.ciphertext.clone()).into(),
+        sealed.as_ref().map(|x| x.key_id.clone()).into(),
+        sealed.as_ref().map(|x| x.last4.clone()).into(),
+        p.bic.into(),
+        p.bank.into(),
+        p.address.map(|a| a.to_string()).into(),
+        verification.into(),
+        now.into(),
+        now.into(),
+        now.into(),
+    ])
+}
+
+/// Today's demo FX rates from USD (EUR and GBP), for the wire payees.
+async fn seed_fx_rates(tx: &mut Tx, operator: &Actor, today: NaiveDate) -> Result<(), StoreError> {
+    let midnight = today
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc();
+    let as_of = clearway_store::time_text(midnight);
+    let mut rates = Vec::new();
+    for (quote, rate) in [
+        ("EUR", Decimal::new(9213, 4)),
+        ("GBP", Decimal::new(7891, 4)),
+    ] {
+        rates.push(clearway_store::fx::NewRate {
             base: Currency::USD,
-            quote: Currency::parse(quote).expect("ISO currency"),
-            rate: rate.parse().expect("decimal"),
+            quote: Currency::parse(quote).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            rate,
             source: "demo (ECB reference)".into(),
             as_of: as_of.clone(),
-        })
-        .collect();
+        });
+    }
     clearway_store::fx::import(tx, operator, &rates).await?;
     Ok(())
 }

@@ -7,18 +7,17 @@
 //! leaves the distribution PROCESSING with nothing half-done, and the job runs again once
 //! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
 //! re-running it never emits a second event. The steps: tie-out check, reinvestment
-//! ([`crate::reinvestment::step()`]), payments ([`crate::payments::step()`]), completion.
+//! ([`clearway_app::reinvestment::step()`]), payments ([`crate::payments::step()`]), completion.
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
 use clearway_store::jobs::{self, Job};
-use clearway_store::{q, Actor, Tx};
+use clearway_store::{Actor, Tx};
 
-use crate::distributions;
 use crate::jobs::JobError;
 use crate::state::AppState;
 
-/// Runs one processing job (registered for [`distributions::PROCESS_JOB`]).
+/// Runs one processing job (registered for [`crate::distributions::PROCESS_JOB`]).
 pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
     let id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
@@ -30,12 +29,12 @@ pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
         tx.commit().await?;
         return Ok(());
     }
-    verify_ties_out(&mut tx, &current).await?;
+    verify_ties_out(&mut tx, &actor, &current).await?;
     // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
-    crate::reinvestment::step(&mut tx, &actor, &current).await?;
+    clearway_app::reinvestment::step(&mut tx, &actor, &current).await?;
     clearway_app::payments::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
-    distributions::trail(
+    clearway_app::distributions::trail(
         &mut tx,
         &actor,
         "distribution.complete",
@@ -52,19 +51,16 @@ pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
 }
 
 /// The stored lines must still sum to the header total, line by line and in count.
-async fn verify_ties_out(tx: &mut Tx, d: &store::Distribution) -> Result<(), JobError> {
-    let row = tx
-        .fetch_optional(
-            q("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS total FROM distribution_lines WHERE distribution_id = $1")
-                .bind(&d.id),
-        )
-        .await?
-        .ok_or_else(|| JobError::Permanent("no line summary".into()))?;
-    let (n, total) = (row.i64("n")?, row.i64("total")?);
-    if n != d.line_count || total != d.total_minor {
+async fn verify_ties_out(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &store::Distribution,
+) -> Result<(), JobError> {
+    let lines = store::line_summary_tx(tx, actor, &d.id).await?;
+    if lines.count != d.line_count || lines.total_minor != d.total_minor {
         return Err(JobError::Permanent(format!(
-            "lines do not tie out: {n} lines totalling {total} vs header {} lines totalling {}",
-            d.line_count, d.total_minor
+            "lines do not tie out: {} lines totalling {} vs header {} lines totalling {}",
+            lines.count, lines.total_minor, d.line_count, d.total_minor
         )));
     }
     Ok(())

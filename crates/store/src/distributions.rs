@@ -8,15 +8,14 @@ use clearway_core::distribution::{
     Action, Components, Kind, LineStatus, PlannedLine, Schedule, Status,
 };
 use clearway_core::Currency;
-use serde::Serialize;
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::db::Arg;
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A distribution header as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Distribution {
     /// Id (UUIDv7).
     pub id: String,
@@ -59,13 +58,12 @@ pub struct Distribution {
 }
 
 /// One investor's line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     /// Investor.
     pub investor_id: String,
     /// Units held on the record date the amount came from (None if explicit).
-    pub units: Option<String>,
+    pub units: Option<Decimal>,
     /// Total, minor units.
     pub total_minor: i64,
     /// Components, minor units.
@@ -167,7 +165,13 @@ fn from_row(r: &Row) -> Result<Distribution, StoreError> {
 fn line_from_row(r: &Row) -> Result<Line, StoreError> {
     Ok(Line {
         investor_id: r.text("investor_id")?,
-        units: r.opt_text("units")?,
+        units: r
+            .opt_text("units")?
+            .map(|u| {
+                u.parse()
+                    .map_err(|e| StoreError::Corrupt(format!("column units = '{u}': {e}")))
+            })
+            .transpose()?,
         total_minor: r.i64("total_minor")?,
         components: Components {
             ordinary_dividend: r.i64("ordinary_minor")?,
@@ -228,6 +232,8 @@ pub async fn insert(
     let id = new_id();
     let now = now_text();
     let total: i64 = lines.iter().map(|l| l.total).sum();
+    // A slice length is far below i64::MAX: the cast is lossless.
+    let line_count = lines.len() as i64;
     let s = &new.schedule;
     let row = tx
         .fetch_optional(
@@ -244,7 +250,7 @@ pub async fn insert(
                 .bind(&new.description)
                 .bind(new.allocation.to_string())
                 .bind(total)
-                .bind(lines.len() as i64)
+                .bind(line_count)
                 .bind(new.reverses_id.clone())
                 .bind(new.corrects_id.clone())
                 .bind(new.reason.clone())
@@ -434,6 +440,38 @@ pub async fn all_lines_tx(
     .iter()
     .map(line_from_row)
     .collect()
+}
+
+/// Count and sum of a distribution's stored lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineSummary {
+    /// Number of lines.
+    pub count: i64,
+    /// Sum of the line totals, minor units.
+    pub total_minor: i64,
+}
+
+/// Counts and sums the lines of a distribution of the actor's organization inside a
+/// transaction (staff only; processing checks them against the header).
+pub async fn line_summary_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<LineSummary, StoreError> {
+    actor.require(Permission::Operate)?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS total FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2")
+                .bind(distribution_id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        // An aggregate without GROUP BY always answers one row.
+        .ok_or_else(|| StoreError::Corrupt("the line summary query returned no row".into()))?;
+    Ok(LineSummary {
+        count: row.i64("n")?,
+        total_minor: row.i64("total")?,
+    })
 }
 
 /// Applies a status action to `current` (as read in this transaction), enforcing the state

@@ -7,14 +7,12 @@ use clearway_core::access::Permission;
 use clearway_core::distribution::{FundKind, Holding};
 use clearway_core::Currency;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::db::Arg;
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A fund as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fund {
     /// Id.
     pub id: String,
@@ -27,7 +25,7 @@ pub struct Fund {
     /// Fund currency.
     pub currency: Currency,
     /// Decimal places of shares.
-    pub share_precision: i64,
+    pub share_precision: u32,
 }
 
 /// A new fund.
@@ -42,7 +40,7 @@ pub struct NewFund<'a> {
     /// Currency.
     pub currency: Currency,
     /// Decimal places of shares.
-    pub share_precision: i64,
+    pub share_precision: u32,
 }
 
 fn fund_from_row(r: &Row) -> Result<Fund, StoreError> {
@@ -52,7 +50,11 @@ fn fund_from_row(r: &Row) -> Result<Fund, StoreError> {
         name: r.text("name")?,
         kind: r.parse("kind")?,
         currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
-        share_precision: r.i64("share_precision")?,
+        share_precision: {
+            let p = r.i64("share_precision")?;
+            u32::try_from(p)
+                .map_err(|_| StoreError::Corrupt(format!("column share_precision = {p}")))?
+        },
     })
 }
 
@@ -72,7 +74,7 @@ pub async fn create_fund(
             .bind(fund.name)
             .bind(fund.kind.as_str())
             .bind(fund.currency.code())
-            .bind(fund.share_precision)
+            .bind(i64::from(fund.share_precision))
             .bind(now_text()),
     )
     .await?;
@@ -161,6 +163,43 @@ pub async fn list_funds_page(
     .iter()
     .map(fund_from_row)
     .collect()
+}
+
+/// Where a fund code lives, for operator commands that act across organizations (the CLI
+/// runs as the machine's operator, not as a user of one organization).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundLocation {
+    /// The fund's id.
+    pub fund_id: String,
+    /// Its organization.
+    pub org_id: String,
+}
+
+/// Every fund with this code (or id), by id, in the organization named `org_name` when given,
+/// else in any organization (the caller refuses an ambiguous code).
+pub async fn locate(
+    db: &Db,
+    code: &str,
+    org_name: Option<&str>,
+) -> Result<Vec<FundLocation>, StoreError> {
+    let rows = db
+        .fetch_all(
+            q(
+                "SELECT f.id, f.org_id FROM funds f JOIN organizations o ON o.id = f.org_id
+               WHERE (f.code = $1 OR f.id = $1) AND ($2 IS NULL OR o.name = $2) ORDER BY f.id",
+            )
+            .bind(code)
+            .bind(org_name),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FundLocation {
+                fund_id: r.text("id")?,
+                org_id: r.text("org_id")?,
+            })
+        })
+        .collect()
 }
 
 /// A fund by id or code, in the actor's organization.
@@ -405,8 +444,7 @@ pub async fn record_commitments(
 }
 
 /// An investor as listed.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Investor {
     /// Id.
     pub id: String,
@@ -443,4 +481,26 @@ pub async fn list_investors(
             })
         })
         .collect()
+}
+
+/// Every investor of the actor's organization (an investor user sees only themself), inside a
+/// transaction, by id.
+pub async fn all_investors_tx(tx: &mut Tx, actor: &Actor) -> Result<Vec<Investor>, StoreError> {
+    actor.require(Permission::Read)?;
+    tx.fetch_all(
+        q("SELECT id, name, entity_type, tax_residence FROM investors WHERE org_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id")
+            .bind(&actor.org_id)
+            .bind(actor.investor_id.as_deref()),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Investor {
+            id: r.text("id")?,
+            name: r.text("name")?,
+            entity_type: r.text("entity_type")?,
+            tax_residence: r.text("tax_residence")?,
+        })
+    })
+    .collect()
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::{new_id, now_text, q, time_text, Db, StoreError, Tx};
+use crate::{new_id, now_text, q, time_text, Actor, Db, StoreError, Tx};
 
 /// A claimed job.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub struct Job {
 /// no-op (returns `None`).
 pub async fn enqueue(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     kind: &str,
     payload: Value,
     dedupe_key: Option<&str>,
@@ -44,7 +44,7 @@ pub async fn enqueue(
             q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING")
                 .bind(&id)
-                .bind(org_id)
+                .bind(&actor.org_id)
                 .bind(kind)
                 .bind(payload.to_string())
                 .bind(dedupe_key)
@@ -59,7 +59,7 @@ pub async fn enqueue(
 /// `dedupe_key`, a second enqueue for the same purpose is a no-op (returns `None`).
 pub async fn enqueue_at(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     kind: &str,
     payload: Value,
     dedupe_key: Option<&str>,
@@ -73,7 +73,7 @@ pub async fn enqueue_at(
             q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $8, $8) ON CONFLICT (dedupe_key) DO NOTHING")
                 .bind(&id)
-                .bind(org_id)
+                .bind(&actor.org_id)
                 .bind(kind)
                 .bind(payload.to_string())
                 .bind(dedupe_key)

@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::taxlots::Lot;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::db::{fetch_packed, unpack};
 use crate::reinvestment::check_investor;
@@ -62,8 +61,7 @@ pub async fn open_lots_tx(
 }
 
 /// A lot as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LotRecord {
     /// Lot id.
     pub id: String,

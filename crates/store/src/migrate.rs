@@ -90,3 +90,13 @@ pub async fn run(db: &Db) -> Result<usize, StoreError> {
     }
     Ok(ran)
 }
+
+/// The latest applied schema version, or `None` when the schema was never migrated (readiness).
+pub async fn current_version(db: &Db) -> Result<Option<String>, StoreError> {
+    db.fetch_optional(crate::q(
+        "SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1",
+    ))
+    .await?
+    .map(|r| r.text("version"))
+    .transpose()
+}

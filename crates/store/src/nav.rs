@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::reinvestment::nav::DEFAULT_SHARE_CLASS;
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Change};
@@ -27,8 +26,7 @@ pub struct NavPoint {
 }
 
 /// A stored NAV.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NavRow {
     /// Share class.
     pub share_class: String,
@@ -41,8 +39,7 @@ pub struct NavRow {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportOutcome {
     /// New NAVs stored.
     pub inserted: usize,
@@ -169,7 +166,7 @@ pub async fn import(
         },
     )
     .await?;
-    outbox::emit(tx, &actor.org_id, "nav.imported", "fund", &fund.id, summary).await?;
+    outbox::emit(tx, actor, "nav.imported", "fund", &fund.id, summary).await?;
     Ok(outcome)
 }
 

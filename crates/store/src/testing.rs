@@ -90,6 +90,49 @@ fn replace_db_name(url: &str, name: &str) -> String {
     out
 }
 
+/// Whole-database counts a benchmark checks its run with (a fresh benchmark database, every
+/// organization: these are operator checks, not application reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Lines unsettled or whose reinvested + cash + withholding differ from the total.
+    UntiedLines,
+    /// Distributions.
+    Distributions,
+    /// COMPLETED distributions.
+    CompletedDistributions,
+    /// `distribution.completed` events.
+    CompletedEvents,
+    /// (aggregate, event type) pairs emitted more than once.
+    DuplicateEvents,
+    /// Jobs queued or running (payment retries aside).
+    BusyJobs,
+    /// Jobs not done (payment retries aside).
+    UnfinishedJobs,
+}
+
+impl Check {
+    fn sql(self) -> &'static str {
+        match self {
+            Check::UntiedLines => "SELECT COUNT(*) AS n FROM distribution_lines WHERE cash_minor IS NULL OR reinvested_minor + cash_minor + withholding_minor <> total_minor",
+            Check::Distributions => "SELECT COUNT(*) AS n FROM distributions",
+            Check::CompletedDistributions => "SELECT COUNT(*) AS n FROM distributions WHERE status = 'COMPLETED'",
+            Check::CompletedEvents => "SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'distribution.completed'",
+            Check::DuplicateEvents => "SELECT COUNT(*) AS n FROM (SELECT aggregate_id, event_type FROM outbox GROUP BY aggregate_id, event_type HAVING COUNT(*) > 1) d",
+            Check::BusyJobs => "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'",
+            Check::UnfinishedJobs => "SELECT COUNT(*) AS n FROM jobs WHERE status <> 'DONE' AND kind <> 'payment.retry'",
+        }
+    }
+}
+
+/// Runs one benchmark [`Check`].
+pub async fn count(db: &Db, check: Check) -> Result<i64, StoreError> {
+    db.fetch_optional(crate::q(check.sql()))
+        .await?
+        // A COUNT without GROUP BY always answers one row.
+        .ok_or_else(|| StoreError::Corrupt(format!("{check:?} returned no row")))?
+        .i64("n")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -249,7 +249,7 @@ pub async fn initiate(
     .await?;
     outbox::emit(
         tx,
-        &org_id,
+        actor,
         "payments.initiated",
         "payment_run",
         &run_id,
@@ -259,7 +259,7 @@ pub async fn initiate(
     for p in new.iter().filter(|p| p.status == PaymentStatus::Failed) {
         outbox::emit(
             tx,
-            &org_id,
+            actor,
             "payment.failed",
             "payment",
             &p.id,
@@ -315,7 +315,7 @@ pub async fn enqueue_sending<'a>(
         let kind = rails::job_kind(method);
         jobs::enqueue(
             tx,
-            org_id,
+            &Actor::system(org_id),
             kind,
             json!({ "distributionId": distribution_id }),
             Some(&format!("{kind}:{distribution_id}:{first_id}")),
@@ -408,7 +408,7 @@ pub async fn retry_one(
     .await?;
     outbox::emit(
         tx,
-        &org_id,
+        actor,
         "payment.retried",
         "payment",
         &new.id,

@@ -297,7 +297,7 @@ pub async fn store(tx: &mut Tx, actor: &Actor, file: &NewFile) -> AppResult<Impo
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "bank_statement.imported",
         "bank_statement_file",
         &file_id,
@@ -306,7 +306,7 @@ pub async fn store(tx: &mut Tx, actor: &Actor, file: &NewFile) -> AppResult<Impo
     .await?;
     let job_id = jobs::enqueue(
         tx,
-        &actor.org_id,
+        actor,
         MATCH_JOB,
         json!({ "fileId": file_id }),
         Some(&format!("{MATCH_JOB}:{file_id}")),

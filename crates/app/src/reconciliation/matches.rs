@@ -262,14 +262,6 @@ async fn record(
         },
     )
     .await?;
-    outbox::emit(
-        tx,
-        &actor.org_id,
-        event,
-        "reconciliation_match",
-        match_id,
-        after,
-    )
-    .await?;
+    outbox::emit(tx, actor, event, "reconciliation_match", match_id, after).await?;
     Ok(())
 }

@@ -232,7 +232,7 @@ async fn record(tx: &mut Tx, actor: &Actor, summary: &RunSummary) -> AppResult<(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "reconciliation.run_completed",
         "reconciliation_run",
         &summary.id,

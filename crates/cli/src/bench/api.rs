@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clearway_server::Config;
-use clearway_store::q;
+use clearway_store::testing::{self, Check};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
@@ -153,15 +153,8 @@ pub(super) async fn lifecycle(
     let submitted = started.elapsed();
     let deadline = Instant::now() + Duration::from_secs(1800);
     loop {
-        let row = s
-            .fresh
-            .db
-            .fetch_optional(q(
-                "SELECT COUNT(*) AS n FROM distributions WHERE status = 'COMPLETED'",
-            ))
-            .await?
-            .context("count")?;
-        if row.i64("n")? as usize >= count {
+        let completed = testing::count(&s.fresh.db, Check::CompletedDistributions).await?;
+        if usize::try_from(completed).is_ok_and(|n| n >= count) {
             break;
         }
         if Instant::now() > deadline {
@@ -172,15 +165,7 @@ pub(super) async fn lifecycle(
     let all_done = started.elapsed();
     // The payment jobs each processing run enqueues (bank files) finish after COMPLETED.
     loop {
-        let busy = s
-            .fresh
-            .db
-            .fetch_optional(q(
-                "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'",
-            ))
-            .await?
-            .context("count")?
-            .i64("n")?;
+        let busy = testing::count(&s.fresh.db, Check::BusyJobs).await?;
         if busy == 0 {
             break;
         }
@@ -190,18 +175,10 @@ pub(super) async fn lifecycle(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let db = &s.fresh.db;
-    let one = |sql: &'static str| async move {
-        db.fetch_optional(q(sql))
-            .await
-            .map(|r| r.map(|r| r.i64("n").unwrap_or(-1)).unwrap_or(-1))
-    };
-    let distributions = one("SELECT COUNT(*) AS n FROM distributions").await?;
-    let completed_events =
-        one("SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'distribution.completed'").await?;
-    let duplicate_events = one("SELECT COUNT(*) AS n FROM (SELECT aggregate_id, event_type FROM outbox GROUP BY aggregate_id, event_type HAVING COUNT(*) > 1) d").await?;
-    let dead_jobs =
-        one("SELECT COUNT(*) AS n FROM jobs WHERE status <> 'DONE' AND kind <> 'payment.retry'")
-            .await?;
+    let distributions = testing::count(db, Check::Distributions).await?;
+    let completed_events = testing::count(db, Check::CompletedEvents).await?;
+    let duplicate_events = testing::count(db, Check::DuplicateEvents).await?;
+    let dead_jobs = testing::count(db, Check::UnfinishedJobs).await?;
     println!(
         "{count} distributions x 10 lines: submitted in {:.1?}, all COMPLETED after {:.1?} ({:.0}/s end to end)",
         submitted,

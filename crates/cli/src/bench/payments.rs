@@ -231,7 +231,7 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
     .await?;
     let d = store::transition(&mut tx, &system, &d, Action::Process).await?;
     let started = Instant::now();
-    clearway_server::reinvestment::step(&mut tx, &system, &d)
+    clearway_app::reinvestment::step(&mut tx, &system, &d)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     clearway_server::payments::step(&mut tx, &system, &d)

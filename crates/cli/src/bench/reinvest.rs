@@ -8,8 +8,8 @@ use clearway_core::distribution::{plan_lines, Allocation, Kind, Schedule, Status
 use clearway_core::{allocation::ComponentRatios, Currency};
 use clearway_server::demo;
 use clearway_store::distributions::{self as store, NewDistribution};
-use clearway_store::testing::fresh_database;
-use clearway_store::{funds, q, Actor, DbOptions};
+use clearway_store::testing::{self, fresh_database, Check};
+use clearway_store::{funds, Actor, DbOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -134,14 +134,14 @@ pub(super) async fn reinvest(
         .await?;
         // What the step will write, planned untimed (rolled back), for the baseline.
         let mut tx = db.begin().await?;
-        let writes = clearway_server::reinvestment::step::plan(&mut tx, &system, &d)
+        let writes = clearway_app::reinvestment::step::plan(&mut tx, &system, &d)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         drop(tx);
         // Ours: the whole step (reads, computation, writes, line settlement, checks) + commit.
         let started = Instant::now();
         let mut tx = db.begin().await?;
-        clearway_server::reinvestment::step(&mut tx, &system, &d)
+        clearway_app::reinvestment::step(&mut tx, &system, &d)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let stepped = started.elapsed();
@@ -196,13 +196,7 @@ pub(super) async fn reinvest(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let check = db
-        .fetch_optional(q(
-            "SELECT COUNT(*) AS n FROM distribution_lines WHERE cash_minor IS NULL OR reinvested_minor + cash_minor + withholding_minor <> total_minor",
-        ))
-        .await?
-        .context("check")?
-        .i64("n")?;
+    let check = testing::count(&db, Check::UntiedLines).await?;
     if check != 0 {
         bail!("{check} lines unsettled or not tied out");
     }

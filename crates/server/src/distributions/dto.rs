@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use clearway_app::distributions::{DistributionCommand, DistributionInput};
 use clearway_core::allocation::ComponentRatios;
 use clearway_core::distribution::{
     parse_date, Allocation, ComponentKind, Components, ExplicitLine, Schedule,
@@ -98,24 +99,15 @@ pub struct LineRequest {
     pub withholding: Option<String>,
 }
 
-/// A request parsed into core types.
-pub struct Parsed {
-    /// Dates.
-    pub schedule: Schedule,
-    /// Allocation.
-    pub allocation: Allocation,
-    /// Description.
-    pub description: String,
-}
-
 /// Largest description accepted.
 const DESCRIPTION_MAX: usize = 500;
 /// Most explicit lines in one request.
 pub const LINES_MAX: usize = 200_000;
 
 impl DistributionRequest {
-    /// Validates everything that needs no database: dates, amounts, components, currency.
-    pub fn parse(&self, fund_currency: Currency) -> Result<Parsed, Invalid> {
+    /// Validates everything that needs no database (dates, amounts, components, currency)
+    /// into the application's command.
+    pub fn parse(&self, fund_currency: Currency) -> Result<DistributionCommand, Invalid> {
         let mut errors = Vec::new();
         let mut date = |field: &str, text: &str| match parse_date(field, text) {
             Ok(d) => Some(d),
@@ -138,6 +130,7 @@ impl DistributionRequest {
                 Err(why) => errors.push(FieldError::new("currency", why)),
             }
         }
+        // The description is optional free text: absent is empty.
         let description = self.description.clone().unwrap_or_default();
         if description.len() > DESCRIPTION_MAX {
             errors.push(FieldError::new(
@@ -145,6 +138,7 @@ impl DistributionRequest {
                 format!("longer than {DESCRIPTION_MAX} characters"),
             ));
         }
+        // Each `.ok()` below keeps the errors (appended to `errors`), not just drops them.
         let allocation = match (&self.allocation, &self.lines) {
             (Some(_), Some(_)) => {
                 errors.push(FieldError::new(
@@ -177,10 +171,11 @@ impl DistributionRequest {
             _ => None,
         };
         match (schedule, allocation) {
-            (Some(schedule), Some(allocation)) if errors.is_empty() => Ok(Parsed {
+            (Some(schedule), Some(allocation)) if errors.is_empty() => Ok(DistributionCommand {
                 schedule,
                 allocation,
                 description,
+                allocation_record: self.allocation_record(),
             }),
             _ => Err(Invalid(errors)),
         }
@@ -189,9 +184,20 @@ impl DistributionRequest {
     /// The allocation as stored on the distribution (explicit lines are not repeated there).
     pub fn allocation_record(&self) -> Value {
         match &self.allocation {
+            // Strings and a map keyed by strings: serialising to a Value cannot fail.
             Some(a) => serde_json::to_value(a).unwrap_or(Value::Null),
             None => serde_json::json!({ "method": "explicit" }),
         }
+    }
+}
+
+impl DistributionInput for DistributionRequest {
+    fn fund_ref(&self) -> &str {
+        &self.fund_id
+    }
+
+    fn command(&self, fund_currency: Currency) -> Result<DistributionCommand, Invalid> {
+        self.parse(fund_currency)
     }
 }
 
@@ -501,7 +507,7 @@ impl LineView {
         let c = &line.components;
         LineView {
             investor_id: line.investor_id.clone(),
-            units: line.units.clone(),
+            units: line.units.map(|u| u.to_string()),
             total_amount: f(line.total_minor),
             ordinary_dividend: f(c.ordinary_dividend),
             qualified_dividend: f(c.qualified_dividend),
@@ -541,4 +547,57 @@ pub struct ReversalView {
     pub reversal: DistributionView,
     /// The correction, if one was requested, in DRAFT.
     pub correction: Option<DistributionView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use clearway_core::distribution::{Kind, Status};
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    /// Audit entries and events carry the application's snapshot of a distribution; the API
+    /// returns this view. They must stay the same JSON.
+    #[test]
+    fn the_view_is_the_snapshot_of_audit_and_events() {
+        let mut d = Distribution {
+            id: "d1".into(),
+            fund_id: "f1".into(),
+            kind: Kind::Correction,
+            status: Status::Approved,
+            currency: Currency::USD,
+            schedule: Schedule::new(
+                date("2026-03-01"),
+                Some(date("2026-03-09")),
+                date("2026-03-10"),
+                date("2026-03-20"),
+            )
+            .unwrap(),
+            description: "Q1".into(),
+            allocation: serde_json::json!({ "method": "pro_rata", "total": "10.00" }),
+            total_minor: -123_456,
+            line_count: 3,
+            reverses_id: Some("d0".into()),
+            corrects_id: Some("d9".into()),
+            reason: Some("typo".into()),
+            created_by: "u1".into(),
+            approved_by: Some("u2".into()),
+            approved_at: Some("2026-03-02T00:00:00Z".into()),
+            created_at: "2026-03-01T00:00:00Z".into(),
+            updated_at: "2026-03-02T00:00:00Z".into(),
+            version: 4,
+        };
+        let view = |d: &Distribution| serde_json::to_value(DistributionView::from(d)).unwrap();
+        assert_eq!(view(&d), clearway_app::distributions::snapshot(&d));
+        d.schedule.ex = None;
+        d.reverses_id = None;
+        d.corrects_id = None;
+        d.reason = None;
+        d.approved_by = None;
+        d.approved_at = None;
+        assert_eq!(view(&d), clearway_app::distributions::snapshot(&d));
+    }
 }

@@ -2,5 +2,6 @@
 //! subscriptions and delivers them signed (HMAC-SHA256 over timestamp and body), retrying
 //! with backoff. Receivers deduplicate on the event id (`Clearway-Event-Id`).
 
+pub mod dto;
 pub mod relay;
 pub mod routes;

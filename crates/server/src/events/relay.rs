@@ -7,6 +7,7 @@ use clearway_core::retry::{next_delay, WEBHOOK_RETRY_DELAYS};
 use clearway_store::{outbox, webhooks, StoreError};
 use tokio::sync::watch;
 
+use super::dto::EventView;
 use crate::state::AppState;
 
 pub use crate::http::signature::{sign, verify, SIGNATURE_HEADER};
@@ -28,7 +29,12 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
     let due = webhooks::due(&state.db, 100).await?;
     for d in &due {
         let event = outbox::get(&state.db, &d.event_id).await?;
-        let body = serde_json::to_vec(&event).unwrap_or_default();
+        // Strings, numbers and a parsed JSON value: serialising cannot fail, and a delivery
+        // never goes out with an empty body.
+        let body = serde_json::to_vec(&EventView::from(&event))
+            .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", event.id)))?;
+        // A clock before 1970 signs with 0: receivers refuse the stale timestamp, and the
+        // delivery is retried like any refused one.
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -53,7 +59,10 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
             Err(e) => (None, Err(format!("request failed: {e}"))),
         };
         let outcome = outcome.map_err(|error| {
-            let retry_at = next_delay(&WEBHOOK_RETRY_DELAYS, (d.attempts + 1) as u32)
+            // An attempt count past u32 is past every retry delay: no retry (parked).
+            let attempt = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
+            // The retry delays are minutes to hours: always within chrono's range.
+            let retry_at = next_delay(&WEBHOOK_RETRY_DELAYS, attempt)
                 .map(|delay| Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default());
             tracing::warn!(delivery = %d.id, event = %d.event_id, attempt = d.attempts + 1, %error, "webhook delivery failed");
             (error, retry_at)

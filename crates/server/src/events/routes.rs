@@ -6,13 +6,14 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use clearway_core::access::Permission;
 use clearway_store::audit::{self, Change};
-use clearway_store::outbox::{self, Event};
-use clearway_store::webhooks::{self, Subscription};
+use clearway_store::outbox;
+use clearway_store::webhooks;
 use clearway_store::Actor;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::dto::{EventView, SubscriptionView};
 use crate::http::{page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody};
 use crate::state::AppState;
 
@@ -99,8 +100,11 @@ pub(crate) async fn create(
 pub(crate) async fn list(
     State(state): State<AppState>,
     actor: Actor,
-) -> ApiResult<Json<Vec<Subscription>>> {
-    Ok(Json(webhooks::list(&state.db, &actor).await?))
+) -> ApiResult<Json<Vec<SubscriptionView>>> {
+    let subscriptions = webhooks::list(&state.db, &actor).await?;
+    Ok(Json(
+        subscriptions.iter().map(SubscriptionView::from).collect(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/webhooks/{id}", tag = "events", params(("id" = String, Path)),
@@ -147,16 +151,19 @@ pub(crate) async fn events(
     State(state): State<AppState>,
     actor: Actor,
     Qs(q): Qs<EventsQuery>,
-) -> ApiResult<Json<Page<Event>>> {
+) -> ApiResult<Json<Page<EventView>>> {
     actor.require(Permission::ReadAudit)?;
     let limit = page_limit(q.limit, 100)?;
     let items = outbox::list(
         &state.db,
-        &actor.org_id,
+        &actor,
         q.event_type.as_deref(),
+        // No cursor: from the start of the feed (sequence numbers start at 1).
         q.cursor.unwrap_or(0),
         limit,
     )
     .await?;
-    Ok(Json(Page::new(items, limit, |e| e.seq.to_string())))
+    Ok(Json(
+        Page::new(items, limit, |e| e.seq.to_string()).map(|e| EventView::from(&e)),
+    ))
 }

@@ -28,11 +28,23 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 }
 
 /// A JSON response produced inside a transaction (and replayable for idempotent retries).
+#[derive(Debug)]
 pub struct Saved {
     /// HTTP status.
     pub status: StatusCode,
     /// JSON body.
     pub body: String,
+}
+
+impl Saved {
+    /// `view` serialised as the response body. A view that cannot be serialised is an
+    /// internal error (a 500 problem, and the transaction rolls back): never an empty body
+    /// saved and replayed to every retry.
+    pub fn json<T: serde::Serialize + ?Sized>(status: StatusCode, view: &T) -> ApiResult<Saved> {
+        let body = serde_json::to_string(view)
+            .map_err(|e| ApiError::Internal(format!("serialising a {status} response: {e}")))?;
+        Ok(Saved { status, body })
+    }
 }
 
 /// Runs a creating request under an optional idempotency key: a retry with the same key and
@@ -62,10 +74,11 @@ where
         {
             Claim::Fresh => {}
             Claim::Replay { status, body } => {
-                return Ok(Saved {
-                    status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    body,
-                });
+                // Saved from a StatusCode, so always valid; anything else is a corrupt row.
+                let status = StatusCode::from_u16(status).map_err(|_| {
+                    ApiError::Internal(format!("saved response has status {status}"))
+                })?;
+                return Ok(Saved { status, body });
             }
             Claim::Mismatch => {
                 return Err(ApiError::field(
@@ -82,4 +95,36 @@ where
     tx.commit().await?;
     state.events_ready.notify_one();
     Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    /// A view whose serialisation fails (no view of the API can today: they hold strings,
+    /// numbers and parsed JSON only; this stands for a future one that could).
+    struct Unserialisable;
+
+    impl serde::Serialize for Unserialisable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("cannot"))
+        }
+    }
+
+    #[test]
+    fn a_response_that_cannot_be_serialised_is_a_500_not_an_empty_saved_body() {
+        let err = Saved::json(StatusCode::CREATED, &Unserialisable).unwrap_err();
+        assert!(matches!(err, ApiError::Internal(_)));
+        assert_eq!(
+            err.into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let ok = Saved::json(StatusCode::CREATED, &serde_json::json!({ "a": 1 })).unwrap();
+        assert_eq!(
+            (ok.status, ok.body.as_str()),
+            (StatusCode::CREATED, r#"{"a":1}"#)
+        );
+    }
 }

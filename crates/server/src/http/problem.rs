@@ -67,6 +67,10 @@ pub enum ApiError {
     /// A remote party (payment provider, bank API) failed; the request may be retried.
     #[error("{0}")]
     Remote(String),
+    /// The server failed on its own (e.g. a response it could not serialise): a 500 problem,
+    /// the cause logged, never shown.
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// The application layer's error, mapped here once: its refusals keep their meaning.
@@ -155,6 +159,15 @@ impl IntoResponse for ApiError {
                     "remote",
                     "Remote party failed",
                     "a remote party did not answer usably; try again later".into(),
+                )
+            }
+            ApiError::Internal(why) => {
+                tracing::error!(error = %why, "internal failure");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "an internal error occurred; it has been logged".into(),
                 )
             }
             ApiError::Store(e) => match e {

@@ -86,7 +86,7 @@ async fn trail(
         },
     )
     .await?;
-    outbox::emit(tx, &actor.org_id, event, "bank_account", &after.id, json!({ "bankAccount": view(after), "investorId": after.investor_id, "actorId": actor.user_id, "details": extra })).await?;
+    outbox::emit(tx, actor, event, "bank_account", &after.id, json!({ "bankAccount": view(after), "investorId": after.investor_id, "actorId": actor.user_id, "details": extra })).await?;
     Ok(())
 }
 

@@ -5,11 +5,13 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use clearway_store::audit::{self, Entry, Filter};
-use clearway_store::funds::{self, Fund, Investor};
-use clearway_store::{q, Actor};
+use clearway_store::audit::{self, Filter};
+use clearway_store::funds;
+use clearway_store::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use super::dto::{AuditEntryView, FundView, InvestorView};
 
 use crate::http::{page_limit, ApiResult, Page, Problem, Qs};
 use crate::state::AppState;
@@ -41,13 +43,7 @@ pub(crate) async fn healthz() -> Json<Health> {
 
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state
-        .db
-        .fetch_optional(q(
-            "SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1",
-        ))
-        .await
-    {
+    match clearway_store::migrate::current_version(&state.db).await {
         Ok(Some(_)) => (
             StatusCode::OK,
             Json(Health {
@@ -109,18 +105,21 @@ pub(crate) async fn audit_log(
     State(state): State<AppState>,
     actor: Actor,
     Qs(q): Qs<AuditQuery>,
-) -> ApiResult<Json<Page<Entry>>> {
+) -> ApiResult<Json<Page<AuditEntryView>>> {
     let limit = page_limit(q.limit, 100)?;
     let filter = Filter {
         entity_id: q.entity_id,
         entity_type: q.entity_type,
         action: q.action,
         actor_id: q.actor_id,
+        // No cursor: from the start of the log (sequence numbers start at 1).
         after_seq: q.cursor.unwrap_or(0),
         limit,
     };
     let items = audit::list(&state.db, &actor, &filter).await?;
-    Ok(Json(Page::new(items, limit, |e| e.seq.to_string())))
+    Ok(Json(
+        Page::new(items, limit, |e| e.seq.to_string()).map(|e| AuditEntryView::from(&e)),
+    ))
 }
 
 /// Query of the funds list.
@@ -139,10 +138,12 @@ pub(crate) async fn list_funds(
     State(state): State<AppState>,
     actor: Actor,
     Qs(q): Qs<FundsQuery>,
-) -> ApiResult<Json<Page<Fund>>> {
+) -> ApiResult<Json<Page<FundView>>> {
     let limit = page_limit(q.limit, 50)?;
     let items = funds::list_funds_page(&state.db, &actor, q.cursor.as_deref(), limit).await?;
-    Ok(Json(Page::new(items, limit, |f| f.code.clone())))
+    Ok(Json(
+        Page::new(items, limit, |f| f.code.clone()).map(|f| FundView::from(&f)),
+    ))
 }
 
 /// Query of the investors list.
@@ -161,8 +162,10 @@ pub(crate) async fn list_investors(
     State(state): State<AppState>,
     actor: Actor,
     Qs(q): Qs<InvestorsQuery>,
-) -> ApiResult<Json<Page<Investor>>> {
+) -> ApiResult<Json<Page<InvestorView>>> {
     let limit = page_limit(q.limit, 50)?;
     let items = funds::list_investors(&state.db, &actor, q.cursor.as_deref(), limit).await?;
-    Ok(Json(Page::new(items, limit, |i| i.id.clone())))
+    Ok(Json(
+        Page::new(items, limit, |i| i.id.clone()).map(|i| InvestorView::from(&i)),
+    ))
 }

@@ -345,19 +345,18 @@ pub struct ReinvestmentView {
 
 impl From<&Reinvestment> for ReinvestmentView {
     fn from(r: &Reinvestment) -> Self {
-        let currency = Currency::parse(&r.currency).unwrap_or(Currency::USD);
-        let f = |m: i64| currency.format_minor(m);
+        let f = |m: i64| r.currency.format_minor(m);
         // On reversals both are negated, so this is the residual negated too.
         let residual = r.reinvestable_minor - r.cost_minor;
         ReinvestmentView {
             distribution_id: r.distribution_id.clone(),
             investor_id: r.investor_id.clone(),
-            kind: r.kind.clone(),
+            kind: r.kind.as_str().into(),
             source_fund_id: r.source_fund_id.clone(),
             fund_id: r.fund_id.clone(),
-            election: r.election.clone(),
-            percentage: r.percentage.clone(),
-            currency: r.currency.clone(),
+            election: r.election.as_str().into(),
+            percentage: r.percentage.to_string(),
+            currency: r.currency.code().into(),
             line_total: f(r.line_total_minor),
             withholding: f(r.withholding_minor),
             reinvestable_amount: f(r.reinvestable_minor),
@@ -367,7 +366,7 @@ impl From<&Reinvestment> for ReinvestmentView {
             shares: r.shares.to_string(),
             nav: r.nav.to_string(),
             nav_date: r.nav_date.to_string(),
-            nav_rule: r.nav_rule.clone(),
+            nav_rule: r.nav_rule.as_str().into(),
             trade_date: r.trade_date.to_string(),
             lot_id: r.lot_id.clone(),
             reverses_distribution_id: r.reverses_distribution_id.clone(),

@@ -2,7 +2,8 @@
 //! tax lots and reports.
 //!
 //! # Layout
-//! - [`step`]: the processing step (and its pre-flight check run by `PATCH …/process`).
+//! The processing step and its pre-flight check are application services:
+//! [`clearway_app::reinvestment`].
 //! - [`routes`]: preferences (elections), organization settings, NAV upload and lookup.
 //! - [`reports`]: reinvestments of a distribution, an investor's summary, lots, cost basis.
 //! - [`nav`]: NAV CSV/JSON parsing, shared with the CLI's `clearway nav import`.
@@ -17,15 +18,11 @@ pub mod export;
 pub mod nav;
 pub mod reports;
 pub mod routes;
-pub mod step;
 
 use axum::routing::{get, post, put};
 use axum::Router;
-use clearway_store::distributions::Distribution;
-use clearway_store::{Actor, StoreError, Tx};
 use utoipa::OpenApi;
 
-use crate::jobs::JobError;
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -103,17 +100,3 @@ pub fn router() -> Router<AppState> {
     tags((name = "reinvestment", description = "DRIP elections, NAV, reinvestments, tax lots and cost basis")),
 )]
 pub struct ApiDoc;
-
-/// Processing step 1 (before payments), inside the processing transaction: splits every line
-/// into its reinvested part and its cash part (`reinvested_minor`, `cash_minor`), so that
-/// total = reinvested + cash + withholding, and writes the reinvestment transactions, lots,
-/// basis adjustments and holdings. See [`step`].
-pub async fn step(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
-    step::run(tx, actor, d).await
-}
-
-/// Refuses to start processing (409, naming fund and date) when reinvestment would need a
-/// missing or stale NAV; called by `PATCH /api/distributions/:id/process` in its transaction.
-pub async fn preflight(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), StoreError> {
-    step::preflight(tx, actor, d).await
-}

@@ -14,9 +14,9 @@ use clearway_core::money::parse_decimal;
 use clearway_core::reinvestment::nav::{self as core_nav, DEFAULT_SHARE_CLASS};
 use clearway_core::reinvestment::{market_value_minor, round_minor};
 use clearway_core::taxlots::{redeem, LotError, Method, MethodName};
-use clearway_core::{Currency, FieldError};
+use clearway_core::FieldError;
 use clearway_store::reinvestment::{self as store, Reinvestment};
-use clearway_store::{funds, lots, nav as navs, Actor};
+use clearway_store::{funds, lots, nav as navs, Actor, StoreError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -63,18 +63,16 @@ pub struct ExportQuery {
 }
 
 fn reinvestment_row(r: &Reinvestment) -> Vec<Cell> {
-    let units = Currency::parse(&r.currency)
-        .map(|c| c.minor_units())
-        .unwrap_or(2);
+    let units = r.currency.minor_units();
     let money = |m: i64| Cell::Money(m, units);
     vec![
         Cell::Text(r.distribution_id.clone()),
         Cell::Text(r.investor_id.clone()),
-        Cell::Text(r.kind.clone()),
+        Cell::Text(r.kind.as_str().into()),
         Cell::Text(r.fund_id.clone()),
-        Cell::Text(r.election.clone()),
-        Cell::Number(r.percentage.parse().unwrap_or_default()),
-        Cell::Text(r.currency.clone()),
+        Cell::Text(r.election.as_str().into()),
+        Cell::Number(r.percentage),
+        Cell::Text(r.currency.code().into()),
         money(r.line_total_minor),
         money(r.withholding_minor),
         money(r.reinvestable_minor),
@@ -84,7 +82,7 @@ fn reinvestment_row(r: &Reinvestment) -> Vec<Cell> {
         Cell::Number(r.shares),
         Cell::Number(r.nav),
         Cell::Date(r.nav_date),
-        Cell::Text(r.nav_rule.clone()),
+        Cell::Text(r.nav_rule.as_str().into()),
         Cell::Date(r.trade_date),
         Cell::Text(r.lot_id.clone()),
     ]
@@ -168,7 +166,7 @@ async fn summary(
     }
     let mut out = Vec::new();
     for (fund_id, items) in by_fund {
-        let currency = Currency::parse(&items[0].currency).unwrap_or(Currency::USD);
+        let currency = items[0].currency;
         let units = currency.minor_units();
         let total: i64 = items.iter().map(|r| r.cost_minor).sum();
         let shares: Decimal = items.iter().map(|r| r.shares).sum();
@@ -189,11 +187,15 @@ async fn summary(
             )
             .map(|p| Decimal::new(p, 2).to_string())
         });
+        // Reinvestments only buy funds of the organization: a fund missing here is corrupt
+        // data, not a fund without a code.
         let code = all_funds
             .iter()
             .find(|f| f.id == fund_id)
             .map(|f| f.code.clone())
-            .unwrap_or_default();
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("reinvestments into unknown fund {fund_id}"))
+            })?;
         out.push(FundSummary {
             fund_code: code,
             currency: currency.code().into(),
@@ -253,6 +255,8 @@ pub(crate) async fn export_summary(
 ) -> ApiResult<Response> {
     let format = ExportFormat::parse(q.format.as_deref())?;
     let s = summary(&state, &actor, &investor_id, q.fund_id.as_deref()).await?;
+    // The summary's decimals were formatted just above from Decimals and minor units: they
+    // always parse back.
     let dec = |t: &Option<String>| match t {
         Some(v) => Cell::Number(v.parse().unwrap_or_default()),
         None => Cell::Empty,
@@ -269,7 +273,7 @@ pub(crate) async fn export_summary(
                 Cell::Text(f.fund_id.clone()),
                 Cell::Text(f.fund_code.clone()),
                 Cell::Text(f.currency.clone()),
-                Cell::Number(Decimal::from(f.transactions as i64)),
+                Cell::Number(Decimal::from(f.transactions)),
                 date(&f.first_trade_date),
                 date(&f.last_trade_date),
                 dec(&Some(f.total_reinvested.clone())),
@@ -437,11 +441,14 @@ pub(crate) async fn cost_basis(
     let latest =
         navs::latest_on_or_before(&state.db, &actor, &fund.id, DEFAULT_SHARE_CLASS, Some(date))
             .await?;
+    // No usable NAV (missing or stale): proceeds and gains are reported unknown, by design.
     let quote = core_nav::resolve(latest, date, settings.nav_staleness_days).ok();
     let units = fund.currency.minor_units();
     let f = |m: i64| fund.currency.format_minor(m);
     let proceeds = quote.and_then(|q| market_value_minor(shares, q.nav, units));
     // Proceeds per lot by shares, largest remainder, so the parts sum to the total exactly.
+    // Non-negative proceeds (filtered) split into parts no larger than themselves: the casts
+    // are lossless; a split that cannot be made leaves the parts unknown, like the proceeds.
     let part_proceeds: Option<Vec<i64>> = proceeds.filter(|p| *p >= 0).and_then(|p| {
         let weights =
             integer_weights(&r.parts.iter().map(|x| x.shares).collect::<Vec<_>>()).ok()?;
@@ -500,12 +507,12 @@ mod tests {
         let r = Reinvestment {
             distribution_id: "d".into(),
             investor_id: "i".into(),
-            kind: "REINVEST".into(),
+            kind: clearway_store::reinvestment::TxKind::Reinvest,
             source_fund_id: "f".into(),
             fund_id: "f".into(),
-            election: "PARTIAL".into(),
-            percentage: "37.5".into(),
-            currency: "USD".into(),
+            election: clearway_core::reinvestment::ElectionKind::Partial,
+            percentage: "37.5".parse().unwrap(),
+            currency: clearway_core::Currency::USD,
             line_total_minor: 10_001,
             withholding_minor: 2_400,
             reinvestable_minor: 2_850,
@@ -513,7 +520,7 @@ mod tests {
             shares: "2.8856".parse().unwrap(),
             nav: "9.87654321".parse().unwrap(),
             nav_date: "2026-03-31".parse().unwrap(),
-            nav_rule: "EXACT".into(),
+            nav_rule: clearway_core::reinvestment::nav::NavRule::Exact,
             trade_date: "2026-03-31".parse().unwrap(),
             lot_id: "l".into(),
             reverses_distribution_id: None,

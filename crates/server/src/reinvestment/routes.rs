@@ -18,11 +18,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::*;
-use super::nav::{parse_csv, parse_items};
+use super::nav::parse_items;
 use crate::http::{
     idempotent, page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved,
 };
 use crate::state::AppState;
+use clearway_app::reinvestment::nav::{self as nav_import, parse_csv, NavImport};
 
 /// Today (UTC), the default effective date and "as of".
 pub fn today() -> NaiveDate {
@@ -248,10 +249,7 @@ pub(crate) async fn import_preferences(
         &body,
         async |tx| {
             let imported = store::import_elections(tx, &actor, &items).await?;
-            Ok(Saved {
-                status: StatusCode::CREATED,
-                body: serde_json::to_string(&ElectionImportResult { imported }).unwrap_or_default(),
-            })
+            Saved::json(StatusCode::CREATED, &ElectionImportResult { imported })
         },
     )
     .await?;
@@ -369,24 +367,19 @@ pub(crate) async fn upload_navs(
             upload.replace,
         )
     };
-    if source.trim().is_empty() || source.len() > 200 {
-        return Err(ApiError::field("source", "must be 1 to 200 characters"));
-    }
+    let cmd = NavImport::new(&points, &source, replace)?;
     let path = format!(
         "/api/funds/{}/navs?replace={replace}&source={source}",
         fund.id
     );
     let s = idempotent(&state, &actor, &headers, &path, &body, async |tx| {
-        let outcome = navs::import(tx, &actor, &fund, &points, &source, replace).await?;
+        let outcome = nav_import::import(tx, &actor, &fund, &cmd).await?;
         let status = if outcome.inserted + outcome.replaced > 0 {
             StatusCode::CREATED
         } else {
             StatusCode::OK
         };
-        Ok(Saved {
-            status,
-            body: serde_json::to_string(&NavImportView::from(outcome)).unwrap_or_default(),
-        })
+        Saved::json(status, &NavImportView::from(outcome))
     })
     .await?;
     Ok(saved(s))

@@ -100,3 +100,28 @@ async fn concurrent_duplicates_create_exactly_one_distribution() {
     );
     app.stop().await;
 }
+
+/// A saved response whose status cannot be an HTTP status is corrupt: the retry fails loudly
+/// (500 problem) instead of replaying the body as a 200.
+#[tokio::test]
+async fn a_corrupt_saved_status_is_an_error_not_a_200() {
+    let app = spawn_app(5).await;
+    let body = pro_rata(&app, "500.00");
+    let first = app
+        .post_with_key("operator", "/api/distributions", "key-corrupt", &body)
+        .await;
+    assert_eq!(first.status(), 201);
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(clearway_store::q(
+        "UPDATE idempotency_keys SET status_code = 70000 WHERE idem_key = 'key-corrupt'",
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let replay = app
+        .post_with_key("operator", "/api/distributions", "key-corrupt", &body)
+        .await;
+    assert_eq!(replay.status(), 500);
+    assert_eq!(replay.json::<Value>().await.unwrap()["status"], 500);
+    app.stop().await;
+}

@@ -475,7 +475,7 @@ async fn a_send_interrupted_after_the_provider_accepted_it_never_pays_twice() {
     let victim = pending[0].clone();
     jobs::enqueue(
         &mut tx,
-        &app.seeded.org_id,
+        &Actor::system(&app.seeded.org_id),
         "payment.send",
         json!({ "paymentId": victim.id }),
         Some(&format!("payment.send:{}", victim.id)),

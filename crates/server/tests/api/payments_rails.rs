@@ -510,7 +510,7 @@ pub async fn process_offline(app: &TestApp, id: &str) {
     let d = store::transition(&mut tx, &system, &d, Action::Process)
         .await
         .unwrap();
-    clearway_server::reinvestment::step(&mut tx, &system, &d)
+    clearway_app::reinvestment::step(&mut tx, &system, &d)
         .await
         .unwrap();
     clearway_server::payments::step(&mut tx, &system, &d)

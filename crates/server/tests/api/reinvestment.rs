@@ -1557,10 +1557,10 @@ async fn running_the_step_again_writes_nothing() {
     let stored = clearway_store::distributions::get_tx(&mut tx, &actor, &id)
         .await
         .unwrap();
-    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+    clearway_app::reinvestment::step(&mut tx, &actor, &stored)
         .await
         .unwrap();
-    clearway_server::reinvestment::step(&mut tx, &actor, &stored)
+    clearway_app::reinvestment::step(&mut tx, &actor, &stored)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -1715,7 +1715,7 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
         }
     };
     let (mut tx1, d1) = load(text(&first["id"]).to_string()).await;
-    clearway_server::reinvestment::step(&mut tx1, &actor, &d1)
+    clearway_app::reinvestment::step(&mut tx1, &actor, &d1)
         .await
         .unwrap();
     // The second transaction begins inside the task (on SQLite it waits for the writer).
@@ -1723,7 +1723,7 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
     let actor2 = actor.clone();
     let racing = tokio::spawn(async move {
         let (mut tx2, d2) = second_load.await;
-        clearway_server::reinvestment::step(&mut tx2, &actor2, &d2)
+        clearway_app::reinvestment::step(&mut tx2, &actor2, &d2)
             .await
             .map_err(|e| e.to_string())?;
         tx2.commit().await.map_err(|e| e.to_string())
@@ -1745,5 +1745,45 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
     }
     assert!(bought > Decimal::ZERO, "both distributions bought shares");
     assert_eq!(units(ids[0].clone()).await, before + bought);
+    app.stop().await;
+}
+
+/// A stored reinvestment whose percentage is not a number is corrupt: the report refuses
+/// (500 problem) instead of exporting it as 0.
+#[tokio::test]
+async fn a_corrupt_stored_percentage_is_an_error_not_zero() {
+    let app = spawn_app(6).await;
+    let me = app.seeded.investor_user_investor_id.clone();
+    elect(&app, [&me], json!({ "election": "AUTOMATIC" })).await;
+    upload_navs(
+        &app,
+        "DEMO-OPEN",
+        json!([{ "date": "2026-03-31", "nav": "10.12345678" }]),
+    )
+    .await;
+    let d = app
+        .create(&pro_rata_on(
+            "DEMO-OPEN",
+            "2345.67",
+            "2026-03-16",
+            "2026-03-31",
+            "0",
+        ))
+        .await;
+    let id = text(&d["id"]).to_string();
+    complete(&app, &id).await;
+    let export = format!("/api/distributions/{id}/reinvestments/export?format=csv");
+    assert_eq!(app.get("operator", &export).await.status(), 200);
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(
+        clearway_store::q(
+            "UPDATE reinvestments SET percentage = 'lots' WHERE distribution_id = $1",
+        )
+        .bind(id.as_str()),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app.get("operator", &export).await.status(), 500);
     app.stop().await;
 }

@@ -39,7 +39,7 @@ async fn a_job_abandoned_by_a_dead_worker_completes_once_after_restart() {
         .unwrap();
     jobs::enqueue(
         &mut tx,
-        &app.seeded.org_id,
+        &Actor::system(&app.seeded.org_id),
         "distribution.process",
         json!({ "distributionId": id }),
         Some(&format!("distribution.process:{id}")),
@@ -67,7 +67,7 @@ async fn a_job_abandoned_by_a_dead_worker_completes_once_after_restart() {
     let mut tx = app.db.begin().await.unwrap();
     jobs::enqueue(
         &mut tx,
-        &app.seeded.org_id,
+        &Actor::system(&app.seeded.org_id),
         "distribution.process",
         json!({ "distributionId": id }),
         None,
@@ -107,7 +107,7 @@ async fn a_failing_job_is_retried_on_the_schedule_then_parked_for_review() {
     let mut tx = app.db.begin().await.unwrap();
     jobs::enqueue(
         &mut tx,
-        &app.seeded.org_id,
+        &Actor::system(&app.seeded.org_id),
         "distribution.process",
         json!({ "distributionId": "does-not-exist" }),
         None,
@@ -117,7 +117,7 @@ async fn a_failing_job_is_retried_on_the_schedule_then_parked_for_review() {
     .unwrap();
     jobs::enqueue(
         &mut tx,
-        &app.seeded.org_id,
+        &Actor::system(&app.seeded.org_id),
         "unknown.kind",
         json!({}),
         None,

@@ -1,16 +1,17 @@
 //! The transactional outbox: events are rows written in the same transaction as the change
 //! they describe; the relay publishes them afterwards. An event exists iff its change does.
 
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::db::Arg;
-use crate::{new_id, now_text, q, Db, StoreError, Tx};
+use clearway_core::access::Permission;
 
-/// Appends an event inside `tx`; returns its id.
+use crate::db::Arg;
+use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
+
+/// Appends an event of the actor's organization inside `tx`; returns its id.
 pub async fn emit(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     event_type: &str,
     aggregate_type: &str,
     aggregate_id: &str,
@@ -20,7 +21,7 @@ pub async fn emit(
     tx.execute(
         q("INSERT INTO outbox (id, org_id, event_type, aggregate_type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&id)
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(event_type)
             .bind(aggregate_type)
             .bind(aggregate_id)
@@ -48,7 +49,7 @@ pub struct NewEvent<'a> {
 /// [`emit`] once per event, stamped with one time).
 pub async fn emit_many(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     events: &[NewEvent<'_>],
 ) -> Result<(), StoreError> {
     if events.is_empty() {
@@ -60,7 +61,7 @@ pub async fn emit_many(
         .map(|e| {
             vec![
                 new_id().into(),
-                org_id.into(),
+                actor.org_id.as_str().into(),
                 e.event_type.into(),
                 e.aggregate_type.into(),
                 e.aggregate_id.into(),
@@ -86,8 +87,7 @@ pub async fn emit_many(
 }
 
 /// An event as published.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Event {
     /// Position in the outbox.
     pub seq: i64,
@@ -96,7 +96,6 @@ pub struct Event {
     /// Organization.
     pub org_id: String,
     /// e.g. `distribution.approved`.
-    #[serde(rename = "type")]
     pub event_type: String,
     /// e.g. `distribution`.
     pub aggregate_type: String,
@@ -161,17 +160,19 @@ pub async fn get(db: &Db, event_id: &str) -> Result<Event, StoreError> {
     event_from_row(&row)
 }
 
-/// Events of an organization after `after_seq` (an event feed; also used by tests to count).
+/// Events of the actor's organization after `after_seq` (an event feed, for those who may
+/// read the audit trail; also used by tests to count).
 pub async fn list(
     db: &Db,
-    org_id: &str,
+    actor: &Actor,
     event_type: Option<&str>,
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Event>, StoreError> {
+    actor.require(Permission::ReadAudit)?;
     db.fetch_all(
         q(format!("SELECT {EVENT_COLUMNS} FROM outbox WHERE org_id = $1 AND seq > $2 AND ($3 IS NULL OR event_type = $3) ORDER BY seq LIMIT $4"))
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(after_seq)
             .bind(event_type)
             .bind(limit),

@@ -2,14 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use clearway_core::access::Permission;
-use serde::Serialize;
 
 use crate::outbox::Event;
 use crate::{new_id, now_text, q, time_text, Actor, Db, StoreError, Tx};
 
 /// A subscription as listed (the secret is shown only when created).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Subscription {
     /// Id.
     pub id: String,

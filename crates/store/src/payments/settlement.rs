@@ -272,7 +272,7 @@ pub async fn log_settlements(
             }
         })
         .collect();
-    outbox::emit_many(tx, org, &outbox_events).await
+    outbox::emit_many(tx, actor, &outbox_events).await
 }
 
 /// The failure follow-up ([`after_failure`]: retry or review) of every payment a plan failed

@@ -227,7 +227,7 @@ pub async fn mark_sent(
             payload,
         })
         .collect();
-    outbox::emit_many(tx, org_id, &outbox_events).await
+    outbox::emit_many(tx, &Actor::system(org_id), &outbox_events).await
 }
 
 /// Sets or clears the review reason (manual-review queue).
@@ -320,7 +320,7 @@ pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(),
                 let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 jobs::enqueue_at(
                     tx,
-                    org_id,
+                    &Actor::system(org_id),
                     RETRY_JOB,
                     json!({ "paymentId": p.id }),
                     Some(&format!("{RETRY_JOB}:{}", p.id)),
@@ -421,7 +421,7 @@ pub async fn reopen(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "payment.reopened",
         "payment",
         payment_id,

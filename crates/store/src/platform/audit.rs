@@ -2,7 +2,6 @@
 //! transaction, so a change and its audit entry commit or vanish together.
 
 use clearway_core::access::Permission;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::Arg;
@@ -87,8 +86,7 @@ pub async fn record_many(
 }
 
 /// An audit entry as returned to admins and auditors.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Entry {
     /// Position in the log (cursor).
     pub seq: i64,

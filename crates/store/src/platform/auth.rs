@@ -152,3 +152,19 @@ pub async fn organizations(db: &Db) -> Result<Vec<Organization>, StoreError> {
         })
         .collect()
 }
+
+/// The id of the actor's organization's first user (by id) with `role`, if any.
+pub async fn first_user_with_role_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    role: Role,
+) -> Result<Option<String>, StoreError> {
+    tx.fetch_optional(
+        q("SELECT id FROM users WHERE org_id = $1 AND role = $2 ORDER BY id LIMIT 1")
+            .bind(&actor.org_id)
+            .bind(role.as_str()),
+    )
+    .await?
+    .map(|r| r.text("id"))
+    .transpose()
+}

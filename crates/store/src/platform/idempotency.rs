@@ -62,7 +62,8 @@ pub async fn claim(tx: &mut Tx, actor: &Actor, key: &str, hash: &str) -> Result<
     }
     match (row.opt_i64("status_code")?, row.opt_text("response_body")?) {
         (Some(status), Some(body)) => Ok(Claim::Replay {
-            status: status as u16,
+            status: u16::try_from(status)
+                .map_err(|_| StoreError::Corrupt(format!("saved response status {status}")))?,
             body,
         }),
         // Only reachable if a claim committed without its response: treat as in flight.

@@ -7,7 +7,6 @@ use clearway_core::access::{Permission, Role};
 use clearway_core::distribution::FundKind;
 use clearway_core::reinvestment::{Election, ElectionKind, Percentage};
 use clearway_core::{FieldError, Invalid};
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::audit::{self, Change};
@@ -18,8 +17,7 @@ use crate::{new_id, now_text, outbox, q, Actor, Db, Row, StoreError, Tx};
 use super::*;
 
 /// An election as stored (one row of the history).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElectionRecord {
     /// Row id (time-ordered).
     pub id: String,
@@ -71,8 +69,20 @@ fn election_from_row(r: &Row) -> Result<ElectionRecord, StoreError> {
     })
 }
 
+/// The JSON of an election row in audit entries and events (an audit/event payload, not an
+/// API view: it keeps the row's own shape).
 fn election_json(e: &ElectionRecord) -> Value {
-    serde_json::to_value(e).unwrap_or(Value::Null)
+    serde_json::json!({
+        "id": e.id,
+        "investorId": e.investor_id,
+        "fundId": e.fund_id,
+        "election": e.election,
+        "percentage": e.percentage,
+        "targetFundId": e.target_fund_id,
+        "effectiveDate": e.effective_date,
+        "createdBy": e.created_by,
+        "createdAt": e.created_at,
+    })
 }
 
 /// Checks that `fund` can carry elections and resolves an ALTERNATIVE target (id or code)
@@ -207,7 +217,7 @@ pub async fn put_election(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "reinvestment.election_changed",
         "investor",
         investor_id,
@@ -331,6 +341,23 @@ pub async fn import_elections(
     items: &[ElectionImport],
 ) -> Result<usize, StoreError> {
     actor.require(Permission::Operate)?;
+    let (investors, all_funds) = import_context(tx, actor).await?;
+    let resolved = resolve_imports(items, &investors, &all_funds)?;
+    write_imports(tx, actor, &resolved).await
+}
+
+/// An imported election checked and resolved: its fund id, and an ALTERNATIVE target as id.
+struct Resolved<'a> {
+    item: &'a ElectionImport,
+    fund_id: String,
+    election: Election,
+}
+
+/// What an import is checked against: the organization's investors and funds (by code).
+async fn import_context(
+    tx: &mut Tx,
+    actor: &Actor,
+) -> Result<(HashSet<String>, Vec<Fund>), StoreError> {
     let investors: HashSet<String> = tx
         .fetch_all(q("SELECT id FROM investors WHERE org_id = $1").bind(&actor.org_id))
         .await?
@@ -347,7 +374,15 @@ pub async fn import_elections(
     for id in &fund_ids {
         all_funds.push(funds::get_fund_tx(tx, actor, id).await?);
     }
-    let find = |key: &str| all_funds.iter().find(|f| f.id == key || f.code == key);
+    Ok((investors, all_funds))
+}
+
+/// Checks every imported election, naming each bad field (at most 100).
+fn resolve_imports<'a>(
+    items: &'a [ElectionImport],
+    investors: &HashSet<String>,
+    all_funds: &[Fund],
+) -> Result<Vec<Resolved<'a>>, StoreError> {
     let mut errors = Vec::new();
     let mut resolved = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -361,156 +396,157 @@ pub async fn import_elections(
                 ),
             ));
         }
-        let Some(fund) = find(&item.fund_id) else {
-            errors.push(FieldError::new(
-                format!("{path}fundId"),
-                format!("fund '{}' not found in this organization", item.fund_id),
-            ));
-            continue;
-        };
-        if fund.kind != FundKind::OpenEnd {
-            errors.push(FieldError::new(
-                format!("{path}fundId"),
-                format!(
-                    "fund {} is a partnership; reinvestment applies to open-end funds only",
-                    fund.code
-                ),
-            ));
-            continue;
+        match resolve_import(&path, item, all_funds) {
+            Ok(r) => resolved.push(r),
+            Err(mut e) => errors.append(&mut e),
         }
-        let election = match &item.election {
-            Election::Alternative {
-                target_fund_id,
-                percentage,
-            } => match find(target_fund_id) {
-                None => {
-                    errors.push(FieldError::new(
-                        format!("{path}targetFundId"),
-                        format!("fund '{target_fund_id}' not found in this organization"),
-                    ));
-                    continue;
-                }
-                Some(target) => {
-                    if let Err(StoreError::Invalid(Invalid(mut e))) =
-                        check_target(fund, target, &format!("{path}targetFundId"))
-                    {
-                        errors.append(&mut e);
-                        continue;
-                    }
-                    Election::Alternative {
-                        target_fund_id: target.id.clone(),
-                        percentage: *percentage,
-                    }
-                }
-            },
-            other => other.clone(),
-        };
-        resolved.push((item, fund.id.clone(), election));
     }
     if !errors.is_empty() {
         errors.truncate(100);
         return Err(StoreError::Invalid(Invalid(errors)));
     }
+    Ok(resolved)
+}
+
+/// Resolves one imported election's fund (open-end only) and ALTERNATIVE target.
+fn resolve_import<'a>(
+    path: &str,
+    item: &'a ElectionImport,
+    all_funds: &[Fund],
+) -> Result<Resolved<'a>, Vec<FieldError>> {
+    let find = |key: &str| all_funds.iter().find(|f| f.id == key || f.code == key);
+    let not_found = |field: &str, key: &str| {
+        vec![FieldError::new(
+            format!("{path}{field}"),
+            format!("fund '{key}' not found in this organization"),
+        )]
+    };
+    let fund = find(&item.fund_id).ok_or_else(|| not_found("fundId", &item.fund_id))?;
+    if fund.kind != FundKind::OpenEnd {
+        return Err(vec![FieldError::new(
+            format!("{path}fundId"),
+            format!(
+                "fund {} is a partnership; reinvestment applies to open-end funds only",
+                fund.code
+            ),
+        )]);
+    }
+    let election = match &item.election {
+        Election::Alternative {
+            target_fund_id,
+            percentage,
+        } => {
+            let target =
+                find(target_fund_id).ok_or_else(|| not_found("targetFundId", target_fund_id))?;
+            if let Err(StoreError::Invalid(Invalid(e))) =
+                check_target(fund, target, &format!("{path}targetFundId"))
+            {
+                return Err(e);
+            }
+            Election::Alternative {
+                target_fund_id: target.id.clone(),
+                percentage: *percentage,
+            }
+        }
+        other => other.clone(),
+    };
+    Ok(Resolved {
+        item,
+        fund_id: fund.id.clone(),
+        election,
+    })
+}
+
+/// Writes the resolved elections with their audit entries and events, each in one bulk load.
+async fn write_imports(
+    tx: &mut Tx,
+    actor: &Actor,
+    resolved: &[Resolved<'_>],
+) -> Result<usize, StoreError> {
     let now = now_text();
-    let mut rows = Vec::with_capacity(resolved.len());
-    let mut audit_rows = Vec::with_capacity(resolved.len());
-    let mut event_rows = Vec::with_capacity(resolved.len());
-    for (item, fund_id, election) in &resolved {
-        let record = ElectionRecord {
+    let records: Vec<ElectionRecord> = resolved
+        .iter()
+        .map(|r| ElectionRecord {
             id: new_id(),
-            investor_id: item.investor_id.clone(),
-            fund_id: fund_id.clone(),
-            election: election.kind(),
-            percentage: election.percentage().to_string(),
-            target_fund_id: election.target_fund_id().map(str::to_string),
-            effective_date: item.effective_date,
+            investor_id: r.item.investor_id.clone(),
+            fund_id: r.fund_id.clone(),
+            election: r.election.kind(),
+            percentage: r.election.percentage().to_string(),
+            target_fund_id: r.election.target_fund_id().map(str::to_string),
+            effective_date: r.item.effective_date,
             created_by: actor.user_id.clone(),
             created_at: now.clone(),
-        };
-        rows.push(vec![
-            (&record.id).into(),
-            (&actor.org_id).into(),
-            (&record.investor_id).into(),
-            (&record.fund_id).into(),
-            record.election.as_str().into(),
-            (&record.percentage).into(),
-            record.target_fund_id.clone().into(),
-            record.effective_date.to_string().into(),
-            (&record.created_by).into(),
-            (&now).into(),
-        ]);
-        let after = election_json(&record);
-        audit_rows.push(vec![
-            new_id().into(),
-            (&actor.org_id).into(),
-            (&actor.user_id).into(),
-            "reinvestment.election.import".into(),
-            "investor".into(),
-            (&record.investor_id).into(),
-            Arg::Text(None),
-            after.to_string().into(),
-            (&now).into(),
-        ]);
-        event_rows.push(vec![
-            new_id().into(),
-            (&actor.org_id).into(),
-            "reinvestment.election_changed".into(),
-            "investor".into(),
-            (&record.investor_id).into(),
-            json!({ "election": after, "actorId": actor.user_id })
-                .to_string()
-                .into(),
-            (&now).into(),
-        ]);
-    }
-    tx.bulk_insert(
-        "reinvestment_elections",
-        &[
-            "id",
-            "org_id",
-            "investor_id",
-            "fund_id",
-            "election",
-            "percentage",
-            "target_fund_id",
-            "effective_date",
-            "created_by",
-            "created_at",
-        ],
-        &rows,
-    )
-    .await?;
-    tx.bulk_insert(
-        "audit_log",
-        &[
-            "id",
-            "org_id",
-            "actor_id",
-            "action",
-            "entity_type",
-            "entity_id",
-            "before_json",
-            "after_json",
-            "at",
-        ],
-        &audit_rows,
-    )
-    .await?;
-    tx.bulk_insert(
-        "outbox",
-        &[
-            "id",
-            "org_id",
-            "event_type",
-            "aggregate_type",
-            "aggregate_id",
-            "payload",
-            "created_at",
-        ],
-        &event_rows,
-    )
-    .await?;
-    Ok(rows.len())
+        })
+        .collect();
+    load_elections(tx, actor, &records).await?;
+    let after: Vec<Value> = records.iter().map(election_json).collect();
+    let changes: Vec<Change<'_>> = records
+        .iter()
+        .zip(&after)
+        .map(|(r, after)| Change {
+            action: "reinvestment.election.import",
+            entity_type: "investor",
+            entity_id: &r.investor_id,
+            before: None,
+            after: Some(after.clone()),
+        })
+        .collect();
+    audit::record_many(tx, actor, &changes).await?;
+    let events: Vec<outbox::NewEvent<'_>> = records
+        .iter()
+        .zip(after)
+        .map(|(r, after)| outbox::NewEvent {
+            event_type: "reinvestment.election_changed",
+            aggregate_type: "investor",
+            aggregate_id: &r.investor_id,
+            payload: json!({ "election": after, "actorId": actor.user_id }),
+        })
+        .collect();
+    outbox::emit_many(tx, actor, &events).await?;
+    Ok(records.len())
+}
+
+/// Loads election rows of the actor's organization in bulk, without audit entries or events:
+/// for seeding data (the demo); changes go through [`import_elections`] or the single change.
+pub async fn load_elections(
+    tx: &mut Tx,
+    actor: &Actor,
+    records: &[ElectionRecord],
+) -> Result<(), StoreError> {
+    actor.require(Permission::Operate)?;
+    let rows: Vec<Vec<Arg>> = records.iter().map(|r| election_row(actor, r)).collect();
+    tx.bulk_insert("reinvestment_elections", &ELECTION_INSERT_COLUMNS, &rows)
+        .await
+}
+
+/// Columns of an election row, in [`election_row`] order.
+const ELECTION_INSERT_COLUMNS: [&str; 10] = [
+    "id",
+    "org_id",
+    "investor_id",
+    "fund_id",
+    "election",
+    "percentage",
+    "target_fund_id",
+    "effective_date",
+    "created_by",
+    "created_at",
+];
+
+/// The stored row of an election of the actor's organization.
+fn election_row(actor: &Actor, r: &ElectionRecord) -> Vec<Arg> {
+    vec![
+        (&r.id).into(),
+        (&actor.org_id).into(),
+        (&r.investor_id).into(),
+        (&r.fund_id).into(),
+        r.election.as_str().into(),
+        (&r.percentage).into(),
+        r.target_fund_id.clone().into(),
+        r.effective_date.to_string().into(),
+        (&r.created_by).into(),
+        (&r.created_at).into(),
+    ]
 }
 
 /// The election in force on `date` for every investor who has one for `fund_id` (processing).

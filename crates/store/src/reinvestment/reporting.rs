@@ -2,8 +2,10 @@
 
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
+use clearway_core::reinvestment::nav::NavRule;
+use clearway_core::reinvestment::ElectionKind;
+use clearway_core::Currency;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::{q, Actor, Db, Row, StoreError, Tx};
 
@@ -11,25 +13,24 @@ use super::*;
 
 /// A reinvestment transaction as reported: the stored row with its distribution's fund,
 /// currency and payable date, and its line's total and withholding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reinvestment {
     /// Distribution.
     pub distribution_id: String,
     /// Investor.
     pub investor_id: String,
     /// REINVEST or REVERSAL.
-    pub kind: String,
+    pub kind: TxKind,
     /// The distribution's fund.
     pub source_fund_id: String,
     /// Fund bought.
     pub fund_id: String,
     /// Election applied.
-    pub election: String,
-    /// Its percentage.
-    pub percentage: String,
+    pub election: ElectionKind,
+    /// Its percentage (0–100, as stored).
+    pub percentage: Decimal,
     /// Currency.
-    pub currency: String,
+    pub currency: Currency,
     /// Line total.
     pub line_total_minor: i64,
     /// Withholding.
@@ -45,7 +46,7 @@ pub struct Reinvestment {
     /// Date of that NAV.
     pub nav_date: NaiveDate,
     /// EXACT or PRIOR.
-    pub nav_rule: String,
+    pub nav_rule: NavRule,
     /// Trade date (the distribution's payable date).
     pub trade_date: NaiveDate,
     /// Lot created or closed.
@@ -66,12 +67,12 @@ fn reinvestment_from_row(r: &Row) -> Result<Reinvestment, StoreError> {
     Ok(Reinvestment {
         distribution_id: r.text("distribution_id")?,
         investor_id: r.text("investor_id")?,
-        kind: r.text("kind")?,
+        kind: r.parse("kind")?,
         source_fund_id: r.text("source_fund_id")?,
         fund_id: r.text("fund_id")?,
-        election: r.text("election")?,
-        percentage: r.text("percentage")?,
-        currency: r.text("currency")?,
+        election: r.parse("election")?,
+        percentage: r.parse("percentage")?,
+        currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
         line_total_minor: r.i64("line_total_minor")?,
         withholding_minor: r.i64("withholding_minor")?,
         reinvestable_minor: r.i64("reinvestable_minor")?,
@@ -79,7 +80,7 @@ fn reinvestment_from_row(r: &Row) -> Result<Reinvestment, StoreError> {
         shares: r.parse("shares")?,
         nav: r.parse("nav")?,
         nav_date: r.parse("nav_date")?,
-        nav_rule: r.text("nav_rule")?,
+        nav_rule: r.parse("nav_rule")?,
         trade_date: r.parse("trade_date")?,
         lot_id: r.text("lot_id")?,
         reverses_distribution_id: r.opt_text("reverses_distribution_id")?,

@@ -124,7 +124,7 @@ pub async fn put_settings(
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "reinvestment.settings_changed",
         "organization",
         &actor.org_id,

@@ -70,6 +70,44 @@ pub async fn any_pending_line(
         .is_some())
 }
 
+/// How a processed distribution's lines tie out after the reinvestment step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TieOut {
+    /// Lines unsettled (no cash or reinvested part) or whose parts do not add up to the total.
+    pub unbalanced_lines: i64,
+    /// Sum of the lines' reinvested parts (minor units).
+    pub lines_reinvested_minor: i64,
+    /// Sum of the cost of the distribution's reinvestment transactions (minor units).
+    pub transactions_cost_minor: i64,
+}
+
+/// The tie-out of a distribution of the actor's organization after the reinvestment step
+/// (see [`TieOut`]).
+pub async fn tie_out(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<TieOut, StoreError> {
+    actor.require(Permission::Operate)?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT CAST(COALESCE(SUM(CASE WHEN cash_minor IS NULL OR reinvested_minor IS NULL OR reinvested_minor + cash_minor + withholding_minor <> total_minor THEN 1 ELSE 0 END), 0) AS BIGINT) AS bad,
+                      CAST(COALESCE(SUM(reinvested_minor), 0) AS BIGINT) AS reinvested,
+                      (SELECT CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT) FROM reinvestments WHERE distribution_id = $1 AND org_id = $2) AS bought
+               FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2")
+                .bind(distribution_id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        // An aggregate without GROUP BY always answers one row.
+        .ok_or_else(|| StoreError::Corrupt("the line tie-out query returned no row".into()))?;
+    Ok(TieOut {
+        unbalanced_lines: row.i64("bad")?,
+        lines_reinvested_minor: row.i64("reinvested")?,
+        transactions_cost_minor: row.i64("bought")?,
+    })
+}
+
 /// The holdings rows of a fund that matter for a change on `date`: each investor's latest row
 /// on or before it, and every row after it, as (investor, date, units), unsorted. Only one
 /// row per investor comes back from the history; each backend finds it walking the primary

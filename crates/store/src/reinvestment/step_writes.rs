@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use crate::db::planner::{Hint, Method};
 use crate::db::{Arg, ArgRows, RowSink, RowSource};
 use crate::{now_text, q, Actor, StoreError, Tx};
+use tracing::Instrument;
 
 /// Reinvestment transaction kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,18 @@ impl TxKind {
         match self {
             TxKind::Reinvest => "REINVEST",
             TxKind::Reversal => "REVERSAL",
+        }
+    }
+}
+
+impl std::str::FromStr for TxKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "REINVEST" => Ok(TxKind::Reinvest),
+            "REVERSAL" => Ok(TxKind::Reversal),
+            other => Err(format!("'{other}' is not a reinvestment kind")),
         }
     }
 }
@@ -434,8 +447,10 @@ pub async fn insert_rows(tx: &mut Tx, actor: &Actor, rows: &Rows) -> Result<(), 
     .await
 }
 
-/// Loads a step's rows table by table, each load timed at debug level: the step's own rows
-/// (written straight from its values) or the benchmark baseline's rendered ones.
+/// Loads a step's rows table by table, each load in its own debug span (timed when span
+/// closes are logged): the step's own rows (written straight from its values) or the
+/// benchmark baseline's rendered ones.
+#[tracing::instrument(level = "debug", skip_all)]
 async fn load<R: RowSource + ?Sized, L: RowSource + ?Sized, H: RowSource + ?Sized>(
     tx: &mut Tx,
     reinvestments: &R,
@@ -444,19 +459,21 @@ async fn load<R: RowSource + ?Sized, L: RowSource + ?Sized, H: RowSource + ?Size
     roc: &[Vec<Arg>],
     holdings: &H,
 ) -> Result<(), StoreError> {
-    let mut clock = Clock::new();
     tx.bulk_load("reinvestments", &REINVESTMENT_COLUMNS, reinvestments)
+        .instrument(tracing::debug_span!("insert reinvestments"))
         .await?;
-    clock.lap("insert reinvestments");
-    tx.bulk_load("position_lots", &LOT_COLUMNS, lots).await?;
-    clock.lap("insert lots");
+    tx.bulk_load("position_lots", &LOT_COLUMNS, lots)
+        .instrument(tracing::debug_span!("insert lots"))
+        .await?;
     tx.bulk_insert("lot_adjustments", &ADJUSTMENT_COLUMNS, adjustments)
+        .instrument(tracing::debug_span!("insert lot adjustments"))
         .await?;
-    clock.lap("insert lot adjustments");
-    tx.bulk_insert("roc_gains", &ROC_COLUMNS, roc).await?;
-    clock.lap("insert roc");
-    tx.bulk_load("holdings", &HOLDING_COLUMNS, holdings).await?;
-    clock.lap("insert holdings");
+    tx.bulk_insert("roc_gains", &ROC_COLUMNS, roc)
+        .instrument(tracing::debug_span!("insert roc"))
+        .await?;
+    tx.bulk_load("holdings", &HOLDING_COLUMNS, holdings)
+        .instrument(tracing::debug_span!("insert holdings"))
+        .await?;
     Ok(())
 }
 
@@ -464,6 +481,7 @@ async fn load<R: RowSource + ?Sized, L: RowSource + ?Sized, H: RowSource + ?Size
 /// lines with a reinvestment get `reinvested = cost`, `cash = total − withholding − cost`
 /// (REINVESTED when no cash is left); every other pending line is all cash. Set-based: bulk
 /// loads and a handful of statements, whatever the number of lines.
+#[tracing::instrument(level = "debug", skip_all, fields(distribution_id = ctx.distribution_id))]
 pub async fn persist(
     tx: &mut Tx,
     actor: &Actor,
@@ -491,21 +509,7 @@ pub async fn persist(
         &HoldingRows::new(actor, &w.holdings, false),
     )
     .await?;
-    let mut clock = Clock::new();
-    for chunk in w.closed_lots.chunks(UPDATE_CHUNK) {
-        let placeholders = crate::db::placeholders(3, chunk.len());
-        let mut query = q(format!(
-            "UPDATE position_lots SET basis_minor = 0, status = 'CLOSED', closed_at = $1 WHERE org_id = $2 AND id IN ({})",
-            placeholders
-        ))
-        .bind(&now)
-        .bind(&actor.org_id);
-        for id in chunk {
-            query.push(id);
-        }
-        tx.execute(query).await?;
-    }
-    clock.lap("close lots");
+    close_lots(tx, actor, &w.closed_lots, &now).await?;
     if !w.adjustments.is_empty() {
         // One join over the rows just loaded (their key starts with the distribution).
         tx.execute(
@@ -515,11 +519,10 @@ pub async fn persist(
                 .bind(ctx.distribution_id)
                 .bind(&actor.org_id),
         )
+        .instrument(tracing::debug_span!("update lot basis"))
         .await?;
     }
-    clock.lap("update lot basis");
     update_holdings(tx, actor, &w.holdings).await?;
-    clock.lap("update holdings");
     // Settle the lines: those with a reinvestment from it, then every other one as cash.
     // On PostgreSQL the join must be a hash join (one pass over each side): without statistics
     // on the just-written rows the planner takes a nested loop that probes the reinvestments
@@ -536,46 +539,48 @@ pub async fn persist(
             .bind(ctx.distribution_id)
             .bind(&actor.org_id),
     )
+    .instrument(tracing::debug_span!("settle reinvested lines"))
     .await?;
     hint.restore(tx).await?;
-    clock.lap("settle reinvested lines");
     tx.execute(
         q("UPDATE distribution_lines SET reinvested_minor = 0, cash_minor = total_minor - withholding_minor
            WHERE distribution_id = $1 AND org_id = $2 AND cash_minor IS NULL")
             .bind(ctx.distribution_id)
             .bind(&actor.org_id),
     )
+    .instrument(tracing::debug_span!("settle cash lines"))
     .await?;
-    clock.lap("settle cash lines");
     Ok(())
 }
 
-/// Timings of the statements of [`persist`], logged at debug level (bench and diagnosis).
-struct Clock {
-    last: std::time::Instant,
-}
-
-impl Clock {
-    fn new() -> Self {
-        Clock {
-            last: std::time::Instant::now(),
+/// Closes the lots a reversal took back (basis 0), in chunks.
+#[tracing::instrument(level = "debug", skip_all, fields(lots = ids.len()))]
+async fn close_lots(
+    tx: &mut Tx,
+    actor: &Actor,
+    ids: &[String],
+    now: &str,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(UPDATE_CHUNK) {
+        let placeholders = crate::db::placeholders(3, chunk.len());
+        let mut query = q(format!(
+            "UPDATE position_lots SET basis_minor = 0, status = 'CLOSED', closed_at = $1 WHERE org_id = $2 AND id IN ({})",
+            placeholders
+        ))
+        .bind(now)
+        .bind(&actor.org_id);
+        for id in chunk {
+            query.push(id);
         }
+        tx.execute(query).await?;
     }
-
-    fn lap(&mut self, what: &str) {
-        let now = std::time::Instant::now();
-        tracing::debug!(
-            what,
-            ms = (now - self.last).as_secs_f64() * 1000.0,
-            "reinvestment persist"
-        );
-        self.last = now;
-    }
+    Ok(())
 }
 
 /// Replaces existing holdings rows: deletes them by key (per fund and date, investors in
 /// chunks, through the primary key) and loads the new versions in bulk. Rare: only when a
 /// holdings row already exists on the trade date or after it.
+#[tracing::instrument(level = "debug", skip_all, fields(rows = sets.len()))]
 async fn update_holdings(
     tx: &mut Tx,
     actor: &Actor,

@@ -393,8 +393,15 @@ impl SendRun<'_> {
             pstore::transition(&mut tx, org_id, &current, PaymentStatus::Sent, &update).await?;
             let payload =
                 json!({ "paymentId": id, "provider": provider, "providerRef": reference });
-            clearway_store::outbox::emit(&mut tx, org_id, "payment.sent", "payment", id, payload)
-                .await?;
+            clearway_store::outbox::emit(
+                &mut tx,
+                &Actor::system(org_id),
+                "payment.sent",
+                "payment",
+                id,
+                payload,
+            )
+            .await?;
         }
         jobs::finish(&mut tx, self.job, self.worker_id).await?;
         tx.commit().await?;
@@ -418,8 +425,15 @@ impl SendRun<'_> {
                     .await?;
             pstore::after_failure(&mut tx, org_id, &failed).await?;
             let payload = json!({ "paymentId": id, "attempt": failed.attempt, "failureCode": "REFUSED", "failureReason": failed.failure_reason });
-            clearway_store::outbox::emit(&mut tx, org_id, "payment.failed", "payment", id, payload)
-                .await?;
+            clearway_store::outbox::emit(
+                &mut tx,
+                &Actor::system(org_id),
+                "payment.failed",
+                "payment",
+                id,
+                payload,
+            )
+            .await?;
         }
         jobs::finish(&mut tx, self.job, self.worker_id).await?;
         tx.commit().await?;

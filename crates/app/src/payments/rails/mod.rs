@@ -120,7 +120,7 @@ pub async fn run_rail_job(
         for p in &pending {
             jobs::enqueue(
                 &mut tx,
-                &job.org_id,
+                &Actor::system(&job.org_id),
                 connectors::SEND_JOB,
                 json!({ "paymentId": p.id }),
                 Some(&format!("{}:{}", connectors::SEND_JOB, p.id)),
@@ -258,6 +258,6 @@ async fn send_one_file(
         },
     )
     .await?;
-    clearway_store::outbox::emit(tx, org_id, "payment_batch.generated", "payment_batch", &batch_id, json!({ "batchId": batch_id, "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "effectiveDate": date.to_string() })).await?;
+    clearway_store::outbox::emit(tx, actor, "payment_batch.generated", "payment_batch", &batch_id, json!({ "batchId": batch_id, "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "effectiveDate": date.to_string() })).await?;
     Ok(Some(batch_id))
 }

@@ -181,7 +181,7 @@ pub(crate) async fn void_check(
     .await?;
     outbox::emit(
         &mut tx,
-        &actor.org_id,
+        &actor,
         "payment.voided",
         "payment",
         &p.id,
@@ -224,7 +224,7 @@ pub async fn stale_date(
         pstore::mark_unclaimed(tx, &actor.org_id, &p.id).await?;
         outbox::emit(
             tx,
-            &actor.org_id,
+            actor,
             "payment.stale_dated",
             "payment",
             &p.id,

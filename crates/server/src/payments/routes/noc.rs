@@ -107,7 +107,7 @@ pub(crate) async fn accept_suggestion(
         },
     )
     .await?;
-    outbox::emit(&mut tx, &actor.org_id, "bank_account.changed", "bank_account", &payee.id, json!({ "bankAccount": view(&after), "changeCode": s.change_code, "heldPayments": held, "requeuedPayments": requeued })).await?;
+    outbox::emit(&mut tx, &actor, "bank_account.changed", "bank_account", &payee.id, json!({ "bankAccount": view(&after), "changeCode": s.change_code, "heldPayments": held, "requeuedPayments": requeued })).await?;
     tx.commit().await?;
     state.events_ready.notify_one();
     state.jobs_ready.notify_waiters();

@@ -34,9 +34,10 @@ use clearway_store::reinvestment::{
     self as store, HoldingSet, LotAdjustment, NewLot, NewReinvestment, PendingLine, RocApplication,
     TxKind, Writes,
 };
-use clearway_store::{audit, lots, nav as navs, new_id, outbox, q, Actor, StoreError, Tx};
+use clearway_store::{audit, lots, nav as navs, new_id, outbox, Actor, StoreError, Tx};
 use rust_decimal::Decimal;
 use serde_json::json;
+use tracing::Instrument;
 
 use crate::jobs::JobError;
 
@@ -78,23 +79,25 @@ struct Decided {
 
 /// Decides elections and prices for a regular distribution; refuses (naming fund and date)
 /// when a needed NAV is missing or stale.
+#[tracing::instrument(level = "debug", skip_all, fields(distribution_id = %d.id))]
 async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided, PlanError> {
-    let mut lap = Lap::new();
     let fund = funds::get_fund_tx(tx, actor, &d.fund_id).await?;
-    let mut lines = store::pending_lines(tx, actor, &d.id).await?;
+    let mut lines = store::pending_lines(tx, actor, &d.id)
+        .instrument(tracing::debug_span!("read lines"))
+        .await?;
     // Sorted here whatever the database collation: later steps merge by investor id.
     lines.sort_by(|a, b| a.investor_id.cmp(&b.investor_id));
-    lap.lap("read lines");
     let settings = store::settings_tx(tx, actor).await?;
     let (elections, default) = if fund.kind == FundKind::OpenEnd {
         (
-            store::elections_at_tx(tx, actor, &fund.id, d.schedule.record).await?,
+            store::elections_at_tx(tx, actor, &fund.id, d.schedule.record)
+                .instrument(tracing::debug_span!("read elections"))
+                .await?,
             settings.default_election.clone(),
         )
     } else {
         (HashMap::new(), Election::Cash)
     };
-    lap.lap("read elections");
     let mut needed: BTreeMap<String, ()> = BTreeMap::new();
     let lines: Vec<(PendingLine, Election)> = lines
         .into_iter()
@@ -110,9 +113,43 @@ async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided,
             (l, e)
         })
         .collect();
+    let (prices, problems) = resolve_prices(
+        tx,
+        actor,
+        d,
+        &fund,
+        needed.keys(),
+        settings.nav_staleness_days,
+    )
+    .await?;
+    if !problems.is_empty() {
+        return Err(PlanError::Refused(format!(
+            "reinvestment needs the NAV of each fund bought on the payable date {}: {}; nothing was reinvested",
+            d.schedule.payable,
+            problems.join("; ")
+        )));
+    }
+    Ok(Decided {
+        fund,
+        lines,
+        prices,
+    })
+}
+
+/// The price of every fund bought, on the payable date, and what refuses (a fund that cannot
+/// be bought, a missing or stale NAV).
+#[tracing::instrument(level = "debug", skip_all, fields(distribution_id = %d.id))]
+async fn resolve_prices(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+    fund: &Fund,
+    needed: impl Iterator<Item = &String>,
+    staleness_days: u32,
+) -> Result<(HashMap<String, Priced>, Vec<String>), PlanError> {
     let mut prices = HashMap::new();
     let mut problems = Vec::new();
-    for fund_id in needed.keys() {
+    for fund_id in needed {
         let target = if *fund_id == fund.id {
             fund.clone()
         } else {
@@ -133,7 +170,7 @@ async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided,
             Some(d.schedule.payable),
         )
         .await?;
-        match nav::resolve(latest, d.schedule.payable, settings.nav_staleness_days) {
+        match nav::resolve(latest, d.schedule.payable, staleness_days) {
             Ok(quote) => {
                 prices.insert(
                     target.id.clone(),
@@ -146,19 +183,7 @@ async fn decide(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Decided,
             Err(e) => problems.push(format!("fund {} ({}): {e}", target.code, target.id)),
         }
     }
-    lap.lap("resolve NAVs");
-    if !problems.is_empty() {
-        return Err(PlanError::Refused(format!(
-            "reinvestment needs the NAV of each fund bought on the payable date {}: {}; nothing was reinvested",
-            d.schedule.payable,
-            problems.join("; ")
-        )));
-    }
-    Ok(Decided {
-        fund,
-        lines,
-        prices,
-    })
+    Ok((prices, problems))
 }
 
 /// Checked before PROCESSING (inside the `process` request's transaction): refuses with a
@@ -182,6 +207,7 @@ type Deltas = BTreeMap<(String, String), Decimal>;
 
 /// Holdings rows for unit changes on `date`: the row on that date gets the units held then
 /// plus the change (inserted, or updated if one exists), and rows after it get the change too.
+#[tracing::instrument(level = "debug", skip_all, fields(%date, changes = deltas.len()))]
 async fn holdings_for(
     tx: &mut Tx,
     actor: &Actor,
@@ -200,9 +226,9 @@ async fn holdings_for(
     for (fund_id, changes) in by_fund {
         // Both sides sorted by investor id (sorted here, whatever the database collation),
         // then merged: one pass, no per-investor allocation.
-        let mut lap = Lap::new();
-        let mut history = store::holdings_around_tx(tx, actor, fund_id, date).await?;
-        lap.lap("read holdings");
+        let mut history = store::holdings_around_tx(tx, actor, fund_id, date)
+            .instrument(tracing::debug_span!("read holdings", fund_id))
+            .await?;
         history.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut h = 0;
         for (investor_id, delta) in changes {
@@ -246,6 +272,7 @@ async fn holdings_for(
 }
 
 /// The writes of a regular distribution.
+#[tracing::instrument(level = "debug", skip_all, fields(distribution_id = %d.id))]
 async fn plan_regular(
     tx: &mut Tx,
     actor: &Actor,
@@ -257,7 +284,6 @@ async fn plan_regular(
     let mut locked: Vec<&str> = decided.prices.keys().map(String::as_str).collect();
     locked.push(&decided.fund.id);
     funds::lock_positions_tx(tx, actor, &locked).await?;
-    let mut lap = Lap::new();
     let minor_units = d.currency.minor_units();
     let mut w = Writes::default();
     let mut deltas = Deltas::new();
@@ -276,7 +302,7 @@ async fn plan_regular(
             .ok_or_else(|| PlanError::Refused(format!("no price decided for fund {target}")))?;
         let terms = Terms {
             nav: priced.quote.nav,
-            share_precision: u32::try_from(priced.fund.share_precision).unwrap_or(u32::MAX),
+            share_precision: priced.fund.share_precision,
             minor_units,
         };
         let split =
@@ -320,14 +346,11 @@ async fn plan_regular(
         summary.reinvested_lines += 1;
         summary.reinvested_minor += split.cost_minor;
     }
-    lap.lap("split lines");
     if decided.fund.kind == FundKind::OpenEnd && decided.lines.iter().any(|(l, _)| l.roc_minor > 0)
     {
         apply_roc(tx, actor, d, &decided, &mut w, &mut summary).await?;
-        lap.lap("return of capital");
     }
     w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
-    lap.lap("holdings");
     summary.navs = decided
         .prices
         .values()
@@ -340,6 +363,7 @@ async fn plan_regular(
 }
 
 /// Return of capital against the open lots held on the record date.
+#[tracing::instrument(level = "debug", skip_all, fields(distribution_id = %d.id))]
 async fn apply_roc(
     tx: &mut Tx,
     actor: &Actor,
@@ -401,6 +425,7 @@ async fn apply_roc(
 }
 
 /// The writes of a reversal: the original reinvestments and basis changes undone.
+#[tracing::instrument(level = "debug", skip_all, fields(distribution_id = %d.id))]
 async fn plan_reversal(
     tx: &mut Tx,
     actor: &Actor,
@@ -417,7 +442,7 @@ async fn plan_reversal(
         store::for_distribution_tx(tx, actor, original)
             .await?
             .into_iter()
-            .filter(|r| r.kind == TxKind::Reinvest.as_str())
+            .filter(|r| r.kind == TxKind::Reinvest)
             .map(|r| (r.investor_id.clone(), r))
             .collect();
     // The original's basis changes are found through the reversed investors' open lots.
@@ -472,17 +497,14 @@ async fn plan_reversal(
                 investor_id: line.investor_id.clone(),
                 kind: TxKind::Reversal,
                 fund_id: o.fund_id.clone(),
-                election: o.election.parse().map_err(StoreError::Corrupt)?,
-                percentage: Percentage::new(o.percentage.parse().map_err(|e| {
-                    StoreError::Corrupt(format!("percentage {}: {e}", o.percentage))
-                })?)
-                .map_err(StoreError::Corrupt)?,
+                election: o.election,
+                percentage: Percentage::new(o.percentage).map_err(StoreError::Corrupt)?,
                 reinvestable_minor: -o.reinvestable_minor,
                 cost_minor: -o.cost_minor,
                 shares: -o.shares,
                 nav: o.nav,
                 nav_date: o.nav_date,
-                nav_rule: o.nav_rule.parse().map_err(StoreError::Corrupt)?,
+                nav_rule: o.nav_rule,
                 lot_id: o.lot_id.clone(),
                 reverses_distribution_id: Some(original.to_string()),
             });
@@ -520,25 +542,6 @@ async fn plan_reversal(
     Ok((w, summary))
 }
 
-/// Phase timings of the plan, logged at debug level (bench and diagnosis).
-struct Lap(std::time::Instant);
-
-impl Lap {
-    fn new() -> Self {
-        Lap(std::time::Instant::now())
-    }
-
-    fn lap(&mut self, what: &str) {
-        let now = std::time::Instant::now();
-        tracing::debug!(
-            what,
-            ms = (now - self.0).as_secs_f64() * 1000.0,
-            "reinvestment plan"
-        );
-        self.0 = now;
-    }
-}
-
 /// Totals of one step, for its audit entry and event.
 #[derive(Debug, Default)]
 struct Summary {
@@ -558,32 +561,27 @@ pub async fn plan(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<Writes
     })
 }
 
-/// Runs the step (see the module docs) inside the processing transaction.
+/// Runs the step (see the module docs) inside the processing transaction. Its phases (plan,
+/// persist, verify) are debug spans, timed when span closes are logged.
+#[tracing::instrument(level = "debug", skip_all, fields(distribution_id = %d.id))]
 pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
-    let started = std::time::Instant::now();
     if !store::any_pending_line(tx, actor, &d.id).await? {
         // Already settled (a second run in the same transaction): nothing to do, nothing to
         // record twice. The reinvestment key (distribution, investor) guards the rows too.
-        return verify(tx, d).await;
+        return verify(tx, actor, d).await;
     }
     let (writes, summary) = match d.kind {
         Kind::Reversal => plan_reversal(tx, actor, d).await?,
         _ => plan_regular(tx, actor, d).await?,
     };
-    let planned = started.elapsed();
     let ctx = store::Context {
         distribution_id: &d.id,
     };
     store::persist(tx, actor, &ctx, &writes).await?;
-    let persisted = started.elapsed();
-    verify(tx, d).await?;
+    verify(tx, actor, d).await?;
     tracing::debug!(
-        distribution_id = %d.id,
         reinvested = summary.reinvested_lines,
         cash = summary.cash_lines,
-        plan_ms = planned.as_millis() as u64,
-        persist_ms = (persisted - planned).as_millis() as u64,
-        verify_ms = (started.elapsed() - persisted).as_millis() as u64,
         "reinvestment step"
     );
     let body = json!({
@@ -610,7 +608,7 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
     .await?;
     outbox::emit(
         tx,
-        &actor.org_id,
+        actor,
         "distribution.reinvested",
         "distribution",
         &d.id,
@@ -622,21 +620,13 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
 
 /// After the step every line is settled and ties out: total = reinvested + cash + withholding,
 /// and the lines' reinvested amounts add up to the distribution's reinvestment transactions.
-async fn verify(tx: &mut Tx, d: &Distribution) -> Result<(), JobError> {
-    let row = tx
-        .fetch_optional(
-            q("SELECT CAST(COALESCE(SUM(CASE WHEN cash_minor IS NULL OR reinvested_minor IS NULL OR reinvested_minor + cash_minor + withholding_minor <> total_minor THEN 1 ELSE 0 END), 0) AS BIGINT) AS bad,
-                      CAST(COALESCE(SUM(reinvested_minor), 0) AS BIGINT) AS reinvested,
-                      (SELECT CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT) FROM reinvestments WHERE distribution_id = $1) AS bought
-               FROM distribution_lines WHERE distribution_id = $1")
-                .bind(&d.id),
-        )
-        .await?
-        .ok_or_else(|| JobError::Permanent("no line summary".into()))?;
-    let (bad, reinvested, bought) = (row.i64("bad")?, row.i64("reinvested")?, row.i64("bought")?);
-    if bad != 0 || reinvested != bought {
+#[tracing::instrument(level = "debug", skip_all)]
+async fn verify(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
+    let t = store::tie_out(tx, actor, &d.id).await?;
+    if t.unbalanced_lines != 0 || t.lines_reinvested_minor != t.transactions_cost_minor {
         return Err(JobError::Permanent(format!(
-            "reinvestment does not tie out: {bad} unsettled or unbalanced lines; lines reinvested {reinvested}, transactions {bought}"
+            "reinvestment does not tie out: {} unsettled or unbalanced lines; lines reinvested {}, transactions {}",
+            t.unbalanced_lines, t.lines_reinvested_minor, t.transactions_cost_minor
         )));
     }
     Ok(())

@@ -1,0 +1,243 @@
+//! Declaring, editing and moving a distribution through its lifecycle.
+
+use std::collections::HashSet;
+
+use clearway_core::distribution::{
+    check_line, plan_lines, Action, Allocation, Components, Kind, PlannedLine, Schedule, Status,
+};
+use clearway_core::{Currency, FieldError, Invalid};
+use clearway_store::distributions::{self as store, Distribution, NewDistribution};
+use clearway_store::funds::{self, Fund};
+use clearway_store::{jobs, Actor, Db, StoreError, Tx};
+use serde_json::json;
+
+use super::command::DistributionInput;
+use super::{trail, PROCESS_JOB};
+use crate::{AppError, AppResult};
+
+/// Plans lines for a command against the fund's record-date holdings.
+pub(crate) async fn plan(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund: &Fund,
+    schedule: &Schedule,
+    allocation: &Allocation,
+) -> AppResult<Vec<PlannedLine>> {
+    let (holdings, members) = match allocation {
+        Allocation::Explicit(_) => (
+            Vec::new(),
+            funds::fund_investor_ids(tx, actor, &fund.id).await?,
+        ),
+        _ => (
+            funds::holdings_as_of(tx, actor, &fund.id, schedule.record).await?,
+            HashSet::new(),
+        ),
+    };
+    let members: HashSet<&str> = members.iter().map(String::as_str).collect();
+    Ok(plan_lines(fund.currency, allocation, &holdings, &members)?)
+}
+
+/// Inserts a new DRAFT distribution of `kind` (a correction names the corrected distribution
+/// and the reason) with its planned lines and trail.
+pub(crate) async fn insert_new<R: DistributionInput>(
+    tx: &mut Tx,
+    actor: &Actor,
+    req: &R,
+    kind: Kind,
+    corrects: Option<(&str, &str)>,
+) -> AppResult<Distribution> {
+    let fund_ref = req.fund_ref();
+    let fund = funds::get_fund_tx(tx, actor, fund_ref)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => {
+                AppError::field("fundId", format!("fund '{fund_ref}' not found"))
+            }
+            other => other.into(),
+        })?;
+    let cmd = req.command(fund.currency)?;
+    let lines = plan(tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
+    let new = NewDistribution {
+        fund_id: fund.id.clone(),
+        kind,
+        status: Status::Draft,
+        currency: fund.currency,
+        schedule: cmd.schedule,
+        description: cmd.description,
+        allocation: cmd.allocation_record,
+        reverses_id: None,
+        corrects_id: corrects.map(|(id, _)| id.to_string()),
+        reason: corrects.map(|(_, reason)| reason.to_string()),
+    };
+    let d = store::insert(tx, actor, &new, &lines).await?;
+    trail(
+        tx,
+        actor,
+        "distribution.create",
+        "distribution.declared",
+        None,
+        &d,
+    )
+    .await?;
+    Ok(d)
+}
+
+/// Declares a regular distribution (DRAFT) inside `tx`.
+pub async fn create<R: DistributionInput>(
+    tx: &mut Tx,
+    actor: &Actor,
+    req: &R,
+) -> AppResult<Distribution> {
+    insert_new(tx, actor, req, Kind::Regular, None).await
+}
+
+/// A reversal is derived from its original: it is never edited, only cancelled.
+pub(crate) fn refuse_reversal_edit(d: &Distribution) -> AppResult<()> {
+    if d.kind == Kind::Reversal {
+        return Err(AppError::conflict(
+            "a reversal is derived from the original and cannot be edited; cancel it instead",
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces dates, description and allocation of distribution `id` (DRAFT/READY only); the
+/// fund cannot change.
+pub async fn update<R: DistributionInput>(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    req: &R,
+) -> AppResult<Distribution> {
+    let mut tx = db.begin().await?;
+    let current = store::get_tx(&mut tx, actor, id).await?;
+    refuse_reversal_edit(&current)?;
+    current.status.apply(Action::Edit)?;
+    let fund = funds::get_fund_tx(&mut tx, actor, &current.fund_id).await?;
+    if req.fund_ref() != fund.id && req.fund_ref() != fund.code {
+        return Err(AppError::field(
+            "fundId",
+            "the fund of a distribution cannot change; create a new one",
+        ));
+    }
+    let cmd = req.command(fund.currency)?;
+    let lines = plan(&mut tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
+    let edit = store::Edit {
+        schedule: cmd.schedule,
+        description: cmd.description,
+        allocation: cmd.allocation_record,
+    };
+    let updated = store::edit(&mut tx, actor, &current, &edit, Some(&lines)).await?;
+    trail(
+        &mut tx,
+        actor,
+        "distribution.update",
+        "distribution.updated",
+        Some(&current),
+        &updated,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Field names of a line given on its own: without the internal `line.` prefix.
+fn unprefixed(errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| match e.field.strip_prefix("line.") {
+            Some(rest) => FieldError::new(rest.to_string(), e.message),
+            None => e,
+        })
+        .collect()
+}
+
+/// Sets investor `investor_id`'s line of distribution `id` explicitly (DRAFT/READY only).
+/// `parse` reads the line's amounts (fields prefixed `line.`) in the distribution's currency.
+pub async fn update_line(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    investor_id: &str,
+    parse: impl FnOnce(Currency) -> Result<(i64, Components), Vec<FieldError>> + Send,
+) -> AppResult<Distribution> {
+    let mut tx = db.begin().await?;
+    let current = store::get_tx(&mut tx, actor, id).await?;
+    refuse_reversal_edit(&current)?;
+    current.status.apply(Action::Edit)?;
+    let (total, components) = parse(current.currency).map_err(|e| Invalid(unprefixed(e)))?;
+    let mut errors = check_line("line", total, &components);
+    if !funds::fund_investor_ids(&mut tx, actor, &current.fund_id)
+        .await?
+        .contains(investor_id)
+    {
+        errors.push(FieldError::new(
+            "investorId",
+            format!("investor '{investor_id}' is not an investor of this fund"),
+        ));
+    }
+    if !errors.is_empty() {
+        // The body is the line itself: name its fields without the internal "line." prefix.
+        return Err(Invalid(unprefixed(errors)).into());
+    }
+    let line = PlannedLine {
+        investor_id: investor_id.to_string(),
+        units: None,
+        total,
+        components,
+    };
+    let updated = store::replace_line(&mut tx, actor, &current, &line).await?;
+    trail(
+        &mut tx,
+        actor,
+        "distribution.update_line",
+        "distribution.updated",
+        Some(&current),
+        &updated,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Moves distribution `id` by `action` (ready, approve, process, cancel). Going to PROCESSING
+/// first runs the reinvestment pre-flight check (a missing or stale NAV refuses the whole
+/// request) and enqueues the [`PROCESS_JOB`].
+pub async fn transition(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    action: Action,
+) -> AppResult<Distribution> {
+    let mut tx = db.begin().await?;
+    let current = store::get_tx(&mut tx, actor, id).await?;
+    let updated = store::transition(&mut tx, actor, &current, action).await?;
+    if action == Action::Process {
+        // Refused here, whole, rather than failing in the job: a missing or stale NAV leaves
+        // the distribution APPROVED (this transaction rolls back).
+        crate::reinvestment::preflight(&mut tx, actor, &current).await?;
+    }
+    let (verb, event) = match action {
+        Action::MarkReady => ("distribution.ready", "distribution.submitted"),
+        Action::Approve => ("distribution.approve", "distribution.approved"),
+        Action::Process => ("distribution.process", "distribution.processing"),
+        Action::Cancel => ("distribution.cancel", "distribution.cancelled"),
+        Action::Complete => ("distribution.complete", "distribution.completed"),
+        Action::Edit => ("distribution.update", "distribution.updated"),
+    };
+    if action == Action::Process {
+        let key = format!("{PROCESS_JOB}:{}", updated.id);
+        jobs::enqueue(
+            &mut tx,
+            actor,
+            PROCESS_JOB,
+            json!({ "distributionId": updated.id }),
+            Some(&key),
+            4,
+        )
+        .await?;
+    }
+    trail(&mut tx, actor, verb, event, Some(&current), &updated).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
