@@ -1,7 +1,7 @@
 //! HTTP handlers of the distributions API.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 use super::dto::{
     DistributionRequest, DistributionView, LineRequest, LineView, ReversalRequest, ReversalView,
 };
-use crate::http::{page_limit, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
+use crate::http::{page_limit, ApiError, ApiResult, Page, Problem, Qs, RawBody};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -35,15 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/distributions/{id}/reversal", post(reverse))
 }
 
-fn saved(s: Saved) -> Response {
-    (
-        s.status,
-        [(header::CONTENT_TYPE, "application/json")],
-        s.body,
-    )
-        .into_response()
-}
-
 /// Default page size of distribution and line lists.
 const PAGE_DEFAULT: i64 = 50;
 
@@ -57,7 +48,9 @@ pub(crate) async fn create(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    Ok(saved(super::create(&state, &actor, &headers, &body).await?))
+    Ok(super::create(&state, &actor, &headers, &body)
+        .await?
+        .into_response())
 }
 
 /// Query of the distributions list.
@@ -270,7 +263,7 @@ pub(crate) async fn reverse(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    Ok(saved(
-        super::reverse(&state, &actor, &id, &headers, &body).await?,
-    ))
+    Ok(super::reverse(&state, &actor, &id, &headers, &body)
+        .await?
+        .into_response())
 }

@@ -1,7 +1,8 @@
 //! The idempotent write path: a creating request under an optional `Idempotency-Key` runs
 //! once; its retries replay the saved response.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use clearway_store::idempotency::{self, Claim};
 use clearway_store::{Actor, Tx};
 
@@ -44,6 +45,18 @@ impl Saved {
         let body = serde_json::to_string(view)
             .map_err(|e| ApiError::Internal(format!("serialising a {status} response: {e}")))?;
         Ok(Saved { status, body })
+    }
+}
+
+/// A saved response goes out as JSON with its status, the same on first run and on replay.
+impl IntoResponse for Saved {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            self.body,
+        )
+            .into_response()
     }
 }
 

@@ -9,7 +9,7 @@
 //! details are re-queued to it.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -131,15 +131,6 @@ pub(crate) async fn list(
     ))
 }
 
-fn saved(s: Saved) -> Response {
-    (
-        s.status,
-        [(header::CONTENT_TYPE, "application/json")],
-        s.body,
-    )
-        .into_response()
-}
-
 #[utoipa::path(post, path = "/api/investors/{investor_id}/bank-accounts", tag = "payments", params(("investor_id" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response")),
     request_body = BankAccountRequest, responses((status = 201, body = BankAccountView), (status = 422, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
@@ -181,15 +172,11 @@ pub(crate) async fn create(
                 json!({ "requeuedPayments": requeued }),
             )
             .await?;
-            Ok(Saved {
-                status: StatusCode::CREATED,
-                // why: serializing a view of strings and numbers cannot fail
-                body: serde_json::to_string(&BankAccountView::from(&created)).unwrap_or_default(),
-            })
+            Saved::json(StatusCode::CREATED, &BankAccountView::from(&created))
         })
         .await?;
     state.jobs_ready.notify_waiters();
-    Ok(saved(saved_response))
+    Ok(saved_response.into_response())
 }
 
 #[utoipa::path(get, path = "/api/investors/{investor_id}/bank-accounts/{account_id}", tag = "payments", params(("investor_id" = String, Path), ("account_id" = String, Path)),

@@ -348,12 +348,7 @@ pub(crate) async fn create_match(
         },
     )
     .await?;
-    Ok((
-        saved.status,
-        [(header::CONTENT_TYPE, "application/json")],
-        saved.body,
-    )
-        .into_response())
+    Ok(saved.into_response())
 }
 
 #[utoipa::path(get, path = "/api/reconciliation/matches/{id}", tag = "reconciliation", params(("id" = String, Path)),

@@ -37,15 +37,6 @@ fn date_param(field: &str, value: Option<&str>) -> ApiResult<Option<NaiveDate>> 
         .map_err(|e| ApiError::Invalid(e.into()))
 }
 
-/// A JSON body with its status (responses saved for idempotent replays).
-pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-fn saved(s: Saved) -> Response {
-    json_response(s.status, s.body)
-}
-
 /// Query of the preferences view.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -253,7 +244,7 @@ pub(crate) async fn import_preferences(
         },
     )
     .await?;
-    Ok(saved(saved_response))
+    Ok(saved_response.into_response())
 }
 
 #[utoipa::path(get, path = "/api/reinvestment/settings", tag = "reinvestment",
@@ -382,7 +373,7 @@ pub(crate) async fn upload_navs(
         Saved::json(status, &NavImportView::from(outcome))
     })
     .await?;
-    Ok(saved(s))
+    Ok(s.into_response())
 }
 
 /// Query of the NAV list.

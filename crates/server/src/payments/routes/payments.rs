@@ -1,7 +1,7 @@
 //! Payments of a distribution: list, (re)initiate, retry one, status.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clearway_core::access::Permission;
@@ -84,17 +84,11 @@ pub(crate) async fn initiate(
             return Err(StoreError::Conflict(format!("payments are (re)initiated for processed (COMPLETED) regular distributions; this one is {} {}", d.kind, d.status)).into());
         }
         let out = service::initiate(tx, &actor, &d, Scope::Unpaid).await?;
-        // why: serializing two lists of ids cannot fail
-        Ok(Saved { status: StatusCode::CREATED, body: serde_json::to_string(&InitiateResult { pending: out.pending, failed: out.failed }).unwrap_or_default() })
+        Saved::json(StatusCode::CREATED, &InitiateResult { pending: out.pending, failed: out.failed })
     })
     .await?;
     state.jobs_ready.notify_waiters();
-    Ok((
-        saved.status,
-        [(header::CONTENT_TYPE, "application/json")],
-        saved.body,
-    )
-        .into_response())
+    Ok(saved.into_response())
 }
 
 #[utoipa::path(patch, path = "/api/distributions/payments/{payment_id}/retry", tag = "payments", params(("payment_id" = String, Path)),
