@@ -10,6 +10,8 @@
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
 //! - [`payments`]: building, retrying and sending payments (rails, provider connectors, vault),
 //!   and settling their outcomes.
+//! - [`processing`]: the `distribution.process` job: tie-out, reinvestment, payments and
+//!   completion of a distribution in one transaction.
 //! - [`reconciliation`]: bank statement import ([`reconciliation::import`]), matching runs,
 //!   manual match/unmatch.
 //! - [`reinvestment`]: NAV imports, the reinvestment step of processing and its pre-flight
@@ -19,6 +21,7 @@ pub mod distributions;
 pub mod error;
 pub mod jobs;
 pub mod payments;
+pub mod processing;
 pub mod reconciliation;
 pub mod reinvestment;
 

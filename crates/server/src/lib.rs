@@ -3,8 +3,6 @@
 //!
 //! # Layout
 //! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes).
-//! - [`processing`]: the `distribution.process` job, orchestrating distributions,
-//!   reinvestment and payments.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
@@ -26,7 +24,6 @@ pub mod http;
 pub mod jobs;
 pub mod payments;
 pub mod platform;
-pub mod processing;
 pub mod reconciliation;
 pub mod reinvestment;
 pub mod state;
@@ -78,7 +75,11 @@ pub fn router(state: AppState) -> Router {
 /// The job handlers of every capability, by job kind.
 pub fn job_handlers() -> jobs::Handlers {
     fn process<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
-        Box::pin(processing::run(state, job, worker_id))
+        Box::pin(async move {
+            clearway_app::processing::run(&state.db, job, worker_id).await?;
+            state.events_ready.notify_one();
+            Ok(())
+        })
     }
     fn payment<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
         Box::pin(payments::run_job(state, job, worker_id))

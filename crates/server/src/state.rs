@@ -1,12 +1,11 @@
 //! Shared state of the server (handlers and workers) and its settings.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
-use clearway_store::Db;
+use clearway_store::{Actor, Db};
 use tokio::sync::Notify;
-
-use crate::http::auth::TokenCache;
 
 /// Settings of a running server.
 #[derive(Debug, Clone)]
@@ -22,7 +21,7 @@ pub struct Config {
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
     /// Payments: encryption keys, originator details, providers, check rules.
-    pub payments: crate::payments::PaymentsConfig,
+    pub payments: clearway_app::payments::PaymentsConfig,
 }
 
 impl Default for Config {
@@ -33,7 +32,7 @@ impl Default for Config {
             job_workers: 2,
             webhook_timeout: Duration::from_secs(10),
             body_limit_bytes: 16 * 1024 * 1024,
-            payments: crate::payments::PaymentsConfig::default(),
+            payments: clearway_app::payments::PaymentsConfig::default(),
         }
     }
 }
@@ -76,5 +75,34 @@ impl AppState {
             tokens: Arc::default(),
             http: http_client(),
         }
+    }
+}
+
+/// How long a resolved token is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
+/// Most tokens cached at once; the cache is emptied when full (simple and bounded).
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+/// Token hash → actor, with the time it was resolved.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<String, (Actor, Instant)>>,
+}
+
+impl TokenCache {
+    pub(crate) fn get(&self, hash: &str) -> Option<Actor> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(a, _)| a.clone())
+    }
+
+    pub(crate) fn put(&self, hash: String, actor: Actor) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= TOKEN_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(hash, (actor, Instant::now()));
     }
 }

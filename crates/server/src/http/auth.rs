@@ -1,8 +1,5 @@
-//! Bearer-token authentication: the [`Actor`] extractor and its short-lived token cache.
-
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
+//! Bearer-token authentication: the [`Actor`] extractor, over the state's short-lived token
+//! cache ([`crate::state::TokenCache`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -11,35 +8,6 @@ use clearway_store::{auth, Actor};
 
 use super::problem::ApiError;
 use crate::state::AppState;
-
-/// How long a resolved token is trusted without asking the database again.
-pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
-/// Most tokens cached at once; the cache is emptied when full (simple and bounded).
-const TOKEN_CACHE_MAX: usize = 10_000;
-
-/// Token hash → actor, with the time it was resolved.
-#[derive(Default)]
-pub struct TokenCache {
-    entries: RwLock<HashMap<String, (Actor, Instant)>>,
-}
-
-impl TokenCache {
-    fn get(&self, hash: &str) -> Option<Actor> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(hash)
-            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
-            .map(|(a, _)| a.clone())
-    }
-
-    fn put(&self, hash: String, actor: Actor) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= TOKEN_CACHE_MAX {
-            entries.clear();
-        }
-        entries.insert(hash, (actor, Instant::now()));
-    }
-}
 
 impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;

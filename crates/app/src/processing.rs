@@ -1,27 +1,27 @@
 //! The `distribution.process` job: takes an APPROVED→PROCESSING distribution to COMPLETED.
 //!
 //! This is the orchestration of several capabilities (distributions, reinvestment, payments),
-//! so it lives above them rather than inside `distributions`.
+//! so it lives beside them rather than inside `distributions`.
 //!
 //! Steps run in one transaction together with the job's completion, so a crash at any point
 //! leaves the distribution PROCESSING with nothing half-done, and the job runs again once
 //! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
 //! re-running it never emits a second event. The steps: tie-out check, reinvestment
-//! ([`clearway_app::reinvestment::step()`]), payments ([`crate::payments::step()`]), completion.
+//! ([`crate::reinvestment::step()`]), payments ([`crate::payments::step()`]), completion.
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
 use clearway_store::jobs::{self, Job};
-use clearway_store::{Actor, Tx};
+use clearway_store::{Actor, Db, Tx};
 
-use crate::jobs::JobError;
-use crate::state::AppState;
+use crate::jobs::{payload_text, JobError};
 
-/// Runs one processing job (registered for [`crate::distributions::PROCESS_JOB`]).
-pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
-    let id = crate::jobs::payload_text(job, "distributionId")?;
+/// Runs one processing job (of kind [`crate::distributions::PROCESS_JOB`]); the caller wakes
+/// the outbox relay after it returns, as its events are committed by then.
+pub async fn run(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
+    let id = payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let current = store::get_tx(&mut tx, &actor, &id).await?;
     if current.status != Status::Processing {
         // Already completed by an earlier run (or cancelled): nothing to do, nothing to emit.
@@ -31,10 +31,10 @@ pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
     }
     verify_ties_out(&mut tx, &actor, &current).await?;
     // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
-    clearway_app::reinvestment::step(&mut tx, &actor, &current).await?;
-    clearway_app::payments::step(&mut tx, &actor, &current).await?;
+    crate::reinvestment::step(&mut tx, &actor, &current).await?;
+    crate::payments::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
-    clearway_app::distributions::trail(
+    crate::distributions::trail(
         &mut tx,
         &actor,
         "distribution.complete",
@@ -46,7 +46,6 @@ pub async fn run(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
     .map_err(|e| JobError::Retryable(e.to_string()))?;
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
-    state.events_ready.notify_one();
     Ok(())
 }
 
