@@ -108,6 +108,12 @@ pub enum Check {
     BusyJobs,
     /// Jobs not done (payment retries aside).
     UnfinishedJobs,
+    /// PENDING payments.
+    PendingPayments,
+    /// SENT payments that carry a trace number.
+    SentPaymentsTraced,
+    /// COMPLETED payments.
+    CompletedPayments,
 }
 
 impl Check {
@@ -120,6 +126,9 @@ impl Check {
             Check::DuplicateEvents => "SELECT COUNT(*) AS n FROM (SELECT aggregate_id, event_type FROM outbox GROUP BY aggregate_id, event_type HAVING COUNT(*) > 1) d",
             Check::BusyJobs => "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'",
             Check::UnfinishedJobs => "SELECT COUNT(*) AS n FROM jobs WHERE status <> 'DONE' AND kind <> 'payment.retry'",
+            Check::PendingPayments => "SELECT COUNT(*) AS n FROM payments WHERE status = 'PENDING'",
+            Check::SentPaymentsTraced => "SELECT COUNT(*) AS n FROM payments WHERE status = 'SENT' AND trace_number IS NOT NULL",
+            Check::CompletedPayments => "SELECT COUNT(*) AS n FROM payments WHERE status = 'COMPLETED'",
         }
     }
 }
@@ -131,6 +140,71 @@ pub async fn count(db: &Db, check: Check) -> Result<i64, StoreError> {
         // A COUNT without GROUP BY always answers one row.
         .ok_or_else(|| StoreError::Corrupt(format!("{check:?} returned no row")))?
         .i64("n")
+}
+
+// Benchmark set-up: shortcuts a benchmark takes on its own fresh database to reach the state
+// it measures from. Never for application data: they bypass the audit trail on purpose.
+
+/// Every investor of `org_id` paid by ACH to one sealed account number: existing payees are
+/// turned into ACH payees, investors without one get a verified default ACH payee.
+pub async fn bench_ach_payees(
+    db: &Db,
+    org_id: &str,
+    ciphertext: &str,
+    key_id: &str,
+    last4: &str,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        crate::q("UPDATE bank_accounts SET method = 'ACH', routing_number = '121042882', account_type = 'CHECKING', currency = 'USD', account_enc = $1, account_key_id = $2, account_last4 = $3, address = NULL WHERE org_id = $4 AND method <> 'ACH'")
+            .bind(ciphertext)
+            .bind(key_id)
+            .bind(last4)
+            .bind(org_id),
+    )
+    .await?;
+    tx.execute(
+        crate::q("INSERT INTO bank_accounts (id, org_id, investor_id, method, status, is_default, holder_name, currency, routing_number, account_type, account_enc, account_key_id, account_last4, created_at, updated_at)
+           SELECT 'b' || i.id, i.org_id, i.id, 'ACH', 'VERIFIED', 1, i.name, 'USD', '121042882', 'CHECKING', $1, $2, $3, i.created_at, i.created_at FROM investors i
+           WHERE i.org_id = $4 AND NOT EXISTS (SELECT 1 FROM bank_accounts b WHERE b.org_id = i.org_id AND b.investor_id = i.id)")
+            .bind(ciphertext)
+            .bind(key_id)
+            .bind(last4)
+            .bind(org_id),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Puts a distribution's payments back to PENDING, without their batch, for the next run.
+pub async fn bench_reset_payments(db: &Db, distribution_id: &str) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        crate::q("UPDATE payments SET status = 'PENDING', trace_number = NULL, batch_id = NULL WHERE distribution_id = $1")
+            .bind(distribution_id),
+    )
+    .await?;
+    tx.execute(
+        crate::q("DELETE FROM payment_batches WHERE distribution_id = $1").bind(distribution_id),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Hands every SENT payment to the Modern Treasury-style provider (reference `po_<id>`) and
+/// returns the references in payment order, for provider webhooks to settle.
+pub async fn bench_provider_refs(db: &Db) -> Result<Vec<String>, StoreError> {
+    let mut tx = db.begin().await?;
+    tx.execute(crate::q("UPDATE payments SET provider = 'MODERN_TREASURY', provider_ref = 'po_' || id WHERE status = 'SENT'"))
+        .await?;
+    tx.commit().await?;
+    db.fetch_all(crate::q(
+        "SELECT provider_ref FROM payments WHERE status = 'SENT' ORDER BY id",
+    ))
+    .await?
+    .iter()
+    .map(|r| r.text("provider_ref"))
+    .collect()
 }
 
 #[cfg(test)]

@@ -194,6 +194,7 @@ async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
                 text.push_str(&r.join("\t"));
                 text.push('\n');
             }
+            // benchmark baseline: a raw COPY outside the store on purpose, to measure against.
             let mut copy = pg
                 .copy_in_raw(&format!(
                     "COPY distribution_lines ({RAW_COLUMNS}) FROM STDIN"

@@ -16,8 +16,10 @@ use clearway_server::payments::rails::{self, AchItem};
 use clearway_server::payments::{Originator, ProviderConfig, Vault};
 use clearway_server::{demo, AppState, Config};
 use clearway_store::distributions::{self as store, NewDistribution};
-use clearway_store::testing::fresh_database;
-use clearway_store::{funds, q, Actor, DbOptions};
+use clearway_store::testing::{
+    self, bench_ach_payees, bench_provider_refs, bench_reset_payments, fresh_database, Check,
+};
+use clearway_store::{funds, Actor, DbOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -164,25 +166,14 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
     // Every investor paid by ACH (the demo mixes wires and checks in).
     let vault = options.vault.clone();
     let sealed = vault.seal("123456789012")?;
-    let mut tx = db.begin().await?;
-    tx.execute(
-        q("UPDATE bank_accounts SET method = 'ACH', routing_number = '121042882', account_type = 'CHECKING', currency = 'USD', account_enc = $1, account_key_id = $2, account_last4 = $3, address = NULL WHERE method <> 'ACH'")
-            .bind(&sealed.ciphertext)
-            .bind(&sealed.key_id)
-            .bind(&sealed.last4),
+    bench_ach_payees(
+        &db,
+        &seeded.org_id,
+        &sealed.ciphertext,
+        &sealed.key_id,
+        &sealed.last4,
     )
     .await?;
-    tx.execute(
-        q("INSERT INTO bank_accounts (id, org_id, investor_id, method, status, is_default, holder_name, currency, routing_number, account_type, account_enc, account_key_id, account_last4, created_at, updated_at)
-           SELECT 'b' || i.id, i.org_id, i.id, 'ACH', 'VERIFIED', 1, i.name, 'USD', '121042882', 'CHECKING', $1, $2, $3, i.created_at, i.created_at FROM investors i
-           WHERE i.org_id = $4 AND NOT EXISTS (SELECT 1 FROM bank_accounts b WHERE b.org_id = i.org_id AND b.investor_id = i.id)")
-            .bind(&sealed.ciphertext)
-            .bind(&sealed.key_id)
-            .bind(&sealed.last4)
-            .bind(&seeded.org_id),
-    )
-    .await?;
-    tx.commit().await?;
     let operator = Actor {
         user_id: seeded.user_ids["operator"].clone(),
         org_id: seeded.org_id.clone(),
@@ -240,13 +231,7 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
     store::transition(&mut tx, &system, &d, Action::Complete).await?;
     tx.commit().await?;
     let step = started.elapsed();
-    let count = db
-        .fetch_optional(q(
-            "SELECT COUNT(*) AS n FROM payments WHERE status = 'PENDING'",
-        ))
-        .await?
-        .context("count")?
-        .i64("n")?;
+    let count = testing::count(&db, Check::PendingPayments).await?;
     println!("payment step (one payment per line, in the processing transaction): {count} payments in {}", ms(step));
     let state = AppState {
         db: db.clone(),
@@ -266,11 +251,7 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
     for run in 0..runs {
         if run > 0 {
             // Back to PENDING for the next run (a bench-only reset).
-            let mut tx = db.begin().await?;
-            tx.execute(q("UPDATE payments SET status = 'PENDING', trace_number = NULL, batch_id = NULL WHERE distribution_id = $1").bind(&d.id)).await?;
-            tx.execute(q("DELETE FROM payment_batches WHERE distribution_id = $1").bind(&d.id))
-                .await?;
-            tx.commit().await?;
+            bench_reset_payments(&db, &d.id).await?;
         }
         let started = Instant::now();
         let mut tx = db.begin().await?;
@@ -298,13 +279,7 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
             bail!("the rail job sent {} of {count}", pending.len());
         }
     }
-    let sent = db
-        .fetch_optional(q(
-            "SELECT COUNT(*) AS n FROM payments WHERE status = 'SENT' AND trace_number IS NOT NULL",
-        ))
-        .await?
-        .context("count")?
-        .i64("n")?;
+    let sent = testing::count(&db, Check::SentPaymentsTraced).await?;
     if sent != count {
         bail!("only {sent} of {count} payments were marked SENT");
     }
@@ -382,15 +357,8 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
     }
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let busy = fresh.db.fetch_optional(q("SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'")).await?.context("count")?.i64("n")?;
-        let done = fresh
-            .db
-            .fetch_optional(q(
-                "SELECT COUNT(*) AS n FROM distributions WHERE status = 'COMPLETED'",
-            ))
-            .await?
-            .context("count")?
-            .i64("n")?;
+        let busy = testing::count(&fresh.db, Check::BusyJobs).await?;
+        let done = testing::count(&fresh.db, Check::CompletedDistributions).await?;
         if busy == 0 && done == 1 {
             break;
         }
@@ -399,18 +367,7 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let mut tx = fresh.db.begin().await?;
-    tx.execute(q("UPDATE payments SET provider = 'MODERN_TREASURY', provider_ref = 'po_' || id WHERE status = 'SENT'")).await?;
-    tx.commit().await?;
-    let refs: Vec<String> = fresh
-        .db
-        .fetch_all(q(
-            "SELECT provider_ref FROM payments WHERE status = 'SENT' ORDER BY id",
-        ))
-        .await?
-        .iter()
-        .map(|r| r.text("provider_ref"))
-        .collect::<Result<_, _>>()?;
+    let refs = bench_provider_refs(&fresh.db).await?;
     if refs.len() < count {
         bail!("only {} sent payments for {count} webhooks", refs.len());
     }
@@ -444,14 +401,7 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let completed = fresh
-        .db
-        .fetch_optional(q(
-            "SELECT COUNT(*) AS n FROM payments WHERE status = 'COMPLETED'",
-        ))
-        .await?
-        .context("count")?
-        .i64("n")?;
+    let completed = testing::count(&fresh.db, Check::CompletedPayments).await?;
     if completed as usize != count {
         bail!("{completed} payments completed for {count} webhooks");
     }
