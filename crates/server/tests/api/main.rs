@@ -9,7 +9,7 @@ mod helpers;
 mod idempotency;
 mod lifecycle;
 mod payments;
-mod payments_payees;
+mod payments_bank_accounts;
 mod payments_providers;
 mod payments_rails;
 mod platform;
