@@ -16,7 +16,7 @@
 //! - [`platform`]: [`auth`] (organizations, users, tokens, [`Actor`]), [`audit`], [`idempotency`].
 //! - [`events`]: the [`outbox`], written in the caller's transaction, and [`webhooks`].
 //! - [`jobs`]: the durable job queue with leases and backoff.
-//! - [`funds`], [`nav`], [`lots`], [`distributions`]: funds, investors, holdings, commitments;
+//! - [`funds`], [`nav`], [`taxlots`], [`distributions`]: funds, investors, holdings, commitments;
 //!   NAV per share; tax lots; distributions and their lines.
 //! - [`payments`]: `create`, `reads`, `transitions`, `settlement`, `checks`, and [`bank_accounts`]
 //!   (payees), [`payment_batches`] (bank files, NOCs), [`fx`] (rates).
@@ -30,13 +30,13 @@ pub mod distributions;
 pub mod events;
 pub mod funds;
 pub mod jobs;
-pub mod lots;
 pub mod migrate;
 pub mod nav;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;
 pub mod reinvestment;
+pub mod taxlots;
 pub mod testing;
 
 pub use auth::Actor;
