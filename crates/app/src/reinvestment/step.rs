@@ -30,11 +30,12 @@ use clearway_core::reinvestment::{split_line, Election, Percentage, Terms};
 use clearway_core::taxlots::{apply_return_of_capital, Lot};
 use clearway_store::distributions::{self as dstore, Distribution};
 use clearway_store::funds::{self, Fund};
+use clearway_store::reinvestment::nav as navs;
 use clearway_store::reinvestment::{
     self as store, HoldingSet, LotAdjustment, NewLot, NewReinvestment, PendingLine, RocApplication,
     TxKind, Writes,
 };
-use clearway_store::{audit, nav as navs, new_id, outbox, taxlots, Actor, StoreError, Tx};
+use clearway_store::{audit, new_id, outbox, taxlots, Actor, StoreError, Tx};
 use rust_decimal::Decimal;
 use serde_json::json;
 use tracing::Instrument;
