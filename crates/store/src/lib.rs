@@ -16,13 +16,14 @@
 //! - [`platform`]: [`auth`] (organizations, users, tokens, [`Actor`]), [`audit`], [`idempotency`].
 //! - [`events`]: the [`outbox`], written in the caller's transaction, and [`webhooks`].
 //! - [`jobs`]: the durable job queue with leases and backoff.
-//! - [`funds`], [`nav`], [`lots`], [`distributions`]: funds, investors, holdings, commitments;
-//!   NAV per share; tax lots; distributions and their lines.
+//! - [`funds`], [`taxlots`], [`distributions`]: funds, investors, holdings, commitments; tax
+//!   lots; distributions and their lines.
 //! - [`payments`]: `create`, `reads`, `transitions`, `settlement`, `checks`, and [`bank_accounts`]
 //!   (payees), [`payment_batches`] (bank files, NOCs), [`fx`] (rates).
 //! - [`reconciliation`]: [`statements`] (storing read files, typed records), `run` (the
 //!   matcher's reads and writes), `matches`, `exceptions`, `summary`, `evaluation`.
-//! - [`reinvestment`]: `settings`, `elections`, `step_reads`, `step_writes`, `reporting`.
+//! - [`reinvestment`]: [`nav`](reinvestment::nav) (NAV per share), `settings`, `elections`,
+//!   `step_reads`, `step_writes`, `reporting`.
 //! - [`testing`]: fresh, isolated databases for tests and benchmarks.
 
 pub mod db;
@@ -30,13 +31,12 @@ pub mod distributions;
 pub mod events;
 pub mod funds;
 pub mod jobs;
-pub mod lots;
 pub mod migrate;
-pub mod nav;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;
 pub mod reinvestment;
+pub mod taxlots;
 pub mod testing;
 
 pub use auth::Actor;

@@ -13,7 +13,7 @@ use std::io::Read;
 use clearway_core::distribution::parse_date;
 use clearway_core::reinvestment::nav::{parse_nav, parse_share_class, DEFAULT_SHARE_CLASS};
 use clearway_store::funds::Fund;
-use clearway_store::nav::{self as navs, ImportOutcome, NavPoint};
+use clearway_store::reinvestment::nav::{self as navs, ImportOutcome, NavPoint};
 use clearway_store::{Actor, Tx};
 
 use crate::{AppError, AppResult};

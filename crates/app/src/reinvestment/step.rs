@@ -30,11 +30,12 @@ use clearway_core::reinvestment::{split_line, Election, Percentage, Terms};
 use clearway_core::taxlots::{apply_return_of_capital, Lot};
 use clearway_store::distributions::{self as dstore, Distribution};
 use clearway_store::funds::{self, Fund};
+use clearway_store::reinvestment::nav as navs;
 use clearway_store::reinvestment::{
     self as store, HoldingSet, LotAdjustment, NewLot, NewReinvestment, PendingLine, RocApplication,
     TxKind, Writes,
 };
-use clearway_store::{audit, lots, nav as navs, new_id, outbox, Actor, StoreError, Tx};
+use clearway_store::{audit, new_id, outbox, taxlots, Actor, StoreError, Tx};
 use rust_decimal::Decimal;
 use serde_json::json;
 use tracing::Instrument;
@@ -373,7 +374,7 @@ async fn apply_roc(
     summary: &mut Summary,
 ) -> Result<(), PlanError> {
     // Lots and lines both sorted by investor id, merged in one pass.
-    let mut lots = lots::open_lots_tx(tx, actor, &decided.fund.id, d.schedule.record).await?;
+    let mut lots = taxlots::open_lots_tx(tx, actor, &decided.fund.id, d.schedule.record).await?;
     lots.sort_by(|a, b| {
         a.0.cmp(&b.0)
             .then(a.1.acquired.cmp(&b.1.acquired))
@@ -453,7 +454,7 @@ async fn plan_reversal(
     let reversed: std::collections::HashSet<&str> =
         lines.iter().map(|l| l.investor_id.as_str()).collect();
     let their_lots: Vec<String> =
-        lots::open_lots_tx(tx, actor, &original_d.fund_id, original_d.schedule.record)
+        taxlots::open_lots_tx(tx, actor, &original_d.fund_id, original_d.schedule.record)
             .await?
             .into_iter()
             .filter(|(investor, _)| reversed.contains(investor.as_str()))
@@ -483,7 +484,7 @@ async fn plan_reversal(
             own.into_iter().chain(adjusted)
         })
         .collect();
-    let statuses = lots::statuses_tx(tx, actor, &lot_ids).await?;
+    let statuses = taxlots::statuses_tx(tx, actor, &lot_ids).await?;
     let mut deltas = Deltas::new();
     for line in &lines {
         if let Some(o) = originals.get(&line.investor_id) {

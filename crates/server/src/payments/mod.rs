@@ -11,12 +11,12 @@
 //! # Layout
 //! - this file: the job-handler adapter, routes and OpenAPI list.
 //! - [`webhooks`]: provider status webhooks (signature, timestamp tolerance, replay guard).
-//! - [`payees`]: bank-account endpoints and verification.
+//! - [`bank_accounts`]: bank-account (payee) endpoints and verification.
 //! - [`routes`], [`dto`]: the payments, review queues, batches, returns, NOC suggestions,
 //!   checks and FX endpoints (a file per resource) and their shapes.
 
+pub mod bank_accounts;
 pub mod dto;
-pub mod payees;
 pub mod routes;
 pub mod webhooks;
 
@@ -38,7 +38,7 @@ pub use clearway_app::payments::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(routes::router())
-        .merge(payees::router())
+        .merge(bank_accounts::router())
         .merge(webhooks::router())
 }
 
@@ -46,9 +46,10 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        payees::list, payees::create, payees::get_one, payees::replace, payees::remove,
-        payees::make_default, payees::start_micro_deposits, payees::confirm_micro_deposits,
-        payees::plaid_verify,
+        bank_accounts::list, bank_accounts::create, bank_accounts::get_one,
+        bank_accounts::replace, bank_accounts::remove, bank_accounts::make_default,
+        bank_accounts::start_micro_deposits, bank_accounts::confirm_micro_deposits,
+        bank_accounts::plaid_verify,
         routes::payments::list_for_distribution, routes::payments::initiate,
         routes::payments::retry, routes::payments::status,
         routes::review::review_queue, routes::review::unclaimed,

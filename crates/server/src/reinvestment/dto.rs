@@ -2,9 +2,9 @@
 //! strings; dates are `YYYY-MM-DD`.
 
 use clearway_core::Currency;
-use clearway_store::lots::LotRecord;
-use clearway_store::nav::{ImportOutcome, NavRow};
+use clearway_store::reinvestment::nav::{ImportOutcome, NavRow};
 use clearway_store::reinvestment::{ElectionRecord, Reinvestment, Settings};
+use clearway_store::taxlots::LotRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

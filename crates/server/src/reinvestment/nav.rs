@@ -8,7 +8,7 @@ use clearway_app::reinvestment::nav::NAV_ROWS_MAX;
 use clearway_core::distribution::parse_date;
 use clearway_core::reinvestment::nav::{parse_nav, parse_share_class, DEFAULT_SHARE_CLASS};
 use clearway_core::{FieldError, Invalid};
-use clearway_store::nav::NavPoint;
+use clearway_store::reinvestment::nav::NavPoint;
 
 use super::dto::NavItem;
 

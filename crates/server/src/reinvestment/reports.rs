@@ -15,8 +15,9 @@ use clearway_core::reinvestment::nav::{self as core_nav, DEFAULT_SHARE_CLASS};
 use clearway_core::reinvestment::{market_value_minor, round_minor};
 use clearway_core::taxlots::{redeem, LotError, Method, MethodName};
 use clearway_core::FieldError;
+use clearway_store::reinvestment::nav as navs;
 use clearway_store::reinvestment::{self as store, Reinvestment};
-use clearway_store::{funds, lots, nav as navs, Actor, StoreError};
+use clearway_store::{funds, taxlots, Actor, StoreError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -150,7 +151,7 @@ async fn summary(
     };
     let rows = store::for_investor(&state.db, actor, investor_id, fund_id.as_deref()).await?;
     let all_funds = funds::list_funds(&state.db, actor).await?;
-    let lots = lots::list(
+    let lots = taxlots::list(
         &state.db,
         actor,
         investor_id,
@@ -350,7 +351,7 @@ pub(crate) async fn investor_lots(
             ))
         }
     };
-    let items = lots::list(
+    let items = taxlots::list(
         &state.db,
         &actor,
         &investor_id,
@@ -361,7 +362,7 @@ pub(crate) async fn investor_lots(
     )
     .await?;
     let ids: Vec<String> = items.iter().map(|l| l.id.clone()).collect();
-    let changes = lots::basis_changes(&state.db, &actor, &investor_id, &ids).await?;
+    let changes = taxlots::basis_changes(&state.db, &actor, &investor_id, &ids).await?;
     Ok(Json(
         Page::new(items, limit, |l| format!("{}|{}", l.acquired_on, l.id))
             .map(|l| LotView::new(&l, changes.get(&l.id).copied().unwrap_or(0))),
@@ -435,7 +436,7 @@ pub(crate) async fn cost_basis(
         (MethodName::Fifo, None) => Method::Fifo,
         (MethodName::AverageCost, None) => Method::AverageCost,
     };
-    let held = lots::open_lots_of(&state.db, &actor, &investor_id, &fund.id).await?;
+    let held = taxlots::open_lots_of(&state.db, &actor, &investor_id, &fund.id).await?;
     let r = redeem(&held, shares, &method, date).map_err(lot_error)?;
     let settings = store::settings(&state.db, &actor).await?;
     let latest =

@@ -11,7 +11,7 @@ use clearway_core::reinvestment::nav::{self as core_nav, parse_share_class, DEFA
 use clearway_core::reinvestment::{Election, ElectionKind, Percentage};
 use clearway_core::{FieldError, Invalid};
 use clearway_store::funds;
-use clearway_store::nav::{self as navs, ListFilter};
+use clearway_store::reinvestment::nav::{self as navs, ListFilter};
 use clearway_store::reinvestment::{self as store, ElectionImport};
 use clearway_store::Actor;
 use serde::Deserialize;

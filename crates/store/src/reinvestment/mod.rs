@@ -1,7 +1,7 @@
-//! Reinvestment (DRIP) storage: organization settings, effective-dated elections with their
-//! history, and the reinvestment transactions written by the processing step together with
-//! the lots, basis adjustments and holdings they create (set-based, in the caller's
-//! transaction).
+//! Reinvestment (DRIP) storage: NAV per share ([`nav`]), organization settings,
+//! effective-dated elections with their history, and the reinvestment transactions written by
+//! the processing step together with the lots, basis adjustments and holdings they create
+//! (set-based, in the caller's transaction).
 
 use chrono::NaiveDate;
 use clearway_core::access::{Permission, Role};
@@ -9,6 +9,8 @@ use clearway_core::{FieldError, Invalid};
 use rust_decimal::Decimal;
 
 use crate::{q, Actor, Db, StoreError, Tx};
+
+pub mod nav;
 
 mod elections;
 mod reporting;
