@@ -1,4 +1,12 @@
 //! `clearway`: serve the API and workers, migrate, seed demo data, run benchmarks.
+//!
+//! # Layout
+//! - this file: the command line (clap), logging, the database to use, `serve`, `migrate`,
+//!   `demo`.
+//! - `nav`, `payments`, `statements`: operator commands over the application layer (NAV
+//!   import; bank files, returns, checks, key rotation; statement import and bank files).
+//! - `bench/`: one file per benchmark (`create`, `api`, `reinvest`, `payments`, `reconcile`),
+//!   each printing medians and the ratio to a baseline measured in the same run.
 
 mod bench;
 mod nav;

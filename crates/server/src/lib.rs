@@ -1,14 +1,16 @@
-//! Clearway's server: the HTTP API, the job workers and the outbox relay, around the pure
-//! core and the store.
+//! Clearway's server: the thin shell around the application layer (`clearway_app`): the HTTP
+//! API, the job workers and the outbox relay. Routes parse and validate requests into typed
+//! commands, call the application service, and render views; nothing here writes SQL.
 //!
 //! # Layout
-//! - [`distributions`]: the distribution lifecycle (service, wire DTOs, routes).
+//! - [`distributions`]: the distribution lifecycle's wire DTOs and routes.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
-//! - [`reinvestment`]: DRIP elections, NAV, reinvestment step, reports.
-//! - [`payments`]: bank accounts, payments, rails and provider connectors.
-//! - [`reconciliation`]: bank statement import and matching.
+//! - [`reinvestment`]: DRIP elections, NAV uploads, reports and exports (routes and DTOs).
+//! - [`payments`]: bank accounts, payments, batches, returns, checks, FX and provider webhooks
+//!   (routes and DTOs), and the payment jobs' adapter.
+//! - [`reconciliation`]: bank statement upload, matches, exceptions, summaries and exports.
 //! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
 //! - [`demo`]: demo and test data.
 //! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
