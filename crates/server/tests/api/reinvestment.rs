@@ -247,6 +247,51 @@ fn shares_bought(reinvestments: &[Value], investor: &str) -> Decimal {
         .sum()
 }
 
+/// Scenario step: the operator withholds 24 % (plus a cent) on each of `lines` of the draft
+/// distribution `id`, keeping its total and components; returns the cents withheld by investor.
+async fn withhold<'a>(
+    app: &TestApp,
+    id: &str,
+    lines: impl Iterator<Item = &'a Value>,
+) -> HashMap<String, i64> {
+    let mut withheld = HashMap::new();
+    for line in lines {
+        let investor = text(&line["investorId"]).to_string();
+        let total = cents(&line["totalAmount"]);
+        let roc = cents(&line["returnOfCapital"]);
+        let w = total * 24 / 100 + 1;
+        let f = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+        let resp = app
+            .put("operator", &format!("/api/distributions/{id}/lines/{investor}"), &json!({
+                "totalAmount": f(total), "ordinaryDividend": f(total - roc), "returnOfCapital": f(roc), "withholding": f(w)
+            }))
+            .await;
+        body(resp, 200).await;
+        withheld.insert(investor, w);
+    }
+    withheld
+}
+
+/// The total basis, in cents, of an investor's DEMO-OPEN lots (as the operator sees them).
+async fn open_basis(app: &TestApp, investor: &str) -> i64 {
+    lots(app, "operator", investor, "?fundId=DEMO-OPEN")
+        .await
+        .iter()
+        .map(|l| cents(&l["basis"]))
+        .sum()
+}
+
+/// The entry for fund `code` in a reinvestment-preferences response.
+fn fund_in(preferences: &Value, code: &str) -> Value {
+    preferences["funds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fundCode"] == code)
+        .unwrap()
+        .clone()
+}
+
 /// Scenario step: the operator processes the approved distribution `id`, expecting `status`.
 async fn process(app: &TestApp, id: &str, status: u16) -> Value {
     body(
@@ -369,14 +414,13 @@ async fn mixed_elections(investors: usize) {
     let mut rng = Rng(7);
     let elected = elect_mix(&app, &mut rng).await;
     // Organization default for investors without an election: PARTIAL 25 %.
-    let resp = app
-        .put(
-            "admin",
-            "/api/reinvestment/settings",
-            &json!({ "defaultElection": "PARTIAL", "defaultPercentage": "25" }),
-        )
-        .await;
-    body(resp, 200).await;
+    let settings = json!({ "defaultElection": "PARTIAL", "defaultPercentage": "25" });
+    body(
+        app.put("admin", "/api/reinvestment/settings", &settings)
+            .await,
+        200,
+    )
+    .await;
     let default = Elected {
         pct: dec("25"),
         alternative: false,
@@ -390,21 +434,7 @@ async fn mixed_elections(investors: usize) {
     let id = text(&d["id"]).to_string();
     // Withholding on some lines (24 %, awkward), set explicitly.
     let before_lines = app.all_lines("operator", &id).await;
-    let mut withheld = HashMap::new();
-    for line in before_lines.iter().step_by(47) {
-        let investor = text(&line["investorId"]).to_string();
-        let total = cents(&line["totalAmount"]);
-        let roc = cents(&line["returnOfCapital"]);
-        let w = total * 24 / 100 + 1;
-        let f = |m: i64| format!("{}.{:02}", m / 100, m % 100);
-        let resp = app
-            .put("operator", &format!("/api/distributions/{id}/lines/{investor}"), &json!({
-                "totalAmount": f(total), "ordinaryDividend": f(total - roc), "returnOfCapital": f(roc), "withholding": f(w)
-            }))
-            .await;
-        body(resp, 200).await;
-        withheld.insert(investor, w);
-    }
+    let withheld = withhold(&app, &id, before_lines.iter().step_by(47)).await;
     assert!(withheld.len() >= 2);
     // Lots and units before, to check what processing adds.
     let sample: Vec<String> = app
@@ -416,12 +446,7 @@ async fn mixed_elections(investors: usize) {
         .collect();
     let mut basis_before = HashMap::new();
     for investor in &sample {
-        let basis: i64 = lots(&app, "operator", investor, "?fundId=DEMO-OPEN")
-            .await
-            .iter()
-            .map(|l| cents(&l["basis"]))
-            .sum();
-        basis_before.insert(investor.clone(), basis);
+        basis_before.insert(investor.clone(), open_basis(&app, investor).await);
     }
     app.complete(&id).await;
 
@@ -903,24 +928,12 @@ async fn elections_are_effective_dated_audited_and_authorized() {
     body(app.put("operator", &format!("{theirs}/{}", app.seeded.open_fund_id), &json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-MMF", "percentage": "62.5", "effectiveDate": "2026-02-01" })).await, 200).await;
     let at = |date: &str| format!("{theirs}?asOf={date}");
     let jan = body(app.get("operator", &at("2026-01-15")).await, 200).await;
-    let open = jan["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-OPEN")
-        .unwrap()
-        .clone();
+    let open = fund_in(&jan, "DEMO-OPEN");
     assert_eq!(
         (open["election"].as_str(), open["source"].as_str()),
         (Some("AUTOMATIC"), Some("INVESTOR"))
     );
-    let mmf = jan["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-MMF")
-        .unwrap()
-        .clone();
+    let mmf = fund_in(&jan, "DEMO-MMF");
     assert_eq!(
         (mmf["election"].as_str(), mmf["source"].as_str()),
         (Some("CASH"), Some("ORGANIZATION_DEFAULT"))
@@ -934,13 +947,7 @@ async fn elections_are_effective_dated_audited_and_authorized() {
         "partnerships are never reinvested"
     );
     let mar = body(app.get("operator", &at("2026-03-01")).await, 200).await;
-    let open = mar["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-OPEN")
-        .unwrap()
-        .clone();
+    let open = fund_in(&mar, "DEMO-OPEN");
     assert_eq!(
         (
             open["election"].as_str(),
@@ -1089,13 +1096,7 @@ async fn elections_are_effective_dated_audited_and_authorized() {
     )
     .await;
     assert_eq!(now["organizationDefault"]["election"], "PARTIAL");
-    let mmf = now["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-MMF")
-        .unwrap()
-        .clone();
+    let mmf = fund_in(&now, "DEMO-MMF");
     assert_eq!(
         (mmf["election"].as_str(), mmf["percentage"].as_str()),
         (Some("PARTIAL"), Some("25"))
@@ -1129,12 +1130,7 @@ async fn elections_are_effective_dated_audited_and_authorized() {
     );
 
     // Another organization sees none of it.
-    let mut options = clearway_server::demo::Options::demo(2);
-    options.history = false;
-    options.org_name = "Elsewhere".into();
-    let stranger = clearway_server::demo::seed(&app.db, &options)
-        .await
-        .unwrap();
+    let stranger = app.seed_another_org(2, "Elsewhere").await;
     for (method, path) in [
         ("GET", theirs.clone()),
         ("PUT", format!("{theirs}/DEMO-OPEN")),
@@ -1296,12 +1292,7 @@ async fn navs_upload_as_csv_or_json_all_or_nothing() {
     )
     .await;
     assert!(text(&stale["detail"]).contains("business days old"));
-    let mut options = clearway_server::demo::Options::demo(1);
-    options.history = false;
-    options.org_name = "Elsewhere".into();
-    let stranger = clearway_server::demo::seed(&app.db, &options)
-        .await
-        .unwrap();
+    let stranger = app.seed_another_org(1, "Elsewhere").await;
     let resp = app
         .client
         .get(app.url(&format!("/api/funds/{}/navs", app.seeded.mmf_fund_id)))
