@@ -252,6 +252,15 @@ impl TestApp {
         }
     }
 
+    /// Seeds a second demo organization named `name` (`investors` investors, no history) in
+    /// the same database, for checks that one organization cannot see another's data.
+    pub async fn seed_another_org(&self, investors: usize, name: &str) -> demo::Seeded {
+        let mut options = demo::Options::demo(investors);
+        options.history = false;
+        options.org_name = name.into();
+        demo::seed(&self.db, &options).await.unwrap()
+    }
+
     /// Stops the server (its workers included) but keeps the database.
     pub async fn stop_server(&mut self) {
         if let Some(r) = self.running.take() {

@@ -56,12 +56,22 @@ async fn elect<'a>(
     investors: impl IntoIterator<Item = &'a String>,
     election: Value,
 ) {
+    elect_as(app, "operator", investors, election).await;
+}
+
+/// `role` sets `election` on DEMO-OPEN, effective 2026-01-01, for each investor (200 each).
+async fn elect_as<'a>(
+    app: &TestApp,
+    role: &str,
+    investors: impl IntoIterator<Item = &'a String>,
+    election: Value,
+) {
     let mut election = election;
     election["effectiveDate"] = json!("2026-01-01");
     for investor in investors {
         body(
             app.put(
-                "operator",
+                role,
                 &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
                 &election,
             )
@@ -142,9 +152,154 @@ fn expected(
     (cost, shares, net - cost)
 }
 
-/// Ready → approve → process → COMPLETED.
-async fn complete(app: &TestApp, id: &str) {
-    app.complete(id).await;
+// ---------------------------------------------------------------------------------------
+// Scenario builders
+
+/// A pro-rata distribution of DEMO-OPEN for the first quarter (record 2026-03-16, payable and
+/// trade date 2026-03-31), `roc` of it return of capital.
+fn q1(total: &str, roc: &str) -> Value {
+    pro_rata_on("DEMO-OPEN", total, "2026-03-16", "2026-03-31", roc)
+}
+
+/// Scenario step: the operator uploads one NAV of `fund` (replacing any of that date).
+async fn upload_nav(app: &TestApp, fund: &str, date: &str, nav: &str) -> Value {
+    upload_navs(app, fund, json!([{ "date": date, "nav": nav }])).await
+}
+
+/// Scenario step: creates the distribution `body` and moves it ready → approve → process →
+/// COMPLETED (jobs settled); returns its id.
+async fn processed(app: &TestApp, body: &Value) -> String {
+    let d = app.create(body).await;
+    let id = text(&d["id"]).to_string();
+    app.complete(&id).await;
+    id
+}
+
+/// Scenario: a fresh app of `investors` demo investors where the first `electing` of them
+/// have elected `election` on DEMO-OPEN; returns the app and every investor id.
+async fn with_elections(
+    investors: usize,
+    electing: usize,
+    election: Value,
+) -> (TestApp, Vec<String>) {
+    let app = spawn_app(investors).await;
+    let ids = app.seeded.investor_ids.clone();
+    elect(&app, ids.iter().take(electing), election).await;
+    (app, ids)
+}
+
+/// Scenario: a fresh app of six investors where the investor user (and `also`, if any) is on
+/// AUTOMATIC, DEMO-OPEN has the NAVs `navs`, and a Q1 distribution of 2,345.67 (all ordinary
+/// dividend) has been processed; returns the app, the investor user's id and the
+/// distribution's id.
+async fn investor_user_reinvested(also: Option<usize>, navs: Value) -> (TestApp, String, String) {
+    let app = spawn_app(6).await;
+    let me = app.seeded.investor_user_investor_id.clone();
+    let mut electing = vec![me.clone()];
+    electing.extend(also.map(|i| app.seeded.investor_ids[i].clone()));
+    elect(&app, &electing, json!({ "election": "AUTOMATIC" })).await;
+    upload_navs(&app, "DEMO-OPEN", navs).await;
+    let id = processed(&app, &q1("2345.67", "0")).await;
+    (app, me, id)
+}
+
+/// An investor's lots as `role` sees them (`query`: e.g. `?fundId=DEMO-OPEN`).
+async fn lots(app: &TestApp, role: &str, investor: &str, query: &str) -> Vec<Value> {
+    let page = body(
+        app.get(role, &format!("/api/investors/{investor}/lots{query}"))
+            .await,
+        200,
+    )
+    .await;
+    page["items"].as_array().unwrap().clone()
+}
+
+/// Each investor's units on a distribution's lines (its record date's holdings).
+async fn units_by_investor(app: &TestApp, id: &str) -> HashMap<String, Decimal> {
+    app.all_lines("operator", id)
+        .await
+        .iter()
+        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
+        .collect()
+}
+
+/// Each holder's units of `fund` on `record`, read from the lines of a new pro-rata
+/// distribution of `total` (large enough that every holder gets a line).
+async fn units_at_record(
+    app: &TestApp,
+    fund: &str,
+    total: &str,
+    record: &str,
+    payable: &str,
+) -> HashMap<String, Decimal> {
+    let d = app
+        .create(&pro_rata_on(fund, total, record, payable, "0"))
+        .await;
+    units_by_investor(app, text(&d["id"])).await
+}
+
+/// The shares `investor` bought in a list of reinvestments.
+fn shares_bought(reinvestments: &[Value], investor: &str) -> Decimal {
+    reinvestments
+        .iter()
+        .filter(|r| r["investorId"] == investor)
+        .map(|r| dec(text(&r["shares"])))
+        .sum()
+}
+
+/// Scenario step: the operator withholds 24 % (plus a cent) on each of `lines` of the draft
+/// distribution `id`, keeping its total and components; returns the cents withheld by investor.
+async fn withhold<'a>(
+    app: &TestApp,
+    id: &str,
+    lines: impl Iterator<Item = &'a Value>,
+) -> HashMap<String, i64> {
+    let mut withheld = HashMap::new();
+    for line in lines {
+        let investor = text(&line["investorId"]).to_string();
+        let total = cents(&line["totalAmount"]);
+        let roc = cents(&line["returnOfCapital"]);
+        let w = total * 24 / 100 + 1;
+        let f = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+        let resp = app
+            .put("operator", &format!("/api/distributions/{id}/lines/{investor}"), &json!({
+                "totalAmount": f(total), "ordinaryDividend": f(total - roc), "returnOfCapital": f(roc), "withholding": f(w)
+            }))
+            .await;
+        body(resp, 200).await;
+        withheld.insert(investor, w);
+    }
+    withheld
+}
+
+/// The total basis, in cents, of an investor's DEMO-OPEN lots (as the operator sees them).
+async fn open_basis(app: &TestApp, investor: &str) -> i64 {
+    lots(app, "operator", investor, "?fundId=DEMO-OPEN")
+        .await
+        .iter()
+        .map(|l| cents(&l["basis"]))
+        .sum()
+}
+
+/// The entry for fund `code` in a reinvestment-preferences response.
+fn fund_in(preferences: &Value, code: &str) -> Value {
+    preferences["funds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fundCode"] == code)
+        .unwrap()
+        .clone()
+}
+
+/// Scenario step: the operator processes the approved distribution `id`, expecting `status`.
+async fn process(app: &TestApp, id: &str, status: u16) -> Value {
+    body(
+        app.patch("operator", &format!("/api/distributions/{id}/process"))
+            .await,
+        status,
+    )
+    .await
 }
 
 /// The elections mix of the big test, imported in one request; returns what each investor
@@ -259,60 +414,27 @@ async fn mixed_elections(investors: usize) {
     let mut rng = Rng(7);
     let elected = elect_mix(&app, &mut rng).await;
     // Organization default for investors without an election: PARTIAL 25 %.
-    let resp = app
-        .put(
-            "admin",
-            "/api/reinvestment/settings",
-            &json!({ "defaultElection": "PARTIAL", "defaultPercentage": "25" }),
-        )
-        .await;
-    body(resp, 200).await;
+    let settings = json!({ "defaultElection": "PARTIAL", "defaultPercentage": "25" });
+    body(
+        app.put("admin", "/api/reinvestment/settings", &settings)
+            .await,
+        200,
+    )
+    .await;
     let default = Elected {
         pct: dec("25"),
         alternative: false,
     };
     let open_nav = dec("12.3456789");
     let mmf_nav = dec("1.00012345");
-    upload_navs(
-        &app,
-        "DEMO-OPEN",
-        json!([{ "date": "2026-03-31", "nav": open_nav.to_string() }]),
-    )
-    .await;
-    upload_navs(
-        &app,
-        "DEMO-MMF",
-        json!([{ "date": "2026-03-31", "nav": mmf_nav.to_string() }]),
-    )
-    .await;
+    upload_nav(&app, "DEMO-OPEN", "2026-03-31", &open_nav.to_string()).await;
+    upload_nav(&app, "DEMO-MMF", "2026-03-31", &mmf_nav.to_string()).await;
 
-    let d = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "987654.31",
-            "2026-03-16",
-            "2026-03-31",
-            "0.2",
-        ))
-        .await;
+    let d = app.create(&q1("987654.31", "0.2")).await;
     let id = text(&d["id"]).to_string();
     // Withholding on some lines (24 %, awkward), set explicitly.
     let before_lines = app.all_lines("operator", &id).await;
-    let mut withheld = HashMap::new();
-    for line in before_lines.iter().step_by(47) {
-        let investor = text(&line["investorId"]).to_string();
-        let total = cents(&line["totalAmount"]);
-        let roc = cents(&line["returnOfCapital"]);
-        let w = total * 24 / 100 + 1;
-        let f = |m: i64| format!("{}.{:02}", m / 100, m % 100);
-        let resp = app
-            .put("operator", &format!("/api/distributions/{id}/lines/{investor}"), &json!({
-                "totalAmount": f(total), "ordinaryDividend": f(total - roc), "returnOfCapital": f(roc), "withholding": f(w)
-            }))
-            .await;
-        body(resp, 200).await;
-        withheld.insert(investor, w);
-    }
+    let withheld = withhold(&app, &id, before_lines.iter().step_by(47)).await;
     assert!(withheld.len() >= 2);
     // Lots and units before, to check what processing adds.
     let sample: Vec<String> = app
@@ -324,24 +446,9 @@ async fn mixed_elections(investors: usize) {
         .collect();
     let mut basis_before = HashMap::new();
     for investor in &sample {
-        let lots = body(
-            app.get(
-                "operator",
-                &format!("/api/investors/{investor}/lots?fundId=DEMO-OPEN"),
-            )
-            .await,
-            200,
-        )
-        .await;
-        let basis: i64 = lots["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| cents(&l["basis"]))
-            .sum();
-        basis_before.insert(investor.clone(), basis);
+        basis_before.insert(investor.clone(), open_basis(&app, investor).await);
     }
-    complete(&app, &id).await;
+    app.complete(&id).await;
 
     let lines = app.all_lines("operator", &id).await;
     assert_eq!(lines.len(), before_lines.len());
@@ -446,16 +553,7 @@ async fn mixed_elections(investors: usize) {
     // Return of capital came off the opening lots (they have basis to spare), and each
     // reinvestment made a lot at its cost.
     for investor in &sample {
-        let lots = body(
-            app.get(
-                "operator",
-                &format!("/api/investors/{investor}/lots?fundId=DEMO-OPEN"),
-            )
-            .await,
-            200,
-        )
-        .await;
-        let items = lots["items"].as_array().unwrap();
+        let items = lots(&app, "operator", investor, "?fundId=DEMO-OPEN").await;
         let opening: i64 = items
             .iter()
             .filter(|l| l["source"] == "OPENING")
@@ -489,42 +587,22 @@ async fn mixed_elections(investors: usize) {
 
     // The next record date sees the new shares: units after = units before + shares bought
     // (a total large enough that every holder gets a line).
-    let next = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "100000000.00",
-            "2026-04-15",
-            "2026-04-30",
-            "0",
-        ))
-        .await;
-    let after: HashMap<String, Decimal> = app
-        .all_lines("operator", text(&next["id"]))
-        .await
-        .iter()
-        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
-        .collect();
+    let after = units_at_record(
+        &app,
+        "DEMO-OPEN",
+        "100000000.00",
+        "2026-04-15",
+        "2026-04-30",
+    )
+    .await;
     for line in &before_lines {
         let investor = text(&line["investorId"]);
         let before = dec(text(&line["units"]));
         let bought = shares_open.get(investor).copied().unwrap_or_default();
         assert_eq!(after[investor], before + bought, "units of {investor}");
     }
-    let mmf = app
-        .create(&pro_rata_on(
-            "DEMO-MMF",
-            "100000000.00",
-            "2026-04-15",
-            "2026-04-30",
-            "0",
-        ))
-        .await;
-    let mmf_units: HashMap<String, Decimal> = app
-        .all_lines("operator", text(&mmf["id"]))
-        .await
-        .iter()
-        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
-        .collect();
+    let mmf_units =
+        units_at_record(&app, "DEMO-MMF", "100000000.00", "2026-04-15", "2026-04-30").await;
     assert_eq!(mmf_units.len(), shares_mmf.len());
     for (investor, shares) in &shares_mmf {
         assert_eq!(mmf_units[investor], *shares);
@@ -569,13 +647,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
 
 #[tokio::test]
 async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
-    let app = spawn_app(30).await;
-    elect(
-        &app,
-        app.seeded.investor_ids.iter().take(10),
-        json!({ "election": "AUTOMATIC" }),
-    )
-    .await;
+    let (app, _) = with_elections(30, 10, json!({ "election": "AUTOMATIC" })).await;
     // Payable long after the last demo NAV (today): no NAV within 5 business days before it.
     let d = app
         .create(&pro_rata_on(
@@ -596,12 +668,7 @@ async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
         .await;
     }
     let before = counts(&app).await;
-    let problem = body(
-        app.patch("operator", &format!("/api/distributions/{id}/process"))
-            .await,
-        409,
-    )
-    .await;
+    let problem = process(&app, &id, 409).await;
     let detail = text(&problem["detail"]);
     assert!(
         detail.contains("DEMO-OPEN") && detail.contains("2030-12-31"),
@@ -615,35 +682,15 @@ async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
     assert_eq!(app.wait_status(&id, "APPROVED").await["status"], "APPROVED");
 
     // A NAV 7 business days old is still stale; one 3 days old is used (rule PRIOR).
-    upload_navs(
-        &app,
-        "DEMO-OPEN",
-        json!([{ "date": "2030-12-20", "nav": "11.11" }]),
-    )
-    .await;
-    let problem = body(
-        app.patch("operator", &format!("/api/distributions/{id}/process"))
-            .await,
-        409,
-    )
-    .await;
+    upload_nav(&app, "DEMO-OPEN", "2030-12-20", "11.11").await;
+    let problem = process(&app, &id, 409).await;
     assert!(
         text(&problem["detail"]).contains("(2030-12-20) is 7 business days old"),
         "{}",
         problem["detail"]
     );
-    upload_navs(
-        &app,
-        "DEMO-OPEN",
-        json!([{ "date": "2030-12-26", "nav": "11.2345" }]),
-    )
-    .await;
-    body(
-        app.patch("operator", &format!("/api/distributions/{id}/process"))
-            .await,
-        202,
-    )
-    .await;
+    upload_nav(&app, "DEMO-OPEN", "2030-12-26", "11.2345").await;
+    process(&app, &id, 202).await;
     app.wait_status(&id, "COMPLETED").await;
     let r = all_reinvestments(&app, "operator", &id).await;
     assert_eq!(r.len(), 10);
@@ -664,9 +711,8 @@ async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
     // An all-cash distribution needs no NAV at all.
     let mut lp = pro_rata_on("DEMO-LP", "500.00", "2030-12-16", "2030-12-31", "0.5");
     lp["description"] = json!("partnership: always cash");
-    let lp = app.create(&lp).await;
-    complete(&app, text(&lp["id"])).await;
-    let lines = app.all_lines("operator", text(&lp["id"])).await;
+    let lp = processed(&app, &lp).await;
+    let lines = app.all_lines("operator", &lp).await;
     assert!(lines
         .iter()
         .all(|l| l["reinvestedAmount"] == "0.00" && l["cashAmount"] == l["totalAmount"]));
@@ -677,41 +723,12 @@ async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
 async fn a_reversal_takes_the_reinvested_shares_back_and_restores_basis() {
     let app = spawn_app(12).await;
     let ids = app.seeded.investor_ids.clone();
-    for (investor, election) in [
-        (&ids[0], json!({ "election": "AUTOMATIC" })),
-        (
-            &ids[1],
-            json!({ "election": "PARTIAL", "percentage": "40" }),
-        ),
-        (
-            &ids[2],
-            json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-MMF" }),
-        ),
-    ] {
-        let mut e = election.clone();
-        e["effectiveDate"] = json!("2026-01-01");
-        body(
-            app.put(
-                "admin",
-                &format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN"),
-                &e,
-            )
-            .await,
-            200,
-        )
-        .await;
-    }
-    let d = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "7777.77",
-            "2026-03-16",
-            "2026-03-31",
-            "0.3",
-        ))
-        .await;
-    let id = text(&d["id"]).to_string();
-    complete(&app, &id).await;
+    elect_as(&app, "admin", [&ids[0]], json!({ "election": "AUTOMATIC" })).await;
+    let partial = json!({ "election": "PARTIAL", "percentage": "40" });
+    elect_as(&app, "admin", [&ids[1]], partial).await;
+    let alternative = json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-MMF" });
+    elect_as(&app, "admin", [&ids[2]], alternative).await;
+    let id = processed(&app, &q1("7777.77", "0.3")).await;
     let original: HashMap<String, Value> = app
         .all_lines("operator", &id)
         .await
@@ -720,30 +737,13 @@ async fn a_reversal_takes_the_reinvested_shares_back_and_restores_basis() {
         .collect();
     let bought = all_reinvestments(&app, "operator", &id).await;
     assert_eq!(bought.len(), 3);
-    let lots_of = |investor: String| {
-        let app = &app;
-        async move {
-            body(
-                app.get(
-                    "operator",
-                    &format!("/api/investors/{investor}/lots?includeClosed=true"),
-                )
-                .await,
-                200,
-            )
-            .await["items"]
-                .as_array()
-                .unwrap()
-                .clone()
-        }
-    };
     let basis = |lots: &[Value]| -> i64 {
         lots.iter()
             .filter(|l| l["source"] == "OPENING")
             .map(|l| cents(&l["basis"]))
             .sum()
     };
-    let before_basis = basis(&lots_of(ids[0].clone()).await);
+    let before_basis = basis(&lots(&app, "operator", &ids[0], "?includeClosed=true").await);
 
     let reversal = body(
         app.post(
@@ -787,8 +787,8 @@ async fn a_reversal_takes_the_reinvested_shares_back_and_restores_basis() {
         assert_eq!(cents(&line["cashAmount"]), -cents(&o["cashAmount"]));
     }
     // The lot is closed, the return of capital is back in the basis, the units are gone.
-    let lots = lots_of(ids[0].clone()).await;
-    let reinvested: Vec<&Value> = lots
+    let closed = lots(&app, "operator", &ids[0], "?includeClosed=true").await;
+    let reinvested: Vec<&Value> = closed
         .iter()
         .filter(|l| l["source"] == "REINVESTMENT")
         .collect();
@@ -798,7 +798,7 @@ async fn a_reversal_takes_the_reinvested_shares_back_and_restores_basis() {
     );
     let roc = cents(&original[&ids[0]]["returnOfCapital"]);
     assert!(roc > 0);
-    assert_eq!(basis(&lots), before_basis + roc);
+    assert_eq!(basis(&closed), before_basis + roc);
     let payable = text(&done["payableDate"]).to_string();
     let later = app
         .create(&pro_rata_on(
@@ -928,24 +928,12 @@ async fn elections_are_effective_dated_audited_and_authorized() {
     body(app.put("operator", &format!("{theirs}/{}", app.seeded.open_fund_id), &json!({ "election": "ALTERNATIVE", "targetFundId": "DEMO-MMF", "percentage": "62.5", "effectiveDate": "2026-02-01" })).await, 200).await;
     let at = |date: &str| format!("{theirs}?asOf={date}");
     let jan = body(app.get("operator", &at("2026-01-15")).await, 200).await;
-    let open = jan["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-OPEN")
-        .unwrap()
-        .clone();
+    let open = fund_in(&jan, "DEMO-OPEN");
     assert_eq!(
         (open["election"].as_str(), open["source"].as_str()),
         (Some("AUTOMATIC"), Some("INVESTOR"))
     );
-    let mmf = jan["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-MMF")
-        .unwrap()
-        .clone();
+    let mmf = fund_in(&jan, "DEMO-MMF");
     assert_eq!(
         (mmf["election"].as_str(), mmf["source"].as_str()),
         (Some("CASH"), Some("ORGANIZATION_DEFAULT"))
@@ -959,13 +947,7 @@ async fn elections_are_effective_dated_audited_and_authorized() {
         "partnerships are never reinvested"
     );
     let mar = body(app.get("operator", &at("2026-03-01")).await, 200).await;
-    let open = mar["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-OPEN")
-        .unwrap()
-        .clone();
+    let open = fund_in(&mar, "DEMO-OPEN");
     assert_eq!(
         (
             open["election"].as_str(),
@@ -1114,13 +1096,7 @@ async fn elections_are_effective_dated_audited_and_authorized() {
     )
     .await;
     assert_eq!(now["organizationDefault"]["election"], "PARTIAL");
-    let mmf = now["funds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["fundCode"] == "DEMO-MMF")
-        .unwrap()
-        .clone();
+    let mmf = fund_in(&now, "DEMO-MMF");
     assert_eq!(
         (mmf["election"].as_str(), mmf["percentage"].as_str()),
         (Some("PARTIAL"), Some("25"))
@@ -1154,12 +1130,7 @@ async fn elections_are_effective_dated_audited_and_authorized() {
     );
 
     // Another organization sees none of it.
-    let mut options = clearway_server::demo::Options::demo(2);
-    options.history = false;
-    options.org_name = "Elsewhere".into();
-    let stranger = clearway_server::demo::seed(&app.db, &options)
-        .await
-        .unwrap();
+    let stranger = app.seed_another_org(2, "Elsewhere").await;
     for (method, path) in [
         ("GET", theirs.clone()),
         ("PUT", format!("{theirs}/DEMO-OPEN")),
@@ -1321,12 +1292,7 @@ async fn navs_upload_as_csv_or_json_all_or_nothing() {
     )
     .await;
     assert!(text(&stale["detail"]).contains("business days old"));
-    let mut options = clearway_server::demo::Options::demo(1);
-    options.history = false;
-    options.org_name = "Elsewhere".into();
-    let stranger = clearway_server::demo::seed(&app.db, &options)
-        .await
-        .unwrap();
+    let stranger = app.seed_another_org(1, "Elsewhere").await;
     let resp = app
         .client
         .get(app.url(&format!("/api/funds/{}/navs", app.seeded.mmf_fund_id)))
@@ -1342,22 +1308,9 @@ async fn navs_upload_as_csv_or_json_all_or_nothing() {
 
 #[tokio::test]
 async fn reports_exports_lots_and_cost_basis() {
-    let app = spawn_app(6).await;
-    let me = app.seeded.investor_user_investor_id.clone();
+    let navs = json!([{ "date": "2026-03-31", "nav": "10.12345678" }, { "date": "2026-11-02", "nav": "11.5" }]);
+    let (app, me, id) = investor_user_reinvested(Some(1), navs).await;
     let other = app.seeded.investor_ids[1].clone();
-    elect(&app, [&me, &other], json!({ "election": "AUTOMATIC" })).await;
-    upload_navs(&app, "DEMO-OPEN", json!([{ "date": "2026-03-31", "nav": "10.12345678" }, { "date": "2026-11-02", "nav": "11.5" }])).await;
-    let d = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "2345.67",
-            "2026-03-16",
-            "2026-03-31",
-            "0",
-        ))
-        .await;
-    let id = text(&d["id"]).to_string();
-    complete(&app, &id).await;
 
     // Investors see only their own reinvestment.
     let all = all_reinvestments(&app, "auditor", &id).await;
@@ -1448,16 +1401,7 @@ async fn reports_exports_lots_and_cost_basis() {
     assert_eq!(&resp.bytes().await.unwrap()[..2], b"PK");
 
     // Lots and a redemption preview by each method.
-    let lots = body(
-        app.get(
-            "investor",
-            &format!("/api/investors/{me}/lots?fundId=DEMO-OPEN"),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let items = lots["items"].as_array().unwrap();
+    let items = lots(&app, "investor", &me, "?fundId=DEMO-OPEN").await;
     assert_eq!(items.last().unwrap()["source"], "REINVESTMENT");
     let total_shares: Decimal = items.iter().map(|l| dec(text(&l["shares"]))).sum();
     let total_basis: i64 = items.iter().map(|l| cents(&l["basis"])).sum();
@@ -1531,24 +1475,9 @@ async fn reports_exports_lots_and_cost_basis() {
 
 #[tokio::test]
 async fn running_the_step_again_writes_nothing() {
-    let app = spawn_app(20).await;
-    elect(
-        &app,
-        app.seeded.investor_ids.iter().take(8),
-        json!({ "election": "PARTIAL", "percentage": "33.3" }),
-    )
-    .await;
-    let d = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "4321.09",
-            "2026-03-16",
-            "2026-03-31",
-            "0.25",
-        ))
-        .await;
-    let id = text(&d["id"]).to_string();
-    complete(&app, &id).await;
+    let election = json!({ "election": "PARTIAL", "percentage": "33.3" });
+    let (app, _) = with_elections(20, 8, election).await;
+    let id = processed(&app, &q1("4321.09", "0.25")).await;
     let before = counts(&app).await;
     assert_eq!(before[6], 8, "eight reinvestments");
     // The job's step again, as a re-run after a crash would call it (same transaction shape).
@@ -1570,9 +1499,7 @@ async fn running_the_step_again_writes_nothing() {
 
 #[tokio::test]
 async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
-    let app = spawn_app(6).await;
-    let ids = app.seeded.investor_ids.clone();
-    elect(&app, &ids[..2], json!({ "election": "AUTOMATIC" })).await;
+    let (app, ids) = with_elections(6, 2, json!({ "election": "AUTOMATIC" })).await;
     // A holdings change already recorded after the trade date (e.g. from an administrator's
     // feed): it must include the reinvested shares too.
     let operator = app.operator();
@@ -1589,63 +1516,22 @@ async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
     .unwrap();
     tx.commit().await.unwrap();
     // Two distributions paid the same day: the second adds to the first one's holdings row.
-    let first = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "1000.00",
-            "2026-03-16",
-            "2026-03-31",
-            "0",
-        ))
-        .await;
-    complete(&app, text(&first["id"])).await;
-    let second = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "500.00",
-            "2026-03-17",
-            "2026-03-31",
-            "0",
-        ))
-        .await;
-    complete(&app, text(&second["id"])).await;
-    let shares = |list: &[Value], investor: &str| -> Decimal {
-        list.iter()
-            .filter(|r| r["investorId"] == investor)
-            .map(|r| dec(text(&r["shares"])))
-            .sum()
-    };
-    let a = all_reinvestments(&app, "operator", text(&first["id"])).await;
-    let b = all_reinvestments(&app, "operator", text(&second["id"])).await;
+    let first = processed(&app, &q1("1000.00", "0")).await;
+    let second = processed(
+        &app,
+        &pro_rata_on("DEMO-OPEN", "500.00", "2026-03-17", "2026-03-31", "0"),
+    )
+    .await;
+    let a = all_reinvestments(&app, "operator", &first).await;
+    let b = all_reinvestments(&app, "operator", &second).await;
     let units_on = |record: &'static str| {
-        let app = &app;
-        async move {
-            let d = app
-                .create(&pro_rata_on(
-                    "DEMO-OPEN",
-                    "100000.00",
-                    record,
-                    "2026-06-30",
-                    "0",
-                ))
-                .await;
-            app.all_lines("operator", text(&d["id"]))
-                .await
-                .iter()
-                .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
-                .collect::<HashMap<_, _>>()
-        }
+        units_at_record(&app, "DEMO-OPEN", "100000.00", record, "2026-06-30")
     };
-    let before: HashMap<String, Decimal> = app
-        .all_lines("operator", text(&first["id"]))
-        .await
-        .iter()
-        .map(|l| (text(&l["investorId"]).to_string(), dec(text(&l["units"]))))
-        .collect();
+    let before = units_by_investor(&app, &first).await;
     let april = units_on("2026-04-15").await;
     assert_eq!(
         april[&ids[0]],
-        before[&ids[0]] + shares(&a, &ids[0]) + shares(&b, &ids[0])
+        before[&ids[0]] + shares_bought(&a, &ids[0]) + shares_bought(&b, &ids[0])
     );
     assert_eq!(
         april[&ids[2]], before[&ids[2]],
@@ -1654,25 +1540,15 @@ async fn holdings_on_and_after_the_trade_date_get_the_new_shares() {
     let may = units_on("2026-05-15").await;
     assert_eq!(
         may[&ids[1]],
-        dec("1000") + shares(&a, &ids[1]) + shares(&b, &ids[1])
+        dec("1000") + shares_bought(&a, &ids[1]) + shares_bought(&b, &ids[1])
     );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_time() {
-    let app = spawn_app(4).await;
-    let ids = app.seeded.investor_ids.clone();
-    elect(&app, &ids, json!({ "election": "AUTOMATIC" })).await;
-    let first = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "1000.00",
-            "2026-03-16",
-            "2026-03-31",
-            "0",
-        ))
-        .await;
+    let (app, ids) = with_elections(4, 4, json!({ "election": "AUTOMATIC" })).await;
+    let first = app.create(&q1("1000.00", "0")).await;
     let second = app
         .create(&pro_rata_on(
             "DEMO-OPEN",
@@ -1736,12 +1612,8 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
         .expect("the second step waits, then succeeds");
     let mut bought = Decimal::ZERO;
     for d in [&first, &second] {
-        bought += all_reinvestments(&app, "operator", text(&d["id"]))
-            .await
-            .iter()
-            .filter(|r| r["investorId"] == ids[0].as_str())
-            .map(|r| dec(text(&r["shares"])))
-            .sum::<Decimal>();
+        let list = all_reinvestments(&app, "operator", text(&d["id"])).await;
+        bought += shares_bought(&list, &ids[0]);
     }
     assert!(bought > Decimal::ZERO, "both distributions bought shares");
     assert_eq!(units(ids[0].clone()).await, before + bought);
@@ -1752,26 +1624,8 @@ async fn two_distributions_of_one_fund_paid_the_same_day_reinvest_at_the_same_ti
 /// (500 problem) instead of exporting it as 0.
 #[tokio::test]
 async fn a_corrupt_stored_percentage_is_an_error_not_zero() {
-    let app = spawn_app(6).await;
-    let me = app.seeded.investor_user_investor_id.clone();
-    elect(&app, [&me], json!({ "election": "AUTOMATIC" })).await;
-    upload_navs(
-        &app,
-        "DEMO-OPEN",
-        json!([{ "date": "2026-03-31", "nav": "10.12345678" }]),
-    )
-    .await;
-    let d = app
-        .create(&pro_rata_on(
-            "DEMO-OPEN",
-            "2345.67",
-            "2026-03-16",
-            "2026-03-31",
-            "0",
-        ))
-        .await;
-    let id = text(&d["id"]).to_string();
-    complete(&app, &id).await;
+    let navs = json!([{ "date": "2026-03-31", "nav": "10.12345678" }]);
+    let (app, _me, id) = investor_user_reinvested(None, navs).await;
     let export = format!("/api/distributions/{id}/reinvestments/export?format=csv");
     assert_eq!(app.get("operator", &export).await.status(), 200);
     let mut tx = app.db.begin().await.unwrap();
