@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clearway_server::Config;
 use clearway_store::testing::{self, Check};
+use clearway_store::Db;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use super::{ms, percentile, pro_rata_body, setup};
+use super::{ms, percentile, pro_rata_body, setup, Setup};
 
 pub(super) async fn get(
     database_url: Option<&str>,
@@ -97,6 +98,30 @@ pub(super) async fn lifecycle(
     };
     let s = Arc::new(setup(database_url, 10, config).await?);
     let started = Instant::now();
+    submit_all(&s, count, concurrency).await?;
+    let submitted = started.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    wait_for_completed(&s.fresh.db, count, deadline).await?;
+    let all_done = started.elapsed();
+    // The payment jobs each processing run enqueues (bank files) finish after COMPLETED.
+    wait_for_jobs(&s.fresh.db, deadline).await?;
+    println!(
+        "{count} distributions x 10 lines: submitted in {:.1?}, all COMPLETED after {:.1?} ({:.0}/s end to end)",
+        submitted,
+        all_done,
+        count as f64 / all_done.as_secs_f64()
+    );
+    check_lifecycle(&s.fresh.db, count).await?;
+    match Arc::try_unwrap(s) {
+        Ok(s) => s.finish().await,
+        Err(_) => bail!("setup still shared"),
+    }
+    Ok(())
+}
+
+/// Creates, approves and processes `count` distributions over HTTP from `concurrency`
+/// tasks.
+async fn submit_all(s: &Arc<Setup>, count: usize, concurrency: usize) -> Result<()> {
     let bar = ProgressBar::new(count as u64).with_style(ProgressStyle::with_template(
         "{msg} {bar:40} {pos}/{len} {per_sec}",
     )?);
@@ -111,37 +136,7 @@ pub(super) async fn lifecycle(
                 if i >= count {
                     return Ok::<_, anyhow::Error>(());
                 }
-                let body = pro_rata_body(&s.seeded.open_fund_id, "2026-03-16");
-                let resp = s
-                    .client
-                    .post(format!("{}/api/distributions", s.base))
-                    .bearer_auth(&s.seeded.tokens.operator)
-                    .header("Idempotency-Key", format!("bench-{i}"))
-                    .json(&body)
-                    .send()
-                    .await?;
-                if resp.status() != 201 {
-                    bail!("create {i}: {} {}", resp.status(), resp.text().await?);
-                }
-                let id = resp.json::<Value>().await?["id"]
-                    .as_str()
-                    .context("id")?
-                    .to_string();
-                for (token, action) in [
-                    (&s.seeded.tokens.operator, "ready"),
-                    (&s.seeded.tokens.approver, "approve"),
-                    (&s.seeded.tokens.operator, "process"),
-                ] {
-                    let resp = s
-                        .client
-                        .patch(format!("{}/api/distributions/{id}/{action}", s.base))
-                        .bearer_auth(token)
-                        .send()
-                        .await?;
-                    if !resp.status().is_success() {
-                        bail!("{action} {id}: {} {}", resp.status(), resp.text().await?);
-                    }
-                }
+                submit_one(&s, i).await?;
                 bar.inc(1);
             }
         }));
@@ -150,41 +145,80 @@ pub(super) async fn lifecycle(
         t.await??;
     }
     bar.finish_and_clear();
-    let submitted = started.elapsed();
-    let deadline = Instant::now() + Duration::from_secs(1800);
+    Ok(())
+}
+
+/// Creates distribution `i` (idempotency key `bench-{i}`) and takes it to PROCESSING.
+async fn submit_one(s: &Setup, i: usize) -> Result<()> {
+    let body = pro_rata_body(&s.seeded.open_fund_id, "2026-03-16");
+    let resp = s
+        .client
+        .post(format!("{}/api/distributions", s.base))
+        .bearer_auth(&s.seeded.tokens.operator)
+        .header("Idempotency-Key", format!("bench-{i}"))
+        .json(&body)
+        .send()
+        .await?;
+    if resp.status() != 201 {
+        bail!("create {i}: {} {}", resp.status(), resp.text().await?);
+    }
+    let id = resp.json::<Value>().await?["id"]
+        .as_str()
+        .context("id")?
+        .to_string();
+    for (token, action) in [
+        (&s.seeded.tokens.operator, "ready"),
+        (&s.seeded.tokens.approver, "approve"),
+        (&s.seeded.tokens.operator, "process"),
+    ] {
+        let resp = s
+            .client
+            .patch(format!("{}/api/distributions/{id}/{action}", s.base))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            bail!("{action} {id}: {} {}", resp.status(), resp.text().await?);
+        }
+    }
+    Ok(())
+}
+
+/// Waits until at least `count` distributions are COMPLETED.
+async fn wait_for_completed(db: &Db, count: usize, deadline: Instant) -> Result<()> {
     loop {
-        let completed = testing::count(&s.fresh.db, Check::CompletedDistributions).await?;
+        let completed = testing::count(db, Check::CompletedDistributions).await?;
         if usize::try_from(completed).is_ok_and(|n| n >= count) {
-            break;
+            return Ok(());
         }
         if Instant::now() > deadline {
             bail!("not all distributions completed within 30 minutes");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let all_done = started.elapsed();
-    // The payment jobs each processing run enqueues (bank files) finish after COMPLETED.
+}
+
+/// Waits until no job is busy.
+async fn wait_for_jobs(db: &Db, deadline: Instant) -> Result<()> {
     loop {
-        let busy = testing::count(&s.fresh.db, Check::BusyJobs).await?;
+        let busy = testing::count(db, Check::BusyJobs).await?;
         if busy == 0 {
-            break;
+            return Ok(());
         }
         if Instant::now() > deadline {
             bail!("payment jobs did not finish within 30 minutes");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let db = &s.fresh.db;
+}
+
+/// Prints the stored counts and fails unless every distribution completed once, with one
+/// event each and no unfinished job.
+async fn check_lifecycle(db: &Db, count: usize) -> Result<()> {
     let distributions = testing::count(db, Check::Distributions).await?;
     let completed_events = testing::count(db, Check::CompletedEvents).await?;
     let duplicate_events = testing::count(db, Check::DuplicateEvents).await?;
     let dead_jobs = testing::count(db, Check::UnfinishedJobs).await?;
-    println!(
-        "{count} distributions x 10 lines: submitted in {:.1?}, all COMPLETED after {:.1?} ({:.0}/s end to end)",
-        submitted,
-        all_done,
-        count as f64 / all_done.as_secs_f64()
-    );
     println!("distributions stored {distributions}, completed events {completed_events}, duplicate events {duplicate_events}, unfinished jobs {dead_jobs}");
     if distributions != count as i64
         || completed_events != count as i64
@@ -192,10 +226,6 @@ pub(super) async fn lifecycle(
         || dead_jobs != 0
     {
         bail!("lifecycle check failed");
-    }
-    match Arc::try_unwrap(s) {
-        Ok(s) => s.finish().await,
-        Err(_) => bail!("setup still shared"),
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! `bench create`: allocating and persisting a pro-rata distribution, against a raw bulk load of
 //! the same rows.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
-use clearway_core::distribution::{plan_lines, Allocation, Kind, Schedule, Status};
+use clearway_core::distribution::{plan_lines, Allocation, Kind, PlannedLine, Schedule, Status};
 use clearway_core::{allocation::ComponentRatios, Currency};
 use clearway_server::Config;
 use clearway_store::distributions::{self as store, NewDistribution};
@@ -12,7 +12,7 @@ use clearway_store::{funds, Actor, Tx};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
-use super::{median, ms, percentile, pro_rata_body, setup};
+use super::{median, ms, percentile, pro_rata_body, setup, Setup};
 
 pub(super) async fn create(
     database_url: Option<&str>,
@@ -23,6 +23,31 @@ pub(super) async fn create(
         bail!("--runs must be at least 1");
     }
     let s = setup(database_url, investors, Config::default()).await?;
+    let mut api = time_api_creates(&s, investors, runs).await?;
+
+    // Persistence: our store path vs a raw bulk load of the very same rows.
+    let (operator, new, lines) = planned_distribution(&s).await?;
+    let (mut ours, mut raw) = time_persistence(&s, &operator, &new, &lines, runs).await?;
+    let (api_median, api_p95) = (median(&mut api), percentile(&mut api, 0.95));
+    let (ours_median, raw_median) = (median(&mut ours), median(&mut raw));
+    println!(
+        "create via HTTP ({investors} lines, {runs} runs): median {} p95 {}",
+        ms(api_median),
+        ms(api_p95)
+    );
+    println!(
+        "persist lines: ours median {} vs raw bulk insert median {} -> ratio {:.2}x",
+        ms(ours_median),
+        ms(raw_median),
+        ours_median.as_secs_f64() / raw_median.as_secs_f64()
+    );
+    s.finish().await;
+    Ok(())
+}
+
+/// `runs` timed `POST /api/distributions` (after two warm-ups), each checked for its
+/// line count and total.
+async fn time_api_creates(s: &Setup, investors: usize, runs: usize) -> Result<Vec<Duration>> {
     let body = pro_rata_body(&s.seeded.open_fund_id, "2026-03-16");
     let mut api = Vec::new();
     let bar = ProgressBar::new((runs + 2) as u64)
@@ -53,8 +78,11 @@ pub(super) async fn create(
         bar.inc(1);
     }
     bar.finish_and_clear();
+    Ok(api)
+}
 
-    // Persistence: our store path vs a raw bulk load of the very same rows.
+/// The operator, and a pro-rata draft with its planned lines over the open fund's holdings.
+async fn planned_distribution(s: &Setup) -> Result<(Actor, NewDistribution, Vec<PlannedLine>)> {
     let operator = Actor {
         user_id: s.seeded.user_ids["operator"].clone(),
         org_id: s.seeded.org_id.clone(),
@@ -89,18 +117,30 @@ pub(super) async fn create(
         corrects_id: None,
         reason: None,
     };
+    Ok((operator, new, lines))
+}
+
+/// `runs` timed inserts of the distribution through the store, and of the same rows as a
+/// raw bulk load (after two warm-ups of each).
+async fn time_persistence(
+    s: &Setup,
+    operator: &Actor,
+    new: &NewDistribution,
+    lines: &[PlannedLine],
+    runs: usize,
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
     let (mut ours, mut raw) = (Vec::new(), Vec::new());
     for i in 0..runs + 2 {
         let started = Instant::now();
         let mut tx = s.fresh.db.begin().await?;
-        store::insert(&mut tx, &operator, &new, &lines).await?;
+        store::insert(&mut tx, operator, new, lines).await?;
         tx.commit().await?;
         let ours_elapsed = started.elapsed();
         // The raw baseline loads the same rows under a header inserted beforehand (untimed).
         let mut tx = s.fresh.db.begin().await?;
-        let header = store::insert(&mut tx, &operator, &new, &[]).await?;
+        let header = store::insert(&mut tx, operator, new, &[]).await?;
         tx.commit().await?;
-        let rows = raw_rows(&header.id, &s.seeded.org_id, &lines);
+        let rows = raw_rows(&header.id, &s.seeded.org_id, lines);
         let started = Instant::now();
         let mut tx = s.fresh.db.begin().await?;
         raw_bulk_insert(&mut tx, &rows).await?;
@@ -111,29 +151,11 @@ pub(super) async fn create(
             raw.push(raw_elapsed);
         }
     }
-    let (api_median, api_p95) = (median(&mut api), percentile(&mut api, 0.95));
-    let (ours_median, raw_median) = (median(&mut ours), median(&mut raw));
-    println!(
-        "create via HTTP ({investors} lines, {runs} runs): median {} p95 {}",
-        ms(api_median),
-        ms(api_p95)
-    );
-    println!(
-        "persist lines: ours median {} vs raw bulk insert median {} -> ratio {:.2}x",
-        ms(ours_median),
-        ms(raw_median),
-        ours_median.as_secs_f64() / raw_median.as_secs_f64()
-    );
-    s.finish().await;
-    Ok(())
+    Ok((ours, raw))
 }
 
 /// The line rows exactly as stored, pre-rendered for the raw baseline.
-fn raw_rows(
-    distribution_id: &str,
-    org_id: &str,
-    lines: &[clearway_core::distribution::PlannedLine],
-) -> Vec<[String; 14]> {
+fn raw_rows(distribution_id: &str, org_id: &str, lines: &[PlannedLine]) -> Vec<[String; 14]> {
     lines
         .iter()
         .map(|l| {

@@ -14,12 +14,12 @@ use clearway_formats::ach::{self, AccountType};
 use clearway_server::events::relay::sign;
 use clearway_server::payments::rails::{self, AchItem};
 use clearway_server::payments::{Originator, ProviderConfig, Vault};
-use clearway_server::{demo, AppState, Config};
+use clearway_server::{demo, AppState, Config, Running};
 use clearway_store::distributions::{self as store, NewDistribution};
 use clearway_store::testing::{
-    self, bench_ach_payees, bench_provider_refs, bench_reset_payments, fresh_database, Check,
+    self, bench_ach_payees, bench_provider_refs, bench_reset_payments, fresh_database, Check, Fresh,
 };
-use clearway_store::{funds, Actor, DbOptions};
+use clearway_store::{funds, Actor, Db, DbOptions, Tx};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -158,22 +158,77 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
         "backend: {:?}; seeding {n} investors with ACH payees…",
         db.backend()
     );
+    let (seeded, vault) = seed_ach_investors(&db, n).await?;
+    let (d, step) = timed_payment_step(&db, &seeded, n).await?;
+    let count = testing::count(&db, Check::PendingPayments).await?;
+    println!("payment step (one payment per line, in the processing transaction): {count} payments in {}", ms(step));
+    let state = rail_state(&db, vault);
+    let samples = time_rail_job(&state, &seeded, &d, count, runs).await?;
+    let sent = testing::count(&db, Check::SentPaymentsTraced).await?;
+    if sent != count {
+        bail!("only {sent} of {count} payments were marked SENT");
+    }
+    let mut sorted = samples.clone();
+    println!(
+        "rail job end to end ({count} payments: load, decrypt, build, seal and store the file, mark SENT + events; {runs} runs): median {} (min {}, max {})",
+        ms(median(&mut sorted)),
+        ms(*samples.iter().min().expect("runs")),
+        ms(*samples.iter().max().expect("runs"))
+    );
+    fresh.drop_database().await;
+    Ok(())
+}
+
+/// Seeds `n` cash-only investors, every one paid by ACH; returns them and the vault that
+/// sealed their account numbers.
+async fn seed_ach_investors(db: &Db, n: usize) -> Result<(demo::Seeded, Vault)> {
     let mut options = demo::Options::demo(n);
     options.history = false;
     // Everyone takes cash (no reinvestment elections): one payment per investor.
     options.elections = false;
-    let seeded = demo::seed(&db, &options).await?;
+    let seeded = demo::seed(db, &options).await?;
     // Every investor paid by ACH (the demo mixes wires and checks in).
     let vault = options.vault.clone();
     let sealed = vault.seal("123456789012")?;
     bench_ach_payees(
-        &db,
+        db,
         &seeded.org_id,
         &sealed.ciphertext,
         &sealed.key_id,
         &sealed.last4,
     )
     .await?;
+    Ok((seeded, vault))
+}
+
+/// A distribution taken to PROCESSING, then the timed reinvestment and payment steps and
+/// completion in the same transaction; returns it and that time.
+async fn timed_payment_step(
+    db: &Db,
+    seeded: &demo::Seeded,
+    n: usize,
+) -> Result<(store::Distribution, Duration)> {
+    let system = Actor::system(&seeded.org_id);
+    let mut tx = db.begin().await?;
+    let d = processing_distribution(&mut tx, seeded, n).await?;
+    let started = Instant::now();
+    clearway_app::reinvestment::step(&mut tx, &system, &d)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    clearway_server::payments::step(&mut tx, &system, &d)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store::transition(&mut tx, &system, &d, Action::Complete).await?;
+    tx.commit().await?;
+    Ok((d, started.elapsed()))
+}
+
+/// A pro-rata, all-ordinary distribution of `n` × $123.45 taken to PROCESSING in `tx`.
+async fn processing_distribution(
+    tx: &mut Tx,
+    seeded: &demo::Seeded,
+    n: usize,
+) -> Result<store::Distribution> {
     let operator = Actor {
         user_id: seeded.user_ids["operator"].clone(),
         org_id: seeded.org_id.clone(),
@@ -188,9 +243,8 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
         record: date("2026-03-16")?,
         payable: date("2026-03-31")?,
     };
-    let mut tx = db.begin().await?;
     let holdings =
-        funds::holdings_as_of(&mut tx, &operator, &seeded.open_fund_id, schedule.record).await?;
+        funds::holdings_as_of(tx, &operator, &seeded.open_fund_id, schedule.record).await?;
     let allocation = Allocation::ProRata {
         total: n as i64 * 12_345,
         ratios: ComponentRatios::all_ordinary(),
@@ -208,10 +262,10 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
         corrects_id: None,
         reason: None,
     };
-    let d = store::insert(&mut tx, &operator, &new, &lines).await?;
-    let d = store::transition(&mut tx, &system, &d, Action::MarkReady).await?;
+    let d = store::insert(tx, &operator, &new, &lines).await?;
+    let d = store::transition(tx, &system, &d, Action::MarkReady).await?;
     let d = store::transition(
-        &mut tx,
+        tx,
         &Actor {
             user_id: seeded.user_ids["approver"].clone(),
             ..system.clone()
@@ -220,20 +274,12 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
         Action::Approve,
     )
     .await?;
-    let d = store::transition(&mut tx, &system, &d, Action::Process).await?;
-    let started = Instant::now();
-    clearway_app::reinvestment::step(&mut tx, &system, &d)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    clearway_server::payments::step(&mut tx, &system, &d)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    store::transition(&mut tx, &system, &d, Action::Complete).await?;
-    tx.commit().await?;
-    let step = started.elapsed();
-    let count = testing::count(&db, Check::PendingPayments).await?;
-    println!("payment step (one payment per line, in the processing transaction): {count} payments in {}", ms(step));
-    let state = AppState {
+    Ok(store::transition(tx, &system, &d, Action::Process).await?)
+}
+
+/// The state the rail job runs with: default configuration, our vault.
+fn rail_state(db: &Db, vault: Vault) -> AppState {
+    AppState {
         db: db.clone(),
         config: Arc::new(Config {
             payments: clearway_server::payments::PaymentsConfig {
@@ -246,12 +292,25 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
         events_ready: Arc::default(),
         tokens: Arc::default(),
         http: clearway_server::state::http_client(),
-    };
+    }
+}
+
+/// `runs` timed runs of the ACH rail job over the distribution's `count` pending payments
+/// (reset to PENDING between runs).
+async fn time_rail_job(
+    state: &AppState,
+    seeded: &demo::Seeded,
+    d: &store::Distribution,
+    count: i64,
+    runs: usize,
+) -> Result<Vec<Duration>> {
+    let db = &state.db;
+    let system = Actor::system(&seeded.org_id);
     let mut samples = Vec::new();
     for run in 0..runs {
         if run > 0 {
             // Back to PENDING for the next run (a bench-only reset).
-            bench_reset_payments(&db, &d.id).await?;
+            bench_reset_payments(db, &d.id).await?;
         }
         let started = Instant::now();
         let mut tx = db.begin().await?;
@@ -279,19 +338,7 @@ pub async fn nacha_end_to_end(database_url: Option<&str>, n: usize, runs: usize)
             bail!("the rail job sent {} of {count}", pending.len());
         }
     }
-    let sent = testing::count(&db, Check::SentPaymentsTraced).await?;
-    if sent != count {
-        bail!("only {sent} of {count} payments were marked SENT");
-    }
-    let mut sorted = samples.clone();
-    println!(
-        "rail job end to end ({count} payments: load, decrypt, build, seal and store the file, mark SENT + events; {runs} runs): median {} (min {}, max {})",
-        ms(median(&mut sorted)),
-        ms(*samples.iter().min().expect("runs")),
-        ms(*samples.iter().max().expect("runs"))
-    );
-    fresh.drop_database().await;
-    Ok(())
+    Ok(samples)
 }
 
 fn now_secs() -> u64 {
@@ -301,9 +348,51 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// The provider's webhook secret in the benchmark's configuration.
+const SECRET: &str = "whsec_bench";
+
 /// `clearway bench provider-webhook`.
 pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Result<()> {
-    const SECRET: &str = "whsec_bench";
+    let (fresh, seeded, running) = start_server(database_url, count).await?;
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::new();
+    println!("backend: {:?}", fresh.db.backend());
+    process_distribution(&client, &base, &seeded).await?;
+    wait_for_processing(&fresh.db).await?;
+    let refs = bench_provider_refs(&fresh.db).await?;
+    if refs.len() < count {
+        bail!("only {} sent payments for {count} webhooks", refs.len());
+    }
+    let url = format!("{base}/api/webhooks/providers/modern-treasury");
+    let mut latencies = send_webhooks(&client, &url, &refs[..count]).await?;
+    let completed = testing::count(&fresh.db, Check::CompletedPayments).await?;
+    if completed as usize != count {
+        bail!("{completed} payments completed for {count} webhooks");
+    }
+    let mut health = health_latencies(&client, &base, count).await?;
+    let (p50, p95, p99) = (
+        percentile(&mut latencies, 0.5),
+        percentile(&mut latencies, 0.95),
+        percentile(&mut latencies, 0.99),
+    );
+    println!("provider webhook end to end x{count} (HTTP, HMAC + timestamp check, replay guard, payment COMPLETED + line PAID + audit + event, one after another): p50 {} p95 {} p99 {}", ms(p50), ms(p95), ms(p99));
+    println!(
+        "baseline GET /healthz: p50 {} p95 {} -> p95 ratio {:.1}x",
+        ms(percentile(&mut health, 0.5)),
+        ms(percentile(&mut health, 0.95)),
+        p95.as_secs_f64() / percentile(&mut health, 0.95).as_secs_f64()
+    );
+    running.shutdown().await;
+    fresh.drop_database().await;
+    Ok(())
+}
+
+/// A fresh database seeded with enough cash-only investors for `count` webhooks, and a
+/// server on it configured with the provider.
+async fn start_server(
+    database_url: Option<&str>,
+    count: usize,
+) -> Result<(Fresh, demo::Seeded, Running)> {
     let fresh = fresh_database(
         database_url,
         &DbOptions {
@@ -327,10 +416,16 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let running = clearway_server::start(fresh.db.clone(), config, listener).await?;
-    let base = format!("http://{}", running.addr);
-    let client = reqwest::Client::new();
-    println!("backend: {:?}", fresh.db.backend());
-    // A processed distribution whose payments went out through the provider (SENT, with ids).
+    Ok((fresh, seeded, running))
+}
+
+/// A processed distribution whose payments go out through the provider (SENT, with ids),
+/// created and taken to PROCESSING over HTTP.
+async fn process_distribution(
+    client: &reqwest::Client,
+    base: &str,
+    seeded: &demo::Seeded,
+) -> Result<()> {
     let body = json!({ "fundId": seeded.open_fund_id, "declarationDate": "2026-03-02", "recordDate": "2026-03-16", "payableDate": "2026-03-31", "allocation": { "method": "pro_rata", "total": "1000000.00" } });
     let d: serde_json::Value = client
         .post(format!("{base}/api/distributions"))
@@ -355,28 +450,37 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
             bail!("{action}: {}", r.text().await?);
         }
     }
+    Ok(())
+}
+
+/// Waits (up to 5 minutes) until no job is busy and the distribution is COMPLETED.
+async fn wait_for_processing(db: &Db) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let busy = testing::count(&fresh.db, Check::BusyJobs).await?;
-        let done = testing::count(&fresh.db, Check::CompletedDistributions).await?;
+        let busy = testing::count(db, Check::BusyJobs).await?;
+        let done = testing::count(db, Check::CompletedDistributions).await?;
         if busy == 0 && done == 1 {
-            break;
+            return Ok(());
         }
         if Instant::now() > deadline {
             bail!("processing did not finish");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let refs = bench_provider_refs(&fresh.db).await?;
-    if refs.len() < count {
-        bail!("only {} sent payments for {count} webhooks", refs.len());
-    }
-    let url = format!("{base}/api/webhooks/providers/modern-treasury");
-    let bar = ProgressBar::new(count as u64)
+}
+
+/// One signed "completed" webhook per provider reference, one after another; returns
+/// each round trip's latency.
+async fn send_webhooks(
+    client: &reqwest::Client,
+    url: &str,
+    refs: &[String],
+) -> Result<Vec<Duration>> {
+    let bar = ProgressBar::new(refs.len() as u64)
         .with_style(ProgressStyle::with_template("{msg} {bar:40} {pos}/{len}")?);
     bar.set_message("webhooks");
-    let mut latencies = Vec::with_capacity(count);
-    for (i, reference) in refs.iter().take(count).enumerate() {
+    let mut latencies = Vec::with_capacity(refs.len());
+    for (i, reference) in refs.iter().enumerate() {
         let raw = json!({ "id": format!("evt_{i}"), "event": "completed", "data": { "id": reference, "status": "completed", "effective_date": "2026-03-31" } }).to_string();
         let t = Instant::now();
         // One clock reading for the signature and the header: two readings straddle a second
@@ -385,7 +489,7 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
         let header = sign(SECRET, timestamp, raw.as_bytes());
         let sig = header.split("v1=").nth(1).unwrap_or_default().to_string();
         let resp = client
-            .post(&url)
+            .post(url)
             .header("X-Timestamp", timestamp.to_string())
             .header("X-Signature", sig)
             .header("Content-Type", "application/json")
@@ -401,10 +505,15 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let completed = testing::count(&fresh.db, Check::CompletedPayments).await?;
-    if completed as usize != count {
-        bail!("{completed} payments completed for {count} webhooks");
-    }
+    Ok(latencies)
+}
+
+/// The baseline: `count` sequential `GET /healthz` round trips.
+async fn health_latencies(
+    client: &reqwest::Client,
+    base: &str,
+    count: usize,
+) -> Result<Vec<Duration>> {
     let mut health = Vec::with_capacity(count);
     for _ in 0..count {
         let t = Instant::now();
@@ -416,19 +525,5 @@ pub async fn provider_webhook(database_url: Option<&str>, count: usize) -> Resul
             .await?;
         health.push(t.elapsed());
     }
-    let (p50, p95, p99) = (
-        percentile(&mut latencies, 0.5),
-        percentile(&mut latencies, 0.95),
-        percentile(&mut latencies, 0.99),
-    );
-    println!("provider webhook end to end x{count} (HTTP, HMAC + timestamp check, replay guard, payment COMPLETED + line PAID + audit + event, one after another): p50 {} p95 {} p99 {}", ms(p50), ms(p95), ms(p99));
-    println!(
-        "baseline GET /healthz: p50 {} p95 {} -> p95 ratio {:.1}x",
-        ms(percentile(&mut health, 0.5)),
-        ms(percentile(&mut health, 0.95)),
-        p95.as_secs_f64() / percentile(&mut health, 0.95).as_secs_f64()
-    );
-    running.shutdown().await;
-    fresh.drop_database().await;
-    Ok(())
+    Ok(health)
 }

@@ -14,7 +14,8 @@ use anyhow::{bail, Context, Result};
 use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::simulate::{evaluate, generate, Simulation};
 use clearway_core::reconciliation::{
-    reconcile, Decision, MatchConfig, Outcome, PaymentMethod, PaymentStatus, Reconciliation,
+    reconcile, Decision, MatchConfig, Outcome, Payment, PaymentMethod, PaymentStatus,
+    Reconciliation,
 };
 use clearway_server::demo;
 use clearway_store::db::Arg;
@@ -39,158 +40,98 @@ struct RunResult {
     exceptions: i64,
 }
 
+const DISTRIBUTION_COLUMNS: [&str; 17] = [
+    "id",
+    "org_id",
+    "fund_id",
+    "kind",
+    "status",
+    "currency",
+    "declaration_date",
+    "record_date",
+    "payable_date",
+    "description",
+    "allocation",
+    "total_minor",
+    "line_count",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+const LINE_COLUMNS: [&str; 13] = [
+    "distribution_id",
+    "org_id",
+    "investor_id",
+    "total_minor",
+    "ordinary_minor",
+    "qualified_minor",
+    "st_gain_minor",
+    "lt_gain_minor",
+    "roc_minor",
+    "interest_minor",
+    "foreign_tax_minor",
+    "withholding_minor",
+    "status",
+];
+
+const PAYMENT_COLUMNS: [&str; 18] = [
+    "id",
+    "org_id",
+    "distribution_id",
+    "investor_id",
+    "method",
+    "status",
+    "currency",
+    "amount_minor",
+    "fund_amount_minor",
+    "payee_name",
+    "trace_number",
+    "end_to_end_id",
+    "check_number",
+    "batch_id",
+    "expected_date",
+    "cleared_date",
+    "created_at",
+    "updated_at",
+];
+
 /// Writes distributions, their lines and the simulated payments (bulk).
 async fn write_payments(db: &Db, seeded: &demo::Seeded, sim: &Simulation) -> Result<()> {
-    let investors = &seeded.investor_ids;
-    let per = investors.len();
+    let per = seeded.investor_ids.len();
     let n = sim.payments.len();
     let dists: Vec<String> = (0..n.div_ceil(per)).map(|_| new_id()).collect();
     let now = now_text();
     let mut tx = db.begin().await?;
     let operator = &seeded.user_ids["operator"];
-    let mut drows: Vec<Vec<Arg>> = Vec::new();
-    for (k, id) in dists.iter().enumerate() {
-        let members = &sim.payments[k * per..((k + 1) * per).min(n)];
-        let total: i64 = members.iter().map(|p| p.amount_minor).sum();
-        drows.push(vec![
-            id.clone().into(),
-            seeded.org_id.clone().into(),
-            seeded.open_fund_id.clone().into(),
-            "REGULAR".into(),
-            "COMPLETED".into(),
-            "USD".into(),
-            "2023-12-01".into(),
-            "2023-12-15".into(),
-            "2024-01-02".into(),
-            format!("bench {k}").into(),
-            "{}".into(),
-            total.into(),
-            (members.len() as i64).into(),
-            operator.clone().into(),
-            now.clone().into(),
-            now.clone().into(),
-            1i64.into(),
-        ]);
-    }
-    tx.bulk_insert(
-        "distributions",
-        &[
-            "id",
-            "org_id",
-            "fund_id",
-            "kind",
-            "status",
-            "currency",
-            "declaration_date",
-            "record_date",
-            "payable_date",
-            "description",
-            "allocation",
-            "total_minor",
-            "line_count",
-            "created_by",
-            "created_at",
-            "updated_at",
-            "version",
-        ],
-        &drows,
-    )
-    .await?;
+    let drows: Vec<Vec<Arg>> = dists
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let members = &sim.payments[k * per..((k + 1) * per).min(n)];
+            distribution_row(seeded, id, k, members, operator, &now)
+        })
+        .collect();
+    tx.bulk_insert("distributions", &DISTRIBUTION_COLUMNS, &drows)
+        .await?;
     let mut lrows: Vec<Vec<Arg>> = Vec::with_capacity(n);
     let mut prows: Vec<Vec<Arg>> = Vec::with_capacity(n);
     for (i, p) in sim.payments.iter().enumerate() {
         let dist = &dists[i / per];
-        let investor = &investors[i % per];
+        let investor = &seeded.investor_ids[i % per];
         let (status, line_status, cleared) = match p.status {
             PaymentStatus::Paid => ("COMPLETED", "PAID", Some(p.expected_date.to_string())),
             _ => ("SENT", "PAYMENT_INITIATED", None),
         };
-        lrows.push(vec![
-            dist.clone().into(),
-            seeded.org_id.clone().into(),
-            investor.clone().into(),
-            p.amount_minor.into(),
-            p.amount_minor.into(),
-            0i64.into(),
-            0i64.into(),
-            0i64.into(),
-            0i64.into(),
-            0i64.into(),
-            0i64.into(),
-            0i64.into(),
-            line_status.into(),
-        ]);
-        let method = match p.method {
-            PaymentMethod::Ach => "ACH",
-            PaymentMethod::Wire => "WIRE",
-            PaymentMethod::Check => "CHECK",
-        };
-        prows.push(vec![
-            p.id.clone().into(),
-            seeded.org_id.clone().into(),
-            dist.clone().into(),
-            investor.clone().into(),
-            method.into(),
-            status.into(),
-            p.currency.code().into(),
-            p.amount_minor.into(),
-            p.amount_minor.into(),
-            p.counterparty_name.clone().into(),
-            p.trace_number.clone().into(),
-            p.end_to_end_id.clone().into(),
-            p.check_number.clone().into(),
-            p.batch_id.clone().into(),
-            p.expected_date.to_string().into(),
-            cleared.into(),
-            now.clone().into(),
-            now.clone().into(),
-        ]);
+        lrows.push(line_row(seeded, dist, investor, p, line_status));
+        prows.push(payment_row(
+            seeded, dist, investor, p, status, cleared, &now,
+        ));
     }
-    tx.bulk_insert(
-        "distribution_lines",
-        &[
-            "distribution_id",
-            "org_id",
-            "investor_id",
-            "total_minor",
-            "ordinary_minor",
-            "qualified_minor",
-            "st_gain_minor",
-            "lt_gain_minor",
-            "roc_minor",
-            "interest_minor",
-            "foreign_tax_minor",
-            "withholding_minor",
-            "status",
-        ],
-        &lrows,
-    )
-    .await?;
-    tx.bulk_insert(
-        "payments",
-        &[
-            "id",
-            "org_id",
-            "distribution_id",
-            "investor_id",
-            "method",
-            "status",
-            "currency",
-            "amount_minor",
-            "fund_amount_minor",
-            "payee_name",
-            "trace_number",
-            "end_to_end_id",
-            "check_number",
-            "batch_id",
-            "expected_date",
-            "cleared_date",
-            "created_at",
-            "updated_at",
-        ],
-        &prows,
-    )
-    .await?;
+    tx.bulk_insert("distribution_lines", &LINE_COLUMNS, &lrows)
+        .await?;
+    tx.bulk_insert("payments", &PAYMENT_COLUMNS, &prows).await?;
     tx.commit().await?;
     // A live database has statistics on its payments (autovacuum / SQLite's ANALYZE); fresh
     // bulk-loaded tables have none, and PostgreSQL then plans the id lookups of `settle` as
@@ -199,6 +140,99 @@ async fn write_payments(db: &Db, seeded: &demo::Seeded, sim: &Simulation) -> Res
         db.execute_script(&format!("ANALYZE {table}")).await?;
     }
     Ok(())
+}
+
+/// The `k`-th COMPLETED distribution, paying `members` (columns: [`DISTRIBUTION_COLUMNS`]).
+fn distribution_row(
+    seeded: &demo::Seeded,
+    id: &str,
+    k: usize,
+    members: &[Payment],
+    operator: &str,
+    now: &str,
+) -> Vec<Arg> {
+    let total: i64 = members.iter().map(|p| p.amount_minor).sum();
+    vec![
+        id.to_string().into(),
+        seeded.org_id.clone().into(),
+        seeded.open_fund_id.clone().into(),
+        "REGULAR".into(),
+        "COMPLETED".into(),
+        "USD".into(),
+        "2023-12-01".into(),
+        "2023-12-15".into(),
+        "2024-01-02".into(),
+        format!("bench {k}").into(),
+        "{}".into(),
+        total.into(),
+        (members.len() as i64).into(),
+        operator.to_string().into(),
+        now.to_string().into(),
+        now.to_string().into(),
+        1i64.into(),
+    ]
+}
+
+/// The distribution line `p` pays, all ordinary income (columns: [`LINE_COLUMNS`]).
+fn line_row(
+    seeded: &demo::Seeded,
+    dist: &str,
+    investor: &str,
+    p: &Payment,
+    line_status: &str,
+) -> Vec<Arg> {
+    vec![
+        dist.to_string().into(),
+        seeded.org_id.clone().into(),
+        investor.to_string().into(),
+        p.amount_minor.into(),
+        p.amount_minor.into(),
+        0i64.into(),
+        0i64.into(),
+        0i64.into(),
+        0i64.into(),
+        0i64.into(),
+        0i64.into(),
+        0i64.into(),
+        line_status.into(),
+    ]
+}
+
+/// The payment row of `p` (columns: [`PAYMENT_COLUMNS`]).
+fn payment_row(
+    seeded: &demo::Seeded,
+    dist: &str,
+    investor: &str,
+    p: &Payment,
+    status: &str,
+    cleared: Option<String>,
+    now: &str,
+) -> Vec<Arg> {
+    let method = match p.method {
+        PaymentMethod::Ach => "ACH",
+        PaymentMethod::Wire => "WIRE",
+        PaymentMethod::Check => "CHECK",
+    };
+    vec![
+        p.id.clone().into(),
+        seeded.org_id.clone().into(),
+        dist.to_string().into(),
+        investor.to_string().into(),
+        method.into(),
+        status.into(),
+        p.currency.code().into(),
+        p.amount_minor.into(),
+        p.amount_minor.into(),
+        p.counterparty_name.clone().into(),
+        p.trace_number.clone().into(),
+        p.end_to_end_id.clone().into(),
+        p.check_number.clone().into(),
+        p.batch_id.clone().into(),
+        p.expected_date.to_string().into(),
+        cleared.into(),
+        now.to_string().into(),
+        now.to_string().into(),
+    ]
 }
 
 async fn one_run(

@@ -520,12 +520,46 @@ fn random_amount(rng: &mut SplitMix64) -> i64 {
     magnitude + rng.below(9 * magnitude as u64) as i64
 }
 
+/// Counters that number references across all generated payments.
+struct Sequences {
+    trace: u64,
+    check: u64,
+    batch: u64,
+}
+
 /// Generates `n` payments and their noisy statement for `seed`.
 pub fn generate(seed: u64, n: usize) -> Simulation {
-    let mut rng = SplitMix64::new(seed);
     let currency = Currency::USD;
     let start = NaiveDate::from_ymd_opt(2024, 1, 2).expect("valid date");
     let days = (n / 4_000).max(5);
+    let payments = generate_payments(seed, n, currency, start, days);
+
+    let mut builder = Builder {
+        rng: SplitMix64::new(seed ^ 0x005e_ed0f_5747_e3e7),
+        lines: Vec::with_capacity(n + n / 100),
+        truth: Vec::with_capacity(n + n / 100),
+        currency,
+    };
+    let shown_individually = builder.batch_lines(&payments);
+    builder.payment_and_return_lines(&payments, &shown_individually);
+    builder.noise_lines(start, days);
+    let (lines, truth) = builder.shuffled();
+    Simulation {
+        payments,
+        lines,
+        truth,
+    }
+}
+
+/// The payments we sent: `n` of them spread over `days` business days from `start`.
+fn generate_payments(
+    seed: u64,
+    n: usize,
+    currency: Currency,
+    start: NaiveDate,
+    days: usize,
+) -> Vec<Payment> {
+    let mut rng = SplitMix64::new(seed);
     let investors: Vec<String> = (0..(n / 3).max(8))
         .map(|_| investor_name(&mut rng))
         .collect();
@@ -533,32 +567,18 @@ pub fn generate(seed: u64, n: usize) -> Simulation {
         .map(|_| (b'A' + rng.below(26) as u8) as char)
         .collect();
     let mut payments: Vec<Payment> = Vec::with_capacity(n);
-    let (mut trace_seq, mut check_seq, mut batch_seq) = (0u64, 100_001u64, 0u64);
+    let mut seq = Sequences {
+        trace: 0,
+        check: 100_001,
+        batch: 0,
+    };
     for day in 0..days {
         let date = add_business_days(start, day as i64);
         let count = n / days + usize::from(day < n % days);
         let mut open_batch: Option<(String, usize)> = None;
         for _ in 0..count {
             let id = format!("PAY{:08}", payments.len());
-            let twin = !payments.is_empty() && rng.chance(10_000);
-            let (amount, name) = if twin {
-                // A family member paid the same amount the same day: only the name differs.
-                let other = &payments[payments.len() - 1];
-                let last = other
-                    .counterparty_name
-                    .rsplit(' ')
-                    .next()
-                    .unwrap_or("Smith");
-                (other.amount_minor, person_name(&mut rng, last))
-            } else {
-                let amount = if rng.chance(150_000) {
-                    round_amount(&mut rng)
-                } else {
-                    random_amount(&mut rng)
-                };
-                let name = investors[rng.below(investors.len() as u64) as usize].clone();
-                (amount, name)
-            };
+            let (amount, name) = amount_and_name(&mut rng, &payments, &investors);
             let method = match rng.below(100) {
                 0..=69 => PaymentMethod::Ach,
                 70..=89 => PaymentMethod::Wire,
@@ -577,30 +597,15 @@ pub fn generate(seed: u64, n: usize) -> Simulation {
                 counterparty_name: name,
                 status: PaymentStatus::Initiated,
             };
-            match method {
-                PaymentMethod::Ach => {
-                    payment.trace_number = Some(format!("{ROUTING}{trace_seq:07}"));
-                    trace_seq += 1;
-                    if rng.chance(50_000) {
-                        let (batch, left) = open_batch.get_or_insert_with(|| {
-                            batch_seq += 1;
-                            (format!("CWB{batch_seq:07}"), 2 + rng.below(9) as usize)
-                        });
-                        payment.batch_id = Some(batch.clone());
-                        *left -= 1;
-                        if *left == 0 {
-                            open_batch = None;
-                        }
-                    }
-                }
-                PaymentMethod::Wire => {
-                    payment.end_to_end_id = Some(format!("CW{tag}{:010}", payments.len()));
-                }
-                PaymentMethod::Check => {
-                    payment.check_number = Some(check_seq.to_string());
-                    check_seq += 1;
-                }
-            }
+            let index = payments.len();
+            assign_reference(
+                &mut rng,
+                &mut payment,
+                index,
+                &tag,
+                &mut seq,
+                &mut open_batch,
+            );
             if payment.batch_id.is_none() && rng.chance(5_000) {
                 // Confirmed on an earlier statement; may still come back as a return.
                 payment.status = PaymentStatus::Paid;
@@ -608,129 +613,205 @@ pub fn generate(seed: u64, n: usize) -> Simulation {
             payments.push(payment);
         }
     }
+    payments
+}
 
-    let mut builder = Builder {
-        rng: SplitMix64::new(seed ^ 0x005e_ed0f_5747_e3e7),
-        lines: Vec::with_capacity(n + n / 100),
-        truth: Vec::with_capacity(n + n / 100),
-        currency,
-    };
-    let mut batches: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, p) in payments.iter().enumerate() {
-        if let Some(b) = &p.batch_id {
-            batches.entry(b.as_str()).or_default().push(i);
-        }
-    }
-    let mut batch_list: Vec<(&str, Vec<usize>)> = batches.into_iter().collect();
-    batch_list.sort_unstable();
-    let mut shown_individually = vec![false; payments.len()];
-    for (batch_id, members) in &batch_list {
-        if members.len() < 2 || builder.rng.chance(100_000) {
-            for m in members {
-                shown_individually[*m] = true;
-            }
-            continue;
-        }
-        let total: i64 = members.iter().map(|m| payments[*m].amount_minor).sum();
-        let rng = &mut builder.rng;
-        let value_date = add_business_days(payments[members[0]].expected_date, value_offset(rng));
-        let description = if rng.chance(500_000) {
-            format!("ACH SETTLEMENT BATCH {batch_id} CLEARWAY")
+/// The amount and payee of the next payment: usually a random investor, sometimes a
+/// family member of the previous payee paid the same amount.
+fn amount_and_name(
+    rng: &mut SplitMix64,
+    payments: &[Payment],
+    investors: &[String],
+) -> (i64, String) {
+    let twin = !payments.is_empty() && rng.chance(10_000);
+    if twin {
+        // A family member paid the same amount the same day: only the name differs.
+        let other = &payments[payments.len() - 1];
+        let last = other
+            .counterparty_name
+            .rsplit(' ')
+            .next()
+            .unwrap_or("Smith");
+        (other.amount_minor, person_name(rng, last))
+    } else {
+        let amount = if rng.chance(150_000) {
+            round_amount(rng)
         } else {
-            "ACH SETTLEMENT CCD CLEARWAY FUND".to_string()
+            random_amount(rng)
         };
-        let ids = members.iter().map(|m| payments[*m].id.clone()).collect();
-        builder.line(
-            -total,
-            value_date,
-            None,
-            None,
-            description,
-            Some("CLEARWAY DISTRIBUTIONS".to_string()),
-            Expected::Paid(ids),
-        );
+        let name = investors[rng.below(investors.len() as u64) as usize].clone();
+        (amount, name)
     }
-    for (i, p) in payments.iter().enumerate() {
-        let mut on_statement = p.status == PaymentStatus::Paid;
-        if p.status == PaymentStatus::Initiated {
-            if p.batch_id.is_some() && !shown_individually[i] {
-                on_statement = true;
-            } else if !builder.rng.chance(1_000) {
-                // The rest are outstanding: sent but not yet on the statement.
-                builder.payment_lines(p);
-                on_statement = true;
+}
+
+/// Gives `payment` its method's reference (trace, end-to-end id or check number) and,
+/// for some ACH payments, a place in the open batch.
+fn assign_reference(
+    rng: &mut SplitMix64,
+    payment: &mut Payment,
+    index: usize,
+    tag: &str,
+    seq: &mut Sequences,
+    open_batch: &mut Option<(String, usize)>,
+) {
+    match payment.method {
+        PaymentMethod::Ach => {
+            payment.trace_number = Some(format!("{ROUTING}{:07}", seq.trace));
+            seq.trace += 1;
+            if rng.chance(50_000) {
+                let (batch, left) = open_batch.get_or_insert_with(|| {
+                    seq.batch += 1;
+                    (format!("CWB{:07}", seq.batch), 2 + rng.below(9) as usize)
+                });
+                payment.batch_id = Some(batch.clone());
+                *left -= 1;
+                if *left == 0 {
+                    *open_batch = None;
+                }
             }
         }
-        if on_statement && p.method != PaymentMethod::Check {
-            let returned = if p.status == PaymentStatus::Paid {
-                builder.rng.chance(200_000)
+        PaymentMethod::Wire => {
+            payment.end_to_end_id = Some(format!("CW{tag}{index:010}"));
+        }
+        PaymentMethod::Check => {
+            payment.check_number = Some(seq.check.to_string());
+            seq.check += 1;
+        }
+    }
+}
+
+impl Builder {
+    /// One settlement line per ACH batch the bank posts as a total. Returns, per payment,
+    /// whether its batch is shown line by line instead.
+    fn batch_lines(&mut self, payments: &[Payment]) -> Vec<bool> {
+        let mut batches: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in payments.iter().enumerate() {
+            if let Some(b) = &p.batch_id {
+                batches.entry(b.as_str()).or_default().push(i);
+            }
+        }
+        let mut batch_list: Vec<(&str, Vec<usize>)> = batches.into_iter().collect();
+        batch_list.sort_unstable();
+        let mut shown_individually = vec![false; payments.len()];
+        for (batch_id, members) in &batch_list {
+            if members.len() < 2 || self.rng.chance(100_000) {
+                for m in members {
+                    shown_individually[*m] = true;
+                }
+                continue;
+            }
+            let total: i64 = members.iter().map(|m| payments[*m].amount_minor).sum();
+            let rng = &mut self.rng;
+            let value_date =
+                add_business_days(payments[members[0]].expected_date, value_offset(rng));
+            let description = if rng.chance(500_000) {
+                format!("ACH SETTLEMENT BATCH {batch_id} CLEARWAY")
             } else {
-                builder.rng.chance(3_000)
+                "ACH SETTLEMENT CCD CLEARWAY FUND".to_string()
             };
-            if returned {
-                builder.return_line(p);
+            let ids = members.iter().map(|m| payments[*m].id.clone()).collect();
+            self.line(
+                -total,
+                value_date,
+                None,
+                None,
+                description,
+                Some("CLEARWAY DISTRIBUTIONS".to_string()),
+                Expected::Paid(ids),
+            );
+        }
+        shown_individually
+    }
+
+    /// The debit line(s) of each payment not already in a batch total (a few stay
+    /// outstanding), and a return credit for some of those on the statement.
+    fn payment_and_return_lines(&mut self, payments: &[Payment], shown_individually: &[bool]) {
+        for (i, p) in payments.iter().enumerate() {
+            let mut on_statement = p.status == PaymentStatus::Paid;
+            if p.status == PaymentStatus::Initiated {
+                if p.batch_id.is_some() && !shown_individually[i] {
+                    on_statement = true;
+                } else if !self.rng.chance(1_000) {
+                    // The rest are outstanding: sent but not yet on the statement.
+                    self.payment_lines(p);
+                    on_statement = true;
+                }
+            }
+            if on_statement && p.method != PaymentMethod::Check {
+                let returned = if p.status == PaymentStatus::Paid {
+                    self.rng.chance(200_000)
+                } else {
+                    self.rng.chance(3_000)
+                };
+                if returned {
+                    self.return_line(p);
+                }
             }
         }
     }
-    let noise = (builder.lines.len() / 1_000).max(1);
-    for k in 0..noise {
-        let rng = &mut builder.rng;
-        let date = add_business_days(start, rng.below(days as u64) as i64);
-        let (amount, description, name) = match k % 3 {
-            0 => (
-                -(2_500 + rng.below(2_500) as i64),
-                "ANALYSIS SERVICE CHARGE".to_string(),
+
+    /// Fees, interest and stray debits with no counterpart: 0.1 % of the lines so far.
+    fn noise_lines(&mut self, start: NaiveDate, days: usize) {
+        let noise = (self.lines.len() / 1_000).max(1);
+        for k in 0..noise {
+            let rng = &mut self.rng;
+            let date = add_business_days(start, rng.below(days as u64) as i64);
+            let (amount, description, name) = match k % 3 {
+                0 => (
+                    -(2_500 + rng.below(2_500) as i64),
+                    "ANALYSIS SERVICE CHARGE".to_string(),
+                    None,
+                ),
+                1 => (
+                    1 + rng.below(500_000) as i64,
+                    "INTEREST CREDIT".to_string(),
+                    None,
+                ),
+                _ => (
+                    -random_amount(rng),
+                    "ACH DEBIT VENDOR PAYMENT".to_string(),
+                    Some(rng.pick(&NOISE_NAMES).to_string()),
+                ),
+            };
+            self.line(
+                amount,
+                date,
                 None,
-            ),
-            1 => (
-                1 + rng.below(500_000) as i64,
-                "INTEREST CREDIT".to_string(),
                 None,
-            ),
-            _ => (
-                -random_amount(rng),
-                "ACH DEBIT VENDOR PAYMENT".to_string(),
-                Some(rng.pick(&NOISE_NAMES).to_string()),
-            ),
-        };
-        builder.line(
-            amount,
-            date,
-            None,
-            None,
-            description,
-            name,
-            Expected::Unrelated,
-        );
+                description,
+                name,
+                Expected::Unrelated,
+            );
+        }
     }
-    // Shuffle lines (with their truth) so statement order tells nothing.
-    let Builder {
-        mut rng,
-        mut lines,
-        truth,
-        ..
-    } = builder;
-    let mut order: Vec<usize> = (0..lines.len()).collect();
-    for i in (1..order.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        order.swap(i, j);
-    }
-    let mut truth_slots: Vec<Option<Expected>> = truth.into_iter().map(Some).collect();
-    let mut lines_slots: Vec<Option<StatementLine>> = lines.drain(..).map(Some).collect();
-    let mut out_lines = Vec::with_capacity(order.len());
-    let mut out_truth = Vec::with_capacity(order.len());
-    for (seq, &i) in order.iter().enumerate() {
-        let mut line = lines_slots[i].take().expect("each line once");
-        line.id = format!("STMT{seq:08}");
-        out_truth.push(TruthLine {
-            line_id: line.id.clone(),
-            expected: truth_slots[i].take().expect("each truth once"),
-        });
-        out_lines.push(line);
-    }
-    Simulation {
-        payments,
-        lines: out_lines,
-        truth: GroundTruth { lines: out_truth },
+
+    /// The lines (with their truth) shuffled so statement order tells nothing, then
+    /// numbered in their new order.
+    fn shuffled(self) -> (Vec<StatementLine>, GroundTruth) {
+        let Builder {
+            mut rng,
+            mut lines,
+            truth,
+            ..
+        } = self;
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        for i in (1..order.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            order.swap(i, j);
+        }
+        let mut truth_slots: Vec<Option<Expected>> = truth.into_iter().map(Some).collect();
+        let mut lines_slots: Vec<Option<StatementLine>> = lines.drain(..).map(Some).collect();
+        let mut out_lines = Vec::with_capacity(order.len());
+        let mut out_truth = Vec::with_capacity(order.len());
+        for (seq, &i) in order.iter().enumerate() {
+            let mut line = lines_slots[i].take().expect("each line once");
+            line.id = format!("STMT{seq:08}");
+            out_truth.push(TruthLine {
+                line_id: line.id.clone(),
+                expected: truth_slots[i].take().expect("each truth once"),
+            });
+            out_lines.push(line);
+        }
+        (out_lines, GroundTruth { lines: out_truth })
     }
 }

@@ -160,6 +160,42 @@ impl CreditBatchBuilder {
     /// Validates and builds the batch; trace numbers are the ODFI prefix followed by
     /// `first_trace_sequence`, `first_trace_sequence + 1`, ...
     pub fn build(&self, batch_number: u32, first_trace_sequence: u32) -> Result<Batch> {
+        self.check_batch(batch_number, first_trace_sequence)?;
+        let odfi = &self.odfi_routing_number[..8];
+        let mut entries = Vec::with_capacity(self.entries.len());
+        for (i, (e, seq)) in self.entries.iter().zip(first_trace_sequence..).enumerate() {
+            entries.push(entry_detail(e, i, seq, odfi)?);
+        }
+        let mut batch = Batch {
+            header: self.batch_header(batch_number, odfi),
+            entries,
+            control: BatchControl {
+                service_class_code: ServiceClassCode::CreditsOnly,
+                entry_addenda_count: 0,
+                entry_hash: 0,
+                total_debit: 0,
+                total_credit: 0,
+                company_identification: self.company_identification.trim().into(),
+                message_authentication_code: String::new(),
+                ach_operator_data: String::new(),
+                odfi_identification: odfi.into(),
+                batch_number,
+            },
+        };
+        let (count, hash, debit, credit) = batch.computed_totals();
+        if credit > MAX_TOTAL_CENTS {
+            return Err(field_err("entries", "batch credit total exceeds 12 digits"));
+        }
+        batch.control.entry_addenda_count = count;
+        batch.control.entry_hash = hash;
+        batch.control.total_debit = debit;
+        batch.control.total_credit = credit;
+        Ok(batch)
+    }
+
+    /// The batch-level checks: SEC code, company fields, ODFI, date, batch number and the
+    /// range of trace sequences.
+    fn check_batch(&self, batch_number: u32, first_trace_sequence: u32) -> Result<()> {
         if !matches!(self.sec_code, SecCode::Ppd | SecCode::Ccd) {
             return Err(field_err(
                 "sec_code",
@@ -209,58 +245,12 @@ impl CreditBatchBuilder {
                 "trace sequences must stay within 1..=9999999",
             ));
         }
-        let odfi = &self.odfi_routing_number[..8];
-        let mut entries = Vec::with_capacity(self.entries.len());
-        for (i, (e, seq)) in self.entries.iter().zip(first_trace_sequence..).enumerate() {
-            let f = |name: &str| format!("entries[{i}].{name}");
-            check_routing(&f("routing_number"), &e.routing_number)?;
-            let acct = &e.account_number;
-            if acct.is_empty() || acct.len() > 17 {
-                return Err(field_err(f("account_number"), "must be 1-17 characters"));
-            }
-            if !acct
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-            {
-                return Err(field_err(
-                    f("account_number"),
-                    "may contain only A-Z (uppercase), 0-9 and '-'",
-                ));
-            }
-            if e.amount_cents == 0 || e.amount_cents > MAX_ENTRY_CENTS {
-                return Err(field_err(
-                    f("amount_cents"),
-                    format!("must be 1..={MAX_ENTRY_CENTS}, got {}", e.amount_cents),
-                ));
-            }
-            check_text(&f("individual_id"), &e.individual_id, 15, false)?;
-            check_text(&f("individual_name"), &e.individual_name, 22, true)?;
-            let mut addenda = Vec::new();
-            if let Some(text) = &e.addenda {
-                check_text(&f("addenda"), text, 80, true)?;
-                addenda.push(Addenda::PaymentRelated(PaymentRelatedAddenda {
-                    payment_related_information: text.trim_end().into(),
-                    sequence_number: 1,
-                    entry_detail_sequence_number: seq,
-                }));
-            }
-            entries.push(EntryDetail {
-                transaction_code: e.account_type.credit_code(),
-                rdfi_identification: e.routing_number[..8].into(),
-                check_digit: e.routing_number.as_bytes()[8] - b'0',
-                dfi_account_number: acct.clone(),
-                amount: e.amount_cents,
-                identification_number: e.individual_id.trim_end().into(),
-                individual_name: e.individual_name.trim_end().into(),
-                discretionary_data: String::new(),
-                addenda_record_indicator: !addenda.is_empty(),
-                trace_number: format!("{odfi}{seq:07}"),
-                iat: None,
-                adv: None,
-                addenda,
-            });
-        }
-        let header = BatchHeader {
+        Ok(())
+    }
+
+    /// The batch header (service class 220) for ODFI prefix `odfi`.
+    fn batch_header(&self, batch_number: u32, odfi: &str) -> BatchHeader {
+        BatchHeader {
             service_class_code: ServiceClassCode::CreditsOnly,
             company_name: self.company_name.trim_end().into(),
             company_discretionary_data: self.company_discretionary_data.trim_end().into(),
@@ -274,33 +264,67 @@ impl CreditBatchBuilder {
             odfi_identification: odfi.into(),
             batch_number,
             iat: None,
-        };
-        let mut batch = Batch {
-            header,
-            entries,
-            control: BatchControl {
-                service_class_code: ServiceClassCode::CreditsOnly,
-                entry_addenda_count: 0,
-                entry_hash: 0,
-                total_debit: 0,
-                total_credit: 0,
-                company_identification: self.company_identification.trim().into(),
-                message_authentication_code: String::new(),
-                ach_operator_data: String::new(),
-                odfi_identification: odfi.into(),
-                batch_number,
-            },
-        };
-        let (count, hash, debit, credit) = batch.computed_totals();
-        if credit > MAX_TOTAL_CENTS {
-            return Err(field_err("entries", "batch credit total exceeds 12 digits"));
         }
-        batch.control.entry_addenda_count = count;
-        batch.control.entry_hash = hash;
-        batch.control.total_debit = debit;
-        batch.control.total_credit = credit;
-        Ok(batch)
     }
+}
+
+/// Validates entry `i` of a batch, then builds its entry detail record with trace number
+/// `odfi` + `seq` (and its addenda 05, if any).
+fn entry_detail(e: &CreditEntry, i: usize, seq: u32, odfi: &str) -> Result<EntryDetail> {
+    let f = |name: &str| format!("entries[{i}].{name}");
+    check_entry(e, &f)?;
+    let mut addenda = Vec::new();
+    if let Some(text) = &e.addenda {
+        check_text(&f("addenda"), text, 80, true)?;
+        addenda.push(Addenda::PaymentRelated(PaymentRelatedAddenda {
+            payment_related_information: text.trim_end().into(),
+            sequence_number: 1,
+            entry_detail_sequence_number: seq,
+        }));
+    }
+    Ok(EntryDetail {
+        transaction_code: e.account_type.credit_code(),
+        rdfi_identification: e.routing_number[..8].into(),
+        check_digit: e.routing_number.as_bytes()[8] - b'0',
+        dfi_account_number: e.account_number.clone(),
+        amount: e.amount_cents,
+        identification_number: e.individual_id.trim_end().into(),
+        individual_name: e.individual_name.trim_end().into(),
+        discretionary_data: String::new(),
+        addenda_record_indicator: !addenda.is_empty(),
+        trace_number: format!("{odfi}{seq:07}"),
+        iat: None,
+        adv: None,
+        addenda,
+    })
+}
+
+/// The entry's routing number, account number, amount, identification and name; `f`
+/// names a field of this entry in errors.
+fn check_entry(e: &CreditEntry, f: &dyn Fn(&str) -> String) -> Result<()> {
+    check_routing(&f("routing_number"), &e.routing_number)?;
+    let acct = &e.account_number;
+    if acct.is_empty() || acct.len() > 17 {
+        return Err(field_err(f("account_number"), "must be 1-17 characters"));
+    }
+    if !acct
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(field_err(
+            f("account_number"),
+            "may contain only A-Z (uppercase), 0-9 and '-'",
+        ));
+    }
+    if e.amount_cents == 0 || e.amount_cents > MAX_ENTRY_CENTS {
+        return Err(field_err(
+            f("amount_cents"),
+            format!("must be 1..={MAX_ENTRY_CENTS}, got {}", e.amount_cents),
+        ));
+    }
+    check_text(&f("individual_id"), &e.individual_id, 15, false)?;
+    check_text(&f("individual_name"), &e.individual_name, 22, true)?;
+    Ok(())
 }
 
 /// Builds a whole file of credit batches.
