@@ -114,8 +114,7 @@ pub async fn run_rail_job(
     let distribution_id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
     let mut tx = db.begin().await?;
-    let pending =
-        pstore::pending_for_rail(&mut tx, &job.org_id, &distribution_id, method, None).await?;
+    let pending = pstore::pending_for_rail(&mut tx, &actor, &distribution_id, method, None).await?;
     if method != Method::Check && cfg.send_via == SendVia::Providers {
         for p in &pending {
             jobs::enqueue(
