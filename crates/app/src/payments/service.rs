@@ -212,7 +212,7 @@ pub async fn initiate(
     if scope == Scope::Unpaid {
         for p in &new {
             if let Some(old) = &p.retry_of {
-                pstore::set_review(tx, &org_id, old, None).await?;
+                pstore::set_review(tx, actor, old, None).await?;
             }
         }
     }
@@ -333,7 +333,6 @@ pub async fn retry_one(
     actor: &Actor,
     current: &Payment,
 ) -> Result<Payment, StoreError> {
-    let org_id = actor.org_id.clone();
     if pstore::was_retried(tx, actor, &current.id).await? {
         return Err(StoreError::Conflict(
             "this payment was already retried; retry the newest attempt".into(),
@@ -347,7 +346,7 @@ pub async fn retry_one(
         if current.status == PaymentStatus::Pending && current.hold_reason.is_some() {
             replaced = pstore::transition(
                 tx,
-                &org_id,
+                actor,
                 current,
                 PaymentStatus::Cancelled,
                 &Update {
@@ -392,7 +391,7 @@ pub async fn retry_one(
         )));
     }
     insert_and_send(tx, actor, &d, std::slice::from_ref(&new)).await?;
-    pstore::set_review(tx, &org_id, &current.id, None).await?;
+    pstore::set_review(tx, actor, &current.id, None).await?;
     audit::record(
         tx,
         actor,
@@ -467,7 +466,7 @@ pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), Jo
             Err(StoreError::Conflict(why)) => {
                 pstore::set_review(
                     &mut tx,
-                    &job.org_id,
+                    &actor,
                     &p.id,
                     Some(&format!("RETRY_BLOCKED: {why}")),
                 )

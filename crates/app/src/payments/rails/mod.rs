@@ -199,7 +199,7 @@ async fn send_one_file(
             .expect("rejected payment is pending");
         let failed = pstore::transition(
             tx,
-            org_id,
+            actor,
             p,
             PaymentStatus::Failed,
             &Update {
@@ -209,7 +209,7 @@ async fn send_one_file(
             },
         )
         .await?;
-        pstore::after_failure(tx, org_id, &failed).await?;
+        pstore::after_failure(tx, actor, &failed).await?;
     }
     if produced.sent.is_empty() {
         return Ok(None);
@@ -236,7 +236,7 @@ async fn send_one_file(
     )
     .await?;
     let stored = started.elapsed();
-    pstore::mark_sent(tx, org_id, method, &batch_id, date, &produced.sent).await?;
+    pstore::mark_sent(tx, actor, method, &batch_id, date, &produced.sent).await?;
     tracing::debug!(
         payments = produced.sent.len(),
         // why: milliseconds of one job fit a u64 (timing only)

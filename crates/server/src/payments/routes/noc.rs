@@ -84,8 +84,7 @@ pub(crate) async fn accept_suggestion(
     )
     .await?;
     batches::decide(&mut tx, &actor, &id, "ACCEPTED").await?;
-    let held =
-        pstore::hold_for_payee(&mut tx, &actor.org_id, &payee.id, "BANK_DETAILS_CHANGED").await?;
+    let held = pstore::hold_for_payee(&mut tx, &actor, &payee.id, "BANK_DETAILS_CHANGED").await?;
     let requeued = if after.is_default {
         service::requeue_for_investor(&mut tx, &actor, &payee.investor_id).await?
     } else {
