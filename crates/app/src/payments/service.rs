@@ -172,12 +172,11 @@ pub async fn initiate(
     d: &Distribution,
     scope: Scope,
 ) -> Result<Initiated, StoreError> {
-    let org_id = actor.org_id.clone();
     let lines = pstore::lines_to_pay(tx, actor, &d.id, scope, None).await?;
     if lines.is_empty() {
         return Ok(Initiated::default());
     }
-    let payees: HashMap<String, BankAccount> = bank_accounts::defaults_for(tx, &org_id, &d.id)
+    let payees: HashMap<String, BankAccount> = bank_accounts::defaults_for(tx, actor, &d.id)
         .await?
         .into_iter()
         .map(|b| (b.investor_id.clone(), b))

@@ -369,7 +369,7 @@ pub(crate) async fn start_micro_deposits(
     let batch_id = new_id();
     payment_batches::insert(
         &mut tx,
-        &actor.org_id,
+        &actor,
         &NewBatch {
             id: batch_id.clone(),
             kind: "MICRO_DEPOSIT",

@@ -313,7 +313,7 @@ impl SendRun<'_> {
             .bank_account_id
             .clone()
             .ok_or_else(|| JobError::Permanent("payment has no payee".into()))?;
-        let payee = bank_accounts::by_id_tx(&mut tx, self.org_id(), &payee_id).await?;
+        let payee = bank_accounts::by_id_tx(&mut tx, &self.actor, &payee_id).await?;
         if p.status != PaymentStatus::Pending {
             return Ok(Some((p, payee)));
         }
@@ -370,7 +370,8 @@ impl SendRun<'_> {
         let current = pstore::get_tx(&mut tx, &self.actor, id).await?;
         if current.status == PaymentStatus::Processing {
             let batch_id = new_id();
-            payment_batches::insert(&mut tx, org_id, &provider_batch(&batch_id, &current)).await?;
+            payment_batches::insert(&mut tx, &self.actor, &provider_batch(&batch_id, &current))
+                .await?;
             let (trace, e2e) = match current.method {
                 Method::Ach => (Some(reference.to_string()), None),
                 _ => (None, Some(super::rails::end_to_end_id(&current.id))),

@@ -178,7 +178,6 @@ async fn send_one_file(
     method: Method,
     pending: &[Payment],
 ) -> Result<Option<String>, JobError> {
-    let org_id = &actor.org_id;
     let started = std::time::Instant::now();
     let d = clearway_store::distributions::get_tx(tx, actor, distribution_id).await?;
     let date = crate::payments::service::expected_date(&d);
@@ -218,7 +217,7 @@ async fn send_one_file(
     let (sealed, sha) = sealed_file(&cfg.vault, &produced.content)?;
     payment_batches::insert(
         tx,
-        org_id,
+        actor,
         &NewBatch {
             id: batch_id.clone(),
             kind: produced.kind,

@@ -125,7 +125,7 @@ pub async fn import_returns(
                         };
                         payment_batches::suggest(
                             tx,
-                            &actor.org_id,
+                            actor,
                             &NewSuggestion {
                                 bank_account_id: account_id,
                                 payment_id: Some(p.id.clone()),

@@ -60,7 +60,7 @@ pub(crate) async fn accept_suggestion(
 ) -> ApiResult<Json<crate::payments::dto::BankAccountView>> {
     let mut tx = state.db.begin().await?;
     let s = batches::suggestion_tx(&mut tx, &actor, &id).await?;
-    let payee = bstore::by_id_tx(&mut tx, &actor.org_id, &s.bank_account_id).await?;
+    let payee = bstore::by_id_tx(&mut tx, &actor, &s.bank_account_id).await?;
     let details = PayeeDetails {
         method: payee.method,
         holder_name: payee.holder_name.clone(),
