@@ -145,7 +145,7 @@ async fn reference_settle(
             current.status
         )));
     }
-    let updated = payments::transition(tx, &actor.org_id, &current, status, &update).await?;
+    let updated = payments::transition(tx, actor, &current, status, &update).await?;
     let after = json!({ "status": status.as_str(), "clearedDate": update.cleared_date, "failureCode": update.code, "failureReason": update.reason });
     audit::record(
         tx,
@@ -169,7 +169,7 @@ async fn reference_settle(
     )
     .await?;
     if matches!(status, PaymentStatus::Failed | PaymentStatus::Returned) {
-        payments::after_failure(tx, &actor.org_id, &updated).await?;
+        payments::after_failure(tx, actor, &updated).await?;
     }
     Ok(true)
 }

@@ -197,14 +197,14 @@ fn line_select() -> String {
 
 fn line_args(
     distribution_id: &str,
-    org_id: &str,
+    actor: &Actor,
     line: &PlannedLine,
     reverses: Option<&str>,
 ) -> Vec<Arg> {
     let c = &line.components;
     vec![
         distribution_id.into(),
-        org_id.into(),
+        (&actor.org_id).into(),
         (&line.investor_id).into(),
         line.units.map(|u| u.normalize().to_string()).into(),
         line.total.into(),
@@ -266,7 +266,7 @@ pub async fn insert(
     };
     let rows: Vec<Vec<Arg>> = lines
         .iter()
-        .map(|l| line_args(&id, &actor.org_id, l, line_reverses))
+        .map(|l| line_args(&id, actor, l, line_reverses))
         .collect();
     tx.bulk_insert("distribution_lines", &LINE_COLUMNS, &rows)
         .await?;
@@ -541,7 +541,7 @@ pub async fn edit(
         .await?;
         let rows: Vec<Vec<Arg>> = lines
             .iter()
-            .map(|l| line_args(&current.id, &actor.org_id, l, None))
+            .map(|l| line_args(&current.id, actor, l, None))
             .collect();
         tx.bulk_insert("distribution_lines", &LINE_COLUMNS, &rows)
             .await?;
@@ -604,7 +604,7 @@ pub async fn replace_line(
         tx.bulk_insert(
             "distribution_lines",
             &LINE_COLUMNS,
-            &[line_args(&current.id, &actor.org_id, line, None)],
+            &[line_args(&current.id, actor, line, None)],
         )
         .await?;
     }

@@ -63,13 +63,13 @@ impl FxCache {
     async fn get(
         &mut self,
         tx: &mut Tx,
-        org_id: &str,
+        actor: &Actor,
         quote: Currency,
     ) -> Result<Option<(Rate, String, String)>, StoreError> {
         if let Some(hit) = self.rates.get(quote.code()) {
             return Ok(hit.clone());
         }
-        let found = fx::latest(tx, org_id, self.fund.code(), quote.code(), &self.at).await?;
+        let found = fx::latest(tx, actor, self.fund.code(), quote.code(), &self.at).await?;
         let value = match found {
             Some(r) => {
                 let rate = r
@@ -97,7 +97,7 @@ impl FxCache {
 #[allow(clippy::too_many_arguments)]
 async fn build(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     d: &Distribution,
     line: &LineToPay,
     payee: Option<&BankAccount>,
@@ -142,7 +142,7 @@ async fn build(
     };
     let quote = Currency::parse(&payee.currency).map_err(StoreError::Corrupt)?;
     if quote != d.currency {
-        match fx.get(tx, org_id, quote).await? {
+        match fx.get(tx, actor, quote).await? {
             None => fail(
                 &mut p,
                 "NO_FX_RATE",
@@ -172,12 +172,11 @@ pub async fn initiate(
     d: &Distribution,
     scope: Scope,
 ) -> Result<Initiated, StoreError> {
-    let org_id = actor.org_id.clone();
     let lines = pstore::lines_to_pay(tx, actor, &d.id, scope, None).await?;
     if lines.is_empty() {
         return Ok(Initiated::default());
     }
-    let payees: HashMap<String, BankAccount> = bank_accounts::defaults_for(tx, &org_id, &d.id)
+    let payees: HashMap<String, BankAccount> = bank_accounts::defaults_for(tx, actor, &d.id)
         .await?
         .into_iter()
         .map(|b| (b.investor_id.clone(), b))
@@ -196,7 +195,7 @@ pub async fn initiate(
         new.push(
             build(
                 tx,
-                &org_id,
+                actor,
                 d,
                 line,
                 payees.get(&line.investor_id),
@@ -212,7 +211,7 @@ pub async fn initiate(
     if scope == Scope::Unpaid {
         for p in &new {
             if let Some(old) = &p.retry_of {
-                pstore::set_review(tx, &org_id, old, None).await?;
+                pstore::set_review(tx, actor, old, None).await?;
             }
         }
     }
@@ -277,8 +276,7 @@ async fn insert_and_send(
     d: &Distribution,
     new: &[NewPayment],
 ) -> Result<(), StoreError> {
-    let org_id = &actor.org_id;
-    pstore::insert_many(tx, org_id, new).await.map_err(|e| {
+    pstore::insert_many(tx, actor, new).await.map_err(|e| {
         if e.is_unique_violation() {
             StoreError::Conflict("a line of this distribution already has a live payment".into())
         } else {
@@ -334,7 +332,6 @@ pub async fn retry_one(
     actor: &Actor,
     current: &Payment,
 ) -> Result<Payment, StoreError> {
-    let org_id = actor.org_id.clone();
     if pstore::was_retried(tx, actor, &current.id).await? {
         return Err(StoreError::Conflict(
             "this payment was already retried; retry the newest attempt".into(),
@@ -348,7 +345,7 @@ pub async fn retry_one(
         if current.status == PaymentStatus::Pending && current.hold_reason.is_some() {
             replaced = pstore::transition(
                 tx,
-                &org_id,
+                actor,
                 current,
                 PaymentStatus::Cancelled,
                 &Update {
@@ -376,7 +373,7 @@ pub async fn retry_one(
     };
     let new = build(
         tx,
-        &org_id,
+        actor,
         &d,
         &line,
         payee.as_ref(),
@@ -393,7 +390,7 @@ pub async fn retry_one(
         )));
     }
     insert_and_send(tx, actor, &d, std::slice::from_ref(&new)).await?;
-    pstore::set_review(tx, &org_id, &current.id, None).await?;
+    pstore::set_review(tx, actor, &current.id, None).await?;
     audit::record(
         tx,
         actor,
@@ -431,8 +428,8 @@ pub async fn requeue_for_investor(
         ..Actor::system(&actor.org_id)
     };
     let mut out = Vec::new();
-    for p in pstore::awaiting_payee_update(tx, &actor.org_id, investor_id).await? {
-        if pstore::live_for_line(tx, &actor.org_id, &p.distribution_id, &p.investor_id)
+    for p in pstore::awaiting_payee_update(tx, actor, investor_id).await? {
+        if pstore::live_for_line(tx, actor, &p.distribution_id, &p.investor_id)
             .await?
             .is_some()
         {
@@ -459,8 +456,7 @@ pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), Jo
     let actor = Actor::system(&job.org_id);
     let mut tx = db.begin().await?;
     let p = pstore::get_tx(&mut tx, &actor, id).await?;
-    let live =
-        pstore::live_for_line(&mut tx, &job.org_id, &p.distribution_id, &p.investor_id).await?;
+    let live = pstore::live_for_line(&mut tx, &actor, &p.distribution_id, &p.investor_id).await?;
     if live.is_none() && !p.status.is_live() {
         match retry_one(&mut tx, &actor, &p).await {
             Ok(new) => {
@@ -469,7 +465,7 @@ pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), Jo
             Err(StoreError::Conflict(why)) => {
                 pstore::set_review(
                     &mut tx,
-                    &job.org_id,
+                    &actor,
                     &p.id,
                     Some(&format!("RETRY_BLOCKED: {why}")),
                 )

@@ -314,14 +314,9 @@ async fn time_rail_job(
         }
         let started = Instant::now();
         let mut tx = db.begin().await?;
-        let pending = clearway_store::payments::pending_for_rail(
-            &mut tx,
-            &seeded.org_id,
-            &d.id,
-            Method::Ach,
-            None,
-        )
-        .await?;
+        let pending =
+            clearway_store::payments::pending_for_rail(&mut tx, &system, &d.id, Method::Ach, None)
+                .await?;
         let batch = rails::send_file(
             &mut tx,
             &state.config.payments,

@@ -217,8 +217,7 @@ pub(crate) async fn replace(
         verified,
     )
     .await?;
-    let held =
-        pstore::hold_for_payee(&mut tx, &actor.org_id, &account_id, "BANK_DETAILS_CHANGED").await?;
+    let held = pstore::hold_for_payee(&mut tx, &actor, &account_id, "BANK_DETAILS_CHANGED").await?;
     let requeued = if after.usable() && after.is_default {
         service::requeue_for_investor(&mut tx, &actor, &investor_id).await?
     } else {
@@ -250,8 +249,7 @@ pub(crate) async fn remove(
     let mut tx = state.db.begin().await?;
     let before = store::get_tx(&mut tx, &actor, &investor_id, &account_id).await?;
     let after = store::disable(&mut tx, &actor, &investor_id, &account_id).await?;
-    let held =
-        pstore::hold_for_payee(&mut tx, &actor.org_id, &account_id, "PAYEE_DISABLED").await?;
+    let held = pstore::hold_for_payee(&mut tx, &actor, &account_id, "PAYEE_DISABLED").await?;
     trail(
         &mut tx,
         &actor,
@@ -371,7 +369,7 @@ pub(crate) async fn start_micro_deposits(
     let batch_id = new_id();
     payment_batches::insert(
         &mut tx,
-        &actor.org_id,
+        &actor,
         &NewBatch {
             id: batch_id.clone(),
             kind: "MICRO_DEPOSIT",

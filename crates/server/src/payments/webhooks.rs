@@ -265,7 +265,7 @@ async fn apply_in(
             if p.status == PaymentStatus::Processing {
                 pstore::transition(
                     tx,
-                    &org_id,
+                    &actor,
                     &p,
                     PaymentStatus::Sent,
                     &Update {

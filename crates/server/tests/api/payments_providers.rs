@@ -485,7 +485,7 @@ async fn a_send_interrupted_after_the_provider_accepted_it_never_pays_twice() {
     .unwrap();
     pstore::transition(
         &mut tx,
-        &app.seeded.org_id,
+        &Actor::system(&app.seeded.org_id),
         &victim,
         PaymentStatus::Processing,
         &Update {

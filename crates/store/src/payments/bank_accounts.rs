@@ -264,14 +264,14 @@ pub async fn get_tx(
 }
 
 /// A payee by id alone (system use: workers sending payments).
-pub async fn by_id_tx(tx: &mut Tx, org_id: &str, id: &str) -> Result<BankAccount, StoreError> {
+pub async fn by_id_tx(tx: &mut Tx, actor: &Actor, id: &str) -> Result<BankAccount, StoreError> {
     let row = tx
         .fetch_optional(
             q(format!(
                 "SELECT {COLUMNS} FROM bank_accounts WHERE id = $1 AND org_id = $2"
             ))
             .bind(id)
-            .bind(org_id),
+            .bind(&actor.org_id),
         )
         .await?
         .ok_or(StoreError::NotFound("bank account"))?;
@@ -529,14 +529,14 @@ pub async fn mark_verified(
 /// The default payee of each of `investor_ids` (any status), for the payment step.
 pub async fn defaults_for(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     distribution_id: &str,
 ) -> Result<Vec<BankAccount>, StoreError> {
     tx.fetch_all(
         q(format!("SELECT {} FROM bank_accounts b WHERE b.org_id = $1 AND b.is_default = 1
                    AND b.investor_id IN (SELECT investor_id FROM distribution_lines WHERE distribution_id = $2 AND org_id = $1)",
             COLUMNS.split(", ").map(|c| format!("b.{c}")).collect::<Vec<_>>().join(", ")))
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(distribution_id),
     )
     .await?

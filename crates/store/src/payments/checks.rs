@@ -39,22 +39,22 @@ pub async fn allocate_sequence(
 /// The first of `count` new check numbers of an organization (sequential from `first`).
 pub async fn next_check_numbers(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     first: i64,
     count: i64,
 ) -> Result<i64, StoreError> {
-    allocate_sequence(tx, org_id, "check_number", first, count).await
+    allocate_sequence(tx, &actor.org_id, "check_number", first, count).await
 }
 
 /// Issued checks (SENT) older than `cutoff` (issue date on or before it), for stale-dating.
 pub async fn stale_checks(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     cutoff: NaiveDate,
 ) -> Result<Vec<Payment>, StoreError> {
     tx.fetch_all(
         q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND method = 'CHECK' AND status = 'SENT' AND expected_date <= $2 ORDER BY id"))
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(cutoff.to_string()),
     )
     .await?
@@ -64,12 +64,12 @@ pub async fn stale_checks(
 }
 
 /// Marks a payment's money unclaimed (stale-dated check).
-pub async fn mark_unclaimed(tx: &mut Tx, org_id: &str, id: &str) -> Result<(), StoreError> {
+pub async fn mark_unclaimed(tx: &mut Tx, actor: &Actor, id: &str) -> Result<(), StoreError> {
     tx.execute(
         q("UPDATE payments SET unclaimed = 1, review_reason = 'UNCLAIMED: stale-dated check', updated_at = $1, version = version + 1 WHERE id = $2 AND org_id = $3")
             .bind(now_text())
             .bind(id)
-            .bind(org_id),
+            .bind(&actor.org_id),
     )
     .await?;
     Ok(())

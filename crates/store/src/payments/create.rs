@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use clearway_core::payments::{Method, PaymentStatus};
 
 use crate::db::Arg;
-use crate::{new_id, now_text, StoreError, Tx};
+use crate::{new_id, now_text, Actor, StoreError, Tx};
 
 use super::*;
 
@@ -76,7 +76,7 @@ const INSERT_COLUMNS: [&str; 22] = [
 /// index `payments_one_live_per_line` refuses a second live payment for a line.
 pub async fn insert_many(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     payments: &[NewPayment],
 ) -> Result<(), StoreError> {
     if payments.is_empty() {
@@ -92,7 +92,7 @@ pub async fn insert_many(
             };
             vec![
                 (&p.id).into(),
-                org_id.into(),
+                (&actor.org_id).into(),
                 (&p.distribution_id).into(),
                 (&p.investor_id).into(),
                 p.method.as_str().into(),
@@ -122,7 +122,7 @@ pub async fn insert_many(
         .map(|p| {
             vec![
                 new_id().into(),
-                org_id.into(),
+                (&actor.org_id).into(),
                 (&p.id).into(),
                 p.attempt.into(),
                 Arg::Text(None),

@@ -78,14 +78,14 @@ pub async fn import(tx: &mut Tx, actor: &Actor, rates: &[NewRate]) -> Result<usi
 /// The newest rate for base → quote observed at or before `at`.
 pub async fn latest(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     base: &str,
     quote: &str,
     at: &str,
 ) -> Result<Option<FxRate>, StoreError> {
     tx.fetch_optional(
         q("SELECT id, base, quote, rate, source, as_of FROM fx_rates WHERE org_id = $1 AND base = $2 AND quote = $3 AND as_of <= $4 ORDER BY as_of DESC, id DESC LIMIT 1")
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(base)
             .bind(quote)
             .bind(at),

@@ -83,12 +83,12 @@ pub struct NewBatch {
 }
 
 /// Records a batch inside `tx`.
-pub async fn insert(tx: &mut Tx, org_id: &str, b: &NewBatch) -> Result<(), StoreError> {
+pub async fn insert(tx: &mut Tx, actor: &Actor, b: &NewBatch) -> Result<(), StoreError> {
     tx.execute(
         q("INSERT INTO payment_batches (id, org_id, kind, distribution_id, status, payment_count, total_minor, currency, effective_date, file_name, file_enc, file_key_id, file_sha256, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
             .bind(&b.id)
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(b.kind)
             .bind(b.distribution_id.clone())
             .bind(b.status)
@@ -248,13 +248,13 @@ pub struct NewSuggestion {
 }
 
 /// Records a suggestion inside `tx`; returns its id.
-pub async fn suggest(tx: &mut Tx, org_id: &str, s: &NewSuggestion) -> Result<String, StoreError> {
+pub async fn suggest(tx: &mut Tx, actor: &Actor, s: &NewSuggestion) -> Result<String, StoreError> {
     let id = new_id();
     tx.execute(
         q("INSERT INTO payee_change_suggestions (id, org_id, bank_account_id, payment_id, change_code, routing_number, account_enc, account_key_id, account_last4, account_type, status, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'OPEN', $11)")
             .bind(&id)
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(&s.bank_account_id)
             .bind(s.payment_id.clone())
             .bind(&s.change_code)

@@ -84,7 +84,7 @@ pub async fn list(db: &Db, actor: &Actor, f: &ListFilter) -> Result<Vec<Payment>
 /// Pending, unheld payments of a distribution by method (optionally only `ids`), for a rail.
 pub async fn pending_for_rail(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     distribution_id: &str,
     method: Method,
     ids: Option<&[String]>,
@@ -92,7 +92,7 @@ pub async fn pending_for_rail(
     let rows = tx
         .fetch_all(
             q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND distribution_id = $2 AND method = $3 AND status = 'PENDING' AND hold_reason IS NULL AND provider IS NULL ORDER BY investor_id"))
-                .bind(org_id)
+                .bind(&actor.org_id)
                 .bind(distribution_id)
                 .bind(method.as_str()),
         )
@@ -109,13 +109,13 @@ pub async fn pending_for_rail(
 /// nothing has replaced yet (a payee update re-queues them).
 pub async fn awaiting_payee_update(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     investor_id: &str,
 ) -> Result<Vec<Payment>, StoreError> {
     tx.fetch_all(
         q(format!("SELECT {COLUMNS} FROM payments p WHERE org_id = $1 AND investor_id = $2 AND status IN ('FAILED','RETURNED') AND (review_reason LIKE 'BAD_ACCOUNT%' OR review_reason LIKE 'NO_PAYEE%')
                    AND NOT EXISTS (SELECT 1 FROM payments n WHERE n.retry_of = p.id)"))
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(investor_id),
     )
     .await?
@@ -127,13 +127,13 @@ pub async fn awaiting_payee_update(
 /// Whether the line already has a live payment.
 pub async fn live_for_line(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     distribution_id: &str,
     investor_id: &str,
 ) -> Result<Option<Payment>, StoreError> {
     tx.fetch_optional(
         q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND distribution_id = $2 AND investor_id = $3 AND status NOT IN ('FAILED','RETURNED','CANCELLED')"))
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(distribution_id)
             .bind(investor_id),
     )
@@ -145,13 +145,13 @@ pub async fn live_for_line(
 /// The newest payment of a line (any status).
 pub async fn latest_for_line(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     distribution_id: &str,
     investor_id: &str,
 ) -> Result<Option<Payment>, StoreError> {
     tx.fetch_optional(
         q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND distribution_id = $2 AND investor_id = $3 ORDER BY attempt DESC, id DESC LIMIT 1"))
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(distribution_id)
             .bind(investor_id),
     )

@@ -292,7 +292,7 @@ pub async fn follow_up_failures(
         let p = &payments[step.payment];
         tracing::warn!(payment_id = %p.id, attempt = p.attempt, status = %p.status, code = ?step.effect.code, reason = ?step.effect.reason, "payment failed");
         let updated = get_tx(tx, &staff, &p.id).await?;
-        after_failure(tx, &actor.org_id, &updated).await?;
+        after_failure(tx, actor, &updated).await?;
     }
     Ok(())
 }

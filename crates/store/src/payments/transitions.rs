@@ -41,7 +41,7 @@ pub struct Update {
 /// the line in step and logs a `payment_events` row with the attempt and reason.
 pub async fn transition(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     current: &Payment,
     to: PaymentStatus,
     update: &Update,
@@ -73,20 +73,20 @@ pub async fn transition(
                 .bind(update.batch_id.clone())
                 .bind(&now)
                 .bind(&current.id)
-                .bind(org_id)
+                .bind(&actor.org_id)
                 .bind(current.version),
         )
         .await?
         .ok_or_else(|| StoreError::Conflict(format!("payment {} changed meanwhile; retry", current.id)))?;
     let updated = from_row(&row)?;
-    log_event(tx, org_id, &updated, Some(current.status), update).await?;
-    set_line_status(tx, org_id, &updated).await?;
+    log_event(tx, actor, &updated, Some(current.status), update).await?;
+    set_line_status(tx, actor, &updated).await?;
     Ok(updated)
 }
 
 async fn log_event(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     p: &Payment,
     from: Option<PaymentStatus>,
     update: &Update,
@@ -94,7 +94,7 @@ async fn log_event(
     tx.execute(
         q("INSERT INTO payment_events (id, org_id, payment_id, attempt, from_status, to_status, code, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(new_id())
-            .bind(org_id)
+            .bind(&actor.org_id)
             .bind(&p.id)
             .bind(p.attempt)
             .bind(from.map(|s| s.as_str()))
@@ -111,13 +111,13 @@ async fn log_event(
 }
 
 /// Keeps the line's status in step with its payment.
-async fn set_line_status(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(), StoreError> {
+async fn set_line_status(tx: &mut Tx, actor: &Actor, p: &Payment) -> Result<(), StoreError> {
     tx.execute(
         q("UPDATE distribution_lines SET status = $1 WHERE distribution_id = $2 AND investor_id = $3 AND org_id = $4")
             .bind(p.status.line_status().as_str())
             .bind(&p.distribution_id)
             .bind(&p.investor_id)
-            .bind(org_id),
+            .bind(&actor.org_id),
     )
     .await?;
     Ok(())
@@ -139,7 +139,7 @@ pub struct Sent {
 /// no longer PENDING are refused (the whole transaction rolls back).
 pub async fn mark_sent(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     method: Method,
     batch_id: &str,
     expected_date: NaiveDate,
@@ -171,7 +171,7 @@ pub async fn mark_sent(
             q("SELECT COUNT(*) AS n FROM payment_handover h JOIN payments p ON p.id = h.payment_id
                WHERE h.batch_id = $1 AND p.org_id <> $2")
             .bind(batch_id)
-            .bind(org_id),
+            .bind(&actor.org_id),
         )
         .await?;
     if foreign != 0 {
@@ -200,7 +200,7 @@ pub async fn mark_sent(
         .map(|s| {
             vec![
                 new_id().into(),
-                org_id.into(),
+                (&actor.org_id).into(),
                 (&s.id).into(),
                 s.attempt.into(),
                 "PENDING".into(),
@@ -227,13 +227,13 @@ pub async fn mark_sent(
             payload,
         })
         .collect();
-    outbox::emit_many(tx, &Actor::system(org_id), &outbox_events).await
+    outbox::emit_many(tx, &Actor::system(&actor.org_id), &outbox_events).await
 }
 
 /// Sets or clears the review reason (manual-review queue).
 pub async fn set_review(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     payment_id: &str,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -242,7 +242,7 @@ pub async fn set_review(
             .bind(reason)
             .bind(now_text())
             .bind(payment_id)
-            .bind(org_id),
+            .bind(&actor.org_id),
     )
     .await?;
     Ok(())
@@ -252,7 +252,7 @@ pub async fn set_review(
 /// and flags the ones already sent to the old details for review. Returns the held ids.
 pub async fn hold_for_payee(
     tx: &mut Tx,
-    org_id: &str,
+    actor: &Actor,
     bank_account_id: &str,
     reason: &str,
 ) -> Result<Vec<String>, StoreError> {
@@ -263,7 +263,7 @@ pub async fn hold_for_payee(
                WHERE org_id = $3 AND bank_account_id = $4 AND status = 'PENDING' AND hold_reason IS NULL RETURNING id")
                 .bind(reason)
                 .bind(&now)
-                .bind(org_id)
+                .bind(&actor.org_id)
                 .bind(bank_account_id),
         )
         .await?
@@ -277,7 +277,7 @@ pub async fn hold_for_payee(
         )
         .bind(format!("{reason} after it was sent"))
         .bind(&now)
-        .bind(org_id)
+        .bind(&actor.org_id)
         .bind(bank_account_id),
     )
     .await?;
@@ -286,14 +286,14 @@ pub async fn hold_for_payee(
 
 /// After a payment failed or came back: schedule the automatic retry (transient causes, while
 /// attempts remain) or put it in the manual-review queue, saying why.
-pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(), StoreError> {
+pub async fn after_failure(tx: &mut Tx, actor: &Actor, p: &Payment) -> Result<(), StoreError> {
     // why: a failure without a code is treated as transient (retried), as before
     let code = p.failure_code.clone().unwrap_or_default();
     match failure_class(&code) {
         ReturnClass::BadAccount => {
             set_review(
                 tx,
-                org_id,
+                actor,
                 &p.id,
                 Some(&format!(
                     "BAD_ACCOUNT: {code} {}",
@@ -305,7 +305,7 @@ pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(),
         ReturnClass::Refused => {
             set_review(
                 tx,
-                org_id,
+                actor,
                 &p.id,
                 Some(&format!(
                     "REFUSED: {code} {}",
@@ -320,7 +320,7 @@ pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(),
                 let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 jobs::enqueue_at(
                     tx,
-                    &Actor::system(org_id),
+                    &Actor::system(&actor.org_id),
                     RETRY_JOB,
                     json!({ "paymentId": p.id }),
                     Some(&format!("{RETRY_JOB}:{}", p.id)),
@@ -333,7 +333,7 @@ pub async fn after_failure(tx: &mut Tx, org_id: &str, p: &Payment) -> Result<(),
             None => {
                 set_review(
                     tx,
-                    org_id,
+                    actor,
                     &p.id,
                     Some(&format!(
                         "RETRIES_EXHAUSTED: attempt {} failed with {code}",
@@ -402,8 +402,8 @@ pub async fn reopen(
         reason: Some(format!("reopened: {reason}")),
         ..Update::default()
     };
-    log_event(tx, &actor.org_id, &updated, Some(current.status), &update).await?;
-    set_line_status(tx, &actor.org_id, &updated).await?;
+    log_event(tx, actor, &updated, Some(current.status), &update).await?;
+    set_line_status(tx, actor, &updated).await?;
     let after = json!({ "status": status.as_str(), "reason": reason });
     audit::record(
         tx,

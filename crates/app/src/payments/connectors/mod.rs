@@ -313,7 +313,7 @@ impl SendRun<'_> {
             .bank_account_id
             .clone()
             .ok_or_else(|| JobError::Permanent("payment has no payee".into()))?;
-        let payee = bank_accounts::by_id_tx(&mut tx, self.org_id(), &payee_id).await?;
+        let payee = bank_accounts::by_id_tx(&mut tx, &self.actor, &payee_id).await?;
         if p.status != PaymentStatus::Pending {
             return Ok(Some((p, payee)));
         }
@@ -327,14 +327,8 @@ impl SendRun<'_> {
             reason: Some(format!("sending via {provider}")),
             ..Update::default()
         };
-        let p = pstore::transition(
-            &mut tx,
-            self.org_id(),
-            &p,
-            PaymentStatus::Processing,
-            &update,
-        )
-        .await?;
+        let p = pstore::transition(&mut tx, &self.actor, &p, PaymentStatus::Processing, &update)
+            .await?;
         tx.commit().await?;
         Ok(Some((p, payee)))
     }
@@ -376,7 +370,8 @@ impl SendRun<'_> {
         let current = pstore::get_tx(&mut tx, &self.actor, id).await?;
         if current.status == PaymentStatus::Processing {
             let batch_id = new_id();
-            payment_batches::insert(&mut tx, org_id, &provider_batch(&batch_id, &current)).await?;
+            payment_batches::insert(&mut tx, &self.actor, &provider_batch(&batch_id, &current))
+                .await?;
             let (trace, e2e) = match current.method {
                 Method::Ach => (Some(reference.to_string()), None),
                 _ => (None, Some(super::rails::end_to_end_id(&current.id))),
@@ -390,7 +385,8 @@ impl SendRun<'_> {
                 reason: Some(format!("{provider} accepted it as {reference} ({status})")),
                 ..Update::default()
             };
-            pstore::transition(&mut tx, org_id, &current, PaymentStatus::Sent, &update).await?;
+            pstore::transition(&mut tx, &self.actor, &current, PaymentStatus::Sent, &update)
+                .await?;
             let payload =
                 json!({ "paymentId": id, "provider": provider, "providerRef": reference });
             clearway_store::outbox::emit(
@@ -420,10 +416,15 @@ impl SendRun<'_> {
                 reason: Some(reason.to_string()),
                 ..Update::default()
             };
-            let failed =
-                pstore::transition(&mut tx, org_id, &current, PaymentStatus::Failed, &update)
-                    .await?;
-            pstore::after_failure(&mut tx, org_id, &failed).await?;
+            let failed = pstore::transition(
+                &mut tx,
+                &self.actor,
+                &current,
+                PaymentStatus::Failed,
+                &update,
+            )
+            .await?;
+            pstore::after_failure(&mut tx, &self.actor, &failed).await?;
             let payload = json!({ "paymentId": id, "attempt": failed.attempt, "failureCode": "REFUSED", "failureReason": failed.failure_reason });
             clearway_store::outbox::emit(
                 &mut tx,
@@ -457,7 +458,7 @@ impl SendRun<'_> {
         // so the payment stays PROCESSING under the same idempotency key.
         let mut tx = self.db.begin().await?;
         let review = format!("RETRIES_EXHAUSTED: {provider}: {why}");
-        pstore::set_review(&mut tx, self.org_id(), &self.id, Some(&review)).await?;
+        pstore::set_review(&mut tx, &self.actor, &self.id, Some(&review)).await?;
         jobs::finish(&mut tx, self.job, self.worker_id).await?;
         tx.commit().await?;
         Ok(())

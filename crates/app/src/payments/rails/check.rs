@@ -97,7 +97,7 @@ pub(super) async fn produce_checks(
     // Numbers only for the checks printed: the register has no gaps.
     let mut next = pstore::next_check_numbers(
         tx,
-        &actor.org_id,
+        actor,
         cfg.first_check_number,
         // why: a count of checks in memory fits an i64
         to_print.len() as i64,

@@ -114,8 +114,7 @@ pub async fn run_rail_job(
     let distribution_id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
     let mut tx = db.begin().await?;
-    let pending =
-        pstore::pending_for_rail(&mut tx, &job.org_id, &distribution_id, method, None).await?;
+    let pending = pstore::pending_for_rail(&mut tx, &actor, &distribution_id, method, None).await?;
     if method != Method::Check && cfg.send_via == SendVia::Providers {
         for p in &pending {
             jobs::enqueue(
@@ -179,7 +178,6 @@ async fn send_one_file(
     method: Method,
     pending: &[Payment],
 ) -> Result<Option<String>, JobError> {
-    let org_id = &actor.org_id;
     let started = std::time::Instant::now();
     let d = clearway_store::distributions::get_tx(tx, actor, distribution_id).await?;
     let date = crate::payments::service::expected_date(&d);
@@ -200,7 +198,7 @@ async fn send_one_file(
             .expect("rejected payment is pending");
         let failed = pstore::transition(
             tx,
-            org_id,
+            actor,
             p,
             PaymentStatus::Failed,
             &Update {
@@ -210,7 +208,7 @@ async fn send_one_file(
             },
         )
         .await?;
-        pstore::after_failure(tx, org_id, &failed).await?;
+        pstore::after_failure(tx, actor, &failed).await?;
     }
     if produced.sent.is_empty() {
         return Ok(None);
@@ -219,7 +217,7 @@ async fn send_one_file(
     let (sealed, sha) = sealed_file(&cfg.vault, &produced.content)?;
     payment_batches::insert(
         tx,
-        org_id,
+        actor,
         &NewBatch {
             id: batch_id.clone(),
             kind: produced.kind,
@@ -237,7 +235,7 @@ async fn send_one_file(
     )
     .await?;
     let stored = started.elapsed();
-    pstore::mark_sent(tx, org_id, method, &batch_id, date, &produced.sent).await?;
+    pstore::mark_sent(tx, actor, method, &batch_id, date, &produced.sent).await?;
     tracing::debug!(
         payments = produced.sent.len(),
         // why: milliseconds of one job fit a u64 (timing only)

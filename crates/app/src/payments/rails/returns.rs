@@ -157,7 +157,7 @@ async fn apply_notice(
     };
     payment_batches::suggest(
         tx,
-        &actor.org_id,
+        actor,
         &NewSuggestion {
             bank_account_id: account_id,
             payment_id: Some(p.id.clone()),

@@ -147,7 +147,7 @@ pub(crate) async fn void_check(
     }
     let voided = pstore::transition(
         &mut tx,
-        &actor.org_id,
+        &actor,
         &p,
         PaymentStatus::Cancelled,
         &Update {
@@ -160,13 +160,7 @@ pub(crate) async fn void_check(
         },
     )
     .await?;
-    pstore::set_review(
-        &mut tx,
-        &actor.org_id,
-        &p.id,
-        Some("VOIDED: reissue with retry"),
-    )
-    .await?;
+    pstore::set_review(&mut tx, &actor, &p.id, Some("VOIDED: reissue with retry")).await?;
     audit::record(
         &mut tx,
         &actor,
@@ -205,10 +199,10 @@ pub async fn stale_date(
     actor.require(Permission::Operate)?;
     let cutoff = stale_cutoff(today, days);
     let mut out = Vec::new();
-    for p in pstore::stale_checks(tx, &actor.org_id, cutoff).await? {
+    for p in pstore::stale_checks(tx, actor, cutoff).await? {
         pstore::transition(
             tx,
-            &actor.org_id,
+            actor,
             &p,
             PaymentStatus::Cancelled,
             &Update {
@@ -221,7 +215,7 @@ pub async fn stale_date(
             },
         )
         .await?;
-        pstore::mark_unclaimed(tx, &actor.org_id, &p.id).await?;
+        pstore::mark_unclaimed(tx, actor, &p.id).await?;
         outbox::emit(
             tx,
             actor,

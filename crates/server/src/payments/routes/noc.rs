@@ -60,7 +60,7 @@ pub(crate) async fn accept_suggestion(
 ) -> ApiResult<Json<crate::payments::dto::BankAccountView>> {
     let mut tx = state.db.begin().await?;
     let s = batches::suggestion_tx(&mut tx, &actor, &id).await?;
-    let payee = bstore::by_id_tx(&mut tx, &actor.org_id, &s.bank_account_id).await?;
+    let payee = bstore::by_id_tx(&mut tx, &actor, &s.bank_account_id).await?;
     let details = PayeeDetails {
         method: payee.method,
         holder_name: payee.holder_name.clone(),
@@ -84,8 +84,7 @@ pub(crate) async fn accept_suggestion(
     )
     .await?;
     batches::decide(&mut tx, &actor, &id, "ACCEPTED").await?;
-    let held =
-        pstore::hold_for_payee(&mut tx, &actor.org_id, &payee.id, "BANK_DETAILS_CHANGED").await?;
+    let held = pstore::hold_for_payee(&mut tx, &actor, &payee.id, "BANK_DETAILS_CHANGED").await?;
     let requeued = if after.is_default {
         service::requeue_for_investor(&mut tx, &actor, &payee.investor_id).await?
     } else {
