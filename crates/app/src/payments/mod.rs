@@ -9,6 +9,8 @@
 //! # Layout
 //! - this file: configuration ([`PaymentsConfig`]), the processing [`step`], job dispatch
 //!   ([`run_job`]).
+//! - [`bank_accounts`]: payees (create, replace, disable, default) and their verification by
+//!   micro-deposits or a Plaid-style link, each change audited and emitted.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
 //! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
 //!   bytes written by `clearway_formats`), per rail; return files.
@@ -17,6 +19,7 @@
 //!   return files and provider webhooks.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
+pub mod bank_accounts;
 pub mod connectors;
 pub mod rails;
 pub mod service;
