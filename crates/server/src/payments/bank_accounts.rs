@@ -284,3 +284,53 @@ pub(crate) async fn plaid_verify(
     state.jobs_ready.notify_waiters();
     Ok(Json(verify_result(outcome)))
 }
+
+#[cfg(test)]
+mod tests {
+    use clearway_core::payments::Method;
+    use clearway_store::bank_accounts::BankAccount;
+    use serde_json::json;
+
+    use super::BankAccountView;
+
+    /// Audit entries and events (written by the application) carry the payee in the shape
+    /// the API returns it.
+    #[test]
+    fn the_audited_view_is_the_api_view() {
+        let mut b = BankAccount {
+            id: "ba1".into(),
+            investor_id: "inv1".into(),
+            method: Method::Ach,
+            status: "PENDING_VERIFICATION".into(),
+            is_default: true,
+            holder_name: "Ada".into(),
+            currency: "USD".into(),
+            routing_number: Some("021000021".into()),
+            account_type: Some("CHECKING".into()),
+            account: None,
+            account_last4: Some("6789".into()),
+            bic: None,
+            bank_name: None,
+            bank_address: None,
+            address: Some(json!({ "city": "New York" })),
+            verification_method: None,
+            micro_deposits: Some((12, 34)),
+            verify_attempts: 0,
+            verified_at: None,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-02T00:00:00Z".into(),
+            version: 3,
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                clearway_app::payments::bank_accounts::masked_view(&b),
+                serde_json::to_value(BankAccountView::from(&b)).unwrap_or_default()
+            );
+            b.account_last4 = None;
+            b.micro_deposits = None;
+            b.method = Method::Wire;
+            b.bic = Some("CHASUS33".into());
+            b.verified_at = Some("2026-01-03T00:00:00Z".into());
+        }
+    }
+}
