@@ -7,6 +7,8 @@
 //! - [`distributions`]: the distribution lifecycle (declare, edit, transition, reverse) and
 //!   the trail (audit entry + event) of every change.
 //! - [`error`]: [`AppError`], the one error of this layer.
+//! - [`events`]: webhook subscriptions, and the outbox relay's bookkeeping (fan-out into
+//!   deliveries, attempts recorded with their retry).
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
 //! - [`payments`]: building, retrying and sending payments (rails, provider connectors, vault),
 //!   and settling their outcomes.
@@ -19,6 +21,7 @@
 
 pub mod distributions;
 pub mod error;
+pub mod events;
 pub mod jobs;
 pub mod payments;
 pub mod processing;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use clearway_core::access::Permission;
 use clearway_store::reconciliation::{self as store, MatchRecord, NewMatch, OpenLine, PaymentRow};
-use clearway_store::{audit, outbox, payments, Actor, Tx};
+use clearway_store::{audit, outbox, payments, Actor, Db, Tx};
 use serde_json::{json, Value};
 
 use super::settlement::write_and_settle;
@@ -208,6 +208,19 @@ pub async fn unmatch(
     )
     .await?;
     Ok(after)
+}
+
+/// [`unmatch`] in its own transaction.
+pub async fn unmatch_now(
+    db: &Db,
+    actor: &Actor,
+    match_id: &str,
+    reason: &str,
+) -> AppResult<MatchRecord> {
+    let mut tx = db.begin().await?;
+    let m = unmatch(&mut tx, actor, match_id, reason).await?;
+    tx.commit().await?;
+    Ok(m)
 }
 
 /// Reopens the payments a match settled; refused while a live return stands on a payment the

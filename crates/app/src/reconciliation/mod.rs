@@ -3,7 +3,8 @@
 //! and unmatch. Every service runs in one transaction with its audit entry and event.
 //!
 //! - [`import`]: reading a bank file and storing it with its matching job.
-//! - [`run()`]: the matching run; [`manual_match`] and [`unmatch`] by hand.
+//! - [`run()`]: the matching run; [`manual_match`] and [`unmatch`] by hand ([`unmatch_now`] in
+//!   its own transaction).
 //! - [`simulation_bai2`]: the BAI2 file a bank would send (rehearsals, benchmarks, tests).
 //! - Settling matched payments happens in one place (`settlement::settle`).
 
@@ -16,7 +17,7 @@ mod settlement;
 mod views;
 
 pub use import::{import, prepare, ImportOptions, ImportOutcome, MATCH_JOB};
-pub use matches::{manual_match, unmatch, ManualMatch};
+pub use matches::{manual_match, unmatch, unmatch_now, ManualMatch};
 pub use run::{match_job, run, run_now};
 pub use simulation::simulation_bai2;
 pub use views::{match_json, run_json};

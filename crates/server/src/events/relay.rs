@@ -1,9 +1,10 @@
-//! The outbox relay: fan-out, signed delivery, retries.
+//! The outbox relay: fan-out, signed delivery, retries. The bookkeeping (fan-out into
+//! deliveries, attempts recorded with their retry) is `clearway_app::events`; here the
+//! signed HTTP POST with the shared client.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::Utc;
-use clearway_core::retry::{next_delay, WEBHOOK_RETRY_DELAYS};
+use clearway_app::{events, AppResult};
 use clearway_store::{outbox, webhooks, StoreError};
 use tokio::sync::watch;
 
@@ -12,20 +13,8 @@ use crate::state::AppState;
 
 pub use crate::http::signature::{sign, verify, SIGNATURE_HEADER};
 
-/// Moves undispatched outbox events into per-subscription deliveries; returns how many events.
-pub async fn fan_out(state: &AppState) -> Result<usize, StoreError> {
-    let mut tx = state.db.begin().await?;
-    let events = outbox::undispatched(&mut tx, 500).await?;
-    for event in &events {
-        webhooks::fan_out(&mut tx, event).await?;
-        outbox::mark_dispatched(&mut tx, &event.id).await?;
-    }
-    tx.commit().await?;
-    Ok(events.len())
-}
-
 /// Attempts every due delivery once; returns how many were attempted.
-pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
+pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
     let due = webhooks::due(&state.db, 100).await?;
     for d in &due {
         let event = outbox::get(&state.db, &d.event_id).await?;
@@ -58,17 +47,8 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
             ),
             Err(e) => (None, Err(format!("request failed: {e}"))),
         };
-        let outcome = outcome.map_err(|error| {
-            // An attempt count past u32 is past every retry delay: no retry (parked).
-            let attempt = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
-            // The retry delays are minutes to hours: always within chrono's range.
-            let retry_at = next_delay(&WEBHOOK_RETRY_DELAYS, attempt)
-                .map(|delay| Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default());
-            tracing::warn!(delivery = %d.id, event = %d.event_id, attempt = d.attempts + 1, %error, "webhook delivery failed");
-            (error, retry_at)
-        });
         metrics::counter!("clearway_webhook_attempts_total", "outcome" => if outcome.is_ok() { "delivered" } else { "failed" }).increment(1);
-        webhooks::record_attempt(&state.db, &d.id, status, outcome).await?;
+        events::record_attempt(&state.db, d, status, outcome).await?;
     }
     Ok(due.len())
 }
@@ -80,7 +60,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         let mut busy = false;
-        match fan_out(&state).await {
+        match events::fan_out(&state.db).await {
             Ok(n) => busy |= n > 0,
             Err(e) => tracing::error!(error = %e, "outbox fan-out failed"),
         }

@@ -4,13 +4,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
+use clearway_app::events::{self, NewSubscription};
 use clearway_core::access::Permission;
-use clearway_store::audit::{self, Change};
 use clearway_store::outbox;
 use clearway_store::webhooks;
 use clearway_store::Actor;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{EventView, SubscriptionView};
@@ -70,28 +69,21 @@ pub(crate) async fn create(
             "must be non-empty event type names",
         ));
     }
-    let secret = format!("whsec_{}", uuid::Uuid::new_v4().simple());
-    let mut tx = state.db.begin().await?;
-    let id = webhooks::create(&mut tx, &actor, &req.url, &secret, &types).await?;
-    audit::record(
-        &mut tx,
+    let created = events::create_subscription(
+        &state.db,
         &actor,
-        Change {
-            action: "webhook.create",
-            entity_type: "webhook",
-            entity_id: &id,
-            before: None,
-            after: Some(json!({ "url": req.url, "eventTypes": types })),
+        NewSubscription {
+            url: req.url,
+            event_types: types,
         },
     )
     .await?;
-    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(WebhookCreated {
-            id,
-            url: req.url,
-            secret,
+            id: created.id,
+            url: created.url,
+            secret: created.secret,
         }),
     ))
 }
@@ -114,21 +106,7 @@ pub(crate) async fn remove(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
-    webhooks::deactivate(&mut tx, &actor, &id).await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        Change {
-            action: "webhook.delete",
-            entity_type: "webhook",
-            entity_id: &id,
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    events::delete_subscription(&state.db, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -383,9 +383,7 @@ pub(crate) async fn delete_match(
     actor.require(clearway_core::access::Permission::Operate)?;
     // why: no reason is an empty one, which the service refuses (422 naming `reason`)
     let reason = q.reason.unwrap_or_default();
-    let mut tx = state.db.begin().await?;
-    let m = app::unmatch(&mut tx, &actor, &id, &reason).await?;
-    tx.commit().await?;
+    let m = app::unmatch_now(&state.db, &actor, &id, &reason).await?;
     state.events_ready.notify_one();
     Ok(Json(dto::view(&MatchView::from(&m))))
 }

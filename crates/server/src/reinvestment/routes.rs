@@ -24,6 +24,7 @@ use crate::http::{
 };
 use crate::state::AppState;
 use clearway_app::reinvestment::nav::{self as nav_import, parse_csv, NavImport};
+use clearway_app::reinvestment::{self, ElectionChange};
 
 /// Today (UTC), the default effective date and "as of".
 pub fn today() -> NaiveDate {
@@ -109,31 +110,28 @@ pub(crate) async fn put_preference(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<ElectionChanged>> {
     let req: ElectionRequest = parse_json(&headers, &body)?;
-    let mut tx = state.db.begin().await?;
-    // Role and investor first, so a stranger learns nothing from validation errors.
-    if actor.role != clearway_core::access::Role::Investor {
-        actor.require(clearway_core::access::Permission::Operate)?;
-    }
-    store::check_investor_tx(&mut tx, &actor, &investor_id).await?;
-    let fund = funds::get_fund_tx(&mut tx, &actor, &fund_id).await?;
-    let election = Election::parse(
+    let parsed = Election::parse(
         &req.election,
         req.percentage.as_deref(),
         req.target_fund_id.as_deref(),
-    )?;
-    let effective =
-        date_param("effectiveDate", req.effective_date.as_deref())?.unwrap_or_else(today);
-    let (record, changed) = store::put_election(
-        &mut tx,
-        &actor,
-        &investor_id,
-        &fund,
-        &election,
-        effective,
-        today(),
     )
-    .await?;
-    tx.commit().await?;
+    .and_then(|election| {
+        let effective = req
+            .effective_date
+            .as_deref()
+            .map(|t| parse_date("effectiveDate", t))
+            .transpose()?
+            .unwrap_or_else(today);
+        Ok((election, effective))
+    });
+    // The service checks role, investor and fund before it reports a refusal in `parsed`.
+    let change = ElectionChange {
+        investor_id,
+        fund_id,
+        parsed,
+        today: today(),
+    };
+    let (record, changed) = reinvestment::put_election(&state.db, &actor, &change).await?;
     if changed {
         state.events_ready.notify_one();
     }
@@ -295,9 +293,7 @@ pub(crate) async fn put_settings(
             format!("must be between 0 and {}", core_nav::STALENESS_MAX_DAYS),
         ));
     }
-    let mut tx = state.db.begin().await?;
-    let settings = store::put_settings(&mut tx, &actor, &election, staleness).await?;
-    tx.commit().await?;
+    let settings = reinvestment::put_settings(&state.db, &actor, &election, staleness).await?;
     state.events_ready.notify_one();
     Ok(Json(SettingsView::from(&settings)))
 }

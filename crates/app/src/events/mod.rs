@@ -1,0 +1,15 @@
+//! Events leaving Clearway: webhook subscriptions (created and removed with their audit
+//! entry, in one transaction) and the relay's bookkeeping (fanning outbox events out to
+//! deliveries, recording each delivery attempt with its retry). The HTTP delivery itself is
+//! the caller's (the server's relay signs and POSTs).
+//!
+//! - [`subscriptions`]: [`create_subscription`], [`delete_subscription`].
+//! - [`relay`]: [`fan_out`], [`record_attempt`].
+
+pub mod relay;
+pub mod subscriptions;
+
+pub use relay::{fan_out, record_attempt};
+pub use subscriptions::{
+    create_subscription, delete_subscription, CreatedSubscription, NewSubscription,
+};
