@@ -9,6 +9,7 @@
 //! # Layout
 //! - this file: configuration ([`PaymentsConfig`]), the processing [`step`], job dispatch
 //!   ([`run_job`]).
+//! - [`checks`]: voiding checks, stale-dating uncashed ones.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
 //! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
 //!   bytes written by `clearway_formats`), per rail; return files.
@@ -17,6 +18,7 @@
 //!   return files and provider webhooks.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
+pub mod checks;
 pub mod connectors;
 pub mod rails;
 pub mod service;
