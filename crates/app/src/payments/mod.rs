@@ -9,7 +9,9 @@
 //! # Layout
 //! - this file: configuration ([`PaymentsConfig`]), the processing [`step`], job dispatch
 //!   ([`run_job`]).
+//! - [`batches`]: the audited download of a payment batch's file.
 //! - [`checks`]: voiding checks, stale-dating uncashed ones.
+//! - [`fx`]: importing FX rates.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
 //! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
 //!   bytes written by `clearway_formats`), per rail; return files.
@@ -18,8 +20,10 @@
 //!   return files and provider webhooks.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
+pub mod batches;
 pub mod checks;
 pub mod connectors;
+pub mod fx;
 pub mod rails;
 pub mod service;
 pub mod settlement;
