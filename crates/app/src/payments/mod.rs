@@ -12,6 +12,7 @@
 //! - [`batches`]: the audited download of a payment batch's file.
 //! - [`checks`]: voiding checks, stale-dating uncashed ones.
 //! - [`fx`]: importing FX rates.
+//! - [`noc`]: accepting or rejecting payee corrections from notifications of change.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
 //! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
 //!   bytes written by `clearway_formats`), per rail; return files.
@@ -24,6 +25,7 @@ pub mod batches;
 pub mod checks;
 pub mod connectors;
 pub mod fx;
+pub mod noc;
 pub mod rails;
 pub mod service;
 pub mod settlement;
