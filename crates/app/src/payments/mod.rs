@@ -19,6 +19,7 @@
 //! - [`connectors`]: HTTP clients of the providers and of the Plaid-style verifier.
 //! - [`settlement`]: recording outcomes ([`settle_many`], [`settle`]): reconciliation,
 //!   return files and provider webhooks.
+//! - [`webhooks`]: applying a provider's status webhook once per event id.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
 pub mod batches;
@@ -30,6 +31,7 @@ pub mod rails;
 pub mod service;
 pub mod settlement;
 pub mod vault;
+pub mod webhooks;
 
 pub use settlement::{settle, settle_many};
 
