@@ -1,8 +1,6 @@
 //! Checks: positive pay, void, stale-dating. Voiding and stale-dating run in
 //! [`clearway_app::payments::checks`].
 
-pub use clearway_app::payments::checks::stale_date;
-
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
