@@ -383,12 +383,16 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
         Cmd::StaleChecks { org: o, as_of } => {
             let actor = cli_actor(&org(db, o.as_deref()).await?);
             let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            let mut tx = db.begin().await?;
-            let ids = routes::stale_date(&mut tx, &actor, today, config.stale_check_days).await?;
-            tx.commit().await?;
+            let out = clearway_app::payments::checks::stale_date_all(
+                db,
+                &actor,
+                today,
+                config.stale_check_days,
+            )
+            .await?;
             println!(
                 "{} checks stale-dated (uncashed more than {} days) into unclaimed funds",
-                ids.len(),
+                out.payment_ids.len(),
                 config.stale_check_days
             );
             Ok(())

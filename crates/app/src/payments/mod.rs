@@ -11,20 +11,30 @@
 //!   ([`run_job`]).
 //! - [`bank_accounts`]: payees (create, replace, disable, default) and their verification by
 //!   micro-deposits or a Plaid-style link, each change audited and emitted.
+//! - [`batches`]: the audited download of a payment batch's file.
+//! - [`checks`]: voiding checks, stale-dating uncashed ones.
+//! - [`fx`]: importing FX rates.
+//! - [`noc`]: accepting or rejecting payee corrections from notifications of change.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
 //! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
 //!   bytes written by `clearway_formats`), per rail; return files.
 //! - [`connectors`]: HTTP clients of the providers and of the Plaid-style verifier.
 //! - [`settlement`]: recording outcomes ([`settle_many`], [`settle`]): reconciliation,
 //!   return files and provider webhooks.
+//! - [`webhooks`]: applying a provider's status webhook once per event id.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
 pub mod bank_accounts;
+pub mod batches;
+pub mod checks;
 pub mod connectors;
+pub mod fx;
+pub mod noc;
 pub mod rails;
 pub mod service;
 pub mod settlement;
 pub mod vault;
+pub mod webhooks;
 
 pub use settlement::{settle, settle_many};
 

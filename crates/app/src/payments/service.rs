@@ -1,6 +1,7 @@
 //! Building payments: which payee, which currency and amount (FX), which rail; retries and the
-//! re-queue after a payee update. Everything here runs inside the caller's transaction and
-//! enqueues the sending jobs in it, so a payment exists iff its sending job does.
+//! re-queue after a payee update. Everything here runs inside the caller's transaction (but
+//! [`retry`] and the retry job, which open their own) and enqueues the sending jobs in it, so a
+//! payment exists iff its sending job does.
 //!
 //! A line with no usable payee (no verified default bank account or address), or paid in a
 //! currency we have no FX rate for, is not silently dropped: it gets a FAILED payment with
@@ -477,4 +478,42 @@ pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), Jo
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// (Re)initiates, in `tx`, the payments of every unpaid line (failed, returned or cancelled
+/// last attempt) of a processed (COMPLETED) regular distribution; anything else is a conflict.
+pub async fn initiate_unpaid(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> crate::AppResult<Initiated> {
+    let d = dstore::get_tx(tx, actor, distribution_id).await?;
+    if d.status != clearway_core::distribution::Status::Completed
+        || d.kind == clearway_core::distribution::Kind::Reversal
+    {
+        return Err(StoreError::Conflict(format!("payments are (re)initiated for processed (COMPLETED) regular distributions; this one is {} {}", d.kind, d.status)).into());
+    }
+    Ok(initiate(tx, actor, &d, Scope::Unpaid).await?)
+}
+
+/// A new attempt and its distribution's currency (for the fund-currency amount).
+#[derive(Debug, Clone)]
+pub struct Retried {
+    /// The new attempt.
+    pub payment: Payment,
+    /// The distribution's currency.
+    pub fund_currency: Currency,
+}
+
+/// [`retry_one`] of a payment by id, in its own transaction.
+pub async fn retry(db: &Db, actor: &Actor, payment_id: &str) -> crate::AppResult<Retried> {
+    let mut tx = db.begin().await?;
+    let current = pstore::get_tx(&mut tx, actor, payment_id).await?;
+    let new = retry_one(&mut tx, actor, &current).await?;
+    let d = dstore::get_tx(&mut tx, actor, &new.distribution_id).await?;
+    tx.commit().await?;
+    Ok(Retried {
+        payment: new,
+        fund_currency: d.currency,
+    })
 }

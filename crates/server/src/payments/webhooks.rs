@@ -5,7 +5,8 @@
 //! t=…,v1=…`; Modern Treasury-style: `X-Timestamp` and `X-Signature`), and the timestamp within
 //! the configured tolerance (5 minutes by default). A bad signature, a missing header or an old
 //! timestamp gets 401 and changes nothing. A delivery whose event id was already applied is a
-//! replay: 200, nothing changes. The status update and the event id commit together.
+//! replay: 200, nothing changes. The status update and the event id commit together, in
+//! [`clearway_app::payments::webhooks::apply`].
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,9 +15,7 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use clearway_core::payments::PaymentStatus;
-use clearway_store::payments::{self as pstore, Settlement, Update};
-use clearway_store::{Actor, Tx};
+use clearway_app::payments::webhooks::{self as app_webhooks, Outcome, Reported};
 use serde_json::{json, Value};
 
 use super::connectors::{MODERN_TREASURY, STRIPE};
@@ -45,16 +44,6 @@ fn now_secs() -> u64 {
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     // why: a header that is not text is as good as missing: 401
     headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// A status change a provider reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Reported {
-    Sent,
-    Completed(NaiveDate),
-    Failed(String, String),
-    Returned(String, String),
-    Ignored,
 }
 
 #[utoipa::path(post, path = "/api/webhooks/providers/modern-treasury", tag = "payments",
@@ -234,73 +223,10 @@ async fn apply(
     reference: &str,
     reported: Reported,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = state.db.begin().await?;
-    if !pstore::record_provider_event(&mut tx, provider, event_id).await? {
-        return Ok(Json(json!({ "status": "duplicate" })));
+    let outcome = app_webhooks::apply(&state.db, provider, event_id, reference, &reported).await?;
+    if outcome != Outcome::Duplicate {
+        state.events_ready.notify_one();
+        state.jobs_ready.notify_waiters();
     }
-    let outcome = apply_in(&mut tx, provider, reference, &reported).await?;
-    tx.commit().await?;
-    state.events_ready.notify_one();
-    state.jobs_ready.notify_waiters();
-    Ok(Json(json!({ "status": outcome })))
-}
-
-async fn apply_in(
-    tx: &mut Tx,
-    provider: &str,
-    reference: &str,
-    reported: &Reported,
-) -> ApiResult<&'static str> {
-    // Unknown (perhaps not yet recorded: the provider can answer before our hand-over
-    // commits): 404, nothing recorded, so the provider delivers it again later.
-    let Some((org_id, p)) = pstore::find_by_provider_ref(tx, provider, reference).await? else {
-        return Err(
-            clearway_store::StoreError::NotFound("payment for this provider reference").into(),
-        );
-    };
-    let actor = Actor::system(&org_id);
-    let settlement = match reported {
-        Reported::Ignored => return Ok("ignored"),
-        Reported::Sent => {
-            if p.status == PaymentStatus::Processing {
-                pstore::transition(
-                    tx,
-                    &actor,
-                    &p,
-                    PaymentStatus::Sent,
-                    &Update {
-                        reason: Some(format!("{provider}: sent")),
-                        ..Update::default()
-                    },
-                )
-                .await?;
-                return Ok("applied");
-            }
-            return Ok("unchanged");
-        }
-        Reported::Completed(date) => Settlement::Cleared { value_date: *date },
-        Reported::Failed(code, reason) => Settlement::Failed {
-            code: code.clone(),
-            reason: reason.clone(),
-        },
-        Reported::Returned(code, reason) => Settlement::Returned {
-            code: code.clone(),
-            reason: reason.clone(),
-        },
-    };
-    let target = match settlement {
-        Settlement::Cleared { .. } => PaymentStatus::Completed,
-        Settlement::Failed { .. } => PaymentStatus::Failed,
-        Settlement::Returned { .. } => PaymentStatus::Returned,
-    };
-    if p.status != target && !p.status.can_become(target) {
-        return Ok("unchanged");
-    }
-    Ok(
-        if clearway_app::payments::settle(tx, &actor, &p.id, &settlement).await? {
-            "applied"
-        } else {
-            "unchanged"
-        },
-    )
+    Ok(Json(json!({ "status": outcome.as_str() })))
 }

@@ -24,7 +24,7 @@ pub use ach::{nacha_file, trace_sequences, AchItem};
 pub use check::{address_lines, check_register, CheckItem};
 pub use clearway_formats::ach::nacha_text;
 pub use clearway_formats::iso20022::wires::{end_to_end_id, latin_text, WireItem};
-pub use returns::{import_returns, ReturnsOutcome};
+pub use returns::{import_returns, import_returns_file, ReturnsOutcome};
 pub use wire::{pain001_file, postal_address};
 
 use std::collections::HashMap;

@@ -7,7 +7,7 @@ use clearway_formats::ach;
 use clearway_store::audit::{self, Change};
 use clearway_store::payment_batches::{self, NewSuggestion};
 use clearway_store::payments::{self as pstore, Settlement};
-use clearway_store::{Actor, StoreError, Tx};
+use clearway_store::{Actor, Db, StoreError, Tx};
 use serde_json::json;
 
 use crate::payments::Vault;
@@ -25,6 +25,19 @@ pub struct ReturnsOutcome {
     pub notices: usize,
     /// Trace numbers we do not know.
     pub unmatched: Vec<String>,
+}
+
+/// [`import_returns`] in its own transaction.
+pub async fn import_returns_file(
+    db: &Db,
+    actor: &Actor,
+    vault: &Vault,
+    bytes: &[u8],
+) -> Result<ReturnsOutcome, crate::AppError> {
+    let mut tx = db.begin().await?;
+    let out = import_returns(&mut tx, actor, vault, bytes).await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
 /// Applies a NACHA return / NOC file: each return (addenda 99) moves its payment to RETURNED

@@ -4,11 +4,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use clearway_store::audit::{self, Change};
 use clearway_store::payment_batches as batches;
-use clearway_store::{Actor, StoreError};
+use clearway_store::Actor;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::IntoParams;
 
 use crate::http::{page_limit, ApiResult, Page, Problem, Qs};
@@ -71,17 +69,13 @@ pub async fn open_batch_file(
     actor: &Actor,
     batch_id: &str,
 ) -> ApiResult<(batches::Batch, Vec<u8>)> {
-    let (batch, sealed) = batches::file(&state.db, actor, batch_id).await?;
-    let bytes = state
-        .config
-        .payments
-        .vault
-        .open_bytes(&sealed.key_id, &sealed.ciphertext)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut tx = state.db.begin().await?;
-    audit::record(&mut tx, actor, Change { action: "payment_batch.download", entity_type: "payment_batch", entity_id: batch_id, before: None, after: Some(json!({ "fileName": batch.file_name, "sha256": batch.file_sha256, "bytes": bytes.len() })) }).await?;
-    tx.commit().await?;
-    Ok((batch, bytes))
+    Ok(clearway_app::payments::batches::open_file(
+        &state.db,
+        &state.config.payments.vault,
+        actor,
+        batch_id,
+    )
+    .await?)
 }
 
 #[utoipa::path(get, path = "/api/payment-batches/{batch_id}/file", tag = "payments", params(("batch_id" = String, Path)),

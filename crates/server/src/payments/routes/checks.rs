@@ -1,20 +1,17 @@
-//! Checks: positive pay, void, stale-dating.
+//! Checks: positive pay, void, stale-dating. Voiding and stale-dating run in
+//! [`clearway_app::payments::checks`].
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::NaiveDate;
+use clearway_app::payments::checks as app_checks;
 use clearway_core::access::Permission;
 use clearway_core::distribution::parse_date;
-use clearway_core::payments::checks::stale_cutoff;
 use clearway_core::payments::PaymentStatus;
-use clearway_store::audit::{self, Change};
-use clearway_store::distributions as dstore;
-use clearway_store::payments::{self as pstore, Payment, Update};
-use clearway_store::{outbox, Actor, StoreError, Tx};
+use clearway_store::payments::{self as pstore, Payment};
+use clearway_store::Actor;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::IntoParams;
 
 use crate::http::{parse_json, ApiError, ApiResult, Problem, Qs, RawBody};
@@ -136,110 +133,9 @@ pub(crate) async fn void_check(
 ) -> ApiResult<Json<PaymentView>> {
     actor.require(Permission::Operate)?;
     staff_only(&actor, "payment")?;
-    let mut tx = state.db.begin().await?;
-    let p = pstore::get_tx(&mut tx, &actor, &payment_id).await?;
-    if p.method != clearway_core::payments::Method::Check || p.status != PaymentStatus::Sent {
-        return Err(StoreError::Conflict(format!(
-            "only an issued (SENT) check can be voided; this is a {} {} payment",
-            p.status, p.method
-        ))
-        .into());
-    }
-    let voided = pstore::transition(
-        &mut tx,
-        &actor,
-        &p,
-        PaymentStatus::Cancelled,
-        &Update {
-            code: Some("VOID".into()),
-            reason: Some(format!(
-                "check {} voided",
-                p.check_number.clone().unwrap_or_default()
-            )),
-            ..Update::default()
-        },
-    )
-    .await?;
-    pstore::set_review(&mut tx, &actor, &p.id, Some("VOIDED: reissue with retry")).await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        Change {
-            action: "payment.void",
-            entity_type: "payment",
-            entity_id: &p.id,
-            before: Some(json!({ "status": p.status.as_str() })),
-            after: Some(json!({ "status": "CANCELLED", "checkNumber": p.check_number })),
-        },
-    )
-    .await?;
-    outbox::emit(
-        &mut tx,
-        &actor,
-        "payment.voided",
-        "payment",
-        &p.id,
-        json!({ "paymentId": p.id, "checkNumber": p.check_number }),
-    )
-    .await?;
-    let d = dstore::get_tx(&mut tx, &actor, &p.distribution_id).await?;
-    tx.commit().await?;
+    let out = app_checks::void(&state.db, &actor, &payment_id).await?;
     state.events_ready.notify_one();
-    Ok(Json(PaymentView::new(&voided, d.currency)))
-}
-
-/// Stale-dates every check still uncashed more than `days` after issue: CANCELLED (code
-/// STALE_DATED), line FAILED, money in the unclaimed-funds queue. Returns the payment ids.
-pub async fn stale_date(
-    tx: &mut Tx,
-    actor: &Actor,
-    today: NaiveDate,
-    days: u32,
-) -> Result<Vec<String>, StoreError> {
-    actor.require(Permission::Operate)?;
-    let cutoff = stale_cutoff(today, days);
-    let mut out = Vec::new();
-    for p in pstore::stale_checks(tx, actor, cutoff).await? {
-        pstore::transition(
-            tx,
-            actor,
-            &p,
-            PaymentStatus::Cancelled,
-            &Update {
-                code: Some("STALE_DATED".into()),
-                reason: Some(format!(
-                    "check {} uncashed {days} days after issue",
-                    p.check_number.clone().unwrap_or_default()
-                )),
-                ..Update::default()
-            },
-        )
-        .await?;
-        pstore::mark_unclaimed(tx, actor, &p.id).await?;
-        outbox::emit(
-            tx,
-            actor,
-            "payment.stale_dated",
-            "payment",
-            &p.id,
-            json!({ "paymentId": p.id, "checkNumber": p.check_number, "issued": p.expected_date }),
-        )
-        .await?;
-        out.push(p.id);
-    }
-    audit::record(
-        tx,
-        actor,
-        Change {
-            action: "checks.stale_date",
-            entity_type: "payment",
-            entity_id: "checks",
-            before: None,
-            after: Some(json!({ "cutoff": cutoff.to_string(), "staleDated": out.len() })),
-        },
-    )
-    .await?;
-    Ok(out)
+    Ok(Json(PaymentView::new(&out.payment, out.fund_currency)))
 }
 
 /// Body of `POST /api/checks/stale-date`.
@@ -273,12 +169,10 @@ pub(crate) async fn stale_date_checks(
         .map_err(|e| ApiError::Invalid(e.into()))?
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let days = state.config.payments.stale_check_days;
-    let mut tx = state.db.begin().await?;
-    let ids = stale_date(&mut tx, &actor, today, days).await?;
-    tx.commit().await?;
+    let out = app_checks::stale_date_all(&state.db, &actor, today, days).await?;
     state.events_ready.notify_one();
     Ok(Json(StaleResult {
-        stale_dated: ids,
-        cutoff: stale_cutoff(today, days).to_string(),
+        stale_dated: out.payment_ids,
+        cutoff: out.cutoff.to_string(),
     }))
 }

@@ -7,11 +7,9 @@ use clearway_core::access::Permission;
 use clearway_core::distribution::parse_date;
 use clearway_core::payments::fx::parse_rate;
 use clearway_core::{Currency, FieldError, Invalid};
-use clearway_store::audit::{self, Change};
 use clearway_store::fx::{self, NewRate};
 use clearway_store::{time_text, Actor};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::IntoParams;
 
 use crate::http::{page_limit, parse_json, ApiResult, Page, Problem, Qs, RawBody};
@@ -90,24 +88,10 @@ async fn store_rates(
     actor: &Actor,
     rates: &[NewRate],
 ) -> ApiResult<FxImportResult> {
-    let mut tx = state.db.begin().await?;
-    let imported = fx::import(&mut tx, actor, rates).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "fx_rates.import",
-            entity_type: "fx_rate",
-            entity_id: "fx",
-            before: None,
-            after: Some(json!({ "received": rates.len(), "imported": imported })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let out = clearway_app::payments::fx::import(&state.db, actor, rates).await?;
     Ok(FxImportResult {
-        received: rates.len(),
-        imported,
+        received: out.received,
+        imported: out.imported,
     })
 }
 

@@ -13,7 +13,7 @@ pub mod returns;
 pub mod review;
 
 pub use batches::open_batch_file;
-pub use checks::{positive_pay_csv, stale_date, StaleRequest};
+pub use checks::{positive_pay_csv, StaleRequest};
 
 use std::collections::HashMap;
 

@@ -5,17 +5,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clearway_core::access::Permission;
-use clearway_core::distribution::{Kind, Status};
 use clearway_core::payments::PaymentStatus;
 use clearway_store::distributions as dstore;
 use clearway_store::payments::{self as pstore, ListFilter};
-use clearway_store::{Actor, StoreError};
+use clearway_store::Actor;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::http::{page_limit, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
 use crate::payments::dto::{InitiateResult, PaymentStatusView, PaymentView};
-use crate::payments::service::{self, Scope};
+use crate::payments::service;
 use crate::state::AppState;
 
 use super::PAGE_DEFAULT;
@@ -79,12 +78,14 @@ pub(crate) async fn initiate(
     actor.require(Permission::Operate)?;
     let path = format!("/api/distributions/{id}/payments");
     let saved = crate::http::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
-        let d = dstore::get_tx(tx, &actor, &id).await?;
-        if d.status != Status::Completed || d.kind == Kind::Reversal {
-            return Err(StoreError::Conflict(format!("payments are (re)initiated for processed (COMPLETED) regular distributions; this one is {} {}", d.kind, d.status)).into());
-        }
-        let out = service::initiate(tx, &actor, &d, Scope::Unpaid).await?;
-        Saved::json(StatusCode::CREATED, &InitiateResult { pending: out.pending, failed: out.failed })
+        let out = service::initiate_unpaid(tx, &actor, &id).await?;
+        Saved::json(
+            StatusCode::CREATED,
+            &InitiateResult {
+                pending: out.pending,
+                failed: out.failed,
+            },
+        )
     })
     .await?;
     state.jobs_ready.notify_waiters();
@@ -99,16 +100,12 @@ pub(crate) async fn retry(
     Path(payment_id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<PaymentView>)> {
     actor.require(Permission::Operate)?;
-    let mut tx = state.db.begin().await?;
-    let current = pstore::get_tx(&mut tx, &actor, &payment_id).await?;
-    let new = service::retry_one(&mut tx, &actor, &current).await?;
-    let d = dstore::get_tx(&mut tx, &actor, &new.distribution_id).await?;
-    tx.commit().await?;
+    let out = service::retry(&state.db, &actor, &payment_id).await?;
     state.jobs_ready.notify_waiters();
     state.events_ready.notify_one();
     Ok((
         StatusCode::CREATED,
-        Json(PaymentView::new(&new, d.currency)),
+        Json(PaymentView::new(&out.payment, out.fund_currency)),
     ))
 }
 

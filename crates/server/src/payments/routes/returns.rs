@@ -24,9 +24,8 @@ pub(crate) async fn import_returns(
     if body.is_empty() {
         return Err(ApiError::field("file", "is empty"));
     }
-    let mut tx = state.db.begin().await?;
-    let out = rails::import_returns(&mut tx, &actor, &state.config.payments.vault, &body).await?;
-    tx.commit().await?;
+    let out =
+        rails::import_returns_file(&state.db, &actor, &state.config.payments.vault, &body).await?;
     state.events_ready.notify_one();
     state.jobs_ready.notify_waiters();
     Ok(Json(out.into()))
