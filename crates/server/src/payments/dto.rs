@@ -788,8 +788,9 @@ pub struct StaleResult {
     pub cutoff: String,
 }
 
-/// What a return / NOC file did (the view of
-/// [`clearway_app::payments::rails::ReturnsOutcome`]).
+// The view of `clearway_app::payments::rails::ReturnsOutcome`; the doc line below is the
+// API's description, as it was before the outcome moved to the application layer.
+/// What a return / NOC file did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReturnsOutcome {
