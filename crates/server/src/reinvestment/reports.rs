@@ -256,38 +256,48 @@ pub(crate) async fn export_summary(
 ) -> ApiResult<Response> {
     let format = ExportFormat::parse(q.format.as_deref())?;
     let s = summary(&state, &actor, &investor_id, q.fund_id.as_deref()).await?;
-    // The summary's decimals were formatted just above from Decimals and minor units: they
-    // always parse back.
-    let dec = |t: &Option<String>| match t {
-        Some(v) => Cell::Number(v.parse().unwrap_or_default()),
-        None => Cell::Empty,
+    // The summary's decimals and dates were formatted just above from typed values, so they
+    // parse back; one that does not is a bug to report, never a 0 or a blank in the file.
+    let dec = |field: &str, t: &Option<String>| -> ApiResult<Cell> {
+        match t {
+            Some(v) => v
+                .parse()
+                .map(Cell::Number)
+                .map_err(|_| ApiError::Internal(format!("summary {field} '{v}' is not a decimal"))),
+            None => Ok(Cell::Empty),
+        }
     };
-    let date = |t: &Option<String>| match t.as_deref().map(str::parse::<NaiveDate>) {
-        Some(Ok(d)) => Cell::Date(d),
-        _ => Cell::Empty,
+    let date = |field: &str, t: &Option<String>| -> ApiResult<Cell> {
+        match t {
+            Some(v) => v
+                .parse::<NaiveDate>()
+                .map(Cell::Date)
+                .map_err(|_| ApiError::Internal(format!("summary {field} '{v}' is not a date"))),
+            None => Ok(Cell::Empty),
+        }
     };
     let rows = s
         .funds
         .iter()
         .map(|f| {
-            vec![
+            Ok(vec![
                 Cell::Text(f.fund_id.clone()),
                 Cell::Text(f.fund_code.clone()),
                 Cell::Text(f.currency.clone()),
                 Cell::Number(Decimal::from(f.transactions)),
-                date(&f.first_trade_date),
-                date(&f.last_trade_date),
-                dec(&Some(f.total_reinvested.clone())),
-                dec(&Some(f.shares_acquired.clone())),
-                dec(&Some(f.cost_basis.clone())),
-                dec(&f.latest_nav),
-                date(&f.latest_nav_date),
-                dec(&f.current_value),
-                dec(&f.gain),
-                dec(&f.gain_percent),
-            ]
+                date("firstTradeDate", &f.first_trade_date)?,
+                date("lastTradeDate", &f.last_trade_date)?,
+                dec("totalReinvested", &Some(f.total_reinvested.clone()))?,
+                dec("sharesAcquired", &Some(f.shares_acquired.clone()))?,
+                dec("costBasis", &Some(f.cost_basis.clone()))?,
+                dec("latestNav", &f.latest_nav)?,
+                date("latestNavDate", &f.latest_nav_date)?,
+                dec("currentValue", &f.current_value)?,
+                dec("gain", &f.gain)?,
+                dec("gainPercent", &f.gain_percent)?,
+            ])
         })
-        .collect();
+        .collect::<ApiResult<Vec<_>>>()?;
     let table = Table {
         name: format!("reinvestment-summary-{investor_id}"),
         headers: vec![
