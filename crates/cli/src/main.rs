@@ -3,11 +3,12 @@
 //! # Layout
 //! - this file: the command line (clap), logging, the database to use, `serve`, `migrate`,
 //!   `demo`.
-//! - `nav`, `payments`, `statements`: operator commands over the application layer (NAV
-//!   import; bank files, returns, checks, key rotation; statement import and bank files).
+//! - `audit`, `nav`, `payments`, `statements`: operator commands over the application layer (NAV
+//!   import; audit chain check; bank files, returns, checks, key rotation; statement import and bank files).
 //! - `bench/`: one file per benchmark (`create`, `api`, `reinvest`, `payments`, `reconcile`),
 //!   each printing medians and the ratio to a baseline measured in the same run.
 
+mod audit;
 mod bench;
 mod nav;
 mod payments;
@@ -100,10 +101,27 @@ enum Command {
         #[command(subcommand)]
         which: NavCommand,
     },
+    /// The audit log: `verify` checks each organization's hash chain.
+    Audit {
+        #[command(subcommand)]
+        which: AuditCommand,
+    },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
         #[command(subcommand)]
         which: bench::Which,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk each organization's audit chain and name the first broken link (exit 1 if any).
+    Verify {
+        /// Only this organization (id or name).
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -266,6 +284,9 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Audit {
+            which: AuditCommand::Verify { org, db },
+        } => audit::verify(&open(&db).await?, org.as_deref()).await,
         Command::Bench { which } => bench::run(which).await,
     }
 }

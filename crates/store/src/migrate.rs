@@ -59,6 +59,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             }
             .to_string(),
         ),
+        (
+            "0012_audit_chain",
+            include_str!("../migrations/0012_audit_chain.sql").to_string(),
+        ),
     ]
 }
 
@@ -87,6 +91,14 @@ pub async fn run(db: &Db) -> Result<usize, StoreError> {
         db.execute_script(&script).await?;
         tracing::info!(version, "applied migration");
         ran += 1;
+    }
+    // Entries written before 0012 join the chain once (again after a crash in between).
+    let chained = crate::audit::chain_existing(db).await?;
+    if chained > 0 {
+        tracing::info!(
+            chained,
+            "chained the audit entries written before the chain"
+        );
     }
     Ok(ran)
 }

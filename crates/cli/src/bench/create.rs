@@ -209,8 +209,8 @@ impl clearway_store::db::RowSource for RawLines<'_> {
 /// SQLite the store's own bulk load of those rows (one prepared INSERT stepped per row through
 /// the C API, the fastest path it has), with none of the step around it.
 async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
-    match tx {
-        Tx::Pg(pg) => {
+    match tx.raw_postgres() {
+        Some(pg) => {
             let mut text = String::with_capacity(rows.len() * 160);
             for r in rows {
                 text.push_str(&r.join("\t"));
@@ -225,7 +225,7 @@ async fn raw_bulk_insert(tx: &mut Tx, rows: &[[String; 14]]) -> Result<()> {
             copy.send(text.into_bytes()).await?;
             copy.finish().await?;
         }
-        Tx::Sqlite(_) => {
+        None => {
             let columns: Vec<&str> = RAW_COLUMNS.split(", ").collect();
             tx.bulk_load("distribution_lines", &columns, &RawLines(rows))
                 .await?;

@@ -3,7 +3,7 @@
 
 use crate::StoreError;
 
-use super::{Arg, Tx};
+use super::{Arg, Conn, Tx};
 
 impl Tx {
     /// Bulk-loads rows of [`Arg`]s into `table` (see [`Tx::bulk_load`]). `None` is NULL.
@@ -27,8 +27,8 @@ impl Tx {
         if rows.is_empty() {
             return Ok(());
         }
-        match self {
-            Tx::Pg(tx) => {
+        match &mut self.conn {
+            Conn::Pg(tx) => {
                 let mut text = CopyText::with_capacity(rows.len() * columns.len() * 16);
                 rows.write_all(&mut text);
                 let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
@@ -36,7 +36,7 @@ impl Tx {
                 copy.send(text.buffer.into_bytes()).await?;
                 copy.finish().await?;
             }
-            Tx::Sqlite(tx) => super::sqlite_bulk::insert(tx, table, columns, rows).await?,
+            Conn::Sqlite(tx) => super::sqlite_bulk::insert(tx, table, columns, rows).await?,
         }
         Ok(())
     }

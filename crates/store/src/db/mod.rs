@@ -28,12 +28,14 @@ use sqlx::{ConnectOptions, Connection as _, Postgres, Row as _, Sqlite};
 
 use crate::StoreError;
 
+pub(crate) mod audit_chain;
 mod bulk;
 pub(crate) mod dialect;
 mod packed;
 pub(crate) mod planner;
 mod sqlite_bulk;
 
+pub(crate) use audit_chain::AuditRow;
 pub use bulk::{placeholders, ArgRows, CopyText, RowSink, RowSource};
 pub use packed::{fetch_packed, unpack};
 
@@ -317,9 +319,10 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pools {
-            Pools::Pg(p) => Tx::Pg(p.begin().await?),
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-        })
+            Pools::Pg(p) => Conn::Pg(p.begin().await?),
+            Pools::Sqlite { write, .. } => Conn::Sqlite(write.begin().await?),
+        }
+        .into())
     }
 
     /// Runs a read query outside a transaction.
@@ -377,8 +380,15 @@ impl Db {
     }
 }
 
-/// An open write transaction; dropped without [`Tx::commit`] it rolls back.
-pub enum Tx {
+/// An open write transaction; dropped without [`Tx::commit`] it rolls back. Audit entries
+/// written in it wait in `audit` and join their organization's hash chain at commit.
+pub struct Tx {
+    conn: Conn,
+    audit: Vec<AuditRow>,
+}
+
+/// The backend transaction under a [`Tx`].
+enum Conn {
     /// PostgreSQL transaction.
     Pg(sqlx::Transaction<'static, Postgres>),
     /// SQLite transaction (on the single writer connection).
@@ -388,31 +398,31 @@ pub enum Tx {
 impl Tx {
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Pg(_) => Backend::Postgres,
-            Tx::Sqlite(_) => Backend::Sqlite,
+        match self.conn {
+            Conn::Pg(_) => Backend::Postgres,
+            Conn::Sqlite(_) => Backend::Sqlite,
         }
     }
 
     /// Executes a statement, returning the number of rows affected.
     pub async fn execute(&mut self, query: Q) -> Result<u64, StoreError> {
-        Ok(match self {
-            Tx::Pg(tx) => query.pg().execute(&mut **tx).await?.rows_affected(),
-            Tx::Sqlite(tx) => query.sqlite().execute(&mut **tx).await?.rows_affected(),
+        Ok(match &mut self.conn {
+            Conn::Pg(tx) => query.pg().execute(&mut **tx).await?.rows_affected(),
+            Conn::Sqlite(tx) => query.sqlite().execute(&mut **tx).await?.rows_affected(),
         })
     }
 
     /// Fetches all rows.
     pub async fn fetch_all(&mut self, query: Q) -> Result<Vec<Row>, StoreError> {
-        Ok(match self {
-            Tx::Pg(tx) => query
+        Ok(match &mut self.conn {
+            Conn::Pg(tx) => query
                 .pg()
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
                 .map(Row::Pg)
                 .collect(),
-            Tx::Sqlite(tx) => query
+            Conn::Sqlite(tx) => query
                 .sqlite()
                 .fetch_all(&mut **tx)
                 .await?
@@ -424,9 +434,9 @@ impl Tx {
 
     /// Fetches at most one row.
     pub async fn fetch_optional(&mut self, query: Q) -> Result<Option<Row>, StoreError> {
-        Ok(match self {
-            Tx::Pg(tx) => query.pg().fetch_optional(&mut **tx).await?.map(Row::Pg),
-            Tx::Sqlite(tx) => query
+        Ok(match &mut self.conn {
+            Conn::Pg(tx) => query.pg().fetch_optional(&mut **tx).await?.map(Row::Pg),
+            Conn::Sqlite(tx) => query
                 .sqlite()
                 .fetch_optional(&mut **tx)
                 .await?
@@ -443,12 +453,39 @@ impl Tx {
             .map(|n| n.unwrap_or(0))
     }
 
-    /// Commits.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Pg(tx) => tx.commit().await?,
-            Tx::Sqlite(tx) => tx.commit().await?,
+    /// The PostgreSQL transaction itself, for the benchmarks' raw baselines (which measure
+    /// the store against sqlx alone); `None` on SQLite.
+    pub fn raw_postgres(&mut self) -> Option<&mut sqlx::Transaction<'static, Postgres>> {
+        match &mut self.conn {
+            Conn::Pg(tx) => Some(tx),
+            Conn::Sqlite(_) => None,
+        }
+    }
+
+    /// Queues an audit row; it is chained and written at [`Tx::commit`].
+    pub(crate) fn push_audit(&mut self, row: AuditRow) {
+        self.audit.push(row);
+    }
+
+    /// Writes the queued audit rows into their organizations' chains, then commits. The
+    /// chain head is locked last, just before COMMIT, so holding it never waits on another
+    /// lock and concurrent writers of one organization cannot deadlock over it.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let audit = std::mem::take(&mut self.audit);
+        audit_chain::append(&mut self, audit).await?;
+        match self.conn {
+            Conn::Pg(tx) => tx.commit().await?,
+            Conn::Sqlite(tx) => tx.commit().await?,
         }
         Ok(())
+    }
+}
+
+impl From<Conn> for Tx {
+    fn from(conn: Conn) -> Tx {
+        Tx {
+            conn,
+            audit: Vec::new(),
+        }
     }
 }

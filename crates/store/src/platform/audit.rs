@@ -4,7 +4,7 @@
 use clearway_core::access::Permission;
 use serde_json::Value;
 
-use crate::db::Arg;
+use crate::db::audit_chain::{self, AuditRow, GENESIS};
 use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
 
 /// One change, as recorded.
@@ -22,67 +22,39 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-/// Writes an audit entry inside `tx`.
+/// Writes an audit entry inside `tx` (chained to the organization's log at commit).
 pub async fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<(), StoreError> {
-    tx.execute(
-        q("INSERT INTO audit_log (id, org_id, actor_id, action, entity_type, entity_id, before_json, after_json, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(new_id())
-            .bind(&actor.org_id)
-            .bind(&actor.user_id)
-            .bind(change.action)
-            .bind(change.entity_type)
-            .bind(change.entity_id)
-            .bind(change.before.map(|v| v.to_string()))
-            .bind(change.after.map(|v| v.to_string()))
-            .bind(now_text()),
-    )
-    .await?;
+    tx.push_audit(row(actor, &change, now_text()));
     Ok(())
 }
 
-/// Writes many audit entries inside `tx` in one bulk load, in the given order (the same rows
-/// as [`record`] once per change, stamped with one time).
+/// Writes many audit entries inside `tx`, in the given order, stamped with one time (the
+/// same rows as [`record`] once per change; loaded in bulk at commit).
 pub async fn record_many(
     tx: &mut Tx,
     actor: &Actor,
     changes: &[Change<'_>],
 ) -> Result<(), StoreError> {
-    if changes.is_empty() {
-        return Ok(());
-    }
     let now = now_text();
-    let rows: Vec<Vec<Arg>> = changes
-        .iter()
-        .map(|c| {
-            vec![
-                new_id().into(),
-                (&actor.org_id).into(),
-                (&actor.user_id).into(),
-                c.action.into(),
-                c.entity_type.into(),
-                c.entity_id.into(),
-                c.before.as_ref().map(Value::to_string).into(),
-                c.after.as_ref().map(Value::to_string).into(),
-                (&now).into(),
-            ]
-        })
-        .collect();
-    tx.bulk_insert(
-        "audit_log",
-        &[
-            "id",
-            "org_id",
-            "actor_id",
-            "action",
-            "entity_type",
-            "entity_id",
-            "before_json",
-            "after_json",
-            "at",
-        ],
-        &rows,
-    )
-    .await
+    for change in changes {
+        tx.push_audit(row(actor, change, now.clone()));
+    }
+    Ok(())
+}
+
+fn row(actor: &Actor, change: &Change<'_>, at: String) -> AuditRow {
+    AuditRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        actor_id: actor.user_id.clone(),
+        action: change.action.into(),
+        entity_type: change.entity_type.into(),
+        entity_id: change.entity_id.into(),
+        before_json: change.before.as_ref().map(Value::to_string),
+        after_json: change.after.as_ref().map(Value::to_string),
+        request_id: None,
+        at,
+    }
 }
 
 /// An audit entry as returned to admins and auditors.
@@ -156,4 +128,286 @@ pub async fn list(db: &Db, actor: &Actor, filter: &Filter) -> Result<Vec<Entry>,
             })
         })
         .collect()
+}
+
+/// What [`verify`] found in one organization's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Entries checked.
+    pub entries: u64,
+    /// Hash of the newest entry (the organization's recorded head when the chain is intact).
+    pub head: String,
+    /// The first broken link, if any.
+    pub broken: Option<BrokenLink>,
+}
+
+/// Where and why the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    /// `seq` of the first entry that fails (None when the tail is missing).
+    pub seq: Option<i64>,
+    /// Its id.
+    pub id: Option<String>,
+    /// What does not match.
+    pub reason: String,
+}
+
+const VERIFY_PAGE: i64 = 5_000;
+
+/// Walks the actor's organization's audit chain in order and names the first broken link:
+/// an entry whose `prev_hash` is not its predecessor's hash (deleted, inserted or reordered
+/// entries), whose `entry_hash` does not match its fields (an edited entry), or a newest
+/// entry that is not the organization's recorded head (a removed tail).
+pub async fn verify(db: &Db, actor: &Actor) -> Result<Verification, StoreError> {
+    actor.require(Permission::ReadAudit)?;
+    let mut prev = GENESIS.to_string();
+    let (mut entries, mut after) = (0u64, 0i64);
+    let broken = |seq: i64, id: String, reason: String| BrokenLink {
+        seq: Some(seq),
+        id: Some(id),
+        reason,
+    };
+    loop {
+        let rows = db
+            .fetch_all(
+                q("SELECT seq, id, org_id, actor_id, action, entity_type, entity_id, before_json, after_json, request_id, at, prev_hash, entry_hash
+                   FROM audit_log WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+                    .bind(&actor.org_id)
+                    .bind(after)
+                    .bind(VERIFY_PAGE),
+            )
+            .await?;
+        for r in &rows {
+            let (seq, row) = (r.i64("seq")?, stored_row(r)?);
+            let (stored_prev, stored_hash) = (r.opt_text("prev_hash")?, r.opt_text("entry_hash")?);
+            let fail = if stored_prev.as_deref() != Some(prev.as_str()) {
+                Some("its previous-entry hash does not match the entry before it (an entry was removed, inserted or moved)".to_string())
+            } else if stored_hash.as_deref() != Some(audit_chain::entry_hash(&prev, &row).as_str())
+            {
+                Some("its contents do not match its hash (the entry was edited)".to_string())
+            } else {
+                None
+            };
+            if let Some(reason) = fail {
+                return Ok(Verification {
+                    entries,
+                    head: prev,
+                    broken: Some(broken(seq, row.id, reason)),
+                });
+            }
+            prev = stored_hash.unwrap_or_default();
+            entries += 1;
+            after = seq;
+        }
+        if (rows.len() as i64) < VERIFY_PAGE {
+            break;
+        }
+    }
+    let head = db
+        .fetch_optional(q("SELECT audit_head FROM organizations WHERE id = $1").bind(&actor.org_id))
+        .await?
+        .map(|r| r.opt_text("audit_head"))
+        .transpose()?
+        .flatten()
+        .unwrap_or_else(|| GENESIS.into());
+    let broken = (head != prev).then(|| BrokenLink {
+        seq: None,
+        id: None,
+        reason: format!("the newest entry ({prev}) is not the recorded head ({head}): entries at the end were removed"),
+    });
+    Ok(Verification {
+        entries,
+        head: prev,
+        broken,
+    })
+}
+
+fn stored_row(r: &crate::Row) -> Result<AuditRow, StoreError> {
+    Ok(AuditRow {
+        id: r.text("id")?,
+        org_id: r.text("org_id")?,
+        actor_id: r.text("actor_id")?,
+        action: r.text("action")?,
+        entity_type: r.text("entity_type")?,
+        entity_id: r.text("entity_id")?,
+        before_json: r.opt_text("before_json")?,
+        after_json: r.opt_text("after_json")?,
+        request_id: r.opt_text("request_id")?,
+        at: r.text("at")?,
+    })
+}
+
+/// Chains the entries written before the chain existed (migration `0012_audit_chain`), per
+/// organization in `seq` order. Runs at every migration run, before anything new is
+/// written; only organizations without a head are touched, so once chained, an entry whose
+/// hash is later removed stays a broken link for [`verify`] instead of being re-chained.
+pub(crate) async fn chain_existing(db: &Db) -> Result<u64, StoreError> {
+    let mut tx = db.begin().await?;
+    let orgs = tx
+        .fetch_all(q(
+            "SELECT DISTINCT a.org_id FROM audit_log a JOIN organizations o ON o.id = a.org_id
+               WHERE a.entry_hash IS NULL AND o.audit_head IS NULL ORDER BY a.org_id",
+        ))
+        .await?;
+    let mut chained = 0;
+    for org in &orgs {
+        let org = org.text("org_id")?;
+        let mut prev = audit_chain::lock_head(&mut tx, &org).await?;
+        let rows = tx
+            .fetch_all(
+                q("SELECT seq, id, org_id, actor_id, action, entity_type, entity_id, before_json, after_json, request_id, at
+                   FROM audit_log WHERE org_id = $1 AND entry_hash IS NULL ORDER BY seq")
+                    .bind(&org),
+            )
+            .await?;
+        for r in &rows {
+            let hash = audit_chain::entry_hash(&prev, &stored_row(r)?);
+            tx.execute(
+                q("UPDATE audit_log SET prev_hash = $1, entry_hash = $2 WHERE seq = $3")
+                    .bind(&prev)
+                    .bind(&hash)
+                    .bind(r.i64("seq")?),
+            )
+            .await?;
+            prev = hash;
+            chained += 1;
+        }
+        tx.execute(
+            q("UPDATE organizations SET audit_head = $1 WHERE id = $2")
+                .bind(&prev)
+                .bind(&org),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(chained)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::fresh_database;
+    use crate::DbOptions;
+
+    fn base_url() -> Option<String> {
+        std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+    }
+
+    async fn org(db: &Db, name: &str) -> Actor {
+        let mut tx = db.begin().await.unwrap();
+        let id = crate::auth::create_org(&mut tx, name).await.unwrap();
+        tx.commit().await.unwrap();
+        Actor::system(&id)
+    }
+
+    fn change(i: usize) -> Change<'static> {
+        Change {
+            action: "test.change",
+            entity_type: "thing",
+            entity_id: "t1",
+            before: None,
+            after: Some(json!({ "i": i })),
+        }
+    }
+
+    /// Concurrent writers of one organization (and of another, interleaved) still leave one
+    /// unbroken chain each: the head is locked at commit, so entries chain in commit order.
+    #[tokio::test]
+    async fn concurrent_writers_leave_one_intact_chain_per_organization() {
+        let options = DbOptions { max_connections: 8 };
+        let fresh = fresh_database(base_url().as_deref(), &options)
+            .await
+            .unwrap();
+        let (a, b) = (org(&fresh.db, "A").await, org(&fresh.db, "B").await);
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let (db, actor) = (
+                fresh.db.clone(),
+                if t % 2 == 0 { a.clone() } else { b.clone() },
+            );
+            tasks.push(tokio::spawn(async move {
+                for i in 0..20 {
+                    let mut tx = db.begin().await.unwrap();
+                    if i % 5 == 0 {
+                        let many: Vec<_> = (0..3).map(change).collect();
+                        record_many(&mut tx, &actor, &many).await.unwrap();
+                    } else {
+                        record(&mut tx, &actor, change(i)).await.unwrap();
+                    }
+                    tx.commit().await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        for actor in [&a, &b] {
+            let v = verify(&fresh.db, actor).await.unwrap();
+            assert_eq!(v.broken, None);
+            assert_eq!(v.entries, 4 * (16 + 4 * 3));
+            assert_ne!(v.head, GENESIS);
+        }
+        // A rolled-back transaction leaves nothing behind, chain included.
+        let mut tx = fresh.db.begin().await.unwrap();
+        record(&mut tx, &a, change(99)).await.unwrap();
+        drop(tx);
+        assert_eq!(verify(&fresh.db, &a).await.unwrap().entries, 112);
+        // Investors and operators may not read (or verify) the audit log.
+        let operator = Actor {
+            role: clearway_core::access::Role::Operator,
+            ..a.clone()
+        };
+        assert!(matches!(
+            verify(&fresh.db, &operator).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        fresh.drop_database().await;
+    }
+
+    /// Entries written before the chain existed are chained by the next migration run, in
+    /// seq order; entries written afterwards continue that chain.
+    #[tokio::test]
+    async fn entries_from_before_the_chain_are_chained_at_migration() {
+        let fresh = fresh_database(base_url().as_deref(), &DbOptions::default())
+            .await
+            .unwrap();
+        let a = org(&fresh.db, "A").await;
+        let mut tx = fresh.db.begin().await.unwrap();
+        for i in 0..5 {
+            tx.execute(
+                q("INSERT INTO audit_log (id, org_id, actor_id, action, entity_type, entity_id, after_json, at) VALUES ($1, $2, 'u', 'legacy', 'thing', 't', $3, '2026-01-01T00:00:00Z')")
+                    .bind(format!("legacy-{i}"))
+                    .bind(&a.org_id)
+                    .bind(format!("{{\"i\":{i}}}")),
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let before = verify(&fresh.db, &a).await.unwrap();
+        assert_eq!(before.entries, 0, "unchained entries are a broken link");
+        assert!(before.broken.is_some());
+        crate::migrate::run(&fresh.db).await.unwrap();
+        let mut tx = fresh.db.begin().await.unwrap();
+        record(&mut tx, &a, change(5)).await.unwrap();
+        tx.commit().await.unwrap();
+        let after = verify(&fresh.db, &a).await.unwrap();
+        assert_eq!((after.entries, after.broken), (6, None));
+        // Removing a chained entry's hashes does not get it re-chained by a later run.
+        let mut tx = fresh.db.begin().await.unwrap();
+        tx.execute(q(
+            "UPDATE audit_log SET entry_hash = NULL, prev_hash = NULL WHERE id = 'legacy-2'",
+        ))
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        crate::migrate::run(&fresh.db).await.unwrap();
+        let broken = verify(&fresh.db, &a).await.unwrap().broken.unwrap();
+        assert_eq!(broken.id.as_deref(), Some("legacy-2"));
+        fresh.drop_database().await;
+    }
 }
