@@ -59,6 +59,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             }
             .to_string(),
         ),
+        (
+            "0009_four_eyes",
+            include_str!("../migrations/0009_four_eyes.sql").to_string(),
+        ),
     ]
 }
 

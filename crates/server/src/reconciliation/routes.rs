@@ -336,6 +336,7 @@ pub(crate) async fn create_match(
     let saved = idempotent(
         &state,
         &actor,
+        clearway_core::access::Permission::Operate,
         &headers,
         "/api/reconciliation/matches",
         &body,

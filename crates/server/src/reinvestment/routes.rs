@@ -233,6 +233,7 @@ pub(crate) async fn import_preferences(
     let saved_response = idempotent(
         &state,
         &actor,
+        clearway_core::access::Permission::Operate,
         &headers,
         "/api/reinvestment-preferences/import",
         &body,
@@ -359,7 +360,7 @@ pub(crate) async fn upload_navs(
         "/api/funds/{}/navs?replace={replace}&source={source}",
         fund.id
     );
-    let s = idempotent(&state, &actor, &headers, &path, &body, async |tx| {
+    let s = idempotent(&state, &actor, clearway_core::access::Permission::Operate, &headers, &path, &body, async |tx| {
         let outcome = nav_import::import(tx, &actor, &fund, &cmd).await?;
         let status = if outcome.inserted + outcome.replaced > 0 {
             StatusCode::CREATED
