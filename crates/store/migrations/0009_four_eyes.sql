@@ -31,3 +31,25 @@ CREATE TABLE distribution_editors (
 );
 INSERT INTO distribution_editors (org_id, distribution_id, user_id, first_edit_at)
     SELECT org_id, id, created_by, created_at FROM distributions;
+
+-- A manual reconciliation match above the four-eyes amount waits here for a second user with
+-- the Approve permission; approving it makes the match (checked again then).
+CREATE TABLE match_requests (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL,
+    line_ids      TEXT NOT NULL,
+    payment_ids   TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    note          TEXT,
+    currency      TEXT NOT NULL,
+    amount_minor  BIGINT NOT NULL,
+    status        TEXT NOT NULL,
+    requested_by  TEXT NOT NULL,
+    approved_by   TEXT,
+    match_id      TEXT,
+    created_at    TEXT NOT NULL,
+    decided_at    TEXT,
+    CHECK (status IN ('PENDING', 'APPROVED')),
+    CHECK (approved_by IS NULL OR approved_by <> requested_by)
+);
+CREATE INDEX match_requests_org ON match_requests (org_id, id);
