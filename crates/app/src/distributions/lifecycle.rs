@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
+use clearway_core::access::Permission;
 use clearway_core::distribution::{
     check_line, plan_lines, Action, Allocation, Components, Kind, PlannedLine, Schedule, Status,
 };
-use clearway_core::access::Permission;
 use clearway_core::{Currency, FieldError, Invalid};
 use clearway_store::distributions::{self as store, Distribution, NewDistribution};
 use clearway_store::funds::{self, Fund};

@@ -221,7 +221,11 @@ async fn check_approved(
         return Err(AppError::conflict(format!(
             "match request {id} is {}{}; it needs a second user's approval first",
             r.status,
-            if r.match_id.is_some() { " and used" } else { "" }
+            if r.match_id.is_some() {
+                " and used"
+            } else {
+                ""
+            }
         )));
     }
     let sorted = |v: &[String]| {
@@ -251,7 +255,14 @@ pub async fn approve_match_request(
     actor.require(Permission::Approve)?;
     let before = store::match_request(tx, actor, id).await?;
     let after = store::approve_match_request(tx, actor, &before).await?;
-    audit_request(tx, actor, "reconciliation.match_approved", &after, Some(&before)).await?;
+    audit_request(
+        tx,
+        actor,
+        "reconciliation.match_approved",
+        &after,
+        Some(&before),
+    )
+    .await?;
     Ok(after)
 }
 

@@ -118,13 +118,21 @@ pub async fn reverse(
         req.correction.as_ref(),
     )?;
     let path = format!("/api/distributions/{id}/reversal");
-    idempotent(state, actor, Permission::Operate, headers, &path, raw, async |tx| {
-        let done = app::reverse(tx, actor, id, &cmd).await?;
-        let view = ReversalView {
-            reversal: DistributionView::from(&done.reversal),
-            correction: done.correction.as_ref().map(DistributionView::from),
-        };
-        Saved::json(StatusCode::CREATED, &view)
-    })
+    idempotent(
+        state,
+        actor,
+        Permission::Operate,
+        headers,
+        &path,
+        raw,
+        async |tx| {
+            let done = app::reverse(tx, actor, id, &cmd).await?;
+            let view = ReversalView {
+                reversal: DistributionView::from(&done.reversal),
+                correction: done.correction.as_ref().map(DistributionView::from),
+            };
+            Saved::json(StatusCode::CREATED, &view)
+        },
+    )
     .await
 }

@@ -123,12 +123,19 @@ pub(crate) async fn create(
     actor.require(permission)?;
     let req: BankAccountRequest = parse_json(&headers, &body)?;
     let path = format!("/api/investors/{investor_id}/bank-accounts");
-    let saved_response =
-        crate::http::idempotent(&state, &actor, permission, &headers, &path, &body, async |tx| {
+    let saved_response = crate::http::idempotent(
+        &state,
+        &actor,
+        permission,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
             let created = app::create(tx, &actor, &investor_id, || command(&req, &state)).await?;
             Saved::json(StatusCode::CREATED, &BankAccountView::from(&created))
-        })
-        .await?;
+        },
+    )
+    .await?;
     state.jobs_ready.notify_waiters();
     Ok(saved_response.into_response())
 }

@@ -6,7 +6,8 @@
 use clearway_app::reconciliation::ImportOutcome;
 use clearway_core::Currency;
 use clearway_store::reconciliation::{
-    AccountSummary, AgeBuckets, LedgerSummary, MatchRecord, MatchRequest, RunSummary, Summary, Tally,
+    AccountSummary, AgeBuckets, LedgerSummary, MatchRecord, MatchRequest, RunSummary, Summary,
+    Tally,
 };
 use clearway_store::statements::{FileRecord, LineRecord, StatementRecord};
 use serde::{Deserialize, Serialize};

@@ -18,9 +18,8 @@ use serde_json::Value;
 use utoipa::IntoParams;
 
 use super::dto::{
-    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, MatchRequestView, MatchView,
-    RunSummaryView,
-    StatementView, SummaryView,
+    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, MatchRequestView,
+    MatchView, RunSummaryView, StatementView, SummaryView,
 };
 use super::export;
 use crate::http::{

@@ -360,15 +360,23 @@ pub(crate) async fn upload_navs(
         "/api/funds/{}/navs?replace={replace}&source={source}",
         fund.id
     );
-    let s = idempotent(&state, &actor, clearway_core::access::Permission::Operate, &headers, &path, &body, async |tx| {
-        let outcome = nav_import::import(tx, &actor, &fund, &cmd).await?;
-        let status = if outcome.inserted + outcome.replaced > 0 {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        };
-        Saved::json(status, &NavImportView::from(outcome))
-    })
+    let s = idempotent(
+        &state,
+        &actor,
+        clearway_core::access::Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let outcome = nav_import::import(tx, &actor, &fund, &cmd).await?;
+            let status = if outcome.inserted + outcome.replaced > 0 {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Saved::json(status, &NavImportView::from(outcome))
+        },
+    )
     .await?;
     Ok(s.into_response())
 }

@@ -61,8 +61,11 @@ async fn auditors_and_approvers_replaying_an_admins_key_are_forbidden() {
     assert_eq!(first.status(), 201);
     let before = app.snapshot().await;
     for role in ["auditor", "approver", "investor"] {
-        let (status, p) =
-            problem(app.post_with_key(role, "/api/distributions", key, &body).await).await;
+        let (status, p) = problem(
+            app.post_with_key(role, "/api/distributions", key, &body)
+                .await,
+        )
+        .await;
         assert_eq!(status, 403, "{role}: {p}");
         assert!(p.get("id").is_none(), "{role} got a distribution: {p}");
     }
@@ -115,7 +118,8 @@ async fn a_forbidden_role_gets_403_before_the_body_is_validated() {
         let line = format!("/api/distributions/{id}/lines/{investor}");
         let (s, p) = problem(put_as(&app, role, &line, &bad).await).await;
         assert_eq!(s, 403, "{role} on the line: {p}");
-        let (s, p) = problem(put_as(&app, role, &format!("/api/distributions/{id}"), &bad).await).await;
+        let (s, p) =
+            problem(put_as(&app, role, &format!("/api/distributions/{id}"), &bad).await).await;
         assert_eq!(s, 403, "{role} on the distribution: {p}");
         let (s, p) = problem(app.post(role, "/api/distributions", &bad).await).await;
         assert_eq!(s, 403, "{role} creating: {p}");
@@ -130,16 +134,41 @@ async fn whoever_edited_a_distribution_cannot_approve_it() {
     let d = app.create(&pro_rata(&app, "500.00")).await;
     let id = d["id"].as_str().unwrap();
     // The admin rewrites the operator's draft, submits it, and tries to approve it.
-    let resp = put_as(&app, "admin", &format!("/api/distributions/{id}"), &pro_rata(&app, "900.00")).await;
+    let resp = put_as(
+        &app,
+        "admin",
+        &format!("/api/distributions/{id}"),
+        &pro_rata(&app, "900.00"),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(app.patch("admin", &format!("/api/distributions/{id}/ready")).await.status(), 200);
-    let (s, p) = problem(app.patch("admin", &format!("/api/distributions/{id}/approve")).await).await;
+    assert_eq!(
+        app.patch("admin", &format!("/api/distributions/{id}/ready"))
+            .await
+            .status(),
+        200
+    );
+    let (s, p) = problem(
+        app.patch("admin", &format!("/api/distributions/{id}/approve"))
+            .await,
+    )
+    .await;
     assert_eq!(s, 403, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("edited"), "{p}");
-    let after: Value = app.get("operator", &format!("/api/distributions/{id}")).await.json().await.unwrap();
-    assert_eq!((after["status"].as_str(), &after["approvedBy"]), (Some("READY"), &Value::Null));
+    let after: Value = app
+        .get("operator", &format!("/api/distributions/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (after["status"].as_str(), &after["approvedBy"]),
+        (Some("READY"), &Value::Null)
+    );
     // Someone who wrote none of it may.
-    let ok = app.patch("approver", &format!("/api/distributions/{id}/approve")).await;
+    let ok = app
+        .patch("approver", &format!("/api/distributions/{id}/approve"))
+        .await;
     assert_eq!(ok.status(), 200);
     app.stop().await;
 }
@@ -149,27 +178,60 @@ async fn a_line_edited_by_another_user_bars_them_and_an_edit_sends_ready_back_to
     let app = spawn_app(5).await;
     let d = app.create(&pro_rata(&app, "500.00")).await;
     let id = d["id"].as_str().unwrap();
-    assert_eq!(app.patch("operator", &format!("/api/distributions/{id}/ready")).await.status(), 200);
+    assert_eq!(
+        app.patch("operator", &format!("/api/distributions/{id}/ready"))
+            .await
+            .status(),
+        200
+    );
     let investor = &app.seeded.investor_ids[0];
     let line = json!({ "totalAmount": "12.34", "ordinaryDividend": "12.34" });
-    let resp = put_as(&app, "admin", &format!("/api/distributions/{id}/lines/{investor}"), &line).await;
+    let resp = put_as(
+        &app,
+        "admin",
+        &format!("/api/distributions/{id}/lines/{investor}"),
+        &line,
+    )
+    .await;
     let (s, edited) = problem(resp).await;
     assert_eq!(s, 200, "{edited}");
-    assert_eq!(edited["status"], "DRAFT", "an edit of a READY one sends it back");
+    assert_eq!(
+        edited["status"], "DRAFT",
+        "an edit of a READY one sends it back"
+    );
     let audited = app
         .count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'distribution.update_line'")
         .await;
     assert_eq!(audited, 1);
-    assert_eq!(app.patch("operator", &format!("/api/distributions/{id}/ready")).await.status(), 200);
-    let (s, p) = problem(app.patch("admin", &format!("/api/distributions/{id}/approve")).await).await;
+    assert_eq!(
+        app.patch("operator", &format!("/api/distributions/{id}/ready"))
+            .await
+            .status(),
+        200
+    );
+    let (s, p) = problem(
+        app.patch("admin", &format!("/api/distributions/{id}/approve"))
+            .await,
+    )
+    .await;
     assert_eq!(s, 403, "{p}");
-    assert_eq!(app.patch("approver", &format!("/api/distributions/{id}/approve")).await.status(), 200);
+    assert_eq!(
+        app.patch("approver", &format!("/api/distributions/{id}/approve"))
+            .await
+            .status(),
+        200
+    );
     app.stop().await;
 }
 
 /// Ids of the distributions the investor user lists.
 async fn investor_list(app: &TestApp) -> Vec<Value> {
-    let page: Value = app.get("investor", "/api/distributions?limit=1000").await.json().await.unwrap();
+    let page: Value = app
+        .get("investor", "/api/distributions?limit=1000")
+        .await
+        .json()
+        .await
+        .unwrap();
     page["items"].as_array().unwrap().clone()
 }
 
@@ -183,34 +245,113 @@ async fn investors_see_only_approved_distributions_they_are_in_and_only_their_ow
     let approved = app.create(&pro_rata(&app, "800.00")).await;
     let id = |d: &Value| d["id"].as_str().unwrap().to_string();
     for d in [&ready, &approved] {
-        assert_eq!(app.patch("operator", &format!("/api/distributions/{}/ready", id(d))).await.status(), 200);
+        assert_eq!(
+            app.patch("operator", &format!("/api/distributions/{}/ready", id(d)))
+                .await
+                .status(),
+            200
+        );
     }
-    assert_eq!(app.patch("operator", &format!("/api/distributions/{}/cancel", id(&cancelled))).await.status(), 200);
-    assert_eq!(app.patch("approver", &format!("/api/distributions/{}/approve", id(&approved))).await.status(), 200);
+    assert_eq!(
+        app.patch(
+            "operator",
+            &format!("/api/distributions/{}/cancel", id(&cancelled))
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.patch(
+            "approver",
+            &format!("/api/distributions/{}/approve", id(&approved))
+        )
+        .await
+        .status(),
+        200
+    );
 
     let listed = investor_list(&app).await;
     let ids: Vec<_> = listed.iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![id(&approved)]);
     for d in [&draft, &ready, &cancelled] {
-        let resp = app.get("investor", &format!("/api/distributions/{}", id(d))).await;
+        let resp = app
+            .get("investor", &format!("/api/distributions/{}", id(d)))
+            .await;
         assert_eq!(resp.status(), 404);
-        let lines = app.get("investor", &format!("/api/distributions/{}/lines", id(d))).await;
+        let lines = app
+            .get("investor", &format!("/api/distributions/{}/lines", id(d)))
+            .await;
         assert_eq!(lines.status(), 404);
     }
-    let mine: Value = app.get("investor", &format!("/api/distributions/{}/lines/{own}", id(&approved))).await.json().await.unwrap();
-    let seen: Value = app.get("investor", &format!("/api/distributions/{}", id(&approved))).await.json().await.unwrap();
+    let mine: Value = app
+        .get(
+            "investor",
+            &format!("/api/distributions/{}/lines/{own}", id(&approved)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seen: Value = app
+        .get("investor", &format!("/api/distributions/{}", id(&approved)))
+        .await
+        .json()
+        .await
+        .unwrap();
     for view in [&seen, &listed[0]] {
         assert_eq!(view["createdBy"], Value::Null, "{view}");
         assert_eq!(view["approvedBy"], Value::Null, "{view}");
         assert_eq!(view["allocation"], Value::Null, "{view}");
         assert_eq!(view["lineCount"], 1, "{view}");
-        assert_eq!(cents(&view["totalAmount"]), cents(&mine["totalAmount"]), "{view}");
+        assert_eq!(
+            cents(&view["totalAmount"]),
+            cents(&mine["totalAmount"]),
+            "{view}"
+        );
         assert_ne!(cents(&view["totalAmount"]), 80_000);
     }
     // Staff still see it whole.
-    let staff: Value = app.get("auditor", &format!("/api/distributions/{}", id(&approved))).await.json().await.unwrap();
+    let staff: Value = app
+        .get("auditor", &format!("/api/distributions/{}", id(&approved)))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cents(&staff["totalAmount"]), 80_000);
     assert_eq!(staff["lineCount"], 5);
     assert!(staff["createdBy"].is_string() && staff["approvedBy"].is_string());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reversal_waits_for_someone_other_than_its_maker() {
+    let app = spawn_app(5).await;
+    let d = app.create(&pro_rata(&app, "500.00")).await;
+    let id = d["id"].as_str().unwrap();
+    app.complete(id).await;
+    let resp = app
+        .post(
+            "admin",
+            &format!("/api/distributions/{id}/reversal"),
+            &json!({ "reason": "wrong amounts" }),
+        )
+        .await;
+    let (s, done) = problem(resp).await;
+    assert_eq!(s, 201, "{done}");
+    let rev = done["reversal"]["id"].as_str().unwrap();
+    assert_eq!(done["reversal"]["status"], "READY");
+    let (s, p) = problem(
+        app.patch("admin", &format!("/api/distributions/{rev}/approve"))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 403, "{p}");
+    assert_eq!(
+        app.patch("approver", &format!("/api/distributions/{rev}/approve"))
+            .await
+            .status(),
+        200
+    );
     app.stop().await;
 }

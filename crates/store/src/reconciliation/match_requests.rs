@@ -106,16 +106,22 @@ pub async fn insert_match_request(
 }
 
 /// A request of the organization (staff only).
-pub async fn match_request(tx: &mut Tx, actor: &Actor, id: &str) -> Result<MatchRequest, StoreError> {
+pub async fn match_request(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+) -> Result<MatchRequest, StoreError> {
     if actor.investor_id.is_some() {
         return Err(StoreError::NotFound("match request"));
     }
     actor.require(Permission::Read)?;
     let row = tx
         .fetch_optional(
-            q(format!("SELECT {COLUMNS} FROM match_requests WHERE id = $1 AND org_id = $2"))
-                .bind(id)
-                .bind(&actor.org_id),
+            q(format!(
+                "SELECT {COLUMNS} FROM match_requests WHERE id = $1 AND org_id = $2"
+            ))
+            .bind(id)
+            .bind(&actor.org_id),
         )
         .await?
         .ok_or(StoreError::NotFound("match request"))?;
@@ -137,15 +143,19 @@ pub async fn approve_match_request(
     }
     let row = tx
         .fetch_optional(
-            q(format!("UPDATE match_requests SET status = 'APPROVED', approved_by = $1, decided_at = $2
-                       WHERE id = $3 AND org_id = $4 AND status = 'PENDING' RETURNING {COLUMNS}"))
-                .bind(&actor.user_id)
-                .bind(now_text())
-                .bind(&request.id)
-                .bind(&actor.org_id),
+            q(format!(
+                "UPDATE match_requests SET status = 'APPROVED', approved_by = $1, decided_at = $2
+                       WHERE id = $3 AND org_id = $4 AND status = 'PENDING' RETURNING {COLUMNS}"
+            ))
+            .bind(&actor.user_id)
+            .bind(now_text())
+            .bind(&request.id)
+            .bind(&actor.org_id),
         )
         .await?
-        .ok_or_else(|| StoreError::Conflict(format!("match request {} is not pending", request.id)))?;
+        .ok_or_else(|| {
+            StoreError::Conflict(format!("match request {} is not pending", request.id))
+        })?;
     from_row(&row)
 }
 
