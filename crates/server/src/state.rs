@@ -36,7 +36,8 @@ impl Default for Config {
             webhook_timeout: Duration::from_secs(10),
             body_limit_bytes: 16 * 1024 * 1024,
             payments: clearway_app::payments::PaymentsConfig::default(),
-            four_eyes_above: rust_decimal::Decimal::new(10_000_00, 2),
+            // 10000.00
+            four_eyes_above: rust_decimal::Decimal::new(1_000_000, 2),
         }
     }
 }

@@ -1271,7 +1271,7 @@ async fn exception_of(app: &TestApp, amount: &str) -> String {
 #[tokio::test]
 async fn a_manual_match_above_the_four_eyes_amount_needs_a_second_user() {
     let mut config = test_config();
-    config.four_eyes_above = rust_decimal::Decimal::new(100_00, 2);
+    config.four_eyes_above = rust_decimal::Decimal::new(10_000, 2);
     let app = with_three_payments_in(spawn_app_with(3, config).await, |names| {
         [
             manual_payment(
