@@ -217,15 +217,15 @@ async fn check_approved(
     outcome: &str,
 ) -> AppResult<()> {
     let r = store::match_request(tx, actor, id).await?;
-    if r.status != "APPROVED" || r.match_id.is_some() {
+    if let Some(made) = &r.match_id {
         return Err(AppError::conflict(format!(
-            "match request {id} is {}{}; it needs a second user's approval first",
-            r.status,
-            if r.match_id.is_some() {
-                " and used"
-            } else {
-                ""
-            }
+            "match request {id} was already carried out by match {made}"
+        )));
+    }
+    if r.status != "APPROVED" {
+        return Err(AppError::conflict(format!(
+            "match request {id} is {}; it needs a second user's approval first",
+            r.status
         )));
     }
     let sorted = |v: &[String]| {

@@ -164,6 +164,10 @@ pub(crate) async fn replace(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<BankAccountView>> {
+    // The role before the body (investors change only their own; the store refuses others').
+    if actor.investor_id.is_none() {
+        actor.require(Permission::Operate)?;
+    }
     let req: BankAccountRequest = parse_json(&headers, &body)?;
     let after = app::replace(&state.db, &actor, &investor_id, &account_id, || {
         command(&req, &state)

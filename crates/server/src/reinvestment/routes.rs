@@ -109,6 +109,10 @@ pub(crate) async fn put_preference(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<ElectionChanged>> {
+    // The role before the body (investors elect only for themselves; the store refuses others').
+    if actor.investor_id.is_none() {
+        actor.require(clearway_core::access::Permission::Operate)?;
+    }
     let req: ElectionRequest = parse_json(&headers, &body)?;
     let parsed = Election::parse(
         &req.election,

@@ -123,6 +123,12 @@ async fn a_forbidden_role_gets_403_before_the_body_is_validated() {
         assert_eq!(s, 403, "{role} on the distribution: {p}");
         let (s, p) = problem(app.post(role, "/api/distributions", &bad).await).await;
         assert_eq!(s, 403, "{role} creating: {p}");
+        let payee = format!("/api/investors/{investor}/bank-accounts/any");
+        let (s, p) = problem(put_as(&app, role, &payee, &bad).await).await;
+        assert_eq!(s, 403, "{role} on a payee: {p}");
+        let election = format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN");
+        let (s, p) = problem(put_as(&app, role, &election, &bad).await).await;
+        assert_eq!(s, 403, "{role} on an election: {p}");
     }
     assert_eq!(app.snapshot().await, before);
     app.stop().await;
