@@ -48,6 +48,10 @@ struct ServeArgs {
     /// Seconds a claimed job is leased before another worker may take it over.
     #[arg(long, default_value_t = 30, env = "CLEARWAY_JOB_LEASE_SECS")]
     job_lease_secs: u64,
+    /// Four eyes: a manual reconciliation match of more than this amount (a decimal, in the
+    /// match's currency) waits for a second user's approval.
+    #[arg(long, default_value = "10000.00", env = "CLEARWAY_FOUR_EYES_ABOVE")]
+    four_eyes_above: rust_decimal::Decimal,
 }
 
 #[derive(Subcommand)]
@@ -187,6 +191,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
         payments: payments::config_from_env()?,
+        four_eyes_above: args.four_eyes_above,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;

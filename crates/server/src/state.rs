@@ -22,6 +22,9 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Payments: encryption keys, originator details, providers, check rules.
     pub payments: clearway_app::payments::PaymentsConfig,
+    /// Four eyes: a manual reconciliation match of more than this (in its currency) waits for
+    /// a second user's approval (`CLEARWAY_FOUR_EYES_ABOVE`).
+    pub four_eyes_above: rust_decimal::Decimal,
 }
 
 impl Default for Config {
@@ -33,6 +36,8 @@ impl Default for Config {
             webhook_timeout: Duration::from_secs(10),
             body_limit_bytes: 16 * 1024 * 1024,
             payments: clearway_app::payments::PaymentsConfig::default(),
+            // 10000.00
+            four_eyes_above: rust_decimal::Decimal::new(1_000_000, 2),
         }
     }
 }

@@ -31,11 +31,12 @@ pub struct Distribution {
     pub schedule: Schedule,
     /// Free text, e.g. "Q1 2026".
     pub description: String,
-    /// The allocation as requested.
+    /// The allocation as requested (null in an investor's view).
     pub allocation: Value,
-    /// Sum of the lines, minor units (negative for reversals).
+    /// Sum of the lines, minor units (negative for reversals); an investor's view holds only
+    /// their own line's total.
     pub total_minor: i64,
-    /// Number of lines.
+    /// Number of lines (1 in an investor's view: their own).
     pub line_count: i64,
     /// For reversals: the distribution reversed.
     pub reverses_id: Option<String>,
@@ -43,9 +44,9 @@ pub struct Distribution {
     pub corrects_id: Option<String>,
     /// Why it was reversed or corrected.
     pub reason: Option<String>,
-    /// Maker.
-    pub created_by: String,
-    /// Checker.
+    /// Maker (None in an investor's view, which carries no staff user ids).
+    pub created_by: Option<String>,
+    /// Checker (None before approval, and in an investor's view).
     pub approved_by: Option<String>,
     /// When approved.
     pub approved_at: Option<String>,
@@ -153,7 +154,7 @@ fn from_row(r: &Row) -> Result<Distribution, StoreError> {
         reverses_id: r.opt_text("reverses_id")?,
         corrects_id: r.opt_text("corrects_id")?,
         reason: r.opt_text("reason")?,
-        created_by: r.text("created_by")?,
+        created_by: r.opt_text("created_by")?,
         approved_by: r.opt_text("approved_by")?,
         approved_at: r.opt_text("approved_at")?,
         created_at: r.text("created_at")?,
@@ -270,35 +271,80 @@ pub async fn insert(
         .collect();
     tx.bulk_insert("distribution_lines", &LINE_COLUMNS, &rows)
         .await?;
+    record_editor(tx, actor, &id).await?;
     from_row(&row)
 }
 
-/// Visibility clause: the organization, and for investors only distributions they are in.
-fn visible(actor: &Actor, first_param: usize) -> (String, Vec<Arg>) {
+/// Records the actor as one who wrote distribution `id`'s content (for four eyes).
+async fn record_editor(tx: &mut Tx, actor: &Actor, id: &str) -> Result<(), StoreError> {
+    tx.execute(
+        q("INSERT INTO distribution_editors (org_id, distribution_id, user_id, first_edit_at) VALUES ($1, $2, $3, $4) ON CONFLICT (distribution_id, user_id) DO NOTHING")
+            .bind(&actor.org_id)
+            .bind(id)
+            .bind(&actor.user_id)
+            .bind(now_text()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether the actor created or edited distribution `id`'s content at any time.
+async fn wrote_content(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<bool, StoreError> {
+    if d.created_by.as_deref() == Some(actor.user_id.as_str()) {
+        return Ok(true);
+    }
+    let row = tx
+        .fetch_optional(
+            q("SELECT 1 AS one FROM distribution_editors WHERE distribution_id = $1 AND org_id = $2 AND user_id = $3")
+                .bind(&d.id)
+                .bind(&actor.org_id)
+                .bind(&actor.user_id),
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
+/// What the actor may see of distributions: the FROM/WHERE tail and the select list, with its
+/// parameters numbered from `first_param`. Staff see the organization's distributions whole.
+/// Investors see only those they have a line in, once approved (never a draft, a submission
+/// or one cancelled before approval), and in them only their own amount: no staff user ids,
+/// no allocation request and no organization-wide total or line count.
+fn visible(actor: &Actor, first_param: usize) -> (String, String, Vec<Arg>) {
     let org = format!("d.org_id = ${first_param}");
+    let columns = |own: &dyn Fn(&str) -> Option<&'static str>| {
+        COLUMNS
+            .split(", ")
+            .map(|c| own(c).map_or_else(|| format!("d.{c}"), |e| format!("{e} AS {c}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match &actor.investor_id {
-        None => (org, vec![(&actor.org_id).into()]),
+        None => (
+            format!("distributions d WHERE {org}"),
+            columns(&|_| None),
+            vec![(&actor.org_id).into()],
+        ),
         Some(investor) => (
             format!(
-                "{org} AND EXISTS (SELECT 1 FROM distribution_lines vl WHERE vl.distribution_id = d.id AND vl.investor_id = ${})",
+                "distributions d JOIN distribution_lines own ON own.distribution_id = d.id AND own.org_id = d.org_id AND own.investor_id = ${}
+                 WHERE {org} AND d.approved_by IS NOT NULL",
                 first_param + 1
             ),
+            columns(&|c| match c {
+                "total_minor" => Some("own.total_minor"),
+                "line_count" => Some("CAST(1 AS BIGINT)"),
+                "allocation" => Some("'null'"),
+                "created_by" | "approved_by" => Some("NULL"),
+                _ => None,
+            }),
             vec![(&actor.org_id).into(), investor.into()],
         ),
     }
 }
 
 fn get_query(actor: &Actor, id: &str) -> crate::db::Q {
-    let (clause, args) = visible(actor, 2);
-    let mut query = q(format!(
-        "SELECT {} FROM distributions d WHERE d.id = $1 AND {clause}",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("d.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-    .bind(id);
+    let (from, columns, args) = visible(actor, 2);
+    let mut query = q(format!("SELECT {columns} FROM {from} AND d.id = $1")).bind(id);
     for a in args {
         query.push(a);
     }
@@ -349,18 +395,13 @@ pub async fn list(
     filter: &ListFilter,
 ) -> Result<Vec<Distribution>, StoreError> {
     actor.require(Permission::Read)?;
-    let (clause, args) = visible(actor, 7);
+    let (from, columns, args) = visible(actor, 7);
     let mut query = q(format!(
-        "SELECT {} FROM distributions d
-         WHERE ($1 IS NULL OR d.fund_id = $1) AND ($2 IS NULL OR d.status = $2)
+        "SELECT {columns} FROM {from}
+           AND ($1 IS NULL OR d.fund_id = $1) AND ($2 IS NULL OR d.status = $2)
            AND ($3 IS NULL OR d.payable_date >= $3) AND ($4 IS NULL OR d.payable_date <= $4)
-           AND ($5 IS NULL OR d.id < $5) AND {clause}
-         ORDER BY d.id DESC LIMIT $6",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("d.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+           AND ($5 IS NULL OR d.id < $5)
+         ORDER BY d.id DESC LIMIT $6"
     ))
     .bind(filter.fund_id.clone())
     .bind(filter.status.map(|s| s.as_str()))
@@ -489,9 +530,10 @@ pub async fn transition(
         _ => actor.require(Permission::Operate)?,
     }
     let next = current.status.apply(action)?;
-    if action == Action::Approve && current.created_by == actor.user_id {
+    // Four eyes: the checker wrote none of what they approve (neither created nor edited it).
+    if action == Action::Approve && wrote_content(tx, actor, current).await? {
         return Err(StoreError::Forbidden(
-            "maker-checker: the user who created a distribution cannot approve it".into(),
+            "maker-checker: a user who created or edited a distribution cannot approve it".into(),
         ));
     }
     let approved_by = (action == Action::Approve).then(|| actor.user_id.clone());
@@ -532,6 +574,7 @@ pub async fn edit(
 ) -> Result<Distribution, StoreError> {
     actor.require(Permission::Operate)?;
     let next = current.status.apply(Action::Edit)?;
+    record_editor(tx, actor, &current.id).await?;
     if let Some(lines) = new_lines {
         tx.execute(
             q("DELETE FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2")

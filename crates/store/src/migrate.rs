@@ -60,6 +60,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             .to_string(),
         ),
         (
+            "0009_four_eyes",
+            include_str!("../migrations/0009_four_eyes.sql").to_string(),
+        ),
+        (
             "0012_audit_chain",
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),

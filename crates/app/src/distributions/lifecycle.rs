@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use clearway_core::access::Permission;
 use clearway_core::distribution::{
     check_line, plan_lines, Action, Allocation, Components, Kind, PlannedLine, Schedule, Status,
 };
@@ -209,6 +210,12 @@ pub async fn transition(
     id: &str,
     action: Action,
 ) -> AppResult<Distribution> {
+    // The role before the lookup: a role that may not act gets 403 even where it cannot see
+    // the distribution (investors see none before approval).
+    actor.require(match action {
+        Action::Approve => Permission::Approve,
+        _ => Permission::Operate,
+    })?;
     let mut tx = db.begin().await?;
     let current = store::get_tx(&mut tx, actor, id).await?;
     let updated = store::transition(&mut tx, actor, &current, action).await?;

@@ -4,8 +4,12 @@
 use std::collections::HashSet;
 
 use clearway_core::access::Permission;
-use clearway_store::reconciliation::{self as store, MatchRecord, NewMatch, OpenLine, PaymentRow};
+use clearway_core::Currency;
+use clearway_store::reconciliation::{
+    self as store, MatchRecord, MatchRequest, NewMatch, NewMatchRequest, OpenLine, PaymentRow,
+};
 use clearway_store::{audit, outbox, payments, Actor, Db, Tx};
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::settlement::write_and_settle;
@@ -23,6 +27,18 @@ pub struct ManualMatch {
     pub outcome: String,
     /// Why (kept with the match).
     pub note: Option<String>,
+    /// The approved request this match carries out (needed above the four-eyes amount).
+    pub request_id: Option<String>,
+}
+
+/// What a manual match did.
+#[derive(Debug, Clone)]
+pub enum ManualOutcome {
+    /// Matched: the payments are settled.
+    Matched(MatchRecord),
+    /// Above the four-eyes amount and not yet approved: stored as a request that a different
+    /// user with the Approve permission approves; then the match is sent again with its id.
+    Pending(MatchRequest),
 }
 
 fn check_ids(field: &str, ids: &[String], max: usize) -> AppResult<()> {
@@ -122,7 +138,14 @@ fn check_payments(lines: &[OpenLine], pays: &[PaymentRow], outcome: &str) -> App
 }
 
 /// Matches lines to payments by hand (operators and admins), settling the payments; audited.
-pub async fn manual_match(tx: &mut Tx, actor: &Actor, req: &ManualMatch) -> AppResult<MatchRecord> {
+/// Four eyes above `four_eyes_above` (in the lines' currency): without an approved request
+/// (`request_id`) it only stores a pending request, and writes nothing else.
+pub async fn manual_match(
+    tx: &mut Tx,
+    actor: &Actor,
+    req: &ManualMatch,
+    four_eyes_above: Decimal,
+) -> AppResult<ManualOutcome> {
     actor.require(Permission::Operate)?;
     check_ids("lineIds", &req.line_ids, 100)?;
     check_ids("paymentIds", &req.payment_ids, 1000)?;
@@ -144,6 +167,143 @@ pub async fn manual_match(tx: &mut Tx, actor: &Actor, req: &ManualMatch) -> AppR
         )));
     }
     check_payments(&lines, &pays, outcome)?;
+    let amount: i64 = lines.iter().map(|l| l.amount_minor.abs()).sum();
+    let currency = lines
+        .first()
+        .map(|l| l.currency)
+        .ok_or_else(|| AppError::field("lineIds", "give 1 to 100 ids"))?;
+    match &req.request_id {
+        Some(id) => check_approved(tx, actor, id, req, outcome).await?,
+        None if currency.from_minor(amount) > four_eyes_above => {
+            let pending = request_approval(tx, actor, req, outcome, (currency, amount)).await?;
+            return Ok(ManualOutcome::Pending(pending));
+        }
+        None => {}
+    }
+    let made = write_manual(tx, actor, req, outcome, &lines, &pays).await?;
+    if let Some(id) = &req.request_id {
+        store::use_match_request(tx, actor, id, &made.id).await?;
+    }
+    Ok(ManualOutcome::Matched(made))
+}
+
+/// Stores a pending request for a match above the four-eyes amount; audited.
+async fn request_approval(
+    tx: &mut Tx,
+    actor: &Actor,
+    req: &ManualMatch,
+    outcome: &str,
+    (currency, amount_minor): (Currency, i64),
+) -> AppResult<MatchRequest> {
+    let new = NewMatchRequest {
+        line_ids: &req.line_ids,
+        payment_ids: &req.payment_ids,
+        outcome,
+        note: req.note.as_deref(),
+        currency,
+        amount_minor,
+    };
+    let made = store::insert_match_request(tx, actor, &new).await?;
+    audit_request(tx, actor, "reconciliation.match_requested", &made, None).await?;
+    Ok(made)
+}
+
+/// The request `id` is approved, unused, and for exactly these lines, payments and outcome.
+async fn check_approved(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    req: &ManualMatch,
+    outcome: &str,
+) -> AppResult<()> {
+    let r = store::match_request(tx, actor, id).await?;
+    if let Some(made) = &r.match_id {
+        return Err(AppError::conflict(format!(
+            "match request {id} was already carried out by match {made}"
+        )));
+    }
+    if r.status != "APPROVED" {
+        return Err(AppError::conflict(format!(
+            "match request {id} is {}; it needs a second user's approval first",
+            r.status
+        )));
+    }
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    if sorted(&r.line_ids) != sorted(&req.line_ids)
+        || sorted(&r.payment_ids) != sorted(&req.payment_ids)
+        || r.outcome != outcome
+    {
+        return Err(AppError::field(
+            "requestId",
+            "the approved request was for other lines, payments or outcome",
+        ));
+    }
+    Ok(())
+}
+
+/// Approves a pending manual-match request (a user with the Approve permission who is not its
+/// maker); the maker then sends the match again with the request's id. Audited.
+pub async fn approve_match_request(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<MatchRequest> {
+    actor.require(Permission::Approve)?;
+    let before = store::match_request(tx, actor, id).await?;
+    let after = store::approve_match_request(tx, actor, &before).await?;
+    audit_request(
+        tx,
+        actor,
+        "reconciliation.match_approved",
+        &after,
+        Some(&before),
+    )
+    .await?;
+    Ok(after)
+}
+
+async fn audit_request(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    after: &MatchRequest,
+    before: Option<&MatchRequest>,
+) -> AppResult<()> {
+    let json = |r: &MatchRequest| {
+        json!({
+            "id": r.id, "lineIds": r.line_ids, "paymentIds": r.payment_ids, "outcome": r.outcome,
+            "currency": r.currency.code(), "amount": r.currency.format_minor(r.amount_minor),
+            "status": r.status, "requestedBy": r.requested_by, "approvedBy": r.approved_by,
+        })
+    };
+    audit::record(
+        tx,
+        actor,
+        audit::Change {
+            action,
+            entity_type: "reconciliation_match_request",
+            entity_id: &after.id,
+            before: before.map(json),
+            after: Some(json(after)),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Writes and settles a checked manual match; audited with its event.
+async fn write_manual(
+    tx: &mut Tx,
+    actor: &Actor,
+    req: &ManualMatch,
+    outcome: &'static str,
+    lines: &[OpenLine],
+    pays: &[PaymentRow],
+) -> AppResult<MatchRecord> {
     let m = NewMatch {
         kind: "MANUAL",
         outcome,

@@ -17,7 +17,9 @@ mod settlement;
 mod views;
 
 pub use import::{import, prepare, ImportOptions, ImportOutcome, MATCH_JOB};
-pub use matches::{manual_match, unmatch, unmatch_now, ManualMatch};
+pub use matches::{
+    approve_match_request, manual_match, unmatch, unmatch_now, ManualMatch, ManualOutcome,
+};
 pub use run::{match_job, run, run_now};
 pub use simulation::simulation_bai2;
 pub use views::{match_json, run_json};

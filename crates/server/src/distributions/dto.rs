@@ -408,12 +408,13 @@ pub struct DistributionView {
     pub payable_date: String,
     /// Description.
     pub description: String,
-    /// Allocation as requested.
-    #[schema(value_type = Object)]
+    /// Allocation as requested (null for investors: it names organization-wide amounts).
+    #[schema(value_type = Object, nullable)]
     pub allocation: Value,
-    /// Sum of the lines (decimal string; negative for reversals).
+    /// Sum of the lines (decimal string; negative for reversals). For investors: their own
+    /// line's total only.
     pub total_amount: String,
-    /// Number of lines.
+    /// Number of lines (1 for investors: their own).
     pub line_count: i64,
     /// Reversed distribution.
     pub reverses_id: Option<String>,
@@ -421,9 +422,9 @@ pub struct DistributionView {
     pub corrects_id: Option<String>,
     /// Reason for a reversal or correction.
     pub reason: Option<String>,
-    /// Maker.
-    pub created_by: String,
-    /// Checker.
+    /// Maker (null for investors: staff user ids are not theirs to see).
+    pub created_by: Option<String>,
+    /// Checker (null before approval, and for investors).
     pub approved_by: Option<String>,
     /// When approved.
     pub approved_at: Option<String>,
@@ -583,7 +584,7 @@ mod tests {
             reverses_id: Some("d0".into()),
             corrects_id: Some("d9".into()),
             reason: Some("typo".into()),
-            created_by: "u1".into(),
+            created_by: Some("u1".into()),
             approved_by: Some("u2".into()),
             approved_at: Some("2026-03-02T00:00:00Z".into()),
             created_at: "2026-03-01T00:00:00Z".into(),

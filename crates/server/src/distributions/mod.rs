@@ -10,6 +10,7 @@ pub mod routes;
 
 use axum::http::{HeaderMap, StatusCode};
 use clearway_app::distributions::{self as app, ReversalCommand};
+use clearway_core::access::Permission;
 use clearway_core::distribution::Action;
 use clearway_store::Actor;
 
@@ -26,10 +27,13 @@ pub async fn create(
     headers: &HeaderMap,
     raw: &[u8],
 ) -> ApiResult<Saved> {
+    // The role first: a caller who may not write learns nothing from validation or a replay.
+    actor.require(Permission::Operate)?;
     let req: DistributionRequest = parse_json(headers, raw)?;
     idempotent(
         state,
         actor,
+        Permission::Operate,
         headers,
         "/api/distributions",
         raw,
@@ -49,6 +53,7 @@ pub async fn update(
     headers: &HeaderMap,
     raw: &[u8],
 ) -> ApiResult<DistributionView> {
+    actor.require(Permission::Operate)?;
     let req: DistributionRequest = parse_json(headers, raw)?;
     let updated = app::update(&state.db, actor, id, &req).await?;
     state.events_ready.notify_one();
@@ -64,6 +69,8 @@ pub async fn update_line(
     headers: &HeaderMap,
     raw: &[u8],
 ) -> ApiResult<DistributionView> {
+    // The role before the body: a forbidden role gets 403, not the 422 details.
+    actor.require(Permission::Operate)?;
     let req: LineRequest = parse_json(headers, raw)?;
     if req.investor_id.as_deref().is_some_and(|i| i != investor_id) {
         return Err(ApiError::field(
@@ -103,6 +110,7 @@ pub async fn reverse(
     headers: &HeaderMap,
     raw: &[u8],
 ) -> ApiResult<Saved> {
+    actor.require(Permission::Operate)?;
     let req: ReversalRequest = parse_json(headers, raw)?;
     let cmd = ReversalCommand::new(
         &req.reason,
@@ -110,13 +118,21 @@ pub async fn reverse(
         req.correction.as_ref(),
     )?;
     let path = format!("/api/distributions/{id}/reversal");
-    idempotent(state, actor, headers, &path, raw, async |tx| {
-        let done = app::reverse(tx, actor, id, &cmd).await?;
-        let view = ReversalView {
-            reversal: DistributionView::from(&done.reversal),
-            correction: done.correction.as_ref().map(DistributionView::from),
-        };
-        Saved::json(StatusCode::CREATED, &view)
-    })
+    idempotent(
+        state,
+        actor,
+        Permission::Operate,
+        headers,
+        &path,
+        raw,
+        async |tx| {
+            let done = app::reverse(tx, actor, id, &cmd).await?;
+            let view = ReversalView {
+                reversal: DistributionView::from(&done.reversal),
+                correction: done.correction.as_ref().map(DistributionView::from),
+            };
+            Saved::json(StatusCode::CREATED, &view)
+        },
+    )
     .await
 }

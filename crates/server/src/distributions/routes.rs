@@ -40,7 +40,7 @@ const PAGE_DEFAULT: i64 = 50;
 
 #[utoipa::path(post, path = "/api/distributions", tag = "distributions", request_body = DistributionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response")),
-    responses((status = 201, body = DistributionView), (status = 422, body = Problem), (status = 400, body = Problem), (status = 413, body = Problem)),
+    responses((status = 201, body = DistributionView), (status = 403, description = "the role may not create (checked before the body)", body = Problem), (status = 422, body = Problem), (status = 400, body = Problem), (status = 413, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -103,6 +103,7 @@ async fn list_page(
 }
 
 #[utoipa::path(get, path = "/api/distributions", tag = "distributions", params(ListQuery),
+    description = "Staff see the organization's distributions. Investors see only those they have a line in, from APPROVED on, with their own amount (no allocation, staff ids or organization totals).",
     responses((status = 200, body = Page<DistributionView>)), security(("bearer" = [])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -127,6 +128,7 @@ pub(crate) async fn list_by_fund(
 }
 
 #[utoipa::path(get, path = "/api/distributions/{id}", tag = "distributions", params(("id" = String, Path)),
+    description = "Investors: only one they have a line in, from APPROVED on (404 otherwise), with their own amount only.",
     responses((status = 200, body = DistributionView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn get_one(
     State(state): State<AppState>,
@@ -139,7 +141,7 @@ pub(crate) async fn get_one(
 }
 
 #[utoipa::path(put, path = "/api/distributions/{id}", tag = "distributions", params(("id" = String, Path)), request_body = DistributionRequest,
-    responses((status = 200, body = DistributionView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = DistributionView), (status = 403, description = "the role may not edit (checked before the body)", body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn update(
     State(state): State<AppState>,
     actor: Actor,
@@ -191,7 +193,7 @@ pub(crate) async fn line(
 }
 
 #[utoipa::path(put, path = "/api/distributions/{id}/lines/{investor_id}", tag = "distributions", params(("id" = String, Path), ("investor_id" = String, Path)),
-    request_body = LineRequest, responses((status = 200, body = DistributionView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    request_body = LineRequest, responses((status = 200, body = DistributionView), (status = 403, description = "the role may not edit (checked before the body)", body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn update_line(
     State(state): State<AppState>,
     actor: Actor,
@@ -217,7 +219,7 @@ pub(crate) async fn ready(
 }
 
 #[utoipa::path(patch, path = "/api/distributions/{id}/approve", tag = "distributions", params(("id" = String, Path)),
-    responses((status = 200, body = DistributionView), (status = 403, description = "maker-checker: the creator cannot approve", body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = DistributionView), (status = 403, description = "four eyes: whoever created or edited it cannot approve it", body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn approve(
     State(state): State<AppState>,
     actor: Actor,
@@ -255,7 +257,7 @@ pub(crate) async fn cancel(
 
 #[utoipa::path(post, path = "/api/distributions/{id}/reversal", tag = "distributions", params(("id" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response")),
-    request_body = ReversalRequest, responses((status = 201, body = ReversalView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    request_body = ReversalRequest, responses((status = 201, body = ReversalView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn reverse(
     State(state): State<AppState>,
     actor: Actor,

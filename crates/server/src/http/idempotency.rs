@@ -3,6 +3,7 @@
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use clearway_core::access::Permission;
 use clearway_store::idempotency::{self, Claim};
 use clearway_store::{Actor, Tx};
 
@@ -63,9 +64,14 @@ impl IntoResponse for Saved {
 /// Runs a creating request under an optional idempotency key: a retry with the same key and
 /// body returns the saved response, a different body is refused, and the work, its audit,
 /// its events and the saved response commit together.
+///
+/// The caller's role must grant `permission` before any key is looked at: a saved response
+/// is only ever replayed to a caller who may make the request now (and, keys being scoped per
+/// user, only to the user who made it).
 pub(crate) async fn idempotent<F>(
     state: &AppState,
     actor: &Actor,
+    permission: Permission,
     headers: &HeaderMap,
     path: &str,
     raw: &[u8],
@@ -74,6 +80,7 @@ pub(crate) async fn idempotent<F>(
 where
     F: for<'t> AsyncFnOnce(&'t mut Tx) -> ApiResult<Saved>,
 {
+    actor.require(permission)?;
     let key = idempotency_key(headers)?;
     let mut tx = state.db.begin().await?;
     if let Some(key) = &key {
@@ -81,7 +88,7 @@ where
             &mut tx,
             actor,
             key,
-            &idempotency::request_hash("POST", path, raw),
+            &idempotency::request_hash(&actor.user_id, "POST", path, raw),
         )
         .await?
         {

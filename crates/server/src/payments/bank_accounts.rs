@@ -21,6 +21,7 @@ use axum::{Json, Router};
 use clearway_app::payments::bank_accounts::{
     self as app, PayeeCommand, PlaidVerifyError, VerifyOutcome,
 };
+use clearway_core::access::Permission;
 use clearway_core::{Currency, FieldError, Invalid};
 use clearway_store::bank_accounts as store;
 use clearway_store::{Actor, StoreError};
@@ -113,14 +114,28 @@ pub(crate) async fn create(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
+    // Staff need Operate; an investor may add their own payees (the store refuses others').
+    // Checked before the body and before any replay.
+    let permission = match actor.investor_id {
+        Some(_) => Permission::Read,
+        None => Permission::Operate,
+    };
+    actor.require(permission)?;
     let req: BankAccountRequest = parse_json(&headers, &body)?;
     let path = format!("/api/investors/{investor_id}/bank-accounts");
-    let saved_response =
-        crate::http::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
+    let saved_response = crate::http::idempotent(
+        &state,
+        &actor,
+        permission,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
             let created = app::create(tx, &actor, &investor_id, || command(&req, &state)).await?;
             Saved::json(StatusCode::CREATED, &BankAccountView::from(&created))
-        })
-        .await?;
+        },
+    )
+    .await?;
     state.jobs_ready.notify_waiters();
     Ok(saved_response.into_response())
 }
@@ -149,6 +164,10 @@ pub(crate) async fn replace(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<BankAccountView>> {
+    // The role before the body (investors change only their own; the store refuses others').
+    if actor.investor_id.is_none() {
+        actor.require(Permission::Operate)?;
+    }
     let req: BankAccountRequest = parse_json(&headers, &body)?;
     let after = app::replace(&state.db, &actor, &investor_id, &account_id, || {
         command(&req, &state)

@@ -6,7 +6,8 @@
 use clearway_app::reconciliation::ImportOutcome;
 use clearway_core::Currency;
 use clearway_store::reconciliation::{
-    AccountSummary, AgeBuckets, LedgerSummary, MatchRecord, RunSummary, Summary, Tally,
+    AccountSummary, AgeBuckets, LedgerSummary, MatchRecord, MatchRequest, RunSummary, Summary,
+    Tally,
 };
 use clearway_store::statements::{FileRecord, LineRecord, StatementRecord};
 use serde::{Deserialize, Serialize};
@@ -123,6 +124,10 @@ pub struct ManualMatchRequest {
     /// Why (kept with the match).
     #[serde(default)]
     pub note: Option<String>,
+    /// Above the four-eyes amount: the id of the match request a second user approved (the
+    /// first send without it answers 202 with that request).
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 fn day(d: Option<chrono::NaiveDate>) -> Option<String> {
@@ -365,6 +370,45 @@ impl From<&MatchRecord> for MatchView {
             undone_by: m.undone_by.clone(),
             undone_at: m.undone_at.clone(),
             undo_reason: m.undo_reason.clone(),
+        }
+    }
+}
+
+/// A manual match above the four-eyes amount, waiting for (or given) a second user's approval.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchRequestView {
+    id: String,
+    status: String,
+    line_ids: Vec<String>,
+    payment_ids: Vec<String>,
+    outcome: String,
+    note: Option<String>,
+    currency: String,
+    amount_minor: i64,
+    requested_by: String,
+    approved_by: Option<String>,
+    match_id: Option<String>,
+    created_at: String,
+    decided_at: Option<String>,
+}
+
+impl From<&MatchRequest> for MatchRequestView {
+    fn from(r: &MatchRequest) -> Self {
+        MatchRequestView {
+            id: r.id.clone(),
+            status: r.status.clone(),
+            line_ids: r.line_ids.clone(),
+            payment_ids: r.payment_ids.clone(),
+            outcome: r.outcome.clone(),
+            note: r.note.clone(),
+            currency: r.currency.code().to_string(),
+            amount_minor: r.amount_minor,
+            requested_by: r.requested_by.clone(),
+            approved_by: r.approved_by.clone(),
+            match_id: r.match_id.clone(),
+            created_at: r.created_at.clone(),
+            decided_at: r.decided_at.clone(),
         }
     }
 }

@@ -31,7 +31,7 @@ pub async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(),
     paths(
         routes::import, routes::list_statements, routes::get_statement, routes::statement_lines,
         routes::get_line, routes::run_matching, routes::list_exceptions, routes::create_match,
-        routes::get_match, routes::delete_match, routes::summary,
+        routes::get_match, routes::delete_match, routes::summary, routes::approve_match_request,
     ),
     components(schemas(dto::ManualMatchRequest)),
     tags((name = "reconciliation", description = "Bank statement import (BAI2, camt.052/053/054, MT940/MT942, CSV, XLSX), automatic matching to payments, exceptions, manual match/unmatch, summary."))

@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use clearway_app::reconciliation::{self as app, ImportOptions, ManualMatch};
+use clearway_core::access::Permission;
 use clearway_core::reconciliation::MatchConfig;
 use clearway_formats::statements::{csv::Column, csv::Overrides, FileFormat, SheetOptions};
 use clearway_store::reconciliation::{self as store, ExceptionFilter};
@@ -17,8 +18,8 @@ use serde_json::Value;
 use utoipa::IntoParams;
 
 use super::dto::{
-    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, MatchView, RunSummaryView,
-    StatementView, SummaryView,
+    self, ImportOutcomeView, ImportQuery, LineView, ManualMatchRequest, MatchRequestView,
+    MatchView, RunSummaryView, StatementView, SummaryView,
 };
 use super::export;
 use crate::http::{
@@ -44,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/reconciliation/runs", post(run_matching))
         .route("/api/reconciliation/exceptions", get(list_exceptions))
         .route("/api/reconciliation/matches", post(create_match))
+        .route(
+            "/api/reconciliation/match-requests/{id}/approve",
+            post(approve_match_request),
+        )
         .route(
             "/api/reconciliation/matches/{id}",
             get(get_match).delete(delete_match),
@@ -114,7 +119,7 @@ pub(crate) async fn import(
     Qs(q): Qs<ImportQuery>,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    actor.require(clearway_core::access::Permission::Operate)?;
+    actor.require(Permission::Operate)?;
     let options = import_options(&q)?;
     let outcome = app::import(&state.db, &actor, &body, &options).await?;
     if outcome.job_id.is_some() {
@@ -314,10 +319,12 @@ pub(crate) async fn list_exceptions(
 
 #[utoipa::path(post, path = "/api/reconciliation/matches", tag = "reconciliation", request_body = ManualMatchRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response")),
+    description = "Four eyes: a match whose lines total more than the four-eyes amount (CLEARWAY_FOUR_EYES_ABOVE, in the lines' currency; default 10000.00) is not made at once. It answers 202 with a PENDING match request; a different user with the Approve permission approves it (`POST /api/reconciliation/match-requests/{id}/approve`); then the match is sent again with `requestId` and made.",
     responses((status = 201, description = "matched; the payments are settled (COMPLETED with the line's value date, or RETURNED)", body = Object),
+        (status = 202, description = "above the four-eyes amount: a PENDING match request, nothing else written", body = Object),
         (status = 404, description = "a line or payment does not exist in this organization", body = Problem),
-        (status = 409, description = "a line is already matched, or a payment cannot take this outcome", body = Problem),
-        (status = 422, description = "amounts, signs or currencies do not agree", body = Problem), (status = 403, body = Problem)),
+        (status = 409, description = "a line is already matched, a payment cannot take this outcome, or the request is not approved or already used", body = Problem),
+        (status = 422, description = "amounts, signs or currencies do not agree, or requestId was approved for other lines", body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn create_match(
     State(state): State<AppState>,
@@ -325,30 +332,53 @@ pub(crate) async fn create_match(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    actor.require(clearway_core::access::Permission::Operate)?;
+    actor.require(Permission::Operate)?;
     let req: ManualMatchRequest = parse_json(&headers, &body)?;
     let manual = ManualMatch {
         line_ids: req.line_ids,
         payment_ids: req.payment_ids,
         outcome: req.outcome.unwrap_or_else(|| "CLEARED".into()),
         note: req.note,
+        request_id: req.request_id,
     };
+    let above = state.config.four_eyes_above;
     let saved = idempotent(
         &state,
         &actor,
+        Permission::Operate,
         &headers,
         "/api/reconciliation/matches",
         &body,
-        async |tx| {
-            let m = app::manual_match(tx, &actor, &manual).await?;
-            Ok(Saved {
+        async |tx| match app::manual_match(tx, &actor, &manual, above).await? {
+            app::ManualOutcome::Matched(m) => Ok(Saved {
                 status: StatusCode::CREATED,
                 body: dto::view(&MatchView::from(&m)).to_string(),
-            })
+            }),
+            app::ManualOutcome::Pending(r) => Ok(Saved {
+                status: StatusCode::ACCEPTED,
+                body: dto::view(&MatchRequestView::from(&r)).to_string(),
+            }),
         },
     )
     .await?;
     Ok(saved.into_response())
+}
+
+#[utoipa::path(post, path = "/api/reconciliation/match-requests/{id}/approve", tag = "reconciliation", params(("id" = String, Path)),
+    description = "Four eyes: approves a PENDING manual match request. The approver needs the Approve permission and must not be the user who asked for the match; the maker then sends the match again with `requestId`.",
+    responses((status = 200, description = "the request, APPROVED", body = Object), (status = 403, description = "not allowed to approve, or approving one's own request", body = Problem),
+        (status = 404, body = Problem), (status = 409, description = "not pending", body = Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn approve_match_request(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    actor.require(Permission::Approve)?;
+    let mut tx = state.db.begin().await?;
+    let approved = app::approve_match_request(&mut tx, &actor, &id).await?;
+    tx.commit().await?;
+    Ok(Json(dto::view(&MatchRequestView::from(&approved))))
 }
 
 #[utoipa::path(get, path = "/api/reconciliation/matches/{id}", tag = "reconciliation", params(("id" = String, Path)),
@@ -380,7 +410,7 @@ pub(crate) async fn delete_match(
     Path(id): Path<String>,
     Qs(q): Qs<UnmatchQuery>,
 ) -> ApiResult<Json<Value>> {
-    actor.require(clearway_core::access::Permission::Operate)?;
+    actor.require(Permission::Operate)?;
     // why: no reason is an empty one, which the service refuses (422 naming `reason`)
     let reason = q.reason.unwrap_or_default();
     let m = app::unmatch_now(&state.db, &actor, &id, &reason).await?;

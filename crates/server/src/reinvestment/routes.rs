@@ -109,6 +109,10 @@ pub(crate) async fn put_preference(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<ElectionChanged>> {
+    // The role before the body (investors elect only for themselves; the store refuses others').
+    if actor.investor_id.is_none() {
+        actor.require(clearway_core::access::Permission::Operate)?;
+    }
     let req: ElectionRequest = parse_json(&headers, &body)?;
     let parsed = Election::parse(
         &req.election,
@@ -233,6 +237,7 @@ pub(crate) async fn import_preferences(
     let saved_response = idempotent(
         &state,
         &actor,
+        clearway_core::access::Permission::Operate,
         &headers,
         "/api/reinvestment-preferences/import",
         &body,
@@ -359,15 +364,23 @@ pub(crate) async fn upload_navs(
         "/api/funds/{}/navs?replace={replace}&source={source}",
         fund.id
     );
-    let s = idempotent(&state, &actor, &headers, &path, &body, async |tx| {
-        let outcome = nav_import::import(tx, &actor, &fund, &cmd).await?;
-        let status = if outcome.inserted + outcome.replaced > 0 {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        };
-        Saved::json(status, &NavImportView::from(outcome))
-    })
+    let s = idempotent(
+        &state,
+        &actor,
+        clearway_core::access::Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let outcome = nav_import::import(tx, &actor, &fund, &cmd).await?;
+            let status = if outcome.inserted + outcome.replaced > 0 {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Saved::json(status, &NavImportView::from(outcome))
+        },
+    )
     .await?;
     Ok(s.into_response())
 }

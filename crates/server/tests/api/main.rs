@@ -5,6 +5,7 @@
 mod conformance_samples;
 
 mod allocation;
+mod four_eyes;
 mod helpers;
 mod idempotency;
 mod lifecycle;

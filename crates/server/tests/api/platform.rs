@@ -86,6 +86,7 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/reconciliation/matches"),
         ("get", "/api/reconciliation/matches/{id}"),
         ("delete", "/api/reconciliation/matches/{id}"),
+        ("post", "/api/reconciliation/match-requests/{id}/approve"),
         ("get", "/api/reconciliation/summary"),
         ("get", "/api/investors/{investor_id}/bank-accounts"),
         ("post", "/api/investors/{investor_id}/bank-accounts"),

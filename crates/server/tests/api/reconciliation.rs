@@ -22,7 +22,7 @@ use clearway_store::{q, Actor};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{pro_rata, spawn_app, TestApp};
+use crate::helpers::{pro_rata, spawn_app, spawn_app_with, test_config, TestApp};
 
 /// A third-party sample; only in tests named `third_party_*`, which check
 /// `conformance_samples::skip()` first.
@@ -211,7 +211,13 @@ async fn audit_count(app: &TestApp, action: &str, entity: &str) -> i64 {
 /// Scenario: a fresh app whose completed three-investor distribution is paid by the payments
 /// `make` builds from the investors' names (in investor order), replacing processing's.
 async fn with_three_payments(make: impl FnOnce(&[&str]) -> [Payment; 3]) -> TestApp {
-    let app = spawn_app(3).await;
+    with_three_payments_in(spawn_app(3).await, make).await
+}
+
+async fn with_three_payments_in(
+    app: TestApp,
+    make: impl FnOnce(&[&str]) -> [Payment; 3],
+) -> TestApp {
     let (dist, lines) = completed_distribution(&app, "425.00").await;
     let names: Vec<&str> = lines.iter().map(|(_, name)| name.as_str()).collect();
     let payments = make(&names);
@@ -1235,5 +1241,129 @@ async fn stored_values_that_do_not_parse_are_errors_not_silent_defaults() {
         again["accounts"][0]["exceptionCauses"],
         json!({"NO_CANDIDATE": 2})
     );
+    app.stop().await;
+}
+
+/// An admin's manual match: status and body.
+async fn post_match(app: &TestApp, body: Value) -> (StatusCode, Value) {
+    let r = app
+        .post("admin", "/api/reconciliation/matches", &body)
+        .await;
+    (r.status(), r.json::<Value>().await.unwrap())
+}
+
+/// The exception line of `amount` (as shown, e.g. "-250.00").
+async fn exception_of(app: &TestApp, amount: &str) -> String {
+    let ex: Value = app
+        .get("operator", "/api/reconciliation/exceptions?limit=1000")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = ex["items"].as_array().unwrap();
+    let line = items.iter().find(|i| i["amount"] == amount);
+    line.unwrap_or_else(|| panic!("no exception of {amount}: {ex}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_manual_match_above_the_four_eyes_amount_needs_a_second_user() {
+    let mut config = test_config();
+    config.four_eyes_above = rust_decimal::Decimal::new(10_000, 2);
+    let app = with_three_payments_in(spawn_app_with(3, config).await, |names| {
+        [
+            manual_payment(
+                "P-ACH-1",
+                PaymentMethod::Ach,
+                10_000,
+                names[0],
+                "021000020000001",
+            ),
+            manual_payment(
+                "P-WIRE-2",
+                PaymentMethod::Wire,
+                25_000,
+                names[1],
+                "CWE2E0000000002",
+            ),
+            manual_payment("P-CHK-3", PaymentMethod::Check, 7_500, names[2], "100001"),
+        ]
+    })
+    .await;
+    let csv = "date;amount;ref;name;text\n\
+               2026-04-01;-250,00;;ZZZ UNKNOWN CORP;OUTGOING WIRE\n\
+               2026-04-01;-75,00;;YYY SOMEONE;OUTGOING\n";
+    let query = "?format=csv&dateColumn=date&amountColumn=amount&referenceColumn=ref&counterpartyColumn=name&descriptionColumn=text&decimalSeparator=,&currency=USD&account=OPS-9";
+    import_and_match(&app, query, csv.as_bytes().to_vec(), 1).await;
+    let (wire_line, chk_line) = (
+        exception_of(&app, "-250.00").await,
+        exception_of(&app, "-75.00").await,
+    );
+
+    // At or below the amount one user matches alone.
+    let (s, m) = post_match(
+        &app,
+        json!({ "lineIds": [chk_line], "paymentIds": ["P-CHK-3"] }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    assert_eq!(payment(&app, "P-CHK-3").await.0, "COMPLETED");
+
+    // Above it the same user cannot: a pending request, and nothing else written.
+    let before = (counts(&app).await, payment(&app, "P-WIRE-2").await);
+    let wire =
+        json!({ "lineIds": [wire_line], "paymentIds": ["P-WIRE-2"], "note": "renamed payee" });
+    let (s, pending) = post_match(&app, wire.clone()).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{pending}");
+    assert_eq!(pending["status"], "PENDING");
+    let matches = "SELECT COUNT(*) AS n FROM reconciliation_matches";
+    assert_eq!(app.count(matches).await, before.0[9], "no match made");
+    assert_eq!(
+        payment(&app, "P-WIRE-2").await,
+        before.1,
+        "the payment untouched"
+    );
+    let before = (counts(&app).await, before.1);
+    let request_id = pending["id"].as_str().unwrap().to_string();
+    let approve = |role: &'static str| {
+        app.client
+            .post(app.url(&format!(
+                "/api/reconciliation/match-requests/{request_id}/approve"
+            )))
+            .bearer_auth(app.token(role))
+            .send()
+    };
+    let own = approve("admin").await.unwrap();
+    assert_eq!(
+        own.status(),
+        StatusCode::FORBIDDEN,
+        "the maker approving their own request"
+    );
+    assert_eq!(
+        approve("operator").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut with_id = wire.clone();
+    with_id["requestId"] = request_id.clone().into();
+    let (s, p) = post_match(&app, with_id.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "not approved yet: {p}");
+    assert_eq!(
+        (counts(&app).await, payment(&app, "P-WIRE-2").await),
+        before
+    );
+
+    // A second user with the Approve permission approves; then the match is made, once.
+    let ok = approve("approver").await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.json::<Value>().await.unwrap()["status"], "APPROVED");
+    let (s, m) = post_match(&app, with_id.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    assert_eq!(payment(&app, "P-WIRE-2").await.0, "COMPLETED");
+    let used = app
+        .count("SELECT COUNT(*) AS n FROM match_requests WHERE status = 'APPROVED' AND match_id IS NOT NULL")
+        .await;
+    assert_eq!(used, 1);
     app.stop().await;
 }

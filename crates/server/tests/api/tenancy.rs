@@ -101,7 +101,14 @@ async fn other_organizations_and_other_investors_see_nothing() {
     assert_eq!(resp.status(), 422);
     assert_eq!(resp.json::<Value>().await.unwrap()["field"], "fundId");
 
-    // The investor user sees the distribution and only their own line.
+    // Once approved (never before), the investor user sees the distribution and only their
+    // own line.
+    for (role, action) in [("operator", "ready"), ("approver", "approve")] {
+        let resp = app
+            .patch(role, &format!("/api/distributions/{id}/{action}"))
+            .await;
+        assert_eq!(resp.status(), 200, "{action}");
+    }
     let mine: Value = app
         .get("investor", &format!("/api/distributions/{id}/lines"))
         .await

@@ -2,6 +2,10 @@
 //! request's own transaction, and the response is saved in that same transaction: either the
 //! work and its saved response both commit, or neither does. A retry with the same key and the
 //! same request gets the saved response; the same key with a different request is refused.
+//!
+//! Keys belong to the caller: they are scoped by organization and user, and the request hash
+//! covers the user too, so a key sent by someone else is simply their own fresh key and never
+//! replays another caller's saved response (which could hold data they may not see).
 
 use sha2::{Digest, Sha256};
 
@@ -23,9 +27,11 @@ pub enum Claim {
     Mismatch,
 }
 
-/// Hash of what identifies a request: method, path and body.
-pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
+/// Hash of what identifies a request: caller, method, path and body.
+pub fn request_hash(user_id: &str, method: &str, path: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
+    hasher.update(user_id.as_bytes());
+    hasher.update([0]);
     hasher.update(method.as_bytes());
     hasher.update([0]);
     hasher.update(path.as_bytes());
@@ -38,7 +44,7 @@ pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
 pub async fn claim(tx: &mut Tx, actor: &Actor, key: &str, hash: &str) -> Result<Claim, StoreError> {
     let inserted = tx
         .execute(
-            q("INSERT INTO idempotency_keys (org_id, idem_key, user_id, request_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, idem_key) DO NOTHING")
+            q("INSERT INTO idempotency_keys (org_id, idem_key, user_id, request_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, user_id, idem_key) DO NOTHING")
                 .bind(&actor.org_id)
                 .bind(key)
                 .bind(&actor.user_id)
@@ -51,8 +57,9 @@ pub async fn claim(tx: &mut Tx, actor: &Actor, key: &str, hash: &str) -> Result<
     }
     let row = tx
         .fetch_optional(
-            q("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE org_id = $1 AND idem_key = $2")
+            q("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE org_id = $1 AND user_id = $2 AND idem_key = $3")
                 .bind(&actor.org_id)
+                .bind(&actor.user_id)
                 .bind(key),
         )
         .await?
@@ -82,10 +89,11 @@ pub async fn save(
     body: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        q("UPDATE idempotency_keys SET status_code = $1, response_body = $2 WHERE org_id = $3 AND idem_key = $4")
+        q("UPDATE idempotency_keys SET status_code = $1, response_body = $2 WHERE org_id = $3 AND user_id = $4 AND idem_key = $5")
             .bind(i64::from(status))
             .bind(body)
             .bind(&actor.org_id)
+            .bind(&actor.user_id)
             .bind(key),
     )
     .await?;

@@ -23,12 +23,14 @@ pub mod statements;
 
 mod evaluation;
 mod exceptions;
+mod match_requests;
 mod matches;
 mod run;
 mod summary;
 
 pub use evaluation::*;
 pub use exceptions::*;
+pub use match_requests::*;
 pub use matches::*;
 pub use run::*;
 pub use summary::*;

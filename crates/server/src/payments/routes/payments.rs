@@ -77,16 +77,24 @@ pub(crate) async fn initiate(
 ) -> ApiResult<Response> {
     actor.require(Permission::Operate)?;
     let path = format!("/api/distributions/{id}/payments");
-    let saved = crate::http::idempotent(&state, &actor, &headers, &path, &body, async |tx| {
-        let out = service::initiate_unpaid(tx, &actor, &id).await?;
-        Saved::json(
-            StatusCode::CREATED,
-            &InitiateResult {
-                pending: out.pending,
-                failed: out.failed,
-            },
-        )
-    })
+    let saved = crate::http::idempotent(
+        &state,
+        &actor,
+        Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let out = service::initiate_unpaid(tx, &actor, &id).await?;
+            Saved::json(
+                StatusCode::CREATED,
+                &InitiateResult {
+                    pending: out.pending,
+                    failed: out.failed,
+                },
+            )
+        },
+    )
     .await?;
     state.jobs_ready.notify_waiters();
     Ok(saved.into_response())
