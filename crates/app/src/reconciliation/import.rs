@@ -241,7 +241,9 @@ fn description(l: &StatementLine, tx: Option<&TransactionDetails>) -> String {
 /// are refused here with an error naming the line and record.
 pub fn prepare(bytes: &[u8], options: &ImportOptions) -> AppResult<NewFile> {
     let read = statements::read_file(bytes, options.format, &options.sheet)
-        .map_err(|e| invalid("file", e.to_string()))?;
+        // The reader's message names line, record and field; printable() keeps any quoted
+        // file content from reaching a client or terminal as raw bytes.
+        .map_err(|e| invalid("file", clearway_core::input::printable(&e.to_string(), 500)))?;
     let statements = read
         .statements
         .iter()
