@@ -15,9 +15,13 @@ pub const YEAR_MAX: i32 = 2200;
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
     let b = text.as_bytes();
     let shaped = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     let not_a_date = || {
         FieldError::new(
             field,
@@ -131,7 +135,16 @@ mod tests {
     fn control_characters_are_forbidden() {
         assert!(check_text("f", "plain text é ✓", false).is_ok());
         assert!(check_text("f", "line\nnext\ttab", true).is_ok());
-        for bad in ["a\u{0}b", "a\nb", "\t", "\r", "x\u{1b}[31m", "\u{7f}", "\u{85}", "\u{9f}"] {
+        for bad in [
+            "a\u{0}b",
+            "a\nb",
+            "\t",
+            "\r",
+            "x\u{1b}[31m",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9f}",
+        ] {
             assert!(check_text("f", bad, false).is_err(), "{bad:?}");
         }
         assert!(check_text("f", "a\u{0}b", true).is_err());

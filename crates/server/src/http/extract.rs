@@ -82,7 +82,13 @@ fn walk(
     refuse_empty: bool,
 ) -> Result<(), clearway_core::Invalid> {
     use serde_json::Value;
-    let here = |p: &str| if p.is_empty() { "body".to_string() } else { p.to_string() };
+    let here = |p: &str| {
+        if p.is_empty() {
+            "body".to_string()
+        } else {
+            p.to_string()
+        }
+    };
     match value {
         Value::String(s) => Ok(input::check_text(&here(path), s, free_text)?),
         Value::Array(items) if items.is_empty() && refuse_empty => {

@@ -221,7 +221,8 @@ fn effective_date(s: &str) -> ApiResult<NaiveDate> {
     if s.is_empty() {
         return Ok(chrono::Utc::now().date_naive());
     }
-    clearway_core::input::parse_date("data.effective_date", s).map_err(|e| ApiError::Invalid(e.into()))
+    clearway_core::input::parse_date("data.effective_date", s)
+        .map_err(|e| ApiError::Invalid(e.into()))
 }
 
 async fn apply(

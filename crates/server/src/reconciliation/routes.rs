@@ -264,7 +264,9 @@ pub struct ExceptionsQuery {
 
 fn date(field: &str, v: &Option<String>) -> ApiResult<Option<NaiveDate>> {
     v.as_deref()
-        .map(|t| clearway_core::input::parse_date(field, t).map_err(|e| ApiError::Invalid(e.into())))
+        .map(|t| {
+            clearway_core::input::parse_date(field, t).map_err(|e| ApiError::Invalid(e.into()))
+        })
         .transpose()
 }
 

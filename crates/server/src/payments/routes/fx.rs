@@ -23,7 +23,9 @@ use super::PAGE_DEFAULT;
 fn parse_as_of(field: &str, t: &str) -> Result<String, FieldError> {
     // A timestamp's date part obeys the date grammar too (no 26-03-01, no year 9999).
     if let Ok(ts) = chrono::DateTime::parse_from_rfc3339(t) {
-        if t.get(..10).is_some_and(|day| parse_date(field, day).is_ok()) {
+        if t.get(..10)
+            .is_some_and(|day| parse_date(field, day).is_ok())
+        {
             return Ok(time_text(ts.with_timezone(&chrono::Utc)));
         }
     }
