@@ -130,7 +130,7 @@ pub fn parse_decimal(field: &str, text: &str) -> Result<Decimal, FieldError> {
         FieldError::new(
             field,
             format!(
-                "{} is not a decimal number (digits, optionally '-' first and '.' then digits)",
+                "{} is not a decimal number",
                 crate::input::excerpt(text, DECIMAL_TEXT_MAX)
             ),
         )
