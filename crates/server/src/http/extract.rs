@@ -163,6 +163,28 @@ fn check_query(uri: &axum::http::Uri) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Middleware refusing a request whose path, percent-decoded, holds a control character: path
+/// segments are ids that reach the database (where NUL is an error, a 500 on PostgreSQL), and
+/// no id has one. A 400 naming `path`.
+pub async fn refuse_control_in_path(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // Splitting at '&' and '=' (and reading '+' as a space) hides no control character.
+    let bad = form_urlencoded::parse(req.uri().path().as_bytes())
+        .any(|(k, v)| k.chars().chain(v.chars()).any(char::is_control));
+    if bad {
+        return ApiError::BadRequest {
+            status: StatusCode::BAD_REQUEST,
+            field: "path".into(),
+            detail: "the path contains a control character".into(),
+        }
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// The raw request body; a body over the limit becomes a 413 problem naming `body`.
 pub struct RawBody(pub axum::body::Bytes);
 

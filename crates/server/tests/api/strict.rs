@@ -167,6 +167,23 @@ async fn control_characters_are_refused_on_every_text_route_and_nothing_is_store
         assert!(problem["field"].is_string(), "{path}: {problem}");
         assert!(printable(&problem), "{problem}");
     }
+    // Path segments are ids: a control character in one is a client error, never a 500.
+    for path in [
+        "/api/distributions/%00".to_string(),
+        format!("/api/distributions/{draft}%00/lines"),
+        "/api/investors/%00/bank-accounts".to_string(),
+    ] {
+        let status = app.get("operator", &path).await.status().as_u16();
+        assert!((400..500).contains(&status), "{path}: {status}");
+    }
+    let (status, _) = send(
+        &app,
+        M::PUT,
+        &format!("/api/investors/%00/bank-accounts/x%00"),
+        &ach("Ada"),
+    )
+    .await;
+    assert!((400..500).contains(&status), "{status}");
     assert_eq!(counts(&app).await, before, "nothing was written");
 
     // Free text keeps its tabs and newlines.
