@@ -179,7 +179,7 @@ async fn control_characters_are_refused_on_every_text_route_and_nothing_is_store
     let (status, _) = send(
         &app,
         M::PUT,
-        &format!("/api/investors/%00/bank-accounts/x%00"),
+        "/api/investors/%00/bank-accounts/x%00",
         &ach("Ada"),
     )
     .await;
