@@ -479,3 +479,29 @@ async fn repeated_payment_initiation_adds_no_failed_rows() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_statement_line_with_a_nul_is_refused_naming_its_line() {
+    let app = spawn_app(3).await;
+    let before = counts(&app).await;
+    let resp = app
+        .client
+        .post(app.url("/api/bank-statements?format=csv&preset=simple-en&currency=USD"))
+        .bearer_auth(app.token("operator"))
+        .header("Content-Type", "text/csv")
+        .body("Date,Label,Amount\n12/15/2018,ok,1.00\n12/16/2018,x\u{0}y,12.34\n")
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["field"], "file", "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("line 3"),
+        "{problem}"
+    );
+    assert!(printable(&problem), "{problem}");
+    assert_eq!(counts(&app).await, before);
+    app.stop().await;
+}
