@@ -54,6 +54,7 @@ pub fn parse_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Resu
     Ok(value)
 }
 
+/// A 400 for a body that is not JSON (serde_json's syntax messages quote no input).
 fn malformed(e: serde_json::Error) -> ApiError {
     ApiError::BadRequest {
         status: StatusCode::BAD_REQUEST,
