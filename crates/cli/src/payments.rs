@@ -182,11 +182,11 @@ pub enum Cmd {
         /// Organization id or name (default: the only one).
         #[arg(long)]
         org: Option<String>,
-        /// First issue date.
-        #[arg(long)]
+        /// First issue date (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
         from: chrono::NaiveDate,
-        /// Last issue date.
-        #[arg(long)]
+        /// Last issue date (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
         to: chrono::NaiveDate,
         /// Columns (see the API's positive-pay endpoint).
         #[arg(
@@ -211,8 +211,8 @@ pub enum Cmd {
         /// Organization id or name (default: the only one).
         #[arg(long)]
         org: Option<String>,
-        /// Judge as of this day (default today).
-        #[arg(long)]
+        /// Judge as of this day (YYYY-MM-DD; default today).
+        #[arg(long, value_parser = date_arg)]
         as_of: Option<chrono::NaiveDate>,
     },
     /// Re-seal every account number under the active encryption key (after adding a new key).
@@ -423,6 +423,38 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
                 vault.active_key_id()
             );
             Ok(())
+        }
+    }
+}
+
+/// A date argument in the API's one strict grammar (chrono's own parser takes `2026-3-2`).
+fn date_arg(text: &str) -> Result<chrono::NaiveDate, String> {
+    clearway_core::input::parse_date("date", text).map_err(|e| e.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(subcommand)]
+        cmd: Cmd,
+    }
+
+    #[test]
+    fn date_arguments_are_strict() {
+        let parse = |d: &str| Args::try_parse_from(["x", "stale-checks", "--as-of", d]);
+        assert!(parse("2026-03-02").is_ok());
+        for bad in [
+            "2026-3-2",
+            "26-03-01",
+            "+2026-03-02",
+            "9999-12-31",
+            "0000-01-01",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 }

@@ -72,11 +72,8 @@ impl Schedule {
     }
 }
 
-/// Parses an ISO date field ("2026-03-31").
-pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, format!("'{text}' is not a date (YYYY-MM-DD)")))
-}
+/// Parses an ISO date field ("2026-03-31"); the strict grammar lives in [`crate::input`].
+pub use crate::input::parse_date;
 
 string_enum! {
     /// Where a distribution is in its life.

@@ -11,6 +11,7 @@
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
 //! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
 //! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
+//! - [`input`]: strict grammars of input text: dates, control characters, safe excerpts.
 //! - [`error`]: field-named validation errors.
 
 #[macro_use]
@@ -21,6 +22,7 @@ pub mod allocation;
 pub mod components;
 pub mod distribution;
 pub mod error;
+pub mod input;
 pub mod money;
 pub mod payments;
 pub mod reconciliation;

@@ -120,29 +120,39 @@ pub const AMOUNT_MAX_MINOR: i64 = 1_000_000_000_000_000;
 /// Longest decimal string we accept; longer input is refused before parsing.
 const DECIMAL_TEXT_MAX: usize = 40;
 
-/// Parses a plain decimal string ("1234.56", "-0.5"); no exponents, no thousands separators.
+/// Parses a decimal string with the one grammar every amount, rate and price shares:
+/// `-?[0-9]+(\.[0-9]+)?`. No spaces, no plus sign, no exponent, no leading or trailing dot, no
+/// thousands separators, and no leading zeros ("007" is refused: some systems read it as
+/// octal, and a canonical form keeps idempotency hashes and audit entries comparable; "0.5" is
+/// fine). Whether a negative value is allowed is the caller's rule, per field.
 pub fn parse_decimal(field: &str, text: &str) -> Result<Decimal, FieldError> {
-    let trimmed = text.trim();
-    let plain = !trimmed.is_empty()
-        && trimmed.len() <= DECIMAL_TEXT_MAX
-        && trimmed
-            .trim_start_matches(['-', '+'])
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.')
-        && trimmed.chars().filter(|c| *c == '.').count() <= 1
-        && trimmed
-            .trim_start_matches(['-', '+'])
-            .chars()
-            .any(|c| c.is_ascii_digit());
-    if !plain {
-        return Err(FieldError::new(
+    let not_decimal = || {
+        FieldError::new(
             field,
-            format!("'{text}' is not a decimal number"),
-        ));
+            format!(
+                "{} is not a decimal number",
+                crate::input::excerpt(text, DECIMAL_TEXT_MAX)
+            ),
+        )
+    };
+    if !is_plain_decimal(text) {
+        return Err(not_decimal());
     }
-    trimmed
-        .parse::<Decimal>()
-        .map_err(|_| FieldError::new(field, format!("'{text}' is not a decimal number")))
+    text.parse::<Decimal>().map_err(|_| not_decimal())
+}
+
+/// `-?[0-9]+(\.[0-9]+)?` without leading zeros, at most [`DECIMAL_TEXT_MAX`] characters.
+fn is_plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    text.len() <= DECIMAL_TEXT_MAX
+        && digits(int)
+        && !(int.len() > 1 && int.starts_with('0'))
+        && frac.is_none_or(digits)
 }
 
 #[cfg(test)]
@@ -187,7 +197,12 @@ mod tests {
     fn decimal_text_is_strict() {
         assert!(parse_decimal("a", "12.5").is_ok());
         assert!(parse_decimal("a", "-3").is_ok());
-        for bad in ["", "1e5", "1,000.00", "abc", "1.2.3", "NaN", "-", "."] {
+        assert!(parse_decimal("a", "0.05").is_ok());
+        assert!(parse_decimal("a", "0").is_ok());
+        for bad in [
+            "", "1e5", "1,000.00", "abc", "1.2.3", "NaN", "-", ".", " 100", "100 ", "+5", "1e3",
+            ".5", "5.", "-.5", "007", "00.5", "--1", "1_000", "١٢", "1.5\u{0}",
+        ] {
             let err = parse_decimal("amount", bad).unwrap_err();
             assert_eq!(err.field, "amount", "{bad}");
         }

@@ -68,6 +68,9 @@ pub fn router(state: AppState) -> Router {
                 detail: "no such endpoint".into(),
             }
         })
+        .layer(axum::middleware::from_fn(
+            http::extract::refuse_control_in_path,
+        ))
         .layer(axum::middleware::from_fn(platform::metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())

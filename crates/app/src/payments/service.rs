@@ -207,6 +207,13 @@ pub async fn initiate(
             .await?,
         );
     }
+    let (new, unchanged) = drop_repeated_failures(tx, actor, &lines, new).await?;
+    if new.is_empty() {
+        return Ok(Initiated {
+            pending: Vec::new(),
+            failed: unchanged,
+        });
+    }
     insert_and_send(tx, actor, d, &new).await?;
     // Replaced attempts leave the review queue: the new attempt carries the line now.
     if scope == Scope::Unpaid {
@@ -226,6 +233,7 @@ pub async fn initiate(
             .iter()
             .filter(|p| p.status == PaymentStatus::Failed)
             .map(|p| p.id.clone())
+            .chain(unchanged)
             .collect(),
     };
     let mut by_method: HashMap<&str, i64> = HashMap::new();
@@ -268,6 +276,31 @@ pub async fn initiate(
         .await?;
     }
     Ok(out)
+}
+
+/// A new attempt that would fail exactly as its line's last attempt did (same failure code:
+/// still no payee, still no FX rate) is not made: repeating `POST …/payments` before the cause
+/// is fixed adds no FAILED rows. `built` is parallel to `lines`. Returns the attempts to make
+/// and the ids of the last attempts that stand unchanged.
+async fn drop_repeated_failures(
+    tx: &mut Tx,
+    actor: &Actor,
+    lines: &[LineToPay],
+    built: Vec<NewPayment>,
+) -> Result<(Vec<NewPayment>, Vec<String>), StoreError> {
+    let mut keep = Vec::with_capacity(built.len());
+    let mut unchanged = Vec::new();
+    for (line, p) in lines.iter().zip(built) {
+        if let (PaymentStatus::Failed, Some((last_id, _))) = (p.status, &line.last) {
+            let last = pstore::get_tx(tx, actor, last_id).await?;
+            if last.status == PaymentStatus::Failed && last.failure_code == p.failure_code {
+                unchanged.push(last.id);
+                continue;
+            }
+        }
+        keep.push(p);
+    }
+    Ok((keep, unchanged))
 }
 
 /// Inserts payments, moves their lines, and enqueues their sending jobs.

@@ -141,12 +141,17 @@ fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
         }
         lines.push(convert_line(st, l, currency)?);
     }
+    let reference = clean(st.reference.as_deref());
+    let statement_number = clean(st.statement_number.as_deref());
+    let header = [&reference, &statement_number].into_iter().flatten();
+    let texts = std::iter::once(&account_id).chain(header).chain(&warnings);
+    nul_free(&format!("line {}: statement header", st.line), texts)?;
     Ok(NewStatement {
         format: format_name(st.format).to_string(),
         account_id,
         currency,
-        reference: clean(st.reference.as_deref()),
-        statement_number: clean(st.statement_number.as_deref()),
+        reference,
+        statement_number,
         statement_date: st.statement_date,
         opening_balance_minor: bal(&st.opening_balance, "opening balance")?,
         closing_balance_minor: bal(&st.closing_balance, "closing balance")?,
@@ -176,7 +181,7 @@ fn convert_line(st: &Statement, l: &StatementLine, currency: Currency) -> AppRes
     });
     let counterparty = l.counterparty.as_ref().or(party);
     let description = description(l, tx);
-    Ok(NewLine {
+    let line = NewLine {
         amount_minor: to_minor(currency, l.amount, &what)?,
         value_date,
         booking_date: l.booking_date.unwrap_or(value_date),
@@ -192,7 +197,37 @@ fn convert_line(st: &Statement, l: &StatementLine, currency: Currency) -> AppRes
         reversal: l.reversal,
         source_line: l.line,
         raw: l.raw.clone(),
-    })
+    };
+    refuse_nul(&what, &line)?;
+    Ok(line)
+}
+
+/// A NUL in a line's text cannot be stored (PostgreSQL refuses it in text) and is in no bank
+/// format's character set: the file is refused naming the line. Other control characters are
+/// kept as the bank sent them (tabs and carriage returns occur in raw lines).
+fn refuse_nul(what: &str, l: &NewLine) -> AppResult<()> {
+    let optional = [
+        &l.bank_reference,
+        &l.customer_reference,
+        &l.end_to_end_id,
+        &l.counterparty_name,
+        &l.counterparty_account,
+    ];
+    let texts = [&l.description, &l.type_code, &l.raw]
+        .into_iter()
+        .chain(optional.into_iter().flatten());
+    nul_free(what, texts)
+}
+
+/// Refuses the first text holding a NUL, naming `what` (the file line).
+fn nul_free<'a>(what: &str, texts: impl IntoIterator<Item = &'a String>) -> AppResult<()> {
+    if texts.into_iter().any(|t| t.contains('\0')) {
+        return Err(invalid(
+            "file",
+            format!("{what}: contains a NUL character (U+0000); the file is not text"),
+        ));
+    }
+    Ok(())
 }
 
 /// The line's text as the matcher reads it: the bank's text, then supplementary details,
@@ -241,7 +276,9 @@ fn description(l: &StatementLine, tx: Option<&TransactionDetails>) -> String {
 /// are refused here with an error naming the line and record.
 pub fn prepare(bytes: &[u8], options: &ImportOptions) -> AppResult<NewFile> {
     let read = statements::read_file(bytes, options.format, &options.sheet)
-        .map_err(|e| invalid("file", e.to_string()))?;
+        // The reader's message names line, record and field; printable() keeps any quoted
+        // file content from reaching a client or terminal as raw bytes.
+        .map_err(|e| invalid("file", clearway_core::input::printable(&e.to_string(), 500)))?;
     let statements = read
         .statements
         .iter()

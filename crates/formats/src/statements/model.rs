@@ -192,7 +192,7 @@ pub enum StatementError {
     #[error("input is empty or contains no statement")]
     Empty,
     /// A field has a bad value.
-    #[error("line {line}: {record}: {field} '{value}' {problem}")]
+    #[error("line {line}: {}: {field} '{}' {problem}", printable(.record, EXCERPT_MAX), printable(.value, EXCERPT_MAX))]
     Field {
         /// 1-based input line.
         line: usize,
@@ -206,7 +206,7 @@ pub enum StatementError {
         problem: String,
     },
     /// Records/tags out of order, missing or duplicated.
-    #[error("line {line}: {record}: {message}")]
+    #[error("line {line}: {}: {}", printable(.record, EXCERPT_MAX), printable(.message, MESSAGE_MAX))]
     Structure {
         /// 1-based input line.
         line: usize,
@@ -295,6 +295,31 @@ impl StatementError {
             message: message.into(),
         }
     }
+}
+
+/// Longest excerpt of file content an error message quotes, in characters.
+const EXCERPT_MAX: usize = 40;
+
+/// Longest message (which may quote the file) an error carries, in characters.
+const MESSAGE_MAX: usize = 300;
+
+/// File content as an error message may quote it: control characters (a binary upload is
+/// full of them) escaped as `\u{…}`, at most `max` characters, so a message never carries
+/// raw bytes of the file.
+fn printable(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || c == '\u{FFFD}' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Builds a date from a two-digit year (SWIFT/BAI2 YY → 20YY, or 19YY for 70..=99).

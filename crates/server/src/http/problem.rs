@@ -207,6 +207,7 @@ impl IntoResponse for ApiError {
                 }
             },
         };
+        let body = printable(body);
         let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (
             status,
@@ -215,6 +216,22 @@ impl IntoResponse for ApiError {
         )
             .into_response()
     }
+}
+
+/// Longest detail, field or message a problem carries, in characters.
+const TEXT_MAX: usize = 1000;
+
+/// The last guard against echoed input: whatever a message quotes, a problem never carries a
+/// raw control or invisible character (escaped as `\u{…}`), nor an unbounded text.
+fn printable(mut p: Problem) -> Problem {
+    use clearway_core::input::printable as safe;
+    p.detail = safe(&p.detail, TEXT_MAX);
+    p.field = p.field.map(|f| safe(&f, TEXT_MAX));
+    for e in &mut p.errors {
+        e.field = safe(&e.field, TEXT_MAX);
+        e.message = safe(&e.message, TEXT_MAX);
+    }
+    p
 }
 
 /// Result type of handlers.

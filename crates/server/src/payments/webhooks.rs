@@ -94,7 +94,7 @@ pub(crate) async fn modern_treasury(
             .to_string()
     };
     let reported = match v.get("event").and_then(|x| x.as_str()).unwrap_or("") {
-        "completed" => Reported::Completed(parse_date(&s("effective_date"))),
+        "completed" => Reported::Completed(effective_date(&s("effective_date"))?),
         "failed" => Reported::Failed(
             first_non_empty(&s("failure_code"), "PROVIDER_FAILED"),
             first_non_empty(
@@ -205,15 +205,24 @@ fn first_non_empty(v: &str, default: &str) -> String {
 }
 
 fn parse(body: &[u8]) -> ApiResult<Value> {
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
+    let v: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
         status: axum::http::StatusCode::BAD_REQUEST,
         field: "body".into(),
         detail: format!("malformed JSON: {e}"),
-    })
+    })?;
+    // Provider text is stored (failure reasons, references): the same control-character rule
+    // as our own bodies. Its lists are the provider's business: only strings and keys are checked.
+    crate::http::extract::check_strings(&v).map_err(ApiError::Invalid)?;
+    Ok(v)
 }
 
-fn parse_date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| chrono::Utc::now().date_naive())
+/// The settlement date a provider reports; absent means today (the provider settled now).
+fn effective_date(s: &str) -> ApiResult<NaiveDate> {
+    if s.is_empty() {
+        return Ok(chrono::Utc::now().date_naive());
+    }
+    clearway_core::input::parse_date("data.effective_date", s)
+        .map_err(|e| ApiError::Invalid(e.into()))
 }
 
 async fn apply(

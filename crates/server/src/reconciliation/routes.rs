@@ -270,8 +270,7 @@ pub struct ExceptionsQuery {
 fn date(field: &str, v: &Option<String>) -> ApiResult<Option<NaiveDate>> {
     v.as_deref()
         .map(|t| {
-            NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .map_err(|_| ApiError::field(field, format!("'{t}' is not a date (YYYY-MM-DD)")))
+            clearway_core::input::parse_date(field, t).map_err(|e| ApiError::Invalid(e.into()))
         })
         .transpose()
 }

@@ -17,6 +17,7 @@ mod platform;
 mod reconciliation;
 mod reinvestment;
 mod reversal;
+mod strict;
 mod tenancy;
 mod validation;
 mod workers;

@@ -156,6 +156,8 @@ pub(crate) async fn stale_date_checks(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<StaleResult>> {
     staff_only(&actor, "checks")?;
+    // The role before the body: a forbidden caller learns nothing about its input.
+    actor.require(Permission::Operate)?;
     let req: StaleRequest = if body.is_empty() {
         StaleRequest { as_of: None }
     } else {

@@ -21,13 +21,21 @@ use super::PAGE_DEFAULT;
 
 /// Parses an `asOf`: an RFC 3339 timestamp, or a date (midnight UTC).
 fn parse_as_of(field: &str, t: &str) -> Result<String, FieldError> {
-    if let Ok(ts) = chrono::DateTime::parse_from_rfc3339(t.trim()) {
-        return Ok(time_text(ts.with_timezone(&chrono::Utc)));
+    // A timestamp's date part obeys the date grammar too (no 26-03-01, no year 9999).
+    if let Ok(ts) = chrono::DateTime::parse_from_rfc3339(t) {
+        if t.get(..10)
+            .is_some_and(|day| parse_date(field, day).is_ok())
+        {
+            return Ok(time_text(ts.with_timezone(&chrono::Utc)));
+        }
     }
-    let d = parse_date(field, t.trim()).map_err(|_| {
+    let d = parse_date(field, t).map_err(|_| {
         FieldError::new(
             field,
-            format!("'{t}' is not an RFC 3339 timestamp or a date"),
+            format!(
+                "{} is not an RFC 3339 timestamp or a date (YYYY-MM-DD)",
+                clearway_core::input::excerpt(t, 40)
+            ),
         )
     })?;
     Ok(time_text(
@@ -56,6 +64,9 @@ fn parse_rates(rates: &[FxRateRequest], prefix: &str) -> Result<Vec<NewRate>, In
                 f("source"),
                 "is required (1 to 64 characters)",
             ));
+        } else if let Err(e) = clearway_core::input::check_text(&f("source"), &source, false) {
+            // CSV uploads do not pass the JSON body check: the same rule, here.
+            errors.push(e);
         }
         match (base, quote, rate, as_of) {
             (Ok(b), Ok(q), Ok(rate), Ok(as_of)) => {
