@@ -22,6 +22,7 @@ pub mod components;
 pub mod distribution;
 pub mod error;
 pub mod money;
+pub mod outbound;
 pub mod payments;
 pub mod reconciliation;
 pub mod reinvestment;
