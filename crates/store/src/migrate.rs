@@ -59,6 +59,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             }
             .to_string(),
         ),
+        (
+            "0011_webhook_delivery",
+            include_str!("../migrations/0011_webhook_delivery.sql").to_string(),
+        ),
     ]
 }
 

@@ -8,6 +8,7 @@ mod allocation;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod outbound;
 mod payments;
 mod payments_bank_accounts;
 mod payments_providers;
