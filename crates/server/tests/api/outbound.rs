@@ -271,3 +271,40 @@ async fn metrics_need_a_token_on_the_main_port_or_a_separate_address() {
     assert_eq!(resp.status(), 200);
     app.stop().await;
 }
+
+/// A bulk write leaves a large WAL; the checkpointer empties it within a few ticks instead
+/// of leaving the file at its largest size (SQLite only; PostgreSQL has no such file).
+#[tokio::test]
+async fn the_sqlite_wal_is_truncated_after_a_bulk_write() {
+    let app = spawn_app_with(1, test_config()).await;
+    if app.db.backend() != clearway_store::Backend::Sqlite {
+        return app.stop().await;
+    }
+    app.db
+        .execute_script("CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        .await
+        .unwrap();
+    // 2,000 rows of 16 kB: a WAL of about 33 MB, twice the limit.
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(q(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) INSERT INTO wal_probe (body) SELECT randomblob(16000) FROM c",
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut wal = app.db.wal_bytes();
+    for _ in 0..100 {
+        wal = app.db.wal_bytes();
+        if wal.is_some_and(|b| b <= clearway_store::WAL_SIZE_LIMIT_BYTES) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let wal = wal.expect("a WAL file");
+    assert!(
+        wal <= clearway_store::WAL_SIZE_LIMIT_BYTES,
+        "WAL still {wal} bytes after the bulk write"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM wal_probe").await, 2000);
+    app.stop().await;
+}
