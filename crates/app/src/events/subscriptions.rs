@@ -92,12 +92,13 @@ pub async fn enable_subscription(
     actor: &Actor,
     id: &str,
 ) -> AppResult<webhooks::Subscription> {
-    let mut tx = db.begin().await?;
-    let sub = webhooks::get(&mut tx, actor, id).await?;
+    // The URL is resolved outside the write transaction (DNS may take a while).
+    let sub = webhooks::get(&mut db.begin().await?, actor, id).await?;
     policy
         .check(&sub.url)
         .await
         .map_err(|e| AppError::field("url", e))?;
+    let mut tx = db.begin().await?;
     if !webhooks::enable(&mut tx, actor, id).await? {
         return Err(AppError::conflict(
             "the webhook subscription is not disabled",

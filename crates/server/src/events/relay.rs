@@ -28,8 +28,9 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        // IP-literal hosts never reach the client's resolver: judged here, on every attempt.
-        if let Err(e) = state.config.outbound.check_static(&d.url) {
+        // Checked again on every attempt: IP-literal hosts never reach the client's resolver,
+        // and the URL may predate the policy. The resolver re-checks what is connected to.
+        if let Err(e) = state.config.outbound.check(&d.url).await {
             record(
                 state,
                 d,
