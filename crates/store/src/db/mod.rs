@@ -209,6 +209,8 @@ enum Pools {
         read: SqlitePool,
         /// The database file (its WAL is this path with `-wal`).
         path: std::path::PathBuf,
+        /// Whether this process wrote since the WAL was last truncated (see `checkpointer`).
+        wrote: std::sync::Arc<std::sync::atomic::AtomicBool>,
         /// Alive while any clone of the [`Db`] is: the checkpointer stops when it goes.
         _checkpoints: std::sync::Arc<()>,
     },
@@ -229,8 +231,17 @@ const AUTOCHECKPOINT_PAGES: &str = "65536";
 /// its own, while `alive` has an owner. PASSIVE: it never waits for, nor blocks, readers or
 /// the writer; committed transactions are durable in the WAL already (synchronous = FULL).
 /// When the log has grown past [`TRUNCATE_ABOVE_PAGES`] (a bulk write, or readers that kept
-/// it from restarting), [`truncate_wal`] empties it between two write transactions.
-fn checkpointer(mut conn: sqlx::SqliteConnection, write: SqlitePool, alive: std::sync::Weak<()>) {
+/// it from restarting), [`truncate_wal`] empties it between two write transactions — only in
+/// a process that wrote: a TRUNCATE takes the write lock, and another process's write
+/// transaction that has already read then fails with "database is locked" (a read-only
+/// process, e.g. a test or a report next to the server, must never cause that).
+fn checkpointer(
+    mut conn: sqlx::SqliteConnection,
+    write: SqlitePool,
+    wrote: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    alive: std::sync::Weak<()>,
+) {
+    use std::sync::atomic::Ordering;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -243,9 +254,15 @@ fn checkpointer(mut conn: sqlx::SqliteConnection, write: SqlitePool, alive: std:
                 .fetch_one(&mut conn)
                 .await
             {
-                Ok((_, log_pages, _)) if log_pages > TRUNCATE_ABOVE_PAGES => {
-                    if let Err(e) = truncate_wal(&write).await {
-                        tracing::debug!(error = %e, log_pages, "SQLite WAL truncation deferred");
+                Ok((_, log_pages, _))
+                    if log_pages > TRUNCATE_ABOVE_PAGES && wrote.load(Ordering::Relaxed) =>
+                {
+                    match truncate_wal(&write).await {
+                        Ok(true) => wrote.store(false, Ordering::Relaxed),
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::debug!(error = %e, log_pages, "SQLite WAL truncation deferred")
+                        }
                     }
                 }
                 Ok(_) => {}
@@ -259,8 +276,8 @@ fn checkpointer(mut conn: sqlx::SqliteConnection, write: SqlitePool, alive: std:
 /// A TRUNCATE checkpoint on the writer connection, queued like a write transaction: being the
 /// writer it conflicts with no write (on a connection of its own it made concurrent writers
 /// fail with "database is locked"); it waits for readers on old snapshots for at most 200 ms,
-/// else it is retried on a later tick.
-async fn truncate_wal(write: &SqlitePool) -> Result<(), sqlx::Error> {
+/// else it is retried on a later tick. True when the WAL was emptied.
+async fn truncate_wal(write: &SqlitePool) -> Result<bool, sqlx::Error> {
     let mut conn = write.acquire().await?;
     sqlx::query("PRAGMA busy_timeout = 200")
         .execute(&mut *conn)
@@ -276,7 +293,7 @@ async fn truncate_wal(write: &SqlitePool) -> Result<(), sqlx::Error> {
         // Never hand writers a connection with the short timeout.
         drop(conn.detach());
     }
-    done.map(drop)
+    done.map(|(busy, _, _)| busy == 0)
 }
 
 /// Options for opening a database.
@@ -338,15 +355,18 @@ impl Db {
                 .connect_with(base.clone().read_only(true))
                 .await?;
             let checkpoints = std::sync::Arc::new(());
+            let wrote = std::sync::Arc::default();
             checkpointer(
                 base.connect().await?,
                 write.clone(),
+                std::sync::Arc::clone(&wrote),
                 std::sync::Arc::downgrade(&checkpoints),
             );
             Pools::Sqlite {
                 write,
                 read,
                 path: path.into(),
+                wrote,
                 _checkpoints: checkpoints,
             }
         };
@@ -378,7 +398,10 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pools {
             Pools::Pg(p) => Tx::Pg(p.begin().await?),
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Sqlite { write, wrote, .. } => {
+                wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+                Tx::Sqlite(write.begin().await?)
+            }
         })
     }
 
