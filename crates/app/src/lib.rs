@@ -23,6 +23,7 @@ pub mod distributions;
 pub mod error;
 pub mod events;
 pub mod jobs;
+pub mod outbound;
 pub mod payments;
 pub mod processing;
 pub mod reconciliation;

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use clearway_app::outbound::OutboundPolicy;
 use clearway_server::{demo, Config};
 use clearway_store::{Db, DbOptions};
 
@@ -52,6 +53,19 @@ struct ServeArgs {
     /// match's currency) waits for a second user's approval.
     #[arg(long, default_value = "10000.00", env = "CLEARWAY_FOUR_EYES_ABOVE")]
     four_eyes_above: rust_decimal::Decimal,
+    /// Development allowlist of outbound hosts (`host` or `host:port`, comma-separated) that
+    /// webhooks and providers may reach over http and at internal addresses.
+    #[arg(long, default_value = "", env = "CLEARWAY_OUTBOUND_ALLOW")]
+    outbound_allow: String,
+    /// Consecutive failed deliveries after which a webhook subscription is disabled.
+    #[arg(long, default_value_t = 10, env = "CLEARWAY_WEBHOOK_MAX_FAILURES")]
+    webhook_max_failures: u32,
+    /// Bearer token opening `/metrics` on the main port (not served there without one).
+    #[arg(long, env = "CLEARWAY_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Separate address serving `/metrics` without a token (bind it internally).
+    #[arg(long, env = "CLEARWAY_METRICS_ADDR")]
+    metrics_addr: Option<std::net::SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -187,10 +201,21 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
+    let outbound = OutboundPolicy::with_allowlist(&args.outbound_allow)
+        .map_err(|e| anyhow::anyhow!("CLEARWAY_OUTBOUND_ALLOW: {e}"))?;
+    let payments = payments::config_from_env()?;
+    payments::check_provider_urls(&payments, &outbound)?;
+    if args.webhook_max_failures == 0 {
+        bail!("CLEARWAY_WEBHOOK_MAX_FAILURES must be at least 1");
+    }
     let config = Config {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
-        payments: payments::config_from_env()?,
+        payments,
+        outbound,
+        webhook_max_failures: args.webhook_max_failures,
+        metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+        metrics_addr: args.metrics_addr,
         four_eyes_above: args.four_eyes_above,
         ..Config::default()
     };

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use clearway_app::outbound::OutboundPolicy;
 use clearway_core::access::Role;
 use clearway_server::payments::{
     rails, routes, Originator, PaymentsConfig, PlaidConfig, ProviderConfig, SendVia, Vault,
@@ -78,6 +79,30 @@ fn provider(prefix: &str) -> Option<ProviderConfig> {
         originating_account_id: env(&format!("{prefix}_ACCOUNT_ID")).unwrap_or_default(),
         webhook_secret: env(&format!("{prefix}_WEBHOOK_SECRET")).unwrap_or_default(),
     })
+}
+
+/// Refuses provider base URLs the outbound policy refuses (http, userinfo, an internal IP);
+/// host names are checked again on every connection by the client's resolver.
+pub fn check_provider_urls(c: &PaymentsConfig, policy: &OutboundPolicy) -> Result<()> {
+    let urls = [
+        (
+            "CLEARWAY_MT_URL",
+            c.modern_treasury.as_ref().map(|p| &p.base_url),
+        ),
+        (
+            "CLEARWAY_STRIPE_URL",
+            c.stripe.as_ref().map(|p| &p.base_url),
+        ),
+        ("CLEARWAY_PLAID_URL", c.plaid.as_ref().map(|p| &p.base_url)),
+    ];
+    for (name, url) in urls {
+        if let Some(url) = url {
+            policy
+                .check_static(url)
+                .map_err(|e| anyhow::anyhow!("{name} '{url}': {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Payments settings from the environment (see the README's configuration table).

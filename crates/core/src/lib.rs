@@ -24,6 +24,7 @@ pub mod distribution;
 pub mod error;
 pub mod input;
 pub mod money;
+pub mod outbound;
 pub mod payments;
 pub mod reconciliation;
 pub mod reinvestment;

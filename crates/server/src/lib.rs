@@ -143,6 +143,27 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// Serves `/metrics` alone on `addr` until shutdown.
+async fn serve_metrics(
+    state: AppState,
+    addr: SocketAddr,
+    mut rx: watch::Receiver<bool>,
+) -> Result<JoinHandle<()>, StoreError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| StoreError::Conflict(format!("metrics listener {addr}: {e}")))?;
+    tracing::info!(%addr, "metrics listening");
+    let app = platform::metrics::router(state);
+    Ok(tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "metrics server failed");
+        }
+    }))
+}
+
 /// Migrates, then serves the API on `listener` and starts the workers.
 pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Running, StoreError> {
     clearway_store::migrate::run(&db).await?;
@@ -163,6 +184,9 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
             tracing::error!(error = %e, "HTTP server failed");
         }
     }));
+    if let Some(metrics_addr) = state.config.metrics_addr {
+        tasks.push(serve_metrics(state.clone(), metrics_addr, rx.clone()).await?);
+    }
     let instance = uuid::Uuid::new_v4().simple().to_string();
     let handlers = Arc::new(job_handlers());
     for i in 0..state.config.job_workers.max(1) {

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use clearway_app::events::FailureLog;
+pub use clearway_app::outbound::OutboundPolicy;
 use clearway_store::{Actor, Db};
 use tokio::sync::Notify;
 
@@ -25,6 +27,16 @@ pub struct Config {
     /// Four eyes: a manual reconciliation match of more than this (in its currency) waits for
     /// a second user's approval (`CLEARWAY_FOUR_EYES_ABOVE`).
     pub four_eyes_above: rust_decimal::Decimal,
+    /// Which outgoing URLs (webhooks, providers) may be called (`CLEARWAY_OUTBOUND_ALLOW`).
+    pub outbound: OutboundPolicy,
+    /// Consecutive failed deliveries after which a webhook subscription is disabled.
+    pub webhook_max_failures: u32,
+    /// Bearer token that opens `/metrics` on the main port; without one it is not served
+    /// there (`CLEARWAY_METRICS_TOKEN`).
+    pub metrics_token: Option<String>,
+    /// A separate address serving only `/metrics`, unauthenticated (`CLEARWAY_METRICS_ADDR`;
+    /// bind it to an internal interface).
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Default for Config {
@@ -38,16 +50,24 @@ impl Default for Config {
             payments: clearway_app::payments::PaymentsConfig::default(),
             // 10000.00
             four_eyes_above: rust_decimal::Decimal::new(1_000_000, 2),
+            outbound: OutboundPolicy::strict(),
+            webhook_max_failures: 10,
+            metrics_token: None,
+            metrics_addr: None,
         }
     }
 }
 
 /// The HTTP client shared by webhook delivery and the provider connectors. Callers set their
 /// own per-request timeout from [`Config`]; the client's is a backstop for any that do not.
-pub fn http_client() -> reqwest::Client {
+/// Names resolve through the outbound policy (public addresses only, checked on every
+/// connection), and redirects are not followed: a redirect could point anywhere.
+pub fn http_client(policy: &OutboundPolicy) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .pool_idle_timeout(Duration::from_secs(90))
+        .dns_resolver(policy.resolver())
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("HTTP client")
 }
@@ -67,6 +87,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     /// One HTTP client (connection pool) for every outgoing call.
     pub http: reqwest::Client,
+    /// Rate limit of webhook failure warnings (one per subscription per interval).
+    pub webhook_failures: Arc<FailureLog>,
 }
 
 impl AppState {
@@ -74,11 +96,12 @@ impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
         AppState {
             db,
+            http: http_client(&config.outbound),
             config: Arc::new(config),
             jobs_ready: Arc::new(Notify::new()),
             events_ready: Arc::new(Notify::new()),
             tokens: Arc::default(),
-            http: http_client(),
+            webhook_failures: Arc::default(),
         }
     }
 }

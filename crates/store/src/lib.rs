@@ -40,7 +40,7 @@ pub mod taxlots;
 pub mod testing;
 
 pub use auth::Actor;
-pub use db::{q, Backend, Db, DbOptions, Row, Tx};
+pub use db::{q, Backend, Db, DbOptions, Row, Tx, WAL_SIZE_LIMIT_BYTES};
 
 // Modules that moved into a capability folder keep their old root paths, which the server,
 // the CLI and the tests use.

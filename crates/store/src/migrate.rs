@@ -64,6 +64,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0009_four_eyes.sql").to_string(),
         ),
         (
+            "0011_webhook_delivery",
+            include_str!("../migrations/0011_webhook_delivery.sql").to_string(),
+        ),
+        (
             "0012_audit_chain",
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),

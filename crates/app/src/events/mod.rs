@@ -3,13 +3,15 @@
 //! deliveries, recording each delivery attempt with its retry). The HTTP delivery itself is
 //! the caller's (the server's relay signs and POSTs).
 //!
-//! - [`subscriptions`]: [`create_subscription`], [`delete_subscription`].
-//! - [`relay`]: [`fan_out`], [`record_attempt`].
+//! - [`subscriptions`]: [`create_subscription`] (URL checked by the outbound policy),
+//!   [`delete_subscription`], [`enable_subscription`].
+//! - [`relay`]: [`fan_out`], [`record_attempt`] (backoff, disabling, [`FailureLog`]).
 
 pub mod relay;
 pub mod subscriptions;
 
-pub use relay::{fan_out, record_attempt};
+pub use relay::{fan_out, record_attempt, FailureLog, LogDecision};
 pub use subscriptions::{
-    create_subscription, delete_subscription, CreatedSubscription, NewSubscription,
+    create_subscription, delete_subscription, enable_subscription, CreatedSubscription,
+    NewSubscription,
 };

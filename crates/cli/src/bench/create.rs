@@ -41,8 +41,28 @@ pub(super) async fn create(
         ms(raw_median),
         ours_median.as_secs_f64() / raw_median.as_secs_f64()
     );
+    report_wal(&s).await;
     s.finish().await;
     Ok(())
+}
+
+/// The SQLite WAL's size right after the run and a second later (the checkpointer's doing).
+async fn report_wal(s: &Setup) {
+    let mib = |b: Option<u64>| {
+        b.map_or("-".to_string(), |b| {
+            format!("{:.1} MiB", b as f64 / 1_048_576.0)
+        })
+    };
+    if s.fresh.db.backend() != clearway_store::Backend::Sqlite {
+        return;
+    }
+    let at_end = s.fresh.db.wal_bytes();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    println!(
+        "SQLite WAL: {} at the end of the run, {} one second later",
+        mib(at_end),
+        mib(s.fresh.db.wal_bytes())
+    );
 }
 
 /// `runs` timed `POST /api/distributions` (after two warm-ups), each checked for its

@@ -55,6 +55,12 @@ pub struct SubscriptionView {
     pub event_types: Vec<String>,
     /// When it was created.
     pub created_at: String,
+    /// Failed deliveries since the last delivered one.
+    pub consecutive_failures: i64,
+    /// Disabled for failing too often (an admin enables it again); no deliveries meanwhile.
+    pub disabled: bool,
+    /// When it was disabled.
+    pub disabled_at: Option<String>,
 }
 
 impl From<&Subscription> for SubscriptionView {
@@ -64,6 +70,9 @@ impl From<&Subscription> for SubscriptionView {
             url: s.url.clone(),
             event_types: s.event_types.clone(),
             created_at: s.created_at.clone(),
+            consecutive_failures: s.consecutive_failures,
+            disabled: s.disabled_at.is_some(),
+            disabled_at: s.disabled_at.clone(),
         }
     }
 }

@@ -28,6 +28,18 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
+        // Checked again on every attempt: IP-literal hosts never reach the client's resolver,
+        // and the URL may predate the policy. The resolver re-checks what is connected to.
+        if let Err(e) = state.config.outbound.check(&d.url).await {
+            record(
+                state,
+                d,
+                None,
+                Err(format!("refused by the outbound policy: {e}")),
+            )
+            .await?;
+            continue;
+        }
         let result = state
             .http
             .post(&d.url)
@@ -47,10 +59,21 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
             ),
             Err(e) => (None, Err(format!("request failed: {e}"))),
         };
-        metrics::counter!("clearway_webhook_attempts_total", "outcome" => if outcome.is_ok() { "delivered" } else { "failed" }).increment(1);
-        events::record_attempt(&state.db, d, status, outcome).await?;
+        record(state, d, status, outcome).await?;
     }
     Ok(due.len())
+}
+
+async fn record(
+    state: &AppState,
+    d: &webhooks::Delivery,
+    status: Option<u16>,
+    outcome: Result<(), String>,
+) -> AppResult<()> {
+    metrics::counter!("clearway_webhook_attempts_total", "outcome" => if outcome.is_ok() { "delivered" } else { "failed" }).increment(1);
+    let max = state.config.webhook_max_failures;
+    events::record_attempt(&state.db, &state.webhook_failures, d, status, outcome, max).await?;
+    Ok(())
 }
 
 /// The relay loop; stops when `shutdown` flips to true.

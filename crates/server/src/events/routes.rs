@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use clearway_app::events::{self, NewSubscription};
 use clearway_core::access::Permission;
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/webhooks", get(list).post(create))
         .route("/api/webhooks/{id}", delete(remove))
+        .route("/api/webhooks/{id}/enable", post(enable))
         .route("/api/events", get(events))
 }
 
@@ -28,7 +29,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookRequest {
-    /// http(s) URL receiving POSTs.
+    /// https URL receiving POSTs; its host must resolve to public addresses only.
     pub url: String,
     /// Event types to deliver; all when absent.
     #[serde(default)]
@@ -57,11 +58,6 @@ pub(crate) async fn create(
 ) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
     let req: WebhookRequest = parse_json(&headers, &body)?;
     actor.require(Permission::Administer)?;
-    let parsed = reqwest::Url::parse(&req.url)
-        .map_err(|e| ApiError::field("url", format!("not a URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(ApiError::field("url", "must be http or https"));
-    }
     let types = req.event_types.unwrap_or_else(|| vec!["*".into()]);
     if types.is_empty() || types.iter().any(|t| t.is_empty() || t.contains(',')) {
         return Err(ApiError::field(
@@ -69,8 +65,10 @@ pub(crate) async fn create(
             "must be non-empty event type names",
         ));
     }
+    // The URL is checked by the outbound policy (https, public host) in the service.
     let created = events::create_subscription(
         &state.db,
+        &state.config.outbound,
         &actor,
         NewSubscription {
             url: req.url,
@@ -108,6 +106,17 @@ pub(crate) async fn remove(
 ) -> ApiResult<StatusCode> {
     events::delete_subscription(&state.db, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/webhooks/{id}/enable", tag = "events", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn enable(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SubscriptionView>> {
+    let sub = events::enable_subscription(&state.db, &state.config.outbound, &actor, &id).await?;
+    Ok(Json(SubscriptionView::from(&sub)))
 }
 
 /// Query of the event feed.

@@ -1,11 +1,19 @@
-//! Prometheus metrics: a process-wide recorder and a request-metrics middleware.
+//! Prometheus metrics: a process-wide recorder, a request-metrics middleware, and the
+//! exposition: on the main port only with a bearer token, or unauthenticated on a separate
+//! (internal) listen address.
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use subtle::ConstantTimeEq;
+
+use crate::state::AppState;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -44,4 +52,42 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("clearway_http_request_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The exposition text, with the job-queue gauges refreshed.
+pub async fn render(state: &AppState) -> Response {
+    if let Ok(counts) = clearway_store::jobs::counts(&state.db).await {
+        for (status, n) in counts {
+            metrics::gauge!("clearway_jobs", "status" => status).set(n as f64);
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle().render(),
+    )
+        .into_response()
+}
+
+/// Whether the request carries `Authorization: Bearer <token>`, compared in constant time
+/// (the token must not be guessable byte by byte from response times).
+pub fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    !token.is_empty() && bool::from(given.as_bytes().ct_eq(token.as_bytes()))
+}
+
+/// The router of the separate metrics listener (`CLEARWAY_METRICS_ADDR`): `/metrics` only,
+/// unauthenticated, so bind it where only the scraper reaches.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(state): State<AppState>| async move { render(&state).await }),
+        )
+        .with_state(state)
 }

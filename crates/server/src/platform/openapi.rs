@@ -18,7 +18,7 @@ use crate::{distributions, events, payments, platform, reconciliation, reinvestm
         distributions::routes::line, distributions::routes::update_line, distributions::routes::ready,
         distributions::routes::approve, distributions::routes::process, distributions::routes::cancel,
         distributions::routes::reverse,
-        events::routes::create, events::routes::list, events::routes::remove, events::routes::events,
+        events::routes::create, events::routes::list, events::routes::remove, events::routes::enable, events::routes::events,
         platform::routes::healthz, platform::routes::readyz, platform::routes::metrics_text,
         platform::routes::audit_log, platform::routes::list_funds, platform::routes::list_investors,
     ),

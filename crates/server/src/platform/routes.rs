@@ -1,8 +1,8 @@
 //! Health, readiness, metrics, audit, funds and investors endpoints.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use clearway_store::audit::{self, Filter};
@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{AuditEntryView, FundView, InvestorView};
 
-use crate::http::{page_limit, ApiResult, Page, Problem, Qs};
+use crate::http::{page_limit, ApiError, ApiResult, Page, Problem, Qs};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -68,17 +68,24 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<H
     }
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
-pub(crate) async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
-    if let Ok(counts) = clearway_store::jobs::counts(&state.db).await {
-        for (status, n) in counts {
-            metrics::gauge!("clearway_jobs", "status" => status).set(n as f64);
-        }
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain"), (status = 401, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn metrics_text(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    // Not served on the main port without a token (CLEARWAY_METRICS_TOKEN): it tells
+    // anyone who can reach the port about routes, jobs and load.
+    let Some(token) = state.config.metrics_token.as_deref() else {
+        return Err(ApiError::BadRequest {
+            status: StatusCode::NOT_FOUND,
+            field: "path".into(),
+            detail: "no such endpoint".into(),
+        });
+    };
+    if !super::metrics::bearer_matches(&headers, token) {
+        return Err(ApiError::Unauthorized);
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        super::metrics::handle().render(),
-    )
+    Ok(super::metrics::render(&state).await)
 }
 
 /// Query of the audit log.

@@ -9,6 +9,7 @@ mod four_eyes;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod outbound;
 mod payments;
 mod payments_bank_accounts;
 mod payments_providers;

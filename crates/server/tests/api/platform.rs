@@ -36,6 +36,7 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
     let metrics = app
         .client
         .get(app.url("/metrics"))
+        .bearer_auth(crate::helpers::METRICS_TOKEN)
         .send()
         .await
         .unwrap()
@@ -69,6 +70,7 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/webhooks"),
         ("post", "/api/webhooks"),
         ("delete", "/api/webhooks/{id}"),
+        ("post", "/api/webhooks/{id}/enable"),
         ("get", "/api/events"),
         ("get", "/healthz"),
         ("get", "/readyz"),

@@ -209,16 +209,41 @@ enum Pools {
     Sqlite {
         write: SqlitePool,
         read: SqlitePool,
+        /// The database file (its WAL is this path with `-wal`).
+        path: std::path::PathBuf,
+        /// Whether this process wrote since the WAL was last truncated (see `checkpointer`).
+        wrote: std::sync::Arc<std::sync::atomic::AtomicBool>,
         /// Alive while any clone of the [`Db`] is: the checkpointer stops when it goes.
         _checkpoints: std::sync::Arc<()>,
     },
 }
 
+/// The size SQLite cuts the WAL file back to whenever the log restarts (`journal_size_limit`);
+/// without it the file keeps its largest size forever.
+pub const WAL_SIZE_LIMIT_BYTES: u64 = 16 * 1024 * 1024;
+/// How long a connection waits for a lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// WAL pages (4 KiB) past which the checkpointer truncates the log instead of only copying it.
+const TRUNCATE_ABOVE_PAGES: i64 = 4096;
+/// Commits checkpoint by themselves only past this many pages (256 MiB): a backstop should the
+/// checkpointer fall behind, far above what one processing step writes (see `connect`).
+const AUTOCHECKPOINT_PAGES: &str = "65536";
+
 /// Checkpoints the SQLite WAL into the database file every half second on a connection of
 /// its own, while `alive` has an owner. PASSIVE: it never waits for, nor blocks, readers or
-/// the writer; committed transactions are durable in the WAL already (synchronous = FULL), so
-/// this only bounds the WAL's size. SQLite's automatic checkpoint is off for this reason.
-fn checkpointer(mut conn: sqlx::SqliteConnection, alive: std::sync::Weak<()>) {
+/// the writer; committed transactions are durable in the WAL already (synchronous = FULL).
+/// When the log has grown past [`TRUNCATE_ABOVE_PAGES`] (a bulk write, or readers that kept
+/// it from restarting), [`truncate_wal`] empties it between two write transactions — only in
+/// a process that wrote: a TRUNCATE takes the write lock, and another process's write
+/// transaction that has already read then fails with "database is locked" (a read-only
+/// process, e.g. a test or a report next to the server, must never cause that).
+fn checkpointer(
+    mut conn: sqlx::SqliteConnection,
+    write: SqlitePool,
+    wrote: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    alive: std::sync::Weak<()>,
+) {
+    use std::sync::atomic::Ordering;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -227,15 +252,50 @@ fn checkpointer(mut conn: sqlx::SqliteConnection, alive: std::sync::Weak<()>) {
             if alive.strong_count() == 0 {
                 break;
             }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&mut conn)
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&mut conn)
                 .await
             {
-                tracing::warn!(error = %e, "SQLite checkpoint failed; retrying");
+                Ok((_, log_pages, _))
+                    if log_pages > TRUNCATE_ABOVE_PAGES && wrote.load(Ordering::Relaxed) =>
+                {
+                    match truncate_wal(&write).await {
+                        Ok(true) => wrote.store(false, Ordering::Relaxed),
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::debug!(error = %e, log_pages, "SQLite WAL truncation deferred")
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed; retrying"),
             }
         }
         let _ = conn.close().await;
     });
+}
+
+/// A TRUNCATE checkpoint on the writer connection, queued like a write transaction: being the
+/// writer it conflicts with no write (on a connection of its own it made concurrent writers
+/// fail with "database is locked"); it waits for readers on old snapshots for at most 200 ms,
+/// else it is retried on a later tick. True when the WAL was emptied.
+async fn truncate_wal(write: &SqlitePool) -> Result<bool, sqlx::Error> {
+    let mut conn = write.acquire().await?;
+    sqlx::query("PRAGMA busy_timeout = 200")
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await;
+    let restored =
+        sqlx::query(format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()).as_str())
+            .execute(&mut *conn)
+            .await;
+    if restored.is_err() {
+        // Never hand writers a connection with the short timeout.
+        drop(conn.detach());
+    }
+    done.map(|(busy, _, _)| busy == 0)
 }
 
 /// Options for opening a database.
@@ -275,15 +335,17 @@ impl Db {
                 // FULL: a committed payment instruction survives power loss, not only a crash.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(BUSY_TIMEOUT)
                 // 64 MiB of page cache per connection: line indexes of large distributions
                 // otherwise fall out of SQLite's 2 MiB default and every insert pages.
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
                 // Checkpoints run beside the writer (see `checkpointer`), not inside the commit
                 // that crosses 1,000 WAL pages: a 100,000-line step's commit otherwise also
-                // copied its whole WAL into the database file (+0.4–0.8 s).
-                .pragma("wal_autocheckpoint", "0")
+                // copied its whole WAL into the database file (+0.4–0.8 s). The commit's own
+                // checkpoint stays as a far-off backstop.
+                .pragma("wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
+                .pragma("journal_size_limit", WAL_SIZE_LIMIT_BYTES.to_string())
                 .disable_statement_logging();
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
@@ -295,13 +357,18 @@ impl Db {
                 .connect_with(base.clone().read_only(true))
                 .await?;
             let checkpoints = std::sync::Arc::new(());
+            let wrote = std::sync::Arc::default();
             checkpointer(
                 base.connect().await?,
+                write.clone(),
+                std::sync::Arc::clone(&wrote),
                 std::sync::Arc::downgrade(&checkpoints),
             );
             Pools::Sqlite {
                 write,
                 read,
+                path: path.into(),
+                wrote,
                 _checkpoints: checkpoints,
             }
         };
@@ -316,11 +383,27 @@ impl Db {
         }
     }
 
+    /// Size in bytes of the SQLite write-ahead log (none on PostgreSQL, or when it does not
+    /// exist): reported by benchmarks, bounded by the checkpointer.
+    pub fn wal_bytes(&self) -> Option<u64> {
+        match &self.pools {
+            Pools::Pg(_) => None,
+            Pools::Sqlite { path, .. } => {
+                let mut wal = path.clone().into_os_string();
+                wal.push("-wal");
+                std::fs::metadata(wal).ok().map(|m| m.len())
+            }
+        }
+    }
+
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pools {
             Pools::Pg(p) => Conn::Pg(p.begin().await?),
-            Pools::Sqlite { write, .. } => Conn::Sqlite(write.begin().await?),
+            Pools::Sqlite { write, wrote, .. } => {
+                wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+                Conn::Sqlite(write.begin().await?)
+            }
         }
         .into())
     }

@@ -17,6 +17,25 @@ pub struct Subscription {
     pub event_types: Vec<String>,
     /// When it was created.
     pub created_at: String,
+    /// Failed deliveries since the last delivered one.
+    pub consecutive_failures: i64,
+    /// When it was disabled for failing too often (none while enabled).
+    pub disabled_at: Option<String>,
+}
+
+fn subscription_from_row(r: &crate::Row) -> Result<Subscription, StoreError> {
+    Ok(Subscription {
+        id: r.text("id")?,
+        url: r.text("url")?,
+        event_types: r
+            .text("event_types")?
+            .split(',')
+            .map(str::to_string)
+            .collect(),
+        created_at: r.text("created_at")?,
+        consecutive_failures: r.i64("consecutive_failures")?,
+        disabled_at: r.opt_text("disabled_at")?,
+    })
 }
 
 /// Creates a subscription (admins).
@@ -42,24 +61,45 @@ pub async fn create(
     Ok(id)
 }
 
-/// Active subscriptions of the organization.
+/// Active subscriptions of the organization (disabled ones included, marked).
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Subscription>, StoreError> {
     actor.require(Permission::Administer)?;
     db.fetch_all(
-        q("SELECT id, url, event_types, created_at FROM webhook_subscriptions WHERE org_id = $1 AND active = 1 ORDER BY id")
+        q("SELECT id, url, event_types, created_at, consecutive_failures, disabled_at FROM webhook_subscriptions WHERE org_id = $1 AND active = 1 ORDER BY id")
             .bind(&actor.org_id),
     )
     .await?
     .iter()
-    .map(|r| {
-        Ok(Subscription {
-            id: r.text("id")?,
-            url: r.text("url")?,
-            event_types: r.text("event_types")?.split(',').map(str::to_string).collect(),
-            created_at: r.text("created_at")?,
-        })
-    })
+    .map(subscription_from_row)
     .collect()
+}
+
+/// One active subscription of the organization, read inside `tx`.
+pub async fn get(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Subscription, StoreError> {
+    actor.require(Permission::Administer)?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT id, url, event_types, created_at, consecutive_failures, disabled_at FROM webhook_subscriptions WHERE id = $1 AND org_id = $2 AND active = 1")
+                .bind(id)
+                .bind(&actor.org_id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("webhook"))?;
+    subscription_from_row(&row)
+}
+
+/// Enables a disabled subscription again with a fresh failure count; false when it was
+/// not disabled.
+pub async fn enable(tx: &mut Tx, actor: &Actor, id: &str) -> Result<bool, StoreError> {
+    actor.require(Permission::Administer)?;
+    let n = tx
+        .execute(
+            q("UPDATE webhook_subscriptions SET disabled_at = NULL, consecutive_failures = 0 WHERE id = $1 AND org_id = $2 AND active = 1 AND disabled_at IS NOT NULL")
+                .bind(id)
+                .bind(&actor.org_id),
+        )
+        .await?;
+    Ok(n > 0)
 }
 
 /// Deactivates a subscription; pending deliveries to it stop.
@@ -78,11 +118,12 @@ pub async fn deactivate(tx: &mut Tx, actor: &Actor, id: &str) -> Result<(), Stor
     Ok(())
 }
 
-/// Creates one pending delivery per matching active subscription of the event's organization.
+/// Creates one pending delivery per matching active, enabled subscription of the event's
+/// organization (a disabled receiver catches up from the event feed).
 pub async fn fan_out(tx: &mut Tx, event: &Event) -> Result<usize, StoreError> {
     let subs = tx
         .fetch_all(
-            q("SELECT id, event_types FROM webhook_subscriptions WHERE org_id = $1 AND active = 1")
+            q("SELECT id, event_types FROM webhook_subscriptions WHERE org_id = $1 AND active = 1 AND disabled_at IS NULL")
                 .bind(&event.org_id),
         )
         .await?;
@@ -112,6 +153,10 @@ pub async fn fan_out(tx: &mut Tx, event: &Event) -> Result<usize, StoreError> {
 pub struct Delivery {
     /// Id.
     pub id: String,
+    /// Organization.
+    pub org_id: String,
+    /// Subscription delivered to.
+    pub subscription_id: String,
     /// Event to deliver.
     pub event_id: String,
     /// Subscriber URL.
@@ -125,8 +170,8 @@ pub struct Delivery {
 /// Pending deliveries whose next attempt is due.
 pub async fn due(db: &Db, limit: i64) -> Result<Vec<Delivery>, StoreError> {
     db.fetch_all(
-        q("SELECT d.id, d.event_id, s.url, s.secret, d.attempts FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-           WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND s.active = 1 ORDER BY d.next_attempt_at, d.id LIMIT $2")
+        q("SELECT d.id, d.org_id, d.subscription_id, d.event_id, s.url, s.secret, d.attempts FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+           WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND s.active = 1 AND s.disabled_at IS NULL ORDER BY d.next_attempt_at, d.id LIMIT $2")
             .bind(now_text())
             .bind(limit),
     )
@@ -135,6 +180,8 @@ pub async fn due(db: &Db, limit: i64) -> Result<Vec<Delivery>, StoreError> {
     .map(|r| {
         Ok(Delivery {
             id: r.text("id")?,
+            org_id: r.text("org_id")?,
+            subscription_id: r.text("subscription_id")?,
             event_id: r.text("event_id")?,
             url: r.text("url")?,
             secret: r.text("secret")?,
@@ -144,14 +191,16 @@ pub async fn due(db: &Db, limit: i64) -> Result<Vec<Delivery>, StoreError> {
     .collect()
 }
 
-/// Records the outcome of an attempt: delivered, retry at a time, or dead.
+/// Records the outcome of an attempt inside `tx`: delivered (the subscription's failure
+/// count resets), or failed with its retry time (none: dead). A failure counts against the
+/// subscription; returns true when this one disabled it (`max_failures` in a row).
 pub async fn record_attempt(
-    db: &Db,
-    delivery_id: &str,
+    tx: &mut Tx,
+    d: &Delivery,
     response_status: Option<u16>,
     outcome: Result<(), (String, Option<DateTime<Utc>>)>,
-) -> Result<(), StoreError> {
-    let mut tx = db.begin().await?;
+    max_failures: i64,
+) -> Result<bool, StoreError> {
     let status_code = response_status.map(i64::from);
     match outcome {
         Ok(()) => {
@@ -159,9 +208,15 @@ pub async fn record_attempt(
                 q("UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, response_status = $1, delivered_at = $2, last_error = NULL WHERE id = $3")
                     .bind(status_code)
                     .bind(now_text())
-                    .bind(delivery_id),
+                    .bind(&d.id),
             )
             .await?;
+            tx.execute(
+                q("UPDATE webhook_subscriptions SET consecutive_failures = 0 WHERE id = $1")
+                    .bind(&d.subscription_id),
+            )
+            .await?;
+            Ok(false)
         }
         Err((error, retry_at)) => {
             let (status, next) = match retry_at {
@@ -174,10 +229,29 @@ pub async fn record_attempt(
                     .bind(status_code)
                     .bind(next)
                     .bind(error)
-                    .bind(delivery_id),
+                    .bind(&d.id),
             )
             .await?;
+            count_failure(tx, &d.subscription_id, max_failures).await
         }
     }
-    tx.commit().await
+}
+
+/// Adds a failure to the subscription's count and disables it at `max_failures`; true when
+/// this call disabled it.
+async fn count_failure(tx: &mut Tx, subscription_id: &str, max: i64) -> Result<bool, StoreError> {
+    tx.execute(
+        q("UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1 WHERE id = $1")
+            .bind(subscription_id),
+    )
+    .await?;
+    let disabled = tx
+        .execute(
+            q("UPDATE webhook_subscriptions SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL AND consecutive_failures >= $3")
+                .bind(now_text())
+                .bind(subscription_id)
+                .bind(max),
+        )
+        .await?;
+    Ok(disabled > 0)
 }
