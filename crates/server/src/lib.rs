@@ -16,7 +16,7 @@
 //! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
 //!   RFC 9457 problem JSON, request extractors and authentication, pagination, the
 //!   idempotent write path, webhook signatures.
-//! - [`state`]: shared state (database, settings, notifiers, token cache, the one HTTP
+//! - [`state`]: shared state (database, settings, notifiers, the one HTTP
 //!   client) and settings.
 
 pub mod demo;

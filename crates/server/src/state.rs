@@ -1,10 +1,9 @@
 //! Shared state of the server (handlers and workers) and its settings.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use clearway_store::{Actor, Db};
+use clearway_store::Db;
 use tokio::sync::Notify;
 
 /// Settings of a running server.
@@ -58,51 +57,19 @@ pub struct AppState {
     pub jobs_ready: Arc<Notify>,
     /// Wakes the outbox relay when an event is written in this process.
     pub events_ready: Arc<Notify>,
-    /// Recently authenticated tokens, so a request costs one query instead of two.
-    pub tokens: Arc<TokenCache>,
     /// One HTTP client (connection pool) for every outgoing call.
     pub http: reqwest::Client,
 }
 
 impl AppState {
-    /// State over `db` with `config`, fresh notifiers, an empty token cache and a new client.
+    /// State over `db` with `config`, fresh notifiers and a new client.
     pub fn new(db: Db, config: Config) -> AppState {
         AppState {
             db,
             config: Arc::new(config),
             jobs_ready: Arc::new(Notify::new()),
             events_ready: Arc::new(Notify::new()),
-            tokens: Arc::default(),
             http: http_client(),
         }
-    }
-}
-
-/// How long a resolved token is trusted without asking the database again.
-pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
-/// Most tokens cached at once; the cache is emptied when full (simple and bounded).
-const TOKEN_CACHE_MAX: usize = 10_000;
-
-/// Token hash → actor, with the time it was resolved.
-#[derive(Default)]
-pub struct TokenCache {
-    entries: RwLock<HashMap<String, (Actor, Instant)>>,
-}
-
-impl TokenCache {
-    pub(crate) fn get(&self, hash: &str) -> Option<Actor> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(hash)
-            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
-            .map(|(a, _)| a.clone())
-    }
-
-    pub(crate) fn put(&self, hash: String, actor: Actor) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= TOKEN_CACHE_MAX {
-            entries.clear();
-        }
-        entries.insert(hash, (actor, Instant::now()));
     }
 }

@@ -59,6 +59,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             }
             .to_string(),
         ),
+        (
+            "0010_access",
+            include_str!("../migrations/0010_access.sql").to_string(),
+        ),
     ]
 }
 
