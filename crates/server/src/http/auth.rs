@@ -67,10 +67,23 @@ mod tests {
 
     #[test]
     fn the_bearer_scheme_is_case_insensitive_and_the_token_one_word() {
-        for ok in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR  abc", "Bearer abc "] {
+        for ok in [
+            "Bearer abc",
+            "bearer abc",
+            "BEARER abc",
+            "bEaReR  abc",
+            "Bearer abc ",
+        ] {
             assert_eq!(bearer_token(ok), Some("abc"), "{ok:?}");
         }
-        for bad in ["Bearerabc", "Basic abc", "Bearer ", "Bearer a b", "Bearer\tabc", "abc"] {
+        for bad in [
+            "Bearerabc",
+            "Basic abc",
+            "Bearer ",
+            "Bearer a b",
+            "Bearer\tabc",
+            "abc",
+        ] {
             assert_eq!(bearer_token(bad), None, "{bad:?}");
         }
     }

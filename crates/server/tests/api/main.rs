@@ -4,6 +4,7 @@
 #[path = "../../../formats/tests/support/mod.rs"]
 mod conformance_samples;
 
+mod access;
 mod allocation;
 mod helpers;
 mod idempotency;

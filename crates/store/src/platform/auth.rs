@@ -456,7 +456,11 @@ pub async fn find_org(db: &Db, name_or_id: &str) -> Result<Option<Organization>,
 }
 
 /// The organization of a user, or of a token's user (operator commands, which act inside it).
-pub async fn org_of(db: &Db, user_id: Option<&str>, token_id: Option<&str>) -> Result<Option<String>, StoreError> {
+pub async fn org_of(
+    db: &Db,
+    user_id: Option<&str>,
+    token_id: Option<&str>,
+) -> Result<Option<String>, StoreError> {
     db.fetch_optional(
         q("SELECT u.org_id FROM users u LEFT JOIN api_tokens t ON t.user_id = u.id WHERE u.id = $1 OR t.id = $2 LIMIT 1")
             .bind(user_id)
