@@ -3,11 +3,13 @@
 //! # Layout
 //! - this file: the command line (clap), logging, the database to use, `serve`, `migrate`,
 //!   `demo`.
+//! - `access`: organizations, users and API tokens (`org`, `user`, `token`).
 //! - `nav`, `payments`, `statements`: operator commands over the application layer (NAV
 //!   import; bank files, returns, checks, key rotation; statement import and bank files).
 //! - `bench/`: one file per benchmark (`create`, `api`, `reinvest`, `payments`, `reconcile`),
 //!   each printing medians and the ratio to a baseline measured in the same run.
 
+mod access;
 mod bench;
 mod nav;
 mod payments;
@@ -81,6 +83,21 @@ enum Command {
         no_history: bool,
         #[command(flatten)]
         serve_args: ServeArgs,
+    },
+    /// Organizations.
+    Org {
+        #[command(subcommand)]
+        cmd: access::OrgCmd,
+    },
+    /// Users of an organization: add, list, disable.
+    User {
+        #[command(subcommand)]
+        cmd: access::UserCmd,
+    },
+    /// API tokens: issue (shown once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        cmd: access::TokenCmd,
     },
     /// Bank statements: import files for reconciliation.
     Statements {
@@ -266,6 +283,9 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Org { cmd } => access::org(&open(cmd.db()).await?, cmd).await,
+        Command::User { cmd } => access::user(&open(cmd.db()).await?, cmd).await,
+        Command::Token { cmd } => access::token(&open(cmd.db()).await?, cmd).await,
         Command::Bench { which } => bench::run(which).await,
     }
 }
