@@ -166,3 +166,45 @@ fn change<'a>(
         after: Some(after),
     }
 }
+
+/// The name of the session tokens OIDC sign-in issues.
+pub const SESSION_TOKEN_NAME: &str = "oidc session";
+
+/// Signs in a verified OIDC identity: its bound user (or, on first sign-in, the one enabled
+/// user with its verified email, then bound to it) gets a session token with the user's role
+/// that expires after `lifetime`, audited. `None` when no enabled user matches.
+pub async fn sign_in(
+    db: &Db,
+    issuer: &str,
+    subject: &str,
+    verified_email: Option<&str>,
+    lifetime: chrono::Duration,
+) -> AppResult<Option<IssuedToken>> {
+    let mut tx = db.begin().await?;
+    let Some((user_id, org_id)) =
+        auth::user_for_identity(&mut tx, issuer, subject, verified_email).await?
+    else {
+        return Ok(None);
+    };
+    let org = Actor::system(&org_id);
+    let new = NewToken {
+        user_id: &user_id,
+        name: SESSION_TOKEN_NAME,
+        scope: None,
+        expires_at: Some(time_text(Utc::now() + lifetime)),
+    };
+    let issued = auth::issue_token(&mut tx, &org, &new).await?;
+    let after = json!({ "issuer": issuer, "subject": subject, "tokenId": issued.record.id });
+    let signer = Actor {
+        user_id: user_id.clone(),
+        ..org
+    };
+    audit::record(
+        &mut tx,
+        &signer,
+        change("user.sign_in", "user", &user_id, None, after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(issued))
+}

@@ -326,3 +326,30 @@ impl TokenCmd {
         }
     }
 }
+
+/// OIDC sign-in from `CLEARWAY_OIDC_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET` (optional) and
+/// `_REDIRECT_URL`: off when the issuer is unset; the issuer without the others is an error.
+pub fn oidc_from_env() -> Result<Option<clearway_server::state::OidcConfig>> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let Some(issuer) = var("CLEARWAY_OIDC_ISSUER") else {
+        return Ok(None);
+    };
+    let need = |name: &str| {
+        var(name).ok_or_else(|| anyhow!("CLEARWAY_OIDC_ISSUER is set, so {name} must be too"))
+    };
+    let config = clearway_server::state::OidcConfig {
+        issuer,
+        client_id: need("CLEARWAY_OIDC_CLIENT_ID")?,
+        client_secret: var("CLEARWAY_OIDC_CLIENT_SECRET"),
+        redirect_url: need("CLEARWAY_OIDC_REDIRECT_URL")?,
+    };
+    for (name, url) in [
+        ("CLEARWAY_OIDC_ISSUER", &config.issuer),
+        ("CLEARWAY_OIDC_REDIRECT_URL", &config.redirect_url),
+    ] {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("{name} must be an http(s) URL");
+        }
+    }
+    Ok(Some(config))
+}

@@ -186,6 +186,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
         payments: payments::config_from_env()?,
+        oidc: access::oidc_from_env()?,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;

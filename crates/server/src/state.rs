@@ -21,6 +21,21 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Payments: encryption keys, originator details, providers, check rules.
     pub payments: clearway_app::payments::PaymentsConfig,
+    /// OIDC sign-in for the web pages; off when `None`.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// An OIDC provider (authorization-code flow with PKCE) and this client's registration.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// Issuer URL; discovery is at `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// Client id (the ID token's audience).
+    pub client_id: String,
+    /// Client secret (sent as `client_secret_post`), for confidential clients.
+    pub client_secret: Option<String>,
+    /// This server's callback URL, `…/auth/oidc/callback`, as registered with the provider.
+    pub redirect_url: String,
 }
 
 impl Default for Config {
@@ -32,6 +47,7 @@ impl Default for Config {
             webhook_timeout: Duration::from_secs(10),
             body_limit_bytes: 16 * 1024 * 1024,
             payments: clearway_app::payments::PaymentsConfig::default(),
+            oidc: None,
         }
     }
 }

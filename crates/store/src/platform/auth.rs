@@ -511,3 +511,93 @@ pub async fn first_user_with_role_tx(
     .map(|r| r.text("id"))
     .transpose()
 }
+
+/// Saves an OIDC sign-in in flight (state, nonce, PKCE verifier) until `expires_at`.
+pub async fn save_oidc_login(
+    db: &Db,
+    state: &str,
+    nonce: &str,
+    verifier: &str,
+    expires_at: &str,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    // Expired ones are of no use to anyone: cleared as new ones come.
+    tx.execute(q("DELETE FROM oidc_logins WHERE expires_at < $1").bind(now_text()))
+        .await?;
+    tx.execute(
+        q("INSERT INTO oidc_logins (state, nonce, verifier, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(state)
+            .bind(nonce)
+            .bind(verifier)
+            .bind(now_text())
+            .bind(expires_at),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Takes (deletes) an unexpired OIDC sign-in by its state: its (nonce, verifier), once only.
+pub async fn take_oidc_login(db: &Db, state: &str) -> Result<Option<(String, String)>, StoreError> {
+    let mut tx = db.begin().await?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT nonce, verifier, expires_at FROM oidc_logins WHERE state = $1").bind(state),
+        )
+        .await?;
+    // The delete decides who wins a race between two callbacks with the same state.
+    let taken = tx
+        .execute(q("DELETE FROM oidc_logins WHERE state = $1").bind(state))
+        .await?;
+    tx.commit().await?;
+    match row {
+        Some(r) if taken == 1 && r.text("expires_at")? > now_text() => {
+            Ok(Some((r.text("nonce")?, r.text("verifier")?)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The enabled user bound to an OIDC identity; on first sign-in, binds the one enabled,
+/// unbound user whose email is the identity's verified email (none when several match, in
+/// any organizations: ambiguous). Returns (user id, organization id).
+pub async fn user_for_identity(
+    tx: &mut Tx,
+    issuer: &str,
+    subject: &str,
+    verified_email: Option<&str>,
+) -> Result<Option<(String, String)>, StoreError> {
+    let bound = tx
+        .fetch_optional(
+            q("SELECT id, org_id, disabled_at FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2")
+                .bind(issuer)
+                .bind(subject),
+        )
+        .await?;
+    if let Some(r) = bound {
+        return Ok(match r.opt_text("disabled_at")? {
+            None => Some((r.text("id")?, r.text("org_id")?)),
+            Some(_) => None,
+        });
+    }
+    let Some(email) = verified_email else {
+        return Ok(None);
+    };
+    let rows = tx
+        .fetch_all(
+            q("SELECT id, org_id FROM users WHERE LOWER(email) = LOWER($1) AND disabled_at IS NULL AND oidc_subject IS NULL")
+                .bind(email),
+        )
+        .await?;
+    let [row] = rows.as_slice() else {
+        return Ok(None);
+    };
+    let id = row.text("id")?;
+    tx.execute(
+        q("UPDATE users SET oidc_issuer = $1, oidc_subject = $2 WHERE id = $3 AND oidc_subject IS NULL")
+            .bind(issuer)
+            .bind(subject)
+            .bind(&id),
+    )
+    .await?;
+    Ok(Some((id, row.text("org_id")?)))
+}
