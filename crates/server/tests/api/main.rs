@@ -9,6 +9,7 @@ mod allocation;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod oidc;
 mod payments;
 mod payments_bank_accounts;
 mod payments_providers;
