@@ -601,3 +601,54 @@ pub async fn user_for_identity(
     .await?;
     Ok(Some((id, row.text("org_id")?)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DbOptions;
+
+    /// A token issued before 0010_access keeps working after it, with an id derived from its
+    /// hash, the user's role as scope and no expiry.
+    #[tokio::test]
+    async fn migration_0010_keeps_existing_tokens_with_an_id_and_the_users_role() {
+        let path = std::env::temp_dir().join(format!("clearway-0010-{}.db", uuid::Uuid::new_v4()));
+        let db = Db::connect(
+            &format!("sqlite:{}", path.display()),
+            &DbOptions { max_connections: 1 },
+        )
+        .await
+        .unwrap();
+        db.execute_script(include_str!("../../migrations/common.sql"))
+            .await
+            .unwrap();
+        db.execute_script(
+            "INSERT INTO organizations VALUES ('o1', 'Org', '2026-01-01T00:00:00.000000Z');
+             INSERT INTO users (id, org_id, name, email, role, created_at) VALUES ('u1', 'o1', 'A', 'a@b.co', 'approver', '2026-01-01T00:00:00.000000Z');",
+        )
+        .await
+        .unwrap();
+        let token = "cw_old";
+        let old = format!(
+            "INSERT INTO api_tokens VALUES ('{}', 'u1', 'demo', '2026-01-01T00:00:00.000000Z')",
+            hash_token(token)
+        );
+        db.execute_script(&old).await.unwrap();
+        db.execute_script(include_str!("../../migrations/0010_access.sql"))
+            .await
+            .unwrap();
+        let actor = authenticate(&db, token).await.unwrap().unwrap();
+        assert_eq!((actor.user_id.as_str(), actor.role), ("u1", Role::Approver));
+        let tokens = list_tokens(&db, &Actor::system("o1"), None, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(tokens.len(), 1);
+        assert_eq!(tokens[0].id, format!("tok_{}", &hash_token(token)[..32]));
+        assert_eq!(
+            (tokens[0].scope, tokens[0].expires_at.as_deref()),
+            (Role::Approver, None)
+        );
+        assert!(tokens[0].last_used_at.is_some());
+        db.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
+}
