@@ -4,6 +4,7 @@
 //! typed commands and map [`AppError`] once at their own boundary.
 //!
 //! # Layout
+//! - [`access`]: users and API tokens (create, disable, issue, revoke), audited.
 //! - [`distributions`]: the distribution lifecycle (declare, edit, transition, reverse) and
 //!   the trail (audit entry + event) of every change.
 //! - [`error`]: [`AppError`], the one error of this layer.
@@ -19,6 +20,7 @@
 //! - [`reinvestment`]: NAV imports, the reinvestment step of processing and its pre-flight
 //!   check.
 
+pub mod access;
 pub mod distributions;
 pub mod error;
 pub mod events;

@@ -3,11 +3,14 @@
 //! # Layout
 //! - this file: the command line (clap), logging, the database to use, `serve`, `migrate`,
 //!   `demo`.
-//! - `audit`, `nav`, `payments`, `statements`: operator commands over the application layer (NAV
-//!   import; audit chain check; bank files, returns, checks, key rotation; statement import and bank files).
+//! - `access`: organizations, users and API tokens (`org`, `user`, `token`).
+//! - `audit`, `nav`, `payments`, `statements`: operator commands over the application layer
+//!   (audit chain check; NAV import; bank files, returns, checks, key rotation; statement
+//!   import and bank files).
 //! - `bench/`: one file per benchmark (`create`, `api`, `reinvest`, `payments`, `reconcile`),
 //!   each printing medians and the ratio to a baseline measured in the same run.
 
+mod access;
 mod audit;
 mod bench;
 mod nav;
@@ -100,6 +103,21 @@ enum Command {
         no_history: bool,
         #[command(flatten)]
         serve_args: ServeArgs,
+    },
+    /// Organizations.
+    Org {
+        #[command(subcommand)]
+        cmd: access::OrgCmd,
+    },
+    /// Users of an organization: add, list, disable.
+    User {
+        #[command(subcommand)]
+        cmd: access::UserCmd,
+    },
+    /// API tokens: issue (shown once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        cmd: access::TokenCmd,
     },
     /// Bank statements: import files for reconciliation.
     Statements {
@@ -217,6 +235,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
         metrics_addr: args.metrics_addr,
         four_eyes_above: args.four_eyes_above,
+        oidc: access::oidc_from_env()?,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;
@@ -317,6 +336,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit {
             which: AuditCommand::Verify { org, db },
         } => audit::verify(&open(&db).await?, org.as_deref()).await,
+        Command::Org { cmd } => access::org(&open(cmd.db()).await?, cmd).await,
+        Command::User { cmd } => access::user(&open(cmd.db()).await?, cmd).await,
+        Command::Token { cmd } => access::token(&open(cmd.db()).await?, cmd).await,
         Command::Bench { which } => bench::run(which).await,
     }
 }

@@ -35,6 +35,17 @@ pub enum Permission {
     Administer,
 }
 
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Permission; 5] = [
+        Permission::Read,
+        Permission::Operate,
+        Permission::Approve,
+        Permission::ReadAudit,
+        Permission::Administer,
+    ];
+}
+
 impl Role {
     /// Whether this role grants `permission`.
     pub fn allows(self, permission: Permission) -> bool {
@@ -57,6 +68,18 @@ impl Role {
             Role::Investor => "investor",
             Role::Auditor => "auditor",
         }
+    }
+
+    /// Whether a token of a user with this role may act with role `scope`: never with a
+    /// permission the user lacks, and investor scope only for investor users (it is narrowed
+    /// to their investor, which other users do not have).
+    pub fn may_scope(self, scope: Role) -> bool {
+        if self == Role::Investor || scope == Role::Investor {
+            return self == scope;
+        }
+        Permission::ALL
+            .into_iter()
+            .all(|p| !scope.allows(p) || self.allows(p))
     }
 
     /// Every role.
@@ -96,5 +119,16 @@ mod tests {
             assert!(r.allows(Permission::Read));
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
+    }
+
+    #[test]
+    fn a_token_scope_never_grants_more_than_the_role() {
+        use Role::*;
+        assert!(Admin.may_scope(Admin) && Admin.may_scope(Auditor) && Admin.may_scope(Operator));
+        assert!(Operator.may_scope(Operator) && !Operator.may_scope(Admin));
+        assert!(!Operator.may_scope(Approver) && !Operator.may_scope(Auditor));
+        assert!(Auditor.may_scope(Auditor) && !Auditor.may_scope(Operator));
+        assert!(Investor.may_scope(Investor) && !Investor.may_scope(Auditor));
+        assert!(!Admin.may_scope(Investor) && !Auditor.may_scope(Investor));
     }
 }

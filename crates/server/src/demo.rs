@@ -145,7 +145,22 @@ pub async fn existing_org(db: &Db, name: &str) -> Result<Option<String>, StoreEr
         .map(|o| o.id))
 }
 
-/// Issues fresh tokens for the demo users of an existing organization.
+/// The name of the tokens the demo issues (and revokes when it issues new ones).
+pub const DEMO_TOKEN_NAME: &str = "demo";
+
+/// A demo token for `user`: the user's role, no expiry.
+async fn demo_token(tx: &mut Tx, org: &Actor, user: &str) -> Result<String, StoreError> {
+    let new = auth::NewToken {
+        user_id: user,
+        name: DEMO_TOKEN_NAME,
+        scope: None,
+        expires_at: None,
+    };
+    Ok(auth::issue_token(tx, org, &new).await?.token)
+}
+
+/// Issues fresh tokens for the demo users of an existing organization, revoking the demo
+/// tokens issued before (so a token file from an earlier run stops working).
 pub async fn reissue_tokens(db: &Db, org_id: &str) -> Result<Tokens, StoreError> {
     let org = Actor::system(org_id);
     let mut tx = db.begin().await?;
@@ -154,7 +169,8 @@ pub async fn reissue_tokens(db: &Db, org_id: &str) -> Result<Tokens, StoreError>
         let user = auth::first_user_with_role_tx(&mut tx, &org, role)
             .await?
             .ok_or(StoreError::NotFound("demo user"))?;
-        tokens.insert(role, auth::issue_token(&mut tx, &user, "demo").await?);
+        auth::revoke_named_tokens(&mut tx, &org, &user, DEMO_TOKEN_NAME).await?;
+        tokens.insert(role, demo_token(&mut tx, &org, &user).await?);
     }
     tx.commit().await?;
     Ok(Tokens::from_map(&tokens))
@@ -312,8 +328,15 @@ async fn seed_users(tx: &mut Tx, org_id: &str, investor_id: &str) -> Result<User
         let investor = (role == Role::Investor).then_some(investor_id);
         let name = format!("Demo {}", role.as_str());
         let email = format!("{}@demo.clearway.dev", role.as_str());
-        let user = auth::create_user(tx, org_id, &name, &email, role, investor).await?;
-        tokens.insert(role, auth::issue_token(tx, &user, "demo").await?);
+        let org = Actor::system(org_id);
+        let new = auth::NewUser {
+            name: &name,
+            email: &email,
+            role,
+            investor_id: investor,
+        };
+        let user = auth::create_user(tx, &org, &new).await?;
+        tokens.insert(role, demo_token(tx, &org, &user).await?);
         ids.insert(role.as_str().to_string(), user);
     }
     let staff = |role: Role| Actor {

@@ -3,6 +3,7 @@
 //! commands, call the application service, and render views; nothing here writes SQL.
 //!
 //! # Layout
+//! - [`access`]: users and API tokens (admin endpoints).
 //! - [`distributions`]: the distribution lifecycle's wire DTOs and routes.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
@@ -16,9 +17,10 @@
 //! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
 //!   RFC 9457 problem JSON, request extractors and authentication, pagination, the
 //!   idempotent write path, webhook signatures.
-//! - [`state`]: shared state (database, settings, notifiers, token cache, the one HTTP
+//! - [`state`]: shared state (database, settings, notifiers, the one HTTP
 //!   client) and settings.
 
+pub mod access;
 pub mod demo;
 pub mod distributions;
 pub mod events;
@@ -56,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reinvestment::router())
         .merge(payments::router())
         .merge(reconciliation::router())
+        .merge(access::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),

@@ -1,12 +1,11 @@
 //! Shared state of the server (handlers and workers) and its settings.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use clearway_app::events::FailureLog;
 pub use clearway_app::outbound::OutboundPolicy;
-use clearway_store::{Actor, Db};
+use clearway_store::Db;
 use tokio::sync::Notify;
 
 /// Settings of a running server.
@@ -37,6 +36,21 @@ pub struct Config {
     /// A separate address serving only `/metrics`, unauthenticated (`CLEARWAY_METRICS_ADDR`;
     /// bind it to an internal interface).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// OIDC sign-in for the web pages; off when `None`.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// An OIDC provider (authorization-code flow with PKCE) and this client's registration.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// Issuer URL; discovery is at `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// Client id (the ID token's audience).
+    pub client_id: String,
+    /// Client secret (sent as `client_secret_post`), for confidential clients.
+    pub client_secret: Option<String>,
+    /// This server's callback URL, `…/auth/oidc/callback`, as registered with the provider.
+    pub redirect_url: String,
 }
 
 impl Default for Config {
@@ -54,6 +68,7 @@ impl Default for Config {
             webhook_max_failures: 10,
             metrics_token: None,
             metrics_addr: None,
+            oidc: None,
         }
     }
 }
@@ -83,8 +98,6 @@ pub struct AppState {
     pub jobs_ready: Arc<Notify>,
     /// Wakes the outbox relay when an event is written in this process.
     pub events_ready: Arc<Notify>,
-    /// Recently authenticated tokens, so a request costs one query instead of two.
-    pub tokens: Arc<TokenCache>,
     /// One HTTP client (connection pool) for every outgoing call.
     pub http: reqwest::Client,
     /// Rate limit of webhook failure warnings (one per subscription per interval).
@@ -92,7 +105,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `db` with `config`, fresh notifiers, an empty token cache and a new client.
+    /// State over `db` with `config`, fresh notifiers and a new client.
     pub fn new(db: Db, config: Config) -> AppState {
         AppState {
             db,
@@ -100,37 +113,7 @@ impl AppState {
             config: Arc::new(config),
             jobs_ready: Arc::new(Notify::new()),
             events_ready: Arc::new(Notify::new()),
-            tokens: Arc::default(),
             webhook_failures: Arc::default(),
         }
-    }
-}
-
-/// How long a resolved token is trusted without asking the database again.
-pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
-/// Most tokens cached at once; the cache is emptied when full (simple and bounded).
-const TOKEN_CACHE_MAX: usize = 10_000;
-
-/// Token hash → actor, with the time it was resolved.
-#[derive(Default)]
-pub struct TokenCache {
-    entries: RwLock<HashMap<String, (Actor, Instant)>>,
-}
-
-impl TokenCache {
-    pub(crate) fn get(&self, hash: &str) -> Option<Actor> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(hash)
-            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
-            .map(|(a, _)| a.clone())
-    }
-
-    pub(crate) fn put(&self, hash: String, actor: Actor) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= TOKEN_CACHE_MAX {
-            entries.clear();
-        }
-        entries.insert(hash, (actor, Instant::now()));
     }
 }

@@ -64,6 +64,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0009_four_eyes.sql").to_string(),
         ),
         (
+            "0010_access",
+            include_str!("../migrations/0010_access.sql").to_string(),
+        ),
+        (
             "0011_webhook_delivery",
             include_str!("../migrations/0011_webhook_delivery.sql").to_string(),
         ),

@@ -290,7 +290,6 @@ fn rail_state(db: &Db, vault: Vault) -> AppState {
         }),
         jobs_ready: Arc::default(),
         events_ready: Arc::default(),
-        tokens: Arc::default(),
         http: clearway_server::state::http_client(&Default::default()),
         webhook_failures: Arc::default(),
     }

@@ -1,13 +1,17 @@
-//! Bearer-token authentication: the [`Actor`] extractor, over the state's short-lived token
-//! cache ([`crate::state::TokenCache`]).
+//! Bearer-token authentication: the [`Actor`] extractor. Every request looks its token up by
+//! hash (one indexed query), so a revoked token or a disabled user fails on the very next
+//! request, in every process; nothing caches tokens.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
 use clearway_store::{auth, Actor};
 
 use super::problem::ApiError;
 use crate::state::AppState;
+
+/// The cookie carrying an OIDC sign-in's session token (for the web pages).
+pub const SESSION_COOKIE: &str = "clearway_session";
 
 impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
@@ -16,21 +20,71 @@ impl FromRequestParts<AppState> for Actor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized)?;
-        let token = token.trim();
-        let hash = auth::hash_token(token);
-        if let Some(actor) = state.tokens.get(&hash) {
-            return Ok(actor);
-        }
-        let actor = auth::authenticate(&state.db, token)
+        let token = match parts.headers.get(header::AUTHORIZATION) {
+            Some(value) => bearer_token(value.to_str().map_err(|_| ApiError::Unauthorized)?)
+                .ok_or(ApiError::Unauthorized)?,
+            // The session cookie is sent by browsers on cross-site navigations too; until the
+            // web pages add CSRF protection it authenticates only reads (GET/HEAD), never a
+            // change.
+            None if matches!(parts.method, Method::GET | Method::HEAD) => {
+                session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?
+            }
+            None => return Err(ApiError::Unauthorized),
+        };
+        auth::authenticate(&state.db, token)
             .await?
-            .ok_or(ApiError::Unauthorized)?;
-        state.tokens.put(hash, actor.clone());
-        Ok(actor)
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme name is case-insensitive
+/// (RFC 7235 §2.1), followed by one or more spaces (`1*SP`); the token is one token68 word.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_start_matches(' ').trim_end_matches(' ');
+    (!token.is_empty() && !token.contains(|c: char| c.is_ascii_whitespace())).then_some(token)
+}
+
+/// The session token in the `Cookie` header, if any.
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_the_token_one_word() {
+        for ok in [
+            "Bearer abc",
+            "bearer abc",
+            "BEARER abc",
+            "bEaReR  abc",
+            "Bearer abc ",
+        ] {
+            assert_eq!(bearer_token(ok), Some("abc"), "{ok:?}");
+        }
+        for bad in [
+            "Bearerabc",
+            "Basic abc",
+            "Bearer ",
+            "Bearer a b",
+            "Bearer\tabc",
+            "abc",
+        ] {
+            assert_eq!(bearer_token(bad), None, "{bad:?}");
+        }
     }
 }

@@ -49,5 +49,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(reinvestment::ApiDoc::openapi());
     doc.merge(payments::ApiDoc::openapi());
     doc.merge(reconciliation::ApiDoc::openapi());
+    doc.merge(crate::access::ApiDoc::openapi());
     doc
 }

@@ -4,11 +4,13 @@
 #[path = "../../../formats/tests/support/mod.rs"]
 mod conformance_samples;
 
+mod access;
 mod allocation;
 mod four_eyes;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod oidc;
 mod outbound;
 mod payments;
 mod payments_bank_accounts;

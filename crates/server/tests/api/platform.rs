@@ -141,6 +141,15 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/fx-rates/csv"),
         ("post", "/api/webhooks/providers/modern-treasury"),
         ("post", "/api/webhooks/providers/stripe"),
+        // Users, tokens, OIDC sign-in.
+        ("get", "/api/users"),
+        ("post", "/api/users"),
+        ("post", "/api/users/{id}/disable"),
+        ("get", "/api/tokens"),
+        ("post", "/api/tokens"),
+        ("post", "/api/tokens/{id}/revoke"),
+        ("get", "/auth/oidc/login"),
+        ("get", "/auth/oidc/callback"),
         // Reinvestment.
         (
             "get",
