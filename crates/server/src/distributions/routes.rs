@@ -55,6 +55,7 @@ pub(crate) async fn create(
 
 /// Query of the distributions list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this fund (id).
@@ -62,12 +63,15 @@ pub struct ListQuery {
     /// Only this status.
     status: Option<String>,
     /// Payable on or after (YYYY-MM-DD).
+    #[param(format = Date)]
     payable_from: Option<String>,
     /// Payable on or before (YYYY-MM-DD).
+    #[param(format = Date)]
     payable_to: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -154,11 +158,13 @@ pub(crate) async fn update(
 
 /// Query of the lines list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinesQuery {
     /// `nextCursor` of the previous page (an investor id).
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

@@ -112,6 +112,7 @@ pub(crate) async fn remove(
 
 /// Query of the event feed.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventsQuery {
     /// Only this event type.
@@ -120,6 +121,7 @@ pub struct EventsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<i64>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

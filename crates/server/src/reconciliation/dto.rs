@@ -61,6 +61,7 @@ pub fn page(items: Vec<Value>, next_cursor: Option<String>) -> Value {
 /// Query of `POST /api/bank-statements`: the format (detected when absent), the CSV/XLSX
 /// preset or column mapping, and the account/currency when the file names none.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportQuery {
     /// `bai2`, `camt053` (also camt052/camt054), `mt940` (also mt942), `csv` or `xlsx`.

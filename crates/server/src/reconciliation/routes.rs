@@ -131,6 +131,7 @@ pub(crate) async fn import(
 
 /// Query of the statements list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatementsQuery {
     /// Only this account.
@@ -138,6 +139,7 @@ pub struct StatementsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -177,6 +179,7 @@ pub(crate) async fn get_statement(
 
 /// Query of a statement's lines.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinesQuery {
     /// Only lines with this status (OPEN, MATCHED, EXCEPTION).
@@ -184,6 +187,7 @@ pub struct LinesQuery {
     /// `nextCursor` of the previous page (a line position).
     cursor: Option<i64>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -244,6 +248,7 @@ pub(crate) async fn run_matching(
 
 /// Query of the exceptions queue.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExceptionsQuery {
     /// Only this account.
@@ -255,10 +260,12 @@ pub struct ExceptionsQuery {
     /// At most this many days since the value date.
     max_age_days: Option<i64>,
     /// Count ages to this day (YYYY-MM-DD; default today).
+    #[param(format = Date)]
     as_of: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -364,6 +371,7 @@ pub(crate) async fn get_match(
 
 /// Query of an unmatch.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnmatchQuery {
     /// Why the match is wrong (required, audited).
@@ -390,15 +398,19 @@ pub(crate) async fn delete_match(
 
 /// Query of the summary.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SummaryQuery {
     /// Only this account.
     account: Option<String>,
     /// First value date (YYYY-MM-DD; default 30 days before `to`).
+    #[param(format = Date)]
     from: Option<String>,
     /// Last value date (YYYY-MM-DD; default today).
+    #[param(format = Date)]
     to: Option<String>,
     /// Count exception ages to this day (default today).
+    #[param(format = Date)]
     as_of: Option<String>,
     /// `json` (default), `csv` or `xlsx`.
     format: Option<String>,

@@ -30,11 +30,13 @@ use crate::state::AppState;
 
 /// Query of a distribution's reinvestments.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListQuery {
     /// `nextCursor` of the previous page (an investor id).
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -57,6 +59,7 @@ pub(crate) async fn for_distribution(
 
 /// Query of an export.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportQuery {
     /// `csv` (default) or `xlsx`.
@@ -133,6 +136,7 @@ pub(crate) async fn export_distribution(
 
 /// Query of the summary.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SummaryQuery {
     /// Only this fund bought (id or code).
@@ -236,6 +240,7 @@ pub(crate) async fn investor_summary(
 
 /// Query of the summary export.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SummaryExportQuery {
     /// Only this fund bought (id or code).
@@ -323,6 +328,7 @@ pub(crate) async fn export_summary(
 
 /// Query of the lots list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LotsQuery {
     /// Only this fund (id or code).
@@ -332,6 +338,7 @@ pub struct LotsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

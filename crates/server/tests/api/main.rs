@@ -8,6 +8,7 @@ mod allocation;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod openapi;
 mod payments;
 mod payments_bank_accounts;
 mod payments_providers;

@@ -17,6 +17,7 @@ use super::PAGE_DEFAULT;
 
 /// Query of the batch list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BatchesQuery {
     /// NACHA, PAIN001, CHECK_REGISTER, PROVIDER or MICRO_DEPOSIT.
@@ -26,6 +27,7 @@ pub struct BatchesQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

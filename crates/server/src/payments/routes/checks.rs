@@ -23,11 +23,14 @@ use super::staff_only;
 
 /// Query of the positive-pay export (the layout is configurable to the bank's format).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PositivePayQuery {
     /// First issue date (YYYY-MM-DD; default 30 days ago).
+    #[param(format = Date)]
     from: Option<String>,
     /// Last issue date (default today).
+    #[param(format = Date)]
     to: Option<String>,
     /// Columns in order, from: account, check_number, amount, amount_cents, issue_date, payee, void, currency
     /// (default `account,check_number,amount,issue_date,payee,void`).
