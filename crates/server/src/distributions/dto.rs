@@ -22,13 +22,17 @@ pub struct DistributionRequest {
     /// Fund id (or its code, e.g. `DEMO-OPEN`).
     pub fund_id: String,
     /// YYYY-MM-DD; before the record date.
+    #[schema(format = Date)]
     pub declaration_date: String,
     /// YYYY-MM-DD; optional, on or before the record date.
     #[serde(default)]
+    #[schema(format = Date)]
     pub ex_date: Option<String>,
     /// YYYY-MM-DD; holdings on this date decide pro-rata amounts.
+    #[schema(format = Date)]
     pub record_date: String,
     /// YYYY-MM-DD; after the record date.
+    #[schema(format = Date)]
     pub payable_date: String,
     /// ISO 4217; defaults to the fund's currency and must equal it.
     #[serde(default)]
@@ -530,6 +534,7 @@ impl LineView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReversalRequest {
     /// Why (required, kept in history).
+    #[schema(max_length = 500, pattern = "\\S")]
     pub reason: String,
     /// Reverse only these investors' lines; all lines when absent.
     #[serde(default)]

@@ -61,6 +61,7 @@ pub struct ListQuery {
     /// Only this fund (id).
     fund_id: Option<String>,
     /// Only this status.
+    #[param(pattern = "^(DRAFT|READY|APPROVED|PROCESSING|COMPLETED|CANCELLED)$")]
     status: Option<String>,
     /// Payable on or after (YYYY-MM-DD).
     #[param(format = Date)]

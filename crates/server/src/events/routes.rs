@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookRequest {
     /// http(s) URL receiving POSTs.
+    #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+")]
     pub url: String,
     /// Event types to deliver; all when absent.
     #[serde(default)]

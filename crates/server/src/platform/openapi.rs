@@ -2,6 +2,7 @@
 //! `/api/docs` (see `docs.rs`).
 
 use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -66,12 +67,27 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ];
         for (writes, op) in ops {
             if let Some(op) = op.as_mut() {
+                idempotency_key_grammar(op);
                 problems_as_problem_json(op);
                 add_standard_errors(op, writes);
             }
         }
     }
     doc
+}
+
+/// The `Idempotency-Key` header's grammar, as `http::idempotency` checks it (1 to 255 visible
+/// ASCII characters; otherwise 422), declared once here rather than on every handler.
+fn idempotency_key_grammar(op: &mut Operation) {
+    for param in op.parameters.iter_mut().flatten() {
+        if param.parameter_in == ParameterIn::Header && param.name == "Idempotency-Key" {
+            let schema = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[!-~]{1,255}$"))
+                .build();
+            param.schema = Some(schema.into());
+        }
+    }
 }
 
 /// Handlers write `body = Problem`, which utoipa files under `application/json`; the server

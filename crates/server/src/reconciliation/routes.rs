@@ -183,6 +183,7 @@ pub(crate) async fn get_statement(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinesQuery {
     /// Only lines with this status (OPEN, MATCHED, EXCEPTION).
+    #[param(pattern = "^(OPEN|MATCHED|EXCEPTION)$")]
     status: Option<String>,
     /// `nextCursor` of the previous page (a line position).
     cursor: Option<i64>,
@@ -254,10 +255,15 @@ pub struct ExceptionsQuery {
     /// Only this account.
     account: Option<String>,
     /// Only this cause (NO_CANDIDATE, BELOW_THRESHOLD, AMBIGUOUS, CONTESTED, AMOUNT_MISMATCH, ALREADY_MATCHED, MANUALLY_UNMATCHED).
+    #[param(
+        pattern = "^(NO_CANDIDATE|BELOW_THRESHOLD|AMBIGUOUS|CONTESTED|AMOUNT_MISMATCH|ALREADY_MATCHED|MANUALLY_UNMATCHED)$"
+    )]
     cause: Option<String>,
     /// At least this many days since the value date.
+    #[param(minimum = 0, maximum = 36500)]
     min_age_days: Option<i64>,
     /// At most this many days since the value date.
+    #[param(minimum = 0, maximum = 36500)]
     max_age_days: Option<i64>,
     /// Count ages to this day (YYYY-MM-DD; default today).
     #[param(format = Date)]
@@ -375,6 +381,7 @@ pub(crate) async fn get_match(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnmatchQuery {
     /// Why the match is wrong (required, audited).
+    #[param(required = true, value_type = String, max_length = 1000, pattern = "\\S")]
     reason: Option<String>,
 }
 
@@ -413,6 +420,7 @@ pub struct SummaryQuery {
     #[param(format = Date)]
     as_of: Option<String>,
     /// `json` (default), `csv` or `xlsx`.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     format: Option<String>,
 }
 

@@ -156,12 +156,14 @@ impl From<&Settings> for SettingsView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsRequest {
     /// CASH, AUTOMATIC or PARTIAL.
+    #[schema(pattern = "^(CASH|AUTOMATIC|PARTIAL|ALTERNATIVE)$")]
     pub default_election: String,
     /// PARTIAL: percentage strictly between 0 and 100.
     #[serde(default)]
     pub default_percentage: Option<String>,
     /// 0–30 business days; 5 when absent.
     #[serde(default)]
+    #[schema(maximum = 30)]
     pub nav_staleness_business_days: Option<u32>,
 }
 
@@ -190,6 +192,7 @@ pub struct ElectionImportItem {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ElectionImportRequest {
     /// Elections, all recorded or none.
+    #[schema(min_items = 1, max_items = 200000)]
     pub elections: Vec<ElectionImportItem>,
 }
 

@@ -63,6 +63,7 @@ pub(crate) async fn for_distribution(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportQuery {
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
 }
 
@@ -246,6 +247,7 @@ pub struct SummaryExportQuery {
     /// Only this fund bought (id or code).
     fund_id: Option<String>,
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
 }
 
@@ -336,6 +338,7 @@ pub struct LotsQuery {
     /// Include closed lots.
     include_closed: Option<bool>,
     /// `nextCursor` of the previous page.
+    #[param(min_length = 1)]
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
     #[param(minimum = 1, maximum = 1000)]

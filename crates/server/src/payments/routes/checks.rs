@@ -34,6 +34,9 @@ pub struct PositivePayQuery {
     to: Option<String>,
     /// Columns in order, from: account, check_number, amount, amount_cents, issue_date, payee, void, currency
     /// (default `account,check_number,amount,issue_date,payee,void`).
+    #[param(
+        pattern = "^ *(account|check_number|amount|amount_cents|issue_date|payee|void|currency) *(, *(account|check_number|amount|amount_cents|issue_date|payee|void|currency) *)*$"
+    )]
     columns: Option<String>,
     /// Date format (chrono, e.g. `%m/%d/%Y`; default `%Y-%m-%d`).
     date_format: Option<String>,
@@ -147,10 +150,12 @@ pub(crate) async fn void_check(
 pub struct StaleRequest {
     /// The day to judge from (default today).
     #[serde(default)]
+    #[schema(format = Date)]
     pub as_of: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/checks/stale-date", tag = "payments", request_body = StaleRequest,
+#[utoipa::path(post, path = "/api/checks/stale-date", tag = "payments",
+    request_body(content = Option<StaleRequest>, description = "optional: no body judges from today"),
     responses((status = 200, body = StaleResult), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn stale_date_checks(
     State(state): State<AppState>,
@@ -159,11 +164,13 @@ pub(crate) async fn stale_date_checks(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<StaleResult>> {
     staff_only(&actor, "checks")?;
-    let req: StaleRequest = if body.is_empty() {
-        StaleRequest { as_of: None }
+    // The body is optional (no body or `null`: judge from today), as the document says.
+    let req = if body.is_empty() {
+        None
     } else {
-        parse_json(&headers, &body)?
-    };
+        parse_json::<Option<StaleRequest>>(&headers, &body)?
+    }
+    .unwrap_or(StaleRequest { as_of: None });
     let today = req
         .as_of
         .as_deref()
