@@ -64,10 +64,10 @@ pub struct ListQuery {
     #[param(pattern = "^(DRAFT|READY|APPROVED|PROCESSING|COMPLETED|CANCELLED)$")]
     status: Option<String>,
     /// Payable on or after (YYYY-MM-DD).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     payable_from: Option<String>,
     /// Payable on or before (YYYY-MM-DD).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     payable_to: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,

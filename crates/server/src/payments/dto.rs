@@ -727,6 +727,7 @@ pub struct FxRateRequest {
     /// Currency converted into (the investor's).
     pub quote: String,
     /// Units of quote per unit of base, decimal string (e.g. "0.9213").
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub rate: String,
     /// Where the rate comes from (e.g. "ECB", "bank").
     #[schema(max_length = 64, pattern = "\\S")]

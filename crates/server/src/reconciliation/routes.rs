@@ -266,7 +266,7 @@ pub struct ExceptionsQuery {
     #[param(minimum = 0, maximum = 36500)]
     max_age_days: Option<i64>,
     /// Count ages to this day (YYYY-MM-DD; default today).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     as_of: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -411,13 +411,13 @@ pub struct SummaryQuery {
     /// Only this account.
     account: Option<String>,
     /// First value date (YYYY-MM-DD; default 30 days before `to`).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     from: Option<String>,
     /// Last value date (YYYY-MM-DD; default today).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     to: Option<String>,
     /// Count exception ages to this day (default today).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     as_of: Option<String>,
     /// `json` (default), `csv` or `xlsx`.
     #[param(pattern = "^(json|csv|xlsx)$")]
@@ -425,7 +425,8 @@ pub struct SummaryQuery {
 }
 
 #[utoipa::path(get, path = "/api/reconciliation/summary", tag = "reconciliation", params(SummaryQuery),
-    responses((status = 200, description = "per account: matched count and amount (auto vs manual), returns, open exceptions by age and cause; per currency: ledger-to-bank difference. JSON, CSV or XLSX.", body = Object),
+    responses((status = 200, description = "per account: matched count and amount (auto vs manual), returns, open exceptions by age and cause; per currency: ledger-to-bank difference. JSON, CSV or XLSX.",
+            content((Object = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn summary(

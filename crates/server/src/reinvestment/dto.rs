@@ -17,6 +17,7 @@ pub struct ElectionRequest {
     /// PARTIAL: the percentage reinvested, exact decimal strictly between 0 and 100 (e.g.
     /// "37.5"); ALTERNATIVE: optional, default "100".
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub percentage: Option<String>,
     /// ALTERNATIVE: the open-end fund (id or code) to reinvest in, same organization and currency.
     #[serde(default)]
@@ -24,6 +25,7 @@ pub struct ElectionRequest {
     /// In force from this date (compared with record dates); today when absent. Investors
     /// cannot backdate.
     #[serde(default)]
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub effective_date: Option<String>,
 }
 
@@ -160,6 +162,7 @@ pub struct SettingsRequest {
     pub default_election: String,
     /// PARTIAL: percentage strictly between 0 and 100.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub default_percentage: Option<String>,
     /// 0–30 business days; 5 when absent.
     #[serde(default)]
@@ -179,11 +182,13 @@ pub struct ElectionImportItem {
     pub election: String,
     /// Percentage (see the PUT body).
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub percentage: Option<String>,
     /// ALTERNATIVE: fund bought (id or code).
     #[serde(default)]
     pub target_fund_id: Option<String>,
     /// In force from (YYYY-MM-DD).
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub effective_date: String,
 }
 
@@ -209,8 +214,10 @@ pub struct ElectionImportResult {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NavItem {
     /// Date struck (YYYY-MM-DD).
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub date: String,
     /// NAV per share, decimal string (> 0, up to 10 decimals).
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub nav: String,
     /// Share class; DEFAULT when absent.
     #[serde(default)]

@@ -117,7 +117,7 @@ const REINVESTMENT_HEADERS: [&str; 19] = [
 
 #[utoipa::path(get, path = "/api/distributions/{id}/reinvestments/export", tag = "reinvestment",
     params(("id" = String, Path), ExportQuery),
-    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content_type = "text/csv"), (status = 404, body = Problem)),
+    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn export_distribution(
     State(state): State<AppState>,
@@ -253,7 +253,7 @@ pub struct SummaryExportQuery {
 
 #[utoipa::path(get, path = "/api/investors/{investor_id}/reinvestments/summary/export", tag = "reinvestment",
     params(("investor_id" = String, Path), SummaryExportQuery),
-    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content_type = "text/csv"), (status = 404, body = Problem)),
+    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn export_summary(
     State(state): State<AppState>,

@@ -44,7 +44,7 @@ fn date_param(field: &str, value: Option<&str>) -> ApiResult<Option<NaiveDate>> 
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PreferencesQuery {
     /// Elections in force on this date (YYYY-MM-DD); today when absent.
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     as_of: Option<String>,
 }
 
@@ -385,10 +385,10 @@ pub struct NavListQuery {
     /// Only this share class.
     share_class: Option<String>,
     /// On or after (YYYY-MM-DD).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     from: Option<String>,
     /// On or before (YYYY-MM-DD).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     to: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -446,7 +446,7 @@ pub(crate) async fn list_navs(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NavAtQuery {
     /// The date a price is wanted for (YYYY-MM-DD).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     date: String,
     /// Share class; DEFAULT when absent.
     share_class: Option<String>,

@@ -83,6 +83,13 @@ async fn parameters_are_declared_where_they_are_sent() {
     assert_eq!(date["in"], "query");
     assert_eq!(date["required"], true, "the NAV date is required");
     assert_eq!(date["schema"]["format"], "date");
+    // Bodies: money as decimal strings with their grammar, dates as dates.
+    let schemas = &doc["components"]["schemas"];
+    let amount = &schemas["LineRequest"]["properties"]["totalAmount"];
+    assert_eq!(amount["type"], "string");
+    assert_eq!(amount["pattern"], "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$");
+    let record = &schemas["DistributionRequest"]["properties"]["recordDate"];
+    assert_eq!(record["format"], "date");
     app.stop().await;
 }
 
@@ -250,5 +257,43 @@ async fn the_docs_page_loads_nothing_from_the_internet() {
         .unwrap();
     assert_eq!(license.status(), 200);
     assert!(license.text().await.unwrap().contains("Apache License"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_optional_stale_date_body_may_be_null_as_documented() {
+    let app = spawn_app(1).await;
+    let doc: Value = app
+        .get("admin", "/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = &doc["paths"]["/api/checks/stale-date"]["post"]["requestBody"];
+    assert_ne!(body["required"], true, "the body is optional");
+    // A JSON `null` is what "no body" looks like to a client following the document; it
+    // was refused with a 422 before.
+    let resp = app
+        .post("operator", "/api/checks/stale-date", &Value::Null)
+        .await;
+    assert_eq!(resp.status(), 200);
+    let empty = app
+        .client
+        .post(app.url("/api/checks/stale-date"))
+        .bearer_auth(app.token("operator"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 200);
+    let bad = app
+        .post(
+            "operator",
+            "/api/checks/stale-date",
+            &serde_json::json!({"asOf": "x"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let problem: Value = bad.json().await.unwrap();
+    assert_eq!(problem["field"], "asOf");
     app.stop().await;
 }

@@ -81,7 +81,8 @@ pub async fn open_batch_file(
 }
 
 #[utoipa::path(get, path = "/api/payment-batches/{batch_id}/file", tag = "payments", params(("batch_id" = String, Path)),
-    responses((status = 200, description = "the file as sent to the bank (NACHA text, pain.001 XML, check register CSV); admins and operators only; every download is audited", content_type = "application/octet-stream"), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, description = "the file as sent to the bank (NACHA text, pain.001 XML, check register CSV); admins and operators only; every download is audited",
+        content(("text/plain"), ("application/xml"), ("text/csv"))), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn download_batch(
     State(state): State<AppState>,
     actor: Actor,

@@ -27,10 +27,10 @@ use super::staff_only;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PositivePayQuery {
     /// First issue date (YYYY-MM-DD; default 30 days ago).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     from: Option<String>,
     /// Last issue date (default today).
-    #[param(format = Date)]
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     to: Option<String>,
     /// Columns in order, from: account, check_number, amount, amount_cents, issue_date, payee, void, currency
     /// (default `account,check_number,amount,issue_date,payee,void`).
