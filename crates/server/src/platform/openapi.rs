@@ -2,8 +2,9 @@
 //! `/api/docs` (see `docs.rs`).
 
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::Required;
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -68,6 +69,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         for (writes, op) in ops {
             if let Some(op) = op.as_mut() {
                 idempotency_key_grammar(op);
+                optional_bodies(op);
                 problems_as_problem_json(op);
                 add_standard_errors(op, writes);
             }
@@ -86,6 +88,30 @@ fn idempotency_key_grammar(op: &mut Operation) {
                 .pattern(Some("^[!-~]{1,255}$"))
                 .build();
             param.schema = Some(schema.into());
+        }
+    }
+}
+
+/// utoipa renders `request_body = Option<T>` as a required body that may be `null`; the server
+/// means "may be left out" and refuses a body that is not a JSON object, so the document says
+/// not required, and `T` when sent.
+fn optional_bodies(op: &mut Operation) {
+    let Some(body) = op.request_body.as_mut() else {
+        return;
+    };
+    for content in body.content.values_mut() {
+        let Some(RefOr::T(Schema::OneOf(one))) = &content.schema else {
+            continue;
+        };
+        let is_null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+        if let [a, b] = one.items.as_slice() {
+            let sent = match (is_null(a), is_null(b)) {
+                (true, false) => b.clone(),
+                (false, true) => a.clone(),
+                _ => continue,
+            };
+            content.schema = Some(sent);
+            body.required = Some(Required::False);
         }
     }
 }

@@ -155,7 +155,7 @@ pub struct StaleRequest {
 }
 
 #[utoipa::path(post, path = "/api/checks/stale-date", tag = "payments",
-    request_body(content = Option<StaleRequest>, description = "optional: no body judges from today"),
+    request_body(content = Option<StaleRequest>, description = "optional: without a body, judge from today"),
     responses((status = 200, body = StaleResult), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn stale_date_checks(
     State(state): State<AppState>,
@@ -164,13 +164,11 @@ pub(crate) async fn stale_date_checks(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<StaleResult>> {
     staff_only(&actor, "checks")?;
-    // The body is optional (no body or `null`: judge from today), as the document says.
-    let req = if body.is_empty() {
-        None
+    let req: StaleRequest = if body.is_empty() {
+        StaleRequest { as_of: None }
     } else {
-        parse_json::<Option<StaleRequest>>(&headers, &body)?
-    }
-    .unwrap_or(StaleRequest { as_of: None });
+        parse_json(&headers, &body)?
+    };
     let today = req
         .as_of
         .as_deref()
