@@ -150,7 +150,7 @@ pub(crate) async fn void_check(
 pub struct StaleRequest {
     /// The day to judge from (default today).
     #[serde(default)]
-    #[schema(format = Date)]
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub as_of: Option<String>,
 }
 
