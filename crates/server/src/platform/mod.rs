@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod dto;
+pub mod input_rules;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

@@ -75,6 +75,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
             }
         }
     }
+    super::input_rules::apply(&mut doc);
     doc
 }
 
