@@ -545,7 +545,10 @@ impl LineView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReversalRequest {
     /// Why (required, kept in history).
-    #[schema(max_length = 500, pattern = "\\S")]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\x00-\\x08\\x0B-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub reason: String,
     /// Reverse only these investors' lines; all lines when absent.
     #[serde(default)]

@@ -456,7 +456,10 @@ pub struct ConfirmRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlaidRequest {
     /// Public token from the investor's bank link.
-    #[schema(max_length = 500, pattern = "\\S")]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub public_token: String,
 }
 
@@ -730,7 +733,10 @@ pub struct FxRateRequest {
     #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub rate: String,
     /// Where the rate comes from (e.g. "ECB", "bank").
-    #[schema(max_length = 64, pattern = "\\S")]
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub source: String,
     /// When it was observed: RFC 3339 timestamp, or a date (midnight UTC).
     pub as_of: String,

@@ -381,7 +381,7 @@ pub(crate) async fn get_match(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnmatchQuery {
     /// Why the match is wrong (required, audited).
-    #[param(required = true, value_type = String, max_length = 1000, pattern = "\\S")]
+    #[param(required = true, value_type = String, max_length = 1000, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     reason: Option<String>,
 }
 
