@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayItems, ObjectBuilder, Schema, SchemaType, Type,
+};
 use utoipa::openapi::{OpenApi, RefOr};
 
 /// No C0 control, DEL or C1 control (`core::input::is_forbidden_char`).
@@ -87,6 +89,14 @@ fn body_schema(schema: &mut Schema, key: Option<&str>) {
                 }
             }
             if let Some(extra) = o.additional_properties.as_deref_mut() {
+                // A map: its keys are strings of the body too.
+                if o.property_names.is_none() {
+                    let keys = ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(NO_CONTROL))
+                        .build();
+                    o.property_names = Some(Box::new(Schema::Object(keys)));
+                }
                 if let AdditionalProperties::RefOr(RefOr::T(s)) = extra {
                     body_schema(s, None);
                 }
