@@ -90,6 +90,13 @@ async fn parameters_are_declared_where_they_are_sent() {
     assert_eq!(amount["pattern"], "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$");
     let record = &schemas["DistributionRequest"]["properties"]["recordDate"];
     assert_eq!(record["format"], "date");
+    // Strict input's shared rules: no control characters in strings, no empty lists.
+    let no_control = "^[^\\x00-\\x1F\\x7F-\\x9F]*$";
+    assert_eq!(param("fundId")["schema"]["pattern"], no_control);
+    let fund = &schemas["DistributionRequest"]["properties"]["fundId"];
+    assert_eq!(fund["pattern"], no_control);
+    let investors = &schemas["ReversalRequest"]["properties"]["investorIds"];
+    assert_eq!(investors["minItems"], 1, "{investors}");
     app.stop().await;
 }
 
