@@ -44,7 +44,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
-use utoipa_scalar::{Scalar, Servable};
 
 pub use state::{AppState, Config};
 
@@ -63,7 +62,7 @@ pub fn router(state: AppState) -> Router {
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
         )
-        .merge(Scalar::with_url("/api/docs", platform::openapi::document()))
+        .merge(platform::docs::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

@@ -22,13 +22,17 @@ pub struct DistributionRequest {
     /// Fund id (or its code, e.g. `DEMO-OPEN`).
     pub fund_id: String,
     /// YYYY-MM-DD; before the record date.
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub declaration_date: String,
     /// YYYY-MM-DD; optional, on or before the record date.
     #[serde(default)]
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub ex_date: Option<String>,
     /// YYYY-MM-DD; holdings on this date decide pro-rata amounts.
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub record_date: String,
     /// YYYY-MM-DD; after the record date.
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub payable_date: String,
     /// ISO 4217; defaults to the fund's currency and must equal it.
     #[serde(default)]
@@ -54,9 +58,11 @@ pub struct AllocationRequest {
     pub method: String,
     /// For `pro_rata`: decimal string, e.g. "1000000.01".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub total: Option<String>,
     /// For `per_share`: decimal string, e.g. "0.0725".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub rate: Option<String>,
     /// Component ratios summing to 1, e.g. {"ordinaryDividend": "0.6", "returnOfCapital": "0.4"};
     /// all ordinary dividend when absent.
@@ -72,30 +78,39 @@ pub struct LineRequest {
     #[serde(default)]
     pub investor_id: Option<String>,
     /// Line total, decimal string.
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub total_amount: String,
     /// Ordinary (non-qualified) dividend.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub ordinary_dividend: Option<String>,
     /// Qualified dividend.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub qualified_dividend: Option<String>,
     /// Short-term capital gain.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub short_term_gain: Option<String>,
     /// Long-term capital gain.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub long_term_gain: Option<String>,
     /// Return of capital.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub return_of_capital: Option<String>,
     /// Interest.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub interest: Option<String>,
     /// Foreign tax paid (attribute, not part of the total).
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub foreign_tax: Option<String>,
     /// Tax withheld (attribute, not part of the total).
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub withholding: Option<String>,
 }
 
@@ -531,6 +546,10 @@ impl LineView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReversalRequest {
     /// Why (required, kept in history).
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\x00-\\x08\\x0B-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub reason: String,
     /// Reverse only these investors' lines; all lines when absent.
     #[serde(default)]

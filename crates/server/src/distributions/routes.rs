@@ -55,19 +55,24 @@ pub(crate) async fn create(
 
 /// Query of the distributions list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this fund (id).
     fund_id: Option<String>,
     /// Only this status.
+    #[param(pattern = "^(DRAFT|READY|APPROVED|PROCESSING|COMPLETED|CANCELLED)$")]
     status: Option<String>,
     /// Payable on or after (YYYY-MM-DD).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     payable_from: Option<String>,
     /// Payable on or before (YYYY-MM-DD).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     payable_to: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -156,11 +161,13 @@ pub(crate) async fn update(
 
 /// Query of the lines list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinesQuery {
     /// `nextCursor` of the previous page (an investor id).
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

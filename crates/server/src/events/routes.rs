@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookRequest {
     /// https URL receiving POSTs; its host must resolve to public addresses only.
+    #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+")]
     pub url: String,
     /// Event types to deliver; all when absent.
     #[serde(default)]
@@ -121,6 +122,7 @@ pub(crate) async fn enable(
 
 /// Query of the event feed.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventsQuery {
     /// Only this event type.
@@ -129,6 +131,7 @@ pub struct EventsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<i64>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

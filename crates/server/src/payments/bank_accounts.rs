@@ -81,11 +81,13 @@ fn verify_result(outcome: VerifyOutcome) -> VerifyResult {
 
 /// Query of the payee list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

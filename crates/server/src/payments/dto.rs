@@ -447,6 +447,7 @@ impl From<&BankAccount> for BankAccountView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfirmRequest {
     /// The two amounts seen on the statement, decimal strings (e.g. ["0.12", "0.34"]).
+    #[schema(min_items = 2, max_items = 2)]
     pub amounts: Vec<String>,
 }
 
@@ -455,6 +456,10 @@ pub struct ConfirmRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlaidRequest {
     /// Public token from the investor's bank link.
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub public_token: String,
 }
 
@@ -725,8 +730,13 @@ pub struct FxRateRequest {
     /// Currency converted into (the investor's).
     pub quote: String,
     /// Units of quote per unit of base, decimal string (e.g. "0.9213").
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub rate: String,
     /// Where the rate comes from (e.g. "ECB", "bank").
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub source: String,
     /// When it was observed: RFC 3339 timestamp, or a date (midnight UTC).
     pub as_of: String,
@@ -737,6 +747,7 @@ pub struct FxRateRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FxRatesRequest {
     /// Rates (1 to 10,000).
+    #[schema(min_items = 1, max_items = 10000)]
     pub rates: Vec<FxRateRequest>,
 }
 

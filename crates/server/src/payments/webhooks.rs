@@ -48,7 +48,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 #[utoipa::path(post, path = "/api/webhooks/providers/modern-treasury", tag = "payments",
     params(("X-Timestamp" = String, Header, description = "Unix seconds"), ("X-Signature" = String, Header, description = "hex HMAC-SHA256 of \"<X-Timestamp>.<body>\"")),
-    responses((status = 200, description = "applied, or a replay (nothing changes)"), (status = 404, description = "unknown payment order: redeliver later", body = Problem), (status = 401, body = Problem), (status = 400, body = Problem)))]
+    responses((status = 200, description = "applied, or a replay (nothing changes)"), (status = 404, description = "unknown payment order: redeliver later", body = Problem), (status = 401, body = Problem), (status = 400, body = Problem), (status = 413, body = Problem), (status = 500, body = Problem)))]
 pub(crate) async fn modern_treasury(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -133,7 +133,7 @@ pub(crate) async fn modern_treasury(
 
 #[utoipa::path(post, path = "/api/webhooks/providers/stripe", tag = "payments",
     params(("Stripe-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">")),
-    responses((status = 200, description = "applied, or a replay (nothing changes)"), (status = 404, description = "unknown payout: redeliver later", body = Problem), (status = 401, body = Problem), (status = 400, body = Problem)))]
+    responses((status = 200, description = "applied, or a replay (nothing changes)"), (status = 404, description = "unknown payout: redeliver later", body = Problem), (status = 401, body = Problem), (status = 400, body = Problem), (status = 413, body = Problem), (status = 500, body = Problem)))]
 pub(crate) async fn stripe(
     State(state): State<AppState>,
     headers: HeaderMap,

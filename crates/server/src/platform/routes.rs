@@ -90,6 +90,7 @@ pub(crate) async fn metrics_text(
 
 /// Query of the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only this entity id.
@@ -103,6 +104,7 @@ pub struct AuditQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<i64>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -131,11 +133,13 @@ pub(crate) async fn audit_log(
 
 /// Query of the funds list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FundsQuery {
     /// `nextCursor` of the previous page (a fund code).
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -155,11 +159,13 @@ pub(crate) async fn list_funds(
 
 /// Query of the investors list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InvestorsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

@@ -62,9 +62,13 @@ pub fn page(items: Vec<Value>, next_cursor: Option<String>) -> Value {
 /// Query of `POST /api/bank-statements`: the format (detected when absent), the CSV/XLSX
 /// preset or column mapping, and the account/currency when the file names none.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportQuery {
     /// `bai2`, `camt053` (also camt052/camt054), `mt940` (also mt942), `csv` or `xlsx`.
+    #[param(
+        pattern = "^\\s*([Bb][Aa][Ii]2?|[Cc][Aa][Mm][Tt](\\.?05[234])?|[Mm][Tt]94[02]|[Ss][Ww][Ii][Ff][Tt]|[Cc][Ss][Vv]|[Xx][Ll][Ss][Xx])\\s*$"
+    )]
     pub format: Option<String>,
     /// CSV/XLSX preset: paypal-en, paypal-es, debit-credit-eu, debit-credit-en, simple-en, simple-en-inverse, simple-en-no-header.
     pub preset: Option<String>,
@@ -73,6 +77,7 @@ pub struct ImportQuery {
     /// Currency when the file names none.
     pub currency: Option<String>,
     /// CSV delimiter (one character).
+    #[param(pattern = "^([\\s\\S]|\\\\t|tab)$")]
     pub delimiter: Option<String>,
     /// Metadata rows before the header.
     pub skip_rows: Option<usize>,
@@ -83,6 +88,7 @@ pub struct ImportQuery {
     /// chrono date format, e.g. `%d/%m/%Y`.
     pub date_format: Option<String>,
     /// `.` or `,`.
+    #[param(pattern = "^([\\s\\S]|\\\\t|tab)$")]
     pub decimal_separator: Option<String>,
     /// Flip every sign.
     pub inverse_sign: Option<bool>,
@@ -115,8 +121,10 @@ pub struct ImportQuery {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ManualMatchRequest {
     /// Statement lines (1–100).
+    #[schema(min_items = 1, max_items = 100)]
     pub line_ids: Vec<String>,
     /// Payments (1–1000); the amounts must add up exactly to the lines'.
+    #[schema(min_items = 1, max_items = 1000)]
     pub payment_ids: Vec<String>,
     /// `CLEARED` (default: the lines paid the payments) or `RETURNED` (money came back).
     #[serde(default)]

@@ -136,6 +136,7 @@ pub(crate) async fn import(
 
 /// Query of the statements list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatementsQuery {
     /// Only this account.
@@ -143,6 +144,7 @@ pub struct StatementsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -182,13 +184,16 @@ pub(crate) async fn get_statement(
 
 /// Query of a statement's lines.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinesQuery {
     /// Only lines with this status (OPEN, MATCHED, EXCEPTION).
+    #[param(pattern = "^(OPEN|MATCHED|EXCEPTION)$")]
     status: Option<String>,
     /// `nextCursor` of the previous page (a line position).
     cursor: Option<i64>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -249,21 +254,29 @@ pub(crate) async fn run_matching(
 
 /// Query of the exceptions queue.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExceptionsQuery {
     /// Only this account.
     account: Option<String>,
     /// Only this cause (NO_CANDIDATE, BELOW_THRESHOLD, AMBIGUOUS, CONTESTED, AMOUNT_MISMATCH, ALREADY_MATCHED, MANUALLY_UNMATCHED).
+    #[param(
+        pattern = "^(NO_CANDIDATE|BELOW_THRESHOLD|AMBIGUOUS|CONTESTED|AMOUNT_MISMATCH|ALREADY_MATCHED|MANUALLY_UNMATCHED)$"
+    )]
     cause: Option<String>,
     /// At least this many days since the value date.
+    #[param(minimum = 0, maximum = 36500)]
     min_age_days: Option<i64>,
     /// At most this many days since the value date.
+    #[param(minimum = 0, maximum = 36500)]
     max_age_days: Option<i64>,
     /// Count ages to this day (YYYY-MM-DD; default today).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     as_of: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -393,9 +406,11 @@ pub(crate) async fn get_match(
 
 /// Query of an unmatch.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnmatchQuery {
     /// Why the match is wrong (required, audited).
+    #[param(required = true, value_type = String, max_length = 1000, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     reason: Option<String>,
 }
 
@@ -419,22 +434,28 @@ pub(crate) async fn delete_match(
 
 /// Query of the summary.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SummaryQuery {
     /// Only this account.
     account: Option<String>,
     /// First value date (YYYY-MM-DD; default 30 days before `to`).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     from: Option<String>,
     /// Last value date (YYYY-MM-DD; default today).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     to: Option<String>,
     /// Count exception ages to this day (default today).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     as_of: Option<String>,
     /// `json` (default), `csv` or `xlsx`.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     format: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/reconciliation/summary", tag = "reconciliation", params(SummaryQuery),
-    responses((status = 200, description = "per account: matched count and amount (auto vs manual), returns, open exceptions by age and cause; per currency: ledger-to-bank difference. JSON, CSV or XLSX.", body = Object),
+    responses((status = 200, description = "per account: matched count and amount (auto vs manual), returns, open exceptions by age and cause; per currency: ledger-to-bank difference. JSON, CSV or XLSX.",
+            content((Object = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn summary(

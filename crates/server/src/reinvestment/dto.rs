@@ -17,6 +17,7 @@ pub struct ElectionRequest {
     /// PARTIAL: the percentage reinvested, exact decimal strictly between 0 and 100 (e.g.
     /// "37.5"); ALTERNATIVE: optional, default "100".
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub percentage: Option<String>,
     /// ALTERNATIVE: the open-end fund (id or code) to reinvest in, same organization and currency.
     #[serde(default)]
@@ -24,6 +25,7 @@ pub struct ElectionRequest {
     /// In force from this date (compared with record dates); today when absent. Investors
     /// cannot backdate.
     #[serde(default)]
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub effective_date: Option<String>,
 }
 
@@ -156,12 +158,15 @@ impl From<&Settings> for SettingsView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsRequest {
     /// CASH, AUTOMATIC or PARTIAL.
+    #[schema(pattern = "^(CASH|AUTOMATIC|PARTIAL|ALTERNATIVE)$")]
     pub default_election: String,
     /// PARTIAL: percentage strictly between 0 and 100.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub default_percentage: Option<String>,
     /// 0–30 business days; 5 when absent.
     #[serde(default)]
+    #[schema(maximum = 30)]
     pub nav_staleness_business_days: Option<u32>,
 }
 
@@ -177,11 +182,13 @@ pub struct ElectionImportItem {
     pub election: String,
     /// Percentage (see the PUT body).
     #[serde(default)]
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub percentage: Option<String>,
     /// ALTERNATIVE: fund bought (id or code).
     #[serde(default)]
     pub target_fund_id: Option<String>,
     /// In force from (YYYY-MM-DD).
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub effective_date: String,
 }
 
@@ -190,6 +197,7 @@ pub struct ElectionImportItem {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ElectionImportRequest {
     /// Elections, all recorded or none.
+    #[schema(min_items = 1, max_items = 200000)]
     pub elections: Vec<ElectionImportItem>,
 }
 
@@ -206,8 +214,10 @@ pub struct ElectionImportResult {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NavItem {
     /// Date struck (YYYY-MM-DD).
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub date: String,
     /// NAV per share, decimal string (> 0, up to 10 decimals).
+    #[schema(max_length = 40, pattern = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
     pub nav: String,
     /// Share class; DEFAULT when absent.
     #[serde(default)]

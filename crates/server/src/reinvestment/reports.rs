@@ -30,11 +30,13 @@ use crate::state::AppState;
 
 /// Query of a distribution's reinvestments.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListQuery {
     /// `nextCursor` of the previous page (an investor id).
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -57,9 +59,11 @@ pub(crate) async fn for_distribution(
 
 /// Query of an export.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportQuery {
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
 }
 
@@ -113,7 +117,7 @@ const REINVESTMENT_HEADERS: [&str; 19] = [
 
 #[utoipa::path(get, path = "/api/distributions/{id}/reinvestments/export", tag = "reinvestment",
     params(("id" = String, Path), ExportQuery),
-    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content_type = "text/csv"), (status = 404, body = Problem)),
+    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn export_distribution(
     State(state): State<AppState>,
@@ -133,6 +137,7 @@ pub(crate) async fn export_distribution(
 
 /// Query of the summary.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SummaryQuery {
     /// Only this fund bought (id or code).
@@ -236,17 +241,19 @@ pub(crate) async fn investor_summary(
 
 /// Query of the summary export.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SummaryExportQuery {
     /// Only this fund bought (id or code).
     fund_id: Option<String>,
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/investors/{investor_id}/reinvestments/summary/export", tag = "reinvestment",
     params(("investor_id" = String, Path), SummaryExportQuery),
-    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content_type = "text/csv"), (status = 404, body = Problem)),
+    responses((status = 200, description = "CSV (text/csv) or XLSX file, as an attachment", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn export_summary(
     State(state): State<AppState>,
@@ -323,6 +330,7 @@ pub(crate) async fn export_summary(
 
 /// Query of the lots list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LotsQuery {
     /// Only this fund (id or code).
@@ -330,8 +338,10 @@ pub struct LotsQuery {
     /// Include closed lots.
     include_closed: Option<bool>,
     /// `nextCursor` of the previous page.
+    #[param(min_length = 1)]
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

@@ -40,9 +40,11 @@ fn date_param(field: &str, value: Option<&str>) -> ApiResult<Option<NaiveDate>> 
 
 /// Query of the preferences view.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PreferencesQuery {
     /// Elections in force on this date (YYYY-MM-DD); today when absent.
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     as_of: Option<String>,
 }
 
@@ -147,6 +149,7 @@ pub(crate) async fn put_preference(
 
 /// Query of the election history.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HistoryQuery {
     /// Only this fund (id or code).
@@ -154,6 +157,7 @@ pub struct HistoryQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -305,6 +309,7 @@ pub(crate) async fn put_settings(
 
 /// Query of a CSV NAV upload (JSON uploads carry these in the body).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NavUploadQuery {
     /// Replace stored NAVs that differ.
@@ -387,17 +392,21 @@ pub(crate) async fn upload_navs(
 
 /// Query of the NAV list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NavListQuery {
     /// Only this share class.
     share_class: Option<String>,
     /// On or after (YYYY-MM-DD).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     from: Option<String>,
     /// On or before (YYYY-MM-DD).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     to: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -446,9 +455,11 @@ pub(crate) async fn list_navs(
 
 /// Query of the NAV lookup.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NavAtQuery {
     /// The date a price is wanted for (YYYY-MM-DD).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     date: String,
     /// Share class; DEFAULT when absent.
     share_class: Option<String>,

@@ -11,6 +11,7 @@ mod helpers;
 mod idempotency;
 mod lifecycle;
 mod oidc;
+mod openapi;
 mod outbound;
 mod payments;
 mod payments_bank_accounts;

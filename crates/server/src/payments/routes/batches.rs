@@ -17,6 +17,7 @@ use super::PAGE_DEFAULT;
 
 /// Query of the batch list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BatchesQuery {
     /// NACHA, PAIN001, CHECK_REGISTER, PROVIDER or MICRO_DEPOSIT.
@@ -26,6 +27,7 @@ pub struct BatchesQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -79,7 +81,8 @@ pub async fn open_batch_file(
 }
 
 #[utoipa::path(get, path = "/api/payment-batches/{batch_id}/file", tag = "payments", params(("batch_id" = String, Path)),
-    responses((status = 200, description = "the file as sent to the bank (NACHA text, pain.001 XML, check register CSV); admins and operators only; every download is audited", content_type = "application/octet-stream"), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, description = "the file as sent to the bank (NACHA text, pain.001 XML, check register CSV); admins and operators only; every download is audited",
+        content(("text/plain"), ("application/xml"), ("text/csv"))), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn download_batch(
     State(state): State<AppState>,
     actor: Actor,

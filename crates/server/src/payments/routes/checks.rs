@@ -23,14 +23,20 @@ use super::staff_only;
 
 /// Query of the positive-pay export (the layout is configurable to the bank's format).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PositivePayQuery {
     /// First issue date (YYYY-MM-DD; default 30 days ago).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     from: Option<String>,
     /// Last issue date (default today).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     to: Option<String>,
     /// Columns in order, from: account, check_number, amount, amount_cents, issue_date, payee, void, currency
     /// (default `account,check_number,amount,issue_date,payee,void`).
+    #[param(
+        pattern = "^ *(account|check_number|amount|amount_cents|issue_date|payee|void|currency) *(, *(account|check_number|amount|amount_cents|issue_date|payee|void|currency) *)*$"
+    )]
     columns: Option<String>,
     /// Date format (chrono, e.g. `%m/%d/%Y`; default `%Y-%m-%d`).
     date_format: Option<String>,
@@ -144,10 +150,12 @@ pub(crate) async fn void_check(
 pub struct StaleRequest {
     /// The day to judge from (default today).
     #[serde(default)]
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub as_of: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/checks/stale-date", tag = "payments", request_body = StaleRequest,
+#[utoipa::path(post, path = "/api/checks/stale-date", tag = "payments",
+    request_body(content = Option<StaleRequest>, description = "optional: without a body, judge from today"),
     responses((status = 200, body = StaleResult), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn stale_date_checks(
     State(state): State<AppState>,

@@ -16,6 +16,7 @@ use super::PAGE_DEFAULT;
 
 /// Query of the suggestion list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SuggestionsQuery {
     /// OPEN, ACCEPTED or REJECTED.
@@ -23,6 +24,7 @@ pub struct SuggestionsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

@@ -21,6 +21,7 @@ use super::PAGE_DEFAULT;
 
 /// Query of payment lists.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PaymentsQuery {
     /// Only this status.
@@ -28,6 +29,7 @@ pub struct PaymentsQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

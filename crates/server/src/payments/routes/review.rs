@@ -15,11 +15,13 @@ use super::{staff_only, views, PAGE_DEFAULT};
 
 /// Query of the queues.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QueueQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
