@@ -51,7 +51,7 @@ fn check_name(errors: &mut Vec<FieldError>, field: &str, value: &str) {
 /// The shape `local@domain.tld`, no spaces, at most 254 characters (deliverability is the
 /// operator's business).
 fn check_email(errors: &mut Vec<FieldError>, value: &str) {
-    let ok = value.len() <= 254
+    let ok = value.chars().count() <= 254
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && value
             .split_once('@')

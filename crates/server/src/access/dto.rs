@@ -8,11 +8,21 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserRequest {
-    /// Display name (1–200 characters).
+    /// Display name (1–200 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     /// Email address.
+    #[schema(
+        max_length = 254,
+        pattern = "^[^\\s@\\u0000-\\u001F\\u007F-\\u009F]+@[^\\s@\\u0000-\\u001F\\u007F-\\u009F]*\\.[^\\s@\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub email: String,
     /// `admin`, `operator`, `approver`, `investor` or `auditor`.
+    #[schema(pattern = "^(admin|operator|approver|investor|auditor)$")]
     pub role: String,
     /// The investor an investor user represents (required for, and only for, investors).
     #[serde(default)]
@@ -59,13 +69,20 @@ impl From<&User> for UserView {
 pub struct TokenRequest {
     /// The user the token acts for (in the caller's organization).
     pub user_id: String,
-    /// What the token is for (1–200 characters).
+    /// What the token is for (1–200 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     /// The role the token acts with; never more than the user's (default: the user's role).
     #[serde(default)]
+    #[schema(pattern = "^(admin|operator|approver|investor|auditor)$")]
     pub scope: Option<String>,
     /// When it stops working (RFC 3339, in the future); never when absent.
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 

@@ -72,30 +72,41 @@ pub(crate) async fn create_user(
     Ok(saved.into_response())
 }
 
-/// Query of the list endpoints.
+/// Query of `GET /api/users`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ListQuery {
+pub struct UsersQuery {
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
     /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
-    /// Tokens only: those of this user.
+}
+
+/// Query of `GET /api/tokens`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokensQuery {
+    /// `nextCursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+    /// Only the tokens of this user.
     user_id: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/users", tag = "access", params(ListQuery),
+#[utoipa::path(get, path = "/api/users", tag = "access", params(UsersQuery),
     responses((status = 200, body = Page<UserView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn list_users(
     State(state): State<AppState>,
     actor: Actor,
-    Qs(q): Qs<ListQuery>,
+    Qs(q): Qs<UsersQuery>,
 ) -> ApiResult<Json<Page<UserView>>> {
     actor.require(Permission::Administer)?;
-    if q.user_id.is_some() {
-        return Err(ApiError::field("userId", "filters tokens only"));
-    }
     let limit = page_limit(q.limit, 100)?;
     let users = auth::list_users(&state.db, &actor, q.cursor.as_deref(), limit).await?;
     Ok(Json(
@@ -126,7 +137,7 @@ fn expiry(value: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
 }
 
 #[utoipa::path(post, path = "/api/tokens", tag = "access", request_body = TokenRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response (with the same token)")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first response (without the token, which is shown only once)")),
     responses((status = 201, body = TokenIssued, description = "Issued; an idempotent replay answers the record without `token`"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn issue_token(
@@ -168,13 +179,13 @@ pub(crate) async fn issue_token(
     })
 }
 
-#[utoipa::path(get, path = "/api/tokens", tag = "access", params(ListQuery),
+#[utoipa::path(get, path = "/api/tokens", tag = "access", params(TokensQuery),
     responses((status = 200, body = Page<TokenView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn list_tokens(
     State(state): State<AppState>,
     actor: Actor,
-    Qs(q): Qs<ListQuery>,
+    Qs(q): Qs<TokensQuery>,
 ) -> ApiResult<Json<Page<TokenView>>> {
     actor.require(Permission::Administer)?;
     let limit = page_limit(q.limit, 100)?;

@@ -38,8 +38,14 @@ pub struct AddressDto {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BankAccountRequest {
     /// ACH, WIRE or CHECK.
+    #[schema(pattern = "^(ACH|WIRE|CHECK)$")]
     pub method: String,
-    /// Account holder / payee name.
+    /// Account holder / payee name (1 to 140 characters, not blank).
+    #[schema(
+        min_length = 1,
+        max_length = 140,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub holder_name: String,
     /// ISO 4217 currency paid into the account (default USD; ACH and checks pay USD only).
     #[serde(default)]
@@ -159,8 +165,9 @@ impl BankAccountRequest {
     }
 
     fn parse_holder_name(&self, errors: &mut Vec<FieldError>) -> String {
+        // As sent, not trimmed, is what the 140 limits (and the document says).
         let holder_name = self.holder_name.trim().to_string();
-        if holder_name.is_empty() || holder_name.chars().count() > 140 {
+        if holder_name.is_empty() || self.holder_name.chars().count() > 140 {
             errors.push(FieldError::new(
                 "holderName",
                 "is required (1 to 140 characters)",
@@ -399,7 +406,7 @@ pub struct BankAccountView {
     /// Bank address.
     pub bank_address: Option<String>,
     /// Postal address.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub address: Option<Value>,
     /// How it was verified.
     pub verification_method: Option<String>,

@@ -1,8 +1,8 @@
 //! The input rules every route shares (strict input, `http::extract`), stated in the OpenAPI
 //! document once instead of on each field: no control characters in any string of a path,
 //! query or request body (tab and newline allowed in free text), and no empty list in a request
-//! body. Schemas that responses also use are left alone: responses may hold what was stored
-//! before these rules.
+//! body. Schemas that responses also use get the character rules but not the list rule (a
+//! response may hold an empty list).
 
 use std::collections::BTreeSet;
 
@@ -41,9 +41,12 @@ pub fn apply(doc: &mut OpenApi) {
     };
     let requests = closure(&components.schemas, request_refs);
     let responses = closure(&components.schemas, response_refs);
-    for name in requests.difference(&responses) {
+    for name in &requests {
+        // A schema responses use too gets the character rules (everything stored passed
+        // them) but not the non-empty-list rule: a response may carry an empty list.
+        let lists = !responses.contains(name);
         if let Some(RefOr::T(schema)) = components.schemas.get_mut(name) {
-            body_schema(schema, None);
+            body_schema(schema, None, lists);
         }
     }
 }
@@ -75,7 +78,7 @@ fn string_pattern(schema: &mut Schema, pattern: &str) {
 
 /// Walks a request body schema: strings get their pattern (by the key they sit under), lists
 /// at least one item.
-fn body_schema(schema: &mut Schema, key: Option<&str>) {
+fn body_schema(schema: &mut Schema, key: Option<&str>, lists: bool) {
     let pattern = match key {
         Some(k) if FREE_TEXT_KEYS.contains(&k) => FREE_TEXT,
         _ => NO_CONTROL,
@@ -85,35 +88,42 @@ fn body_schema(schema: &mut Schema, key: Option<&str>) {
             string_pattern_object(o, pattern);
             for (k, prop) in o.properties.iter_mut() {
                 if let RefOr::T(s) = prop {
-                    body_schema(s, Some(k));
+                    body_schema(s, Some(k), lists);
                 }
             }
             if let Some(extra) = o.additional_properties.as_deref_mut() {
                 // A map: its keys are strings of the body too.
-                if o.property_names.is_none() {
-                    let keys = ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .pattern(Some(NO_CONTROL))
-                        .build();
-                    o.property_names = Some(Box::new(Schema::Object(keys)));
+                match o.property_names.as_deref_mut() {
+                    // utoipa states `{"type": "string"}` for a map's keys: add the rule to it.
+                    Some(Schema::Object(keys)) => string_pattern_object(keys, NO_CONTROL),
+                    Some(_) => {}
+                    None => {
+                        let keys = ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some(NO_CONTROL))
+                            .build();
+                        o.property_names = Some(Box::new(Schema::Object(keys)));
+                    }
                 }
                 if let AdditionalProperties::RefOr(RefOr::T(s)) = extra {
-                    body_schema(s, None);
+                    body_schema(s, None, lists);
                 }
             }
         }
         Schema::Array(a) => {
-            a.min_items.get_or_insert(1);
+            if lists {
+                a.min_items.get_or_insert(1);
+            }
             if let ArrayItems::RefOrSchema(items) = &mut a.items {
                 if let RefOr::T(s) = items.as_mut() {
-                    body_schema(s, key);
+                    body_schema(s, key, lists);
                 }
             }
         }
         Schema::OneOf(one) => {
             for item in one.items.iter_mut() {
                 if let RefOr::T(s) = item {
-                    body_schema(s, key);
+                    body_schema(s, key, lists);
                 }
             }
         }

@@ -227,7 +227,7 @@ async fn metrics_need_a_token_on_the_main_port_or_a_separate_address() {
     };
     let open = spawn_app_with(1, config).await;
     let resp = open.client.get(open.url("/metrics")).send().await.unwrap();
-    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.status(), 401);
     let resp = open
         .client
         .get(open.url("/metrics"))
@@ -235,7 +235,7 @@ async fn metrics_need_a_token_on_the_main_port_or_a_separate_address() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.status(), 401);
     // The separate listener serves it without a token.
     let resp = open
         .client
