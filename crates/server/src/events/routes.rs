@@ -57,8 +57,9 @@ pub(crate) async fn create(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
-    let req: WebhookRequest = parse_json(&headers, &body)?;
+    // The role first: a forbidden caller learns nothing about what the body would need.
     actor.require(Permission::Administer)?;
+    let req: WebhookRequest = parse_json(&headers, &body)?;
     let types = req.event_types.unwrap_or_else(|| vec!["*".into()]);
     if types.is_empty() || types.iter().any(|t| t.is_empty() || t.contains(',')) {
         return Err(ApiError::field(

@@ -420,8 +420,9 @@ pub(crate) async fn cost_basis(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<CostBasisView>> {
-    let req: CostBasisRequest = parse_json(&headers, &body)?;
+    // Who may see this investor first: another investor's id is a 404 whatever the body.
     store::check_investor(&state.db, &actor, &investor_id).await?;
+    let req: CostBasisRequest = parse_json(&headers, &body)?;
     let fund = funds::find_fund(&state.db, &actor, &req.fund_id)
         .await
         .map_err(|_| ApiError::field("fundId", format!("fund '{}' not found", req.fund_id)))?;

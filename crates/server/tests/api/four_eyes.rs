@@ -129,7 +129,21 @@ async fn a_forbidden_role_gets_403_before_the_body_is_validated() {
         let election = format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN");
         let (s, p) = problem(put_as(&app, role, &election, &bad).await).await;
         assert_eq!(s, 403, "{role} on an election: {p}");
+        let (s, p) = problem(app.post(role, "/api/webhooks", &bad).await).await;
+        assert_eq!(s, 403, "{role} on a webhook: {p}");
     }
+    // An investor previewing another investor's cost basis: 404 before the body is read.
+    let other = &app.seeded.investor_ids[1];
+    let (s, p) = problem(
+        app.post(
+            "investor",
+            &format!("/api/investors/{other}/cost-basis"),
+            &bad,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 404, "another investor's cost basis: {p}");
     assert_eq!(app.snapshot().await, before);
     app.stop().await;
 }
