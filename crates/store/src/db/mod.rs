@@ -402,7 +402,10 @@ impl Db {
             Pools::Pg(p) => Conn::Pg(p.begin().await?),
             Pools::Sqlite { write, wrote, .. } => {
                 wrote.store(true, std::sync::atomic::Ordering::Relaxed);
-                Conn::Sqlite(write.begin().await?)
+                // IMMEDIATE: the write lock is taken at BEGIN, where the busy timeout waits
+                // for another process's writer (or WAL truncation). A deferred transaction
+                // that has read first fails at once with "database is locked" instead.
+                Conn::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
             }
         }
         .into())
@@ -570,5 +573,57 @@ impl From<Conn> for Tx {
             conn,
             audit: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::testing::fresh_database;
+    use crate::{q, Db, DbOptions};
+
+    /// Two processes writing one SQLite file (here: two pools, as the server and a CLI import
+    /// would have): a write transaction that reads before it writes, while the other holds
+    /// the write lock, waits for it and then commits. With a deferred BEGIN it failed at once
+    /// with "database is locked" (the read snapshot cannot be upgraded), which surfaced as a
+    /// 500 in the crash test.
+    #[tokio::test]
+    async fn a_second_process_writer_waits_for_the_lock_instead_of_failing() {
+        let fresh = fresh_database(None, &DbOptions::default()).await.unwrap();
+        fresh
+            .db
+            .execute_script("CREATE TABLE t (k TEXT PRIMARY KEY)")
+            .await
+            .unwrap();
+        let other = Db::connect(&fresh.url, &DbOptions::default())
+            .await
+            .unwrap();
+        let mut holder = fresh.db.begin().await.unwrap();
+        holder
+            .execute(q("INSERT INTO t (k) VALUES ('a')"))
+            .await
+            .unwrap();
+        let waiter = tokio::spawn(async move {
+            let mut tx = other.begin().await?;
+            let n = tx.count(q("SELECT COUNT(*) AS n FROM t")).await?;
+            tx.execute(q("INSERT INTO t (k) VALUES ('b')")).await?;
+            tx.commit().await?;
+            Ok::<i64, crate::StoreError>(n)
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        holder.commit().await.unwrap();
+        let seen = waiter
+            .await
+            .unwrap()
+            .expect("the second writer waits, then commits");
+        assert_eq!(seen, 1, "it read after the first commit");
+        let rows = fresh
+            .db
+            .fetch_all(q("SELECT k FROM t ORDER BY k"))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        fresh.drop_database().await;
     }
 }

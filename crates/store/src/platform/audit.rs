@@ -242,13 +242,17 @@ fn stored_row(r: &crate::Row) -> Result<AuditRow, StoreError> {
 /// written; only organizations without a head are touched, so once chained, an entry whose
 /// hash is later removed stays a broken link for [`verify`] instead of being re-chained.
 pub(crate) async fn chain_existing(db: &Db) -> Result<u64, StoreError> {
+    let unchained = q(
+        "SELECT DISTINCT a.org_id FROM audit_log a JOIN organizations o ON o.id = a.org_id
+           WHERE a.entry_hash IS NULL AND o.audit_head IS NULL ORDER BY a.org_id",
+    );
+    // Read first: a migration run with nothing to chain (every start) opens no write
+    // transaction, so a process that only reads never becomes a writer.
+    if db.fetch_all(unchained.clone()).await?.is_empty() {
+        return Ok(0);
+    }
     let mut tx = db.begin().await?;
-    let orgs = tx
-        .fetch_all(q(
-            "SELECT DISTINCT a.org_id FROM audit_log a JOIN organizations o ON o.id = a.org_id
-               WHERE a.entry_hash IS NULL AND o.audit_head IS NULL ORDER BY a.org_id",
-        ))
-        .await?;
+    let orgs = tx.fetch_all(unchained).await?;
     let mut chained = 0;
     for org in &orgs {
         let org = org.text("org_id")?;
