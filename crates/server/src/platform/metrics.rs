@@ -68,13 +68,14 @@ pub async fn render(state: &AppState) -> Response {
         .into_response()
 }
 
-/// Whether the request carries `Authorization: Bearer <token>`, compared in constant time
-/// (the token must not be guessable byte by byte from response times).
+/// Whether the request carries `Authorization: Bearer <token>` (parsed as for API tokens),
+/// compared in constant time (the token must not be guessable byte by byte from response
+/// times).
 pub fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     let Some(given) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(crate::http::auth::bearer_token)
     else {
         return false;
     };

@@ -269,6 +269,15 @@ async fn metrics_need_a_token_on_the_main_port_or_a_separate_address() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    // The scheme is case-insensitive here too (RFC 7235), as for API tokens.
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Authorization", format!("bearer {METRICS_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     app.stop().await;
 }
 
