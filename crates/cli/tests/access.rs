@@ -3,28 +3,15 @@
 //! `clearway demo` run again revokes the tokens its first run issued. Bad input exits non-zero
 //! with one line and writes nothing. SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set.
 
-use std::process::Stdio;
-
 use clearway_store::testing::fresh_database;
 use clearway_store::{auth, q, Db, DbOptions};
 
 mod support;
 
-use support::clearway;
-
+/// [`support::run`], its output trimmed.
 async fn run(args: &[&str]) -> (i32, String, String) {
-    let out = clearway()
-        .args(args)
-        .env("CLEARWAY_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("run clearway");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).trim().to_string(),
-    )
+    let (code, out, err) = support::run(args).await;
+    (code, out.trim().to_string(), err.trim().to_string())
 }
 
 /// Runs a command that must succeed; returns its stdout.

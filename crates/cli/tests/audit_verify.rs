@@ -2,29 +2,12 @@
 //! directly in the database, or a removed tail, is named (exit 1, the entry's seq).
 //! SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set.
 
-use std::process::Stdio;
-
 use clearway_store::testing::fresh_database;
 use clearway_store::{q, Db, DbOptions};
 
 mod support;
 
-use support::clearway;
-
-async fn run(args: &[&str]) -> (i32, String, String) {
-    let out = clearway()
-        .args(args)
-        .env("CLEARWAY_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("run clearway");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
+use support::run;
 
 async fn exec(db: &Db, query: clearway_store::db::Q) {
     let mut tx = db.begin().await.unwrap();

@@ -2,29 +2,12 @@
 //! field, a non-zero exit and nothing written; a good file is loaded, and loading it again
 //! changes nothing. SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set.
 
-use std::process::Stdio;
-
 use clearway_store::testing::fresh_database;
 use clearway_store::{q, DbOptions};
 
 mod support;
 
-use support::clearway;
-
-async fn run(args: &[&str]) -> (i32, String, String) {
-    let out = clearway()
-        .args(args)
-        .env("CLEARWAY_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("run clearway");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
+use support::run;
 
 #[tokio::test]
 async fn nav_import_is_all_or_nothing_and_names_the_bad_line() {

@@ -1,6 +1,7 @@
 //! What every CLI test shares: the binary, started outside the source tree.
 
 use std::path::PathBuf;
+use std::process::Stdio;
 
 use tokio::process::Command;
 
@@ -24,4 +25,21 @@ pub fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("clearway-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create the scratch directory");
     dir
+}
+
+/// Runs `clearway args…` to its end (logs at warn, no stdin): exit code, stdout, stderr.
+#[allow(dead_code)] // each test binary includes this file; not all run one-shot commands
+pub async fn run(args: &[&str]) -> (i32, String, String) {
+    let out = clearway()
+        .args(args)
+        .env("CLEARWAY_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run clearway");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
 }

@@ -23,19 +23,10 @@ const FREE_TEXT_KEYS: &[&str] = &["description", "reason", "note", "failure_reas
 pub fn apply(doc: &mut OpenApi) {
     let mut request_refs = BTreeSet::new();
     let mut response_refs = BTreeSet::new();
-    for item in doc.paths.paths.values_mut() {
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for op in ops.into_iter().flatten() {
-            parameters(op);
-            collect_op_refs(op, &mut request_refs, &mut response_refs);
-        }
-    }
+    super::openapi::for_each_operation(doc, |_, op| {
+        parameters(op);
+        collect_op_refs(op, &mut request_refs, &mut response_refs);
+    });
     let Some(components) = doc.components.as_mut() else {
         return;
     };

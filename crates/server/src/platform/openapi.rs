@@ -59,6 +59,21 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(payments::ApiDoc::openapi());
     doc.merge(reconciliation::ApiDoc::openapi());
     doc.merge(crate::access::ApiDoc::openapi());
+    for_each_operation(&mut doc, |writes, op| {
+        idempotency_key_grammar(op);
+        optional_bodies(op);
+        problems_as_problem_json(op);
+        add_standard_errors(op, writes);
+    });
+    super::input_rules::apply(&mut doc);
+    doc
+}
+
+/// Calls `f` on every operation of `doc`, with whether it writes (anything but GET).
+pub(super) fn for_each_operation(
+    doc: &mut utoipa::openapi::OpenApi,
+    mut f: impl FnMut(bool, &mut Operation),
+) {
     for item in doc.paths.paths.values_mut() {
         let ops = [
             (false, &mut item.get),
@@ -69,15 +84,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ];
         for (writes, op) in ops {
             if let Some(op) = op.as_mut() {
-                idempotency_key_grammar(op);
-                optional_bodies(op);
-                problems_as_problem_json(op);
-                add_standard_errors(op, writes);
+                f(writes, op);
             }
         }
     }
-    super::input_rules::apply(&mut doc);
-    doc
 }
 
 /// The `Idempotency-Key` header's grammar, as `http::idempotency` checks it (1 to 255 visible

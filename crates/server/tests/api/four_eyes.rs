@@ -6,13 +6,17 @@ use serde_json::{json, Value};
 
 use crate::helpers::{cents, pro_rata, spawn_app, TestApp};
 
-async fn put_as(app: &TestApp, role: &str, path: &str, body: &Value) -> Response {
-    app.put(role, path, body).await
-}
-
 async fn problem(resp: Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap())
+}
+
+/// The admin (who made or changed it) may not approve distribution `id`; the approver may.
+async fn admin_is_refused_and_the_approver_approves(app: &TestApp, id: &str) {
+    let path = format!("/api/distributions/{id}/approve");
+    let (s, p) = problem(app.patch("admin", &path).await).await;
+    assert_eq!(s, 403, "{p}");
+    assert_eq!(app.patch("approver", &path).await.status(), 200);
 }
 
 /// Some investor other than the one the investor user represents.
@@ -116,24 +120,27 @@ async fn a_forbidden_role_gets_403_before_the_body_is_validated() {
     let before = app.snapshot().await;
     for role in ["auditor", "approver"] {
         let line = format!("/api/distributions/{id}/lines/{investor}");
-        let (s, p) = problem(put_as(&app, role, &line, &bad).await).await;
+        let (s, p) = problem(app.put(role, &line, &bad).await).await;
         assert_eq!(s, 403, "{role} on the line: {p}");
-        let (s, p) =
-            problem(put_as(&app, role, &format!("/api/distributions/{id}"), &bad).await).await;
+        let (s, p) = problem(
+            app.put(role, &format!("/api/distributions/{id}"), &bad)
+                .await,
+        )
+        .await;
         assert_eq!(s, 403, "{role} on the distribution: {p}");
         let (s, p) = problem(app.post(role, "/api/distributions", &bad).await).await;
         assert_eq!(s, 403, "{role} creating: {p}");
         let payee = format!("/api/investors/{investor}/bank-accounts/any");
-        let (s, p) = problem(put_as(&app, role, &payee, &bad).await).await;
+        let (s, p) = problem(app.put(role, &payee, &bad).await).await;
         assert_eq!(s, 403, "{role} on a payee: {p}");
         let election = format!("/api/investors/{investor}/reinvestment-preferences/DEMO-OPEN");
-        let (s, p) = problem(put_as(&app, role, &election, &bad).await).await;
+        let (s, p) = problem(app.put(role, &election, &bad).await).await;
         assert_eq!(s, 403, "{role} on an election: {p}");
         let (s, p) = problem(app.post(role, "/api/webhooks", &bad).await).await;
         assert_eq!(s, 403, "{role} on a webhook: {p}");
     }
     // An investor previewing another investor's cost basis: 404 before the body is read.
-    let other = &app.seeded.investor_ids[1];
+    let other = other_investor(&app);
     let (s, p) = problem(
         app.post(
             "investor",
@@ -154,13 +161,13 @@ async fn whoever_edited_a_distribution_cannot_approve_it() {
     let d = app.create(&pro_rata(&app, "500.00")).await;
     let id = d["id"].as_str().unwrap();
     // The admin rewrites the operator's draft, submits it, and tries to approve it.
-    let resp = put_as(
-        &app,
-        "admin",
-        &format!("/api/distributions/{id}"),
-        &pro_rata(&app, "900.00"),
-    )
-    .await;
+    let resp = app
+        .put(
+            "admin",
+            &format!("/api/distributions/{id}"),
+            &pro_rata(&app, "900.00"),
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
         app.patch("admin", &format!("/api/distributions/{id}/ready"))
@@ -206,13 +213,13 @@ async fn a_line_edited_by_another_user_bars_them_and_an_edit_sends_ready_back_to
     );
     let investor = &app.seeded.investor_ids[0];
     let line = json!({ "totalAmount": "12.34", "ordinaryDividend": "12.34" });
-    let resp = put_as(
-        &app,
-        "admin",
-        &format!("/api/distributions/{id}/lines/{investor}"),
-        &line,
-    )
-    .await;
+    let resp = app
+        .put(
+            "admin",
+            &format!("/api/distributions/{id}/lines/{investor}"),
+            &line,
+        )
+        .await;
     let (s, edited) = problem(resp).await;
     assert_eq!(s, 200, "{edited}");
     assert_eq!(
@@ -229,18 +236,7 @@ async fn a_line_edited_by_another_user_bars_them_and_an_edit_sends_ready_back_to
             .status(),
         200
     );
-    let (s, p) = problem(
-        app.patch("admin", &format!("/api/distributions/{id}/approve"))
-            .await,
-    )
-    .await;
-    assert_eq!(s, 403, "{p}");
-    assert_eq!(
-        app.patch("approver", &format!("/api/distributions/{id}/approve"))
-            .await
-            .status(),
-        200
-    );
+    admin_is_refused_and_the_approver_approves(&app, id).await;
     app.stop().await;
 }
 
@@ -361,17 +357,6 @@ async fn a_reversal_waits_for_someone_other_than_its_maker() {
     assert_eq!(s, 201, "{done}");
     let rev = done["reversal"]["id"].as_str().unwrap();
     assert_eq!(done["reversal"]["status"], "READY");
-    let (s, p) = problem(
-        app.patch("admin", &format!("/api/distributions/{rev}/approve"))
-            .await,
-    )
-    .await;
-    assert_eq!(s, 403, "{p}");
-    assert_eq!(
-        app.patch("approver", &format!("/api/distributions/{rev}/approve"))
-            .await
-            .status(),
-        200
-    );
+    admin_is_refused_and_the_approver_approves(&app, rev).await;
     app.stop().await;
 }

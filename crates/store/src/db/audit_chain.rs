@@ -140,13 +140,10 @@ const COLUMNS: [&str; 12] = [
 /// One INSERT for a single entry (the common case), a bulk load for many.
 async fn write(tx: &mut Tx, rows: &[Vec<Arg>]) -> Result<(), StoreError> {
     if let [row] = rows {
-        let placeholders = (1..=COLUMNS.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let mut query = q(format!(
-            "INSERT INTO audit_log ({}) VALUES ({placeholders})",
-            COLUMNS.join(", ")
+            "INSERT INTO audit_log ({}) VALUES ({})",
+            COLUMNS.join(", "),
+            super::placeholders(1, COLUMNS.len())
         ));
         for arg in row {
             query = query.bind(arg.clone());

@@ -170,11 +170,13 @@ pub async fn verify(db: &Db, actor: &Actor) -> Result<Verification, StoreError> 
     loop {
         let rows = db
             .fetch_all(
-                q("SELECT seq, id, org_id, actor_id, action, entity_type, entity_id, before_json, after_json, request_id, at, prev_hash, entry_hash
-                   FROM audit_log WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
-                    .bind(&actor.org_id)
-                    .bind(after)
-                    .bind(VERIFY_PAGE),
+                q(format!(
+                    "SELECT {STORED_COLUMNS}, prev_hash, entry_hash
+                   FROM audit_log WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                ))
+                .bind(&actor.org_id)
+                .bind(after)
+                .bind(VERIFY_PAGE),
             )
             .await?;
         for r in &rows {
@@ -222,6 +224,9 @@ pub async fn verify(db: &Db, actor: &Actor) -> Result<Verification, StoreError> 
     })
 }
 
+/// What [`stored_row`] reads (and `seq`), for both readers of the chain.
+const STORED_COLUMNS: &str = "seq, id, org_id, actor_id, action, entity_type, entity_id, before_json, after_json, request_id, at";
+
 fn stored_row(r: &crate::Row) -> Result<AuditRow, StoreError> {
     Ok(AuditRow {
         id: r.text("id")?,
@@ -259,9 +264,11 @@ pub(crate) async fn chain_existing(db: &Db) -> Result<u64, StoreError> {
         let mut prev = audit_chain::lock_head(&mut tx, &org).await?;
         let rows = tx
             .fetch_all(
-                q("SELECT seq, id, org_id, actor_id, action, entity_type, entity_id, before_json, after_json, request_id, at
-                   FROM audit_log WHERE org_id = $1 AND entry_hash IS NULL ORDER BY seq")
-                    .bind(&org),
+                q(format!(
+                    "SELECT {STORED_COLUMNS}
+                   FROM audit_log WHERE org_id = $1 AND entry_hash IS NULL ORDER BY seq"
+                ))
+                .bind(&org),
             )
             .await?;
         for r in &rows {
