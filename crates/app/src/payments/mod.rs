@@ -151,6 +151,8 @@ pub struct PaymentsConfig {
     pub first_check_number: i64,
     /// Age at which an uncashed check is stale-dated.
     pub stale_check_days: u32,
+    /// Our bank's limits on ACH files and entries.
+    pub ach_limits: clearway_core::payments::limits::AchLimits,
 }
 
 impl Default for PaymentsConfig {
@@ -166,6 +168,7 @@ impl Default for PaymentsConfig {
             provider_timeout: Duration::from_secs(15),
             first_check_number: 100_001,
             stale_check_days: clearway_core::payments::checks::STALE_AFTER_DAYS_DEFAULT,
+            ach_limits: Default::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //! - this file: [`Method`], [`PaymentStatus`] and its transitions, [`mask`], retries.
+//! - [`limits`]: what one ACH entry and file may carry (NACHA fields, ODFI caps, Same Day).
 //! - [`fx`]: converting a fund-currency amount into the payment currency.
 //! - [`returns`]: NACHA return (R01…R85) and change (C01…C14) codes.
 //! - [`checks`]: stale-dating of issued checks.
@@ -11,6 +12,7 @@
 
 pub mod checks;
 pub mod fx;
+pub mod limits;
 pub mod returns;
 pub mod settlement;
 
