@@ -248,6 +248,34 @@ pub async fn set_review(
     Ok(())
 }
 
+/// Holds the PENDING payments `ids` for a person, with `reason` as both hold and review reason
+/// (the manual-review queue): they stay PENDING, no rail picks them up, and nothing waits
+/// silently. Returns how many were held (already-held or no-longer-pending ones are skipped).
+pub async fn hold_for_review(
+    tx: &mut Tx,
+    actor: &Actor,
+    ids: &[String],
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let now = now_text();
+    let mut held = 0;
+    for chunk in ids.chunks(4_000) {
+        let mut query = q(format!(
+            "UPDATE payments SET hold_reason = $1, review_reason = $1, updated_at = $2, version = version + 1
+             WHERE org_id = $3 AND status = 'PENDING' AND hold_reason IS NULL AND id IN ({})",
+            crate::db::placeholders(4, chunk.len())
+        ))
+        .bind(reason)
+        .bind(&now)
+        .bind(&actor.org_id);
+        for id in chunk {
+            query.push(id.as_str());
+        }
+        held += tx.execute(query).await?;
+    }
+    Ok(held)
+}
+
 /// Holds every not-yet-sent payment instructed to `bank_account_id` (its details changed),
 /// and flags the ones already sent to the old details for review. Returns the held ids.
 pub async fn hold_for_payee(
