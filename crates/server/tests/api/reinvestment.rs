@@ -1991,3 +1991,51 @@ async fn reversing_the_later_roc_too_in_either_order_restores_every_basis() {
         app.stop().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 14 item 8: share counts in a fund's own share decimals.
+
+#[tokio::test]
+async fn the_cost_basis_preview_refuses_more_share_decimals_than_the_fund_has() {
+    let navs = json!([{ "date": "2026-03-31", "nav": "10.12345678" }]);
+    let (app, me, _) = investor_user_reinvested(None, navs).await;
+    let path = format!("/api/investors/{me}/cost-basis");
+    let newest = lots(&app, "investor", &me, "?fundId=DEMO-OPEN")
+        .await
+        .last()
+        .unwrap()
+        .clone();
+    let before = app.snapshot().await;
+    // DEMO-OPEN's shares have 4 decimals: a fifth is refused, naming the field.
+    for (fund, shares, lots, field) in [
+        ("DEMO-OPEN", "1.00001", None, "shares"),
+        ("DEMO-OPEN", "0.00005", None, "shares"),
+        (
+            "DEMO-OPEN",
+            "1.0001",
+            Some(json!([{ "lotId": newest["id"], "shares": "1.00001" }])),
+            "lots[0].shares",
+        ),
+        // DEMO-MMF's have 3.
+        ("DEMO-MMF", "1.0001", None, "shares"),
+    ] {
+        let mut b =
+            json!({ "fundId": fund, "shares": shares, "method": "FIFO", "date": "2026-11-02" });
+        if let Some(l) = lots {
+            b["method"] = json!("SPECIFIC_ID");
+            b["lots"] = l;
+        }
+        let refused = body(app.post("investor", &path, &b).await, 422).await;
+        assert_eq!(refused["field"], field, "{b}");
+        let detail = refused.to_string();
+        assert!(detail.contains("decimal"), "{detail}");
+    }
+    assert_eq!(app.snapshot().await, before, "nothing changed");
+    // Four decimals (trailing zeros beyond them are the same number) are accepted.
+    for shares in ["1.0001", "1.00010", "2"] {
+        let b = json!({ "fundId": "DEMO-OPEN", "shares": shares, "method": "FIFO", "date": "2026-11-02" });
+        let ok = body(app.post("investor", &path, &b).await, 200).await;
+        assert_eq!(dec(text(&ok["shares"])), dec(shares));
+    }
+    app.stop().await;
+}
