@@ -1687,6 +1687,15 @@ async fn book(app: &TestApp, investor: &str) -> HashMap<String, BookLot> {
     .collect()
 }
 
+/// Every investor's DEMO-OPEN lots, by investor.
+async fn books(app: &TestApp) -> HashMap<String, HashMap<String, BookLot>> {
+    let mut out = HashMap::new();
+    for investor in &app.seeded.investor_ids {
+        out.insert(investor.clone(), book(app, investor).await);
+    }
+    out
+}
+
 /// Independent re-application: `amount` cents over `lots` (id, shares, basis) in acquisition
 /// order, pro rata by shares with the largest remainder (ties to the earlier lot), each part
 /// capped by the lot's basis; returns the reduction per lot and the gain.
@@ -1774,10 +1783,7 @@ async fn drip_then_roc() -> (
 ) {
     let (app, ids) = with_elections(24, 18, json!({ "election": "AUTOMATIC" })).await;
     let d1 = processed(&app, &q1("30000.00", "0")).await;
-    let mut after_d1 = HashMap::new();
-    for investor in &ids {
-        after_d1.insert(investor.clone(), book(&app, investor).await);
-    }
+    let after_d1 = books(&app).await;
     let units: Decimal = after_d1
         .values()
         .flat_map(|b| b.values())
@@ -1833,10 +1839,7 @@ async fn drip_then_roc() -> (
         body(resp, 200).await;
     }
     app.complete(&d2).await;
-    let mut after_d2 = HashMap::new();
-    for investor in &ids {
-        after_d2.insert(investor.clone(), book(&app, investor).await);
-    }
+    let after_d2 = books(&app).await;
     (app, ids, d1, d2, after_d1, after_d2)
 }
 
@@ -2038,4 +2041,117 @@ async fn the_cost_basis_preview_refuses_more_share_decimals_than_the_fund_has() 
         assert_eq!(dec(text(&ok["shares"])), dec(shares));
     }
     app.stop().await;
+}
+
+/// An investor's net basis reductions in effect (open lots) and gain for `roc_id`'s return of
+/// capital, whoever recorded them, in cents.
+async fn accounted_to(app: &TestApp, investor: &str, roc_id: &str) -> (i64, i64) {
+    let one = |sql: &'static str| {
+        clearway_store::q(sql)
+            .bind(investor.to_string())
+            .bind(roc_id.to_string())
+    };
+    let n = |row: Option<clearway_store::Row>| row.unwrap().i64("n").unwrap();
+    let reduced = n(app
+        .db
+        .fetch_optional(one(
+            "SELECT CAST(COALESCE(-SUM(a.basis_change_minor), 0) AS BIGINT) AS n FROM lot_adjustments a
+             JOIN position_lots p ON p.id = a.lot_id
+             WHERE a.investor_id = $1 AND a.roc_distribution_id = $2 AND p.status = 'OPEN'",
+        ))
+        .await
+        .unwrap());
+    let gain = n(app
+        .db
+        .fetch_optional(one(
+            "SELECT CAST(COALESCE(SUM(gain_minor), 0) AS BIGINT) AS n FROM roc_gains WHERE investor_id = $1 AND roc_distribution_id = $2",
+        ))
+        .await
+        .unwrap());
+    (reduced, gain)
+}
+
+#[tokio::test]
+async fn several_later_returns_of_capital_are_applied_again_in_record_date_order() {
+    let (owned, ids) = with_elections(24, 18, json!({ "election": "AUTOMATIC" })).await;
+    let app = &owned;
+    let d1 = processed(app, &q1("30000.00", "0")).await;
+    let after_d1 = books(app).await;
+    let units: Decimal = after_d1
+        .values()
+        .flat_map(|b| b.values())
+        .filter(|l| l.open)
+        .map(|l| l.shares)
+        .sum();
+    // About 6 a share of ROC each: the two together go beyond most lots' basis.
+    let total = format!("{}.00", (units * Decimal::from(12)).round_dp(0));
+    let later = [("2026-06-15", "2026-06-30"), ("2026-09-15", "2026-09-30")];
+    let mut ds = Vec::new();
+    let mut snapshots = vec![after_d1];
+    for (record, payable) in later {
+        ds.push(
+            processed(
+                app,
+                &pro_rata_on("DEMO-OPEN", &total, record, payable, "0.5"),
+            )
+            .await,
+        );
+        snapshots.push(books(app).await);
+    }
+    let mut received = Vec::new();
+    for d in &ds {
+        received.push(roc_received(app, d).await);
+    }
+    reversed(app, &d1).await;
+
+    let mut gains = 0;
+    for investor in &ids {
+        let now = book(app, investor).await;
+        let last = &snapshots[2][investor];
+        let closed: Vec<&String> = last
+            .iter()
+            .filter(|(_, l)| l.source_distribution.as_deref() == Some(d1.as_str()))
+            .map(|(id, _)| id)
+            .collect();
+        // Independent recomputation: each later distribution's reduction of D1's lot, in
+        // record-date order, over the lots held on its record date, on the basis left.
+        let mut basis: HashMap<String, i64> =
+            last.iter().map(|(id, l)| (id.clone(), l.basis)).collect();
+        for (k, (record, _)) in later.iter().enumerate() {
+            let lost: i64 = closed
+                .iter()
+                .map(|id| snapshots[k][investor][*id].basis - snapshots[k + 1][investor][*id].basis)
+                .sum();
+            let mut held: Vec<(&String, &BookLot)> = last
+                .iter()
+                .filter(|(id, l)| l.open && !closed.contains(id) && l.acquired.as_str() <= *record)
+                .collect();
+            held.sort_by(|a, b| (&a.1.acquired, a.0).cmp(&(&b.1.acquired, b.0)));
+            let spread: Vec<(String, Decimal, i64)> = held
+                .iter()
+                .map(|(id, l)| ((*id).clone(), l.shares, basis[*id]))
+                .collect();
+            let (reductions, gain) = reapplied(lost, &spread);
+            for ((id, _, _), r) in spread.iter().zip(&reductions) {
+                *basis.get_mut(id).unwrap() -= r;
+            }
+            gains += gain;
+        }
+        for (id, l) in &now {
+            if l.open {
+                assert_eq!(l.basis, basis[id], "lot {id} of {investor}");
+            }
+        }
+        // Per later distribution: reductions in effect + gain = the ROC it paid.
+        for (d, paid) in ds.iter().zip(&received) {
+            let (reduced, gain) = accounted_to(app, investor, d).await;
+            assert_eq!(
+                reduced + gain,
+                paid.get(investor).copied().unwrap_or(0),
+                "{investor} {d}"
+            );
+        }
+    }
+    assert!(gains > 0, "some of it went beyond basis");
+    owned.stop().await;
 }
