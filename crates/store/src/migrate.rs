@@ -75,6 +75,14 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0012_audit_chain",
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),
+        (
+            "0016_lot_reapply",
+            match backend {
+                Backend::Postgres => include_str!("../migrations/postgres/0016_lot_reapply.sql"),
+                Backend::Sqlite => include_str!("../migrations/sqlite/0016_lot_reapply.sql"),
+            }
+            .to_string(),
+        ),
     ]
 }
 

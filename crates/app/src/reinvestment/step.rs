@@ -14,20 +14,23 @@
 //! For a reversal, each reversed line's original reinvestment is taken back: a REVERSAL
 //! transaction with negative shares and cost at the original NAV, the original lot closed,
 //! the units removed from holdings on the reversal's payable date, and the original return
-//! of capital basis changes undone on lots still open. The line's cash part stays negative
-//! (the payments step pays only positive cash).
+//! of capital basis changes undone on lots still open. What later distributions' return of
+//! capital had taken off the lots taken back is applied again to the investor's remaining
+//! lots (beyond their basis: gain), recorded as this reversal's rows accounted to those
+//! distributions. The line's cash part stays negative (the payments step pays only positive
+//! cash).
 //!
 //! If any NAV is missing or stale, nothing is written for the whole distribution. All
 //! writes share the job's transaction and only touch lines whose settlement is still unset,
 //! and each (distribution, investor) can hold one reinvestment: re-running never doubles.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use clearway_core::distribution::{FundKind, Kind};
 use clearway_core::reinvestment::nav::{self, NavQuote, DEFAULT_SHARE_CLASS};
 use clearway_core::reinvestment::{split_line, Election, Percentage, Terms};
-use clearway_core::taxlots::{apply_return_of_capital, Lot};
+use clearway_core::taxlots::{apply_return_of_capital, reapply_return_of_capital, Lot, Reapply};
 use clearway_store::distributions::{self as dstore, Distribution};
 use clearway_store::funds::{self, Fund};
 use clearway_store::reinvestment::nav as navs;
@@ -408,6 +411,7 @@ async fn apply_roc(
                     fund_id: decided.fund.id.clone(),
                     investor_id: line.investor_id.clone(),
                     basis_change_minor: -reduction,
+                    roc_distribution_id: d.id.clone(),
                 });
             }
         }
@@ -418,6 +422,7 @@ async fn apply_roc(
             roc_minor: line.roc_minor,
             basis_reduction_minor: reduced,
             gain_minor: outcome.gain_minor,
+            roc_distribution_id: d.id.clone(),
         });
         summary.roc_basis_reduction_minor += reduced;
         summary.roc_gain_minor += outcome.gain_minor;
@@ -451,8 +456,7 @@ async fn plan_reversal(
     let mut locked: Vec<&str> = originals.values().map(|r| r.fund_id.as_str()).collect();
     locked.push(&original_d.fund_id);
     funds::lock_positions_tx(tx, actor, &locked).await?;
-    let reversed: std::collections::HashSet<&str> =
-        lines.iter().map(|l| l.investor_id.as_str()).collect();
+    let reversed: HashSet<&str> = lines.iter().map(|l| l.investor_id.as_str()).collect();
     let their_lots: Vec<String> =
         taxlots::open_lots_tx(tx, actor, &original_d.fund_id, original_d.schedule.record)
             .await?
@@ -460,18 +464,32 @@ async fn plan_reversal(
             .filter(|(investor, _)| reversed.contains(investor.as_str()))
             .map(|(_, lot)| lot.id)
             .collect();
+    // The original's ROC net per lot and per investor, whoever recorded it: the original, and
+    // reversals that applied it again to lots left after taking others back.
+    let mut by_lot: BTreeMap<String, LotAdjustment> = BTreeMap::new();
+    for a in store::adjustments_of_tx(tx, actor, Some(original), &their_lots).await? {
+        by_lot
+            .entry(a.lot_id.clone())
+            .and_modify(|sum| sum.basis_change_minor += a.basis_change_minor)
+            .or_insert(a);
+    }
     let mut adjustments: HashMap<String, Vec<LotAdjustment>> = HashMap::new();
-    for a in store::adjustments_of_tx(tx, actor, original, &their_lots).await? {
+    for a in by_lot.into_values().filter(|a| a.basis_change_minor != 0) {
         adjustments
             .entry(a.investor_id.clone())
             .or_default()
             .push(a);
     }
-    let rocs: HashMap<String, RocApplication> = store::roc_of_tx(tx, actor, original)
-        .await?
-        .into_iter()
-        .map(|r| (r.investor_id.clone(), r))
-        .collect();
+    let mut rocs: HashMap<String, RocApplication> = HashMap::new();
+    for r in store::roc_of_tx(tx, actor, original).await? {
+        rocs.entry(r.investor_id.clone())
+            .and_modify(|sum| {
+                sum.roc_minor += r.roc_minor;
+                sum.basis_reduction_minor += r.basis_reduction_minor;
+                sum.gain_minor += r.gain_minor;
+            })
+            .or_insert(r);
+    }
     let lot_ids: Vec<String> = lines
         .iter()
         .flat_map(|l| {
@@ -486,6 +504,7 @@ async fn plan_reversal(
         .collect();
     let statuses = taxlots::statuses_tx(tx, actor, &lot_ids).await?;
     let mut deltas = Deltas::new();
+    let mut closed: Vec<String> = Vec::new();
     for line in &lines {
         if let Some(o) = originals.get(&line.investor_id) {
             if statuses.get(&o.lot_id).map(String::as_str) != Some("OPEN") {
@@ -510,6 +529,7 @@ async fn plan_reversal(
                 reverses_distribution_id: Some(original.to_string()),
             });
             w.closed_lots.push(o.lot_id.clone());
+            closed.push(o.lot_id.clone());
             *deltas
                 .entry((o.fund_id.clone(), line.investor_id.clone()))
                 .or_default() -= o.shares;
@@ -539,8 +559,156 @@ async fn plan_reversal(
             summary.roc_gain_minor -= r.gain_minor;
         }
     }
+    reapply_later_roc(tx, actor, original, &closed, &mut w, &mut summary).await?;
     w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
     Ok((w, summary))
+}
+
+/// Basis a closed lot lost, per (investor, later distribution): (fund, amount).
+type Lost = BTreeMap<(String, String), (String, i64)>;
+
+/// What later distributions' return of capital took off the lots a reversal closes (every
+/// distribution's but the original's), per investor and distribution, net of reversals.
+async fn lost_by_closing(
+    tx: &mut Tx,
+    actor: &Actor,
+    original: &str,
+    closed: &[String],
+) -> Result<Lost, PlanError> {
+    let mut lost = Lost::new();
+    for a in store::adjustments_of_tx(tx, actor, None, closed).await? {
+        if a.roc_distribution_id != original {
+            lost.entry((a.investor_id, a.roc_distribution_id))
+                .or_insert((a.fund_id, 0))
+                .1 -= a.basis_change_minor;
+        }
+    }
+    lost.retain(|_, (_, amount)| *amount != 0);
+    if let Some(((investor, later), (_, amount))) = lost.iter().find(|(_, (_, a))| *a < 0) {
+        return Err(StoreError::Corrupt(format!(
+            "distribution {later} raised the basis of a lot of investor {investor} by {amount} net"
+        ))
+        .into());
+    }
+    Ok(lost)
+}
+
+/// The open lots of `investors` (other than those this reversal closes) in `funds`, acquired
+/// on or before `by`, per (investor, fund), on the basis this reversal leaves them.
+async fn remaining_lots(
+    tx: &mut Tx,
+    actor: &Actor,
+    w: &Writes,
+    lost: &Lost,
+    by: NaiveDate,
+) -> Result<HashMap<(String, String), Vec<Lot>>, PlanError> {
+    let closing: HashSet<&str> = w.closed_lots.iter().map(String::as_str).collect();
+    let investors: HashSet<&str> = lost.keys().map(|(i, _)| i.as_str()).collect();
+    let funds: BTreeSet<&str> = lost.values().map(|(f, _)| f.as_str()).collect();
+    let mut restored: HashMap<&str, i64> = HashMap::new();
+    for a in &w.adjustments {
+        *restored.entry(a.lot_id.as_str()).or_default() += a.basis_change_minor;
+    }
+    let mut held: HashMap<(String, String), Vec<Lot>> = HashMap::new();
+    for fund in funds {
+        for (investor, mut lot) in taxlots::open_lots_tx(tx, actor, fund, by).await? {
+            if investors.contains(investor.as_str()) && !closing.contains(lot.id.as_str()) {
+                lot.basis_minor += restored.get(lot.id.as_str()).copied().unwrap_or(0);
+                held.entry((investor, fund.to_string()))
+                    .or_default()
+                    .push(lot);
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// Later distributions' return of capital on the lots this reversal closes, applied again to
+/// each investor's remaining open lots held on their record dates, in record-date order, by
+/// the first application's rules ([`reapply_return_of_capital`]); beyond basis it is gain.
+/// The rows are this reversal's, accounted to those distributions, so that per investor and
+/// distribution, reductions in effect + gain = ROC received, and reversing one of them later
+/// undoes them too.
+#[tracing::instrument(level = "debug", skip_all, fields(lots = closed.len()))]
+async fn reapply_later_roc(
+    tx: &mut Tx,
+    actor: &Actor,
+    original: &str,
+    closed: &[String],
+    w: &mut Writes,
+    summary: &mut Summary,
+) -> Result<(), PlanError> {
+    let lost = lost_by_closing(tx, actor, original, closed).await?;
+    if lost.is_empty() {
+        return Ok(());
+    }
+    let mut records: HashMap<String, NaiveDate> = HashMap::new();
+    for (_, later) in lost.keys() {
+        if !records.contains_key(later) {
+            let d = dstore::get_tx(tx, actor, later).await?;
+            records.insert(later.clone(), d.schedule.record);
+        }
+    }
+    let by = records.values().copied().max().unwrap_or(NaiveDate::MIN);
+    let held = remaining_lots(tx, actor, w, &lost, by).await?;
+    let mut per: BTreeMap<(&str, &str), Vec<(&str, Reapply)>> = BTreeMap::new();
+    for ((investor, later), (fund, amount)) in &lost {
+        per.entry((investor, fund)).or_default().push((
+            later,
+            Reapply {
+                record: records[later],
+                roc_minor: *amount,
+            },
+        ));
+    }
+    for ((investor, fund), mut items) in per {
+        items.sort_by(|a, b| (a.1.record, a.0).cmp(&(b.1.record, b.0)));
+        let lots = held
+            .get(&(investor.to_string(), fund.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let amounts: Vec<Reapply> = items.iter().map(|(_, r)| r.clone()).collect();
+        let outcomes = reapply_return_of_capital(lots, &amounts).map_err(|e| {
+            PlanError::Refused(format!(
+                "return of capital applied again for investor {investor}: {e}"
+            ))
+        })?;
+        for ((later, r), o) in items.iter().zip(outcomes) {
+            for (lot, reduction) in lots.iter().zip(&o.reductions) {
+                if *reduction > 0 {
+                    w.adjustments.push(LotAdjustment {
+                        lot_id: lot.id.clone(),
+                        fund_id: fund.to_string(),
+                        investor_id: investor.to_string(),
+                        basis_change_minor: -reduction,
+                        roc_distribution_id: later.to_string(),
+                    });
+                }
+            }
+            // What changed for that distribution: as much less basis reduction, more gain.
+            w.roc.push(RocApplication {
+                investor_id: investor.to_string(),
+                fund_id: fund.to_string(),
+                roc_minor: 0,
+                basis_reduction_minor: -o.gain_minor,
+                gain_minor: o.gain_minor,
+                roc_distribution_id: later.to_string(),
+            });
+            let t = summary.reapplied.entry(later.to_string()).or_default();
+            t.investors += 1;
+            t.amount_minor += r.roc_minor;
+            t.gain_minor += o.gain_minor;
+        }
+    }
+    Ok(())
+}
+
+/// A later distribution's return of capital applied again by a reversal, in total.
+#[derive(Debug, Default)]
+struct Reapplied {
+    investors: usize,
+    amount_minor: i64,
+    gain_minor: i64,
 }
 
 /// Totals of one step, for its audit entry and event.
@@ -552,6 +720,8 @@ struct Summary {
     roc_basis_reduction_minor: i64,
     roc_gain_minor: i64,
     navs: Vec<serde_json::Value>,
+    /// Reversals: later distributions' ROC applied again, by distribution.
+    reapplied: BTreeMap<String, Reapplied>,
 }
 
 /// What the step would write for `d` (nothing is written): used by the benchmark's baseline.
@@ -594,6 +764,13 @@ pub async fn run(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Job
         "rocGain": d.currency.format_minor(summary.roc_gain_minor),
         "navs": summary.navs,
         "tradeDate": d.schedule.payable,
+        "rocReapplied": summary.reapplied.iter().map(|(later, t)| json!({
+            "distributionId": later,
+            "investors": t.investors,
+            "amount": d.currency.format_minor(t.amount_minor),
+            "basisReduction": d.currency.format_minor(t.amount_minor - t.gain_minor),
+            "gain": d.currency.format_minor(t.gain_minor),
+        })).collect::<Vec<_>>(),
     });
     audit::record(
         tx,

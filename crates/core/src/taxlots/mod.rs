@@ -8,6 +8,11 @@
 //!   Each lot's basis is reduced by its part, but never below zero; what a lot's part exceeds
 //!   its remaining basis by is capital gain (ROC beyond basis). So for every application
 //!   `Σ reductions + gain = ROC`, exactly. No open lots at all: the whole ROC is gain.
+//! - **Re-applied return of capital**: when a reversal takes back a lot, the basis later
+//!   distributions' ROC had taken off it is applied again to the investor's remaining open
+//!   lots ([`reapply_return_of_capital`]): each amount by the rule above, over the lots held
+//!   on its distribution's record date, in record-date order, each on the basis the previous
+//!   ones left. Again `Σ reductions + gain = amount` for each, and no basis goes below zero.
 //! - **Redemption basis**, for `n` shares sold on a date (only lots acquired on or before it):
 //!   - *FIFO*: oldest lots first (acquisition date, then lot id).
 //!   - *Specific identification*: the lots and share counts the investor names; they must
@@ -128,6 +133,65 @@ pub fn apply_return_of_capital(lots: &[Lot], roc_minor: i64) -> Result<RocOutcom
         reductions,
         gain_minor: gain,
     })
+}
+
+/// A return of capital to apply again after a reversal took back a lot: what a later
+/// distribution's ROC had taken off that lot's basis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reapply {
+    /// That distribution's record date: only lots acquired on or before it share the amount.
+    pub record: NaiveDate,
+    /// The amount, minor units (≥ 0).
+    pub roc_minor: i64,
+}
+
+/// Applies each of `later` again to `lots` (an investor's remaining open lots, any order; see
+/// the module docs): in record-date order (ties in input order), each by
+/// [`apply_return_of_capital`] over the lots acquired on or before its record date, on the
+/// basis the previous ones left. Returns one outcome per entry of `later`, in its order, with
+/// reductions indexed like `lots` (0 for lots not held on that record date).
+pub fn reapply_return_of_capital(
+    lots: &[Lot],
+    later: &[Reapply],
+) -> Result<Vec<RocOutcome>, LotError> {
+    let mut order: Vec<usize> = (0..lots.len()).collect();
+    // Acquisition order, as the first application saw them (ties to the earlier lot).
+    order.sort_by(|&a, &b| (lots[a].acquired, &lots[a].id).cmp(&(lots[b].acquired, &lots[b].id)));
+    let mut turns: Vec<usize> = (0..later.len()).collect();
+    turns.sort_by_key(|&i| later[i].record);
+    let mut basis: Vec<i64> = lots.iter().map(|l| l.basis_minor.max(0)).collect();
+    let mut out = vec![
+        RocOutcome {
+            reductions: Vec::new(),
+            gain_minor: 0,
+        };
+        later.len()
+    ];
+    for t in turns {
+        let held: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| lots[i].acquired <= later[t].record)
+            .collect();
+        let now: Vec<Lot> = held
+            .iter()
+            .map(|&i| Lot {
+                basis_minor: basis[i],
+                ..lots[i].clone()
+            })
+            .collect();
+        let applied = apply_return_of_capital(&now, later[t].roc_minor)?;
+        let mut reductions = vec![0; lots.len()];
+        for (&i, r) in held.iter().zip(&applied.reductions) {
+            reductions[i] = *r;
+            basis[i] -= r;
+        }
+        out[t] = RocOutcome {
+            reductions,
+            gain_minor: applied.gain_minor,
+        };
+    }
+    Ok(out)
 }
 
 /// Cost-basis method of a redemption.

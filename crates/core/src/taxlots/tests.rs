@@ -57,6 +57,52 @@ fn roc_beyond_basis_is_gain() {
 }
 
 #[test]
+fn reapplied_roc_goes_in_record_date_order_over_the_lots_held_then() {
+    let lots = vec![
+        // Given out of order: the function sorts by acquisition like the first application.
+        lot("late", "2026-06-30", "10", 1_000),
+        lot("old", "2024-01-15", "30", 900),
+    ];
+    let later = [
+        // Listed second but recorded first: applied first.
+        Reapply {
+            record: d("2026-09-15"),
+            roc_minor: 2_000,
+        },
+        Reapply {
+            record: d("2026-03-16"),
+            roc_minor: 600,
+        },
+    ];
+    let out = reapply_return_of_capital(&lots, &later).unwrap();
+    // 2026-03-16: only "old" is held; 600 of its 900 basis.
+    assert_eq!(out[1].reductions, vec![0, 600]);
+    assert_eq!(out[1].gain_minor, 0);
+    // 2026-09-15: 40 shares, 2,000 → 500 to "late" (basis 1,000), 1,500 to "old" whose 300
+    // left cap it: 1,200 is gain.
+    assert_eq!(out[0].reductions, vec![500, 300]);
+    assert_eq!(out[0].gain_minor, 1_200);
+    // Nothing held on the record date: all of it is gain.
+    let early = [Reapply {
+        record: d("2020-01-01"),
+        roc_minor: 77,
+    }];
+    let out = reapply_return_of_capital(&lots, &early).unwrap();
+    assert_eq!(
+        (out[0].reductions.clone(), out[0].gain_minor),
+        (vec![0, 0], 77)
+    );
+    assert!(reapply_return_of_capital(
+        &lots,
+        &[Reapply {
+            record: d("2026-01-01"),
+            roc_minor: -1
+        }]
+    )
+    .is_err());
+}
+
+#[test]
 fn fifo_takes_oldest_first_and_prorates_the_partial_lot() {
     let lots = three_lots();
     let r = redeem(&lots, dec("120"), &Method::Fifo, d("2026-06-01")).unwrap();
@@ -172,6 +218,49 @@ proptest! {
         let ample = !lots.is_empty() && lots.iter().all(|l| Decimal::from(l.basis_minor) >= Decimal::from(roc) * l.shares / total_shares + Decimal::ONE);
         if ample {
             prop_assert_eq!(out.gain_minor, 0);
+        }
+    }
+
+    /// The identity a reversal relies on: for each amount applied again, reductions + gain =
+    /// amount; no lot loses more than its basis over all of them, nor any basis while it was
+    /// not held; a single amount is exactly the first application's rule.
+    #[test]
+    fn reapplied_roc_reductions_and_gain_sum_exactly(
+        lots in lots_strategy(),
+        later in proptest::collection::vec((0i64..2400, 0i64..10_000_000_000), 0..6),
+    ) {
+        let later: Vec<Reapply> = later
+            .into_iter()
+            .map(|(day, roc)| Reapply { record: d("2020-01-01") + chrono::Duration::days(day), roc_minor: roc })
+            .collect();
+        let out = reapply_return_of_capital(&lots, &later).unwrap();
+        prop_assert_eq!(out.len(), later.len());
+        let mut taken = vec![0i64; lots.len()];
+        for (o, r) in out.iter().zip(&later) {
+            prop_assert_eq!(o.reductions.iter().sum::<i64>() + o.gain_minor, r.roc_minor);
+            prop_assert!(o.gain_minor >= 0);
+            for (i, x) in o.reductions.iter().enumerate() {
+                prop_assert!(*x >= 0);
+                if lots[i].acquired > r.record {
+                    prop_assert_eq!(*x, 0);
+                }
+                taken[i] += x;
+            }
+        }
+        for (l, t) in lots.iter().zip(&taken) {
+            prop_assert!(*t <= l.basis_minor);
+        }
+        if let [one] = later.as_slice() {
+            let mut held: Vec<&Lot> = lots.iter().filter(|l| l.acquired <= one.record).collect();
+            held.sort_by(|a, b| (a.acquired, &a.id).cmp(&(b.acquired, &b.id)));
+            let held: Vec<Lot> = held.into_iter().cloned().collect();
+            let first = apply_return_of_capital(&held, one.roc_minor).unwrap();
+            prop_assert_eq!(first.gain_minor, out[0].gain_minor);
+            let by_id: Vec<i64> = held
+                .iter()
+                .map(|h| out[0].reductions[lots.iter().position(|l| l.id == h.id).unwrap()])
+                .collect();
+            prop_assert_eq!(by_id, first.reductions);
         }
     }
 

@@ -485,7 +485,7 @@ impl LotView {
 pub struct LotPick {
     /// Lot id.
     pub lot_id: String,
-    /// Shares taken from it.
+    /// Shares taken from it, in the fund's share decimals (`sharePrecision`) at most.
     pub shares: String,
 }
 
@@ -495,7 +495,7 @@ pub struct LotPick {
 pub struct CostBasisRequest {
     /// Fund (id or code).
     pub fund_id: String,
-    /// Shares to redeem.
+    /// Shares to redeem, in the fund's share decimals (`sharePrecision`) at most.
     pub shares: String,
     /// FIFO, SPECIFIC_ID or AVERAGE_COST.
     pub method: String,

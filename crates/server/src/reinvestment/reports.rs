@@ -398,13 +398,21 @@ fn lot_error(e: LotError) -> ApiError {
     ApiError::field(field, e.to_string())
 }
 
-fn parse_shares(field: &str, text: &str) -> Result<Decimal, FieldError> {
+/// A share count of a fund whose shares have `precision` decimals: positive, and no finer
+/// than them (lots are bought in whole increments of the last decimal, see
+/// `clearway_core::reinvestment`; a finer count names shares no one holds). Trailing zeros
+/// beyond them are the same number.
+fn parse_shares(field: &str, text: &str, precision: u32) -> Result<Decimal, FieldError> {
     let v = parse_decimal(field, text)?.normalize();
     if v <= Decimal::ZERO {
         return Err(FieldError::new(field, "must be greater than zero"));
     }
-    if v.scale() > 12 {
-        return Err(FieldError::new(field, "has more than 12 decimal places"));
+    let precision = precision.min(12);
+    if v.scale() > precision {
+        return Err(FieldError::new(
+            field,
+            format!("has more than {precision} decimal places: the fund's shares have {precision}"),
+        ));
     }
     Ok(v)
 }
@@ -426,7 +434,8 @@ pub(crate) async fn cost_basis(
     let fund = funds::find_fund(&state.db, &actor, &req.fund_id)
         .await
         .map_err(|_| ApiError::field("fundId", format!("fund '{}' not found", req.fund_id)))?;
-    let shares = parse_shares("shares", &req.shares).map_err(|e| ApiError::Invalid(e.into()))?;
+    let shares = parse_shares("shares", &req.shares, fund.share_precision)
+        .map_err(|e| ApiError::Invalid(e.into()))?;
     let name: MethodName = req
         .method
         .parse()
@@ -439,8 +448,12 @@ pub(crate) async fn cost_basis(
         (MethodName::SpecificId, Some(picks)) if !picks.is_empty() => {
             let mut chosen = Vec::with_capacity(picks.len());
             for (i, p) in picks.iter().enumerate() {
-                let s = parse_shares(&format!("lots[{i}].shares"), &p.shares)
-                    .map_err(|e| ApiError::Invalid(e.into()))?;
+                let s = parse_shares(
+                    &format!("lots[{i}].shares"),
+                    &p.shares,
+                    fund.share_precision,
+                )
+                .map_err(|e| ApiError::Invalid(e.into()))?;
                 chosen.push((p.lot_id.clone(), s));
             }
             Method::SpecificIdentification(chosen)

@@ -151,11 +151,12 @@ pub async fn for_investor(
     .collect()
 }
 
-/// Basis changes a distribution made to the given lots (to reverse them), inside a transaction.
+/// Every basis change of the given lots whose return of capital is `roc_distribution_id`'s
+/// (or any distribution's, when `None`), whoever made it, inside a transaction (reversals).
 pub async fn adjustments_of_tx(
     tx: &mut Tx,
     actor: &Actor,
-    distribution_id: &str,
+    roc_distribution_id: Option<&str>,
     lot_ids: &[String],
 ) -> Result<Vec<LotAdjustment>, StoreError> {
     actor.require(Permission::Operate)?;
@@ -163,10 +164,11 @@ pub async fn adjustments_of_tx(
     for chunk in lot_ids.chunks(UPDATE_CHUNK) {
         let placeholders = crate::db::placeholders(3, chunk.len());
         let mut query = q(format!(
-            "SELECT lot_id, fund_id, investor_id, basis_change_minor FROM lot_adjustments WHERE distribution_id = $1 AND org_id = $2 AND lot_id IN ({})",
+            "SELECT lot_id, fund_id, investor_id, basis_change_minor, roc_distribution_id FROM lot_adjustments
+             WHERE ($1 IS NULL OR roc_distribution_id = $1) AND org_id = $2 AND lot_id IN ({})",
             placeholders
         ))
-        .bind(distribution_id)
+        .bind(roc_distribution_id)
         .bind(&actor.org_id);
         for id in chunk {
             query.push(id);
@@ -177,35 +179,40 @@ pub async fn adjustments_of_tx(
                 fund_id: r.text("fund_id")?,
                 investor_id: r.text("investor_id")?,
                 basis_change_minor: r.i64("basis_change_minor")?,
+                roc_distribution_id: r.text("roc_distribution_id")?,
             });
         }
     }
     Ok(out)
 }
 
-/// Return of capital beyond basis recorded by a distribution, per investor (to reverse it).
+fn roc_from_row(r: &Row) -> Result<RocApplication, StoreError> {
+    Ok(RocApplication {
+        investor_id: r.text("investor_id")?,
+        fund_id: r.text("fund_id")?,
+        roc_minor: r.i64("roc_minor")?,
+        basis_reduction_minor: r.i64("basis_reduction_minor")?,
+        gain_minor: r.i64("gain_minor")?,
+        roc_distribution_id: r.text("roc_distribution_id")?,
+    })
+}
+
+/// Return of capital beyond basis of a distribution's ROC, whoever recorded it (the
+/// distribution itself, reversals applying it again), one row per record (to reverse it).
 pub async fn roc_of_tx(
     tx: &mut Tx,
     actor: &Actor,
-    distribution_id: &str,
+    roc_distribution_id: &str,
 ) -> Result<Vec<RocApplication>, StoreError> {
     actor.require(Permission::Operate)?;
     tx.fetch_all(
-        q("SELECT investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor FROM roc_gains WHERE distribution_id = $1 AND org_id = $2 ORDER BY investor_id")
-            .bind(distribution_id)
+        q("SELECT investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor, roc_distribution_id FROM roc_gains WHERE roc_distribution_id = $1 AND org_id = $2 ORDER BY investor_id")
+            .bind(roc_distribution_id)
             .bind(&actor.org_id),
     )
     .await?
     .iter()
-    .map(|r| {
-        Ok(RocApplication {
-            investor_id: r.text("investor_id")?,
-            fund_id: r.text("fund_id")?,
-            roc_minor: r.i64("roc_minor")?,
-            basis_reduction_minor: r.i64("basis_reduction_minor")?,
-            gain_minor: r.i64("gain_minor")?,
-        })
-    })
+    .map(roc_from_row)
     .collect()
 }
 
@@ -218,24 +225,13 @@ pub async fn roc_for_investor(
 ) -> Result<Vec<(String, RocApplication)>, StoreError> {
     check_investor(db, actor, investor_id).await?;
     db.fetch_all(
-        q("SELECT distribution_id, investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor FROM roc_gains WHERE org_id = $1 AND investor_id = $2 AND ($3 IS NULL OR fund_id = $3) ORDER BY distribution_id")
+        q("SELECT distribution_id, investor_id, fund_id, roc_minor, basis_reduction_minor, gain_minor, roc_distribution_id FROM roc_gains WHERE org_id = $1 AND investor_id = $2 AND ($3 IS NULL OR fund_id = $3) ORDER BY distribution_id, roc_distribution_id")
             .bind(&actor.org_id)
             .bind(investor_id)
             .bind(fund_id),
     )
     .await?
     .iter()
-    .map(|r| {
-        Ok((
-            r.text("distribution_id")?,
-            RocApplication {
-                investor_id: r.text("investor_id")?,
-                fund_id: r.text("fund_id")?,
-                roc_minor: r.i64("roc_minor")?,
-                basis_reduction_minor: r.i64("basis_reduction_minor")?,
-                gain_minor: r.i64("gain_minor")?,
-            },
-        ))
-    })
+    .map(|r| Ok((r.text("distribution_id")?, roc_from_row(r)?)))
     .collect()
 }

@@ -105,6 +105,10 @@ pub struct LotAdjustment {
     pub investor_id: String,
     /// Basis change (negative: reduced by ROC).
     pub basis_change_minor: i64,
+    /// The distribution whose return of capital this change accounts for: the one processed,
+    /// the original a reversal undoes, or a later distribution whose reduction of a lot the
+    /// reversal took back is applied again to the investor's remaining lots.
+    pub roc_distribution_id: String,
 }
 
 /// Return of capital applied for one line (stored only when part of it was beyond basis).
@@ -120,6 +124,10 @@ pub struct RocApplication {
     pub basis_reduction_minor: i64,
     /// Part beyond basis (capital gain).
     pub gain_minor: i64,
+    /// The distribution whose return of capital this accounts for (see [`LotAdjustment`]).
+    /// A reversal applying a later distribution's ROC again records only what changed: no
+    /// ROC (`roc_minor` 0), `gain_minor` more gain and as much less basis reduction.
+    pub roc_distribution_id: String,
 }
 
 /// A holdings row to set: (fund, investor, date) → units, inserted or updated.
@@ -189,7 +197,7 @@ const LOT_COLUMNS: [&str; 11] = [
 ];
 
 /// Basis changes are inserted with these columns.
-const ADJUSTMENT_COLUMNS: [&str; 7] = [
+const ADJUSTMENT_COLUMNS: [&str; 8] = [
     "distribution_id",
     "lot_id",
     "org_id",
@@ -197,10 +205,11 @@ const ADJUSTMENT_COLUMNS: [&str; 7] = [
     "investor_id",
     "basis_change_minor",
     "created_at",
+    "roc_distribution_id",
 ];
 
 /// Return of capital beyond basis is inserted with these columns.
-const ROC_COLUMNS: [&str; 8] = [
+const ROC_COLUMNS: [&str; 9] = [
     "distribution_id",
     "investor_id",
     "org_id",
@@ -209,6 +218,7 @@ const ROC_COLUMNS: [&str; 8] = [
     "basis_reduction_minor",
     "gain_minor",
     "created_at",
+    "roc_distribution_id",
 ];
 
 /// Holdings rows are inserted with these columns.
@@ -390,6 +400,7 @@ fn small_rows(
                 (&a.investor_id).into(),
                 a.basis_change_minor.into(),
                 now.into(),
+                (&a.roc_distribution_id).into(),
             ]
         })
         .collect();
@@ -407,6 +418,7 @@ fn small_rows(
                 r.basis_reduction_minor.into(),
                 r.gain_minor.into(),
                 now.into(),
+                (&r.roc_distribution_id).into(),
             ]
         })
         .collect();
@@ -510,7 +522,21 @@ pub async fn persist(
     )
     .await?;
     close_lots(tx, actor, &w.closed_lots, &now).await?;
-    if !w.adjustments.is_empty() {
+    let mut seen = std::collections::HashSet::with_capacity(w.adjustments.len());
+    if !w.adjustments.iter().all(|a| seen.insert(a.lot_id.as_str())) {
+        // A reversal can change one lot for several distributions' ROC: their sum, per lot
+        // (a join over several rows per lot would apply only one of them).
+        tx.execute(
+            q("UPDATE position_lots SET basis_minor = position_lots.basis_minor + a.change
+               FROM (SELECT lot_id, CAST(SUM(basis_change_minor) AS BIGINT) AS change FROM lot_adjustments
+                     WHERE distribution_id = $1 AND org_id = $2 GROUP BY lot_id) a
+               WHERE a.lot_id = position_lots.id AND position_lots.org_id = $2 AND position_lots.status = 'OPEN'")
+                .bind(ctx.distribution_id)
+                .bind(&actor.org_id),
+        )
+        .instrument(tracing::debug_span!("update lot basis"))
+        .await?;
+    } else if !w.adjustments.is_empty() {
         // One join over the rows just loaded (their key starts with the distribution).
         tx.execute(
             q("UPDATE position_lots SET basis_minor = position_lots.basis_minor + a.basis_change_minor
