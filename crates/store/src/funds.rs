@@ -272,7 +272,9 @@ pub async fn create_investors(
     Ok(ids)
 }
 
-/// Records holdings (investor, units) for a fund as of a date (bulk load).
+/// Records holdings (investor, units) for a fund as of a date (bulk load), and flags the open
+/// distributions of the fund whose record-date holdings this changed (see
+/// [`crate::distributions::staleness::flag`]).
 pub async fn record_holdings(
     tx: &mut Tx,
     actor: &Actor,
@@ -301,7 +303,10 @@ pub async fn record_holdings(
         &["org_id", "fund_id", "investor_id", "as_of", "units"],
         &rows,
     )
-    .await
+    .await?;
+    let cause = format!("holdings of fund {fund_id} were recorded as of {as_of}");
+    crate::distributions::staleness::flag(tx, actor, &[fund_id.to_string()], as_of, &cause).await?;
+    Ok(())
 }
 
 /// Refuses unless every investor id is one of the actor's organization (holdings carry no

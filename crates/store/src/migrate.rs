@@ -75,6 +75,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0012_audit_chain",
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),
+        (
+            "0017_allocation_fingerprint",
+            include_str!("../migrations/0017_allocation_fingerprint.sql").to_string(),
+        ),
     ]
 }
 

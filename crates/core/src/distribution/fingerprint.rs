@@ -148,6 +148,11 @@ impl HoldingsDiff {
 
     /// For a person: how many differ, of which kind, and the first few (then → now).
     pub fn describe(&self) -> String {
+        if self.investors() == 0 {
+            // The fingerprint differs but no unit does: the stored basis is incomplete.
+            return "the record-date holdings differ from those the lines were allocated from"
+                .into();
+        }
         let units = |u: Option<Decimal>| u.map_or_else(|| "none".to_string(), |u| u.to_string());
         let first: Vec<String> = self
             .first
