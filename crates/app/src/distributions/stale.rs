@@ -28,7 +28,7 @@ pub(crate) async fn verify(
     updated: Distribution,
     action: Action,
 ) -> AppResult<Distribution> {
-    if let Some(diff) = staleness::check(tx, actor, current).await? {
+    if let Some(diff) = changed_holdings(tx, actor, current).await? {
         return Err(AppError::conflict(format!(
             "cannot {} this distribution: the record-date holdings of its fund on {} changed since its lines were allocated; {}. Reallocate it (POST /api/distributions/{}/reallocate), then approve it again",
             action.verb(),
@@ -49,6 +49,19 @@ pub(crate) async fn verify(
         return Ok(staleness::clear(tx, actor, &updated.id).await?);
     }
     Ok(updated)
+}
+
+/// How the record-date holdings behind `d`'s lines differ now, if they do.
+async fn changed_holdings(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+) -> AppResult<Option<clearway_core::distribution::fingerprint::HoldingsDiff>> {
+    if d.holdings_fingerprint.is_none() {
+        return Ok(None);
+    }
+    let now = funds::holdings_as_of(tx, actor, &d.fund_id, d.schedule.record).await?;
+    Ok(staleness::compare(tx, actor, d, &now).await?)
 }
 
 /// What a reallocation did.
@@ -182,20 +195,20 @@ pub async fn after_processing(
     actor: &Actor,
     d: &Distribution,
 ) -> Result<Vec<staleness::Flagged>, StoreError> {
-    let funds = staleness::reinvested_funds(tx, actor, &d.id).await?;
-    if funds.is_empty() {
+    let changed = staleness::reinvested_funds(tx, actor, &d.id).await?;
+    if changed.is_empty() {
         return Ok(Vec::new());
     }
     let cause = format!(
         "processing distribution {} changed holdings of fund(s) {} on {}",
         d.id,
-        funds.join(", "),
+        changed.join(", "),
         d.schedule.payable
     );
-    let flagged = staleness::flag(tx, actor, &funds, d.schedule.payable, &cause).await?;
+    let flagged = funds::flag_stale(tx, actor, &changed, d.schedule.payable, &cause).await?;
     let body = json!({
         "distributionId": d.id,
-        "fundIds": funds,
+        "fundIds": changed,
         "changedOn": d.schedule.payable,
         "staleDistributions": flagged.iter().map(|f| json!({
             "id": f.id, "investorsChanged": f.investors, "staleReason": f.reason,

@@ -1,7 +1,8 @@
 //! Stale allocations: the holdings a distribution's lines were allocated from (their
 //! fingerprint, and the holders left without a line), the stale flag that processings and
-//! holdings imports set on the open distributions whose record-date holdings they changed,
-//! and the writes of a reallocation.
+//! holdings imports set on the open distributions whose record-date holdings they changed
+//! ([`crate::funds::flag_stale`], which reads the holdings: this module does not), and the
+//! writes of a reallocation.
 
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
@@ -12,7 +13,7 @@ use serde_json::json;
 
 use super::{from_row, line_args, record_editor, Distribution, COLUMNS, LINE_COLUMNS};
 use crate::db::Arg;
-use crate::{audit, funds, now_text, outbox, q, Actor, StoreError, Tx};
+use crate::{audit, now_text, outbox, q, Actor, StoreError, Tx};
 
 /// Staff only: the holdings behind a distribution name every investor's units.
 fn require_staff(actor: &Actor) -> Result<(), StoreError> {
@@ -104,7 +105,8 @@ pub async fn allocated_holdings(
 }
 
 /// How the record-date holdings behind `d`'s lines differ now (`now`: the fund's holdings on
-/// its record date), or None when they do not (or `d` has no fingerprint to compare).
+/// its record date, [`crate::funds::holdings_as_of`]), or None when they do not (or `d` has
+/// no fingerprint to compare).
 pub async fn compare(
     tx: &mut Tx,
     actor: &Actor,
@@ -121,19 +123,6 @@ pub async fn compare(
     Ok(Some(HoldingsDiff::between(&allocated, now)))
 }
 
-/// [`compare`] against the fund's current holdings on `d`'s record date.
-pub async fn check(
-    tx: &mut Tx,
-    actor: &Actor,
-    d: &Distribution,
-) -> Result<Option<HoldingsDiff>, StoreError> {
-    if d.holdings_fingerprint.is_none() {
-        return Ok(None);
-    }
-    let now = funds::holdings_as_of(tx, actor, &d.fund_id, d.schedule.record).await?;
-    compare(tx, actor, d, &now).await
-}
-
 /// An open distribution whose record-date holdings no longer match its lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flagged {
@@ -145,17 +134,14 @@ pub struct Flagged {
     pub investors: usize,
 }
 
-/// Flags the open (DRAFT, READY, APPROVED) distributions of `fund_ids` with a record date on
-/// or after `from` whose record-date holdings no longer match their fingerprint, with `cause`
-/// and what changed as the reason (audited, and a `distribution.stale` event each); returns
-/// every such distribution, by id, flagged before or now.
-pub async fn flag(
+/// The open (DRAFT, READY, APPROVED) distributions of `fund_ids` with a fingerprint and a
+/// record date on or after `from`, by id: those a holdings change on `from` may make stale.
+pub async fn open_allocated_from(
     tx: &mut Tx,
     actor: &Actor,
     fund_ids: &[String],
     from: NaiveDate,
-    cause: &str,
-) -> Result<Vec<Flagged>, StoreError> {
+) -> Result<Vec<Distribution>, StoreError> {
     actor.require(Permission::Operate)?;
     if fund_ids.is_empty() {
         return Ok(Vec::new());
@@ -171,42 +157,12 @@ pub async fn flag(
     for f in fund_ids {
         query.push(f.as_str());
     }
-    let candidates = tx
-        .fetch_all(query)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut holdings: Vec<((String, NaiveDate), Vec<Holding>)> = Vec::new();
-    let mut out = Vec::new();
-    for d in candidates {
-        let key = (d.fund_id.clone(), d.schedule.record);
-        let now = match holdings.iter().position(|(k, _)| *k == key) {
-            Some(i) => &holdings[i].1,
-            None => {
-                let h = funds::holdings_as_of(tx, actor, &d.fund_id, d.schedule.record).await?;
-                holdings.push((key, h));
-                &holdings[holdings.len() - 1].1
-            }
-        };
-        let Some(diff) = compare(tx, actor, &d, now).await? else {
-            continue;
-        };
-        let reason = format!("{cause}: {}", diff.describe());
-        if d.stale_reason.as_deref() != Some(reason.as_str()) {
-            mark(tx, actor, &d, &reason, cause, diff.investors()).await?;
-        }
-        out.push(Flagged {
-            id: d.id,
-            reason,
-            investors: diff.investors(),
-        });
-    }
-    Ok(out)
+    tx.fetch_all(query).await?.iter().map(from_row).collect()
 }
 
-/// Stores `reason` on `d` with its audit entry and event.
-async fn mark(
+/// Stores `reason` (why `d` is stale: `cause`, and what changed for `investors` investors) on
+/// `d`, with its audit entry and `distribution.stale` event.
+pub async fn mark(
     tx: &mut Tx,
     actor: &Actor,
     d: &Distribution,
