@@ -555,3 +555,130 @@ async fn a_holdings_import_flags_and_hand_set_lines_are_not_reallocated() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reversal_taking_shares_back_and_a_processing_still_running_are_caught() {
+    let app = spawn_app(10).await;
+    let electing = drip(&app, 3).await;
+    let early = created(
+        &app,
+        &pro_rata("5000.00", "2026-03-16", "2026-03-31"),
+        "APPROVED",
+    )
+    .await;
+    body(
+        app.patch("operator", &format!("/api/distributions/{early}/process"))
+            .await,
+        202,
+    )
+    .await;
+    app.wait_status(&early, "COMPLETED").await;
+    app.wait_jobs().await;
+    let units_before_drip = units(&app, &early).await;
+    // Allocated after the DRIP, from a record date after any reversal's payable date (today
+    // at the latest).
+    let late = created(
+        &app,
+        &pro_rata("2000.00", "2099-06-15", "2099-06-30"),
+        "APPROVED",
+    )
+    .await;
+    let reversal = body(
+        app.post(
+            "operator",
+            &format!("/api/distributions/{early}/reversal"),
+            &json!({ "reason": "wrong rate", "investorIds": electing }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let rid = text(&reversal["reversal"]["id"]).to_string();
+    body_ok(
+        app.patch("approver", &format!("/api/distributions/{rid}/approve"))
+            .await,
+    )
+    .await;
+    body(
+        app.patch("operator", &format!("/api/distributions/{rid}/process"))
+            .await,
+        202,
+    )
+    .await;
+    app.wait_status(&rid, "COMPLETED").await;
+    app.wait_jobs().await;
+
+    let shown = get(&app, &late).await;
+    assert_eq!(shown["stale"], true, "{shown}");
+    let reason = text(&shown["staleReason"]);
+    assert!(reason.contains(&rid), "{reason}");
+    assert!(
+        reason.contains("3 investors' record-date units differ (3 changed"),
+        "{reason}"
+    );
+    let done = body(
+        app.post(
+            "operator",
+            &format!("/api/distributions/{late}/reallocate"),
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(done["distribution"]["status"], "READY");
+    // The shares taken back are gone again: the units before the DRIP.
+    let now = units(&app, &late).await;
+    for investor in &electing {
+        assert_eq!(now[investor], units_before_drip[investor]);
+    }
+    assert_eq!(
+        app.all_lines("operator", &late)
+            .await
+            .iter()
+            .map(|l| cents(&l["totalAmount"]))
+            .sum::<i64>(),
+        200_000
+    );
+    body_ok(
+        app.patch("approver", &format!("/api/distributions/{late}/approve"))
+            .await,
+    )
+    .await;
+
+    // A distribution still processing, payable before this record date, may yet change its
+    // holdings: processing waits for it.
+    let running = created(
+        &app,
+        &pro_rata("100.00", "2099-05-01", "2099-05-15"),
+        "APPROVED",
+    )
+    .await;
+    let operator = app.operator();
+    let mut tx = app.db.begin().await.unwrap();
+    let current = clearway_store::distributions::get_tx(&mut tx, &operator, &running)
+        .await
+        .unwrap();
+    clearway_store::distributions::transition(
+        &mut tx,
+        &operator,
+        &current,
+        clearway_core::distribution::Action::Process,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let refused = body(
+        app.patch("operator", &format!("/api/distributions/{late}/process"))
+            .await,
+        409,
+    )
+    .await;
+    let detail = text(&refused["detail"]);
+    assert!(
+        detail.contains(&running) && detail.contains("still processing"),
+        "{detail}"
+    );
+    assert_eq!(get(&app, &late).await["status"], "APPROVED");
+    app.stop().await;
+}
