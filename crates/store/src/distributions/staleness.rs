@@ -220,8 +220,9 @@ pub async fn clear(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Distribution,
     from_row(&row)
 }
 
-/// Another distribution still PROCESSING with a payable date on or before `d`'s record date:
-/// its reinvestments may yet change the holdings behind `d` (the earliest payable first).
+/// Another distribution still PROCESSING, with a payable date on or before `d`'s record date,
+/// whose reinvestments may yet change the holdings behind `d`: one of `d`'s fund, or of a
+/// fund with an election reinvesting into it (the earliest payable first).
 pub async fn processing_before(
     tx: &mut Tx,
     actor: &Actor,
@@ -229,10 +230,13 @@ pub async fn processing_before(
 ) -> Result<Option<Distribution>, StoreError> {
     actor.require(Permission::Read)?;
     tx.fetch_optional(
-        q(format!("SELECT {COLUMNS} FROM distributions WHERE org_id = $1 AND status = 'PROCESSING' AND id <> $2 AND payable_date <= $3 ORDER BY payable_date, id LIMIT 1"))
+        q(format!("SELECT {COLUMNS} FROM distributions p WHERE p.org_id = $1 AND p.status = 'PROCESSING' AND p.id <> $2 AND p.payable_date <= $3
+                     AND (p.fund_id = $4 OR EXISTS (SELECT 1 FROM reinvestment_elections e WHERE e.org_id = p.org_id AND e.fund_id = p.fund_id AND e.target_fund_id = $4))
+                   ORDER BY p.payable_date, p.id LIMIT 1"))
             .bind(&actor.org_id)
             .bind(&d.id)
-            .bind(d.schedule.record.to_string()),
+            .bind(d.schedule.record.to_string())
+            .bind(&d.fund_id),
     )
     .await?
     .map(|r| from_row(&r))
