@@ -7,7 +7,9 @@
 //! leaves the distribution PROCESSING with nothing half-done, and the job runs again once
 //! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
 //! re-running it never emits a second event. The steps: tie-out check, reinvestment
-//! ([`crate::reinvestment::step()`]), payments ([`crate::payments::step()`]), completion.
+//! ([`crate::reinvestment::step()`]), flagging the open distributions whose record-date
+//! holdings it changed ([`crate::distributions::stale::after_processing`]), payments
+//! ([`crate::payments::step()`]), completion.
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
@@ -32,6 +34,7 @@ pub async fn run(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
     verify_ties_out(&mut tx, &actor, &current).await?;
     // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
     crate::reinvestment::step(&mut tx, &actor, &current).await?;
+    crate::distributions::stale::after_processing(&mut tx, &actor, &current).await?;
     crate::payments::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
     crate::distributions::trail(

@@ -11,6 +11,8 @@ pub use crate::components::{ComponentKind, Components};
 use crate::error::{FieldError, Invalid};
 use crate::money::Currency;
 
+pub mod fingerprint;
+
 /// The dates of a distribution: declaration < record < payable, ex-date ≤ record date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
@@ -146,6 +148,8 @@ pub enum Action {
     Complete,
     /// Abandon it.
     Cancel,
+    /// Recompute the lines from the current record-date holdings with the same allocation.
+    Reallocate,
 }
 
 impl Action {
@@ -158,6 +162,7 @@ impl Action {
             Action::Process => "process",
             Action::Complete => "complete",
             Action::Cancel => "cancel",
+            Action::Reallocate => "reallocate",
         }
     }
 }
@@ -183,6 +188,10 @@ impl Status {
             (Approved, Action::Process) => Processing,
             (Processing, Action::Complete) => Completed,
             (Draft | Ready | Approved, Action::Cancel) => Cancelled,
+            // Recomputed amounts keep a submission, but an approval was of the old amounts:
+            // an APPROVED distribution goes back to READY and is approved again.
+            (Draft, Action::Reallocate) => Draft,
+            (Ready | Approved, Action::Reallocate) => Ready,
             (current, action) => return Err(IllegalTransition { current, action }),
         };
         Ok(next)
@@ -450,6 +459,10 @@ mod tests {
         assert_eq!(Ready.apply(Action::Edit), Ok(Draft));
         assert_eq!(Approved.apply(Action::Process), Ok(Processing));
         assert_eq!(Processing.apply(Action::Complete), Ok(Completed));
+        assert_eq!(Draft.apply(Action::Reallocate), Ok(Draft));
+        assert_eq!(Ready.apply(Action::Reallocate), Ok(Ready));
+        assert_eq!(Approved.apply(Action::Reallocate), Ok(Ready));
+        assert!(Processing.apply(Action::Reallocate).is_err());
         let err = Draft.apply(Action::Approve).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -466,6 +479,7 @@ mod tests {
             Action::Process,
             Action::Complete,
             Action::Cancel,
+            Action::Reallocate,
         ] {
             assert!(Completed.apply(action).is_err());
             assert!(Cancelled.apply(action).is_err());

@@ -14,6 +14,8 @@ use serde_json::Value;
 use crate::db::Arg;
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
+pub mod staleness;
+
 /// A distribution header as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Distribution {
@@ -56,6 +58,13 @@ pub struct Distribution {
     pub updated_at: String,
     /// Incremented on every change.
     pub version: i64,
+    /// Fingerprint of the record-date holdings the lines were allocated from (None for
+    /// explicit lines, reversals, distributions planned before fingerprints, and investors).
+    pub holdings_fingerprint: Option<String>,
+    /// Why the holdings behind the lines are known to have changed since (None: not known to
+    /// be stale); set by processings and holdings imports, cleared when the lines are planned
+    /// again. Approve and process check the fingerprint itself.
+    pub stale_reason: Option<String>,
 }
 
 /// One investor's line.
@@ -104,7 +113,7 @@ pub struct NewDistribution {
     pub reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, fund_id, kind, status, currency, declaration_date, ex_date, record_date, payable_date, description, allocation, total_minor, line_count, reverses_id, corrects_id, reason, created_by, approved_by, approved_at, created_at, updated_at, version";
+const COLUMNS: &str = "id, fund_id, kind, status, currency, declaration_date, ex_date, record_date, payable_date, description, allocation, total_minor, line_count, reverses_id, corrects_id, reason, created_by, approved_by, approved_at, created_at, updated_at, version, holdings_fingerprint, stale_reason";
 
 const LINE_COLUMNS: [&str; 15] = [
     "distribution_id",
@@ -160,6 +169,8 @@ fn from_row(r: &Row) -> Result<Distribution, StoreError> {
         created_at: r.text("created_at")?,
         updated_at: r.text("updated_at")?,
         version: r.i64("version")?,
+        holdings_fingerprint: r.opt_text("holdings_fingerprint")?,
+        stale_reason: r.opt_text("stale_reason")?,
     })
 }
 
@@ -238,7 +249,7 @@ pub async fn insert(
     let s = &new.schedule;
     let row = tx
         .fetch_optional(
-            q(format!("INSERT INTO distributions ({COLUMNS}, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, NULL, $18, $18, 1, $19) RETURNING {COLUMNS}"))
+            q(format!("INSERT INTO distributions ({COLUMNS}, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, NULL, $18, $18, 1, NULL, NULL, $19) RETURNING {COLUMNS}"))
                 .bind(&id)
                 .bind(&new.fund_id)
                 .bind(new.kind.as_str())
@@ -334,13 +345,18 @@ fn visible(actor: &Actor, first_param: usize) -> (String, String, Vec<Arg>) {
                 "total_minor" => Some("own.total_minor"),
                 "line_count" => Some("CAST(1 AS BIGINT)"),
                 "allocation" => Some("'null'"),
-                "created_by" | "approved_by" => Some("NULL"),
+                "created_by" | "approved_by" | "holdings_fingerprint" => Some("NULL"),
+                // Staff's reason names other investors' units: an investor learns only that.
+                "stale_reason" => Some(STALE_FOR_INVESTORS),
                 _ => None,
             }),
             vec![(&actor.org_id).into(), investor.into()],
         ),
     }
 }
+
+/// What an investor reads of a stale distribution's reason.
+const STALE_FOR_INVESTORS: &str = "CASE WHEN d.stale_reason IS NULL THEN NULL ELSE 'the holdings behind this distribution changed; it is being reviewed' END";
 
 fn get_query(actor: &Actor, id: &str) -> crate::db::Q {
     let (from, columns, args) = visible(actor, 2);

@@ -1,6 +1,6 @@
 //! Funds, investors, holdings history, NAV snapshots and commitments.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
@@ -9,6 +9,7 @@ use clearway_core::Currency;
 use rust_decimal::Decimal;
 
 use crate::db::Arg;
+use crate::distributions::staleness::{self, Flagged};
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A fund as stored.
@@ -272,7 +273,9 @@ pub async fn create_investors(
     Ok(ids)
 }
 
-/// Records holdings (investor, units) for a fund as of a date (bulk load).
+/// Records holdings (investor, units) for a fund as of a date (bulk load), and flags the open
+/// distributions of the fund whose record-date holdings this changed (see
+/// [`crate::distributions::staleness::flag`]).
 pub async fn record_holdings(
     tx: &mut Tx,
     actor: &Actor,
@@ -301,7 +304,47 @@ pub async fn record_holdings(
         &["org_id", "fund_id", "investor_id", "as_of", "units"],
         &rows,
     )
-    .await
+    .await?;
+    let cause = format!("holdings of fund {fund_id} were recorded as of {as_of}");
+    flag_stale(tx, actor, &[fund_id.to_string()], as_of, &cause).await?;
+    Ok(())
+}
+
+/// Flags the open (DRAFT, READY, APPROVED) distributions of `fund_ids` with a record date on
+/// or after `from` whose record-date holdings no longer match their fingerprint, with `cause`
+/// and what changed as the reason (audited, and a `distribution.stale` event each); returns
+/// every such distribution, by id, flagged before or now. Holdings are read once per fund and
+/// record date.
+pub async fn flag_stale(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_ids: &[String],
+    from: NaiveDate,
+    cause: &str,
+) -> Result<Vec<Flagged>, StoreError> {
+    let candidates = staleness::open_allocated_from(tx, actor, fund_ids, from).await?;
+    let mut read: HashMap<(String, NaiveDate), Vec<Holding>> = HashMap::new();
+    let mut out = Vec::new();
+    for d in candidates {
+        let key = (d.fund_id.clone(), d.schedule.record);
+        if !read.contains_key(&key) {
+            let now = holdings_as_of(tx, actor, &d.fund_id, d.schedule.record).await?;
+            read.insert(key.clone(), now);
+        }
+        let Some(diff) = staleness::compare(tx, actor, &d, &read[&key]).await? else {
+            continue;
+        };
+        let reason = format!("{cause}: {}", diff.describe());
+        if d.stale_reason.as_deref() != Some(reason.as_str()) {
+            staleness::mark(tx, actor, &d, &reason, cause, diff.investors()).await?;
+        }
+        out.push(Flagged {
+            id: d.id,
+            reason,
+            investors: diff.investors(),
+        });
+    }
+    Ok(out)
 }
 
 /// Refuses unless every investor id is one of the actor's organization (holdings carry no

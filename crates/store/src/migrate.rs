@@ -83,6 +83,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             }
             .to_string(),
         ),
+        (
+            "0017_allocation_fingerprint",
+            include_str!("../migrations/0017_allocation_fingerprint.sql").to_string(),
+        ),
     ]
 }
 

@@ -3,11 +3,12 @@
 use std::collections::HashSet;
 
 use clearway_core::access::Permission;
+use clearway_core::distribution::fingerprint::AllocationBasis;
 use clearway_core::distribution::{
     check_line, plan_lines, Action, Allocation, Components, Kind, PlannedLine, Schedule, Status,
 };
 use clearway_core::{Currency, FieldError, Invalid};
-use clearway_store::distributions::{self as store, Distribution, NewDistribution};
+use clearway_store::distributions::{self as store, staleness, Distribution, NewDistribution};
 use clearway_store::funds::{self, Fund};
 use clearway_store::{jobs, Actor, Db, StoreError, Tx};
 use serde_json::json;
@@ -16,26 +17,37 @@ use super::command::DistributionInput;
 use super::{trail, PROCESS_JOB};
 use crate::{AppError, AppResult};
 
-/// Plans lines for a command against the fund's record-date holdings.
+/// Lines planned for a command, with the holdings they came from (None for explicit lines).
+pub(crate) struct Planned {
+    /// The lines.
+    pub lines: Vec<PlannedLine>,
+    /// Fingerprint of the record-date holdings, and the holders left without a line.
+    pub basis: Option<AllocationBasis>,
+}
+
+/// Plans lines for a command against the fund's record-date holdings. Explicit lines get no
+/// basis: their amounts are a person's, not the holdings', and the membership they are
+/// checked against (ever held the fund) only grows, so no later change can make them stale.
 pub(crate) async fn plan(
     tx: &mut Tx,
     actor: &Actor,
     fund: &Fund,
     schedule: &Schedule,
     allocation: &Allocation,
-) -> AppResult<Vec<PlannedLine>> {
-    let (holdings, members) = match allocation {
-        Allocation::Explicit(_) => (
-            Vec::new(),
-            funds::fund_investor_ids(tx, actor, &fund.id).await?,
-        ),
-        _ => (
-            funds::holdings_as_of(tx, actor, &fund.id, schedule.record).await?,
-            HashSet::new(),
-        ),
-    };
-    let members: HashSet<&str> = members.iter().map(String::as_str).collect();
-    Ok(plan_lines(fund.currency, allocation, &holdings, &members)?)
+) -> AppResult<Planned> {
+    if let Allocation::Explicit(_) = allocation {
+        let members = funds::fund_investor_ids(tx, actor, &fund.id).await?;
+        let members: HashSet<&str> = members.iter().map(String::as_str).collect();
+        let lines = plan_lines(fund.currency, allocation, &[], &members)?;
+        return Ok(Planned { lines, basis: None });
+    }
+    let holdings = funds::holdings_as_of(tx, actor, &fund.id, schedule.record).await?;
+    let lines = plan_lines(fund.currency, allocation, &holdings, &HashSet::new())?;
+    let basis = AllocationBasis::of(&fund.id, schedule.record, &holdings, &lines);
+    Ok(Planned {
+        lines,
+        basis: Some(basis),
+    })
 }
 
 /// Inserts a new DRAFT distribution of `kind` (a correction names the corrected distribution
@@ -57,7 +69,7 @@ pub(crate) async fn insert_new<R: DistributionInput>(
             other => other.into(),
         })?;
     let cmd = req.command(fund.currency)?;
-    let lines = plan(tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
+    let planned = plan(tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
     let new = NewDistribution {
         fund_id: fund.id.clone(),
         kind,
@@ -70,7 +82,8 @@ pub(crate) async fn insert_new<R: DistributionInput>(
         corrects_id: corrects.map(|(id, _)| id.to_string()),
         reason: corrects.map(|(_, reason)| reason.to_string()),
     };
-    let d = store::insert(tx, actor, &new, &lines).await?;
+    let d = store::insert(tx, actor, &new, &planned.lines).await?;
+    let d = staleness::set_basis(tx, actor, &d, planned.basis.as_ref()).await?;
     trail(
         tx,
         actor,
@@ -122,13 +135,14 @@ pub async fn update<R: DistributionInput>(
         ));
     }
     let cmd = req.command(fund.currency)?;
-    let lines = plan(&mut tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
+    let planned = plan(&mut tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
     let edit = store::Edit {
         schedule: cmd.schedule,
         description: cmd.description,
         allocation: cmd.allocation_record,
     };
-    let updated = store::edit(&mut tx, actor, &current, &edit, Some(&lines)).await?;
+    let updated = store::edit(&mut tx, actor, &current, &edit, Some(&planned.lines)).await?;
+    let updated = staleness::set_basis(&mut tx, actor, &updated, planned.basis.as_ref()).await?;
     trail(
         &mut tx,
         actor,
@@ -216,9 +230,20 @@ pub async fn transition(
         Action::Approve => Permission::Approve,
         _ => Permission::Operate,
     })?;
+    if action == Action::Reallocate {
+        // A status change alone would keep the old lines: reallocation plans them.
+        return Err(AppError::conflict(
+            "reallocate plans the lines again; use reallocate",
+        ));
+    }
     let mut tx = db.begin().await?;
     let current = store::get_tx(&mut tx, actor, id).await?;
-    let updated = store::transition(&mut tx, actor, &current, action).await?;
+    let mut updated = store::transition(&mut tx, actor, &current, action).await?;
+    if matches!(action, Action::Approve | Action::Process) {
+        // After the role, state and four-eyes checks: amounts computed from holdings that
+        // changed since are neither approved nor paid.
+        updated = super::stale::verify(&mut tx, actor, &current, updated, action).await?;
+    }
     if action == Action::Process {
         // Refused here, whole, rather than failing in the job: a missing or stale NAV leaves
         // the distribution APPROVED (this transaction rolls back).
@@ -231,6 +256,7 @@ pub async fn transition(
         Action::Cancel => ("distribution.cancel", "distribution.cancelled"),
         Action::Complete => ("distribution.complete", "distribution.completed"),
         Action::Edit => ("distribution.update", "distribution.updated"),
+        Action::Reallocate => ("distribution.reallocate", "distribution.reallocated"),
     };
     if action == Action::Process {
         let key = format!("{PROCESS_JOB}:{}", updated.id);

@@ -10,16 +10,20 @@
 //!   [`DistributionInput`] a request implements to be read in its fund's currency.
 //! - [`lifecycle`]: [`create`], [`update`], [`update_line`], [`transition`].
 //! - [`reversal`]: [`reverse`] (a linked reversing distribution, optionally a correction).
+//! - [`stale`]: approve/process refuse stale allocations, [`reallocate`], and the processing
+//!   hook that flags the open distributions whose record-date holdings it changed.
 //! - [`trail`]: the audit entry and event of a change, and the [`snapshot`] they carry.
 
 pub mod command;
 pub mod lifecycle;
 pub mod reversal;
+pub mod stale;
 pub mod trail;
 
 pub use command::{DistributionCommand, DistributionInput, ReversalCommand};
 pub use lifecycle::{create, transition, update, update_line};
 pub use reversal::{reverse, Reversal};
+pub use stale::{reallocate, Reallocation};
 pub use trail::{snapshot, trail};
 
 /// Job kind of distribution processing (enqueued when a distribution goes to `PROCESSING`).

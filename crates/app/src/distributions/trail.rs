@@ -33,6 +33,9 @@ pub fn snapshot(d: &Distribution) -> Value {
         "createdAt": d.created_at,
         "updatedAt": d.updated_at,
         "version": d.version,
+        "holdingsFingerprint": d.holdings_fingerprint,
+        "stale": d.stale_reason.is_some(),
+        "staleReason": d.stale_reason,
     })
 }
 

@@ -449,6 +449,14 @@ pub struct DistributionView {
     pub updated_at: String,
     /// Version (increments on every change).
     pub version: i64,
+    /// SHA-256 of the record-date holdings the lines were allocated from (null for explicit
+    /// lines, reversals, and for investors).
+    pub holdings_fingerprint: Option<String>,
+    /// The record-date holdings changed since the lines were allocated (set by a processing
+    /// or a holdings import, cleared by reallocation); approve and process refuse it.
+    pub stale: bool,
+    /// Why it is stale: what changed them, and how (staff; investors read a generic text).
+    pub stale_reason: Option<String>,
 }
 
 impl From<&Distribution> for DistributionView {
@@ -476,6 +484,9 @@ impl From<&Distribution> for DistributionView {
             created_at: d.created_at.clone(),
             updated_at: d.updated_at.clone(),
             version: d.version,
+            holdings_fingerprint: d.holdings_fingerprint.clone(),
+            stale: d.stale_reason.is_some(),
+            stale_reason: d.stale_reason.clone(),
         }
     }
 }
@@ -569,6 +580,44 @@ pub struct ReversalView {
     pub correction: Option<DistributionView>,
 }
 
+/// Response of `POST /api/distributions/:id/reallocate`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReallocationView {
+    /// The distribution with its recomputed lines (DRAFT stays DRAFT; READY and APPROVED are
+    /// READY, to be approved again).
+    pub distribution: DistributionView,
+    /// Sum of the lines before (decimal string).
+    pub previous_total_amount: String,
+    /// Lines whose units or amounts changed.
+    pub changed_lines: usize,
+    /// Lines of investors who had none.
+    pub added_lines: usize,
+    /// Lines of investors who have none now.
+    pub removed_lines: usize,
+}
+
+impl From<&clearway_app::distributions::Reallocation> for ReallocationView {
+    fn from(r: &clearway_app::distributions::Reallocation) -> Self {
+        let d = &r.distribution;
+        ReallocationView {
+            distribution: DistributionView::from(d),
+            previous_total_amount: d.currency.format_minor(r.previous_total_minor),
+            changed_lines: r.changed_lines,
+            added_lines: r.added_lines,
+            removed_lines: r.removed_lines,
+        }
+    }
+}
+
+/// The core allocation of a stored allocation request (as [`DistributionRequest::parse`]
+/// reads it at creation).
+pub fn stored_allocation(stored: &Value, currency: Currency) -> Result<Allocation, Invalid> {
+    let req: AllocationRequest = serde_json::from_value(stored.clone())
+        .map_err(|e| Invalid(vec![FieldError::new("allocation", e.to_string())]))?;
+    parse_allocation(&req, currency).map_err(Invalid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,6 +658,8 @@ mod tests {
             created_at: "2026-03-01T00:00:00Z".into(),
             updated_at: "2026-03-02T00:00:00Z".into(),
             version: 4,
+            holdings_fingerprint: Some("ab".repeat(32)),
+            stale_reason: Some("holdings changed".into()),
         };
         let view = |d: &Distribution| serde_json::to_value(DistributionView::from(d)).unwrap();
         assert_eq!(view(&d), clearway_app::distributions::snapshot(&d));
@@ -618,6 +669,8 @@ mod tests {
         d.reason = None;
         d.approved_by = None;
         d.approved_at = None;
+        d.holdings_fingerprint = None;
+        d.stale_reason = None;
         assert_eq!(view(&d), clearway_app::distributions::snapshot(&d));
     }
 }

@@ -16,7 +16,10 @@ use clearway_store::Actor;
 
 use crate::http::{idempotent, parse_json, ApiError, ApiResult, Saved};
 use crate::state::AppState;
-use dto::{DistributionRequest, DistributionView, LineRequest, ReversalRequest, ReversalView};
+use dto::{
+    DistributionRequest, DistributionView, LineRequest, ReallocationView, ReversalRequest,
+    ReversalView,
+};
 
 pub use clearway_app::distributions::PROCESS_JOB;
 
@@ -132,6 +135,33 @@ pub async fn reverse(
                 correction: done.correction.as_ref().map(DistributionView::from),
             };
             Saved::json(StatusCode::CREATED, &view)
+        },
+    )
+    .await
+}
+
+/// `POST /api/distributions/:id/reallocate`: plans the lines again from the record-date
+/// holdings of now, with the same allocation (DRAFT, READY or APPROVED; APPROVED goes back to
+/// READY). No body; under an optional `Idempotency-Key` like every POST.
+pub async fn reallocate(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    headers: &HeaderMap,
+    raw: &[u8],
+) -> ApiResult<Saved> {
+    actor.require(Permission::Operate)?;
+    let path = format!("/api/distributions/{id}/reallocate");
+    idempotent(
+        state,
+        actor,
+        Permission::Operate,
+        headers,
+        &path,
+        raw,
+        async |tx| {
+            let done = app::reallocate(tx, actor, id, dto::stored_allocation).await?;
+            Saved::json(StatusCode::OK, &ReallocationView::from(&done))
         },
     )
     .await

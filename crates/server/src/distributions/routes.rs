@@ -12,7 +12,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{
-    DistributionRequest, DistributionView, LineRequest, LineView, ReversalRequest, ReversalView,
+    DistributionRequest, DistributionView, LineRequest, LineView, ReallocationView,
+    ReversalRequest, ReversalView,
 };
 use crate::http::{page_limit, ApiError, ApiResult, Page, Problem, Qs, RawBody};
 use crate::state::AppState;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/distributions/{id}/process", patch(process))
         .route("/api/distributions/{id}/cancel", patch(cancel))
         .route("/api/distributions/{id}/reversal", post(reverse))
+        .route("/api/distributions/{id}/reallocate", post(reallocate))
 }
 
 /// Default page size of distribution and line lists.
@@ -273,6 +275,22 @@ pub(crate) async fn reverse(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     Ok(super::reverse(&state, &actor, &id, &headers, &body)
+        .await?
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/api/distributions/{id}/reallocate", tag = "distributions", params(("id" = String, Path),
+    ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
+    description = "Plans the lines again from the fund's record-date holdings of now, with the same allocation (pro rata or per share), and stores their new fingerprint; clears the stale flag. DRAFT stays DRAFT; READY and APPROVED are READY (an approval is of the old amounts: approve again, by someone who did not reallocate it). Lines given explicitly or set by hand, and reversals, are refused (409). Audited with the totals before and after and the lines changed; event `distribution.reallocated`.",
+    responses((status = 200, body = ReallocationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn reallocate(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    Ok(super::reallocate(&state, &actor, &id, &headers, &body)
         .await?
         .into_response())
 }

@@ -21,6 +21,7 @@ mod platform;
 mod reconciliation;
 mod reinvestment;
 mod reversal;
+mod stale;
 mod strict;
 mod tenancy;
 mod validation;

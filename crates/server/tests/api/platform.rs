@@ -67,6 +67,7 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("patch", "/api/distributions/{id}/process"),
         ("patch", "/api/distributions/{id}/cancel"),
         ("post", "/api/distributions/{id}/reversal"),
+        ("post", "/api/distributions/{id}/reallocate"),
         ("get", "/api/webhooks"),
         ("post", "/api/webhooks"),
         ("delete", "/api/webhooks/{id}"),
