@@ -75,6 +75,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0012_audit_chain",
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),
+        (
+            "0014_payment_review",
+            include_str!("../migrations/0014_payment_review.sql").to_string(),
+        ),
     ]
 }
 

@@ -449,6 +449,26 @@ pub struct DistributionView {
     pub updated_at: String,
     /// Version (increments on every change).
     pub version: i64,
+    /// On the `ready` and `approve` answers only: the lines whose cash is above the ACH
+    /// limit and what processing will do with them (details: `GET …/preflight`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oversized: Option<OversizedSummary>,
+}
+
+/// Counts and total of a distribution's lines above the ACH limit (see the preflight).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OversizedSummary {
+    /// The ACH per-entry limit in force (USD, decimal string).
+    pub limit: String,
+    /// Lines above it.
+    pub count: usize,
+    /// Of which paid by wire (the investor has a usable wire instruction).
+    pub to_wire: usize,
+    /// Of which held for review (`OVERSIZED`).
+    pub to_review: usize,
+    /// Their cash, in the distribution's currency (decimal string).
+    pub total_amount: String,
 }
 
 impl From<&Distribution> for DistributionView {
@@ -476,6 +496,7 @@ impl From<&Distribution> for DistributionView {
             created_at: d.created_at.clone(),
             updated_at: d.updated_at.clone(),
             version: d.version,
+            oversized: None,
         }
     }
 }

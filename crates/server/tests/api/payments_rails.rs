@@ -513,7 +513,7 @@ pub async fn process_offline(app: &TestApp, id: &str) {
     clearway_app::reinvestment::step(&mut tx, &system, &d)
         .await
         .unwrap();
-    clearway_server::payments::step(&mut tx, &system, &d)
+    clearway_server::payments::step(&mut tx, &system, &d, &Default::default())
         .await
         .unwrap();
     store::transition(&mut tx, &system, &d, Action::Complete)
