@@ -426,8 +426,8 @@ pub async fn ach_lines_above(
     actor.require(Permission::Read)?;
     tx.fetch_all(
         q("SELECT l.investor_id, i.name, l.total_minor - l.withholding_minor AS cash_minor,
-                  CASE WHEN EXISTS (SELECT 1 FROM bank_accounts w WHERE w.org_id = l.org_id AND w.investor_id = l.investor_id
-                                    AND w.method = 'WIRE' AND w.status = 'VERIFIED' AND w.blocked_reason IS NULL) THEN 1 ELSE 0 END AS has_wire
+                  CAST(CASE WHEN EXISTS (SELECT 1 FROM bank_accounts w WHERE w.org_id = l.org_id AND w.investor_id = l.investor_id
+                                    AND w.method = 'WIRE' AND w.status = 'VERIFIED' AND w.blocked_reason IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS has_wire
            FROM distribution_lines l
            JOIN investors i ON i.id = l.investor_id AND i.org_id = l.org_id
            JOIN bank_accounts b ON b.org_id = l.org_id AND b.investor_id = l.investor_id AND b.is_default = 1 AND b.method = 'ACH'
