@@ -70,7 +70,7 @@ mod tests {
         assert_eq!(l.entry_max_minor(), 100_000_000);
         assert!(!l.entry_fits(100_000_001));
         l.same_day = false;
-        l.max_file_credit_minor = 5_000_00;
-        assert_eq!(l.entry_max_minor(), 5_000_00);
+        l.max_file_credit_minor = 500_000;
+        assert_eq!(l.entry_max_minor(), 500_000);
     }
 }

@@ -2,7 +2,6 @@
 //! no payment left waiting with nothing pointing at it (a dead rail job holds its payments),
 //! and a bank return without a code blocks the payee instead of being re-sent.
 
-use clearway_core::distribution::Action;
 use clearway_store::distributions as store;
 use clearway_store::payments::Settlement;
 use clearway_store::{q, Actor};
@@ -255,7 +254,40 @@ async fn a_rail_job_that_fails_for_good_holds_its_payments_for_review() {
         1
     );
     assert_no_orphan_payments(&app).await;
-    let _ = Action::Process;
+
+    // Not vacuous: a PENDING payment with no reason and no live job is found, and counted.
+    let one = payments.iter().find(|p| p["method"] == "ACH").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(
+        q("UPDATE payments SET hold_reason = NULL, review_reason = NULL WHERE id = $1").bind(&one),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let found = clearway_app::payments::orphans::orphans(&app.db, &app.operator(), Some(&id), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
+        vec![one]
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(crate::helpers::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("clearway_payments_orphaned 1"),
+        "{metrics}"
+    );
     app.stop().await;
 }
 
