@@ -46,6 +46,10 @@ pub struct Oversized {
 pub struct Preflight {
     /// The ACH per-entry limit in force (USD minor units).
     pub limit_minor: i64,
+    /// Whether each line's cash is net of its reinvestment as the elections and NAVs stand
+    /// now (`false`: a NAV is missing, so the cash shown is the line less withholding, an
+    /// upper bound).
+    pub reinvestment_applied: bool,
     /// Oversized lines in all.
     pub count: usize,
     /// Of which paid by wire.
@@ -80,7 +84,8 @@ pub async fn preflight(
     let max = limits.entry_max_minor();
     // In USD the limit filters in SQL; in another currency every ACH line is converted below.
     let above = if d.currency == Currency::USD { max } else { 0 };
-    let lines = pstore::ach_lines_above(&mut tx, actor, id, above).await?;
+    let mut lines = pstore::ach_lines_above(&mut tx, actor, id, above).await?;
+    let reinvestment_applied = net_of_reinvestment(&mut tx, actor, &d, &mut lines).await?;
     let rate = if d.currency == Currency::USD {
         None
     } else {
@@ -109,7 +114,42 @@ pub async fn preflight(
             route,
         });
     }
-    Ok(summarize(all, max, cursor, limit))
+    let mut out = summarize(all, max, cursor, limit);
+    out.reinvestment_applied = reinvestment_applied;
+    Ok(out)
+}
+
+/// Takes from each line's cash what the reinvestment step would reinvest now (its plan,
+/// nothing written). `false` when it cannot be planned yet (a NAV missing or stale): the
+/// lines then keep their upper bound.
+async fn net_of_reinvestment(
+    tx: &mut clearway_store::Tx,
+    actor: &Actor,
+    d: &dstore::Distribution,
+    lines: &mut [AchLine],
+) -> Result<bool, StoreError> {
+    if lines.is_empty() {
+        return Ok(true);
+    }
+    // The plan reads as the system does at processing (an approver may not operate); the
+    // caller was already checked as staff of this organization.
+    let system = Actor::system(&actor.org_id);
+    let plan = match crate::reinvestment::step::plan(tx, &system, d).await {
+        Ok(plan) => plan,
+        Err(e) => {
+            tracing::debug!(distribution_id = %d.id, error = %e, "preflight without the reinvestment plan");
+            return Ok(false);
+        }
+    };
+    let cost: std::collections::HashMap<&str, i64> = plan
+        .reinvestments
+        .iter()
+        .map(|r| (r.investor_id.as_str(), r.cost_minor))
+        .collect();
+    for line in lines.iter_mut() {
+        line.cash_minor -= cost.get(line.investor_id.as_str()).copied().unwrap_or(0);
+    }
+    Ok(true)
 }
 
 /// A fund-currency amount in USD at the stored rate (rounded as payments are).
@@ -131,6 +171,7 @@ fn summarize(all: Vec<Oversized>, max: i64, cursor: Option<&str>, limit: usize) 
     let to_wire = all.iter().filter(|o| o.route == Route::Wire).count();
     Preflight {
         limit_minor: max,
+        reinvestment_applied: false,
         count: all.len(),
         to_wire,
         to_review: all.len() - to_wire,

@@ -469,6 +469,9 @@ pub struct OversizedSummary {
     pub to_review: usize,
     /// Their cash, in the distribution's currency (decimal string).
     pub total_amount: String,
+    /// Whether the cash is net of reinvestment as the elections and NAVs stand now; `false`
+    /// when a NAV is missing, the cash then being the line less withholding (an upper bound).
+    pub reinvestment_applied: bool,
 }
 
 impl From<&Distribution> for DistributionView {

@@ -852,8 +852,9 @@ pub struct OversizedLineView {
     pub investor_id: String,
     /// Investor's name.
     pub investor_name: String,
-    /// The line's cash at most (total less withholding; reinvestment can only lower it), in
-    /// the distribution's currency (decimal string).
+    /// The line's cash: total less withholding less what its reinvestment election would
+    /// reinvest now (see the summary's `reinvestmentApplied`), in the distribution's currency
+    /// (decimal string).
     pub amount: String,
     /// The ACH amount in USD (decimal string; after FX for other currencies).
     pub ach_amount: String,

@@ -76,7 +76,7 @@ async fn oversized_ach_credits_go_by_wire_or_wait_in_review_and_the_rest_is_sent
     assert_eq!(ready["status"], "READY");
     assert_eq!(
         ready["oversized"],
-        json!({ "limit": "99999999.99", "count": 2, "toWire": 1, "toReview": 1, "totalAmount": "270000000.00" })
+        json!({ "limit": "99999999.99", "count": 2, "toWire": 1, "toReview": 1, "totalAmount": "270000000.00", "reinvestmentApplied": true })
     );
     let pre: Value = app
         .get("operator", &format!("/api/distributions/{id}/preflight"))

@@ -409,7 +409,8 @@ pub struct AchLine {
     /// Investor's name.
     pub investor_name: String,
     /// The most the line can pay in cash: its total less withholding (reinvestment, decided
-    /// at processing, can only lower it), distribution-currency minor units.
+    /// at processing, can only lower it; the application takes its plan off), in
+    /// distribution-currency minor units.
     pub cash_minor: i64,
     /// Whether the investor has a usable wire instruction (WIRE, verified, not blocked).
     pub has_wire: bool,
@@ -448,4 +449,34 @@ pub async fn ach_lines_above(
         })
     })
     .collect()
+}
+
+/// Payments of a distribution by method, status and review cause (the review reason up to
+/// its first `:`, e.g. `OVERSIZED`), with their count and total in payment-currency minor
+/// units (mixed currencies add up as stored: a report, not money).
+pub async fn outcome_counts(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<std::collections::BTreeMap<(String, String, Option<String>), (i64, i64)>, StoreError> {
+    visible(actor)?;
+    let rows = tx
+        .fetch_all(
+            q("SELECT method, status, review_reason, amount_minor FROM payments WHERE org_id = $1 AND distribution_id = $2")
+                .bind(&actor.org_id)
+                .bind(distribution_id),
+        )
+        .await?;
+    let mut out = std::collections::BTreeMap::new();
+    for r in rows {
+        let cause = r
+            .opt_text("review_reason")?
+            .map(|t| t.split(':').next().unwrap_or_default().trim().to_string());
+        let entry = out
+            .entry((r.text("method")?, r.text("status")?, cause))
+            .or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 += r.i64("amount_minor")?;
+    }
+    Ok(out)
 }

@@ -90,5 +90,6 @@ pub fn summary_of(out: &Preflight, currency: Currency) -> OversizedSummary {
         to_wire: out.to_wire,
         to_review: out.to_review,
         total_amount: currency.format_minor(out.total_minor),
+        reinvestment_applied: out.reinvestment_applied,
     }
 }
