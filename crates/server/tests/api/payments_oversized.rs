@@ -383,3 +383,54 @@ async fn a_wire_returned_without_a_code_blocks_the_payee_until_it_is_replaced() 
     assert_no_orphan_payments(&app).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_preflight_counts_cash_after_reinvestment_and_the_limit_is_to_the_cent() {
+    let app = spawn_app(2).await;
+    let inv = app.seeded.investor_ids.clone();
+    // Investor 0 reinvests half: $150M leaves about $75M in cash, under the limit.
+    let election =
+        json!({ "election": "PARTIAL", "percentage": "50", "effectiveDate": "2026-01-01" });
+    let resp = app
+        .put(
+            "operator",
+            &format!(
+                "/api/investors/{}/reinvestment-preferences/DEMO-OPEN",
+                inv[0]
+            ),
+            &election,
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    // Investor 1 is paid $100,000,000.00 in cash: one cent above the NACHA field.
+    let body = explicit(
+        &app,
+        &[(&inv[0], "150000000.00"), (&inv[1], "100000000.00")],
+    );
+    let id = app.create(&body).await["id"].as_str().unwrap().to_string();
+    let pre: Value = app
+        .get("operator", &format!("/api/distributions/{id}/preflight"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pre["summary"]["reinvestmentApplied"], true);
+    assert_eq!(pre["summary"]["count"], 1);
+    assert_eq!(pre["items"][0]["investorId"], inv[1].as_str());
+    assert_eq!(pre["items"][0]["amount"], "100000000.00");
+    assert_eq!(pre["items"][0]["route"], "REVIEW");
+
+    app.complete(&id).await;
+    settle_jobs(&app).await;
+    let payments = payments_of(&app, "operator", &id).await;
+    let reinvesting = of(&payments, &inv[0]);
+    assert_eq!(reinvesting["status"], "SENT");
+    assert!(crate::helpers::cents(&reinvesting["amount"]) < 9_999_999_999);
+    let held = of(&payments, &inv[1]);
+    assert_eq!(
+        held["holdReason"],
+        "OVERSIZED: 100000000.00 USD above the ACH limit 99999999.99 USD; no wire instruction"
+    );
+    assert_no_orphan_payments(&app).await;
+    app.stop().await;
+}
