@@ -452,26 +452,7 @@ pub struct DistributionView {
     /// On the `ready` and `approve` answers only: the lines whose cash is above the ACH
     /// limit and what processing will do with them (details: `GET …/preflight`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oversized: Option<OversizedSummary>,
-}
-
-/// Counts and total of a distribution's lines above the ACH limit (see the preflight).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OversizedSummary {
-    /// The ACH per-entry limit in force (USD, decimal string).
-    pub limit: String,
-    /// Lines above it.
-    pub count: usize,
-    /// Of which paid by wire (the investor has a usable wire instruction).
-    pub to_wire: usize,
-    /// Of which held for review (`OVERSIZED`).
-    pub to_review: usize,
-    /// Their cash, in the distribution's currency (decimal string).
-    pub total_amount: String,
-    /// Whether the cash is net of reinvestment as the elections and NAVs stand now; `false`
-    /// when a NAV is missing, the cash then being the line less withholding (an upper bound).
-    pub reinvestment_applied: bool,
+    pub oversized: Option<crate::payments::dto::OversizedSummary>,
 }
 
 impl From<&Distribution> for DistributionView {

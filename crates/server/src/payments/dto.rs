@@ -876,9 +876,28 @@ pub struct PreflightView {
     /// Its currency.
     pub currency: String,
     /// Counts and total over all oversized lines.
-    pub summary: crate::distributions::dto::OversizedSummary,
+    pub summary: OversizedSummary,
     /// This page, by investor id.
     pub items: Vec<OversizedLineView>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Counts and total of a distribution's lines above the ACH limit (see the preflight).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OversizedSummary {
+    /// The ACH per-entry limit in force (USD, decimal string).
+    pub limit: String,
+    /// Lines above it.
+    pub count: usize,
+    /// Of which paid by wire (the investor has a usable wire instruction).
+    pub to_wire: usize,
+    /// Of which held for review (`OVERSIZED`).
+    pub to_review: usize,
+    /// Their cash, in the distribution's currency (decimal string).
+    pub total_amount: String,
+    /// Whether the cash is net of reinvestment as the elections and NAVs stand now; `false`
+    /// when a NAV is missing, the cash then being the line less withholding (an upper bound).
+    pub reinvestment_applied: bool,
 }

@@ -66,7 +66,7 @@ pub fn router() -> Router<AppState> {
         dto::BatchView, dto::ReturnsOutcome, dto::SuggestionView, dto::FxRateRequest,
         dto::FxRatesRequest, dto::FxRateView, dto::InitiateResult, dto::StaleResult,
         dto::VerifyResult, dto::FxImportResult, routes::StaleRequest, dto::PreflightView,
-        dto::OversizedLineView, crate::distributions::dto::OversizedSummary,
+        dto::OversizedLineView, dto::OversizedSummary,
     )),
     tags((name = "payments", description = "Payees, payments, bank files, providers, FX")),
 )]

@@ -10,9 +10,8 @@ use clearway_store::Actor;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::distributions::dto::OversizedSummary;
 use crate::http::{page_limit, ApiResult, Problem, Qs};
-use crate::payments::dto::{OversizedLineView, PreflightView};
+use crate::payments::dto::{OversizedLineView, OversizedSummary, PreflightView};
 use crate::state::AppState;
 
 use super::{staff_only, PAGE_DEFAULT};
