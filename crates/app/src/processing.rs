@@ -20,7 +20,13 @@ use crate::jobs::{payload_text, JobError};
 
 /// Runs one processing job (of kind [`crate::distributions::PROCESS_JOB`]); the caller wakes
 /// the outbox relay after it returns, as its events are committed by then.
-pub async fn run(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
+/// `limits` decide which ACH credits are too large for a file (see [`crate::payments::step()`]).
+pub async fn run(
+    db: &Db,
+    limits: &clearway_core::payments::limits::AchLimits,
+    job: &Job,
+    worker_id: &str,
+) -> Result<(), JobError> {
     let id = payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
     let mut tx = db.begin().await?;
@@ -35,7 +41,7 @@ pub async fn run(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
     // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
     crate::reinvestment::step(&mut tx, &actor, &current).await?;
     crate::distributions::stale::after_processing(&mut tx, &actor, &current).await?;
-    crate::payments::step(&mut tx, &actor, &current).await?;
+    crate::payments::step(&mut tx, &actor, &current, limits).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
     crate::distributions::trail(
         &mut tx,

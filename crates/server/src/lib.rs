@@ -83,7 +83,13 @@ pub fn router(state: AppState) -> Router {
 pub fn job_handlers() -> jobs::Handlers {
     fn process<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
         Box::pin(async move {
-            clearway_app::processing::run(&state.db, job, worker_id).await?;
+            clearway_app::processing::run(
+                &state.db,
+                &state.config.payments.ach_limits,
+                job,
+                worker_id,
+            )
+            .await?;
             state.events_ready.notify_one();
             Ok(())
         })
@@ -98,9 +104,20 @@ pub fn job_handlers() -> jobs::Handlers {
     ) -> jobs::JobFuture<'a> {
         Box::pin(reconciliation::run_job(state, job, worker_id))
     }
+    fn payment_died<'a>(
+        tx: &'a mut clearway_store::Tx,
+        job: &'a Job,
+        error: &'a str,
+    ) -> jobs::DeadFuture<'a> {
+        Box::pin(async move {
+            clearway_app::payments::orphans::hold_after_dead_job(tx, job, error).await?;
+            Ok(())
+        })
+    }
     jobs::Handlers::new()
         .kind(distributions::PROCESS_JOB, process)
         .prefix("payment.", payment)
+        .on_dead("payment.", payment_died)
         .prefix("reconciliation.", reconciliation)
 }
 

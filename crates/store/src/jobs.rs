@@ -202,6 +202,19 @@ pub async fn fail(
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
+    fail_in(&mut tx, job, worker_id, error, retry_at).await?;
+    tx.commit().await
+}
+
+/// [`fail`] inside the caller's transaction, so what a job's death leaves behind (its payments
+/// held for review) commits with it.
+pub async fn fail_in(
+    tx: &mut Tx,
+    job: &Job,
+    worker_id: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
     let (status, run_at) = match retry_at {
         Some(at) => ("QUEUED", time_text(at)),
         None => ("DEAD", now_text()),
@@ -218,7 +231,7 @@ pub async fn fail(
             .bind(job.attempts),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// Number of jobs per status (for metrics and tests).

@@ -76,6 +76,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),
         (
+            "0014_payment_review",
+            include_str!("../migrations/0014_payment_review.sql").to_string(),
+        ),
+        (
             "0016_lot_reapply",
             match backend {
                 Backend::Postgres => include_str!("../migrations/postgres/0016_lot_reapply.sql"),

@@ -89,6 +89,7 @@ pub fn masked_view(b: &BankAccount) -> serde_json::Value {
         "verificationMethod": b.verification_method,
         "verifiedAt": b.verified_at,
         "microDepositsPending": b.micro_deposits.is_some(),
+        "blockedReason": b.blocked_reason,
         "createdAt": b.created_at,
         "updatedAt": b.updated_at,
         "version": b.version,
@@ -195,6 +196,21 @@ pub async fn replace(
         verified,
     )
     .await?;
+    if let Some(was) = &before.blocked_reason {
+        // New details clear the block a bank return set (the payee's own trail shows it too).
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "bank_account.unblock",
+                entity_type: "bank_account",
+                entity_id: &after.id,
+                before: Some(json!({ "blockedReason": was })),
+                after: Some(json!({ "blockedReason": null })),
+            },
+        )
+        .await?;
+    }
     let held = pstore::hold_for_payee(&mut tx, actor, account_id, "BANK_DETAILS_CHANGED").await?;
     let requeued = if after.usable() && after.is_default {
         service::requeue_for_investor(&mut tx, actor, investor_id).await?

@@ -15,6 +15,9 @@
 //! - [`checks`]: voiding checks, stale-dating uncashed ones.
 //! - [`fx`]: importing FX rates.
 //! - [`noc`]: accepting or rejecting payee corrections from notifications of change.
+//! - [`preflight`]: the oversized ACH lines of a distribution not yet processed.
+//! - [`orphans`]: the invariant that no payment waits with nothing pointing at it, and the
+//!   safety net holding a dead payment job's payments for review.
 //! - [`service`]: building payments (payee, FX), retries, re-queues after a payee update.
 //! - [`rails`]: the rail jobs producing NACHA files, pain.001 files and check registers (the
 //!   bytes written by `clearway_formats`), per rail; return files.
@@ -30,6 +33,8 @@ pub mod checks;
 pub mod connectors;
 pub mod fx;
 pub mod noc;
+pub mod orphans;
+pub mod preflight;
 pub mod rails;
 pub mod service;
 pub mod settlement;
@@ -175,13 +180,20 @@ impl Default for PaymentsConfig {
 
 /// Processing step 2 (after reinvestment), inside the processing transaction: one payment per
 /// line's cash part (`cash_minor > 0`) in the investor's payment currency and default method,
-/// and the jobs that send them. Reversals never create payments (money is never pulled back
+/// and the jobs that send them. An ACH credit above `limits` goes by wire where the investor
+/// has a usable wire instruction, else it is held for review (`OVERSIZED`), decided here
+/// before any file is built. Reversals never create payments (money is never pulled back
 /// from investors this way).
-pub async fn step(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
+pub async fn step(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+    limits: &clearway_core::payments::limits::AchLimits,
+) -> Result<(), JobError> {
     if d.kind == Kind::Reversal || d.total_minor <= 0 {
         return Ok(());
     }
-    service::initiate(tx, actor, d, service::Scope::NewLines).await?;
+    service::initiate(tx, actor, d, service::Scope::NewLines, limits).await?;
     Ok(())
 }
 
@@ -200,7 +212,9 @@ pub async fn run_job(
             rails::run_rail_job(db, config, job, worker_id).await
         }
         connectors::SEND_JOB => connectors::run_send_job(db, config, http, job, worker_id).await,
-        clearway_store::payments::RETRY_JOB => service::run_retry_job(db, job, worker_id).await,
+        clearway_store::payments::RETRY_JOB => {
+            service::run_retry_job(db, &config.ach_limits, job, worker_id).await
+        }
         other => Err(JobError::Permanent(format!(
             "no handler for job kind '{other}'"
         ))),

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use clearway_core::payments::fx::Rate;
+use clearway_core::payments::limits::AchLimits;
 use clearway_core::payments::{Method, PaymentStatus};
 use clearway_core::Currency;
 use clearway_store::audit::{self, Change};
@@ -36,6 +37,9 @@ pub struct Initiated {
     pub pending: Vec<String>,
     /// Payments created FAILED (no payee, no FX rate): in the review queue.
     pub failed: Vec<String>,
+    /// Payments created PENDING but held for review (oversized without a wire instruction,
+    /// payee blocked), with the reason: never sent until a person acts.
+    pub held: Vec<(String, String)>,
 }
 
 /// The first business day (Mon–Fri) on or after `d`.
@@ -165,6 +169,72 @@ async fn build(
     Ok(p)
 }
 
+/// A payment built for a line, and why it is held for review instead of sent (if it is).
+struct Built {
+    payment: NewPayment,
+    hold: Option<String>,
+}
+
+/// [`build`], then the checks made before money moves: a payee blocked after a bank return
+/// holds the payment (`PAYEE_BLOCKED`); an ACH credit above the rail's limit goes by wire
+/// when the investor has a usable wire instruction, else it is held (`OVERSIZED`).
+#[allow(clippy::too_many_arguments)]
+async fn build_routed(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+    line: &LineToPay,
+    payee: Option<&BankAccount>,
+    wire: Option<&BankAccount>,
+    limits: &AchLimits,
+    fx: &mut FxCache,
+    attempt: i64,
+    retry_of: Option<String>,
+) -> Result<Built, StoreError> {
+    let p = build(tx, actor, d, line, payee, fx, attempt, retry_of.clone()).await?;
+    if p.status != PaymentStatus::Pending {
+        return Ok(Built {
+            payment: p,
+            hold: None,
+        });
+    }
+    if p.method == Method::Ach && !limits.entry_fits(p.amount_minor) {
+        if let Some(wire) = wire {
+            let p = build(tx, actor, d, line, Some(wire), fx, attempt, retry_of).await?;
+            return Ok(Built {
+                hold: blocked_hold(Some(wire)),
+                payment: p,
+            });
+        }
+        let hold = oversized_reason(p.amount_minor, limits);
+        return Ok(Built {
+            payment: p,
+            hold: Some(hold),
+        });
+    }
+    Ok(Built {
+        hold: blocked_hold(payee),
+        payment: p,
+    })
+}
+
+/// `OVERSIZED: 150000000.00 USD above the ACH limit 99999999.99 USD; no wire instruction`.
+pub fn oversized_reason(amount_minor: i64, limits: &AchLimits) -> String {
+    let usd = Currency::USD;
+    format!(
+        "OVERSIZED: {} USD above the ACH limit {} USD; no wire instruction",
+        usd.format_minor(amount_minor),
+        usd.format_minor(limits.entry_max_minor())
+    )
+}
+
+/// The hold of a payment to a payee blocked after a bank return.
+fn blocked_hold(payee: Option<&BankAccount>) -> Option<String> {
+    payee
+        .and_then(|b| b.blocked_reason.as_ref())
+        .map(|why| format!("PAYEE_BLOCKED: {why}"))
+}
+
 /// Creates the payments of a distribution's unpaid lines, moves the lines, and enqueues the
 /// jobs that send them — all in `tx`.
 pub async fn initiate(
@@ -172,6 +242,7 @@ pub async fn initiate(
     actor: &Actor,
     d: &Distribution,
     scope: Scope,
+    limits: &AchLimits,
 ) -> Result<Initiated, StoreError> {
     let lines = pstore::lines_to_pay(tx, actor, &d.id, scope, None).await?;
     if lines.is_empty() {
@@ -182,39 +253,47 @@ pub async fn initiate(
         .into_iter()
         .map(|b| (b.investor_id.clone(), b))
         .collect();
+    let wires = bank_accounts::wire_instructions(tx, actor, Some(&d.id), None).await?;
     let mut fx = FxCache {
         fund: d.currency,
         at: now_text(),
         rates: HashMap::new(),
     };
     let mut new = Vec::with_capacity(lines.len());
+    let mut holds = HashMap::new();
     for line in &lines {
         let (attempt, retry_of) = match &line.last {
             Some((id, a)) => (a + 1, Some(id.clone())),
             None => (1, None),
         };
-        new.push(
-            build(
-                tx,
-                actor,
-                d,
-                line,
-                payees.get(&line.investor_id),
-                &mut fx,
-                attempt,
-                retry_of,
-            )
-            .await?,
-        );
+        let built = build_routed(
+            tx,
+            actor,
+            d,
+            line,
+            payees.get(&line.investor_id),
+            wires.get(&line.investor_id),
+            limits,
+            &mut fx,
+            attempt,
+            retry_of,
+        )
+        .await?;
+        if let Some(hold) = built.hold {
+            holds.insert(built.payment.id.clone(), hold);
+        }
+        new.push(built.payment);
     }
     let (new, unchanged) = drop_repeated_failures(tx, actor, &lines, new).await?;
     if new.is_empty() {
         return Ok(Initiated {
             pending: Vec::new(),
             failed: unchanged,
+            held: Vec::new(),
         });
     }
-    insert_and_send(tx, actor, d, &new).await?;
+    insert_and_send(tx, actor, d, &new, &holds).await?;
+    let held = hold_built(tx, actor, d, &new, &holds).await?;
     // Replaced attempts leave the review queue: the new attempt carries the line now.
     if scope == Scope::Unpaid {
         for p in &new {
@@ -226,7 +305,7 @@ pub async fn initiate(
     let out = Initiated {
         pending: new
             .iter()
-            .filter(|p| p.status == PaymentStatus::Pending)
+            .filter(|p| p.status == PaymentStatus::Pending && !holds.contains_key(&p.id))
             .map(|p| p.id.clone())
             .collect(),
         failed: new
@@ -235,12 +314,13 @@ pub async fn initiate(
             .map(|p| p.id.clone())
             .chain(unchanged)
             .collect(),
+        held,
     };
     let mut by_method: HashMap<&str, i64> = HashMap::new();
     for p in new.iter().filter(|p| p.status == PaymentStatus::Pending) {
         *by_method.entry(p.method.as_str()).or_default() += 1;
     }
-    let summary = json!({ "distributionId": d.id, "pending": out.pending.len(), "failed": out.failed.len(), "byMethod": by_method });
+    let summary = json!({ "distributionId": d.id, "pending": out.pending.len(), "failed": out.failed.len(), "held": out.held.len(), "byMethod": by_method });
     // A payment run is its own entity: the distribution's trail stays the lifecycle's.
     let run_id = new_id();
     audit::record(
@@ -309,6 +389,7 @@ async fn insert_and_send(
     actor: &Actor,
     d: &Distribution,
     new: &[NewPayment],
+    holds: &HashMap<String, String>,
 ) -> Result<(), StoreError> {
     pstore::insert_many(tx, actor, new).await.map_err(|e| {
         if e.is_unique_violation() {
@@ -323,9 +404,42 @@ async fn insert_and_send(
         tx,
         &actor.org_id,
         &d.id,
-        new.iter().filter(|p| p.status == PaymentStatus::Pending),
+        new.iter()
+            .filter(|p| p.status == PaymentStatus::Pending && !holds.contains_key(&p.id)),
     )
     .await
+}
+
+/// Holds the just-inserted payments of `holds` for review, each with its reason, audited and
+/// emitted (`payment.held`). Returns the held ids and reasons.
+async fn hold_built(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &Distribution,
+    new: &[NewPayment],
+    holds: &HashMap<String, String>,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut held = Vec::new();
+    for p in new.iter().filter(|p| holds.contains_key(&p.id)) {
+        let reason = &holds[&p.id];
+        pstore::hold_for_review(tx, actor, std::slice::from_ref(&p.id), reason).await?;
+        let payload = json!({ "paymentId": p.id, "distributionId": d.id, "investorId": p.investor_id, "method": p.method.as_str(), "amount": p.amount_minor, "currency": p.currency, "reason": reason });
+        audit::record(
+            tx,
+            actor,
+            Change {
+                action: "payment.hold",
+                entity_type: "payment",
+                entity_id: &p.id,
+                before: None,
+                after: Some(payload.clone()),
+            },
+        )
+        .await?;
+        outbox::emit(tx, actor, "payment.held", "payment", &p.id, payload).await?;
+        held.push((p.id.clone(), reason.clone()));
+    }
+    Ok(held)
 }
 
 /// Enqueues the jobs that send pending payments: one rail job per method present. The rail
@@ -365,6 +479,7 @@ pub async fn retry_one(
     tx: &mut Tx,
     actor: &Actor,
     current: &Payment,
+    limits: &AchLimits,
 ) -> Result<Payment, StoreError> {
     if pstore::was_retried(tx, actor, &current.id).await? {
         return Err(StoreError::Conflict(
@@ -400,22 +515,30 @@ pub async fn retry_one(
     let d = dstore::get_tx(tx, &system, &current.distribution_id).await?;
     let line = pstore::line_of(tx, &system, &d.id, &current.investor_id).await?;
     let payee = bank_accounts::default_of(tx, &system, &current.investor_id).await?;
+    let wires =
+        bank_accounts::wire_instructions(tx, &system, None, Some(&current.investor_id)).await?;
     let mut fx = FxCache {
         fund: d.currency,
         at: now_text(),
         rates: HashMap::new(),
     };
-    let new = build(
+    let built = build_routed(
         tx,
         actor,
         &d,
         &line,
         payee.as_ref(),
+        wires.get(&current.investor_id),
+        limits,
         &mut fx,
         current.attempt + 1,
         Some(current.id.clone()),
     )
     .await?;
+    if let Some(hold) = built.hold {
+        return Err(StoreError::Conflict(format!("cannot retry: {hold}")));
+    }
+    let new = built.payment;
     if new.status != PaymentStatus::Pending {
         return Err(StoreError::Conflict(format!(
             "cannot retry: {}",
@@ -423,7 +546,7 @@ pub async fn retry_one(
             new.failure_reason.unwrap_or_default()
         )));
     }
-    insert_and_send(tx, actor, &d, std::slice::from_ref(&new)).await?;
+    insert_and_send(tx, actor, &d, std::slice::from_ref(&new), &HashMap::new()).await?;
     pstore::set_review(tx, actor, &current.id, None).await?;
     audit::record(
         tx,
@@ -462,14 +585,16 @@ pub async fn requeue_for_investor(
         ..Actor::system(&actor.org_id)
     };
     let mut out = Vec::new();
+    // why: the payee paths that call this carry no payments settings; the NACHA field limit
+    // is the one a bank file cannot exceed (the ACH rail holds anything above a stricter
+    // configured limit for review as its own defence).
+    let limits = AchLimits::default();
     for p in pstore::awaiting_payee_update(tx, actor, investor_id).await? {
-        if pstore::live_for_line(tx, actor, &p.distribution_id, &p.investor_id)
-            .await?
-            .is_some()
-        {
+        let live = pstore::live_for_line(tx, actor, &p.distribution_id, &p.investor_id).await?;
+        if live.is_some_and(|l| l.id != p.id) {
             continue;
         }
-        match retry_one(tx, &system, &p).await {
+        match retry_one(tx, &system, &p, &limits).await {
             Ok(new) => out.push(new.id),
             Err(StoreError::Conflict(why)) => {
                 tracing::info!(payment_id = %p.id, %why, "not re-queued")
@@ -481,7 +606,12 @@ pub async fn requeue_for_investor(
 }
 
 /// The `payment.retry` job: the automatic retry of a failed attempt, on the schedule.
-pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
+pub async fn run_retry_job(
+    db: &Db,
+    limits: &AchLimits,
+    job: &Job,
+    worker_id: &str,
+) -> Result<(), JobError> {
     let id = job
         .payload
         .get("paymentId")
@@ -492,7 +622,7 @@ pub async fn run_retry_job(db: &Db, job: &Job, worker_id: &str) -> Result<(), Jo
     let p = pstore::get_tx(&mut tx, &actor, id).await?;
     let live = pstore::live_for_line(&mut tx, &actor, &p.distribution_id, &p.investor_id).await?;
     if live.is_none() && !p.status.is_live() {
-        match retry_one(&mut tx, &actor, &p).await {
+        match retry_one(&mut tx, &actor, &p, limits).await {
             Ok(new) => {
                 tracing::info!(payment_id = %p.id, new_payment_id = %new.id, attempt = new.attempt, "payment retried automatically")
             }
@@ -519,6 +649,7 @@ pub async fn initiate_unpaid(
     tx: &mut Tx,
     actor: &Actor,
     distribution_id: &str,
+    limits: &AchLimits,
 ) -> crate::AppResult<Initiated> {
     let d = dstore::get_tx(tx, actor, distribution_id).await?;
     if d.status != clearway_core::distribution::Status::Completed
@@ -526,7 +657,7 @@ pub async fn initiate_unpaid(
     {
         return Err(StoreError::Conflict(format!("payments are (re)initiated for processed (COMPLETED) regular distributions; this one is {} {}", d.kind, d.status)).into());
     }
-    Ok(initiate(tx, actor, &d, Scope::Unpaid).await?)
+    Ok(initiate(tx, actor, &d, Scope::Unpaid, limits).await?)
 }
 
 /// A new attempt and its distribution's currency (for the fund-currency amount).
@@ -539,10 +670,15 @@ pub struct Retried {
 }
 
 /// [`retry_one`] of a payment by id, in its own transaction.
-pub async fn retry(db: &Db, actor: &Actor, payment_id: &str) -> crate::AppResult<Retried> {
+pub async fn retry(
+    db: &Db,
+    actor: &Actor,
+    payment_id: &str,
+    limits: &AchLimits,
+) -> crate::AppResult<Retried> {
     let mut tx = db.begin().await?;
     let current = pstore::get_tx(&mut tx, actor, payment_id).await?;
-    let new = retry_one(&mut tx, actor, &current).await?;
+    let new = retry_one(&mut tx, actor, &current, limits).await?;
     let d = dstore::get_tx(&mut tx, actor, &new.distribution_id).await?;
     tx.commit().await?;
     Ok(Retried {

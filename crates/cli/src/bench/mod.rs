@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 mod api;
 mod create;
 mod payments;
+mod payouts;
 mod reconcile;
 mod reinvest;
 
@@ -102,6 +103,18 @@ pub enum Which {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// A demo organization of N investors pays pro-rata distributions of $1,000,000,
+    /// $60,000,000,000 and $2,000,000,000,000 through the API and the job workers; prints per
+    /// distribution its status, payments by method and status, review causes (OVERSIZED, …),
+    /// ACH files and their entries, and the orphaned payments (fails unless 0).
+    Payouts {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Investors of the demo organization.
+        #[arg(long, default_value_t = 30_000)]
+        investors: usize,
+    },
     /// End-to-end reconciliation: a seeded noisy BAI2 statement imported and matched through
     /// the store against N payments; match rate and false matches against the ground truth,
     /// and the ratio to the pure matching engine on the same data in the same run.
@@ -130,6 +143,10 @@ pub async fn run(which: Which) -> Result<()> {
             seed,
             runs,
         } => reconcile::run(database_url.as_deref(), payments, seed, runs).await,
+        Which::Payouts {
+            database_url,
+            investors,
+        } => payouts::payouts(database_url.as_deref(), investors).await,
         Which::Nacha {
             payments,
             runs,

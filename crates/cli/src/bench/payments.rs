@@ -215,7 +215,7 @@ async fn timed_payment_step(
     clearway_app::reinvestment::step(&mut tx, &system, &d)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    clearway_server::payments::step(&mut tx, &system, &d)
+    clearway_server::payments::step(&mut tx, &system, &d, &Default::default())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     store::transition(&mut tx, &system, &d, Action::Complete).await?;

@@ -97,16 +97,36 @@ pub fn classify(code: &str) -> (&'static str, ReturnClass) {
     }
 }
 
+/// Our own failure codes that are known to be temporary: the provider timed out, could not be
+/// reached or answered 5xx, or a file our side must rebuild. Only these (and the NACHA return
+/// codes [`classify`] calls transient) are retried automatically.
+pub const TEMPORARY_CODES: [&str; 7] = [
+    "TIMEOUT",
+    "PROVIDER_TIMEOUT",
+    "PROVIDER_ERROR",
+    "PROVIDER_UNAVAILABLE",
+    "CONNECTION_ERROR",
+    "HTTP_5XX",
+    "FILE_REBUILD",
+];
+
+/// Codes of a credit returned by the bank without a NACHA reason code (a returned wire, a
+/// credit back on the statement): the instruction needs changing, like R02/R03.
+pub const BANK_RETURN_CODES: [&str; 3] = ["BANK_RETURN", "WIRE_RETURN", "RETURNED"];
+
 /// The class of a payment's failure or return code, for what happens next: a NACHA return
 /// code as [`classify`] says; our own codes: `NO_PAYEE` and `BAD_ACCOUNT` are bad account
-/// details, `REFUSED` and `NO_FX_RATE` need a person; anything else (provider trouble, a
-/// provider's own code) may succeed later.
+/// details, as is a bank return without an R-code ([`BANK_RETURN_CODES`]); the
+/// [`TEMPORARY_CODES`] may succeed later; anything else — `REFUSED`, `NO_FX_RATE`, a
+/// provider's own code, an unknown or empty code — needs a person and is never retried
+/// automatically (money sent again to an account that returned it is money at risk).
 pub fn failure_class(code: &str) -> ReturnClass {
-    match code {
-        c if c.starts_with('R') => classify(c).1,
+    match code.trim() {
+        c if is_return_code(c) => classify(c).1,
+        c if TEMPORARY_CODES.contains(&c) => ReturnClass::Transient,
+        c if BANK_RETURN_CODES.contains(&c) => ReturnClass::BadAccount,
         "NO_PAYEE" | "BAD_ACCOUNT" => ReturnClass::BadAccount,
-        "REFUSED" | "NO_FX_RATE" => ReturnClass::Refused,
-        _ => ReturnClass::Transient,
+        _ => ReturnClass::Refused,
     }
 }
 
@@ -255,6 +275,42 @@ mod tests {
     }
 
     #[test]
+    fn only_known_temporary_failures_are_transient() {
+        use super::{failure_class, ReturnClass};
+        // A provider timeout, connection error or 5xx, and a file we must rebuild: retried.
+        for code in [
+            "TIMEOUT",
+            "PROVIDER_TIMEOUT",
+            "CONNECTION_ERROR",
+            "HTTP_5XX",
+            "FILE_REBUILD",
+        ] {
+            assert_eq!(failure_class(code), ReturnClass::Transient, "{code}");
+        }
+        // No code, an unknown code, a provider's own failure: permanent (a person decides).
+        for code in [
+            "",
+            "  ",
+            "SOMETHING_NEW",
+            "PROVIDER_FAILED",
+            "PAYOUT_FAILED",
+            "R1234",
+        ] {
+            assert_ne!(failure_class(code), ReturnClass::Transient, "{code:?}");
+            assert_eq!(failure_class(code), ReturnClass::Refused, "{code:?}");
+        }
+        // A bank return without an R-code needs a changed instruction.
+        for code in ["BANK_RETURN", "WIRE_RETURN", "RETURNED"] {
+            assert_eq!(failure_class(code), ReturnClass::BadAccount, "{code}");
+        }
+        for code in [
+            "R02", "R03", "R04", "R12", "R13", "R14", "R15", "R16", "R20", "R28",
+        ] {
+            assert_eq!(failure_class(code), ReturnClass::BadAccount, "{code}");
+        }
+    }
+
+    #[test]
     fn failure_classes_of_return_codes_and_our_own_codes() {
         use super::{failure_class, return_reason, ReturnClass};
         assert_eq!(failure_class("R01"), ReturnClass::Transient);
@@ -266,7 +322,6 @@ mod tests {
         assert_eq!(failure_class("REFUSED"), ReturnClass::Refused);
         assert_eq!(failure_class("NO_FX_RATE"), ReturnClass::Refused);
         assert_eq!(failure_class("PROVIDER_ERROR"), ReturnClass::Transient);
-        assert_eq!(failure_class(""), ReturnClass::Transient);
         assert_eq!(return_reason("R02"), "Account closed");
         assert_eq!(return_reason("X1"), "unknown return code X1");
     }

@@ -457,6 +457,10 @@ pub struct DistributionView {
     pub stale: bool,
     /// Why it is stale: what changed them, and how (staff; investors read a generic text).
     pub stale_reason: Option<String>,
+    /// On the `ready` and `approve` answers only: the lines whose cash is above the ACH
+    /// limit and what processing will do with them (details: `GET …/preflight`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oversized: Option<crate::payments::dto::OversizedSummary>,
 }
 
 impl From<&Distribution> for DistributionView {
@@ -487,6 +491,7 @@ impl From<&Distribution> for DistributionView {
             holdings_fingerprint: d.holdings_fingerprint.clone(),
             stale: d.stale_reason.is_some(),
             stale_reason: d.stale_reason.clone(),
+            oversized: None,
         }
     }
 }

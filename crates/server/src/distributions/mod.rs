@@ -101,7 +101,25 @@ pub async fn transition(
     if action == Action::Process {
         state.jobs_ready.notify_waiters();
     }
-    Ok(DistributionView::from(&updated))
+    let mut view = DistributionView::from(&updated);
+    if matches!(action, Action::MarkReady | Action::Approve) && actor.investor_id.is_none() {
+        // The oversized lines, decided before money moves; the page itself is the preflight's.
+        let limits = &state.config.payments.ach_limits;
+        // The transition has committed: a failing preflight leaves the summary out (the
+        // preflight route says why) rather than answering an error for a change that happened.
+        match clearway_app::payments::preflight::preflight(&state.db, actor, id, limits, None, 0)
+            .await
+        {
+            Ok(out) => {
+                view.oversized = Some(crate::payments::routes::preflight::summary_of(
+                    &out,
+                    updated.currency,
+                ))
+            }
+            Err(e) => tracing::warn!(distribution_id = %id, error = %e, "preflight failed"),
+        }
+    }
+    Ok(view)
 }
 
 /// `POST /api/distributions/:id/reversal`: a linked reversing distribution (whole or chosen

@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use clearway_core::retry::{next_delay, JOB_RETRY_DELAYS};
 use clearway_store::jobs::{self, Job};
+use clearway_store::{StoreError, Tx};
 use tokio::sync::watch;
 
 use crate::state::AppState;
@@ -24,11 +25,19 @@ pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Sen
 /// Runs one claimed job (state, job, worker id); completes the job in its own transaction.
 pub type Handler = for<'a> fn(&'a AppState, &'a Job, &'a str) -> JobFuture<'a>;
 
+/// The future a job's death hook returns.
+pub type DeadFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+
+/// Runs, in the transaction that parks a job as DEAD, what its death must leave behind (the
+/// payments it would have moved held for review): transaction, job, error.
+pub type DeadHook = for<'a> fn(&'a mut Tx, &'a Job, &'a str) -> DeadFuture<'a>;
+
 /// Which handler runs which job kind: exact kinds first, then the longest matching prefix.
 #[derive(Clone, Default)]
 pub struct Handlers {
     exact: Vec<(&'static str, Handler)>,
     prefixes: Vec<(&'static str, Handler)>,
+    dead: Vec<(&'static str, DeadHook)>,
 }
 
 impl Handlers {
@@ -47,6 +56,22 @@ impl Handlers {
     pub fn prefix(mut self, prefix: &'static str, handler: Handler) -> Handlers {
         self.prefixes.push((prefix, handler));
         self
+    }
+
+    /// Runs `hook` when a job whose kind starts with `prefix` is parked as DEAD, in the same
+    /// transaction.
+    pub fn on_dead(mut self, prefix: &'static str, hook: DeadHook) -> Handlers {
+        self.dead.push((prefix, hook));
+        self
+    }
+
+    /// The death hook of a job kind (the longest matching prefix).
+    fn dead_hook(&self, kind: &str) -> Option<DeadHook> {
+        self.dead
+            .iter()
+            .filter(|(p, _)| kind.starts_with(p))
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, h)| *h)
     }
 
     /// The handler of a job kind.
@@ -124,10 +149,36 @@ pub async fn run_one(handlers: &Handlers, state: &AppState, job: &Job, worker_id
         };
         metrics::counter!("clearway_job_failures_total", "kind" => job.kind.clone()).increment(1);
         tracing::warn!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, %error, retry_at = ?retry_at, "job failed");
-        if let Err(e) = jobs::fail(&state.db, job, worker_id, &error.to_string(), retry_at).await {
+        let error = error.to_string();
+        if let (None, Some(hook)) = (retry_at, handlers.dead_hook(&job.kind)) {
+            match record_death(state, hook, job, worker_id, &error).await {
+                Ok(()) => return,
+                // The job is parked all the same; the orphan gauge shows what stayed behind.
+                Err(e) => {
+                    tracing::error!(job_id = %job.id, error = %e, "the job's death hook failed")
+                }
+            }
+        }
+        if let Err(e) = jobs::fail(&state.db, job, worker_id, &error, retry_at).await {
             tracing::error!(job_id = %job.id, error = %e, "could not record job failure; the lease will expire and it will run again");
         }
     }
+}
+
+/// Parks a job as DEAD together with its death hook's effects, in one transaction.
+async fn record_death(
+    state: &AppState,
+    hook: DeadHook,
+    job: &Job,
+    worker_id: &str,
+    error: &str,
+) -> Result<(), StoreError> {
+    let mut tx = state.db.begin().await?;
+    hook(&mut tx, job, error).await?;
+    jobs::fail_in(&mut tx, job, worker_id, error, None).await?;
+    tx.commit().await?;
+    state.events_ready.notify_one();
+    Ok(())
 }
 
 /// One worker loop; stops when `shutdown` flips to true.

@@ -338,6 +338,7 @@ mod tests {
             micro_deposits: Some((12, 34)),
             verify_attempts: 0,
             verified_at: None,
+            blocked_reason: Some("RETURNED: R02 Account closed".into()),
             created_at: "2026-01-01T00:00:00Z".into(),
             updated_at: "2026-01-02T00:00:00Z".into(),
             version: 3,

@@ -414,6 +414,9 @@ pub struct BankAccountView {
     pub verified_at: Option<String>,
     /// Micro-deposits sent and awaiting the investor's confirmation.
     pub micro_deposits_pending: bool,
+    /// Why payments to it are held for review (a bank return needing changed details), until
+    /// the details are replaced; null when not blocked.
+    pub blocked_reason: Option<String>,
     /// Created.
     pub created_at: String,
     /// Last changed.
@@ -442,6 +445,7 @@ impl From<&BankAccount> for BankAccountView {
             verification_method: b.verification_method.clone(),
             verified_at: b.verified_at.clone(),
             micro_deposits_pending: b.micro_deposits.is_some(),
+            blocked_reason: b.blocked_reason.clone(),
             created_at: b.created_at.clone(),
             updated_at: b.updated_at.clone(),
             version: b.version,
@@ -794,6 +798,10 @@ pub struct InitiateResult {
     pub pending: Vec<String>,
     /// Payments created FAILED (no payee / FX rate): in the review queue.
     pub failed: Vec<String>,
+    /// Payments created PENDING but held for review (oversized for ACH without a wire
+    /// instruction, payee blocked after a bank return): in the review queue, not sent.
+    #[serde(default)]
+    pub held: Vec<String>,
 }
 
 /// Result of stale-dating.
@@ -834,4 +842,62 @@ impl From<clearway_app::payments::rails::ReturnsOutcome> for ReturnsOutcome {
             unmatched: o.unmatched,
         }
     }
+}
+
+/// A line whose cash is above the ACH limit of its payee's rail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OversizedLineView {
+    /// Investor.
+    pub investor_id: String,
+    /// Investor's name.
+    pub investor_name: String,
+    /// The line's cash: total less withholding less what its reinvestment election would
+    /// reinvest now (see the summary's `reinvestmentApplied`), in the distribution's currency
+    /// (decimal string).
+    pub amount: String,
+    /// The ACH amount in USD (decimal string; after FX for other currencies).
+    pub ach_amount: String,
+    /// The payee's rail: ACH.
+    pub method: String,
+    /// Its per-entry limit (USD, decimal string).
+    pub limit: String,
+    /// What processing will do: WIRE (usable wire instruction) or REVIEW (held, `OVERSIZED`).
+    #[schema(pattern = "^(WIRE|REVIEW)$")]
+    pub route: String,
+}
+
+/// The preflight of a distribution: counts and totals over every oversized line, one page.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PreflightView {
+    /// Distribution.
+    pub distribution_id: String,
+    /// Its currency.
+    pub currency: String,
+    /// Counts and total over all oversized lines.
+    pub summary: OversizedSummary,
+    /// This page, by investor id.
+    pub items: Vec<OversizedLineView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Counts and total of a distribution's lines above the ACH limit (see the preflight).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OversizedSummary {
+    /// The ACH per-entry limit in force (USD, decimal string).
+    pub limit: String,
+    /// Lines above it.
+    pub count: usize,
+    /// Of which paid by wire (the investor has a usable wire instruction).
+    pub to_wire: usize,
+    /// Of which held for review (`OVERSIZED`).
+    pub to_review: usize,
+    /// Their cash, in the distribution's currency (decimal string).
+    pub total_amount: String,
+    /// Whether the cash is net of reinvestment as the elections and NAVs stand now; `false`
+    /// when a NAV is missing, the cash then being the line less withholding (an upper bound).
+    pub reinvestment_applied: bool,
 }

@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
         bank_accounts::plaid_verify,
         routes::payments::list_for_distribution, routes::payments::initiate,
         routes::payments::retry, routes::payments::status,
-        routes::review::review_queue, routes::review::unclaimed,
+        routes::review::review_queue, routes::review::unclaimed, routes::preflight::preflight,
         routes::batches::list_batches, routes::batches::get_batch, routes::batches::download_batch,
         routes::returns::import_returns,
         routes::noc::list_suggestions, routes::noc::accept_suggestion, routes::noc::reject_suggestion,
@@ -65,7 +65,8 @@ pub fn router() -> Router<AppState> {
         dto::PlaidRequest, dto::PaymentView, dto::PaymentStatusView, dto::PaymentEventView,
         dto::BatchView, dto::ReturnsOutcome, dto::SuggestionView, dto::FxRateRequest,
         dto::FxRatesRequest, dto::FxRateView, dto::InitiateResult, dto::StaleResult,
-        dto::VerifyResult, dto::FxImportResult, routes::StaleRequest,
+        dto::VerifyResult, dto::FxImportResult, routes::StaleRequest, dto::PreflightView,
+        dto::OversizedLineView, dto::OversizedSummary,
     )),
     tags((name = "payments", description = "Payees, payments, bank files, providers, FX")),
 )]

@@ -54,12 +54,16 @@ pub async fn track(req: Request, next: Next) -> Response {
     response
 }
 
-/// The exposition text, with the job-queue gauges refreshed.
+/// The exposition text, with the job-queue gauges and the orphaned-payment gauge refreshed.
 pub async fn render(state: &AppState) -> Response {
     if let Ok(counts) = clearway_store::jobs::counts(&state.db).await {
         for (status, n) in counts {
             metrics::gauge!("clearway_jobs", "status" => status).set(n as f64);
         }
+    }
+    // Payments PENDING/PROCESSING with no job moving them and no review reason: 0 when healthy.
+    if let Ok(n) = clearway_store::payments::orphan_count_all(&state.db).await {
+        metrics::gauge!("clearway_payments_orphaned").set(n as f64);
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -285,6 +285,22 @@ impl TestApp {
     }
 }
 
+/// The invariant after every payment scenario: no payment of the organization is PENDING or
+/// PROCESSING with neither a live job that will move it nor a hold/review reason.
+pub async fn assert_no_orphan_payments(app: &TestApp) {
+    let orphans = clearway_app::payments::orphans::orphans(&app.db, &app.operator(), None, 20)
+        .await
+        .unwrap();
+    let shown: Vec<String> = orphans
+        .iter()
+        .map(|p| format!("{} {} {} {}", p.id, p.method, p.status, p.amount_minor))
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "payments waiting with nothing pointing at them: {shown:?}"
+    );
+}
+
 /// A pro-rata request body for the demo open-end fund.
 pub fn pro_rata(app: &TestApp, total: &str) -> Value {
     json!({

@@ -15,6 +15,7 @@ mod openapi;
 mod outbound;
 mod payments;
 mod payments_bank_accounts;
+mod payments_oversized;
 mod payments_providers;
 mod payments_rails;
 mod platform;

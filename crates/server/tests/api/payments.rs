@@ -329,6 +329,7 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
         mine[0]["investorId"],
         app.seeded.investor_user_investor_id.as_str()
     );
+    crate::helpers::assert_no_orphan_payments(&app).await;
     app.stop().await;
 }
 

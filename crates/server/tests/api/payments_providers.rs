@@ -350,6 +350,7 @@ async fn payment_orders_are_credits_with_idempotency_keys_and_signed_webhooks_se
             .await,
         0
     );
+    crate::helpers::assert_no_orphan_payments(&app).await;
     app.stop().await;
 }
 

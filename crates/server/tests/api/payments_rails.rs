@@ -391,6 +391,7 @@ async fn returns_fail_payments_with_their_reason_and_notices_suggest_payee_updat
         "the automatic retry did not pay the line a second time"
     );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM (SELECT distribution_id, investor_id FROM payments WHERE status NOT IN ('FAILED','RETURNED','CANCELLED') GROUP BY distribution_id, investor_id HAVING COUNT(*) > 1) d").await, 0);
+    crate::helpers::assert_no_orphan_payments(&app).await;
     app.stop().await;
 }
 
@@ -513,7 +514,7 @@ pub async fn process_offline(app: &TestApp, id: &str) {
     clearway_app::reinvestment::step(&mut tx, &system, &d)
         .await
         .unwrap();
-    clearway_server::payments::step(&mut tx, &system, &d)
+    clearway_server::payments::step(&mut tx, &system, &d, &Default::default())
         .await
         .unwrap();
     store::transition(&mut tx, &system, &d, Action::Complete)
@@ -654,6 +655,7 @@ async fn a_bank_details_change_holds_payments_not_yet_sent() {
         .await
         .unwrap();
     assert_eq!(old["payment"]["status"], "CANCELLED");
+    crate::helpers::assert_no_orphan_payments(&app).await;
     app.stop().await;
 }
 
@@ -695,5 +697,6 @@ async fn a_rail_job_abandoned_mid_batch_sends_each_payment_once() {
             .await,
         20
     );
+    crate::helpers::assert_no_orphan_payments(&app).await;
     app.stop().await;
 }

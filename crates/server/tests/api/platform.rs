@@ -44,6 +44,11 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         .await
         .unwrap();
     assert!(metrics.contains("clearway_http_requests_total{method=\"GET\",route=\"/api/distributions\",status=\"200\"}"), "{metrics}");
+    // No payment waits with nothing pointing at it (issue 14).
+    assert!(
+        metrics.contains("clearway_payments_orphaned 0"),
+        "{metrics}"
+    );
     let doc: Value = app
         .client
         .get(app.url("/api/openapi.json"))
@@ -125,6 +130,7 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/distributions/{id}/payments"),
         ("patch", "/api/distributions/payments/{payment_id}/retry"),
         ("get", "/api/distributions/payments/{payment_id}/status"),
+        ("get", "/api/distributions/{id}/preflight"),
         ("get", "/api/payments/review"),
         ("get", "/api/payments/unclaimed"),
         ("post", "/api/payments/ach-returns"),

@@ -70,6 +70,9 @@ pub struct BankAccount {
     pub verify_attempts: i64,
     /// When verified.
     pub verified_at: Option<String>,
+    /// Why payments may not be sent here (a bank return needing changed details), until the
+    /// details are replaced.
+    pub blocked_reason: Option<String>,
     /// Created.
     pub created_at: String,
     /// Last changed.
@@ -110,7 +113,7 @@ pub struct PayeeDetails {
     pub address: Option<Value>,
 }
 
-const COLUMNS: &str = "id, investor_id, method, status, is_default, holder_name, currency, routing_number, account_type, account_enc, account_key_id, account_last4, bic, bank_name, bank_address, address, verification_method, micro_deposit_1, micro_deposit_2, verify_attempts, verified_at, created_at, updated_at, version";
+const COLUMNS: &str = "id, investor_id, method, status, is_default, holder_name, currency, routing_number, account_type, account_enc, account_key_id, account_last4, bic, bank_name, bank_address, address, verification_method, micro_deposit_1, micro_deposit_2, verify_attempts, verified_at, blocked_reason, created_at, updated_at, version";
 
 /// Reads a payee row.
 pub fn from_row(r: &Row) -> Result<BankAccount, StoreError> {
@@ -149,6 +152,7 @@ pub fn from_row(r: &Row) -> Result<BankAccount, StoreError> {
         micro_deposits: micro,
         verify_attempts: r.i64("verify_attempts")?,
         verified_at: r.opt_text("verified_at")?,
+        blocked_reason: r.opt_text("blocked_reason")?,
         created_at: r.text("created_at")?,
         updated_at: r.text("updated_at")?,
         version: r.i64("version")?,
@@ -337,7 +341,7 @@ pub async fn replace(
         .execute(
             q("UPDATE bank_accounts SET method = $1, status = $2, holder_name = $3, currency = $4, routing_number = $5, account_type = $6, account_enc = $7, account_key_id = $8, account_last4 = $9,
                  bic = $10, bank_name = $11, bank_address = $12, address = $13, verification_method = $14, verified_at = $15, micro_deposit_1 = NULL, micro_deposit_2 = NULL, verify_attempts = 0,
-                 updated_at = $16, version = version + 1
+                 blocked_reason = NULL, updated_at = $16, version = version + 1
                WHERE id = $17 AND org_id = $18 AND version = $19")
                 .bind(details.method.as_str())
                 .bind(if verified_by.is_some() { "VERIFIED" } else { "PENDING_VERIFICATION" })
@@ -367,6 +371,22 @@ pub async fn replace(
     }
     let after = get_tx(tx, actor, investor_id, id).await?;
     Ok((before, after))
+}
+
+/// Blocks a payee after a bank return that needs changed details: payments to it are held
+/// for review until [`replace`] changes the details (which clears the block). Returns whether
+/// it was blocked now (`false`: already blocked, or not found).
+pub async fn block(tx: &mut Tx, actor: &Actor, id: &str, reason: &str) -> Result<bool, StoreError> {
+    let n = tx
+        .execute(
+            q("UPDATE bank_accounts SET blocked_reason = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND org_id = $4 AND blocked_reason IS NULL")
+                .bind(reason)
+                .bind(now_text())
+                .bind(id)
+                .bind(&actor.org_id),
+        )
+        .await?;
+    Ok(n == 1)
 }
 
 /// Makes a payee the investor's default.
@@ -543,6 +563,35 @@ pub async fn defaults_for(
     .iter()
     .map(from_row)
     .collect()
+}
+
+/// The usable wire instruction (WIRE, verified, not blocked) of each investor of
+/// `distribution_id` (or of `investor_id` alone), the default one first, else the newest:
+/// where an oversized ACH credit goes instead.
+pub async fn wire_instructions(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: Option<&str>,
+    investor_id: Option<&str>,
+) -> Result<std::collections::HashMap<String, BankAccount>, StoreError> {
+    actor.require(Permission::Read)?;
+    let rows = tx
+        .fetch_all(
+            q(format!("SELECT {COLUMNS} FROM bank_accounts WHERE org_id = $1 AND method = 'WIRE' AND status = 'VERIFIED' AND blocked_reason IS NULL
+                       AND ($2 IS NULL OR investor_id IN (SELECT investor_id FROM distribution_lines WHERE distribution_id = $2 AND org_id = $1))
+                       AND ($3 IS NULL OR investor_id = $3)
+                       ORDER BY investor_id, is_default DESC, created_at DESC, id DESC"))
+                .bind(&actor.org_id)
+                .bind(distribution_id)
+                .bind(investor_id),
+        )
+        .await?;
+    let mut out = std::collections::HashMap::new();
+    for r in rows {
+        let b = from_row(&r)?;
+        out.entry(b.investor_id.clone()).or_insert(b);
+    }
+    Ok(out)
 }
 
 /// Re-seals every account number still under another key than `active_key_id` (key

@@ -106,14 +106,15 @@ pub async fn pending_for_rail(
 }
 
 /// Failed or returned payments of an investor whose failure was bad account details and that
-/// nothing has replaced yet (a payee update re-queues them).
+/// nothing has replaced yet, and pending ones held because their payee was blocked (a payee
+/// update re-queues them).
 pub async fn awaiting_payee_update(
     tx: &mut Tx,
     actor: &Actor,
     investor_id: &str,
 ) -> Result<Vec<Payment>, StoreError> {
     tx.fetch_all(
-        q(format!("SELECT {COLUMNS} FROM payments p WHERE org_id = $1 AND investor_id = $2 AND status IN ('FAILED','RETURNED') AND (review_reason LIKE 'BAD_ACCOUNT%' OR review_reason LIKE 'NO_PAYEE%')
+        q(format!("SELECT {COLUMNS} FROM payments p WHERE org_id = $1 AND investor_id = $2 AND ((status IN ('FAILED','RETURNED') AND (review_reason LIKE 'BAD_ACCOUNT%' OR review_reason LIKE 'NO_PAYEE%')) OR (status = 'PENDING' AND hold_reason LIKE 'PAYEE_BLOCKED%'))
                    AND NOT EXISTS (SELECT 1 FROM payments n WHERE n.retry_of = p.id)"))
             .bind(&actor.org_id)
             .bind(investor_id),
@@ -349,4 +350,133 @@ pub async fn was_retried(tx: &mut Tx, actor: &Actor, payment_id: &str) -> Result
         )
         .await?
         .is_some())
+}
+
+/// The condition of a payment (alias `p`) that nothing points at: PENDING or PROCESSING, with
+/// neither a hold nor a review reason, and no live (queued or running) job that will move it:
+/// the rail job of its distribution and method, or a job naming the payment (provider send,
+/// retry).
+const ORPHANED: &str = "p.status IN ('PENDING','PROCESSING') AND p.hold_reason IS NULL AND p.review_reason IS NULL
+    AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.org_id = p.org_id AND j.status IN ('QUEUED','RUNNING') AND j.kind LIKE 'payment.%'
+        AND ((j.payload LIKE ('%\"paymentId\":\"' || p.id || '\"%'))
+          OR (j.kind = (CASE p.method WHEN 'ACH' THEN 'payment.ach' WHEN 'WIRE' THEN 'payment.wire' ELSE 'payment.check' END)
+              AND j.payload LIKE ('%\"distributionId\":\"' || p.distribution_id || '\"%'))))";
+
+/// Payments waiting with nothing pointing at them (see `ORPHANED`) in the actor's
+/// organization, or one distribution of it; by id, at most `limit`. Empty is the invariant:
+/// every payment not yet sent is either moved by a job or in the review queue with a reason.
+pub async fn orphans(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Payment>, StoreError> {
+    visible(actor)?;
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tx.fetch_all(
+        q(format!("SELECT {cols} FROM payments p WHERE p.org_id = $1 AND ($2 IS NULL OR p.distribution_id = $2) AND {ORPHANED} ORDER BY p.id LIMIT $3"))
+            .bind(&actor.org_id)
+            .bind(distribution_id)
+            .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// How many payments wait with nothing pointing at them, over every organization (the
+/// `/metrics` gauge; no payment data leaves).
+pub async fn orphan_count_all(db: &Db) -> Result<i64, StoreError> {
+    db.fetch_optional(q(format!(
+        "SELECT COUNT(*) AS n FROM payments p WHERE {ORPHANED}"
+    )))
+    .await?
+    .map(|r| r.i64("n"))
+    .transpose()
+    .map(|n| n.unwrap_or(0))
+}
+
+/// A line whose cash would be paid by ACH (its investor's default payee), for the preflight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AchLine {
+    /// Investor.
+    pub investor_id: String,
+    /// Investor's name.
+    pub investor_name: String,
+    /// The most the line can pay in cash: its total less withholding (reinvestment, decided
+    /// at processing, can only lower it; the application takes its plan off), in
+    /// distribution-currency minor units.
+    pub cash_minor: i64,
+    /// Whether the investor has a usable wire instruction (WIRE, verified, not blocked).
+    pub has_wire: bool,
+}
+
+/// The lines of a distribution paid by ACH whose cash may exceed `above_minor` (in the
+/// distribution's currency), by investor.
+pub async fn ach_lines_above(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+    above_minor: i64,
+) -> Result<Vec<AchLine>, StoreError> {
+    actor.require(Permission::Read)?;
+    tx.fetch_all(
+        q("SELECT l.investor_id, i.name, l.total_minor - l.withholding_minor AS cash_minor,
+                  CAST(CASE WHEN EXISTS (SELECT 1 FROM bank_accounts w WHERE w.org_id = l.org_id AND w.investor_id = l.investor_id
+                                    AND w.method = 'WIRE' AND w.status = 'VERIFIED' AND w.blocked_reason IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS has_wire
+           FROM distribution_lines l
+           JOIN investors i ON i.id = l.investor_id AND i.org_id = l.org_id
+           JOIN bank_accounts b ON b.org_id = l.org_id AND b.investor_id = l.investor_id AND b.is_default = 1 AND b.method = 'ACH'
+           WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.total_minor - l.withholding_minor > $3
+           ORDER BY l.investor_id")
+        .bind(distribution_id)
+        .bind(&actor.org_id)
+        .bind(above_minor),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(AchLine {
+            investor_id: r.text("investor_id")?,
+            investor_name: r.text("name")?,
+            cash_minor: r.i64("cash_minor")?,
+            has_wire: r.i64("has_wire")? == 1,
+        })
+    })
+    .collect()
+}
+
+/// Payments of a distribution by method, status and review cause (the review reason up to
+/// its first `:`, e.g. `OVERSIZED`), with their count and total in payment-currency minor
+/// units (mixed currencies add up as stored: a report, not money).
+pub async fn outcome_counts(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<std::collections::BTreeMap<(String, String, Option<String>), (i64, i64)>, StoreError> {
+    visible(actor)?;
+    let rows = tx
+        .fetch_all(
+            q("SELECT method, status, review_reason, amount_minor FROM payments WHERE org_id = $1 AND distribution_id = $2")
+                .bind(&actor.org_id)
+                .bind(distribution_id),
+        )
+        .await?;
+    let mut out = std::collections::BTreeMap::new();
+    for r in rows {
+        let cause = r
+            .opt_text("review_reason")?
+            .map(|t| t.split(':').next().unwrap_or_default().trim().to_string());
+        let entry = out
+            .entry((r.text("method")?, r.text("status")?, cause))
+            .or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 += r.i64("amount_minor")?;
+    }
+    Ok(out)
 }

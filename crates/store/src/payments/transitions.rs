@@ -312,35 +312,27 @@ pub async fn hold_for_payee(
     Ok(held)
 }
 
-/// After a payment failed or came back: schedule the automatic retry (transient causes, while
-/// attempts remain) or put it in the manual-review queue, saying why.
+/// After a payment failed or came back: schedule the automatic retry (only failures known to
+/// be temporary, while attempts remain) or put it in the manual-review queue, saying why. A
+/// bank return that needs a changed instruction (bad account details, a code we do not know,
+/// any returned wire) also blocks the payee until its details are replaced.
 pub async fn after_failure(tx: &mut Tx, actor: &Actor, p: &Payment) -> Result<(), StoreError> {
-    // why: a failure without a code is treated as transient (retried), as before
     let code = p.failure_code.clone().unwrap_or_default();
-    match failure_class(&code) {
+    let reason = p.failure_reason.clone().unwrap_or_default();
+    let class = failure_class(&code);
+    if blocks_instruction(p, &code, class) {
+        block_payee(tx, actor, p, &code, &reason).await?;
+        let review = format!("BAD_ACCOUNT: {} {reason}", shown(&code));
+        return set_review(tx, actor, &p.id, Some(&review)).await;
+    }
+    match class {
         ReturnClass::BadAccount => {
-            set_review(
-                tx,
-                actor,
-                &p.id,
-                Some(&format!(
-                    "BAD_ACCOUNT: {code} {}",
-                    p.failure_reason.clone().unwrap_or_default()
-                )),
-            )
-            .await
+            let review = format!("BAD_ACCOUNT: {} {reason}", shown(&code));
+            set_review(tx, actor, &p.id, Some(&review)).await
         }
         ReturnClass::Refused => {
-            set_review(
-                tx,
-                actor,
-                &p.id,
-                Some(&format!(
-                    "REFUSED: {code} {}",
-                    p.failure_reason.clone().unwrap_or_default()
-                )),
-            )
-            .await
+            let review = format!("REFUSED: {} {reason}", shown(&code));
+            set_review(tx, actor, &p.id, Some(&review)).await
         }
         ReturnClass::Transient => match retry_delay(p.attempt) {
             Some(delay) => {
@@ -372,6 +364,73 @@ pub async fn after_failure(tx: &mut Tx, actor: &Actor, p: &Payment) -> Result<()
             }
         },
     }
+}
+
+/// A code as shown in a review reason: an empty one says so.
+fn shown(code: &str) -> &str {
+    if code.trim().is_empty() {
+        "(no code)"
+    } else {
+        code
+    }
+}
+
+/// Whether a failure needs the payee's details changed before anything is sent there again:
+/// a credit the bank returned, unless the return is known to be temporary or a refusal by
+/// its receiver (a known R-code); a returned wire, for any reason.
+fn blocks_instruction(p: &Payment, code: &str, class: ReturnClass) -> bool {
+    if p.status != PaymentStatus::Returned || p.bank_account_id.is_none() {
+        return false;
+    }
+    p.method == Method::Wire
+        || class == ReturnClass::BadAccount
+        || (class == ReturnClass::Refused
+            && !clearway_core::payments::returns::is_return_code(code.trim()))
+}
+
+/// Blocks the payee `p` was sent to (see [`bank_accounts::block`]), audited and emitted once.
+async fn block_payee(
+    tx: &mut Tx,
+    actor: &Actor,
+    p: &Payment,
+    code: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let Some(account_id) = &p.bank_account_id else {
+        return Ok(());
+    };
+    let why = format!(
+        "RETURNED: {} {reason} (payment {}, attempt {})",
+        shown(code),
+        p.id,
+        p.attempt
+    );
+    if !super::bank_accounts::block(tx, actor, account_id, &why).await? {
+        return Ok(());
+    }
+    let after = json!({ "blockedReason": why, "paymentId": p.id, "investorId": p.investor_id });
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "bank_account.block",
+            entity_type: "bank_account",
+            entity_id: account_id,
+            before: Some(json!({ "blockedReason": null })),
+            after: Some(after.clone()),
+        },
+    )
+    .await?;
+    outbox::emit(
+        tx,
+        actor,
+        "bank_account.blocked",
+        "bank_account",
+        account_id,
+        after,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Undoes a recorded outcome inside `tx` (used when a person unmatches a reconciliation):

@@ -1,5 +1,5 @@
 //! HTTP handlers of payments, a file per resource: payments of a distribution, retry and
-//! status ([`payments`]), the manual-review and unclaimed-funds queues ([`review`]), payment
+//! status ([`payments`]), the oversized-payment preflight ([`preflight`]), the manual-review and unclaimed-funds queues ([`review`]), payment
 //! batches (files) and their audited download ([`batches`]), NACHA return files
 //! ([`returns`]), payee corrections from notifications of change ([`noc`]), checks (positive
 //! pay, void, stale-dating: [`checks`]) and FX rates ([`fx`]).
@@ -9,6 +9,7 @@ pub mod checks;
 pub mod fx;
 pub mod noc;
 pub mod payments;
+pub mod preflight;
 pub mod returns;
 pub mod review;
 
@@ -42,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/distributions/payments/{payment_id}/status",
             get(payments::status),
+        )
+        .route(
+            "/api/distributions/{id}/preflight",
+            get(preflight::preflight),
         )
         .route("/api/payments/review", get(review::review_queue))
         .route("/api/payments/unclaimed", get(review::unclaimed))

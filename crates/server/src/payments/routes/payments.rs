@@ -87,12 +87,14 @@ pub(crate) async fn initiate(
         &path,
         &body,
         async |tx| {
-            let out = service::initiate_unpaid(tx, &actor, &id).await?;
+            let out = service::initiate_unpaid(tx, &actor, &id, &state.config.payments.ach_limits)
+                .await?;
             Saved::json(
                 StatusCode::CREATED,
                 &InitiateResult {
                     pending: out.pending,
                     failed: out.failed,
+                    held: out.held.into_iter().map(|(id, _)| id).collect(),
                 },
             )
         },
@@ -110,7 +112,13 @@ pub(crate) async fn retry(
     Path(payment_id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<PaymentView>)> {
     actor.require(Permission::Operate)?;
-    let out = service::retry(&state.db, &actor, &payment_id).await?;
+    let out = service::retry(
+        &state.db,
+        &actor,
+        &payment_id,
+        &state.config.payments.ach_limits,
+    )
+    .await?;
     state.jobs_ready.notify_waiters();
     state.events_ready.notify_one();
     Ok((
