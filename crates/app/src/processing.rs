@@ -32,6 +32,8 @@ pub async fn run(db: &Db, job: &Job, worker_id: &str) -> Result<(), JobError> {
     verify_ties_out(&mut tx, &actor, &current).await?;
     // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
     crate::reinvestment::step(&mut tx, &actor, &current).await?;
+    // Receivables of a reversal's paid lines; offsets of what investors owe from their cash.
+    crate::recovery::step(&mut tx, &actor, &current).await?;
     crate::payments::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
     crate::distributions::trail(

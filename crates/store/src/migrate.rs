@@ -75,6 +75,18 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0012_audit_chain",
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),
+        (
+            "0015_recovery",
+            format!(
+                "{}\n{}",
+                include_str!("../migrations/0015_recovery.sql"),
+                // Widening the line status CHECK is per backend (SQLite rebuilds the table).
+                match backend {
+                    Backend::Postgres => include_str!("../migrations/postgres/0015_recovery.sql"),
+                    Backend::Sqlite => include_str!("../migrations/sqlite/0015_recovery.sql"),
+                }
+            ),
+        ),
     ]
 }
 

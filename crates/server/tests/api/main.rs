@@ -19,6 +19,7 @@ mod payments_providers;
 mod payments_rails;
 mod platform;
 mod reconciliation;
+mod recovery;
 mod reinvestment;
 mod reversal;
 mod strict;

@@ -1,0 +1,1 @@
+//! A bank statement credit clearing an expected recovery.
