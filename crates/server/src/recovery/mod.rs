@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
             "/api/receivables/{id}/ach-reversal",
             post(routes::ach_reversal),
         )
+        .route(
+            "/api/receivables/{id}/ach-reversal/file",
+            get(routes::download_file),
+        )
 }
 
 /// The OpenAPI paths of this module (merged into the API document).
@@ -35,6 +39,7 @@ pub fn router() -> Router<AppState> {
         routes::record_recovery,
         routes::write_off,
         routes::ach_reversal,
+        routes::download_file,
     ),
     components(schemas(
         dto::ReceivableView,

@@ -271,3 +271,27 @@ pub(crate) async fn ach_reversal(
     .await?;
     Ok(saved.into_response())
 }
+
+#[utoipa::path(get, path = "/api/receivables/{id}/ach-reversal/file", tag = "recovery", params(("id" = String, Path)),
+    responses((status = 200, description = "the newest ACH reversing file of the receivable (NACHA text); admins and operators only; every download is audited",
+        content(("text/plain"))), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn download_file(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (name, bytes) = ach::open_file(&state.db, &state.config.payments, &actor, &id).await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (axum::http::header::CONTENT_TYPE, "text/plain".to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -364,3 +364,154 @@ async fn payments_still_pending_at_reversal_are_cancelled_and_nothing_is_owed() 
     assert_eq!(audited, 3);
     app.stop().await;
 }
+
+/// The NACHA file behind a download.
+async fn nacha(app: &TestApp, path: &str) -> clearway_formats::ach::File {
+    let resp = app.get("operator", path).await;
+    assert_eq!(resp.status(), 200, "{path}");
+    clearway_formats::ach::parse_file(&resp.text().await.unwrap()).expect("valid NACHA")
+}
+
+#[tokio::test]
+async fn an_ach_reversing_entry_debits_the_same_account_in_full_within_five_banking_days() {
+    let app = spawn_app(3).await;
+    let id = paid_distribution(&app, "300.00").await;
+    let paid = by_investor(&payments_of(&app, "operator", &id).await);
+    reverse_all(&app, &id).await;
+    let owed = by_investor(
+        receivables(&app, "operator", "").await["items"]
+            .as_array()
+            .unwrap(),
+    );
+    let inv = &app.seeded.investor_ids;
+    let path = |n: usize| {
+        format!(
+            "/api/receivables/{}/ach-reversal",
+            owed[&inv[n]]["id"].as_str().unwrap()
+        )
+    };
+
+    // Only erroneous entries, and only staff who operate.
+    let resp = app
+        .post("operator", &path(0), &json!({ "reason": "CHANGED_MIND" }))
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert_eq!(resp.json::<Value>().await.unwrap()["field"], "reason");
+    assert_eq!(
+        app.post("investor", &path(0), &json!({ "reason": "DUPLICATE" }))
+            .await
+            .status(),
+        403
+    );
+    let resp = app
+        .post_with_key(
+            "operator",
+            &path(0),
+            "rev-ach-1",
+            &json!({ "reason": "DUPLICATE" }),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let out: Value = resp.json().await.unwrap();
+    let r = &out["receivable"];
+    assert_eq!(r["status"], "RECOVERING");
+    assert_eq!(r["method"], "ACH_REVERSAL");
+    assert_eq!(r["expected"], r["amount"]);
+    assert_eq!(r["outstanding"], r["amount"]);
+    assert_eq!(out["recovery"]["status"], "EXPECTED");
+    assert_eq!(out["recovery"]["method"], "ACH_REVERSAL");
+
+    // The file: one debit (27/37) of the full original amount, to the original account, in a
+    // 225 batch described REVERSAL, with the original's SEC code and company.
+    let rid = owed[&inv[0]]["id"].as_str().unwrap();
+    let file = nacha(&app, &format!("/api/receivables/{rid}/ach-reversal/file")).await;
+    let original_payment = &paid[&inv[0]];
+    let original = nacha(
+        &app,
+        &format!(
+            "/api/payment-batches/{}/file",
+            original_payment["batchId"].as_str().unwrap()
+        ),
+    )
+    .await;
+    let (ob, oe) = original
+        .batches
+        .iter()
+        .find_map(|b| {
+            b.entries
+                .iter()
+                .find(|e| Some(e.trace_number.as_str()) == original_payment["traceNumber"].as_str())
+                .map(|e| (b, e))
+        })
+        .unwrap();
+    assert_eq!(file.batches.len(), 1);
+    let b = &file.batches[0];
+    assert_eq!(b.header.service_class_code.code(), 225);
+    assert_eq!(b.header.company_entry_description, "REVERSAL");
+    assert_eq!(b.header.sec_code, ob.header.sec_code);
+    assert_eq!(
+        b.header.company_identification,
+        ob.header.company_identification
+    );
+    assert_eq!(b.entries.len(), 1);
+    let e = &b.entries[0];
+    assert_eq!(e.transaction_code, oe.transaction_code + 5, "22→27, 32→37");
+    assert_eq!(e.amount, oe.amount);
+    assert_eq!(e.amount as i64, cents(&r["amount"]));
+    assert_eq!(e.routing_number(), oe.routing_number());
+    assert_eq!(e.dfi_account_number, oe.dfi_account_number);
+    assert_eq!(b.control.total_debit, oe.amount);
+    assert_eq!(b.control.total_credit, 0);
+    assert_eq!(
+        e.trace_number,
+        out["recovery"]["traceNumber"].as_str().unwrap()
+    );
+    assert_eq!(file.header.file_id_modifier, '9');
+    // Not twice: the receivable is no longer OPEN.
+    assert_eq!(
+        app.post("operator", &path(0), &json!({ "reason": "DUPLICATE" }))
+            .await
+            .status(),
+        409
+    );
+
+    // A second reversing file the same day takes the next modifier.
+    let resp = app
+        .post("operator", &path(1), &json!({ "reason": "WRONG_AMOUNT" }))
+        .await;
+    assert_eq!(resp.status(), 201);
+    let rid1 = owed[&inv[1]]["id"].as_str().unwrap();
+    let second = nacha(&app, &format!("/api/receivables/{rid1}/ach-reversal/file")).await;
+    assert_eq!(second.header.file_id_modifier, '8');
+
+    // Settled more than five banking days ago: refused, naming why.
+    let pid = paid[&inv[2]]["id"].as_str().unwrap();
+    let long_ago = chrono::Utc::now().date_naive() - chrono::Days::new(14);
+    app.db
+        .execute_script(&format!(
+            "UPDATE payments SET cleared_date = '{long_ago}', status = 'COMPLETED' WHERE id = '{pid}'"
+        ))
+        .await
+        .unwrap();
+    let resp = app
+        .post("operator", &path(2), &json!({ "reason": "WRONG_RECEIVER" }))
+        .await;
+    assert_eq!(resp.status(), 409);
+    let why = resp.json::<Value>().await.unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(why.contains("5 banking days"), "{why}");
+    let still: Value = app
+        .get(
+            "operator",
+            &format!("/api/receivables/{}", owed[&inv[2]]["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["receivable"]["status"], "OPEN");
+    assert!(still["recoveries"].as_array().unwrap().is_empty());
+    app.stop().await;
+}

@@ -4,9 +4,11 @@
 //! receivables. Writes are the application's building blocks, called in its transaction
 //! together with the audit entry and the outbox event.
 
+mod files;
 mod lines;
 mod writes;
 
+pub use files::*;
 pub use lines::*;
 pub use writes::*;
 
