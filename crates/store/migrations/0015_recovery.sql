@@ -49,6 +49,8 @@ CREATE TABLE receivable_recoveries (
     updated_at       TEXT NOT NULL
 );
 CREATE INDEX receivable_recoveries_receivable ON receivable_recoveries (receivable_id, id);
+-- Every matching run looks for recoveries still EXPECTED.
+CREATE INDEX receivable_recoveries_status ON receivable_recoveries (org_id, status);
 -- An offset is taken from a line once.
 CREATE UNIQUE INDEX receivable_recoveries_offset_once ON receivable_recoveries (receivable_id, distribution_id)
     WHERE distribution_id IS NOT NULL;

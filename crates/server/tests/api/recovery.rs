@@ -475,6 +475,55 @@ async fn an_ach_reversing_entry_debits_the_same_account_in_full_within_five_bank
         409
     );
 
+    // The bank credits the reversal's money: reconciliation clears the expected recovery
+    // (not the original payment, which stays SENT).
+    let amount = cents(&r["amount"]);
+    let trace = out["recovery"]["traceNumber"].as_str().unwrap();
+    let csv = format!(
+        "date;amount;ref;name;text\n2026-04-08;{},{:02};{trace};;ACH DEBIT SETTLED\n2026-04-08;{},{:02};;;OTHER CREDIT\n",
+        amount / 100,
+        amount % 100,
+        amount / 100,
+        amount % 100
+    );
+    let query = "?format=csv&dateColumn=date&amountColumn=amount&referenceColumn=ref&counterpartyColumn=name&descriptionColumn=text&decimalSeparator=,&currency=USD&account=OPS-9";
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/bank-statements{query}")))
+        .bearer_auth(app.token("operator"))
+        .header("Content-Type", "application/octet-stream")
+        .body(csv.into_bytes())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    app.wait_jobs().await;
+    let cleared: Value = app
+        .get("operator", &format!("/api/receivables/{rid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cleared["receivable"]["status"], "RECOVERED");
+    assert_eq!(cleared["receivable"]["outstanding"], "0.00");
+    assert_eq!(cleared["receivable"]["expected"], "0.00");
+    assert_eq!(cents(&cleared["receivable"]["recovered"]), amount);
+    let rec = &cleared["recoveries"][0];
+    assert_eq!(
+        (rec["status"].as_str(), rec["receivedDate"].as_str()),
+        (Some("RECEIVED"), Some("2026-04-08"))
+    );
+    let after: Vec<Value> = payments_of(&app, "operator", &id).await;
+    let p0 = after
+        .iter()
+        .find(|p| p["id"] == original_payment["id"])
+        .unwrap();
+    assert_eq!(p0["status"], "SENT");
+    let matched = app
+        .count("SELECT COUNT(*) AS n FROM bank_statement_lines WHERE status = 'MATCHED'")
+        .await;
+    assert_eq!(matched, 1, "only the line quoting the trace number");
+
     // A second reversing file the same day takes the next modifier.
     let resp = app
         .post("operator", &path(1), &json!({ "reason": "WRONG_AMOUNT" }))

@@ -6,10 +6,12 @@
 
 mod files;
 mod lines;
+mod statement;
 mod writes;
 
 pub use files::*;
 pub use lines::*;
+pub use statement::*;
 pub use writes::*;
 
 use clearway_core::access::Permission;
