@@ -33,7 +33,8 @@ CREATE TABLE receivable_recoveries (
     org_id           TEXT NOT NULL REFERENCES organizations(id),
     receivable_id    TEXT NOT NULL REFERENCES receivables(id),
     investor_id      TEXT NOT NULL,
-    method           TEXT NOT NULL CHECK (method IN ('OFFSET','ACH_REVERSAL','WIRE','CHECK')),
+    -- RETURNED: the original payment itself came back (bank return), nothing more is owed.
+    method           TEXT NOT NULL CHECK (method IN ('OFFSET','ACH_REVERSAL','WIRE','CHECK','RETURNED')),
     -- EXPECTED: sent for (ACH reversal), not yet seen on the bank statement.
     status           TEXT NOT NULL CHECK (status IN ('EXPECTED','RECEIVED')),
     amount_minor     BIGINT NOT NULL CHECK (amount_minor > 0),

@@ -9,12 +9,14 @@
 //! - [`collect`]: wires and checks recorded by hand; write-offs.
 //! - [`ach`]: the NACHA reversing entry of an erroneous ACH credit.
 //! - [`reconcile`]: a bank statement credit clearing an expected recovery.
+//! - [`returned`]: an original payment that came back closes its receivable.
 
 pub mod ach;
 pub mod collect;
 pub mod offset;
 pub mod receivables;
 pub mod reconcile;
+pub mod returned;
 
 use clearway_core::distribution::Kind;
 use clearway_store::audit::{self, Change};

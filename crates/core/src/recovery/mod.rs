@@ -38,6 +38,8 @@ string_enum! {
         Wire => "WIRE",
         /// A check from the investor, recorded by hand.
         Check => "CHECK",
+        /// The original payment itself came back (a bank return or failure).
+        Returned => "RETURNED",
     }
 }
 

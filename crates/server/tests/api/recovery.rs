@@ -564,3 +564,64 @@ async fn an_ach_reversing_entry_debits_the_same_account_in_full_within_five_bank
     assert!(still["recoveries"].as_array().unwrap().is_empty());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_original_payment_returned_after_the_reversal_closes_its_receivable() {
+    let app = spawn_app(2).await;
+    let id = paid_distribution(&app, "200.00").await;
+    let paid = by_investor(&payments_of(&app, "operator", &id).await);
+    reverse_all(&app, &id).await;
+    let inv = app.seeded.investor_ids.clone();
+    let pid = paid[&inv[0]]["id"].as_str().unwrap().to_string();
+    let system = clearway_store::Actor::system(&app.seeded.org_id);
+    let mut tx = app.db.begin().await.unwrap();
+    clearway_app::payments::settle(
+        &mut tx,
+        &system,
+        &pid,
+        &clearway_core::payments::settlement::Settlement::Returned {
+            code: "R02".into(),
+            reason: "account closed".into(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let owed = by_investor(
+        receivables(&app, "operator", "").await["items"]
+            .as_array()
+            .unwrap(),
+    );
+    let back = &owed[&inv[0]];
+    assert_eq!(back["status"], "RECOVERED");
+    assert_eq!(back["outstanding"], "0.00");
+    assert_eq!(
+        cents(&back["recovered"]),
+        cents(&paid[&inv[0]]["fundAmount"])
+    );
+    assert_eq!(owed[&inv[1]]["status"], "OPEN");
+    let detail: Value = app
+        .get(
+            "operator",
+            &format!("/api/receivables/{}", back["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["recoveries"][0]["method"], "RETURNED");
+    // The money is back: the next distribution offsets only the other investor.
+    let next = paid_distribution(&app, "100.00").await;
+    for l in app.all_lines("operator", &next).await {
+        let offset = l["offsetAmount"]
+            .as_str()
+            .map(|_| cents(&l["offsetAmount"]))
+            .unwrap_or(0);
+        if l["investorId"] == inv[0].as_str() {
+            assert_eq!(offset, 0);
+        } else {
+            assert!(offset > 0);
+        }
+    }
+    app.stop().await;
+}

@@ -203,3 +203,27 @@ pub async fn update(
         .ok_or_else(|| StoreError::Conflict(format!("receivable {} changed meanwhile; retry", current.id)))?;
     from_row(&row)
 }
+
+/// Open receivables whose original payment came back (RETURNED or FAILED) and that no return
+/// reduced yet, with that payment's fund-currency amount.
+pub async fn returned_originals(
+    tx: &mut Tx,
+    actor: &Actor,
+) -> Result<Vec<(Receivable, i64)>, StoreError> {
+    actor.require(Permission::Operate)?;
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tx.fetch_all(
+        q(format!("SELECT {columns}, p.fund_amount_minor AS returned_minor FROM receivables v JOIN payments p ON p.id = v.original_payment_id AND p.org_id = v.org_id
+                   WHERE v.org_id = $1 AND v.status IN ('OPEN','PARTIALLY_RECOVERED') AND p.status IN ('RETURNED','FAILED')
+                     AND NOT EXISTS (SELECT 1 FROM receivable_recoveries x WHERE x.receivable_id = v.id AND x.method = 'RETURNED') ORDER BY v.id"))
+            .bind(&actor.org_id),
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((from_row(r)?, r.i64("returned_minor")?)))
+    .collect()
+}
