@@ -7,7 +7,9 @@
 //! leaves the distribution PROCESSING with nothing half-done, and the job runs again once
 //! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
 //! re-running it never emits a second event. The steps: tie-out check, reinvestment
-//! ([`crate::reinvestment::step()`]), payments ([`crate::payments::step()`]), completion.
+//! ([`crate::reinvestment::step()`]), recovery ([`crate::recovery::step()`]: a reversal's
+//! receivables, or offsets of what investors owe), payments ([`crate::payments::step()`]),
+//! completion.
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
