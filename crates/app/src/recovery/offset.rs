@@ -21,12 +21,14 @@ pub async fn offset_lines(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Resul
     if d.kind == Kind::Reversal || d.total_minor <= 0 {
         return Ok(());
     }
-    let lines = store::lines_to_offset(tx, actor, &d.id, d.currency.code()).await?;
-    if lines.is_empty() {
+    // Usually nobody owes anything: one indexed read, and the lines are not scanned.
+    let open = store::open_for_offset(tx, actor, d.currency.code()).await?;
+    if open.is_empty() {
         return Ok(());
     }
+    let lines = store::lines_to_offset(tx, actor, &d.id, d.currency.code()).await?;
     let mut owed: HashMap<String, Vec<Receivable>> = HashMap::new();
-    for r in store::open_for_offset(tx, actor, d.currency.code()).await? {
+    for r in open {
         owed.entry(r.investor_id.clone()).or_default().push(r);
     }
     for line in &lines {

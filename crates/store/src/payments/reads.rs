@@ -283,8 +283,9 @@ pub async fn lines_to_pay(
 ) -> Result<Vec<LineToPay>, StoreError> {
     actor.require(Permission::Operate)?;
     let condition = match scope {
-        LineScope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)",
-        LineScope::Unpaid => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1))",
+        LineScope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)".to_string(),
+        // Only a processed distribution is ever reversed, so only re-payment looks for it.
+        LineScope::Unpaid => format!("NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1)) AND NOT {REVERSED}"),
     };
     let rows = tx
         .fetch_all(
@@ -292,7 +293,7 @@ pub async fn lines_to_pay(
                          (SELECT p.id FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id ORDER BY p.attempt DESC, p.id DESC LIMIT 1) AS last_id,
                          (SELECT MAX(p.attempt) FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id) AS last_attempt
                        FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
-                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor - COALESCE(l.offset_minor, 0) > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition} AND NOT {REVERSED}
+                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor - COALESCE(l.offset_minor, 0) > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition}
                        ORDER BY l.investor_id"))
                 .bind(distribution_id)
                 .bind(&actor.org_id)
