@@ -17,6 +17,7 @@
 //!   completion of a distribution in one transaction.
 //! - [`reconciliation`]: bank statement import ([`reconciliation::import`]), matching runs,
 //!   manual match/unmatch.
+//! - [`recovery`]: receivables after a reversal, offsets, collections, ACH reversing entries.
 //! - [`reinvestment`]: NAV imports, the reinvestment step of processing and its pre-flight
 //!   check.
 
@@ -29,6 +30,7 @@ pub mod outbound;
 pub mod payments;
 pub mod processing;
 pub mod reconciliation;
+pub mod recovery;
 pub mod reinvestment;
 
 pub use error::{AppError, AppResult};

@@ -8,8 +8,9 @@
 //! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
 //! re-running it never emits a second event. The steps: tie-out check, reinvestment
 //! ([`crate::reinvestment::step()`]), flagging the open distributions whose record-date
-//! holdings it changed ([`crate::distributions::stale::after_processing`]), payments
-//! ([`crate::payments::step()`]), completion.
+//! holdings it changed ([`crate::distributions::stale::after_processing`]), recovery
+//! ([`crate::recovery::step()`]: a reversal's receivables, or offsets of what investors owe),
+//! payments ([`crate::payments::step()`]), completion.
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
@@ -41,6 +42,8 @@ pub async fn run(
     // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
     crate::reinvestment::step(&mut tx, &actor, &current).await?;
     crate::distributions::stale::after_processing(&mut tx, &actor, &current).await?;
+    // Receivables of a reversal's paid lines; offsets of what investors owe from their cash.
+    crate::recovery::step(&mut tx, &actor, &current).await?;
     crate::payments::step(&mut tx, &actor, &current, limits).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
     crate::distributions::trail(

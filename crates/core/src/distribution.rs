@@ -108,6 +108,12 @@ string_enum! {
         Reinvested => "REINVESTED",
         /// Payment failed.
         Failed => "FAILED",
+        /// A reversal line whose original cash had left: owed back as a receivable.
+        Receivable => "RECEIVABLE",
+        /// A reversal line whose original cash never left: nothing paid, nothing owed.
+        NothingOwed => "NOTHING_OWED",
+        /// Its whole cash part settled an earlier receivable of the investor (no payment).
+        Offset => "OFFSET",
     }
 }
 

@@ -9,6 +9,7 @@
 //! - [`retry`]: retry schedules of jobs and webhooks.
 //! - [`payments`]: payment methods and status machine, FX rounding, NACHA return codes, checks.
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
+//! - [`recovery`]: receivables after a reversal, offsets, the ACH reversing-entry window.
 //! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
 //! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
 //! - [`input`]: strict grammars of input text: dates, control characters, safe excerpts.
@@ -27,6 +28,7 @@ pub mod money;
 pub mod outbound;
 pub mod payments;
 pub mod reconciliation;
+pub mod recovery;
 pub mod reinvestment;
 pub mod retry;
 pub mod taxlots;

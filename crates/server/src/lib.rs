@@ -11,6 +11,7 @@
 //! - [`reinvestment`]: DRIP elections, NAV uploads, reports and exports (routes and DTOs).
 //! - [`payments`]: bank accounts, payments, batches, returns, checks, FX and provider webhooks
 //!   (routes and DTOs), and the payment jobs' adapter.
+//! - [`recovery`]: receivables after a reversal, recoveries, write-offs, ACH reversing entries.
 //! - [`reconciliation`]: bank statement upload, matches, exceptions, summaries and exports.
 //! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
 //! - [`demo`]: demo and test data.
@@ -29,6 +30,7 @@ pub mod jobs;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;
+pub mod recovery;
 pub mod reinvestment;
 pub mod state;
 
@@ -57,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reinvestment::router())
         .merge(payments::router())
         .merge(reconciliation::router())
+        .merge(recovery::router())
         .merge(access::router())
         .route(
             "/api/openapi.json",

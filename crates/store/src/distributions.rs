@@ -86,6 +86,10 @@ pub struct Line {
     pub reinvested_minor: Option<i64>,
     /// Cash part (total − reinvested − withholding), set by processing (None before).
     pub cash_minor: Option<i64>,
+    /// Part of the cash that settled the investor's receivables (the payment is cash − offset).
+    pub offset_minor: Option<i64>,
+    /// On a reversal line whose original cash had left: the receivable it became.
+    pub receivable_id: Option<String>,
 }
 
 /// A distribution to insert.
@@ -199,12 +203,17 @@ fn line_from_row(r: &Row) -> Result<Line, StoreError> {
         reverses_distribution_id: r.opt_text("reverses_distribution_id")?,
         reinvested_minor: r.opt_i64("reinvested_minor")?,
         cash_minor: r.opt_i64("cash_minor")?,
+        offset_minor: r.opt_i64("offset_minor")?,
+        receivable_id: r.opt_text("receivable_id")?,
     })
 }
 
 /// Columns read for a line: the inserted ones plus the settlement set by processing.
 fn line_select() -> String {
-    format!("{}, reinvested_minor, cash_minor", LINE_COLUMNS.join(", "))
+    format!(
+        "{}, reinvested_minor, cash_minor, offset_minor, receivable_id",
+        LINE_COLUMNS.join(", ")
+    )
 }
 
 fn line_args(

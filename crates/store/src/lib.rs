@@ -22,6 +22,7 @@
 //!   (payees), [`payment_batches`] (bank files, NOCs), [`fx`] (rates).
 //! - [`reconciliation`]: [`statements`] (storing read files, typed records), `run` (the
 //!   matcher's reads and writes), `matches`, `exceptions`, `summary`, `evaluation`.
+//! - [`recovery`]: receivables after a reversal, their recoveries and ACH reversing files.
 //! - [`reinvestment`]: [`nav`](reinvestment::nav) (NAV per share), `settings`, `elections`,
 //!   `step_reads`, `step_writes`, `reporting`.
 //! - [`testing`]: fresh, isolated databases for tests and benchmarks.
@@ -35,6 +36,7 @@ pub mod migrate;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;
+pub mod recovery;
 pub mod reinvestment;
 pub mod taxlots;
 pub mod testing;

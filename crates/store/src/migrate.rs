@@ -80,6 +80,18 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0014_payment_review.sql").to_string(),
         ),
         (
+            "0015_recovery",
+            format!(
+                "{}\n{}",
+                include_str!("../migrations/0015_recovery.sql"),
+                // Widening the line status CHECK is per backend (SQLite rebuilds the table).
+                match backend {
+                    Backend::Postgres => include_str!("../migrations/postgres/0015_recovery.sql"),
+                    Backend::Sqlite => include_str!("../migrations/sqlite/0015_recovery.sql"),
+                }
+            ),
+        ),
+        (
             "0016_lot_reapply",
             match backend {
                 Backend::Postgres => include_str!("../migrations/postgres/0016_lot_reapply.sql"),

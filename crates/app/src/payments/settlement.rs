@@ -51,6 +51,8 @@ pub async fn settle_many(
         pstore::follow_up_failures(tx, actor, &payments, &plan)
             .instrument(tracing::debug_span!("after_failure"))
             .await?;
+        // A returned payment whose line was reversed: the money is back, the receivable closes.
+        crate::recovery::returned::close_returned(tx, actor).await?;
         tracing::debug!(
             applied = plan.counts.applied,
             unchanged = plan.counts.unchanged,

@@ -60,6 +60,8 @@ pub async fn run(
         ..RunSummary::default()
     };
     store::lock(tx, actor).await?;
+    // Money coming back for an expected recovery is taken out before the matcher runs.
+    crate::recovery::reconcile::clear_expected(tx, actor).await?;
     let loaded = load(tx, actor)
         .instrument(tracing::debug_span!("load"))
         .await?;

@@ -21,7 +21,7 @@
 //! Scores are integers 0–1000 ([`Score`]); no floating point anywhere.
 //! [`simulate`] generates seeded noisy statements with their ground truth and evaluates results.
 
-mod calendar;
+pub(crate) mod calendar;
 mod engine;
 mod index;
 pub mod simulate;

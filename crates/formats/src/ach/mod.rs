@@ -8,18 +8,21 @@
 //!   `9`-padding; control records are recomputed from the entries so they can never disagree.
 //! - [`CreditBatchBuilder`] and [`FileBuilder`] build what the product originates:
 //!   PPD/CCD credit batches (service class 220) with validated fields; [`credit_file`] the
-//!   whole file of a distribution's ACH credits.
+//!   whole file of a distribution's ACH credits; [`reversing_file`] the NACHA reversing entry
+//!   (a debit, service class 225, `REVERSAL`) of an erroneous credit.
 //!
 //! Amounts are integer cents everywhere; no floating point is involved.
 
 mod build;
 mod credit_file;
 mod read;
+mod reversing;
 mod write;
 
 pub use build::{AccountType, CreditBatchBuilder, CreditEntry, FileBuilder};
 pub use credit_file::{credit_file, nacha_text, CreditItem, Originator};
 pub use read::{parse_bytes, parse_file};
+pub use reversing::{debit_code, reversing_file, ReversedEntry, REVERSAL_DESCRIPTION};
 pub use write::{write_file, write_file_with, LineEnding};
 
 use chrono::{NaiveDate, NaiveTime};

@@ -522,14 +522,20 @@ pub struct LineView {
     pub foreign_tax: String,
     /// Withholding.
     pub withholding: String,
-    /// PENDING, PAYMENT_INITIATED, PAID, REINVESTED or FAILED.
+    /// PENDING, PAYMENT_INITIATED, PAID, REINVESTED, FAILED; after a reversal RECEIVABLE or
+    /// NOTHING_OWED (reversal lines); OFFSET (cash wholly offset against receivables).
     pub status: String,
     /// On reversal lines: the distribution reversed.
     pub reverses_distribution_id: Option<String>,
     /// Part reinvested (DRIP), once processed: total = reinvested + cash + withholding.
     pub reinvested_amount: Option<String>,
-    /// Part paid in cash, once processed.
+    /// Part paid in cash, once processed (its payment carries cash − offset).
     pub cash_amount: Option<String>,
+    /// Part of the cash kept to settle the investor's receivables (offset against them).
+    pub offset_amount: Option<String>,
+    /// On a reversal line whose cash had left: the receivable it became; on an offset line:
+    /// the (oldest) receivable the offset settled.
+    pub receivable_id: Option<String>,
 }
 
 impl LineView {
@@ -553,6 +559,8 @@ impl LineView {
             reverses_distribution_id: line.reverses_distribution_id.clone(),
             reinvested_amount: line.reinvested_minor.map(f),
             cash_amount: line.cash_minor.map(f),
+            offset_amount: line.offset_minor.map(f),
+            receivable_id: line.receivable_id.clone(),
         }
     }
 }

@@ -58,6 +58,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(reinvestment::ApiDoc::openapi());
     doc.merge(payments::ApiDoc::openapi());
     doc.merge(reconciliation::ApiDoc::openapi());
+    doc.merge(crate::recovery::ApiDoc::openapi());
     doc.merge(crate::access::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);

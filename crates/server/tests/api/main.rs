@@ -20,6 +20,7 @@ mod payments_providers;
 mod payments_rails;
 mod platform;
 mod reconciliation;
+mod recovery;
 mod reinvestment;
 mod reversal;
 mod stale;

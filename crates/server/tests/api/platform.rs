@@ -185,6 +185,13 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ),
         ("get", "/api/investors/{investor_id}/lots"),
         ("post", "/api/investors/{investor_id}/cost-basis"),
+        // Recovery after a reversal.
+        ("get", "/api/receivables"),
+        ("get", "/api/receivables/{id}"),
+        ("post", "/api/receivables/{id}/recoveries"),
+        ("post", "/api/receivables/{id}/write-off"),
+        ("post", "/api/receivables/{id}/ach-reversal"),
+        ("get", "/api/receivables/{id}/ach-reversal/file"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

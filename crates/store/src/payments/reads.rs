@@ -269,8 +269,12 @@ pub struct LineToPay {
     pub last: Option<(String, i64)>,
 }
 
-/// Lines of a distribution with a cash part (`cash_minor > 0`) that `scope` says to pay
-/// (optionally only one investor's), by investor.
+/// A line (`l`) whose reversal was processed: its money is recovered, never paid again.
+const REVERSED: &str = "EXISTS (SELECT 1 FROM distribution_lines r WHERE r.reverses_distribution_id = l.distribution_id AND r.investor_id = l.investor_id AND r.status IN ('RECEIVABLE','NOTHING_OWED'))";
+
+/// Lines of a distribution with a cash part to pay (cash less what offset a receivable, > 0)
+/// that `scope` says to pay (optionally only one investor's), by investor; never a line whose
+/// reversal was processed.
 pub async fn lines_to_pay(
     tx: &mut Tx,
     actor: &Actor,
@@ -280,16 +284,17 @@ pub async fn lines_to_pay(
 ) -> Result<Vec<LineToPay>, StoreError> {
     actor.require(Permission::Operate)?;
     let condition = match scope {
-        LineScope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)",
-        LineScope::Unpaid => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1))",
+        LineScope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)".to_string(),
+        // Only a processed distribution is ever reversed, so only re-payment looks for it.
+        LineScope::Unpaid => format!("NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1)) AND NOT {REVERSED}"),
     };
     let rows = tx
         .fetch_all(
-            q(format!("SELECT l.investor_id, l.cash_minor, i.name,
+            q(format!("SELECT l.investor_id, l.cash_minor - COALESCE(l.offset_minor, 0) AS cash_minor, i.name,
                          (SELECT p.id FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id ORDER BY p.attempt DESC, p.id DESC LIMIT 1) AS last_id,
                          (SELECT MAX(p.attempt) FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id) AS last_attempt
                        FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
-                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition}
+                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor - COALESCE(l.offset_minor, 0) > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition}
                        ORDER BY l.investor_id"))
                 .bind(distribution_id)
                 .bind(&actor.org_id)
@@ -323,13 +328,18 @@ pub async fn line_of(
     actor.require(Permission::Operate)?;
     let row = tx
         .fetch_optional(
-            q("SELECT l.cash_minor, i.name FROM distribution_lines l JOIN investors i ON i.id = l.investor_id WHERE l.distribution_id = $1 AND l.investor_id = $2 AND l.org_id = $3")
+            q(format!("SELECT l.cash_minor - COALESCE(l.offset_minor, 0) AS cash_minor, i.name, CAST(CASE WHEN {REVERSED} THEN 1 ELSE 0 END AS BIGINT) AS reversed FROM distribution_lines l JOIN investors i ON i.id = l.investor_id WHERE l.distribution_id = $1 AND l.investor_id = $2 AND l.org_id = $3"))
                 .bind(distribution_id)
                 .bind(investor_id)
                 .bind(&actor.org_id),
         )
         .await?
         .ok_or(StoreError::NotFound("line"))?;
+    if row.i64("reversed")? != 0 {
+        return Err(StoreError::Conflict(
+            "the line was reversed: its money is recovered, not paid again".into(),
+        ));
+    }
     Ok(LineToPay {
         investor_id: investor_id.to_string(),
         // A line without a cash part (NULL) pays nothing: 0, refused by the retry's checks.
