@@ -24,6 +24,8 @@
 //! - [`connectors`]: HTTP clients of the providers and of the Plaid-style verifier.
 //! - [`settlement`]: recording outcomes ([`settle_many`], [`settle`]): reconciliation,
 //!   return files and provider webhooks.
+//! - [`reversed`]: an original payment that came back after its line was reversed closes its
+//!   receivable.
 //! - [`webhooks`]: applying a provider's status webhook once per event id.
 //! - [`vault`]: AES-256-GCM sealing of account numbers and files, with key rotation.
 
@@ -36,6 +38,7 @@ pub mod noc;
 pub mod orphans;
 pub mod preflight;
 pub mod rails;
+pub mod reversed;
 pub mod service;
 pub mod settlement;
 pub mod vault;

@@ -52,7 +52,7 @@ pub async fn settle_many(
             .instrument(tracing::debug_span!("after_failure"))
             .await?;
         // A returned payment whose line was reversed: the money is back, the receivable closes.
-        crate::recovery::returned::close_returned(tx, actor).await?;
+        super::reversed::close_returned(tx, actor).await?;
         tracing::debug!(
             applied = plan.counts.applied,
             unchanged = plan.counts.unchanged,

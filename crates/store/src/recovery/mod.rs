@@ -7,11 +7,13 @@
 mod files;
 mod lines;
 mod statement;
+mod trail;
 mod writes;
 
 pub use files::*;
 pub use lines::*;
 pub use statement::*;
+pub use trail::*;
 pub use writes::*;
 
 use clearway_core::access::Permission;

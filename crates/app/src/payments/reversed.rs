@@ -4,7 +4,8 @@
 //! back: the receivable is reduced by that payment's amount with a RETURNED recovery (RECOVERED
 //! when nothing is left). Whatever was already recovered beyond what is still owed is now owed
 //! to the investor; the audit entry and event carry it as `refundDue` for a person to pay back.
-//! Called after every recording of payment outcomes ([`crate::payments::settle_many`]).
+//! Called after every recording of payment outcomes ([`crate::payments::settle_many`]); it lives
+//! with payments so that settling never depends on the recovery services.
 
 use clearway_core::recovery::{status_of, RecoveryMethod};
 use clearway_store::recovery::{self as store, Amounts, NewRecovery};
@@ -52,7 +53,7 @@ pub async fn close_returned(tx: &mut Tx, actor: &Actor) -> Result<usize, StoreEr
         if refund_due > 0 {
             tracing::warn!(receivable_id = %current.id, refund_due, "an original payment came back after part of its receivable was recovered: the investor is owed the difference");
         }
-        super::trail(
+        clearway_store::recovery::trail(
             tx,
             actor,
             "receivable.recover",
