@@ -75,6 +75,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0012_audit_chain",
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),
+        (
+            "0013_ach_files",
+            include_str!("../migrations/0013_ach_files.sql").to_string(),
+        ),
     ]
 }
 

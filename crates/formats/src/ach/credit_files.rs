@@ -12,7 +12,10 @@ use super::build::{
     check_routing, check_text, check_year, field_err, MAX_ENTRY_CENTS, MAX_TOTAL_CENTS,
 };
 use super::credit_file::{nacha_text, CreditItem, Originator};
-use super::{aba_checksum_ok, AchError, SecCode, BLOCKING_FACTOR, RECORD_LENGTH};
+use super::{
+    aba_checksum_ok, parse_file, AchError, SecCode, ServiceClassCode, BLOCKING_FACTOR,
+    RECORD_LENGTH,
+};
 
 type Result<T> = std::result::Result<T, AchError>;
 
@@ -268,6 +271,73 @@ pub fn write_credit_file(
         traces,
         total_cents: file_credit,
     })
+}
+
+/// Reads a written file back with our own reader ([`parse_file`]: layout, field formats,
+/// batch and file controls) and checks it says what was meant: the File ID Modifier and
+/// creation date, credits only, exactly the `expected` (trace number, amount) entries in
+/// order, and a credit total equal to their sum. The error names what differs.
+pub fn verify_credit_file(
+    text: &str,
+    modifier: char,
+    created: NaiveDate,
+    expected: &[(&str, u64)],
+) -> Result<()> {
+    let file = parse_file(text)?;
+    let h = &file.header;
+    if h.file_id_modifier != modifier || h.file_creation_date != created {
+        return Err(field_err(
+            "file_header",
+            format!(
+                "modifier {} created {}, expected {modifier} created {created}",
+                h.file_id_modifier, h.file_creation_date
+            ),
+        ));
+    }
+    let mut n = 0usize;
+    for (b, batch) in file.batches.iter().enumerate() {
+        if batch.header.service_class_code != ServiceClassCode::CreditsOnly {
+            return Err(field_err(
+                format!("batches[{b}].service_class_code"),
+                "must be 220 (credits only)",
+            ));
+        }
+        for e in &batch.entries {
+            let Some((trace, amount)) = expected.get(n) else {
+                return Err(field_err(
+                    "entries",
+                    format!("more than the {} expected", expected.len()),
+                ));
+            };
+            if !e.is_credit() || e.trace_number != *trace || e.amount != *amount {
+                return Err(field_err(
+                    format!("entries[{n}]"),
+                    format!(
+                        "trace {} amount {} (code {}), expected a credit of {amount} with trace {trace}",
+                        e.trace_number, e.amount, e.transaction_code
+                    ),
+                ));
+            }
+            n += 1;
+        }
+    }
+    if n != expected.len() {
+        return Err(field_err(
+            "entries",
+            format!("{n} entries, expected {}", expected.len()),
+        ));
+    }
+    let total: u64 = expected.iter().map(|e| e.1).sum();
+    if file.control.total_credit != total || file.control.total_debit != 0 {
+        return Err(field_err(
+            "file_control",
+            format!(
+                "credit {} debit {}, expected credit {total} debit 0",
+                file.control.total_credit, file.control.total_debit
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Fields every record of one file shares, validated once.
@@ -671,7 +741,11 @@ mod tests {
             total += f.total_cents;
         }
         assert_eq!(total, 150 * 9_999_999_999);
-        assert_eq!(files[0].1.total_cents, 100 * 9_999_999_999, "as many as fit");
+        assert_eq!(
+            files[0].1.total_cents,
+            100 * 9_999_999_999,
+            "as many as fit"
+        );
     }
 
     /// Issue 14 item 3: 12,000 payments, 10,000 entries a file at most → two files.
@@ -702,6 +776,48 @@ mod tests {
             .collect();
         modifiers.dedup();
         assert_eq!(modifiers, ['A', 'B']);
+    }
+
+    #[test]
+    fn verify_accepts_what_was_written_and_names_any_difference() {
+        let items: Vec<CreditItem> = (0..12)
+            .map(|i| item(i, 100 + i as u64, i % 4 == 0))
+            .collect();
+        let (plan, f) = &write_all(&items, &FileLimits::NACHA)[0];
+        let expected: Vec<(&str, u64)> = f
+            .traces
+            .iter()
+            .map(|(i, t)| (t.as_str(), items[*i].amount_cents))
+            .collect();
+        let day = created().date();
+        verify_credit_file(&f.text, 'A', day, &expected).unwrap();
+        assert_eq!(plan.entry_count(), 12);
+        assert_eq!(
+            verify_credit_file(&f.text, 'B', day, &expected)
+                .unwrap_err()
+                .field(),
+            "file_header"
+        );
+        let mut short = expected.clone();
+        short.pop();
+        assert_eq!(
+            verify_credit_file(&f.text, 'A', day, &short)
+                .unwrap_err()
+                .field(),
+            "entries"
+        );
+        let mut other = expected.clone();
+        other[3].1 += 1;
+        assert_eq!(
+            verify_credit_file(&f.text, 'A', day, &other)
+                .unwrap_err()
+                .field(),
+            "entries[3]"
+        );
+        // One amount digit changed in the text: the batch control no longer ties out.
+        let tampered = f.text.replacen("0000000101DEF", "0000000191DEF", 1);
+        assert_ne!(tampered, f.text);
+        assert!(verify_credit_file(&tampered, 'A', day, &expected).is_err());
     }
 
     #[test]
