@@ -382,6 +382,36 @@ impl std::fmt::Display for Money {
 mod tests {
     use super::*;
 
+    /// Issue 14 (Same Day ACH): $1,000,000 per entry only in a same-day file, i.e. when
+    /// same-day is requested and the file is effective the day it is created.
+    #[test]
+    fn the_same_day_entry_limit_applies_to_files_effective_the_day_they_are_created() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let mut l = AchLimits::default();
+        assert_eq!(entry_limit(&l, day(30), day(30)), 9_999_999_999);
+        l.same_day = true;
+        assert_eq!(entry_limit(&l, day(30), day(30)), 100_000_000);
+        assert_eq!(
+            entry_limit(&l, day(30), day(27)),
+            100_000_000,
+            "past: settles at once"
+        );
+        assert_eq!(entry_limit(&l, day(30), day(31)), 9_999_999_999);
+        l.max_file_credit_minor = 5_000_000;
+        assert_eq!(
+            entry_limit(&l, day(30), day(31)),
+            5_000_000,
+            "never above the file cap"
+        );
+        let f = file_limits(&l, entry_limit(&l, day(30), day(30)));
+        assert_eq!(
+            (f.max_file_credit_cents, f.max_entry_cents),
+            (5_000_000, 5_000_000)
+        );
+        assert_eq!(Money(123_456_789).to_string(), "1234567.89");
+        assert_eq!(Money(5).to_string(), "0.05");
+    }
+
     #[test]
     fn a_negative_amount_is_an_error_not_a_huge_credit() {
         assert_eq!(credit_cents("p1", 12_345).unwrap(), 12_345);
