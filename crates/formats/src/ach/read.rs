@@ -6,6 +6,8 @@ use super::{
     IatEntry, NocAddenda, PaymentRelatedAddenda, ReturnAddenda, SecCode, ServiceClassCode,
     BLOCKING_FACTOR, RECORD_LENGTH,
 };
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveTime};
 
 type Result<T> = std::result::Result<T, AchError>;
@@ -47,7 +49,7 @@ fn record_name(first: u8) -> &'static str {
 
 /// Splits input into (line number, ASCII record) pairs. Each non-ASCII character becomes
 /// one DEL (0x7F) so lengths count characters and field checks can flag the exact field.
-fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
+fn split_records(input: &[u8]) -> Result<Vec<(usize, Cow<'_, str>)>> {
     let mut raw: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
     for l in raw.iter_mut() {
         if let Some(stripped) = l.strip_suffix(b"\r") {
@@ -57,13 +59,17 @@ fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
     while raw.last().is_some_and(|l| l.is_empty()) {
         raw.pop();
     }
-    let lines: Vec<String> = raw
+    // ASCII lines (every line of a valid file) are borrowed as they are, without a copy.
+    let lines: Vec<Cow<'_, str>> = raw
         .iter()
-        .map(|l| {
-            String::from_utf8_lossy(l)
-                .chars()
-                .map(|c| if c.is_ascii() { c } else { '\u{7f}' })
-                .collect()
+        .map(|l| match std::str::from_utf8(l) {
+            Ok(text) if l.is_ascii() => Cow::Borrowed(text),
+            _ => Cow::Owned(
+                String::from_utf8_lossy(l)
+                    .chars()
+                    .map(|c| if c.is_ascii() { c } else { '\u{7f}' })
+                    .collect(),
+            ),
         })
         .collect();
     if lines.is_empty() {
@@ -84,7 +90,7 @@ fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
             .map(|i| {
                 (
                     i + 1,
-                    one[i * RECORD_LENGTH..(i + 1) * RECORD_LENGTH].to_string(),
+                    Cow::Owned(one[i * RECORD_LENGTH..(i + 1) * RECORD_LENGTH].to_string()),
                 )
             })
             .collect());
@@ -98,6 +104,7 @@ fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
                 && !is_padding(&l)
                 && (MIN_FILE_CONTROL_LENGTH..RECORD_LENGTH).contains(&l.len());
             if short_control {
+                let l = l.to_mut();
                 while l.len() < RECORD_LENGTH {
                     l.push(' ');
                 }
