@@ -617,7 +617,7 @@ mod tests {
             payment_id: format!("0190f3a2-7c1e-7abc-8def-{i:012x}"),
             routing_number: ["121042882", "021000021", "026009593"][i % 3].into(),
             account_number: format!("{:010}", 1_000_000 + i),
-            account_type: if i % 3 == 0 {
+            account_type: if i.is_multiple_of(3) {
                 AccountType::Savings
             } else {
                 AccountType::Checking
@@ -731,7 +731,7 @@ mod tests {
     #[test]
     fn a_total_above_twelve_digits_splits_into_valid_files() {
         let items: Vec<CreditItem> = (0..150)
-            .map(|i| item(i, 9_999_999_999, i % 4 == 0))
+            .map(|i| item(i, 9_999_999_999, i.is_multiple_of(4)))
             .collect();
         let files = write_all(&items, &FileLimits::NACHA);
         assert_eq!(files.len(), 2);
@@ -752,7 +752,7 @@ mod tests {
     #[test]
     fn twelve_thousand_credits_make_two_files_of_at_most_ten_thousand() {
         let items: Vec<CreditItem> = (0..12_000)
-            .map(|i| item(i, 1_000 + i as u64, i % 7 == 0))
+            .map(|i| item(i, 1_000 + i as u64, i.is_multiple_of(7)))
             .collect();
         let limits = FileLimits {
             max_file_entries: 10_000,
@@ -781,7 +781,7 @@ mod tests {
     #[test]
     fn verify_accepts_what_was_written_and_names_any_difference() {
         let items: Vec<CreditItem> = (0..12)
-            .map(|i| item(i, 100 + i as u64, i % 4 == 0))
+            .map(|i| item(i, 100 + i as u64, i.is_multiple_of(4)))
             .collect();
         let (plan, f) = &write_all(&items, &FileLimits::NACHA)[0];
         let expected: Vec<(&str, u64)> = f
