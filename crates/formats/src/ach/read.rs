@@ -178,6 +178,11 @@ impl<'a> Rec<'a> {
     }
 
     fn digits(&self, field: &'static str, from: usize, to: usize) -> Result<String> {
+        self.digit_str(field, from, to).map(str::to_string)
+    }
+
+    /// [`Rec::digits`] borrowed from the record (no copy, for values used in place).
+    fn digit_str(&self, field: &'static str, from: usize, to: usize) -> Result<&'a str> {
         let v = self.raw(from, to);
         if !v.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.err(
@@ -189,14 +194,14 @@ impl<'a> Rec<'a> {
                 ),
             ));
         }
-        Ok(v.to_string())
+        Ok(v)
     }
 
     /// The digits of positions `from..=to`. Callers narrow with `as` where the field is short
     /// enough for the target type (2 digits -> u8, at most 4 -> u16, at most 8 -> u32).
     fn number(&self, field: &'static str, from: usize, to: usize) -> Result<u64> {
         Ok(self
-            .digits(field, from, to)?
+            .digit_str(field, from, to)?
             .parse()
             .expect("at most 20 digits"))
     }
@@ -541,8 +546,8 @@ fn parse_batch_header(r: &Rec) -> Result<BatchHeader> {
 fn parse_entry(r: &Rec, h: &BatchHeader) -> Result<EntryDetail> {
     let tc = parse_transaction_code(r, h)?;
     let rdfi_identification = r.digits("RDFIIdentification", 4, 11)?;
-    let check_digit = r.digits("CheckDigit", 12, 12)?;
-    if !aba_checksum_ok(&format!("{rdfi_identification}{check_digit}")) {
+    let check_digit = r.digit_str("CheckDigit", 12, 12)?;
+    if !aba_checksum_ok(r.raw(4, 12)) {
         return Err(r.err(
             "CheckDigit",
             format!("invalid check digit '{check_digit}' for routing prefix {rdfi_identification}"),
