@@ -9,7 +9,7 @@ use clearway_core::payments::Method;
 use clearway_core::Currency;
 use clearway_formats::ach::{
     self, plan_credit_files, verify_credit_file, write_credit_file, AccountType, AchError,
-    FileHead, FileLimits,
+    CreditFile, FileHead, FileLimits, PlannedFile,
 };
 use clearway_store::audit::{self, Change};
 use clearway_store::payments::{self as pstore, ach_files, Payment, Sent};
@@ -115,13 +115,19 @@ async fn resolve<'a>(
         payments: Vec::with_capacity(payments.len()),
         rejected: Vec::new(),
     };
+    let sealed: Vec<Option<&clearway_store::bank_accounts::Sealed>> = payments
+        .iter()
+        .map(|p| receivers.get(&p.id).and_then(|b| b.sealed.as_ref()))
+        .collect();
+    let mut opened = par_map(&sealed, |s| s.map(|s| cfg.vault.open(s))).into_iter();
     for p in payments {
+        let account = opened.next().flatten();
         let Some(b) = receivers.get(&p.id) else {
             out.rejected
                 .push((p.id.clone(), "payee no longer exists".to_string()));
             continue;
         };
-        let account = match b.sealed.as_ref().map(|s| cfg.vault.open(s)) {
+        let account = match account {
             Some(Ok(a)) => a,
             Some(Err(e)) => {
                 return Err(JobError::Permanent(format!(
@@ -278,33 +284,35 @@ pub async fn send_ach_files_tampered(
     let origin = cfg.originator.company_id.as_str();
     let day = created.date();
     let modifiers = ach_files::allocate_file_ids(tx, origin, day, plans.len()).await?;
-    let mut last = None;
-    for (n, plan) in plans.iter().enumerate() {
-        let ids: Vec<String> = plan.items().map(|i| payments[i].id.clone()).collect();
-        let Some(&modifier) = modifiers.get(n) else {
-            let reason = format!("FILE_ID_MODIFIER_EXHAUSTED: the 36 ACH File ID Modifiers of origin {origin} on {day} are used; send on a later day");
-            hold(tx, actor, distribution_id, &ids, &reason).await?;
-            continue;
-        };
-        let prefix = &cfg.originator.odfi_routing[..8.min(cfg.originator.odfi_routing.len())];
-        let first = trace_sequences(tx, prefix, plan.entry_count()).await?;
-        let head = FileHead {
-            originator: &ach_originator(&cfg.originator),
+    let orig = ach_originator(&cfg.originator);
+    let prefix = &cfg.originator.odfi_routing[..8.min(cfg.originator.odfi_routing.len())];
+    let mut heads = Vec::with_capacity(modifiers.len());
+    for (plan, &modifier) in plans.iter().zip(&modifiers) {
+        heads.push(FileHead {
+            originator: &orig,
             created,
             effective,
             modifier,
-            first_sequence: first,
-        };
-        let checked = write_credit_file(&head, &items, plan).and_then(|mut file| {
-            tamper(&mut file.text);
-            let expected: Vec<(&str, u64)> = file
-                .traces
-                .iter()
-                .map(|(i, t)| (t.as_str(), payments[*i].amount_minor.unsigned_abs()))
-                .collect();
-            verify_credit_file(&file.text, modifier, day, &expected)?;
-            Ok(file)
+            first_sequence: trace_sequences(tx, prefix, plan.entry_count()).await?,
         });
+    }
+    for plan in &plans[heads.len()..] {
+        let ids: Vec<String> = plan.items().map(|i| payments[i].id.clone()).collect();
+        let reason = format!("FILE_ID_MODIFIER_EXHAUSTED: the 36 ACH File ID Modifiers of origin {origin} on {day} are used; send on a later day");
+        hold(tx, actor, distribution_id, &ids, &reason).await?;
+    }
+    let amounts: Vec<u64> = payments
+        .iter()
+        .map(|p| p.amount_minor.unsigned_abs())
+        .collect();
+    // Files are independent: written and read back on every core.
+    let jobs: Vec<(&FileHead, &PlannedFile)> = heads.iter().zip(&plans).collect();
+    let checked = par_map(&jobs, |(head, plan)| {
+        write_checked(head, &items, plan, &amounts, tamper)
+    });
+    let mut last = None;
+    for ((head, plan), checked) in jobs.into_iter().zip(checked) {
+        let modifier = head.modifier;
         match checked {
             Ok(file) => {
                 let batch_id = new_id();
@@ -328,7 +336,7 @@ pub async fn send_ach_files_tampered(
                     total_minor: plan.items().map(|i| payments[i].amount_minor).sum(),
                     currency: "USD".into(),
                 };
-                let (method, date) = (Method::Ach, effective);
+                let (method, m) = (Method::Ach, Some(modifier));
                 super::store_file(
                     tx,
                     cfg,
@@ -337,8 +345,8 @@ pub async fn send_ach_files_tampered(
                     method,
                     &batch_id,
                     &produced,
-                    date,
-                    Some(modifier),
+                    effective,
+                    m,
                 )
                 .await?;
                 ach_files::record_file_id(tx, actor, origin, day, modifier, Some(&batch_id))
@@ -351,11 +359,54 @@ pub async fn send_ach_files_tampered(
                 ach_files::record_file_id(tx, actor, origin, day, modifier, None).await?;
                 let reason = format!("FILE_INVALID: ACH file {modifier} of {day}: {e}");
                 tracing::error!(distribution_id, %reason, "ACH file refused by the read-back");
+                let ids: Vec<String> = plan.items().map(|i| payments[i].id.clone()).collect();
                 hold(tx, actor, distribution_id, &ids, &reason).await?;
             }
         }
     }
     Ok(last)
+}
+
+/// Writes planned file `plan` and reads it back with our own reader against what it must
+/// carry (`amounts[i]` for item `i`, with the trace numbers written); `tamper` sits between
+/// (the test seam; production passes the identity). The file, or why it is refused.
+pub fn write_checked(
+    head: &FileHead<'_>,
+    items: &[AchItem],
+    plan: &PlannedFile,
+    amounts: &[u64],
+    tamper: &(dyn Fn(&mut String) + Send + Sync),
+) -> Result<CreditFile, AchError> {
+    let mut file = write_credit_file(head, items, plan)?;
+    tamper(&mut file.text);
+    let expected: Vec<(&str, u64)> = file
+        .traces
+        .iter()
+        .map(|(i, t)| (t.as_str(), amounts[*i]))
+        .collect();
+    verify_credit_file(&file.text, head.modifier, head.created.date(), &expected)?;
+    Ok(file)
+}
+
+/// Maps `items` with `f` on up to `available_parallelism` threads, in order (CPU-bound work
+/// of one job: decrypting account numbers, writing and reading back files).
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|chunk| s.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            // A panic in `f` is a panic of the job either way.
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 fn ach_originator(o: &Originator) -> ach::Originator {
