@@ -154,6 +154,11 @@ impl<'a> Rec<'a> {
 
     /// Alphanumeric field, trailing blanks removed.
     fn text(&self, field: &'static str, from: usize, to: usize) -> Result<String> {
+        self.text_str(field, from, to).map(str::to_string)
+    }
+
+    /// [`Rec::text`] borrowed from the record.
+    fn text_str(&self, field: &'static str, from: usize, to: usize) -> Result<&'a str> {
         let v = self.raw(from, to);
         if let Some(pos) = v.bytes().position(|b| !(0x20..=0x7e).contains(&b)) {
             return Err(self.err(
@@ -165,12 +170,17 @@ impl<'a> Rec<'a> {
                 ),
             ));
         }
-        Ok(v.trim_end().to_string())
+        Ok(v.trim_end())
     }
 
     /// Alphanumeric field that NACHA makes mandatory.
     fn required(&self, field: &'static str, from: usize, to: usize) -> Result<String> {
-        let v = self.text(field, from, to)?;
+        self.required_str(field, from, to).map(str::to_string)
+    }
+
+    /// [`Rec::required`] borrowed from the record.
+    fn required_str(&self, field: &'static str, from: usize, to: usize) -> Result<&'a str> {
+        let v = self.text_str(field, from, to)?;
         if v.trim().is_empty() {
             return Err(self.err(field, "mandatory field is blank"));
         }
@@ -667,7 +677,10 @@ fn read_adv_entry(r: &Rec, e: &mut EntryDetail) -> Result<()> {
 
 /// Positions 13-94 of every other entry (PPD, CCD, ... with SHR's card expiry check).
 fn read_standard_entry(r: &Rec, h: &BatchHeader, e: &mut EntryDetail) -> Result<()> {
-    e.dfi_account_number = r.required("DFIAccountNumber", 13, 29)?.trim().to_string();
+    e.dfi_account_number = r
+        .required_str("DFIAccountNumber", 13, 29)?
+        .trim()
+        .to_string();
     e.amount = r.number("Amount", 30, 39)?;
     e.identification_number = r.text("IdentificationNumber", 40, 54)?;
     e.individual_name = r.text("IndividualName", 55, 76)?;
