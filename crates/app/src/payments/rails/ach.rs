@@ -255,27 +255,7 @@ pub async fn send_ach_files_tampered(
     let resolved = resolve(tx, cfg, actor, distribution_id, pending).await?;
     super::fail_rejected(tx, actor, pending, &resolved.rejected).await?;
     let entry_max = entry_limit(&cfg.ach_limits, created.date(), effective);
-    let (mut items, mut payments) = (Vec::new(), Vec::new());
-    for (it, p) in resolved.items.into_iter().zip(resolved.payments) {
-        if (1..=entry_max).contains(&p.amount_minor) {
-            items.push(it);
-            payments.push(p);
-        } else {
-            let reason = format!(
-                "OVERSIZED: {} USD is above the ACH entry limit of {} USD",
-                Money(p.amount_minor),
-                Money(entry_max)
-            );
-            hold(
-                tx,
-                actor,
-                distribution_id,
-                std::slice::from_ref(&p.id),
-                &reason,
-            )
-            .await?;
-        }
-    }
+    let (items, payments) = hold_oversized(tx, actor, distribution_id, resolved, entry_max).await?;
     if items.is_empty() {
         return Ok(None);
     }
@@ -315,43 +295,8 @@ pub async fn send_ach_files_tampered(
         let modifier = head.modifier;
         match checked {
             Ok(file) => {
-                let batch_id = new_id();
-                let produced = Produced {
-                    kind: "NACHA",
-                    file_name: format!(
-                        "ach-{}-{modifier}-{batch_id}.ach",
-                        effective.format("%Y%m%d")
-                    ),
-                    sent: file
-                        .traces
-                        .iter()
-                        .map(|(i, t)| Sent {
-                            id: payments[*i].id.clone(),
-                            reference: t.clone(),
-                            attempt: payments[*i].attempt,
-                        })
-                        .collect(),
-                    content: file.text,
-                    rejected: Vec::new(),
-                    total_minor: plan.items().map(|i| payments[i].amount_minor).sum(),
-                    currency: "USD".into(),
-                };
-                let (method, m) = (Method::Ach, Some(modifier));
-                super::store_file(
-                    tx,
-                    cfg,
-                    actor,
-                    distribution_id,
-                    method,
-                    &batch_id,
-                    &produced,
-                    effective,
-                    m,
-                )
-                .await?;
-                ach_files::record_file_id(tx, actor, origin, day, modifier, Some(&batch_id))
-                    .await?;
-                last = Some(batch_id);
+                let batch = (distribution_id, head, plan);
+                last = Some(store_ach_file(tx, cfg, actor, batch, file, &payments).await?);
             }
             Err(e) => {
                 // The modifier stays used: a file that was never sent must not be mistaken
@@ -365,6 +310,88 @@ pub async fn send_ach_files_tampered(
         }
     }
     Ok(last)
+}
+
+/// Holds for review the payments above `entry_max` (`OVERSIZED: …`, naming the amount and the
+/// limit); returns the others with their items.
+async fn hold_oversized<'a>(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+    resolved: Resolved<'a>,
+    entry_max: i64,
+) -> Result<(Vec<AchItem>, Vec<&'a Payment>), JobError> {
+    let (mut items, mut payments) = (Vec::new(), Vec::new());
+    for (it, p) in resolved.items.into_iter().zip(resolved.payments) {
+        if (1..=entry_max).contains(&p.amount_minor) {
+            items.push(it);
+            payments.push(p);
+            continue;
+        }
+        let reason = format!(
+            "OVERSIZED: {} USD is above the ACH entry limit of {} USD",
+            Money(p.amount_minor),
+            Money(entry_max)
+        );
+        hold(
+            tx,
+            actor,
+            distribution_id,
+            std::slice::from_ref(&p.id),
+            &reason,
+        )
+        .await?;
+    }
+    Ok((items, payments))
+}
+
+/// Stores a file that passed the read-back as a sealed payment batch with its payments SENT,
+/// and records its File ID Modifier on the batch. Returns the batch id.
+async fn store_ach_file(
+    tx: &mut Tx,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
+    (distribution_id, head, plan): (&str, &FileHead<'_>, &PlannedFile),
+    file: CreditFile,
+    payments: &[&Payment],
+) -> Result<String, JobError> {
+    let (batch_id, modifier) = (new_id(), head.modifier);
+    let produced = Produced {
+        kind: "NACHA",
+        file_name: format!(
+            "ach-{}-{modifier}-{batch_id}.ach",
+            head.effective.format("%Y%m%d")
+        ),
+        sent: file
+            .traces
+            .iter()
+            .map(|(i, t)| Sent {
+                id: payments[*i].id.clone(),
+                reference: t.clone(),
+                attempt: payments[*i].attempt,
+            })
+            .collect(),
+        content: file.text,
+        rejected: Vec::new(),
+        total_minor: plan.items().map(|i| payments[i].amount_minor).sum(),
+        currency: "USD".into(),
+    };
+    let (method, date) = (Method::Ach, head.effective);
+    super::store_file(
+        tx,
+        cfg,
+        actor,
+        distribution_id,
+        method,
+        &batch_id,
+        &produced,
+        date,
+        Some(modifier),
+    )
+    .await?;
+    let (origin, day) = (&cfg.originator.company_id, head.created.date());
+    ach_files::record_file_id(tx, actor, origin, day, modifier, Some(&batch_id)).await?;
+    Ok(batch_id)
 }
 
 /// Writes planned file `plan` and reads it back with our own reader against what it must
