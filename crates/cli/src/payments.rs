@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use clearway_app::outbound::OutboundPolicy;
 use clearway_core::access::Role;
+use clearway_core::payments::limits::{AchLimits, NACHA_TOTAL_MAX_MINOR};
 use clearway_server::payments::{
     rails, routes, Originator, PaymentsConfig, PlaidConfig, ProviderConfig, SendVia, Vault,
 };
@@ -154,6 +155,7 @@ pub fn config_from_env() -> Result<PaymentsConfig> {
             .parse()
             .context("CLEARWAY_FIRST_CHECK_NUMBER must be a number")?;
     }
+    c.ach_limits = ach_limits(env)?;
     if let Some(s) = env("CLEARWAY_WEBHOOK_TOLERANCE_SECS") {
         c.webhook_tolerance = Duration::from_secs(
             s.parse()
@@ -161,6 +163,58 @@ pub fn config_from_env() -> Result<PaymentsConfig> {
         );
     }
     Ok(c)
+}
+
+/// Most entries an ACH file or batch may be configured to hold (6-digit batch count field).
+const ACH_ENTRIES_CONFIG_MAX: usize = 999_999;
+
+/// The ODFI's ACH limits from `get` (the environment): `CLEARWAY_ACH_MAX_FILE_ENTRIES`,
+/// `CLEARWAY_ACH_MAX_BATCH_ENTRIES` (default: the file's), `CLEARWAY_ACH_MAX_FILE_CREDIT`
+/// (decimal dollars) and `CLEARWAY_ACH_SAME_DAY` (`true`/`false`). A bad value is an error
+/// naming the variable.
+pub fn ach_limits(get: impl Fn(&str) -> Option<String>) -> Result<AchLimits> {
+    let mut l = AchLimits::default();
+    let count = |name: &str| -> Result<Option<usize>> {
+        let Some(v) = get(name) else { return Ok(None) };
+        match v.trim().parse::<usize>() {
+            Ok(n) if (1..=ACH_ENTRIES_CONFIG_MAX).contains(&n) && v.trim().bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
+            _ => bail!("{name} must be a whole number of entries from 1 to {ACH_ENTRIES_CONFIG_MAX}, not '{v}'"),
+        }
+    };
+    if let Some(n) = count("CLEARWAY_ACH_MAX_FILE_ENTRIES")? {
+        l.max_file_entries = n;
+        l.max_batch_entries = n;
+    }
+    if let Some(n) = count("CLEARWAY_ACH_MAX_BATCH_ENTRIES")? {
+        l.max_batch_entries = n;
+    }
+    if let Some(v) = get("CLEARWAY_ACH_MAX_FILE_CREDIT") {
+        l.max_file_credit_minor = dollars_to_cents(v.trim())
+            .filter(|c| (1..=NACHA_TOTAL_MAX_MINOR).contains(c))
+            .with_context(|| format!("CLEARWAY_ACH_MAX_FILE_CREDIT must be dollars like 2500000.00, from 0.01 to 9999999999.99, not '{v}'"))?;
+    }
+    l.same_day = match get("CLEARWAY_ACH_SAME_DAY").as_deref().map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => bail!("CLEARWAY_ACH_SAME_DAY must be 'true' or 'false', not '{other}'"),
+    };
+    Ok(l)
+}
+
+/// `123`, `123.4` or `123.45` dollars as cents; anything else (signs, exponents, separators,
+/// a third decimal) is `None`.
+fn dollars_to_cents(v: &str) -> Option<i64> {
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (v.contains('.') && !digits(frac)) || frac.len() > 2 {
+        return None;
+    }
+    let cents: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)
 }
 
 /// `clearway payments …` commands.
@@ -330,7 +384,7 @@ async fn distribution_file(
     if batches.len() > 1 {
         // Wires go out one file per currency, and retries make further files: name them all.
         println!(
-            "{} {kind} files exist for this distribution (one per currency, plus retries); writing the newest, {} (use `clearway payments file --batch ID` for another):",
+            "{} {kind} files exist for this distribution (one per currency or per ACH file limit, plus retries); writing the newest, {} (use `clearway payments file --batch ID` for another):",
             batches.len(),
             latest.id
         );
@@ -466,6 +520,64 @@ mod tests {
     struct Args {
         #[command(subcommand)]
         cmd: Cmd,
+    }
+
+    #[test]
+    fn ach_limits_come_from_the_environment_strictly() {
+        let with = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            ach_limits(move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+        };
+        assert_eq!(with(&[]).unwrap(), AchLimits::default());
+        let l = with(&[
+            ("CLEARWAY_ACH_MAX_FILE_ENTRIES", "7"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "2500000.5"),
+            ("CLEARWAY_ACH_SAME_DAY", "true"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                l.max_file_entries,
+                l.max_batch_entries,
+                l.max_file_credit_minor,
+                l.same_day
+            ),
+            (7, 7, 250_000_050, true)
+        );
+        let l = with(&[
+            ("CLEARWAY_ACH_MAX_FILE_ENTRIES", "20000"),
+            ("CLEARWAY_ACH_MAX_BATCH_ENTRIES", "500"),
+        ])
+        .unwrap();
+        assert_eq!((l.max_file_entries, l.max_batch_entries), (20_000, 500));
+        for (name, bad) in [
+            ("CLEARWAY_ACH_MAX_FILE_ENTRIES", "0"),
+            ("CLEARWAY_ACH_MAX_FILE_ENTRIES", "+5"),
+            ("CLEARWAY_ACH_MAX_FILE_ENTRIES", "1000000"),
+            ("CLEARWAY_ACH_MAX_BATCH_ENTRIES", "ten"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "1e6"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "-5"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "1,000"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "10.001"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "0.00"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "10000000000.00"),
+            ("CLEARWAY_ACH_MAX_FILE_CREDIT", "5."),
+            ("CLEARWAY_ACH_SAME_DAY", "yes"),
+        ] {
+            let e = with(&[(name, bad)]).unwrap_err().to_string();
+            assert!(
+                e.starts_with(name) && !e.contains('\n'),
+                "{name}={bad}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -76,6 +76,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0012_audit_chain.sql").to_string(),
         ),
         (
+            "0013_ach_files",
+            include_str!("../migrations/0013_ach_files.sql").to_string(),
+        ),
+        (
             "0014_payment_review",
             include_str!("../migrations/0014_payment_review.sql").to_string(),
         ),

@@ -184,6 +184,12 @@ pub async fn bench_reset_payments(db: &Db, distribution_id: &str) -> Result<(), 
             .bind(distribution_id),
     )
     .await?;
+    // The bench's files give their File ID Modifiers back, so every run has the day's 36.
+    tx.execute(crate::q("DELETE FROM ach_file_ids")).await?;
+    tx.execute(crate::q(
+        "DELETE FROM payment_sequences WHERE scope = '*' AND name LIKE 'ach_file_id:%'",
+    ))
+    .await?;
     tx.execute(
         crate::q("DELETE FROM payment_batches WHERE distribution_id = $1").bind(distribution_id),
     )

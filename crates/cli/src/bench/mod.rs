@@ -21,8 +21,10 @@ mod reinvest;
 /// Which benchmark.
 #[derive(Subcommand)]
 pub enum Which {
-    /// N payments → one NACHA file (decrypt account numbers, build PPD/CCD batches, validate,
-    /// write), against merely formatting the same entry records as text; `--end-to-end` times
+    /// N payments → NACHA files of at most 10,000 entries (decrypt account numbers, split into
+    /// PPD/CCD batches and files, validate, write, read every file back), timed in parts,
+    /// against the single-file path before issue 14 and merely formatting the same entry
+    /// records as text, in the same run; `--end-to-end` times
     /// the rail job on a database instead (load, build, store sealed, mark every payment SENT).
     Nacha {
         /// Payments in the file.

@@ -9,9 +9,9 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 type Result<T> = std::result::Result<T, AchError>;
 
 /// Largest amount one entry can carry (10-digit field), in cents.
-const MAX_ENTRY_CENTS: u64 = 9_999_999_999;
+pub(super) const MAX_ENTRY_CENTS: u64 = 9_999_999_999;
 /// Largest batch/file total (12-digit field), in cents.
-const MAX_TOTAL_CENTS: u64 = 999_999_999_999;
+pub(super) const MAX_TOTAL_CENTS: u64 = 999_999_999_999;
 
 /// Receiver account type, which selects the credit transaction code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub struct CreditBatchBuilder {
     entries: Vec<CreditEntry>,
 }
 
-fn field_err(field: impl Into<String>, message: impl Into<String>) -> AchError {
+pub(super) fn field_err(field: impl Into<String>, message: impl Into<String>) -> AchError {
     AchError::Field {
         field: field.into(),
         message: message.into(),
@@ -72,7 +72,7 @@ fn field_err(field: impl Into<String>, message: impl Into<String>) -> AchError {
 }
 
 /// NACHA alphanumeric text: printable ASCII, at most `max`, non-blank when `required`.
-fn check_text(field: &str, v: &str, max: usize, required: bool) -> Result<()> {
+pub(super) fn check_text(field: &str, v: &str, max: usize, required: bool) -> Result<()> {
     if !is_printable(v) {
         return Err(field_err(
             field,
@@ -91,7 +91,7 @@ fn check_text(field: &str, v: &str, max: usize, required: bool) -> Result<()> {
     Ok(())
 }
 
-fn check_routing(field: &str, v: &str) -> Result<()> {
+pub(super) fn check_routing(field: &str, v: &str) -> Result<()> {
     if v.len() != 9 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(field_err(field, format!("'{v}' must be exactly 9 digits")));
     }
@@ -105,7 +105,7 @@ fn check_routing(field: &str, v: &str) -> Result<()> {
 }
 
 /// Dates are written as YYMMDD and read back as 20YY.
-fn check_year(field: &str, d: NaiveDate) -> Result<()> {
+pub(super) fn check_year(field: &str, d: NaiveDate) -> Result<()> {
     if !(2000..=2099).contains(&d.year()) {
         return Err(field_err(field, "year must be within 2000-2099 (YYMMDD)"));
     }
@@ -301,7 +301,7 @@ fn entry_detail(e: &CreditEntry, i: usize, seq: u32, odfi: &str) -> Result<Entry
 
 /// The entry's routing number, account number, amount, identification and name; `f`
 /// names a field of this entry in errors.
-fn check_entry(e: &CreditEntry, f: &dyn Fn(&str) -> String) -> Result<()> {
+pub(super) fn check_entry(e: &CreditEntry, f: &dyn Fn(&str) -> String) -> Result<()> {
     check_routing(&f("routing_number"), &e.routing_number)?;
     let acct = &e.account_number;
     if acct.is_empty() || acct.len() > 17 {

@@ -1,12 +1,12 @@
 //! The credit file the product originates for a distribution's ACH payments: items grouped
 //! into PPD (individuals) and CCD (entities) batches, split at the NACHA entry and total
-//! limits, built with [`CreditBatchBuilder`] and written with [`write_file`].
+//! limits, written by [`super::write_credit_file`].
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{
-    write_file, AccountType, AchError, CreditBatchBuilder, CreditEntry, File, FileHeader, SecCode,
-};
+use super::build::field_err;
+use super::credit_files::{plan_credit_files, write_credit_file, FileHead, FileLimits};
+use super::{AccountType, AchError};
 
 /// Who we are towards the bank, as written in the file and batch headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +20,6 @@ pub struct Originator {
     /// Immediate destination name (our bank).
     pub bank_name: String,
 }
-
-/// Most entries in one NACHA batch (batches also split before their total reaches 12 digits).
-const ACH_BATCH_ENTRIES_MAX: usize = 50_000;
-/// Largest NACHA batch total (12-digit field), cents.
-const ACH_BATCH_TOTAL_MAX: u64 = 999_999_999_999;
 
 /// One ACH credit to write.
 #[derive(Debug, Clone)]
@@ -66,15 +61,11 @@ pub fn nacha_text(s: &str, max: usize) -> String {
     }
 }
 
-/// The 15-character identification number of an entry: the random tail of the payment id.
-fn individual_id(payment_id: &str) -> String {
-    let hex: String = payment_id.chars().filter(|c| *c != '-').collect();
-    hex[hex.len().saturating_sub(15)..].to_ascii_uppercase()
-}
-
-/// Builds one NACHA credit file: PPD batch(es) for individuals, CCD for entities, all credits (22/32),
-/// one effective date; trace numbers are the ODFI's 8-digit prefix and `first_sequence`,
-/// `first_sequence + 1`… across batches. Returns the file text and each item's trace number.
+/// Builds one NACHA credit file: PPD batch(es) for individuals, CCD for entities, all credits
+/// (22/32), one effective date, batches split at 50,000 entries; trace numbers are the ODFI's
+/// 8-digit prefix and `first_sequence`, `first_sequence + 1`… across batches. Returns the file
+/// text and each item's trace number. Items that do not fit one file (a credit total above the
+/// 12-digit field) are an error: split them with [`super::plan_credit_files`].
 pub fn credit_file(
     orig: &Originator,
     created: NaiveDateTime,
@@ -83,84 +74,35 @@ pub fn credit_file(
     file_id_modifier: char,
     items: &[CreditItem],
 ) -> Result<(String, Vec<String>), AchError> {
-    let mut groups: Vec<(SecCode, Vec<usize>)> = Vec::new();
-    for sec in [SecCode::Ppd, SecCode::Ccd] {
-        let idx: Vec<usize> = (0..items.len())
-            .filter(|i| (items[*i].entity) == (sec == SecCode::Ccd))
-            .collect();
-        if idx.is_empty() {
-            continue;
+    let plan = plan_credit_files(items, &FileLimits::NACHA)?;
+    let plan = match plan.as_slice() {
+        [one] => one,
+        [] => return Err(field_err("items", "a file needs at least one entry")),
+        _ => {
+            return Err(field_err(
+                "items",
+                "the credit total exceeds the 12 digits of one file; split into several files",
+            ))
         }
-        // Split so that no batch exceeds its entry or total limits.
-        let mut current: Vec<usize> = Vec::new();
-        let mut total = 0u64;
-        for i in idx {
-            let amount = items[i].amount_cents;
-            if !current.is_empty()
-                && (current.len() >= ACH_BATCH_ENTRIES_MAX || total + amount > ACH_BATCH_TOTAL_MAX)
-            {
-                groups.push((sec, std::mem::take(&mut current)));
-                total = 0;
-            }
-            total += amount;
-            current.push(i);
-        }
-        groups.push((sec, current));
-    }
-    let company = nacha_text(&orig.company_name, 16);
-    let mut batches = Vec::with_capacity(groups.len());
-    let mut traces = vec![String::new(); items.len()];
-    let mut seq = first_sequence;
-    for (n, (sec, idx)) in groups.iter().enumerate() {
-        let mut b = CreditBatchBuilder::new(
-            &company,
-            &orig.company_id,
-            *sec,
-            "DISTRIBUTN",
-            effective,
-            &orig.odfi_routing,
-        );
-        for &i in idx {
-            let it = &items[i];
-            b = b.entry(CreditEntry {
-                routing_number: it.routing_number.clone(),
-                account_number: it.account_number.clone(),
-                account_type: it.account_type,
-                amount_cents: it.amount_cents,
-                individual_id: individual_id(&it.payment_id),
-                individual_name: nacha_text(&it.name, 22),
-                addenda: None,
-            });
-        }
-        let batch = b.build(n as u32 + 1, seq)?;
-        for (&i, e) in idx.iter().zip(&batch.entries) {
-            traces[i] = e.trace_number.clone();
-        }
-        seq += batch.entries.len() as u32;
-        batches.push(batch);
-    }
-    let header = FileHeader {
-        priority_code: "01".into(),
-        immediate_destination: orig.odfi_routing.clone(),
-        immediate_origin: orig.company_id.clone(),
-        file_creation_date: created.date(),
-        file_creation_time: chrono::NaiveTime::from_hms_opt(
-            chrono::Timelike::hour(&created),
-            chrono::Timelike::minute(&created),
-            0,
-        ),
-        file_id_modifier,
-        immediate_destination_name: nacha_text(&orig.bank_name, 23),
-        immediate_origin_name: nacha_text(&orig.company_name, 23),
-        reference_code: String::new(),
     };
-    let file = File::assemble(header, batches);
-    Ok((write_file(&file), traces))
+    let head = FileHead {
+        originator: orig,
+        created,
+        effective,
+        modifier: file_id_modifier,
+        first_sequence,
+    };
+    let file = write_credit_file(&head, items, plan)?;
+    let mut traces = vec![String::new(); items.len()];
+    for (i, t) in file.traces {
+        traces[i] = t;
+    }
+    Ok((file.text, traces))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse_file;
+    use super::super::{parse_file, SecCode};
     use super::*;
 
     fn item(i: usize, entity: bool) -> CreditItem {
@@ -227,6 +169,31 @@ mod tests {
             text.contains("INVESTOR AME 1 "),
             "non-ASCII letters are dropped, text upper-cased"
         );
+    }
+
+    /// Issue 14 item 1: 150 entries at the entry maximum total $14,999,999,999.85, 13 digits.
+    /// The old writer kept the last 12 digits of the file control total (a file our own reader
+    /// rejects); a single file must now refuse, never write a truncated control.
+    #[test]
+    fn a_file_total_above_twelve_digits_is_refused_not_truncated() {
+        let items: Vec<CreditItem> = (0..150)
+            .map(|i| CreditItem {
+                amount_cents: 9_999_999_999,
+                ..item(i, false)
+            })
+            .collect();
+        let created = NaiveDate::from_ymd_opt(2026, 3, 30)
+            .unwrap()
+            .and_hms_opt(9, 15, 0)
+            .unwrap();
+        let effective = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        match credit_file(&originator(), created, effective, 1, 'A', &items) {
+            Ok((text, _)) => {
+                let file = parse_file(&text).expect("a written file reads back");
+                assert_eq!(file.control.total_credit, 150 * 9_999_999_999);
+            }
+            Err(e) => assert!(e.to_string().contains("12 digits"), "{e}"),
+        }
     }
 
     #[test]

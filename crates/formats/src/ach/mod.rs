@@ -15,12 +15,17 @@
 
 mod build;
 mod credit_file;
+mod credit_files;
 mod read;
 mod reversing;
 mod write;
 
 pub use build::{AccountType, CreditBatchBuilder, CreditEntry, FileBuilder};
 pub use credit_file::{credit_file, nacha_text, CreditItem, Originator};
+pub use credit_files::{
+    plan_credit_files, verify_credit_file, write_credit_file, CreditFile, FileHead, FileLimits,
+    PlannedBatch, PlannedFile,
+};
 pub use read::{parse_bytes, parse_file};
 pub use reversing::{debit_code, reversing_file, ReversedEntry, REVERSAL_DESCRIPTION};
 pub use write::{write_file, write_file_with, LineEnding};

@@ -6,6 +6,8 @@ use super::{
     IatEntry, NocAddenda, PaymentRelatedAddenda, ReturnAddenda, SecCode, ServiceClassCode,
     BLOCKING_FACTOR, RECORD_LENGTH,
 };
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveTime};
 
 type Result<T> = std::result::Result<T, AchError>;
@@ -47,7 +49,7 @@ fn record_name(first: u8) -> &'static str {
 
 /// Splits input into (line number, ASCII record) pairs. Each non-ASCII character becomes
 /// one DEL (0x7F) so lengths count characters and field checks can flag the exact field.
-fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
+fn split_records(input: &[u8]) -> Result<Vec<(usize, Cow<'_, str>)>> {
     let mut raw: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
     for l in raw.iter_mut() {
         if let Some(stripped) = l.strip_suffix(b"\r") {
@@ -57,13 +59,17 @@ fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
     while raw.last().is_some_and(|l| l.is_empty()) {
         raw.pop();
     }
-    let lines: Vec<String> = raw
+    // ASCII lines (every line of a valid file) are borrowed as they are, without a copy.
+    let lines: Vec<Cow<'_, str>> = raw
         .iter()
-        .map(|l| {
-            String::from_utf8_lossy(l)
-                .chars()
-                .map(|c| if c.is_ascii() { c } else { '\u{7f}' })
-                .collect()
+        .map(|l| match std::str::from_utf8(l) {
+            Ok(text) if l.is_ascii() => Cow::Borrowed(text),
+            _ => Cow::Owned(
+                String::from_utf8_lossy(l)
+                    .chars()
+                    .map(|c| if c.is_ascii() { c } else { '\u{7f}' })
+                    .collect(),
+            ),
         })
         .collect();
     if lines.is_empty() {
@@ -84,7 +90,7 @@ fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
             .map(|i| {
                 (
                     i + 1,
-                    one[i * RECORD_LENGTH..(i + 1) * RECORD_LENGTH].to_string(),
+                    Cow::Owned(one[i * RECORD_LENGTH..(i + 1) * RECORD_LENGTH].to_string()),
                 )
             })
             .collect());
@@ -98,6 +104,7 @@ fn split_records(input: &[u8]) -> Result<Vec<(usize, String)>> {
                 && !is_padding(&l)
                 && (MIN_FILE_CONTROL_LENGTH..RECORD_LENGTH).contains(&l.len());
             if short_control {
+                let l = l.to_mut();
                 while l.len() < RECORD_LENGTH {
                     l.push(' ');
                 }
@@ -147,6 +154,11 @@ impl<'a> Rec<'a> {
 
     /// Alphanumeric field, trailing blanks removed.
     fn text(&self, field: &'static str, from: usize, to: usize) -> Result<String> {
+        self.text_str(field, from, to).map(str::to_string)
+    }
+
+    /// [`Rec::text`] borrowed from the record.
+    fn text_str(&self, field: &'static str, from: usize, to: usize) -> Result<&'a str> {
         let v = self.raw(from, to);
         if let Some(pos) = v.bytes().position(|b| !(0x20..=0x7e).contains(&b)) {
             return Err(self.err(
@@ -158,12 +170,17 @@ impl<'a> Rec<'a> {
                 ),
             ));
         }
-        Ok(v.trim_end().to_string())
+        Ok(v.trim_end())
     }
 
     /// Alphanumeric field that NACHA makes mandatory.
     fn required(&self, field: &'static str, from: usize, to: usize) -> Result<String> {
-        let v = self.text(field, from, to)?;
+        self.required_str(field, from, to).map(str::to_string)
+    }
+
+    /// [`Rec::required`] borrowed from the record.
+    fn required_str(&self, field: &'static str, from: usize, to: usize) -> Result<&'a str> {
+        let v = self.text_str(field, from, to)?;
         if v.trim().is_empty() {
             return Err(self.err(field, "mandatory field is blank"));
         }
@@ -171,6 +188,11 @@ impl<'a> Rec<'a> {
     }
 
     fn digits(&self, field: &'static str, from: usize, to: usize) -> Result<String> {
+        self.digit_str(field, from, to).map(str::to_string)
+    }
+
+    /// [`Rec::digits`] borrowed from the record (no copy, for values used in place).
+    fn digit_str(&self, field: &'static str, from: usize, to: usize) -> Result<&'a str> {
         let v = self.raw(from, to);
         if !v.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.err(
@@ -182,14 +204,14 @@ impl<'a> Rec<'a> {
                 ),
             ));
         }
-        Ok(v.to_string())
+        Ok(v)
     }
 
     /// The digits of positions `from..=to`. Callers narrow with `as` where the field is short
     /// enough for the target type (2 digits -> u8, at most 4 -> u16, at most 8 -> u32).
     fn number(&self, field: &'static str, from: usize, to: usize) -> Result<u64> {
         Ok(self
-            .digits(field, from, to)?
+            .digit_str(field, from, to)?
             .parse()
             .expect("at most 20 digits"))
     }
@@ -534,8 +556,8 @@ fn parse_batch_header(r: &Rec) -> Result<BatchHeader> {
 fn parse_entry(r: &Rec, h: &BatchHeader) -> Result<EntryDetail> {
     let tc = parse_transaction_code(r, h)?;
     let rdfi_identification = r.digits("RDFIIdentification", 4, 11)?;
-    let check_digit = r.digits("CheckDigit", 12, 12)?;
-    if !aba_checksum_ok(&format!("{rdfi_identification}{check_digit}")) {
+    let check_digit = r.digit_str("CheckDigit", 12, 12)?;
+    if !aba_checksum_ok(r.raw(4, 12)) {
         return Err(r.err(
             "CheckDigit",
             format!("invalid check digit '{check_digit}' for routing prefix {rdfi_identification}"),
@@ -655,7 +677,10 @@ fn read_adv_entry(r: &Rec, e: &mut EntryDetail) -> Result<()> {
 
 /// Positions 13-94 of every other entry (PPD, CCD, ... with SHR's card expiry check).
 fn read_standard_entry(r: &Rec, h: &BatchHeader, e: &mut EntryDetail) -> Result<()> {
-    e.dfi_account_number = r.required("DFIAccountNumber", 13, 29)?.trim().to_string();
+    e.dfi_account_number = r
+        .required_str("DFIAccountNumber", 13, 29)?
+        .trim()
+        .to_string();
     e.amount = r.number("Amount", 30, 39)?;
     e.identification_number = r.text("IdentificationNumber", 40, 54)?;
     e.individual_name = r.text("IndividualName", 55, 76)?;

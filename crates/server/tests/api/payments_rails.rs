@@ -700,3 +700,247 @@ async fn a_rail_job_abandoned_mid_batch_sends_each_payment_once() {
     crate::helpers::assert_no_orphan_payments(&app).await;
     app.stop().await;
 }
+
+/// Issue 14 items 1 and 3: ACH payments go out in files within the ODFI's limits, each with
+/// its own File ID Modifier and read back before it is stored; what cannot go out waits in
+/// review with the reason.
+mod ach_files {
+    use std::collections::{HashMap, HashSet};
+
+    use clearway_core::payments::Method;
+    use clearway_formats::ach;
+    use clearway_server::payments::rails::ach::send_ach_files_tampered;
+    use clearway_server::payments::PaymentsConfig;
+    use clearway_store::distributions as store;
+    use clearway_store::payments::{self as pstore, ach_files};
+    use clearway_store::Actor;
+    use serde_json::Value;
+
+    use super::{approved, process_offline};
+    use crate::helpers::{cents, spawn_app, spawn_app_with, test_config, TestApp};
+    use crate::payments::{download, paid_distribution, payments_of, settle_jobs};
+
+    async fn nacha_batches(app: &TestApp, id: &str) -> Vec<Value> {
+        let page: Value = app
+            .get(
+                "operator",
+                &format!("/api/payment-batches?distributionId={id}&kind=NACHA&limit=100"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        page["items"].as_array().unwrap().clone()
+    }
+
+    /// Every ACH payment of distribution `id` is SENT exactly once, in a downloaded file that
+    /// our reader accepts, within `max_entries`; returns each file's (creation date, modifier).
+    async fn check_files(app: &TestApp, id: &str, max_entries: usize) -> Vec<(String, char)> {
+        let ach: Vec<Value> = payments_of(app, "operator", id)
+            .await
+            .into_iter()
+            .filter(|p| p["method"] == "ACH")
+            .collect();
+        assert!(ach.len() > max_entries, "enough payments for several files");
+        assert!(ach.iter().all(|p| p["status"] == "SENT"), "{ach:?}");
+        let by_trace: HashMap<&str, &Value> = ach
+            .iter()
+            .map(|p| (p["traceNumber"].as_str().unwrap(), p))
+            .collect();
+        let mut seen = HashSet::new();
+        let (mut files_total, mut ids) = (0u64, Vec::new());
+        for b in nacha_batches(app, id).await {
+            let text = download(app, "operator", b["id"].as_str().unwrap())
+                .await
+                .text()
+                .await
+                .unwrap();
+            let file = ach::parse_file(&text).expect("every file is valid by our reader");
+            let entries: Vec<_> = file.batches.iter().flat_map(|b| &b.entries).collect();
+            assert!(entries.len() <= max_entries, "{} entries", entries.len());
+            assert_eq!(b["paymentCount"].as_u64().unwrap() as usize, entries.len());
+            for e in entries {
+                let p = by_trace[e.trace_number.as_str()];
+                assert_eq!(e.amount as i64, cents(&p["amount"]));
+                assert_eq!(p["batchId"], b["id"]);
+                assert!(seen.insert(e.trace_number.clone()), "each payment once");
+            }
+            files_total += file.control.total_credit;
+            ids.push((
+                file.header.file_creation_date.to_string(),
+                file.header.file_id_modifier,
+            ));
+        }
+        assert_eq!(seen.len(), ach.len(), "every ACH payment is in a file");
+        let paid: i64 = ach.iter().map(|p| cents(&p["amount"])).sum();
+        assert_eq!(
+            files_total as i64, paid,
+            "the files carry exactly the payments"
+        );
+        ids
+    }
+
+    #[tokio::test]
+    async fn ach_payments_go_out_in_files_within_the_limits_with_modifiers_never_reused() {
+        let mut config = test_config();
+        config.payments.ach_limits.max_file_entries = 7;
+        config.payments.ach_limits.max_batch_entries = 3;
+        let app = spawn_app_with(40, config).await;
+        let first = paid_distribution(&app, "100000.00").await;
+        let second = paid_distribution(&app, "2500.00").await;
+        let mut ids = check_files(&app, &first, 7).await;
+        ids.extend(check_files(&app, &second, 7).await);
+        let days: HashSet<&str> = ids.iter().map(|(d, _)| d.as_str()).collect();
+        assert_eq!(days.len(), 1, "one creation day (UTC)");
+        let mut modifiers: Vec<char> = ids.iter().map(|(_, m)| *m).collect();
+        modifiers.sort_unstable();
+        let expected: Vec<char> = ach_files::FILE_ID_MODIFIERS[..ids.len()]
+            .iter()
+            .map(|b| char::from(*b))
+            .collect();
+        assert_eq!(modifiers, expected, "A, B, C… across both distributions");
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM ach_file_ids WHERE batch_id IS NOT NULL")
+                .await,
+            ids.len() as i64
+        );
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_file_failing_the_read_back_is_never_stored_and_its_payments_wait_in_review() {
+        let mut app = spawn_app(12).await;
+        let id = approved(&app, "3000.00").await;
+        app.stop_server().await;
+        process_offline(&app, &id).await;
+        let system = Actor::system(&app.seeded.org_id);
+        let mut tx = app.db.begin().await.unwrap();
+        let pending = pstore::pending_for_rail(&mut tx, &system, &id, Method::Ach, None)
+            .await
+            .unwrap();
+        assert!(pending.len() > 3);
+        let d = store::get_tx(&mut tx, &system, &id).await.unwrap();
+        let date = clearway_server::payments::service::expected_date(&d);
+        // One digit of the first entry's amount changes after writing, before the read-back.
+        let corrupt = |text: &mut String| {
+            let at = 95 * 2 + 38;
+            let digit = if &text[at..=at] == "9" { "8" } else { "9" };
+            text.replace_range(at..=at, digit);
+        };
+        let cfg = PaymentsConfig::default();
+        let batch = send_ach_files_tampered(&mut tx, &cfg, &system, &id, &pending, date, &corrupt)
+            .await
+            .unwrap();
+        assert_eq!(batch, None, "nothing stored");
+        tx.commit().await.unwrap();
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM payment_batches WHERE kind = 'NACHA'")
+                .await,
+            0
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM payments WHERE method = 'ACH' AND status = 'PENDING' AND review_reason LIKE 'FILE_INVALID: ACH file A of %' AND hold_reason = review_reason")
+                .await,
+            pending.len() as i64
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) AS n FROM ach_file_ids WHERE modifier = 'A' AND batch_id IS NULL"
+            )
+            .await,
+            1,
+            "the refused file's modifier stays used"
+        );
+        // The queued rail job finds nothing to send: held payments stay in review, unsent.
+        app.restart(test_config()).await;
+        settle_jobs(&app).await;
+        let review: Value = app
+            .get("operator", "/api/payments/review?limit=100")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let in_review = review["items"].as_array().unwrap();
+        assert_eq!(
+            in_review.iter().filter(|p| p["method"] == "ACH").count(),
+            pending.len()
+        );
+        assert!(payments_of(&app, "operator", &id)
+            .await
+            .iter()
+            .filter(|p| p["method"] == "ACH")
+            .all(|p| p["status"] == "PENDING"));
+        let audit: Value = app
+            .get("auditor", "/api/audit?action=payment.hold_for_review")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let entry = &audit["items"][0];
+        assert_eq!(entry["entityId"], id.as_str());
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn entries_above_the_limit_and_files_beyond_the_days_modifiers_wait_in_review() {
+        let mut config = test_config();
+        config.payments.ach_limits.max_file_entries = 4;
+        config.payments.ach_limits.max_batch_entries = 4;
+        // A $300.00 cap per file: larger entries cannot go out by ACH at all.
+        config.payments.ach_limits.max_file_credit_minor = 30_000;
+        let app = spawn_app_with(20, config).await;
+        // 35 of the day's 36 modifiers are already used: one file can still go out.
+        let mut tx = app.db.begin().await.unwrap();
+        let today = chrono::Utc::now().date_naive();
+        let used = ach_files::allocate_file_ids(&mut tx, "1234567890", today, 35)
+            .await
+            .unwrap();
+        assert_eq!(used.last(), Some(&'8'));
+        tx.commit().await.unwrap();
+        let id = paid_distribution(&app, "3000.00").await;
+        let ach: Vec<Value> = payments_of(&app, "operator", &id)
+            .await
+            .into_iter()
+            .filter(|p| p["method"] == "ACH")
+            .collect();
+        let (big, small): (Vec<&Value>, Vec<&Value>) =
+            ach.iter().partition(|p| cents(&p["amount"]) > 30_000);
+        assert!(
+            !big.is_empty() && small.len() > 4,
+            "{} big, {} small",
+            big.len(),
+            small.len()
+        );
+        for p in &big {
+            assert_eq!(p["status"], "PENDING");
+            let reason = p["reviewReason"].as_str().unwrap();
+            let expected = format!(
+                "OVERSIZED: {} USD is above the ACH entry limit of 300.00 USD",
+                p["amount"].as_str().unwrap()
+            );
+            assert_eq!(reason, expected);
+        }
+        let sent: Vec<&&Value> = small.iter().filter(|p| p["status"] == "SENT").collect();
+        let held: Vec<&&Value> = small.iter().filter(|p| p["status"] == "PENDING").collect();
+        assert_eq!(sent.len() + held.len(), small.len());
+        assert!(
+            (1..=4).contains(&sent.len()),
+            "one file, the day's last modifier"
+        );
+        for p in &held {
+            assert!(p["reviewReason"]
+                .as_str()
+                .unwrap()
+                .starts_with("FILE_ID_MODIFIER_EXHAUSTED: "));
+        }
+        let batches = nacha_batches(&app, &id).await;
+        assert_eq!(batches.len(), 1);
+        let text = download(&app, "operator", batches[0]["id"].as_str().unwrap())
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(ach::parse_file(&text).unwrap().header.file_id_modifier, '9');
+        app.stop().await;
+    }
+}

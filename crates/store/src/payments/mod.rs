@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 
 use crate::{Actor, Row, StoreError};
 
+pub mod ach_files;
 pub mod bank_accounts;
 pub mod fx;
 pub mod payment_batches;

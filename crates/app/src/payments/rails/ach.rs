@@ -1,12 +1,20 @@
-//! The ACH rail: a distribution's pending ACH payments as one NACHA file.
+//! The ACH rail: a distribution's pending ACH payments as NACHA files within the ODFI's limits,
+//! each with its own File ID Modifier and read back with our own reader before it is stored.
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use clearway_core::payments::limits::AchLimits;
+use clearway_core::payments::Method;
 use clearway_core::Currency;
-use clearway_formats::ach::{self, AccountType, AchError};
-use clearway_store::payments::{self as pstore, Payment, Sent};
-use clearway_store::{Actor, StoreError, Tx};
+use clearway_formats::ach::{
+    self, plan_credit_files, verify_credit_file, write_credit_file, AccountType, AchError,
+    CreditFile, FileHead, FileLimits, PlannedFile,
+};
+use clearway_store::audit::{self, Change};
+use clearway_store::payments::{self as pstore, ach_files, Payment, Sent};
+use clearway_store::{new_id, Actor, StoreError, Tx};
+use serde_json::json;
 
 use crate::jobs::JobError;
 use crate::payments::{Originator, PaymentsConfig};
@@ -27,14 +35,8 @@ pub fn nacha_file(
     file_id_modifier: char,
     items: &[AchItem],
 ) -> Result<(String, Vec<String>), AchError> {
-    let originator = ach::Originator {
-        company_name: orig.company_name.clone(),
-        company_id: orig.company_id.clone(),
-        odfi_routing: orig.odfi_routing.clone(),
-        bank_name: orig.bank_name.clone(),
-    };
     ach::credit_file(
-        &originator,
+        &ach_originator(orig),
         created,
         effective,
         first_sequence,
@@ -72,15 +74,22 @@ pub fn credit_cents(payment_id: &str, amount_minor: i64) -> Result<u64, JobError
 /// Trace sequences of payment files stay below this; micro-deposits use 9,000,000 and up.
 const TRACE_SEQUENCE_MAX: i64 = 9_000_000;
 
-pub(super) async fn produce_ach(
+/// A distribution's ACH payments resolved to file items: `items[i]` pays `payments[i]`.
+struct Resolved<'a> {
+    items: Vec<AchItem>,
+    payments: Vec<&'a Payment>,
+    rejected: Vec<(String, String)>,
+}
+
+/// Decrypts each payee's account (one cipher per key, reused) and builds the items; payments
+/// without a payee or account, or not in USD, are rejected with the reason.
+async fn resolve<'a>(
     tx: &mut Tx,
     cfg: &PaymentsConfig,
     actor: &Actor,
     distribution_id: &str,
-    batch_id: &str,
-    payments: &[Payment],
-    effective: NaiveDate,
-) -> Result<Produced, JobError> {
+    payments: &'a [Payment],
+) -> Result<Resolved<'a>, JobError> {
     struct Receiver {
         routing: Option<String>,
         savings: bool,
@@ -101,15 +110,24 @@ pub(super) async fn produce_ach(
                 (r.payment_id, receiver)
             })
             .collect();
-    let mut items = Vec::with_capacity(payments.len());
-    let mut kept = Vec::with_capacity(payments.len());
-    let mut rejected = Vec::new();
+    let mut out = Resolved {
+        items: Vec::with_capacity(payments.len()),
+        payments: Vec::with_capacity(payments.len()),
+        rejected: Vec::new(),
+    };
+    let sealed: Vec<Option<&clearway_store::bank_accounts::Sealed>> = payments
+        .iter()
+        .map(|p| receivers.get(&p.id).and_then(|b| b.sealed.as_ref()))
+        .collect();
+    let mut opened = par_map(&sealed, |s| s.map(|s| cfg.vault.open(s))).into_iter();
     for p in payments {
+        let account = opened.next().flatten();
         let Some(b) = receivers.get(&p.id) else {
-            rejected.push((p.id.clone(), "payee no longer exists".to_string()));
+            out.rejected
+                .push((p.id.clone(), "payee no longer exists".to_string()));
             continue;
         };
-        let account = match b.sealed.as_ref().map(|s| cfg.vault.open(s)) {
+        let account = match account {
             Some(Ok(a)) => a,
             Some(Err(e)) => {
                 return Err(JobError::Permanent(format!(
@@ -118,18 +136,19 @@ pub(super) async fn produce_ach(
                 )))
             }
             None => {
-                rejected.push((p.id.clone(), "payee has no account number".into()));
+                out.rejected
+                    .push((p.id.clone(), "payee has no account number".into()));
                 continue;
             }
         };
         if p.currency != Currency::USD {
-            rejected.push((
+            out.rejected.push((
                 p.id.clone(),
                 format!("ACH pays USD only, not {}", p.currency),
             ));
             continue;
         }
-        items.push(AchItem {
+        out.items.push(AchItem {
             payment_id: p.id.clone(),
             // why: ACH payees are stored with a checked routing number; a missing one is
             // refused by the NACHA writer (no silent file).
@@ -144,40 +163,332 @@ pub(super) async fn produce_ach(
             entity: b.entity,
             name: p.payee_name.clone(),
         });
-        kept.push(p);
+        out.payments.push(p);
     }
-    let prefix = &cfg.originator.odfi_routing[..8.min(cfg.originator.odfi_routing.len())];
-    let first = trace_sequences(tx, prefix, items.len()).await?;
+    Ok(out)
+}
+
+/// The largest ACH entry of a file created on `created` and effective on `effective`: the
+/// Same Day ACH limit when same-day is requested and the file settles the day it is created
+/// (an effective date already past settles at once too), else the NACHA field; never above
+/// the file cap.
+pub fn entry_limit(limits: &AchLimits, created: NaiveDate, effective: NaiveDate) -> i64 {
+    AchLimits {
+        same_day: limits.same_day && effective <= created,
+        ..*limits
+    }
+    .entry_max_minor()
+}
+
+/// The file limits of the ODFI configuration, with entries of at most `entry_max` cents.
+pub fn file_limits(limits: &AchLimits, entry_max: i64) -> FileLimits {
+    FileLimits {
+        max_file_entries: limits.max_file_entries,
+        max_batch_entries: limits.max_batch_entries,
+        // why: both are positive configuration values (checked at startup); 0 is refused by the planner
+        max_file_credit_cents: u64::try_from(limits.max_file_credit_minor).unwrap_or(0),
+        max_entry_cents: u64::try_from(entry_max).unwrap_or(0),
+    }
+}
+
+/// Holds payments for review with `reason` (they stay PENDING, no rail picks them up) and
+/// audits it on the distribution.
+async fn hold(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+    ids: &[String],
+    reason: &str,
+) -> Result<(), JobError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let held = pstore::hold_for_review(tx, actor, ids, reason).await?;
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payment.hold_for_review",
+            entity_type: "distribution",
+            entity_id: distribution_id,
+            before: None,
+            after: Some(
+                json!({ "method": "ACH", "reason": reason, "held": held, "paymentIds": ids }),
+            ),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The rail job's ACH step: `pending` → as many NACHA files as the limits need, each with its
+/// own File ID Modifier, read back with our own reader, then stored sealed as a payment batch
+/// with its payments SENT. Payments above the entry limit, of a file that fails the read-back,
+/// or beyond the day's 36 modifiers are held for review with the reason; none is left PENDING
+/// with nothing pointing at it. Returns the last batch id.
+pub(super) async fn send_ach_files(
+    tx: &mut Tx,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
+    distribution_id: &str,
+    pending: &[Payment],
+    effective: NaiveDate,
+) -> Result<Option<String>, JobError> {
+    send_ach_files_tampered(tx, cfg, actor, distribution_id, pending, effective, &|_| {}).await
+}
+
+/// [`send_ach_files`] with `tamper` applied to each file's text between writing and reading it
+/// back: the test seam showing that a file failing the read-back is never stored or sent.
+/// Production passes the identity.
+#[doc(hidden)]
+pub async fn send_ach_files_tampered(
+    tx: &mut Tx,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
+    distribution_id: &str,
+    pending: &[Payment],
+    effective: NaiveDate,
+    tamper: &(dyn Fn(&mut String) + Send + Sync),
+) -> Result<Option<String>, JobError> {
+    // One instant for the whole job: the modifiers are allocated for its date.
     let created = chrono::Utc::now().naive_utc();
-    let (content, traces) = if items.is_empty() {
-        (String::new(), Vec::new())
-    } else {
-        nacha_file(&cfg.originator, created, effective, first, 'A', &items)
-            .map_err(|e| JobError::Permanent(format!("NACHA file: {e}")))?
-    };
-    let sent = kept
+    let resolved = resolve(tx, cfg, actor, distribution_id, pending).await?;
+    super::fail_rejected(tx, actor, pending, &resolved.rejected).await?;
+    let entry_max = entry_limit(&cfg.ach_limits, created.date(), effective);
+    let (items, payments) = hold_oversized(tx, actor, distribution_id, resolved, entry_max).await?;
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let plans = plan_credit_files(&items, &file_limits(&cfg.ach_limits, entry_max))
+        .map_err(|e| JobError::Permanent(format!("ACH limits: {e}")))?;
+    let origin = cfg.originator.company_id.as_str();
+    let day = created.date();
+    let modifiers = ach_files::allocate_file_ids(tx, origin, day, plans.len()).await?;
+    let orig = ach_originator(&cfg.originator);
+    let prefix = &cfg.originator.odfi_routing[..8.min(cfg.originator.odfi_routing.len())];
+    let mut heads = Vec::with_capacity(modifiers.len());
+    for (plan, &modifier) in plans.iter().zip(&modifiers) {
+        heads.push(FileHead {
+            originator: &orig,
+            created,
+            effective,
+            modifier,
+            first_sequence: trace_sequences(tx, prefix, plan.entry_count()).await?,
+        });
+    }
+    for plan in &plans[heads.len()..] {
+        let ids: Vec<String> = plan.items().map(|i| payments[i].id.clone()).collect();
+        let reason = format!("FILE_ID_MODIFIER_EXHAUSTED: the 36 ACH File ID Modifiers of origin {origin} on {day} are used; send on a later day");
+        hold(tx, actor, distribution_id, &ids, &reason).await?;
+    }
+    let amounts: Vec<u64> = payments
         .iter()
-        .zip(traces)
-        .map(|(p, t)| Sent {
-            id: p.id.clone(),
-            reference: t,
-            attempt: p.attempt,
-        })
+        .map(|p| p.amount_minor.unsigned_abs())
         .collect();
-    Ok(Produced {
+    // Files are independent: written and read back on every core.
+    let jobs: Vec<(&FileHead, &PlannedFile)> = heads.iter().zip(&plans).collect();
+    let checked = par_map(&jobs, |(head, plan)| {
+        write_checked(head, &items, plan, &amounts, tamper)
+    });
+    let mut last = None;
+    for ((head, plan), checked) in jobs.into_iter().zip(checked) {
+        let modifier = head.modifier;
+        match checked {
+            Ok(file) => {
+                let batch = (distribution_id, head, plan);
+                last = Some(store_ach_file(tx, cfg, actor, batch, file, &payments).await?);
+            }
+            Err(e) => {
+                // The modifier stays used: a file that was never sent must not be mistaken
+                // for one that was.
+                ach_files::record_file_id(tx, actor, origin, day, modifier, None).await?;
+                let reason = format!("FILE_INVALID: ACH file {modifier} of {day}: {e}");
+                tracing::error!(distribution_id, %reason, "ACH file refused by the read-back");
+                let ids: Vec<String> = plan.items().map(|i| payments[i].id.clone()).collect();
+                hold(tx, actor, distribution_id, &ids, &reason).await?;
+            }
+        }
+    }
+    Ok(last)
+}
+
+/// Holds for review the payments above `entry_max` (`OVERSIZED: …`, naming the amount and the
+/// limit); returns the others with their items.
+async fn hold_oversized<'a>(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+    resolved: Resolved<'a>,
+    entry_max: i64,
+) -> Result<(Vec<AchItem>, Vec<&'a Payment>), JobError> {
+    let (mut items, mut payments) = (Vec::new(), Vec::new());
+    for (it, p) in resolved.items.into_iter().zip(resolved.payments) {
+        if (1..=entry_max).contains(&p.amount_minor) {
+            items.push(it);
+            payments.push(p);
+            continue;
+        }
+        let reason = format!(
+            "OVERSIZED: {} USD is above the ACH entry limit of {} USD",
+            Money(p.amount_minor),
+            Money(entry_max)
+        );
+        hold(
+            tx,
+            actor,
+            distribution_id,
+            std::slice::from_ref(&p.id),
+            &reason,
+        )
+        .await?;
+    }
+    Ok((items, payments))
+}
+
+/// Stores a file that passed the read-back as a sealed payment batch with its payments SENT,
+/// and records its File ID Modifier on the batch. Returns the batch id.
+async fn store_ach_file(
+    tx: &mut Tx,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
+    (distribution_id, head, plan): (&str, &FileHead<'_>, &PlannedFile),
+    file: CreditFile,
+    payments: &[&Payment],
+) -> Result<String, JobError> {
+    let (batch_id, modifier) = (new_id(), head.modifier);
+    let produced = Produced {
         kind: "NACHA",
-        file_name: format!("ach-{}-{batch_id}.ach", effective.format("%Y%m%d")),
-        content,
-        sent,
-        rejected,
-        total_minor: kept.iter().map(|p| p.amount_minor).sum(),
+        file_name: format!(
+            "ach-{}-{modifier}-{batch_id}.ach",
+            head.effective.format("%Y%m%d")
+        ),
+        sent: file
+            .traces
+            .iter()
+            .map(|(i, t)| Sent {
+                id: payments[*i].id.clone(),
+                reference: t.clone(),
+                attempt: payments[*i].attempt,
+            })
+            .collect(),
+        content: file.text,
+        rejected: Vec::new(),
+        total_minor: plan.items().map(|i| payments[i].amount_minor).sum(),
         currency: "USD".into(),
+    };
+    let (method, date) = (Method::Ach, head.effective);
+    super::store_file(
+        tx,
+        cfg,
+        actor,
+        distribution_id,
+        method,
+        &batch_id,
+        &produced,
+        date,
+        Some(modifier),
+    )
+    .await?;
+    let (origin, day) = (&cfg.originator.company_id, head.created.date());
+    ach_files::record_file_id(tx, actor, origin, day, modifier, Some(&batch_id)).await?;
+    Ok(batch_id)
+}
+
+/// Writes planned file `plan` and reads it back with our own reader against what it must
+/// carry (`amounts[i]` for item `i`, with the trace numbers written); `tamper` sits between
+/// (the test seam; production passes the identity). The file, or why it is refused.
+pub fn write_checked(
+    head: &FileHead<'_>,
+    items: &[AchItem],
+    plan: &PlannedFile,
+    amounts: &[u64],
+    tamper: &(dyn Fn(&mut String) + Send + Sync),
+) -> Result<CreditFile, AchError> {
+    let mut file = write_credit_file(head, items, plan)?;
+    tamper(&mut file.text);
+    let expected: Vec<(&str, u64)> = file
+        .traces
+        .iter()
+        .map(|(i, t)| (t.as_str(), amounts[*i]))
+        .collect();
+    verify_credit_file(&file.text, head.modifier, head.created.date(), &expected)?;
+    Ok(file)
+}
+
+/// Maps `items` with `f` on up to `available_parallelism` threads, in order (CPU-bound work
+/// of one job: decrypting account numbers, writing and reading back files).
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|chunk| s.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            // A panic in `f` is a panic of the job either way.
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     })
+}
+
+fn ach_originator(o: &Originator) -> ach::Originator {
+    ach::Originator {
+        company_name: o.company_name.clone(),
+        company_id: o.company_id.clone(),
+        odfi_routing: o.odfi_routing.clone(),
+        bank_name: o.bank_name.clone(),
+    }
+}
+
+/// Minor units as a decimal amount (`1234567` → `12345.67`), for reasons people read.
+struct Money(i64);
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let v = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", v / 100, v % 100)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14 (Same Day ACH): $1,000,000 per entry only in a same-day file, i.e. when
+    /// same-day is requested and the file is effective the day it is created.
+    #[test]
+    fn the_same_day_entry_limit_applies_to_files_effective_the_day_they_are_created() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let mut l = AchLimits::default();
+        assert_eq!(entry_limit(&l, day(30), day(30)), 9_999_999_999);
+        l.same_day = true;
+        assert_eq!(entry_limit(&l, day(30), day(30)), 100_000_000);
+        assert_eq!(
+            entry_limit(&l, day(30), day(27)),
+            100_000_000,
+            "past: settles at once"
+        );
+        assert_eq!(entry_limit(&l, day(30), day(31)), 9_999_999_999);
+        l.max_file_credit_minor = 5_000_000;
+        assert_eq!(
+            entry_limit(&l, day(30), day(31)),
+            5_000_000,
+            "never above the file cap"
+        );
+        let f = file_limits(&l, entry_limit(&l, day(30), day(30)));
+        assert_eq!(
+            (f.max_file_credit_cents, f.max_entry_cents),
+            (5_000_000, 5_000_000)
+        );
+        assert_eq!(Money(123_456_789).to_string(), "1234567.89");
+        assert_eq!(Money(5).to_string(), "0.05");
+    }
 
     #[test]
     fn a_negative_amount_is_an_error_not_a_huge_credit() {

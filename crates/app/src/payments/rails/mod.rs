@@ -1,15 +1,16 @@
 //! The file rails: NACHA ACH files, ISO 20022 pain.001 wire files and the check register, built
 //! with the `formats` crate; NACHA return and notification-of-change files read back.
 //!
-//! A rail job takes every PENDING, unheld payment of one distribution and method, builds one
-//! file, stores it sealed as a payment batch, and marks the payments SENT with their references
+//! A rail job takes every PENDING, unheld payment of one distribution and method, builds its
+//! file (ACH: as many files as the ODFI's limits need, each read back before it is stored;
+//! wires: one per currency), stores it sealed as a payment batch, and marks the payments SENT with their references
 //! (trace number / end-to-end id / check number), batch id and expected date — in one
 //! transaction with the job's completion, so a crash leaves either no file and PENDING
 //! payments, or the file and SENT payments; never a second file for the same payments.
 //!
 //! The bytes are built by pure writers in `formats`; this module reads the payments and payees,
 //! seals and stores the files, and moves the payments:
-//! - [`ach`]: the ACH rail (trace numbers; [`clearway_formats::ach::credit_file`]).
+//! - [`ach`]: the ACH rail (trace numbers, File ID Modifiers; [`clearway_formats::ach::plan_credit_files`]).
 //! - [`wire`]: the wire rail ([`clearway_formats::iso20022::wires`]).
 //! - [`check`]: the check rail ([`clearway_formats::payments_csv::check_register`]).
 //! - [`returns`]: NACHA return and notification-of-change files read back.
@@ -183,15 +184,50 @@ async fn send_one_file(
     let date = crate::payments::service::expected_date(&d);
     let batch_id = new_id();
     let produced = match method {
+        // As many NACHA files as the limits need, each read back before it is stored.
         Method::Ach => {
-            ach::produce_ach(tx, cfg, actor, distribution_id, &batch_id, pending, date).await?
+            return ach::send_ach_files(tx, cfg, actor, distribution_id, pending, date).await
         }
         Method::Wire => {
             wire::produce_wire(tx, cfg, actor, &batch_id, pending, date, &d.description).await?
         }
         Method::Check => check::produce_checks(tx, cfg, actor, &batch_id, pending, date).await?,
     };
-    for (payment_id, reason) in &produced.rejected {
+    fail_rejected(tx, actor, pending, &produced.rejected).await?;
+    if produced.sent.is_empty() {
+        return Ok(None);
+    }
+    let built = started.elapsed();
+    store_file(
+        tx,
+        cfg,
+        actor,
+        distribution_id,
+        method,
+        &batch_id,
+        &produced,
+        date,
+        None,
+    )
+    .await?;
+    tracing::debug!(
+        payments = produced.sent.len(),
+        // why: milliseconds of one job fit a u64 (timing only)
+        built_ms = built.as_millis() as u64,
+        sent_ms = started.elapsed().as_millis() as u64,
+        "payment file"
+    );
+    Ok(Some(batch_id))
+}
+
+/// Fails the payments a rail could not put in its file (no payee, no account, wrong currency).
+pub(super) async fn fail_rejected(
+    tx: &mut Tx,
+    actor: &Actor,
+    pending: &[Payment],
+    rejected: &[(String, String)],
+) -> Result<(), JobError> {
+    for (payment_id, reason) in rejected {
         let p = pending
             .iter()
             .find(|p| &p.id == payment_id)
@@ -210,16 +246,29 @@ async fn send_one_file(
         .await?;
         pstore::after_failure(tx, actor, &failed).await?;
     }
-    if produced.sent.is_empty() {
-        return Ok(None);
-    }
-    let built = started.elapsed();
+    Ok(())
+}
+
+/// Stores a produced file sealed as payment batch `batch_id`, marks its payments SENT, and
+/// audits it and emits `payment_batch.generated`, all in `tx`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn store_file(
+    tx: &mut Tx,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
+    distribution_id: &str,
+    method: Method,
+    batch_id: &str,
+    produced: &Produced,
+    date: chrono::NaiveDate,
+    file_id_modifier: Option<char>,
+) -> Result<(), JobError> {
     let (sealed, sha) = sealed_file(&cfg.vault, &produced.content)?;
     payment_batches::insert(
         tx,
         actor,
         &NewBatch {
-            id: batch_id.clone(),
+            id: batch_id.to_string(),
             kind: produced.kind,
             distribution_id: Some(distribution_id.to_string()),
             status: "GENERATED",
@@ -234,28 +283,33 @@ async fn send_one_file(
         },
     )
     .await?;
-    let stored = started.elapsed();
-    pstore::mark_sent(tx, actor, method, &batch_id, date, &produced.sent).await?;
-    tracing::debug!(
-        payments = produced.sent.len(),
-        // why: milliseconds of one job fit a u64 (timing only)
-        built_ms = built.as_millis() as u64,
-        stored_ms = stored.as_millis() as u64,
-        sent_ms = started.elapsed().as_millis() as u64,
-        "payment file"
-    );
+    pstore::mark_sent(tx, actor, method, batch_id, date, &produced.sent).await?;
+    let mut after = json!({ "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "rejected": produced.rejected.len(), "total": produced.total_minor, "currency": produced.currency, "sha256": sha });
+    let mut event = json!({ "batchId": batch_id, "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "effectiveDate": date.to_string() });
+    if let Some(m) = file_id_modifier {
+        after["fileIdModifier"] = json!(m.to_string());
+        event["fileIdModifier"] = json!(m.to_string());
+    }
     audit::record(
         tx,
         actor,
         Change {
             action: "payment_batch.generate",
             entity_type: "payment_batch",
-            entity_id: &batch_id,
+            entity_id: batch_id,
             before: None,
-            after: Some(json!({ "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "rejected": produced.rejected.len(), "total": produced.total_minor, "currency": produced.currency, "sha256": sha })),
+            after: Some(after),
         },
     )
     .await?;
-    clearway_store::outbox::emit(tx, actor, "payment_batch.generated", "payment_batch", &batch_id, json!({ "batchId": batch_id, "kind": produced.kind, "distributionId": distribution_id, "payments": produced.sent.len(), "effectiveDate": date.to_string() })).await?;
-    Ok(Some(batch_id))
+    clearway_store::outbox::emit(
+        tx,
+        actor,
+        "payment_batch.generated",
+        "payment_batch",
+        batch_id,
+        event,
+    )
+    .await?;
+    Ok(())
 }
