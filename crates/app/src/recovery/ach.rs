@@ -6,10 +6,9 @@
 //! the original's settlement date. So the receivable must be untouched (OPEN, the whole
 //! original payment), the payment an ACH credit that left (SENT or COMPLETED), and the
 //! reversing entry is built from the original entry as it was written in our stored file
-//! (read back with our reader). Its own file gets a File ID Modifier per organization and
-//! creation day, allocated from `9` down (`9`–`0`, then `Z`–`A`) while credit files take
-//! theirs from `A` up, so the two meet only past 36 files in one day; none is reused that
-//! day (unique in `recovery_files`). The receivable becomes RECOVERING, the amount EXPECTED
+//! (read back with our reader). Its own file takes the day's next File ID Modifier from the
+//! allocator of the credit files ([`clearway_store::payments::ach_files`]): the bank sees one
+//! origin, and no modifier is used twice in a day by either kind of file. The receivable becomes RECOVERING, the amount EXPECTED
 //! until reconciliation sees it settle ([`super::reconcile`]).
 
 use chrono::{Days, NaiveDate, Utc};
@@ -20,7 +19,7 @@ use clearway_core::recovery::{
     REVERSAL_WINDOW_BANKING_DAYS,
 };
 use clearway_formats::ach::{self, AccountType, ReversedEntry};
-use clearway_store::payments::{self as pstore, Payment};
+use clearway_store::payments::{self as pstore, ach_files, Payment};
 use clearway_store::recovery::{
     self as store, Amounts, NewRecovery, NewRecoveryFile, Receivable, Recovery,
 };
@@ -32,9 +31,6 @@ use crate::payments::rails::trace_sequences;
 use crate::payments::service::business_day_on_or_after;
 use crate::payments::PaymentsConfig;
 use crate::{AppError, AppResult};
-
-/// File ID Modifiers of reversing files, in the order they are taken each day.
-const MODIFIERS: &str = "9876543210ZYXWVUTSRQPONMLKJIHGFEDCBA";
 
 /// Sends an ACH reversing entry for receivable `id` (see the module docs), in `tx`.
 pub async fn reverse(
@@ -209,13 +205,17 @@ async fn build(
     effective: NaiveDate,
     entry: &ReversedEntry,
 ) -> AppResult<(String, String, char)> {
-    let used = store::modifiers_used(tx, actor, &created.date().to_string()).await?;
-    let modifier = MODIFIERS
-        .chars()
-        .find(|m| !used.contains(m))
+    // The same allocator as the payment files: the bank sees one origin, and a modifier is
+    // never used twice in a day, whichever kind of file took it.
+    let origin = &cfg.originator.company_id;
+    let modifier = ach_files::allocate_file_ids(tx, origin, created.date(), 1)
+        .await?
+        .first()
+        .copied()
         .ok_or_else(|| {
             AppError::conflict("all 36 File ID Modifiers of today are used; send it tomorrow")
         })?;
+    ach_files::record_file_id(tx, actor, origin, created.date(), modifier, None).await?;
     let prefix = &cfg.originator.odfi_routing[..8.min(cfg.originator.odfi_routing.len())];
     let seq = trace_sequences(tx, prefix, 1).await?;
     let orig = ach::Originator {

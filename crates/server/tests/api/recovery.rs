@@ -466,7 +466,13 @@ async fn an_ach_reversing_entry_debits_the_same_account_in_full_within_five_bank
         e.trace_number,
         out["recovery"]["traceNumber"].as_str().unwrap()
     );
-    assert_eq!(file.header.file_id_modifier, '9');
+    // One allocator for every ACH file of the day: the reversing file takes a modifier after the
+    // credit files' (A, B, … in order), never one of theirs.
+    assert_eq!(
+        file.header.file_creation_date,
+        original.header.file_creation_date
+    );
+    assert!(file.header.file_id_modifier > original.header.file_id_modifier);
     // Not twice: the receivable is no longer OPEN.
     assert_eq!(
         app.post("operator", &path(0), &json!({ "reason": "DUPLICATE" }))
@@ -531,7 +537,7 @@ async fn an_ach_reversing_entry_debits_the_same_account_in_full_within_five_bank
     assert_eq!(resp.status(), 201);
     let rid1 = owed[&inv[1]]["id"].as_str().unwrap();
     let second = nacha(&app, &format!("/api/receivables/{rid1}/ach-reversal/file")).await;
-    assert_eq!(second.header.file_id_modifier, '8');
+    assert!(second.header.file_id_modifier > file.header.file_id_modifier);
 
     // Settled more than five banking days ago: refused, naming why.
     let pid = paid[&inv[2]]["id"].as_str().unwrap();

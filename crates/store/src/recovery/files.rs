@@ -31,25 +31,6 @@ pub async fn batch_file_tx(
     }
 }
 
-/// File ID Modifiers of reversing files created on `day` (YYYY-MM-DD) by the organization.
-pub async fn modifiers_used(
-    tx: &mut Tx,
-    actor: &Actor,
-    day: &str,
-) -> Result<Vec<char>, StoreError> {
-    actor.require(Permission::Operate)?;
-    let rows = tx
-        .fetch_all(
-            q("SELECT file_id_modifier FROM recovery_files WHERE org_id = $1 AND creation_date = $2")
-                .bind(&actor.org_id)
-                .bind(day),
-        )
-        .await?;
-    rows.iter()
-        .map(|r| Ok(r.text("file_id_modifier")?.chars().next().unwrap_or(' ')))
-        .collect()
-}
-
 /// A reversing file to store.
 #[derive(Debug, Clone)]
 pub struct NewRecoveryFile {
