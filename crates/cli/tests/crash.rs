@@ -105,7 +105,8 @@ async fn sigkill_during_processing_resumes_without_duplicates() {
         "fundId": "DEMO-OPEN", "declarationDate": "2026-03-02", "recordDate": "2026-03-16", "payableDate": "2026-03-31",
         "allocation": { "method": "pro_rata", "total": "123456.78" }
     });
-    let count = 40;
+    // At most 36 ACH files a day per origin (File ID Modifiers A-Z, 0-9): one each.
+    let count = 30;
     let mut ids = Vec::new();
     for i in 0..count {
         let d: Value = client

@@ -174,14 +174,19 @@ impl TestApp {
     }
 
     /// Waits until no job is due or running (the payment jobs processing enqueues included;
-    /// retries scheduled for later excepted).
+    /// retries, and rail jobs deferred to the next day, scheduled for later excepted).
     pub async fn wait_jobs(&self) {
         for _ in 0..400 {
-            if self
-                .count("SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'")
+            let due = self
+                .db
+                .fetch_optional(q("SELECT COUNT(*) AS n FROM jobs WHERE (status = 'RUNNING' OR (status = 'QUEUED' AND run_at <= $1)) AND kind <> 'payment.retry'")
+                    .bind(clearway_store::now_text()))
                 .await
-                == 0
-            {
+                .unwrap()
+                .unwrap()
+                .i64("n")
+                .unwrap();
+            if due == 0 {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 
 use clearway_formats::ach;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -13,18 +12,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::{cents, pro_rata, spawn_app, TestApp};
 
-/// Waits until no job is due or running (scheduled retries in the future excepted).
+/// Waits until no job is due or running (see [`TestApp::wait_jobs`]).
 pub async fn settle_jobs(app: &TestApp) {
-    for _ in 0..400 {
-        let busy = app
-            .count("SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED','RUNNING') AND kind <> 'payment.retry'")
-            .await;
-        if busy == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("jobs did not settle");
+    app.wait_jobs().await;
 }
 
 /// Declares, approves and processes a pro-rata distribution; waits for its payments to go out.

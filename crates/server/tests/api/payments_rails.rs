@@ -882,7 +882,8 @@ mod ach_files {
     }
 
     #[tokio::test]
-    async fn entries_above_the_limit_and_files_beyond_the_days_modifiers_wait_in_review() {
+    async fn entries_above_the_limit_wait_in_review_and_files_beyond_the_days_modifiers_wait_a_day()
+    {
         let mut config = test_config();
         config.payments.ach_limits.max_file_entries = 4;
         config.payments.ach_limits.max_batch_entries = 4;
@@ -914,8 +915,10 @@ mod ach_files {
         for p in &big {
             assert_eq!(p["status"], "PENDING");
             let reason = p["reviewReason"].as_str().unwrap();
+            // Processing decides first (no wire instruction here); the rail holds the same
+            // way if one reaches it.
             let expected = format!(
-                "OVERSIZED: {} USD is above the ACH entry limit of 300.00 USD",
+                "OVERSIZED: {} USD above the ACH limit 300.00 USD; no wire instruction",
                 p["amount"].as_str().unwrap()
             );
             assert_eq!(reason, expected);
@@ -927,12 +930,24 @@ mod ach_files {
             (1..=4).contains(&sent.len()),
             "one file, the day's last modifier"
         );
+        // Beyond the day's modifiers: not a person's problem, tomorrow's modifiers will do.
+        // The payments stay PENDING, unheld, with a rail job queued for the next day.
         for p in &held {
-            assert!(p["reviewReason"]
-                .as_str()
-                .unwrap()
-                .starts_with("FILE_ID_MODIFIER_EXHAUSTED: "));
+            assert!(p["reviewReason"].is_null() && p["holdReason"].is_null());
         }
+        let tomorrow = today.succ_opt().unwrap();
+        let deferred = app
+            .db
+            .fetch_optional(clearway_store::q(format!(
+                "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'payment.ach' AND status = 'QUEUED' AND dedupe_key = 'payment.ach:{id}:{tomorrow}' AND run_at >= '{tomorrow}'"
+            )))
+            .await
+            .unwrap()
+            .unwrap()
+            .i64("n")
+            .unwrap();
+        assert_eq!(deferred, 1);
+        crate::helpers::assert_no_orphan_payments(&app).await;
         let batches = nacha_batches(&app, &id).await;
         assert_eq!(batches.len(), 1);
         let text = download(&app, "operator", batches[0]["id"].as_str().unwrap())

@@ -13,7 +13,7 @@ use clearway_formats::ach::{
 };
 use clearway_store::audit::{self, Change};
 use clearway_store::payments::{self as pstore, ach_files, Payment, Sent};
-use clearway_store::{new_id, Actor, StoreError, Tx};
+use clearway_store::{jobs, new_id, Actor, StoreError, Tx};
 use serde_json::json;
 
 use crate::jobs::JobError;
@@ -221,11 +221,55 @@ async fn hold(
     Ok(())
 }
 
+/// The day's 36 File ID Modifiers of `origin` are used: the payments left over wait for the
+/// next day's, which is temporary, not a person's problem. They stay PENDING with a rail job
+/// queued just after midnight UTC pointing at them (one per distribution and day), audited.
+async fn defer_to_next_day(
+    tx: &mut Tx,
+    actor: &Actor,
+    distribution_id: &str,
+    origin: &str,
+    day: NaiveDate,
+    waiting: usize,
+) -> Result<(), JobError> {
+    let next = day.succ_opt().unwrap_or(day);
+    let run_at = next.and_hms_opt(0, 0, 30).unwrap_or_default().and_utc();
+    let system = Actor::system(&actor.org_id);
+    jobs::enqueue_at(
+        tx,
+        &system,
+        super::ACH_JOB,
+        json!({ "distributionId": distribution_id }),
+        Some(&format!("{}:{distribution_id}:{next}", super::ACH_JOB)),
+        4,
+        run_at,
+    )
+    .await?;
+    let reason = format!(
+        "the 36 ACH File ID Modifiers of origin {origin} on {day} are used; {waiting} payments wait for {next}"
+    );
+    tracing::warn!(distribution_id, %reason, "ACH files deferred");
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "payment_batch.defer",
+            entity_type: "distribution",
+            entity_id: distribution_id,
+            before: None,
+            after: Some(json!({ "method": "ACH", "reason": reason, "payments": waiting, "runAt": run_at.to_rfc3339() })),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The rail job's ACH step: `pending` → as many NACHA files as the limits need, each with its
 /// own File ID Modifier, read back with our own reader, then stored sealed as a payment batch
-/// with its payments SENT. Payments above the entry limit, of a file that fails the read-back,
-/// or beyond the day's 36 modifiers are held for review with the reason; none is left PENDING
-/// with nothing pointing at it. Returns the last batch id.
+/// with its payments SENT. Payments above the entry limit or of a file that fails the
+/// read-back are held for review with the reason; payments beyond the day's 36 modifiers wait
+/// for a rail job queued for the next day. None is left PENDING with nothing pointing at it.
+/// Returns the last batch id.
 pub(super) async fn send_ach_files(
     tx: &mut Tx,
     cfg: &PaymentsConfig,
@@ -276,10 +320,9 @@ pub async fn send_ach_files_tampered(
             first_sequence: trace_sequences(tx, prefix, plan.entry_count()).await?,
         });
     }
-    for plan in &plans[heads.len()..] {
-        let ids: Vec<String> = plan.items().map(|i| payments[i].id.clone()).collect();
-        let reason = format!("FILE_ID_MODIFIER_EXHAUSTED: the 36 ACH File ID Modifiers of origin {origin} on {day} are used; send on a later day");
-        hold(tx, actor, distribution_id, &ids, &reason).await?;
+    let waiting: usize = plans[heads.len()..].iter().map(|p| p.entry_count()).sum();
+    if waiting > 0 {
+        defer_to_next_day(tx, actor, distribution_id, origin, day, waiting).await?;
     }
     let amounts: Vec<u64> = payments
         .iter()
