@@ -116,6 +116,9 @@ pub enum Which {
         /// Investors of the demo organization.
         #[arg(long, default_value_t = 30_000)]
         investors: usize,
+        /// Also write every ACH file downloaded into this directory (for another reader).
+        #[arg(long)]
+        files_out: Option<std::path::PathBuf>,
     },
     /// End-to-end reconciliation: a seeded noisy BAI2 statement imported and matched through
     /// the store against N payments; match rate and false matches against the ground truth,
@@ -148,7 +151,8 @@ pub async fn run(which: Which) -> Result<()> {
         Which::Payouts {
             database_url,
             investors,
-        } => payouts::payouts(database_url.as_deref(), investors).await,
+            files_out,
+        } => payouts::payouts(database_url.as_deref(), investors, files_out.as_deref()).await,
         Which::Nacha {
             payments,
             runs,

@@ -2,7 +2,12 @@
 //! of $1,000,000, $60,000,000,000 and $2,000,000,000,000 through the API and the job workers,
 //! and each is reported: status, payments by method and status, review causes, ACH files
 //! and their entries, and the payments waiting with nothing pointing at them (must be 0).
+//! Every ACH file is downloaded through the API and read back with our NACHA reader: it fails
+//! when one does not parse, holds more entries than the configured limit, or reuses a File ID
+//! Modifier of its creation day.
 
+use std::collections::HashSet;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -21,13 +26,22 @@ use super::{setup, Setup};
 const TOTALS: [&str; 3] = ["1000000.00", "60000000000.00", "2000000000000.00"];
 
 /// Runs the demo; fails when a distribution does not complete or a payment is orphaned.
-pub(super) async fn payouts(database_url: Option<&str>, investors: usize) -> Result<()> {
+pub(super) async fn payouts(
+    database_url: Option<&str>,
+    investors: usize,
+    files_out: Option<&Path>,
+) -> Result<()> {
     let spinner = spin(format!("seeding {investors} investors"));
     let config = Config {
         job_workers: 2,
         ..Config::default()
     };
+    let max_entries = config.payments.ach_limits.max_file_entries;
     let s = setup(database_url, investors, config).await?;
+    if let Some(dir) = files_out {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    }
+    let mut modifiers = HashSet::new();
     spinner.finish_and_clear();
     let actor = Actor {
         user_id: s.seeded.user_ids["operator"].clone(),
@@ -44,6 +58,7 @@ pub(super) async fn payouts(database_url: Option<&str>, investors: usize) -> Res
         spinner.finish_and_clear();
         println!("\n${total} ({:.1?}) distribution {id}", started.elapsed());
         orphans_total += report(&s, &actor, &id).await?;
+        read_back(&s, &actor, &id, max_entries, &mut modifiers, files_out).await?;
     }
     s.finish().await;
     if orphans_total != 0 {
@@ -163,4 +178,68 @@ async fn report(s: &Setup, actor: &Actor, id: &str) -> Result<usize> {
         orphans.len()
     );
     Ok(orphans.len())
+}
+
+/// Downloads each ACH file of the distribution and reads it back with our NACHA reader;
+/// fails on a file that does not parse, holds more than `max_entries` entries, or reuses a
+/// (creation day, File ID Modifier) of the run. Writes them to `files_out` when given.
+async fn read_back(
+    s: &Setup,
+    actor: &Actor,
+    id: &str,
+    max_entries: usize,
+    seen: &mut HashSet<(chrono::NaiveDate, char)>,
+    files_out: Option<&Path>,
+) -> Result<()> {
+    let files =
+        payment_batches::list(&s.fresh.db, actor, Some("NACHA"), Some(id), None, 1000).await?;
+    for b in &files {
+        let text = s
+            .client
+            .get(format!("{}/api/payment-batches/{}/file", s.base, b.id))
+            .bearer_auth(&s.seeded.tokens.operator)
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        let file = clearway_formats::ach::parse_file(&text)
+            .map_err(|e| anyhow::anyhow!("ACH file {}: our reader refuses it: {e}", b.id))?;
+        let entries: usize = file.batches.iter().map(|x| x.entries.len()).sum();
+        let key = (file.header.file_creation_date, file.header.file_id_modifier);
+        if entries > max_entries {
+            bail!(
+                "ACH file {}: {entries} entries, above the limit {max_entries}",
+                b.id
+            );
+        }
+        if !seen.insert(key) {
+            bail!(
+                "ACH file {}: File ID Modifier {} reused on {}",
+                b.id,
+                key.1,
+                key.0
+            );
+        }
+        if u64::try_from(b.total_minor).ok() != Some(file.control.total_credit) {
+            bail!(
+                "ACH file {}: credit total differs from its batch record",
+                b.id
+            );
+        }
+        println!(
+            "  file {} modifier {}: {entries} entries, credit {} cents, read back OK",
+            b.file_name.as_deref().unwrap_or(&b.id),
+            key.1,
+            file.control.total_credit
+        );
+        if let Some(dir) = files_out {
+            let name = b
+                .file_name
+                .clone()
+                .unwrap_or_else(|| format!("{}.ach", b.id));
+            std::fs::write(dir.join(&name), &text).with_context(|| name.clone())?;
+        }
+    }
+    Ok(())
 }
