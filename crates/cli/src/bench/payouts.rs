@@ -172,9 +172,11 @@ async fn report(s: &Setup, actor: &Actor, id: &str) -> Result<usize> {
         entries,
         files.iter().map(|b| b.total_minor).collect::<Vec<_>>()
     );
-    let dead = testing::count(db, Check::UnfinishedJobs).await?;
+    let unfinished = testing::count(db, Check::UnfinishedJobs).await?;
+    let later = testing::count(db, Check::UnfinishedJobs).await?
+        - testing::count(db, Check::BusyJobs).await?;
     println!(
-        "  payments waiting with nothing pointing at them: {}; unfinished jobs: {dead}",
+        "  payments waiting with nothing pointing at them: {}; unfinished jobs: {unfinished}, of which scheduled for later (ACH files past the day's 36 File ID Modifiers wait for the next day's): {later}",
         orphans.len()
     );
     Ok(orphans.len())
