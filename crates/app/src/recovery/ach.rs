@@ -42,6 +42,8 @@ pub async fn reverse(
     effective: Option<NaiveDate>,
 ) -> AppResult<(Receivable, Recovery)> {
     actor.require(Permission::Operate)?;
+    // The receivable first: one the caller cannot see is a 404 whatever the body says.
+    let current = store::get_tx(tx, actor, id).await?;
     let today = Utc::now().date_naive();
     let effective = match effective {
         Some(d) if d < today => {
@@ -50,7 +52,6 @@ pub async fn reverse(
         Some(d) => d,
         None => business_day_on_or_after(today.checked_add_days(Days::new(1)).unwrap_or(today)),
     };
-    let current = store::get_tx(tx, actor, id).await?;
     let payment = reversible_payment(tx, actor, &current).await?;
     let settled = payment.cleared_date.unwrap_or(payment.expected_date);
     if !within_reversal_window(settled, effective) {

@@ -31,6 +31,7 @@ const PAGE_DEFAULT: i64 = 100;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReceivablesQuery {
     /// Only this status (OPEN, PARTIALLY_RECOVERED, RECOVERING, RECOVERED, WRITTEN_OFF).
+    #[param(pattern = "^(OPEN|PARTIALLY_RECOVERED|RECOVERING|RECOVERED|WRITTEN_OFF)$")]
     status: Option<String>,
     /// Only this investor's.
     investor_id: Option<String>,
