@@ -10,7 +10,7 @@ use clearway_store::Db;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use super::{ms, percentile, pro_rata_body, setup, Setup};
+use super::{ms, percentile, pro_rata_body, setup, submit, Setup};
 
 pub(super) async fn get(
     database_url: Option<&str>,
@@ -151,37 +151,7 @@ async fn submit_all(s: &Arc<Setup>, count: usize, concurrency: usize) -> Result<
 /// Creates distribution `i` (idempotency key `bench-{i}`) and takes it to PROCESSING.
 async fn submit_one(s: &Setup, i: usize) -> Result<()> {
     let body = pro_rata_body(&s.seeded.open_fund_id, "2026-03-16");
-    let resp = s
-        .client
-        .post(format!("{}/api/distributions", s.base))
-        .bearer_auth(&s.seeded.tokens.operator)
-        .header("Idempotency-Key", format!("bench-{i}"))
-        .json(&body)
-        .send()
-        .await?;
-    if resp.status() != 201 {
-        bail!("create {i}: {} {}", resp.status(), resp.text().await?);
-    }
-    let id = resp.json::<Value>().await?["id"]
-        .as_str()
-        .context("id")?
-        .to_string();
-    for (token, action) in [
-        (&s.seeded.tokens.operator, "ready"),
-        (&s.seeded.tokens.approver, "approve"),
-        (&s.seeded.tokens.operator, "process"),
-    ] {
-        let resp = s
-            .client
-            .patch(format!("{}/api/distributions/{id}/{action}", s.base))
-            .bearer_auth(token)
-            .send()
-            .await?;
-        if !resp.status().is_success() {
-            bail!("{action} {id}: {} {}", resp.status(), resp.text().await?);
-        }
-    }
-    Ok(())
+    submit(s, &body, &format!("bench-{i}")).await.map(|_| ())
 }
 
 /// Waits until at least `count` distributions are COMPLETED.

@@ -261,3 +261,44 @@ fn pro_rata_body(fund_id: &str, record_date: &str) -> Value {
         "allocation": { "method": "pro_rata", "total": "1000000.01", "components": { "ordinaryDividend": "0.6", "returnOfCapital": "0.4" } }
     })
 }
+
+/// Creates a distribution from `body` (idempotency key `key`) and takes it to PROCESSING
+/// (ready by the operator, approve by the approver, process); returns its id and the
+/// approver's answer.
+async fn submit(s: &Setup, body: &Value, key: &str) -> Result<(String, Value)> {
+    let resp = s
+        .client
+        .post(format!("{}/api/distributions", s.base))
+        .bearer_auth(&s.seeded.tokens.operator)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await?;
+    if resp.status() != 201 {
+        bail!("create {key}: {} {}", resp.status(), resp.text().await?);
+    }
+    let id = resp.json::<Value>().await?["id"]
+        .as_str()
+        .context("id")?
+        .to_string();
+    let mut approved = Value::Null;
+    for (token, action) in [
+        (&s.seeded.tokens.operator, "ready"),
+        (&s.seeded.tokens.approver, "approve"),
+        (&s.seeded.tokens.operator, "process"),
+    ] {
+        let resp = s
+            .client
+            .patch(format!("{}/api/distributions/{id}/{action}", s.base))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            bail!("{action} {id}: {} {}", resp.status(), resp.text().await?);
+        }
+        if action == "approve" {
+            approved = resp.json().await?;
+        }
+    }
+    Ok((id, approved))
+}

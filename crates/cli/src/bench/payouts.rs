@@ -84,40 +84,11 @@ async fn submit(s: &Setup, total: &str, n: usize) -> Result<String> {
         "payableDate": "2026-03-31", "currency": "USD", "description": format!("bench payouts {total}"),
         "allocation": { "method": "pro_rata", "total": total, "components": { "ordinaryDividend": "1" } }
     });
-    let resp = s
-        .client
-        .post(format!("{}/api/distributions", s.base))
-        .bearer_auth(&s.seeded.tokens.operator)
-        .header("Idempotency-Key", format!("bench-payouts-{n}"))
-        .json(&body)
-        .send()
-        .await?;
-    if resp.status() != 201 {
-        bail!("create ${total}: {} {}", resp.status(), resp.text().await?);
-    }
-    let id = resp.json::<Value>().await?["id"]
-        .as_str()
-        .context("id")?
-        .to_string();
-    for (token, action) in [
-        (&s.seeded.tokens.operator, "ready"),
-        (&s.seeded.tokens.approver, "approve"),
-        (&s.seeded.tokens.operator, "process"),
-    ] {
-        let resp = s
-            .client
-            .patch(format!("{}/api/distributions/{id}/{action}", s.base))
-            .bearer_auth(token)
-            .send()
-            .await?;
-        if !resp.status().is_success() {
-            bail!("{action} {id}: {} {}", resp.status(), resp.text().await?);
-        }
-        if action == "approve" {
-            let v: Value = resp.json().await?;
-            println!("\n${total} approved; oversized for ACH: {}", v["oversized"]);
-        }
-    }
+    let (id, approved) = super::submit(s, &body, &format!("bench-payouts-{n}")).await?;
+    println!(
+        "\n${total} approved; oversized for ACH: {}",
+        approved["oversized"]
+    );
     Ok(id)
 }
 
