@@ -1,5 +1,7 @@
 //! Reading payments: by id, lists and filters, per rail, per line, by reference, and event history.
 
+use std::collections::HashMap;
+
 use clearway_core::payments::{Method, PaymentStatus};
 
 use crate::{q, Actor, Db, StoreError, Tx};
@@ -283,38 +285,73 @@ pub async fn lines_to_pay(
     only_investor: Option<&str>,
 ) -> Result<Vec<LineToPay>, StoreError> {
     actor.require(Permission::Operate)?;
-    let condition = match scope {
-        LineScope::NewLines => "NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id)".to_string(),
-        // Only a processed distribution is ever reversed, so only re-payment looks for it.
-        LineScope::Unpaid => format!("NOT EXISTS (SELECT 1 FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id AND (p.status NOT IN ('FAILED','RETURNED','CANCELLED') OR p.unclaimed = 1)) AND NOT {REVERSED}"),
-    };
+    // Only a processed distribution is ever reversed, so only re-payment looks for it.
+    let reversed = match scope {
+        LineScope::NewLines => "",
+        LineScope::Unpaid => " AND NOT REVERSED",
+    }
+    .replace("REVERSED", REVERSED);
     let rows = tx
         .fetch_all(
-            q(format!("SELECT l.investor_id, l.cash_minor - COALESCE(l.offset_minor, 0) AS cash_minor, i.name,
-                         (SELECT p.id FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id ORDER BY p.attempt DESC, p.id DESC LIMIT 1) AS last_id,
-                         (SELECT MAX(p.attempt) FROM payments p WHERE p.distribution_id = l.distribution_id AND p.investor_id = l.investor_id) AS last_attempt
+            q(format!("SELECT l.investor_id, l.cash_minor - COALESCE(l.offset_minor, 0) AS cash_minor, i.name
                        FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
-                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor - COALESCE(l.offset_minor, 0) > 0 AND ($3 IS NULL OR l.investor_id = $3) AND {condition}
+                       WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.cash_minor - COALESCE(l.offset_minor, 0) > 0 AND ($3 IS NULL OR l.investor_id = $3){reversed}
                        ORDER BY l.investor_id"))
                 .bind(distribution_id)
                 .bind(&actor.org_id)
                 .bind(only_investor),
         )
         .await?;
-    rows.iter()
-        .map(|r| {
-            let last = match (r.opt_text("last_id")?, r.opt_i64("last_attempt")?) {
-                (Some(id), Some(a)) => Some((id, a)),
-                _ => None,
-            };
-            Ok(LineToPay {
-                investor_id: r.text("investor_id")?,
-                cash_minor: r.i64("cash_minor")?,
-                investor_name: r.text("name")?,
-                last,
-            })
-        })
-        .collect()
+    // The lines' payments in one indexed read by distribution, not a correlated lookup per
+    // line: on PostgreSQL the lines' ids are COLLATE "C" and the payments' are not, so a
+    // correlated subquery cannot use the payments' index and scans them once per line.
+    let mut payments: HashMap<String, LinePayments> = HashMap::new();
+    for r in tx
+        .fetch_all(
+            q("SELECT investor_id, id, attempt, status, unclaimed FROM payments WHERE distribution_id = $1 AND org_id = $2 AND ($3 IS NULL OR investor_id = $3)")
+                .bind(distribution_id)
+                .bind(&actor.org_id)
+                .bind(only_investor),
+        )
+        .await?
+    {
+        let e = payments.entry(r.text("investor_id")?).or_default();
+        let (id, attempt) = (r.text("id")?, r.i64("attempt")?);
+        if e.last.as_ref().is_none_or(|(lid, la)| (attempt, &id) > (*la, lid)) {
+            e.last = Some((id, attempt));
+        }
+        let status = r.text("status")?;
+        e.live |= !matches!(status.as_str(), "FAILED" | "RETURNED" | "CANCELLED")
+            || r.i64("unclaimed")? == 1;
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let investor_id = r.text("investor_id")?;
+        let paid = payments.get(&investor_id);
+        let skip = match scope {
+            LineScope::NewLines => paid.is_some(),
+            LineScope::Unpaid => paid.is_some_and(|p| p.live),
+        };
+        if skip {
+            continue;
+        }
+        out.push(LineToPay {
+            cash_minor: r.i64("cash_minor")?,
+            investor_name: r.text("name")?,
+            last: paid.and_then(|p| p.last.clone()),
+            investor_id,
+        });
+    }
+    Ok(out)
+}
+
+/// What [`lines_to_pay`] needs of one line's payments.
+#[derive(Default)]
+struct LinePayments {
+    /// The newest (highest attempt, then id) and its attempt.
+    last: Option<(String, i64)>,
+    /// One of them still counts (not failed, returned or cancelled), or is an unclaimed check.
+    live: bool,
 }
 
 /// One investor's line of a distribution (whatever its cash part), for a retry; `last` is
