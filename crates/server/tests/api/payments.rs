@@ -12,17 +12,12 @@ use serde_json::{json, Value};
 
 use crate::helpers::{cents, pro_rata, spawn_app, TestApp};
 
-/// Waits until no job is due or running (see [`TestApp::wait_jobs`]).
-pub async fn settle_jobs(app: &TestApp) {
-    app.wait_jobs().await;
-}
-
 /// Declares, approves and processes a pro-rata distribution; waits for its payments to go out.
 pub async fn paid_distribution(app: &TestApp, total: &str) -> String {
     let d = app.create(&pro_rata(app, total)).await;
     let id = d["id"].as_str().unwrap().to_string();
     app.complete(&id).await;
-    settle_jobs(app).await;
+    app.wait_jobs().await;
     id
 }
 
@@ -347,7 +342,7 @@ async fn reversals_never_create_payments() {
             .is_success());
     }
     app.wait_status(&reversal, "COMPLETED").await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     assert!(payments_of(&app, "operator", &reversal).await.is_empty());
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM payments WHERE amount_minor <= 0")

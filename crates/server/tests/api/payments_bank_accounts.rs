@@ -10,7 +10,7 @@ use clearway_store::q;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_app_with, test_config, TestApp};
-use crate::payments::{paid_distribution, payments_of, settle_jobs};
+use crate::payments::{paid_distribution, payments_of};
 
 const ACCOUNT: &str = "987654321012";
 const IBAN: &str = "DE89370400440532013000";
@@ -613,7 +613,7 @@ async fn micro_deposits_verify_a_payee_and_the_failed_payment_is_requeued() {
     assert_eq!(right["verified"], true, "{right}");
     assert_eq!(right["bankAccount"]["status"], "VERIFIED");
     assert_eq!(right["requeuedPayments"].as_array().unwrap().len(), 1);
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let now: Vec<Value> = payments_of(&app, "operator", &id)
         .await
         .into_iter()

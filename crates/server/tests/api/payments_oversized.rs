@@ -8,7 +8,7 @@ use clearway_store::{q, Actor};
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_no_orphan_payments, spawn_app, test_config, TestApp};
-use crate::payments::{paid_distribution, payments_of, settle_jobs};
+use crate::payments::{paid_distribution, payments_of};
 
 /// An explicit distribution of the open fund paying `lines` (investor, cash) all ordinary.
 fn explicit(app: &TestApp, lines: &[(&str, &str)]) -> Value {
@@ -159,7 +159,7 @@ async fn oversized_ach_credits_go_by_wire_or_wait_in_review_and_the_rest_is_sent
         .status()
         .is_success());
     app.wait_status(&id, "COMPLETED").await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
 
     let payments = payments_of(&app, "operator", &id).await;
     assert_eq!(payments.len(), 4);
@@ -227,7 +227,7 @@ async fn a_rail_job_that_fails_for_good_holds_its_payments_for_review() {
     .unwrap();
     tx.commit().await.unwrap();
     app.restart(test_config()).await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
 
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DEAD' AND kind = 'payment.ach'")
@@ -366,7 +366,7 @@ async fn a_wire_returned_without_a_code_blocks_the_payee_until_it_is_replaced() 
             .await,
         1
     );
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     for d in [&first, &second] {
         let attempts: Vec<Value> = payments_of(&app, "operator", d)
             .await
@@ -421,7 +421,7 @@ async fn the_preflight_counts_cash_after_reinvestment_and_the_limit_is_to_the_ce
     assert_eq!(pre["items"][0]["route"], "REVIEW");
 
     app.complete(&id).await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let payments = payments_of(&app, "operator", &id).await;
     let reinvesting = of(&payments, &inv[0]);
     assert_eq!(reinvesting["status"], "SENT");

@@ -20,7 +20,7 @@ use clearway_store::{jobs, Actor};
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, test_config, TestApp};
-use crate::payments::{payments_of, settle_jobs};
+use crate::payments::payments_of;
 use crate::payments_rails::{approved, process_offline};
 
 /// What a mock provider saw: (path, idempotency key, authorization, body).
@@ -170,7 +170,7 @@ async fn payment_orders_are_credits_with_idempotency_keys_and_signed_webhooks_se
         .status()
         .is_success());
     app.wait_status(&id, "COMPLETED").await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let payments = payments_of(&app, "operator", &id).await;
     let via_provider: Vec<&Value> = payments.iter().filter(|p| p["method"] != "CHECK").collect();
     assert_eq!(via_provider.len(), 9);
@@ -371,7 +371,7 @@ async fn an_unreachable_primary_falls_back_to_payouts() {
         .status()
         .is_success());
     app.wait_status(&id, "COMPLETED").await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let payments = payments_of(&app, "operator", &id).await;
     assert!(
         payments
@@ -516,7 +516,7 @@ async fn a_send_interrupted_after_the_provider_accepted_it_never_pays_twice() {
 
     app.restart(config).await;
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let payments = payments_of(&app, "operator", &id).await;
     assert_eq!(payments.len(), 3, "one payment per line");
     assert!(payments.iter().all(|p| p["status"] == "SENT"));

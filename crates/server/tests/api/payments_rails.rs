@@ -11,7 +11,7 @@ use clearway_store::{jobs, q, Actor};
 use serde_json::{json, Value};
 
 use crate::helpers::{pro_rata, spawn_app, test_config, TestApp};
-use crate::payments::{download, paid_distribution, payments_of, settle_jobs};
+use crate::payments::{download, paid_distribution, payments_of};
 
 /// A NACHA return / NOC file from the investors' banks about our entries.
 fn return_file(items: &[(&str, &str, i64, &str)]) -> String {
@@ -282,7 +282,7 @@ async fn returns_fail_payments_with_their_reason_and_notices_suggest_payee_updat
     let account = accounts["items"][0]["id"].as_str().unwrap();
     let resp = app.put("operator", &format!("/api/investors/{investor}/bank-accounts/{account}"), &json!({ "method": "ACH", "holderName": "Fixed Name", "routingNumber": "026009593", "accountNumber": "44445555666", "verified": true })).await;
     assert_eq!(resp.status(), 200);
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let lines: Vec<Value> = payments_of(&app, "operator", &id)
         .await
         .into_iter()
@@ -379,7 +379,7 @@ async fn returns_fail_payments_with_their_reason_and_notices_suggest_payee_updat
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let tline: Vec<Value> = payments_of(&app, "operator", &id)
         .await
         .into_iter()
@@ -428,7 +428,7 @@ async fn checks_are_voided_reissued_and_stale_dated_into_unclaimed_funds() {
         .json()
         .await
         .unwrap();
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let status: Value = app
         .get(
             "operator",
@@ -523,6 +523,20 @@ pub async fn process_offline(app: &TestApp, id: &str) {
     tx.commit().await.unwrap();
 }
 
+/// Processes `id` with the server stopped and its payment jobs delayed (a bank cut-off), then
+/// restarts the server: the payments exist and are still PENDING.
+pub async fn processed_with_rails_delayed(app: &mut TestApp, id: &str) {
+    app.stop_server().await;
+    process_offline(app, id).await;
+    app.db
+        .execute_script(
+            "UPDATE jobs SET run_at = '2999-01-01T00:00:00.000000Z' WHERE kind LIKE 'payment.%'",
+        )
+        .await
+        .unwrap();
+    app.restart(test_config()).await;
+}
+
 pub async fn approved(app: &TestApp, total: &str) -> String {
     let d = app.create(&pro_rata(app, total)).await;
     let id = d["id"].as_str().unwrap().to_string();
@@ -540,16 +554,7 @@ pub async fn approved(app: &TestApp, total: &str) -> String {
 async fn a_bank_details_change_holds_payments_not_yet_sent() {
     let mut app = spawn_app(3).await;
     let id = approved(&app, "300.00").await;
-    app.stop_server().await;
-    process_offline(&app, &id).await;
-    // The rail job is delayed (bank cut-off), so the payments are still PENDING.
-    app.db
-        .execute_script(
-            "UPDATE jobs SET run_at = '2999-01-01T00:00:00.000000Z' WHERE kind LIKE 'payment.%'",
-        )
-        .await
-        .unwrap();
-    app.restart(test_config()).await;
+    processed_with_rails_delayed(&mut app, &id).await;
     let investor = app.seeded.investor_ids[1].clone();
     let accounts: Value = app
         .get(
@@ -583,7 +588,7 @@ async fn a_bank_details_change_holds_payments_not_yet_sent() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let payments = payments_of(&app, "operator", &id).await;
     let held = payments
         .iter()
@@ -615,7 +620,7 @@ async fn a_bank_details_change_holds_payments_not_yet_sent() {
         .json()
         .await
         .unwrap();
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let status: Value = app
         .get(
             "operator",
@@ -672,7 +677,7 @@ async fn a_rail_job_abandoned_mid_batch_sends_each_payment_once() {
     assert!(claimed.iter().any(|j| j.kind == "payment.ach"));
     app.restart(test_config()).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    settle_jobs(&app).await;
+    app.wait_jobs().await;
     let mut tx = app.db.begin().await.unwrap();
     for job in &claimed {
         assert!(
@@ -718,7 +723,7 @@ mod ach_files {
 
     use super::{approved, process_offline};
     use crate::helpers::{cents, spawn_app, spawn_app_with, test_config, TestApp};
-    use crate::payments::{download, paid_distribution, payments_of, settle_jobs};
+    use crate::payments::{download, paid_distribution, payments_of};
 
     async fn nacha_batches(app: &TestApp, id: &str) -> Vec<Value> {
         let page: Value = app
@@ -853,7 +858,7 @@ mod ach_files {
         );
         // The queued rail job finds nothing to send: held payments stay in review, unsent.
         app.restart(test_config()).await;
-        settle_jobs(&app).await;
+        app.wait_jobs().await;
         let review: Value = app
             .get("operator", "/api/payments/review?limit=100")
             .await

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{cents, spawn_app, test_config, TestApp};
+use crate::helpers::{cents, spawn_app, TestApp};
 use crate::payments::{paid_distribution, payments_of};
-use crate::payments_rails::{approved, process_offline};
+use crate::payments_rails::{approved, processed_with_rails_delayed};
 
 /// Reverses every line of `id`, approves and processes the reversal; returns its id.
 async fn reverse_all(app: &TestApp, id: &str) -> String {
@@ -323,16 +323,8 @@ async fn an_investor_sees_only_their_receivables_and_another_org_none() {
 async fn payments_still_pending_at_reversal_are_cancelled_and_nothing_is_owed() {
     let mut app = spawn_app(3).await;
     let id = approved(&app, "300.00").await;
-    app.stop_server().await;
-    process_offline(&app, &id).await;
     // The rail job is delayed (bank cut-off): the payments are still PENDING at reversal.
-    app.db
-        .execute_script(
-            "UPDATE jobs SET run_at = '2999-01-01T00:00:00.000000Z' WHERE kind LIKE 'payment.%'",
-        )
-        .await
-        .unwrap();
-    app.restart(test_config()).await;
+    processed_with_rails_delayed(&mut app, &id).await;
     let rev_id = reverse_all(&app, &id).await;
     let pays = payments_of(&app, "operator", &id).await;
     assert_eq!(pays.len(), 3);

@@ -54,6 +54,18 @@ async fn body_ok(resp: reqwest::Response) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Processes `id` (202) and waits until it is COMPLETED and its jobs have run.
+async fn processed(app: &TestApp, id: &str) {
+    body(
+        app.patch("operator", &format!("/api/distributions/{id}/process"))
+            .await,
+        202,
+    )
+    .await;
+    app.wait_status(id, "COMPLETED").await;
+    app.wait_jobs().await;
+}
+
 async fn get(app: &TestApp, id: &str) -> Value {
     body(
         app.get("operator", &format!("/api/distributions/{id}"))
@@ -168,14 +180,7 @@ async fn a_back_dated_drip_makes_later_distributions_stale_until_reallocated() {
     assert_eq!(text(&fingerprint_then).len(), 64);
     assert_eq!(get(&app, &late).await["stale"], false);
 
-    body(
-        app.patch("operator", &format!("/api/distributions/{early}/process"))
-            .await,
-        202,
-    )
-    .await;
-    app.wait_status(&early, "COMPLETED").await;
-    app.wait_jobs().await;
+    processed(&app, &early).await;
 
     // Shown stale, with what changed; the unaffected one is not.
     let shown = get(&app, &late).await;
@@ -373,13 +378,7 @@ async fn a_back_dated_drip_makes_later_distributions_stale_until_reallocated() {
             .await,
     )
     .await;
-    body(
-        app.patch("operator", &format!("/api/distributions/{late}/process"))
-            .await,
-        202,
-    )
-    .await;
-    app.wait_status(&late, "COMPLETED").await;
+    processed(&app, &late).await;
 
     // The READY one stays READY once reallocated, and approves.
     let done = body(
@@ -421,28 +420,14 @@ async fn unchanged_holdings_are_not_stale() {
     )
     .await;
     let fingerprint = get(&app, &late).await["holdingsFingerprint"].clone();
-    body(
-        app.patch("operator", &format!("/api/distributions/{early}/process"))
-            .await,
-        202,
-    )
-    .await;
-    app.wait_status(&early, "COMPLETED").await;
-    app.wait_jobs().await;
+    processed(&app, &early).await;
     let shown = get(&app, &late).await;
     assert_eq!(
         (shown["stale"].clone(), shown["staleReason"].clone()),
         (json!(false), Value::Null)
     );
     assert_eq!(shown["holdingsFingerprint"], fingerprint);
-    body(
-        app.patch("operator", &format!("/api/distributions/{late}/process"))
-            .await,
-        202,
-    )
-    .await;
-    app.wait_status(&late, "COMPLETED").await;
-    app.wait_jobs().await;
+    processed(&app, &late).await;
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'distribution.stale'")
             .await,
@@ -566,14 +551,7 @@ async fn a_reversal_taking_shares_back_and_a_processing_still_running_are_caught
         "APPROVED",
     )
     .await;
-    body(
-        app.patch("operator", &format!("/api/distributions/{early}/process"))
-            .await,
-        202,
-    )
-    .await;
-    app.wait_status(&early, "COMPLETED").await;
-    app.wait_jobs().await;
+    processed(&app, &early).await;
     let units_before_drip = units(&app, &early).await;
     // Allocated after the DRIP, from a record date after any reversal's payable date (today
     // at the latest).
@@ -599,14 +577,7 @@ async fn a_reversal_taking_shares_back_and_a_processing_still_running_are_caught
             .await,
     )
     .await;
-    body(
-        app.patch("operator", &format!("/api/distributions/{rid}/process"))
-            .await,
-        202,
-    )
-    .await;
-    app.wait_status(&rid, "COMPLETED").await;
-    app.wait_jobs().await;
+    processed(&app, &rid).await;
 
     let shown = get(&app, &late).await;
     assert_eq!(shown["stale"], true, "{shown}");
