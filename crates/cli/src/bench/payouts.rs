@@ -144,8 +144,7 @@ async fn report(s: &Setup, actor: &Actor, id: &str) -> Result<usize> {
         files.iter().map(|b| b.total_minor).collect::<Vec<_>>()
     );
     let unfinished = testing::count(db, Check::UnfinishedJobs).await?;
-    let later = testing::count(db, Check::UnfinishedJobs).await?
-        - testing::count(db, Check::BusyJobs).await?;
+    let later = unfinished - testing::count(db, Check::BusyJobs).await?;
     println!(
         "  payments waiting with nothing pointing at them: {}; unfinished jobs: {unfinished}, of which scheduled for later (ACH files past the day's 36 File ID Modifiers wait for the next day's): {later}",
         orphans.len()

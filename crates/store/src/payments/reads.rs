@@ -287,10 +287,9 @@ pub async fn lines_to_pay(
     actor.require(Permission::Operate)?;
     // Only a processed distribution is ever reversed, so only re-payment looks for it.
     let reversed = match scope {
-        LineScope::NewLines => "",
-        LineScope::Unpaid => " AND NOT REVERSED",
-    }
-    .replace("REVERSED", REVERSED);
+        LineScope::NewLines => String::new(),
+        LineScope::Unpaid => format!(" AND NOT {REVERSED}"),
+    };
     let rows = tx
         .fetch_all(
             q(format!("SELECT l.investor_id, l.cash_minor - COALESCE(l.offset_minor, 0) AS cash_minor, i.name

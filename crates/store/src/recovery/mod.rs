@@ -224,31 +224,24 @@ pub async fn totals(db: &Db, actor: &Actor, f: &ListFilter) -> Result<Vec<Totals
 /// One receivable the actor may see.
 pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Receivable, StoreError> {
     actor.require(Permission::Read)?;
-    let row = db
-        .fetch_optional(
-            q(format!("SELECT {COLUMNS} FROM receivables WHERE id = $1 AND org_id = $2 AND ($3 IS NULL OR investor_id = $3)"))
-                .bind(id)
-                .bind(&actor.org_id)
-                .bind(actor.investor_id.clone()),
-        )
-        .await?
-        .ok_or(StoreError::NotFound("receivable"))?;
-    from_row(&row)
+    let row = db.fetch_optional(one(actor, id)).await?;
+    from_row(&row.ok_or(StoreError::NotFound("receivable"))?)
 }
 
-/// One receivable inside a transaction, locked for the change about to be made.
+/// One receivable inside a transaction. Not locked: [`update`] refuses a change made
+/// meanwhile (version check).
 pub async fn get_tx(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Receivable, StoreError> {
     actor.require(Permission::Read)?;
-    let row = tx
-        .fetch_optional(
-            q(format!("SELECT {COLUMNS} FROM receivables WHERE id = $1 AND org_id = $2 AND ($3 IS NULL OR investor_id = $3)"))
-                .bind(id)
-                .bind(&actor.org_id)
-                .bind(actor.investor_id.clone()),
-        )
-        .await?
-        .ok_or(StoreError::NotFound("receivable"))?;
-    from_row(&row)
+    let row = tx.fetch_optional(one(actor, id)).await?;
+    from_row(&row.ok_or(StoreError::NotFound("receivable"))?)
+}
+
+/// The query of receivable `id` as `actor` may see it (an investor: only their own).
+fn one(actor: &Actor, id: &str) -> crate::db::Q {
+    q(format!("SELECT {COLUMNS} FROM receivables WHERE id = $1 AND org_id = $2 AND ($3 IS NULL OR investor_id = $3)"))
+        .bind(id)
+        .bind(&actor.org_id)
+        .bind(actor.investor_id.clone())
 }
 
 /// The recoveries of a receivable the actor may see, oldest first.
