@@ -830,6 +830,10 @@ mod tests {
         };
         let e = plan_credit_files(&items, &limits).unwrap_err();
         assert_eq!(e.field(), "items[2].amount_cents");
+        // At the limit itself it is planned.
+        let mut at = items.clone();
+        at[2].amount_cents = 100_000_000;
+        assert_eq!(plan_credit_files(&at, &limits).unwrap()[0].entry_count(), 3);
         assert!(
             e.to_string()
                 .contains("0190f3a2-7c1e-7abc-8def-000000000002"),

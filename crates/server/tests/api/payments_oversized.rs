@@ -145,6 +145,16 @@ async fn oversized_ach_credits_go_by_wire_or_wait_in_review_and_the_rest_is_sent
         .get("investor", &format!("/api/distributions/{id}/preflight"))
         .await;
     assert_eq!(as_investor.status(), 404);
+    // Nor does another organization.
+    let elsewhere = app.seed_another_org(2, "Other Org").await;
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/distributions/{id}/preflight")))
+        .bearer_auth(&elsewhere.tokens.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
 
     let approved: Value = app
         .patch("approver", &format!("/api/distributions/{id}/approve"))

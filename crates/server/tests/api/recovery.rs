@@ -316,6 +316,27 @@ async fn an_investor_sees_only_their_receivables_and_another_org_none() {
         .unwrap();
     let page: Value = resp.json().await.unwrap();
     assert!(page["items"].as_array().unwrap().is_empty());
+    // Nor can it act on one: every write is a 404 there, and changes nothing.
+    let before = app.snapshot().await;
+    for (action, body) in [
+        ("write-off", json!({ "reason": "not ours" })),
+        (
+            "recoveries",
+            json!({ "method": "WIRE", "amount": "1.00", "receivedDate": "2026-03-31", "reference": "X" }),
+        ),
+        ("ach-reversal", json!({ "reason": "DUPLICATE" })),
+    ] {
+        let resp = app
+            .client
+            .post(app.url(&format!("/api/receivables/{other}/{action}")))
+            .bearer_auth(&elsewhere.tokens.admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{action}");
+    }
+    assert_eq!(app.snapshot().await, before);
     app.stop().await;
 }
 

@@ -538,6 +538,17 @@ async fn a_holdings_import_flags_and_hand_set_lines_are_not_reallocated() {
         404,
     )
     .await;
+    // Another organization cannot see it, so cannot reallocate it either.
+    let elsewhere = app.seed_another_org(2, "Other Org").await;
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/distributions/{d}/reallocate")))
+        .bearer_auth(&elsewhere.tokens.admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
     app.stop().await;
 }
 
