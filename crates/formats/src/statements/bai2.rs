@@ -224,6 +224,7 @@ impl Bai2File {
                     .iter()
                     .map(|d| StatementLine {
                         amount: d.signed_amount(),
+                        currency: None,
                         value_date: match &d.funds {
                             Some(FundsType::ValueDated { date, .. }) => Some(*date),
                             _ => None,
@@ -248,6 +249,7 @@ impl Bai2File {
                     format: StatementFormat::Bai2,
                     account_id: a.account_number.clone(),
                     currency: Some(a.currency.clone()),
+                    encoding: None,
                     reference: Some(self.file_id.clone()),
                     statement_number: None,
                     statement_date: Some(g.as_of_date),

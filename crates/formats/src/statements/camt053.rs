@@ -384,6 +384,7 @@ fn entry(input: &str, n: &Node, ctx: &str) -> Result<StatementLine, StatementErr
     };
     Ok(StatementLine {
         amount: value,
+        currency: None,
         value_date,
         booking_date,
         bank_reference: text(n, &["AcctSvcrRef"])
@@ -458,6 +459,7 @@ fn statement(
         format,
         account_id: account,
         currency,
+        encoding: None,
         reference: text(r, &["Id"]),
         statement_number: text(r, &["ElctrncSeqNb"]).or_else(|| text(r, &["LglSeqNb"])),
         statement_date: closing

@@ -1090,6 +1090,7 @@ impl RowReader<'_> {
         };
         StatementLine {
             amount,
+            currency: None,
             value_date: value_date.or(Some(date)),
             booking_date: Some(date),
             bank_reference: text_at(row, cols.bank_reference),
@@ -1167,6 +1168,7 @@ fn build(
         format,
         account_id: account.to_string(),
         currency,
+        encoding: None,
         reference: None,
         statement_number: None,
         statement_date: dates.iter().max().copied(),

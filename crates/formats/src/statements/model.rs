@@ -82,6 +82,9 @@ pub struct Counterparty {
 pub struct StatementLine {
     /// Signed amount: negative = debit (money leaving the account).
     pub amount: Decimal,
+    /// Currency of `amount` as the entry itself states it (camt `Amt/@Ccy`, OFX `CURRENCY`);
+    /// `None` when the format gives the currency only per account or statement.
+    pub currency: Option<String>,
     /// Value date (MT940 `:61:` value date; BAI2 funds type `V` date).
     pub value_date: Option<NaiveDate>,
     /// Booking/entry date (MT940 entry date, else value date; BAI2 group as-of date).
@@ -163,6 +166,8 @@ pub struct Statement {
     pub account_id: String,
     /// Account currency (BAI2 account/group currency, default USD; MT940 balance currency).
     pub currency: Option<String>,
+    /// Character encoding the file was decoded from (`UTF-8`, `windows-1252`, …), when known.
+    pub encoding: Option<String>,
     /// Statement reference (MT940 `:20:`; BAI2 file id).
     pub reference: Option<String>,
     /// Statement/sequence number (MT940 `:28C:`).

@@ -324,6 +324,7 @@ fn parse_61(f: &Field) -> Result<(StatementLine, bool), StatementError> {
         .collect();
     let line = StatementLine {
         amount: sign * amount,
+        currency: None,
         value_date: Some(value_date),
         booking_date: booking.or(Some(value_date)),
         bank_reference: bank.filter(|b| !b.is_empty()).map(str::to_string),
@@ -483,6 +484,7 @@ impl<'f> Assembly<'f> {
                 format: StatementFormat::Mt940,
                 account_id: String::new(),
                 currency: None,
+                encoding: None,
                 reference: Some(first.first().to_string()).filter(|s| !s.is_empty()),
                 statement_number: None,
                 statement_date: None,
