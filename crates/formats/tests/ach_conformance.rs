@@ -1,7 +1,7 @@
 //! NACHA reader/writer against third-party samples (moov-io/ach test data) in
 //! the `ach/` folder of the conformance samples (see `tests/support`). Never copied here.
 
-use clearway_formats::ach::{parse_bytes, write_file, Addenda, Batch, File};
+use clearway_formats::ach::{parse_bytes, parse_bytes_lenient, write_file, Addenda, Batch, File};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -373,6 +373,96 @@ fn third_party_invalid_samples_are_rejected_with_line_and_field() {
                     problems.push(format!("{name}: expected line {line} {field}, got: {e}"));
                 }
                 assert!(e.to_string().starts_with("line "), "{name}: {e}");
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The sample with every line changed by `f` (files without line breaks are left alone).
+fn each_line(bytes: &[u8], f: impl Fn(&str) -> String) -> Option<Vec<u8>> {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    (lines.len() > 1).then(|| {
+        let out: Vec<String> = lines.iter().map(|l| f(l)).collect();
+        out.join("\n").into_bytes()
+    })
+}
+
+/// moov-io/ach pads records shorter than 94 characters and cuts longer ones (its
+/// `rightPadShortLine` / `trimSpacesFromLongLine`). Our lenient reader (bank files: returns,
+/// NOCs) does the same where only blanks are involved, with a warning, so every valid
+/// sample reads to the same file whether its trailing blanks are stripped or blanks are
+/// added past column 94. Text past column 94 stays an error (moov cuts it silently).
+#[test]
+fn third_party_lenient_reader_normalises_record_length_like_moov() {
+    if support::skip() {
+        return;
+    }
+    let dir = ach_dir();
+    let mut checked = 0;
+    for path in manifest().keys().filter(|p| p.starts_with("valid/")) {
+        let bytes = std::fs::read(dir.join(path)).unwrap();
+        let strict = parse_bytes(&bytes).unwrap();
+        let (as_is, warnings) = parse_bytes_lenient(&bytes).unwrap();
+        assert_eq!(as_is, strict, "{path}");
+        // Only the samples with a short file control need (and report) padding.
+        let short = String::from_utf8_lossy(&bytes)
+            .lines()
+            .any(|l| (1..94).contains(&l.trim_end_matches('\r').len()));
+        assert_eq!(warnings.is_empty(), !short, "{path}: {warnings:?}");
+        let Some(stripped) = each_line(&bytes, |l| l.trim_end().to_string()) else {
+            continue;
+        };
+        let (file, warnings) =
+            parse_bytes_lenient(&stripped).unwrap_or_else(|e| panic!("{path} stripped: {e}"));
+        assert_eq!(file, strict, "{path} stripped");
+        assert!(stripped == bytes || !warnings.is_empty(), "{path}");
+        let padded = each_line(&bytes, |l| format!("{}  ", l.trim_end_matches('\r'))).unwrap();
+        let (file, warnings) =
+            parse_bytes_lenient(&padded).unwrap_or_else(|e| panic!("{path} padded: {e}"));
+        assert_eq!(file, strict, "{path} padded");
+        assert!(
+            warnings.iter().any(|w| w.contains("blanks past column 94")),
+            "{path}: {warnings:?}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 63, "every valid sample with line breaks");
+}
+
+/// Leniency accepts no invalid sample, and each is refused at the same line and field as
+/// by the strict reader, except where padding a short header lets the reader get further,
+/// to where moov-io/ach fails too.
+#[test]
+fn third_party_lenient_reader_refuses_the_invalid_samples() {
+    if support::skip() {
+        return;
+    }
+    let further: &[(&str, usize, &str)] = &[
+        // moov: "EntryAddendaCount calculated 13 is out-of-balance"; the name field of the
+        // first entry holds a non-ASCII character, which we refuse where it is.
+        ("testdata__nonascii-utf8.ach", 3, "IndividualName"),
+        ("testdata__nonascii.ach", 3, "IndividualName"),
+        // moov: line 31, "CardExpirationDate 00 is an invalid month"; we flag the first such
+        // entry.
+        ("testdata__shr-credit.ach", 3, "CardExpirationDate"),
+    ];
+    let dir = ach_dir();
+    let mut problems = Vec::new();
+    for (name, line, field) in INVALID {
+        let (line, field) = further
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map_or((line, field), |(_, l, f)| (l, f));
+        let bytes = std::fs::read(dir.join("invalid").join(name)).unwrap();
+        match parse_bytes_lenient(&bytes) {
+            Ok(_) => problems.push(format!("{name}: accepted")),
+            Err(e) => {
+                let got = (e.line().unwrap_or(0), e.field().to_string());
+                if got != (*line, field.to_string()) {
+                    problems.push(format!("{name}: expected line {line} {field}, got: {e}"));
+                }
             }
         }
     }

@@ -26,7 +26,7 @@ pub use credit_files::{
     plan_credit_files, verify_credit_file, write_credit_file, CreditFile, FileHead, FileLimits,
     PlannedBatch, PlannedFile,
 };
-pub use read::{parse_bytes, parse_file};
+pub use read::{parse_bytes, parse_bytes_lenient, parse_file};
 pub use reversing::{debit_code, reversing_file, ReversedEntry, REVERSAL_DESCRIPTION};
 pub use write::{write_file, write_file_with, LineEnding};
 

@@ -24,14 +24,58 @@ pub fn parse_file(input: &str) -> Result<File> {
 /// Parses a NACHA file from raw bytes (LF or CRLF line ends, or unbroken 94-character
 /// records; trailing `9`-padding and final newline optional). Non-ASCII bytes are reported
 /// as errors naming the line and field rather than as a decoding failure.
+///
+/// Strict about record length (only a File Control record that lost its reserved tail is
+/// padded), so our own files are read back exactly as written. Files from a bank go
+/// through [`parse_bytes_lenient`].
 pub fn parse_bytes(input: &[u8]) -> Result<File> {
-    let lines = split_records(input)?;
+    parse_records(input, false).map(|(file, _)| file)
+}
+
+/// [`parse_bytes`] for files a bank sends (returns, NOCs), as lenient as moov-io/ach about
+/// record length: a record shorter than 94 characters (trailing blanks stripped) is padded
+/// with blanks, and one longer than 94 whose extra characters are all blanks is cut to 94.
+/// Each normalisation is reported in the returned warnings; a record with anything but
+/// blanks past column 94 is still an error, and so is a normalised record that does not
+/// then read (field `RecordLength`, the field error in the message).
+pub fn parse_bytes_lenient(input: &[u8]) -> Result<(File, Vec<String>)> {
+    parse_records(input, true)
+}
+
+fn parse_records(input: &[u8], lenient: bool) -> Result<(File, Vec<String>)> {
+    let (lines, warnings) = split_records(input, lenient)?;
     let mut p = Parser::default();
-    for (line, text) in &lines {
-        p.record(*line, text)?;
+    for (line, text, found) in &lines {
+        p.record(*line, text)
+            .map_err(|e| normalised_record_error(e, *line, *found))?;
     }
-    let last_line = lines.last().map_or(1, |(l, _)| *l);
-    p.finish(last_line)
+    let last_line = lines.last().map_or(1, |(l, _, _)| *l);
+    Ok((p.finish(last_line)?, warnings))
+}
+
+/// An error in a record we padded or cut is first a length error (moov-io/ach reports it
+/// the same way): the record probably lost or gained a character inside, not only blanks.
+fn normalised_record_error(e: AchError, line: usize, found: Option<usize>) -> AchError {
+    match (e, found) {
+        (
+            AchError::Line {
+                line: at,
+                record,
+                field,
+                message,
+            },
+            Some(found),
+        ) if at == line => AchError::Line {
+            line,
+            record,
+            field: "RecordLength",
+            message: format!(
+                "must be {RECORD_LENGTH} characters, found {found}; \
+                 read as {RECORD_LENGTH} it fails at {record}.{field}: {message}"
+            ),
+        },
+        (e, _) => e,
+    }
 }
 
 /// Record name for a record-type character, used in errors before the record is parsed.
@@ -47,16 +91,25 @@ fn record_name(first: u8) -> &'static str {
     }
 }
 
-/// Splits input into (line number, ASCII record) pairs. Each non-ASCII character becomes
-/// one DEL (0x7F) so lengths count characters and field checks can flag the exact field.
-fn split_records(input: &[u8]) -> Result<Vec<(usize, Cow<'_, str>)>> {
+/// One record: line number, 94 ASCII characters, and the length found when it was padded
+/// (a record that may have lost a character inside, not only trailing blanks).
+type SplitRecord<'a> = (usize, Cow<'a, str>, Option<usize>);
+
+/// Splits input into records. Each non-ASCII character becomes one DEL (0x7F) so lengths
+/// count characters and field checks can flag the exact field. `lenient` pads short
+/// records and cuts blank tails past column 94, with warnings (see [`parse_bytes_lenient`]).
+fn split_records(input: &[u8], lenient: bool) -> Result<(Vec<SplitRecord<'_>>, Vec<String>)> {
     let mut raw: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
     for l in raw.iter_mut() {
         if let Some(stripped) = l.strip_suffix(b"\r") {
             *l = stripped;
         }
     }
-    while raw.last().is_some_and(|l| l.is_empty()) {
+    // Trailing empty lines (and, read leniently, lines of blanks) end the file.
+    while raw
+        .last()
+        .is_some_and(|l| l.is_empty() || (lenient && l.iter().all(|&b| b == b' ')))
+    {
         raw.pop();
     }
     // ASCII lines (every line of a valid file) are borrowed as they are, without a copy.
@@ -86,40 +139,119 @@ fn split_records(input: &[u8]) -> Result<Vec<(usize, Cow<'_, str>)>> {
         && matches!(lines[0].len() % RECORD_LENGTH, 0)
     {
         let one = &lines[0];
-        return Ok((0..one.len() / RECORD_LENGTH)
+        let records = (0..one.len() / RECORD_LENGTH)
             .map(|i| {
-                (
-                    i + 1,
-                    Cow::Owned(one[i * RECORD_LENGTH..(i + 1) * RECORD_LENGTH].to_string()),
-                )
+                let text = one[i * RECORD_LENGTH..(i + 1) * RECORD_LENGTH].to_string();
+                (i + 1, Cow::Owned(text), None)
             })
-            .collect());
+            .collect();
+        return Ok((records, Vec::new()));
     }
     let mut out = Vec::with_capacity(lines.len());
+    let mut fixes = LengthFixes::default();
     for (i, mut l) in lines.into_iter().enumerate() {
         let line = i + 1;
-        let first = l.as_bytes().first().copied().unwrap_or(b' ');
-        if l.len() != RECORD_LENGTH {
-            let short_control = first == b'9'
-                && !is_padding(&l)
-                && (MIN_FILE_CONTROL_LENGTH..RECORD_LENGTH).contains(&l.len());
-            if short_control {
-                let l = l.to_mut();
-                while l.len() < RECORD_LENGTH {
-                    l.push(' ');
+        let found = l.len();
+        let mut padded_at = None;
+        if found != RECORD_LENGTH {
+            match record_length_fix(&l, lenient) {
+                Some(Fix::Pad { reserved_tail }) => {
+                    l.to_mut()
+                        .extend(std::iter::repeat_n(' ', RECORD_LENGTH - found));
+                    if !reserved_tail {
+                        padded_at = Some(found);
+                    }
+                    if lenient {
+                        fixes.padded.push(line);
+                    }
                 }
-            } else {
-                return Err(AchError::Line {
-                    line,
-                    record: record_name(first),
-                    field: "RecordLength",
-                    message: format!("must be {RECORD_LENGTH} characters, found {}", l.len()),
-                });
+                Some(Fix::Cut) => {
+                    l.to_mut().truncate(RECORD_LENGTH);
+                    fixes.cut.push(line);
+                }
+                None => {
+                    let first = l.as_bytes().first().copied().unwrap_or(b' ');
+                    return Err(AchError::Line {
+                        line,
+                        record: record_name(first),
+                        field: "RecordLength",
+                        message: format!("must be {RECORD_LENGTH} characters, found {found}"),
+                    });
+                }
             }
         }
-        out.push((line, l));
+        out.push((line, l, padded_at));
     }
-    Ok(out)
+    Ok((out, fixes.warnings()))
+}
+
+/// How a record of the wrong length is brought to 94 characters.
+enum Fix {
+    /// Blanks added at the end; `reserved_tail` for a File Control record that lost its
+    /// 39 blank reserved characters (accepted even by the strict reader).
+    Pad { reserved_tail: bool },
+    /// Blanks past column 94 removed.
+    Cut,
+}
+
+/// The fix for a record that is not 94 characters long, or `None` to refuse it.
+fn record_length_fix(l: &str, lenient: bool) -> Option<Fix> {
+    let short_control = l.starts_with('9')
+        && !is_padding(l)
+        && (MIN_FILE_CONTROL_LENGTH..RECORD_LENGTH).contains(&l.len());
+    if short_control {
+        Some(Fix::Pad {
+            reserved_tail: true,
+        })
+    } else if !lenient {
+        None
+    } else if l.len() < RECORD_LENGTH {
+        Some(Fix::Pad {
+            reserved_tail: false,
+        })
+    } else if l.bytes().skip(RECORD_LENGTH).all(|b| b == b' ') {
+        Some(Fix::Cut)
+    } else {
+        None
+    }
+}
+
+/// Lines whose length the lenient reader fixed, reported as one warning per kind.
+#[derive(Default)]
+struct LengthFixes {
+    padded: Vec<usize>,
+    cut: Vec<usize>,
+}
+
+impl LengthFixes {
+    fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.padded.is_empty() {
+            out.push(format!(
+                "{}: shorter than {RECORD_LENGTH} characters (trailing blanks stripped?), \
+                 padded with blanks",
+                some_lines(&self.padded)
+            ));
+        }
+        if !self.cut.is_empty() {
+            out.push(format!(
+                "{}: blanks past column {RECORD_LENGTH}, cut to {RECORD_LENGTH} characters",
+                some_lines(&self.cut)
+            ));
+        }
+        out
+    }
+}
+
+/// `line 3`, `lines 1, 5, 9`, or the first five and how many more.
+fn some_lines(lines: &[usize]) -> String {
+    const SHOWN: usize = 5;
+    let list: Vec<String> = lines.iter().take(SHOWN).map(usize::to_string).collect();
+    match lines.len() {
+        1 => format!("line {}", list[0]),
+        n if n <= SHOWN => format!("lines {}", list.join(", ")),
+        n => format!("lines {} and {} more", list.join(", "), n - SHOWN),
+    }
 }
 
 /// A block-padding record: all `9`.

@@ -257,6 +257,70 @@ fn reader_names_line_and_field() {
     assert_err(&l, 3, "IndividualName");
 }
 
+fn lenient(lines: &[String]) -> Result<(File, Vec<String>), AchError> {
+    parse_bytes_lenient(lines.join("\r\n").as_bytes())
+}
+
+#[test]
+fn lenient_reader_pads_records_whose_trailing_blanks_were_stripped() {
+    let lines: Vec<String> = sample_lines()
+        .iter()
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    // The file header (blank reference code) and file control (blank reserved tail) lose
+    // their ends; the strict reader still refuses the header.
+    assert_eq!(lines[0].len(), 71);
+    assert_err(&lines, 1, "RecordLength");
+    let (file, warnings) = lenient(&lines).unwrap();
+    assert_eq!(file, sample_file());
+    assert_eq!(
+        warnings,
+        ["lines 1, 10: shorter than 94 characters (trailing blanks stripped?), padded with blanks"]
+    );
+}
+
+#[test]
+fn lenient_reader_cuts_blanks_past_column_94() {
+    let lines: Vec<String> = sample_lines().iter().map(|l| format!("{l}   ")).collect();
+    assert_err(&lines, 1, "RecordLength");
+    let (file, warnings) = lenient(&lines).unwrap();
+    assert_eq!(file, sample_file());
+    assert_eq!(
+        warnings,
+        ["lines 1, 2, 3, 4, 5 and 5 more: blanks past column 94, cut to 94 characters"]
+    );
+    // A well-formed file reads without a warning.
+    assert_eq!(lenient(&sample_lines()).unwrap().1, Vec::<String>::new());
+}
+
+#[test]
+fn lenient_reader_refuses_text_past_column_94() {
+    let mut lines = sample_lines();
+    lines[2].push_str("  X");
+    let e = lenient(&lines).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3: EntryDetail.RecordLength: must be 94 characters, found 97"
+    );
+}
+
+#[test]
+fn lenient_reader_names_the_length_when_a_padded_record_does_not_read() {
+    // A character lost inside the header (moov-io/ach's 20110729A-invalid sample): padding
+    // it shifts the creation date, and the error says the length was the problem.
+    let mut lines = sample_lines();
+    lines[0].remove(13);
+    let e = lenient(&lines).unwrap_err();
+    assert_eq!((e.line(), e.field()), (Some(1), "RecordLength"));
+    assert!(
+        e.to_string().starts_with(
+            "line 1: FileHeader.RecordLength: must be 94 characters, found 93; \
+             read as 94 it fails at FileHeader."
+        ),
+        "{e}"
+    );
+}
+
 #[test]
 fn decodes_returns_and_nocs() {
     let text = [

@@ -830,6 +830,8 @@ pub struct ReturnsOutcome {
     pub notices: usize,
     /// Trace numbers we do not know.
     pub unmatched: Vec<String>,
+    /// What the reader normalised to read the file (records padded or cut to 94 characters).
+    pub warnings: Vec<String>,
 }
 
 impl From<clearway_app::payments::rails::ReturnsOutcome> for ReturnsOutcome {
@@ -840,6 +842,7 @@ impl From<clearway_app::payments::rails::ReturnsOutcome> for ReturnsOutcome {
             already_applied: o.already_applied,
             notices: o.notices,
             unmatched: o.unmatched,
+            warnings: o.warnings,
         }
     }
 }

@@ -260,7 +260,8 @@ async fn returns_fail_payments_with_their_reason_and_notices_suggest_payee_updat
         events_before
     );
     // A file that is not NACHA is a 422 naming the line and field.
-    let broken = format!("{}\n{}", &file[..93], &file[95..]);
+    // (A character lost inside the header: padded to 94 it still does not read.)
+    let broken = format!("{}{}", &file[..5], &file[6..]);
     let bad_file = upload_returns(&app, &broken).await;
     assert_eq!(bad_file.status(), 422);
     assert!(bad_file.json::<Value>().await.unwrap()["field"]
@@ -393,6 +394,61 @@ async fn returns_fail_payments_with_their_reason_and_notices_suggest_payee_updat
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM (SELECT distribution_id, investor_id FROM payments WHERE status NOT IN ('FAILED','RETURNED','CANCELLED') GROUP BY distribution_id, investor_id HAVING COUNT(*) > 1) d").await, 0);
     crate::helpers::assert_no_orphan_payments(&app).await;
     app.stop().await;
+}
+
+/// Banks send returns with trailing blanks stripped, or blanks past column 94 (moov-io/ach
+/// reads both): the file is read, the return applied, and the answer says what was fixed.
+#[tokio::test]
+async fn a_returns_file_with_stripped_or_extra_trailing_blanks_is_applied_with_warnings() {
+    let app = spawn_app(3).await;
+    let id = paid_distribution(&app, "300.00").await;
+    let payments = payments_of(&app, "operator", &id).await;
+    let p = payments.iter().find(|p| p["method"] == "ACH").unwrap();
+    let trace = p["traceNumber"].as_str().unwrap();
+    let file = return_file(&[("R01", trace, crate::helpers::cents(&p["amount"]), "")]);
+    let sloppy: Vec<String> = file
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            2 => format!("{l}   "),
+            _ => l.trim_end().to_string(),
+        })
+        .collect();
+    let resp = upload_returns(&app, &sloppy.join("\r\n")).await;
+    assert_eq!(resp.status(), 200);
+    let out: Value = resp.json().await.unwrap();
+    assert_eq!(
+        (out["returns"].as_i64(), out["applied"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        out["warnings"],
+        json!([
+            "lines 1, 6: shorter than 94 characters (trailing blanks stripped?), padded with blanks",
+            "line 3: blanks past column 94, cut to 94 characters"
+        ])
+    );
+    let status: Value = app
+        .get(
+            "operator",
+            &format!(
+                "/api/distributions/payments/{}/status",
+                p["id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["payment"]["failureCode"], "R01");
+    // Text past column 94 is still refused, naming the line.
+    let mut lines: Vec<&str> = file.lines().collect();
+    let long = format!("{}X", lines[2]);
+    lines[2] = &long;
+    let resp = upload_returns(&app, &lines.join("\n")).await;
+    assert_eq!(resp.status(), 422);
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(problem["field"], "file (line 3, RecordLength)", "{problem}");
 }
 
 #[tokio::test]

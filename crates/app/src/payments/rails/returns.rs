@@ -25,6 +25,8 @@ pub struct ReturnsOutcome {
     pub notices: usize,
     /// Trace numbers we do not know.
     pub unmatched: Vec<String>,
+    /// What the reader normalised to read the file (records padded or cut to 94 characters).
+    pub warnings: Vec<String>,
 }
 
 /// [`import_returns`] in its own transaction.
@@ -49,8 +51,11 @@ pub async fn import_returns(
     vault: &Vault,
     bytes: &[u8],
 ) -> Result<ReturnsOutcome, crate::AppError> {
-    let file = parse_returns_file(bytes)?;
-    let mut out = ReturnsOutcome::default();
+    let (file, warnings) = parse_returns_file(bytes)?;
+    let mut out = ReturnsOutcome {
+        warnings,
+        ..ReturnsOutcome::default()
+    };
     for batch in &file.batches {
         for entry in &batch.entries {
             for addenda in &entry.addenda {
@@ -70,16 +75,17 @@ pub async fn import_returns(
             entity_type: "payment_batch",
             entity_id: "ach-returns",
             before: None,
-            after: Some(json!({ "returns": out.returns, "applied": out.applied, "alreadyApplied": out.already_applied, "notices": out.notices, "unmatched": out.unmatched.len() })),
+            after: Some(json!({ "returns": out.returns, "applied": out.applied, "alreadyApplied": out.already_applied, "notices": out.notices, "unmatched": out.unmatched.len(), "warnings": out.warnings })),
         },
     )
     .await?;
     Ok(out)
 }
 
-/// Parses the file, reporting a format error as a field error that names the line.
-fn parse_returns_file(bytes: &[u8]) -> Result<ach::File, crate::AppError> {
-    ach::parse_bytes(bytes).map_err(|e| {
+/// Parses the file as banks send it (record lengths normalised, with warnings), reporting
+/// a format error as a field error that names the line.
+fn parse_returns_file(bytes: &[u8]) -> Result<(ach::File, Vec<String>), crate::AppError> {
+    ach::parse_bytes_lenient(bytes).map_err(|e| {
         crate::AppError::field(
             match e.line() {
                 Some(line) => format!("file (line {line}, {})", e.field()),
