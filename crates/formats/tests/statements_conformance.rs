@@ -364,6 +364,69 @@ fn third_party_bai2_sample1_matches_python_bai2() {
     compare_bai2py("moov-bai2__sample1.bai2");
 }
 
+/// The BAI2 text with the control total of every `49`/`98`/`99` trailer that starts a line
+/// left blank (`49,,2/`).
+fn blank_control_totals(text: &str) -> String {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| match l.get(..3) {
+            Some("49," | "98," | "99,") => {
+                let rest = &l[3..];
+                let end = rest.find([',', '/']).unwrap_or(rest.len());
+                format!("{}{}", &l[..3], &rest[end..])
+            }
+            _ => l.to_string(),
+        })
+        .collect();
+    lines.join("\n")
+}
+
+#[test]
+fn third_party_bai2_blank_control_totals_read_with_warnings() {
+    if support::skip() {
+        return;
+    }
+    // moov-io/bai2 reads a blank trailer total as absent, and Python bai2 carries a sample
+    // with `49,,2/`. Blanking the totals of the third-party samples must change nothing but
+    // the warnings: same lines and balances, every statement saying what was not verified.
+    for name in [
+        "moov-bai2__sample1.bai2",
+        "moov-bai2__sample2.bai2",
+        "moov-bai2__sample3.bai2",
+        "moj__nwb_example.bai2",
+        "moj__svb_us_example.bai2",
+    ] {
+        let text = sample(&format!("bai2/{name}"));
+        let blanked = blank_control_totals(&text);
+        assert_ne!(blanked, text.replace("\r\n", "\n").trim_end(), "{name}");
+        let ours = bai2::read(&text).unwrap();
+        let read = bai2::read(&blanked).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(read.len(), ours.len(), "{name}");
+        for (b, o) in read.iter().zip(&ours) {
+            assert!(
+                b.warnings
+                    .iter()
+                    .any(|w| w.contains("99 file trailer: control total is blank")),
+                "{name}: {:?}",
+                b.warnings
+            );
+            let without = Statement {
+                warnings: o.warnings.clone(),
+                ..b.clone()
+            };
+            assert_eq!(&without, o, "{name}");
+        }
+    }
+    // A blank total does not hide a wrong record count: sample5's bad account trailer
+    // (26 records declared, 18 found) is still refused.
+    let blanked = blank_control_totals(&sample("bai2/moov-bai2__sample5-issue113.bai2"));
+    let e = bai2::read(&blanked).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 22: 49 account trailer: number of records 26 != computed 18"
+    );
+}
+
 // ---------------------------------------------------------------- MT940 vs Python mt-940
 
 fn opt_date(v: &Value) -> Option<String> {

@@ -10,7 +10,11 @@
 //! - several records on one physical line, separated by `/` + spaces;
 //! - a physical line that does not start with a record code continues the previous record;
 //! - a text field ends at the end of the record and may contain commas;
-//! - blank summary slots (`,,,,`) and extra empty fields before `/` are skipped.
+//! - blank summary slots (`,,,,`) and extra empty fields before `/` are skipped;
+//! - a blank control total or count in a `49`/`98`/`99` trailer (`49,,2/`) is not verified
+//!   and says so in each statement's warnings (moov-io/bai2 reads blanks as absent; Python
+//!   `bai2` has a sample with a blank account total). A total or count that is present and
+//!   disagrees stays an error.
 
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
@@ -99,7 +103,7 @@ pub struct Bai2File {
     pub version: String,
     /// Groups in file order.
     pub groups: Vec<Group>,
-    /// `99` file control total (raw, implied decimals).
+    /// `99` file control total (raw, implied decimals; the computed total when blank).
     pub control_total: i128,
 }
 
@@ -122,7 +126,7 @@ pub struct Group {
     pub as_of_date_modifier: Option<String>,
     /// Accounts in file order.
     pub accounts: Vec<Account>,
-    /// `98` group control total (raw).
+    /// `98` group control total (raw; the computed total when blank).
     pub control_total: i128,
     /// Line of the `02` record.
     pub line: usize,
@@ -139,12 +143,14 @@ pub struct Account {
     pub summaries: Vec<Summary>,
     /// `16` transaction details.
     pub details: Vec<Detail>,
-    /// `49` account control total (raw).
+    /// `49` account control total (raw; the computed total when blank).
     pub control_total: i128,
     /// Line of the `03` record.
     pub line: usize,
     /// Raw `03` record text (with continuations).
     pub raw: String,
+    /// Trailer fields left blank, so not verified (its own, its group's and the file's).
+    pub warnings: Vec<String>,
 }
 
 /// One status/summary item in an `03` record.
@@ -258,7 +264,7 @@ impl Bai2File {
                     available_balance: bal(45),
                     information: None,
                     lines,
-                    warnings: Vec::new(),
+                    warnings: a.warnings.clone(),
                     line: a.line,
                 });
             }
@@ -485,6 +491,22 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Next field, which must be there but may be blank (`""`).
+    fn present(&mut self, name: &str) -> Result<&'a str, StatementError> {
+        self.next().ok_or_else(|| self.err(name, "", "is missing"))
+    }
+
+    /// A trailer count: a whole number, or `None` when blank; missing is an error.
+    fn blank_or_count(&mut self, name: &str) -> Result<Option<u64>, StatementError> {
+        let v = self.present(name)?;
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse()
+            .map(Some)
+            .map_err(|_| self.err(name, v, "is not a whole number"))
+    }
+
     /// Everything after the current position (the free-text field).
     fn rest_text(&mut self) -> &'a str {
         self.rest.take().map(strip_delim).unwrap_or("")
@@ -669,26 +691,14 @@ pub fn parse(input: &str) -> Result<Bai2File, StatementError> {
                 file_records += r.count;
                 let body = r.joined();
                 let mut f = Fields::new(&body, r.line, "99 file trailer");
-                let v = f.required("file control total")?;
-                let declared = f.raw_amount("file control total", v)?;
-                let ng = f.required("number of groups")?;
-                let ng: u64 = ng
-                    .parse()
-                    .map_err(|_| f.err("number of groups", ng, "is not a whole number"))?;
-                let nr = f.required("number of records")?;
-                let nr: u64 = nr
-                    .parse()
-                    .map_err(|_| f.err("number of records", nr, "is not a whole number"))?;
-                check(
-                    r,
-                    declared,
-                    file_total,
-                    ng,
-                    groups.len() as u64,
-                    "number of groups",
-                    nr,
-                    file_records,
-                )?;
+                let declared = Trailer::read(&mut f, "file control total", "number of groups")?;
+                let computed = Trailer {
+                    total: Some(file_total),
+                    children: Some(groups.len() as u64),
+                    records: Some(file_records),
+                };
+                let blanks = declared.check(r, &computed, "number of groups")?;
+                warn_accounts(groups.iter_mut().flat_map(|g| &mut g.accounts), &blanks);
                 if let Some(extra) = it.next() {
                     return Err(StatementError::structure(
                         extra.line,
@@ -704,7 +714,7 @@ pub fn parse(input: &str) -> Result<Bai2File, StatementError> {
                     file_id,
                     version,
                     groups,
-                    control_total: declared,
+                    control_total: declared.total.unwrap_or(file_total),
                 });
             }
             _ => {
@@ -718,45 +728,98 @@ pub fn parse(input: &str) -> Result<Bai2File, StatementError> {
     }
 }
 
-/// Verifies a trailer's control total, child count and record count.
-#[allow(clippy::too_many_arguments)]
-fn check(
-    r: &Record,
-    declared_total: i128,
-    computed_total: i128,
-    declared_children: u64,
-    computed_children: u64,
-    children_name: &str,
-    declared_records: u64,
-    computed_records: u64,
-) -> Result<(), StatementError> {
-    if declared_total != computed_total {
-        return Err(StatementError::ControlTotal {
-            line: r.line,
-            record: r.name().to_string(),
-            declared: declared_total,
-            computed: computed_total,
-        });
+/// A trailer's control total, child count (`98`: accounts, `99`: groups) and record count;
+/// `None` where the field is blank.
+struct Trailer {
+    total: Option<i128>,
+    children: Option<u64>,
+    records: Option<u64>,
+}
+
+impl Trailer {
+    /// Reads the trailer fields; `children` names the child count (`None` for `49`, which
+    /// has none). A field may be blank, but not missing.
+    fn read(f: &mut Fields<'_>, total: &str, children: &str) -> Result<Self, StatementError> {
+        let t = f.present(total)?;
+        let total = if t.is_empty() {
+            None
+        } else {
+            Some(f.raw_amount(total, t)?)
+        };
+        let children = if children.is_empty() {
+            None
+        } else {
+            f.blank_or_count(children)?
+        };
+        let records = f.blank_or_count("number of records")?;
+        Ok(Trailer {
+            total,
+            children,
+            records,
+        })
     }
-    if declared_children != computed_children {
-        return Err(StatementError::Count {
-            line: r.line,
-            record: r.name().to_string(),
-            what: children_name.to_string(),
-            declared: declared_children,
-            computed: computed_children,
-        });
+
+    /// Compares with the computed values: a present value that differs is an error, a blank
+    /// one a warning (returned) naming what was not verified.
+    fn check(
+        &self,
+        r: &Record,
+        computed: &Trailer,
+        children_name: &str,
+    ) -> Result<Vec<String>, StatementError> {
+        let mut blanks = Vec::new();
+        let mut blank = |what: &str, value: String| {
+            blanks.push(format!(
+                "line {}: {}: {what} is blank, not verified (computed {value})",
+                r.line,
+                r.name()
+            ))
+        };
+        let total = computed.total.unwrap_or_default();
+        match self.total {
+            None => blank("control total", total.to_string()),
+            Some(declared) if declared != total => {
+                return Err(StatementError::ControlTotal {
+                    line: r.line,
+                    record: r.name().to_string(),
+                    declared,
+                    computed: total,
+                })
+            }
+            Some(_) => {}
+        }
+        let counts = [
+            (self.children, computed.children, children_name),
+            (self.records, computed.records, "number of records"),
+        ];
+        for (declared, computed, what) in counts {
+            let Some(computed) = computed else { continue };
+            match declared {
+                None => blank(what, computed.to_string()),
+                Some(declared) if declared != computed => {
+                    return Err(StatementError::Count {
+                        line: r.line,
+                        record: r.name().to_string(),
+                        what: what.to_string(),
+                        declared,
+                        computed,
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(blanks)
     }
-    if declared_records != computed_records {
-        return Err(StatementError::Count {
-            line: r.line,
-            record: r.name().to_string(),
-            what: "number of records".to_string(),
-            declared: declared_records,
-            computed: computed_records,
-        });
+}
+
+/// Adds a group's or the file's blank-trailer warnings to each statement (account) it covers.
+fn warn_accounts<'a>(accounts: impl Iterator<Item = &'a mut Account>, warnings: &[String]) {
+    if warnings.is_empty() {
+        return;
     }
-    Ok(())
+    for a in accounts {
+        a.warnings.extend_from_slice(warnings);
+    }
 }
 
 type RecIter<'a> = std::iter::Peekable<std::slice::Iter<'a, Record>>;
@@ -799,26 +862,15 @@ fn parse_group(head: &Record, it: &mut RecIter<'_>) -> Result<(Group, i128, u64)
                 records += r.count;
                 let body = r.joined();
                 let mut f = Fields::new(&body, r.line, "98 group trailer");
-                let v = f.required("group control total")?;
-                let declared = f.raw_amount("group control total", v)?;
-                let na = f.required("number of accounts")?;
-                let na: u64 = na
-                    .parse()
-                    .map_err(|_| f.err("number of accounts", na, "is not a whole number"))?;
-                let nr = f.required("number of records")?;
-                let nr: u64 = nr
-                    .parse()
-                    .map_err(|_| f.err("number of records", nr, "is not a whole number"))?;
-                check(
-                    r,
-                    declared,
-                    total,
-                    na,
-                    accounts.len() as u64,
-                    "number of accounts",
-                    nr,
-                    records,
-                )?;
+                let declared = Trailer::read(&mut f, "group control total", "number of accounts")?;
+                let computed = Trailer {
+                    total: Some(total),
+                    children: Some(accounts.len() as u64),
+                    records: Some(records),
+                };
+                let blanks = declared.check(r, &computed, "number of accounts")?;
+                warn_accounts(accounts.iter_mut(), &blanks);
+                let declared = declared.total.unwrap_or(total);
                 let g = Group {
                     receiver,
                     originator,
@@ -915,13 +967,14 @@ fn parse_account(
                 records += r.count;
                 let body = r.joined();
                 let mut f = Fields::new(&body, r.line, "49 account trailer");
-                let v = f.required("account control total")?;
-                let declared = f.raw_amount("account control total", v)?;
-                let nr = f.required("number of records")?;
-                let nr: u64 = nr
-                    .parse()
-                    .map_err(|_| f.err("number of records", nr, "is not a whole number"))?;
-                check(r, declared, total, 0, 0, "", nr, records)?;
+                let declared = Trailer::read(&mut f, "account control total", "")?;
+                let computed = Trailer {
+                    total: Some(total),
+                    children: None,
+                    records: Some(records),
+                };
+                let warnings = declared.check(r, &computed, "")?;
+                let declared = declared.total.unwrap_or(total);
                 let a = Account {
                     account_number,
                     currency,
@@ -930,6 +983,7 @@ fn parse_account(
                     control_total: declared,
                     line: head.line,
                     raw: head.raw.clone(),
+                    warnings,
                 };
                 return Ok((a, declared, records));
             }
@@ -1168,6 +1222,61 @@ mod tests {
         let acct = "03,1,USD/ 16,142,100,Z,,,A B/  49,100,3/";
         let s = read(&wrap(acct, 100, 3)).unwrap();
         assert_eq!(s[0].lines[0].description, "A B");
+    }
+
+    #[test]
+    fn blank_account_control_total_is_read_with_a_warning() {
+        // The issue's `49,,2/` shape, with a detail so the total is not trivially zero.
+        let acct = "03,1,USD,010,500,,/\n16,142,100,Z/\n49,,3/";
+        let s = read(&wrap(acct, 600, 3)).unwrap();
+        assert_eq!(s[0].lines[0].amount, Decimal::new(100, 2));
+        assert_eq!(
+            s[0].warnings,
+            ["line 5: 49 account trailer: control total is blank, not verified (computed 600)"]
+        );
+        // The computed total stands in for the blank one, and the group total is checked
+        // against it: a group total that disagrees is still refused.
+        assert_eq!(
+            parse(&wrap(acct, 600, 3)).unwrap().groups[0].accounts[0].control_total,
+            600
+        );
+        let e = read(&wrap(acct, 700, 3)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 6: 98 group trailer: control total 700 != computed 600"
+        );
+    }
+
+    #[test]
+    fn blank_group_and_file_trailer_fields_warn_every_statement_they_cover() {
+        let input = "01,BANK,CUST,240102,0800,1,,,2/\n02,CUST,BANK,1,240101,,USD,2/\n\
+                     03,1,USD/\n16,142,100,Z/\n49,100,3/\n03,2,USD/\n49,0,2/\n\
+                     98,,2,/\n99,,,/\n";
+        let s = read(input).unwrap();
+        assert_eq!(s.len(), 2);
+        for st in &s {
+            assert_eq!(
+                st.warnings,
+                [
+                    "line 8: 98 group trailer: control total is blank, not verified (computed 100)",
+                    "line 8: 98 group trailer: number of records is blank, not verified (computed 7)",
+                    "line 9: 99 file trailer: control total is blank, not verified (computed 100)",
+                    "line 9: 99 file trailer: number of groups is blank, not verified (computed 1)",
+                    "line 9: 99 file trailer: number of records is blank, not verified (computed 9)",
+                ]
+            );
+        }
+        // Present counts that disagree stay errors; a missing field is not a blank one.
+        let wrong = input.replace("98,,2,/", "98,,3,/");
+        assert_eq!(
+            read(&wrong).unwrap_err().to_string(),
+            "line 8: 98 group trailer: number of accounts 3 != computed 2"
+        );
+        let missing = input.replace("99,,,/", "99,100/");
+        assert_eq!(
+            read(&missing).unwrap_err().to_string(),
+            "line 9: 99 file trailer: number of groups '' is missing"
+        );
     }
 
     #[test]
