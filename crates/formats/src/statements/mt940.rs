@@ -261,8 +261,37 @@ fn entry_date(value: NaiveDate, mmdd: u32) -> Option<NaiveDate> {
         .min_by_key(|dt| (*dt - value).num_days().abs())
 }
 
+/// What a `:61:` line does that SWIFT does not allow but banks send; each is a warning.
+#[derive(Default)]
+struct Quirks {
+    /// Transaction type not starting with N, F or S.
+    nonstandard_type: bool,
+    /// Amount without its decimal comma (`C500NTRF`).
+    amount_without_comma: bool,
+}
+
+/// A `:61:` amount: SWIFT's `500,00`, or `500` without the comma that SWIFT requires (some
+/// Dutch banks send it; Python `mt-940` reads it as whole units, and so do we, flagged) but
+/// only when a SWIFT transaction type (`N`, `F` or `S` + 3) follows at once, so `1.00`,
+/// `1 000` or `5OO` stay refused.
+fn line_amount(s: &str, after: &str) -> Option<(Decimal, bool)> {
+    if let Some(a) = parse_amount(s) {
+        return Some((a, false));
+    }
+    let whole = !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit());
+    let ty = after.as_bytes().get(..4).unwrap_or_default();
+    let swift_type = ty.len() == 4
+        && matches!(ty[0], b'N' | b'F' | b'S')
+        && ty[1..]
+            .iter()
+            .all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b' ');
+    (whole && swift_type)
+        .then(|| parse_amount(&format!("{s},")).map(|a| (a, true)))
+        .flatten()
+}
+
 /// Parses one `:61:` statement line (first line structured, further lines = supplementary details).
-fn parse_61(f: &Field) -> Result<(StatementLine, bool), StatementError> {
+fn parse_61(f: &Field) -> Result<(StatementLine, Quirks), StatementError> {
     let v = f.lines[0].trim_end();
     let vd = v.get(..6).unwrap_or(v);
     let value_date =
@@ -298,7 +327,8 @@ fn parse_61(f: &Field) -> Result<(StatementLine, bool), StatementError> {
         .find(|c: char| !(c.is_ascii_digit() || c == ','))
         .unwrap_or(rest.len());
     let amt_s = &rest[..amt_end];
-    let amount = parse_amount(amt_s).ok_or_else(|| f.err("amount", amt_s, "is not a number"))?;
+    let (amount, amount_without_comma) = line_amount(amt_s, &rest[amt_end..])
+        .ok_or_else(|| f.err("amount", amt_s, "is not a number"))?;
     rest = &rest[amt_end..];
     let ty = rest.get(..4).unwrap_or(rest);
     if ty.len() != 4 || !ty.as_bytes()[0].is_ascii_uppercase() {
@@ -341,7 +371,11 @@ fn parse_61(f: &Field) -> Result<(StatementLine, bool), StatementError> {
         status: None,
         transactions: Vec::new(),
     };
-    Ok((line, nonstandard_type))
+    let quirks = Quirks {
+        nonstandard_type,
+        amount_without_comma,
+    };
+    Ok((line, quirks))
 }
 
 fn raw_text(f: &Field) -> String {
@@ -366,48 +400,175 @@ fn info_text(f: &Field) -> String {
     lines.join("\n").trim().to_string()
 }
 
-/// Counterparty from German `?NN` subfields (`?31` account, `?32`/`?33` name) or
-/// slash codes (`/NAME/`, ING `/CNTP/account/bic/name/`).
+/// Counterparty from the `:86:` layouts banks use, most structured first. Plain narrative
+/// gives `None`, never a guess: the matcher accepts and vetoes matches on this name.
+/// - German `?NN` subfields: `?31` account, `?32`/`?33` name (with or without the GVC code);
+/// - slash codes anywhere: ING `/CNTP/account/bic/name/`, Rabobank/ABN AMRO `/NAME/…/`
+///   (account from ABN AMRO's `/IBAN/…/`);
+/// - keywords: ABN AMRO `IBAN: … BIC: … NAAM: …`, `NAME: …`;
+/// - the first line a valid IBAN then the name (SNS, ASN, ING old layouts).
+///
+/// `info` is the field as written, lines and their trailing blanks kept: banks wrap `:86:`
+/// at a fixed width, mid-word, so lines are joined without a separator.
 fn counterparty(info: &str) -> Option<Counterparty> {
     let flat: String = info.lines().collect();
+    let flat = flat.trim_start();
+    let cp = german_subfields(flat)
+        .or_else(|| slash_codes(flat))
+        .or_else(|| name_keyword(info))
+        .or_else(|| iban_then_name(info))?;
+    (cp.name.is_some() || cp.account.is_some()).then_some(cp)
+}
+
+/// Trimmed, `None` when empty.
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// `NNN?NN…` or `?NN…` (German banks' structured `:86:`).
+fn german_subfields(flat: &str) -> Option<Counterparty> {
+    let b = flat.as_bytes();
+    let at = |i: usize| b.len() > i + 2 && b[i] == b'?' && b[i + 1].is_ascii_digit();
+    if !(at(0) || (flat.len() > 4 && b[3] == b'?')) {
+        return None;
+    }
     let mut cp = Counterparty::default();
-    if flat.len() > 4 && flat.as_bytes()[3] == b'?' {
-        let mut name = String::new();
-        for part in flat.split('?').skip(1) {
-            match part.get(..2) {
-                Some("31") => cp.account = Some(part[2..].trim().to_string()),
-                Some("32") | Some("33") => name.push_str(&part[2..]),
-                _ => {}
-            }
-        }
-        let name = name.trim();
-        if !name.is_empty() {
-            cp.name = Some(name.to_string());
-        }
-    } else if flat.starts_with('/') {
-        if let Some(i) = flat.find("/CNTP/") {
-            let mut it = flat[i + 6..].split('/');
-            cp.account = it
-                .next()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string);
-            cp.name = it
-                .nth(1)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string);
-        } else if let Some(i) = flat.find("/NAME/") {
-            cp.name = flat[i + 6..]
-                .split('/')
-                .next()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string);
+    let mut name = String::new();
+    for part in flat.split('?').skip(1) {
+        match part.get(..2) {
+            Some("31") => cp.account = non_empty(&part[2..]),
+            Some("32") | Some("33") => name.push_str(&part[2..]),
+            _ => {}
         }
     }
-    cp.account = cp.account.filter(|s| !s.is_empty());
-    (cp.name.is_some() || cp.account.is_some()).then_some(cp)
+    cp.name = non_empty(&name);
+    Some(cp)
+}
+
+/// The value of a slash code (`/CODE/value/`), anywhere in the text.
+fn slash_value<'a>(flat: &'a str, code: &str) -> Option<&'a str> {
+    let i = flat.find(code)?;
+    flat[i + code.len()..].split('/').next()
+}
+
+/// ING `/CNTP/account/bic/name/…`, else `/NAME/name/` with ABN AMRO's `/IBAN/account/`.
+fn slash_codes(flat: &str) -> Option<Counterparty> {
+    if let Some(i) = flat.find("/CNTP/") {
+        let mut it = flat[i + 6..].split('/');
+        let account = it.next().and_then(non_empty);
+        let name = it.nth(1).and_then(non_empty);
+        return Some(Counterparty { name, account });
+    }
+    let name = slash_value(flat, "/NAME/").and_then(non_empty)?;
+    Some(Counterparty {
+        name: Some(name),
+        account: slash_value(flat, "/IBAN/").and_then(non_empty),
+    })
+}
+
+/// `NAAM:` / `NAME:` (any case, as a word) up to the next `KEYWORD:` or a run of blanks,
+/// with the account from `IBAN:` (ABN AMRO's SEPA layout).
+fn name_keyword(info: &str) -> Option<Counterparty> {
+    let name = ["NAAM:", "NAME:"]
+        .iter()
+        .find_map(|k| keyword_value(info, k))?;
+    let account = keyword_value(info, "IBAN:")
+        .and_then(|v| v.split_whitespace().next().map(str::to_string))
+        .filter(|v| iban_shaped(v));
+    Some(Counterparty {
+        name: Some(name),
+        account,
+    })
+}
+
+/// The words after `key` (ASCII case-insensitive, at a word start) up to the next
+/// `WORD:` keyword or two blanks in a row; `None` when there are none. The value goes on
+/// into the next line only where its line fills the field's width (a mid-word wrap) and
+/// the next line does not start with a keyword.
+fn keyword_value(info: &str, key: &str) -> Option<String> {
+    let lines: Vec<&str> = info.lines().collect();
+    let width = lines.iter().map(|l| l.len()).max()?;
+    let (n, at) = lines.iter().enumerate().find_map(|(n, l)| {
+        let upper = l.to_ascii_uppercase();
+        let at = upper
+            .match_indices(key)
+            .map(|(i, _)| i)
+            .find(|&i| i == 0 || !upper.as_bytes()[i - 1].is_ascii_alphanumeric())?;
+        Some((n, at))
+    })?;
+    let mut value = lines[n][at + key.len()..].to_string();
+    let mut last = n;
+    while lines[last].len() >= width
+        && lines
+            .get(last + 1)
+            .is_some_and(|next| !next.split(' ').next().is_some_and(is_keyword))
+    {
+        last += 1;
+        value.push_str(lines[last]);
+    }
+    let value = value.trim_start();
+    let words: Vec<&str> = value
+        .split("  ")
+        .next()
+        .unwrap_or("")
+        .split(' ')
+        .take_while(|w| !is_keyword(w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    non_empty(&words.join(" "))
+}
+
+/// `OMSCHRIJVING:`, `BIC:`, `Kenmerk:`: letters (and dots) ending in a colon.
+fn is_keyword(w: &str) -> bool {
+    w.strip_suffix(':')
+        .is_some_and(|k| k.len() >= 3 && k.bytes().all(|b| b.is_ascii_alphabetic() || b == b'.'))
+}
+
+/// The SNS/ASN layout: a valid IBAN, then the name, on the first line.
+fn iban_then_name(info: &str) -> Option<Counterparty> {
+    let first = info.lines().find(|l| !l.trim().is_empty())?.trim();
+    let (iban, rest) = first.split_once(char::is_whitespace).unwrap_or((first, ""));
+    if !iban_valid(iban) {
+        return None;
+    }
+    let name = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(Counterparty {
+        name: non_empty(&name).filter(|n| n.bytes().any(|b| b.is_ascii_alphabetic())),
+        account: Some(iban.to_string()),
+    })
+}
+
+/// Two letters, two check digits, 11 to 30 letters or digits.
+fn iban_shaped(s: &str) -> bool {
+    let b = s.as_bytes();
+    (15..=34).contains(&b.len())
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..4].iter().all(u8::is_ascii_digit)
+        && b[4..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// [`iban_shaped`] with a correct ISO 13616 check (mod 97 = 1): without a keyword before
+/// it, only a real IBAN makes the rest of the line a name.
+fn iban_valid(s: &str) -> bool {
+    if !iban_shaped(s) {
+        return false;
+    }
+    let rearranged = s[4..].bytes().chain(s[..4].bytes());
+    let rem = rearranged.fold(0u32, |r, c| {
+        let v = if c.is_ascii_digit() {
+            u32::from(c - b'0')
+        } else {
+            u32::from(c - b'A') + 10
+        };
+        if v < 10 {
+            (r * 10 + v) % 97
+        } else {
+            (r * 100 + v) % 97
+        }
+    });
+    rem == 1
 }
 
 /// `:90D:`/`:90C:`: number of entries, currency, amount.
@@ -562,11 +723,19 @@ impl<'f> Assembly<'f> {
 
     /// `:61:`: a statement line.
     fn line_61(&mut self, f: &Field) -> Result<(), StatementError> {
-        let (line, nonstandard) = parse_61(f)?;
-        if nonstandard {
+        let (line, quirks) = parse_61(f)?;
+        if quirks.nonstandard_type {
             self.st.warnings.push(format!(
                 "line {}: :61:: transaction type '{}' is not N, F or S + 3 characters",
                 f.line, line.type_code
+            ));
+        }
+        if quirks.amount_without_comma {
+            self.st.warnings.push(format!(
+                "line {}: :61:: amount {} has no decimal comma (SWIFT requires one): read as \
+                 whole units",
+                f.line,
+                line.amount.abs()
             ));
         }
         self.st.lines.push(line);
@@ -579,7 +748,7 @@ impl<'f> Assembly<'f> {
         let text = info_text(f);
         match st.lines.last_mut() {
             Some(l) if was_61 => {
-                l.counterparty = counterparty(&text);
+                l.counterparty = counterparty(&f.lines.join("\n"));
                 l.description = text;
                 l.raw.push('\n');
                 l.raw.push_str(&raw_text(f));
@@ -770,6 +939,137 @@ mod tests {
     fn february_30_is_clamped() {
         assert_eq!(parse_date("160230"), NaiveDate::from_ymd_opt(2016, 2, 29));
         assert_eq!(parse_date("160232"), None);
+    }
+
+    #[test]
+    fn amount_without_decimal_comma_reads_as_whole_units_with_a_warning() {
+        // The issue's Dutch bank: `C500NTRF`; the funds code letter may come first.
+        let s = read(&stmt(
+            ":60F:C240101EUR0,\r\n:61:240101C500NTRFREF1//B1\r\n:61:240101DR25NMSCREF2\r\n:62F:C240101EUR475,\r\n",
+        ))
+        .unwrap();
+        let l = &s[0].lines;
+        assert_eq!(l[0].amount, Decimal::new(500, 0));
+        assert_eq!(l[0].type_code, "NTRF");
+        assert_eq!(l[0].customer_reference.as_deref(), Some("REF1"));
+        assert_eq!(
+            (l[1].amount, l[1].funds_code),
+            (Decimal::new(-25, 0), Some('R'))
+        );
+        assert_eq!(
+            s[0].warnings,
+            [
+                "line 5: :61:: amount 500 has no decimal comma (SWIFT requires one): read as whole units",
+                "line 6: :61:: amount 25 has no decimal comma (SWIFT requires one): read as whole units",
+            ]
+        );
+        // With the comma: no warning.
+        let s = read(&stmt(
+            ":60F:C240101EUR0,\r\n:61:240101C500,NTRF\r\n:62F:C240101EUR500,\r\n",
+        ))
+        .unwrap();
+        assert!(s[0].warnings.is_empty(), "{:?}", s[0].warnings);
+    }
+
+    #[test]
+    fn amounts_that_are_not_numbers_stay_refused() {
+        for (line, value) in [
+            (":61:240101C1.00NTRF", "1"),
+            (":61:240101C1 000,NTRF", "1"),
+            (":61:240101C500", "500"),
+            (":61:240101C5OONTRF", "5"),
+            (":61:240101C1234567890123456NTRF", "1234567890123456"),
+        ] {
+            let e = read(&stmt(&format!("{line}\r\n"))).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("line 4: :61:: amount '{value}' is not a number"),
+                "{line}"
+            );
+        }
+    }
+
+    fn name_of(info: &str) -> Option<String> {
+        counterparty(info).and_then(|c| c.name)
+    }
+
+    #[test]
+    fn counterparty_from_german_subfields_without_the_code() {
+        let cp =
+            counterparty("?00GUTSCHRIFT?20RE 4711?31DE02120300000000202051?32ACME GMB\nH?33BERLIN")
+                .unwrap();
+        assert_eq!(cp.name.as_deref(), Some("ACME GMBHBERLIN"));
+        assert_eq!(cp.account.as_deref(), Some("DE02120300000000202051"));
+    }
+
+    #[test]
+    fn counterparty_from_slash_codes_anywhere() {
+        // Rabobank: /NAME/ after other codes; ABN AMRO SEPA: /IBAN/ and /NAME/.
+        assert_eq!(
+            name_of("/EREF/01-01-2013 12:00 0030000987654321/BENM//NAME/CONTRA ACCOUN\nT HOLDER/REMI//ISDT/2013-07-11").as_deref(),
+            Some("CONTRA ACCOUNT HOLDER")
+        );
+        let cp = counterparty("/TRTP/SEPA OVERBOEKING/IBAN/NL44RABO0123456789/BIC/RABONL2U/NAME/J. DE VRIES/REMI/FACTUUR 12/EREF/NOTPROVIDED").unwrap();
+        assert_eq!(cp.name.as_deref(), Some("J. DE VRIES"));
+        assert_eq!(cp.account.as_deref(), Some("NL44RABO0123456789"));
+        // Not at the start: a bank's own prefix before the codes.
+        assert_eq!(
+            name_of("SEPA /NAME/ACME BV/REMI/X").as_deref(),
+            Some("ACME BV")
+        );
+    }
+
+    #[test]
+    fn counterparty_from_name_keywords() {
+        // ABN AMRO: fixed-width fields, IBAN: … BIC: … NAAM: … OMSCHRIJVING: …
+        let cp = counterparty(
+            "SEPA OVERBOEKING                 IBAN: NL44RABO0123456789\nBIC: RABONL2U                    NAAM: J JANSSEN\nOMSCHRIJVING: FACTUUR 2024-001",
+        )
+        .unwrap();
+        assert_eq!(cp.name.as_deref(), Some("J JANSSEN"));
+        assert_eq!(cp.account.as_deref(), Some("NL44RABO0123456789"));
+        // Single blanks before the next keyword; English and mixed case.
+        assert_eq!(
+            name_of("Name: Acme Holdings Ltd Kenmerk: 123").as_deref(),
+            Some("Acme Holdings Ltd")
+        );
+        assert_eq!(name_of("NAAM:ING BANK NV").as_deref(), Some("ING BANK NV"));
+        // Part of another word, or nothing after it: no name.
+        assert_eq!(name_of("SURNAME: X"), None);
+        assert_eq!(name_of("NAAM:   OMSCHRIJVING: Y"), None);
+    }
+
+    #[test]
+    fn counterparty_from_an_iban_then_the_name() {
+        let cp =
+            counterparty("NL49RABO0166416932 gerrits glas en schilderwerk\nFactuur 17227/248/20")
+                .unwrap();
+        assert_eq!(cp.name.as_deref(), Some("gerrits glas en schilderwerk"));
+        assert_eq!(cp.account.as_deref(), Some("NL49RABO0166416932"));
+        // An IBAN whose check digits are wrong is not taken as one, so nor is the name.
+        assert_eq!(counterparty("NL49RABO0166416933 gerrits glas"), None);
+        // The IBAN alone: the account, no name.
+        let cp = counterparty("NL49RABO0166416932\nFactuur 1").unwrap();
+        assert_eq!(
+            (cp.name, cp.account.as_deref()),
+            (None, Some("NL49RABO0166416932"))
+        );
+    }
+
+    #[test]
+    fn narrative_gives_no_counterparty() {
+        for info in [
+            "GIRO   428428 KPN - DIGITENNE    BETALINGSKENM.  000000042188659",
+            "0111111111 GPSEOUL SPOEDBETALING\tMPBZS1016000047 GPSEOUL",
+            "0987654321 marechal s\ndit is een test",
+            "BEA   NR:XXX1234   21.05.11/12.54 DIRCKIII FIL2500 KATWIJK,PAS999",
+            "999PN5477SCHECK-NR. 0000016703074",
+            "REMIT:Costs to MT940 Parsing.\nThis is Somuchfun.",
+            "Payment to John Smith for invoice 42",
+            "/EREF/EV123REP123412T1234//MARF/MND",
+        ] {
+            assert_eq!(counterparty(info), None, "{info}");
+        }
     }
 
     #[test]
