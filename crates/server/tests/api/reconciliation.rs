@@ -466,6 +466,65 @@ async fn third_party_garbage_truncated_and_mistotalled_files_are_refused_and_imp
     app.stop().await;
 }
 
+/// Files banks send that were refused before: a BAI2 account trailer with a blank control
+/// total, an MT940 `:61:` amount without its decimal comma and a name only in `:86:` free
+/// text. Each is imported, saying in the statement's warnings what could not be verified.
+#[tokio::test]
+async fn sloppy_bank_files_are_imported_with_warnings() {
+    let app = spawn_app(3).await;
+    let text = String::from_utf8(own_bai2()).unwrap();
+    let trailer = text
+        .lines()
+        .find(|l| l.starts_with("49,"))
+        .unwrap()
+        .to_string();
+    let blank = format!("49,{}", &trailer[trailer[3..].find(',').unwrap() + 3..]);
+    let (status, body) = upload(
+        &app,
+        "operator",
+        "",
+        text.replace(&trailer, &blank).into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let warnings = body["statements"][0]["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("49 account trailer: control total is blank")),
+        "{body}"
+    );
+    let mt940 = ":20:NLB1\r\n:25:NL91ABNA0417164300\r\n:28C:1/1\r\n:60F:C240102EUR100,00\r\n\
+                 :61:240102C500NTRFNONREF\r\n\
+                 :86:SEPA OVERBOEKING IBAN: NL44RABO0123456789 BIC: RABONL2U NAAM: ACME HOLDING BV OMSCHRIJVING: INV 12\r\n\
+                 :62F:C240102EUR600,00\r\n-\r\n";
+    let (status, body) = upload(&app, "operator", "", mt940.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let st = &body["statements"][0];
+    assert_eq!(st["creditTotalMinor"], 50_000);
+    assert!(
+        st["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("has no decimal comma"),
+        "{st}"
+    );
+    let lines: Value = app
+        .get(
+            "operator",
+            &format!("/api/bank-statements/{}/lines", st["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let line = &lines["items"][0];
+    assert_eq!(line["counterpartyName"], "ACME HOLDING BV", "{line}");
+    assert_eq!(line["counterpartyAccount"], "NL44RABO0123456789", "{line}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
     let n = 400;
