@@ -53,8 +53,8 @@ fn parse_records(input: &[u8], lenient: bool) -> Result<(File, Vec<String>)> {
     Ok((p.finish(last_line)?, warnings))
 }
 
-/// An error in a record we padded or cut is first a length error (moov-io/ach reports it
-/// the same way): the record probably lost or gained a character inside, not only blanks.
+/// An error in a record we padded is first a length error (moov-io/ach reports it the same
+/// way): the record probably lost a character inside, not only trailing blanks.
 fn normalised_record_error(e: AchError, line: usize, found: Option<usize>) -> AchError {
     match (e, found) {
         (
@@ -147,6 +147,14 @@ fn split_records(input: &[u8], lenient: bool) -> Result<(Vec<SplitRecord<'_>>, V
             .collect();
         return Ok((records, Vec::new()));
     }
+    fix_lengths(lines, lenient)
+}
+
+/// Brings each line to 94 characters where [`record_length_fix`] allows, else refuses it.
+fn fix_lengths(
+    lines: Vec<Cow<'_, str>>,
+    lenient: bool,
+) -> Result<(Vec<SplitRecord<'_>>, Vec<String>)> {
     let mut out = Vec::with_capacity(lines.len());
     let mut fixes = LengthFixes::default();
     for (i, mut l) in lines.into_iter().enumerate() {
