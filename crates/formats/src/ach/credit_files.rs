@@ -818,6 +818,18 @@ mod tests {
         let tampered = f.text.replacen("0000000101DEF", "0000000191DEF", 1);
         assert_ne!(tampered, f.text);
         assert!(verify_credit_file(&tampered, 'A', day, &expected).is_err());
+        // Our own read-back stays strict about record length, where a bank's return file
+        // is read leniently: a header that lost its trailing blanks, or a record with a
+        // blank past column 94, stops the file.
+        let header = f.text.lines().next().unwrap();
+        for bad in [
+            f.text.replacen(header, header.trim_end(), 1),
+            f.text.replacen(header, &format!("{header} "), 1),
+        ] {
+            assert!(super::super::parse_bytes_lenient(bad.as_bytes()).is_ok());
+            let e = verify_credit_file(&bad, 'A', day, &expected).unwrap_err();
+            assert_eq!((e.line(), e.field()), (Some(1), "RecordLength"), "{e}");
+        }
     }
 
     #[test]
