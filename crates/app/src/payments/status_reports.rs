@@ -161,22 +161,20 @@ async fn targets(tx: &mut Tx, actor: &Actor, r: &StatusReport) -> AppResult<Vec<
     let (false, Some(status)) = (listed.is_empty(), group) else {
         return Ok(listed);
     };
-    Ok(
-        store::wires_of_message(tx, actor, &r.original_message_id)
-            .await?
-            .into_iter()
-            .map(|p| Target {
-                end_to_end_id: p.end_to_end_id.clone(),
-                instruction_id: None,
-                status: Some(status),
-                reasons: r.group_reasons.clone(),
-                amount: None,
-                currency: None,
-                line: 1,
-                payment: Some(p),
-            })
-            .collect(),
-    )
+    Ok(store::wires_of_message(tx, actor, &r.original_message_id)
+        .await?
+        .into_iter()
+        .map(|p| Target {
+            end_to_end_id: p.end_to_end_id.clone(),
+            instruction_id: None,
+            status: Some(status),
+            reasons: r.group_reasons.clone(),
+            amount: None,
+            currency: None,
+            line: 1,
+            payment: Some(p),
+        })
+        .collect())
 }
 
 fn item(t: &Target, payment: Option<&Payment>, outcome: &'static str, detail: String) -> NewItem {
@@ -230,7 +228,10 @@ async fn apply_one(
         (None, None) => return unmatched(&t, "no OrgnlEndToEndId"),
     };
     let Some(p) = payment else {
-        return unmatched(&t, "no wire payment of this organization has this end-to-end id");
+        return unmatched(
+            &t,
+            "no wire payment of this organization has this end-to-end id",
+        );
     };
     if let Some(why) = disagreement(&t, &p) {
         return unmatched(&t, &why);
@@ -239,7 +240,11 @@ async fn apply_one(
     let (settlement, target) = match status.outcome() {
         Outcome::Pending => {
             record_pending(tx, actor, report, &p, status, &reasons).await?;
-            let detail = format!("{} recorded; status {} unchanged", status.code(), p.status.as_str());
+            let detail = format!(
+                "{} recorded; status {} unchanged",
+                status.code(),
+                p.status.as_str()
+            );
             return Ok(item(&t, Some(&p), "RECORDED", detail));
         }
         Outcome::Rejected => {
@@ -268,7 +273,10 @@ async fn apply_one(
     }
     let applied = crate::payments::settle(tx, actor, &p.id, &settlement).await?;
     let (outcome, detail) = if applied {
-        ("APPLIED", format!("{} → {}", p.status.as_str(), target.as_str()))
+        (
+            "APPLIED",
+            format!("{} → {}", p.status.as_str(), target.as_str()),
+        )
     } else {
         ("UNCHANGED", format!("already {}", target.as_str()))
     };

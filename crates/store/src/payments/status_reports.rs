@@ -134,7 +134,11 @@ fn item_row(r: &Row) -> Result<Item, StoreError> {
 
 /// Claims the report for `actor`'s organization: `Ok(None)` when the same file (by SHA-256)
 /// was recorded before, else the new report id (counts zero until [`finish`]).
-pub async fn claim(tx: &mut Tx, actor: &Actor, r: &NewReport) -> Result<Option<String>, StoreError> {
+pub async fn claim(
+    tx: &mut Tx,
+    actor: &Actor,
+    r: &NewReport,
+) -> Result<Option<String>, StoreError> {
     actor.require(Permission::Operate)?;
     let id = new_id();
     let n = tx
@@ -156,7 +160,12 @@ pub async fn claim(tx: &mut Tx, actor: &Actor, r: &NewReport) -> Result<Option<S
 }
 
 /// Writes the items of report `id` and its counts.
-pub async fn finish(tx: &mut Tx, actor: &Actor, id: &str, items: &[NewItem]) -> Result<(), StoreError> {
+pub async fn finish(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    items: &[NewItem],
+) -> Result<(), StoreError> {
     actor.require(Permission::Operate)?;
     for (seq, it) in items.iter().enumerate() {
         tx.execute(
@@ -178,7 +187,8 @@ pub async fn finish(tx: &mut Tx, actor: &Actor, id: &str, items: &[NewItem]) -> 
         )
         .await?;
     }
-    let count = |o: &str| i64::try_from(items.iter().filter(|i| i.outcome == o).count()).unwrap_or(0);
+    let count =
+        |o: &str| i64::try_from(items.iter().filter(|i| i.outcome == o).count()).unwrap_or(0);
     tx.execute(
         q("UPDATE payment_status_reports SET transaction_count = $1, applied_count = $2, recorded_count = $3, unchanged_count = $4, unmatched_count = $5 WHERE id = $6 AND org_id = $7")
             .bind(i64::try_from(items.len()).unwrap_or(0))
