@@ -158,7 +158,7 @@ async fn targets(tx: &mut Tx, actor: &Actor, r: &StatusReport) -> AppResult<Vec<
     let group = r
         .group_status
         .filter(|s| *s != pain002::PaymentStatus::Part);
-    let (false, Some(status)) = (listed.is_empty(), group) else {
+    let (true, Some(status)) = (listed.is_empty(), group) else {
         return Ok(listed);
     };
     Ok(store::wires_of_message(tx, actor, &r.original_message_id)

@@ -97,8 +97,17 @@ async fn a_pain002_rejects_settles_and_records_wires_once_and_only_in_its_organi
         .collect();
     // The pain.001 (one per currency) that took most wires: its message id and end-to-end ids.
     let of = |b: &Value| wires.iter().filter(|w| w["batchId"] == *b).count();
-    let batch = wires.iter().map(|w| &w["batchId"]).max_by_key(|b| of(b)).unwrap().clone();
-    let wires: Vec<Value> = wires.iter().filter(|w| w["batchId"] == batch).cloned().collect();
+    let batch = wires
+        .iter()
+        .map(|w| &w["batchId"])
+        .max_by_key(|b| of(b))
+        .unwrap()
+        .clone();
+    let wires: Vec<Value> = wires
+        .iter()
+        .filter(|w| w["batchId"] == batch)
+        .cloned()
+        .collect();
     assert!(wires.len() >= 4, "the demo pays some lines by wire in EUR");
     let batch = batch.as_str().unwrap();
     let xml = download(&app, "operator", batch)
@@ -253,5 +262,39 @@ async fn a_pain002_rejects_settles_and_records_wires_once_and_only_in_its_organi
     assert_eq!(body["unmatched"], 1);
     assert_eq!(body["items"][0]["outcome"], "UNMATCHED");
     assert_eq!(payment(&app, cid).await["status"], "SENT");
+
+    // A group status with no transaction listed speaks about every wire of that pain.001.
+    let group = report("BANK-STS-2", &pain001.message_id, &[])
+        .replace("<GrpSts>PART</GrpSts>", "<GrpSts>ACSC</GrpSts>")
+        .replace(
+            &format!(
+                "<OrgnlPmtInfAndSts><OrgnlPmtInfId>{}-1</OrgnlPmtInfId>\n\n</OrgnlPmtInfAndSts>",
+                pain001.message_id
+            ),
+            "",
+        );
+    let (status, body) = post_report(&app, app.token("operator"), &group).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let by_payment = |id: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["paymentId"] == *id)
+            .map(|i| i["outcome"].as_str().unwrap().to_string())
+    };
+    assert_eq!(body["transactions"], wires.len(), "{body}");
+    assert_eq!(
+        by_payment(&a["id"]).as_deref(),
+        Some("UNMATCHED"),
+        "a FAILED wire cannot settle"
+    );
+    assert_eq!(by_payment(&b["id"]).as_deref(), Some("UNCHANGED"));
+    assert_eq!(by_payment(&c["id"]).as_deref(), Some("APPLIED"));
+    assert_eq!(payment(&app, cid).await["status"], "COMPLETED");
+    assert_eq!(
+        payment(&app, a["id"].as_str().unwrap()).await["status"],
+        "FAILED"
+    );
     app.stop().await;
 }
