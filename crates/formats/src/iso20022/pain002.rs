@@ -497,6 +497,17 @@ mod tests {
         assert!(t[2].reasons[0].proprietary);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_mangled_reports(at in 0usize..2000, junk in "[<>/&#;A-Za-z0-9 .=\"]{0,12}") {
+            let mut s = REPORT.to_string();
+            let at = at.min(s.len());
+            s.insert_str(at, &junk);
+            let _ = read(&s);
+            let _ = read(&s[..at]);
+        }
+    }
+
     #[test]
     fn refuses_unknown_status_and_bad_amounts_naming_the_line() {
         let e = read(&REPORT.replace("<TxSts>ACSC", "<TxSts>DONE")).unwrap_err();

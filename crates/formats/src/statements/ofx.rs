@@ -704,6 +704,22 @@ mod tests {
         assert_eq!(l.description, "Ann");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_text(s in "\\PC{0,300}") {
+            let _ = read(&s);
+        }
+
+        #[test]
+        fn never_panics_on_mangled_statements(at in 0usize..1500, junk in "[<>/&#;!?A-Za-z0-9\\[\\]:.,+ -]{0,12}") {
+            let mut s = SGML.to_string();
+            let at = at.min(s.len());
+            s.insert_str(at, &junk);
+            let _ = read(&s);
+            let _ = read(&s[..at]);
+        }
+    }
+
     #[test]
     fn detects_ofx() {
         assert!(looks_like_ofx(SGML));
