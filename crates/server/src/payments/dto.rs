@@ -637,6 +637,39 @@ pub struct PaymentStatusView {
     pub line_status: String,
     /// Every attempt's status changes for the line, oldest first.
     pub history: Vec<PaymentEventView>,
+    /// The bank's latest word on it from a pain.002 status report (`null`: none yet).
+    pub bank_status: Option<BankStatusView>,
+}
+
+/// The bank's latest status for a payment, from a pain.002 status report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BankStatusView {
+    /// Status code (`ACSP`, `RJCT`, `ACSC`, …).
+    pub status: Option<String>,
+    /// First reason code.
+    pub reason_code: Option<String>,
+    /// Reasons as text.
+    pub reason_text: Option<String>,
+    /// What it did to the payment: `APPLIED`, `RECORDED` or `UNCHANGED`.
+    pub outcome: String,
+    /// The report's message id.
+    pub message_id: String,
+    /// When the report was imported.
+    pub reported_at: String,
+}
+
+impl From<clearway_store::payments::status_reports::BankStatus> for BankStatusView {
+    fn from(b: clearway_store::payments::status_reports::BankStatus) -> Self {
+        BankStatusView {
+            status: b.status,
+            reason_code: b.reason_code,
+            reason_text: b.reason_text,
+            outcome: b.outcome,
+            message_id: b.message_id,
+            reported_at: b.reported_at,
+        }
+    }
 }
 
 /// A batch (file) as listed.

@@ -67,7 +67,7 @@ pub fn router() -> Router<AppState> {
         dto::FxRatesRequest, dto::FxRateView, dto::InitiateResult, dto::StaleResult,
         dto::VerifyResult, dto::FxImportResult, routes::StaleRequest, dto::PreflightView,
         dto::OversizedLineView, dto::OversizedSummary, dto::StatusReportView,
-        dto::StatusReportItemView,
+        dto::StatusReportItemView, dto::BankStatusView,
     )),
     tags((name = "payments", description = "Payees, payments, bank files, providers, FX")),
 )]

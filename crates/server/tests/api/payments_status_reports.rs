@@ -221,6 +221,18 @@ async fn a_pain002_rejects_settles_and_records_wires_once_and_only_in_its_organi
         );
     }
     let cid = c["id"].as_str().unwrap();
+    let detail: Value = app
+        .get(
+            "operator",
+            &format!("/api/distributions/payments/{cid}/status"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["bankStatus"]["status"], "ACSP", "{detail}");
+    assert_eq!(detail["bankStatus"]["outcome"], "RECORDED");
+    assert_eq!(detail["bankStatus"]["messageId"], "BANK-STS-1");
     let events = count_for(&app, "SELECT COUNT(*) AS n FROM payment_events WHERE payment_id = $1 AND code = 'ACSP' AND from_status = 'SENT' AND to_status = 'SENT'", cid).await;
     assert_eq!(events, 1, "the pending status is in the payment's history");
     let audited = count_for(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'payment.bank_status' AND entity_id = $1", cid).await;

@@ -271,3 +271,52 @@ pub async fn wires_of_message(
     .map(from_row)
     .collect()
 }
+
+/// The bank's latest word on a payment from a status report (what its status detail shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankStatus {
+    /// Status code (`ACSP`, `RJCT`, …).
+    pub status: Option<String>,
+    /// First reason code.
+    pub reason_code: Option<String>,
+    /// Reasons as text.
+    pub reason_text: Option<String>,
+    /// What it did: APPLIED, RECORDED or UNCHANGED.
+    pub outcome: String,
+    /// The report's message id.
+    pub message_id: String,
+    /// When the report was imported.
+    pub reported_at: String,
+}
+
+/// The latest status a report gave `payment_id` (of `actor`'s organization), if any; reports
+/// that could not apply to it are left out.
+pub async fn latest_for_payment(
+    db: &crate::Db,
+    actor: &Actor,
+    payment_id: &str,
+) -> Result<Option<BankStatus>, StoreError> {
+    actor.require(Permission::Read)?;
+    db.fetch_optional(
+        q(
+            "SELECT i.status, i.reason_code, i.reason_text, i.outcome, r.message_id, r.created_at
+           FROM payment_status_report_items i JOIN payment_status_reports r ON r.id = i.report_id
+           WHERE i.org_id = $1 AND i.payment_id = $2 AND i.outcome <> 'UNMATCHED'
+           ORDER BY r.created_at DESC, i.seq DESC LIMIT 1",
+        )
+        .bind(&actor.org_id)
+        .bind(payment_id),
+    )
+    .await?
+    .map(|r| {
+        Ok(BankStatus {
+            status: r.opt_text("status")?,
+            reason_code: r.opt_text("reason_code")?,
+            reason_text: r.opt_text("reason_text")?,
+            outcome: r.text("outcome")?,
+            message_id: r.text("message_id")?,
+            reported_at: r.text("created_at")?,
+        })
+    })
+    .transpose()
+}
