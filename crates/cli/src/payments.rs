@@ -285,6 +285,16 @@ pub enum Cmd {
         /// The file.
         file: PathBuf,
     },
+    /// Apply a pain.002 payment status report (the bank's answer to our pain.001 wires):
+    /// rejected wires fail with the reason, settled ones complete, accepted / pending ones are
+    /// recorded; the same file twice changes nothing.
+    StatusReport {
+        /// Organization id or name (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+        /// The pain.002 file.
+        file: PathBuf,
+    },
     /// Stale-date uncashed checks older than the configured age into unclaimed funds.
     StaleChecks {
         /// Organization id or name (default: the only one).
@@ -455,6 +465,21 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
                 "{}",
                 serde_json::to_string_pretty(
                     &clearway_server::payments::dto::ReturnsOutcome::from(outcome),
+                )?
+            );
+            Ok(())
+        }
+        Cmd::StatusReport { org: o, file } => {
+            let actor = cli_actor(&org(db, o.as_deref()).await?);
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let outcome = clearway_app::payments::status_reports::import(db, &actor, &bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &clearway_server::payments::dto::StatusReportView::from(&outcome),
                 )?
             );
             Ok(())

@@ -23,7 +23,7 @@ pub enum Which {
         /// Files to import.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Format of every file (bai2, camt053, mt940, csv, xlsx); detected when absent.
+        /// Format of every file (bai2, camt053, mt940, ofx, csv, xlsx); detected when absent.
         #[arg(long)]
         format: Option<String>,
         /// CSV/XLSX preset (detected when absent).

@@ -2,9 +2,11 @@
 //!
 //! # Layout
 //! - [`ach`]: NACHA ACH files — writer (PPD/CCD credits) and reader (incl. returns and NOCs).
-//! - [`iso20022`]: ISO 20022 pain.001 credit-transfer initiation writer (.001.03 / .001.09) and reader.
+//! - [`iso20022`]: ISO 20022 pain.001 credit-transfer initiation writer (.001.03 / .001.09) and
+//!   reader; pain.002 payment status report reader.
 //! - [`payments_csv`]: payments CSV files: positive pay and check register out, FX rates in.
-//! - [`statements`]: bank statement readers (BAI2, SWIFT MT940/MT942, ISO 20022 camt.052/053/054).
+//! - [`statements`]: bank statement readers (BAI2, SWIFT MT940/MT942, ISO 20022 camt.052/053/054,
+//!   OFX).
 
 pub mod ach;
 pub mod iso20022;

@@ -107,6 +107,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0017_allocation_fingerprint",
             include_str!("../migrations/0017_allocation_fingerprint.sql").to_string(),
         ),
+        (
+            "0019_payment_status_reports",
+            include_str!("../migrations/0019_payment_status_reports.sql").to_string(),
+        ),
     ]
 }
 

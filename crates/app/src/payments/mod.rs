@@ -41,6 +41,7 @@ pub mod rails;
 pub mod reversed;
 pub mod service;
 pub mod settlement;
+pub mod status_reports;
 pub mod vault;
 pub mod webhooks;
 

@@ -68,6 +68,7 @@ fn format_name(f: statements::StatementFormat) -> &'static str {
         F::Camt054 => "camt054",
         F::Csv => "csv",
         F::Xlsx => "xlsx",
+        F::Ofx => "ofx",
     }
 }
 

@@ -1,4 +1,4 @@
-//! Bank statement readers: BAI2, SWIFT MT940/MT942, ISO 20022 camt.052/053/054, and CSV/XLSX
+//! Bank statement readers: BAI2, SWIFT MT940/MT942, ISO 20022 camt.052/053/054, OFX, and CSV/XLSX
 //! with a column mapping, normalized into one [`Statement`] model.
 //!
 //! Pure: bytes or `&str` in, typed values out; no I/O. Amounts are exact
@@ -11,6 +11,7 @@ pub mod camt053;
 pub mod csv;
 mod model;
 pub mod mt940;
+pub mod ofx;
 pub mod write;
 pub mod xlsx;
 
@@ -22,9 +23,13 @@ pub use model::{
     TransactionDetails,
 };
 
-/// Reads a bank statement file, detecting ISO 20022 camt XML (first non-blank character `<`),
-/// BAI2 (first line starts `NN,`, e.g. `01,`) or MT940/MT942.
+/// Reads a bank statement file, detecting OFX (an `OFXHEADER` header or `<OFX>`), ISO 20022
+/// camt XML (first non-blank character `<`), BAI2 (first line starts `NN,`, e.g. `01,`) or
+/// MT940/MT942.
 pub fn read_statements(input: &str) -> Result<Vec<Statement>, StatementError> {
+    if ofx::looks_like_ofx(input) {
+        return ofx::read(input);
+    }
     let first = input
         .trim_start_matches('\u{feff}')
         .lines()
@@ -57,6 +62,8 @@ pub enum FileFormat {
     Csv,
     /// XLSX with a column mapping.
     Xlsx,
+    /// OFX 1.x SGML or 2.x XML.
+    Ofx,
 }
 
 impl FileFormat {
@@ -68,6 +75,7 @@ impl FileFormat {
             FileFormat::Mt940 => "mt940",
             FileFormat::Csv => "csv",
             FileFormat::Xlsx => "xlsx",
+            FileFormat::Ofx => "ofx",
         }
     }
 }
@@ -83,8 +91,9 @@ impl FromStr for FileFormat {
             "mt940" | "mt942" | "swift" => Ok(FileFormat::Mt940),
             "csv" => Ok(FileFormat::Csv),
             "xlsx" => Ok(FileFormat::Xlsx),
+            "ofx" | "qfx" => Ok(FileFormat::Ofx),
             other => Err(format!(
-                "'{other}' is not a statement format (bai2, camt053, mt940, csv, xlsx)"
+                "'{other}' is not a statement format (bai2, camt053, mt940, csv, xlsx, ofx)"
             )),
         }
     }
@@ -99,13 +108,16 @@ pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Guesses the format from the content: ZIP → XLSX, `<` → camt, `01,` → BAI2, SWIFT tags
+/// Guesses the format from the content: ZIP → XLSX, an OFX header or `<OFX>` → OFX, `<` → camt, `01,` → BAI2, SWIFT tags
 /// (`:20:`, `{1:`) → MT940, a delimited first line → CSV. `None` when nothing fits.
 pub fn detect_format(bytes: &[u8]) -> Option<FileFormat> {
     if xlsx::looks_like_xlsx(bytes) {
         return Some(FileFormat::Xlsx);
     }
     let text = decode_text(bytes);
+    if ofx::looks_like_ofx(&text) {
+        return Some(FileFormat::Ofx);
+    }
     let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     if first.starts_with('<') {
         return Some(FileFormat::Camt);
@@ -187,7 +199,7 @@ pub fn read_file(
             return Err(StatementError::structure(
                 1,
                 "file",
-                "not a BAI2, camt, MT940, CSV or XLSX statement (pass the format explicitly if it is one)",
+                "not a BAI2, camt, MT940, OFX, CSV or XLSX statement (pass the format explicitly if it is one)",
             ))
         }
     };
@@ -196,6 +208,7 @@ pub fn read_file(
         FileFormat::Bai2 => (None, bai2::read(&text())?),
         FileFormat::Camt => (None, camt053::read(&text())?),
         FileFormat::Mt940 => (None, mt940::read(&text())?),
+        FileFormat::Ofx => (None, ofx::read(&text())?),
         FileFormat::Csv => match mapping_for(options)? {
             Some(m) => (Some(m.name.clone()), csv::read_csv(&text(), &m)?),
             None => {

@@ -22,6 +22,8 @@ pub enum StatementFormat {
     Csv,
     /// XLSX export read with a column mapping.
     Xlsx,
+    /// OFX 1.x (SGML) or 2.x (XML) bank or credit-card statement.
+    Ofx,
 }
 
 /// A dated balance. Amount is signed: negative = overdrawn / debit balance.

@@ -637,6 +637,39 @@ pub struct PaymentStatusView {
     pub line_status: String,
     /// Every attempt's status changes for the line, oldest first.
     pub history: Vec<PaymentEventView>,
+    /// The bank's latest word on it from a pain.002 status report (`null`: none yet).
+    pub bank_status: Option<BankStatusView>,
+}
+
+/// The bank's latest status for a payment, from a pain.002 status report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BankStatusView {
+    /// Status code (`ACSP`, `RJCT`, `ACSC`, …).
+    pub status: Option<String>,
+    /// First reason code.
+    pub reason_code: Option<String>,
+    /// Reasons as text.
+    pub reason_text: Option<String>,
+    /// What it did to the payment: `APPLIED`, `RECORDED` or `UNCHANGED`.
+    pub outcome: String,
+    /// The report's message id.
+    pub message_id: String,
+    /// When the report was imported.
+    pub reported_at: String,
+}
+
+impl From<clearway_store::payments::status_reports::BankStatus> for BankStatusView {
+    fn from(b: clearway_store::payments::status_reports::BankStatus) -> Self {
+        BankStatusView {
+            status: b.status,
+            reason_code: b.reason_code,
+            reason_text: b.reason_text,
+            outcome: b.outcome,
+            message_id: b.message_id,
+            reported_at: b.reported_at,
+        }
+    }
 }
 
 /// A batch (file) as listed.
@@ -903,4 +936,97 @@ pub struct OversizedSummary {
     /// Whether the cash is net of reinvestment as the elections and NAVs stand now; `false`
     /// when a NAV is missing, the cash then being the line less withholding (an upper bound).
     pub reinvestment_applied: bool,
+}
+
+/// One transaction of a pain.002 status report and what it did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReportItemView {
+    /// 1-based order in the report.
+    pub seq: i64,
+    /// `OrgnlEndToEndId`.
+    pub end_to_end_id: Option<String>,
+    /// `OrgnlInstrId`.
+    pub instruction_id: Option<String>,
+    /// Status code (`RJCT`, `ACSC`, `ACCP`, …), as given or inherited from the group or
+    /// payment level.
+    pub status: Option<String>,
+    /// First reason code (`AC04`, …).
+    pub reason_code: Option<String>,
+    /// Reasons as text (`AC04: Account closed`).
+    pub reason_text: Option<String>,
+    /// Our payment, when matched.
+    pub payment_id: Option<String>,
+    /// `APPLIED` (failed or settled), `RECORDED` (accepted / pending, status unchanged),
+    /// `UNCHANGED` (already so) or `UNMATCHED` (nothing changed; see `detail`).
+    pub outcome: String,
+    /// What changed, or why nothing did.
+    pub detail: Option<String>,
+    /// 1-based line in the file.
+    pub line: usize,
+}
+
+/// What a pain.002 status report did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReportView {
+    /// True when this file was imported before: nothing changed, the earlier result is shown.
+    pub duplicate: bool,
+    /// Report id.
+    pub id: String,
+    /// The report's `GrpHdr/MsgId`.
+    pub message_id: String,
+    /// Our pain.001 message id it answers.
+    pub original_message_id: String,
+    /// `OrgnlMsgNmId`.
+    pub original_message_name: Option<String>,
+    /// `GrpSts`.
+    pub group_status: Option<String>,
+    /// Transactions reported.
+    pub transactions: i64,
+    /// Applied (failed or settled).
+    pub applied: i64,
+    /// Recorded (accepted / pending).
+    pub recorded: i64,
+    /// Already in that state.
+    pub unchanged: i64,
+    /// Not matched to a payment of ours (see each item's `detail`).
+    pub unmatched: i64,
+    /// Per transaction.
+    pub items: Vec<StatusReportItemView>,
+}
+
+impl From<&clearway_app::payments::status_reports::StatusReportOutcome> for StatusReportView {
+    fn from(o: &clearway_app::payments::status_reports::StatusReportOutcome) -> Self {
+        let r = &o.report;
+        StatusReportView {
+            duplicate: o.duplicate,
+            id: r.id.clone(),
+            message_id: r.message_id.clone(),
+            original_message_id: r.original_message_id.clone(),
+            original_message_name: r.original_message_name.clone(),
+            group_status: r.group_status.clone(),
+            transactions: r.transaction_count,
+            applied: r.applied_count,
+            recorded: r.recorded_count,
+            unchanged: r.unchanged_count,
+            unmatched: r.unmatched_count,
+            items: o
+                .items
+                .iter()
+                .map(|i| StatusReportItemView {
+                    seq: i.seq,
+                    end_to_end_id: i.item.end_to_end_id.clone(),
+                    instruction_id: i.item.instruction_id.clone(),
+                    status: i.item.status.clone(),
+                    reason_code: i.item.reason_code.clone(),
+                    reason_text: i.item.reason_text.clone(),
+                    payment_id: i.item.payment_id.clone(),
+                    outcome: i.item.outcome.to_string(),
+                    detail: i.item.detail.clone(),
+                    line: i.item.line,
+                })
+                .collect(),
+        }
+    }
 }

@@ -54,7 +54,7 @@ pub fn router() -> Router<AppState> {
         routes::payments::retry, routes::payments::status,
         routes::review::review_queue, routes::review::unclaimed, routes::preflight::preflight,
         routes::batches::list_batches, routes::batches::get_batch, routes::batches::download_batch,
-        routes::returns::import_returns,
+        routes::returns::import_returns, routes::status_reports::import_status_report,
         routes::noc::list_suggestions, routes::noc::accept_suggestion, routes::noc::reject_suggestion,
         routes::checks::positive_pay, routes::checks::void_check, routes::checks::stale_date_checks,
         routes::fx::import_rates, routes::fx::import_rates_csv, routes::fx::list_rates,
@@ -66,7 +66,8 @@ pub fn router() -> Router<AppState> {
         dto::BatchView, dto::ReturnsOutcome, dto::SuggestionView, dto::FxRateRequest,
         dto::FxRatesRequest, dto::FxRateView, dto::InitiateResult, dto::StaleResult,
         dto::VerifyResult, dto::FxImportResult, routes::StaleRequest, dto::PreflightView,
-        dto::OversizedLineView, dto::OversizedSummary,
+        dto::OversizedLineView, dto::OversizedSummary, dto::StatusReportView,
+        dto::StatusReportItemView, dto::BankStatusView,
     )),
     tags((name = "payments", description = "Payees, payments, bank files, providers, FX")),
 )]

@@ -65,9 +65,9 @@ pub fn page(items: Vec<Value>, next_cursor: Option<String>) -> Value {
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportQuery {
-    /// `bai2`, `camt053` (also camt052/camt054), `mt940` (also mt942), `csv` or `xlsx`.
+    /// `bai2`, `camt053` (also camt052/camt054), `mt940` (also mt942), `ofx`, `csv` or `xlsx`.
     #[param(
-        pattern = "^\\s*([Bb][Aa][Ii]2?|[Cc][Aa][Mm][Tt](\\.?05[234])?|[Mm][Tt]94[02]|[Ss][Ww][Ii][Ff][Tt]|[Cc][Ss][Vv]|[Xx][Ll][Ss][Xx])\\s*$"
+        pattern = "^\\s*([Bb][Aa][Ii]2?|[Cc][Aa][Mm][Tt](\\.?05[234])?|[Mm][Tt]94[02]|[Ss][Ww][Ii][Ff][Tt]|[Cc][Ss][Vv]|[Xx][Ll][Ss][Xx]|[OoQq][Ff][Xx])\\s*$"
     )]
     pub format: Option<String>,
     /// CSV/XLSX preset: paypal-en, paypal-es, debit-credit-eu, debit-credit-en, simple-en, simple-en-inverse, simple-en-no-header.

@@ -109,7 +109,7 @@ fn import_options(q: &ImportQuery) -> ApiResult<ImportOptions> {
 }
 
 #[utoipa::path(post, path = "/api/bank-statements", tag = "reconciliation", params(ImportQuery),
-    request_body(content = Vec<u8>, description = "The statement file as uploaded (BAI2, camt XML, MT940, CSV or XLSX bytes)", content_type = "application/octet-stream"),
+    request_body(content = Vec<u8>, description = "The statement file as uploaded (BAI2, camt XML, MT940, OFX, CSV or XLSX bytes)", content_type = "application/octet-stream"),
     responses((status = 201, description = "imported; a matching job is queued", body = Object), (status = 200, description = "the same file was imported before: nothing added", body = Object),
         (status = 422, description = "unreadable, truncated or mis-totalled file (the error names the line and record); nothing imported", body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]

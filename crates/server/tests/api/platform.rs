@@ -134,6 +134,7 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/payments/review"),
         ("get", "/api/payments/unclaimed"),
         ("post", "/api/payments/ach-returns"),
+        ("post", "/api/payments/status-reports"),
         ("get", "/api/payment-batches"),
         ("get", "/api/payment-batches/{batch_id}"),
         ("get", "/api/payment-batches/{batch_id}/file"),

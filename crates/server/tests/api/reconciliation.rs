@@ -409,7 +409,7 @@ async fn third_party_garbage_truncated_and_mistotalled_files_are_refused_and_imp
             "garbage",
             vec![0xde, 0xad, 0xbe, 0xef, 0x00, 0x13, 0x37],
             "",
-            "not a BAI2, camt, MT940, CSV or XLSX",
+            "not a BAI2, camt, MT940, OFX, CSV or XLSX",
         ),
         (
             "mis-totalled",

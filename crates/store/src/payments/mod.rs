@@ -23,6 +23,7 @@ pub mod ach_files;
 pub mod bank_accounts;
 pub mod fx;
 pub mod payment_batches;
+pub mod status_reports;
 
 mod checks;
 mod create;

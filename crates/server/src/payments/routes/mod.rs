@@ -1,7 +1,8 @@
 //! HTTP handlers of payments, a file per resource: payments of a distribution, retry and
 //! status ([`payments`]), the oversized-payment preflight ([`preflight`]), the manual-review and unclaimed-funds queues ([`review`]), payment
 //! batches (files) and their audited download ([`batches`]), NACHA return files
-//! ([`returns`]), payee corrections from notifications of change ([`noc`]), checks (positive
+//! ([`returns`]), pain.002 status reports ([`status_reports`]), payee corrections from
+//! notifications of change ([`noc`]), checks (positive
 //! pay, void, stale-dating: [`checks`]) and FX rates ([`fx`]).
 
 pub mod batches;
@@ -12,6 +13,7 @@ pub mod payments;
 pub mod preflight;
 pub mod returns;
 pub mod review;
+pub mod status_reports;
 
 pub use batches::open_batch_file;
 pub use checks::{positive_pay_csv, StaleRequest};
@@ -51,6 +53,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/payments/review", get(review::review_queue))
         .route("/api/payments/unclaimed", get(review::unclaimed))
         .route("/api/payments/ach-returns", post(returns::import_returns))
+        .route(
+            "/api/payments/status-reports",
+            post(status_reports::import_status_report),
+        )
         .route("/api/payment-batches", get(batches::list_batches))
         .route("/api/payment-batches/{batch_id}", get(batches::get_batch))
         .route(

@@ -138,9 +138,11 @@ pub(crate) async fn status(
     let d = dstore::get(&state.db, &actor, &p.distribution_id).await?;
     let line = dstore::line(&state.db, &actor, &d.id, &p.investor_id).await?;
     let history = pstore::history(&state.db, &actor, &p).await?;
+    let bank = pstore::status_reports::latest_for_payment(&state.db, &actor, &p.id).await?;
     Ok(Json(PaymentStatusView {
         payment: PaymentView::new(&p, d.currency),
         line_status: line.status.as_str().into(),
         history: history.iter().map(Into::into).collect(),
+        bank_status: bank.map(Into::into),
     }))
 }
