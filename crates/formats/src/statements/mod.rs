@@ -7,8 +7,10 @@
 //! an operator can find the offending byte without a debugger.
 
 pub mod bai2;
+pub mod balance;
 pub mod camt053;
 pub mod csv;
+pub mod encoding;
 mod model;
 pub mod mt940;
 pub mod write;
@@ -17,6 +19,8 @@ pub mod xlsx;
 use std::borrow::Cow;
 use std::str::FromStr;
 
+pub use balance::{BalanceMismatch, BalancePolicy};
+pub use encoding::{decode, Decoded};
 pub use model::{
     Balance, Counterparty, FundsType, Statement, StatementError, StatementFormat, StatementLine,
     TransactionDetails,
@@ -90,13 +94,9 @@ impl FromStr for FileFormat {
     }
 }
 
-/// Decodes text: UTF-8 (BOM dropped), else Latin-1 (older MT940 files), byte for byte.
+/// Decodes text in the encoding [`decode`] detects (BOM dropped).
 pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
-    }
+    decode(bytes).text
 }
 
 /// Guesses the format from the content: ZIP → XLSX, `<` → camt, `01,` → BAI2, SWIFT tags
@@ -172,7 +172,9 @@ fn mapping_for(options: &SheetOptions) -> Result<Option<csv::Mapping>, Statement
     }
 }
 
-/// Reads a statement file of `format` (detected when `None`).
+/// Reads a statement file of `format` (detected when `None`). Balances that do not tie are
+/// not refused here but left in [`Statement::balance_mismatch`] for the caller's
+/// [`BalancePolicy`] ([`balance::apply`]); the encoding read is on every statement.
 pub fn read_file(
     bytes: &[u8],
     format: Option<FileFormat>,
@@ -191,15 +193,19 @@ pub fn read_file(
             ))
         }
     };
-    let text = || decode_text(bytes);
-    let (preset, statements) = match format {
-        FileFormat::Bai2 => (None, bai2::read(&text())?),
-        FileFormat::Camt => (None, camt053::read(&text())?),
-        FileFormat::Mt940 => (None, mt940::read(&text())?),
+    let decoded = (format != FileFormat::Xlsx).then(|| decode(bytes));
+    let text: &str = decoded.as_ref().map_or("", |d| &d.text);
+    let lenient = mt940::ReadOptions {
+        verify_balances: false,
+    };
+    let (preset, mut statements) = match format {
+        FileFormat::Bai2 => (None, bai2::read(text)?),
+        FileFormat::Camt => (None, camt053::read(text)?),
+        FileFormat::Mt940 => (None, mt940::read_with(text, &lenient)?),
         FileFormat::Csv => match mapping_for(options)? {
-            Some(m) => (Some(m.name.clone()), csv::read_csv(&text(), &m)?),
+            Some(m) => (Some(m.name.clone()), csv::read_csv(text, &m)?),
             None => {
-                let (name, st) = csv::read_csv_detect(&text())?;
+                let (name, st) = csv::read_csv_detect(text)?;
                 (Some(name), st)
             }
         },
@@ -213,6 +219,13 @@ pub fn read_file(
     };
     if statements.is_empty() {
         return Err(StatementError::Empty);
+    }
+    // XLSX is a zip of XML that is Unicode by definition: no text encoding to state.
+    if let Some(d) = &decoded {
+        for st in &mut statements {
+            st.encoding = Some(d.encoding.to_string());
+            st.warnings.extend(d.warning.clone());
+        }
     }
     Ok(ReadResult {
         format,
