@@ -506,7 +506,9 @@ fn compare_with_genkgo(label: &str, ours: &[Statement], g: &Value) {
                 // genkgo minimal: an EUR account with an SEK CLBD and a JPY CLAV. A balance
                 // not in the account currency is left out, with a warning.
                 assert!(
-                    st.warnings.iter().any(|w| w.contains(&format!("Bal in {bccy} left out"))),
+                    st.warnings
+                        .iter()
+                        .any(|w| w.contains(&format!("Bal in {bccy} left out"))),
                     "{ctx}: {:?}",
                     st.warnings
                 );
@@ -616,9 +618,8 @@ fn third_party_camt053_balance_identity_on_samples() {
     // Real PostFinance file: the 1537.00 entry is valued 2020-11-25, after the statement
     // day; CLBD (215112.21) leaves it out while FWAV (216649.21) has it. It ties without the
     // entries valued after the closing date, so it is not a mismatch (balance.rs).
-    let postfinance = dir.join(
-        "moov-iso20022__camt.053_P_CH2909000000250094239_1110092698_0_2020112503071366.xml",
-    );
+    let postfinance = dir
+        .join("moov-iso20022__camt.053_P_CH2909000000250094239_1110092698_0_2020112503071366.xml");
     let st = camt053::read_with(&read_text(&postfinance), &strict).unwrap();
     assert_eq!(
         st[0].closing_balance.as_ref().unwrap().amount.to_string(),

@@ -107,6 +107,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0017_allocation_fingerprint",
             include_str!("../migrations/0017_allocation_fingerprint.sql").to_string(),
         ),
+        (
+            "0018_statement_encoding",
+            include_str!("../migrations/0018_statement_encoding.sql").to_string(),
+        ),
     ]
 }
 

@@ -46,9 +46,7 @@ impl FromStr for BalancePolicy {
         match s.trim().to_ascii_lowercase().as_str() {
             "refuse" => Ok(BalancePolicy::Refuse),
             "warn" => Ok(BalancePolicy::Warn),
-            other => Err(format!(
-                "'{other}' is not a balance policy (refuse, warn)"
-            )),
+            other => Err(format!("'{other}' is not a balance policy (refuse, warn)")),
         }
     }
 }
@@ -110,7 +108,12 @@ pub(crate) fn tie(st: &Statement, line: usize, record: &str) -> Option<BalanceMi
     if o.currency != c.currency {
         return None;
     }
-    let total: Decimal = st.lines.iter().filter(|l| booked(l)).map(|l| l.amount).sum();
+    let total: Decimal = st
+        .lines
+        .iter()
+        .filter(|l| booked(l))
+        .map(|l| l.amount)
+        .sum();
     if o.amount + total == c.amount {
         return None;
     }

@@ -630,7 +630,11 @@ fn part(
     ctx: &str,
 ) -> Statement {
     let b = bals.only(currency.as_deref());
-    st.statement_date = b.closing.as_ref().and_then(|(c, _)| c.date).or(st.statement_date);
+    st.statement_date = b
+        .closing
+        .as_ref()
+        .and_then(|(c, _)| c.date)
+        .or(st.statement_date);
     st.opening_balance = b.opening.or(b.prcd).map(|(b, _)| b);
     st.closing_balance = b.closing.as_ref().map(|(b, _)| b.clone());
     st.available_balance = b.available.map(|(b, _)| b);
@@ -738,12 +742,10 @@ mod tests {
                 )
             })
             .collect();
-        doc(&entries)
-            .replace("<Ccy>USD</Ccy>", "")
-            .replace(
-                &doc("")[doc("").find("<Bal>").unwrap()..doc("").rfind("</Bal>").unwrap() + 6],
-                bals,
-            )
+        doc(&entries).replace("<Ccy>USD</Ccy>", "").replace(
+            &doc("")[doc("").find("<Bal>").unwrap()..doc("").rfind("</Bal>").unwrap() + 6],
+            bals,
+        )
     }
 
     #[test]
@@ -772,7 +774,10 @@ mod tests {
         // Without entries the balance gives the currency, as before.
         let s = read(&bare(clbd, &[])).unwrap();
         assert_eq!(s[0].currency.as_deref(), Some("SEK"));
-        assert_eq!(s[0].closing_balance.as_ref().unwrap().amount.to_string(), "500.00");
+        assert_eq!(
+            s[0].closing_balance.as_ref().unwrap().amount.to_string(),
+            "500.00"
+        );
     }
 
     #[test]
@@ -783,21 +788,38 @@ mod tests {
         let view: Vec<_> = s
             .iter()
             .map(|s| {
-                let lines: Vec<_> = s.lines.iter().map(|l| l.currency.clone().unwrap()).collect();
-                (s.currency.clone().unwrap(), lines, s.closing_balance.is_some())
+                let lines: Vec<_> = s
+                    .lines
+                    .iter()
+                    .map(|l| l.currency.clone().unwrap())
+                    .collect();
+                (
+                    s.currency.clone().unwrap(),
+                    lines,
+                    s.closing_balance.is_some(),
+                )
             })
             .collect();
         let eur = vec!["EUR".to_string(); 2];
         let usd = vec!["USD".to_string(); 2];
-        assert_eq!(view, [("EUR".into(), eur, false), ("USD".into(), usd, true)]);
-        assert!(s[0].warnings[0].contains("entries in EUR, USD: read as one statement per currency"));
+        assert_eq!(
+            view,
+            [("EUR".into(), eur, false), ("USD".into(), usd, true)]
+        );
+        assert!(
+            s[0].warnings[0].contains("entries in EUR, USD: read as one statement per currency")
+        );
         // Each part ties on its own balances: 1.00 + 2 × 10.00 = 21.00.
         assert!(s.iter().all(|s| s.balance_mismatch.is_none()));
     }
 
     #[test]
     fn an_entry_against_the_account_currency_is_refused_unless_a_counter_value_explains_it() {
-        let eur = BATCH.replacen(r#"<Amt Ccy="USD">29.50</Amt>"#, r#"<Amt Ccy="EUR">27.00</Amt>"#, 1);
+        let eur = BATCH.replacen(
+            r#"<Amt Ccy="USD">29.50</Amt>"#,
+            r#"<Amt Ccy="EUR">27.00</Amt>"#,
+            1,
+        );
         assert_eq!(
             read(&doc(&eur)).unwrap_err().to_string(),
             "line 8: Stmt/Ntry/Amt: Ccy 'EUR' contradicts the account currency USD (Acct/Ccy), \
@@ -810,7 +832,10 @@ mod tests {
         );
         let s = read(&doc(&explained)).unwrap();
         let l = &s[0].lines[0];
-        assert_eq!((l.amount.to_string(), l.currency.as_deref()), ("-29.50".into(), Some("USD")));
+        assert_eq!(
+            (l.amount.to_string(), l.currency.as_deref()),
+            ("-29.50".into(), Some("USD"))
+        );
         assert!(s[0].balance_mismatch.is_none());
     }
 

@@ -91,11 +91,13 @@ fn utf16(bytes: &[u8], little: bool) -> String {
 /// The `encoding="…"` of an XML declaration at the start, lowercased.
 fn xml_declared(bytes: &[u8]) -> Option<String> {
     let head = bytes.get(..bytes.len().min(200))?;
-    let head = std::str::from_utf8(head.strip_prefix(b"<?xml")?).ok().or_else(|| {
-        // The 200-byte cut may split a character; the declaration itself is ASCII.
-        let end = head.iter().position(|&b| b >= 0x80).unwrap_or(head.len());
-        std::str::from_utf8(&head[5..end]).ok()
-    })?;
+    let head = std::str::from_utf8(head.strip_prefix(b"<?xml")?)
+        .ok()
+        .or_else(|| {
+            // The 200-byte cut may split a character; the declaration itself is ASCII.
+            let end = head.iter().position(|&b| b >= 0x80).unwrap_or(head.len());
+            std::str::from_utf8(&head[5..end]).ok()
+        })?;
     let decl = &head[..head.find("?>")?];
     let rest = decl[decl.find("encoding")? + "encoding".len()..].trim_start();
     let rest = rest.strip_prefix('=')?.trim_start();
@@ -131,17 +133,32 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         }
         let s = String::from_utf8_lossy(rest).into_owned();
         let mut d = decoded(Cow::Owned(s), "UTF-8", "byte-order mark");
-        d.warning = Some("file has a UTF-8 byte-order mark but bytes that are not UTF-8 (shown as U+FFFD)".into());
+        d.warning = Some(
+            "file has a UTF-8 byte-order mark but bytes that are not UTF-8 (shown as U+FFFD)"
+                .into(),
+        );
         return d;
     }
     match bytes {
-        [0xFF, 0xFE, rest @ ..] => return decoded(utf16(rest, true).into(), "UTF-16LE", "byte-order mark"),
-        [0xFE, 0xFF, rest @ ..] => return decoded(utf16(rest, false).into(), "UTF-16BE", "byte-order mark"),
+        [0xFF, 0xFE, rest @ ..] => {
+            return decoded(utf16(rest, true).into(), "UTF-16LE", "byte-order mark")
+        }
+        [0xFE, 0xFF, rest @ ..] => {
+            return decoded(utf16(rest, false).into(), "UTF-16BE", "byte-order mark")
+        }
         [a, 0, ..] if *a != 0 && a.is_ascii() => {
-            return decoded(utf16(bytes, true).into(), "UTF-16LE", "zero bytes after ASCII")
+            return decoded(
+                utf16(bytes, true).into(),
+                "UTF-16LE",
+                "zero bytes after ASCII",
+            )
         }
         [0, a, ..] if *a != 0 && a.is_ascii() => {
-            return decoded(utf16(bytes, false).into(), "UTF-16BE", "zero bytes before ASCII")
+            return decoded(
+                utf16(bytes, false).into(),
+                "UTF-16BE",
+                "zero bytes before ASCII",
+            )
         }
         _ => {}
     }
@@ -177,9 +194,15 @@ mod tests {
     #[test]
     fn utf8_with_and_without_bom_has_no_warning() {
         let d = decode("Müller".as_bytes());
-        assert_eq!((d.text.as_ref(), d.encoding, d.warning), ("Müller", "UTF-8", None));
+        assert_eq!(
+            (d.text.as_ref(), d.encoding, d.warning),
+            ("Müller", "UTF-8", None)
+        );
         let d = decode("\u{feff}Müller".as_bytes());
-        assert_eq!((d.text.as_ref(), d.encoding, d.warning), ("Müller", "UTF-8", None));
+        assert_eq!(
+            (d.text.as_ref(), d.encoding, d.warning),
+            ("Müller", "UTF-8", None)
+        );
     }
 
     #[test]
@@ -196,7 +219,10 @@ mod tests {
             .chain("Zoë".encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
         assert_eq!(decode(&be).text, "Zoë");
-        let bare: Vec<u8> = "<?xml?>".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let bare: Vec<u8> = "<?xml?>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         assert_eq!(decode(&bare).text, "<?xml?>");
     }
 
@@ -204,7 +230,10 @@ mod tests {
     fn single_byte_code_pages_by_the_bytes_0x80_to_0x9f() {
         // 0x80 is € in windows-1252 (a C1 control in Latin-1); 0xE9 is é in both.
         let d = decode(b"Caf\xe9 \x80 5 \x93ok\x94");
-        assert_eq!((d.text.as_ref(), d.encoding), ("Café € 5 “ok”", "windows-1252"));
+        assert_eq!(
+            (d.text.as_ref(), d.encoding),
+            ("Café € 5 “ok”", "windows-1252")
+        );
         assert!(d.warning.unwrap().contains("windows-1252"));
         let d = decode(b"Caf\xe9 M\xfcller");
         assert_eq!((d.text.as_ref(), d.encoding), ("Café Müller", "ISO-8859-1"));
@@ -213,7 +242,13 @@ mod tests {
     #[test]
     fn an_xml_declaration_names_the_encoding() {
         let d = decode(b"<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><a>\xa4</a>");
-        assert_eq!((d.text.as_ref(), d.encoding), ("<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><a>€</a>", "ISO-8859-15"));
+        assert_eq!(
+            (d.text.as_ref(), d.encoding),
+            (
+                "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><a>€</a>",
+                "ISO-8859-15"
+            )
+        );
         let d = decode(b"<?xml version='1.0' encoding='iso-8859-1'?><a>\xe9</a>");
         assert_eq!(d.encoding, "ISO-8859-1");
         assert!(d.text.ends_with("<a>é</a>"));

@@ -608,7 +608,11 @@ fn check_balances(
         _ => ":62F:",
     };
     st.balance_mismatch = super::balance::tie(st, closing_line, record);
-    match (&st.opening_balance, &st.closing_balance, &st.balance_mismatch) {
+    match (
+        &st.opening_balance,
+        &st.closing_balance,
+        &st.balance_mismatch,
+    ) {
         (_, _, Some(m)) if options.verify_balances => return Err(m.to_error()),
         (None, _, _) if st.format == StatementFormat::Mt940 => st
             .warnings
