@@ -72,7 +72,7 @@ fn xmllint(xml: &str, xsd: &Path, label: &str) {
         .expect("run xmllint");
     assert!(
         out.status.success(),
-        "{label}: xmllint rejects our pain.001 against {}:\n{}\n--- document ---\n{xml}",
+        "{label}: xmllint rejects our document against {}:\n{}\n--- document ---\n{xml}",
         xsd.display(),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -625,4 +625,40 @@ fn third_party_camt053_balance_identity_on_samples() {
         st[0].closing_balance.as_ref().unwrap().amount.to_string(),
         "215112.21"
     );
+}
+
+/// Our own camt fixtures (crates/formats/tests/fixtures/statements, used by the API tests of
+/// issue 15) are valid against the ISO XSDs, and read with the currency of their entries.
+#[test]
+fn third_party_own_camt_fixtures_validate_against_their_xsd() {
+    if support::skip() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/statements");
+    let cases = [
+        (
+            "camt052_entries_eur_no_account_currency.xml",
+            "camt.052.001.08",
+            "EUR",
+        ),
+        (
+            "camt053_eur_entry_sek_closing.xml",
+            "camt.053.001.08",
+            "EUR",
+        ),
+        ("camt053_balances_do_not_tie.xml", "camt.053.001.08", "USD"),
+        ("camt053_no_activity.xml", "camt.053.001.08", "USD"),
+        ("camt054_chf_notification.xml", "camt.054.001.08", "CHF"),
+    ];
+    for (file, schema, currency) in cases {
+        let text = read_text(&dir.join(file));
+        xmllint(
+            &text,
+            &iso().join("xsd").join(format!("{schema}.xsd")),
+            file,
+        );
+        let st = camt053::read(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(st.len(), 1, "{file}");
+        assert_eq!(st[0].currency.as_deref(), Some(currency), "{file}");
+    }
 }

@@ -233,3 +233,43 @@ pub fn read_file(
         statements,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAMT: &str = r#"<?xml version="1.0" encoding="ISO-8859-1"?>
+<Document><BkToCstmrDbtCdtNtfctn><Ntfctn><Id>N1</Id><Acct><Id><Othr><Id>A1</Id></Othr></Id></Acct>
+<Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-03-02</Dt></BookgDt><AddtlNtryInf>Zoë</AddtlNtryInf></Ntry>
+</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"#;
+
+    #[test]
+    fn read_file_states_the_encoding_of_camt_by_its_declaration_or_bom() {
+        let latin1: Vec<u8> = CAMT.chars().map(|c| c as u8).collect();
+        let st = &read_file(&latin1, None, &SheetOptions::default())
+            .unwrap()
+            .statements[0];
+        assert_eq!(st.encoding.as_deref(), Some("ISO-8859-1"));
+        assert_eq!(st.lines[0].description, "Zoë");
+        assert!(st.warnings[0].starts_with("file is not UTF-8: read as ISO-8859-1"));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                CAMT.replace("ISO-8859-1", "UTF-16")
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        let st = &read_file(&utf16, None, &SheetOptions::default())
+            .unwrap()
+            .statements[0];
+        assert_eq!(st.encoding.as_deref(), Some("UTF-16LE"));
+        assert_eq!(st.lines[0].description, "Zoë");
+        let utf8 = CAMT.replace("ISO-8859-1", "UTF-8");
+        let st = &read_file(utf8.as_bytes(), None, &SheetOptions::default())
+            .unwrap()
+            .statements[0];
+        assert_eq!(st.encoding.as_deref(), Some("UTF-8"));
+        assert!(st.warnings.is_empty(), "{:?}", st.warnings);
+    }
+}
