@@ -85,11 +85,13 @@ pub struct ImportQuery {
     /// CSV delimiter (one character).
     #[param(pattern = "^([\\s\\S]|\\\\t|tab)$")]
     pub delimiter: Option<String>,
-    /// Metadata rows before the header.
+    /// Metadata rows before the header (at most 1,000,000).
+    #[param(minimum = 0, maximum = 1000000)]
     pub skip_rows: Option<usize>,
     /// Whether the file has a header row.
     pub header: Option<bool>,
-    /// Trailer rows to ignore.
+    /// Trailer rows to ignore (at most 1,000,000).
+    #[param(minimum = 0, maximum = 1000000)]
     pub footer_rows: Option<usize>,
     /// chrono date format, e.g. `%d/%m/%Y`.
     pub date_format: Option<String>,

@@ -67,6 +67,17 @@ fn one_char(field: &str, v: &Option<String>) -> ApiResult<Option<char>> {
     }
 }
 
+/// Most rows `skipRows`/`footerRows` may name. The schema states the bound (a schema-valid
+/// value then always fits the server's integer) and the server enforces it.
+const ROWS_MAX: usize = 1_000_000;
+
+fn rows(field: &str, v: Option<usize>) -> ApiResult<Option<usize>> {
+    match v {
+        Some(n) if n > ROWS_MAX => Err(ApiError::field(field, format!("at most {ROWS_MAX}"))),
+        _ => Ok(v),
+    }
+}
+
 fn import_options(q: &ImportQuery, policy: BalancePolicy) -> ApiResult<ImportOptions> {
     let format = q
         .format
@@ -79,9 +90,9 @@ fn import_options(q: &ImportQuery, policy: BalancePolicy) -> ApiResult<ImportOpt
     let col = |v: &Option<String>| v.as_deref().map(Column::parse);
     let overrides = Overrides {
         delimiter: one_char("delimiter", &q.delimiter)?,
-        skip_rows: q.skip_rows,
+        skip_rows: rows("skipRows", q.skip_rows)?,
         header: q.header,
-        footer_rows: q.footer_rows,
+        footer_rows: rows("footerRows", q.footer_rows)?,
         date_format: q.date_format.clone(),
         decimal_separator: one_char("decimalSeparator", &q.decimal_separator)?,
         inverse_sign: q.inverse_sign,

@@ -207,6 +207,16 @@ async fn regression_balances_that_do_not_tie_are_refused_by_default_in_every_for
         "line 6: :62F:: opening 10.00 + lines -1.00 = 9.00 != closing 10.00",
     )
     .await;
+    // The row counts the schema bounds are bounded here too (found by schemathesis).
+    let csv = b"Date,Label,Amount\n".to_vec();
+    refused(
+        &app,
+        "?format=csv&footerRows=1000001",
+        csv,
+        "footerRows",
+        "at most 1000000",
+    )
+    .await;
     refused(
         &app,
         "?balancePolicy=sometimes",
