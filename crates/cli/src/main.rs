@@ -56,6 +56,14 @@ struct ServeArgs {
     /// match's currency) waits for a second user's approval.
     #[arg(long, default_value = "10000.00", env = "CLEARWAY_FOUR_EYES_ABOVE")]
     four_eyes_above: rust_decimal::Decimal,
+    /// A bank statement whose opening balance + lines is not its closing balance: `refuse`
+    /// the file or import it with a `warn`ing (an import's `balancePolicy` overrides it).
+    #[arg(
+        long,
+        default_value = "refuse",
+        env = "CLEARWAY_STATEMENT_BALANCE_POLICY"
+    )]
+    statement_balance_policy: clearway_formats::statements::BalancePolicy,
     /// Development allowlist of outbound hosts (`host` or `host:port`, comma-separated) that
     /// webhooks and providers may reach over http and at internal addresses.
     #[arg(long, default_value = "", env = "CLEARWAY_OUTBOUND_ALLOW")]
@@ -235,6 +243,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
         metrics_addr: args.metrics_addr,
         four_eyes_above: args.four_eyes_above,
+        statement_balance_policy: args.statement_balance_policy,
         oidc: access::oidc_from_env()?,
         ..Config::default()
     };

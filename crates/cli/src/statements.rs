@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use clearway_app::reconciliation::{self as app, ImportOptions};
 use clearway_core::reconciliation::MatchConfig;
-use clearway_formats::statements::{FileFormat, SheetOptions};
+use clearway_formats::statements::{BalancePolicy, FileFormat, SheetOptions};
 use clearway_store::{auth, statements, Actor, Db};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -32,9 +32,17 @@ pub enum Which {
         /// Account when a file names none.
         #[arg(long)]
         account: Option<String>,
-        /// Currency when a file names none.
+        /// Currency when a file names none (one that contradicts the file is refused).
         #[arg(long)]
         currency: Option<String>,
+        /// A statement whose opening balance + lines is not its closing balance: `refuse` the
+        /// file or import it with a `warn`ing.
+        #[arg(
+            long,
+            default_value = "refuse",
+            env = "CLEARWAY_STATEMENT_BALANCE_POLICY"
+        )]
+        balance_policy: BalancePolicy,
         /// Organization (id or name); optional when the database holds one organization.
         #[arg(long)]
         org: Option<String>,
@@ -111,6 +119,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         preset,
         account,
         currency,
+        balance_policy,
         org,
         run_match,
         database_url: _,
@@ -135,6 +144,7 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         },
         account,
         currency,
+        balance_policy,
     };
     let org_id = organization(&db, org.as_deref()).await?;
     let actor = Actor::system(&org_id);
@@ -210,8 +220,27 @@ async fn import_files(
                 o.file.id
             );
         }
+        print_statements(&o.statements);
     }
     Ok(())
+}
+
+/// One line per statement (account, currency, lines, encoding), then its warnings: an empty
+/// statement or a guessed encoding must not pass unseen.
+fn print_statements(statements: &[statements::StatementRecord]) {
+    for s in statements {
+        println!(
+            "  statement {}: account {}, {}, {} line(s), encoding {}",
+            s.id,
+            s.account_id,
+            s.currency.code(),
+            s.line_count,
+            s.encoding.as_deref().unwrap_or("-") // why: XLSX has no text encoding
+        );
+        for w in &s.warnings {
+            println!("    warning: {w}");
+        }
+    }
 }
 
 /// Writes the bank's view of a distribution's sent payments as a BAI2 file.

@@ -67,7 +67,8 @@ fn third_party_oca_ofx_reads_as_the_oca_module_expects() {
         card.closing_balance.as_ref().unwrap().amount,
         dec("-562.00")
     );
-    assert_eq!(card.warnings, ["statement has no transactions"]);
+    // "No activity" is said once for every format, by the import (app), not by each reader.
+    assert!(card.warnings.is_empty(), "{:?}", card.warnings);
 }
 
 #[test]

@@ -26,6 +26,9 @@ pub struct Config {
     /// Four eyes: a manual reconciliation match of more than this (in its currency) waits for
     /// a second user's approval (`CLEARWAY_FOUR_EYES_ABOVE`).
     pub four_eyes_above: rust_decimal::Decimal,
+    /// What a bank statement whose opening + lines ≠ closing does to its import, unless the
+    /// import says (`CLEARWAY_STATEMENT_BALANCE_POLICY`; default refuse).
+    pub statement_balance_policy: clearway_formats::statements::BalancePolicy,
     /// Which outgoing URLs (webhooks, providers) may be called (`CLEARWAY_OUTBOUND_ALLOW`).
     pub outbound: OutboundPolicy,
     /// Consecutive failed deliveries after which a webhook subscription is disabled.
@@ -64,6 +67,7 @@ impl Default for Config {
             payments: clearway_app::payments::PaymentsConfig::default(),
             // 10000.00
             four_eyes_above: rust_decimal::Decimal::new(1_000_000, 2),
+            statement_balance_policy: Default::default(),
             outbound: OutboundPolicy::strict(),
             webhook_max_failures: 10,
             metrics_token: None,

@@ -108,6 +108,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0017_allocation_fingerprint.sql").to_string(),
         ),
         (
+            "0018_statement_encoding",
+            include_str!("../migrations/0018_statement_encoding.sql").to_string(),
+        ),
+        (
             "0019_payment_status_reports",
             include_str!("../migrations/0019_payment_status_reports.sql").to_string(),
         ),

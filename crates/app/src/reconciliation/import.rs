@@ -9,7 +9,7 @@
 use clearway_core::access::Permission;
 use clearway_core::Currency;
 use clearway_formats::statements::{
-    self, FileFormat, SheetOptions, Statement, StatementLine, TransactionDetails,
+    self, BalancePolicy, FileFormat, SheetOptions, Statement, StatementLine, TransactionDetails,
 };
 use clearway_store::reconciliation::statements::{
     self as store, FileRecord, NewFile, NewLine, NewStatement, StatementRecord,
@@ -36,9 +36,15 @@ pub struct ImportOptions {
     pub sheet: SheetOptions,
     /// Account when the file names none.
     pub account: Option<String>,
-    /// Currency when the file names none.
+    /// Currency when the file names none; one that contradicts the file is refused.
     pub currency: Option<String>,
+    /// What to do with a statement whose opening + lines ≠ closing (default: refuse).
+    pub balance_policy: BalancePolicy,
 }
+
+/// The warning on a statement without entries: real bank output (balances only), but never
+/// stored without a word.
+pub const NO_ACTIVITY: &str = "no activity: the statement has no booked entries";
 
 /// The result of an import.
 #[derive(Debug, Clone)]
@@ -91,8 +97,30 @@ fn to_minor(currency: Currency, amount: rust_decimal::Decimal, what: &str) -> Ap
     Ok(minor)
 }
 
+/// An explicit currency only fills a gap: one the statement or an entry contradicts is
+/// refused (a CHF file imported "as USD" would book francs as dollars).
+fn check_explicit_currency(st: &Statement, explicit: Option<&str>) -> AppResult<()> {
+    let Some(explicit) = explicit.map(str::trim) else {
+        return Ok(());
+    };
+    let stated = std::iter::once((st.line, st.currency.as_ref()))
+        .chain(st.lines.iter().map(|l| (l.line, l.currency.as_ref())));
+    for (line, c) in stated {
+        if let Some(c) = c.filter(|c| !c.eq_ignore_ascii_case(explicit)) {
+            return Err(invalid(
+                "currency",
+                format!(
+                    "currency {explicit} contradicts the file: line {line} is in {c} (leave currency out, or import the right file)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Converts one read statement; errors name the file line.
 fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
+    check_explicit_currency(st, options.currency.as_deref())?;
     let code = st
         .currency
         .clone()
@@ -142,6 +170,9 @@ fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
         }
         lines.push(convert_line(st, l, currency)?);
     }
+    if lines.is_empty() {
+        warnings.push(NO_ACTIVITY.to_string());
+    }
     let reference = clean(st.reference.as_deref());
     let statement_number = clean(st.statement_number.as_deref());
     let header = [&reference, &statement_number].into_iter().flatten();
@@ -151,6 +182,7 @@ fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
         format: format_name(st.format).to_string(),
         account_id,
         currency,
+        encoding: st.encoding.clone(),
         reference,
         statement_number,
         statement_date: st.statement_date,
@@ -274,12 +306,16 @@ fn description(l: &StatementLine, tx: Option<&TransactionDetails>) -> String {
 }
 
 /// Reads and converts a file (pure: no database). Garbage, truncated and mis-totalled files
-/// are refused here with an error naming the line and record.
+/// are refused here with an error naming the line and record; balances that do not tie as
+/// `options.balance_policy` says.
 pub fn prepare(bytes: &[u8], options: &ImportOptions) -> AppResult<NewFile> {
-    let read = statements::read_file(bytes, options.format, &options.sheet)
-        // The reader's message names line, record and field; printable() keeps any quoted
-        // file content from reaching a client or terminal as raw bytes.
-        .map_err(|e| invalid("file", clearway_core::input::printable(&e.to_string(), 500)))?;
+    // The reader's message names line, record and field; printable() keeps any quoted file
+    // content from reaching a client or terminal as raw bytes.
+    let refused = |e: statements::StatementError| {
+        invalid("file", clearway_core::input::printable(&e.to_string(), 500))
+    };
+    let mut read = statements::read_file(bytes, options.format, &options.sheet).map_err(refused)?;
+    statements::balance::apply(options.balance_policy, &mut read.statements).map_err(refused)?;
     let statements = read
         .statements
         .iter()

@@ -251,7 +251,7 @@ impl Bai2File {
                         transactions: Vec::new(),
                     })
                     .collect();
-                out.push(Statement {
+                let mut st = Statement {
                     format: StatementFormat::Bai2,
                     account_id: a.account_number.clone(),
                     currency: Some(a.currency.clone()),
@@ -265,8 +265,13 @@ impl Bai2File {
                     information: None,
                     lines,
                     warnings: a.warnings.clone(),
+                    balance_mismatch: None,
                     line: a.line,
-                });
+                };
+                // 010 opening + details = 015 closing; the summaries are on the 03 record.
+                st.balance_mismatch =
+                    super::balance::tie(&st, a.line, "03 account identifier (010/015)");
+                out.push(st);
             }
         }
         out

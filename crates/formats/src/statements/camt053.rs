@@ -12,11 +12,18 @@
 //! Reversals: `RvslInd` sets [`StatementLine::reversal`] but does not flip the sign, because
 //! the bank already books a reversal with the opposite `CdtDbtInd` of the original.
 //!
-//! Check: for camt.053, `opening + Σ booked entries = closing` (both balances present, same
-//! currency; `PDNG`/`INFO` entries left out) is only a **warning** by default, unlike MT940:
-//! a real PostFinance statement in our conformance set lists a forward-value entry that its
-//! `CLBD` excludes (it is in `FWAV`), so the identity does not hold for valid bank files.
-//! [`ReadOptions::strict_balances`] turns the mismatch into [`StatementError::BalanceMismatch`].
+//! Currency: each entry's `Amt/@Ccy` is kept in [`StatementLine::currency`]. The statement's
+//! currency is `Acct/Ccy`, else its entries', else (no entries) its balances'. With `Acct/Ccy`, an entry in
+//! another currency is read at its `AmtDtls` counter value in the account currency, else
+//! refused. Without `Acct/Ccy`, entries in several currencies make one statement per
+//! currency (each with its own balances and a warning saying so): nothing is booked in a
+//! currency it is not in, and a multi-currency account is reported that way. A balance in a
+//! currency the statement is not in is left out with a warning.
+//!
+//! Check: for camt.053, `opening + Σ booked entries = closing` ([`super::balance::tie`]) is
+//! left in [`Statement::balance_mismatch`] for the caller's [`super::BalancePolicy`];
+//! [`ReadOptions::strict_balances`] refuses it here instead. camt.052/054 are not checked
+//! (intraday reports and notifications do not carry a statement's balances).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -72,15 +79,12 @@ pub fn read_with(input: &str, opts: &ReadOptions) -> Result<Vec<Statement>, Stat
     };
     let mut out = Vec::new();
     for r in msg.all(record) {
-        let mut st = statement(input, r, format, base)?;
-        if format == StatementFormat::Camt053 {
-            match verify(&st, r) {
-                Err(e) if opts.strict_balances => return Err(e),
-                Err(e) => st.warnings.push(e.to_string()),
-                Ok(()) => {}
+        for st in statement(input, r, format, base)? {
+            if let (Some(m), true) = (&st.balance_mismatch, opts.strict_balances) {
+                return Err(m.to_error());
             }
+            out.push(st);
         }
-        out.push(st);
     }
     if out.is_empty() {
         return Err(StatementError::Empty);
@@ -324,10 +328,54 @@ fn tx_details(t: &Node, ctx: &str) -> Result<TransactionDetails, StatementError>
     })
 }
 
-fn entry(input: &str, n: &Node, ctx: &str) -> Result<StatementLine, StatementError> {
+/// The entry's amount in the account's currency `acct` when `Amt` is in another one: the
+/// `AmtDtls` counter value (entry level, else its single transaction's) in `acct`.
+fn counter_value(n: &Node, acct: &str, ctx: &str) -> Result<Option<Decimal>, StatementError> {
+    let mut places = vec![n];
+    places.extend(n.all("NtryDtls").flat_map(|d| d.all("TxDtls")).take(2));
+    if places.len() > 2 {
+        places.truncate(1); // a batch: only the entry's own details speak for its total
+    }
+    for p in places {
+        for kind in ["CntrValAmt", "TxAmt"] {
+            if let Some(a) = p.at(&["AmtDtls", kind, "Amt"]) {
+                let (v, c) = amount(a, &path(ctx, &format!("AmtDtls/{kind}/Amt")))?;
+                if c.as_deref() == Some(acct) {
+                    return Ok(Some(v));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads one `Ntry`; `acct` is the account currency (`Acct/Ccy`) when the file states it:
+/// an entry in another currency is read at its counter value, else refused.
+fn entry(
+    input: &str,
+    n: &Node,
+    ctx: &str,
+    acct: Option<&str>,
+) -> Result<StatementLine, StatementError> {
     let ctx = path(ctx, "Ntry");
     let amt = req(n, "Amt", &ctx)?;
-    let (value, _ccy) = amount(amt, &path(&ctx, "Amt"))?;
+    let (mut value, mut currency) = amount(amt, &path(&ctx, "Amt"))?;
+    if let (Some(a), Some(c)) = (acct, currency.as_deref()) {
+        if a != c {
+            value = counter_value(n, a, &ctx)?.ok_or_else(|| {
+                StatementError::field(
+                    amt.line,
+                    &path(&ctx, "Amt"),
+                    "Ccy",
+                    c,
+                    &format!(
+                        "contradicts the account currency {a} (Acct/Ccy), and no AmtDtls gives the amount in {a}"
+                    ),
+                )
+            })?;
+            currency = Some(a.to_string());
+        }
+    }
     let value = signed(n, value, &ctx)?;
     let reversal = match n.child("RvslInd").map(|r| (r, r.text.as_str())) {
         None | Some((_, "false" | "0")) => false,
@@ -384,7 +432,7 @@ fn entry(input: &str, n: &Node, ctx: &str) -> Result<StatementLine, StatementErr
     };
     Ok(StatementLine {
         amount: value,
-        currency: None,
+        currency,
         value_date,
         booking_date,
         bank_reference: text(n, &["AcctSvcrRef"])
@@ -412,12 +460,87 @@ fn entry(input: &str, n: &Node, ctx: &str) -> Result<StatementLine, StatementErr
     })
 }
 
+/// Balances of one `Stmt`, each with the line of its `Bal` element.
+#[derive(Default)]
+struct Balances {
+    opening: Option<(Balance, usize)>,
+    prcd: Option<(Balance, usize)>,
+    closing: Option<(Balance, usize)>,
+    available: Option<(Balance, usize)>,
+}
+
+impl Balances {
+    fn read(r: &Node, ctx: &str) -> Result<Self, StatementError> {
+        let mut out = Balances::default();
+        for b in r.all("Bal") {
+            let (code, bal) = balance(b, ctx)?;
+            let slot = match code.as_deref() {
+                Some("OPBD") => &mut out.opening,
+                Some("PRCD") => &mut out.prcd,
+                Some("CLBD") => &mut out.closing,
+                Some("CLAV") => &mut out.available,
+                _ => continue,
+            };
+            // First of each type wins: some banks repeat a type with per-date breakdowns.
+            if slot.is_none() {
+                *slot = Some((bal, b.line));
+            }
+        }
+        Ok(out)
+    }
+
+    fn all(&self) -> impl Iterator<Item = &(Balance, usize)> {
+        [&self.opening, &self.prcd, &self.closing, &self.available]
+            .into_iter()
+            .flatten()
+    }
+
+    /// The balances in `currency` only (all of them when `None`).
+    fn only(&self, currency: Option<&str>) -> Balances {
+        let keep = |b: &Option<(Balance, usize)>| {
+            b.clone()
+                .filter(|(b, _)| currency.is_none() || b.currency.as_deref() == currency)
+        };
+        Balances {
+            opening: keep(&self.opening),
+            prcd: keep(&self.prcd),
+            closing: keep(&self.closing),
+            available: keep(&self.available),
+        }
+    }
+}
+
+/// The currencies the statement is in: `Acct/Ccy`; else its entries' (in order of first
+/// appearance); else, without entries, its closing (else opening, else any) balance's.
+fn currencies(acct: Option<&String>, bals: &Balances, lines: &[StatementLine]) -> Vec<String> {
+    if let Some(a) = acct {
+        return vec![a.clone()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in lines.iter().filter_map(|l| l.currency.as_ref()) {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    if out.is_empty() {
+        let first = [&bals.closing, &bals.opening]
+            .into_iter()
+            .flatten()
+            .chain(bals.all())
+            .find_map(|(b, _)| b.currency.clone());
+        out.extend(first);
+    }
+    out
+}
+
+/// One `Stmt`/`Rpt`/`Ntfctn` → its statement, or one per currency when it has no
+/// `Acct/Ccy` and its entries are in several (each keeps its own balances).
 fn statement(
     input: &str,
     r: &Node,
     format: StatementFormat,
     msg: &str,
-) -> Result<Statement, StatementError> {
+) -> Result<Vec<Statement>, StatementError> {
     let ctx = r.name.clone();
     let acct = req(r, "Acct", &ctx)?;
     let account = account_id(acct).ok_or_else(|| {
@@ -427,87 +550,101 @@ fn statement(
             "no IBAN or Othr/Id account id",
         )
     })?;
-    let (mut opening, mut prcd, mut closing, mut available) = (None, None, None, None);
-    for b in r.all("Bal") {
-        let (code, bal) = balance(b, &ctx)?;
-        let slot = match code.as_deref() {
-            Some("OPBD") => &mut opening,
-            Some("PRCD") => &mut prcd,
-            Some("CLBD") => &mut closing,
-            Some("CLAV") => &mut available,
-            _ => continue,
-        };
-        // First of each type wins: some banks repeat a type with per-date breakdowns.
-        if slot.is_none() {
-            *slot = Some(bal);
-        }
-    }
+    let acct_ccy = text(acct, &["Ccy"]);
+    let bals = Balances::read(r, &ctx)?;
     let mut lines = Vec::new();
     for n in r.all("Ntry") {
-        lines.push(entry(input, n, &ctx)?);
+        lines.push(entry(input, n, &ctx, acct_ccy.as_deref())?);
     }
-    let currency = text(acct, &["Ccy"])
-        .or_else(|| closing.as_ref().and_then(|b: &Balance| b.currency.clone()))
-        .or_else(|| opening.as_ref().and_then(|b: &Balance| b.currency.clone()));
-    let created = date_time_day(r.child("CreDtTm"), &path(&ctx, "CreDtTm"))?;
-    let period_end = date_time_day(r.at(&["FrToDt", "ToDtTm"]), &path(&ctx, "FrToDt/ToDtTm"))?;
+    let found = currencies(acct_ccy.as_ref(), &bals, &lines);
     let mut warnings = Vec::new();
+    // A balance in a currency the statement is not in cannot be its balance: left out with
+    // a warning (nothing is booked from a balance, so the file is still read).
+    for (b, line) in bals.all() {
+        if let Some(c) = b.currency.as_ref().filter(|c| !found.contains(c)) {
+            warnings.push(format!(
+                "line {line}: {ctx}/Bal in {c} left out: the statement is in {}",
+                found.join(", ")
+            ));
+        }
+    }
     if msg == "BkToCstmrStmt" && r.child("Ntry").is_none() && r.child("TxsSummry").is_some() {
         warnings.push("statement has a transaction summary but no entries".to_string());
     }
-    Ok(Statement {
+    let created = date_time_day(r.child("CreDtTm"), &path(&ctx, "CreDtTm"))?;
+    let period_end = date_time_day(r.at(&["FrToDt", "ToDtTm"]), &path(&ctx, "FrToDt/ToDtTm"))?;
+    if found.len() > 1 {
+        warnings.push(format!(
+            "{ctx} at line {} has no Acct/Ccy and entries in {}: read as one statement per currency",
+            r.line,
+            found.join(", ")
+        ));
+    }
+    let base = Statement {
         format,
         account_id: account,
-        currency,
+        currency: None,
         encoding: None,
         reference: text(r, &["Id"]),
         statement_number: text(r, &["ElctrncSeqNb"]).or_else(|| text(r, &["LglSeqNb"])),
-        statement_date: closing
-            .as_ref()
-            .and_then(|b: &Balance| b.date)
-            .or(period_end)
-            .or(created),
-        opening_balance: opening.or(prcd),
-        closing_balance: closing,
-        available_balance: available,
+        statement_date: period_end.or(created),
+        opening_balance: None,
+        closing_balance: None,
+        available_balance: None,
         information: text(r, &["AddtlStmtInf"])
             .or_else(|| text(r, &["AddtlRptInf"]))
             .or_else(|| text(r, &["AddtlNtfctnInf"])),
-        lines,
+        lines: Vec::new(),
         warnings,
+        balance_mismatch: None,
         line: r.line,
-    })
+    };
+    if found.len() <= 1 {
+        let currency = found.into_iter().next();
+        return Ok(vec![part(base, &bals, lines, currency, &ctx)]);
+    }
+    let mut out = Vec::new();
+    for c in &found {
+        let (mine, rest): (Vec<_>, Vec<_>) = lines
+            .into_iter()
+            .partition(|l| l.currency.as_ref() == Some(c));
+        lines = rest;
+        out.push(part(base.clone(), &bals, mine, Some(c.clone()), &ctx));
+    }
+    if let Some(l) = lines.first() {
+        return Err(StatementError::structure(
+            l.line,
+            &path(&ctx, "Ntry/Amt"),
+            format!("no Ccy in a statement with entries in {}", found.join(", ")),
+        ));
+    }
+    Ok(out)
 }
 
-/// opening + Σ booked entries = closing, when both are present in one currency.
-fn verify(st: &Statement, r: &Node) -> Result<(), StatementError> {
-    let (Some(o), Some(c)) = (&st.opening_balance, &st.closing_balance) else {
-        return Ok(());
-    };
-    if o.currency != c.currency {
-        return Ok(());
+/// Fills `base` with its balances (those in its currency) and lines, and checks the tie.
+fn part(
+    mut st: Statement,
+    bals: &Balances,
+    lines: Vec<StatementLine>,
+    currency: Option<String>,
+    ctx: &str,
+) -> Statement {
+    let b = bals.only(currency.as_deref());
+    st.statement_date = b
+        .closing
+        .as_ref()
+        .and_then(|(c, _)| c.date)
+        .or(st.statement_date);
+    st.opening_balance = b.opening.or(b.prcd).map(|(b, _)| b);
+    st.closing_balance = b.closing.as_ref().map(|(b, _)| b.clone());
+    st.available_balance = b.available.map(|(b, _)| b);
+    st.currency = currency;
+    st.lines = lines;
+    if st.format == StatementFormat::Camt053 {
+        let line = b.closing.as_ref().map_or(st.line, |(_, l)| *l);
+        st.balance_mismatch = super::balance::tie(&st, line, &format!("{ctx}/Bal CLBD"));
     }
-    let total: Decimal = st
-        .lines
-        .iter()
-        .filter(|l| matches!(l.status.as_deref(), None | Some("BOOK")))
-        .map(|l| l.amount)
-        .sum();
-    if o.amount + total != c.amount {
-        let line = r
-            .all("Bal")
-            .find(|b| b.find("Cd").is_some_and(|n| n.text == "CLBD"))
-            .map_or(r.line, |b| b.line);
-        return Err(StatementError::BalanceMismatch {
-            line,
-            record: format!("{}/Bal CLBD", r.name),
-            opening: o.amount,
-            lines_total: total,
-            expected: o.amount + total,
-            closing: c.amount,
-        });
-    }
-    Ok(())
+    st
 }
 
 #[cfg(test)]
@@ -571,7 +708,7 @@ mod tests {
     }
 
     #[test]
-    fn balance_mismatch_is_a_warning_unless_strict() {
+    fn balance_mismatch_is_left_to_the_caller_unless_strict() {
         let bad = BATCH.replace(
             "29.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>",
             "29.40</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>",
@@ -585,14 +722,121 @@ mod tests {
             "{e}"
         );
         let s = read(&doc(&bad)).unwrap();
-        assert!(
-            s[0].warnings[0].contains("!= closing 70.50"),
-            "{:?}",
-            s[0].warnings
+        let m = s[0].balance_mismatch.as_ref().unwrap();
+        assert_eq!(
+            m.to_string(),
+            "line 7: Stmt/Bal CLBD: opening 100.00 + lines -29.40 = 70.60 != closing 70.50"
         );
         assert!(read_with(&doc(BATCH), &strict).unwrap()[0]
-            .warnings
-            .is_empty());
+            .balance_mismatch
+            .is_none());
+    }
+
+    /// A camt.053 without `Acct/Ccy`, with its entries in `ccys` and optional balances.
+    fn bare(bals: &str, ccys: &[&str]) -> String {
+        let entries: String = ccys
+            .iter()
+            .map(|c| {
+                format!(
+                    r#"<Ntry><Amt Ccy="{c}">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2024-01-02</Dt></BookgDt></Ntry>"#
+                )
+            })
+            .collect();
+        doc(&entries).replace("<Ccy>USD</Ccy>", "").replace(
+            &doc("")[doc("").find("<Bal>").unwrap()..doc("").rfind("</Bal>").unwrap() + 6],
+            bals,
+        )
+    }
+
+    #[test]
+    fn regression_entries_name_the_currency_when_account_and_balances_do_not() {
+        // Was refused downstream as "names no currency": only Acct/Ccy and balances were read.
+        let s = read(&bare("", &["EUR", "EUR"])).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].currency.as_deref(), Some("EUR"));
+        assert_eq!(s[0].lines[0].currency.as_deref(), Some("EUR"));
+        assert!(s[0].warnings.is_empty(), "{:?}", s[0].warnings);
+    }
+
+    #[test]
+    fn regression_an_eur_entry_is_not_stored_in_the_closing_balances_sek() {
+        // Was one SEK statement holding the EUR entry (the currency came from CLBD).
+        let clbd = r#"<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="SEK">500.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-01-02</Dt></Dt></Bal>"#;
+        let s = read(&bare(clbd, &["EUR"])).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].currency.as_deref(), Some("EUR"));
+        assert_eq!(s[0].lines[0].currency.as_deref(), Some("EUR"));
+        assert_eq!(s[0].closing_balance, None);
+        assert_eq!(
+            s[0].warnings,
+            ["line 6: Stmt/Bal in SEK left out: the statement is in EUR"]
+        );
+        // Without entries the balance gives the currency, as before.
+        let s = read(&bare(clbd, &[])).unwrap();
+        assert_eq!(s[0].currency.as_deref(), Some("SEK"));
+        assert_eq!(
+            s[0].closing_balance.as_ref().unwrap().amount.to_string(),
+            "500.00"
+        );
+    }
+
+    #[test]
+    fn entries_in_several_currencies_without_acct_ccy_split_the_statement() {
+        let bals = r#"<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-01-01</Dt></Dt></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">21.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-01-02</Dt></Dt></Bal>"#;
+        let s = read(&bare(bals, &["EUR", "USD", "EUR", "USD"])).unwrap();
+        let view: Vec<_> = s
+            .iter()
+            .map(|s| {
+                let lines: Vec<_> = s
+                    .lines
+                    .iter()
+                    .map(|l| l.currency.clone().unwrap())
+                    .collect();
+                (
+                    s.currency.clone().unwrap(),
+                    lines,
+                    s.closing_balance.is_some(),
+                )
+            })
+            .collect();
+        let eur = vec!["EUR".to_string(); 2];
+        let usd = vec!["USD".to_string(); 2];
+        assert_eq!(
+            view,
+            [("EUR".into(), eur, false), ("USD".into(), usd, true)]
+        );
+        assert!(
+            s[0].warnings[0].contains("entries in EUR, USD: read as one statement per currency")
+        );
+        // Each part ties on its own balances: 1.00 + 2 × 10.00 = 21.00.
+        assert!(s.iter().all(|s| s.balance_mismatch.is_none()));
+    }
+
+    #[test]
+    fn an_entry_against_the_account_currency_is_refused_unless_a_counter_value_explains_it() {
+        let eur = BATCH.replacen(
+            r#"<Amt Ccy="USD">29.50</Amt>"#,
+            r#"<Amt Ccy="EUR">27.00</Amt>"#,
+            1,
+        );
+        assert_eq!(
+            read(&doc(&eur)).unwrap_err().to_string(),
+            "line 8: Stmt/Ntry/Amt: Ccy 'EUR' contradicts the account currency USD (Acct/Ccy), \
+             and no AmtDtls gives the amount in USD"
+        );
+        let explained = eur.replacen(
+            "<CdtDbtInd>DBIT</CdtDbtInd><RvslInd>",
+            r#"<CdtDbtInd>DBIT</CdtDbtInd><AmtDtls><CntrValAmt><Amt Ccy="USD">29.50</Amt></CntrValAmt></AmtDtls><RvslInd>"#,
+            1,
+        );
+        let s = read(&doc(&explained)).unwrap();
+        let l = &s[0].lines[0];
+        assert_eq!(
+            (l.amount.to_string(), l.currency.as_deref()),
+            ("-29.50".into(), Some("USD"))
+        );
+        assert!(s[0].balance_mismatch.is_none());
     }
 
     #[test]

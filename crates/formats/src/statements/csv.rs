@@ -1164,7 +1164,9 @@ fn build(
             }
         }
     }
-    Statement {
+    // The tie is named at the last row in time: that is where the closing balance is read.
+    let closing_line = chrono_order.last().map_or(start, |p| p.line.line);
+    let mut st = Statement {
         format,
         account_id: account.to_string(),
         currency,
@@ -1178,8 +1180,11 @@ fn build(
         information: None,
         lines: list.into_iter().map(|p| p.line).collect(),
         warnings,
+        balance_mismatch: None,
         line: start,
-    }
+    };
+    st.balance_mismatch = super::balance::tie(&st, closing_line, "balance column");
+    st
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@
 //! an operator can find the offending byte without a debugger.
 
 pub mod bai2;
+pub mod balance;
 pub mod camt053;
 pub mod csv;
+pub mod encoding;
 mod model;
 pub mod mt940;
 pub mod ofx;
@@ -18,6 +20,8 @@ pub mod xlsx;
 use std::borrow::Cow;
 use std::str::FromStr;
 
+pub use balance::{BalanceMismatch, BalancePolicy};
+pub use encoding::{decode, Decoded};
 pub use model::{
     Balance, Counterparty, FundsType, Statement, StatementError, StatementFormat, StatementLine,
     TransactionDetails,
@@ -99,13 +103,9 @@ impl FromStr for FileFormat {
     }
 }
 
-/// Decodes text: UTF-8 (BOM dropped), else Latin-1 (older MT940 files), byte for byte.
+/// Decodes text in the encoding [`decode`] detects (BOM dropped).
 pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
-    }
+    decode(bytes).text
 }
 
 /// Guesses the format from the content: ZIP → XLSX, an OFX header or `<OFX>` → OFX, `<` → camt, `01,` → BAI2, SWIFT tags
@@ -184,7 +184,9 @@ fn mapping_for(options: &SheetOptions) -> Result<Option<csv::Mapping>, Statement
     }
 }
 
-/// Reads a statement file of `format` (detected when `None`).
+/// Reads a statement file of `format` (detected when `None`). Balances that do not tie are
+/// not refused here but left in [`Statement::balance_mismatch`] for the caller's
+/// [`BalancePolicy`] ([`balance::apply`]); the encoding read is on every statement.
 pub fn read_file(
     bytes: &[u8],
     format: Option<FileFormat>,
@@ -203,16 +205,20 @@ pub fn read_file(
             ))
         }
     };
-    let text = || decode_text(bytes);
-    let (preset, statements) = match format {
-        FileFormat::Bai2 => (None, bai2::read(&text())?),
-        FileFormat::Camt => (None, camt053::read(&text())?),
-        FileFormat::Mt940 => (None, mt940::read(&text())?),
-        FileFormat::Ofx => (None, ofx::read(&text())?),
+    let decoded = (format != FileFormat::Xlsx).then(|| decode(bytes));
+    let text: &str = decoded.as_ref().map_or("", |d| &d.text);
+    let lenient = mt940::ReadOptions {
+        verify_balances: false,
+    };
+    let (preset, mut statements) = match format {
+        FileFormat::Bai2 => (None, bai2::read(text)?),
+        FileFormat::Camt => (None, camt053::read(text)?),
+        FileFormat::Mt940 => (None, mt940::read_with(text, &lenient)?),
+        FileFormat::Ofx => (None, ofx::read(text)?),
         FileFormat::Csv => match mapping_for(options)? {
-            Some(m) => (Some(m.name.clone()), csv::read_csv(&text(), &m)?),
+            Some(m) => (Some(m.name.clone()), csv::read_csv(text, &m)?),
             None => {
-                let (name, st) = csv::read_csv_detect(&text())?;
+                let (name, st) = csv::read_csv_detect(text)?;
                 (Some(name), st)
             }
         },
@@ -227,9 +233,56 @@ pub fn read_file(
     if statements.is_empty() {
         return Err(StatementError::Empty);
     }
+    // XLSX is a zip of XML that is Unicode by definition: no text encoding to state.
+    if let Some(d) = &decoded {
+        for st in &mut statements {
+            st.encoding = Some(d.encoding.to_string());
+            st.warnings.extend(d.warning.clone());
+        }
+    }
     Ok(ReadResult {
         format,
         preset,
         statements,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAMT: &str = r#"<?xml version="1.0" encoding="ISO-8859-1"?>
+<Document><BkToCstmrDbtCdtNtfctn><Ntfctn><Id>N1</Id><Acct><Id><Othr><Id>A1</Id></Othr></Id></Acct>
+<Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-03-02</Dt></BookgDt><AddtlNtryInf>Zoë</AddtlNtryInf></Ntry>
+</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"#;
+
+    #[test]
+    fn read_file_states_the_encoding_of_camt_by_its_declaration_or_bom() {
+        let latin1: Vec<u8> = CAMT.chars().map(|c| c as u8).collect();
+        let st = &read_file(&latin1, None, &SheetOptions::default())
+            .unwrap()
+            .statements[0];
+        assert_eq!(st.encoding.as_deref(), Some("ISO-8859-1"));
+        assert_eq!(st.lines[0].description, "Zoë");
+        assert!(st.warnings[0].starts_with("file is not UTF-8: read as ISO-8859-1"));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                CAMT.replace("ISO-8859-1", "UTF-16")
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        let st = &read_file(&utf16, None, &SheetOptions::default())
+            .unwrap()
+            .statements[0];
+        assert_eq!(st.encoding.as_deref(), Some("UTF-16LE"));
+        assert_eq!(st.lines[0].description, "Zoë");
+        let utf8 = CAMT.replace("ISO-8859-1", "UTF-8");
+        let st = &read_file(utf8.as_bytes(), None, &SheetOptions::default())
+            .unwrap()
+            .statements[0];
+        assert_eq!(st.encoding.as_deref(), Some("UTF-8"));
+        assert!(st.warnings.is_empty(), "{:?}", st.warnings);
+    }
 }

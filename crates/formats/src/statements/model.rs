@@ -188,6 +188,9 @@ pub struct Statement {
     pub lines: Vec<StatementLine>,
     /// Non-fatal findings (e.g. MT942 `:90D:` totals that disagree with the lines).
     pub warnings: Vec<String>,
+    /// Opening + booked lines ≠ closing, as the reader found it; what it means is the
+    /// caller's [`super::BalancePolicy`] ([`super::balance::apply`]).
+    pub balance_mismatch: Option<super::BalanceMismatch>,
     /// 1-based line number where the statement starts.
     pub line: usize,
 }

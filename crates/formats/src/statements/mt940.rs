@@ -128,7 +128,8 @@ fn tokenize(input: &str) -> Vec<Token> {
 /// Reader options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// Fail when opening + lines != closing (default `true`); when `false` the mismatch becomes a warning.
+    /// Fail when opening + lines != closing (default `true`); when `false` the mismatch is
+    /// left in [`Statement::balance_mismatch`] for the caller's policy.
     pub verify_balances: bool,
 }
 
@@ -655,6 +656,7 @@ impl<'f> Assembly<'f> {
                 information: None,
                 lines: Vec::new(),
                 warnings: Vec::new(),
+                balance_mismatch: None,
                 line: start,
             },
             account_seen: false,
@@ -763,32 +765,28 @@ impl<'f> Assembly<'f> {
     }
 }
 
-/// opening + Σ lines = closing: an error when `verify_balances`, else a warning.
+/// opening + Σ lines = closing ([`super::balance::tie`]): an error when `verify_balances`,
+/// else left in [`Statement::balance_mismatch`] for the caller's policy.
 fn check_balances(
     st: &mut Statement,
     closing_line: usize,
     options: &ReadOptions,
 ) -> Result<(), StatementError> {
-    let total: Decimal = st.lines.iter().map(|l| l.amount).sum();
-    match (&st.opening_balance, &st.closing_balance) {
-        (Some(o), Some(c)) if o.amount + total != c.amount => {
-            let e = StatementError::BalanceMismatch {
-                line: closing_line,
-                record: if c.intermediate { ":62M:" } else { ":62F:" }.to_string(),
-                opening: o.amount,
-                lines_total: total,
-                expected: o.amount + total,
-                closing: c.amount,
-            };
-            if options.verify_balances {
-                return Err(e);
-            }
-            st.warnings.push(e.to_string());
-        }
-        (None, _) if st.format == StatementFormat::Mt940 => st
+    let record = match &st.closing_balance {
+        Some(c) if c.intermediate => ":62M:",
+        _ => ":62F:",
+    };
+    st.balance_mismatch = super::balance::tie(st, closing_line, record);
+    match (
+        &st.opening_balance,
+        &st.closing_balance,
+        &st.balance_mismatch,
+    ) {
+        (_, _, Some(m)) if options.verify_balances => return Err(m.to_error()),
+        (None, _, _) if st.format == StatementFormat::Mt940 => st
             .warnings
             .push("no :60F:/:60M: opening balance: balance not verified".to_string()),
-        (_, None) if st.format == StatementFormat::Mt940 => st
+        (_, None, _) if st.format == StatementFormat::Mt940 => st
             .warnings
             .push("no :62F:/:62M: closing balance: balance not verified".to_string()),
         _ => {}
@@ -923,7 +921,7 @@ mod tests {
     }
 
     #[test]
-    fn balance_check_can_be_a_warning() {
+    fn balance_check_can_be_left_to_the_caller() {
         let input = stmt(":60F:C240101EUR10,\r\n:61:240101D1,NMSC\r\n:62F:C240101EUR10,\r\n");
         let s = read_with(
             &input,
@@ -932,7 +930,13 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(s[0].warnings.len(), 1);
+        let m = s[0].balance_mismatch.as_ref().unwrap();
+        assert_eq!((m.line, m.record.as_str()), (6, ":62F:"));
+        assert_eq!(
+            m.to_string(),
+            "line 6: :62F:: opening 10 + lines -1 = 9 != closing 10"
+        );
+        assert!(s[0].warnings.is_empty(), "the caller's policy decides");
     }
 
     #[test]

@@ -527,9 +527,6 @@ fn statement(input: &str, s: &Node, record: &str) -> Result<Statement, Statement
     if currency.is_none() {
         warnings.push(format!("{record} has no <CURDEF> (statement currency)"));
     }
-    if lines.is_empty() {
-        warnings.push("statement has no transactions".to_string());
-    }
     Ok(Statement {
         format: StatementFormat::Ofx,
         account_id,
@@ -544,6 +541,8 @@ fn statement(input: &str, s: &Node, record: &str) -> Result<Statement, Statement
         information: start.map(|d| format!("period from {d}")),
         lines,
         warnings,
+        // OFX gives no opening balance, so there is nothing to tie.
+        balance_mismatch: None,
         line: s.line,
     })
 }

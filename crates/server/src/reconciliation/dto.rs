@@ -74,16 +74,24 @@ pub struct ImportQuery {
     pub preset: Option<String>,
     /// Account id when the file names none.
     pub account: Option<String>,
-    /// Currency when the file names none.
+    /// Currency when the file names none; one that contradicts the file (a statement's or
+    /// an entry's currency) is refused (422, field `currency`).
     pub currency: Option<String>,
+    /// A statement whose opening balance + lines is not its closing balance: `refuse` (422
+    /// naming the line and the figures) or `warn` (imported with a warning). Default: the
+    /// server's `CLEARWAY_STATEMENT_BALANCE_POLICY` (refuse).
+    #[param(pattern = "^(refuse|warn)$")]
+    pub balance_policy: Option<String>,
     /// CSV delimiter (one character).
     #[param(pattern = "^([\\s\\S]|\\\\t|tab)$")]
     pub delimiter: Option<String>,
-    /// Metadata rows before the header.
+    /// Metadata rows before the header (at most 1,000,000).
+    #[param(minimum = 0, maximum = 1000000)]
     pub skip_rows: Option<usize>,
     /// Whether the file has a header row.
     pub header: Option<bool>,
-    /// Trailer rows to ignore.
+    /// Trailer rows to ignore (at most 1,000,000).
+    #[param(minimum = 0, maximum = 1000000)]
     pub footer_rows: Option<usize>,
     /// chrono date format, e.g. `%d/%m/%Y`.
     pub date_format: Option<String>,
@@ -182,6 +190,8 @@ pub struct StatementView {
     format: String,
     account_id: String,
     currency: String,
+    /// Encoding the file was decoded from (`UTF-8`, `windows-1252`, …); null for XLSX.
+    encoding: Option<String>,
     reference: Option<String>,
     statement_number: Option<String>,
     statement_date: Option<String>,
@@ -205,6 +215,7 @@ impl From<&StatementRecord> for StatementView {
             format: s.format.clone(),
             account_id: s.account_id.clone(),
             currency: s.currency.code().to_string(),
+            encoding: s.encoding.clone(),
             reference: s.reference.clone(),
             statement_number: s.statement_number.clone(),
             statement_date: day(s.statement_date),

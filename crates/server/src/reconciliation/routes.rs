@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use clearway_app::reconciliation::{self as app, ImportOptions, ManualMatch};
 use clearway_core::access::Permission;
 use clearway_core::reconciliation::MatchConfig;
-use clearway_formats::statements::{csv::Column, csv::Overrides, FileFormat, SheetOptions};
+use clearway_formats::statements::{
+    csv::Column, csv::Overrides, BalancePolicy, FileFormat, SheetOptions,
+};
 use clearway_store::reconciliation::{self as store, ExceptionFilter};
 use clearway_store::statements;
 use clearway_store::Actor;
@@ -65,7 +67,18 @@ fn one_char(field: &str, v: &Option<String>) -> ApiResult<Option<char>> {
     }
 }
 
-fn import_options(q: &ImportQuery) -> ApiResult<ImportOptions> {
+/// Most rows `skipRows`/`footerRows` may name. The schema states the bound (a schema-valid
+/// value then always fits the server's integer) and the server enforces it.
+const ROWS_MAX: usize = 1_000_000;
+
+fn rows(field: &str, v: Option<usize>) -> ApiResult<Option<usize>> {
+    match v {
+        Some(n) if n > ROWS_MAX => Err(ApiError::field(field, format!("at most {ROWS_MAX}"))),
+        _ => Ok(v),
+    }
+}
+
+fn import_options(q: &ImportQuery, policy: BalancePolicy) -> ApiResult<ImportOptions> {
     let format = q
         .format
         .as_deref()
@@ -77,9 +90,9 @@ fn import_options(q: &ImportQuery) -> ApiResult<ImportOptions> {
     let col = |v: &Option<String>| v.as_deref().map(Column::parse);
     let overrides = Overrides {
         delimiter: one_char("delimiter", &q.delimiter)?,
-        skip_rows: q.skip_rows,
+        skip_rows: rows("skipRows", q.skip_rows)?,
         header: q.header,
-        footer_rows: q.footer_rows,
+        footer_rows: rows("footerRows", q.footer_rows)?,
         date_format: q.date_format.clone(),
         decimal_separator: one_char("decimalSeparator", &q.decimal_separator)?,
         inverse_sign: q.inverse_sign,
@@ -105,13 +118,19 @@ fn import_options(q: &ImportQuery) -> ApiResult<ImportOptions> {
         },
         account: q.account.clone(),
         currency: q.currency.clone(),
+        balance_policy: match q.balance_policy.as_deref() {
+            Some(p) => p
+                .parse()
+                .map_err(|e: String| ApiError::field("balancePolicy", e))?,
+            None => policy,
+        },
     })
 }
 
 #[utoipa::path(post, path = "/api/bank-statements", tag = "reconciliation", params(ImportQuery),
     request_body(content = Vec<u8>, description = "The statement file as uploaded (BAI2, camt XML, MT940, OFX, CSV or XLSX bytes)", content_type = "application/octet-stream"),
     responses((status = 201, description = "imported; a matching job is queued", body = Object), (status = 200, description = "the same file was imported before: nothing added", body = Object),
-        (status = 422, description = "unreadable, truncated or mis-totalled file (the error names the line and record); nothing imported", body = Problem), (status = 403, body = Problem)),
+        (status = 422, description = "unreadable, truncated or mis-totalled file, balances that do not tie under the refuse policy (the error names the line, record and figures), or a `currency` the file contradicts; nothing imported. A statement without entries is imported with the warning 'no activity'; one decoded from another encoding than UTF-8 says so in `encoding` and a warning", body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn import(
     State(state): State<AppState>,
@@ -120,7 +139,7 @@ pub(crate) async fn import(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     actor.require(Permission::Operate)?;
-    let options = import_options(&q)?;
+    let options = import_options(&q, state.config.statement_balance_policy)?;
     let outcome = app::import(&state.db, &actor, &body, &options).await?;
     if outcome.job_id.is_some() {
         state.jobs_ready.notify_waiters();

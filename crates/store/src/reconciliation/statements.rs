@@ -54,6 +54,8 @@ pub struct NewStatement {
     pub account_id: String,
     /// Currency.
     pub currency: Currency,
+    /// Character encoding the file was decoded from (`UTF-8`, `windows-1252`, …), if known.
+    pub encoding: Option<String>,
     /// Statement reference.
     pub reference: Option<String>,
     /// Statement number.
@@ -125,6 +127,8 @@ pub struct StatementRecord {
     pub account_id: String,
     /// Currency.
     pub currency: Currency,
+    /// Character encoding the file was decoded from; `None` for XLSX and older imports.
+    pub encoding: Option<String>,
     /// Statement reference.
     pub reference: Option<String>,
     /// Statement number.
@@ -177,7 +181,7 @@ pub fn require_reader(actor: &Actor) -> Result<(), StoreError> {
 
 const FILE_COLS: &str =
     "id, content_sha256, format, preset, size_bytes, statement_count, line_count, imported_by, created_at";
-const STATEMENT_COLS: &str = "id, file_id, format, account_id, currency, reference, statement_number, statement_date, from_date, to_date, opening_balance_minor, closing_balance_minor, available_balance_minor, line_count, debit_total_minor, credit_total_minor, warnings, created_at";
+const STATEMENT_COLS: &str = "id, file_id, format, account_id, currency, encoding, reference, statement_number, statement_date, from_date, to_date, opening_balance_minor, closing_balance_minor, available_balance_minor, line_count, debit_total_minor, credit_total_minor, warnings, created_at";
 
 fn file_record(r: &Row) -> Result<FileRecord, StoreError> {
     Ok(FileRecord {
@@ -201,6 +205,7 @@ fn statement_record(r: &Row) -> Result<StatementRecord, StoreError> {
         format: r.text("format")?,
         account_id: r.text("account_id")?,
         currency: currency(&r.text("currency")?)?,
+        encoding: r.opt_text("encoding")?,
         reference: r.opt_text("reference")?,
         statement_number: r.opt_text("statement_number")?,
         statement_date: opt_date(r, "statement_date")?,
@@ -362,8 +367,8 @@ async fn insert_statement(
         .map_err(|e| StoreError::Corrupt(format!("warnings: {e}")))?;
     tx.execute(
         q("INSERT INTO bank_statements (id, org_id, file_id, seq, format, account_id, currency, reference, statement_number, statement_date, from_date, to_date,
-             opening_balance_minor, closing_balance_minor, available_balance_minor, line_count, debit_total_minor, credit_total_minor, warnings, source_line, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)")
+             opening_balance_minor, closing_balance_minor, available_balance_minor, line_count, debit_total_minor, credit_total_minor, warnings, source_line, created_at, encoding)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)")
             .bind(&statement_id)
             .bind(org)
             .bind(file_id)
@@ -384,7 +389,8 @@ async fn insert_statement(
             .bind(credits)
             .bind(warnings)
             .bind(count(st.source_line)?)
-            .bind(now),
+            .bind(now)
+            .bind(st.encoding.clone()),
     )
     .await?;
     let rows = line_rows(actor, &statement_id, st, now)?;
