@@ -89,6 +89,12 @@ pub struct Payment {
     pub batch_id: Option<String>,
     /// Payee name as we sent it.
     pub counterparty_name: String,
+    /// The payment's reference token ([`crate::payments::reference::token`] of its id), which
+    /// references we generate start with; found whole anywhere in a line it is an exact
+    /// reference, cut it is a partial one.
+    pub reference_token: Option<String>,
+    /// The payee's account as we know it (often masked: only its last digits count).
+    pub counterparty_account: Option<String>,
     /// Status before this reconciliation.
     pub status: PaymentStatus,
 }
@@ -114,6 +120,11 @@ pub struct StatementLine {
     pub description: String,
     /// Counterparty name, when the bank gives one.
     pub counterparty: Option<String>,
+    /// Counterparty account, when the bank gives one (compared by its last digits).
+    pub counterparty_account: Option<String>,
+    /// The bank's transaction code (BAI2 type code, camt `BkTxCd`, MT940 code); tells a
+    /// charge from a payment.
+    pub type_code: Option<String>,
 }
 
 /// Tunable thresholds of the matcher.
@@ -195,6 +206,13 @@ pub enum Reason {
     SplitTotal(u32),
     /// A credit back of money we paid out.
     ReturnOf,
+    /// The bank took this charge (minor units) off the wire: the line is the amount sent
+    /// minus the charge, and a charge line of exactly that amount sits beside it.
+    FeeDeducted(i64),
+    /// The line's counterparty name contradicts the payment's (similarity 0–1000).
+    CounterpartyContradicts(Score),
+    /// The line's counterparty account contradicts the payment's.
+    AccountContradicts,
 }
 
 /// A payment suggested for a line, with its score.
@@ -245,6 +263,8 @@ pub enum ExceptionCause {
     Contested,
     /// The reference points at a payment but the amount differs.
     AmountMismatch,
+    /// The best candidate's counterparty name or account contradicts the line's.
+    Contradicted,
 }
 
 /// A line left for a human, with suggestions.
@@ -271,3 +291,6 @@ pub struct Reconciliation {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod false_match_tests;
