@@ -136,8 +136,8 @@ struct Engine<'a> {
     /// References of matchable payments long enough to be cut, sorted; and sorted by their
     /// reversed text. A partial reference is looked up by binary search, so its uniqueness is
     /// judged among all of them whatever their amount.
-    by_prefix: Vec<u32>,
-    by_suffix: Vec<u32>,
+    by_prefix: Vec<(u64, u32)>,
+    by_suffix: Vec<(u64, u32)>,
     /// Debit lines that are bank charges, by amount.
     charges: MultiIndex,
     charge_used: Vec<bool>,
@@ -229,6 +229,25 @@ fn sort_cands(cands: &mut [Cand]) {
     cands.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.target.cmp(&b.target)));
 }
 
+/// The first 8 bytes, big-endian, zero-padded: orders like the strings themselves (our
+/// references are alphanumeric, never NUL), so sorting by it first is sorting by text.
+fn head_key(s: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (k, b) in key.iter_mut().zip(s.bytes()) {
+        *k = b;
+    }
+    u64::from_be_bytes(key)
+}
+
+/// The last 8 bytes read backwards, as [`head_key`] for reversed strings.
+fn tail_key(s: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (k, b) in key.iter_mut().zip(s.bytes().rev()) {
+        *k = b;
+    }
+    u64::from_be_bytes(key)
+}
+
 fn push_unique(list: &mut Vec<u32>, value: u32) {
     if !list.contains(&value) {
         list.push(value);
@@ -243,6 +262,7 @@ impl<'a> Engine<'a> {
         let mut ref_owner = Vec::with_capacity(n);
         let mut exact = MultiIndex::with_capacity(2 * n);
         let mut by_prefix = Vec::with_capacity(2 * n);
+        let mut by_suffix = Vec::with_capacity(n);
         let mut amount_day = MultiIndex::with_capacity(n + n / 8);
         let mut pay_day = Vec::with_capacity(n);
         let mut eligible = Vec::with_capacity(n);
@@ -257,14 +277,16 @@ impl<'a> Engine<'a> {
             pay_day.push(day);
             eligible.push(ok);
             let first_ref = refs.len();
-            for r in [
-                &p.trace_number,
-                &p.end_to_end_id,
-                &p.check_number,
-                &p.reference_token,
-            ]
-            .into_iter()
-            .flatten()
+            let fields = [
+                (&p.trace_number, true),
+                (&p.end_to_end_id, true),
+                (&p.check_number, true),
+                // Banks cut the tail of our token (it leads), never its head.
+                (&p.reference_token, false),
+            ];
+            for (r, cut_at_head) in fields
+                .into_iter()
+                .filter_map(|(r, h)| Some((r.as_ref()?, h)))
             {
                 let norm = normalize(r);
                 // A payment whose end-to-end id is its token holds that reference once.
@@ -274,7 +296,10 @@ impl<'a> Engine<'a> {
                 let ri = refs.len() as u32;
                 exact.insert(exact_key(&norm), ri);
                 if ok && norm.len() > k {
-                    by_prefix.push(ri);
+                    by_prefix.push((head_key(&norm), ri));
+                    if cut_at_head {
+                        by_suffix.push((tail_key(&norm), ri));
+                    }
                 }
                 refs.push(norm);
                 ref_owner.push(i32_);
@@ -312,11 +337,15 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let mut by_suffix = by_prefix.clone();
-        by_prefix.sort_unstable_by(|a, b| refs[*a as usize].cmp(&refs[*b as usize]));
+        // The keys decide almost every comparison without touching the strings.
+        by_prefix.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| refs[a.1 as usize].cmp(&refs[b.1 as usize]))
+        });
         by_suffix.sort_unstable_by(|a, b| {
-            let (x, y) = (&refs[*a as usize], &refs[*b as usize]);
-            x.bytes().rev().cmp(y.bytes().rev())
+            let (x, y) = (&refs[a.1 as usize], &refs[b.1 as usize]);
+            a.0.cmp(&b.0)
+                .then_with(|| x.bytes().rev().cmp(y.bytes().rev()))
         });
         let mut charges = MultiIndex::with_capacity(lines.len() / 64);
         for (li, l) in lines.iter().enumerate() {
@@ -439,26 +468,33 @@ impl<'a> Engine<'a> {
     /// The payment whose reference starts with `token` (longer than it), if only one has
     /// such a reference; every reference starting with it counts, equal ones included.
     fn prefix_owner(&self, token: &str) -> Partial {
-        let refs = &self.refs;
-        let at = self
-            .by_prefix
-            .partition_point(|r| refs[*r as usize].as_str() < token);
-        let range = self.by_prefix[at..]
+        let range = self.by_prefix[self.prefix_start(token)..]
             .iter()
-            .take_while(|r| refs[**r as usize].starts_with(token));
-        self.sole_owner(range.copied(), token.len())
+            .map(|e| e.1)
+            .take_while(|r| self.refs[*r as usize].starts_with(token));
+        self.sole_owner(range, token.len())
     }
 
     /// As [`Self::prefix_owner`], for references ending with `token`.
     fn suffix_owner(&self, token: &str) -> Partial {
         let refs = &self.refs;
-        let at = self
-            .by_suffix
-            .partition_point(|r| refs[*r as usize].bytes().rev().lt(token.bytes().rev()));
+        let key = tail_key(token);
+        let at = self.by_suffix.partition_point(|(k, r)| {
+            *k < key || (*k == key && refs[*r as usize].bytes().rev().lt(token.bytes().rev()))
+        });
         let range = self.by_suffix[at..]
             .iter()
-            .take_while(|r| refs[**r as usize].ends_with(token));
-        self.sole_owner(range.copied(), token.len())
+            .map(|e| e.1)
+            .take_while(|r| refs[*r as usize].ends_with(token));
+        self.sole_owner(range, token.len())
+    }
+
+    /// Where the references starting with `token` begin in [`Engine::by_prefix`].
+    fn prefix_start(&self, token: &str) -> usize {
+        let key = head_key(token);
+        self.by_prefix.partition_point(|(k, r)| {
+            *k < key || (*k == key && self.refs[*r as usize].as_str() < token)
+        })
     }
 
     /// Stops at the second owner, so a prefix shared by a whole run costs two steps.
@@ -494,10 +530,8 @@ impl<'a> Engine<'a> {
             if token.len() < k {
                 continue;
             }
-            let at = self
-                .by_prefix
-                .partition_point(|r| self.refs[*r as usize].as_str() < token);
-            for &r in self.by_prefix[at..].iter().take(SHARED_SCAN) {
+            let at = self.prefix_start(token);
+            for &(_, r) in self.by_prefix[at..].iter().take(SHARED_SCAN) {
                 if !self.refs[r as usize].starts_with(token) {
                     break;
                 }
@@ -519,11 +553,10 @@ impl<'a> Engine<'a> {
     fn contradiction(&self, line: &StatementLine, p: u32) -> Option<Reason> {
         let pay = &self.payments[p as usize];
         if let Some(name) = line.counterparty.as_deref() {
-            if has_name(name) && has_name(&pay.counterparty_name) {
-                let sim = counterparty_similarity(name, &pay.counterparty_name);
-                if sim < NAME_VETO_BELOW {
-                    return Some(Reason::CounterpartyContradicts(sim));
-                }
+            let sim = counterparty_similarity(name, &pay.counterparty_name);
+            // Similarity is 0 when a side has no name word: that is no contradiction.
+            if sim < NAME_VETO_BELOW && has_name(name) && has_name(&pay.counterparty_name) {
+                return Some(Reason::CounterpartyContradicts(sim));
             }
         }
         let (a, b) = (
@@ -910,7 +943,12 @@ impl<'a> Engine<'a> {
                         sim,
                         kind: Kind::Amount,
                         diff: 0,
-                        veto: self.contradiction(line, target),
+                        // Names this far apart are rare: only then look closer.
+                        veto: if sim < NAME_VETO_BELOW || line.counterparty_account.is_some() {
+                            self.contradiction(line, target)
+                        } else {
+                            None
+                        },
                     });
                 }
             }

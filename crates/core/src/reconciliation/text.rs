@@ -161,6 +161,8 @@ pub(crate) fn is_charge(type_code: Option<&str>, description: &str) -> bool {
     }
     description
         .split(|c: char| !c.is_ascii_alphanumeric())
+        // Every charge word is 3 to 10 letters and starts with C or F.
+        .filter(|w| (3..=10).contains(&w.len()) && matches!(w.as_bytes()[0] | 0x20, b'c' | b'f'))
         .any(|w| CHARGE_WORDS.iter().any(|c| c.eq_ignore_ascii_case(w)))
 }
 

@@ -608,6 +608,8 @@ fn manual_payment(
         check_number: (method == PaymentMethod::Check).then(|| reference.to_string()),
         batch_id: None,
         counterparty_name: name.into(),
+        reference_token: None,
+        counterparty_account: None,
         status: PaymentStatus::Initiated,
     }
 }
