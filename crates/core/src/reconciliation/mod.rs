@@ -2,11 +2,19 @@
 //!
 //! [`reconcile`] runs these passes; each line ends up in exactly one [`Decision`] or
 //! [`Exception`], and a payment is paid-matched at most once (and returned at most once):
-//! 1. **Reference**: NACHA trace number, ISO 20022 end-to-end id or check number found in the
-//!    line's reference fields or free text, exact (score 1000) or truncated to a prefix/suffix
-//!    of at least [`MatchConfig::min_truncated_reference_len`] characters (score 950); both
-//!    need the exact amount and exactly one candidate. Two lines claiming one payment are both
-//!    exceptions (a duplicate posting is never silently absorbed).
+//! 1. **Reference**: NACHA trace number, ISO 20022 end-to-end id, check number or our
+//!    reference token ([`crate::payments::reference`]) found in the line's reference fields or
+//!    free text, exact (score 1000; a whole token with a valid check character counts even
+//!    glued to other text) or cut to a prefix/suffix of at least
+//!    [`MatchConfig::min_truncated_reference_len`] characters (score 950). A cut reference is
+//!    evidence only when **one** matchable payment has it, whatever its amount: one shared by
+//!    a run of time-ordered ids names nobody. Both need the exact amount. Two lines claiming
+//!    one payment are both exceptions (a duplicate posting is never silently absorbed).
+//!    A reference naming a wire of a larger amount, with a **charge line** of exactly the
+//!    difference within the date window (a debit described as fee / charge / commission or
+//!    coded so), clears that wire with both lines ([`Reason::FeeDeducted`], score 950; 900
+//!    when the cut reference is shared and the payee's name singles the wire out); without
+//!    the charge line it is an [`ExceptionCause::AmountMismatch`] naming that wire.
 //! 2. **Batch** (one line → N payments): a debit equal to the exact total of an ACH batch
 //!    (same `batch_id`, every member still open) within the date window.
 //! 3. **Amount + date + counterparty**: exact amount, value date within ±`date_window`
@@ -17,6 +25,12 @@
 //!    amount + counterparty after the payment date → [`Outcome::Returned`].
 //! 5. **Splits** (N lines → one payment): lines carrying the same exact reference whose
 //!    amounts add up to that payment.
+//!
+//! **Veto**: in every pass, a line whose counterparty name is clearly different from the
+//! payee's (similarity below 250: no word in common) or whose account's last four digits
+//! differ from the payee's is never matched to that payment automatically: it becomes an
+//! [`ExceptionCause::Contradicted`] exception listing the contradicted payment, the line's
+//! amount candidates and the payments its partial reference and name suggest.
 //!
 //! Scores are integers 0–1000 ([`Score`]); no floating point anywhere.
 //! [`simulate`] generates seeded noisy statements with their ground truth and evaluates results.
