@@ -133,6 +133,9 @@ struct Engine<'a> {
     refs: Vec<String>,
     ref_owner: Vec<u32>,
     exact: MultiIndex,
+    /// Reference tokens, looked up only for text that passes the token check, so the exact
+    /// index every piece of text probes stays as small as before the tokens.
+    tokens: MultiIndex,
     /// References of matchable payments long enough to be cut, sorted; and sorted by their
     /// reversed text. A partial reference is looked up by binary search, so its uniqueness is
     /// judged among all of them whatever their amount.
@@ -260,7 +263,8 @@ impl<'a> Engine<'a> {
         let k = cfg.min_truncated_reference_len;
         let mut refs = Vec::with_capacity(n);
         let mut ref_owner = Vec::with_capacity(n);
-        let mut exact = MultiIndex::with_capacity(2 * n);
+        let mut exact = MultiIndex::with_capacity(n);
+        let mut tokens = MultiIndex::with_capacity(n);
         let mut by_prefix = Vec::with_capacity(2 * n);
         let mut by_suffix = Vec::with_capacity(n);
         let mut amount_day = MultiIndex::with_capacity(n + n / 8);
@@ -294,7 +298,11 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 let ri = refs.len() as u32;
-                exact.insert(exact_key(&norm), ri);
+                if cut_at_head {
+                    exact.insert(exact_key(&norm), ri);
+                } else {
+                    tokens.insert(exact_key(&norm), ri);
+                }
                 if ok && norm.len() > k {
                     by_prefix.push((head_key(&norm), ri));
                     if cut_at_head {
@@ -361,6 +369,7 @@ impl<'a> Engine<'a> {
             refs,
             ref_owner,
             exact,
+            tokens,
             by_prefix,
             by_suffix,
             charges,
@@ -412,12 +421,14 @@ impl<'a> Engine<'a> {
         );
         for &(start, end) in &s.spans {
             let token = &s.buf[start..end];
-            self.exact_hits(token, &mut s.exact);
-            if token.len() > TOKEN_LEN {
+            self.exact_hits(&self.exact, token, &mut s.exact);
+            if token.len() == TOKEN_LEN && is_token(token) {
+                self.exact_hits(&self.tokens, token, &mut s.exact);
+            } else if token.len() > TOKEN_LEN {
                 // Banks glue our token to their own text ("EREFWMYY49Y6NKQAR…").
                 for part in [&token[..TOKEN_LEN], &token[token.len() - TOKEN_LEN..]] {
                     if is_token(part) {
-                        self.exact_hits(part, &mut s.exact);
+                        self.exact_hits(&self.tokens, part, &mut s.exact);
                     }
                 }
             }
@@ -456,9 +467,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn exact_hits(&self, token: &str, out: &mut Vec<u32>) {
+    fn exact_hits(&self, index: &MultiIndex, token: &str, out: &mut Vec<u32>) {
         let canon = canonical(token);
-        for r in self.exact.get(exact_key(token)) {
+        for r in index.get(exact_key(token)) {
             if canonical(&self.refs[r as usize]) == canon {
                 push_unique(out, self.ref_owner[r as usize]);
             }
