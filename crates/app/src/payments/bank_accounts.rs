@@ -332,6 +332,8 @@ pub async fn start_micro_deposits(
                 amount_cents: cents,
                 entity: false,
                 name: before.holder_name.clone(),
+                // Not a payment: nothing reconciles it by reference.
+                individual_id: None,
             })
         })
         .collect::<Result<_, StoreError>>()?;

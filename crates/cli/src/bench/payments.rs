@@ -92,6 +92,7 @@ fn rail_step(
                 amount_cents: p.amount_cents,
                 entity: p.entity,
                 name: p.name.clone(),
+                individual_id: Some(clearway_core::payments::reference::token(&p.payment_id)),
             })
         })
         .collect::<Result<_>>()?;
@@ -271,6 +272,7 @@ pub fn nacha(n: usize, runs: usize) -> Result<()> {
                 amount_cents: p.amount_cents,
                 entity: p.entity,
                 name: p.name.clone(),
+                individual_id: Some(clearway_core::payments::reference::token(&p.payment_id)),
             })
             .collect();
         let t = Instant::now();

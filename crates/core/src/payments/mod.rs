@@ -8,11 +8,13 @@
 //! - [`fx`]: converting a fund-currency amount into the payment currency.
 //! - [`returns`]: NACHA return (R01…R85) and change (C01…C14) codes.
 //! - [`checks`]: stale-dating of issued checks.
+//! - [`reference`]: the check-digited token our bank references start with.
 //! - [`settlement`]: planning a set of outcomes (cleared, returned, failed) of payments.
 
 pub mod checks;
 pub mod fx;
 pub mod limits;
+pub mod reference;
 pub mod returns;
 pub mod settlement;
 

@@ -8,14 +8,15 @@ use std::collections::HashSet;
 use super::calendar::business_day_index;
 use super::index::MultiIndex;
 use super::text::{
-    amount_day_key, batch_key, canonical, counterparty_similarity, exact_key, line_tokens,
-    normalize, prefix_key, suffix_key,
+    account_contradicts, amount_day_key, batch_key, canonical, counterparty_similarity, exact_key,
+    has_name, is_charge, line_tokens, normalize,
 };
 use super::{
     Candidate, Decision, Exception, ExceptionCause, MatchConfig, Outcome, Payment, PaymentStatus,
     Reason, ReconcileError, Reconciliation, Score, StatementLine, SCORE_MAX,
 };
 use crate::money::Currency;
+use crate::payments::reference::{is_token, TOKEN_LEN};
 
 /// Marks an amount-index target as a batch rather than a payment.
 const BATCH_BIT: u32 = 1 << 31;
@@ -34,8 +35,18 @@ const DATE_POINTS_MAX: u32 = 200;
 const DATE_POINTS_PER_DAY: u32 = 40;
 const NAME_POINTS_MAX: u32 = 400;
 const RETURN_DATE_POINTS: u32 = 100;
-/// A truncated reference shared with other payments, in the amount pass.
-const TRUNCATED_BONUS: u32 = 350;
+/// A wire posted net of a charge, with the charge line beside it and a reference naming it.
+const SCORE_FEE_DEDUCTED: Score = 950;
+/// The same, found through a shared partial reference plus the payee's name.
+const SCORE_FEE_SHARED: Score = 900;
+/// Names below this similarity contradict each other: no word of one matches the other
+/// (a shared surname alone scores 500, an initial and a surname ≥ 600), so only clearly
+/// different payees veto a match.
+const NAME_VETO_BELOW: Score = 250;
+/// Payments sharing a partial reference scanned for a contradicted line's suggestions.
+const SHARED_SCAN: usize = 64;
+/// Key day of the charge-line index (charges are looked up by amount, then by date).
+const CHARGE_DAY: i64 = i64::MIN;
 
 /// What produced a candidate; decides its reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,12 +56,18 @@ enum Kind {
     BatchRef,
     BatchMemberRef,
     Amount,
-    AmountTruncated,
     AmountBatch,
     ReturnRef,
     ReturnTruncated,
     ReturnAmount,
     AmountMismatch,
+    /// A unique partial reference whose amount differs.
+    TruncatedMismatch,
+    /// Net of a charge, by exact (`FeeExact`) or unique partial reference.
+    FeeExact,
+    FeeTruncated,
+    /// A payment sharing the line's partial reference whose payee matches the line's.
+    SharedName,
 }
 
 /// An internal candidate: a payment (or `BATCH_BIT | batch`) for one line.
@@ -63,6 +80,8 @@ struct Cand {
     sim: Score,
     kind: Kind,
     diff: i64,
+    /// Why the line contradicts this payment (name or account), if it does.
+    veto: Option<Reason>,
 }
 
 struct Batch {
@@ -74,6 +93,26 @@ struct Batch {
     usable: bool,
 }
 
+/// What the reference pass does with a line whose references name no payment of its amount.
+enum Step {
+    /// Nothing named: the amount pass decides.
+    Pending,
+    /// One exact reference, smaller amount: maybe one piece of a split.
+    Split(u32),
+    /// Net of a charge: this charge line and this candidate.
+    Fee(u32, Cand),
+    /// Already an exception.
+    Done,
+}
+
+/// What a partial reference points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partial {
+    None,
+    One(u32),
+    Shared,
+}
+
 /// Scratch buffers reused across lines so the hot loop does not allocate.
 #[derive(Default)]
 struct Scratch {
@@ -81,6 +120,8 @@ struct Scratch {
     spans: Vec<(usize, usize)>,
     exact: Vec<u32>,
     truncated: Vec<u32>,
+    /// A partial reference of the line is shared by several payments (no evidence).
+    shared: bool,
     batches: Vec<u32>,
     cands: Vec<Cand>,
 }
@@ -92,8 +133,17 @@ struct Engine<'a> {
     refs: Vec<String>,
     ref_owner: Vec<u32>,
     exact: MultiIndex,
-    prefix: MultiIndex,
-    suffix: MultiIndex,
+    /// Reference tokens, looked up only for text that passes the token check, so the exact
+    /// index every piece of text probes stays as small as before the tokens.
+    tokens: MultiIndex,
+    /// References of matchable payments long enough to be cut, sorted; and sorted by their
+    /// reversed text. A partial reference is looked up by binary search, so its uniqueness is
+    /// judged among all of them whatever their amount.
+    by_prefix: Vec<(u64, u32)>,
+    by_suffix: Vec<(u64, u32)>,
+    /// Debit lines that are bank charges, by amount.
+    charges: MultiIndex,
+    charge_used: Vec<bool>,
     batches: Vec<Batch>,
     batch_of: Vec<u32>,
     batch_ids: MultiIndex,
@@ -182,6 +232,25 @@ fn sort_cands(cands: &mut [Cand]) {
     cands.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.target.cmp(&b.target)));
 }
 
+/// The first 8 bytes, big-endian, zero-padded: orders like the strings themselves (our
+/// references are alphanumeric, never NUL), so sorting by it first is sorting by text.
+fn head_key(s: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (k, b) in key.iter_mut().zip(s.bytes()) {
+        *k = b;
+    }
+    u64::from_be_bytes(key)
+}
+
+/// The last 8 bytes read backwards, as [`head_key`] for reversed strings.
+fn tail_key(s: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (k, b) in key.iter_mut().zip(s.bytes().rev()) {
+        *k = b;
+    }
+    u64::from_be_bytes(key)
+}
+
 fn push_unique(list: &mut Vec<u32>, value: u32) {
     if !list.contains(&value) {
         list.push(value);
@@ -195,8 +264,9 @@ impl<'a> Engine<'a> {
         let mut refs = Vec::with_capacity(n);
         let mut ref_owner = Vec::with_capacity(n);
         let mut exact = MultiIndex::with_capacity(n);
-        let mut prefix = MultiIndex::with_capacity(n);
-        let mut suffix = MultiIndex::with_capacity(n);
+        let mut tokens = MultiIndex::with_capacity(n);
+        let mut by_prefix = Vec::with_capacity(2 * n);
+        let mut by_suffix = Vec::with_capacity(n);
         let mut amount_day = MultiIndex::with_capacity(n + n / 8);
         let mut pay_day = Vec::with_capacity(n);
         let mut eligible = Vec::with_capacity(n);
@@ -210,19 +280,34 @@ impl<'a> Engine<'a> {
             let ok = matches!(p.status, PaymentStatus::Initiated | PaymentStatus::Paid);
             pay_day.push(day);
             eligible.push(ok);
-            for r in [&p.trace_number, &p.end_to_end_id, &p.check_number]
+            let first_ref = refs.len();
+            let fields = [
+                (&p.trace_number, true),
+                (&p.end_to_end_id, true),
+                (&p.check_number, true),
+                // Banks cut the tail of our token (it leads), never its head.
+                (&p.reference_token, false),
+            ];
+            for (r, cut_at_head) in fields
                 .into_iter()
-                .flatten()
+                .filter_map(|(r, h)| Some((r.as_ref()?, h)))
             {
                 let norm = normalize(r);
-                if norm.is_empty() {
+                // A payment whose end-to-end id is its token holds that reference once.
+                if norm.is_empty() || refs[first_ref..].contains(&norm) {
                     continue;
                 }
                 let ri = refs.len() as u32;
-                exact.insert(exact_key(&norm), ri);
-                if norm.len() >= k {
-                    prefix.insert(prefix_key(&norm, k, p.amount_minor), ri);
-                    suffix.insert(suffix_key(&norm, k, p.amount_minor), ri);
+                if cut_at_head {
+                    exact.insert(exact_key(&norm), ri);
+                } else {
+                    tokens.insert(exact_key(&norm), ri);
+                }
+                if ok && norm.len() > k {
+                    by_prefix.push((head_key(&norm), ri));
+                    if cut_at_head {
+                        by_suffix.push((tail_key(&norm), ri));
+                    }
                 }
                 refs.push(norm);
                 ref_owner.push(i32_);
@@ -260,6 +345,23 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        // The keys decide almost every comparison without touching the strings.
+        by_prefix.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| refs[a.1 as usize].cmp(&refs[b.1 as usize]))
+        });
+        by_suffix.sort_unstable_by(|a, b| {
+            let (x, y) = (&refs[a.1 as usize], &refs[b.1 as usize]);
+            a.0.cmp(&b.0)
+                .then_with(|| x.bytes().rev().cmp(y.bytes().rev()))
+        });
+        let mut charges = MultiIndex::with_capacity(lines.len() / 64);
+        for (li, l) in lines.iter().enumerate() {
+            if l.amount_minor < 0 && is_charge(l.type_code.as_deref(), &l.description) {
+                let key = amount_day_key(l.currency.code(), -l.amount_minor, CHARGE_DAY);
+                charges.insert(key, li as u32);
+            }
+        }
         Engine {
             payments,
             lines,
@@ -267,8 +369,11 @@ impl<'a> Engine<'a> {
             refs,
             ref_owner,
             exact,
-            prefix,
-            suffix,
+            tokens,
+            by_prefix,
+            by_suffix,
+            charges,
+            charge_used: vec![false; lines.len()],
             batches,
             batch_of,
             batch_ids,
@@ -297,12 +402,14 @@ impl<'a> Engine<'a> {
         batch.usable && batch.members.iter().all(|m| self.open(*m))
     }
 
-    /// Finds payments whose reference appears in the line, exactly or truncated (the latter
-    /// only with amount `amount`), and batches named by the line.
+    /// Finds payments whose reference appears in the line: exactly (a whole token, or our
+    /// reference token leading or ending a longer one), as a partial reference unique among
+    /// all matchable payments whatever their amount, and batches named by the line.
     fn reference_hits(&self, line: &StatementLine, amount: i64, s: &mut Scratch) {
         s.exact.clear();
         s.truncated.clear();
         s.batches.clear();
+        s.shared = false;
         line_tokens(
             &[
                 line.bank_reference.as_deref(),
@@ -314,10 +421,15 @@ impl<'a> Engine<'a> {
         );
         for &(start, end) in &s.spans {
             let token = &s.buf[start..end];
-            let canon = canonical(token);
-            for r in self.exact.get(exact_key(token)) {
-                if canonical(&self.refs[r as usize]) == canon {
-                    push_unique(&mut s.exact, self.ref_owner[r as usize]);
+            self.exact_hits(&self.exact, token, &mut s.exact);
+            if token.len() == TOKEN_LEN && is_token(token) {
+                self.exact_hits(&self.tokens, token, &mut s.exact);
+            } else if token.len() > TOKEN_LEN {
+                // Banks glue our token to their own text ("EREFWMYY49Y6NKQAR…").
+                for part in [&token[..TOKEN_LEN], &token[token.len() - TOKEN_LEN..]] {
+                    if is_token(part) {
+                        self.exact_hits(&self.tokens, part, &mut s.exact);
+                    }
                 }
             }
         }
@@ -340,20 +452,155 @@ impl<'a> Engine<'a> {
                 }
             }
             if token.len() >= k {
-                for r in self.prefix.get(prefix_key(token, k, amount)) {
-                    let full = &self.refs[r as usize];
-                    if full.len() > token.len() && full.starts_with(token) {
-                        push_unique(&mut s.truncated, self.ref_owner[r as usize]);
-                    }
-                }
-                for r in self.suffix.get(suffix_key(token, k, amount)) {
-                    let full = &self.refs[r as usize];
-                    if full.len() > token.len() && full.ends_with(token) {
-                        push_unique(&mut s.truncated, self.ref_owner[r as usize]);
+                for owner in [self.prefix_owner(token), self.suffix_owner(token)] {
+                    match owner {
+                        Partial::None => {}
+                        Partial::One(p) => {
+                            if !s.exact.contains(&p) {
+                                push_unique(&mut s.truncated, p);
+                            }
+                        }
+                        Partial::Shared => s.shared = true,
                     }
                 }
             }
         }
+    }
+
+    fn exact_hits(&self, index: &MultiIndex, token: &str, out: &mut Vec<u32>) {
+        let canon = canonical(token);
+        for r in index.get(exact_key(token)) {
+            if canonical(&self.refs[r as usize]) == canon {
+                push_unique(out, self.ref_owner[r as usize]);
+            }
+        }
+    }
+
+    /// The payment whose reference starts with `token` (longer than it), if only one has
+    /// such a reference; every reference starting with it counts, equal ones included.
+    fn prefix_owner(&self, token: &str) -> Partial {
+        let range = self.by_prefix[self.prefix_start(token)..]
+            .iter()
+            .map(|e| e.1)
+            .take_while(|r| self.refs[*r as usize].starts_with(token));
+        self.sole_owner(range, token.len())
+    }
+
+    /// As [`Self::prefix_owner`], for references ending with `token`.
+    fn suffix_owner(&self, token: &str) -> Partial {
+        let refs = &self.refs;
+        let key = tail_key(token);
+        let at = self.by_suffix.partition_point(|(k, r)| {
+            *k < key || (*k == key && refs[*r as usize].bytes().rev().lt(token.bytes().rev()))
+        });
+        let range = self.by_suffix[at..]
+            .iter()
+            .map(|e| e.1)
+            .take_while(|r| refs[*r as usize].ends_with(token));
+        self.sole_owner(range, token.len())
+    }
+
+    /// Where the references starting with `token` begin in [`Engine::by_prefix`].
+    fn prefix_start(&self, token: &str) -> usize {
+        let key = head_key(token);
+        self.by_prefix.partition_point(|(k, r)| {
+            *k < key || (*k == key && self.refs[*r as usize].as_str() < token)
+        })
+    }
+
+    /// Stops at the second owner, so a prefix shared by a whole run costs two steps.
+    fn sole_owner(&self, refs: impl Iterator<Item = u32>, len: usize) -> Partial {
+        let mut found = Partial::None;
+        let mut longer = false;
+        for r in refs {
+            let owner = self.ref_owner[r as usize];
+            match found {
+                Partial::One(p) if p != owner => return Partial::Shared,
+                _ => found = Partial::One(owner),
+            }
+            longer |= self.refs[r as usize].len() > len;
+        }
+        if longer {
+            found
+        } else {
+            // Only equal references: an exact hit, not a partial one.
+            Partial::None
+        }
+    }
+
+    /// Open payments sharing one of the line's partial references whose payee the line
+    /// names (at most [`SHARED_SCAN`] looked at): suggestions, never evidence.
+    fn shared_named(&self, line: &StatementLine, s: &mut Scratch) -> Vec<u32> {
+        let mut out = Vec::new();
+        let Some(name) = line.counterparty.as_deref() else {
+            return out;
+        };
+        let k = self.cfg.min_truncated_reference_len;
+        for &(start, end) in &s.spans {
+            let token = &s.buf[start..end];
+            if token.len() < k {
+                continue;
+            }
+            let at = self.prefix_start(token);
+            for &(_, r) in self.by_prefix[at..].iter().take(SHARED_SCAN) {
+                if !self.refs[r as usize].starts_with(token) {
+                    break;
+                }
+                let p = self.ref_owner[r as usize];
+                let pay = &self.payments[p as usize];
+                if self.open(p)
+                    && pay.currency == line.currency
+                    && counterparty_similarity(name, &pay.counterparty_name)
+                        >= self.cfg.min_counterparty_similarity
+                {
+                    push_unique(&mut out, p);
+                }
+            }
+        }
+        out
+    }
+
+    /// Why the line contradicts payment `p`: a clearly different payee name, or account.
+    fn contradiction(&self, line: &StatementLine, p: u32) -> Option<Reason> {
+        let pay = &self.payments[p as usize];
+        if let Some(name) = line.counterparty.as_deref() {
+            let sim = counterparty_similarity(name, &pay.counterparty_name);
+            // Similarity is 0 when a side has no name word: that is no contradiction.
+            if sim < NAME_VETO_BELOW && has_name(name) && has_name(&pay.counterparty_name) {
+                return Some(Reason::CounterpartyContradicts(sim));
+            }
+        }
+        let (a, b) = (
+            line.counterparty_account.as_deref(),
+            pay.counterparty_account.as_deref(),
+        );
+        if let (Some(a), Some(b)) = (a, b) {
+            if account_contradicts(a, b) {
+                return Some(Reason::AccountContradicts);
+            }
+        }
+        None
+    }
+
+    /// An unused charge line of `charge` within the date window of `line`, for a wire.
+    fn charge_line(&self, line: &StatementLine, p: u32, charge: i64) -> Option<u32> {
+        let pay = &self.payments[p as usize];
+        // A charge is a small part of the wire; a smaller line is otherwise a split.
+        if pay.method != super::PaymentMethod::Wire || charge <= 0 || charge * 2 >= pay.amount_minor
+        {
+            return None;
+        }
+        let day = business_day_index(line.value_date);
+        let key = amount_day_key(line.currency.code(), charge, CHARGE_DAY);
+        self.charges.get(key).find(|c| {
+            let cl = &self.lines[*c as usize];
+            !self.charge_used[*c as usize]
+                && !self.line_done[*c as usize]
+                && cl.amount_minor == -charge
+                && cl.currency == line.currency
+                && (business_day_index(cl.value_date) - day).unsigned_abs()
+                    <= u64::from(self.cfg.date_window)
+        })
     }
 
     fn cand(&self, line: &StatementLine, target: u32, score: Score, kind: Kind) -> Cand {
@@ -369,13 +616,14 @@ impl<'a> Engine<'a> {
             sim: 0,
             kind,
             diff: 0,
+            veto: None,
         }
     }
 
     /// Pass 1 (references), pass 5 (splits) and batch references. Returns the debit lines
     /// left for the amount pass.
     fn reference_pass(&mut self, s: &mut Scratch) -> Vec<u32> {
-        let mut proposals: Vec<(u32, Cand)> = Vec::new();
+        let mut proposals: Vec<([u32; 2], Cand)> = Vec::new();
         let mut split_cands: Vec<(u32, u32)> = Vec::new();
         let mut pending = Vec::new();
         for li in 0..self.lines.len() {
@@ -434,46 +682,163 @@ impl<'a> Engine<'a> {
                 }
             }
             if s.cands.is_empty() {
-                for &p in &s.exact {
-                    if same(p) {
-                        let mut c = self.cand(line, p, SCORE_AMOUNT_MISMATCH, Kind::AmountMismatch);
-                        c.diff = amount - self.payments[p as usize].amount_minor;
-                        s.cands.push(c);
-                    }
-                }
-                match s.cands.len() {
-                    0 => pending.push(li as u32),
-                    1 => split_cands.push((s.cands[0].target, li as u32)),
-                    _ => self.except(li as u32, ExceptionCause::AmountMismatch, &mut s.cands),
+                match self.unmatched_reference(li as u32, amount, s) {
+                    Step::Pending => pending.push(li as u32),
+                    Step::Split(p) => split_cands.push((p, li as u32)),
+                    Step::Fee(charge, c) => proposals.push(([li as u32, charge], c)),
+                    Step::Done => {}
                 }
                 continue;
             }
             if s.cands.len() == 1 {
-                proposals.push((li as u32, s.cands[0]));
-            } else if s.cands.iter().all(|c| c.kind == Kind::RefTruncated) {
-                // A truncated reference several payments share: the amount pass weighs it
-                // together with the payee name (the date alone never decides).
-                pending.push(li as u32);
+                let mut c = s.cands[0];
+                if c.target & BATCH_BIT == 0 {
+                    c.veto = self.contradiction(line, c.target);
+                }
+                if c.veto.is_some() {
+                    self.contradicted(li as u32, c, s);
+                } else {
+                    proposals.push(([li as u32, NONE], c));
+                }
             } else {
+                // References naming different payments: we never guess.
                 self.except(li as u32, ExceptionCause::Ambiguous, &mut s.cands);
             }
         }
-        // Two lines claiming one payment are a duplicate posting or a wrong reference: neither wins.
+        self.settle_proposals(proposals);
+        self.split_pass(split_cands);
+        pending
+    }
+
+    /// Two lines claiming one payment are a duplicate posting or a wrong reference: neither
+    /// wins. A fee-deducted proposal holds its charge line as its second line.
+    fn settle_proposals(&mut self, proposals: Vec<([u32; 2], Cand)>) {
         let mut claims = vec![0u8; self.payments.len()];
         for (_, c) in &proposals {
             for p in self.targets(c.target) {
                 claims[p as usize] = claims[p as usize].saturating_add(1);
             }
         }
-        for (li, c) in proposals {
+        for ([li, charge], c) in proposals {
+            let lines: &[u32] = if charge == NONE { &[li] } else { &[li, charge] };
             if self.targets(c.target).all(|p| claims[p as usize] == 1) {
-                self.accept(&[li], c, Outcome::Matched);
+                self.accept(lines, c, Outcome::Matched);
             } else {
                 self.except(li, ExceptionCause::Contested, &mut [c]);
             }
         }
-        self.split_pass(split_cands);
-        pending
+    }
+
+    /// A debit whose references name only payments of another amount (or none): net of a
+    /// charge with the charge line beside it, part of a split, an amount mismatch, or left
+    /// to the amount pass when it names nothing.
+    fn unmatched_reference(&mut self, li: u32, amount: i64, s: &mut Scratch) -> Step {
+        let line = &self.lines[li as usize];
+        let Scratch {
+            exact,
+            truncated,
+            cands,
+            ..
+        } = s;
+        cands.clear();
+        for (list, kind) in [
+            (exact, Kind::AmountMismatch),
+            (truncated, Kind::TruncatedMismatch),
+        ] {
+            for &p in list.iter() {
+                let pay = &self.payments[p as usize];
+                if pay.currency == line.currency && self.open(p) {
+                    let mut c = self.cand(line, p, SCORE_AMOUNT_MISMATCH, kind);
+                    c.diff = amount - pay.amount_minor;
+                    cands.push(c);
+                }
+            }
+        }
+        match s.cands.len() {
+            0 if s.shared => return self.shared_fee(li, amount, s),
+            0 => return Step::Pending,
+            1 => {
+                let mut c = s.cands[0];
+                if let Some(charge_li) = self.charge_line(line, c.target, -c.diff) {
+                    c.kind = if c.kind == Kind::AmountMismatch {
+                        Kind::FeeExact
+                    } else {
+                        Kind::FeeTruncated
+                    };
+                    return self.fee_step(li, charge_li, c, SCORE_FEE_DEDUCTED, s);
+                }
+                if c.kind == Kind::AmountMismatch {
+                    return Step::Split(c.target);
+                }
+            }
+            _ => {}
+        }
+        self.except(li, ExceptionCause::AmountMismatch, &mut s.cands);
+        Step::Done
+    }
+
+    /// A line cut net of the charge on `c`'s wire: proposed with its charge line unless the
+    /// line contradicts the payee.
+    fn fee_step(
+        &mut self,
+        li: u32,
+        charge_li: u32,
+        mut c: Cand,
+        score: Score,
+        s: &mut Scratch,
+    ) -> Step {
+        c.score = score;
+        c.diff = -c.diff;
+        c.veto = self.contradiction(&self.lines[li as usize], c.target);
+        if c.veto.is_some() {
+            self.contradicted(li, c, s);
+            return Step::Done;
+        }
+        self.charge_used[charge_li as usize] = true;
+        Step::Fee(charge_li, c)
+    }
+
+    /// A partial reference several payments share is no evidence, but with the payee's name
+    /// and a charge line making up the difference exactly it still singles out one wire.
+    fn shared_fee(&mut self, li: u32, amount: i64, s: &mut Scratch) -> Step {
+        let line = &self.lines[li as usize];
+        let mut found = None;
+        for p in self.shared_named(line, s) {
+            let pay = &self.payments[p as usize];
+            let charge = pay.amount_minor - amount;
+            if let Some(charge_li) = self.charge_line(line, p, charge) {
+                if found.is_some() {
+                    return Step::Pending;
+                }
+                let mut c = self.cand(line, p, SCORE_FEE_SHARED, Kind::FeeTruncated);
+                c.diff = -charge;
+                found = Some((charge_li, c));
+            }
+        }
+        match found {
+            Some((charge_li, c)) => self.fee_step(li, charge_li, c, SCORE_FEE_SHARED, s),
+            None => Step::Pending,
+        }
+    }
+
+    /// An exception for a line that contradicts its best candidate `c`: with `c`, the
+    /// line's amount candidates and the payments its partial reference and name suggest.
+    fn contradicted(&mut self, li: u32, c: Cand, s: &mut Scratch) {
+        let line = &self.lines[li as usize];
+        let amount = -line.amount_minor;
+        self.reference_hits(line, amount, s);
+        let named = self.shared_named(line, s);
+        self.amount_cands(line, amount, s);
+        let mut all = vec![c];
+        all.extend(s.cands.iter().filter(|x| x.target != c.target));
+        for p in named {
+            if all.iter().all(|x| x.target != p) {
+                let mut x = self.cand(line, p, SCORE_AMOUNT_MISMATCH, Kind::SharedName);
+                x.diff = amount - self.payments[p as usize].amount_minor;
+                all.push(x);
+            }
+        }
+        self.except(li, ExceptionCause::Contradicted, &mut all);
     }
 
     /// Payments behind a candidate target (one payment, or every member of a batch).
@@ -520,6 +885,7 @@ impl<'a> Engine<'a> {
                     sim: 0,
                     kind: Kind::RefExact,
                     diff: 0,
+                    veto: None,
                 };
                 let reasons = vec![
                     Reason::ReferenceExact,
@@ -541,8 +907,6 @@ impl<'a> Engine<'a> {
 
     /// Candidates of a debit line by amount, date window and counterparty (passes 2 and 3).
     fn amount_cands(&self, line: &StatementLine, amount: i64, s: &mut Scratch) {
-        // A truncated reference several payments share still counts for those payments.
-        self.reference_hits(line, amount, s);
         let out = &mut s.cands;
         out.clear();
         let code = line.currency.code();
@@ -570,6 +934,7 @@ impl<'a> Engine<'a> {
                         sim: 0,
                         kind: Kind::AmountBatch,
                         diff: 0,
+                        veto: None,
                     });
                 } else {
                     let p = &self.payments[target as usize];
@@ -581,19 +946,20 @@ impl<'a> Engine<'a> {
                         continue;
                     }
                     let sim = counterparty_similarity(name, &p.counterparty_name);
-                    let mut score = AMOUNT_POINTS + date_points(days) + name_points(sim);
-                    let mut kind = Kind::Amount;
-                    if s.truncated.contains(&target) {
-                        score += TRUNCATED_BONUS;
-                        kind = Kind::AmountTruncated;
-                    }
+                    let score = AMOUNT_POINTS + date_points(days) + name_points(sim);
                     out.push(Cand {
                         target,
                         score: score as Score,
                         days,
                         sim,
-                        kind,
+                        kind: Kind::Amount,
                         diff: 0,
+                        // Names this far apart are rare: only then look closer.
+                        veto: if sim < NAME_VETO_BELOW || line.counterparty_account.is_some() {
+                            self.contradiction(line, target)
+                        } else {
+                            None
+                        },
                     });
                 }
             }
@@ -633,6 +999,7 @@ impl<'a> Engine<'a> {
                     sim,
                     kind: Kind::ReturnAmount,
                     diff: 0,
+                    veto: self.contradiction(line, target),
                 });
             }
         }
@@ -650,6 +1017,8 @@ impl<'a> Engine<'a> {
         let n = self.payments.len();
         let mut best_line: Vec<(Score, u32)> = vec![(0, NONE); n];
         let mut second: Vec<Score> = vec![0; n];
+        // Charge lines taken by a fee-deducted wire are decided already.
+        pending.retain(|li| !self.line_done[*li as usize]);
         for round in 0..self.cfg.amount_rounds {
             let last = round + 1 == self.cfg.amount_rounds;
             let mut arena: Vec<Cand> = Vec::new();
@@ -674,6 +1043,7 @@ impl<'a> Engine<'a> {
                         let _ = cause;
                         retry.push(li);
                     }
+                    Err(ExceptionCause::Contradicted) => self.contradicted(li, cands[0], s),
                     Err(cause) => {
                         let mut owned = cands.to_vec();
                         self.except(li, cause, &mut owned);
@@ -754,9 +1124,10 @@ impl<'a> Engine<'a> {
         let Some(best) = cands.first().copied() else {
             return Err(ExceptionCause::NoCandidate);
         };
-        let named = best.target & BATCH_BIT == 0
-            && needs_name_for_payment
-            && best.kind != Kind::AmountTruncated;
+        if best.veto.is_some() {
+            return Err(ExceptionCause::Contradicted);
+        }
+        let named = best.target & BATCH_BIT == 0 && needs_name_for_payment;
         if best.score < self.cfg.auto_match_threshold
             || (named && best.sim < self.cfg.min_counterparty_similarity)
         {
@@ -855,6 +1226,12 @@ impl<'a> Engine<'a> {
     }
 
     fn reasons(&self, c: &Cand) -> Vec<Reason> {
+        let mut reasons = self.kind_reasons(c);
+        reasons.extend(c.veto);
+        reasons
+    }
+
+    fn kind_reasons(&self, c: &Cand) -> Vec<Reason> {
         let batch_size = || {
             Reason::BatchTotal(self.batches[(c.target & !BATCH_BIT) as usize].members.len() as u32)
         };
@@ -884,11 +1261,20 @@ impl<'a> Engine<'a> {
                 Reason::DateWithin(c.days),
                 Reason::CounterpartySimilar(c.sim),
             ],
-            Kind::AmountTruncated => vec![
+            Kind::TruncatedMismatch | Kind::SharedName => vec![
                 Reason::ReferenceTruncated,
-                Reason::AmountExact,
+                Reason::AmountDiffers(c.diff),
                 Reason::DateWithin(c.days),
-                Reason::CounterpartySimilar(c.sim),
+            ],
+            Kind::FeeExact => vec![
+                Reason::ReferenceExact,
+                Reason::FeeDeducted(c.diff),
+                Reason::DateWithin(c.days),
+            ],
+            Kind::FeeTruncated => vec![
+                Reason::ReferenceTruncated,
+                Reason::FeeDeducted(c.diff),
+                Reason::DateWithin(c.days),
             ],
             Kind::AmountBatch => vec![batch_size(), Reason::DateWithin(c.days)],
             Kind::ReturnRef => vec![

@@ -2,11 +2,19 @@
 //!
 //! [`reconcile`] runs these passes; each line ends up in exactly one [`Decision`] or
 //! [`Exception`], and a payment is paid-matched at most once (and returned at most once):
-//! 1. **Reference**: NACHA trace number, ISO 20022 end-to-end id or check number found in the
-//!    line's reference fields or free text, exact (score 1000) or truncated to a prefix/suffix
-//!    of at least [`MatchConfig::min_truncated_reference_len`] characters (score 950); both
-//!    need the exact amount and exactly one candidate. Two lines claiming one payment are both
-//!    exceptions (a duplicate posting is never silently absorbed).
+//! 1. **Reference**: NACHA trace number, ISO 20022 end-to-end id, check number or our
+//!    reference token ([`crate::payments::reference`]) found in the line's reference fields or
+//!    free text, exact (score 1000; a whole token with a valid check character counts even
+//!    glued to other text) or cut to a prefix/suffix of at least
+//!    [`MatchConfig::min_truncated_reference_len`] characters (score 950). A cut reference is
+//!    evidence only when **one** matchable payment has it, whatever its amount: one shared by
+//!    a run of time-ordered ids names nobody. Both need the exact amount. Two lines claiming
+//!    one payment are both exceptions (a duplicate posting is never silently absorbed).
+//!    A reference naming a wire of a larger amount, with a **charge line** of exactly the
+//!    difference within the date window (a debit described as fee / charge / commission or
+//!    coded so), clears that wire with both lines ([`Reason::FeeDeducted`], score 950; 900
+//!    when the cut reference is shared and the payee's name singles the wire out); without
+//!    the charge line it is an [`ExceptionCause::AmountMismatch`] naming that wire.
 //! 2. **Batch** (one line → N payments): a debit equal to the exact total of an ACH batch
 //!    (same `batch_id`, every member still open) within the date window.
 //! 3. **Amount + date + counterparty**: exact amount, value date within ±`date_window`
@@ -17,6 +25,12 @@
 //!    amount + counterparty after the payment date → [`Outcome::Returned`].
 //! 5. **Splits** (N lines → one payment): lines carrying the same exact reference whose
 //!    amounts add up to that payment.
+//!
+//! **Veto**: in every pass, a line whose counterparty name is clearly different from the
+//! payee's (similarity below 250: no word in common) or whose account's last four digits
+//! differ from the payee's is never matched to that payment automatically: it becomes an
+//! [`ExceptionCause::Contradicted`] exception listing the contradicted payment, the line's
+//! amount candidates and the payments its partial reference and name suggest.
 //!
 //! Scores are integers 0–1000 ([`Score`]); no floating point anywhere.
 //! [`simulate`] generates seeded noisy statements with their ground truth and evaluates results.
@@ -89,6 +103,12 @@ pub struct Payment {
     pub batch_id: Option<String>,
     /// Payee name as we sent it.
     pub counterparty_name: String,
+    /// The payment's reference token ([`crate::payments::reference::token`] of its id), which
+    /// references we generate start with; found whole anywhere in a line it is an exact
+    /// reference, cut it is a partial one.
+    pub reference_token: Option<String>,
+    /// The payee's account as we know it (often masked: only its last digits count).
+    pub counterparty_account: Option<String>,
     /// Status before this reconciliation.
     pub status: PaymentStatus,
 }
@@ -114,6 +134,11 @@ pub struct StatementLine {
     pub description: String,
     /// Counterparty name, when the bank gives one.
     pub counterparty: Option<String>,
+    /// Counterparty account, when the bank gives one (compared by its last digits).
+    pub counterparty_account: Option<String>,
+    /// The bank's transaction code (BAI2 type code, camt `BkTxCd`, MT940 code); tells a
+    /// charge from a payment.
+    pub type_code: Option<String>,
 }
 
 /// Tunable thresholds of the matcher.
@@ -195,6 +220,13 @@ pub enum Reason {
     SplitTotal(u32),
     /// A credit back of money we paid out.
     ReturnOf,
+    /// The bank took this charge (minor units) off the wire: the line is the amount sent
+    /// minus the charge, and a charge line of exactly that amount sits beside it.
+    FeeDeducted(i64),
+    /// The line's counterparty name contradicts the payment's (similarity 0–1000).
+    CounterpartyContradicts(Score),
+    /// The line's counterparty account contradicts the payment's.
+    AccountContradicts,
 }
 
 /// A payment suggested for a line, with its score.
@@ -245,6 +277,8 @@ pub enum ExceptionCause {
     Contested,
     /// The reference points at a payment but the amount differs.
     AmountMismatch,
+    /// The best candidate's counterparty name or account contradicts the line's.
+    Contradicted,
 }
 
 /// A line left for a human, with suggestions.
@@ -271,3 +305,6 @@ pub struct Reconciliation {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod false_match_tests;

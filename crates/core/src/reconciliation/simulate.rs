@@ -6,7 +6,13 @@
 //! end-to-end id) or dropped, payee names re-cased, reordered or cut, ACH batches posted as
 //! one total, wires split in two, returns credited back, and 0.1 % of lines (fees, interest,
 //! stray items) with no counterpart. Amounts repeat on purpose (round amounts, family
-//! members paid the same amount the same day). The PRNG is a hand-written splitmix64, so
+//! members paid the same amount the same day).
+//!
+//! Wires carry our reference token as their end-to-end id; 5 % are legacy wires whose id is
+//! a time-ordered UUIDv7 (all the wires of one run share its first ~10 characters). About
+//! one wire in 2,000 is the false-match trap of issue 15: wire X posted net of a charge so
+//! that its amount equals the same-day wire Y's, with X's end-to-end id cut to 16 or 10
+//! characters and X's payee named; 70 % of them with the charge line beside it. The PRNG is a hand-written splitmix64, so
 //! the same seed gives the same data on every platform and no dependency is needed.
 
 use std::collections::HashMap;
@@ -16,6 +22,7 @@ use chrono::NaiveDate;
 use super::calendar::add_business_days;
 use super::{Outcome, Payment, PaymentMethod, PaymentStatus, Reconciliation, StatementLine};
 use crate::money::Currency;
+use crate::payments::reference::token;
 
 /// splitmix64: tiny, fast and good enough to make test data.
 #[derive(Debug, Clone)]
@@ -57,6 +64,9 @@ pub enum Expected {
     Returned(String),
     /// Nothing we sent (fees, interest, stray items).
     Unrelated,
+    /// The bank's charge of this many minor units on a wire it posted net of it: right
+    /// when matched together with that wire as its deducted charge.
+    Charge(i64),
 }
 
 /// The truth for one statement line.
@@ -135,6 +145,11 @@ pub fn evaluate(result: &Reconciliation, truth: &GroundTruth) -> Metrics {
                     want == got
                 }
                 (Outcome::Returned, Some(Expected::Returned(id))) => got == [id.as_str()],
+                // Charges of one amount are interchangeable; the wire line's own truth
+                // says whether the wire is the right one.
+                (Outcome::Matched, Some(Expected::Charge(c))) => {
+                    decision.reasons.contains(&super::Reason::FeeDeducted(*c))
+                }
                 _ => false,
             };
             if right {
@@ -400,6 +415,8 @@ impl Builder {
             customer_reference,
             description,
             counterparty,
+            counterparty_account: None,
+            type_code: None,
         });
         self.truth.push(expected);
     }
@@ -431,7 +448,11 @@ impl Builder {
             },
             (_, 780..=859) => {
                 description = match p.method {
-                    PaymentMethod::Ach => format!("ACH CREDIT PPD TRN*1*{reference} CLEARWAY DIST"),
+                    PaymentMethod::Ach => match p.reference_token.as_deref() {
+                        // The NACHA individual id (our token) instead of the trace.
+                        Some(t) if rng.chance(500_000) => format!("ACH CREDIT PPD ID:{t} CLEARWAY"),
+                        _ => format!("ACH CREDIT PPD TRN*1*{reference} CLEARWAY DIST"),
+                    },
                     PaymentMethod::Wire => format!("WIRE OUT /EREF/{reference}/BNF/"),
                     PaymentMethod::Check => format!("CHECK PAID NO. {reference}"),
                 }
@@ -525,6 +546,23 @@ struct Sequences {
     trace: u64,
     check: u64,
     batch: u64,
+    /// Milliseconds of the legacy UUIDv7 clock: the wires of one day's run are created
+    /// a few milliseconds apart, so their ids share their first characters.
+    clock_ms: u64,
+}
+
+/// Wire payments (by index) posted net of a charge of this many minor units.
+type Traps = HashMap<usize, i64>;
+
+/// A time-ordered UUIDv7 without dashes, as legacy end-to-end ids were.
+fn uuid7_hex(rng: &mut SplitMix64, clock_ms: u64) -> String {
+    let rand_a = rng.below(1 << 12);
+    let rand_b = rng.next_u64() & ((1 << 62) - 1);
+    format!(
+        "{:012X}7{rand_a:03X}{:016X}",
+        clock_ms & ((1 << 48) - 1),
+        rand_b | (1 << 63)
+    )
 }
 
 /// Generates `n` payments and their noisy statement for `seed`.
@@ -532,7 +570,7 @@ pub fn generate(seed: u64, n: usize) -> Simulation {
     let currency = Currency::USD;
     let start = NaiveDate::from_ymd_opt(2024, 1, 2).expect("valid date");
     let days = (n / 4_000).max(5);
-    let payments = generate_payments(seed, n, currency, start, days);
+    let (payments, traps) = generate_payments(seed, n, currency, start, days);
 
     let mut builder = Builder {
         rng: SplitMix64::new(seed ^ 0x005e_ed0f_5747_e3e7),
@@ -541,7 +579,7 @@ pub fn generate(seed: u64, n: usize) -> Simulation {
         currency,
     };
     let shown_individually = builder.batch_lines(&payments);
-    builder.payment_and_return_lines(&payments, &shown_individually);
+    builder.payment_and_return_lines(&payments, &shown_individually, &traps);
     builder.noise_lines(start, days);
     let (lines, truth) = builder.shuffled();
     Simulation {
@@ -551,32 +589,43 @@ pub fn generate(seed: u64, n: usize) -> Simulation {
     }
 }
 
-/// The payments we sent: `n` of them spread over `days` business days from `start`.
+/// The payments we sent: `n` of them spread over `days` business days from `start`, and
+/// the wires among them the bank will post net of a charge.
 fn generate_payments(
     seed: u64,
     n: usize,
     currency: Currency,
     start: NaiveDate,
     days: usize,
-) -> Vec<Payment> {
+) -> (Vec<Payment>, Traps) {
     let mut rng = SplitMix64::new(seed);
     let investors: Vec<String> = (0..(n / 3).max(8))
         .map(|_| investor_name(&mut rng))
         .collect();
-    let tag: String = (0..4)
-        .map(|_| (b'A' + rng.below(26) as u8) as char)
-        .collect();
     let mut payments: Vec<Payment> = Vec::with_capacity(n);
+    let mut traps = Traps::new();
     let mut seq = Sequences {
         trace: 0,
         check: 100_001,
         batch: 0,
+        clock_ms: 0,
     };
     for day in 0..days {
         let date = add_business_days(start, day as i64);
         let count = n / days + usize::from(day < n % days);
         let mut open_batch: Option<(String, usize)> = None;
+        // 2024-01-02T00:00Z plus the day: the run starts at the same time each day.
+        seq.clock_ms = 1_704_153_600_000 + day as u64 * 86_400_000;
         for _ in 0..count {
+            if payments
+                .last()
+                .is_some_and(|y| is_trap_neighbour(y, &mut rng))
+            {
+                let x = fee_trap(&mut rng, &payments, &investors, &mut seq);
+                traps.insert(payments.len(), x.1);
+                payments.push(x.0);
+                continue;
+            }
             let id = format!("PAY{:08}", payments.len());
             let (amount, name) = amount_and_name(&mut rng, &payments, &investors);
             let method = match rng.below(100) {
@@ -595,17 +644,12 @@ fn generate_payments(
                 check_number: None,
                 batch_id: None,
                 counterparty_name: name,
+                reference_token: None,
+                counterparty_account: None,
                 status: PaymentStatus::Initiated,
             };
-            let index = payments.len();
-            assign_reference(
-                &mut rng,
-                &mut payment,
-                index,
-                &tag,
-                &mut seq,
-                &mut open_batch,
-            );
+            payment.reference_token = Some(token(&payment.id));
+            assign_reference(&mut rng, &mut payment, &mut seq, &mut open_batch);
             if payment.batch_id.is_none() && rng.chance(5_000) {
                 // Confirmed on an earlier statement; may still come back as a return.
                 payment.status = PaymentStatus::Paid;
@@ -613,7 +657,48 @@ fn generate_payments(
             payments.push(payment);
         }
     }
-    payments
+    (payments, traps)
+}
+
+/// True (one wire in 2,000) when the wire `y` just sent gets a trap wire beside it.
+fn is_trap_neighbour(y: &Payment, rng: &mut SplitMix64) -> bool {
+    y.method == PaymentMethod::Wire && y.status == PaymentStatus::Initiated && rng.chance(500)
+}
+
+/// Wire X of issue 15: sent the same day as the last payment Y, to a clearly different
+/// payee, for Y's amount plus the charge the bank will take off it; half with a legacy id.
+fn fee_trap(
+    rng: &mut SplitMix64,
+    payments: &[Payment],
+    investors: &[String],
+    seq: &mut Sequences,
+) -> (Payment, i64) {
+    let y = &payments[payments.len() - 1];
+    let charge = 500 * (2 + rng.below(8) as i64);
+    let mut name = investors[rng.below(investors.len() as u64) as usize].clone();
+    for _ in 0..16 {
+        if super::counterparty_similarity(&name, &y.counterparty_name) < 250 {
+            break;
+        }
+        name = investors[rng.below(investors.len() as u64) as usize].clone();
+    }
+    let id = format!("PAY{:08}", payments.len());
+    let reference_token = Some(token(&id));
+    let end_to_end_id = if rng.chance(500_000) {
+        seq.clock_ms += 1;
+        Some(uuid7_hex(rng, seq.clock_ms))
+    } else {
+        reference_token.clone()
+    };
+    let x = Payment {
+        id,
+        amount_minor: y.amount_minor + charge,
+        end_to_end_id,
+        counterparty_name: name,
+        reference_token,
+        ..y.clone()
+    };
+    (x, charge)
 }
 
 /// The amount and payee of the next payment: usually a random investor, sometimes a
@@ -649,8 +734,6 @@ fn amount_and_name(
 fn assign_reference(
     rng: &mut SplitMix64,
     payment: &mut Payment,
-    index: usize,
-    tag: &str,
     seq: &mut Sequences,
     open_batch: &mut Option<(String, usize)>,
 ) {
@@ -671,7 +754,13 @@ fn assign_reference(
             }
         }
         PaymentMethod::Wire => {
-            payment.end_to_end_id = Some(format!("CW{tag}{index:010}"));
+            // New wires send the token as end-to-end id; 5 % are legacy UUIDv7 ids.
+            payment.end_to_end_id = if rng.chance(50_000) {
+                seq.clock_ms += rng.below(3);
+                Some(uuid7_hex(rng, seq.clock_ms))
+            } else {
+                payment.reference_token.clone()
+            };
         }
         PaymentMethod::Check => {
             payment.check_number = Some(seq.check.to_string());
@@ -725,9 +814,18 @@ impl Builder {
 
     /// The debit line(s) of each payment not already in a batch total (a few stay
     /// outstanding), and a return credit for some of those on the statement.
-    fn payment_and_return_lines(&mut self, payments: &[Payment], shown_individually: &[bool]) {
+    fn payment_and_return_lines(
+        &mut self,
+        payments: &[Payment],
+        shown_individually: &[bool],
+        traps: &Traps,
+    ) {
         for (i, p) in payments.iter().enumerate() {
             let mut on_statement = p.status == PaymentStatus::Paid;
+            if let Some(charge) = traps.get(&i) {
+                self.net_of_charge(p, *charge);
+                continue;
+            }
             if p.status == PaymentStatus::Initiated {
                 if p.batch_id.is_some() && !shown_individually[i] {
                     on_statement = true;
@@ -750,6 +848,44 @@ impl Builder {
         }
     }
 
+    /// Wire `p` posted net of `charge`: its end-to-end id cut to 16 or 10 characters, its
+    /// payee named, and (70 %) the charge line beside it.
+    fn net_of_charge(&mut self, p: &Payment, charge: i64) {
+        let rng = &mut self.rng;
+        let value_date = add_business_days(p.expected_date, value_offset(rng));
+        let e2e = p.end_to_end_id.clone().unwrap_or_default();
+        let keep = if rng.chance(500_000) { 16 } else { 10 };
+        let cut: String = e2e.chars().take(keep).collect();
+        let name = Some(bank_name(rng, &p.counterparty_name));
+        let with_charge = rng.chance(700_000);
+        let charge_date = add_business_days(value_date, rng.below(2) as i64);
+        self.line(
+            charge - p.amount_minor,
+            value_date,
+            None,
+            Some(cut),
+            "OUTGOING WIRE TRANSFER".to_string(),
+            name,
+            Expected::Paid(vec![p.id.clone()]),
+        );
+        if with_charge {
+            let description = if self.rng.chance(500_000) {
+                "WIRE TRANSFER CHARGE"
+            } else {
+                "OUR CHARGES"
+            };
+            self.line(
+                -charge,
+                charge_date,
+                None,
+                None,
+                description.to_string(),
+                None,
+                Expected::Charge(charge),
+            );
+        }
+    }
+
     /// Fees, interest and stray debits with no counterpart: 0.1 % of the lines so far.
     fn noise_lines(&mut self, start: NaiveDate, days: usize) {
         let noise = (self.lines.len() / 1_000).max(1);
@@ -757,8 +893,9 @@ impl Builder {
             let rng = &mut self.rng;
             let date = add_business_days(start, rng.below(days as u64) as i64);
             let (amount, description, name) = match k % 3 {
+                // Never a multiple of 5.00: the charges of wires posted net are.
                 0 => (
-                    -(2_500 + rng.below(2_500) as i64),
+                    -(2_501 + 500 * rng.below(5) as i64 + rng.below(499) as i64),
                     "ANALYSIS SERVICE CHARGE".to_string(),
                     None,
                 ),

@@ -26,6 +26,8 @@ fn pay(id: &str, amount: i64, date: u32, name: &str) -> Payment {
         check_number: None,
         batch_id: None,
         counterparty_name: name.to_string(),
+        reference_token: None,
+        counterparty_account: None,
         status: PaymentStatus::Initiated,
     }
 }
@@ -48,6 +50,8 @@ fn line(id: &str, amount: i64, date: u32) -> StatementLine {
         customer_reference: None,
         description: String::new(),
         counterparty: None,
+        counterparty_account: None,
+        type_code: None,
     }
 }
 
@@ -295,8 +299,10 @@ fn outside_the_date_window_or_other_name_is_not_matched() {
     // The 12th is a Tuesday; the 15th is 3 business days later.
     let r = run(&payments, &[named("L1", -125_000, 15, "John Smith")]);
     assert_eq!(r.exceptions[0].cause, ExceptionCause::NoCandidate);
+    // A clearly different payee contradicts the payment (it was below the threshold before
+    // the veto; either way it is never matched).
     let r = run(&payments, &[named("L1", -125_000, 12, "Maria Garcia")]);
-    assert_eq!(r.exceptions[0].cause, ExceptionCause::BelowThreshold);
+    assert_eq!(r.exceptions[0].cause, ExceptionCause::Contradicted);
     let r = run(&payments, &[line("L1", -125_000, 12)]);
     assert_eq!(r.exceptions[0].cause, ExceptionCause::BelowThreshold);
 }
@@ -507,6 +513,7 @@ proptest! {
             p.end_to_end_id = None;
             p.check_number = None;
             p.batch_id = None;
+            p.reference_token = None;
         }
         let lines: Vec<StatementLine> = sim.payments.iter().enumerate().map(|(i, p)| StatementLine {
             id: format!("L{i}"),
@@ -518,6 +525,8 @@ proptest! {
             customer_reference: None,
             description: String::new(),
             counterparty: Some(p.counterparty_name.to_uppercase()),
+            counterparty_account: None,
+            type_code: None,
         }).collect();
         let r = run(&sim.payments, &lines);
         for d in &r.decisions {

@@ -8,8 +8,6 @@
 use super::Score;
 
 const SALT_EXACT: u64 = 0x9e37_79b9_7f4a_7c15;
-const SALT_PREFIX: u64 = 0xc2b2_ae3d_27d4_eb4f;
-const SALT_SUFFIX: u64 = 0x1656_67b1_9e37_79f9;
 const SALT_BATCH: u64 = 0x27d4_eb2f_1656_67c5;
 const SALT_AMOUNT: u64 = 0x94d0_49bb_1331_11eb;
 
@@ -69,18 +67,6 @@ pub(crate) fn batch_key(normalized: &str) -> u64 {
     hash_bytes(SALT_BATCH, canonical(normalized).as_bytes())
 }
 
-/// Key of the first `k` characters of a reference together with the amount; truncated
-/// references only ever match with the exact amount, so the amount narrows the bucket.
-pub(crate) fn prefix_key(normalized: &str, k: usize, amount: i64) -> u64 {
-    mix(hash_bytes(SALT_PREFIX, &normalized.as_bytes()[..k]) ^ amount as u64)
-}
-
-/// Key of the last `k` characters of a reference together with the amount.
-pub(crate) fn suffix_key(normalized: &str, k: usize, amount: i64) -> u64 {
-    let bytes = normalized.as_bytes();
-    mix(hash_bytes(SALT_SUFFIX, &bytes[bytes.len() - k..]) ^ amount as u64)
-}
-
 /// Key of (currency, amount, business day) for the amount index.
 pub(crate) fn amount_day_key(currency: &str, amount: i64, business_day: i64) -> u64 {
     let c = hash_bytes(SALT_AMOUNT, currency.as_bytes());
@@ -124,6 +110,60 @@ pub(crate) fn line_tokens(
 /// because end-to-end ids use them.
 fn is_separator(c: char) -> bool {
     !(c.is_alphanumeric() || c == '-' || c == '.' || c == '_')
+}
+
+/// True when `name` has a word that says who the payee is (not only legal-form noise).
+pub(crate) fn has_name(name: &str) -> bool {
+    name_tokens(name).1 > 0
+}
+
+/// True when two account numbers, as each side knows them (full or masked as `****1234`),
+/// clearly differ: their last four digits are known on both sides and differ.
+pub(crate) fn account_contradicts(a: &str, b: &str) -> bool {
+    fn last4(s: &str) -> Option<[u8; 4]> {
+        let mut out = [0u8; 4];
+        let mut n = 0;
+        for c in s.bytes().rev().filter(u8::is_ascii_digit).take(4) {
+            out[3 - n] = c;
+            n += 1;
+        }
+        (n == 4).then_some(out)
+    }
+    matches!((last4(a), last4(b)), (Some(x), Some(y)) if x != y)
+}
+
+/// Words of a line's text that make it a bank charge.
+const CHARGE_WORDS: [&str; 8] = [
+    "FEE",
+    "FEES",
+    "CHARGE",
+    "CHARGES",
+    "CHRG",
+    "CHGS",
+    "COMMISSION",
+    "COMM",
+];
+
+/// True when a debit is a bank charge: its transaction code says so (BAI2 661 account
+/// analysis fee, 698 miscellaneous fees; camt `BkTxCd` `…/CHRG` or `…/COMM`; MT940 `NCHG`,
+/// `NCOM`) or its text names a fee, charge or commission.
+pub(crate) fn is_charge(type_code: Option<&str>, description: &str) -> bool {
+    if let Some(code) = type_code.map(str::trim) {
+        let upper = code.to_ascii_uppercase();
+        if matches!(upper.as_str(), "661" | "698")
+            || upper.ends_with("CHRG")
+            || upper.ends_with("CHG")
+            || upper.ends_with("COMM")
+            || upper == "NCOM"
+        {
+            return true;
+        }
+    }
+    description
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        // Every charge word is 3 to 10 letters and starts with C or F.
+        .filter(|w| (3..=10).contains(&w.len()) && matches!(w.as_bytes()[0] | 0x20, b'c' | b'f'))
+        .any(|w| CHARGE_WORDS.iter().any(|c| c.eq_ignore_ascii_case(w)))
 }
 
 /// Words that say nothing about who the payee is.
@@ -254,6 +294,21 @@ mod tests {
         assert!(tokens.contains(&"021000021234567"));
         assert!(tokens.contains(&"CWE2E77"));
         assert!(tokens.contains(&"R01"));
+    }
+
+    #[test]
+    fn charges_and_accounts() {
+        assert!(is_charge(Some("698"), ""));
+        assert!(is_charge(Some("PMNT/ICDT/CHRG"), ""));
+        assert!(is_charge(None, "WIRE FEE EUR 25.00"));
+        assert!(is_charge(None, "Commission"));
+        assert!(!is_charge(Some("495"), "OUTGOING WIRE TRANSFER"));
+        assert!(!is_charge(None, "FEEDBACK LTD"));
+        assert!(account_contradicts("****1234", "DE89370400440532011999"));
+        assert!(!account_contradicts("****1999", "DE89370400440532011999"));
+        assert!(!account_contradicts("123", "999999"));
+        assert!(has_name("Maria Garcia"));
+        assert!(!has_name("LLC"));
     }
 
     #[test]

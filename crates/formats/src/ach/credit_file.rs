@@ -38,6 +38,10 @@ pub struct CreditItem {
     pub entity: bool,
     /// Receiver name.
     pub name: String,
+    /// The entry's Individual Identification Number (≤ 15 printable characters): our
+    /// payment reference token, which banks echo back on statements. `None` writes the last
+    /// 15 characters of the payment id without dashes, as files before the token did.
+    pub individual_id: Option<String>,
 }
 
 /// NACHA-safe text: printable ASCII, upper case, at most `max` characters.
@@ -118,6 +122,7 @@ mod tests {
             amount_cents: 1_000 + i as u64,
             entity,
             name: format!("Investor Ñame {i}"),
+            individual_id: None,
         }
     }
 

@@ -455,7 +455,7 @@ fn entry(out: &mut String, it: &CreditItem, i: usize, odfi: &str, seq: u32) -> R
     out.push_str(rt);
     alpha(out, &it.account_number, 17);
     push_n(out, it.amount_cents, 10);
-    individual_id(out, &it.payment_id, i)?;
+    individual_id(out, it, i)?;
     let start = out.len();
     push_nacha_text(out, &it.name, 22);
     pad_to(out, start, 22);
@@ -466,9 +466,22 @@ fn entry(out: &mut String, it: &CreditItem, i: usize, odfi: &str, seq: u32) -> R
     Ok(())
 }
 
-/// The 15-character identification number: the last 15 characters of the payment id without
-/// its dashes, upper-cased (as [`super::credit_file`] always wrote it).
-fn individual_id(out: &mut String, payment_id: &str, i: usize) -> Result<()> {
+/// The 15-character identification number: the item's own (our reference token), else the
+/// last 15 characters of the payment id without its dashes; upper-cased, blank-padded.
+fn individual_id(out: &mut String, it: &CreditItem, i: usize) -> Result<()> {
+    if let Some(id) = &it.individual_id {
+        if id.len() > 15 || !id.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            return Err(field_err(
+                format!("items[{i}].individual_id"),
+                "must be at most 15 printable ASCII characters",
+            ));
+        }
+        let start = out.len();
+        out.extend(id.bytes().map(|b| b.to_ascii_uppercase() as char));
+        pad_to(out, start, 15);
+        return Ok(());
+    }
+    let payment_id = it.payment_id.as_str();
     if !payment_id.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(field_err(
             format!("items[{i}].payment_id"),
@@ -625,6 +638,8 @@ mod tests {
             amount_cents,
             entity,
             name: format!("Investor {i}"),
+            // Both ways of writing the field: the reference token, and the id's tail.
+            individual_id: (i % 2 == 1).then(|| format!("7QK3M9{i:07}X")),
         }
     }
 
@@ -677,7 +692,10 @@ mod tests {
                         account_number: it.account_number.clone(),
                         account_type: it.account_type,
                         amount_cents: it.amount_cents,
-                        individual_id: hex[hex.len().saturating_sub(15)..].to_ascii_uppercase(),
+                        individual_id: match &it.individual_id {
+                            Some(id) => id.to_ascii_uppercase(),
+                            None => hex[hex.len().saturating_sub(15)..].to_ascii_uppercase(),
+                        },
                         individual_name: nacha_text(&it.name, 22),
                         addenda: None,
                     });
@@ -719,6 +737,9 @@ mod tests {
             assert_eq!(e.amount, items[*i].amount_cents);
             assert_eq!(e.routing_number(), items[*i].routing_number);
             assert_eq!(e.dfi_account_number.trim_end(), items[*i].account_number);
+            if let Some(id) = &items[*i].individual_id {
+                assert_eq!(e.identification_number.trim_end(), id);
+            }
         }
         assert_eq!(
             plan.items().collect::<Vec<_>>(),
@@ -815,7 +836,7 @@ mod tests {
             "entries[3]"
         );
         // One amount digit changed in the text: the batch control no longer ties out.
-        let tampered = f.text.replacen("0000000101DEF", "0000000191DEF", 1);
+        let tampered = f.text.replacen("0000000102DEF", "0000000192DEF", 1);
         assert_ne!(tampered, f.text);
         assert!(verify_credit_file(&tampered, 'A', day, &expected).is_err());
         // Our own read-back stays strict about record length, where a bank's return file
@@ -909,6 +930,23 @@ mod tests {
             "items[1].account_number"
         );
         items[1].account_number = "12".into();
+        // The reference token is 13 characters; 16 do not fit the field, a tab is not text.
+        for bad in ["0123456789ABCDEF", "ABC\tDEF"] {
+            items[1].individual_id = Some(bad.into());
+            assert_eq!(
+                write_credit_file(&h, &items, plan).unwrap_err().field(),
+                "items[1].individual_id"
+            );
+        }
+        items[1].individual_id = Some("wmyy49y6nkqar".into());
+        let f = write_credit_file(&h, &items, plan).unwrap();
+        let parsed = parse_file(&f.text).unwrap();
+        assert_eq!(
+            parsed.batches[0].entries[1]
+                .identification_number
+                .trim_end(),
+            "WMYY49Y6NKQAR"
+        );
         items[1].routing_number = "121042883".into();
         assert_eq!(
             write_credit_file(&h, &items, plan).unwrap_err().field(),

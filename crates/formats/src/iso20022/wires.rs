@@ -44,8 +44,11 @@ pub fn latin_text(s: &str, max: usize) -> String {
 /// One wire to write.
 #[derive(Debug, Clone)]
 pub struct WireItem {
-    /// Payment id.
+    /// Payment id (its dashes removed, the InstrId: our reference with our own bank).
     pub payment_id: String,
+    /// EndToEndId: our reference token (13 characters), which the beneficiary bank and
+    /// statements carry back; banks keep its first 16 characters, so it survives cutting.
+    pub end_to_end_id: String,
     /// Amount in payment-currency minor units.
     pub amount_minor: i64,
     /// Payment currency (ISO 4217 code).
@@ -64,7 +67,8 @@ pub struct WireItem {
     pub remittance: String,
 }
 
-/// The end-to-end id of a payment (35 characters at most: the id without hyphens).
+/// An id without its hyphens (35 characters at most): message and instruction ids, and the
+/// end-to-end id of wires sent before the reference token.
 pub fn end_to_end_id(payment_id: &str) -> String {
     payment_id.chars().filter(|c| *c != '-').collect()
 }
@@ -111,7 +115,7 @@ pub fn credit_transfer_file(
                 .into_iter()
                 .map(|it| CreditTransfer {
                     instruction_id: Some(end_to_end_id(&it.payment_id)),
-                    end_to_end_id: end_to_end_id(&it.payment_id),
+                    end_to_end_id: it.end_to_end_id.clone(),
                     amount: Amount {
                         minor_units: it.amount_minor,
                         currency: ccy.to_string(),
@@ -158,6 +162,7 @@ mod tests {
         let items = vec![
             WireItem {
                 payment_id: "0190f3a2-7c1e-7abc-8def-000000000001".into(),
+                end_to_end_id: "WMYY49Y6NKQAR".into(),
                 amount_minor: 123_456,
                 currency: "EUR".into(),
                 exponent: 2,
@@ -169,6 +174,7 @@ mod tests {
             },
             WireItem {
                 payment_id: "0190f3a2-7c1e-7abc-8def-000000000002".into(),
+                end_to_end_id: "7QK3M90000001".into(),
                 amount_minor: 15_125,
                 currency: "JPY".into(),
                 exponent: 0,
@@ -203,9 +209,11 @@ mod tests {
         assert_eq!(read.batches.len(), 2, "one PmtInf per currency");
         assert_eq!(read.batches[0].payments[0].amount.currency, "EUR");
         assert_eq!(read.batches[1].payments[0].amount.minor_units, 15_125);
+        // The token is the end-to-end id; the id stays the instruction id.
+        assert_eq!(read.batches[0].payments[0].end_to_end_id, "WMYY49Y6NKQAR");
         assert_eq!(
-            read.batches[0].payments[0].end_to_end_id,
-            "0190f3a27c1e7abc8def000000000001"
+            read.batches[0].payments[0].instruction_id.as_deref(),
+            Some("0190f3a27c1e7abc8def000000000001")
         );
         assert_eq!(read.batches[0].payments[0].creditor.name, "Zo M ller");
     }

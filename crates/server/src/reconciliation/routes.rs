@@ -278,9 +278,9 @@ pub(crate) async fn run_matching(
 pub struct ExceptionsQuery {
     /// Only this account.
     account: Option<String>,
-    /// Only this cause (NO_CANDIDATE, BELOW_THRESHOLD, AMBIGUOUS, CONTESTED, AMOUNT_MISMATCH, ALREADY_MATCHED, MANUALLY_UNMATCHED).
+    /// Only this cause (NO_CANDIDATE, BELOW_THRESHOLD, AMBIGUOUS, CONTESTED, AMOUNT_MISMATCH, CONTRADICTED, ALREADY_MATCHED, MANUALLY_UNMATCHED).
     #[param(
-        pattern = "^(NO_CANDIDATE|BELOW_THRESHOLD|AMBIGUOUS|CONTESTED|AMOUNT_MISMATCH|ALREADY_MATCHED|MANUALLY_UNMATCHED)$"
+        pattern = "^(NO_CANDIDATE|BELOW_THRESHOLD|AMBIGUOUS|CONTESTED|AMOUNT_MISMATCH|CONTRADICTED|ALREADY_MATCHED|MANUALLY_UNMATCHED)$"
     )]
     cause: Option<String>,
     /// At least this many days since the value date.

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::Command;
 
+use clearway_core::payments::reference;
 use clearway_formats::ach;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{json, Value};
@@ -138,7 +139,12 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
         assert!(p["expectedDate"].is_string());
         match p["method"].as_str().unwrap() {
             "ACH" => assert!(p["traceNumber"].as_str().unwrap().starts_with("02100002")),
-            "WIRE" => assert!(p["endToEndId"].is_string()),
+            // Issue 15: the end-to-end id is the payment's reference token (cut to 16
+            // characters by a bank, it still names one payment).
+            "WIRE" => assert_eq!(
+                p["endToEndId"].as_str().unwrap(),
+                reference::token(p["id"].as_str().unwrap())
+            ),
             _ => assert!(p["checkNumber"].is_string()),
         }
     }
@@ -211,6 +217,15 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
         .flat_map(|b| b.entries.iter().map(|e| e.trace_number.clone()))
         .collect();
     assert_eq!(file_traces, traces.iter().map(|t| t.to_string()).collect());
+    let token_of_trace: HashMap<&str, String> = payments
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p["traceNumber"].as_str()?,
+                reference::token(p["id"].as_str()?),
+            ))
+        })
+        .collect();
     for b in &file.batches {
         assert!(matches!(
             b.header.sec_code,
@@ -218,6 +233,11 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
         ));
         for e in &b.entries {
             assert!(matches!(e.transaction_code, 22 | 32));
+            // The Individual Identification Number is the payment's reference token.
+            assert_eq!(
+                e.identification_number.trim_end(),
+                token_of_trace[e.trace_number.as_str()]
+            );
         }
     }
 
@@ -243,7 +263,13 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
         xml_all.push_str(&xml);
     }
     for p in payments.iter().filter(|p| p["method"] == "WIRE") {
-        assert!(xml_all.contains(p["endToEndId"].as_str().unwrap()));
+        let e2e = p["endToEndId"].as_str().unwrap();
+        assert!(xml_all.contains(&format!("<EndToEndId>{e2e}</EndToEndId>")));
+        // The remittance starts with the token too (banks cut it at the end).
+        assert!(
+            xml_all.contains(&format!("<Ustrd>{e2e} Distribution")),
+            "{xml_all}"
+        );
         let ccy = p["currency"].as_str().unwrap();
         let amount = Decimal::new(minor(&p["amount"], exponent(ccy)), exponent(ccy));
         assert!(

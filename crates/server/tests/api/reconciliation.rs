@@ -667,6 +667,8 @@ fn manual_payment(
         check_number: (method == PaymentMethod::Check).then(|| reference.to_string()),
         batch_id: None,
         counterparty_name: name.into(),
+        reference_token: None,
+        counterparty_account: None,
         status: PaymentStatus::Initiated,
     }
 }
@@ -731,7 +733,9 @@ async fn exceptions_manual_match_unmatch_and_returns_are_audited() {
     let wire_line = items.iter().find(|i| i["amount"] == "-250.00").unwrap();
     let fee_line = items.iter().find(|i| i["amount"] == "-12.50").unwrap();
     assert_eq!(fee_line["exceptionCause"], "NO_CANDIDATE");
-    assert_eq!(wire_line["exceptionCause"], "BELOW_THRESHOLD");
+    // A clearly different payee name contradicts the only candidate (issue 15: a veto, where
+    // it used to be merely below the threshold).
+    assert_eq!(wire_line["exceptionCause"], "CONTRADICTED");
     assert_eq!(wire_line["ageDays"], 9);
     assert_eq!(
         wire_line["candidates"][0]["paymentIds"][0], "P-WIRE-2",
@@ -1106,6 +1110,120 @@ const CAMT_BATCH: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </Stmt>
  </BkToCstmrStmt>
 </Document>"#;
+
+/// Issue 15, item 1: a camt.053 whose wire X was posted net of a $25 charge, so its amount is
+/// wire Y's, with X's end-to-end id cut to 16 characters (legacy UUIDv7 ids of one run share
+/// their first 20) and X's payee named; the charge line comes on the next day's statement.
+fn camt_net_of_charge(id: &str, day: &str, open: &str, close: &str, entry: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+ <BkToCstmrStmt>
+  <GrpHdr><MsgId>M-{id}</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>
+  <Stmt>
+   <Id>{id}</Id>
+   <Acct><Id><IBAN>US00CLEARWAY0001</IBAN></Id><Ccy>USD</Ccy></Acct>
+   <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">{open}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>
+   <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">{close}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>
+   {entry}
+  </Stmt>
+ </BkToCstmrStmt>
+</Document>"#
+    )
+}
+
+const E2E_X: &str = "0190F3A27B1C7D0080A1000000000001";
+
+#[tokio::test]
+async fn a_wire_net_of_its_charge_is_never_cleared_as_its_neighbour() {
+    // Payee names of our own: clearly different people (the seeded ones differ by a number).
+    let app = with_three_payments(|_| {
+        let x = manual_payment("P-X", PaymentMethod::Wire, 10_250, "John Smith", E2E_X);
+        let y = manual_payment(
+            "P-Y",
+            PaymentMethod::Wire,
+            10_000,
+            "Maria Garcia",
+            "0190F3A27B1C7D0080A1000000000002",
+        );
+        let z = manual_payment(
+            "P-Z",
+            PaymentMethod::Wire,
+            30_000,
+            "Ana Lopez",
+            "0190F3A27B1C7D0080A1000000000003",
+        );
+        [x, y, z]
+    })
+    .await;
+    let x_name = "JOHN SMITH";
+    let net = format!(
+        r#"<Ntry><Amt Ccy="USD">100.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+    <BookgDt><Dt>2026-04-01</Dt></BookgDt><ValDt><Dt>2026-04-01</Dt></ValDt>
+    <NtryDtls><TxDtls><Refs><EndToEndId>{}</EndToEndId></Refs>
+     <RltdPties><Cdtr><Nm>{x_name}</Nm></Cdtr></RltdPties></TxDtls></NtryDtls></Ntry>"#,
+        &E2E_X[..16]
+    );
+    let first = camt_net_of_charge("S-1", "2026-04-01", "1000.00", "900.00", &net);
+    import_and_match(&app, "", first.into_bytes(), 1).await;
+    // Before the fix: Y COMPLETED at score 950. Now the cut id names no one and the name
+    // contradicts Y: an exception suggesting both.
+    assert_eq!(payment(&app, "P-Y").await.0, "SENT");
+    assert_eq!(payment(&app, "P-X").await.0, "SENT");
+    let ex: Value = app
+        .get("operator", "/api/reconciliation/exceptions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = &ex["items"][0];
+    assert_eq!(item["exceptionCause"], "CONTRADICTED", "{ex}");
+    let suggested: Vec<&str> = item["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["paymentIds"][0].as_str().unwrap())
+        .collect();
+    assert!(
+        suggested.contains(&"P-X") && suggested.contains(&"P-Y"),
+        "{item}"
+    );
+
+    // The charge line arrives: the net line and the charge clear X, never Y.
+    let charge = r#"<Ntry><Amt Ccy="USD">2.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+    <BookgDt><Dt>2026-04-02</Dt></BookgDt><ValDt><Dt>2026-04-02</Dt></ValDt>
+    <BkTxCd><Domn><Cd>ACMT</Cd><Fmly><Cd>MDOP</Cd><SubFmlyCd>CHRG</SubFmlyCd></Fmly></Domn></BkTxCd>
+    <AddtlNtryInf>OUR CHARGES</AddtlNtryInf></Ntry>"#;
+    let second = camt_net_of_charge("S-2", "2026-04-02", "900.00", "897.50", charge);
+    import_and_match(&app, "", second.into_bytes(), 2).await;
+    // Cleared the day its last line posted, as a wire split in two is.
+    assert_eq!(
+        payment(&app, "P-X").await,
+        ("COMPLETED".into(), Some("2026-04-02".into()))
+    );
+    assert_eq!(payment(&app, "P-Y").await.0, "SENT");
+    let m = one_text(
+        &app,
+        "SELECT match_id FROM reconciliation_match_payments WHERE payment_id = 'P-X' AND live = 1",
+        "match_id",
+    )
+    .await;
+    let m: Value = app
+        .get("auditor", &format!("/api/reconciliation/matches/{m}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["lineIds"].as_array().unwrap().len(), 2, "{m}");
+    let codes: Vec<&str> = m["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"FEE_DEDUCTED"), "{m}");
+    app.stop().await;
+}
 
 #[tokio::test]
 async fn a_camt_batch_booking_clears_every_payment_of_the_batch() {

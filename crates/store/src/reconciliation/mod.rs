@@ -78,6 +78,9 @@ pub fn reason_json(r: &Reason) -> Value {
         Reason::BatchTotal(n) => ("BATCH_TOTAL", Some(i64::from(*n))),
         Reason::SplitTotal(n) => ("SPLIT_TOTAL", Some(i64::from(*n))),
         Reason::ReturnOf => ("RETURN_OF", None),
+        Reason::FeeDeducted(c) => ("FEE_DEDUCTED", Some(*c)),
+        Reason::CounterpartyContradicts(s) => ("COUNTERPARTY_CONTRADICTS", Some(i64::from(*s))),
+        Reason::AccountContradicts => ("ACCOUNT_CONTRADICTS", None),
     };
     match value {
         Some(v) => json!({ "code": code, "value": v }),
@@ -108,16 +111,18 @@ pub fn cause_text(c: ExceptionCause) -> &'static str {
         ExceptionCause::Ambiguous => "AMBIGUOUS",
         ExceptionCause::Contested => "CONTESTED",
         ExceptionCause::AmountMismatch => "AMOUNT_MISMATCH",
+        ExceptionCause::Contradicted => "CONTRADICTED",
     }
 }
 
 /// Every cause an exception can have (the matcher's, plus the store's own).
-pub const CAUSES: [&str; 7] = [
+pub const CAUSES: [&str; 8] = [
     "NO_CANDIDATE",
     "BELOW_THRESHOLD",
     "AMBIGUOUS",
     "CONTESTED",
     "AMOUNT_MISMATCH",
+    "CONTRADICTED",
     "ALREADY_MATCHED",
     "MANUALLY_UNMATCHED",
 ];

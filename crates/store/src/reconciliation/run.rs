@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
+use clearway_core::payments::reference;
 use clearway_core::reconciliation::{Payment, PaymentStatus, StatementLine};
 use serde_json::Value;
 
@@ -89,6 +90,8 @@ fn open_line(r: &Row) -> Result<(OpenLine, StatementLine), StoreError> {
         customer_reference: customer,
         description: text,
         counterparty: r.opt_text("counterparty_name")?,
+        counterparty_account: r.opt_text("counterparty_account")?,
+        type_code: Some(r.text("type_code")?),
     };
     let open = OpenLine {
         id: r.text("id")?,
@@ -108,7 +111,7 @@ pub async fn open_lines(tx: &mut Tx, actor: &Actor) -> Result<OpenLines, StoreEr
     actor.require(Permission::Operate)?;
     let rows = tx
         .fetch_all(
-            q("SELECT id, account_id, currency, amount_minor, value_date, booking_date, bank_reference, customer_reference, end_to_end_id, counterparty_name, description, status
+            q("SELECT id, account_id, currency, amount_minor, value_date, booking_date, bank_reference, customer_reference, end_to_end_id, counterparty_name, counterparty_account, type_code, description, status
                FROM bank_statement_lines WHERE org_id = $1 AND status IN ('OPEN','EXCEPTION') AND manual_only = 0 ORDER BY id")
                 .bind(&actor.org_id),
         )
@@ -140,6 +143,10 @@ fn candidate_payment(r: &Row) -> Result<(PaymentRow, Payment), StoreError> {
         check_number: r.opt_text("check_number")?,
         batch_id: r.opt_text("batch_id")?,
         counterparty_name: r.text("payee_name")?,
+        // Derived from the id: every payment has one, whatever references it was sent with.
+        reference_token: Some(reference::token(&id)),
+        // The payee's last four digits would need a join on bank_accounts; not read yet.
+        counterparty_account: None,
         status: if status == "SENT" {
             PaymentStatus::Initiated
         } else {

@@ -636,6 +636,8 @@ pub async fn bank_view(
         customer_reference: None,
         description: description.into(),
         counterparty: None,
+        counterparty_account: None,
+        type_code: None,
     };
     let mut lines = Vec::new();
     let mut batches: BTreeMap<(String, chrono::NaiveDate), i64> = BTreeMap::new();

@@ -19,7 +19,7 @@ pub mod modern_treasury;
 pub mod plaid;
 pub mod stripe;
 
-use clearway_core::payments::{Method, PaymentStatus};
+use clearway_core::payments::{reference, Method, PaymentStatus};
 use clearway_store::bank_accounts;
 use clearway_store::jobs::{self, Job};
 use clearway_store::payment_batches::{self, NewBatch};
@@ -374,7 +374,8 @@ impl SendRun<'_> {
                 .await?;
             let (trace, e2e) = match current.method {
                 Method::Ach => (Some(reference.to_string()), None),
-                _ => (None, Some(super::rails::end_to_end_id(&current.id))),
+                // The provider sent our reference token (see the request bodies).
+                _ => (None, Some(reference::token(&current.id))),
             };
             let update = Update {
                 provider: Some(provider.to_string()),

@@ -2,7 +2,7 @@
 //! organization id and API key, `Idempotency-Key`). Always `direction: "credit"`: the fund's
 //! originating account pays the investor's receiving account; never a debit.
 
-use clearway_core::payments::Method;
+use clearway_core::payments::{reference, Method};
 use clearway_store::payments::Payment;
 use serde_json::{json, Value};
 
@@ -36,6 +36,8 @@ pub fn payment_order_body(cfg: &ProviderConfig, p: &Payment, r: &Receiver) -> Va
         "originating_account_id": cfg.originating_account_id,
         "effective_date": p.expected_date,
         "description": "Fund distribution",
+        // Led by our reference token, which the bank echoes on the statement.
+        "remittance_information": format!("{} Fund distribution", reference::token(&p.id)),
         "receiving_account": {
             "party_name": r.name,
             "account_type": r.account_type.as_deref().map(str::to_lowercase).unwrap_or_else(|| "checking".into()),

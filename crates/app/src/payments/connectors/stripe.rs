@@ -2,6 +2,7 @@
 //! `Idempotency-Key`). A payout sends money from our balance to a destination bank account
 //! registered with the provider beforehand (named by our payee id); it never charges anyone.
 
+use clearway_core::payments::reference;
 use clearway_store::payments::Payment;
 use serde_json::Value;
 
@@ -16,6 +17,8 @@ pub fn payout_form(p: &Payment, r: &Receiver) -> Vec<(String, String)> {
         ("destination".into(), r.payee_id.clone()),
         ("method".into(), "standard".into()),
         ("description".into(), "Fund distribution".into()),
+        // The bank statement shows the descriptor: our reference token (13 of its 22).
+        ("statement_descriptor".into(), reference::token(&p.id)),
         ("metadata[clearway_payment_id]".into(), p.id.clone()),
         (
             "metadata[distribution_id]".into(),

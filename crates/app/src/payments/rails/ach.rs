@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use clearway_core::payments::limits::AchLimits;
-use clearway_core::payments::Method;
+use clearway_core::payments::{reference, Method};
 use clearway_core::Currency;
 use clearway_formats::ach::{
     self, plan_credit_files, verify_credit_file, write_credit_file, AccountType, AchError,
@@ -162,6 +162,8 @@ async fn resolve<'a>(
             amount_cents: credit_cents(&p.id, p.amount_minor)?,
             entity: b.entity,
             name: p.payee_name.clone(),
+            // Banks echo the individual id on statements: our reference token.
+            individual_id: Some(reference::token(&p.id)),
         });
         out.payments.push(p);
     }

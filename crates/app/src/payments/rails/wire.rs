@@ -1,6 +1,7 @@
 //! The wire rail: a distribution's pending wires as a pain.001 file.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use clearway_core::payments::reference;
 use clearway_core::Currency;
 use clearway_formats::iso20022::pain001::{self, AccountId, PostalAddress, Version};
 use clearway_formats::iso20022::wires::{self, end_to_end_id, latin_text, WireItem};
@@ -111,8 +112,10 @@ pub(super) async fn produce_wire(
         } else {
             AccountId::Other(account)
         };
+        let token = reference::token(&p.id);
         let item = WireItem {
             payment_id: p.id.clone(),
+            end_to_end_id: token.clone(),
             amount_minor: p.amount_minor,
             currency: currency.code().to_string(),
             exponent: currency.minor_units(),
@@ -121,7 +124,8 @@ pub(super) async fn produce_wire(
             bic: b.bic.clone().unwrap_or_default(),
             name: p.payee_name.clone(),
             address: b.address.as_ref().and_then(postal_address),
-            remittance: format!("Distribution {description}"),
+            // Led by the token: banks that cut the remittance keep its head.
+            remittance: format!("{token} Distribution {description}"),
         };
         // Each wire alone first, so one bad payee fails only its own payment.
         match pain001_file(
@@ -161,7 +165,7 @@ pub(super) async fn produce_wire(
             .iter()
             .map(|p| Sent {
                 id: p.id.clone(),
-                reference: end_to_end_id(&p.id),
+                reference: reference::token(&p.id),
                 attempt: p.attempt,
             })
             .collect(),
