@@ -73,7 +73,10 @@ fn an_indicator_that_is_neither_debit_nor_credit_names_row_column_and_value() {
     );
     let blank = "Date,Amount,DC\n2024-01-02,10.00,\n";
     let err = read(blank, &columns("DC")).unwrap_err();
-    assert!(err.starts_with("line 2: CSV row: DC '' is neither"), "{err}");
+    assert!(
+        err.starts_with("line 2: CSV row: DC '' is neither"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -96,7 +99,10 @@ fn indicator_words_are_configurable() {
     assert_eq!(amounts(&st[0]), vec![dec("-10.00"), dec("4.00")]);
     // The defaults no longer apply once words are given.
     let err = read("Date,Amount,Richting\n2024-01-02,1.00,D\n", &options).unwrap_err();
-    assert!(err.contains("is neither a debit (Uit) nor a credit (In)"), "{err}");
+    assert!(
+        err.contains("is neither a debit (Uit) nor a credit (In)"),
+        "{err}"
+    );
     // Words without an indicator column, or one word on both sides, are mapping errors.
     let mut no_column = columns("Richting");
     no_column.overrides.indicator_column = None;

@@ -172,25 +172,42 @@ fn mapping_for(options: &SheetOptions) -> Result<Option<csv::Mapping>, Statement
     }
 }
 
+/// The format of `bytes`: `format` when given, else detected. Blank input is empty.
+pub fn file_format(bytes: &[u8], format: Option<FileFormat>) -> Result<FileFormat, StatementError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(StatementError::Empty);
+    }
+    format.or_else(|| detect_format(bytes)).ok_or_else(|| {
+        StatementError::structure(
+            1,
+            "file",
+            "not a BAI2, camt, MT940, CSV or XLSX statement (pass the format explicitly if it is one)",
+        )
+    })
+}
+
+/// The CSV mapping `options` give (a preset and overrides, or overrides' columns), checked
+/// without reading the file; `None` when a preset is to be detected.
+pub fn given_mapping(options: &SheetOptions) -> Result<Option<csv::Mapping>, StatementError> {
+    mapping_for(options)
+}
+
+/// The mapping to stream CSV `text` with: the one `options` give, else the first preset that
+/// reads the whole file without error (a pass that keeps no line).
+pub fn csv_mapping(text: &str, options: &SheetOptions) -> Result<csv::Mapping, StatementError> {
+    match mapping_for(options)? {
+        Some(m) => Ok(m),
+        None => csv::detect_csv_preset(text),
+    }
+}
+
 /// Reads a statement file of `format` (detected when `None`).
 pub fn read_file(
     bytes: &[u8],
     format: Option<FileFormat>,
     options: &SheetOptions,
 ) -> Result<ReadResult, StatementError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(StatementError::Empty);
-    }
-    let format = match format.or_else(|| detect_format(bytes)) {
-        Some(f) => f,
-        None => {
-            return Err(StatementError::structure(
-                1,
-                "file",
-                "not a BAI2, camt, MT940, CSV or XLSX statement (pass the format explicitly if it is one)",
-            ))
-        }
-    };
+    let format = file_format(bytes, format)?;
     let text = || decode_text(bytes);
     let (preset, statements) = match format {
         FileFormat::Bai2 => (None, bai2::read(&text())?),

@@ -24,6 +24,7 @@ mod recovery;
 mod reinvestment;
 mod reversal;
 mod stale;
+mod statement_import;
 mod strict;
 mod tenancy;
 mod validation;

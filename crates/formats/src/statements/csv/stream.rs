@@ -107,7 +107,10 @@ impl Group {
             self.backward = Warnings::default();
         }
         if let (Some(prev), true) = (self.last, self.all_balance) {
-            let (pb, nb) = (prev.balance.unwrap_or_default(), next.balance.unwrap_or_default());
+            let (pb, nb) = (
+                prev.balance.unwrap_or_default(),
+                next.balance.unwrap_or_default(),
+            );
             if nb != pb + next.amount {
                 self.forward.push(&next, &prev);
             }
@@ -361,7 +364,9 @@ where
 }
 
 /// Collects a stream into statements with their lines.
-pub(super) fn collect<I, R>(mut stream: CsvStream<'_, I, R>) -> Result<Vec<Statement>, StatementError>
+pub(super) fn collect<I, R>(
+    mut stream: CsvStream<'_, I, R>,
+) -> Result<Vec<Statement>, StatementError>
 where
     I: Iterator<Item = Result<R, StatementError>>,
     R: Borrow<Row>,
@@ -677,4 +682,3 @@ impl RowReader<'_> {
         }
     }
 }
-
