@@ -77,6 +77,9 @@ struct ServeArgs {
     /// Separate address serving `/metrics` without a token (bind it internally).
     #[arg(long, env = "CLEARWAY_METRICS_ADDR")]
     metrics_addr: Option<std::net::SocketAddr>,
+    /// Largest request body accepted, in MiB (bank statement uploads are the large ones).
+    #[arg(long, default_value_t = 16, env = "CLEARWAY_BODY_LIMIT_MB")]
+    body_limit_mb: usize,
 }
 
 #[derive(Subcommand)]
@@ -244,6 +247,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         metrics_addr: args.metrics_addr,
         four_eyes_above: args.four_eyes_above,
         statement_balance_policy: args.statement_balance_policy,
+        body_limit_bytes: args.body_limit_mb.saturating_mul(1024 * 1024),
         oidc: access::oidc_from_env()?,
         ..Config::default()
     };

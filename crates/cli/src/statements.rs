@@ -1,6 +1,6 @@
-//! `clearway statements import FILE…`: reads every file first (nothing is written if any is
-//! unreadable, truncated or mis-totalled), then stores them all in one transaction, each with
-//! its `reconciliation.match` job; `--match` also runs matching at once.
+//! `clearway statements import FILE…`: reads and stores every file in one transaction, each
+//! in chunks with its `reconciliation.match` job (nothing is written if any is unreadable,
+//! truncated or mis-totalled); `--match` also runs matching at once.
 //!
 //! `clearway statements bank-file --distribution ID`: the BAI2 statement a bank would send for
 //! a distribution's sent payments, to rehearse reconciliation end to end (no bank here).
@@ -29,6 +29,16 @@ pub enum Which {
         /// CSV/XLSX preset (detected when absent).
         #[arg(long)]
         preset: Option<String>,
+        /// CSV: a debit/credit indicator column (header name or 0-based index) that signs the
+        /// unsigned amount column.
+        #[arg(long)]
+        indicator_column: Option<String>,
+        /// CSV: words of the indicator column meaning a debit (default D,DR,Debit,DBIT,Af).
+        #[arg(long, value_delimiter = ',')]
+        indicator_debit: Option<Vec<String>>,
+        /// CSV: words of the indicator column meaning a credit (default C,CR,Credit,CRDT,Bij).
+        #[arg(long, value_delimiter = ',')]
+        indicator_credit: Option<Vec<String>>,
         /// Account when a file names none.
         #[arg(long)]
         account: Option<String>,
@@ -117,6 +127,9 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         files,
         format,
         preset,
+        indicator_column,
+        indicator_debit,
+        indicator_credit,
         account,
         currency,
         balance_policy,
@@ -137,6 +150,11 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
         sheet: SheetOptions {
             preset,
             overrides: clearway_formats::statements::csv::Overrides {
+                indicator_column: indicator_column
+                    .as_deref()
+                    .map(clearway_formats::statements::csv::Column::parse),
+                indicator_debit,
+                indicator_credit,
                 currency: currency.clone(),
                 account_id: account.clone(),
                 ..Default::default()
@@ -159,8 +177,8 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     Ok(())
 }
 
-/// Reads every file (refusing all if one is unreadable), then stores them in one transaction
-/// and prints what each added.
+/// Reads and stores every file in one transaction (refusing all if one is unreadable), each
+/// in chunks so memory stays bounded by one file's bytes, and prints what each added.
 async fn import_files(
     db: &Db,
     actor: &Actor,
@@ -176,23 +194,16 @@ async fn import_files(
     let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template(
         "{msg:30} {bar:40} {bytes}/{total_bytes}",
     )?);
-    let mut prepared = Vec::with_capacity(files.len());
+    let mut tx = db.begin().await?;
+    let mut outcomes = Vec::with_capacity(files.len());
     for f in files {
-        bar.set_message(format!("reading {}", f.display()));
+        bar.set_message(format!("importing {}", f.display()));
         let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
-        let p =
-            app::prepare(&bytes, options).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let o = app::import::store_file(&mut tx, actor, &bytes, options)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
         // why: a usize length always fits a u64 (progress display only)
         bar.inc(bytes.len() as u64);
-        prepared.push((f, p));
-    }
-    bar.set_message("storing");
-    let mut tx = db.begin().await?;
-    let mut outcomes = Vec::with_capacity(prepared.len());
-    for (f, p) in &prepared {
-        let o = app::import::store(&mut tx, actor, p)
-            .await
-            .with_context(|| format!("{}", f.display()))?;
         outcomes.push((f, o));
     }
     tx.commit().await?;

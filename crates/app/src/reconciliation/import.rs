@@ -3,6 +3,11 @@
 //! with its audit entry, its outbox event and the `reconciliation.match` job in one
 //! transaction, or not at all.
 //!
+//! Bounded memory: lines are converted and written in chunks of [`CHUNK_LINES`] inside that
+//! one transaction (CSV files are read as a stream, one row at a time; the other formats'
+//! lines are dropped as they are written), so a file refused on its last line still leaves
+//! nothing behind.
+//!
 //! The same bytes imported twice add nothing: the file's SHA-256 is unique per organization
 //! (the store reports the earlier file as a duplicate).
 
@@ -12,7 +17,8 @@ use clearway_formats::statements::{
     self, BalancePolicy, FileFormat, SheetOptions, Statement, StatementLine, TransactionDetails,
 };
 use clearway_store::reconciliation::statements::{
-    self as store, FileRecord, NewFile, NewLine, NewStatement, StatementRecord,
+    self as store, FileRecord, NewFile, NewLine, NewStatement, NewStatementHead, StatementRecord,
+    StatementTail, StoredFile,
 };
 use clearway_store::{audit, jobs, outbox, Actor, Db, Tx};
 use serde_json::json;
@@ -20,12 +26,17 @@ use sha2::{Digest, Sha256};
 
 use crate::{AppError, AppResult};
 
+mod chunks;
+
 /// Job kind that runs matching after an import.
 pub const MATCH_JOB: &str = "reconciliation.match";
 /// Account recorded when neither the file nor the caller names one.
 pub const UNSPECIFIED_ACCOUNT: &str = "UNSPECIFIED";
 /// Most statement lines accepted in one file.
 pub const LINES_MAX: usize = 5_000_000;
+/// Lines converted and written per bulk load: large enough that a load's fixed cost is
+/// spread thin, small enough that a chunk's rows take a few MB.
+pub const CHUNK_LINES: usize = 10_000;
 
 /// How to read an uploaded file.
 #[derive(Debug, Clone, Default)]
@@ -100,45 +111,113 @@ fn to_minor(currency: Currency, amount: rust_decimal::Decimal, what: &str) -> Ap
 /// An explicit currency only fills a gap: one the statement or an entry contradicts is
 /// refused (a CHF file imported "as USD" would book francs as dollars).
 fn check_explicit_currency(st: &Statement, explicit: Option<&str>) -> AppResult<()> {
-    let Some(explicit) = explicit.map(str::trim) else {
-        return Ok(());
-    };
-    let stated = std::iter::once((st.line, st.currency.as_ref()))
-        .chain(st.lines.iter().map(|l| (l.line, l.currency.as_ref())));
+    let stated = std::iter::once((st.line, st.currency.as_deref()))
+        .chain(st.lines.iter().map(|l| (l.line, l.currency.as_deref())));
     for (line, c) in stated {
-        if let Some(c) = c.filter(|c| !c.eq_ignore_ascii_case(explicit)) {
-            return Err(invalid(
-                "currency",
-                format!(
-                    "currency {explicit} contradicts the file: line {line} is in {c} (leave currency out, or import the right file)"
-                ),
-            ));
-        }
+        contradicts(c, explicit, line)?;
     }
     Ok(())
 }
 
-/// Converts one read statement; errors name the file line.
-fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
-    check_explicit_currency(st, options.currency.as_deref())?;
-    let code = st
-        .currency
-        .clone()
-        .or_else(|| options.currency.clone())
+/// Refuses an explicit currency that differs from the one the file states at `line`.
+fn contradicts(file: Option<&str>, explicit: Option<&str>, line: usize) -> AppResult<()> {
+    match (file, explicit.map(str::trim)) {
+        (Some(c), Some(explicit)) if !c.eq_ignore_ascii_case(explicit) => Err(invalid(
+            "currency",
+            format!(
+                "currency {explicit} contradicts the file: line {line} is in {c} (leave currency out, or import the right file)"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The currency of the statement starting at `line`: the file's, else the caller's (which may
+/// not contradict the file's).
+fn statement_currency(
+    file: Option<&str>,
+    options: &ImportOptions,
+    line: usize,
+) -> AppResult<Currency> {
+    contradicts(file, options.currency.as_deref(), line)?;
+    let code = file
+        .or(options.currency.as_deref())
         .ok_or_else(|| {
             invalid(
                 "currency",
                 format!(
-                    "the statement starting at line {} names no currency; give one (API: currency=, CLI: --currency)",
-                    st.line
+                    "the statement starting at line {line} names no currency; give one (API: currency=, CLI: --currency)"
                 ),
             )
         })?;
-    let currency = Currency::parse(&code.to_ascii_uppercase())
-        .map_err(|why| invalid("currency", format!("line {}: {why}", st.line)))?;
-    let account_id = clean(Some(&st.account_id))
+    Currency::parse(&code.to_ascii_uppercase())
+        .map_err(|why| invalid("currency", format!("line {line}: {why}")))
+}
+
+/// The account of a statement: the file's, else the caller's, else [`UNSPECIFIED_ACCOUNT`].
+fn statement_account(file: &str, options: &ImportOptions) -> String {
+    clean(Some(file))
         .or_else(|| clean(options.account.as_deref()))
-        .unwrap_or_else(|| UNSPECIFIED_ACCOUNT.to_string());
+        .unwrap_or_else(|| UNSPECIFIED_ACCOUNT.to_string())
+}
+
+/// Converts one read statement; errors name the file line.
+fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
+    let (head, mut warnings) = statement_head(st, options)?;
+    let mut lines = Vec::with_capacity(st.lines.len());
+    for l in &st.lines {
+        if let Some(line) = booked_line(st, l, head.currency, &mut warnings)? {
+            lines.push(line);
+        }
+    }
+    if lines.is_empty() {
+        warnings.push(NO_ACTIVITY.to_string());
+    }
+    let tail = statement_tail(st, head.currency, warnings)?;
+    Ok(NewStatement {
+        format: head.format,
+        account_id: head.account_id,
+        currency: head.currency,
+        encoding: head.encoding,
+        reference: head.reference,
+        statement_number: head.statement_number,
+        statement_date: tail.statement_date,
+        opening_balance_minor: tail.opening_balance_minor,
+        closing_balance_minor: tail.closing_balance_minor,
+        available_balance_minor: tail.available_balance_minor,
+        warnings: tail.warnings,
+        source_line: head.source_line,
+        lines,
+    })
+}
+
+/// A booked line converted; `None` (with a warning) for pending and information-only camt
+/// entries, which have not moved money yet.
+fn booked_line(
+    st: &Statement,
+    l: &StatementLine,
+    currency: Currency,
+    warnings: &mut Vec<String>,
+) -> AppResult<Option<NewLine>> {
+    if l.status.as_deref().is_some_and(|s| s != "BOOK") {
+        warnings.push(format!(
+            "line {}: entry with status {} not imported",
+            l.line,
+            l.status.as_deref().unwrap_or("")
+        ));
+        return Ok(None);
+    }
+    convert_line(st.statement_date, l, currency).map(Some)
+}
+
+/// What is known of a statement before its lines, and its reader warnings; refuses an MT940
+/// without a closing balance and a header holding a NUL.
+fn statement_head(
+    st: &Statement,
+    options: &ImportOptions,
+) -> AppResult<(NewStatementHead, Vec<String>)> {
+    let currency = statement_currency(st.currency.as_deref(), options, st.line)?;
+    let account_id = statement_account(&st.account_id, options);
     if st.format == statements::StatementFormat::Mt940 && st.closing_balance.is_none() {
         // SWIFT makes :62F:/:62M: mandatory in an MT940; without it nothing proves the
         // statement is complete (a cut-off file reads like a short one).
@@ -151,57 +230,59 @@ fn convert(st: &Statement, options: &ImportOptions) -> AppResult<NewStatement> {
             ),
         ));
     }
-    let bal = |b: &Option<statements::Balance>, what: &str| {
-        b.as_ref()
-            .map(|b| to_minor(currency, b.amount, &format!("line {}: {what}", st.line)))
-            .transpose()
-    };
-    let mut warnings = st.warnings.clone();
-    let mut lines = Vec::with_capacity(st.lines.len());
-    for l in &st.lines {
-        if l.status.as_deref().is_some_and(|s| s != "BOOK") {
-            // Pending and information-only camt entries have not moved money yet.
-            warnings.push(format!(
-                "line {}: entry with status {} not imported",
-                l.line,
-                l.status.as_deref().unwrap_or("")
-            ));
-            continue;
-        }
-        lines.push(convert_line(st, l, currency)?);
-    }
-    if lines.is_empty() {
-        warnings.push(NO_ACTIVITY.to_string());
-    }
+    // The caller's currency may not contradict the file's, down to each entry's own.
+    check_explicit_currency(st, options.currency.as_deref())?;
     let reference = clean(st.reference.as_deref());
     let statement_number = clean(st.statement_number.as_deref());
     let header = [&reference, &statement_number].into_iter().flatten();
-    let texts = std::iter::once(&account_id).chain(header).chain(&warnings);
+    let texts = std::iter::once(&account_id).chain(header);
     nul_free(&format!("line {}: statement header", st.line), texts)?;
-    Ok(NewStatement {
+    let head = NewStatementHead {
         format: format_name(st.format).to_string(),
         account_id,
         currency,
         encoding: st.encoding.clone(),
         reference,
         statement_number,
+        source_line: st.line,
+    };
+    Ok((head, st.warnings.clone()))
+}
+
+/// What is known of a statement after its lines: balances in minor units, its date, and
+/// `warnings` (the reader's and the import's; refused if one holds a NUL).
+fn statement_tail(
+    st: &Statement,
+    currency: Currency,
+    warnings: Vec<String>,
+) -> AppResult<StatementTail> {
+    nul_free(&format!("line {}: statement header", st.line), &warnings)?;
+    let bal = |b: &Option<statements::Balance>, what: &str| {
+        b.as_ref()
+            .map(|b| to_minor(currency, b.amount, &format!("line {}: {what}", st.line)))
+            .transpose()
+    };
+    Ok(StatementTail {
         statement_date: st.statement_date,
         opening_balance_minor: bal(&st.opening_balance, "opening balance")?,
         closing_balance_minor: bal(&st.closing_balance, "closing balance")?,
         available_balance_minor: bal(&st.available_balance, "available balance")?,
         warnings,
-        source_line: st.line,
-        lines,
     })
 }
 
-/// Converts one booked line; errors name the file line.
-fn convert_line(st: &Statement, l: &StatementLine, currency: Currency) -> AppResult<NewLine> {
+/// Converts one booked line; errors name the file line. `statement_date` stands in for a
+/// line without value and booking dates.
+fn convert_line(
+    statement_date: Option<chrono::NaiveDate>,
+    l: &StatementLine,
+    currency: Currency,
+) -> AppResult<NewLine> {
     let what = format!("line {}: transaction", l.line);
     let value_date = l
         .value_date
         .or(l.booking_date)
-        .or(st.statement_date)
+        .or(statement_date)
         .ok_or_else(|| invalid("file", format!("{what}: no value or booking date")))?;
     let tx = l.transactions.first();
     let end_to_end_id = clean(tx.and_then(|t| t.end_to_end_id.as_deref()));
@@ -309,13 +390,9 @@ fn description(l: &StatementLine, tx: Option<&TransactionDetails>) -> String {
 /// are refused here with an error naming the line and record; balances that do not tie as
 /// `options.balance_policy` says.
 pub fn prepare(bytes: &[u8], options: &ImportOptions) -> AppResult<NewFile> {
-    // The reader's message names line, record and field; printable() keeps any quoted file
-    // content from reaching a client or terminal as raw bytes.
-    let refused = |e: statements::StatementError| {
-        invalid("file", clearway_core::input::printable(&e.to_string(), 500))
-    };
-    let mut read = statements::read_file(bytes, options.format, &options.sheet).map_err(refused)?;
-    statements::balance::apply(options.balance_policy, &mut read.statements).map_err(refused)?;
+    let mut read =
+        statements::read_file(bytes, options.format, &options.sheet).map_err(read_error)?;
+    statements::balance::apply(options.balance_policy, &mut read.statements).map_err(read_error)?;
     let statements = read
         .statements
         .iter()
@@ -337,11 +414,38 @@ pub fn prepare(bytes: &[u8], options: &ImportOptions) -> AppResult<NewFile> {
     })
 }
 
+/// A reader's refusal as the `file` field's error. The message names line, record and field;
+/// printable() keeps any quoted file content from reaching a client or terminal as raw bytes.
+fn read_error(e: statements::StatementError) -> AppError {
+    invalid("file", clearway_core::input::printable(&e.to_string(), 500))
+}
+
 /// Stores a prepared file inside `tx` (operators and admins): statements, lines, audit entry,
 /// `bank_statement.imported` event and the matching job. A file already imported by this
 /// organization is reported as a duplicate and nothing is written.
 pub async fn store(tx: &mut Tx, actor: &Actor, file: &NewFile) -> AppResult<ImportOutcome> {
     let stored = store::insert_file(tx, actor, file).await?;
+    recorded(tx, actor, stored).await
+}
+
+/// Reads, converts and stores a file inside `tx` (operators and admins) in chunks of
+/// [`CHUNK_LINES`] lines, with its audit entry, event and matching job: memory stays bounded
+/// by the file's bytes and one chunk, whatever the number of lines. A file already imported
+/// by this organization is reported as a duplicate and nothing is written; a refused file
+/// leaves what was written to the caller's transaction to roll back.
+pub async fn store_file(
+    tx: &mut Tx,
+    actor: &Actor,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> AppResult<ImportOutcome> {
+    actor.require(Permission::Operate)?;
+    let stored = chunks::store(tx, actor, bytes, options).await?;
+    recorded(tx, actor, stored).await
+}
+
+/// The audit entry, event and matching job of a stored file (none for a duplicate).
+async fn recorded(tx: &mut Tx, actor: &Actor, stored: StoredFile) -> AppResult<ImportOutcome> {
     if stored.duplicate {
         return Ok(ImportOutcome {
             duplicate: true,
@@ -350,12 +454,12 @@ pub async fn store(tx: &mut Tx, actor: &Actor, file: &NewFile) -> AppResult<Impo
             job_id: None,
         });
     }
-    let file_id = stored.file.id.clone();
-    let line_total: usize = file.statements.iter().map(|s| s.lines.len()).sum();
+    let file = &stored.file;
+    let file_id = file.id.clone();
     let summary = json!({
         "format": file.format, "preset": file.preset, "sha256": file.sha256,
         "statements": stored.statements.iter().map(|s| json!({"id": s.id, "accountId": s.account_id, "currency": s.currency.code(), "lines": s.line_count})).collect::<Vec<_>>(),
-        "lines": line_total,
+        "lines": file.line_count,
     });
     audit::record(
         tx,
@@ -395,7 +499,7 @@ pub async fn store(tx: &mut Tx, actor: &Actor, file: &NewFile) -> AppResult<Impo
     })
 }
 
-/// Reads, converts and stores a file in one transaction.
+/// Reads, converts and stores a file in one transaction, in chunks ([`store_file`]).
 pub async fn import(
     db: &Db,
     actor: &Actor,
@@ -403,9 +507,8 @@ pub async fn import(
     options: &ImportOptions,
 ) -> AppResult<ImportOutcome> {
     actor.require(Permission::Operate)?;
-    let prepared = prepare(bytes, options)?;
     let mut tx = db.begin().await?;
-    let outcome = store(&mut tx, actor, &prepared).await?;
+    let outcome = store_file(&mut tx, actor, bytes, options).await?;
     tx.commit().await?;
     Ok(outcome)
 }

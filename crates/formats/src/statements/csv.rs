@@ -18,7 +18,11 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Balance, Counterparty, Statement, StatementError, StatementFormat, StatementLine};
+use super::{Statement, StatementError, StatementFormat};
+
+mod stream;
+
+pub use stream::CsvStream;
 
 /// Where a field is: a header name (matched trimmed and case-insensitively) or a 0-based index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +68,74 @@ pub enum AmountColumns {
         /// Money in.
         credit: Column,
     },
+    /// An unsigned amount column and a column saying whether the row is a debit or a credit
+    /// (`D`/`C`, `DR`/`CR`, `Debit`/`Credit`, Dutch `Af`/`Bij`, or the bank's own words).
+    Indicator {
+        /// The unsigned amount.
+        amount: Column,
+        /// The debit/credit indicator.
+        indicator: Column,
+        /// The words of the indicator column.
+        values: IndicatorValues,
+    },
 }
+
+/// The words an indicator column uses for debits and credits, matched trimmed and
+/// case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorValues {
+    /// Words meaning money out.
+    pub debit: Vec<String>,
+    /// Words meaning money in.
+    pub credit: Vec<String>,
+}
+
+impl Default for IndicatorValues {
+    /// English and ISO 20022 (`DBIT`/`CRDT`) spellings, and Dutch banks' `Af`/`Bij`.
+    fn default() -> Self {
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect();
+        IndicatorValues {
+            debit: words(&["D", "DR", "Debit", "DBIT", "Af"]),
+            credit: words(&["C", "CR", "Credit", "CRDT", "Bij"]),
+        }
+    }
+}
+
+/// Which way an indicator says the money went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Debit,
+    Credit,
+}
+
+impl IndicatorValues {
+    fn side(&self, word: &str) -> Option<Side> {
+        let word = word.trim();
+        let is = |list: &[String]| list.iter().any(|w| w.trim().eq_ignore_ascii_case(word));
+        match (is(&self.debit), is(&self.credit)) {
+            (true, false) => Some(Side::Debit),
+            (false, true) => Some(Side::Credit),
+            // Blank, unknown, or configured as both: nothing says which.
+            _ => None,
+        }
+    }
+}
+
+/// Header names of a debit/credit indicator column next to a signed-amount mapping's amount:
+/// such a file's amounts are unsigned, and reading them as signed would turn every debit into
+/// a credit.
+const INDICATOR_HEADERS: [&str; 10] = [
+    "dc",
+    "d/c",
+    "c/d",
+    "dr/cr",
+    "cr/dr",
+    "debit/credit",
+    "credit/debit",
+    "af bij",
+    "af/bij",
+    "cdtdbtind",
+];
 
 /// A column mapping: where each field is and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +240,12 @@ pub struct Overrides {
     pub debit_column: Option<Column>,
     /// Credit column (with `debit_column`).
     pub credit_column: Option<Column>,
+    /// Debit/credit indicator column (with an amount column, the preset's or `amount_column`).
+    pub indicator_column: Option<Column>,
+    /// Words of the indicator column meaning a debit (default `D`, `DR`, `Debit`, `DBIT`, `Af`).
+    pub indicator_debit: Option<Vec<String>>,
+    /// Words of the indicator column meaning a credit (default `C`, `CR`, `Credit`, `CRDT`, `Bij`).
+    pub indicator_credit: Option<Vec<String>>,
     /// Currency column.
     pub currency_column: Option<Column>,
     /// Balance column.
@@ -237,22 +314,7 @@ impl Overrides {
         if let Some(c) = &self.value_date_column {
             m.value_date = Some(c.clone());
         }
-        match (&self.amount_column, &self.debit_column, &self.credit_column) {
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                return Err("give either an amount column or debit and credit columns".into())
-            }
-            (Some(a), None, None) => m.amount = AmountColumns::Signed(a.clone()),
-            (None, Some(d), Some(c)) => {
-                m.amount = AmountColumns::DebitCredit {
-                    debit: d.clone(),
-                    credit: c.clone(),
-                }
-            }
-            (None, Some(_), None) | (None, None, Some(_)) => {
-                return Err("debit and credit columns go together".into())
-            }
-            (None, None, None) => {}
-        }
+        self.apply_amount(m)?;
         let set = |slot: &mut Option<Column>, v: &Option<Column>| {
             if let Some(c) = v {
                 *slot = Some(c.clone());
@@ -274,6 +336,77 @@ impl Overrides {
         }
         Ok(())
     }
+
+    /// The amount columns: signed, debit and credit, or amount with an indicator.
+    fn apply_amount(&self, m: &mut Mapping) -> Result<(), String> {
+        match (&self.amount_column, &self.debit_column, &self.credit_column) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err("give either an amount column or debit and credit columns".into())
+            }
+            (Some(a), None, None) => m.amount = AmountColumns::Signed(a.clone()),
+            (None, Some(d), Some(c)) => {
+                m.amount = AmountColumns::DebitCredit {
+                    debit: d.clone(),
+                    credit: c.clone(),
+                }
+            }
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                return Err("debit and credit columns go together".into())
+            }
+            (None, None, None) => {}
+        }
+        if let Some(i) = &self.indicator_column {
+            let amount = match &m.amount {
+                AmountColumns::Signed(a) | AmountColumns::Indicator { amount: a, .. } => a.clone(),
+                AmountColumns::DebitCredit { .. } => {
+                    return Err("an indicator column goes with one amount column, not with debit and credit columns".into())
+                }
+            };
+            let values = match &m.amount {
+                AmountColumns::Indicator { values, .. } => values.clone(),
+                _ => IndicatorValues::default(),
+            };
+            m.amount = AmountColumns::Indicator {
+                amount,
+                indicator: i.clone(),
+                values,
+            };
+        }
+        self.apply_indicator_values(m)
+    }
+
+    fn apply_indicator_values(&self, m: &mut Mapping) -> Result<(), String> {
+        if self.indicator_debit.is_none() && self.indicator_credit.is_none() {
+            return Ok(());
+        }
+        let AmountColumns::Indicator { values, .. } = &mut m.amount else {
+            return Err("indicator words need an indicator column".into());
+        };
+        for (slot, given, what) in [
+            (&mut values.debit, &self.indicator_debit, "debit"),
+            (&mut values.credit, &self.indicator_credit, "credit"),
+        ] {
+            if let Some(words) = given {
+                let words: Vec<String> = words
+                    .iter()
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if words.is_empty() {
+                    return Err(format!("the {what} indicator words are empty"));
+                }
+                *slot = words;
+            }
+        }
+        if values
+            .debit
+            .iter()
+            .any(|d| values.credit.iter().any(|c| c.eq_ignore_ascii_case(d)))
+        {
+            return Err("a word cannot mean both debit and credit".into());
+        }
+        Ok(())
+    }
 }
 
 fn names(list: &[&str]) -> Vec<Column> {
@@ -287,6 +420,8 @@ fn names(list: &[&str]) -> Vec<Column> {
 /// - `debit-credit-eu`: 4 metadata rows, `Date,Operation Number,Label,Debit,Credit,Detail`,
 ///   `dd/mm/yy`, decimal comma, a balance trailer row.
 /// - `debit-credit-en`: `REF,DESCRIPTION,DEBIT,CREDIT,BALANCE,DATE` sheets with a TOTAL row.
+/// - `ing-nl`: ING Netherlands exports: `Datum` (`yyyymmdd`), unsigned `Bedrag (EUR)` with an
+///   `Af Bij` indicator, decimal comma, optional `Saldo na mutatie`.
 /// - `simple-en`: `Date,Label,Currency,Amount,…,Partner Name,Bank Account` (US dates, `1,234.56`).
 /// - `simple-en-inverse`: the same for card statements that print charges as positive.
 /// - `simple-en-no-header`: the same columns without a header row.
@@ -356,6 +491,24 @@ pub fn presets() -> Vec<Mapping> {
     m.balance = Some(Column::name("BALANCE"));
     m.bank_reference = Some(Column::name("REF"));
     m.description = names(&["DESCRIPTION"]);
+    out.push(m);
+
+    let mut m = Mapping::new(
+        Column::name("Datum"),
+        AmountColumns::Indicator {
+            amount: Column::name("Bedrag (EUR)"),
+            indicator: Column::name("Af Bij"),
+            values: IndicatorValues::default(),
+        },
+    );
+    m.name = "ing-nl".into();
+    m.date_formats = vec!["%Y%m%d".into(), "%d-%m-%Y".into()];
+    m.decimal_separator = ',';
+    m.default_currency = Some("EUR".into());
+    m.balance = Some(Column::name("Saldo na mutatie"));
+    m.counterparty = Some(Column::name("Naam / Omschrijving"));
+    m.counterparty_account = Some(Column::name("Tegenrekening"));
+    m.description = names(&["Mededelingen", "Mutatiesoort"]);
     out.push(m);
 
     let mut m = Mapping::new(
@@ -436,45 +589,83 @@ pub struct Row {
 
 /// Splits CSV text into rows (quoted fields may span lines; ragged rows are allowed).
 pub fn csv_rows(input: &str, delimiter: u8) -> Result<Vec<Row>, StatementError> {
-    let input = input.trim_start_matches('\u{feff}');
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(input.as_bytes());
-    let mut rows = Vec::new();
-    let mut record = ::csv::StringRecord::new();
-    loop {
-        let start = reader.position().clone();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
+    CsvRows::new(input, delimiter).collect()
+}
+
+/// The rows of CSV text, one at a time (see [`csv_rows`]); after an error, none.
+pub struct CsvRows<'a> {
+    input: &'a str,
+    reader: ::csv::Reader<&'a [u8]>,
+    record: ::csv::StringRecord,
+    done: bool,
+}
+
+impl<'a> CsvRows<'a> {
+    /// Rows of `input` split at `delimiter`.
+    pub fn new(input: &'a str, delimiter: u8) -> Self {
+        let input = input.trim_start_matches('\u{feff}');
+        let reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(input.as_bytes());
+        CsvRows {
+            input,
+            reader,
+            record: ::csv::StringRecord::new(),
+            done: false,
+        }
+    }
+
+    fn read(&mut self) -> Result<Option<Row>, StatementError> {
+        let start = self.reader.position().clone();
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => Ok(None),
             Ok(true) => {
                 // Positions are byte offsets of record boundaries in `input` (so in range and on
                 // char boundaries); `raw` is display text only.
-                let end = reader.position().byte() as usize;
-                let raw = input
-                    .get(start.byte() as usize..end.min(input.len()))
+                let end = self.reader.position().byte() as usize;
+                let raw = self
+                    .input
+                    .get(start.byte() as usize..end.min(self.input.len()))
                     .unwrap_or("")
                     .trim_end_matches(['\r', '\n'])
                     .to_string();
-                let line = record
+                let line = self
+                    .record
                     .position()
                     .map_or(start.line() as usize, |p| p.line() as usize);
-                rows.push(Row {
+                Ok(Some(Row {
                     line,
-                    cells: record.iter().map(|c| Cell::Text(c.to_string())).collect(),
+                    cells: self
+                        .record
+                        .iter()
+                        .map(|c| Cell::Text(c.to_string()))
+                        .collect(),
                     raw,
-                });
+                }))
             }
             Err(e) => {
                 let line = e
                     .position()
                     .map_or(start.line() as usize, |p| p.line() as usize);
-                return Err(StatementError::structure(line, "CSV row", e.to_string()));
+                Err(StatementError::structure(line, "CSV row", e.to_string()))
             }
         }
     }
-    Ok(rows)
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = Result<Row, StatementError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.read().transpose();
+        self.done = !matches!(item, Some(Ok(_)));
+        item
+    }
 }
 
 /// Sniffs the delimiter from the line after `skip` metadata lines.
@@ -495,21 +686,38 @@ fn sniff_delimiter(input: &str, skip: usize) -> u8 {
     best.1
 }
 
-/// Reads CSV text with `mapping`.
-pub fn read_csv(input: &str, mapping: &Mapping) -> Result<Vec<Statement>, StatementError> {
+/// The lines of CSV text read with `mapping`, one at a time (see [`CsvStream`]).
+pub fn stream_csv<'a>(
+    input: &'a str,
+    mapping: &'a Mapping,
+) -> Result<CsvStream<'a, CsvRows<'a>, Row>, StatementError> {
     if input.trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(StatementError::Empty);
     }
     let delimiter = mapping
         .delimiter
         .unwrap_or_else(|| sniff_delimiter(input, mapping.skip_rows));
-    let rows = csv_rows(input, delimiter)?;
-    read_rows(&rows, mapping, StatementFormat::Csv)
+    CsvStream::new(
+        CsvRows::new(input, delimiter),
+        mapping,
+        StatementFormat::Csv,
+    )
+}
+
+/// Reads CSV text with `mapping`.
+pub fn read_csv(input: &str, mapping: &Mapping) -> Result<Vec<Statement>, StatementError> {
+    stream::collect(stream_csv(input, mapping)?)
 }
 
 /// Reads CSV text with the first preset that reads it without error.
 pub fn read_csv_detect(input: &str) -> Result<(String, Vec<Statement>), StatementError> {
     detect_preset(|m| read_csv(input, m))
+}
+
+/// The first preset that reads CSV text through to its end without error, found keeping no
+/// line in memory (the file is then read again, streamed, with it).
+pub fn detect_csv_preset(input: &str) -> Result<Mapping, StatementError> {
+    detect_preset_with(|m| stream::check(stream_csv(input, m)?)).map(|(m, ())| m)
 }
 
 /// Tries every preset in order with `read`; the first success wins. When none fits, the error
@@ -518,6 +726,14 @@ pub fn detect_preset<F>(read: F) -> Result<(String, Vec<Statement>), StatementEr
 where
     F: Fn(&Mapping) -> Result<Vec<Statement>, StatementError>,
 {
+    detect_preset_with(read).map(|(m, st)| (m.name, st))
+}
+
+/// [`detect_preset`] for any reading: the preset that read and what it read.
+fn detect_preset_with<T, F>(read: F) -> Result<(Mapping, T), StatementError>
+where
+    F: Fn(&Mapping) -> Result<T, StatementError>,
+{
     let mut first_error: Option<StatementError> = None;
     for m in presets() {
         if m.inverse_sign {
@@ -525,7 +741,7 @@ where
             continue;
         }
         match read(&m) {
-            Ok(st) => return Ok((m.name, st)),
+            Ok(st) => return Ok((m, st)),
             Err(StatementError::Empty) => return Err(StatementError::Empty),
             Err(e) => {
                 // A preset whose header matched but whose rows failed says more than one
@@ -552,11 +768,25 @@ where
     ))
 }
 
+/// Resolved amount columns.
+#[derive(Debug, Clone)]
+enum ResolvedAmount {
+    Signed(usize),
+    DebitCredit(usize, usize),
+    /// The amount, the indicator, the indicator's column as named (for errors) and its words.
+    Indicator {
+        amount: usize,
+        indicator: usize,
+        column: Column,
+        values: IndicatorValues,
+    },
+}
+
 /// Resolved column positions.
 struct Resolved {
     date: usize,
     value_date: Option<usize>,
-    amount: Result<usize, (usize, usize)>,
+    amount: ResolvedAmount,
     currency: Option<usize>,
     balance: Option<usize>,
     bank_reference: Option<usize>,
@@ -607,10 +837,38 @@ fn resolve(
         date: required(&mapping.date, "date")?,
         value_date: optional(&mapping.value_date),
         amount: match &mapping.amount {
-            AmountColumns::Signed(c) => Ok(required(c, "amount")?),
-            AmountColumns::DebitCredit { debit, credit } => {
-                Err((required(debit, "debit")?, required(credit, "credit")?))
+            AmountColumns::Signed(c) => {
+                let amount = required(c, "amount")?;
+                // A header naming a debit/credit indicator says the amounts are unsigned.
+                let indicator = header.and_then(|h| {
+                    header_cells
+                        .iter()
+                        .position(|n| INDICATOR_HEADERS.contains(&n.trim()))
+                        .map(|i| (i, h.cells[i].text()))
+                });
+                match indicator {
+                    Some((i, name)) => ResolvedAmount::Indicator {
+                        amount,
+                        indicator: i,
+                        column: Column::Name(name),
+                        values: IndicatorValues::default(),
+                    },
+                    None => ResolvedAmount::Signed(amount),
+                }
             }
+            AmountColumns::DebitCredit { debit, credit } => {
+                ResolvedAmount::DebitCredit(required(debit, "debit")?, required(credit, "credit")?)
+            }
+            AmountColumns::Indicator {
+                amount,
+                indicator,
+                values,
+            } => ResolvedAmount::Indicator {
+                amount: required(amount, "amount")?,
+                indicator: required(indicator, "debit/credit indicator")?,
+                column: indicator.clone(),
+                values: values.clone(),
+            },
         },
         currency: optional(&mapping.currency),
         balance: optional(&mapping.balance),
@@ -740,7 +998,7 @@ fn text_at(row: &Row, i: Option<usize>) -> Option<String> {
 }
 
 /// Searches metadata rows for an account number and a currency (`Account Number : X`, `: EUR`).
-fn scan_metadata(rows: &[Row]) -> (Option<String>, Option<String>) {
+fn scan_metadata<'r>(rows: impl IntoIterator<Item = &'r Row>) -> (Option<String>, Option<String>) {
     let (mut account, mut currency) = (None, None);
     for row in rows {
         for c in &row.cells {
@@ -768,12 +1026,6 @@ fn scan_metadata(rows: &[Row]) -> (Option<String>, Option<String>) {
     (account, currency)
 }
 
-struct Parsed {
-    line: StatementLine,
-    currency: Option<String>,
-    balance: Option<Decimal>,
-}
-
 fn column_label(mapping_col: Option<&Column>, i: usize) -> String {
     match mapping_col {
         Some(Column::Name(n)) => n.clone(),
@@ -787,404 +1039,7 @@ pub fn read_rows(
     mapping: &Mapping,
     format: StatementFormat,
 ) -> Result<Vec<Statement>, StatementError> {
-    let (record, kind) = if format == StatementFormat::Xlsx {
-        ("XLSX row", "XLSX")
-    } else {
-        ("CSV row", "CSV")
-    };
-    let Sections { meta, header, data } = split_sections(rows, mapping, kind)?;
-    let cols = resolve(mapping, header, kind)?;
-    let data = &data[..data.len().saturating_sub(mapping.footer_rows)];
-    let (meta_account, meta_currency) = scan_metadata(meta);
-    let reader = RowReader {
-        mapping,
-        cols: &cols,
-        record,
-        kind,
-        meta_currency: &meta_currency,
-    };
-    let mut parsed: Vec<Parsed> = Vec::new();
-    for row in data {
-        if row.cells.iter().all(Cell::is_blank) {
-            continue;
-        }
-        match reader.row(row)? {
-            Some(p) => parsed.push(p),
-            None => break,
-        }
-    }
-    let account = mapping
-        .account_id
-        .clone()
-        .or(meta_account)
-        // CSV files often carry no account; "" is the model's "not given".
-        .unwrap_or_default();
-    let mut groups = group_by_currency(parsed);
-    if groups.is_empty() {
-        groups.push((
-            mapping.default_currency.clone().or(meta_currency),
-            Vec::new(),
-        ));
-    }
-    let start = rows.first().map_or(1, |r| r.line);
-    Ok(groups
-        .into_iter()
-        .map(|(currency, list)| build(format, &account, currency, list, start))
-        .collect())
-}
-
-/// The parts of a sheet: metadata rows, the header row (when the mapping has one), data rows.
-struct Sections<'r> {
-    meta: &'r [Row],
-    header: Option<&'r Row>,
-    data: &'r [Row],
-}
-
-fn split_sections<'r>(
-    rows: &'r [Row],
-    mapping: &Mapping,
-    kind: &str,
-) -> Result<Sections<'r>, StatementError> {
-    let meta = rows.get(..mapping.skip_rows.min(rows.len())).unwrap_or(&[]);
-    let mut rest = &rows[meta.len()..];
-    // Blank rows between metadata and header are not the header.
-    while rest
-        .first()
-        .is_some_and(|r| r.cells.iter().all(Cell::is_blank))
-    {
-        rest = &rest[1..];
-    }
-    if !mapping.header {
-        return Ok(Sections {
-            meta,
-            header: None,
-            data: rest,
-        });
-    }
-    match rest.split_first() {
-        Some((h, d)) => Ok(Sections {
-            meta,
-            header: Some(h),
-            data: d,
-        }),
-        None => Err(StatementError::structure(
-            rows.last().map_or(1, |r| r.line),
-            &format!("{kind} header"),
-            "no header row",
-        )),
-    }
-}
-
-/// One statement per currency, in order of first appearance.
-fn group_by_currency(parsed: Vec<Parsed>) -> Vec<(Option<String>, Vec<Parsed>)> {
-    let mut groups: Vec<(Option<String>, Vec<Parsed>)> = Vec::new();
-    for p in parsed {
-        match groups.iter_mut().find(|(c, _)| *c == p.currency) {
-            Some((_, list)) => list.push(p),
-            None => groups.push((p.currency.clone(), vec![p])),
-        }
-    }
-    groups
-}
-
-/// Reads data rows with resolved columns.
-struct RowReader<'a> {
-    mapping: &'a Mapping,
-    cols: &'a Resolved,
-    /// `CSV row` / `XLSX row`, for errors.
-    record: &'static str,
-    /// `CSV` / `XLSX`, the lines' type code.
-    kind: &'static str,
-    meta_currency: &'a Option<String>,
-}
-
-impl RowReader<'_> {
-    /// One data row; `Ok(None)` at a blank date when the mapping stops there.
-    fn row(&self, row: &Row) -> Result<Option<Parsed>, StatementError> {
-        let Some(date) = self.date(row)? else {
-            return Ok(None);
-        };
-        let value_date = self.value_date(row)?;
-        let mut amount = self.amount(row)?;
-        if self.mapping.inverse_sign {
-            amount = -amount;
-        }
-        let balance = match self.cols.balance {
-            Some(i) => self.amount_at(row, i, self.mapping.balance.as_ref())?,
-            None => None,
-        };
-        let currency = self.currency(row)?;
-        Ok(Some(Parsed {
-            line: self.line(row, date, value_date, amount),
-            currency,
-            balance,
-        }))
-    }
-
-    fn date(&self, row: &Row) -> Result<Option<NaiveDate>, StatementError> {
-        let (mapping, record) = (self.mapping, self.record);
-        let date_label = column_label(Some(&mapping.date), self.cols.date);
-        Ok(Some(match cell(row, self.cols.date) {
-            None if mapping.stop_at_blank_date => return Ok(None),
-            None => {
-                return Err(StatementError::field(
-                    row.line,
-                    record,
-                    &date_label,
-                    "",
-                    "is empty",
-                ))
-            }
-            Some(Cell::Date(d)) => *d,
-            Some(c) => parse_date(&c.text(), &mapping.date_formats).ok_or_else(|| {
-                StatementError::field(
-                    row.line,
-                    record,
-                    &date_label,
-                    &c.text(),
-                    &format!("is not a date in {}", mapping.date_formats.join(" or ")),
-                )
-            })?,
-        }))
-    }
-
-    fn value_date(&self, row: &Row) -> Result<Option<NaiveDate>, StatementError> {
-        // `i` is the value-date column whenever there is a cell to complain about.
-        let Some((i, c)) = self
-            .cols
-            .value_date
-            .and_then(|i| cell(row, i).map(|c| (i, c)))
-        else {
-            return Ok(None);
-        };
-        Ok(Some(match c {
-            Cell::Date(d) => *d,
-            c => parse_date(&c.text(), &self.mapping.date_formats).ok_or_else(|| {
-                StatementError::field(
-                    row.line,
-                    self.record,
-                    &column_label(self.mapping.value_date.as_ref(), i),
-                    &c.text(),
-                    "is not a date",
-                )
-            })?,
-        }))
-    }
-
-    /// The amount in column `i`, `None` when the cell is blank.
-    fn amount_at(
-        &self,
-        row: &Row,
-        i: usize,
-        col: Option<&Column>,
-    ) -> Result<Option<Decimal>, StatementError> {
-        let Some(c) = cell(row, i) else {
-            return Ok(None);
-        };
-        let result = match c {
-            Cell::Number(t) => parse_number(t),
-            Cell::Text(t) => parse_amount(t, self.mapping.decimal_separator),
-            Cell::Date(_) => Err("is a date, not an amount".into()),
-        };
-        result.map(Some).map_err(|problem| {
-            StatementError::field(
-                row.line,
-                self.record,
-                &column_label(col, i),
-                &c.text(),
-                &problem,
-            )
-        })
-    }
-
-    /// The signed amount (one column, or debit/credit columns), before `inverse_sign`.
-    fn amount(&self, row: &Row) -> Result<Decimal, StatementError> {
-        match (&self.cols.amount, &self.mapping.amount) {
-            (Ok(i), AmountColumns::Signed(col)) => {
-                self.amount_at(row, *i, Some(col))?.ok_or_else(|| {
-                    StatementError::field(
-                        row.line,
-                        self.record,
-                        &column_label(Some(col), *i),
-                        "",
-                        "is empty",
-                    )
-                })
-            }
-            (Err((d, c)), AmountColumns::DebitCredit { debit, credit }) => {
-                let dv = self
-                    .amount_at(row, *d, Some(debit))?
-                    .filter(|v| !v.is_zero());
-                let cv = self
-                    .amount_at(row, *c, Some(credit))?
-                    .filter(|v| !v.is_zero());
-                match (dv, cv) {
-                    (Some(d), None) => Ok(-d.abs()),
-                    (None, Some(c)) => Ok(c.abs()),
-                    (None, None) => Ok(Decimal::ZERO),
-                    (Some(dv), Some(cv)) => Err(StatementError::field(
-                        row.line,
-                        self.record,
-                        &format!(
-                            "{} / {}",
-                            column_label(Some(debit), *d),
-                            column_label(Some(credit), *c)
-                        ),
-                        &format!("{dv} / {cv}"),
-                        "both debit and credit are filled",
-                    )),
-                }
-            }
-            _ => unreachable!("resolve mirrors the mapping's amount kind"),
-        }
-    }
-
-    fn currency(&self, row: &Row) -> Result<Option<String>, StatementError> {
-        let (mapping, cols) = (self.mapping, self.cols);
-        // `source` is the column the currency was read from; `None` when it came from the
-        // mapping's default (metadata currencies are checked when they are scanned).
-        let (currency, source) = match text_at(row, cols.currency) {
-            Some(c) => (Some(c.to_ascii_uppercase()), cols.currency),
-            None => (
-                mapping
-                    .default_currency
-                    .clone()
-                    .or_else(|| self.meta_currency.clone()),
-                None,
-            ),
-        };
-        if let Some(c) = &currency {
-            if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(StatementError::field(
-                    row.line,
-                    self.record,
-                    &source.map_or("default currency".to_string(), |i| {
-                        column_label(mapping.currency.as_ref(), i)
-                    }),
-                    c,
-                    "is not a three-letter currency code",
-                ));
-            }
-        }
-        Ok(currency)
-    }
-
-    /// The statement line of a row whose dates and amount are read.
-    fn line(
-        &self,
-        row: &Row,
-        date: NaiveDate,
-        value_date: Option<NaiveDate>,
-        amount: Decimal,
-    ) -> StatementLine {
-        let cols = self.cols;
-        let description = cols
-            .description
-            .iter()
-            .filter_map(|i| text_at(row, Some(*i)))
-            .collect::<Vec<_>>()
-            .join(" / ");
-        let counterparty = Counterparty {
-            name: text_at(row, cols.counterparty),
-            account: text_at(row, cols.counterparty_account),
-        };
-        StatementLine {
-            amount,
-            currency: None,
-            value_date: value_date.or(Some(date)),
-            booking_date: Some(date),
-            bank_reference: text_at(row, cols.bank_reference),
-            customer_reference: text_at(row, cols.customer_reference),
-            type_code: self.kind.to_string(),
-            reversal: false,
-            funds_code: None,
-            funds: None,
-            counterparty: (counterparty.name.is_some() || counterparty.account.is_some())
-                .then_some(counterparty),
-            supplementary_details: None,
-            description,
-            line: row.line,
-            raw: row.raw.clone(),
-            status: None,
-            transactions: Vec::new(),
-        }
-    }
-}
-
-fn build(
-    format: StatementFormat,
-    account: &str,
-    currency: Option<String>,
-    list: Vec<Parsed>,
-    start: usize,
-) -> Statement {
-    let mut warnings = Vec::new();
-    let dates: Vec<NaiveDate> = list.iter().filter_map(|p| p.line.booking_date).collect();
-    // Newest-first files are read back to front for balances.
-    let newest_first = dates.first().zip(dates.last()).is_some_and(|(a, b)| a > b);
-    let mut chrono_order: Vec<&Parsed> = list.iter().collect();
-    if newest_first {
-        chrono_order.reverse();
-    }
-    let with_balance: Vec<&&Parsed> = chrono_order
-        .iter()
-        .filter(|p| p.balance.is_some())
-        .collect();
-    let balance = |amount: Decimal, date: Option<NaiveDate>| Balance {
-        amount,
-        date,
-        currency: currency.clone(),
-        intermediate: false,
-    };
-    let (mut opening, mut closing) = (None, None);
-    // Every row has a balance in this branch, so the `unwrap_or_default`s below never default.
-    if with_balance.len() == chrono_order.len() && !chrono_order.is_empty() {
-        let first = chrono_order[0];
-        let last = chrono_order[chrono_order.len() - 1];
-        let first_balance = first.balance.unwrap_or_default();
-        opening = Some(balance(
-            first_balance - first.line.amount,
-            first.line.booking_date,
-        ));
-        closing = Some(balance(
-            last.balance.unwrap_or_default(),
-            last.line.booking_date,
-        ));
-        for pair in chrono_order.windows(2) {
-            let (prev, next) = (pair[0], pair[1]);
-            let expected = prev.balance.unwrap_or_default() + next.line.amount;
-            if next.balance != Some(expected) {
-                warnings.push(format!(
-                    "line {}: running balance {} != previous balance {} + amount {}",
-                    next.line.line,
-                    next.balance.unwrap_or_default(),
-                    prev.balance.unwrap_or_default(),
-                    next.line.amount
-                ));
-            }
-        }
-    }
-    // The tie is named at the last row in time: that is where the closing balance is read.
-    let closing_line = chrono_order.last().map_or(start, |p| p.line.line);
-    let mut st = Statement {
-        format,
-        account_id: account.to_string(),
-        currency,
-        encoding: None,
-        reference: None,
-        statement_number: None,
-        statement_date: dates.iter().max().copied(),
-        opening_balance: opening,
-        closing_balance: closing,
-        available_balance: None,
-        information: None,
-        lines: list.into_iter().map(|p| p.line).collect(),
-        warnings,
-        balance_mismatch: None,
-        line: start,
-    };
-    st.balance_mismatch = super::balance::tie(&st, closing_line, "balance column");
-    st
+    stream::collect(CsvStream::new(rows.iter().map(Ok), mapping, format)?)
 }
 
 #[cfg(test)]

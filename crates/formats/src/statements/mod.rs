@@ -184,6 +184,35 @@ fn mapping_for(options: &SheetOptions) -> Result<Option<csv::Mapping>, Statement
     }
 }
 
+/// The format of `bytes`: `format` when given, else detected. Blank input is empty.
+pub fn file_format(bytes: &[u8], format: Option<FileFormat>) -> Result<FileFormat, StatementError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(StatementError::Empty);
+    }
+    format.or_else(|| detect_format(bytes)).ok_or_else(|| {
+        StatementError::structure(
+            1,
+            "file",
+            "not a BAI2, camt, MT940, OFX, CSV or XLSX statement (pass the format explicitly if it is one)",
+        )
+    })
+}
+
+/// The CSV mapping `options` give (a preset and overrides, or overrides' columns), checked
+/// without reading the file; `None` when a preset is to be detected.
+pub fn given_mapping(options: &SheetOptions) -> Result<Option<csv::Mapping>, StatementError> {
+    mapping_for(options)
+}
+
+/// The mapping to stream CSV `text` with: the one `options` give, else the first preset that
+/// reads the whole file without error (a pass that keeps no line).
+pub fn csv_mapping(text: &str, options: &SheetOptions) -> Result<csv::Mapping, StatementError> {
+    match mapping_for(options)? {
+        Some(m) => Ok(m),
+        None => csv::detect_csv_preset(text),
+    }
+}
+
 /// Reads a statement file of `format` (detected when `None`). Balances that do not tie are
 /// not refused here but left in [`Statement::balance_mismatch`] for the caller's
 /// [`BalancePolicy`] ([`balance::apply`]); the encoding read is on every statement.
@@ -192,19 +221,7 @@ pub fn read_file(
     format: Option<FileFormat>,
     options: &SheetOptions,
 ) -> Result<ReadResult, StatementError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(StatementError::Empty);
-    }
-    let format = match format.or_else(|| detect_format(bytes)) {
-        Some(f) => f,
-        None => {
-            return Err(StatementError::structure(
-                1,
-                "file",
-                "not a BAI2, camt, MT940, OFX, CSV or XLSX statement (pass the format explicitly if it is one)",
-            ))
-        }
-    };
+    let format = file_format(bytes, format)?;
     let decoded = (format != FileFormat::Xlsx).then(|| decode(bytes));
     let text: &str = decoded.as_ref().map_or("", |d| &d.text);
     let lenient = mt940::ReadOptions {

@@ -70,7 +70,7 @@ pub struct ImportQuery {
         pattern = "^\\s*([Bb][Aa][Ii]2?|[Cc][Aa][Mm][Tt](\\.?05[234])?|[Mm][Tt]94[02]|[Ss][Ww][Ii][Ff][Tt]|[Cc][Ss][Vv]|[Xx][Ll][Ss][Xx]|[OoQq][Ff][Xx])\\s*$"
     )]
     pub format: Option<String>,
-    /// CSV/XLSX preset: paypal-en, paypal-es, debit-credit-eu, debit-credit-en, simple-en, simple-en-inverse, simple-en-no-header.
+    /// CSV/XLSX preset: paypal-en, paypal-es, debit-credit-eu, debit-credit-en, ing-nl, simple-en, simple-en-inverse, simple-en-no-header.
     pub preset: Option<String>,
     /// Account id when the file names none.
     pub account: Option<String>,
@@ -110,6 +110,12 @@ pub struct ImportQuery {
     pub debit_column: Option<String>,
     /// Credit column (with debitColumn).
     pub credit_column: Option<String>,
+    /// Debit/credit indicator column beside an unsigned amount column (the preset's or amountColumn).
+    pub indicator_column: Option<String>,
+    /// Comma-separated words of the indicator column meaning a debit (default `D,DR,Debit,DBIT,Af`).
+    pub indicator_debit: Option<String>,
+    /// Comma-separated words of the indicator column meaning a credit (default `C,CR,Credit,CRDT,Bij`).
+    pub indicator_credit: Option<String>,
     /// Currency column.
     pub currency_column: Option<String>,
     /// Running-balance column.

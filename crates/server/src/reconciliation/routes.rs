@@ -78,6 +78,12 @@ fn rows(field: &str, v: Option<usize>) -> ApiResult<Option<usize>> {
     }
 }
 
+/// A comma-separated list of words.
+fn words(v: &Option<String>) -> Option<Vec<String>> {
+    v.as_deref()
+        .map(|s| s.split(',').map(|w| w.trim().to_string()).collect())
+}
+
 fn import_options(q: &ImportQuery, policy: BalancePolicy) -> ApiResult<ImportOptions> {
     let format = q
         .format
@@ -101,6 +107,9 @@ fn import_options(q: &ImportQuery, policy: BalancePolicy) -> ApiResult<ImportOpt
         amount_column: col(&q.amount_column),
         debit_column: col(&q.debit_column),
         credit_column: col(&q.credit_column),
+        indicator_column: col(&q.indicator_column),
+        indicator_debit: words(&q.indicator_debit),
+        indicator_credit: words(&q.indicator_credit),
         currency_column: col(&q.currency_column),
         balance_column: col(&q.balance_column),
         reference_column: col(&q.reference_column),

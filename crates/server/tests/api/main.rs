@@ -26,6 +26,7 @@ mod recovery;
 mod reinvestment;
 mod reversal;
 mod stale;
+mod statement_import;
 mod statement_rules;
 mod strict;
 mod tenancy;

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::Currency;
 
-use crate::db::Arg;
+use crate::db::{RowSink, RowSource};
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 use super::{currency, opt_date, parse_date};
@@ -266,45 +266,303 @@ pub async fn insert_file(
     actor: &Actor,
     p: &NewFile,
 ) -> Result<StoredFile, StoreError> {
+    let head = NewFileHead {
+        sha256: p.sha256.clone(),
+        format: p.format.clone(),
+        size_bytes: p.size_bytes,
+    };
+    let mut writer = match begin_file(tx, actor, &head).await? {
+        Begun::Duplicate(stored) => return Ok(stored),
+        Begun::New(writer) => writer,
+    };
+    for st in &p.statements {
+        let index = writer.add_statement(tx, actor, &st.head()).await?;
+        writer.add_lines(tx, index, &st.lines).await?;
+        writer.finish_statement(tx, index, &st.tail()).await?;
+    }
+    writer.finish(tx, actor, p.preset.as_deref()).await
+}
+
+impl NewStatement {
+    fn head(&self) -> NewStatementHead {
+        NewStatementHead {
+            format: self.format.clone(),
+            account_id: self.account_id.clone(),
+            currency: self.currency,
+            encoding: self.encoding.clone(),
+            reference: self.reference.clone(),
+            statement_number: self.statement_number.clone(),
+            source_line: self.source_line,
+        }
+    }
+
+    fn tail(&self) -> StatementTail {
+        StatementTail {
+            statement_date: self.statement_date,
+            opening_balance_minor: self.opening_balance_minor,
+            closing_balance_minor: self.closing_balance_minor,
+            available_balance_minor: self.available_balance_minor,
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+/// What identifies a file before any of it is read.
+#[derive(Debug, Clone)]
+pub struct NewFileHead {
+    /// SHA-256 of the bytes (hex).
+    pub sha256: String,
+    /// Format read (`bai2`, `camt053`, …).
+    pub format: String,
+    /// Size in bytes.
+    pub size_bytes: usize,
+}
+
+/// What is known of a statement before its lines.
+#[derive(Debug, Clone)]
+pub struct NewStatementHead {
+    /// Source format (`bai2`, `camt053`, …, from the reader).
+    pub format: String,
+    /// Account id.
+    pub account_id: String,
+    /// Currency.
+    pub currency: Currency,
+    /// Character encoding the file was decoded from, if known.
+    pub encoding: Option<String>,
+    /// Statement reference.
+    pub reference: Option<String>,
+    /// Statement number.
+    pub statement_number: Option<String>,
+    /// 1-based line where the statement starts.
+    pub source_line: usize,
+}
+
+/// What is known of a statement after its lines (a CSV file's balances come from its rows).
+#[derive(Debug, Clone, Default)]
+pub struct StatementTail {
+    /// Statement date.
+    pub statement_date: Option<NaiveDate>,
+    /// Opening balance.
+    pub opening_balance_minor: Option<i64>,
+    /// Closing balance.
+    pub closing_balance_minor: Option<i64>,
+    /// Closing available balance.
+    pub available_balance_minor: Option<i64>,
+    /// Non-fatal reader findings.
+    pub warnings: Vec<String>,
+}
+
+/// What [`begin_file`] found: a file stored before, or a writer for a new one.
+pub enum Begun {
+    /// The same bytes were stored before: nothing is written.
+    Duplicate(StoredFile),
+    /// The file row is written; statements and lines follow.
+    New(FileWriter),
+}
+
+/// Running totals of a statement being written.
+struct Written {
+    id: String,
+    account_id: String,
+    currency: Currency,
+    lines: usize,
+    debits: i64,
+    credits: i64,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+/// A file stored piece by piece inside one transaction: statements, lines in chunks (so a
+/// large file never needs all its lines in memory), then the totals. Nothing is visible to
+/// others before the transaction commits, and a refused file rolls it all back.
+pub struct FileWriter {
+    file_id: String,
+    org_id: String,
+    now: String,
+    statements: Vec<Written>,
+}
+
+/// Writes the file row inside `tx` (operators and admins), or finds the file this
+/// organization already stored with the same SHA-256 (then nothing is written). Counts and
+/// preset are set by [`FileWriter::finish`].
+pub async fn begin_file(
+    tx: &mut Tx,
+    actor: &Actor,
+    head: &NewFileHead,
+) -> Result<Begun, StoreError> {
     actor.require(Permission::Operate)?;
     let now = now_text();
     let file_id = new_id();
-    let line_total: usize = p.statements.iter().map(|s| s.lines.len()).sum();
     let inserted = tx
         .execute(
             q("INSERT INTO bank_statement_files (id, org_id, content_sha256, format, preset, size_bytes, statement_count, line_count, imported_by, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (org_id, content_sha256) DO NOTHING")
+               VALUES ($1, $2, $3, $4, NULL, $5, 0, 0, $6, $7) ON CONFLICT (org_id, content_sha256) DO NOTHING")
                 .bind(&file_id)
                 .bind(&actor.org_id)
-                .bind(&p.sha256)
-                .bind(&p.format)
-                .bind(p.preset.clone())
-                .bind(count(p.size_bytes)?)
-                .bind(count(p.statements.len())?)
-                .bind(count(line_total)?)
+                .bind(&head.sha256)
+                .bind(&head.format)
+                .bind(count(head.size_bytes)?)
                 .bind(&actor.user_id)
                 .bind(&now),
         )
         .await?;
     if inserted == 0 {
-        let file = file_by(tx, actor, "content_sha256", &p.sha256).await?;
+        let file = file_by(tx, actor, "content_sha256", &head.sha256).await?;
         let statements = file_statements(tx, actor, &file.id).await?;
-        return Ok(StoredFile {
+        return Ok(Begun::Duplicate(StoredFile {
             duplicate: true,
             file,
             statements,
+        }));
+    }
+    Ok(Begun::New(FileWriter {
+        file_id,
+        org_id: actor.org_id.clone(),
+        now,
+        statements: Vec::new(),
+    }))
+}
+
+impl FileWriter {
+    /// Lines written so far, over all statements.
+    pub fn line_count(&self) -> usize {
+        self.statements.iter().map(|s| s.lines).sum()
+    }
+
+    /// Writes a statement row (its totals follow in [`FileWriter::finish_statement`]) and
+    /// returns its index in the file.
+    pub async fn add_statement(
+        &mut self,
+        tx: &mut Tx,
+        actor: &Actor,
+        head: &NewStatementHead,
+    ) -> Result<usize, StoreError> {
+        let index = self.statements.len();
+        let statement_id = new_id();
+        tx.execute(
+            q("INSERT INTO bank_statements (id, org_id, file_id, seq, format, account_id, currency, reference, statement_number, statement_date, from_date, to_date,
+                 opening_balance_minor, closing_balance_minor, available_balance_minor, line_count, debit_total_minor, credit_total_minor, warnings, source_line, created_at, encoding)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, '[]', $10, $11, $12)")
+                .bind(&statement_id)
+                .bind(&actor.org_id)
+                .bind(&self.file_id)
+                .bind(count(index)?)
+                .bind(&head.format)
+                .bind(&head.account_id)
+                .bind(head.currency.code())
+                .bind(head.reference.clone())
+                .bind(head.statement_number.clone())
+                .bind(count(head.source_line)?)
+                .bind(&self.now)
+                .bind(head.encoding.clone()),
+        )
+        .await?;
+        self.statements.push(Written {
+            id: statement_id,
+            account_id: head.account_id.clone(),
+            currency: head.currency,
+            lines: 0,
+            debits: 0,
+            credits: 0,
+            from: None,
+            to: None,
         });
+        Ok(index)
     }
-    for (seq, st) in p.statements.iter().enumerate() {
-        insert_statement(tx, actor, &file_id, seq, st, &now).await?;
+
+    /// Bulk-writes the next `lines` of statement `index` (OPEN), in file order.
+    pub async fn add_lines(
+        &mut self,
+        tx: &mut Tx,
+        index: usize,
+        lines: &[NewLine],
+    ) -> Result<(), StoreError> {
+        let st = self
+            .statements
+            .get_mut(index)
+            .ok_or_else(|| StoreError::Corrupt(format!("no statement {index} in this file")))?;
+        // Every seq written below fits a column (checked once here).
+        count(st.lines + lines.len())?;
+        for l in lines {
+            if l.amount_minor < 0 {
+                st.debits = st.debits.saturating_sub(l.amount_minor);
+            } else {
+                st.credits = st.credits.saturating_add(l.amount_minor);
+            }
+            st.from = st.from.min(Some(l.value_date)).or(Some(l.value_date));
+            st.to = st.to.max(Some(l.value_date));
+        }
+        let rows = LineRows {
+            lines,
+            org_id: &self.org_id,
+            statement: st,
+            now: &self.now,
+        };
+        tx.bulk_load("bank_statement_lines", &LINE_INSERT_COLS, &rows)
+            .await?;
+        st.lines += lines.len();
+        Ok(())
     }
-    let file = file_by(tx, actor, "id", &file_id).await?;
-    let statements = file_statements(tx, actor, &file_id).await?;
-    Ok(StoredFile {
-        duplicate: false,
-        file,
-        statements,
-    })
+
+    /// Writes what is known of statement `index` after its lines: totals, dates, balances,
+    /// warnings.
+    pub async fn finish_statement(
+        &mut self,
+        tx: &mut Tx,
+        index: usize,
+        tail: &StatementTail,
+    ) -> Result<(), StoreError> {
+        let st = self
+            .statements
+            .get(index)
+            .ok_or_else(|| StoreError::Corrupt(format!("no statement {index} in this file")))?;
+        let warnings = serde_json::to_string(&tail.warnings)
+            .map_err(|e| StoreError::Corrupt(format!("warnings: {e}")))?;
+        tx.execute(
+            q("UPDATE bank_statements SET statement_date = $1, from_date = $2, to_date = $3, opening_balance_minor = $4, closing_balance_minor = $5,
+                 available_balance_minor = $6, line_count = $7, debit_total_minor = $8, credit_total_minor = $9, warnings = $10
+               WHERE org_id = $11 AND id = $12")
+                .bind(tail.statement_date.map(|d| d.to_string()))
+                .bind(st.from.map(|d| d.to_string()))
+                .bind(st.to.map(|d| d.to_string()))
+                .bind(tail.opening_balance_minor)
+                .bind(tail.closing_balance_minor)
+                .bind(tail.available_balance_minor)
+                .bind(count(st.lines)?)
+                .bind(st.debits)
+                .bind(st.credits)
+                .bind(warnings)
+                .bind(&self.org_id)
+                .bind(&st.id),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Writes the file's counts and preset and reads the stored file back.
+    pub async fn finish(
+        self,
+        tx: &mut Tx,
+        actor: &Actor,
+        preset: Option<&str>,
+    ) -> Result<StoredFile, StoreError> {
+        tx.execute(
+            q("UPDATE bank_statement_files SET preset = $1, statement_count = $2, line_count = $3 WHERE org_id = $4 AND id = $5")
+                .bind(preset)
+                .bind(count(self.statements.len())?)
+                .bind(count(self.line_count())?)
+                .bind(&self.org_id)
+                .bind(&self.file_id),
+        )
+        .await?;
+        let file = file_by(tx, actor, "id", &self.file_id).await?;
+        let statements = file_statements(tx, actor, &self.file_id).await?;
+        Ok(StoredFile {
+            duplicate: false,
+            file,
+            statements,
+        })
+    }
 }
 
 /// A size or position as a column value (they all fit: files are capped far below `i64::MAX`).
@@ -338,103 +596,52 @@ const LINE_INSERT_COLS: [&str; 23] = [
     "updated_at",
 ];
 
-/// Stores one statement of a file with its lines.
-async fn insert_statement(
-    tx: &mut Tx,
-    actor: &Actor,
-    file_id: &str,
-    seq: usize,
-    st: &NewStatement,
-    now: &str,
-) -> Result<(), StoreError> {
-    let org = &actor.org_id;
-    let statement_id = new_id();
-    let debits: i64 = st
-        .lines
-        .iter()
-        .filter(|l| l.amount_minor < 0)
-        .map(|l| -l.amount_minor)
-        .sum();
-    let credits: i64 = st
-        .lines
-        .iter()
-        .filter(|l| l.amount_minor > 0)
-        .map(|l| l.amount_minor)
-        .sum();
-    let from = st.lines.iter().map(|l| l.value_date).min();
-    let to = st.lines.iter().map(|l| l.value_date).max();
-    let warnings = serde_json::to_string(&st.warnings)
-        .map_err(|e| StoreError::Corrupt(format!("warnings: {e}")))?;
-    tx.execute(
-        q("INSERT INTO bank_statements (id, org_id, file_id, seq, format, account_id, currency, reference, statement_number, statement_date, from_date, to_date,
-             opening_balance_minor, closing_balance_minor, available_balance_minor, line_count, debit_total_minor, credit_total_minor, warnings, source_line, created_at, encoding)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)")
-            .bind(&statement_id)
-            .bind(org)
-            .bind(file_id)
-            .bind(count(seq)?)
-            .bind(&st.format)
-            .bind(&st.account_id)
-            .bind(st.currency.code())
-            .bind(st.reference.clone())
-            .bind(st.statement_number.clone())
-            .bind(st.statement_date.map(|d| d.to_string()))
-            .bind(from.map(|d| d.to_string()))
-            .bind(to.map(|d| d.to_string()))
-            .bind(st.opening_balance_minor)
-            .bind(st.closing_balance_minor)
-            .bind(st.available_balance_minor)
-            .bind(count(st.lines.len())?)
-            .bind(debits)
-            .bind(credits)
-            .bind(warnings)
-            .bind(count(st.source_line)?)
-            .bind(now)
-            .bind(st.encoding.clone()),
-    )
-    .await?;
-    let rows = line_rows(actor, &statement_id, st, now)?;
-    tx.bulk_insert("bank_statement_lines", &LINE_INSERT_COLS, &rows)
-        .await
+/// A chunk of a statement's lines as `bank_statement_lines` rows (columns
+/// [`LINE_INSERT_COLS`]), written straight into the backend's bulk load.
+struct LineRows<'a> {
+    lines: &'a [NewLine],
+    org_id: &'a str,
+    /// The statement; its `lines` (the chunk's first seq) is advanced after the load.
+    statement: &'a Written,
+    now: &'a str,
 }
 
-/// The `bank_statement_lines` rows of a statement (columns [`LINE_INSERT_COLS`]), OPEN.
-fn line_rows(
-    actor: &Actor,
-    statement_id: &str,
-    st: &NewStatement,
-    now: &str,
-) -> Result<Vec<Vec<Arg>>, StoreError> {
-    let org = &actor.org_id;
-    let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(st.lines.len());
-    for (i, l) in st.lines.iter().enumerate() {
-        rows.push(vec![
-            new_id().into(),
-            org.clone().into(),
-            statement_id.to_string().into(),
-            count(i)?.into(),
-            st.account_id.clone().into(),
-            st.currency.code().into(),
-            l.amount_minor.into(),
-            l.value_date.to_string().into(),
-            l.booking_date.to_string().into(),
-            l.bank_reference.clone().into(),
-            l.customer_reference.clone().into(),
-            l.end_to_end_id.clone().into(),
-            l.counterparty_name.clone().into(),
-            l.counterparty_account.clone().into(),
-            l.description.clone().into(),
-            l.type_code.clone().into(),
-            i64::from(l.reversal).into(),
-            count(l.source_line)?.into(),
-            l.raw.clone().into(),
-            "OPEN".into(),
-            0i64.into(),
-            now.to_string().into(),
-            now.to_string().into(),
-        ]);
+impl RowSource for LineRows<'_> {
+    fn len(&self) -> usize {
+        self.lines.len()
     }
-    Ok(rows)
+
+    fn write<S: RowSink>(&self, at: usize, sink: &mut S) {
+        let l = &self.lines[at];
+        let st = self.statement;
+        // Checked by add_lines: every seq and source line of a file fits an i64.
+        let seq = i64::try_from(st.lines + at).unwrap_or(i64::MAX);
+        let source_line = i64::try_from(l.source_line).unwrap_or(i64::MAX);
+        sink.text(&new_id())
+            .text(self.org_id)
+            .text(&st.id)
+            .int(seq)
+            .text(&st.account_id)
+            .text(st.currency.code())
+            .int(l.amount_minor)
+            .plain(l.value_date)
+            .plain(l.booking_date)
+            .opt_text(l.bank_reference.as_deref())
+            .opt_text(l.customer_reference.as_deref())
+            .opt_text(l.end_to_end_id.as_deref())
+            .opt_text(l.counterparty_name.as_deref())
+            .opt_text(l.counterparty_account.as_deref())
+            .text(&l.description)
+            .text(&l.type_code)
+            .int(i64::from(l.reversal))
+            .int(source_line)
+            .text(&l.raw)
+            .text("OPEN")
+            .int(0)
+            .text(self.now)
+            .text(self.now)
+            .end_row();
+    }
 }
 
 /// Lists statements, newest first (cursor: a statement id).
