@@ -44,7 +44,7 @@ pub mod settlement;
 pub mod vault;
 pub mod webhooks;
 
-pub use settlement::{settle, settle_many};
+pub use settlement::{settle, settle_many, settle_read};
 
 use std::fmt;
 use std::time::Duration;

@@ -73,7 +73,13 @@ pub async fn run(
                 .map_err(|e| StoreError::Corrupt(format!("matcher refused the stored data: {e}")))
         })?;
         let decided = decide(&loaded, &result);
-        write_and_settle(tx, actor, Some(&summary.id), &decided.matches)
+        write_and_settle(
+            tx,
+            actor,
+            Some(&summary.id),
+            &decided.matches,
+            Some(&loaded.payments.settling),
+        )
             .instrument(tracing::debug_span!(
                 "matches",
                 matches = decided.matches.len()
