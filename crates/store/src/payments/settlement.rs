@@ -147,6 +147,7 @@ pub async fn write_settlements(
         })
         .collect();
     tx.bulk_insert(STAGE, &STAGE_COLUMNS, &values).await?;
+    let now = now_text();
     let n = tx
         .execute(
             q(format!(
@@ -154,13 +155,13 @@ pub async fn write_settlements(
                      updated_at = $1, version = s.new_version
                  FROM {STAGE} s WHERE s.stage_id = $2 AND payments.id = s.payment_id AND payments.org_id = $3 AND payments.version = s.version"
             ))
-            .bind(now_text())
+            .bind(&now)
             .bind(&stage)
             .bind(org),
         )
         .await?;
     if n as usize != plan.touched.len() {
-        let id = stale_payment(tx, &stage, payments, plan).await?;
+        let id = stale_payment(tx, &stage, &now, payments, plan).await?;
         unstage(tx, &[&stage]).await?;
         return Err(StoreError::Conflict(format!(
             "payment {id} changed meanwhile; retry"
@@ -243,12 +244,13 @@ async fn write_settlements_pg(
     .await?
     .rows_affected();
     if updated as usize != n {
+        // Not reached by the update stamped `now` (see `stale_payment`).
         let stale: HashSet<String> = sqlx::query_scalar(
-            "SELECT p.id FROM payments p JOIN UNNEST($1::text[], $2::bigint[]) AS s(payment_id, new_version)
-               ON p.id = s.payment_id WHERE p.version <> s.new_version",
+            "SELECT p.id FROM payments p JOIN UNNEST($1::text[]) AS s(payment_id)
+               ON p.id = s.payment_id WHERE p.updated_at <> $2",
         )
         .bind(&ids)
-        .bind(&new_versions)
+        .bind(&now)
         .fetch_all(&mut **pg)
         .await?
         .into_iter()
@@ -274,10 +276,12 @@ async fn write_settlements_pg(
 }
 
 /// The first payment of the plan changed by someone else since it was read (as
-/// `transition`'s version check).
+/// `transition`'s version check): one the update stamped `now` did not reach (its version
+/// cannot tell: a concurrent change usually moved it to the very version planned).
 async fn stale_payment(
     tx: &mut Tx,
     stage: &str,
+    now: &str,
     payments: &[Settling],
     plan: &SettlementPlan,
 ) -> Result<String, StoreError> {
@@ -285,9 +289,10 @@ async fn stale_payment(
         .fetch_all(
             q(format!(
                 "SELECT s.payment_id FROM {STAGE} s JOIN payments p ON p.id = s.payment_id
-                       WHERE s.stage_id = $1 AND p.version <> s.new_version"
+                       WHERE s.stage_id = $1 AND p.updated_at <> $2"
             ))
-            .bind(stage),
+            .bind(stage)
+            .bind(now),
         )
         .await?
         .iter()
