@@ -723,7 +723,9 @@ async fn settle_read_refuses_a_payment_changed_since_it_was_read() {
         .collect();
     let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
     let mut tx = db.begin().await.expect("begin");
-    let read = payments::settling(&mut tx, &actor, &ids).await.expect("read");
+    let read = payments::settling(&mut tx, &actor, &ids)
+        .await
+        .expect("read");
     drop(tx);
     db.execute_script(&format!(
         "UPDATE payments SET version = version + 1 WHERE id = '{}'",
@@ -744,7 +746,9 @@ async fn settle_read_refuses_a_payment_changed_since_it_was_read() {
     assert_eq!(snapshot(db).await, before);
 
     let mut tx = db.begin().await.expect("begin");
-    let read = payments::settling(&mut tx, &actor, &ids).await.expect("read");
+    let read = payments::settling(&mut tx, &actor, &ids)
+        .await
+        .expect("read");
     let counts = clearway_app::payments::settle_read(&mut tx, &actor, read, &items)
         .await
         .expect("fresh rows");

@@ -80,11 +80,11 @@ pub async fn run(
             &decided.matches,
             Some(&loaded.payments.settling),
         )
-            .instrument(tracing::debug_span!(
-                "matches",
-                matches = decided.matches.len()
-            ))
-            .await?;
+        .instrument(tracing::debug_span!(
+            "matches",
+            matches = decided.matches.len()
+        ))
+        .await?;
         store::mark_exceptions(tx, actor, &decided.exceptions)
             .instrument(tracing::debug_span!("exceptions"))
             .await?;

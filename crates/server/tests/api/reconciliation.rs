@@ -543,13 +543,18 @@ async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
         .collect();
     let mut got: Vec<(String, String)> = app
         .db
-        .fetch_all(q("SELECT id, exception_cause FROM bank_statement_lines WHERE status = 'EXCEPTION'"))
+        .fetch_all(q(
+            "SELECT id, exception_cause FROM bank_statement_lines WHERE status = 'EXCEPTION'",
+        ))
         .await
         .unwrap()
         .iter()
         .map(|r| {
             let id = r.text("id").unwrap();
-            (to_sim[id.as_str()].to_string(), r.text("exception_cause").unwrap())
+            (
+                to_sim[id.as_str()].to_string(),
+                r.text("exception_cause").unwrap(),
+            )
         })
         .collect();
     want.sort();

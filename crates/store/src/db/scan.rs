@@ -268,9 +268,9 @@ fn bind(db: NonNull<ffi::sqlite3>, st: &Statement, params: &[Arg]) -> Result<(),
 }
 
 /// Column `i` of the current row as text, valid until the next step.
-fn column_text<'s>(st: &'s Statement, i: c_int) -> Result<Option<&'s str>, StoreError> {
-    // SAFETY: the statement is live and on a row; the text pointer stays valid until the
-    // next step or reset, which the borrow of `st` (held by the caller's loop) outlives not.
+fn column_text(st: &Statement, i: c_int) -> Result<Option<&str>, StoreError> {
+    // SAFETY: the statement is live and on a row. The text stays valid until the next step;
+    // the caller clears the borrowed fields before stepping again.
     unsafe {
         if ffi::sqlite3_column_type(st.0, i) == ffi::SQLITE_NULL {
             return Ok(None);
@@ -366,7 +366,9 @@ mod tests {
             })
             .collect();
         let mut tx = db.begin().await.unwrap();
-        tx.bulk_insert("t", &["k", "n", "s", "d"], &rows).await.unwrap();
+        tx.bulk_insert("t", &["k", "n", "s", "d"], &rows)
+            .await
+            .unwrap();
         let mut got: Vec<(String, i64, Option<String>)> = Vec::new();
         tx.scan(
             "SELECT k, n, s FROM t WHERE d >= $2 AND k <> $1 ORDER BY k",

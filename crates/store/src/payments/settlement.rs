@@ -255,7 +255,11 @@ async fn write_settlements_pg(
         .await?
         .into_iter()
         .collect();
-        let id = ids.iter().find(|id| stale.contains(**id)).copied().unwrap_or_default();
+        let id = ids
+            .iter()
+            .find(|id| stale.contains(**id))
+            .copied()
+            .unwrap_or_default();
         return Err(StoreError::Conflict(format!(
             "payment {id} changed meanwhile; retry"
         )));

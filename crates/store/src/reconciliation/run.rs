@@ -190,7 +190,9 @@ fn candidate_payment(f: &[Option<&str>]) -> Result<(PaymentRow, Payment, Settlin
         investor_id: field(f, 12, "investor_id")?.to_string(),
         status,
         attempt: field_i64(f, 13, "attempt")?,
-        cleared_date: f[14].map(|_| field_date(f, 14, "cleared_date")).transpose()?,
+        cleared_date: f[14]
+            .map(|_| field_date(f, 14, "cleared_date"))
+            .transpose()?,
         failure_code: field_opt(f, 15),
         failure_reason: field_opt(f, 16),
         version: field_i64(f, 17, "version")?,
