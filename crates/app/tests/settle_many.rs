@@ -706,3 +706,60 @@ async fn settle_many_refuses_as_settle_does_and_writes_nothing() {
     assert_eq!(snapshot(db).await, before);
     fresh.drop_database().await;
 }
+
+/// `settle_read` with rows read before another writer changed one of them (as a matching
+/// run's candidates could be): the whole call is refused naming that payment, and nothing is
+/// written; with fresh rows it writes what `settle_many` writes.
+#[tokio::test]
+async fn settle_read_refuses_a_payment_changed_since_it_was_read() {
+    let fresh = fresh().await;
+    let db = &fresh.db;
+    seed(db).await;
+    let actor = operator();
+    let day = NaiveDate::from_ymd_opt(2024, 1, 3).expect("date");
+    let items: Vec<(String, Settlement)> = [0, 1, 4]
+        .iter()
+        .map(|i| (pay_id(*i, 1), Settlement::Cleared { value_date: day }))
+        .collect();
+    let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
+    let mut tx = db.begin().await.expect("begin");
+    let read = payments::settling(&mut tx, &actor, &ids)
+        .await
+        .expect("read");
+    drop(tx);
+    db.execute_script(&format!(
+        "UPDATE payments SET version = version + 1 WHERE id = '{}'",
+        pay_id(1, 1)
+    ))
+    .await
+    .expect("concurrent change");
+    let before = snapshot(db).await;
+    let mut tx = db.begin().await.expect("begin");
+    let err = clearway_app::payments::settle_read(&mut tx, &actor, read, &items)
+        .await
+        .expect_err("stale");
+    drop(tx);
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains(&pay_id(1, 1))),
+        "{err:?}"
+    );
+    assert_eq!(snapshot(db).await, before);
+
+    let mut tx = db.begin().await.expect("begin");
+    let read = payments::settling(&mut tx, &actor, &ids)
+        .await
+        .expect("read");
+    let counts = clearway_app::payments::settle_read(&mut tx, &actor, read, &items)
+        .await
+        .expect("fresh rows");
+    tx.commit().await.expect("commit");
+    assert_eq!(counts.applied, 3);
+    let statuses = dump(
+        db,
+        "SELECT status FROM payments WHERE id IN ('pay-0000-1','pay-0001-1','pay-0004-1') ORDER BY id",
+        &["status"],
+    )
+    .await;
+    assert_eq!(statuses, vec![vec![Some("COMPLETED".to_string())]; 3]);
+    fresh.drop_database().await;
+}

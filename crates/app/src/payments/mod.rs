@@ -45,7 +45,7 @@ pub mod status_reports;
 pub mod vault;
 pub mod webhooks;
 
-pub use settlement::{settle, settle_many};
+pub use settlement::{settle, settle_many, settle_read};
 
 use std::fmt;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! store's reads, the core's plan and the store's bulk writes in the caller's transaction.
 
 use clearway_core::access::Permission;
-use clearway_store::payments::{self as pstore, SettledCounts, Settlement};
+use clearway_store::payments::{self as pstore, SettledCounts, Settlement, Settling};
 use clearway_store::{Actor, StoreError, Tx};
 use tracing::Instrument;
 
@@ -31,12 +31,29 @@ pub async fn settle_many(
     if items.is_empty() {
         return Ok(SettledCounts::default());
     }
+    let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
+    let payments = pstore::settling(tx, actor, &ids)
+        .instrument(tracing::debug_span!("read"))
+        .await?;
+    settle_read(tx, actor, payments, items).await
+}
+
+/// [`settle_many`] for a caller that has already read, inside `tx`, the payments of `items`
+/// (as [`pstore::settling`] reads them; others may be among them): a matching run reads them
+/// with its candidates, and reading a million again cost seconds. The write stays
+/// conditional on the versions read, so a payment changed since refuses the whole call.
+pub async fn settle_read(
+    tx: &mut Tx,
+    actor: &Actor,
+    mut payments: Vec<Settling>,
+    items: &[(String, Settlement)],
+) -> Result<SettledCounts, StoreError> {
+    actor.require(Permission::Operate)?;
+    if items.is_empty() {
+        return Ok(SettledCounts::default());
+    }
     let span = tracing::debug_span!("settle_many", items = items.len());
     async move {
-        let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
-        let mut payments = pstore::settling(tx, actor, &ids)
-            .instrument(tracing::debug_span!("read"))
-            .await?;
         let plan = tracing::debug_span!("plan")
             .in_scope(|| pstore::plan_settlements(&mut payments, items))?;
         if plan.steps.is_empty() {

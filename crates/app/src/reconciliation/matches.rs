@@ -312,7 +312,7 @@ async fn write_manual(
         lines: lines.iter().collect(),
         payments: pays.iter().collect(),
     };
-    let ids = write_and_settle(tx, actor, None, std::slice::from_ref(&m)).await?;
+    let ids = write_and_settle(tx, actor, None, std::slice::from_ref(&m), None).await?;
     let made = store::match_in(tx, actor, &ids[0]).await?;
     let before = json!({
         "lines": lines.iter().map(|l| json!({"id": l.id, "status": l.status})).collect::<Vec<_>>(),

@@ -73,12 +73,18 @@ pub async fn run(
                 .map_err(|e| StoreError::Corrupt(format!("matcher refused the stored data: {e}")))
         })?;
         let decided = decide(&loaded, &result);
-        write_and_settle(tx, actor, Some(&summary.id), &decided.matches)
-            .instrument(tracing::debug_span!(
-                "matches",
-                matches = decided.matches.len()
-            ))
-            .await?;
+        write_and_settle(
+            tx,
+            actor,
+            Some(&summary.id),
+            &decided.matches,
+            Some(&loaded.payments.settling),
+        )
+        .instrument(tracing::debug_span!(
+            "matches",
+            matches = decided.matches.len()
+        ))
+        .await?;
         store::mark_exceptions(tx, actor, &decided.exceptions)
             .instrument(tracing::debug_span!("exceptions"))
             .await?;

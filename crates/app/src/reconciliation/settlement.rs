@@ -1,28 +1,49 @@
 //! Writing matches and settling their payments: the one place reconciliation settles.
 
+use std::collections::HashSet;
+
 use clearway_core::payments::returns;
-use clearway_store::payments::Settlement;
+use clearway_store::payments::{Settlement, Settling};
 use clearway_store::reconciliation::{self as store, NewMatch};
 use clearway_store::{Actor, Tx};
 
 use crate::AppResult;
 
-/// Writes matches and settles their payments; returns the new match ids in order.
+/// Writes matches and settles their payments; returns the new match ids in order. `read`:
+/// the payments as settling reads them, already read in `tx` (a run's candidates), or `None`
+/// to read them here (a manual match).
 pub(crate) async fn write_and_settle(
     tx: &mut Tx,
     actor: &Actor,
     run_id: Option<&str>,
     matches: &[NewMatch<'_>],
+    read: Option<&[Settling]>,
 ) -> AppResult<Vec<String>> {
     let ids = store::write_matches(tx, actor, run_id, matches).await?;
-    settle(tx, actor, &settlements(matches)).await?;
+    settle(tx, actor, &settlements(matches), read).await?;
     Ok(ids)
 }
 
 /// The one settlement call site of reconciliation: every payment a match clears or returns
 /// is settled here, in one bulk settlement per run or manual match.
-async fn settle(tx: &mut Tx, actor: &Actor, outcomes: &[(String, Settlement)]) -> AppResult<()> {
-    crate::payments::settle_many(tx, actor, outcomes).await?;
+async fn settle(
+    tx: &mut Tx,
+    actor: &Actor,
+    outcomes: &[(String, Settlement)],
+    read: Option<&[Settling]>,
+) -> AppResult<()> {
+    let Some(read) = read else {
+        crate::payments::settle_many(tx, actor, outcomes).await?;
+        return Ok(());
+    };
+    // Only the payments settled go to the plan (a run reads every candidate).
+    let wanted: HashSet<&str> = outcomes.iter().map(|(id, _)| id.as_str()).collect();
+    let payments: Vec<Settling> = read
+        .iter()
+        .filter(|p| wanted.contains(p.id.as_str()))
+        .cloned()
+        .collect();
+    crate::payments::settle_read(tx, actor, payments, outcomes).await?;
     Ok(())
 }
 

@@ -13,11 +13,12 @@ use clearway_app::reconciliation::simulation_bai2;
 use clearway_core::access::Role;
 use clearway_core::reconciliation::simulate::{evaluate, generate};
 use clearway_core::reconciliation::{
-    Decision, Outcome, Payment, PaymentMethod, PaymentStatus, Reconciliation,
+    reconcile, Decision, MatchConfig, Outcome, Payment, PaymentMethod, PaymentStatus,
+    Reconciliation,
 };
 use clearway_core::Currency;
 use clearway_server::demo;
-use clearway_store::reconciliation::{file_line_ids, live_decisions};
+use clearway_store::reconciliation::{cause_text, file_line_ids, live_decisions};
 use clearway_store::{q, Actor};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -527,7 +528,7 @@ async fn sloppy_bank_files_are_imported_with_warnings() {
 
 #[tokio::test]
 async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
-    let n = 400;
+    let n = 2_000;
     let app = spawn_app(n).await;
     let (dist, lines) = completed_distribution(&app, "100000.00").await;
     assert_eq!(lines.len(), n);
@@ -578,6 +579,46 @@ async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
     let m = evaluate(&result, &sim.truth);
     assert_eq!(m.false_matches, 0, "{m:?}");
     assert!(m.match_rate_ppm() >= 990_000, "auto-match rate {m:?}");
+
+    // Through the store the matcher decides exactly as the pure engine on the same data: the
+    // same matches (lines, payments, outcome) and the same exceptions with the same causes.
+    let pure = reconcile(&sim.payments, &sim.lines, &MatchConfig::default()).unwrap();
+    let key = |d: &Decision| {
+        let (mut l, mut p) = (d.line_ids.clone(), d.payment_ids.clone());
+        l.sort();
+        p.sort();
+        (d.outcome == Outcome::Returned, l, p)
+    };
+    let mut want: Vec<_> = pure.decisions.iter().map(key).collect();
+    let mut got: Vec<_> = result.decisions.iter().map(key).collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got, want);
+    let mut want: Vec<(String, String)> = pure
+        .exceptions
+        .iter()
+        .map(|e| (e.line_id.clone(), cause_text(e.cause).to_string()))
+        .collect();
+    let mut got: Vec<(String, String)> = app
+        .db
+        .fetch_all(q(
+            "SELECT id, exception_cause FROM bank_statement_lines WHERE status = 'EXCEPTION'",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let id = r.text("id").unwrap();
+            (
+                to_sim[id.as_str()].to_string(),
+                r.text("exception_cause").unwrap(),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
 
     // Matched payments are COMPLETED with the bank's value date; their lines PAID.
     let cleared = app

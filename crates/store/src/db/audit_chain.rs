@@ -10,7 +10,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{Arg, Tx};
+use super::{ArgRows, RowSink, RowSource, Tx};
 use crate::{q, StoreError};
 
 /// The `prev_hash` of an organization's first entry.
@@ -91,35 +91,61 @@ pub(crate) async fn append(tx: &mut Tx, rows: Vec<AuditRow>) -> Result<(), Store
     orgs.sort_unstable();
     orgs.dedup();
     for org in orgs {
-        let mut prev = lock_head(tx, org).await?;
-        let mut out: Vec<Vec<Arg>> = Vec::new();
-        for row in rows.iter().filter(|r| r.org_id == org) {
-            let hash = entry_hash(&prev, row);
-            out.push(vec![
-                (&row.id).into(),
-                (&row.org_id).into(),
-                (&row.actor_id).into(),
-                (&row.action).into(),
-                (&row.entity_type).into(),
-                (&row.entity_id).into(),
-                row.before_json.as_deref().into(),
-                row.after_json.as_deref().into(),
-                row.request_id.as_deref().into(),
-                (&row.at).into(),
-                (&prev).into(),
-                (&hash).into(),
-            ]);
-            prev = hash;
+        let head = lock_head(tx, org).await?;
+        let mine: Vec<&AuditRow> = rows.iter().filter(|r| r.org_id == org).collect();
+        let mut hashes: Vec<String> = Vec::with_capacity(mine.len());
+        for row in &mine {
+            let prev = hashes.last().unwrap_or(&head);
+            hashes.push(entry_hash(prev, row));
         }
-        write(tx, &out).await?;
+        let chained = Chained {
+            rows: mine,
+            head: &head,
+            hashes: &hashes,
+        };
+        write(tx, &chained).await?;
         tx.execute(
             q("UPDATE organizations SET audit_head = $1 WHERE id = $2")
-                .bind(&prev)
+                .bind(hashes.last().unwrap_or(&head))
                 .bind(org),
         )
         .await?;
     }
     Ok(())
+}
+
+/// Chained entries as `audit_log` rows ([`COLUMNS`]), written field by field (a bulk
+/// settlement chains a million).
+struct Chained<'a> {
+    rows: Vec<&'a AuditRow>,
+    /// The `prev_hash` of the first row.
+    head: &'a str,
+    /// Each row's `entry_hash` (the next row's `prev_hash`).
+    hashes: &'a [String],
+}
+
+impl RowSource for Chained<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn write<S: RowSink>(&self, at: usize, sink: &mut S) {
+        let row = self.rows[at];
+        let prev = at.checked_sub(1).map_or(self.head, |k| &self.hashes[k]);
+        sink.text(&row.id)
+            .text(&row.org_id)
+            .text(&row.actor_id)
+            .text(&row.action)
+            .text(&row.entity_type)
+            .text(&row.entity_id)
+            .opt_text(row.before_json.as_deref())
+            .opt_text(row.after_json.as_deref())
+            .opt_text(row.request_id.as_deref())
+            .text(&row.at)
+            .text(prev)
+            .text(&self.hashes[at]);
+        sink.end_row();
+    }
 }
 
 const COLUMNS: [&str; 12] = [
@@ -138,20 +164,22 @@ const COLUMNS: [&str; 12] = [
 ];
 
 /// One INSERT for a single entry (the common case), a bulk load for many.
-async fn write(tx: &mut Tx, rows: &[Vec<Arg>]) -> Result<(), StoreError> {
-    if let [row] = rows {
+async fn write(tx: &mut Tx, rows: &Chained<'_>) -> Result<(), StoreError> {
+    if rows.len() == 1 {
+        let mut row = ArgRows::with_capacity(1);
+        rows.write(0, &mut row);
         let mut query = q(format!(
             "INSERT INTO audit_log ({}) VALUES ({})",
             COLUMNS.join(", "),
             super::placeholders(1, COLUMNS.len())
         ));
-        for arg in row {
-            query = query.bind(arg.clone());
+        for arg in row.rows.into_iter().flatten() {
+            query.push(arg);
         }
         tx.execute(query).await?;
         return Ok(());
     }
-    tx.bulk_insert("audit_log", &COLUMNS, rows).await
+    tx.bulk_load("audit_log", &COLUMNS, rows).await
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //!
 //! Every other place the backends differ, or a fast path depends on one, lives beside this
 //! file: `bulk` (COPY text and row sinks) with `sqlite_bulk` (the C-API loader), `packed`
-//! (many rows read as one value), `dialect` (per-backend SQL text, row locks) and `planner`
+//! (many rows read as one value), `scan` (many rows read without a row each), `dialect` (per-backend SQL text, row locks) and `planner`
 //! (PostgreSQL planner hints). Capability modules call these rather than branch on
 //! [`Backend`].
 
@@ -33,6 +33,7 @@ mod bulk;
 pub(crate) mod dialect;
 mod packed;
 pub(crate) mod planner;
+mod scan;
 mod sqlite_bulk;
 
 pub(crate) use audit_chain::AuditRow;

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use clearway_core::access::Permission;
 
-use crate::db::Arg;
+use crate::db::{Arg, RowSink, RowSource};
 use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
 
 /// Appends an event of the actor's organization inside `tx`; returns its id.
@@ -84,6 +84,71 @@ pub async fn emit_many(
         &rows,
     )
     .await
+}
+
+/// [`emit_many`] for events whose payloads are JSON text already (the same rows): for bulk
+/// writers that build the text directly instead of a `Value` per event.
+pub async fn emit_many_text(
+    tx: &mut Tx,
+    actor: &Actor,
+    events: &[NewEventText<'_>],
+) -> Result<(), StoreError> {
+    struct Rows<'e, 'a> {
+        events: &'e [NewEventText<'a>],
+        org: &'e str,
+        now: &'e str,
+        ids: Vec<String>,
+    }
+    impl RowSource for Rows<'_, '_> {
+        fn len(&self) -> usize {
+            self.events.len()
+        }
+        fn write<S: RowSink>(&self, at: usize, sink: &mut S) {
+            let e = &self.events[at];
+            sink.text(&self.ids[at])
+                .text(self.org)
+                .text(e.event_type)
+                .text(e.aggregate_type)
+                .text(e.aggregate_id)
+                .text(&e.payload)
+                .text(self.now);
+            sink.end_row();
+        }
+    }
+    let now = now_text();
+    let rows = Rows {
+        events,
+        org: &actor.org_id,
+        now: &now,
+        ids: events.iter().map(|_| new_id()).collect(),
+    };
+    tx.bulk_load(
+        "outbox",
+        &[
+            "id",
+            "org_id",
+            "event_type",
+            "aggregate_type",
+            "aggregate_id",
+            "payload",
+            "created_at",
+        ],
+        &rows,
+    )
+    .await
+}
+
+/// An event to append with [`emit_many_text`].
+#[derive(Debug, Clone)]
+pub struct NewEventText<'a> {
+    /// e.g. `payment.completed`.
+    pub event_type: &'a str,
+    /// e.g. `payment`.
+    pub aggregate_type: &'a str,
+    /// Id of the thing it is about.
+    pub aggregate_id: &'a str,
+    /// Event body as JSON text.
+    pub payload: String,
 }
 
 /// An event as published.

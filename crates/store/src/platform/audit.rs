@@ -42,6 +42,41 @@ pub async fn record_many(
     Ok(())
 }
 
+/// One change with its states already as JSON text (compact, as `Value::to_string` writes
+/// them): for bulk writers that build the text directly instead of a `Value` per entry.
+#[derive(Debug, Clone)]
+pub struct ChangeText<'a> {
+    /// Verb.
+    pub action: &'a str,
+    /// Kind of thing changed.
+    pub entity_type: &'a str,
+    /// Its id.
+    pub entity_id: &'a str,
+    /// State before, as JSON text.
+    pub before: Option<String>,
+    /// State after, as JSON text.
+    pub after: Option<String>,
+}
+
+/// [`record_many`] for changes whose states are JSON text already (the same rows).
+pub fn record_many_text(tx: &mut Tx, actor: &Actor, changes: Vec<ChangeText<'_>>) {
+    let now = now_text();
+    for c in changes {
+        tx.push_audit(AuditRow {
+            id: new_id(),
+            org_id: actor.org_id.clone(),
+            actor_id: actor.user_id.clone(),
+            action: c.action.into(),
+            entity_type: c.entity_type.into(),
+            entity_id: c.entity_id.into(),
+            before_json: c.before,
+            after_json: c.after,
+            request_id: None,
+            at: now.clone(),
+        });
+    }
+}
+
 fn row(actor: &Actor, change: &Change<'_>, at: String) -> AuditRow {
     AuditRow {
         id: new_id(),

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use clearway_core::access::Permission;
 
-use crate::db::Arg;
+use crate::db::{RowSink, RowSource};
 use crate::{new_id, now_text, q, Actor, Row, StoreError, Tx};
 
 pub mod statements;
@@ -233,64 +233,94 @@ const MATCH_COLS: [&str; 14] = [
     "created_at",
 ];
 
-/// Rows of the three match tables for `matches`, with the new match ids.
-type MatchRows = (Vec<Vec<Arg>>, Vec<Vec<Arg>>, Vec<Vec<Arg>>, Vec<String>);
+/// The rows of the three match tables, written field by field straight into the bulk
+/// loader (no `Arg` per field: a run writes three rows per payment).
+struct MatchRows<'m, 'a> {
+    org: &'m str,
+    run_id: Option<&'m str>,
+    created_by: &'m str,
+    now: &'m str,
+    matches: &'m [NewMatch<'a>],
+    /// New match ids, one per match.
+    ids: &'m [String],
+    /// Reasons as stored, one per match.
+    reasons: Vec<String>,
+}
 
-fn match_rows(
-    actor: &Actor,
-    run_id: Option<&str>,
-    matches: &[NewMatch<'_>],
-    now: &str,
-) -> Result<MatchRows, StoreError> {
-    let org = &actor.org_id;
-    let (mut match_rows, mut line_rows, mut pay_rows) = (Vec::new(), Vec::new(), Vec::new());
-    let mut ids = Vec::with_capacity(matches.len());
-    for m in matches {
-        let (Some(first), Some(value_date)) = (m.lines.first(), m.value_date()) else {
-            return Err(invalid(
-                "lineIds",
-                "a match needs at least one statement line",
-            ));
-        };
-        let id = new_id();
-        let amount: i64 = m.lines.iter().map(|l| l.amount_minor.abs()).sum();
-        match_rows.push(vec![
-            id.clone().into(),
-            org.clone().into(),
-            run_id.map(str::to_string).into(),
-            m.kind.into(),
-            m.outcome.into(),
-            m.score.into(),
-            m.reasons.to_string().into(),
-            first.account_id.clone().into(),
-            first.currency.code().into(),
-            amount.into(),
-            value_date.to_string().into(),
-            1i64.into(),
-            actor.user_id.clone().into(),
-            now.to_string().into(),
-        ]);
-        for l in &m.lines {
-            line_rows.push(vec![
-                id.clone().into(),
-                l.id.clone().into(),
-                org.clone().into(),
-                1i64.into(),
-            ]);
-        }
-        for p in &m.payments {
-            pay_rows.push(vec![
-                id.clone().into(),
-                p.id.clone().into(),
-                org.clone().into(),
-                m.outcome.into(),
-                1i64.into(),
-                p.status.clone().into(),
-            ]);
-        }
-        ids.push(id);
+/// Rows of `reconciliation_matches` ([`MATCH_COLS`]).
+struct MatchTable<'r, 'm, 'a>(&'r MatchRows<'m, 'a>);
+/// Rows of `reconciliation_match_lines`: (match, line index).
+struct LineTable<'r, 'm, 'a>(&'r MatchRows<'m, 'a>, Vec<(usize, usize)>);
+/// Rows of `reconciliation_match_payments`: (match, payment index).
+struct PaymentTable<'r, 'm, 'a>(&'r MatchRows<'m, 'a>, Vec<(usize, usize)>);
+
+impl RowSource for MatchTable<'_, '_, '_> {
+    fn len(&self) -> usize {
+        self.0.matches.len()
     }
-    Ok((match_rows, line_rows, pay_rows, ids))
+
+    fn write<S: RowSink>(&self, at: usize, sink: &mut S) {
+        let r = self.0;
+        let m = &r.matches[at];
+        // Checked non-empty by `write_matches` before any row is written.
+        let first = m.lines[0];
+        let amount: i64 = m.lines.iter().map(|l| l.amount_minor.abs()).sum();
+        let value_date = m.value_date().unwrap_or(first.value_date);
+        sink.text(&r.ids[at])
+            .text(r.org)
+            .opt_text(r.run_id)
+            .text(m.kind)
+            .text(m.outcome);
+        match m.score {
+            Some(s) => sink.int(s),
+            None => sink.null(),
+        };
+        sink.text(&r.reasons[at])
+            .text(&first.account_id)
+            .text(first.currency.code())
+            .int(amount)
+            .plain(value_date)
+            .int(1)
+            .text(r.created_by)
+            .text(r.now);
+        sink.end_row();
+    }
+}
+
+impl RowSource for LineTable<'_, '_, '_> {
+    fn len(&self) -> usize {
+        self.1.len()
+    }
+
+    fn write<S: RowSink>(&self, at: usize, sink: &mut S) {
+        let (m, l) = self.1[at];
+        let r = self.0;
+        sink.text(&r.ids[m])
+            .text(&r.matches[m].lines[l].id)
+            .text(r.org)
+            .int(1);
+        sink.end_row();
+    }
+}
+
+impl RowSource for PaymentTable<'_, '_, '_> {
+    fn len(&self) -> usize {
+        self.1.len()
+    }
+
+    fn write<S: RowSink>(&self, at: usize, sink: &mut S) {
+        let (m, p) = self.1[at];
+        let r = self.0;
+        let matched = &r.matches[m];
+        let payment = matched.payments[p];
+        sink.text(&r.ids[m])
+            .text(&payment.id)
+            .text(r.org)
+            .text(matched.outcome)
+            .int(1)
+            .text(&payment.status);
+        sink.end_row();
+    }
 }
 
 /// Writes matches (rows in bulk) and marks their lines MATCHED; returns the new match ids in
@@ -302,8 +332,29 @@ pub async fn write_matches(
     matches: &[NewMatch<'_>],
 ) -> Result<Vec<String>, StoreError> {
     actor.require(Permission::Operate)?;
+    if matches.iter().any(|m| m.lines.is_empty()) {
+        return Err(invalid(
+            "lineIds",
+            "a match needs at least one statement line",
+        ));
+    }
     let now = now_text();
-    let (match_rows, line_rows, pay_rows, ids) = match_rows(actor, run_id, matches, &now)?;
+    let ids: Vec<String> = matches.iter().map(|_| new_id()).collect();
+    let rows = MatchRows {
+        org: &actor.org_id,
+        run_id,
+        created_by: &actor.user_id,
+        now: &now,
+        matches,
+        ids: &ids,
+        reasons: matches.iter().map(|m| m.reasons.to_string()).collect(),
+    };
+    let mut line_keys = Vec::with_capacity(matches.len());
+    let mut pay_keys = Vec::with_capacity(matches.len());
+    for (k, m) in matches.iter().enumerate() {
+        line_keys.extend((0..m.lines.len()).map(|l| (k, l)));
+        pay_keys.extend((0..m.payments.len()).map(|p| (k, p)));
+    }
     let unique = |e: StoreError| {
         if e.is_unique_violation() {
             StoreError::Conflict(
@@ -313,16 +364,16 @@ pub async fn write_matches(
             e
         }
     };
-    tx.bulk_insert("reconciliation_matches", &MATCH_COLS, &match_rows)
+    tx.bulk_load("reconciliation_matches", &MATCH_COLS, &MatchTable(&rows))
         .await?;
-    tx.bulk_insert(
+    tx.bulk_load(
         "reconciliation_match_lines",
         &["match_id", "line_id", "org_id", "live"],
-        &line_rows,
+        &LineTable(&rows, line_keys),
     )
     .await
     .map_err(unique)?;
-    tx.bulk_insert(
+    tx.bulk_load(
         "reconciliation_match_payments",
         &[
             "match_id",
@@ -332,7 +383,7 @@ pub async fn write_matches(
             "live",
             "prior_status",
         ],
-        &pay_rows,
+        &PaymentTable(&rows, pay_keys),
     )
     .await
     .map_err(unique)?;

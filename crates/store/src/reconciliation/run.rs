@@ -7,10 +7,12 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::payments::reference;
+use clearway_core::payments::settlement::Settling;
+use clearway_core::payments::PaymentStatus as PaymentState;
 use clearway_core::reconciliation::{Payment, PaymentStatus, StatementLine};
 use serde_json::Value;
 
-use crate::{now_text, q, Actor, Row, StoreError, Tx};
+use crate::{now_text, q, Actor, StoreError, Tx};
 
 use super::*;
 
@@ -55,6 +57,8 @@ pub struct CandidatePayments {
     pub rows: Vec<PaymentRow>,
     /// For the engine.
     pub engine: Vec<Payment>,
+    /// For settling the run's matches (read in the same transaction, versions included).
+    pub settling: Vec<Settling>,
 }
 
 /// A line the run could not decide.
@@ -68,125 +72,169 @@ pub struct NewException {
     pub candidates: Value,
 }
 
-fn open_line(r: &Row) -> Result<(OpenLine, StatementLine), StoreError> {
-    let value_date = parse_date(r, "value_date")?;
-    let description = r.text("description")?;
-    let cur = currency(&r.text("currency")?)?;
-    let customer = r.opt_text("customer_reference")?;
-    let e2e = r.opt_text("end_to_end_id")?;
-    let mut text = description.clone();
-    if let Some(e) = e2e.as_ref().filter(|e| Some(*e) != customer.as_ref()) {
+/// Field `i` of a scanned row, required.
+fn field<'a>(f: &[Option<&'a str>], i: usize, col: &str) -> Result<&'a str, StoreError> {
+    f.get(i)
+        .copied()
+        .flatten()
+        .ok_or_else(|| StoreError::Corrupt(format!("column {col} is NULL")))
+}
+
+fn field_i64(f: &[Option<&str>], i: usize, col: &str) -> Result<i64, StoreError> {
+    let t = field(f, i, col)?;
+    t.parse()
+        .map_err(|e| StoreError::Corrupt(format!("column {col} = '{t}': {e}")))
+}
+
+fn field_date(f: &[Option<&str>], i: usize, col: &str) -> Result<NaiveDate, StoreError> {
+    let t = field(f, i, col)?;
+    t.parse()
+        .map_err(|e| StoreError::Corrupt(format!("column {col} = '{t}': {e}")))
+}
+
+fn field_opt(f: &[Option<&str>], i: usize) -> Option<String> {
+    f.get(i).copied().flatten().map(str::to_string)
+}
+
+/// Columns of [`open_line`], in order.
+const OPEN_LINE_COLUMNS: &str = "id, account_id, currency, amount_minor, value_date, booking_date, bank_reference, customer_reference, end_to_end_id, counterparty_name, description, status, counterparty_account, type_code";
+
+/// One scanned row of [`OPEN_LINE_COLUMNS`] as the writer and the engine read it.
+fn open_line(f: &[Option<&str>]) -> Result<(OpenLine, StatementLine), StoreError> {
+    let id = field(f, 0, "id")?;
+    let value_date = field_date(f, 4, "value_date")?;
+    let description = field(f, 10, "description")?;
+    let cur = currency(field(f, 2, "currency")?)?;
+    let amount_minor = field_i64(f, 3, "amount_minor")?;
+    let customer = field_opt(f, 7);
+    let e2e = f[8].filter(|e| Some(*e) != customer.as_deref());
+    let mut text = description.to_string();
+    if let Some(e) = e2e {
         // The matcher reads two reference fields; an extra end-to-end id goes to the text.
         text.push(' ');
         text.push_str(e);
     }
     let engine = StatementLine {
-        id: r.text("id")?,
-        amount_minor: r.i64("amount_minor")?,
+        id: id.to_string(),
+        amount_minor,
         currency: cur,
         value_date,
-        booking_date: parse_date(r, "booking_date")?,
-        bank_reference: r.opt_text("bank_reference")?,
+        booking_date: field_date(f, 5, "booking_date")?,
+        bank_reference: field_opt(f, 6),
         customer_reference: customer,
         description: text,
-        counterparty: r.opt_text("counterparty_name")?,
-        counterparty_account: r.opt_text("counterparty_account")?,
-        type_code: Some(r.text("type_code")?),
+        counterparty: field_opt(f, 9),
+        counterparty_account: field_opt(f, 12),
+        type_code: field_opt(f, 13),
     };
     let open = OpenLine {
-        id: r.text("id")?,
-        account_id: r.text("account_id")?,
+        id: id.to_string(),
+        account_id: field(f, 1, "account_id")?.to_string(),
         currency: cur,
-        amount_minor: r.i64("amount_minor")?,
+        amount_minor,
         value_date,
-        description,
-        status: r.text("status")?,
+        description: description.to_string(),
+        status: field(f, 11, "status")?.to_string(),
     };
     Ok((open, engine))
 }
 
 /// The organization's lines the matcher may decide (OPEN or EXCEPTION, not left to people),
-/// by id.
+/// by id. Scanned ([`Tx::scan`]): a million lines read as rows cost seconds.
 pub async fn open_lines(tx: &mut Tx, actor: &Actor) -> Result<OpenLines, StoreError> {
     actor.require(Permission::Operate)?;
-    let rows = tx
-        .fetch_all(
-            q("SELECT id, account_id, currency, amount_minor, value_date, booking_date, bank_reference, customer_reference, end_to_end_id, counterparty_name, counterparty_account, type_code, description, status
-               FROM bank_statement_lines WHERE org_id = $1 AND status IN ('OPEN','EXCEPTION') AND manual_only = 0 ORDER BY id")
-                .bind(&actor.org_id),
-        )
-        .await?;
-    let mut out = OpenLines {
-        lines: Vec::with_capacity(rows.len()),
-        engine: Vec::with_capacity(rows.len()),
-    };
-    for r in &rows {
-        let (open, engine) = open_line(r)?;
-        out.lines.push(open);
-        out.engine.push(engine);
-    }
+    let mut out = OpenLines::default();
+    tx.scan(
+        &format!("SELECT {OPEN_LINE_COLUMNS} FROM bank_statement_lines WHERE org_id = $1 AND status IN ('OPEN','EXCEPTION') AND manual_only = 0 ORDER BY id"),
+        &[actor.org_id.as_str().into()],
+        |f| {
+            let (open, engine) = open_line(f)?;
+            out.lines.push(open);
+            out.engine.push(engine);
+            Ok(())
+        },
+    )
+    .await?;
     Ok(out)
 }
 
-fn candidate_payment(r: &Row) -> Result<(PaymentRow, Payment), StoreError> {
-    let status = r.text("status")?;
-    let cur = currency(&r.text("currency")?)?;
-    let id = r.text("id")?;
+/// Columns of [`candidate_payment`], in order.
+const CANDIDATE_COLUMNS: &str = "id, method, status, currency, amount_minor, payee_name, trace_number, end_to_end_id, check_number, batch_id, expected_date, distribution_id, investor_id, attempt, cleared_date, failure_code, failure_reason, version";
+
+/// One scanned row of [`CANDIDATE_COLUMNS`]: as the writer, the engine and settling read it.
+fn candidate_payment(f: &[Option<&str>]) -> Result<(PaymentRow, Payment, Settling), StoreError> {
+    let id = field(f, 0, "id")?;
+    let status_text = field(f, 2, "status")?;
+    let status: PaymentState = status_text
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("column status = '{status_text}': {e}")))?;
+    let cur = currency(field(f, 3, "currency")?)?;
+    let amount_minor = field_i64(f, 4, "amount_minor")?;
     let engine = Payment {
-        id: id.clone(),
-        amount_minor: r.i64("amount_minor")?,
+        id: id.to_string(),
+        amount_minor,
         currency: cur,
-        method: method(&r.text("method")?)?,
-        expected_date: parse_date(r, "expected_date")?,
-        trace_number: r.opt_text("trace_number")?,
-        end_to_end_id: r.opt_text("end_to_end_id")?,
-        check_number: r.opt_text("check_number")?,
-        batch_id: r.opt_text("batch_id")?,
-        counterparty_name: r.text("payee_name")?,
+        method: method(field(f, 1, "method")?)?,
+        expected_date: field_date(f, 10, "expected_date")?,
+        trace_number: field_opt(f, 6),
+        end_to_end_id: field_opt(f, 7),
+        check_number: field_opt(f, 8),
+        batch_id: field_opt(f, 9),
+        counterparty_name: field(f, 5, "payee_name")?.to_string(),
         // Derived from the id: every payment has one, whatever references it was sent with.
-        reference_token: Some(reference::token(&id)),
+        reference_token: Some(reference::token(id)),
         // The payee's last four digits would need a join on bank_accounts; not read yet.
         counterparty_account: None,
-        status: if status == "SENT" {
+        status: if status_text == "SENT" {
             PaymentStatus::Initiated
         } else {
             PaymentStatus::Paid
         },
     };
-    let row = PaymentRow {
-        id,
+    let settling = Settling {
+        id: id.to_string(),
+        distribution_id: field(f, 11, "distribution_id")?.to_string(),
+        investor_id: field(f, 12, "investor_id")?.to_string(),
         status,
-        currency: cur,
-        amount_minor: r.i64("amount_minor")?,
+        attempt: field_i64(f, 13, "attempt")?,
+        cleared_date: f[14]
+            .map(|_| field_date(f, 14, "cleared_date"))
+            .transpose()?,
+        failure_code: field_opt(f, 15),
+        failure_reason: field_opt(f, 16),
+        version: field_i64(f, 17, "version")?,
     };
-    Ok((row, engine))
+    let row = PaymentRow {
+        id: id.to_string(),
+        status: status_text.to_string(),
+        currency: cur,
+        amount_minor,
+    };
+    Ok((row, engine, settling))
 }
 
 /// The organization's payments a line may clear or return: SENT ones, and COMPLETED ones
-/// expected on or after `since`; by id.
+/// expected on or after `since`; by id. Scanned, with what settling reads of them, so
+/// settling the run's matches reads nothing again.
 pub async fn candidate_payments(
     tx: &mut Tx,
     actor: &Actor,
     since: NaiveDate,
 ) -> Result<CandidatePayments, StoreError> {
     actor.require(Permission::Operate)?;
-    let rows = tx
-        .fetch_all(
-            q("SELECT id, method, status, currency, amount_minor, payee_name, trace_number, end_to_end_id, check_number, batch_id, expected_date
-               FROM payments WHERE org_id = $1 AND (status = 'SENT' OR (status = 'COMPLETED' AND expected_date >= $2)) ORDER BY id")
-                .bind(&actor.org_id)
-                .bind(since.to_string()),
-        )
-        .await?;
-    let mut out = CandidatePayments {
-        rows: Vec::with_capacity(rows.len()),
-        engine: Vec::with_capacity(rows.len()),
-    };
-    for r in &rows {
-        let (row, engine) = candidate_payment(r)?;
-        out.rows.push(row);
-        out.engine.push(engine);
-    }
+    let mut out = CandidatePayments::default();
+    tx.scan(
+        &format!("SELECT {CANDIDATE_COLUMNS} FROM payments WHERE org_id = $1 AND (status = 'SENT' OR (status = 'COMPLETED' AND expected_date >= $2)) ORDER BY id"),
+        &[actor.org_id.as_str().into(), since.to_string().into()],
+        |f| {
+            let (row, engine, settling) = candidate_payment(f)?;
+            out.rows.push(row);
+            out.engine.push(engine);
+            out.settling.push(settling);
+            Ok(())
+        },
+    )
+    .await?;
     Ok(out)
 }
 
