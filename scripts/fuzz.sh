@@ -21,7 +21,8 @@ jobs="${FUZZ_JOBS:-2}"
 features="${FUZZ_FEATURES:-}"
 # Beside the workspace's target dir, never inside it: different RUSTFLAGS would make the two
 # builds evict each other's artifacts.
-export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/clearway-target}-fuzz}"
+ws_target="${CARGO_TARGET_DIR:-$HOME/.cache/clearway-target}"
+export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$ws_target-fuzz}"
 
 # The samples the corpus is seeded from, found as scripts/test.sh finds them.
 samples="${CLEARWAY_CONFORMANCE_DIR:-$root/../shared/conformance}"
@@ -59,8 +60,7 @@ trap '[ "$keep" = 1 ] || rm -rf "$work"' EXIT
 # The project's own files (what our writers produce), seeding every corpus.
 own="$work/own"
 mkdir -p "$own"
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR%-fuzz}" \
-  cargo run -q --locked -p clearway-formats --example fuzz_seeds -- "$own"
+CARGO_TARGET_DIR="$ws_target" cargo run -q --locked -p clearway-formats --example fuzz_seeds -- "$own"
 
 # Copies the files matching the globs (relative to the samples) into corpus dir $1.
 seed() {
@@ -113,9 +113,16 @@ corpus() {
   echo "$dir"
 }
 
-# XML and zipped inputs are long; the line formats find their bugs in a few records.
+# Long enough for a few records of each kind (XML and zipped workbooks are verbose), short
+# enough to keep the runs fast: readers find their bugs in a few records, and a CSV input is
+# parsed once per preset.
 max_len() {
-  case "$1" in camt|xlsx|detect|pain002|ofx) echo 65536 ;; *) echo 16384 ;; esac
+  case "$1" in
+    xlsx|detect) echo 32768 ;;
+    ach|camt|ofx|pain002) echo 16384 ;;
+    csv) echo 4096 ;;
+    *) echo 8192 ;;
+  esac
 }
 
 run() {

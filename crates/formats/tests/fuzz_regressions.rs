@@ -11,7 +11,12 @@ fn ach_adv_total_above_u64_is_an_error_not_a_panic() {
 5280Company Name, In C05                121042882 ADVAccounting               0011000010500002\n\
 8280000002004627000062000000000000250000000000000000004627602000000999999999999999999999999999";
     match parse_bytes(input) {
-        Err(AchError::Line { line, field, message, .. }) => {
+        Err(AchError::Line {
+            line,
+            field,
+            message,
+            ..
+        }) => {
             assert_eq!(line, 3);
             assert_eq!(field, "TotalDebitEntryDollarAmount");
             assert!(message.contains("too large"), "{message}");
