@@ -348,12 +348,12 @@ impl<'a> Rec<'a> {
     }
 
     /// The digits of positions `from..=to`. Callers narrow with `as` where the field is short
-    /// enough for the target type (2 digits -> u8, at most 4 -> u16, at most 8 -> u32).
+    /// enough for the target type (2 digits -> u8, at most 4 -> u16, at most 8 -> u32). The
+    /// 20-digit ADV totals can exceed u64: an error, not a panic (found by fuzzing).
     fn number(&self, field: &'static str, from: usize, to: usize) -> Result<u64> {
-        Ok(self
-            .digit_str(field, from, to)?
-            .parse()
-            .expect("at most 20 digits"))
+        let v = self.digit_str(field, from, to)?;
+        v.parse()
+            .map_err(|_| self.err(field, format!("invalid value '{v}': too large")))
     }
 
     fn expect(&self, field: &'static str, from: usize, to: usize, want: &str) -> Result<()> {
