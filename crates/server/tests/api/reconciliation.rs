@@ -13,7 +13,7 @@ use clearway_app::reconciliation::simulation_bai2;
 use clearway_core::access::Role;
 use clearway_core::reconciliation::simulate::{evaluate, generate};
 use clearway_core::reconciliation::{
-    reconcile, Decision, MatchConfig, Outcome, Payment, PaymentMethod, PaymentStatus,
+    reconcile, Decision, MatchConfig, Outcome, Payment, PaymentMethod, PaymentStatus, Reason,
     Reconciliation,
 };
 use clearway_core::Currency;
@@ -556,6 +556,25 @@ async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
         .zip(sim.lines.iter().map(|l| l.id.as_str()))
         .collect();
     let decisions = live_decisions(&app.db, &actor).await.unwrap();
+    // The store keeps no reasons; a charge line is judged by its FeeDeducted reason, so each
+    // decision takes the reasons of the pure engine's identical decision (the two are
+    // compared decision for decision below).
+    let pure = reconcile(&sim.payments, &sim.lines, &MatchConfig::default()).unwrap();
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    let pure_reasons: HashMap<(Vec<String>, Vec<String>), Vec<Reason>> = pure
+        .decisions
+        .iter()
+        .map(|d| {
+            (
+                (sorted(&d.line_ids), sorted(&d.payment_ids)),
+                d.reasons.clone(),
+            )
+        })
+        .collect();
     let result = Reconciliation {
         decisions: decisions
             .iter()
@@ -571,7 +590,16 @@ async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
                     .collect(),
                 payment_ids: payment_ids.clone(),
                 score: 0,
-                reasons: vec![],
+                reasons: {
+                    let lines: Vec<String> = line_ids
+                        .iter()
+                        .map(|l| to_sim[l.as_str()].to_string())
+                        .collect();
+                    pure_reasons
+                        .get(&(sorted(&lines), sorted(payment_ids)))
+                        .cloned()
+                        .unwrap_or_default()
+                },
             })
             .collect(),
         ..Reconciliation::default()
@@ -582,7 +610,6 @@ async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
 
     // Through the store the matcher decides exactly as the pure engine on the same data: the
     // same matches (lines, payments, outcome) and the same exceptions with the same causes.
-    let pure = reconcile(&sim.payments, &sim.lines, &MatchConfig::default()).unwrap();
     let key = |d: &Decision| {
         let (mut l, mut p) = (d.line_ids.clone(), d.payment_ids.clone());
         l.sort();
