@@ -15,7 +15,7 @@ use crate::state::AppState;
 use super::staff_only;
 
 #[utoipa::path(post, path = "/api/payments/status-reports", tag = "payments",
-    request_body(content = String, content_type = "application/xml", description = "a pain.002 customer payment status report (pain.002.001.03 to .11)"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a pain.002 customer payment status report (pain.002.001.03 to .11) as the bank sent it: XML bytes, any Content-Type"),
     responses((status = 201, description = "applied: rejected wires failed (with the reason), settled ones completed, accepted / pending ones recorded; unknown or disagreeing transactions listed as unmatched", body = StatusReportView),
         (status = 200, description = "the same file was imported before: nothing changed", body = StatusReportView),
         (status = 422, description = "unreadable report (names the line and element); nothing changed", body = Problem), (status = 403, body = Problem)),
