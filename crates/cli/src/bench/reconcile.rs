@@ -286,24 +286,51 @@ async fn one_run(
         .map(String::as_str)
         .zip(sim.lines.iter().map(|l| l.id.as_str()))
         .collect();
-    let decisions = reconciliation::live_decisions(&fresh.db, &actor)
+    // The store keeps no reasons, and a charge line is judged by its FeeDeducted reason: each
+    // stored decision takes the reasons of the pure engine's identical decision, if any.
+    let key = |lines: &[String], payments: &[String]| {
+        let (mut l, mut p) = (lines.to_vec(), payments.to_vec());
+        l.sort_unstable();
+        p.sort_unstable();
+        (l, p)
+    };
+    let pure_reasons: HashMap<_, _> = pure_result
+        .decisions
+        .iter()
+        .map(|d| (key(&d.line_ids, &d.payment_ids), &d.reasons))
+        .collect();
+    let decisions: Vec<Decision> = reconciliation::live_decisions(&fresh.db, &actor)
         .await?
         .into_iter()
-        .map(|(outcome, lines, payments)| Decision {
-            outcome: if outcome == "RETURNED" {
-                Outcome::Returned
-            } else {
-                Outcome::Matched
-            },
-            line_ids: lines
+        .map(|(outcome, lines, payments)| {
+            let line_ids: Vec<String> = lines
                 .iter()
                 .map(|l| to_sim[l.as_str()].to_string())
-                .collect(),
-            payment_ids: payments,
-            score: 0,
-            reasons: Vec::new(),
+                .collect();
+            let reasons = pure_reasons
+                .get(&key(&line_ids, &payments))
+                .map(|r| r.to_vec())
+                .unwrap_or_default();
+            Decision {
+                outcome: if outcome == "RETURNED" {
+                    Outcome::Returned
+                } else {
+                    Outcome::Matched
+                },
+                line_ids,
+                payment_ids: payments,
+                score: 0,
+                reasons,
+            }
         })
         .collect();
+    let unlike_pure = decisions
+        .iter()
+        .filter(|d| !pure_reasons.contains_key(&key(&d.line_ids, &d.payment_ids)))
+        .count();
+    if unlike_pure > 0 {
+        println!("note: {unlike_pure} decisions through the store differ from the pure engine's");
+    }
     let m = evaluate(
         &Reconciliation {
             decisions,
