@@ -1293,6 +1293,83 @@ async fn a_wire_net_of_its_charge_is_never_cleared_as_its_neighbour() {
     app.stop().await;
 }
 
+/// A camt.053 debit of a wire: its full end-to-end id, payee name and payee IBAN.
+fn camt_wire_debit(amount: &str, day: &str, e2e: &str, name: &str, iban: &str) -> String {
+    format!(
+        r#"<Ntry><Amt Ccy="USD">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+    <BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{day}</Dt></ValDt>
+    <NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>
+     <RltdPties><Cdtr><Nm>{name}</Nm></Cdtr><CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct></RltdPties></TxDtls></NtryDtls></Ntry>"#
+    )
+}
+
+#[tokio::test]
+async fn regression_a_line_paid_to_another_account_than_the_payees_is_not_cleared() {
+    let app = with_three_payments(|_| {
+        let x = manual_payment("P-X", PaymentMethod::Wire, 10_250, "John Smith", E2E_X);
+        let y = manual_payment(
+            "P-Y",
+            PaymentMethod::Wire,
+            20_000,
+            "Maria Garcia",
+            "E2E-Y-0002",
+        );
+        let z = manual_payment(
+            "P-Z",
+            PaymentMethod::Wire,
+            30_000,
+            "Ana Lopez",
+            "E2E-Z-0003",
+        );
+        [x, y, z]
+    })
+    .await;
+    // X was instructed to its investor's payee account, which ends in 4321.
+    let mut tx = app.db.begin().await.unwrap();
+    for sql in [
+        "UPDATE payments SET bank_account_id = (SELECT b.id FROM bank_accounts b WHERE b.investor_id = payments.investor_id ORDER BY b.id LIMIT 1) WHERE id = 'P-X'",
+        "UPDATE bank_accounts SET account_last4 = '4321' WHERE id = (SELECT bank_account_id FROM payments WHERE id = 'P-X')",
+    ] {
+        assert_eq!(tx.execute(q(sql)).await.unwrap(), 1, "{sql}");
+    }
+    tx.commit().await.unwrap();
+    // Everything agrees (full reference, amount, date, name) but the account: before the
+    // fix the store never read the payee's last four digits, and X was cleared.
+    let wrong = camt_wire_debit(
+        "102.50",
+        "2026-04-01",
+        E2E_X,
+        "JOHN SMITH",
+        "DE89370400440532019999",
+    );
+    let first = camt_net_of_charge("S-1", "2026-04-01", "1000.00", "897.50", &wrong);
+    import_and_match(&app, "", first.into_bytes(), 1).await;
+    assert_eq!(payment(&app, "P-X").await.0, "SENT");
+    let ex: Value = app
+        .get("operator", "/api/reconciliation/exceptions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ex["items"].as_array().unwrap().len(), 1, "{ex}");
+    assert_eq!(ex["items"][0]["exceptionCause"], "CONTRADICTED", "{ex}");
+    // The same payment to the payee's own account clears it.
+    let right = camt_wire_debit(
+        "102.50",
+        "2026-04-02",
+        E2E_X,
+        "JOHN SMITH",
+        "DE89370400440532014321",
+    );
+    let second = camt_net_of_charge("S-2", "2026-04-02", "897.50", "795.00", &right);
+    import_and_match(&app, "", second.into_bytes(), 2).await;
+    assert_eq!(
+        payment(&app, "P-X").await,
+        ("COMPLETED".into(), Some("2026-04-02".into()))
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_camt_batch_booking_clears_every_payment_of_the_batch() {
     let app = with_three_payments(|names| {

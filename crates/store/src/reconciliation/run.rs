@@ -159,7 +159,7 @@ pub async fn open_lines(tx: &mut Tx, actor: &Actor) -> Result<OpenLines, StoreEr
 }
 
 /// Columns of [`candidate_payment`], in order.
-const CANDIDATE_COLUMNS: &str = "id, method, status, currency, amount_minor, payee_name, trace_number, end_to_end_id, check_number, batch_id, expected_date, distribution_id, investor_id, attempt, cleared_date, failure_code, failure_reason, version";
+const CANDIDATE_COLUMNS: &str = "p.id, p.method, p.status, p.currency, p.amount_minor, p.payee_name, p.trace_number, p.end_to_end_id, p.check_number, p.batch_id, p.expected_date, p.distribution_id, p.investor_id, p.attempt, p.cleared_date, p.failure_code, p.failure_reason, p.version, b.account_last4";
 
 /// One scanned row of [`CANDIDATE_COLUMNS`]: as the writer, the engine and settling read it.
 fn candidate_payment(f: &[Option<&str>]) -> Result<(PaymentRow, Payment, Settling), StoreError> {
@@ -183,8 +183,9 @@ fn candidate_payment(f: &[Option<&str>]) -> Result<(PaymentRow, Payment, Settlin
         counterparty_name: field(f, 5, "payee_name")?.to_string(),
         // Derived from the id: every payment has one, whatever references it was sent with.
         reference_token: Some(reference::token(id)),
-        // The payee's last four digits would need a join on bank_accounts; not read yet.
-        counterparty_account: None,
+        // The last four digits of the payee account it was instructed to: a line naming
+        // another account is no match for it, however well the rest agrees.
+        counterparty_account: field_opt(f, 18),
         status: if status_text == "SENT" {
             PaymentStatus::Initiated
         } else {
@@ -224,7 +225,8 @@ pub async fn candidate_payments(
     actor.require(Permission::Operate)?;
     let mut out = CandidatePayments::default();
     tx.scan(
-        &format!("SELECT {CANDIDATE_COLUMNS} FROM payments WHERE org_id = $1 AND (status = 'SENT' OR (status = 'COMPLETED' AND expected_date >= $2)) ORDER BY id"),
+        &format!("SELECT {CANDIDATE_COLUMNS} FROM payments p LEFT JOIN bank_accounts b ON b.id = p.bank_account_id AND b.org_id = p.org_id
+                  WHERE p.org_id = $1 AND (p.status = 'SENT' OR (p.status = 'COMPLETED' AND p.expected_date >= $2)) ORDER BY p.id"),
         &[actor.org_id.as_str().into(), since.to_string().into()],
         |f| {
             let (row, engine, settling) = candidate_payment(f)?;
