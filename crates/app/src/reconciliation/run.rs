@@ -186,6 +186,14 @@ fn decide<'a>(loaded: &'a Loaded, result: &Reconciliation) -> Decided<'a> {
                 .collect(),
         });
     }
+    // By payment id: the match rows' keys and the payments' indexes are then written in
+    // order (decisions come in line order, which touched pages at random at a million).
+    out.matches.sort_by(|a, b| {
+        a.payments
+            .first()
+            .map(|p| &p.id)
+            .cmp(&b.payments.first().map(|p| &p.id))
+    });
     for e in &result.exceptions {
         out.exceptions.push(NewException {
             line_id: e.line_id.clone(),

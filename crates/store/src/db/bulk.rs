@@ -42,6 +42,23 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// SQLite only: runs `sql` (`?` parameters) once per row of `rows` through one prepared
+    /// statement, and returns the indices of the rows that changed nothing. A bulk UPDATE by key
+    /// this way costs one index probe per row, with no scratch table to load, join and empty.
+    /// `None` on PostgreSQL, whose callers join arrays through `UNNEST` instead.
+    pub async fn sqlite_each<R: RowSource + ?Sized>(
+        &mut self,
+        sql: &str,
+        rows: &R,
+    ) -> Result<Option<Vec<usize>>, StoreError> {
+        match &mut self.conn {
+            Conn::Pg(_) => Ok(None),
+            Conn::Sqlite(tx) => Ok(Some(super::sqlite_bulk::each(tx, sql, rows).await?)),
+        }
+    }
+}
+
 /// `$first,$first+1,…` for `count` placeholders (the list of an `IN (…)` after `first - 1`
 /// fixed parameters).
 pub fn placeholders(first: usize, count: usize) -> String {

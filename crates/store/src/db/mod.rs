@@ -559,10 +559,14 @@ impl Tx {
     /// lock and concurrent writers of one organization cannot deadlock over it.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         let audit = std::mem::take(&mut self.audit);
-        audit_chain::append(&mut self, audit).await?;
+        use tracing::Instrument as _;
+        audit_chain::append(&mut self, audit)
+            .instrument(tracing::debug_span!("audit_chain"))
+            .await?;
+        let span = tracing::debug_span!("commit");
         match self.conn {
-            Conn::Pg(tx) => tx.commit().await?,
-            Conn::Sqlite(tx) => tx.commit().await?,
+            Conn::Pg(tx) => tx.commit().instrument(span).await?,
+            Conn::Sqlite(tx) => tx.commit().instrument(span).await?,
         }
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! Bulk loading on SQLite through one prepared statement stepped once per row.
+//! Bulk loading and bulk updates on SQLite through one prepared statement stepped once per row.
 //!
 //! sqlx runs every SQLite statement on the connection's worker thread and boxes each bound
 //! value; for the processing step's 60,000-row tables that handoff, not SQLite, was most of
@@ -52,29 +52,43 @@ pub(crate) async fn insert<R: RowSource + ?Sized>(
         columns.join(", "),
         vec!["?"; columns.len()].join(",")
     );
+    each(conn, &sql, rows).await.map(drop)
+}
+
+/// Runs `sql` (with `?` parameters) once per row of `rows`, bound from the row, within the
+/// transaction open on `conn`; returns the indices of the rows whose statement changed no row
+/// (an UPDATE whose WHERE found nothing).
+pub(crate) async fn each<R: RowSource + ?Sized>(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    rows: &R,
+) -> Result<Vec<usize>, StoreError> {
+    let mut unchanged = Vec::new();
     let mut from = 0;
     while from < rows.len() {
         let failed = {
             let mut handle = conn.lock_handle().await?;
             let db = handle.as_raw_handle();
-            step_all(db, &sql, rows, from)?
+            step_all(db, sql, rows, from, &mut unchanged)?
         };
         let Some((at, why)) = failed else {
-            return Ok(());
+            return Ok(unchanged);
         };
         // Replay the refused row through sqlx for its typed error; should it pass now (a
         // transient condition), carry on with the rest.
         let mut row = ArgRows::with_capacity(1);
         rows.write(at, &mut row);
-        let mut replay = q(sql.clone());
+        let mut replay = q(sql.to_string());
         for value in row.rows.into_iter().flatten() {
             replay.push(value);
         }
-        replay.sqlite().execute(&mut *conn).await?;
-        tracing::debug!(table, why, "bulk row passed on replay");
+        if replay.sqlite().execute(&mut *conn).await?.rows_affected() == 0 {
+            unchanged.push(at);
+        }
+        tracing::debug!(why, "bulk row passed on replay");
         from = at + 1;
     }
-    Ok(())
+    Ok(unchanged)
 }
 
 /// Binds each field of a row into the prepared statement as it is written, and steps the
@@ -92,6 +106,8 @@ struct Binder {
     bind_error: Option<String>,
     /// The step SQLite refused, with its message.
     refused: Option<String>,
+    /// Whether the last row stepped changed no row.
+    unchanged: bool,
 }
 
 impl Binder {
@@ -178,20 +194,24 @@ impl RowSink for Binder {
         let rc = unsafe { ffi::sqlite3_step(self.statement.0) };
         // SAFETY: as above; reset makes it reusable (bindings are replaced on the next row).
         unsafe { ffi::sqlite3_reset(self.statement.0) };
-        if rc != ffi::SQLITE_DONE {
+        if rc == ffi::SQLITE_DONE {
+            // SAFETY: the connection is open; this reads the count of the statement just done.
+            self.unchanged = unsafe { ffi::sqlite3_changes(self.db.as_ptr()) } == 0;
+        } else {
             self.refused = Some(message(self.db));
         }
     }
 }
 
-/// Steps rows `from..` through one prepared statement; on a refused row, returns its index and
-/// SQLite's message (the rows before it stay inserted, as with any statement in a
-/// transaction).
+/// Steps rows `from..` through one prepared statement, noting in `unchanged` the rows that
+/// changed nothing; on a refused row, returns its index and SQLite's message (the rows before
+/// it stay written, as with any statement in a transaction).
 fn step_all<R: RowSource + ?Sized>(
     db: NonNull<ffi::sqlite3>,
     sql: &str,
     rows: &R,
     from: usize,
+    unchanged: &mut Vec<usize>,
 ) -> Result<Option<(usize, String)>, StoreError> {
     let sql = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut raw = ptr::null_mut();
@@ -201,7 +221,7 @@ fn step_all<R: RowSource + ?Sized>(
     };
     if rc != ffi::SQLITE_OK {
         return Err(StoreError::Corrupt(format!(
-            "preparing a bulk insert: {}",
+            "preparing a bulk statement: {}",
             message(db)
         )));
     }
@@ -215,6 +235,7 @@ fn step_all<R: RowSource + ?Sized>(
         scratch: String::new(),
         bind_error: None,
         refused: None,
+        unchanged: false,
     };
     for at in from..rows.len() {
         rows.write(at, &mut binder);
@@ -223,6 +244,9 @@ fn step_all<R: RowSource + ?Sized>(
         }
         if let Some(why) = binder.refused.take() {
             return Ok(Some((at, why)));
+        }
+        if std::mem::take(&mut binder.unchanged) {
+            unchanged.push(at);
         }
     }
     Ok(None)
@@ -294,6 +318,57 @@ mod tests {
             .unwrap();
         assert_eq!(one.i64("n").unwrap(), 13 * 1_000_003);
         assert_eq!(one.text("s").unwrap(), "O'Brien\t13 é");
+        fresh.drop_database().await;
+    }
+
+    /// A bulk UPDATE by key: every row is bound and stepped, and the rows whose WHERE found
+    /// nothing (an unknown key, a version that moved) come back by index.
+    #[tokio::test]
+    async fn updates_step_per_row_and_report_the_rows_that_changed_nothing() {
+        let fresh = fresh_database(None, &DbOptions::default()).await.unwrap();
+        let db = fresh.db.clone();
+        db.execute_script(
+            "CREATE TABLE t (k TEXT PRIMARY KEY, v BIGINT NOT NULL, s TEXT);
+             INSERT INTO t VALUES ('a', 1, NULL), ('b', 1, NULL), ('c', 2, NULL);",
+        )
+        .await
+        .unwrap();
+        let rows: Vec<Vec<Arg>> = [("a", 1), ("x", 1), ("b", 1), ("c", 1)]
+            .iter()
+            .map(|(k, v)| vec![format!("new {k}").into(), (*k).into(), (*v as i64).into()])
+            .collect();
+        let mut tx = db.begin().await.unwrap();
+        let unchanged = tx
+            .sqlite_each(
+                "UPDATE t SET s = ?, v = v + 1 WHERE k = ? AND v = ?",
+                &rows[..],
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // 'x' is unknown and 'c' has another version.
+        assert_eq!(unchanged, Some(vec![1, 3]));
+        let got = db
+            .fetch_all(q("SELECT k, v, s FROM t ORDER BY k"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.text("k").unwrap(),
+                    r.i64("v").unwrap(),
+                    r.opt_text("s").unwrap(),
+                )
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), 2, Some("new a".into())),
+                ("b".into(), 2, Some("new b".into())),
+                ("c".into(), 2, None),
+            ]
+        );
         fresh.drop_database().await;
     }
 
