@@ -159,7 +159,8 @@ pub async fn open_lines(tx: &mut Tx, actor: &Actor) -> Result<OpenLines, StoreEr
 }
 
 /// Columns of [`candidate_payment`], in order.
-const CANDIDATE_COLUMNS: &str = "p.id, p.method, p.status, p.currency, p.amount_minor, p.payee_name, p.trace_number, p.end_to_end_id, p.check_number, p.batch_id, p.expected_date, p.distribution_id, p.investor_id, p.attempt, p.cleared_date, p.failure_code, p.failure_reason, p.version, b.account_last4";
+const CANDIDATE_COLUMNS: &str = "p.id, p.method, p.status, p.currency, p.amount_minor, p.payee_name, p.trace_number, p.end_to_end_id, p.check_number, p.batch_id, p.expected_date, p.distribution_id, p.investor_id, p.attempt, p.cleared_date, p.failure_code, p.failure_reason, p.version,
+     (SELECT b.account_last4 FROM bank_accounts b WHERE b.id = p.bank_account_id AND b.org_id = p.org_id)";
 
 /// One scanned row of [`CANDIDATE_COLUMNS`]: as the writer, the engine and settling read it.
 fn candidate_payment(f: &[Option<&str>]) -> Result<(PaymentRow, Payment, Settling), StoreError> {
@@ -225,7 +226,9 @@ pub async fn candidate_payments(
     actor.require(Permission::Operate)?;
     let mut out = CandidatePayments::default();
     tx.scan(
-        &format!("SELECT {CANDIDATE_COLUMNS} FROM payments p LEFT JOIN bank_accounts b ON b.id = p.bank_account_id AND b.org_id = p.org_id
+        // The payee's digits by a key probe per payment: as a join, PostgreSQL planned a
+        // nested loop over every payee for each payment without statistics (10 s at 100,000).
+        &format!("SELECT {CANDIDATE_COLUMNS} FROM payments p
                   WHERE p.org_id = $1 AND (p.status = 'SENT' OR (p.status = 'COMPLETED' AND p.expected_date >= $2)) ORDER BY p.id"),
         &[actor.org_id.as_str().into(), since.to_string().into()],
         |f| {
