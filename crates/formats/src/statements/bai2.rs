@@ -15,6 +15,10 @@
 //!   and says so in each statement's warnings (moov-io/bai2 reads blanks as absent; Python
 //!   `bai2` has a sample with a blank account total). A total or count that is present and
 //!   disagrees stays an error.
+//!
+//! One parser, [`events`], reads the file record by record as a stream of its wire structure,
+//! each trailer verified as it comes: [`parse`] folds it into a [`Bai2File`], [`stream`] turns
+//! it into statement events, and [`read`] collects those.
 
 use std::collections::VecDeque;
 

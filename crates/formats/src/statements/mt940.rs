@@ -10,6 +10,9 @@
 //! real-bank samples we test against violate it). MT942 `:90D:`/`:90C:` count/sum mismatches
 //! are only **warnings** ([`Statement::warnings`]): banks compute them over their own
 //! reporting window, and real files disagree with the listed lines.
+//!
+//! Read as a stream ([`stream`]; [`read`] collects it): tags are tokenized one at a time and a
+//! statement's lines handed out as they are read, its checks made from running sums at its end.
 
 use std::collections::VecDeque;
 
