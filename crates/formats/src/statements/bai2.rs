@@ -1007,6 +1007,18 @@ impl Events<'_> {
         Ok(Some(event))
     }
 
+    /// Goes down to `level`, whose figures start from its header record `head`.
+    fn enter(&mut self, level: Level, head: &Record) {
+        let count = Count::new(head);
+        match level {
+            Level::File => self.file = count,
+            Level::Group => self.group = count,
+            Level::Account => self.account = count,
+            Level::Header | Level::Done => {}
+        }
+        self.level = level;
+    }
+
     fn header(&mut self, header: &Record) -> Result<Bai2Event, StatementError> {
         let h = header.joined();
         let mut f = Fields::new(&h, header.line, "01 file header");
@@ -1025,8 +1037,7 @@ impl Events<'_> {
                 "is not 2 (only BAI2 is supported)",
             ));
         }
-        self.file = Count::new(header);
-        self.level = Level::File;
+        self.enter(Level::File, header);
         Ok(Bai2Event::File(Bai2File {
             sender,
             receiver,
@@ -1215,9 +1226,8 @@ impl Events<'_> {
             }
         }
         let as_of_date_modifier = Some(f.next_or_empty().to_string()).filter(|s| !s.is_empty());
-        self.group = Count::new(head);
+        self.enter(Level::Group, head);
         self.group_currency.clone_from(&currency);
-        self.level = Level::Group;
         Ok(Bai2Event::Group(Group {
             receiver,
             originator,
@@ -1317,10 +1327,9 @@ impl Events<'_> {
                 funds,
             });
         }
-        self.account = Count::new(head);
+        self.enter(Level::Account, head);
         self.account.total = total;
         self.scale = scale;
-        self.level = Level::Account;
         Ok(Bai2Event::Account(Account {
             account_number,
             currency,
