@@ -4,9 +4,9 @@
 //! transaction, or not at all.
 //!
 //! Bounded memory: lines are converted and written in chunks of [`CHUNK_LINES`] inside that
-//! one transaction (CSV files are read as a stream, one row at a time; the other formats'
-//! lines are dropped as they are written), so a file refused on its last line still leaves
-//! nothing behind.
+//! one transaction (CSV, BAI2, MT940/MT942 and camt files are read as a stream, one line at
+//! a time; XLSX and OFX are read whole and their lines dropped as they are written), so a
+//! file refused on its last line still leaves nothing behind.
 //!
 //! The same bytes imported twice add nothing: the file's SHA-256 is unique per organization
 //! (the store reports the earlier file as a duplicate).
@@ -216,8 +216,12 @@ fn statement_head(
     st: &Statement,
     options: &ImportOptions,
 ) -> AppResult<(NewStatementHead, Vec<String>)> {
-    let currency = statement_currency(st.currency.as_deref(), options, st.line)?;
-    let account_id = statement_account(&st.account_id, options);
+    complete(st)?;
+    open_head(st, options)
+}
+
+/// Refuses an MT940 without a closing balance (known of a streamed statement at its end).
+fn complete(st: &Statement) -> AppResult<()> {
     if st.format == statements::StatementFormat::Mt940 && st.closing_balance.is_none() {
         // SWIFT makes :62F:/:62M: mandatory in an MT940; without it nothing proves the
         // statement is complete (a cut-off file reads like a short one).
@@ -230,6 +234,16 @@ fn statement_head(
             ),
         ));
     }
+    Ok(())
+}
+
+/// [`statement_head`] but the check that needs the statement's end.
+fn open_head(
+    st: &Statement,
+    options: &ImportOptions,
+) -> AppResult<(NewStatementHead, Vec<String>)> {
+    let currency = statement_currency(st.currency.as_deref(), options, st.line)?;
+    let account_id = statement_account(&st.account_id, options);
     // The caller's currency may not contradict the file's, down to each entry's own.
     check_explicit_currency(st, options.currency.as_deref())?;
     let reference = clean(st.reference.as_deref());

@@ -84,21 +84,34 @@ fn local(qname: &[u8]) -> String {
     String::from_utf8_lossy(l).into_owned()
 }
 
-/// Maps byte offsets to 1-based line numbers.
-struct Lines(Vec<usize>);
+/// Maps byte offsets to 1-based line numbers, counting newlines from the last offset asked
+/// (offsets mostly grow as the document is read), so nothing per line is kept.
+struct Lines<'a> {
+    input: &'a str,
+    pos: usize,
+    line: usize,
+}
 
-impl Lines {
-    fn new(s: &str) -> Self {
-        Lines(
-            s.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i)
-                .collect(),
-        )
+impl<'a> Lines<'a> {
+    fn new(input: &'a str) -> Self {
+        Lines {
+            input,
+            pos: 0,
+            line: 1,
+        }
     }
-    fn line(&self, pos: usize) -> usize {
-        self.0.partition_point(|&nl| nl < pos) + 1
+
+    fn line(&mut self, pos: usize) -> usize {
+        let pos = pos.min(self.input.len());
+        if pos < self.pos {
+            (self.pos, self.line) = (0, 1);
+        }
+        let newlines = self.input.as_bytes()[self.pos..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        (self.pos, self.line) = (pos, self.line + newlines);
+        self.line
     }
 }
 
@@ -129,64 +142,128 @@ fn open(e: &BytesStart<'_>, line: usize, start: usize) -> Result<Node, XmlError>
 
 /// Parses a whole document into its root element.
 pub(crate) fn parse(input: &str) -> Result<Node, XmlError> {
-    let lines = Lines::new(input);
-    let mut reader = Reader::from_str(input);
-    reader.config_mut().check_end_names = true;
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
+    let mut pull = Pull::new(input, |_: &[Node], _: &Node| false);
     loop {
-        let before = reader.buffer_position() as usize;
-        let ev = reader.read_event().map_err(|e| XmlError {
-            line: lines.line(reader.error_position() as usize),
-            message: e.to_string(),
-        })?;
-        let here = lines.line(before);
+        if let Pulled::Root(root) = pull.next()? {
+            return Ok(root);
+        }
+    }
+}
+
+/// What [`Pull::next`] hands out.
+#[derive(Debug)]
+pub(crate) enum Pulled {
+    /// An element the caller asked to detach, complete; it is not in its parent.
+    Detached(Node),
+    /// The root element, at the end of the document (without its detached elements).
+    Root(Node),
+}
+
+/// A document read element by element: elements for which `detach(ancestors, element)` holds
+/// are handed out as they close instead of being kept in their parent, so a large document
+/// is read with one such element in memory at a time.
+pub(crate) struct Pull<'a, F> {
+    input: &'a str,
+    reader: Reader<&'a [u8]>,
+    lines: Lines<'a>,
+    stack: Vec<Node>,
+    root: Option<Node>,
+    detach: F,
+}
+
+impl<'a, F: FnMut(&[Node], &Node) -> bool> Pull<'a, F> {
+    pub(crate) fn new(input: &'a str, detach: F) -> Self {
+        let mut reader = Reader::from_str(input);
+        reader.config_mut().check_end_names = true;
+        Pull {
+            input,
+            reader,
+            lines: Lines::new(input),
+            stack: Vec::new(),
+            root: None,
+            detach,
+        }
+    }
+
+    /// The open elements, outermost first, each with its children so far.
+    pub(crate) fn open(&self) -> &[Node] {
+        &self.stack
+    }
+
+    /// The next detached element, or the root once the document is read.
+    pub(crate) fn next(&mut self) -> Result<Pulled, XmlError> {
+        loop {
+            if let Some(done) = self.step()? {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// A closed element: detached, or kept in its parent, or the root.
+    fn close(&mut self, n: Node) -> Option<Pulled> {
+        if self.stack.is_empty() {
+            self.root = Some(n);
+        } else if (self.detach)(&self.stack, &n) {
+            return Some(Pulled::Detached(n));
+        } else if let Some(p) = self.stack.last_mut() {
+            p.children.push(n);
+        }
+        None
+    }
+
+    fn step(&mut self) -> Result<Option<Pulled>, XmlError> {
+        let before = self.reader.buffer_position() as usize;
+        let ev = match self.reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let at = self.reader.error_position() as usize;
+                return Err(XmlError {
+                    line: self.lines.line(at),
+                    message: e.to_string(),
+                });
+            }
+        };
+        let here = self.lines.line(before);
         let err = |message: String| XmlError {
             line: here,
             message,
         };
         match ev {
-            Event::Start(e) | Event::Empty(e) if root.is_some() => {
+            Event::Start(e) | Event::Empty(e) if self.root.is_some() => {
                 return Err(err(format!(
                     "element <{}> after the root element",
                     local(e.name().as_ref())
                 )));
             }
             Event::Start(e) => {
-                if stack.len() >= MAX_DEPTH {
+                if self.stack.len() >= MAX_DEPTH {
                     return Err(err(format!("elements nested deeper than {MAX_DEPTH}")));
                 }
-                stack.push(open(&e, here, before)?);
+                self.stack.push(open(&e, here, before)?);
             }
             Event::Empty(e) => {
                 let mut n = open(&e, here, before)?;
-                n.span.1 = reader.buffer_position() as usize;
-                match stack.last_mut() {
-                    Some(p) => p.children.push(n),
-                    None => root = Some(n),
-                }
+                n.span.1 = self.reader.buffer_position() as usize;
+                return Ok(self.close(n));
             }
             Event::End(_) => {
                 // check_end_names guarantees a matching open element.
-                let Some(mut n) = stack.pop() else {
+                let Some(mut n) = self.stack.pop() else {
                     return Err(err("unexpected end tag".into()));
                 };
                 n.text = n.text.trim().to_string();
-                n.span.1 = reader.buffer_position() as usize;
-                match stack.last_mut() {
-                    Some(p) => p.children.push(n),
-                    None => root = Some(n),
-                }
+                n.span.1 = self.reader.buffer_position() as usize;
+                return Ok(self.close(n));
             }
             Event::Text(t) => {
                 let s = t.xml10_content().map_err(|e| err(e.to_string()))?;
-                push_text(&mut stack, &s, || {
+                push_text(&mut self.stack, &s, || {
                     err("text outside the root element".into())
                 })?;
             }
             Event::CData(t) => {
                 let s = t.xml10_content().map_err(|e| err(e.to_string()))?;
-                push_text(&mut stack, &s, || {
+                push_text(&mut self.stack, &s, || {
                     err("CDATA outside the root element".into())
                 })?;
             }
@@ -203,27 +280,32 @@ pub(crate) fn parse(input: &str) -> Result<Node, XmlError> {
                         None => return Err(err(format!("unknown entity &{name};"))),
                     }
                 };
-                push_text(&mut stack, &s, || {
+                push_text(&mut self.stack, &s, || {
                     err("reference outside the root element".into())
                 })?;
             }
-            Event::Eof => break,
+            Event::Eof => return self.end().map(Some),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
+        Ok(None)
     }
-    if let Some(open) = stack.last() {
-        return Err(XmlError {
-            line: lines.line(input.len()),
-            message: format!(
-                "unclosed element <{}> (opened at line {})",
-                open.name, open.line
-            ),
-        });
+
+    /// At the end of the input: the root, if the document is complete.
+    fn end(&mut self) -> Result<Pulled, XmlError> {
+        if let Some(open) = self.stack.last() {
+            return Err(XmlError {
+                line: self.lines.line(self.input.len()),
+                message: format!(
+                    "unclosed element <{}> (opened at line {})",
+                    open.name, open.line
+                ),
+            });
+        }
+        self.root.take().map(Pulled::Root).ok_or(XmlError {
+            line: 1,
+            message: "no root element".into(),
+        })
     }
-    root.ok_or(XmlError {
-        line: 1,
-        message: "no root element".into(),
-    })
 }
 
 fn push_text(

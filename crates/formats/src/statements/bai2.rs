@@ -15,13 +15,22 @@
 //!   and says so in each statement's warnings (moov-io/bai2 reads blanks as absent; Python
 //!   `bai2` has a sample with a blank account total). A total or count that is present and
 //!   disagrees stays an error.
+//!
+//! One parser, [`events`], reads the file record by record as a stream of its wire structure,
+//! each trailer verified as it comes: [`parse`] folds it into a [`Bai2File`], [`stream`] turns
+//! it into statement events, and [`read`] collects those.
+
+use std::collections::VecDeque;
 
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 
+use super::balance::{self, LineSums};
+use super::events;
 use super::model::{digits, yy_to_year};
 use super::{
-    Balance, Counterparty, FundsType, Statement, StatementError, StatementFormat, StatementLine,
+    Balance, Counterparty, FundsType, Statement, StatementError, StatementEvent, StatementFormat,
+    StatementLine,
 };
 
 /// Record codes that may start a BAI2 record.
@@ -204,77 +213,153 @@ impl Detail {
 
 /// Parses a BAI2 file and converts each account into a normalized [`Statement`].
 pub fn read(input: &str) -> Result<Vec<Statement>, StatementError> {
-    Ok(parse(input)?.to_statements())
+    events::collect(stream(input))
 }
 
-impl Bai2File {
-    /// One [`Statement`] per account: 010 → opening, 015 → closing, 045 → available, `16` → lines.
-    pub fn to_statements(&self) -> Vec<Statement> {
-        let mut out = Vec::new();
-        for g in &self.groups {
-            for a in &g.accounts {
-                let bal = |code: u16| {
-                    a.summaries
-                        .iter()
-                        .find(|s| s.type_code.0 == code)
-                        .and_then(|s| s.amount)
-                        .map(|amount| Balance {
-                            amount,
-                            date: Some(g.as_of_date),
-                            currency: Some(a.currency.clone()),
-                            intermediate: false,
-                        })
-                };
-                let lines = a
-                    .details
-                    .iter()
-                    .map(|d| StatementLine {
-                        amount: d.signed_amount(),
-                        currency: None,
-                        value_date: match &d.funds {
-                            Some(FundsType::ValueDated { date, .. }) => Some(*date),
-                            _ => None,
-                        },
-                        booking_date: Some(g.as_of_date),
-                        bank_reference: d.bank_reference.clone(),
-                        customer_reference: d.customer_reference.clone(),
-                        type_code: d.type_code.to_string(),
-                        reversal: false,
-                        funds_code: d.funds_code,
-                        funds: d.funds.clone(),
-                        counterparty: counterparty(d),
-                        supplementary_details: None,
-                        description: d.text.clone(),
-                        line: d.line,
-                        raw: d.raw.clone(),
-                        status: None,
-                        transactions: Vec::new(),
-                    })
-                    .collect();
-                let mut st = Statement {
-                    format: StatementFormat::Bai2,
-                    account_id: a.account_number.clone(),
-                    currency: Some(a.currency.clone()),
-                    encoding: None,
-                    reference: Some(self.file_id.clone()),
-                    statement_number: None,
-                    statement_date: Some(g.as_of_date),
-                    opening_balance: bal(10),
-                    closing_balance: bal(15),
-                    available_balance: bal(45),
-                    information: None,
-                    lines,
-                    warnings: a.warnings.clone(),
-                    balance_mismatch: None,
-                    line: a.line,
-                };
-                // 010 opening + details = 015 closing; the summaries are on the 03 record.
-                st.balance_mismatch =
-                    super::balance::tie(&st, a.line, "03 account identifier (010/015)");
-                out.push(st);
+/// The statements of a BAI2 file as a stream ([`super::events`]): one per account, 010 →
+/// opening, 015 → closing, 045 → available, `16` → lines. Every statement ends at the `99`
+/// file trailer, whose blank fields (like a `98`'s) warn each statement they cover.
+pub fn stream(input: &str) -> impl Iterator<Item = Result<StatementEvent, StatementError>> + '_ {
+    events::Stream::new(Statements {
+        events: wire(input),
+        file_id: String::new(),
+        as_of: NaiveDate::MIN,
+        group_first: 0,
+        open: None,
+        done: Vec::new(),
+        out: VecDeque::new(),
+    })
+}
+
+/// [`stream`]'s state: the file's wire events turned into statement events.
+struct Statements<'a> {
+    events: Events<'a>,
+    file_id: String,
+    as_of: NaiveDate,
+    /// Number of the group's first statement.
+    group_first: usize,
+    /// The account being read: its head and its lines' sums.
+    open: Option<(Statement, LineSums)>,
+    /// Accounts read, waiting for the file trailer.
+    done: Vec<Statement>,
+    out: VecDeque<StatementEvent>,
+}
+
+impl events::Step for Statements<'_> {
+    fn step(&mut self) -> Result<bool, StatementError> {
+        match self.events.next().transpose()? {
+            Some(e) => self.take(e),
+            None => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn queue(&mut self) -> &mut VecDeque<StatementEvent> {
+        &mut self.out
+    }
+}
+
+impl Statements<'_> {
+    fn take(&mut self, event: Bai2Event) {
+        match event {
+            Bai2Event::File(f) => self.file_id = f.file_id,
+            Bai2Event::Group(g) => {
+                self.as_of = g.as_of_date;
+                self.group_first = self.done.len();
+            }
+            Bai2Event::Account(a) => {
+                let st = self.statement(&a);
+                self.out.push_back(StatementEvent::Start(st.clone()));
+                self.open = Some((st, LineSums::default()));
+            }
+            Bai2Event::Detail(d) => {
+                let line = statement_line(&d, self.as_of);
+                if let Some((_, sums)) = self.open.as_mut() {
+                    sums.add(&line);
+                }
+                self.out
+                    .push_back(StatementEvent::Line(self.done.len(), line));
+            }
+            Bai2Event::AccountEnd { warnings, .. } => {
+                if let Some((mut st, sums)) = self.open.take() {
+                    // 010 opening + details = 015 closing; the summaries are on the 03 record.
+                    st.balance_mismatch =
+                        balance::tie(&st, &sums, st.line, "03 account identifier (010/015)");
+                    st.warnings = warnings;
+                    self.done.push(st);
+                }
+            }
+            Bai2Event::GroupEnd { warnings, .. } => {
+                for st in &mut self.done[self.group_first..] {
+                    st.warnings.extend_from_slice(&warnings);
+                }
+            }
+            Bai2Event::FileEnd { warnings, .. } => {
+                for (i, mut st) in std::mem::take(&mut self.done).into_iter().enumerate() {
+                    st.warnings.extend_from_slice(&warnings);
+                    self.out.push_back(StatementEvent::End(i, st));
+                }
             }
         }
-        out
+    }
+
+    /// An account's statement, without lines.
+    fn statement(&self, a: &Account) -> Statement {
+        let bal = |code: u16| {
+            a.summaries
+                .iter()
+                .find(|s| s.type_code.0 == code)
+                .and_then(|s| s.amount)
+                .map(|amount| Balance {
+                    amount,
+                    date: Some(self.as_of),
+                    currency: Some(a.currency.clone()),
+                    intermediate: false,
+                })
+        };
+        Statement {
+            format: StatementFormat::Bai2,
+            account_id: a.account_number.clone(),
+            currency: Some(a.currency.clone()),
+            encoding: None,
+            reference: Some(self.file_id.clone()),
+            statement_number: None,
+            statement_date: Some(self.as_of),
+            opening_balance: bal(10),
+            closing_balance: bal(15),
+            available_balance: bal(45),
+            information: None,
+            lines: Vec::new(),
+            warnings: Vec::new(),
+            balance_mismatch: None,
+            line: a.line,
+        }
+    }
+}
+
+/// A `16` detail as a statement line of a group dated `as_of`.
+fn statement_line(d: &Detail, as_of: NaiveDate) -> StatementLine {
+    StatementLine {
+        amount: d.signed_amount(),
+        currency: None,
+        value_date: match &d.funds {
+            Some(FundsType::ValueDated { date, .. }) => Some(*date),
+            _ => None,
+        },
+        booking_date: Some(as_of),
+        bank_reference: d.bank_reference.clone(),
+        customer_reference: d.customer_reference.clone(),
+        type_code: d.type_code.to_string(),
+        reversal: false,
+        funds_code: d.funds_code,
+        funds: d.funds.clone(),
+        counterparty: counterparty(d),
+        supplementary_details: None,
+        description: d.text.clone(),
+        line: d.line,
+        raw: d.raw.clone(),
+        status: None,
+        transactions: Vec::new(),
     }
 }
 
@@ -375,29 +460,76 @@ fn split_embedded(line: &str) -> Vec<&str> {
     out
 }
 
-/// Physical lines → records with `88` continuations attached.
-fn tokenize(input: &str) -> Result<Vec<Record>, StatementError> {
-    let mut recs: Vec<Record> = Vec::new();
-    for (idx, line) in input.split('\n').enumerate() {
-        let lineno = idx + 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let line = if idx == 0 {
-            line.trim_start_matches('\u{feff}')
-        } else {
-            line
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        for piece in split_embedded(line) {
-            push_piece(&mut recs, lineno, piece)?;
-        }
-    }
-    Ok(recs)
+/// Physical lines → records with `88` continuations attached, one record at a time.
+struct Records<'a> {
+    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
+    /// Pieces of the current physical line not taken yet, with its number.
+    pieces: VecDeque<(usize, &'a str)>,
+    /// The last record started: complete once the next one starts.
+    open: Option<Record>,
+    /// Line of the last record handed out (where a missing trailer is reported).
+    last_line: usize,
 }
 
-/// Adds one record (or an `88` continuation, or a wrapped line) found on line `lineno`.
-fn push_piece(recs: &mut Vec<Record>, lineno: usize, piece: &str) -> Result<(), StatementError> {
+impl<'a> Records<'a> {
+    fn new(input: &'a str) -> Self {
+        Records {
+            lines: input.split('\n').enumerate(),
+            pieces: VecDeque::new(),
+            open: None,
+            last_line: 0,
+        }
+    }
+
+    fn piece(&mut self) -> Option<(usize, &'a str)> {
+        loop {
+            if let Some(p) = self.pieces.pop_front() {
+                return Some(p);
+            }
+            let (idx, line) = self.lines.next()?;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let line = if idx == 0 {
+                line.trim_start_matches('\u{feff}')
+            } else {
+                line
+            };
+            if !line.trim().is_empty() {
+                self.pieces
+                    .extend(split_embedded(line).into_iter().map(|p| (idx + 1, p)));
+            }
+        }
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Record, StatementError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let Some((lineno, piece)) = self.piece() else {
+                let last = self.open.take()?;
+                self.last_line = last.line;
+                return Some(Ok(last));
+            };
+            match push_piece(&mut self.open, lineno, piece) {
+                Ok(Some(done)) => {
+                    self.last_line = done.line;
+                    return Some(Ok(done));
+                }
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// Adds one record (or an `88` continuation, or a wrapped line) found on line `lineno`;
+/// returns the record it completes, if any.
+fn push_piece(
+    open: &mut Option<Record>,
+    lineno: usize,
+    piece: &str,
+) -> Result<Option<Record>, StatementError> {
     match record_code(piece) {
         Some(code) if !KNOWN_CODES.contains(&code) => {
             return Err(StatementError::field(
@@ -409,7 +541,7 @@ fn push_piece(recs: &mut Vec<Record>, lineno: usize, piece: &str) -> Result<(), 
             ));
         }
         Some("88") => {
-            let prev = recs.last_mut().ok_or_else(|| {
+            let prev = open.as_mut().ok_or_else(|| {
                 StatementError::structure(lineno, "88 continuation", "no record to continue")
             })?;
             prev.parts.push(piece[3..].to_string());
@@ -417,17 +549,20 @@ fn push_piece(recs: &mut Vec<Record>, lineno: usize, piece: &str) -> Result<(), 
             prev.raw.push('\n');
             prev.raw.push_str(piece);
         }
-        Some(code) => recs.push(Record {
-            code: code.to_string(),
-            line: lineno,
-            parts: vec![piece[3..].to_string()],
-            count: 1,
-            raw: piece.to_string(),
-        }),
+        Some(code) => {
+            let next = Record {
+                code: code.to_string(),
+                line: lineno,
+                parts: vec![piece[3..].to_string()],
+                count: 1,
+                raw: piece.to_string(),
+            };
+            return Ok(open.replace(next));
+        }
         None => {
             // A wrapped physical line: glue it onto the previous record as-is
             // (moov-io/bai2 does the same; the file's record counts ignore it).
-            let prev = recs.last_mut().ok_or_else(|| {
+            let prev = open.as_mut().ok_or_else(|| {
                 StatementError::field(
                     lineno,
                     "record",
@@ -443,7 +578,7 @@ fn push_piece(recs: &mut Vec<Record>, lineno: usize, piece: &str) -> Result<(), 
             prev.raw.push_str(piece);
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Cursor over comma-separated fields; the last field loses its `/` delimiter.
@@ -646,89 +781,336 @@ fn valid_currency(c: &str) -> bool {
 
 /// Parses a BAI2 file into its wire structure, verifying every trailer.
 pub fn parse(input: &str) -> Result<Bai2File, StatementError> {
-    let recs = tokenize(input)?;
-    let mut it = recs.iter().peekable();
-    let header = it.next().ok_or(StatementError::Empty)?;
-    if header.code != "01" {
-        return Err(StatementError::structure(
-            header.line,
-            header.name(),
-            "a BAI2 file must start with an 01 file header",
-        ));
+    let mut file: Option<Bai2File> = None;
+    for event in events(input) {
+        let event = event?;
+        let Some(f) = file.as_mut() else {
+            if let Bai2Event::File(f) = event {
+                file = Some(f);
+            }
+            continue;
+        };
+        match event {
+            Bai2Event::File(_) => {}
+            Bai2Event::Group(g) => f.groups.push(g),
+            Bai2Event::Account(a) => {
+                if let Some(g) = f.groups.last_mut() {
+                    g.accounts.push(a);
+                }
+            }
+            Bai2Event::Detail(d) => {
+                if let Some(a) = last_account(f) {
+                    a.details.push(d);
+                }
+            }
+            Bai2Event::AccountEnd {
+                control_total,
+                warnings,
+            } => {
+                if let Some(a) = last_account(f) {
+                    a.control_total = control_total;
+                    a.warnings = warnings;
+                }
+            }
+            Bai2Event::GroupEnd {
+                control_total,
+                warnings,
+            } => {
+                if let Some(g) = f.groups.last_mut() {
+                    g.control_total = control_total;
+                    warn_accounts(g.accounts.iter_mut(), &warnings);
+                }
+            }
+            Bai2Event::FileEnd {
+                control_total,
+                warnings,
+            } => {
+                f.control_total = control_total;
+                warn_accounts(f.groups.iter_mut().flat_map(|g| &mut g.accounts), &warnings);
+            }
+        }
     }
-    let h = header.joined();
-    let mut f = Fields::new(&h, header.line, "01 file header");
-    let sender = f.required("sender identification")?.to_string();
-    let receiver = f.required("receiver identification")?.to_string();
-    let creation_date = f.date("file creation date")?;
-    let creation_time = f.next_or_empty().to_string();
-    let file_id = f.required("file identification number")?.to_string();
-    let _record_length = f.next_or_empty();
-    let _block_size = f.next_or_empty();
-    let version = f.next_or_empty().to_string();
-    if !version.is_empty() && version != "2" {
-        return Err(f.err(
-            "version number",
-            &version,
-            "is not 2 (only BAI2 is supported)",
-        ));
+    file.ok_or(StatementError::Empty)
+}
+
+fn last_account(f: &mut Bai2File) -> Option<&mut Account> {
+    f.groups.last_mut().and_then(|g| g.accounts.last_mut())
+}
+
+/// One step of a BAI2 file's wire structure, in file order: the parts of [`Bai2File`] as
+/// they are read, each trailer once verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bai2Event {
+    /// The `01` header (no groups yet; control total 0).
+    File(Bai2File),
+    /// A `02` group header (no accounts yet; control total 0).
+    Group(Group),
+    /// An `03` account with its summaries (no details yet; control total 0).
+    Account(Account),
+    /// A `16` detail of the current account.
+    Detail(Detail),
+    /// The `49` account trailer: control total (the computed one when blank) and the blank
+    /// fields not verified.
+    AccountEnd {
+        /// Control total.
+        control_total: i128,
+        /// Blank fields, as warnings.
+        warnings: Vec<String>,
+    },
+    /// The `98` group trailer; its warnings cover every account of the group.
+    GroupEnd {
+        /// Control total.
+        control_total: i128,
+        /// Blank fields, as warnings.
+        warnings: Vec<String>,
+    },
+    /// The `99` file trailer; its warnings cover every account of the file.
+    FileEnd {
+        /// Control total.
+        control_total: i128,
+        /// Blank fields, as warnings.
+        warnings: Vec<String>,
+    },
+}
+
+/// The wire events of a BAI2 file, each trailer verified when it is read: the one BAI2
+/// parser, under both [`parse`] and [`stream`].
+pub fn events(input: &str) -> impl Iterator<Item = Result<Bai2Event, StatementError>> + '_ {
+    wire(input)
+}
+
+fn wire(input: &str) -> Events<'_> {
+    Events {
+        recs: Records::new(input),
+        level: Level::Header,
+        file: Count::default(),
+        group: Count::default(),
+        account: Count::default(),
+        group_currency: None,
+        scale: 2,
+    }
+}
+
+/// Where the parser is in the nesting of records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Header,
+    File,
+    Group,
+    Account,
+    Done,
+}
+
+impl Level {
+    /// What may come next.
+    fn expected(self) -> &'static str {
+        match self {
+            Level::Header => "a BAI2 file must start with an 01 file header",
+            Level::File => "expected an 02 group header or 99 file trailer",
+            Level::Group => "expected an 03 account identifier or 98 group trailer",
+            Level::Account | Level::Done => {
+                "expected a 16 transaction detail or 49 account trailer"
+            }
+        }
+    }
+}
+
+/// Running figures of the file, group or account being read.
+#[derive(Default)]
+struct Count {
+    total: i128,
+    records: u64,
+    children: u64,
+    /// Line of its header record.
+    line: usize,
+}
+
+impl Count {
+    fn new(head: &Record) -> Self {
+        Count {
+            records: head.count,
+            line: head.line,
+            ..Count::default()
+        }
+    }
+}
+
+struct Events<'a> {
+    recs: Records<'a>,
+    level: Level,
+    file: Count,
+    group: Count,
+    account: Count,
+    group_currency: Option<String>,
+    /// Implied decimals of the current account's currency.
+    scale: u32,
+}
+
+impl Iterator for Events<'_> {
+    type Item = Result<Bai2Event, StatementError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.level == Level::Done {
+            return None;
+        }
+        let step = self.step();
+        if step.is_err() {
+            self.level = Level::Done;
+        }
+        step.transpose()
+    }
+}
+
+impl Events<'_> {
+    fn step(&mut self) -> Result<Option<Bai2Event>, StatementError> {
+        let rec = self.recs.next().transpose()?;
+        let missing = |line: usize, record: &str, message: &str| {
+            Err(StatementError::structure(line, record, message))
+        };
+        let Some(r) = rec else {
+            return match self.level {
+                Level::Header => Err(StatementError::Empty),
+                Level::File => missing(
+                    self.recs.last_line,
+                    "99 file trailer",
+                    "missing: the file ends without an 99 record",
+                ),
+                Level::Group => missing(
+                    self.group.line,
+                    "02 group header",
+                    "group is not closed by an 98 group trailer",
+                ),
+                Level::Account => missing(
+                    self.account.line,
+                    "03 account identifier",
+                    "account is not closed by an 49 account trailer",
+                ),
+                Level::Done => Ok(None),
+            };
+        };
+        let event = match (self.level, r.code.as_str()) {
+            (Level::Header, "01") => self.header(&r)?,
+            (Level::File, "02") => self.group_head(&r)?,
+            (Level::File, "99") => self.file_trailer(&r)?,
+            (Level::Group, "03") => self.account_head(&r)?,
+            (Level::Group, "98") => self.trailer(&r)?,
+            (Level::Account, "16") => {
+                self.account.records += r.count;
+                let (d, raw) = parse_detail(&r, self.scale)?;
+                self.account.total += raw;
+                Bai2Event::Detail(d)
+            }
+            (Level::Account, "49") => self.trailer(&r)?,
+            (Level::Done, _) => return Ok(None),
+            (level, _) => return missing(r.line, r.name(), level.expected()),
+        };
+        Ok(Some(event))
     }
 
-    let mut groups = Vec::new();
-    let mut file_total: i128 = 0;
-    let mut file_records: u64 = header.count;
-    loop {
-        let Some(r) = it.next() else {
-            return Err(StatementError::structure(
-                recs.last().map_or(header.line, |r| r.line),
-                "99 file trailer",
-                "missing: the file ends without an 99 record",
+    /// Goes down to `level`, whose figures start from its header record `head`.
+    fn enter(&mut self, level: Level, head: &Record) {
+        let count = Count::new(head);
+        match level {
+            Level::File => self.file = count,
+            Level::Group => self.group = count,
+            Level::Account => self.account = count,
+            Level::Header | Level::Done => {}
+        }
+        self.level = level;
+    }
+
+    fn header(&mut self, header: &Record) -> Result<Bai2Event, StatementError> {
+        let h = header.joined();
+        let mut f = Fields::new(&h, header.line, "01 file header");
+        let sender = f.required("sender identification")?.to_string();
+        let receiver = f.required("receiver identification")?.to_string();
+        let creation_date = f.date("file creation date")?;
+        let creation_time = f.next_or_empty().to_string();
+        let file_id = f.required("file identification number")?.to_string();
+        let _record_length = f.next_or_empty();
+        let _block_size = f.next_or_empty();
+        let version = f.next_or_empty().to_string();
+        if !version.is_empty() && version != "2" {
+            return Err(f.err(
+                "version number",
+                &version,
+                "is not 2 (only BAI2 is supported)",
             ));
-        };
-        match r.code.as_str() {
-            "02" => {
-                let (g, total, count) = parse_group(r, &mut it)?;
-                file_total += total;
-                file_records += count;
-                groups.push(g);
-            }
-            "99" => {
-                file_records += r.count;
-                let body = r.joined();
-                let mut f = Fields::new(&body, r.line, "99 file trailer");
-                let declared = Trailer::read(&mut f, "file control total", "number of groups")?;
-                let computed = Trailer {
-                    total: Some(file_total),
-                    children: Some(groups.len() as u64),
-                    records: Some(file_records),
-                };
-                let blanks = declared.check(r, &computed, "number of groups")?;
-                warn_accounts(groups.iter_mut().flat_map(|g| &mut g.accounts), &blanks);
-                if let Some(extra) = it.next() {
-                    return Err(StatementError::structure(
-                        extra.line,
-                        extra.name(),
-                        "record after the 99 file trailer",
-                    ));
-                }
-                return Ok(Bai2File {
-                    sender,
-                    receiver,
-                    creation_date,
-                    creation_time,
-                    file_id,
-                    version,
-                    groups,
-                    control_total: declared.total.unwrap_or(file_total),
-                });
-            }
-            _ => {
-                return Err(StatementError::structure(
-                    r.line,
-                    r.name(),
-                    "expected an 02 group header or 99 file trailer",
-                ))
-            }
+        }
+        self.enter(Level::File, header);
+        Ok(Bai2Event::File(Bai2File {
+            sender,
+            receiver,
+            creation_date,
+            creation_time,
+            file_id,
+            version,
+            groups: Vec::new(),
+            control_total: 0,
+        }))
+    }
+
+    fn file_trailer(&mut self, r: &Record) -> Result<Bai2Event, StatementError> {
+        self.file.records += r.count;
+        let (declared, warnings) = verify(
+            r,
+            "99 file trailer",
+            &self.file,
+            "file control total",
+            "number of groups",
+        )?;
+        if let Some(extra) = self.recs.next().transpose()? {
+            return Err(StatementError::structure(
+                extra.line,
+                extra.name(),
+                "record after the 99 file trailer",
+            ));
+        }
+        self.level = Level::Done;
+        Ok(Bai2Event::FileEnd {
+            control_total: declared.unwrap_or(self.file.total),
+            warnings,
+        })
+    }
+}
+
+/// Reads trailer `r` and checks it against `count` (`children` names its child count, `""`
+/// for `49`): its declared total, and its blank fields as warnings.
+fn verify(
+    r: &Record,
+    record: &'static str,
+    count: &Count,
+    total: &str,
+    children: &str,
+) -> Result<(Option<i128>, Vec<String>), StatementError> {
+    let body = r.joined();
+    let mut f = Fields::new(&body, r.line, record);
+    let declared = Trailer::read(&mut f, total, children)?;
+    let mut computed = count.computed();
+    if children.is_empty() {
+        computed.children = None;
+    }
+    let warnings = declared.check(r, &computed, children)?;
+    Ok((declared.total, warnings))
+}
+
+impl Count {
+    /// Adds a closed child's figures, with its declared total (else the computed one);
+    /// returns that total.
+    fn add(&mut self, child: &Count, declared: Option<i128>) -> i128 {
+        let total = declared.unwrap_or(child.total);
+        self.total += total;
+        self.records += child.records;
+        self.children += 1;
+        total
+    }
+
+    /// The figures a trailer must declare.
+    fn computed(&self) -> Trailer {
+        Trailer {
+            total: Some(self.total),
+            children: Some(self.children),
+            records: Some(self.records),
         }
     }
 }
@@ -827,179 +1209,137 @@ fn warn_accounts<'a>(accounts: impl Iterator<Item = &'a mut Account>, warnings: 
     }
 }
 
-type RecIter<'a> = std::iter::Peekable<std::slice::Iter<'a, Record>>;
-
-/// Parses `02` … `98`; returns the group, its control total and record count.
-fn parse_group(head: &Record, it: &mut RecIter<'_>) -> Result<(Group, i128, u64), StatementError> {
-    let body = head.joined();
-    let mut f = Fields::new(&body, head.line, "02 group header");
-    let receiver = f.next_or_empty().to_string();
-    let originator = f.required("originator identification")?.to_string();
-    let status = f.required("group status")?.to_string();
-    let as_of_date = f.date("as-of date")?;
-    let as_of_time = Some(f.next_or_empty().to_string()).filter(|s| !s.is_empty());
-    let currency = Some(f.next_or_empty().to_string()).filter(|s| !s.is_empty());
-    if let Some(c) = &currency {
-        if !valid_currency(c) {
-            return Err(f.err("currency code", c, "is not a 3-letter ISO currency code"));
-        }
-    }
-    let as_of_date_modifier = Some(f.next_or_empty().to_string()).filter(|s| !s.is_empty());
-    let mut accounts = Vec::new();
-    let mut total: i128 = 0;
-    let mut records = head.count;
-    loop {
-        let Some(r) = it.next() else {
-            return Err(StatementError::structure(
-                head.line,
-                "02 group header",
-                "group is not closed by an 98 group trailer",
-            ));
-        };
-        match r.code.as_str() {
-            "03" => {
-                let (a, t, c) = parse_account(r, it, currency.as_deref())?;
-                total += t;
-                records += c;
-                accounts.push(a);
-            }
-            "98" => {
-                records += r.count;
-                let body = r.joined();
-                let mut f = Fields::new(&body, r.line, "98 group trailer");
-                let declared = Trailer::read(&mut f, "group control total", "number of accounts")?;
-                let computed = Trailer {
-                    total: Some(total),
-                    children: Some(accounts.len() as u64),
-                    records: Some(records),
-                };
-                let blanks = declared.check(r, &computed, "number of accounts")?;
-                warn_accounts(accounts.iter_mut(), &blanks);
-                let declared = declared.total.unwrap_or(total);
-                let g = Group {
-                    receiver,
-                    originator,
-                    status,
-                    as_of_date,
-                    as_of_time,
-                    currency,
-                    as_of_date_modifier,
-                    accounts,
-                    control_total: declared,
-                    line: head.line,
-                };
-                return Ok((g, declared, records));
-            }
-            _ => {
-                return Err(StatementError::structure(
-                    r.line,
-                    r.name(),
-                    "expected an 03 account identifier or 98 group trailer",
-                ))
+impl Events<'_> {
+    /// `02`: the group header.
+    fn group_head(&mut self, head: &Record) -> Result<Bai2Event, StatementError> {
+        let body = head.joined();
+        let mut f = Fields::new(&body, head.line, "02 group header");
+        let receiver = f.next_or_empty().to_string();
+        let originator = f.required("originator identification")?.to_string();
+        let status = f.required("group status")?.to_string();
+        let as_of_date = f.date("as-of date")?;
+        let as_of_time = Some(f.next_or_empty().to_string()).filter(|s| !s.is_empty());
+        let currency = Some(f.next_or_empty().to_string()).filter(|s| !s.is_empty());
+        if let Some(c) = &currency {
+            if !valid_currency(c) {
+                return Err(f.err("currency code", c, "is not a 3-letter ISO currency code"));
             }
         }
+        let as_of_date_modifier = Some(f.next_or_empty().to_string()).filter(|s| !s.is_empty());
+        self.enter(Level::Group, head);
+        self.group_currency.clone_from(&currency);
+        Ok(Bai2Event::Group(Group {
+            receiver,
+            originator,
+            status,
+            as_of_date,
+            as_of_time,
+            currency,
+            as_of_date_modifier,
+            accounts: Vec::new(),
+            control_total: 0,
+            line: head.line,
+        }))
     }
-}
 
-/// Parses `03` … `49`; returns the account, its control total and record count.
-fn parse_account(
-    head: &Record,
-    it: &mut RecIter<'_>,
-    group_currency: Option<&str>,
-) -> Result<(Account, i128, u64), StatementError> {
-    let body = head.joined();
-    let mut f = Fields::new(&body, head.line, "03 account identifier");
-    let account_number = f.required("customer account number")?.to_string();
-    let cur = f.next_or_empty();
-    if !cur.is_empty() && !valid_currency(cur) {
-        return Err(f.err("currency code", cur, "is not a 3-letter ISO currency code"));
-    }
-    let currency = if cur.is_empty() {
-        // BAI2: a blank currency means the group's, and a blank group currency means USD.
-        group_currency.unwrap_or("USD").to_string()
-    } else {
-        cur.to_string()
-    };
-    let scale = currency_scale(&currency);
-    let mut summaries = Vec::new();
-    let mut total: i128 = 0;
-    loop {
-        // Blank slots (`,,,,`) and stray empty fields before `/` are skipped: a type code is never blank.
-        let tc = loop {
-            match f.next() {
-                Some("") => continue,
-                other => break other,
-            }
-        };
-        let Some(tc) = tc else { break };
-        let code =
-            digits(tc, 3).ok_or_else(|| f.err("type code", tc, "is not a 3-digit type code"))?;
-        let a = f.next_or_empty();
-        let amount = if a.is_empty() {
-            None
+    /// `49` or `98`: checks the account's (group's) figures and adds them to its group's
+    /// (the file's).
+    fn trailer(&mut self, r: &Record) -> Result<Bai2Event, StatementError> {
+        let account = self.level == Level::Account;
+        let (child, parent, record, total, children) = if account {
+            let names = ("49 account trailer", "account control total", "");
+            (
+                &mut self.account,
+                &mut self.group,
+                names.0,
+                names.1,
+                names.2,
+            )
         } else {
-            let raw = f.raw_amount("amount", a)?;
-            total += raw;
-            Some(to_decimal(raw, scale))
+            let names = (
+                "98 group trailer",
+                "group control total",
+                "number of accounts",
+            );
+            (&mut self.group, &mut self.file, names.0, names.1, names.2)
         };
-        let item_count = f.count("item count")?;
-        let (_, funds) = f.funds(scale)?;
-        summaries.push(Summary {
-            type_code: TypeCode(code as u16),
-            amount,
-            item_count,
-            funds,
-        });
+        child.records += r.count;
+        let (declared, warnings) = verify(r, record, child, total, children)?;
+        let control_total = parent.add(child, declared);
+        Ok(if account {
+            self.level = Level::Group;
+            Bai2Event::AccountEnd {
+                control_total,
+                warnings,
+            }
+        } else {
+            self.level = Level::File;
+            Bai2Event::GroupEnd {
+                control_total,
+                warnings,
+            }
+        })
     }
-    let mut details = Vec::new();
-    let mut records = head.count;
-    loop {
-        let Some(r) = it.next() else {
-            return Err(StatementError::structure(
-                head.line,
-                "03 account identifier",
-                "account is not closed by an 49 account trailer",
-            ));
-        };
-        match r.code.as_str() {
-            "16" => {
-                records += r.count;
-                let d = parse_detail(r, scale)?;
-                total += d.1;
-                details.push(d.0);
-            }
-            "49" => {
-                records += r.count;
-                let body = r.joined();
-                let mut f = Fields::new(&body, r.line, "49 account trailer");
-                let declared = Trailer::read(&mut f, "account control total", "")?;
-                let computed = Trailer {
-                    total: Some(total),
-                    children: None,
-                    records: Some(records),
-                };
-                let warnings = declared.check(r, &computed, "")?;
-                let declared = declared.total.unwrap_or(total);
-                let a = Account {
-                    account_number,
-                    currency,
-                    summaries,
-                    details,
-                    control_total: declared,
-                    line: head.line,
-                    raw: head.raw.clone(),
-                    warnings,
-                };
-                return Ok((a, declared, records));
-            }
-            _ => {
-                return Err(StatementError::structure(
-                    r.line,
-                    r.name(),
-                    "expected a 16 transaction detail or 49 account trailer",
-                ))
-            }
+
+    /// `03`: the account and its summaries.
+    fn account_head(&mut self, head: &Record) -> Result<Bai2Event, StatementError> {
+        let body = head.joined();
+        let mut f = Fields::new(&body, head.line, "03 account identifier");
+        let account_number = f.required("customer account number")?.to_string();
+        let cur = f.next_or_empty();
+        if !cur.is_empty() && !valid_currency(cur) {
+            return Err(f.err("currency code", cur, "is not a 3-letter ISO currency code"));
         }
+        let currency = if cur.is_empty() {
+            // BAI2: a blank currency means the group's, and a blank group currency means USD.
+            self.group_currency.as_deref().unwrap_or("USD").to_string()
+        } else {
+            cur.to_string()
+        };
+        let scale = currency_scale(&currency);
+        let mut summaries = Vec::new();
+        let mut total: i128 = 0;
+        loop {
+            // Blank slots (`,,,,`) and stray empty fields before `/` are skipped: a type code is never blank.
+            let tc = loop {
+                match f.next() {
+                    Some("") => continue,
+                    other => break other,
+                }
+            };
+            let Some(tc) = tc else { break };
+            let code = digits(tc, 3)
+                .ok_or_else(|| f.err("type code", tc, "is not a 3-digit type code"))?;
+            let a = f.next_or_empty();
+            let amount = if a.is_empty() {
+                None
+            } else {
+                let raw = f.raw_amount("amount", a)?;
+                total += raw;
+                Some(to_decimal(raw, scale))
+            };
+            let item_count = f.count("item count")?;
+            let (_, funds) = f.funds(scale)?;
+            summaries.push(Summary {
+                type_code: TypeCode(code as u16),
+                amount,
+                item_count,
+                funds,
+            });
+        }
+        self.enter(Level::Account, head);
+        self.account.total = total;
+        self.scale = scale;
+        Ok(Bai2Event::Account(Account {
+            account_number,
+            currency,
+            summaries,
+            details: Vec::new(),
+            control_total: 0,
+            line: head.line,
+            raw: head.raw.clone(),
+            warnings: Vec::new(),
+        }))
     }
 }
 

@@ -13,9 +13,11 @@
 //! balance's date but leave it out of that balance (it is in the forward-available one): the
 //! tie also holds when it holds without the lines valued after the closing date.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{Statement, StatementError, StatementLine};
@@ -101,38 +103,61 @@ fn booked(l: &StatementLine) -> bool {
     matches!(l.status.as_deref(), None | Some("BOOK"))
 }
 
-/// Checks `opening + Σ booked lines = closing` (see the module notes); `None` when it holds
-/// or cannot be checked. `line`/`record` name the closing balance in the file.
-pub(crate) fn tie(st: &Statement, line: usize, record: &str) -> Option<BalanceMismatch> {
+/// What the tie needs of a statement's lines, summed as they go by: a streamed statement's
+/// lines are gone by the time its closing balance is known (an MT940 `:62F:` follows them).
+/// Sums per value date, so the tie without the lines valued after the closing date can be
+/// made whatever that date turns out to be (a statement spans few dates).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineSums {
+    total: Decimal,
+    by_value_date: BTreeMap<Option<NaiveDate>, Decimal>,
+}
+
+impl LineSums {
+    /// Counts `l` when it is booked.
+    pub fn add(&mut self, l: &StatementLine) {
+        if booked(l) {
+            self.total += l.amount;
+            *self.by_value_date.entry(l.value_date).or_default() += l.amount;
+        }
+    }
+
+    /// Booked lines without a value date or valued on or before `day`.
+    fn through(&self, day: NaiveDate) -> Decimal {
+        self.by_value_date
+            .iter()
+            .filter(|(v, _)| v.is_none_or(|v| v <= day))
+            .map(|(_, a)| *a)
+            .sum()
+    }
+}
+
+/// Checks `opening + Σ booked lines = closing` (see the module notes) for `st`, whose lines
+/// are summed in `sums`; `None` when it holds or cannot be checked. `line`/`record` name the
+/// closing balance in the file.
+pub(crate) fn tie(
+    st: &Statement,
+    sums: &LineSums,
+    line: usize,
+    record: &str,
+) -> Option<BalanceMismatch> {
     let (o, c) = (st.opening_balance.as_ref()?, st.closing_balance.as_ref()?);
     if o.currency != c.currency {
         return None;
     }
-    let total: Decimal = st
-        .lines
-        .iter()
-        .filter(|l| booked(l))
-        .map(|l| l.amount)
-        .sum();
-    if o.amount + total == c.amount {
+    if o.amount + sums.total == c.amount {
         return None;
     }
-    if let Some(day) = c.date {
-        let current: Decimal = st
-            .lines
-            .iter()
-            .filter(|l| booked(l) && l.value_date.is_none_or(|v| v <= day))
-            .map(|l| l.amount)
-            .sum();
-        if o.amount + current == c.amount {
-            return None;
-        }
+    if c.date
+        .is_some_and(|day| o.amount + sums.through(day) == c.amount)
+    {
+        return None;
     }
     Some(BalanceMismatch {
         line,
         record: record.to_string(),
         opening: o.amount,
-        lines_total: total,
+        lines_total: sums.total,
         closing: c.amount,
     })
 }

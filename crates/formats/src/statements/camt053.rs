@@ -25,14 +25,18 @@
 //! [`ReadOptions::strict_balances`] refuses it here instead. camt.052/054 are not checked
 //! (intraday reports and notifications do not carry a statement's balances).
 
+use std::collections::VecDeque;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::iso20022::xml::{self, Node};
+use crate::iso20022::xml::{self, Node, Pulled};
 
+use super::balance::LineSums;
+use super::events;
 use super::{
-    Balance, Counterparty, Statement, StatementError, StatementFormat, StatementLine,
-    TransactionDetails,
+    Balance, Counterparty, Statement, StatementError, StatementEvent, StatementFormat,
+    StatementLine, TransactionDetails,
 };
 
 /// Reader switches.
@@ -49,47 +53,186 @@ pub fn read(input: &str) -> Result<Vec<Statement>, StatementError> {
 
 /// [`read`] with explicit options.
 pub fn read_with(input: &str, opts: &ReadOptions) -> Result<Vec<Statement>, StatementError> {
+    events::collect_some(stream(input, opts))
+}
+
+/// The statements of a camt.052/053/054 document as a stream ([`super::events`]): the XML is
+/// pulled element by element, and only one `Ntry` (plus its statement's other elements) is
+/// built as a tree at a time. A statement starts at its first entry, with the elements
+/// before it (the schema puts `Acct` and `Bal` there); a statement split per currency has one
+/// start per currency, at its first entry in it.
+pub fn stream<'a>(
+    input: &'a str,
+    opts: &ReadOptions,
+) -> impl Iterator<Item = Result<StatementEvent, StatementError>> + 'a {
     let input = input.trim_start_matches('\u{feff}');
-    if input.trim().is_empty() {
-        return Err(StatementError::Empty);
+    events::Stream::new(Statements {
+        input,
+        pull: xml::Pull::new(input, detach),
+        opts: *opts,
+        current: None,
+        count: 0,
+        out: VecDeque::new(),
+        empty: input.trim().is_empty(),
+        refusal: None,
+    })
+}
+
+/// The format and the statement element of a message element.
+fn kind(message: &str) -> Option<(StatementFormat, &'static str)> {
+    // Version .01 names the message element with a suffix (`BkToCstmrAcctRptV01`).
+    match message.strip_suffix("V01").unwrap_or(message) {
+        "BkToCstmrStmt" => Some((StatementFormat::Camt053, "Stmt")),
+        "BkToCstmrAcctRpt" => Some((StatementFormat::Camt052, "Rpt")),
+        "BkToCstmrDbtCdtNtfctn" => Some((StatementFormat::Camt054, "Ntfctn")),
+        _ => None,
     }
-    let root =
-        xml::parse(input).map_err(|e| StatementError::structure(e.line, "XML", e.message))?;
-    // Some banks omit the `Document` wrapper; accept the message element as root.
+}
+
+/// Where the camt message element is among the open elements, if it is open.
+fn message(open: &[Node]) -> Option<usize> {
+    let root = open.first()?;
+    // Some banks omit the `Document` wrapper; then the message element is the root.
+    let depth = match root.name == "Document" {
+        true if !root.children.is_empty() => return None,
+        true => 1,
+        false => 0,
+    };
+    kind(&open.get(depth)?.name).map(|_| depth)
+}
+
+/// Each statement of the message, and each `Ntry` of a statement, is handed out alone.
+fn detach(open: &[Node], n: &Node) -> bool {
+    let Some(depth) = message(open) else {
+        return false;
+    };
+    let record = kind(&open[depth].name).map_or("", |k| k.1);
+    match open.len() - depth {
+        1 => n.name == record,
+        2 => n.name == "Ntry" && open[depth + 1].name == record,
+        _ => false,
+    }
+}
+
+type Detach = fn(&[Node], &Node) -> bool;
+
+struct Statements<'a> {
+    input: &'a str,
+    pull: xml::Pull<'a, Detach>,
+    opts: ReadOptions,
+    /// The statement element being read, once it has an entry.
+    current: Option<Current>,
+    /// Statements started so far.
+    count: usize,
+    out: VecDeque<StatementEvent>,
+    empty: bool,
+    /// The first balance mismatch, when [`ReadOptions::strict_balances`] refuses it.
+    refusal: Option<StatementError>,
+}
+
+impl events::Step for Statements<'_> {
+    fn step(&mut self) -> Result<bool, StatementError> {
+        if self.empty {
+            return Err(StatementError::Empty);
+        }
+        let pulled = self
+            .pull
+            .next()
+            .map_err(|e| StatementError::structure(e.line, "XML", e.message))?;
+        match pulled {
+            Pulled::Detached(n) if n.name == "Ntry" => self.entry(&n)?,
+            Pulled::Detached(r) => self.end(&r)?,
+            Pulled::Root(root) => {
+                check_message(&root)?;
+                return self.refusal.take().map_or(Ok(false), Err);
+            }
+        }
+        Ok(true)
+    }
+
+    fn queue(&mut self) -> &mut VecDeque<StatementEvent> {
+        &mut self.out
+    }
+}
+
+impl Statements<'_> {
+    /// The statement element being read (with its elements so far but its entries) and its format.
+    fn open_record(&self) -> Option<(&Node, StatementFormat)> {
+        let open = self.pull.open();
+        let depth = message(open)?;
+        let format = kind(&open[depth].name)?.0;
+        Some((open.get(depth + 1)?, format))
+    }
+
+    fn entry(&mut self, n: &Node) -> Result<(), StatementError> {
+        if self.current.is_none() {
+            let Some((r, format)) = self.open_record() else {
+                return Ok(());
+            };
+            self.current = Some(Current::new(r, format)?);
+        }
+        let Some(cur) = self.current.as_mut() else {
+            return Ok(());
+        };
+        let line = entry(self.input, n, &cur.ctx, cur.acct_ccy.as_deref())?;
+        cur.entries += 1;
+        let part = match cur.part_of(&line) {
+            Some(i) => i,
+            None => {
+                let currency = cur.currency_of(&line);
+                let head = part(cur.base.clone(), &cur.bals, currency.clone());
+                self.out.push_back(StatementEvent::Start(head));
+                cur.parts.push((currency, self.count, LineSums::default()));
+                self.count += 1;
+                cur.parts.len() - 1
+            }
+        };
+        let (_, index, sums) = &mut cur.parts[part];
+        sums.add(&line);
+        self.out.push_back(StatementEvent::Line(*index, line));
+        Ok(())
+    }
+
+    /// A statement element read (without its entries): its statements end.
+    fn end(&mut self, r: &Node) -> Result<(), StatementError> {
+        // The statement element is closed: the message element is the innermost open one.
+        let open = self.pull.open();
+        let Some((format, _)) = open.last().and_then(|m| kind(&m.name)) else {
+            return Ok(());
+        };
+        let cur = match self.current.take() {
+            Some(c) => c,
+            None => Current::new(r, format)?,
+        };
+        for (index, st) in cur.finish(r, &mut self.count, &mut self.out)? {
+            if let (Some(m), true) = (&st.balance_mismatch, self.opts.strict_balances) {
+                // Refused once the document is read, so a broken document is still named as such.
+                self.refusal.get_or_insert_with(|| m.to_error());
+            }
+            self.out.push_back(StatementEvent::End(index, st));
+        }
+        Ok(())
+    }
+}
+
+/// The message element once the document is read: a camt message (its statements were
+/// handed out as they were read).
+fn check_message(root: &Node) -> Result<(), StatementError> {
     let msg = if root.name == "Document" {
         root.children.first().ok_or_else(|| {
             StatementError::structure(root.line, "Document", "no message element inside")
         })?
     } else {
-        &root
+        root
     };
-    // Version .01 names the message element with a suffix (`BkToCstmrAcctRptV01`).
-    let base = msg.name.strip_suffix("V01").unwrap_or(msg.name.as_str());
-    let (format, record) = match base {
-        "BkToCstmrStmt" => (StatementFormat::Camt053, "Stmt"),
-        "BkToCstmrAcctRpt" => (StatementFormat::Camt052, "Rpt"),
-        "BkToCstmrDbtCdtNtfctn" => (StatementFormat::Camt054, "Ntfctn"),
-        other => {
-            return Err(StatementError::structure(
-                msg.line,
-                other,
-                "not a camt.052/053/054 message (expected BkToCstmrStmt, BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn)",
-            ))
-        }
-    };
-    let mut out = Vec::new();
-    for r in msg.all(record) {
-        for st in statement(input, r, format, base)? {
-            if let (Some(m), true) = (&st.balance_mismatch, opts.strict_balances) {
-                return Err(m.to_error());
-            }
-            out.push(st);
-        }
+    match kind(&msg.name) {
+        Some(_) => Ok(()),
+        None => Err(StatementError::structure(
+            msg.line,
+            msg.name.strip_suffix("V01").unwrap_or(msg.name.as_str()),
+            "not a camt.052/053/054 message (expected BkToCstmrStmt, BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn)",
+        )),
     }
-    if out.is_empty() {
-        return Err(StatementError::Empty);
-    }
-    Ok(out)
 }
 
 /// Element path for error messages, e.g. `Stmt/Ntry/Amt`.
@@ -495,6 +638,11 @@ impl Balances {
             .flatten()
     }
 
+    /// Line of the closing balance in `currency` (any when `None`).
+    fn closing_in(&self, currency: Option<&str>) -> Option<usize> {
+        self.only(currency).closing.map(|(_, l)| l)
+    }
+
     /// The balances in `currency` only (all of them when `None`).
     fn only(&self, currency: Option<&str>) -> Balances {
         let keep = |b: &Option<(Balance, usize)>| {
@@ -510,125 +658,209 @@ impl Balances {
     }
 }
 
-/// The currencies the statement is in: `Acct/Ccy`; else its entries' (in order of first
-/// appearance); else, without entries, its closing (else opening, else any) balance's.
-fn currencies(acct: Option<&String>, bals: &Balances, lines: &[StatementLine]) -> Vec<String> {
+/// The currencies the statement is in: `Acct/Ccy`; else its entries' (`entries`, in order of
+/// first appearance); else, without entries, its closing (else opening, else any) balance's.
+fn currencies(acct: Option<&String>, bals: &Balances, entries: &[String]) -> Vec<String> {
     if let Some(a) = acct {
         return vec![a.clone()];
     }
-    let mut out: Vec<String> = Vec::new();
-    for c in lines.iter().filter_map(|l| l.currency.as_ref()) {
-        if !out.contains(c) {
-            out.push(c.clone());
-        }
-    }
+    let mut out = entries.to_vec();
     if out.is_empty() {
-        let first = [&bals.closing, &bals.opening]
-            .into_iter()
-            .flatten()
-            .chain(bals.all())
-            .find_map(|(b, _)| b.currency.clone());
-        out.extend(first);
+        out.extend(balance_currency(bals));
     }
     out
 }
 
-/// One `Stmt`/`Rpt`/`Ntfctn` → its statement, or one per currency when it has no
-/// `Acct/Ccy` and its entries are in several (each keeps its own balances).
-fn statement(
-    input: &str,
-    r: &Node,
-    format: StatementFormat,
-    msg: &str,
-) -> Result<Vec<Statement>, StatementError> {
-    let ctx = r.name.clone();
-    let acct = req(r, "Acct", &ctx)?;
-    let account = account_id(acct).ok_or_else(|| {
-        StatementError::structure(
-            acct.line,
-            &path(&ctx, "Acct"),
-            "no IBAN or Othr/Id account id",
-        )
-    })?;
-    let acct_ccy = text(acct, &["Ccy"]);
-    let bals = Balances::read(r, &ctx)?;
-    let mut lines = Vec::new();
-    for n in r.all("Ntry") {
-        lines.push(entry(input, n, &ctx, acct_ccy.as_deref())?);
-    }
-    let found = currencies(acct_ccy.as_ref(), &bals, &lines);
-    let mut warnings = Vec::new();
-    // A balance in a currency the statement is not in cannot be its balance: left out with
-    // a warning (nothing is booked from a balance, so the file is still read).
-    for (b, line) in bals.all() {
-        if let Some(c) = b.currency.as_ref().filter(|c| !found.contains(c)) {
-            warnings.push(format!(
-                "line {line}: {ctx}/Bal in {c} left out: the statement is in {}",
-                found.join(", ")
-            ));
-        }
-    }
-    if msg == "BkToCstmrStmt" && r.child("Ntry").is_none() && r.child("TxsSummry").is_some() {
-        warnings.push("statement has a transaction summary but no entries".to_string());
-    }
-    let created = date_time_day(r.child("CreDtTm"), &path(&ctx, "CreDtTm"))?;
-    let period_end = date_time_day(r.at(&["FrToDt", "ToDtTm"]), &path(&ctx, "FrToDt/ToDtTm"))?;
-    if found.len() > 1 {
-        warnings.push(format!(
-            "{ctx} at line {} has no Acct/Ccy and entries in {}: read as one statement per currency",
-            r.line,
-            found.join(", ")
-        ));
-    }
-    let base = Statement {
-        format,
-        account_id: account,
-        currency: None,
-        encoding: None,
-        reference: text(r, &["Id"]),
-        statement_number: text(r, &["ElctrncSeqNb"]).or_else(|| text(r, &["LglSeqNb"])),
-        statement_date: period_end.or(created),
-        opening_balance: None,
-        closing_balance: None,
-        available_balance: None,
-        information: text(r, &["AddtlStmtInf"])
-            .or_else(|| text(r, &["AddtlRptInf"]))
-            .or_else(|| text(r, &["AddtlNtfctnInf"])),
-        lines: Vec::new(),
-        warnings,
-        balance_mismatch: None,
-        line: r.line,
-    };
-    if found.len() <= 1 {
-        let currency = found.into_iter().next();
-        return Ok(vec![part(base, &bals, lines, currency, &ctx)]);
-    }
-    let mut out = Vec::new();
-    for c in &found {
-        let (mine, rest): (Vec<_>, Vec<_>) = lines
-            .into_iter()
-            .partition(|l| l.currency.as_ref() == Some(c));
-        lines = rest;
-        out.push(part(base.clone(), &bals, mine, Some(c.clone()), &ctx));
-    }
-    if let Some(l) = lines.first() {
-        return Err(StatementError::structure(
-            l.line,
-            &path(&ctx, "Ntry/Amt"),
-            format!("no Ccy in a statement with entries in {}", found.join(", ")),
-        ));
-    }
-    Ok(out)
+/// The closing (else opening, else any) balance's currency.
+fn balance_currency(bals: &Balances) -> Option<String> {
+    [&bals.closing, &bals.opening]
+        .into_iter()
+        .flatten()
+        .chain(bals.all())
+        .find_map(|(b, _)| b.currency.clone())
 }
 
-/// Fills `base` with its balances (those in its currency) and lines, and checks the tie.
-fn part(
-    mut st: Statement,
-    bals: &Balances,
-    lines: Vec<StatementLine>,
-    currency: Option<String>,
-    ctx: &str,
-) -> Statement {
+/// One `Stmt`/`Rpt`/`Ntfctn` being read: what its elements before its first entry say,
+/// and its statements so far (one per currency when it has no `Acct/Ccy`).
+struct Current {
+    ctx: String,
+    acct_ccy: Option<String>,
+    /// The statement as its head says it (no balances yet).
+    base: Statement,
+    /// Its balances as read before its entries (for the heads).
+    bals: Balances,
+    /// Per statement: its currency, its number, its lines' sums.
+    parts: Vec<(Option<String>, usize, LineSums)>,
+    /// The entries' own currencies, in order of first appearance.
+    entry_currencies: Vec<String>,
+    /// Line of the first entry without a currency.
+    no_currency: Option<usize>,
+    entries: usize,
+}
+
+impl Current {
+    /// From the statement element `r` as read so far.
+    fn new(r: &Node, format: StatementFormat) -> Result<Self, StatementError> {
+        let ctx = r.name.clone();
+        let acct = req(r, "Acct", &ctx)?;
+        let account = account_id(acct).ok_or_else(|| {
+            StatementError::structure(
+                acct.line,
+                &path(&ctx, "Acct"),
+                "no IBAN or Othr/Id account id",
+            )
+        })?;
+        let acct_ccy = text(acct, &["Ccy"]);
+        let bals = Balances::read(r, &ctx)?;
+        let created = date_time_day(r.child("CreDtTm"), &path(&ctx, "CreDtTm"))?;
+        let period_end = date_time_day(r.at(&["FrToDt", "ToDtTm"]), &path(&ctx, "FrToDt/ToDtTm"))?;
+        let base = Statement {
+            format,
+            account_id: account,
+            currency: None,
+            encoding: None,
+            reference: text(r, &["Id"]),
+            statement_number: text(r, &["ElctrncSeqNb"]).or_else(|| text(r, &["LglSeqNb"])),
+            statement_date: period_end.or(created),
+            opening_balance: None,
+            closing_balance: None,
+            available_balance: None,
+            information: text(r, &["AddtlStmtInf"])
+                .or_else(|| text(r, &["AddtlRptInf"]))
+                .or_else(|| text(r, &["AddtlNtfctnInf"])),
+            lines: Vec::new(),
+            warnings: Vec::new(),
+            balance_mismatch: None,
+            line: r.line,
+        };
+        Ok(Current {
+            ctx,
+            acct_ccy,
+            base,
+            bals,
+            parts: Vec::new(),
+            entry_currencies: Vec::new(),
+            no_currency: None,
+            entries: 0,
+        })
+    }
+
+    /// The statement `line` belongs to, if it has started; notes the line's currency.
+    fn part_of(&mut self, line: &StatementLine) -> Option<usize> {
+        if self.acct_ccy.is_some() {
+            return (!self.parts.is_empty()).then_some(0);
+        }
+        match &line.currency {
+            Some(c) => {
+                if !self.entry_currencies.contains(c) {
+                    self.entry_currencies.push(c.clone());
+                }
+                self.parts.iter().position(|p| p.0.as_ref() == Some(c))
+            }
+            None => {
+                self.no_currency.get_or_insert(line.line);
+                (!self.parts.is_empty()).then_some(0)
+            }
+        }
+    }
+
+    /// The currency of the statement `line` starts.
+    fn currency_of(&self, line: &StatementLine) -> Option<String> {
+        self.acct_ccy
+            .clone()
+            .or_else(|| line.currency.clone())
+            .or_else(|| balance_currency(&self.bals))
+    }
+
+    /// The warnings of statement element `r` (read without its entries) in `found`
+    /// currencies; refuses an entry without a currency among entries in several.
+    fn warnings(
+        &self,
+        r: &Node,
+        bals: &Balances,
+        found: &[String],
+    ) -> Result<Vec<String>, StatementError> {
+        let ctx = &self.ctx;
+        let mut warnings = Vec::new();
+        // A balance in a currency the statement is not in cannot be its balance: left out with
+        // a warning (nothing is booked from a balance, so the file is still read).
+        for (b, line) in bals.all() {
+            if let Some(c) = b.currency.as_ref().filter(|c| !found.contains(c)) {
+                warnings.push(format!(
+                    "line {line}: {ctx}/Bal in {c} left out: the statement is in {}",
+                    found.join(", ")
+                ));
+            }
+        }
+        if self.base.format == StatementFormat::Camt053
+            && self.entries == 0
+            && r.child("TxsSummry").is_some()
+        {
+            warnings.push("statement has a transaction summary but no entries".to_string());
+        }
+        if found.len() > 1 {
+            warnings.push(format!(
+                "{ctx} at line {} has no Acct/Ccy and entries in {}: read as one statement per currency",
+                r.line,
+                found.join(", ")
+            ));
+            if let Some(line) = self.no_currency {
+                return Err(StatementError::structure(
+                    line,
+                    &path(ctx, "Ntry/Amt"),
+                    format!("no Ccy in a statement with entries in {}", found.join(", ")),
+                ));
+            }
+        }
+        Ok(warnings)
+    }
+
+    /// The complete statements of `r` (read without its entries), with their numbers;
+    /// starts the one statement of an element without entries.
+    fn finish(
+        self,
+        r: &Node,
+        count: &mut usize,
+        out: &mut VecDeque<StatementEvent>,
+    ) -> Result<Vec<(usize, Statement)>, StatementError> {
+        let ctx = &self.ctx;
+        let fresh = Current::new(r, self.base.format)?;
+        let bals = fresh.bals;
+        let found = currencies(self.acct_ccy.as_ref(), &bals, &self.entry_currencies);
+        let warnings = self.warnings(r, &bals, &found)?;
+        let base = Statement {
+            warnings,
+            ..fresh.base
+        };
+        let mut parts = self.parts;
+        if parts.is_empty() {
+            let currency = found.into_iter().next();
+            out.push_back(StatementEvent::Start(part(
+                base.clone(),
+                &bals,
+                currency.clone(),
+            )));
+            parts.push((currency, *count, LineSums::default()));
+            *count += 1;
+        }
+        let done = parts
+            .into_iter()
+            .map(|(currency, index, sums)| {
+                let mut st = part(base.clone(), &bals, currency);
+                if st.format == StatementFormat::Camt053 {
+                    let line = bals.closing_in(st.currency.as_deref()).unwrap_or(st.line);
+                    st.balance_mismatch =
+                        super::balance::tie(&st, &sums, line, &format!("{ctx}/Bal CLBD"));
+                }
+                (index, st)
+            })
+            .collect();
+        Ok(done)
+    }
+}
+
+/// Fills `st` with its balances (those in its currency) and its currency.
+fn part(mut st: Statement, bals: &Balances, currency: Option<String>) -> Statement {
     let b = bals.only(currency.as_deref());
     st.statement_date = b
         .closing
@@ -636,14 +868,9 @@ fn part(
         .and_then(|(c, _)| c.date)
         .or(st.statement_date);
     st.opening_balance = b.opening.or(b.prcd).map(|(b, _)| b);
-    st.closing_balance = b.closing.as_ref().map(|(b, _)| b.clone());
+    st.closing_balance = b.closing.map(|(b, _)| b);
     st.available_balance = b.available.map(|(b, _)| b);
     st.currency = currency;
-    st.lines = lines;
-    if st.format == StatementFormat::Camt053 {
-        let line = b.closing.as_ref().map_or(st.line, |(_, l)| *l);
-        st.balance_mismatch = super::balance::tie(&st, line, &format!("{ctx}/Bal CLBD"));
-    }
     st
 }
 
@@ -811,6 +1038,32 @@ mod tests {
         );
         // Each part ties on its own balances: 1.00 + 2 × 10.00 = 21.00.
         assert!(s.iter().all(|s| s.balance_mismatch.is_none()));
+    }
+
+    #[test]
+    fn a_statement_split_per_currency_starts_once_per_currency_at_its_first_entry() {
+        let input = bare("", &["EUR", "USD", "EUR", "USD"]);
+        let events: Vec<_> = stream(&input, &ReadOptions::default())
+            .map(Result::unwrap)
+            .map(|e| match e {
+                StatementEvent::Start(st) => format!("start {}", st.currency.unwrap()),
+                StatementEvent::Line(i, l) => format!("line {i} {}", l.currency.unwrap()),
+                StatementEvent::End(i, st) => format!("end {i} {}", st.currency.unwrap()),
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "start EUR",
+                "line 0 EUR",
+                "start USD",
+                "line 1 USD",
+                "line 0 EUR",
+                "line 1 USD",
+                "end 0 EUR",
+                "end 1 USD",
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod balance;
 pub mod camt053;
 pub mod csv;
 pub mod encoding;
+pub mod events;
 mod model;
 pub mod mt940;
 pub mod ofx;
@@ -22,6 +23,7 @@ use std::str::FromStr;
 
 pub use balance::{BalanceMismatch, BalancePolicy};
 pub use encoding::{decode, Decoded};
+pub use events::StatementEvent;
 pub use model::{
     Balance, Counterparty, FundsType, Statement, StatementError, StatementFormat, StatementLine,
     TransactionDetails,
@@ -224,28 +226,9 @@ pub fn read_file(
     let format = file_format(bytes, format)?;
     let decoded = (format != FileFormat::Xlsx).then(|| decode(bytes));
     let text: &str = decoded.as_ref().map_or("", |d| &d.text);
-    let lenient = mt940::ReadOptions {
-        verify_balances: false,
-    };
-    let (preset, mut statements) = match format {
-        FileFormat::Bai2 => (None, bai2::read(text)?),
-        FileFormat::Camt => (None, camt053::read(text)?),
-        FileFormat::Mt940 => (None, mt940::read_with(text, &lenient)?),
-        FileFormat::Ofx => (None, ofx::read(text)?),
-        FileFormat::Csv => match mapping_for(options)? {
-            Some(m) => (Some(m.name.clone()), csv::read_csv(text, &m)?),
-            None => {
-                let (name, st) = csv::read_csv_detect(text)?;
-                (Some(name), st)
-            }
-        },
-        FileFormat::Xlsx => match mapping_for(options)? {
-            Some(m) => (Some(m.name.clone()), xlsx::read(bytes, &m)?),
-            None => {
-                let (name, st) = xlsx::read_detect(bytes)?;
-                (Some(name), st)
-            }
-        },
+    let (preset, mut statements) = match stream_text(text, format) {
+        Some(events) => (None, events::collect(events)?),
+        None => read_whole(bytes, text, format, options)?,
     };
     if statements.is_empty() {
         return Err(StatementError::Empty);
@@ -261,6 +244,55 @@ pub fn read_file(
         format,
         preset,
         statements,
+    })
+}
+
+/// A stream of statement events ([`events`]).
+pub type Events<'a> = Box<dyn Iterator<Item = Result<StatementEvent, StatementError>> + Send + 'a>;
+
+/// The statements of decoded `text` in `format` as a stream, for the formats read that way
+/// (BAI2, MT940/MT942, camt); `None` for CSV (see [`csv::stream_csv`]), XLSX and OFX. As
+/// [`read_file`] reads them: balances that do not tie are left to the caller's policy; the
+/// encoding is not stated.
+pub fn stream_text(text: &str, format: FileFormat) -> Option<Events<'_>> {
+    let lenient = mt940::ReadOptions {
+        verify_balances: false,
+    };
+    match format {
+        FileFormat::Bai2 => Some(Box::new(bai2::stream(text))),
+        FileFormat::Camt => Some(Box::new(camt053::stream(text, &Default::default()))),
+        FileFormat::Mt940 => Some(Box::new(mt940::stream(text, &lenient))),
+        FileFormat::Csv | FileFormat::Xlsx | FileFormat::Ofx => None,
+    }
+}
+
+/// The statements of a file read whole, and the CSV/XLSX preset read with.
+fn read_whole(
+    bytes: &[u8],
+    text: &str,
+    format: FileFormat,
+    options: &SheetOptions,
+) -> Result<(Option<String>, Vec<Statement>), StatementError> {
+    Ok(match format {
+        FileFormat::Bai2 | FileFormat::Camt | FileFormat::Mt940 => (
+            None,
+            events::collect(stream_text(text, format).into_iter().flatten())?,
+        ),
+        FileFormat::Ofx => (None, ofx::read(text)?),
+        FileFormat::Csv => match mapping_for(options)? {
+            Some(m) => (Some(m.name.clone()), csv::read_csv(text, &m)?),
+            None => {
+                let (name, st) = csv::read_csv_detect(text)?;
+                (Some(name), st)
+            }
+        },
+        FileFormat::Xlsx => match mapping_for(options)? {
+            Some(m) => (Some(m.name.clone()), xlsx::read(bytes, &m)?),
+            None => {
+                let (name, st) = xlsx::read_detect(bytes)?;
+                (Some(name), st)
+            }
+        },
     })
 }
 

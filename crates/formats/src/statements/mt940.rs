@@ -10,14 +10,25 @@
 //! real-bank samples we test against violate it). MT942 `:90D:`/`:90C:` count/sum mismatches
 //! are only **warnings** ([`Statement::warnings`]): banks compute them over their own
 //! reporting window, and real files disagree with the listed lines.
+//!
+//! Read as a stream ([`stream`]; [`read`] collects it): tags are tokenized one at a time and a
+//! statement's lines handed out as they are read, its checks made from running sums at its end.
+
+use std::collections::VecDeque;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
+use super::balance::LineSums;
+use super::events;
 use super::model::{digits, yy_to_year};
-use super::{Balance, Counterparty, Statement, StatementError, StatementFormat, StatementLine};
+use super::{
+    Balance, Counterparty, Statement, StatementError, StatementEvent, StatementFormat,
+    StatementLine,
+};
 
 /// One tag with its content lines (first line is the text after the tag).
+#[derive(Clone)]
 struct Field {
     tag: String,
     line: usize,
@@ -68,20 +79,48 @@ fn is_end_marker(line: &str) -> bool {
         || (t.len() <= 4 && t.starts_with('-') && t[1..].bytes().all(|b| b.is_ascii_uppercase()))
 }
 
+#[derive(Clone)]
 enum Token {
     Field(Field),
     End,
 }
 
-/// Lines → tags; block wrappers and end markers become [`Token::End`].
-fn tokenize(input: &str) -> Vec<Token> {
-    let all: Vec<&str> = input
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let mut out: Vec<Token> = Vec::new();
-    for (idx, &raw) in all.iter().enumerate() {
-        let lineno = idx + 1;
+/// Lines → tags, one at a time; block wrappers and end markers become [`Token::End`].
+#[derive(Clone)]
+struct Tokens<'a> {
+    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
+    /// The last tag read: it takes the untagged lines after it.
+    open: Option<Field>,
+    ready: VecDeque<Token>,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(input: &'a str) -> Self {
+        Tokens {
+            lines: input.split('\n').enumerate(),
+            open: None,
+            ready: VecDeque::new(),
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(f) = self.open.take() {
+            self.ready.push_back(Token::Field(f));
+        }
+    }
+
+    /// Whether the next non-blank line is untagged text.
+    fn text_follows(&self) -> bool {
+        let mut rest = self
+            .lines
+            .clone()
+            .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l));
+        rest.find(|l| !l.trim().is_empty())
+            .is_some_and(|n| tag_of(n).is_none() && !n.starts_with('{') && !is_end_marker(n))
+    }
+
+    fn line(&mut self, idx: usize, raw: &'a str) {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let mut line = if idx == 0 {
             raw.trim_start_matches('\u{feff}')
         } else {
@@ -89,40 +128,51 @@ fn tokenize(input: &str) -> Vec<Token> {
         };
         // ING wraps `:86:` text at fixed width, so a lone `-` can be text: it is a
         // continuation when it sits inside :61:/:86: and more untagged text follows.
-        let in_narrative =
-            matches!(out.last(), Some(Token::Field(f)) if f.tag == "86" || f.tag == "61");
-        let next = all[idx + 1..].iter().find(|l| !l.trim().is_empty());
-        let text_follows =
-            next.is_some_and(|n| tag_of(n).is_none() && !n.starts_with('{') && !is_end_marker(n));
-        if is_end_marker(line) && !(line.trim_end() == "-" && in_narrative && text_follows) {
-            out.push(Token::End);
+        let in_narrative = self
+            .open
+            .as_ref()
+            .is_some_and(|f| f.tag == "86" || f.tag == "61");
+        let text_dash = || line.trim_end() == "-" && in_narrative && self.text_follows();
+        if (is_end_marker(line) && !text_dash()) || line.starts_with('{') {
+            self.close();
+            self.ready.push_back(Token::End);
             // `-}{5:…}{1:…}{2:…}{4:` may open the next message on the same line.
             match line.find("{4:") {
                 Some(i) => line = &line[i + 3..],
-                None => continue,
-            }
-        } else if line.starts_with('{') {
-            out.push(Token::End);
-            match line.find("{4:") {
-                Some(i) => line = &line[i + 3..],
-                None => continue,
+                None => return,
             }
         }
         if line.trim().is_empty() {
-            continue;
+            return;
         }
         if let Some(tag) = tag_of(line) {
-            out.push(Token::Field(Field {
+            self.close();
+            self.open = Some(Field {
                 tag: tag.to_string(),
-                line: lineno,
+                line: idx + 1,
                 lines: vec![line[tag.len() + 2..].to_string()],
-            }));
-        } else if let Some(Token::Field(f)) = out.last_mut() {
+            });
+        } else if let Some(f) = self.open.as_mut() {
             f.lines.push(line.to_string());
         }
         // Otherwise: preamble before the first tag (e.g. `ABNANL2A`, `940`) — skipped.
     }
-    out
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        loop {
+            if let Some(t) = self.ready.pop_front() {
+                return Some(t);
+            }
+            let Some((idx, raw)) = self.lines.next() else {
+                return self.open.take().map(Token::Field);
+            };
+            self.line(idx, raw);
+        }
+    }
 }
 
 /// Reader options.
@@ -148,40 +198,137 @@ pub fn read(input: &str) -> Result<Vec<Statement>, StatementError> {
 
 /// Parses an MT940/MT942 file with explicit [`ReadOptions`].
 pub fn read_with(input: &str, options: &ReadOptions) -> Result<Vec<Statement>, StatementError> {
-    let mut statements = Vec::new();
-    let mut current: Option<Vec<Field>> = None;
-    for tok in tokenize(input) {
-        match tok {
-            Token::End => {
-                if let Some(fields) = current.take() {
-                    statements.push(build(fields, options)?);
-                }
+    events::collect_some(stream(input, options))
+}
+
+/// The statements of an MT940/MT942 file as a stream ([`super::events`]), one per `:20:`.
+/// A statement starts at its first `:61:`; when its opening balance or `:25:` is not read by
+/// then, its head is found by reading its remaining tags ahead (without its lines).
+pub fn stream<'a>(
+    input: &'a str,
+    options: &ReadOptions,
+) -> impl Iterator<Item = Result<StatementEvent, StatementError>> + 'a {
+    events::Stream::new(Statements {
+        tokens: Tokens::new(input),
+        options: *options,
+        current: None,
+        count: 0,
+        out: VecDeque::new(),
+    })
+}
+
+/// The tags of the current statement not read yet, when its head is handed out.
+#[derive(Clone, Copy)]
+enum Rest<'f> {
+    /// None: the statement is read.
+    None,
+    /// Those the tokens hold.
+    Tokens,
+    /// This one (being read), then those the tokens hold.
+    From(&'f Field),
+}
+
+struct Statements<'a> {
+    tokens: Tokens<'a>,
+    options: ReadOptions,
+    current: Option<Assembly>,
+    /// Statements started so far.
+    count: usize,
+    out: VecDeque<StatementEvent>,
+}
+
+impl events::Step for Statements<'_> {
+    fn step(&mut self) -> Result<bool, StatementError> {
+        match self.tokens.next() {
+            None => {
+                self.finish()?;
+                return Ok(false);
             }
-            Token::Field(f) if f.tag == "20" => {
-                if let Some(fields) = current.take() {
-                    statements.push(build(fields, options)?);
-                }
-                current = Some(vec![f]);
+            Some(Token::End) => self.finish()?,
+            Some(Token::Field(f)) if f.tag == "20" => {
+                self.finish()?;
+                self.current = Some(Assembly::new(&f));
             }
-            Token::Field(f) => match current.as_mut() {
-                Some(fields) => fields.push(f),
-                None => {
-                    return Err(StatementError::structure(
-                        f.line,
-                        &f.record(),
-                        "tag outside a statement (a statement starts with :20:)",
-                    ))
-                }
-            },
+            Some(Token::Field(f)) => self.field(&f)?,
         }
+        Ok(true)
     }
-    if let Some(fields) = current.take() {
-        statements.push(build(fields, options)?);
+
+    fn queue(&mut self) -> &mut VecDeque<StatementEvent> {
+        &mut self.out
     }
-    if statements.is_empty() {
-        return Err(StatementError::Empty);
+}
+
+impl Statements<'_> {
+    fn field(&mut self, f: &Field) -> Result<(), StatementError> {
+        let Some(a) = self.current.as_mut() else {
+            return Err(StatementError::structure(
+                f.line,
+                &f.record(),
+                "tag outside a statement (a statement starts with :20:)",
+            ));
+        };
+        // A `:86:` right after a `:61:` completes that line; anything else means it is complete.
+        let details = f.tag == "86" && a.last_was_61;
+        if !details {
+            self.hand_out_line(Rest::From(f));
+        }
+        if let Some(a) = self.current.as_mut() {
+            a.field(f)?;
+        }
+        if details {
+            self.hand_out_line(Rest::Tokens);
+        }
+        Ok(())
     }
-    Ok(statements)
+
+    /// Starts the statement (once), and hands out its complete line, if any.
+    fn hand_out_line(&mut self, rest: Rest<'_>) {
+        let Some(a) = self.current.as_mut() else {
+            return;
+        };
+        let Some(line) = a.pending.take() else {
+            return;
+        };
+        let index = self.start(rest);
+        self.out.push_back(StatementEvent::Line(index, line));
+    }
+
+    /// The current statement's number, handing out its head when it has not started yet:
+    /// what its tags so far say, with what the `rest` of them will say when they leave its
+    /// account or currency open.
+    fn start(&mut self, rest: Rest<'_>) -> usize {
+        let Some(a) = self.current.as_mut() else {
+            return self.count;
+        };
+        if let Some(i) = a.index {
+            return i;
+        }
+        let settled = a.account_seen && a.st.opening_balance.is_some();
+        let head = match rest {
+            Rest::From(next) if !settled => a.ahead(Some(next), self.tokens.clone()).head(),
+            Rest::Tokens if !settled => a.ahead(None, self.tokens.clone()).head(),
+            _ => a.head(),
+        };
+        a.index = Some(self.count);
+        self.count += 1;
+        self.out.push_back(StatementEvent::Start(head));
+        self.count - 1
+    }
+
+    /// Ends the current statement, if any, with its checks.
+    fn finish(&mut self) -> Result<(), StatementError> {
+        self.hand_out_line(Rest::None);
+        if self.current.is_none() {
+            return Ok(());
+        }
+        let index = self.start(Rest::None);
+        if let Some(a) = self.current.take() {
+            let st = a.complete(&self.options)?;
+            self.out.push_back(StatementEvent::End(index, st));
+        }
+        Ok(())
+    }
 }
 
 /// Parses `D`/`C` + YYMMDD + currency + amount (`:60F:`, `:62F:`, `:64:`, `:65:`).
@@ -584,60 +731,31 @@ fn parse_90(f: &Field) -> Result<(u64, Decimal), StatementError> {
     Ok((n, amount))
 }
 
-/// Assembles one statement from its tags and runs the balance checks.
-fn build(fields: Vec<Field>, options: &ReadOptions) -> Result<Statement, StatementError> {
-    let start = fields[0].line;
-    let mut a = Assembly::new(&fields[0]);
-    for f in &fields[1..] {
-        a.field(f)?;
-    }
-    if !a.account_seen {
-        return Err(StatementError::structure(
-            start,
-            ":20:",
-            "statement has no :25: account identification",
-        ));
-    }
-    let Assembly {
-        mut st,
-        closing_line,
-        is_942,
-        sums,
-        ..
-    } = a;
-    if is_942 && st.opening_balance.is_none() {
-        st.format = StatementFormat::Mt942;
-    }
-    st.currency = st
-        .opening_balance
-        .as_ref()
-        .or(st.closing_balance.as_ref())
-        .and_then(|b| b.currency.clone())
-        .or_else(|| {
-            // MT942 has no balances; `:34F:` starts with the currency.
-            fields
-                .iter()
-                .find(|f| f.tag == "34F")
-                .map(|f| f.first().chars().take(3).collect())
-        });
-    check_balances(&mut st, closing_line, options)?;
-    check_sums(&mut st, sums);
-    Ok(st)
-}
-
-/// A statement being assembled from its tags, in order.
-struct Assembly<'f> {
+/// A statement being assembled from its tags, in order; its lines are handed out as they
+/// come, and summed for the checks.
+#[derive(Clone)]
+struct Assembly {
     st: Statement,
     account_seen: bool,
     /// Line of the closing balance (where a mismatch is reported).
     closing_line: usize,
     last_was_61: bool,
     is_942: bool,
-    /// `:90D:`/`:90C:`: (field, debit, number of entries, sum).
-    sums: Vec<(&'f Field, bool, u64, Decimal)>,
+    /// `:90D:`/`:90C:`: (line, record, debit, number of entries, sum).
+    sums: Vec<(usize, String, bool, u64, Decimal)>,
+    /// The first `:34F:`'s currency (MT942 has no balances).
+    currency_34f: Option<String>,
+    /// The last `:61:` line, until a `:86:` may have completed it.
+    pending: Option<StatementLine>,
+    booked: LineSums,
+    /// Count and Σ|amount| of the debit lines and of the credit lines.
+    debits: (u64, Decimal),
+    credits: (u64, Decimal),
+    /// The statement's number once started.
+    index: Option<usize>,
 }
 
-impl<'f> Assembly<'f> {
+impl Assembly {
     /// Starts from the `:20:` field.
     fn new(first: &Field) -> Self {
         let start = first.line;
@@ -664,11 +782,73 @@ impl<'f> Assembly<'f> {
             last_was_61: false,
             is_942: false,
             sums: Vec::new(),
+            currency_34f: None,
+            pending: None,
+            booked: LineSums::default(),
+            debits: (0, Decimal::ZERO),
+            credits: (0, Decimal::ZERO),
+            index: None,
         }
     }
 
+    /// The statement as its tags so far make it: MT942 without balances, and its currency.
+    fn head(&self) -> Statement {
+        let mut st = self.st.clone();
+        if self.is_942 && st.opening_balance.is_none() {
+            st.format = StatementFormat::Mt942;
+        }
+        st.currency = st
+            .opening_balance
+            .as_ref()
+            .or(st.closing_balance.as_ref())
+            .and_then(|b| b.currency.clone())
+            .or_else(|| self.currency_34f.clone());
+        st
+    }
+
+    /// This statement with the tags of the rest of it (`next`, then `tokens`) but its lines: what its head
+    /// will be. A bad tag stops the look (the reading proper reports it).
+    fn ahead(&self, next: Option<&Field>, tokens: Tokens<'_>) -> Assembly {
+        let mut a = self.clone();
+        for t in next.cloned().map(Token::Field).into_iter().chain(tokens) {
+            match t {
+                Token::End => break,
+                Token::Field(f) if f.tag == "20" => break,
+                Token::Field(f) if f.tag == "61" || f.tag == "86" => {}
+                Token::Field(f) => {
+                    if a.field(&f).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        a
+    }
+
+    /// The statement read, without its lines, and its checks.
+    fn complete(self, options: &ReadOptions) -> Result<Statement, StatementError> {
+        if !self.account_seen {
+            return Err(StatementError::structure(
+                self.st.line,
+                ":20:",
+                "statement has no :25: account identification",
+            ));
+        }
+        let mut st = self.head();
+        check_balances(&mut st, &self.booked, self.closing_line, options)?;
+        for (line, record, debit, n, amount) in self.sums {
+            let (count, sum) = if debit { self.debits } else { self.credits };
+            if count != n || sum != amount {
+                st.warnings.push(format!(
+                    "line {line}: {record}: {n} entries totalling {amount} declared, lines give {count} totalling {sum}",
+                ));
+            }
+        }
+        Ok(st)
+    }
+
     /// Takes one tag after `:20:`.
-    fn field(&mut self, f: &'f Field) -> Result<(), StatementError> {
+    fn field(&mut self, f: &Field) -> Result<(), StatementError> {
         let dup = |f: &Field| {
             StatementError::structure(f.line, &f.record(), "appears twice in one statement")
         };
@@ -704,7 +884,12 @@ impl<'f> Assembly<'f> {
                 self.last_was_61 = true;
             }
             "86" => self.info_86(f, was_61),
-            "34F" => self.is_942 = true,
+            "34F" => {
+                self.is_942 = true;
+                if self.currency_34f.is_none() {
+                    self.currency_34f = Some(f.first().chars().take(3).collect());
+                }
+            }
             "13D" | "13" => {
                 self.is_942 = true;
                 let v = f.first();
@@ -716,7 +901,7 @@ impl<'f> Assembly<'f> {
             "90D" | "90C" => {
                 self.is_942 = true;
                 let (n, a) = parse_90(f)?;
-                self.sums.push((f, f.tag == "90D", n, a));
+                self.sums.push((f.line, f.record(), f.tag == "90D", n, a));
             }
             _ => {} // :21:, :65:, :NS: and bank-specific tags carry nothing we normalize.
         }
@@ -740,7 +925,15 @@ impl<'f> Assembly<'f> {
                 line.amount.abs()
             ));
         }
-        self.st.lines.push(line);
+        self.booked.add(&line);
+        let side = if line.amount.is_sign_negative() {
+            &mut self.debits
+        } else {
+            &mut self.credits
+        };
+        side.0 += 1;
+        side.1 += line.amount.abs();
+        self.pending = Some(line);
         Ok(())
     }
 
@@ -748,7 +941,7 @@ impl<'f> Assembly<'f> {
     fn info_86(&mut self, f: &Field, was_61: bool) {
         let st = &mut self.st;
         let text = info_text(f);
-        match st.lines.last_mut() {
+        match self.pending.as_mut() {
             Some(l) if was_61 => {
                 l.counterparty = counterparty(&f.lines.join("\n"));
                 l.description = text;
@@ -769,6 +962,7 @@ impl<'f> Assembly<'f> {
 /// else left in [`Statement::balance_mismatch`] for the caller's policy.
 fn check_balances(
     st: &mut Statement,
+    booked: &LineSums,
     closing_line: usize,
     options: &ReadOptions,
 ) -> Result<(), StatementError> {
@@ -776,7 +970,7 @@ fn check_balances(
         Some(c) if c.intermediate => ":62M:",
         _ => ":62F:",
     };
-    st.balance_mismatch = super::balance::tie(st, closing_line, record);
+    st.balance_mismatch = super::balance::tie(st, booked, closing_line, record);
     match (
         &st.opening_balance,
         &st.closing_balance,
@@ -792,26 +986,6 @@ fn check_balances(
         _ => {}
     }
     Ok(())
-}
-
-/// `:90D:`/`:90C:` declared counts and sums against the lines: a warning when they differ.
-fn check_sums(st: &mut Statement, sums: Vec<(&Field, bool, u64, Decimal)>) {
-    for (f, debit, n, amount) in sums {
-        let (count, sum) = st
-            .lines
-            .iter()
-            .filter(|l| l.amount.is_sign_negative() == debit)
-            .fold((0u64, Decimal::ZERO), |(c, s), l| {
-                (c + 1, s + l.amount.abs())
-            });
-        if count != n || sum != amount {
-            st.warnings.push(format!(
-                "line {}: {}: {n} entries totalling {amount} declared, lines give {count} totalling {sum}",
-                f.line,
-                f.record()
-            ));
-        }
-    }
 }
 
 #[cfg(test)]
@@ -908,6 +1082,27 @@ mod tests {
         assert_eq!(s[0].format, StatementFormat::Mt942);
         assert_eq!(s[0].currency.as_deref(), Some("EUR"));
         assert_eq!(s[0].warnings.len(), 1, "{:?}", s[0].warnings);
+    }
+
+    #[test]
+    fn a_head_read_ahead_has_the_currency_and_format_the_statement_ends_with() {
+        let heads = |input: &str| -> Vec<(StatementFormat, Option<String>)> {
+            stream(input, &ReadOptions::default())
+                .map(Result::unwrap)
+                .filter_map(|e| match e {
+                    StatementEvent::Start(st) | StatementEvent::End(_, st) => {
+                        Some((st.format, st.currency))
+                    }
+                    StatementEvent::Line(..) => None,
+                })
+                .collect()
+        };
+        // No opening balance: the currency is the closing balance's, after the lines.
+        let mt940 = heads(":20:A\n:25:X\n:61:240101C1,NMSC\n:62F:C240101EUR1,\n-\n");
+        assert_eq!(mt940, vec![(StatementFormat::Mt940, Some("EUR".into())); 2]);
+        // MT942 known by its :34F:/:90C: after the lines; its currency is :34F:'s.
+        let mt942 = heads(":20:A\n:25:X\n:61:240101C1,NMSC\n:34F:CHF0,\n:90C:1CHF1,\n-\n");
+        assert_eq!(mt942, vec![(StatementFormat::Mt942, Some("CHF".into())); 2]);
     }
 
     #[test]

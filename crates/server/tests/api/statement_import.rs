@@ -167,3 +167,141 @@ async fn a_csv_with_an_amount_and_a_dc_column_imports_signed_through_the_api() {
     );
     assert_eq!(written(&app).await, before);
 }
+
+/// Amount in cents of generated line `i`, and whether it is a debit.
+fn line_amount(i: usize) -> (i64, bool) {
+    (
+        100 + i64::try_from(i % 50_000).unwrap(),
+        i.is_multiple_of(2),
+    )
+}
+
+/// Σ signed cents of `n` generated lines.
+fn net(n: usize) -> i64 {
+    (0..n)
+        .map(line_amount)
+        .map(|(a, debit)| if debit { -a } else { a })
+        .sum()
+}
+
+/// `cents` as MT940 writes it: its side (`C`/`D`) and units with a decimal comma.
+fn mt940_amount(cents: i64) -> (char, String) {
+    let side = if cents < 0 { 'D' } else { 'C' };
+    let c = cents.abs();
+    (side, format!("{},{:02}", c / 100, c % 100))
+}
+
+/// A one-account BAI2 file of `n` details; `bad` puts a wrong control total in its `49`.
+fn bai2(n: usize, bad: bool) -> Vec<u8> {
+    let closing = net(n);
+    let mut total = closing;
+    let mut out = format!(
+        "01,BANK,CUST,250101,0800,F1,,,2/\n02,CUST,BANK,1,250101,,USD,2/\n03,ACC1,USD,010,0,,,015,{closing},,/\n"
+    );
+    for i in 0..n {
+        let (a, debit) = line_amount(i);
+        total += a;
+        let code = if debit { 451 } else { 142 };
+        out.push_str(&format!("16,{code},{a},0,B{i},C{i},ROW {i}/\n"));
+    }
+    let declared = total + i64::from(bad);
+    out.push_str(&format!(
+        "49,{declared},{}/\n98,{total},1,{}/\n99,{total},1,{}/\n",
+        n + 2,
+        n + 4,
+        n + 6
+    ));
+    out.into_bytes()
+}
+
+/// An MT940 statement of `n` lines; `bad` makes its closing balance one cent off.
+fn mt940(n: usize, bad: bool) -> Vec<u8> {
+    let mut out = String::from(":20:S1\n:25:ACC2\n:28C:1/1\n:60F:C250101EUR0,00\n");
+    for i in 0..n {
+        let (a, debit) = line_amount(i);
+        let signed = if debit { -a } else { a };
+        let (side, amount) = mt940_amount(signed);
+        out.push_str(&format!(
+            ":61:250101{side}{amount}NTRFREF{i}//B{i}\n:86:ROW {i}\n"
+        ));
+    }
+    let (side, closing) = mt940_amount(net(n) + i64::from(bad));
+    out.push_str(&format!(":62F:{side}250101EUR{closing}\n-\n"));
+    out.into_bytes()
+}
+
+/// A camt.053 statement without `Acct/Ccy` of `n` entries, every third in EUR and the rest
+/// in USD (so read as two statements); `bad` spoils the last entry's `CdtDbtInd`.
+fn camt(n: usize, bad: bool) -> Vec<u8> {
+    let mut out = String::from(
+        "<?xml version=\"1.0\"?>\n<Document><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId></GrpHdr>\n<Stmt><Id>S1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>\n",
+    );
+    for i in 0..n {
+        let (a, debit) = line_amount(i);
+        let currency = if i % 3 == 2 { "EUR" } else { "USD" };
+        let side = match (bad && i + 1 == n, debit) {
+            (true, _) => "XXXX",
+            (false, true) => "DBIT",
+            (false, false) => "CRDT",
+        };
+        out.push_str(&format!(
+            "<Ntry><Amt Ccy=\"{currency}\">{}.{:02}</Amt><CdtDbtInd>{side}</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2025-01-01</Dt></BookgDt><AcctSvcrRef>B{i}</AcctSvcrRef></Ntry>\n",
+            a / 100,
+            a % 100
+        ));
+    }
+    out.push_str("</Stmt></BkToCstmrStmt></Document>\n");
+    out.into_bytes()
+}
+
+#[tokio::test]
+async fn streamed_bai2_mt940_and_camt_files_refused_at_their_end_store_nothing() {
+    let app = spawn_app(3).await;
+    const N: usize = 25_000;
+    let before = written(&app).await;
+    let refused = [
+        ("bai2", bai2(N, true), "49 account trailer: control total"),
+        ("mt940", mt940(N, true), ":62F:: opening 0"),
+        ("camt053", camt(N, true), "CdtDbtInd"),
+    ];
+    for (format, bytes, why) in refused {
+        let (status, body) = upload(&app, &format!("?format={format}"), bytes).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{format}: {body}");
+        assert!(body.to_string().contains(why), "{format}: {body}");
+        assert_eq!(
+            written(&app).await,
+            before,
+            "{format}: something left behind"
+        );
+    }
+    // The same files whole: every line, in chunks, in its statement.
+    let usd = (0..N).filter(|i| i % 3 != 2).count();
+    let good = [
+        ("bai2", bai2(N, false), vec![("USD", N)]),
+        ("mt940", mt940(N, false), vec![("EUR", N)]),
+        (
+            "camt053",
+            camt(N, false),
+            vec![("USD", usd), ("EUR", N - usd)],
+        ),
+    ];
+    for (format, bytes, statements) in good {
+        let (status, body) = upload(&app, &format!("?format={format}"), bytes).await;
+        assert_eq!(status, StatusCode::CREATED, "{format}: {body}");
+        let got: Vec<(String, u64)> = body["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let currency = s["currency"].as_str().unwrap().to_string();
+                (currency, s["lineCount"].as_u64().unwrap())
+            })
+            .collect();
+        let want: Vec<(String, u64)> = statements
+            .iter()
+            .map(|(c, n)| (c.to_string(), *n as u64))
+            .collect();
+        assert_eq!(got, want, "{format}");
+        assert_eq!(body["file"]["lineCount"], N, "{format}");
+    }
+}

@@ -1,9 +1,10 @@
-//! Storing a file in chunks inside the caller's transaction. CSV is read as a stream (one row
-//! at a time, the preset found first by a pass that keeps nothing); the other formats are read
-//! whole by their readers and each line is dropped once converted and written. The file row
-//! is written first, so a duplicate is known before anything is read.
+//! Storing a file in chunks inside the caller's transaction. CSV, BAI2, MT940/MT942 and camt
+//! are read as streams, one line at a time (CSV's preset found first by a pass that keeps
+//! nothing); XLSX and OFX are read whole by their readers and each line is dropped once
+//! converted and written. The file row is written first, so a duplicate is known before
+//! anything is read.
 
-use clearway_formats::statements::{csv, FileFormat, Statement};
+use clearway_formats::statements::{csv, FileFormat, Statement, StatementEvent};
 use clearway_store::reconciliation::statements::{Begun, FileWriter, NewFileHead};
 
 use super::*;
@@ -38,6 +39,8 @@ pub(super) async fn store(
     };
     let preset = if format == FileFormat::Csv {
         Some(out.csv(bytes, given).await?)
+    } else if out.streamed(bytes, format).await? {
+        None
     } else {
         let mut read =
             statements::read_file(bytes, Some(format), &options.sheet).map_err(read_error)?;
@@ -49,6 +52,14 @@ pub(super) async fn store(
         read.preset
     };
     Ok(writer.finish(tx, actor, preset.as_deref()).await?)
+}
+
+/// A streamed statement: its head, the warnings its lines gave, its booked lines, its end.
+struct Started {
+    head: Statement,
+    warnings: Vec<String>,
+    booked: usize,
+    end: Option<Statement>,
 }
 
 /// Where converted lines go.
@@ -104,6 +115,102 @@ impl Out<'_> {
         }
         let tail = statement_tail(&st, head.currency, warnings)?;
         self.writer.finish_statement(self.tx, index, &tail).await?;
+        Ok(())
+    }
+
+    /// A BAI2, MT940/MT942 or camt file streamed: each statement stored when it starts, the
+    /// lines of all of them buffered up to [`CHUNK_LINES`] in all, then written. Their ends
+    /// (balances, warnings, the balance policy) are stored once the whole file is read, as
+    /// [`statements::read_file`] gives them: an error anywhere refuses the file first.
+    /// `false` (nothing done) for a format that is not streamed.
+    async fn streamed(&mut self, bytes: &[u8], format: FileFormat) -> AppResult<bool> {
+        if format == FileFormat::Xlsx {
+            return Ok(false);
+        }
+        let decoded = statements::decode(bytes);
+        let Some(events) = statements::stream_text(&decoded.text, format) else {
+            return Ok(false);
+        };
+        let mut open: Vec<(usize, Currency, Vec<NewLine>)> = Vec::new();
+        let mut started: Vec<Started> = Vec::new();
+        let mut buffered = 0;
+        for event in events {
+            match event.map_err(read_error)? {
+                StatementEvent::Start(mut head) => {
+                    head.encoding = Some(decoded.encoding.to_string());
+                    let (row, _) = open_head(&head, self.options)?;
+                    let index = self.writer.add_statement(self.tx, self.actor, &row).await?;
+                    open.push((index, row.currency, Vec::new()));
+                    started.push(Started {
+                        head,
+                        warnings: Vec::new(),
+                        booked: 0,
+                        end: None,
+                    });
+                }
+                StatementEvent::Line(i, l) => {
+                    let (Some(s), Some(o)) = (started.get_mut(i), open.get_mut(i)) else {
+                        continue;
+                    };
+                    contradicts(
+                        l.currency.as_deref(),
+                        self.options.currency.as_deref(),
+                        l.line,
+                    )?;
+                    if let Some(line) = booked_line(&s.head, &l, o.1, &mut s.warnings)? {
+                        o.2.push(line);
+                        s.booked += 1;
+                        buffered += 1;
+                    }
+                    if buffered == CHUNK_LINES {
+                        self.flush(&mut open).await?;
+                        buffered = 0;
+                    }
+                }
+                StatementEvent::End(i, end) => {
+                    if let Some(s) = started.get_mut(i) {
+                        s.end = Some(end);
+                    }
+                }
+            }
+        }
+        self.flush(&mut open).await?;
+        self.finish_streamed(started, &open, &decoded).await?;
+        Ok(true)
+    }
+
+    /// The ends of a streamed file's statements, as [`statements::read_file`] and
+    /// [`statements::balance::apply`] give them.
+    async fn finish_streamed(
+        &mut self,
+        started: Vec<Started>,
+        open: &[(usize, Currency, Vec<NewLine>)],
+        decoded: &statements::Decoded<'_>,
+    ) -> AppResult<()> {
+        if started.is_empty() {
+            return Err(read_error(statements::StatementError::Empty));
+        }
+        let mut ends = Vec::with_capacity(started.len());
+        let mut rest = Vec::with_capacity(started.len());
+        for s in started {
+            let mut end = s.end.unwrap_or(s.head);
+            end.encoding = Some(decoded.encoding.to_string());
+            end.warnings.extend(decoded.warning.clone());
+            ends.push(end);
+            rest.push((s.warnings, s.booked));
+        }
+        statements::balance::apply(self.options.balance_policy, &mut ends).map_err(read_error)?;
+        for ((st, (line_warnings, booked)), (index, currency, _)) in ends.iter().zip(rest).zip(open)
+        {
+            complete(st)?;
+            let mut warnings = st.warnings.clone();
+            warnings.extend(line_warnings);
+            if booked == 0 {
+                warnings.push(NO_ACTIVITY.to_string());
+            }
+            let tail = statement_tail(st, *currency, warnings)?;
+            self.writer.finish_statement(self.tx, *index, &tail).await?;
+        }
         Ok(())
     }
 
