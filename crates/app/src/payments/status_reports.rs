@@ -2,8 +2,10 @@
 //! wires, in one transaction with its audit entries and outbox event, once per file.
 //!
 //! Each reported transaction is found by its `OrgnlEndToEndId` among the organization's wire
-//! payments (a report that lists no transaction but a group status applies it to every wire
-//! of the original message: our pain.001 message id is the batch id without hyphens). Then:
+//! payments. A payment-information block stated without its transactions (`PmtInfSts` only)
+//! applies its status to every wire of the block, and a report that lists neither applies a
+//! group status to every wire of the original message (our pain.001 message id is the batch
+//! id without hyphens); a block whose wires cannot be told is reported unmatched. Then:
 //! - `RJCT`: the payment fails with the reason code and text through the settlement path,
 //!   which also decides the follow-up (retry or review), exactly as for a failed provider
 //!   payment;
@@ -64,6 +66,8 @@ struct Target {
     currency: Option<String>,
     line: usize,
     payment: Option<Payment>,
+    /// Why it cannot be applied, known before any lookup.
+    unmappable: Option<String>,
 }
 
 /// Applies `report` inside `tx`; a file already imported (same SHA-256) changes nothing.
@@ -139,10 +143,11 @@ pub async fn apply(
     })
 }
 
-/// The transactions the report speaks about; with none listed, a group status (other than
-/// `PART`) speaks about every wire of the original message.
+/// The transactions the report speaks about. A payment-information block that lists none
+/// speaks with its own status about every wire of that block; with neither, a group status
+/// (other than `PART`) speaks about every wire of the original message.
 async fn targets(tx: &mut Tx, actor: &Actor, r: &StatusReport) -> AppResult<Vec<Target>> {
-    let listed: Vec<Target> = r
+    let mut out: Vec<Target> = r
         .transactions()
         .map(|t| Target {
             end_to_end_id: t.original_end_to_end_id.clone(),
@@ -153,28 +158,88 @@ async fn targets(tx: &mut Tx, actor: &Actor, r: &StatusReport) -> AppResult<Vec<
             currency: t.currency.clone(),
             line: t.line,
             payment: None,
+            unmappable: None,
         })
         .collect();
-    let group = r
-        .group_status
-        .filter(|s| *s != pain002::PaymentStatus::Part);
-    let (true, Some(status)) = (listed.is_empty(), group) else {
-        return Ok(listed);
-    };
-    Ok(store::wires_of_message(tx, actor, &r.original_message_id)
-        .await?
-        .into_iter()
-        .map(|p| Target {
-            end_to_end_id: p.end_to_end_id.clone(),
-            instruction_id: None,
-            status: Some(status),
-            reasons: r.group_reasons.clone(),
-            amount: None,
-            currency: None,
-            line: 1,
-            payment: Some(p),
-        })
-        .collect())
+    let part = |s: &pain002::PaymentStatus| *s != pain002::PaymentStatus::Part;
+    // Blocks stated with a status of their own and no transactions.
+    let blocks: Vec<_> = r
+        .payments
+        .iter()
+        .filter(|b| b.transactions.is_empty())
+        .filter_map(|b| b.status.filter(part).map(|s| (b, s)))
+        .collect();
+    if blocks.is_empty() {
+        if let (true, Some(status)) = (out.is_empty(), r.group_status.filter(part)) {
+            let wires = store::wires_of_message(tx, actor, &r.original_message_id).await?;
+            out.extend(whole(wires, status, &r.group_reasons, 1));
+        }
+        return Ok(out);
+    }
+    for (block, status) in blocks {
+        let wires = store::wires_of_message(tx, actor, &r.original_message_id).await?;
+        match block_wires(
+            &r.original_message_id,
+            &block.original_payment_info_id,
+            wires,
+        ) {
+            Ok(wires) => out.extend(whole(wires, status, &block.reasons, block.line)),
+            Err(why) => out.push(Target {
+                end_to_end_id: None,
+                instruction_id: Some(block.original_payment_info_id.clone()),
+                status: Some(status),
+                reasons: block.reasons.clone(),
+                amount: None,
+                currency: None,
+                line: block.line,
+                payment: None,
+                unmappable: Some(why),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Every wire of `wires` as a target of one status stated for all of them.
+fn whole(
+    wires: Vec<Payment>,
+    status: pain002::PaymentStatus,
+    reasons: &[StatusReason],
+    line: usize,
+) -> impl Iterator<Item = Target> + '_ {
+    wires.into_iter().map(move |p| Target {
+        end_to_end_id: p.end_to_end_id.clone(),
+        instruction_id: None,
+        status: Some(status),
+        reasons: reasons.to_vec(),
+        amount: None,
+        currency: None,
+        line,
+        payment: Some(p),
+        unmappable: None,
+    })
+}
+
+/// The wires of our payment-information block `block` of message `message` (`wires`: the
+/// message's). Our pain.001 writes one block per currency, `<message id, 30 chars>-<n>`; the
+/// report names the block only, so it maps to wires only when the message has one currency.
+fn block_wires(message: &str, block: &str, wires: Vec<Payment>) -> Result<Vec<Payment>, String> {
+    let first = format!("{}-1", &message[..message.len().min(30)]);
+    let mut currencies: Vec<&str> = wires.iter().map(|p| p.currency.code()).collect();
+    currencies.sort_unstable();
+    currencies.dedup();
+    if wires.is_empty() {
+        return Err(format!(
+            "payment-information block {block}: no wire of this organization was sent in message {message}"
+        ));
+    }
+    if block != first || currencies.len() != 1 {
+        return Err(format!(
+            "payment-information block {block} is stated without its transactions, and message {message} has {} currency blocks: which wires it means is not known; ask the bank for the transaction statuses",
+            currencies.len()
+        ));
+    }
+    Ok(wires)
 }
 
 fn item(t: &Target, payment: Option<&Payment>, outcome: &'static str, detail: String) -> NewItem {
@@ -219,6 +284,9 @@ async fn apply_one(
     value_date: NaiveDate,
 ) -> AppResult<NewItem> {
     let unmatched = |t: &Target, why: &str| Ok(item(t, None, "UNMATCHED", why.to_string()));
+    if let Some(why) = t.unmappable.as_deref() {
+        return unmatched(&t, why);
+    }
     let Some(status) = t.status else {
         return unmatched(&t, "no status stated for this transaction");
     };

@@ -310,3 +310,70 @@ async fn a_pain002_rejects_settles_and_records_wires_once_and_only_in_its_organi
     );
     app.stop().await;
 }
+
+/// A report stating a block's status without its transactions (`PmtInfSts` only): before,
+/// it changed nothing and said nothing; now the block's status speaks about every wire of
+/// the block, and a block that cannot be told is reported unmatched with the reason.
+#[tokio::test]
+async fn regression_a_payment_information_status_without_transactions_applies_to_its_wires() {
+    let app = spawn_app(60).await;
+    let id = paid_distribution(&app, "60000.00").await;
+    let sent: Vec<Value> = payments_of(&app, "operator", &id)
+        .await
+        .into_iter()
+        .filter(|p| p["method"] == "WIRE" && p["status"] == "SENT")
+        .collect();
+    let batch = sent[0]["batchId"].as_str().unwrap().to_string();
+    let wires: Vec<&Value> = sent.iter().filter(|w| w["batchId"] == batch).collect();
+    let xml = download(&app, "operator", &batch)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (_, pain001) = pain001::read(&xml).unwrap();
+    assert_eq!(pain001.batches.len(), 1, "one currency, one block");
+    let block = &pain001.batches[0].payment_information_id;
+    let only_block = |report_id: &str, block: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.03\"><CstmrPmtStsRpt>\
+             <GrpHdr><MsgId>{report_id}</MsgId><CreDtTm>2026-04-01T09:00:00</CreDtTm></GrpHdr>\
+             <OrgnlGrpInfAndSts><OrgnlMsgId>{}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId></OrgnlGrpInfAndSts>\
+             <OrgnlPmtInfAndSts><OrgnlPmtInfId>{block}</OrgnlPmtInfId><PmtInfSts>RJCT</PmtInfSts>\
+             <StsRsnInf><Rsn><Cd>AM04</Cd></Rsn><AddtlInf>Insufficient funds</AddtlInf></StsRsnInf></OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>\n",
+            pain001.message_id
+        )
+    };
+    // A block we never wrote: one unmatched item that says why, and no wire changes.
+    let (status, body) = post_report(
+        &app,
+        app.token("operator"),
+        &only_block("BANK-STS-9", "NOT-OURS-2"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["transactions"], 1, "{body}");
+    assert_eq!(body["items"][0]["outcome"], "UNMATCHED");
+    let detail = body["items"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("NOT-OURS-2"), "{detail}");
+    for w in &wires {
+        assert_eq!(
+            payment(&app, w["id"].as_str().unwrap()).await["status"],
+            "SENT"
+        );
+    }
+    // Our block rejected as a whole: every wire of it fails with the block's reason.
+    let (status, body) = post_report(
+        &app,
+        app.token("operator"),
+        &only_block("BANK-STS-10", block),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["transactions"], wires.len(), "{body}");
+    for w in &wires {
+        let p = payment(&app, w["id"].as_str().unwrap()).await;
+        assert_eq!(p["status"], "FAILED", "{p}");
+        assert_eq!(p["failureCode"], "AM04", "{p}");
+    }
+    app.stop().await;
+}
