@@ -97,6 +97,38 @@ pub fn classify(code: &str) -> (&'static str, ReturnClass) {
     }
 }
 
+/// The description and class of an ISO 20022 status reason code (`ExternalStatusReason1Code`,
+/// as a pain.002 rejection or a camt return gives it), for the codes whose meaning for the next
+/// attempt is clear; `None` for the others (a person decides, as for any unknown code).
+pub fn iso_reason(code: &str) -> Option<(&'static str, ReturnClass)> {
+    use ReturnClass::*;
+    Some(match code {
+        "AC01" => ("Incorrect account number", BadAccount),
+        "AC03" => ("Invalid creditor account number", BadAccount),
+        "AC04" => ("Closed account number", BadAccount),
+        "AC06" => ("Blocked account", BadAccount),
+        "AC07" => ("Closed creditor account number", BadAccount),
+        "AC09" => ("Invalid account currency", BadAccount),
+        "AC14" => ("Invalid creditor account type", BadAccount),
+        "BE01" => ("Inconsistent with end customer", BadAccount),
+        "BE04" => ("Missing creditor address", BadAccount),
+        "MD07" => ("End customer deceased", BadAccount),
+        "RC01" => ("Bank identifier incorrect", BadAccount),
+        "AM04" => ("Insufficient funds", Transient),
+        "TM01" => ("Received after the cut-off time", Transient),
+        "AC02" => ("Invalid debtor account number", Refused),
+        "AG01" => ("Transaction forbidden", Refused),
+        "AG02" => ("Invalid bank operation code", Refused),
+        "AM02" => ("Amount not allowed", Refused),
+        "AM05" => ("Duplication", Refused),
+        "FF01" => ("Invalid file format", Refused),
+        "MS02" => ("Reason not specified, customer generated", Refused),
+        "MS03" => ("Reason not specified, agent generated", Refused),
+        "RR01" | "RR02" | "RR03" | "RR04" => ("Regulatory reason", Refused),
+        _ => return None,
+    })
+}
+
 /// Our own failure codes that are known to be temporary: the provider timed out, could not be
 /// reached or answered 5xx, or a file our side must rebuild. Only these (and the NACHA return
 /// codes [`classify`] calls transient) are retried automatically.
@@ -115,7 +147,7 @@ pub const TEMPORARY_CODES: [&str; 7] = [
 pub const BANK_RETURN_CODES: [&str; 3] = ["BANK_RETURN", "WIRE_RETURN", "RETURNED"];
 
 /// The class of a payment's failure or return code, for what happens next: a NACHA return
-/// code as [`classify`] says; our own codes: `NO_PAYEE` and `BAD_ACCOUNT` are bad account
+/// code as [`classify`] says, an ISO 20022 reason code as [`iso_reason`] says; our own codes: `NO_PAYEE` and `BAD_ACCOUNT` are bad account
 /// details, as is a bank return without an R-code ([`BANK_RETURN_CODES`]); the
 /// [`TEMPORARY_CODES`] may succeed later; anything else — `REFUSED`, `NO_FX_RATE`, a
 /// provider's own code, an unknown or empty code — needs a person and is never retried
@@ -123,6 +155,7 @@ pub const BANK_RETURN_CODES: [&str; 3] = ["BANK_RETURN", "WIRE_RETURN", "RETURNE
 pub fn failure_class(code: &str) -> ReturnClass {
     match code.trim() {
         c if is_return_code(c) => classify(c).1,
+        c if iso_reason(c).is_some() => iso_reason(c).map_or(ReturnClass::Refused, |r| r.1),
         c if TEMPORARY_CODES.contains(&c) => ReturnClass::Transient,
         c if BANK_RETURN_CODES.contains(&c) => ReturnClass::BadAccount,
         "NO_PAYEE" | "BAD_ACCOUNT" => ReturnClass::BadAccount,
@@ -324,5 +357,24 @@ mod tests {
         assert_eq!(failure_class("PROVIDER_ERROR"), ReturnClass::Transient);
         assert_eq!(return_reason("R02"), "Account closed");
         assert_eq!(return_reason("X1"), "unknown return code X1");
+    }
+
+    /// A wire the bank rejects in a pain.002 for a closed or wrong account waits for a payee
+    /// update like an ACH R02/R03 (it was "refused", as any unknown code); insufficient funds
+    /// is retried like R01; other ISO codes still need a person.
+    #[test]
+    fn iso_reason_codes_are_classed_like_their_nacha_counterparts() {
+        use super::{failure_class, iso_reason, ReturnClass};
+        for code in ["AC01", "AC04", "AC06", "BE01", "MD07", "RC01"] {
+            assert_eq!(failure_class(code), ReturnClass::BadAccount, "{code}");
+        }
+        assert_eq!(failure_class("AM04"), ReturnClass::Transient);
+        assert_eq!(failure_class("AG01"), ReturnClass::Refused);
+        assert_eq!(failure_class("NARR"), ReturnClass::Refused);
+        assert_eq!(
+            iso_reason("AC04").map(|r| r.0),
+            Some("Closed account number")
+        );
+        assert_eq!(iso_reason("AC4"), None);
     }
 }

@@ -207,8 +207,12 @@ async fn a_pain002_rejects_settles_and_records_wires_once_and_only_in_its_organi
     assert_eq!(pa["status"], "FAILED", "{pa}");
     assert_eq!(pa["failureCode"], "AC04");
     assert_eq!(pa["failureReason"], "AC04: Account closed");
+    // A closed account waits for a payee update, as an ACH R02 does (it was "REFUSED").
     assert!(
-        pa["reviewReason"].as_str().unwrap().contains("AC04"),
+        pa["reviewReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("BAD_ACCOUNT: AC04"),
         "{pa}"
     );
     let pb = payment(&app, b["id"].as_str().unwrap()).await;
