@@ -308,7 +308,7 @@ async fn write_manual(
         kind: "MANUAL",
         outcome,
         score: None,
-        reasons: json!([{ "code": "MANUAL", "note": req.note }]),
+        reasons: json!([{ "code": "MANUAL", "note": req.note }]).to_string(),
         lines: lines.iter().collect(),
         payments: pays.iter().collect(),
     };

@@ -14,11 +14,10 @@ use clearway_core::reconciliation::{
 };
 use clearway_store::jobs::{self, Job};
 use clearway_store::reconciliation::{
-    self as store, candidates_json, cause_text, reason_json, CandidatePayments, NewException,
+    self as store, candidates_json, cause_text, reasons_text, CandidatePayments, NewException,
     NewMatch, OpenLine, OpenLines, PaymentRow, RunSummary,
 };
 use clearway_store::{audit, new_id, now_text, outbox, Actor, Db, StoreError, Tx};
-use serde_json::Value;
 use tracing::Instrument;
 
 use super::settlement::write_and_settle;
@@ -72,7 +71,7 @@ pub async fn run(
             reconcile(&loaded.payments.engine, &loaded.lines.engine, config)
                 .map_err(|e| StoreError::Corrupt(format!("matcher refused the stored data: {e}")))
         })?;
-        let decided = decide(&loaded, &result);
+        let decided = tracing::debug_span!("decide").in_scope(|| decide(&loaded, &result));
         write_and_settle(
             tx,
             actor,
@@ -177,7 +176,7 @@ fn decide<'a>(loaded: &'a Loaded, result: &Reconciliation) -> Decided<'a> {
             kind: "AUTO",
             outcome,
             score: Some(i64::from(d.score)),
-            reasons: Value::Array(d.reasons.iter().map(reason_json).collect()),
+            reasons: reasons_text(&d.reasons),
             lines,
             payments: d
                 .payment_ids

@@ -1202,10 +1202,10 @@ fn camt_net_of_charge(id: &str, day: &str, open: &str, close: &str, entry: &str)
 
 const E2E_X: &str = "0190F3A27B1C7D0080A1000000000001";
 
-#[tokio::test]
-async fn a_wire_net_of_its_charge_is_never_cleared_as_its_neighbour() {
-    // Payee names of our own: clearly different people (the seeded ones differ by a number).
-    let app = with_three_payments(|_| {
+/// Scenario: wires X ($102.50), Y ($100.00) and Z ($300.00) SENT, to payees of our own
+/// naming: clearly different people (the seeded ones differ by a number).
+async fn three_wires() -> TestApp {
+    with_three_payments(|_| {
         let x = manual_payment("P-X", PaymentMethod::Wire, 10_250, "John Smith", E2E_X);
         let y = manual_payment(
             "P-Y",
@@ -1223,7 +1223,12 @@ async fn a_wire_net_of_its_charge_is_never_cleared_as_its_neighbour() {
         );
         [x, y, z]
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn a_wire_net_of_its_charge_is_never_cleared_as_its_neighbour() {
+    let app = three_wires().await;
     let x_name = "JOHN SMITH";
     let net = format!(
         r#"<Ntry><Amt Ccy="USD">100.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
@@ -1305,25 +1310,7 @@ fn camt_wire_debit(amount: &str, day: &str, e2e: &str, name: &str, iban: &str) -
 
 #[tokio::test]
 async fn regression_a_line_paid_to_another_account_than_the_payees_is_not_cleared() {
-    let app = with_three_payments(|_| {
-        let x = manual_payment("P-X", PaymentMethod::Wire, 10_250, "John Smith", E2E_X);
-        let y = manual_payment(
-            "P-Y",
-            PaymentMethod::Wire,
-            20_000,
-            "Maria Garcia",
-            "E2E-Y-0002",
-        );
-        let z = manual_payment(
-            "P-Z",
-            PaymentMethod::Wire,
-            30_000,
-            "Ana Lopez",
-            "E2E-Z-0003",
-        );
-        [x, y, z]
-    })
-    .await;
+    let app = three_wires().await;
     // X was instructed to its investor's payee account, which ends in 4321.
     let mut tx = app.db.begin().await.unwrap();
     for sql in [
