@@ -93,6 +93,9 @@ pub struct CheckRegisterEntry {
     pub address: Vec<String>,
     /// Payment id.
     pub payment_id: String,
+    /// Memo line printed on the check, led by the payment's reference token (what a bank
+    /// that images the check may give back on the statement).
+    pub memo: String,
 }
 
 /// The check register (CSV) handed to the check printer: one row per check, all issued on
@@ -107,6 +110,7 @@ pub fn check_register(issue: NaiveDate, entries: &[CheckRegisterEntry]) -> Strin
         "currency",
         "address",
         "payment_id",
+        "memo",
     ]);
     for c in entries {
         let _ = w.write_record([
@@ -117,6 +121,7 @@ pub fn check_register(issue: NaiveDate, entries: &[CheckRegisterEntry]) -> Strin
             c.currency.clone(),
             c.address.join(", "),
             c.payment_id.clone(),
+            c.memo.clone(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -298,6 +303,7 @@ mod tests {
                 currency: "USD".into(),
                 address: vec!["1 Main St".into(), "Arlington VA 22201".into()],
                 payment_id: "p-1".into(),
+                memo: "5KQ0H2T3V7W8X Distribution".into(),
             }],
         );
         let rows = records(&text);
@@ -311,7 +317,8 @@ mod tests {
                 "250.00",
                 "USD",
                 "1 Main St, Arlington VA 22201",
-                "p-1"
+                "p-1",
+                "5KQ0H2T3V7W8X Distribution"
             ]
         );
     }

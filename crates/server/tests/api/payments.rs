@@ -292,6 +292,14 @@ async fn processing_pays_each_line_by_its_payee_and_the_files_read_back() {
     numbers.sort();
     assert_eq!(numbers, (100_001..100_007).collect::<Vec<_>>());
     assert_eq!(register.lines().count(), 7);
+    // Each check's memo leads with its payment's reference token (issue 15: every reference
+    // we generate carries it).
+    for row in register.lines().skip(1) {
+        let fields: Vec<&str> = row.split(',').collect();
+        let (payment_id, memo) = (fields[fields.len() - 2], fields[fields.len() - 1]);
+        let token = reference::token(payment_id);
+        assert!(memo.starts_with(&format!("{token} ")), "{row}");
+    }
     let pp = app
         .get("operator", "/api/checks/positive-pay?columns=check_number,amount_cents,void&header=false&from=2000-01-01&to=2100-01-01")
         .await

@@ -1,6 +1,7 @@
 //! The check rail: a distribution's pending checks numbered into the check register.
 
 use chrono::NaiveDate;
+use clearway_core::payments::reference;
 use clearway_core::Currency;
 use clearway_formats::payments_csv::{self, CheckRegisterEntry};
 use clearway_store::payments::{self as pstore, Payment, Sent};
@@ -40,6 +41,8 @@ pub fn check_register(issue: NaiveDate, items: &[CheckItem]) -> String {
             currency: c.currency.code().to_string(),
             address: c.address.clone(),
             payment_id: c.payment_id.clone(),
+            // Led by the token, as the wires' remittance and the ACH individual id are.
+            memo: format!("{} Distribution", reference::token(&c.payment_id)),
         })
         .collect();
     payments_csv::check_register(issue, &entries)
