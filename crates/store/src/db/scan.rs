@@ -7,13 +7,14 @@
 //! the transaction's own (locked) connection, as `sqlite_bulk` does for inserts, and
 //! PostgreSQL sends the result as `COPY … TO STDOUT` text, split and unescaped in place.
 
-use std::ffi::{c_int, CStr, CString};
-use std::ptr::{self, NonNull};
+use std::ffi::{c_int, CString};
+use std::ptr::NonNull;
 
 use futures_util::StreamExt as _;
 use libsqlite3_sys as ffi;
 use sqlx::SqliteConnection;
 
+use super::sqlite_bulk::{message, prepare, Statement};
 use super::{Arg, Conn, Tx};
 use crate::StoreError;
 
@@ -177,25 +178,6 @@ fn unescape(field: &str) -> String {
     out
 }
 
-/// A prepared statement, finalized on drop.
-struct Statement(*mut ffi::sqlite3_stmt);
-
-impl Drop for Statement {
-    fn drop(&mut self) {
-        // SAFETY: the pointer came from a successful sqlite3_prepare_v2 and is finalized once.
-        unsafe {
-            ffi::sqlite3_finalize(self.0);
-        }
-    }
-}
-
-fn message(db: NonNull<ffi::sqlite3>) -> String {
-    // SAFETY: the handle is open; the message is copied before any other call.
-    unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
-        .to_string_lossy()
-        .into_owned()
-}
-
 async fn scan_sqlite(
     conn: &mut SqliteConnection,
     sql: &str,
@@ -204,7 +186,7 @@ async fn scan_sqlite(
 ) -> Result<(), StoreError> {
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle();
-    let statement = prepare(db, sql)?;
+    let statement = prepare(db, sql, "scan")?;
     bind(db, &statement, params)?;
     // SAFETY: the statement is live.
     let columns = unsafe { ffi::sqlite3_column_count(statement.0) };
@@ -222,19 +204,6 @@ async fn scan_sqlite(
         }
         each(&fields)?;
     }
-}
-
-fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Statement, StoreError> {
-    let sql = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut raw = ptr::null_mut();
-    // SAFETY: `db` is the open, locked connection; `sql` is NUL-terminated.
-    let rc = unsafe {
-        ffi::sqlite3_prepare_v2(db.as_ptr(), sql.as_ptr(), -1, &mut raw, ptr::null_mut())
-    };
-    if rc != ffi::SQLITE_OK {
-        return Err(StoreError::Corrupt(format!("scan: {}", message(db))));
-    }
-    Ok(Statement(raw))
 }
 
 /// Binds `$n` to `params[n - 1]` (by name: SQLite numbers named parameters by first use).

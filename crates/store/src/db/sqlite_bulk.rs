@@ -20,7 +20,7 @@ use super::{ArgRows, RowSink, RowSource};
 use crate::{q, StoreError};
 
 /// A prepared statement, finalized on drop (also on the error paths).
-struct Statement(*mut ffi::sqlite3_stmt);
+pub(super) struct Statement(pub(super) *mut ffi::sqlite3_stmt);
 
 impl Drop for Statement {
     fn drop(&mut self) {
@@ -32,12 +32,31 @@ impl Drop for Statement {
 }
 
 /// The connection's last error message.
-fn message(db: NonNull<ffi::sqlite3>) -> String {
+pub(super) fn message(db: NonNull<ffi::sqlite3>) -> String {
     // SAFETY: the handle is open; sqlite3_errmsg returns a NUL-terminated UTF-8 string owned
     // by the connection, copied here before any other call.
     unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
         .to_string_lossy()
         .into_owned()
+}
+
+/// Prepares `sql` on the open, locked connection `db`; a refusal is `Corrupt` with SQLite's
+/// message after `what`.
+pub(super) fn prepare(
+    db: NonNull<ffi::sqlite3>,
+    sql: &str,
+    what: &str,
+) -> Result<Statement, StoreError> {
+    let sql = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut raw = ptr::null_mut();
+    // SAFETY: `db` is the open connection locked by the caller; `sql` is NUL-terminated.
+    let rc = unsafe {
+        ffi::sqlite3_prepare_v2(db.as_ptr(), sql.as_ptr(), -1, &mut raw, ptr::null_mut())
+    };
+    if rc != ffi::SQLITE_OK {
+        return Err(StoreError::Corrupt(format!("{what}: {}", message(db))));
+    }
+    Ok(Statement(raw))
 }
 
 /// Inserts `rows` into `table` within the transaction open on `conn`.
@@ -213,22 +232,11 @@ fn step_all<R: RowSource + ?Sized>(
     from: usize,
     unchanged: &mut Vec<usize>,
 ) -> Result<Option<(usize, String)>, StoreError> {
-    let sql = CString::new(sql).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut raw = ptr::null_mut();
-    // SAFETY: `db` is the open connection locked by the caller; `sql` is NUL-terminated.
-    let rc = unsafe {
-        ffi::sqlite3_prepare_v2(db.as_ptr(), sql.as_ptr(), -1, &mut raw, ptr::null_mut())
-    };
-    if rc != ffi::SQLITE_OK {
-        return Err(StoreError::Corrupt(format!(
-            "preparing a bulk statement: {}",
-            message(db)
-        )));
-    }
-    // SAFETY: `raw` is the statement just prepared.
-    let columns = unsafe { ffi::sqlite3_bind_parameter_count(raw) };
+    let statement = prepare(db, sql, "preparing a bulk statement")?;
+    // SAFETY: the statement is live.
+    let columns = unsafe { ffi::sqlite3_bind_parameter_count(statement.0) };
     let mut binder = Binder {
-        statement: Statement(raw),
+        statement,
         db,
         index: 0,
         columns,
