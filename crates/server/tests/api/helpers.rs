@@ -100,6 +100,27 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /api/bank-statements{query}` of `bytes` as `role`: status and JSON body (null
+    /// when there is none).
+    pub async fn upload_statement(
+        &self,
+        role: &str,
+        query: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .post(self.url(&format!("/api/bank-statements{query}")))
+            .bearer_auth(self.token(role))
+            .header("Content-Type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn post(&self, role: &str, path: &str, body: &Value) -> Response {
         self.client
             .post(self.url(path))

@@ -63,20 +63,6 @@ fn own_bai2() -> Vec<u8> {
     .into_bytes()
 }
 
-async fn upload(app: &TestApp, role: &str, query: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let resp = app
-        .client
-        .post(app.url(&format!("/api/bank-statements{query}")))
-        .bearer_auth(app.token(role))
-        .header("Content-Type", "application/octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn counts(app: &TestApp) -> Vec<i64> {
     let mut out = app.snapshot().await;
     for sql in [
@@ -234,7 +220,7 @@ async fn with_three_payments_in(
 /// Scenario step: an operator imports `bytes` (upload query `query`), which is accepted
 /// (201), and matching jobs run until `done` have finished; returns the import's response.
 async fn import_and_match(app: &TestApp, query: &str, bytes: Vec<u8>, done: i64) -> Value {
-    let (status, body) = upload(app, "operator", query, bytes).await;
+    let (status, body) = app.upload_statement("operator", query, bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     wait_matching_jobs(app, done).await;
     body
@@ -305,7 +291,9 @@ async fn third_party_imports_every_format_and_the_same_file_twice_adds_nothing()
         ("csv/oca-bsi16__sample_statement_en.xlsx", "", 2),
     ];
     for (file, query, expect_lines) in files {
-        let (status, body) = upload(&app, "operator", query, conformance(file)).await;
+        let (status, body) = app
+            .upload_statement("operator", query, conformance(file))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{file}: {body}");
         assert_eq!(body["duplicate"], false);
         assert!(body["jobId"].is_string(), "{file}: matching job queued");
@@ -380,13 +368,9 @@ async fn third_party_imports_every_format_and_the_same_file_twice_adds_nothing()
     // The five matching jobs write their run's audit entry and event; let them finish first.
     wait_matching_jobs(&app, 5).await;
     let before = counts(&app).await;
-    let (status, body) = upload(
-        &app,
-        "operator",
-        "",
-        conformance("bai2/moov-bai2__sample1.bai2"),
-    )
-    .await;
+    let (status, body) = app
+        .upload_statement("operator", "", conformance("bai2/moov-bai2__sample1.bai2"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["duplicate"], true);
     assert!(body["jobId"].is_null());
@@ -451,13 +435,15 @@ async fn third_party_garbage_truncated_and_mistotalled_files_are_refused_and_imp
         ),
     ];
     for (what, bytes, query, needle) in cases {
-        let (status, body) = upload(&app, "operator", query, bytes).await;
+        let (status, body) = app.upload_statement("operator", query, bytes).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {body}");
         let detail = body["detail"].as_str().unwrap();
         assert!(detail.contains(needle), "{what}: {detail}");
         assert!(body["field"].is_string(), "{what}: names the field");
     }
-    let (status, _) = upload(&app, "operator", "?format=pdf", b"x".to_vec()).await;
+    let (status, _) = app
+        .upload_statement("operator", "?format=pdf", b"x".to_vec())
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         counts(&app).await,
@@ -480,13 +466,9 @@ async fn sloppy_bank_files_are_imported_with_warnings() {
         .unwrap()
         .to_string();
     let blank = format!("49,{}", &trailer[trailer[3..].find(',').unwrap() + 3..]);
-    let (status, body) = upload(
-        &app,
-        "operator",
-        "",
-        text.replace(&trailer, &blank).into_bytes(),
-    )
-    .await;
+    let (status, body) = app
+        .upload_statement("operator", "", text.replace(&trailer, &blank).into_bytes())
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let warnings = body["statements"][0]["warnings"].as_array().unwrap();
     assert!(
@@ -500,7 +482,9 @@ async fn sloppy_bank_files_are_imported_with_warnings() {
                  :61:240102C500NTRFNONREF\r\n\
                  :86:SEPA OVERBOEKING IBAN: NL44RABO0123456789 BIC: RABONL2U NAAM: ACME HOLDING BV OMSCHRIJVING: INV 12\r\n\
                  :62F:C240102EUR600,00\r\n-\r\n";
-    let (status, body) = upload(&app, "operator", "", mt940.as_bytes().to_vec()).await;
+    let (status, body) = app
+        .upload_statement("operator", "", mt940.as_bytes().to_vec())
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let st = &body["statements"][0];
     assert_eq!(st["creditTotalMinor"], 50_000);
@@ -1062,7 +1046,7 @@ async fn roles_and_organizations_are_enforced_on_every_reconciliation_endpoint()
         );
     }
     for role in ["investor", "auditor", "approver"] {
-        let (status, _) = upload(&app, role, "", own_bai2()).await;
+        let (status, _) = app.upload_statement(role, "", own_bai2()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role} import");
         let r = app.post(role, "/api/reconciliation/runs", &json!({})).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role} run");
@@ -1441,7 +1425,9 @@ async fn the_banks_statements_of_a_processed_distribution_clear_all_its_payments
         .await
         .unwrap();
         let file = simulation_bai2(&lines, &format!("ACCT-{currency}"), &format!("F{i}"));
-        let (status, body) = upload(&app, "operator", "", file.into_bytes()).await;
+        let (status, body) = app
+            .upload_statement("operator", "", file.into_bytes())
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     wait_matching_jobs(&app, sent.len() as i64).await;

@@ -4,23 +4,8 @@
 //! columns through the API's query (issue 15 item 3).
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
 use crate::helpers::{spawn_app, TestApp};
-
-async fn upload(app: &TestApp, query: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let resp = app
-        .client
-        .post(app.url(&format!("/api/bank-statements{query}")))
-        .bearer_auth(app.token("operator"))
-        .header("Content-Type", "application/octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
 
 /// Everything an import writes: files, statements, lines, its audit entry, event and job
 /// (not what the matching job it queues writes later).
@@ -83,12 +68,13 @@ async fn a_file_refused_after_several_chunks_stores_nothing_and_duplicates_add_n
     let app = spawn_app(3).await;
     let before = written(&app).await;
     // The 25,001st line is bad: two chunks of 10,000 lines were already written.
-    let (status, body) = upload(
-        &app,
-        "?format=csv&preset=simple-en",
-        csv(30_000, Some(25_001)),
-    )
-    .await;
+    let (status, body) = app
+        .upload_statement(
+            "operator",
+            "?format=csv&preset=simple-en",
+            csv(30_000, Some(25_001)),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let detail = body.to_string();
     assert!(
@@ -102,7 +88,13 @@ async fn a_file_refused_after_several_chunks_stores_nothing_and_duplicates_add_n
     );
 
     // The good file: 30,000 lines over two statements, totals summed across every chunk.
-    let (status, body) = upload(&app, "?format=csv&preset=simple-en", csv(30_000, None)).await;
+    let (status, body) = app
+        .upload_statement(
+            "operator",
+            "?format=csv&preset=simple-en",
+            csv(30_000, None),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let statements = body["statements"].as_array().unwrap();
     assert_eq!(statements.len(), 2);
@@ -129,12 +121,13 @@ async fn a_file_refused_after_several_chunks_stores_nothing_and_duplicates_add_n
     assert_eq!(after_first[2] - before[2], 30_000);
 
     // The same bytes again, even with another (valid) preset: nothing added.
-    let (status, body) = upload(
-        &app,
-        "?format=csv&preset=simple-en-inverse",
-        csv(30_000, None),
-    )
-    .await;
+    let (status, body) = app
+        .upload_statement(
+            "operator",
+            "?format=csv&preset=simple-en-inverse",
+            csv(30_000, None),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["duplicate"], true);
     assert_eq!(body["file"]["lineCount"], 30_000);
@@ -147,7 +140,9 @@ async fn a_csv_with_an_amount_and_a_dc_column_imports_signed_through_the_api() {
     let file =
         "Date,Description,Amount,DC\n2024-01-02,WIRE OUT,1500.00,D\n2024-01-02,DEPOSIT,250.10,C\n";
     let query = "?format=csv&dateColumn=Date&amountColumn=Amount&indicatorColumn=DC&currency=USD";
-    let (status, body) = upload(&app, query, file.as_bytes().to_vec()).await;
+    let (status, body) = app
+        .upload_statement("operator", query, file.as_bytes().to_vec())
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let st = &body["statements"][0];
     assert_eq!(st["debitTotalMinor"], 150_000);
@@ -157,7 +152,9 @@ async fn a_csv_with_an_amount_and_a_dc_column_imports_signed_through_the_api() {
     let before = written(&app).await;
     let dutch = "Date,Amount,AfBij\n2024-01-02,10.00,Af\n2024-01-03,5.00,Erbij\n";
     let query = "?format=csv&dateColumn=Date&amountColumn=Amount&indicatorColumn=AfBij&indicatorDebit=Af&indicatorCredit=Bij&currency=EUR";
-    let (status, body) = upload(&app, query, dutch.as_bytes().to_vec()).await;
+    let (status, body) = app
+        .upload_statement("operator", query, dutch.as_bytes().to_vec())
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.to_string().contains(
@@ -265,7 +262,9 @@ async fn streamed_bai2_mt940_and_camt_files_refused_at_their_end_store_nothing()
         ("camt053", camt(N, true), "CdtDbtInd"),
     ];
     for (format, bytes, why) in refused {
-        let (status, body) = upload(&app, &format!("?format={format}"), bytes).await;
+        let (status, body) = app
+            .upload_statement("operator", &format!("?format={format}"), bytes)
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{format}: {body}");
         assert!(body.to_string().contains(why), "{format}: {body}");
         assert_eq!(
@@ -286,7 +285,9 @@ async fn streamed_bai2_mt940_and_camt_files_refused_at_their_end_store_nothing()
         ),
     ];
     for (format, bytes, statements) in good {
-        let (status, body) = upload(&app, &format!("?format={format}"), bytes).await;
+        let (status, body) = app
+            .upload_statement("operator", &format!("?format={format}"), bytes)
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{format}: {body}");
         let got: Vec<(String, u64)> = body["statements"]
             .as_array()

@@ -18,20 +18,6 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-async fn upload(app: &TestApp, query: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let resp = app
-        .client
-        .post(app.url(&format!("/api/bank-statements{query}")))
-        .bearer_auth(app.token("operator"))
-        .header("Content-Type", "application/octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn rows(app: &TestApp) -> Vec<i64> {
     let mut out = Vec::new();
     for sql in [
@@ -47,7 +33,7 @@ async fn rows(app: &TestApp) -> Vec<i64> {
 /// A 422 naming `field` whose detail contains `needle`, and nothing written.
 async fn refused(app: &TestApp, query: &str, bytes: Vec<u8>, field: &str, needle: &str) {
     let before = rows(app).await;
-    let (status, body) = upload(app, query, bytes).await;
+    let (status, body) = app.upload_statement("operator", query, bytes).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], field, "{body}");
     let detail = body["detail"].as_str().unwrap();
@@ -57,7 +43,7 @@ async fn refused(app: &TestApp, query: &str, bytes: Vec<u8>, field: &str, needle
 
 /// A 201 and its statements.
 async fn imported(app: &TestApp, query: &str, bytes: Vec<u8>) -> Vec<Value> {
-    let (status, body) = upload(app, query, bytes).await;
+    let (status, body) = app.upload_statement("operator", query, bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["statements"].as_array().unwrap().clone()
 }
