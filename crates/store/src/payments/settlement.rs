@@ -33,19 +33,9 @@ pub fn plan_settlements(
 /// Scratch table of settling many outcomes at once (migration `0006_bulk_settlement`).
 const STAGE: &str = "payment_settlement_stage";
 
-const STAGE_COLUMNS: [&str; 11] = [
-    "stage_id",
-    "payment_id",
-    "version",
-    "new_version",
-    "status",
-    "cleared_date",
-    "failure_code",
-    "failure_reason",
-    "distribution_id",
-    "investor_id",
-    "line_status",
-];
+/// The columns `settling` stages its ids in (the table's others were for the staged settlement
+/// write, now a prepared UPDATE on SQLite and `UNNEST` on PostgreSQL; they stay nullable).
+const STAGE_COLUMNS: [&str; 2] = ["stage_id", "payment_id"];
 
 /// Columns of [`Settling`].
 const SETTLING_COLUMNS: &str = "id, distribution_id, investor_id, status, attempt, cleared_date, failure_code, failure_reason, version";
@@ -67,7 +57,7 @@ pub async fn settling(
         .filter(|id| seen.insert(**id))
         .map(|id| vec![(&stage).into(), (*id).into()])
         .collect();
-    tx.bulk_insert(STAGE, &STAGE_COLUMNS[..2], &keys).await?;
+    tx.bulk_insert(STAGE, &STAGE_COLUMNS, &keys).await?;
     let rows = tx
         .fetch_all(
             q(format!("SELECT {SETTLING_COLUMNS} FROM payments WHERE org_id = $1 AND id IN (SELECT payment_id FROM {STAGE} WHERE stage_id = $2)"))
@@ -92,7 +82,7 @@ pub async fn settling(
         })
         .collect::<Result<_, StoreError>>()?;
     // Leave no scratch rows behind, whatever the caller does next.
-    unstage(tx, &[&stage]).await?;
+    unstage(tx, &stage).await?;
     Ok(payments)
 }
 
@@ -104,11 +94,9 @@ fn opt_date(text: Option<String>) -> Result<Option<NaiveDate>, StoreError> {
     .transpose()
 }
 
-async fn unstage(tx: &mut Tx, stages: &[&str]) -> Result<(), StoreError> {
-    for stage in stages {
-        tx.execute(q(format!("DELETE FROM {STAGE} WHERE stage_id = $1")).bind(*stage))
-            .await?;
-    }
+async fn unstage(tx: &mut Tx, stage: &str) -> Result<(), StoreError> {
+    tx.execute(q(format!("DELETE FROM {STAGE} WHERE stage_id = $1")).bind(stage))
+        .await?;
     Ok(())
 }
 
