@@ -176,12 +176,13 @@ async fn targets(tx: &mut Tx, actor: &Actor, r: &StatusReport) -> AppResult<Vec<
         }
         return Ok(out);
     }
+    // The same message for every block: its wires are read once.
+    let wires = store::wires_of_message(tx, actor, &r.original_message_id).await?;
     for (block, status) in blocks {
-        let wires = store::wires_of_message(tx, actor, &r.original_message_id).await?;
         match block_wires(
             &r.original_message_id,
             &block.original_payment_info_id,
-            wires,
+            &wires,
         ) {
             Ok(wires) => out.extend(whole(wires, status, &block.reasons, block.line)),
             Err(why) => out.push(Target {
@@ -223,7 +224,7 @@ fn whole(
 /// The wires of our payment-information block `block` of message `message` (`wires`: the
 /// message's). Our pain.001 writes one block per currency, `<message id, 30 chars>-<n>`; the
 /// report names the block only, so it maps to wires only when the message has one currency.
-fn block_wires(message: &str, block: &str, wires: Vec<Payment>) -> Result<Vec<Payment>, String> {
+fn block_wires(message: &str, block: &str, wires: &[Payment]) -> Result<Vec<Payment>, String> {
     let first = format!("{}-1", &message[..message.len().min(30)]);
     let mut currencies: Vec<&str> = wires.iter().map(|p| p.currency.code()).collect();
     currencies.sort_unstable();
@@ -239,7 +240,7 @@ fn block_wires(message: &str, block: &str, wires: Vec<Payment>) -> Result<Vec<Pa
             currencies.len()
         ));
     }
-    Ok(wires)
+    Ok(wires.to_vec())
 }
 
 fn item(t: &Target, payment: Option<&Payment>, outcome: &'static str, detail: String) -> NewItem {
