@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use clearway_core::access::Permission;
 
-use crate::db::{Arg, RowSink, RowSource};
+use crate::db::{RowSink, RowSource};
 use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
 
 /// Appends an event of the actor's organization inside `tx`; returns its id.
@@ -52,38 +52,16 @@ pub async fn emit_many(
     actor: &Actor,
     events: &[NewEvent<'_>],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let now = now_text();
-    let rows: Vec<Vec<Arg>> = events
+    let texts: Vec<NewEventText<'_>> = events
         .iter()
-        .map(|e| {
-            vec![
-                new_id().into(),
-                actor.org_id.as_str().into(),
-                e.event_type.into(),
-                e.aggregate_type.into(),
-                e.aggregate_id.into(),
-                e.payload.to_string().into(),
-                (&now).into(),
-            ]
+        .map(|e| NewEventText {
+            event_type: e.event_type,
+            aggregate_type: e.aggregate_type,
+            aggregate_id: e.aggregate_id,
+            payload: e.payload.to_string(),
         })
         .collect();
-    tx.bulk_insert(
-        "outbox",
-        &[
-            "id",
-            "org_id",
-            "event_type",
-            "aggregate_type",
-            "aggregate_id",
-            "payload",
-            "created_at",
-        ],
-        &rows,
-    )
-    .await
+    emit_many_text(tx, actor, &texts).await
 }
 
 /// [`emit_many`] for events whose payloads are JSON text already (the same rows): for bulk
