@@ -77,6 +77,9 @@ struct ServeArgs {
     /// Separate address serving `/metrics` without a token (bind it internally).
     #[arg(long, env = "CLEARWAY_METRICS_ADDR")]
     metrics_addr: Option<std::net::SocketAddr>,
+    /// The URL people reach the web pages at (reset links; `https://` makes cookies Secure).
+    #[arg(long, env = "CLEARWAY_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Largest request body accepted, in MiB (bank statement uploads are the large ones).
     #[arg(long, default_value_t = 16, env = "CLEARWAY_BODY_LIMIT_MB")]
     body_limit_mb: usize,
@@ -249,6 +252,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         statement_balance_policy: args.statement_balance_policy,
         body_limit_bytes: args.body_limit_mb.saturating_mul(1024 * 1024),
         oidc: access::oidc_from_env()?,
+        public_url: args.public_url.clone().filter(|u| !u.is_empty()),
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;
@@ -281,10 +285,11 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let db = open(&db).await?;
             let started = std::time::Instant::now();
-            let tokens = match demo::existing_org(&db, demo::DEMO_ORG).await? {
+            let (org_id, mut tokens) = match demo::existing_org(&db, demo::DEMO_ORG).await? {
                 Some(org) => {
                     println!("demo organization already present; issuing fresh tokens");
-                    demo::reissue_tokens(&db, &org).await?
+                    let tokens = demo::reissue_tokens(&db, &org).await?;
+                    (org, tokens)
                 }
                 None => {
                     let mut options = demo::Options::demo(investors);
@@ -300,9 +305,10 @@ async fn run(cli: Cli) -> Result<()> {
                         "seeded {investors} investors, DEMO-OPEN, DEMO-LP and DEMO-MMF with {history} in {:.1?}",
                         started.elapsed()
                     );
-                    seeded.tokens
+                    (seeded.org_id, seeded.tokens)
                 }
             };
+            tokens.sign_in = demo::set_passwords(&db, &org_id).await?;
             let json = serde_json::to_string_pretty(&tokens)?;
             match &tokens_out {
                 Some(path) => {
@@ -311,6 +317,13 @@ async fn run(cli: Cli) -> Result<()> {
                     println!("tokens written to {}", path.display());
                 }
                 None => println!("{json}"),
+            }
+            println!(
+                "web sign-in (http://{}/login), passwords new on every run:",
+                serve_args.listen
+            );
+            for (role, s) in &tokens.sign_in {
+                println!("  {role:<9} {:<28} {}", s.email, s.password);
             }
             if and_serve {
                 if tokens_out.is_some() {

@@ -42,6 +42,41 @@ pub struct Tokens {
     pub investor: String,
     /// Auditor (read-only).
     pub auditor: String,
+    /// Web sign-in per role (email and password), set by the `demo` command.
+    #[serde(default, rename = "signIn", skip_serializing_if = "BTreeMap::is_empty")]
+    pub sign_in: BTreeMap<String, SignInDetails>,
+}
+
+/// A demo user's web sign-in.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct SignInDetails {
+    /// Email (the sign-in name).
+    pub email: String,
+    /// Password (random per `demo` run).
+    pub password: String,
+}
+
+/// Gives each demo user (one per role) a new random password for the web pages, replacing
+/// the one set before; returns them per role.
+pub async fn set_passwords(
+    db: &Db,
+    org_id: &str,
+) -> Result<BTreeMap<String, SignInDetails>, clearway_app::AppError> {
+    let org = Actor::system(org_id);
+    let mut out = BTreeMap::new();
+    for role in Role::ALL {
+        let mut tx = db.begin().await?;
+        let user = auth::first_user_with_role_tx(&mut tx, &org, role)
+            .await?
+            .ok_or(StoreError::NotFound("demo user"))?;
+        let email = auth::user_tx(&mut tx, &org, &user).await?.email;
+        tx.commit().await?;
+        // 20 hex characters: 80 bits, typed from the printed list.
+        let password = clearway_app::access::web::random_secret()?[..20].to_string();
+        clearway_app::access::web::set_password(db, &org, &user, &password).await?;
+        out.insert(role.as_str().to_string(), SignInDetails { email, password });
+    }
+    Ok(out)
 }
 
 /// What was seeded.
@@ -184,6 +219,7 @@ impl Tokens {
             approver: tokens[&Role::Approver].clone(),
             investor: tokens[&Role::Investor].clone(),
             auditor: tokens[&Role::Auditor].clone(),
+            sign_in: BTreeMap::new(),
         }
     }
 }

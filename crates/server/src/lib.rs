@@ -18,6 +18,8 @@
 //! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
 //!   RFC 9457 problem JSON, request extractors and authentication, pagination, the
 //!   idempotent write path, webhook signatures.
+//! - [`web`]: the web pages' plumbing (sessions, CSRF, layout, assets, charts) and sign-in;
+//!   each capability's pages sit beside its routes.
 //! - [`state`]: shared state (database, settings, notifiers, the one HTTP
 //!   client) and settings.
 
@@ -33,6 +35,7 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod state;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,6 +69,8 @@ pub fn router(state: AppState) -> Router {
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
         )
         .merge(platform::docs::router())
+        .merge(web::router())
+        .merge(distributions::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
@@ -76,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             http::extract::refuse_control_in_path,
         ))
+        .layer(axum::middleware::from_fn(web::secure_headers))
         .layer(axum::middleware::from_fn(platform::metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())

@@ -41,6 +41,9 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// OIDC sign-in for the web pages; off when `None`.
     pub oidc: Option<OidcConfig>,
+    /// The URL people reach this server at (`CLEARWAY_PUBLIC_URL`): password-reset links are
+    /// made from it, and when it is `https://` the session cookie is `Secure`.
+    pub public_url: Option<String>,
 }
 
 /// An OIDC provider (authorization-code flow with PKCE) and this client's registration.
@@ -73,6 +76,7 @@ impl Default for Config {
             metrics_token: None,
             metrics_addr: None,
             oidc: None,
+            public_url: None,
         }
     }
 }

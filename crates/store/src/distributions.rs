@@ -411,6 +411,99 @@ pub struct ListFilter {
     pub before_id: Option<String>,
     /// Page size.
     pub limit: i64,
+    /// Only those whose description contains this (case-insensitive), or whose id starts
+    /// with it.
+    pub search: Option<String>,
+}
+
+/// The `LIKE` pattern of a search: `%text%` with `%`, `_` and `\` escaped (by `\`).
+fn like_pattern(search: Option<&str>) -> Option<String> {
+    search.map(|s| {
+        let escaped: String = s
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        format!("%{escaped}%")
+    })
+}
+
+/// The filter's conditions on `d` (parameters `$1`–`$6`, in [`bind_filter`]'s order).
+const FILTER_SQL: &str = "($1 IS NULL OR d.fund_id = $1) AND ($2 IS NULL OR d.status = $2)
+           AND ($3 IS NULL OR d.payable_date >= $3) AND ($4 IS NULL OR d.payable_date <= $4)
+           AND ($5 IS NULL OR d.id < $5)
+           AND ($6 IS NULL OR LOWER(d.description) LIKE $6 ESCAPE '\\' OR d.id LIKE $7)";
+
+fn bind_filter(query: crate::db::Q, filter: &ListFilter) -> crate::db::Q {
+    let search = like_pattern(filter.search.as_deref());
+    // An id prefix of at least 8 characters (fewer would match nearly everything).
+    let id_prefix = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| s.len() >= 8 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
+        .map(|s| format!("{}%", s.to_lowercase()));
+    query
+        .bind(filter.fund_id.clone())
+        .bind(filter.status.map(|s| s.as_str()))
+        .bind(filter.payable_from.map(|d| d.to_string()))
+        .bind(filter.payable_to.map(|d| d.to_string()))
+        .bind(filter.before_id.clone())
+        .bind(search)
+        .bind(id_prefix)
+}
+
+/// Count and sum of the distributions a filter selects (all pages), per currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    /// Currency.
+    pub currency: Currency,
+    /// How many.
+    pub count: i64,
+    /// Sum of their totals, minor units (an investor's: their own lines).
+    pub total_minor: i64,
+}
+
+/// [`Totals`] of everything `filter` selects, ignoring its cursor and page size.
+pub async fn totals(
+    db: &Db,
+    actor: &Actor,
+    filter: &ListFilter,
+) -> Result<Vec<Totals>, StoreError> {
+    actor.require(Permission::Read)?;
+    let (from, _, args) = visible(actor, 8);
+    let total = if actor.investor_id.is_some() {
+        "own.total_minor"
+    } else {
+        "d.total_minor"
+    };
+    let all = ListFilter {
+        before_id: None,
+        ..filter.clone()
+    };
+    let mut query = bind_filter(
+        q(format!(
+            "SELECT d.currency, COUNT(*) AS n, COALESCE(SUM({total}), 0) AS total FROM {from} AND {FILTER_SQL} GROUP BY d.currency ORDER BY d.currency"
+        )),
+        &all,
+    );
+    for a in args {
+        query.push(a);
+    }
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Totals {
+                currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
+                count: r.i64("n")?,
+                total_minor: r.i64("total")?,
+            })
+        })
+        .collect()
 }
 
 /// Distributions the actor may see, newest first, keyset-paginated.
@@ -420,19 +513,13 @@ pub async fn list(
     filter: &ListFilter,
 ) -> Result<Vec<Distribution>, StoreError> {
     actor.require(Permission::Read)?;
-    let (from, columns, args) = visible(actor, 7);
-    let mut query = q(format!(
-        "SELECT {columns} FROM {from}
-           AND ($1 IS NULL OR d.fund_id = $1) AND ($2 IS NULL OR d.status = $2)
-           AND ($3 IS NULL OR d.payable_date >= $3) AND ($4 IS NULL OR d.payable_date <= $4)
-           AND ($5 IS NULL OR d.id < $5)
-         ORDER BY d.id DESC LIMIT $6"
-    ))
-    .bind(filter.fund_id.clone())
-    .bind(filter.status.map(|s| s.as_str()))
-    .bind(filter.payable_from.map(|d| d.to_string()))
-    .bind(filter.payable_to.map(|d| d.to_string()))
-    .bind(filter.before_id.clone())
+    let (from, columns, args) = visible(actor, 9);
+    let mut query = bind_filter(
+        q(format!(
+            "SELECT {columns} FROM {from} AND {FILTER_SQL} ORDER BY d.id DESC LIMIT $8"
+        )),
+        filter,
+    )
     .bind(filter.limit);
     for a in args {
         query.push(a);

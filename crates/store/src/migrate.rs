@@ -115,6 +115,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0019_payment_status_reports",
             include_str!("../migrations/0019_payment_status_reports.sql").to_string(),
         ),
+        (
+            "0020_web_sessions",
+            include_str!("../migrations/0020_web_sessions.sql").to_string(),
+        ),
     ]
 }
 

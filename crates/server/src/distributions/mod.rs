@@ -6,6 +6,7 @@
 //! idempotent write path, so the saved response commits with them).
 
 pub mod dto;
+pub mod pages;
 pub mod routes;
 
 use axum::http::{HeaderMap, StatusCode};

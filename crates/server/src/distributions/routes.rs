@@ -95,6 +95,7 @@ fn filter(q: ListQuery) -> ApiResult<ListFilter> {
         payable_to: date("payableTo", q.payable_to).map_err(|e| ApiError::Invalid(e.into()))?,
         before_id: q.cursor,
         limit: page_limit(q.limit, PAGE_DEFAULT)?,
+        search: None,
     })
 }
 

@@ -111,6 +111,21 @@ fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> Probl
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let body = self.into_problem();
+        let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            serde_json::to_string(&body).unwrap_or_default(),
+        )
+            .into_response()
+    }
+}
+
+impl ApiError {
+    /// The problem document of this error (the one mapping, shared by the API's JSON and the
+    /// web pages' error pages).
+    pub fn into_problem(self) -> Problem {
         let body = match self {
             ApiError::Unauthorized => problem(
                 StatusCode::UNAUTHORIZED,
@@ -194,7 +209,7 @@ impl IntoResponse for ApiError {
                     p
                 }
                 StoreError::Invalid(Invalid(errors)) => {
-                    return ApiError::Invalid(Invalid(errors)).into_response()
+                    return ApiError::Invalid(Invalid(errors)).into_problem()
                 }
                 other => {
                     tracing::error!(error = %other, "storage failure");
@@ -207,14 +222,7 @@ impl IntoResponse for ApiError {
                 }
             },
         };
-        let body = printable(body);
-        let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            serde_json::to_string(&body).unwrap_or_default(),
-        )
-            .into_response()
+        printable(body)
     }
 }
 

@@ -11,6 +11,9 @@ use serde_json::json;
 
 use crate::AppResult;
 
+pub mod totp;
+pub mod web;
+
 /// A user to create, as the caller received it.
 #[derive(Debug, Clone)]
 pub struct UserCommand {
