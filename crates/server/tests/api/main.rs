@@ -31,4 +31,6 @@ mod statement_rules;
 mod strict;
 mod tenancy;
 mod validation;
+mod web_client;
+mod web_sign_in;
 mod workers;
