@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 mod api;
 mod create;
+mod pages;
 mod payments;
 mod payouts;
 mod reconcile;
@@ -105,6 +106,23 @@ pub enum Which {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Server time of the web pages over large data: the distributions list with N
+    /// distributions and the page of one distribution with M lines (p50/p95 from
+    /// `Server-Timing`), against the JSON API's list page in the same run.
+    Pages {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Distributions in the organization.
+        #[arg(long, default_value_t = 10_000)]
+        distributions: usize,
+        /// Lines of the large distribution (= investors).
+        #[arg(long, default_value_t = 10_000)]
+        lines: usize,
+        /// Requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
     /// A demo organization of N investors pays pro-rata distributions of $1,000,000,
     /// $60,000,000,000 and $2,000,000,000,000 through the API and the job workers; prints per
     /// distribution its status, payments by method and status, review causes (OVERSIZED, …),
@@ -182,6 +200,12 @@ pub async fn run(which: Which) -> Result<()> {
             concurrency,
             requests,
         } => api::get(database_url.as_deref(), concurrency, requests).await,
+        Which::Pages {
+            database_url,
+            distributions,
+            lines,
+            requests,
+        } => pages::pages(database_url.as_deref(), distributions, lines, requests).await,
         Which::Lifecycle {
             database_url,
             count,
