@@ -366,10 +366,12 @@ async fn an_approver_turns_on_totp_and_then_needs_a_code_each_used_once() {
     let page = web.post("/account/security/totp", &[]).await;
     let at = page.body.find(r#"<code class="secret">"#).unwrap() + r#"<code class="secret">"#.len();
     let secret = base32_decode(&page.body[at..at + page.body[at..].find('<').unwrap()]);
+    // Steps are fixed here, so a 30-second boundary passing mid-test changes nothing.
+    let enrolled = now_step();
     let page = web
         .post(
             "/account/security/totp/confirm",
-            &[("code", &code_at(&secret, 0))],
+            &[("code", &code_at(&secret, enrolled))],
         )
         .await;
     assert!(
@@ -406,11 +408,11 @@ async fn an_approver_turns_on_totp_and_then_needs_a_code_each_used_once() {
     assert!(csrf_of(&page.body).is_some());
     // The code used to enrol is spent; the next step's code works once.
     let page = next
-        .post("/login/totp", &[("code", &code_at(&secret, 0))])
+        .post("/login/totp", &[("code", &code_at(&secret, enrolled))])
         .await;
     assert_eq!(page.status, StatusCode::UNAUTHORIZED);
     let page = next
-        .post("/login/totp", &[("code", &code_at(&secret, 1))])
+        .post("/login/totp", &[("code", &code_at(&secret, enrolled + 1))])
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let full = next
