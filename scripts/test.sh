@@ -45,7 +45,19 @@ else
   exit 1
 fi
 
+# The pages in a real browser (Debian's Chromium, playwright-core, axe-core), SQLite then
+# PostgreSQL; without Chromium or Node.js it fails, unless CLEARWAY_SKIP_BROWSER=1 is set.
+if command -v chromium >/dev/null && command -v node >/dev/null; then
+  bash scripts/browser.sh 2>&1 | tee -a "$log"
+elif [ "${CLEARWAY_SKIP_BROWSER:-0}" = "1" ]; then
+  echo "browser tests skipped (CLEARWAY_SKIP_BROWSER=1)"
+else
+  echo "browser tests need chromium and node (apt-get install chromium nodejs npm), or CLEARWAY_SKIP_BROWSER=1" >&2
+  exit 1
+fi
+
 echo "$conformance"
 # One closing line for both runs together.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^filtered/) s += $i } }
+     /^# pass / { p += $3 } /^# fail / { f += $3 }
      END { if (s > 0) printf "%d passed, %d failed, %d skipped\n", p, f, s; else printf "%d passed, %d failed\n", p, f }' "$log"

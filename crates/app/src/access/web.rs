@@ -158,6 +158,55 @@ pub async fn sign_in(
     Ok(SignIn::Started(Started { id, stage }))
 }
 
+/// Signs in a verified OIDC identity: its bound user (or, on first sign-in, the one enabled
+/// user with its verified email, then bound to it) gets a new session (the one presented
+/// before ends), audited. `None` when no enabled user matches. The identity provider is the
+/// second factor's place: no TOTP is asked after it.
+pub async fn sign_in_identity(
+    db: &Db,
+    issuer: &str,
+    subject: &str,
+    verified_email: Option<&str>,
+    previous: Option<&str>,
+) -> AppResult<Option<Started>> {
+    let mut tx = db.begin().await?;
+    let Some((user_id, org_id)) =
+        clearway_store::auth::user_for_identity(&mut tx, issuer, subject, verified_email).await?
+    else {
+        return Ok(None);
+    };
+    if let Some(old) = previous {
+        sessions::delete_session(&mut tx, old).await?;
+    }
+    let id = random_secret()?;
+    let csrf = random_secret()?;
+    let new = NewSession {
+        id: &id,
+        user_id: &user_id,
+        org_id: &org_id,
+        csrf: &csrf,
+        stage: Stage::Full,
+        expires_at: Utc::now() + SESSION_TTL,
+    };
+    sessions::create_session(&mut tx, &new).await?;
+    let signer = Actor {
+        user_id: user_id.clone(),
+        ..Actor::system(&org_id)
+    };
+    let after = json!({ "method": "oidc", "issuer": issuer, "subject": subject });
+    audit::record(
+        &mut tx,
+        &signer,
+        change("user.sign_in", "user", &user_id, None, after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Started {
+        id,
+        stage: Stage::Full,
+    }))
+}
+
 fn open_secret(vault: &Vault, sealed: &(String, String)) -> AppResult<Vec<u8>> {
     vault
         .open_bytes(&sealed.0, &sealed.1)

@@ -3,7 +3,8 @@
 //! state, nonce and code verifier server-side (single use, 10 minutes) and redirects to the
 //! provider; `GET /auth/oidc/callback` takes them back by state, exchanges the code with the
 //! verifier, checks the ID token (RS256 or ES256 signature against the provider's JWKS; iss,
-//! aud, exp, nonce), maps the identity to a user and sets an 8-hour session token cookie.
+//! aud, exp, nonce), maps the identity to a user and starts an 8-hour web session (the same
+//! session cookie as a password sign-in).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -15,20 +16,16 @@ use axum::routing::get;
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use clearway_app::access as app;
 use clearway_store::auth;
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::http::auth::SESSION_COOKIE;
 use crate::http::{ApiError, ApiResult};
 use crate::state::{AppState, OidcConfig};
 
 /// How long a sign-in may take between login and callback.
 const LOGIN_TTL: chrono::Duration = chrono::Duration::minutes(10);
-/// How long a session token lives.
-const SESSION_TTL: chrono::Duration = chrono::Duration::hours(8);
 /// Clock skew tolerated on the ID token's expiry.
 const LEEWAY_SECS: i64 = 30;
 /// Timeout of each call to the provider.
@@ -146,6 +143,7 @@ struct TokenResponse {
     responses((status = 302, description = "Signed in: the session cookie is set, to `/`"), (status = 400, body = crate::http::Problem, description = "Bad or reused state, or an ID token that does not verify"), (status = 403, body = crate::http::Problem, description = "No enabled user for this identity"), (status = 404, body = crate::http::Problem), (status = 502, body = crate::http::Problem)))]
 pub(crate) async fn callback(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let cfg = config(&state)?;
@@ -177,22 +175,23 @@ pub(crate) async fn callback(
         .email
         .as_deref()
         .filter(|_| claims.email_verified == Some(true));
-    let issued = app::sign_in(&state.db, &claims.iss, &claims.sub, email, SESSION_TTL)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Store(clearway_store::StoreError::Forbidden(
-                "no enabled user is bound to this identity or has its verified email".into(),
-            ))
-        })?;
-    let secure = if cfg.redirect_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
-        issued.token,
-        SESSION_TTL.num_seconds()
+    let started = clearway_app::access::web::sign_in_identity(
+        &state.db,
+        &claims.iss,
+        &claims.sub,
+        email,
+        crate::web::session::session_id(&headers),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::Store(clearway_store::StoreError::Forbidden(
+            "no enabled user is bound to this identity or has its verified email".into(),
+        ))
+    })?;
+    let cookie = crate::web::session::session_cookie_for(
+        cfg.redirect_url.starts_with("https://"),
+        &started.id,
+        clearway_app::access::web::SESSION_TTL.num_seconds(),
     );
     Ok((
         StatusCode::FOUND,

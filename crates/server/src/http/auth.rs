@@ -5,12 +5,12 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use clearway_store::{auth, Actor};
+use clearway_store::{auth, sessions, Actor};
 
 use super::problem::ApiError;
 use crate::state::AppState;
 
-/// The cookie carrying an OIDC sign-in's session token (for the web pages).
+/// The cookie carrying a web session's id (password or OIDC sign-in).
 pub const SESSION_COOKIE: &str = "clearway_session";
 
 impl FromRequestParts<AppState> for Actor {
@@ -23,11 +23,15 @@ impl FromRequestParts<AppState> for Actor {
         let token = match parts.headers.get(header::AUTHORIZATION) {
             Some(value) => bearer_token(value.to_str().map_err(|_| ApiError::Unauthorized)?)
                 .ok_or(ApiError::Unauthorized)?,
-            // The session cookie is sent by browsers on cross-site navigations too; until the
-            // web pages add CSRF protection it authenticates only reads (GET/HEAD), never a
-            // change.
+            // A signed-in browser reads the API with its session cookie. Cookies are sent on
+            // cross-site navigations too, so the cookie authenticates only reads (GET/HEAD),
+            // never a change: the pages' own forms carry CSRF tokens.
             None if matches!(parts.method, Method::GET | Method::HEAD) => {
-                session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?
+                let id = session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?;
+                return match sessions::session(&state.db, id).await? {
+                    Some(s) if s.stage == sessions::Stage::Full => Ok(s.actor),
+                    _ => Err(ApiError::Unauthorized),
+                };
             }
             None => return Err(ApiError::Unauthorized),
         };

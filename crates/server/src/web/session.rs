@@ -94,9 +94,14 @@ impl FromRequestParts<AppState> for Viewer {
 
 /// The `Set-Cookie` value of a new session (HttpOnly, SameSite=Lax; Secure behind https).
 pub fn session_cookie(state: &AppState, id: &str, max_age_seconds: i64) -> String {
+    session_cookie_for(!secure_suffix(state).is_empty(), id, max_age_seconds)
+}
+
+/// The `Set-Cookie` value of a new session, `Secure` when `secure`.
+pub fn session_cookie_for(secure: bool, id: &str, max_age_seconds: i64) -> String {
+    let secure = if secure { "; Secure" } else { "" };
     format!(
-        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_seconds}{}",
-        secure_suffix(state)
+        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_seconds}{secure}"
     )
 }
 

@@ -211,8 +211,7 @@ async fn callback(app: &TestApp, query: &str) -> reqwest::Response {
 }
 
 async fn sessions(app: &TestApp) -> i64 {
-    app.count("SELECT COUNT(*) AS n FROM api_tokens WHERE label = 'oidc session'")
-        .await
+    app.count("SELECT COUNT(*) AS n FROM web_sessions").await
 }
 
 #[tokio::test]
@@ -226,7 +225,14 @@ async fn a_sign_in_sets_a_session_cookie_that_reads_but_cannot_write() {
         .to_str()
         .unwrap()
         .to_string();
-    assert!(cookie.starts_with("clearway_session=cw_"), "{cookie}");
+    let id = cookie["clearway_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap();
+    assert!(
+        id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{cookie}"
+    );
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"), "the redirect URL is http");
     let session = cookie.split(';').next().unwrap().to_string();
@@ -255,6 +261,20 @@ async fn a_sign_in_sets_a_session_cookie_that_reads_but_cannot_write() {
         .await
         .unwrap();
     assert_eq!(write.status(), StatusCode::UNAUTHORIZED);
+    // The same session opens the web pages.
+    let page = app
+        .client
+        .get(app.url("/distributions"))
+        .header("Cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("<h1>Distributions</h1>"));
     // The state was single use: the same callback again is refused, and issues nothing.
     let again = callback(&app, &query).await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
