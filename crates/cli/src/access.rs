@@ -61,6 +61,29 @@ pub enum UserCmd {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Set a user's web sign-in password, read from the first line of standard input (12–128
+    /// characters); their sessions end.
+    Password {
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print a one-time password-reset link (one hour) for the user who signs in with EMAIL,
+    /// to pass on to them.
+    ResetLink {
+        /// The user's email.
+        email: String,
+        /// The URL people reach the pages at.
+        #[arg(
+            long,
+            env = "CLEARWAY_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 /// `clearway token …`.
@@ -194,6 +217,22 @@ pub async fn user(db: &Db, cmd: UserCmd) -> Result<()> {
                 }
             }
         }
+        UserCmd::Password { user, .. } => {
+            let actor = user_actor(db, &user).await?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            app::web::set_password(db, &actor, &user, password).await?;
+            println!("password set for user {user}; their sessions ended");
+        }
+        UserCmd::ResetLink {
+            email, public_url, ..
+        } => {
+            let token = app::web::request_reset(db, &email)
+                .await?
+                .ok_or_else(|| anyhow!("no enabled user with a password signs in as {email}"))?;
+            println!("{}/login/reset/{token}", public_url.trim_end_matches('/'));
+        }
         UserCmd::Disable { user, .. } => {
             let actor = user_actor(db, &user).await?;
             let u = app::disable_user(db, &actor, &user).await?;
@@ -311,7 +350,11 @@ impl UserCmd {
     /// The database these commands act on.
     pub fn db(&self) -> &DbArgs {
         match self {
-            UserCmd::Add { db, .. } | UserCmd::List { db, .. } | UserCmd::Disable { db, .. } => db,
+            UserCmd::Add { db, .. }
+            | UserCmd::List { db, .. }
+            | UserCmd::Disable { db, .. }
+            | UserCmd::Password { db, .. }
+            | UserCmd::ResetLink { db, .. } => db,
         }
     }
 }

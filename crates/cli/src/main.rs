@@ -309,6 +309,13 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             };
             tokens.sign_in = demo::set_passwords(&db, &org_id).await?;
+            println!(
+                "web sign-in (http://{}/login), passwords new on every run:",
+                serve_args.listen
+            );
+            for (role, s) in &tokens.sign_in {
+                println!("  {role:<9} {:<28} {}", s.email, s.password);
+            }
             let json = serde_json::to_string_pretty(&tokens)?;
             match &tokens_out {
                 Some(path) => {
@@ -317,13 +324,6 @@ async fn run(cli: Cli) -> Result<()> {
                     println!("tokens written to {}", path.display());
                 }
                 None => println!("{json}"),
-            }
-            println!(
-                "web sign-in (http://{}/login), passwords new on every run:",
-                serve_args.listen
-            );
-            for (role, s) in &tokens.sign_in {
-                println!("  {role:<9} {:<28} {}", s.email, s.password);
             }
             if and_serve {
                 if tokens_out.is_some() {

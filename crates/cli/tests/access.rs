@@ -250,6 +250,11 @@ async fn running_the_demo_again_revokes_the_first_runs_tokens() {
     )
     .unwrap();
     for role in ["admin", "operator", "approver", "investor", "auditor"] {
+        // A new password per run, printed with the tokens.
+        let (old, new) = (&first["signIn"][role], &second["signIn"][role]);
+        assert_eq!(new["email"], format!("{role}@demo.clearway.dev"));
+        assert_eq!(new["password"].as_str().unwrap().len(), 20);
+        assert_ne!(old["password"], new["password"], "{role}");
         assert!(
             !valid(&fresh.db, first[role].as_str().unwrap()).await,
             "{role}"
@@ -259,5 +264,108 @@ async fn running_the_demo_again_revokes_the_first_runs_tokens() {
             "{role}"
         );
     }
+    fresh.drop_database().await;
+}
+
+/// Runs `clearway args…` with `input` on standard input.
+async fn run_with_input(args: &[&str], input: &str) -> (i32, String, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = support::clearway()
+        .args(args)
+        .env("CLEARWAY_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .await
+        .unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn the_operator_sets_a_web_password_and_prints_a_reset_link() {
+    let base = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let fresh = fresh_database(base.as_deref(), &DbOptions { max_connections: 2 })
+        .await
+        .unwrap();
+    let url = fresh.url.as_str();
+    ok(&["org", "create", "Pw Capital", "--database-url", url]).await;
+    let user = ok(&[
+        "user",
+        "add",
+        "--org",
+        "Pw Capital",
+        "--name",
+        "Ann",
+        "--email",
+        "ann@pw.test",
+        "--role",
+        "approver",
+        "--database-url",
+        url,
+    ])
+    .await;
+    // Too short: refused, one line, nothing set.
+    let (code, _, err) = run_with_input(
+        &["user", "password", &user, "--database-url", url],
+        "short\n",
+    )
+    .await;
+    assert_ne!(code, 0);
+    assert!(err.contains("12 to 128"), "{err}");
+    assert!(clearway_store::sessions::login(&fresh.db, "ann@pw.test")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        fails(&["user", "reset-link", "ann@pw.test", "--database-url", url])
+            .await
+            .contains("no enabled user")
+    );
+    let (code, out, err) = run_with_input(
+        &["user", "password", &user, "--database-url", url],
+        "a long enough password\n",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("a long enough password"));
+    let login = clearway_store::sessions::login(&fresh.db, "ANN@pw.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        login.password_hash.starts_with("$argon2id$"),
+        "{}",
+        login.password_hash
+    );
+    let link = ok(&[
+        "user",
+        "reset-link",
+        "ann@pw.test",
+        "--public-url",
+        "https://pay.example/",
+        "--database-url",
+        url,
+    ])
+    .await;
+    let token = link
+        .strip_prefix("https://pay.example/login/reset/")
+        .expect(&link);
+    assert!(clearway_store::sessions::reset_usable(&fresh.db, token)
+        .await
+        .unwrap());
     fresh.drop_database().await;
 }
