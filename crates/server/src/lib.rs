@@ -72,6 +72,8 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .merge(distributions::pages::router())
         .merge(distributions::portal::router())
+        .merge(reinvestment::pages::router())
+        .merge(payments::pages::router())
         .merge(web::notifications::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
