@@ -71,6 +71,10 @@ pub fn router(state: AppState) -> Router {
         .merge(platform::docs::router())
         .merge(web::router())
         .merge(distributions::pages::router())
+        .merge(distributions::portal::router())
+        .merge(reinvestment::pages::router())
+        .merge(payments::pages::router())
+        .merge(web::notifications::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

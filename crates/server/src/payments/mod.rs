@@ -17,6 +17,7 @@
 
 pub mod bank_accounts;
 pub mod dto;
+pub mod pages;
 pub mod routes;
 pub mod webhooks;
 

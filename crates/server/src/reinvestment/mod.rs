@@ -16,6 +16,7 @@
 pub mod dto;
 pub mod export;
 pub mod nav;
+pub mod pages;
 pub mod reports;
 pub mod routes;
 

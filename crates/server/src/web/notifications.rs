@@ -1,0 +1,31 @@
+//! The investor's notifications page. The notification engine is not built yet, so the page
+//! says so plainly and lists nothing.
+
+use askama::Template;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::error::render;
+use super::{Chrome, PageResult, Viewer};
+use crate::state::AppState;
+
+/// Route of the notifications page.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/account/notifications", get(page))
+}
+
+#[derive(Template)]
+#[template(path = "account/notifications.html")]
+struct NotificationsPage {
+    chrome: Chrome,
+}
+
+async fn page(viewer: Viewer) -> PageResult<Response> {
+    if !viewer.is_investor() {
+        return Ok(Redirect::to("/distributions").into_response());
+    }
+    render(&NotificationsPage {
+        chrome: Chrome::new(&viewer, "Notifications", "/account/notifications"),
+    })
+}
