@@ -71,3 +71,18 @@ export async function check(page, name) {
     `axe on ${name} (${page.url()})`);
   assert.deepEqual(page.problems, [], `console errors on ${name}`);
 }
+
+/** The JSON API as a demo role (bearer token): GET, or POST of `body`. */
+export async function api(role, path, body) {
+  const init = { headers: { Authorization: `Bearer ${TOKENS[role]}` } };
+  if (body !== undefined) {
+    init.method = "POST";
+    init.headers["Content-Type"] = "application/json";
+    init.headers["Idempotency-Key"] = crypto.randomUUID();
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(`${BASE}${path}`, init);
+  const text = await r.text();
+  assert.ok(r.ok, `${role} ${path}: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
