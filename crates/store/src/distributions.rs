@@ -486,7 +486,7 @@ pub async fn totals(
     };
     let mut query = bind_filter(
         q(format!(
-            "SELECT d.currency, COUNT(*) AS n, COALESCE(SUM({total}), 0) AS total FROM {from} AND {FILTER_SQL} GROUP BY d.currency ORDER BY d.currency"
+            "SELECT d.currency, COUNT(*) AS n, CAST(COALESCE(SUM({total}), 0) AS BIGINT) AS total FROM {from} AND {FILTER_SQL} GROUP BY d.currency ORDER BY d.currency"
         )),
         &all,
     );
