@@ -324,6 +324,15 @@ async fn wrote_content(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<b
     Ok(row.is_some())
 }
 
+/// Whether the actor created or edited distribution `d`'s content, so may not approve it
+/// (the four-eyes rule [`transition`] enforces; pages show it before the button is pressed).
+pub async fn wrote(db: &Db, actor: &Actor, d: &Distribution) -> Result<bool, StoreError> {
+    actor.require(Permission::Read)?;
+    // A read-only transaction: dropped, never committed.
+    let mut tx = db.begin().await?;
+    wrote_content(&mut tx, actor, d).await
+}
+
 /// What the actor may see of distributions: the FROM/WHERE tail and the select list, with its
 /// parameters numbered from `first_param`. Staff see the organization's distributions whole.
 /// Investors see only those they have a line in, once approved (never a draft, a submission
@@ -416,19 +425,20 @@ pub struct ListFilter {
     pub search: Option<String>,
 }
 
-/// The `LIKE` pattern of a search: `%text%` with `%`, `_` and `\` escaped (by `\`).
+/// `text` lowercased with `%`, `_` and `\` escaped (by `\`), for a `LIKE … ESCAPE '\'`.
+fn escape_like(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// The `LIKE` pattern of a search: `%text%`, escaped.
 fn like_pattern(search: Option<&str>) -> Option<String> {
-    search.map(|s| {
-        let escaped: String = s
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        format!("%{escaped}%")
-    })
+    search.map(|s| format!("%{}%", escape_like(s)))
 }
 
 /// The filter's conditions on `d` (parameters `$1`–`$6`, in [`bind_filter`]'s order).
@@ -486,7 +496,7 @@ pub async fn totals(
     };
     let mut query = bind_filter(
         q(format!(
-            "SELECT d.currency, COUNT(*) AS n, COALESCE(SUM({total}), 0) AS total FROM {from} AND {FILTER_SQL} GROUP BY d.currency ORDER BY d.currency"
+            "SELECT d.currency, COUNT(*) AS n, CAST(COALESCE(SUM({total}), 0) AS BIGINT) AS total FROM {from} AND {FILTER_SQL} GROUP BY d.currency ORDER BY d.currency"
         )),
         &all,
     );
@@ -547,6 +557,53 @@ pub async fn lines(
     .await?
     .iter()
     .map(line_from_row)
+    .collect()
+}
+
+/// A line with its investor's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedLine {
+    /// The line.
+    pub line: Line,
+    /// The investor's name.
+    pub investor_name: String,
+}
+
+/// Lines of a distribution (staff only) by investor id, after `after_investor`, optionally
+/// only those whose investor id or name starts with `prefix` (case-insensitive).
+pub async fn search_lines(
+    db: &Db,
+    actor: &Actor,
+    distribution_id: &str,
+    prefix: Option<&str>,
+    after_investor: Option<&str>,
+    limit: i64,
+) -> Result<Vec<NamedLine>, StoreError> {
+    if actor.investor_id.is_some() {
+        return Err(StoreError::NotFound("distribution"));
+    }
+    get(db, actor, distribution_id).await?;
+    let pattern = prefix.map(|p| format!("{}%", escape_like(p)));
+    db.fetch_all(
+        q(format!("SELECT {}, (SELECT i.name FROM investors i WHERE i.id = l.investor_id AND i.org_id = l.org_id) AS investor_name
+                   FROM distribution_lines l WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.investor_id > $3
+                   AND ($4 IS NULL OR LOWER(l.investor_id) LIKE $4 ESCAPE '\\'
+                        OR l.investor_id IN (SELECT i.id FROM investors i WHERE i.org_id = $2 AND LOWER(i.name) LIKE $4 ESCAPE '\\'))
+                   ORDER BY l.investor_id LIMIT $5", line_select()))
+            .bind(distribution_id)
+            .bind(&actor.org_id)
+            .bind(after_investor.unwrap_or(""))
+            .bind(pattern)
+            .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(NamedLine {
+            line: line_from_row(r)?,
+            investor_name: r.opt_text("investor_name")?.unwrap_or_default(),
+        })
+    })
     .collect()
 }
 

@@ -50,6 +50,18 @@ pub(crate) async fn plan(
     })
 }
 
+/// The fund a request names (id or code); an unknown one is the request's `fundId` error.
+pub(crate) async fn fund_named(tx: &mut Tx, actor: &Actor, fund_ref: &str) -> AppResult<Fund> {
+    funds::get_fund_tx(tx, actor, fund_ref)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => {
+                AppError::field("fundId", format!("fund '{fund_ref}' not found"))
+            }
+            other => other.into(),
+        })
+}
+
 /// Inserts a new DRAFT distribution of `kind` (a correction names the corrected distribution
 /// and the reason) with its planned lines and trail.
 pub(crate) async fn insert_new<R: DistributionInput>(
@@ -59,15 +71,7 @@ pub(crate) async fn insert_new<R: DistributionInput>(
     kind: Kind,
     corrects: Option<(&str, &str)>,
 ) -> AppResult<Distribution> {
-    let fund_ref = req.fund_ref();
-    let fund = funds::get_fund_tx(tx, actor, fund_ref)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => {
-                AppError::field("fundId", format!("fund '{fund_ref}' not found"))
-            }
-            other => other.into(),
-        })?;
+    let fund = fund_named(tx, actor, req.fund_ref()).await?;
     let cmd = req.command(fund.currency)?;
     let planned = plan(tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
     let new = NewDistribution {

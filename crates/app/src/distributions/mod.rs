@@ -9,6 +9,7 @@
 //! - [`command`]: typed commands ([`DistributionCommand`], [`ReversalCommand`]) and the
 //!   [`DistributionInput`] a request implements to be read in its fund's currency.
 //! - [`lifecycle`]: [`create`], [`update`], [`update_line`], [`transition`].
+//! - [`preview`]: [`preview`] (the lines a declaration would get, nothing written).
 //! - [`reversal`]: [`reverse`] (a linked reversing distribution, optionally a correction).
 //! - [`stale`]: approve/process refuse stale allocations, [`reallocate`], and the processing
 //!   hook that flags the open distributions whose record-date holdings it changed.
@@ -16,12 +17,14 @@
 
 pub mod command;
 pub mod lifecycle;
+pub mod preview;
 pub mod reversal;
 pub mod stale;
 pub mod trail;
 
 pub use command::{DistributionCommand, DistributionInput, ReversalCommand};
 pub use lifecycle::{create, transition, update, update_line};
+pub use preview::{preview, Preview};
 pub use reversal::{reverse, Reversal};
 pub use stale::{reallocate, Reallocation};
 pub use trail::{snapshot, trail};

@@ -19,7 +19,7 @@ pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 }
 
 /// The date `n` business days after (or before, when negative) `date`, landing on a weekday.
-pub(crate) fn add_business_days(date: NaiveDate, n: i64) -> NaiveDate {
+pub fn add_business_days(date: NaiveDate, n: i64) -> NaiveDate {
     let target = business_day_index(date) + n;
     let weeks = target.div_euclid(5);
     let weekday = target.rem_euclid(5);

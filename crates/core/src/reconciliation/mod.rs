@@ -35,7 +35,7 @@
 //! Scores are integers 0–1000 ([`Score`]); no floating point anywhere.
 //! [`simulate`] generates seeded noisy statements with their ground truth and evaluates results.
 
-pub(crate) mod calendar;
+pub mod calendar;
 mod engine;
 mod index;
 pub mod simulate;

@@ -14,6 +14,7 @@ mod oidc;
 mod openapi;
 mod outbound;
 mod pages_portal;
+mod pages_distributions;
 mod payments;
 mod payments_bank_accounts;
 mod payments_oversized;

@@ -526,3 +526,47 @@ pub async fn outcome_counts(
     }
     Ok(out)
 }
+
+/// Payments of one rail in one status and currency: how many and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RailTotal {
+    /// ACH, WIRE, CHECK, or PROVIDER (sent through a provider connector, whatever the method).
+    pub rail: String,
+    /// Status.
+    pub status: PaymentStatus,
+    /// Payment currency.
+    pub currency: Currency,
+    /// How many.
+    pub count: i64,
+    /// Their amounts, payment-currency minor units.
+    pub amount_minor: i64,
+}
+
+/// [`RailTotal`]s of a distribution's payments (every attempt, retries included).
+pub async fn rail_totals(
+    db: &Db,
+    actor: &Actor,
+    distribution_id: &str,
+) -> Result<Vec<RailTotal>, StoreError> {
+    visible(actor)?;
+    db.fetch_all(
+        q("SELECT CASE WHEN provider IS NULL THEN method ELSE 'PROVIDER' END AS rail, status, currency, COUNT(*) AS n, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS amount
+           FROM payments WHERE org_id = $1 AND distribution_id = $2 AND ($3 IS NULL OR investor_id = $3)
+           GROUP BY CASE WHEN provider IS NULL THEN method ELSE 'PROVIDER' END, status, currency ORDER BY rail, status, currency")
+            .bind(&actor.org_id)
+            .bind(distribution_id)
+            .bind(actor.investor_id.clone()),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(RailTotal {
+            rail: r.text("rail")?,
+            status: r.parse("status")?,
+            currency: Currency::parse(&r.text("currency")?).map_err(StoreError::Corrupt)?,
+            count: r.i64("n")?,
+            amount_minor: r.i64("amount")?,
+        })
+    })
+    .collect()
+}

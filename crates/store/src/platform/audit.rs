@@ -457,3 +457,56 @@ mod tests {
         fresh.drop_database().await;
     }
 }
+
+/// One step of a record's history: what was done, by whom, when (no before/after bodies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Position in the log (cursor).
+    pub seq: i64,
+    /// What.
+    pub action: String,
+    /// Who (user id).
+    pub actor_id: String,
+    /// Their name, if they are a user of the organization.
+    pub actor_name: Option<String>,
+    /// When (UTC).
+    pub at: String,
+}
+
+/// The history of one record of the organization, oldest first, after `after_seq`: staff who
+/// may read the record may read who changed it and when (the bodies stay [`list`]'s, for
+/// admins and auditors).
+pub async fn history(
+    db: &Db,
+    actor: &Actor,
+    entity_type: &str,
+    entity_id: &str,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Step>, StoreError> {
+    actor.require(Permission::Read)?;
+    if actor.investor_id.is_some() {
+        return Err(StoreError::NotFound("history"));
+    }
+    let query = q("SELECT a.seq, a.action, a.actor_id, a.at, (SELECT u.name FROM users u WHERE u.id = a.actor_id AND u.org_id = a.org_id) AS actor_name
+                   FROM audit_log a WHERE a.org_id = $1 AND a.entity_type = $2 AND a.entity_id = $3 AND a.seq > $4
+                   ORDER BY a.seq LIMIT $5")
+        .bind(&actor.org_id)
+        .bind(entity_type)
+        .bind(entity_id)
+        .bind(after_seq)
+        .bind(limit);
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Step {
+                seq: r.i64("seq")?,
+                action: r.text("action")?,
+                actor_id: r.text("actor_id")?,
+                actor_name: r.opt_text("actor_name")?,
+                at: r.text("at")?,
+            })
+        })
+        .collect()
+}

@@ -65,6 +65,15 @@ pub(crate) async fn get_batch(
     )))
 }
 
+/// The media type of a batch's file by its kind.
+pub fn file_content_type(kind: &str) -> &'static str {
+    match kind {
+        "PAIN001" => "application/xml",
+        "CHECK_REGISTER" => "text/csv",
+        _ => "text/plain",
+    }
+}
+
 /// Decrypts a batch's file for an admin or operator, auditing the download.
 pub async fn open_batch_file(
     state: &AppState,
@@ -89,11 +98,7 @@ pub(crate) async fn download_batch(
     Path(batch_id): Path<String>,
 ) -> ApiResult<Response> {
     let (batch, bytes) = open_batch_file(&state, &actor, &batch_id).await?;
-    let content_type = match batch.kind.as_str() {
-        "PAIN001" => "application/xml",
-        "CHECK_REGISTER" => "text/csv",
-        _ => "text/plain",
-    };
+    let content_type = file_content_type(&batch.kind);
     let name = batch.file_name.unwrap_or_else(|| format!("{batch_id}.txt"));
     Ok((
         StatusCode::OK,

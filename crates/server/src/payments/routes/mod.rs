@@ -15,7 +15,7 @@ pub mod returns;
 pub mod review;
 pub mod status_reports;
 
-pub use batches::open_batch_file;
+pub use batches::{file_content_type, open_batch_file};
 pub use checks::{positive_pay_csv, StaleRequest};
 
 use std::collections::HashMap;

@@ -1,13 +1,9 @@
-//! The distributions pages of the operations console: the list (filters, search, totals,
-//! pagination). Reads go through the same store calls as the API, so roles and tenancy are
-//! the data layer's.
+//! The list of distributions (filters, search, totals, pagination).
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
+use axum::response::Response;
 use clearway_core::distribution::{parse_date, Status};
 use clearway_store::distributions::{self as store, ListFilter};
 use clearway_store::funds;
@@ -18,11 +14,6 @@ use crate::web::error::render_status;
 use crate::web::fmt::money_code;
 use crate::web::form::FieldErrors;
 use crate::web::{Chrome, PageResult, Viewer};
-
-/// Routes of the distributions pages.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/distributions", get(list))
-}
 
 /// Rows per page of the list.
 const PAGE: i64 = 50;
@@ -107,22 +98,13 @@ fn filter_of(q: &ListQuery, errors: &mut FieldErrors) -> ListFilter {
     }
 }
 
-/// A notice after an action that redirected here.
-fn notice(code: Option<&str>) -> Option<String> {
-    match code? {
-        "created" => Some("The distribution was created.".into()),
-        "cancelled" => Some("The distribution was cancelled.".into()),
-        _ => None,
-    }
-}
-
-async fn list(
+pub(super) async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Response> {
-    if viewer.is_investor() {
-        return Ok(Redirect::to("/account/distributions").into_response());
+    if let Some(away) = super::portal(&viewer) {
+        return Ok(away);
     }
     let mut errors = FieldErrors::default();
     let filter = filter_of(&q, &mut errors);
@@ -161,7 +143,7 @@ async fn list(
         .collect();
     let page = ListPage {
         chrome: Chrome::new(&viewer, "Distributions", "/distributions")
-            .with_notice(notice(q.notice.as_deref())),
+            .with_notice(super::notice(q.notice.as_deref())),
         funds: fund_list
             .iter()
             .map(|f| (f.id.clone(), format!("{} — {}", f.code, f.name)))
