@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(platform::docs::router())
         .merge(web::router())
         .merge(distributions::pages::router())
+        .merge(distributions::reports::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

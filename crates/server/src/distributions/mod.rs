@@ -7,6 +7,7 @@
 
 pub mod dto;
 pub mod pages;
+pub mod reports;
 pub mod routes;
 
 use axum::http::{HeaderMap, StatusCode};
