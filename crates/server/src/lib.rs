@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .merge(distributions::pages::router())
         .merge(distributions::reports::router())
+        .merge(platform::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
