@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::pages::router())
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
+        .merge(reconciliation::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
