@@ -249,3 +249,36 @@ impl AuditPage {
         s.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+
+    use super::*;
+
+    /// The distributions pages own `/distributions/{id}`; the forecast's literal route must
+    /// win over that capture whichever router is merged first.
+    #[tokio::test]
+    async fn the_literal_forecast_route_wins_over_the_id_capture() {
+        for capture_first in [true, false] {
+            let capture = Router::new().route("/distributions/{id}", get(|| async { "capture" }));
+            let literal =
+                Router::new().route("/distributions/forecast", get(|| async { "literal" }));
+            let mut app = if capture_first {
+                capture.merge(literal)
+            } else {
+                literal.merge(capture)
+            };
+            let ask = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+            for (path, want) in [
+                ("/distributions/forecast", "literal"),
+                ("/distributions/d-1", "capture"),
+            ] {
+                let res = tower::Service::call(&mut app, ask(path)).await.unwrap();
+                let body = axum::body::to_bytes(res.into_body(), 64).await.unwrap();
+                assert_eq!(&body[..], want.as_bytes(), "{path}");
+            }
+        }
+    }
+}

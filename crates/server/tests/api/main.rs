@@ -13,6 +13,7 @@ mod lifecycle;
 mod oidc;
 mod openapi;
 mod outbound;
+mod pages_operations;
 mod payments;
 mod payments_bank_accounts;
 mod payments_oversized;
