@@ -225,7 +225,7 @@ fn period_of(month: &str, group: &str) -> String {
         "year" => year.to_string(),
         "quarter" => {
             let m: u32 = m.parse().unwrap_or(1);
-            format!("{year}-Q{}", (m + 2) / 3)
+            format!("{year}-Q{}", m.div_ceil(3))
         }
         _ => month.to_string(),
     }

@@ -344,6 +344,25 @@ async fn an_exception_is_matched_by_hand_through_the_form_and_the_api_shows_it_m
     );
 
     let mut web = app.sign_in("operator").await;
+    // The distribution's payments were sent: paid per rail, and in cash in the report.
+    let cash = web
+        .get(&format!("/reports/cash-flow.csv?{RANGE}&group=month"))
+        .await;
+    assert_eq!(
+        cash.body,
+        "bucket,currency,rail,scheduled,paid\n2026-03,USD,ACH,0.00,100.00\n2026-03,USD,CHECK,0.00,75.00\n2026-03,USD,WIRE,0.00,250.00\n"
+    );
+    let report = web
+        .get(&format!("/reports/distributions.csv?{RANGE}"))
+        .await;
+    assert!(
+        report
+            .body
+            .ends_with("\n2026-03,DEMO-OPEN,USD,1,425.00,0.00,425.00\n"),
+        "{}",
+        report.body
+    );
+
     let form = web
         .get(&format!("/reconciliation/exceptions/{line}/match"))
         .await;
