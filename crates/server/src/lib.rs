@@ -75,6 +75,9 @@ pub fn router(state: AppState) -> Router {
         .merge(reinvestment::pages::router())
         .merge(payments::pages::router())
         .merge(web::notifications::router())
+        .merge(distributions::reports::router())
+        .merge(platform::pages::router())
+        .merge(reconciliation::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::db::Arg;
 use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
+pub mod reports;
 pub mod staleness;
 
 /// A distribution header as stored.

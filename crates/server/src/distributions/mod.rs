@@ -8,6 +8,7 @@
 pub mod dto;
 pub mod pages;
 pub mod portal;
+pub mod reports;
 pub mod routes;
 
 use axum::http::{HeaderMap, StatusCode};

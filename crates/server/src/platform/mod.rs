@@ -6,4 +6,5 @@ pub mod dto;
 pub mod input_rules;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod routes;

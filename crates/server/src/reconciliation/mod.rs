@@ -7,6 +7,7 @@
 
 pub mod dto;
 pub mod export;
+pub mod pages;
 pub mod routes;
 
 use clearway_store::jobs::Job;

@@ -66,11 +66,8 @@ pub fn parse_with_secret<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
 ) -> PageResult<Form<T>> {
-    check_origin(headers)?;
     let token: Token = serde_urlencoded::from_bytes(body).map_err(|_| refused())?;
-    if secret.is_empty() || !bool::from(token.csrf.as_bytes().ct_eq(secret.as_bytes())) {
-        return Err(refused());
-    }
+    check_secret(secret, headers, &token.csrf)?;
     serde_urlencoded::from_bytes(body).map(Form).map_err(|e| {
         PageError::new(
             StatusCode::BAD_REQUEST,
@@ -78,6 +75,21 @@ pub fn parse_with_secret<T: DeserializeOwned>(
             &format!("The form could not be read: {e}."),
         )
     })
+}
+
+/// Checks a form's `_csrf` read by the caller (a multipart upload's text part) against the
+/// viewer's session, as [`parse`] does.
+pub fn check_token(viewer: &Viewer, headers: &HeaderMap, token: &str) -> PageResult<()> {
+    check_secret(&viewer.csrf, headers, token)
+}
+
+/// The request comes from this site and `token` equals `secret` (compared in constant time).
+fn check_secret(secret: &str, headers: &HeaderMap, token: &str) -> PageResult<()> {
+    check_origin(headers)?;
+    if secret.is_empty() || !bool::from(token.as_bytes().ct_eq(secret.as_bytes())) {
+        return Err(refused());
+    }
+    Ok(())
 }
 
 /// One field's error, shown next to it.

@@ -34,7 +34,7 @@ fn conformance(rel: &str) -> Vec<u8> {
 
 /// A BAI2 file of our own writer with two lines no payment matches (a bank fee and interest),
 /// for tests that need a valid file but not a third party's.
-fn own_bai2() -> Vec<u8> {
+pub(crate) fn own_bai2() -> Vec<u8> {
     use clearway_formats::statements::write::{bai2, Bai2Detail, Bai2Spec};
     let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 3).unwrap();
     let detail = |type_code, amount_minor, text: &str| Bai2Detail {
@@ -152,7 +152,7 @@ async fn insert_payments(app: &TestApp, distribution_id: &str, payments: &[(&str
     tx.commit().await.unwrap();
 }
 
-async fn wait_matching_jobs(app: &TestApp, done: i64) {
+pub(crate) async fn wait_matching_jobs(app: &TestApp, done: i64) {
     for _ in 0..600 {
         let n = app
             .count("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'reconciliation.match' AND status = 'DONE'")
@@ -165,7 +165,7 @@ async fn wait_matching_jobs(app: &TestApp, done: i64) {
     panic!("matching job never finished");
 }
 
-async fn payment(app: &TestApp, id: &str) -> (String, Option<String>) {
+pub(crate) async fn payment(app: &TestApp, id: &str) -> (String, Option<String>) {
     let r = app
         .db
         .fetch_optional(q("SELECT status, cleared_date FROM payments WHERE id = $1").bind(id))
@@ -201,7 +201,7 @@ async fn with_three_payments(make: impl FnOnce(&[&str]) -> [Payment; 3]) -> Test
     with_three_payments_in(spawn_app(3).await, make).await
 }
 
-async fn with_three_payments_in(
+pub(crate) async fn with_three_payments_in(
     app: TestApp,
     make: impl FnOnce(&[&str]) -> [Payment; 3],
 ) -> TestApp {
@@ -701,7 +701,7 @@ async fn a_noisy_generated_statement_is_reconciled_without_false_matches() {
     app.stop().await;
 }
 
-fn manual_payment(
+pub(crate) fn manual_payment(
     id: &str,
     method: PaymentMethod,
     amount: i64,

@@ -4,7 +4,7 @@
 use clearway_core::access::Permission;
 use clearway_core::Currency;
 
-use crate::{new_id, now_text, q, Actor, Row, StoreError, Tx};
+use crate::{new_id, now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// A manual match waiting for (or given) a second user's approval.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,4 +182,31 @@ pub async fn use_match_request(
             "match request {request_id} is not approved, or was already used"
         )))
     }
+}
+
+/// Requests of the organization still waiting (PENDING, or APPROVED and not yet carried out),
+/// oldest first after the id `after`, at most `limit` (staff only).
+pub async fn open_match_requests(
+    db: &Db,
+    actor: &Actor,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<MatchRequest>, StoreError> {
+    if actor.investor_id.is_some() {
+        return Err(StoreError::NotFound("match request"));
+    }
+    actor.require(Permission::Read)?;
+    db.fetch_all(
+        q(format!(
+            "SELECT {COLUMNS} FROM match_requests WHERE org_id = $1 AND match_id IS NULL
+               AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+        ))
+        .bind(&actor.org_id)
+        .bind(after)
+        .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }

@@ -666,6 +666,27 @@ pub async fn list(
     .collect()
 }
 
+/// How many lines of an imported file have each status (OPEN until matching ran, then
+/// MATCHED or EXCEPTION), by status.
+pub async fn file_line_counts(
+    db: &Db,
+    actor: &Actor,
+    file_id: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    require_reader(actor)?;
+    db.fetch_all(
+        q("SELECT l.status, COUNT(*) AS n FROM bank_statement_lines l
+             JOIN bank_statements s ON s.id = l.statement_id AND s.org_id = l.org_id
+            WHERE l.org_id = $1 AND s.file_id = $2 GROUP BY l.status ORDER BY l.status")
+        .bind(&actor.org_id)
+        .bind(file_id),
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.text("status")?, r.i64("n")?)))
+    .collect()
+}
+
 /// One statement.
 pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<StatementRecord, StoreError> {
     require_reader(actor)?;
