@@ -38,6 +38,9 @@ serve() {
     sleep 0.5
   done
   export CLEARWAY_URL="http://127.0.0.1:$port" CLEARWAY_TOKENS="$work/tokens.json"
+  # The flows run the CLI against the same database (the bank's statement file).
+  export CLEARWAY_BIN="$bin" CLEARWAY_WORKDIR="$work"
+  if [ -n "$url" ]; then export DATABASE_URL="$url"; else unset DATABASE_URL; fi
 }
 
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; }
@@ -50,7 +53,7 @@ stop
 pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 hostport="${pg_url#*://}"; hostport="${hostport#*@}"; hostport="${hostport%%/*}"
 host="${hostport%%:*}"; port="${hostport##*:}"; [ "$port" = "$host" ] && port=5432
-if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+if [ "${CLEARWAY_BROWSER_POSTGRES:-1}" = 1 ] && (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
   echo "== browser tests, PostgreSQL ($host:$port) =="
   db="clearway_browser_$$"
   base="${pg_url%/*}"

@@ -2,7 +2,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BASE, TOKENS, launch, newPage, signIn, signOut, check, api } from "./lib.mjs";
+import { execFileSync } from "node:child_process";
+import { BASE, TOKENS, ARTIFACTS, launch, newPage, signIn, signOut, check, api, upload, eventually } from "./lib.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -135,6 +136,162 @@ async function foreignDistribution() {
   });
   return created.id;
 }
+
+// A description that would run script if any page failed to escape it.
+const HOSTILE = `Browser Q4 <img src=x onerror="window.__xss=1"> & "quotes"`;
+
+test("operator declares with the wizard, cannot approve it; the approver approves; it is paid", async () => {
+  const page = await newPage(browser);
+  await signIn(page, "operator");
+  await page.getByRole("link", { name: "New distribution" }).click();
+  await check(page, "distribution-create");
+  const fund = await page.locator("#f-fund option", { hasText: "DEMO-OPEN" }).first().getAttribute("value");
+  await page.locator("#f-fund").selectOption(fund);
+  await page.getByLabel("Declaration date").fill("2026-11-10");
+  await page.getByLabel("Record date").fill("2026-11-16");
+  await page.getByLabel("Payable date").fill("2026-11-22");
+  // A Sunday payable date is flagged next to the field, then corrected.
+  await page.getByRole("button", { name: "Preview" }).click();
+  await assertText(page, "a Sunday");
+  await page.getByLabel("Payable date").fill("2026-12-01");
+  await page.getByLabel(/Pro rata/).check();
+  await page.getByLabel("Total amount (pro rata)").fill("250000.01");
+  await page.getByLabel("Description").fill(HOSTILE);
+  // The live preview (script) shows the tie-out before anything is saved.
+  await page.locator("#preview-tie").filter({ hasText: "Ties out" }).waitFor({ timeout: 10000 });
+  assert.equal((await page.locator("#preview-sum").textContent()).replaceAll(",", "").trim().split(" ")[0], "250000.01");
+  await check(page, "distribution-create-preview");
+  const before = (await api("operator", "/api/distributions?limit=1")).items[0]?.id;
+  await page.getByRole("button", { name: "Create distribution" }).click();
+  await page.waitForURL(/\/distributions\/[0-9a-f-]+\?notice=created$/);
+  const id = new URL(page.url()).pathname.split("/").pop();
+  assert.notEqual(id, before);
+  const created = await api("operator", `/api/distributions/${id}`);
+  assert.equal(created.status, "DRAFT");
+  assert.equal(created.totalAmount, "250000.01");
+  assert.equal(created.description, HOSTILE);
+  await check(page, "distribution-draft");
+  assert.equal(await page.evaluate(() => window.__xss), undefined, "the description is text, not markup");
+  await page.getByRole("button", { name: "Mark ready" }).click();
+  await page.waitForURL(/notice=ready/);
+  // The maker sees Approve disabled, with the reason next to it.
+  const approve = page.getByRole("button", { name: "Approve" });
+  assert.ok(await approve.isDisabled(), "the maker cannot approve");
+  const why = await page.locator(`#${await approve.getAttribute("aria-describedby")}`).textContent();
+  assert.match(why, /may not approve|another|created/i, why);
+  await check(page, "distribution-ready-maker");
+  await page.goto(`${BASE}/distributions`);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.ok(await page.getByText(HOSTILE).first().isVisible(), "the list shows the description as text");
+  await signOut(page);
+
+  await signIn(page, "approver");
+  await page.goto(`${BASE}/distributions/${id}`);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await page.waitForURL(/notice=approved/);
+  assert.equal((await api("approver", `/api/distributions/${id}`)).status, "APPROVED");
+  await check(page, "distribution-approved");
+  await signOut(page);
+
+  await signIn(page, "operator");
+  await page.goto(`${BASE}/distributions/${id}`);
+  await page.getByRole("button", { name: "Process" }).click();
+  await page.waitForURL(/notice=processing/);
+  await eventually(async () => (await api("operator", `/api/distributions/${id}`)).status === "COMPLETED");
+  await page.goto(`${BASE}/distributions/${id}`);
+  await assertText(page, "COMPLETED");
+  await check(page, "distribution-completed");
+  await page.getByRole("link", { name: /Payments/ }).first().click();
+  await page.waitForURL(/\/payments$/);
+  const payments = await api("operator", `/api/distributions/${id}/payments?limit=1000`);
+  assert.ok(payments.items.length > 0, "processing created payments");
+  const rails = await page.locator("#rails-h + * table, section[aria-labelledby=rails-h] table").first().textContent();
+  for (const method of new Set(payments.items.map((p) => p.method))) {
+    assert.ok(rails.toUpperCase().includes(method.toUpperCase()), `rail ${method} shown: ${rails}`);
+  }
+  await check(page, "distribution-payments");
+  distributionId = id;
+});
+
+let distributionId;
+
+test("reconciliation: the bank's file is imported on the page, and an exception is matched by hand", async () => {
+  assert.ok(distributionId, "runs after the payment flow");
+  const page = await newPage(browser);
+  await signIn(page, "operator");
+  // A wire leaves under a name the bank does not echo: it cannot match by itself.
+  const wire = await eventually(async () =>
+    (await api("operator", `/api/distributions/${distributionId}/payments?limit=1000`)).items
+      .find((p) => p.method === "WIRE" && p.status === "SENT"));
+  const amount = wire.amount.replace(".", ",");
+  const sent = new Date().toISOString().slice(0, 10); // sent today, by the rail job
+  const csv = `date;amount;ref;name;text\n${sent};-${amount};;ZZZ UNKNOWN CORP;OUTGOING WIRE\n`;
+  const query = `?format=csv&dateColumn=date&amountColumn=amount&referenceColumn=ref&counterpartyColumn=name&descriptionColumn=text&decimalSeparator=,&currency=${wire.currency}&account=OPS-9`;
+  await upload("operator", `/api/bank-statements${query}`, csv);
+  const exception = await eventually(async () =>
+    (await api("operator", "/api/reconciliation/exceptions")).items.find((x) => x.counterpartyName === "ZZZ UNKNOWN CORP"));
+  await page.goto(`${BASE}/reconciliation/exceptions`);
+  await check(page, "reconciliation-exceptions");
+  await page.goto(`${BASE}/reconciliation/exceptions/${exception.id}/match`);
+  await check(page, "reconciliation-match");
+  await page.locator("input[name=candidate]").first().check();
+  await page.getByLabel(/Note/).fill("payee renamed at the bank");
+  await page.getByRole("button", { name: "Match", exact: true }).click();
+  await page.waitForLoadState("load");
+  const line = await api("operator", `/api/reconciliation/lines/${exception.id}`);
+  assert.equal(line.status, "MATCHED", JSON.stringify(line));
+  const paid = (await api("operator", `/api/distributions/${distributionId}/payments?limit=1000`)).items.find((p) => p.id === wire.id);
+  assert.equal(paid.status, "COMPLETED", "the manual match settled the wire");
+  // The bank's statement of those payments (written by the CLI, as no bank is reachable).
+  const file = `${ARTIFACTS}/bank.bai2`;
+  execFileSync(process.env.CLEARWAY_BIN, ["statements", "bank-file", "--distribution", distributionId, "--out", file],
+    { cwd: process.env.CLEARWAY_WORKDIR, env: process.env, stdio: "pipe" });
+  await page.goto(`${BASE}/reconciliation`);
+  await check(page, "reconciliation");
+  await page.getByLabel(/Statement file/).setInputFiles(file);
+  await page.getByRole("button", { name: "Import" }).click();
+  await page.waitForURL(/notice=(imported|matched)/);
+  await check(page, "reconciliation-imported");
+  // The bank's file clears the ACH payments (one batch debit each file).
+  await eventually(async () => (await api("operator", `/api/distributions/${distributionId}/payments?limit=1000`))
+    .items.filter((p) => p.method === "ACH").every((p) => p.status === "COMPLETED"));
+});
+
+test("every page reads without JavaScript", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel("Email").fill(TOKENS.signIn.auditor.email);
+  await page.getByLabel("Password").fill(TOKENS.signIn.auditor.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  for (const [path, heading] of [["/distributions", "Distributions"], ["/reconciliation", "Reconciliation"],
+    ["/reports/distributions", null], ["/reports/tax-summary", null], ["/reports/cash-flow", null],
+    ["/audit", "Audit"], ["/distributions/forecast", null]]) {
+    const resp = await page.goto(`${BASE}${path}`);
+    assert.equal(resp.status(), 200, path);
+    const h1 = await page.locator("h1").textContent();
+    if (heading) assert.ok(h1.includes(heading), `${path}: ${h1}`);
+  }
+  await context.close();
+});
+
+test("reports, audit trail and forecast pass axe, with charts and exports", async () => {
+  const page = await newPage(browser);
+  await signIn(page, "auditor");
+  for (const [path, name] of [["/reports/distributions", "report-distributions"], ["/reports/tax-summary", "report-tax-summary"],
+    ["/reports/cash-flow", "report-cash-flow"], ["/audit", "audit"], ["/distributions/forecast", "forecast"]]) {
+    await page.goto(`${BASE}${path}`);
+    await check(page, name);
+  }
+  await page.goto(`${BASE}/reports/distributions`);
+  assert.ok(await page.locator("svg.chart").count() > 0, "the report draws its chart");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: /CSV/ }).first().click(),
+  ]);
+  const csv = readFileSync(await download.path(), "utf8");
+  assert.ok(csv.split("\n").length > 1, csv);
+});
 
 async function assertText(page, text) {
   await page.getByText(text, { exact: false }).first().waitFor({ timeout: 5000 });

@@ -34,6 +34,8 @@ export async function newPage(browser, { phone = false } = {}) {
     if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) page.problems.push(m.text());
   });
   page.on("pageerror", (e) => page.problems.push(String(e)));
+  // Buttons that move money ask once more (data-confirm): a person says yes.
+  page.on("dialog", (d) => d.accept());
   return page;
 }
 
@@ -85,4 +87,27 @@ export async function api(role, path, body) {
   const text = await r.text();
   assert.ok(r.ok, `${role} ${path}: ${r.status} ${text}`);
   return JSON.parse(text);
+}
+
+/** The API as a demo role with a raw body (statement uploads): status and JSON. */
+export async function upload(role, path, body) {
+  const r = await fetch(`${BASE}${path}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKENS[role]}`, "Content-Type": "application/octet-stream" },
+    body,
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${role} ${path}: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** Polls `probe` every 250 ms until it returns a truthy value (at most `ms`). */
+export async function eventually(probe, ms = 30000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
