@@ -29,7 +29,7 @@ trap cleanup EXIT
 serve() {
   local url="$1" port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  ( cd "$work" && env ${url:+DATABASE_URL=$url} CLEARWAY_LOG=warn "$bin" demo --investors 60 --serve \
+  ( cd "$work" && exec env ${url:+DATABASE_URL=$url} CLEARWAY_LOG=warn "$bin" demo --investors 60 --serve \
       --listen "127.0.0.1:$port" --tokens-out "$work/tokens.json" >"$work/server.log" 2>&1 ) &
   pid=$!
   for _ in $(seq 1 120); do
@@ -62,6 +62,6 @@ if [ "${CLEARWAY_BROWSER_POSTGRES:-1}" = 1 ] && (exec 3<>"/dev/tcp/$host/$port")
   serve "$base/$db"
   (cd tests/browser && CLEARWAY_FLOWS=postgres node --test --test-concurrency=1 flows.test.mjs)
   stop
-  psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
+  psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 fi
 echo "screenshots: $CLEARWAY_ARTIFACTS"
