@@ -55,6 +55,20 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
     nav
 }
 
+/// The navigation section a path belongs to: its first segment (two under `/account/`, where
+/// each page is a section), except that the forecast, under `/distributions/`, is its own.
+fn section(path: &str) -> &str {
+    let path = path.split('?').next().unwrap_or("");
+    if path.starts_with("/distributions/forecast") {
+        return "/distributions/forecast";
+    }
+    let depth = if path.starts_with("/account/") { 3 } else { 2 };
+    match path.match_indices('/').nth(depth - 1) {
+        Some((end, _)) => &path[..end],
+        None => path,
+    }
+}
+
 impl Chrome {
     /// The chrome of a page titled `title` at `path` (which section is current).
     pub fn new(viewer: &Viewer, title: impl Into<String>, path: &str) -> Chrome {
@@ -63,10 +77,7 @@ impl Chrome {
             .map(|(href, label)| NavItem {
                 href,
                 label,
-                current: path == href
-                    || path.starts_with(&format!("{href}/"))
-                        && !(href == "/distributions"
-                            && path.starts_with("/distributions/forecast")),
+                current: section(path) == section(href),
             })
             .collect();
         Chrome {
@@ -83,5 +94,36 @@ impl Chrome {
     pub fn with_notice(mut self, notice: Option<String>) -> Chrome {
         self.notice = notice;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::section;
+
+    #[test]
+    fn every_report_lights_the_reports_link_and_the_forecast_its_own() {
+        assert_eq!(
+            section("/reports/tax-summary"),
+            section("/reports/distributions")
+        );
+        assert_eq!(
+            section("/distributions/0192-abc/payments"),
+            "/distributions"
+        );
+        assert_eq!(section("/distributions"), "/distributions");
+        assert_eq!(section("/distributions?status=DRAFT"), "/distributions");
+        assert_eq!(
+            section("/distributions/forecast"),
+            "/distributions/forecast"
+        );
+        assert_eq!(
+            section("/account/distributions/x/tax-documents"),
+            "/account/distributions"
+        );
+        assert_ne!(
+            section("/account/security"),
+            section("/account/distributions")
+        );
     }
 }
