@@ -437,34 +437,56 @@ fn escape_like(text: &str) -> String {
         .collect()
 }
 
-/// The `LIKE` pattern of a search: `%text%`, escaped.
+/// The `LIKE` pattern of a search: `%text%`, escaped by [`escape_like`].
 fn like_pattern(search: Option<&str>) -> Option<String> {
     search.map(|s| format!("%{}%", escape_like(s)))
 }
 
-/// The filter's conditions on `d` (parameters `$1`–`$6`, in [`bind_filter`]'s order).
-const FILTER_SQL: &str = "($1 IS NULL OR d.fund_id = $1) AND ($2 IS NULL OR d.status = $2)
-           AND ($3 IS NULL OR d.payable_date >= $3) AND ($4 IS NULL OR d.payable_date <= $4)
-           AND ($5 IS NULL OR d.id < $5)
-           AND ($6 IS NULL OR LOWER(d.description) LIKE $6 ESCAPE '\\' OR d.id LIKE $7)";
-
-fn bind_filter(query: crate::db::Q, filter: &ListFilter) -> crate::db::Q {
-    let search = like_pattern(filter.search.as_deref());
-    // An id prefix of at least 8 characters (fewer would match nearly everything).
-    let id_prefix = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| s.len() >= 8 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
-        .map(|s| format!("{}%", s.to_lowercase()));
-    query
-        .bind(filter.fund_id.clone())
-        .bind(filter.status.map(|s| s.as_str()))
-        .bind(filter.payable_from.map(|d| d.to_string()))
-        .bind(filter.payable_to.map(|d| d.to_string()))
-        .bind(filter.before_id.clone())
-        .bind(search)
-        .bind(id_prefix)
+/// The filter's conditions on `d`, only those it sets (PostgreSQL plans `$n IS NULL OR …`
+/// generically, scanning the organization's distributions for every page), numbered from
+/// `$next`, with their values in order.
+fn filter_conditions(filter: &ListFilter, next: usize) -> (String, Vec<Arg>) {
+    let mut sql = String::new();
+    let mut args: Vec<Arg> = Vec::new();
+    let mut add = |condition: &str, values: Vec<String>| {
+        let mut c = condition.to_string();
+        for v in values {
+            c = c.replacen("$?", &format!("${}", next + args.len()), 1);
+            args.push(v.into());
+        }
+        sql.push_str(" AND ");
+        sql.push_str(&c);
+    };
+    if let Some(f) = &filter.fund_id {
+        add("d.fund_id = $?", vec![f.clone()]);
+    }
+    if let Some(st) = filter.status {
+        add("d.status = $?", vec![st.as_str().to_string()]);
+    }
+    if let Some(d) = filter.payable_from {
+        add("d.payable_date >= $?", vec![d.to_string()]);
+    }
+    if let Some(d) = filter.payable_to {
+        add("d.payable_date <= $?", vec![d.to_string()]);
+    }
+    if let Some(before) = &filter.before_id {
+        add("d.id < $?", vec![before.clone()]);
+    }
+    if let Some(search) = filter.search.as_deref() {
+        let pattern = like_pattern(Some(search)).unwrap_or_default();
+        // An id prefix of at least 8 characters (fewer would match nearly everything).
+        let id = search.trim();
+        if id.len() >= 8 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            let prefix = format!("{}%", id.to_lowercase());
+            add(
+                "(LOWER(d.description) LIKE $? ESCAPE '\\' OR d.id LIKE $?)",
+                vec![pattern, prefix],
+            );
+        } else {
+            add("LOWER(d.description) LIKE $? ESCAPE '\\'", vec![pattern]);
+        }
+    }
+    (sql, args)
 }
 
 /// Count and sum of the distributions a filter selects (all pages), per currency.
@@ -485,7 +507,7 @@ pub async fn totals(
     filter: &ListFilter,
 ) -> Result<Vec<Totals>, StoreError> {
     actor.require(Permission::Read)?;
-    let (from, _, args) = visible(actor, 8);
+    let (from, _, visible_args) = visible(actor, 1);
     let total = if actor.investor_id.is_some() {
         "own.total_minor"
     } else {
@@ -495,13 +517,11 @@ pub async fn totals(
         before_id: None,
         ..filter.clone()
     };
-    let mut query = bind_filter(
-        q(format!(
-            "SELECT d.currency, COUNT(*) AS n, CAST(COALESCE(SUM({total}), 0) AS BIGINT) AS total FROM {from} AND {FILTER_SQL} GROUP BY d.currency ORDER BY d.currency"
-        )),
-        &all,
-    );
-    for a in args {
+    let (conditions, args) = filter_conditions(&all, visible_args.len() + 1);
+    let mut query = q(format!(
+        "SELECT d.currency, COUNT(*) AS n, CAST(COALESCE(SUM({total}), 0) AS BIGINT) AS total FROM {from}{conditions} GROUP BY d.currency ORDER BY d.currency"
+    ));
+    for a in visible_args.into_iter().chain(args) {
         query.push(a);
     }
     db.fetch_all(query)
@@ -524,15 +544,15 @@ pub async fn list(
     filter: &ListFilter,
 ) -> Result<Vec<Distribution>, StoreError> {
     actor.require(Permission::Read)?;
-    let (from, columns, args) = visible(actor, 9);
-    let mut query = bind_filter(
-        q(format!(
-            "SELECT {columns} FROM {from} AND {FILTER_SQL} ORDER BY d.id DESC LIMIT $8"
-        )),
-        filter,
-    )
-    .bind(filter.limit);
-    for a in args {
+    let (from, columns, visible_args) = visible(actor, 1);
+    let (conditions, args) = filter_conditions(filter, visible_args.len() + 1);
+    // The page size is part of the text (a number we bound): with it as a parameter,
+    // PostgreSQL's generic plan sorts every match instead of walking the index.
+    let mut query = q(format!(
+        "SELECT {columns} FROM {from}{conditions} ORDER BY d.id DESC LIMIT {}",
+        filter.limit.clamp(1, 10_000)
+    ));
+    for a in visible_args.into_iter().chain(args) {
         query.push(a);
     }
     db.fetch_all(query).await?.iter().map(from_row).collect()
@@ -547,18 +567,26 @@ pub async fn lines(
     limit: i64,
 ) -> Result<Vec<Line>, StoreError> {
     get(db, actor, distribution_id).await?;
-    db.fetch_all(
-        q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND investor_id > $3 AND ($4 IS NULL OR investor_id = $4) ORDER BY investor_id LIMIT $5", line_select()))
-            .bind(distribution_id)
-            .bind(&actor.org_id)
-            .bind(after_investor.unwrap_or(""))
-            .bind(actor.investor_id.clone())
-            .bind(limit),
-    )
-    .await?
-    .iter()
-    .map(line_from_row)
-    .collect()
+    // Staff and investors get their own statement, with the page size in the text: the
+    // generic plan of `($4 IS NULL OR …) … LIMIT $5` sorted every line on PostgreSQL.
+    let page = limit.clamp(1, 10_000);
+    let own = if actor.investor_id.is_some() {
+        " AND investor_id = $4"
+    } else {
+        ""
+    };
+    let mut query = q(format!("SELECT {} FROM distribution_lines WHERE distribution_id = $1 AND org_id = $2 AND investor_id > $3{own} ORDER BY investor_id LIMIT {page}", line_select()))
+        .bind(distribution_id)
+        .bind(&actor.org_id)
+        .bind(after_investor.unwrap_or(""));
+    if let Some(investor) = &actor.investor_id {
+        query.push(investor);
+    }
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(line_from_row)
+        .collect()
 }
 
 /// A line with its investor's name.
@@ -584,28 +612,66 @@ pub async fn search_lines(
         return Err(StoreError::NotFound("distribution"));
     }
     get(db, actor, distribution_id).await?;
-    let pattern = prefix.map(|p| format!("{}%", escape_like(p)));
-    db.fetch_all(
-        q(format!("SELECT {}, (SELECT i.name FROM investors i WHERE i.id = l.investor_id AND i.org_id = l.org_id) AS investor_name
-                   FROM distribution_lines l WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.investor_id > $3
-                   AND ($4 IS NULL OR LOWER(l.investor_id) LIKE $4 ESCAPE '\\'
+    // Two statements, not one with `$4 IS NULL OR …`, and the page size in the text: either
+    // made PostgreSQL's generic plan read and sort every line of the distribution.
+    let query = match prefix {
+        None => q(format!("SELECT {} FROM distribution_lines l
+                   WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.investor_id > $3
+                   ORDER BY l.investor_id LIMIT {}", line_select(), limit.clamp(1, 10_000)))
+            .bind(distribution_id)
+            .bind(&actor.org_id)
+            .bind(after_investor.unwrap_or("")),
+        Some(p) => q(format!("SELECT {} FROM distribution_lines l
+                   WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.investor_id > $3
+                   AND (LOWER(l.investor_id) LIKE $4 ESCAPE '\\'
                         OR l.investor_id IN (SELECT i.id FROM investors i WHERE i.org_id = $2 AND LOWER(i.name) LIKE $4 ESCAPE '\\'))
-                   ORDER BY l.investor_id LIMIT $5", line_select()))
+                   ORDER BY l.investor_id LIMIT {}", line_select(), limit.clamp(1, 10_000)))
             .bind(distribution_id)
             .bind(&actor.org_id)
             .bind(after_investor.unwrap_or(""))
-            .bind(pattern)
-            .bind(limit),
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(NamedLine {
-            line: line_from_row(r)?,
-            investor_name: r.opt_text("investor_name")?.unwrap_or_default(),
+            .bind(format!("{}%", escape_like(p))),
+    };
+    let lines = db
+        .fetch_all(query)
+        .await?
+        .iter()
+        .map(line_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut names = investor_names(db, actor, &lines).await?;
+    Ok(lines
+        .into_iter()
+        .map(|line| NamedLine {
+            investor_name: names.remove(&line.investor_id).unwrap_or_default(),
+            line,
         })
-    })
-    .collect()
+        .collect())
+}
+
+/// The names of the lines' investors, by id, in one statement. Looked up apart from the
+/// lines: on PostgreSQL the lines' ids are `COLLATE "C"` and the investors' are not, so a
+/// join or correlated subquery between them cannot use the investors' key (a scan per line).
+async fn investor_names(
+    db: &Db,
+    actor: &Actor,
+    lines: &[Line],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    if lines.is_empty() {
+        return Ok(Default::default());
+    }
+    let marks: Vec<String> = (0..lines.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut query = q(format!(
+        "SELECT id, name FROM investors WHERE org_id = $1 AND id IN ({})",
+        marks.join(", ")
+    ))
+    .bind(&actor.org_id);
+    for l in lines {
+        query.push(&l.investor_id);
+    }
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("id")?, r.text("name")?)))
+        .collect()
 }
 
 /// One line; investors may only read their own.

@@ -29,6 +29,7 @@ pub(super) async fn pages(
     fill(&s, distributions.saturating_sub(1)).await?;
     let cookie = sign_in(&s).await?;
     let second_page = second_page_cursor(&s).await?;
+    let middle = &s.seeded.investor_ids[s.seeded.investor_ids.len() / 2];
     let runs = [
         ("GET /distributions", "/distributions".to_string(), true),
         (
@@ -42,8 +43,13 @@ pub(super) async fn pages(
             true,
         ),
         (
-            "GET /distributions/:id (10,000 lines)",
+            "GET /distributions/:id (large)",
             format!("/distributions/{big}"),
+            true,
+        ),
+        (
+            "GET /distributions/:id (large, a middle page)",
+            format!("/distributions/{big}?after={middle}"),
             true,
         ),
         (
@@ -72,7 +78,7 @@ pub(super) async fn pages(
     let baseline = baseline.context("baseline measured")?;
     for (label, p50, p95) in rows {
         println!(
-            "{label:<44} p50 {:>9}  p95 {:>9}  p95/baseline {:.2}x",
+            "{label:<46} p50 {:>9}  p95 {:>9}  p95/baseline {:.2}x",
             ms(p50),
             ms(p95),
             p95.as_secs_f64() / baseline.as_secs_f64()
@@ -95,6 +101,7 @@ async fn create_big(s: &Setup) -> Result<String> {
         bail!("create: {} {}", resp.status(), resp.text().await?);
     }
     let v: Value = resp.json().await?;
+    println!("the large distribution has {} lines", v["lineCount"]);
     Ok(v["id"].as_str().context("id")?.to_string())
 }
 

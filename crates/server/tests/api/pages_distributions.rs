@@ -614,3 +614,61 @@ async fn explicit_lines_are_read_from_the_text_box_and_their_errors_name_the_row
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_list_searches_literally_filters_and_totals_what_it_selects() {
+    let app = spawn_app(3).await;
+    let mut ids = Vec::new();
+    for (description, total) in [
+        ("Alpha 100%", "100.00"),
+        ("Beta_2", "20.00"),
+        ("Gamma", "3.00"),
+    ] {
+        let mut body = pro_rata(&app, total);
+        body["description"] = description.into();
+        let resp = app.post("operator", "/api/distributions", &body).await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let v: serde_json::Value = resp.json().await.unwrap();
+        ids.push(v["id"].as_str().unwrap().to_string());
+    }
+    let mut web = app.sign_in("auditor").await;
+    let rows = |body: &str| {
+        ["Alpha 100%", "Beta_2", "Gamma"]
+            .into_iter()
+            .filter(|d| body.contains(&format!(">{d}</a>")))
+            .collect::<Vec<_>>()
+    };
+    // LIKE's wildcards are searched as themselves.
+    let page = web.get("/distributions?q=%25").await;
+    assert_eq!(rows(&page.body), ["Alpha 100%"]);
+    assert!(
+        page.body.contains("Selected: 1 distributions, 100.00 USD"),
+        "{}",
+        page.body
+    );
+    let page = web.get("/distributions?q=_").await;
+    assert_eq!(rows(&page.body), ["Beta_2"]);
+    let page = web.get("/distributions?q=GAMMA").await;
+    assert_eq!(rows(&page.body), ["Gamma"]);
+    // An id prefix of 8 or more characters finds its distribution.
+    let page = web
+        .get(&format!("/distributions?q={}", &ids[1][..13]))
+        .await;
+    assert_eq!(rows(&page.body), ["Beta_2"]);
+    // Filters combine, and the totals are of the whole selection.
+    let page = web
+        .get("/distributions?status=DRAFT&from=2026-03-31&to=2026-03-31")
+        .await;
+    assert_eq!(rows(&page.body), ["Alpha 100%", "Beta_2", "Gamma"]);
+    assert!(
+        page.body.contains("Selected: 3 distributions, 123.00 USD"),
+        "{}",
+        page.body
+    );
+    let page = web.get("/distributions?status=APPROVED").await;
+    assert!(rows(&page.body).is_empty());
+    // A bad filter is named next to its field, and lists nothing.
+    let page = web.get("/distributions?from=2026-02-30").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains(r#"id="e-from""#), "{}", page.body);
+}
