@@ -8,7 +8,7 @@ use argon2::Argon2;
 use chrono::{Duration, Utc};
 use clearway_core::access::Role;
 use clearway_store::sessions::{self, NewSession, Session, Stage};
-use clearway_store::{audit, Actor, Db};
+use clearway_store::{audit, Actor, Db, Tx};
 use serde_json::json;
 
 use super::{change, totp};
@@ -117,27 +117,9 @@ pub async fn sign_in(
     } else {
         Stage::Full
     };
-    let ttl = if stage == Stage::Full {
-        SESSION_TTL
-    } else {
-        SECOND_FACTOR_TTL
-    };
     let mut tx = db.begin().await?;
     sessions::clear_failures(&mut tx, &key).await?;
-    if let Some(old) = previous {
-        sessions::delete_session(&mut tx, old).await?;
-    }
-    let id = random_secret()?;
-    let csrf = random_secret()?;
-    let new = NewSession {
-        id: &id,
-        user_id: &login.user_id,
-        org_id: &login.org_id,
-        csrf: &csrf,
-        stage,
-        expires_at: Utc::now() + ttl,
-    };
-    sessions::create_session(&mut tx, &new).await?;
+    let started = start_session(&mut tx, &login.user_id, &login.org_id, stage, previous).await?;
     if stage == Stage::Full {
         let signer = Actor {
             user_id: login.user_id.clone(),
@@ -155,7 +137,7 @@ pub async fn sign_in(
         audit::record(&mut tx, &signer, trail).await?;
     }
     tx.commit().await?;
-    Ok(SignIn::Started(Started { id, stage }))
+    Ok(SignIn::Started(started))
 }
 
 /// Signs in a verified OIDC identity: its bound user (or, on first sign-in, the one enabled
@@ -175,20 +157,7 @@ pub async fn sign_in_identity(
     else {
         return Ok(None);
     };
-    if let Some(old) = previous {
-        sessions::delete_session(&mut tx, old).await?;
-    }
-    let id = random_secret()?;
-    let csrf = random_secret()?;
-    let new = NewSession {
-        id: &id,
-        user_id: &user_id,
-        org_id: &org_id,
-        csrf: &csrf,
-        stage: Stage::Full,
-        expires_at: Utc::now() + SESSION_TTL,
-    };
-    sessions::create_session(&mut tx, &new).await?;
+    let started = start_session(&mut tx, &user_id, &org_id, Stage::Full, previous).await?;
     let signer = Actor {
         user_id: user_id.clone(),
         ..Actor::system(&org_id)
@@ -201,10 +170,37 @@ pub async fn sign_in_identity(
     )
     .await?;
     tx.commit().await?;
-    Ok(Some(Started {
-        id,
-        stage: Stage::Full,
-    }))
+    Ok(Some(started))
+}
+
+/// Starts a session of `stage` for a user inside `tx`, with a fresh random id and CSRF
+/// secret, ending the one presented before (`replaced`): a new id at every step of a sign-in.
+async fn start_session(
+    tx: &mut Tx,
+    user_id: &str,
+    org_id: &str,
+    stage: Stage,
+    replaced: Option<&str>,
+) -> AppResult<Started> {
+    if let Some(old) = replaced {
+        sessions::delete_session(tx, old).await?;
+    }
+    let ttl = match stage {
+        Stage::Full => SESSION_TTL,
+        Stage::Totp => SECOND_FACTOR_TTL,
+    };
+    let id = random_secret()?;
+    let csrf = random_secret()?;
+    let new = NewSession {
+        id: &id,
+        user_id,
+        org_id,
+        csrf: &csrf,
+        stage,
+        expires_at: Utc::now() + ttl,
+    };
+    sessions::create_session(tx, &new).await?;
+    Ok(Started { id, stage })
 }
 
 fn open_secret(vault: &Vault, sealed: &(String, String)) -> AppResult<Vec<u8>> {
@@ -240,18 +236,14 @@ pub async fn second_factor(
     if !sessions::accept_totp_step(&mut tx, user, step).await? {
         return Ok(None);
     }
-    sessions::delete_session(&mut tx, pending).await?;
-    let id = random_secret()?;
-    let csrf = random_secret()?;
-    let new = NewSession {
-        id: &id,
-        user_id: user,
-        org_id: &session.actor.org_id,
-        csrf: &csrf,
-        stage: Stage::Full,
-        expires_at: Utc::now() + SESSION_TTL,
-    };
-    sessions::create_session(&mut tx, &new).await?;
+    let started = start_session(
+        &mut tx,
+        user,
+        &session.actor.org_id,
+        Stage::Full,
+        Some(pending),
+    )
+    .await?;
     let trail = change(
         "user.sign_in",
         "user",
@@ -261,10 +253,7 @@ pub async fn second_factor(
     );
     audit::record(&mut tx, &session.actor, trail).await?;
     tx.commit().await?;
-    Ok(Some(Started {
-        id,
-        stage: Stage::Full,
-    }))
+    Ok(Some(started))
 }
 
 /// The live session with this id.

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
@@ -49,11 +49,6 @@ const PAGE: i64 = 25;
 /// tax form fixes it.
 pub const ESTIMATE_NOTE: &str =
     "Estimate until year end: your year-end tax form (1099-DIV or K-1) gives the final character.";
-
-/// Where staff asking for a portal page are sent: their console.
-fn to_console() -> Response {
-    Redirect::to("/distributions").into_response()
-}
 
 /// The label and tax character of an income component, as the investor reads them.
 pub fn component_label(kind: ComponentKind) -> (&'static str, &'static str) {
@@ -193,8 +188,8 @@ async fn list(
     viewer: Viewer,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Response> {
-    if !viewer.is_investor() {
-        return Ok(to_console());
+    if let Some(away) = viewer.portal_page() {
+        return Ok(away);
     }
     let fund_list = funds::list_funds(&state.db, &viewer.actor).await?;
     let fund_ids: Vec<String> = fund_list.iter().map(|f| f.id.clone()).collect();
@@ -234,13 +229,7 @@ async fn list(
 
 /// The list's query string with `cursor` replaced (pagination links keep the filters).
 pub fn list_query(fund: &str, year: &str, cursor: &str) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [("fund", fund), ("year", year), ("cursor", cursor)] {
-        if !v.is_empty() {
-            s.append_pair(k, v);
-        }
-    }
-    s.finish()
+    crate::web::query_string(&[("fund", fund), ("year", year), ("cursor", cursor)])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -444,7 +433,7 @@ async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> PageResult<Response> {
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(to_console());
+        return Ok(viewer.to_home());
     };
     let o = own(&state, &viewer, &investor_id, &id, blank(&q.payments_after)).await?;
     let next_payments = (o.payments.len() as i64 == PAGE)
@@ -491,7 +480,7 @@ async fn documents(
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(to_console());
+        return Ok(viewer.to_home());
     };
     // The line itself proves it is theirs (404 otherwise).
     let d = store::get(&state.db, &viewer.actor, &id).await?;
@@ -666,7 +655,7 @@ async fn statement(
     format: ExportFormat,
 ) -> PageResult<Response> {
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(to_console());
+        return Ok(viewer.to_home());
     };
     let o = own(&state, &viewer, &investor_id, &id, None).await?;
     let mut rows = header_rows(&o);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::{Datelike, Duration, NaiveDate};
@@ -129,15 +129,14 @@ impl Filters {
         let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         let fund = p.filter.fund_id.clone().unwrap_or_default();
         let (from, to) = (day(p.filter.from), day(p.filter.to));
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("fund", fund.as_str()), ("from", &from), ("to", &to)] {
-            if !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        if groups.len() > 1 {
-            s.append_pair("group", p.group);
-        }
+        // The grouping travels only where the report has a choice of them.
+        let group = if groups.len() > 1 { p.group } else { "" };
+        let export_query = crate::web::query_string(&[
+            ("fund", fund.as_str()),
+            ("from", &from),
+            ("to", &to),
+            ("group", group),
+        ]);
         Filters {
             path,
             funds: funds
@@ -154,16 +153,9 @@ impl Filters {
                 Vec::new()
             },
             errors: p.errors.clone(),
-            export_query: s.finish(),
+            export_query,
         }
     }
-}
-
-/// Staff only: investors are sent to their own distributions.
-fn staff_only(viewer: &Viewer) -> Option<Response> {
-    viewer
-        .is_investor()
-        .then(|| Redirect::to("/account/distributions").into_response())
 }
 
 fn fund_code(funds: &[Fund], id: &str) -> String {
@@ -286,7 +278,7 @@ async fn distributions_page(
     viewer: Viewer,
     Query(q): Query<ReportQuery>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let p = parse(&q, &PERIODS);
@@ -316,7 +308,7 @@ async fn distributions_export(
     q: ReportQuery,
     format: ExportFormat,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let p = parse(&q, &PERIODS);
@@ -455,7 +447,7 @@ async fn tax_page(
     viewer: Viewer,
     Query(q): Query<ReportQuery>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let p = parse(&q, &["year"]);
@@ -481,7 +473,7 @@ async fn tax_export(
     q: ReportQuery,
     format: ExportFormat,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let p = parse(&q, &["year"]);
@@ -624,7 +616,7 @@ async fn cash_page(
     viewer: Viewer,
     Query(q): Query<ReportQuery>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let p = parse(&q, &BUCKETS);
@@ -649,7 +641,7 @@ async fn cash_export(
     q: ReportQuery,
     format: ExportFormat,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let p = parse(&q, &BUCKETS);

@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for Actor {
             // cross-site navigations too, so the cookie authenticates only reads (GET/HEAD),
             // never a change: the pages' own forms carry CSRF tokens.
             None if matches!(parts.method, Method::GET | Method::HEAD) => {
-                let id = session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?;
+                let id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthorized)?;
                 return match sessions::session(&state.db, id).await? {
                     Some(s) if s.stage == sessions::Stage::Full => Ok(s.actor),
                     _ => Err(ApiError::Unauthorized),
@@ -52,17 +52,18 @@ pub fn bearer_token(value: &str) -> Option<&str> {
     (!token.is_empty() && !token.contains(|c: char| c.is_ascii_whitespace())).then_some(token)
 }
 
-/// The session token in the `Cookie` header, if any.
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+/// A cookie's value by name (the first, non-empty, at most 128 characters: our cookies are
+/// 64-character hex ids).
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value)
-        .filter(|v| !v.is_empty())
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 #[cfg(test)]

@@ -181,17 +181,13 @@ async fn draw(
     render_status(status, &page)
 }
 
-fn to_console() -> Response {
-    Redirect::to("/distributions").into_response()
-}
-
 async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<PageQuery>,
 ) -> PageResult<Response> {
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(to_console());
+        return Ok(viewer.to_home());
     };
     draw(&state, &viewer, &investor_id, &q, Again::default()).await
 }
@@ -236,7 +232,7 @@ async fn add(
 ) -> PageResult<Response> {
     let form::Form(f) = form::parse::<AddForm>(&viewer, &headers, &body)?;
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(to_console());
+        return Ok(viewer.to_home());
     };
     let req = request_of(&f);
     let vault = &state.config.payments.vault;
@@ -276,9 +272,9 @@ async fn send_micro_deposits(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
-    form::parse::<std::collections::BTreeMap<String, String>>(&viewer, &headers, &body)?;
+    form::check(&viewer, &headers, &body)?;
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(to_console());
+        return Ok(viewer.to_home());
     };
     app::start_micro_deposits(
         &state.db,
@@ -323,7 +319,7 @@ async fn verify(
 ) -> PageResult<Response> {
     let form::Form(f) = form::parse::<VerifyForm>(&viewer, &headers, &body)?;
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(to_console());
+        return Ok(viewer.to_home());
     };
     let cents = match amounts(&f) {
         Ok(c) => c,

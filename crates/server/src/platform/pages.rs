@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use clearway_core::input::parse_date;
@@ -26,12 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/distributions/forecast", get(forecast))
 }
 
-fn staff_only(viewer: &Viewer) -> Option<Response> {
-    viewer
-        .is_investor()
-        .then(|| Redirect::to("/account/distributions").into_response())
-}
-
 #[derive(Template)]
 #[template(path = "platform/forecast.html")]
 struct ForecastPage {
@@ -39,7 +33,7 @@ struct ForecastPage {
 }
 
 async fn forecast(viewer: Viewer) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     render(&ForecastPage {
@@ -193,7 +187,7 @@ async fn audit_page(
     viewer: Viewer,
     Query(q): Query<AuditQuery>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let mut errors = FieldErrors::default();
@@ -233,20 +227,14 @@ async fn audit_page(
 impl AuditPage {
     /// The query string of this list with `cursor` replaced (pages keep the filters).
     fn with_cursor(&self, cursor: &str) -> String {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+        crate::web::query_string(&[
             ("entity_type", self.entity_type.as_str()),
             ("entity_id", &self.entity_id),
             ("action", &self.action),
             ("from", &self.from),
             ("to", &self.to),
             ("cursor", cursor),
-        ] {
-            if !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        s.finish()
+        ])
     }
 }
 

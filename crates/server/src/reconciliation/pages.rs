@@ -57,12 +57,6 @@ const SUMMARY_DAYS: i64 = 30;
 const MAY_NOT_OPERATE: &str =
     "Your role may not import statements or match lines (operators and admins do).";
 
-fn staff_only(viewer: &Viewer) -> Option<Response> {
-    viewer
-        .is_investor()
-        .then(|| Redirect::to("/account/distributions").into_response())
-}
-
 /// The reason the viewer may not change reconciliation, if any.
 fn operate_refusal(viewer: &Viewer) -> Option<&'static str> {
     (!viewer.can(Permission::Operate)).then_some(MAY_NOT_OPERATE)
@@ -175,7 +169,7 @@ async fn index(
     viewer: Viewer,
     Query(q): Query<IndexQuery>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     render(&index_page(&state, &viewer, &q, FieldErrors::default()).await?)
@@ -276,7 +270,7 @@ async fn statement(
     Path(id): Path<String>,
     Query(q): Query<LinesQuery>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let statement = statements::get(&state.db, &viewer.actor, &id).await?;
@@ -406,7 +400,7 @@ async fn exceptions(
     viewer: Viewer,
     Query(q): Query<ExceptionsQuery>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let today = chrono::Utc::now().date_naive();
@@ -511,7 +505,7 @@ async fn match_form(
     viewer: Viewer,
     Path(line_id): Path<String>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     render(
@@ -588,10 +582,6 @@ async fn match_post(
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-/// A form that carries nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 async fn approve_request(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -599,7 +589,7 @@ async fn approve_request(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
-    form::parse::<Empty>(&viewer, &headers, &body)?;
+    form::check(&viewer, &headers, &body)?;
     viewer.actor.require(Permission::Approve)?;
     let mut tx = state.db.begin().await?;
     app::approve_match_request(&mut tx, &viewer.actor, &id).await?;
@@ -615,7 +605,7 @@ async fn complete_request(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
-    form::parse::<Empty>(&viewer, &headers, &body)?;
+    form::check(&viewer, &headers, &body)?;
     viewer.actor.require(Permission::Operate)?;
     let mut tx = state.db.begin().await?;
     let r = store::match_request(&mut tx, &viewer.actor, &id).await?;
@@ -671,7 +661,7 @@ async fn unmatch_form(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult<Response> {
-    if let Some(r) = staff_only(&viewer) {
+    if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     render(&unmatch_page(&state, &viewer, &id, String::new(), FieldErrors::default()).await?)

@@ -225,7 +225,7 @@ async fn page(
     Query(q): Query<PageQuery>,
 ) -> PageResult<Response> {
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(Redirect::to("/distributions").into_response());
+        return Ok(viewer.to_home());
     };
     let form = ElectionForm {
         effective: today().to_string(),
@@ -276,7 +276,7 @@ async fn change(
 ) -> PageResult<Response> {
     let form::Form(f) = form::parse::<ElectionForm>(&viewer, &headers, &body)?;
     let Some(investor_id) = viewer.actor.investor_id.clone() else {
-        return Ok(Redirect::to("/distributions").into_response());
+        return Ok(viewer.to_home());
     };
     let mut errors = FieldErrors::default();
     if f.fund.trim().is_empty() {

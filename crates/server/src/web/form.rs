@@ -77,6 +77,12 @@ pub fn parse_with_secret<T: DeserializeOwned>(
     })
 }
 
+/// Checks a form that carries nothing but its CSRF token (a button).
+pub fn check(viewer: &Viewer, headers: &HeaderMap, body: &[u8]) -> PageResult<()> {
+    let token: Token = serde_urlencoded::from_bytes(body).map_err(|_| refused())?;
+    check_secret(&viewer.csrf, headers, &token.csrf)
+}
+
 /// Checks a form's `_csrf` read by the caller (a multipart upload's text part) against the
 /// viewer's session, as [`parse`] does.
 pub fn check_token(viewer: &Viewer, headers: &HeaderMap, token: &str) -> PageResult<()> {

@@ -30,6 +30,18 @@ pub fn router() -> Router<AppState> {
     sign_in::router().merge(assets::router())
 }
 
+/// A query string of the pairs whose value is not empty (pagination and export links keep
+/// the filters a page was drawn with), URL-encoded.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
 /// The Content-Security-Policy of every page: scripts and styles from this server only (no
 /// inline script or style), no frames, forms post back here only.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

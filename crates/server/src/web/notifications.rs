@@ -2,7 +2,7 @@
 //! says so plainly and lists nothing.
 
 use askama::Template;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
@@ -22,8 +22,8 @@ struct NotificationsPage {
 }
 
 async fn page(viewer: Viewer) -> PageResult<Response> {
-    if !viewer.is_investor() {
-        return Ok(Redirect::to("/distributions").into_response());
+    if let Some(away) = viewer.portal_page() {
+        return Ok(away);
     }
     render(&NotificationsPage {
         chrome: Chrome::new(&viewer, "Notifications", "/account/notifications"),

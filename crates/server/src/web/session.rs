@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use clearway_core::access::{Permission, Role};
 use clearway_store::sessions::Stage;
@@ -12,7 +12,7 @@ use clearway_store::Actor;
 use crate::state::AppState;
 
 /// The cookie carrying the session id.
-pub use crate::http::auth::SESSION_COOKIE;
+pub use crate::http::auth::{cookie, SESSION_COOKIE};
 
 /// A signed-in person: their actor (role and tenancy, as in the API), name, and the CSRF
 /// secret their forms carry.
@@ -38,24 +38,36 @@ impl Viewer {
     pub fn is_investor(&self) -> bool {
         self.actor.role == Role::Investor
     }
+
+    /// Where this person starts: the console for staff, the portal for investors.
+    pub fn home(&self) -> &'static str {
+        if self.is_investor() {
+            "/account/distributions"
+        } else {
+            "/distributions"
+        }
+    }
+
+    /// The redirect to [`Viewer::home`].
+    pub fn to_home(&self) -> Response {
+        Redirect::to(self.home()).into_response()
+    }
+
+    /// For a console page: an investor is sent to their portal, showing nothing (`None`:
+    /// staff, the page is theirs).
+    pub fn staff_page(&self) -> Option<Response> {
+        self.is_investor().then(|| self.to_home())
+    }
+
+    /// For a portal page: staff are sent to their console (`None`: an investor).
+    pub fn portal_page(&self) -> Option<Response> {
+        (!self.is_investor()).then(|| self.to_home())
+    }
 }
 
 /// The session id in the request's cookies, if any.
 pub fn session_id(headers: &HeaderMap) -> Option<&str> {
     cookie(headers, SESSION_COOKIE)
-}
-
-/// A cookie's value by name.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 /// Where to send someone who is not signed in: the sign-in page, back here afterwards.

@@ -32,18 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/security/totp/confirm", post(totp_confirm))
 }
 
-/// Where a signed-in person starts: the console for staff, the portal for investors.
-pub fn home_of(viewer: &Viewer) -> &'static str {
-    if viewer.is_investor() {
-        "/account/distributions"
-    } else {
-        "/distributions"
-    }
-}
-
 async fn home(viewer: Result<Viewer, Response>) -> Response {
     match viewer {
-        Ok(v) => Redirect::to(home_of(&v)).into_response(),
+        Ok(v) => v.to_home(),
         Err(_) => Redirect::to("/login").into_response(),
     }
 }
@@ -241,7 +232,7 @@ async fn logout(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
-    form::parse::<std::collections::BTreeMap<String, String>>(&viewer, &headers, &body)?;
+    form::check(&viewer, &headers, &body)?;
     if let Some(id) = session_id(&headers) {
         app::sign_out(&state.db, id).await?;
     }
@@ -417,7 +408,7 @@ async fn totp_begin(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
-    form::parse::<std::collections::BTreeMap<String, String>>(&viewer, &headers, &body)?;
+    form::check(&viewer, &headers, &body)?;
     let e = app::begin_totp(
         &state.db,
         &state.config.payments.vault,

@@ -371,6 +371,23 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(d["status"], "DRAFT");
+    // Only the four lifecycle actions are posted by name; anything else is the 404 page,
+    // and the pages beside them keep their own methods.
+    web.get(&format!("/distributions/{id}")).await;
+    let page = web
+        .post(&format!("/distributions/{id}/complete"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let page = web
+        .post(&format!("/distributions/{id}/payments"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+    let page = web.post(&format!("/distributions/{id}/ready"), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.location,
+        Some(format!("/distributions/{id}?notice=ready"))
+    );
     app.stop().await;
 }
 

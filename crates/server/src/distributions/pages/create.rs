@@ -16,7 +16,7 @@ use clearway_store::distributions as store;
 use clearway_store::funds;
 
 use super::wizard::{input_of, PreviewView, WizardForm, FORM_LINES};
-use super::{api_headers, field_errors, portal, see_other};
+use super::{api_headers, field_errors, see_other};
 use crate::http::ApiError;
 use crate::state::AppState;
 use crate::web::error::{render, render_status};
@@ -117,7 +117,7 @@ pub(super) async fn create_page(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     require_operate(&viewer)?;
@@ -189,7 +189,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     let (mut f, req) = read(&viewer, &headers, &body)?;
@@ -245,7 +245,7 @@ pub(super) async fn preview(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     let (f, req) = read(&viewer, &headers, &body)?;
@@ -310,7 +310,7 @@ pub(super) async fn edit_page(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     require_operate(&viewer)?;
@@ -338,7 +338,7 @@ pub(super) async fn edit(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     let (mut f, req) = read(&viewer, &headers, &body)?;

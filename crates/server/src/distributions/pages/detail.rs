@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::wizard::component_label;
-use super::{api_headers, field_errors, notice, portal, see_other};
+use super::{api_headers, field_errors, notice, see_other};
 use crate::http::ApiError;
 use crate::state::AppState;
 use crate::web::error::render_status;
@@ -401,13 +401,20 @@ fn distribution_title(d: &Distribution) -> String {
     }
 }
 
+/// The lifecycle actions posted from the page: the action, its path segment
+/// (`/distributions/{id}/{segment}`), and the notice code after it.
+const ACTIONS: [(Action, &str, &str); 4] = [
+    (Action::MarkReady, "ready", "ready"),
+    (Action::Approve, "approve", "approved"),
+    (Action::Process, "process", "processing"),
+    (Action::Cancel, "cancel", "cancelled"),
+];
+
 fn action_path(action: Action) -> &'static str {
-    match action {
-        Action::MarkReady => "ready",
-        Action::Approve => "approve",
-        Action::Process => "process",
-        _ => "cancel",
-    }
+    ACTIONS
+        .iter()
+        .find(|(a, _, _)| *a == action)
+        .map_or("", |(_, path, _)| path)
 }
 
 /// Why the viewer cannot reverse `d` (the rules of the reversal service, said beforehand).
@@ -429,34 +436,28 @@ pub(super) async fn detail(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     draw(&state, &viewer, &id, &q, Refusal::default(), StatusCode::OK).await
 }
 
-/// A form with no fields but its CSRF token.
-#[derive(Deserialize)]
-struct Empty {}
-
-async fn act(
-    state: AppState,
+/// `POST /distributions/{id}/{ready|approve|process|cancel}`: the transition, then the page
+/// with its notice, or the page again with the refusal.
+pub(super) async fn act(
+    State(state): State<AppState>,
     viewer: Viewer,
-    id: String,
+    Path((id, segment)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-    action: Action,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
-    form::parse::<Empty>(&viewer, &headers, &body)?;
-    let done = match action {
-        Action::MarkReady => "ready",
-        Action::Approve => "approved",
-        Action::Process => "processing",
-        _ => "cancelled",
+    let Some(&(action, _, done)) = ACTIONS.iter().find(|(_, path, _)| *path == segment) else {
+        return Err(PageError::not_found());
     };
+    form::check(&viewer, &headers, &body)?;
     match crate::distributions::transition(&state, &viewer.actor, &id, action).await {
         Ok(_) => Ok(see_other(&format!("/distributions/{id}?notice={done}"))),
         Err(e) => refused_again(&state, &viewer, &id, PageError::from(e), String::new()).await,
@@ -490,46 +491,6 @@ async fn refused_again(
     .await
 }
 
-pub(super) async fn ready(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> PageResult<Response> {
-    act(state, viewer, id, headers, body, Action::MarkReady).await
-}
-
-pub(super) async fn approve(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> PageResult<Response> {
-    act(state, viewer, id, headers, body, Action::Approve).await
-}
-
-pub(super) async fn process(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> PageResult<Response> {
-    act(state, viewer, id, headers, body, Action::Process).await
-}
-
-pub(super) async fn cancel(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> PageResult<Response> {
-    act(state, viewer, id, headers, body, Action::Cancel).await
-}
-
 #[derive(Deserialize)]
 struct ReversalForm {
     #[serde(default)]
@@ -545,7 +506,7 @@ pub(super) async fn reverse(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     let form::Form(f) = form::parse::<ReversalForm>(&viewer, &headers, &body)?;

@@ -103,7 +103,7 @@ pub(super) async fn list(
     viewer: Viewer,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Response> {
-    if let Some(away) = super::portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     let mut errors = FieldErrors::default();
@@ -186,18 +186,12 @@ pub fn with_cursor(
     q: &str,
     cursor: &str,
 ) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
+    crate::web::query_string(&[
         ("fund", fund),
         ("status", status),
         ("from", from),
         ("to", to),
         ("q", q),
         ("cursor", cursor),
-    ] {
-        if !v.is_empty() {
-            s.append_pair(k, v);
-        }
-    }
-    s.finish()
+    ])
 }

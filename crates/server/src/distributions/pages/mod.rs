@@ -21,7 +21,7 @@ pub use list::with_cursor;
 use crate::http::ApiError;
 use crate::state::AppState;
 use crate::web::form::FieldErrors;
-use crate::web::{PageError, Viewer};
+use crate::web::PageError;
 
 /// Routes of the distributions pages.
 pub fn router() -> Router<AppState> {
@@ -37,10 +37,8 @@ pub fn router() -> Router<AppState> {
             "/distributions/{id}/edit",
             get(create::edit_page).post(create::edit),
         )
-        .route("/distributions/{id}/ready", post(detail::ready))
-        .route("/distributions/{id}/approve", post(detail::approve))
-        .route("/distributions/{id}/process", post(detail::process))
-        .route("/distributions/{id}/cancel", post(detail::cancel))
+        // ready, approve, process, cancel (`detail::ACTIONS`); the literal routes beside it win.
+        .route("/distributions/{id}/{action}", post(detail::act))
         .route("/distributions/{id}/reversal", post(detail::reverse))
         .route("/distributions/{id}/payments", get(payments::payments))
         .route(
@@ -51,13 +49,6 @@ pub fn router() -> Router<AppState> {
             "/distributions/{id}/payments/files/{file_id}",
             get(payments::download),
         )
-}
-
-/// Investors have their own portal: a staff page sends them there, showing nothing.
-fn portal(viewer: &Viewer) -> Option<Response> {
-    viewer
-        .is_investor()
-        .then(|| Redirect::to("/account/distributions").into_response())
 }
 
 /// The fixed text of a notice code after a redirect (user text is never reflected).
@@ -128,11 +119,5 @@ fn field_errors(
 
 /// The query string of a page of lines (the search kept).
 pub fn lines_query(q: &str, after: &str) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [("q", q), ("after", after)] {
-        if !v.is_empty() {
-            s.append_pair(k, v);
-        }
-    }
-    s.finish()
+    crate::web::query_string(&[("q", q), ("after", after)])
 }

@@ -13,7 +13,7 @@ use clearway_store::payment_batches as batches;
 use clearway_store::payments::{self as pstore, ListFilter, Payment};
 use serde::Deserialize;
 
-use super::{notice, portal, see_other};
+use super::{notice, see_other};
 use crate::state::AppState;
 use crate::web::error::render_status;
 use crate::web::fmt::money_code;
@@ -196,14 +196,11 @@ pub(super) async fn payments(
     Path(id): Path<String>,
     Query(q): Query<PaymentsQuery>,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     draw(&state, &viewer, &id, &q, None, StatusCode::OK).await
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 /// `POST …/payments/{payment_id}/retry`: the API's retry (a new attempt to the investor's
 /// current payee), for a payment of this distribution only.
@@ -214,10 +211,10 @@ pub(super) async fn retry(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
-    form::parse::<Empty>(&viewer, &headers, &body)?;
+    form::check(&viewer, &headers, &body)?;
     // The role first, as the API's retry: the service itself would answer a conflict.
     viewer.actor.require(Permission::Operate)?;
     let p = pstore::get(&state.db, &viewer.actor, &payment_id).await?;
@@ -253,7 +250,7 @@ pub(super) async fn download(
     viewer: Viewer,
     Path((id, file_id)): Path<(String, String)>,
 ) -> PageResult<Response> {
-    if let Some(away) = portal(&viewer) {
+    if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     let batch = batches::get(&state.db, &viewer.actor, &file_id).await?;
