@@ -45,9 +45,13 @@ serve() {
 
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; }
 
+# Every *.test.mjs, one file at a time (each capability keeps its flows in its own file);
+# CLEARWAY_BROWSER_FILES narrows the run, e.g. "capital.test.mjs".
+files="${CLEARWAY_BROWSER_FILES:-*.test.mjs}"
+
 echo "== browser tests, SQLite =="
 serve ""
-(cd tests/browser && node --test --test-concurrency=1 flows.test.mjs)
+(cd tests/browser && node --test --test-concurrency=1 $files)
 stop
 
 pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
@@ -60,7 +64,7 @@ if [ "${CLEARWAY_BROWSER_POSTGRES:-1}" = 1 ] && (exec 3<>"/dev/tcp/$host/$port")
   psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
   rm -rf "$work/clearway-data"
   serve "$base/$db"
-  (cd tests/browser && CLEARWAY_FLOWS=postgres node --test --test-concurrency=1 flows.test.mjs)
+  (cd tests/browser && CLEARWAY_FLOWS=postgres node --test --test-concurrency=1 $files)
   stop
   psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 fi

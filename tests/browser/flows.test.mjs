@@ -1,4 +1,4 @@
-// The flows of issue 16 in a real browser, against the real binary serving demo data.
+// The flows of issue 16 (distributions, portal, operations) in a real browser, against the real binary serving demo data.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
