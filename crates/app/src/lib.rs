@@ -20,6 +20,8 @@
 //! - [`recovery`]: receivables after a reversal, offsets, collections, ACH reversing entries.
 //! - [`reinvestment`]: NAV imports, the reinvestment step of processing and its pre-flight
 //!   check.
+//! - [`waterfall`]: partnership waterfalls: terms, hypothetical runs, a run declared as a
+//!   distribution, the GP clawback.
 
 pub mod access;
 pub mod distributions;
@@ -32,5 +34,6 @@ pub mod processing;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
+pub mod waterfall;
 
 pub use error::{AppError, AppResult};

@@ -34,6 +34,7 @@ pub mod platform;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
+pub mod waterfall;
 pub mod state;
 pub mod web;
 
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reconciliation::router())
         .merge(recovery::router())
         .merge(access::router())
+        .merge(waterfall::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -78,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
         .merge(reconciliation::pages::router())
+        .merge(waterfall::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

@@ -647,31 +647,14 @@ pub async fn search_lines(
         .collect())
 }
 
-/// The names of the lines' investors, by id, in one statement. Looked up apart from the
-/// lines: on PostgreSQL the lines' ids are `COLLATE "C"` and the investors' are not, so a
-/// join or correlated subquery between them cannot use the investors' key (a scan per line).
+/// The names of the lines' investors, by id ([`funds::investor_names`]).
 async fn investor_names(
     db: &Db,
     actor: &Actor,
     lines: &[Line],
 ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-    if lines.is_empty() {
-        return Ok(Default::default());
-    }
-    let marks: Vec<String> = (0..lines.len()).map(|i| format!("${}", i + 2)).collect();
-    let mut query = q(format!(
-        "SELECT id, name FROM investors WHERE org_id = $1 AND id IN ({})",
-        marks.join(", ")
-    ))
-    .bind(&actor.org_id);
-    for l in lines {
-        query.push(&l.investor_id);
-    }
-    db.fetch_all(query)
-        .await?
-        .iter()
-        .map(|r| Ok((r.text("id")?, r.text("name")?)))
-        .collect()
+    let ids: Vec<&str> = lines.iter().map(|l| l.investor_id.as_str()).collect();
+    crate::funds::investor_names(db, actor, &ids).await
 }
 
 /// One line; investors may only read their own.

@@ -39,6 +39,7 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod taxlots;
+pub mod waterfall;
 pub mod testing;
 
 pub use auth::Actor;

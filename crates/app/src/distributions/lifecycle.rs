@@ -109,11 +109,18 @@ pub async fn create<R: DistributionInput>(
     insert_new(tx, actor, req, Kind::Regular, None).await
 }
 
-/// A reversal is derived from its original: it is never edited, only cancelled.
+/// A reversal is derived from its original, and a waterfall distribution from the fund's
+/// waterfall (its lines' tier split is recorded beside them): neither is edited, only
+/// cancelled.
 pub(crate) fn refuse_reversal_edit(d: &Distribution) -> AppResult<()> {
     if d.kind == Kind::Reversal {
         return Err(AppError::conflict(
             "a reversal is derived from the original and cannot be edited; cancel it instead",
+        ));
+    }
+    if d.allocation["method"] == "waterfall" {
+        return Err(AppError::conflict(
+            "a waterfall distribution is derived from the fund's waterfall and cannot be edited; cancel it and run the waterfall again",
         ));
     }
     Ok(())

@@ -56,6 +56,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(reinvestment::ApiDoc::openapi());
+    doc.merge(crate::waterfall::ApiDoc::openapi());
     doc.merge(payments::ApiDoc::openapi());
     doc.merge(reconciliation::ApiDoc::openapi());
     doc.merge(crate::recovery::ApiDoc::openapi());
