@@ -306,16 +306,23 @@ pub fn run(
     proceeds: &Proceeds,
 ) -> Result<Outcome, Invalid> {
     terms.validate()?;
-    validate::run_inputs(terms, partners, contributions, prior, proceeds)?;
+    let owners = accrual::Owners::new(partners, contributions, prior);
+    validate::run_inputs(terms, partners, &owners, contributions, prior, proceeds)?;
     let deal = match terms.style {
         Style::European => None,
         Style::American => proceeds.deal.clone(),
     };
     let in_scope = |d: &Option<String>| deal.is_none() || *d == deal;
-    let contributions: Vec<&Contribution> =
-        contributions.iter().filter(|c| in_scope(&c.deal)).collect();
-    let prior: Vec<&PriorDistribution> = prior.iter().filter(|p| in_scope(&p.deal)).collect();
-    let book = accrual::Book::new(terms, partners, &contributions, &prior, proceeds.date, false);
+    let book = accrual::Book::new(
+        terms,
+        &owners,
+        contributions,
+        prior,
+        |c| in_scope(&c.deal),
+        |p| in_scope(&p.deal),
+        proceeds.date,
+        false,
+    );
     let totals = tiers::waterfall(terms, proceeds.amount, &book.fund_position(terms));
     split::outcome(&book, totals, deal)
 }
@@ -329,9 +336,7 @@ pub fn clawback(
     as_of: NaiveDate,
 ) -> Result<Clawback, Invalid> {
     terms.validate()?;
-    validate::clawback_inputs(partners, contributions, prior)?;
-    let contributions: Vec<&Contribution> =
-        contributions.iter().filter(|c| c.date <= as_of).collect();
-    let prior: Vec<&PriorDistribution> = prior.iter().filter(|p| p.date <= as_of).collect();
-    Ok(tiers::clawback(terms, partners, &contributions, &prior, as_of))
+    let owners = accrual::Owners::new(partners, contributions, prior);
+    validate::clawback_inputs(partners, &owners, contributions, prior)?;
+    Ok(tiers::clawback(terms, &owners, contributions, prior, as_of))
 }

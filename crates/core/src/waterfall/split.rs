@@ -1,16 +1,16 @@
 //! Splits each tier total across investors by largest remainder.
 //!
-//! Weights: return of capital by unreturned capital; pref by accrued unpaid pref (exact to
-//! 10⁻⁶ of a minor unit); the LP part of catch-up and carry by capital contributed in scope;
+//! Weights: return of capital by unreturned capital; pref by accrued unpaid pref (to 10⁻⁹ of
+//! a minor unit, as accrued); the LP part of catch-up and carry by capital contributed in scope;
 //! the GP's promote equally among GP partners (in investor-id order for the leftover unit).
 
 use rust_decimal::Decimal;
 
 use super::accrual::{Account, Book};
 use super::tiers::TierTotal;
-use super::{FieldError, InvestorOutcome, Invalid, Outcome, TierAmounts, TierKind, TierOutcome};
+use super::{FieldError, Invalid, InvestorOutcome, Outcome, TierAmounts, TierKind, TierOutcome};
 
-const PREF_WEIGHT_SCALE: u32 = 6;
+const PREF_WEIGHT_SCALE: u32 = 9;
 
 /// Builds the outcome: tier results and each investor's amounts (accounts are id-sorted).
 pub(super) fn outcome(
@@ -59,6 +59,7 @@ pub(super) fn outcome(
 }
 
 fn pref_weight(a: &Account) -> u128 {
+    // The accrual is carried to 10⁻⁹ of a minor unit: its mantissa is the exact weight.
     let scaled = (a.pref_unpaid * Decimal::from(10u64.pow(PREF_WEIGHT_SCALE))).trunc();
     u128::try_from(scaled).unwrap_or(0)
 }

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::accrual::Book;
-use super::{Clawback, Compounding, Contribution, Partner, PriorDistribution, Terms, Tier, TierKind};
+use super::accrual::{Book, Owners};
+use super::{Clawback, Compounding, Contribution, PriorDistribution, Terms, Tier, TierKind};
 
 /// The fund's figures the tiers are measured against.
 pub(super) struct Position {
@@ -113,11 +113,29 @@ pub(super) fn waterfall(terms: &Terms, amount: i64, pos: &Position) -> Vec<TierT
             "{why} {} reached the tier, {} cleared it ({}), {} remained for the next tier{}.",
             money(available),
             money(allocated),
-            if gp > 0 { format!("{} to the GP, {} to LPs", money(gp), money(allocated - gp)) } else { "all to LPs".into() },
+            if gp > 0 {
+                format!("{} to the GP, {} to LPs", money(gp), money(allocated - gp))
+            } else {
+                "all to LPs".into()
+            },
             money(remaining),
-            if allocated < hurdle { format!("; {} of the hurdle is still unmet", money(hurdle - allocated)) } else { String::new() },
+            if allocated < hurdle {
+                format!(
+                    "; {} of the hurdle is still unmet",
+                    money(hurdle - allocated)
+                )
+            } else {
+                String::new()
+            },
         );
-        out.push(TierTotal { kind: tier.kind(), hurdle, available, allocated, gp, explanation });
+        out.push(TierTotal {
+            kind: tier.kind(),
+            hurdle,
+            available,
+            allocated,
+            gp,
+            explanation,
+        });
         available = remaining;
     }
     out
@@ -126,7 +144,9 @@ pub(super) fn waterfall(terms: &Terms, amount: i64, pos: &Position) -> Vec<TierT
 /// The GP's promote in a catch-up or carry tier: largest remainder over [gp %, 1 − gp %].
 fn gp_part(tier: &Tier, allocated: i64) -> i64 {
     let share = match tier {
-        Tier::CatchUp { gp_percentage, .. } | Tier::CarriedInterest { gp_percentage } => *gp_percentage,
+        Tier::CatchUp { gp_percentage, .. } | Tier::CarriedInterest { gp_percentage } => {
+            *gp_percentage
+        }
         _ => return 0,
     };
     let weights = crate::allocation::integer_weights(&[share, Decimal::ONE - share])
@@ -140,32 +160,60 @@ fn gp_part(tier: &Tier, allocated: i64) -> i64 {
 /// The clawback at `as_of` on cumulative figures (inputs already validated and cut at `as_of`).
 pub(super) fn clawback(
     terms: &Terms,
-    partners: &[Partner],
-    contributions: &[&Contribution],
-    prior: &[&PriorDistribution],
+    owners: &Owners,
+    contributions: &[Contribution],
+    prior: &[PriorDistribution],
     as_of: NaiveDate,
 ) -> Clawback {
     let (cu, carry) = promote_rates(terms);
-    let actual = Book::new(terms, partners, contributions, prior, as_of, false);
-    let received_exact = cu * Decimal::from(actual.catch_up_paid) + carry * Decimal::from(actual.carry_paid);
+    let book = |all_plain| {
+        let (keep_c, keep_p) = (
+            |c: &Contribution| c.date <= as_of,
+            |p: &PriorDistribution| p.date <= as_of,
+        );
+        Book::new(
+            terms,
+            owners,
+            contributions,
+            prior,
+            keep_c,
+            keep_p,
+            as_of,
+            all_plain,
+        )
+    };
+    let actual = book(false);
+    let received_exact =
+        cu * Decimal::from(actual.catch_up_paid) + carry * Decimal::from(actual.carry_paid);
     let received = round_minor(received_exact);
     // One European computation at `as_of`: every distribution applied capital first.
-    let gross = Book::new(terms, partners, contributions, prior, as_of, true);
+    let gross = book(true);
     let pos = Position {
         date: as_of,
         capital: gross.accounts.iter().map(|a| a.contributed).sum(),
-        pref: gross.accounts.iter().map(|a| a.pref_unpaid + a.pref_paid).sum(),
+        pref: gross
+            .accounts
+            .iter()
+            .map(|a| a.pref_unpaid + a.pref_paid)
+            .sum(),
         profit_before: Decimal::ZERO,
         promote_before: Decimal::ZERO,
     };
     let totals = waterfall(terms, gross.distributed, &pos);
-    let tier = |k: TierKind| totals.iter().find(|t| t.kind == k).map_or(0, |t| t.allocated);
+    let tier = |k: TierKind| {
+        totals
+            .iter()
+            .find(|t| t.kind == k)
+            .map_or(0, |t| t.allocated)
+    };
     let entitled = round_minor(
-        cu * Decimal::from(tier(TierKind::CatchUp)) + carry * Decimal::from(tier(TierKind::CarriedInterest)),
+        cu * Decimal::from(tier(TierKind::CatchUp))
+            + carry * Decimal::from(tier(TierKind::CarriedInterest)),
     );
     let excess = (received - entitled).max(0);
     let tax_offset = i64::try_from(
-        (Decimal::from(excess) * terms.clawback_tax_offset).round_dp_with_strategy(0, RoundingStrategy::ToZero),
+        (Decimal::from(excess) * terms.clawback_tax_offset)
+            .round_dp_with_strategy(0, RoundingStrategy::ToZero),
     )
     .unwrap_or(0);
     let explanation = format!(
@@ -199,7 +247,11 @@ pub(super) fn money(minor: i64) -> String {
         }
         out.push(c);
     }
-    if minor < 0 { format!("-{out}") } else { out }
+    if minor < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 fn money_d(value: Decimal) -> String {
