@@ -20,6 +20,7 @@ mod macros;
 
 pub mod access;
 pub mod allocation;
+pub mod capital;
 pub mod components;
 pub mod distribution;
 pub mod error;
