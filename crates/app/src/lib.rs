@@ -22,6 +22,7 @@
 //!   check.
 
 pub mod access;
+pub mod capital;
 pub mod distributions;
 pub mod error;
 pub mod events;

@@ -119,6 +119,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0020_web_sessions",
             include_str!("../migrations/0020_web_sessions.sql").to_string(),
         ),
+        (
+            "0021_capital",
+            include_str!("../migrations/0021_capital.sql").to_string(),
+        ),
     ]
 }
 
