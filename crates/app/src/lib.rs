@@ -24,6 +24,7 @@
 //!   distribution, the GP clawback.
 
 pub mod access;
+pub mod capital;
 pub mod distributions;
 pub mod error;
 pub mod events;

@@ -12,6 +12,7 @@
 //! - [`recovery`]: receivables after a reversal, offsets, the ACH reversing-entry window.
 //! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
 //! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
+//! - [`waterfall`]: private-fund distribution waterfalls (European / American) and the GP clawback.
 //! - [`input`]: strict grammars of input text: dates, control characters, safe excerpts.
 //! - [`error`]: field-named validation errors.
 
@@ -20,6 +21,7 @@ mod macros;
 
 pub mod access;
 pub mod allocation;
+pub mod capital;
 pub mod components;
 pub mod distribution;
 pub mod error;
@@ -32,6 +34,7 @@ pub mod recovery;
 pub mod reinvestment;
 pub mod retry;
 pub mod taxlots;
+pub mod waterfall;
 
 pub use error::{FieldError, Invalid};
 pub use money::Currency;

@@ -27,6 +27,7 @@
 //!   `step_reads`, `step_writes`, `reporting`.
 //! - [`testing`]: fresh, isolated databases for tests and benchmarks.
 
+pub mod capital;
 pub mod db;
 pub mod distributions;
 pub mod events;

@@ -120,6 +120,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0020_web_sessions.sql").to_string(),
         ),
         (
+            "0021_capital",
+            include_str!("../migrations/0021_capital.sql").to_string(),
+        ),
+        (
             "0025_waterfall",
             include_str!("../migrations/0025_waterfall.sql").to_string(),
         ),
