@@ -405,7 +405,7 @@ pub async fn holdings_as_of(
     Ok(out)
 }
 
-/// Ids of every investor that has ever held the fund (membership of the fund).
+/// Ids of every investor that has ever held the fund or committed to it (membership of the fund).
 pub async fn fund_investor_ids(
     tx: &mut Tx,
     actor: &Actor,
@@ -413,7 +413,10 @@ pub async fn fund_investor_ids(
 ) -> Result<HashSet<String>, StoreError> {
     actor.require(Permission::Read)?;
     tx.fetch_all(
-        q("SELECT DISTINCT investor_id FROM holdings WHERE org_id = $1 AND fund_id = $2")
+        // A partner with a commitment belongs to a partnership before it holds anything
+        // (a GP paid carry, a waterfall line of an investor whose holdings are not kept).
+        q("SELECT investor_id FROM holdings WHERE org_id = $1 AND fund_id = $2
+           UNION SELECT investor_id FROM commitments WHERE org_id = $1 AND fund_id = $2")
             .bind(&actor.org_id)
             .bind(fund_id),
     )

@@ -244,7 +244,7 @@ pub struct Outcome {
 }
 
 /// What one tier needed, got and passed on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TierOutcome {
     /// The tier.

@@ -429,12 +429,11 @@ impl WaterfallDistributionRequest {
         currency: Currency,
     ) -> Result<clearway_app::waterfall::WaterfallDistribution, Invalid> {
         let mut errors = Vec::new();
-        let mut keep = |r: Result<_, FieldError>| r.map_err(|e| errors.push(e)).ok();
-        let amount = keep(positive_amount("amount", &self.amount, currency));
-        let deal = keep(deal(self.deal.as_deref()));
-        let declaration = keep(parse_date("declarationDate", &self.declaration_date));
-        let record = keep(parse_date("recordDate", &self.record_date));
-        let payable = keep(parse_date("payableDate", &self.payable_date));
+        let amount = keep(&mut errors, positive_amount("amount", &self.amount, currency));
+        let deal = keep(&mut errors, deal(self.deal.as_deref()));
+        let declaration = keep(&mut errors, parse_date("declarationDate", &self.declaration_date));
+        let record = keep(&mut errors, parse_date("recordDate", &self.record_date));
+        let payable = keep(&mut errors, parse_date("payableDate", &self.payable_date));
         let description = self.description.trim().to_string();
         if description.is_empty() || description.chars().count() > 200 {
             errors.push(FieldError::new(
@@ -484,6 +483,11 @@ impl WaterfallDistributionRequest {
             _ => Err(Invalid(errors)),
         }
     }
+}
+
+/// The value of `r`, or `None` with its refusal kept in `errors`.
+fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
 }
 
 /// The GP clawback at a date.

@@ -36,4 +36,5 @@ mod tenancy;
 mod validation;
 mod web_client;
 mod web_sign_in;
+mod waterfall;
 mod workers;

@@ -332,7 +332,7 @@ pub async fn prior_lines(
         .fetch_all(
             q("SELECT COALESCE(d.reverses_id, d.id) AS original_id, l.investor_id, o.payable_date, l.total_minor,
                       r.deal, t.roc_minor, t.pref_minor, t.catch_up_minor, t.carry_minor,
-                      CASE WHEN d.kind = 'REVERSAL' THEN -1 ELSE 1 END AS sign
+                      CAST(CASE WHEN d.kind = 'REVERSAL' THEN -1 ELSE 1 END AS BIGINT) AS sign
                FROM distributions d
                JOIN distribution_lines l ON l.distribution_id = d.id
                JOIN distributions o ON o.id = COALESCE(d.reverses_id, d.id)
