@@ -10,10 +10,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
+use crate::web_client::Web;
 
 /// A partnership WF-EU: LP A 550,000, LP B 350,000 and the GP G 100,000 (an LP interest too),
 /// all contributed on 2024-01-01. Returns (fund id, [A, B, G]).
-async fn fund(app: &TestApp) -> (String, [String; 3]) {
+pub(crate) async fn fund(app: &TestApp) -> (String, [String; 3]) {
     let actor = app.operator();
     let ids = &app.seeded.investor_ids;
     let partners = [ids[0].clone(), ids[1].clone(), ids[2].clone()];
@@ -300,3 +301,71 @@ async fn waterfalls_are_for_staff_and_writes_for_operators() {
     app.stop().await;
 }
 
+
+#[tokio::test]
+async fn the_waterfall_page_sets_terms_runs_a_hypothetical_and_declares_it() {
+    let app = spawn_app(3).await;
+    let (fund_id, _) = fund(&app).await;
+    let path = format!("/funds/{fund_id}/waterfall");
+    let mut web: Web = app.sign_in("operator").await;
+    let page = web.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No terms yet"), "{}", page.body);
+
+    // A bad percentage is shown next to its field and nothing is saved.
+    let fields = [("style", "EUROPEAN"), ("pref_rate", "eight"), ("compounding", "SIMPLE"),
+        ("catch_up", "100"), ("carry", "20"), ("tax_offset", "40")];
+    let page = web.post(&format!("{path}/terms"), &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains(r#"id="err-pref""#), "{}", page.body);
+    // A catch-up at or below the carry cannot reach its target: the core's refusal lands on
+    // the catch-up field.
+    let fields = [("style", "EUROPEAN"), ("pref_rate", "8"), ("compounding", "SIMPLE"),
+        ("catch_up", "10"), ("carry", "20"), ("tax_offset", "40")];
+    let page = web.post(&format!("{path}/terms"), &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains(r#"id="err-catch""#), "{}", page.body);
+    let get = app.get("operator", &format!("/api/funds/{fund_id}/waterfall")).await;
+    assert_eq!(get.status(), StatusCode::NOT_FOUND);
+
+    let fields = [("style", "EUROPEAN"), ("pref_rate", "8"), ("compounding", "SIMPLE"),
+        ("catch_up", "100"), ("carry", "20"), ("tax_offset", "40")];
+    let page = web.post(&format!("{path}/terms"), &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = web.get(page.location.as_deref().unwrap()).await;
+    assert!(page.body.contains("Terms in force (version 1)"));
+
+    // The hypothetical is a GET: the figures of the worked example, and its chart.
+    let page = web.get(&format!("{path}?amount=1500000.00&date=2025-01-01")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for figure in ["770,000.00", "490,000.00", "240,000.00", "80,219.18", "20,054.80", "1,500,000.00"] {
+        assert!(page.body.contains(figure), "{figure} missing");
+    }
+    assert!(page.body.contains("<svg class=\"chart\""));
+    let bad = web.get(&format!("{path}?amount=-1&date=2025-13-01")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains(r#"id="err-h-amount""#) && bad.body.contains(r#"id="err-h-date""#));
+
+    // Declared from the page: a DRAFT distribution with the waterfall's lines.
+    let fields = [("amount", "1500000.00"), ("deal", ""), ("declaration", "2024-12-16"),
+        ("record", "2024-12-31"), ("payable", "2025-01-01"), ("description", "Exit of Alpha Co"),
+        ("profit", "longTermGain")];
+    let page = web.post(&format!("{path}/distribution"), &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let id = page.location.unwrap().trim_start_matches("/distributions/").to_string();
+    let d: Value = app.get("operator", &format!("/api/distributions/{id}")).await.json().await.unwrap();
+    assert_eq!(d["totalAmount"], "1500000.00");
+    assert_eq!(d["allocation"]["method"], "waterfall");
+    let detail = web.get(&format!("/distributions/{id}")).await;
+    assert!(detail.body.contains("Waterfall"), "the detail page names its method");
+
+    // Investors are sent to their portal; the form without a token changes nothing.
+    let mut investor = app.sign_in("investor").await;
+    let page = investor.get(&path).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let before = app.snapshot().await;
+    let page = web.post_raw(&format!("{path}/terms"), &fields).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.snapshot().await, before);
+    app.stop().await;
+}

@@ -175,12 +175,24 @@ fn allocation_rows(d: &Distribution) -> Vec<(String, String)> {
         match text("method").as_str() {
             "pro_rata" => "Pro rata of a total amount".to_string(),
             "per_share" => "Per share rate".to_string(),
+            "waterfall" => "Waterfall of the fund's terms (return of capital, preferred return, catch-up, carry)".to_string(),
             _ => "Explicit lines (amounts and components given per investor)".to_string(),
         },
     )];
     match text("method").as_str() {
         "pro_rata" => rows.push(("Declared total".into(), text("total"))),
         "per_share" => rows.push(("Rate per share".into(), text("rate"))),
+        "waterfall" => {
+            rows.push(("Proceeds".into(), text("proceeds")));
+            rows.push(("Terms version".into(), a["termsVersion"].to_string()));
+            if let Some(deal) = a["deal"].as_str() {
+                rows.push(("Deal".into(), deal.to_string()));
+            }
+            let profit = text("profitCharacter");
+            let label = profit.parse().map(component_label).unwrap_or(profit.as_str()).to_string();
+            rows.push(("Profit tiers as".into(), label));
+            return rows;
+        }
         _ => return rows,
     }
     match a["components"].as_object() {
