@@ -18,6 +18,7 @@ mod payments;
 mod payouts;
 mod reconcile;
 mod reinvest;
+mod waterfall;
 
 /// Which benchmark.
 #[derive(Subcommand)]
@@ -123,6 +124,30 @@ pub enum Which {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// The European waterfall of N investors with C contributions and P prior distributions
+    /// each: in the core (against a pro-rata split of the same proceeds), and through the
+    /// hypothetical endpoint over the same numbers of rows (p50/p95 server time, against a
+    /// `GET` of the terms).
+    Waterfall {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Investors (partners).
+        #[arg(long, default_value_t = 5_000)]
+        investors: usize,
+        /// Contributions per investor.
+        #[arg(long, default_value_t = 40)]
+        contributions: usize,
+        /// Prior distributions per investor.
+        #[arg(long, default_value_t = 30)]
+        prior: usize,
+        /// Timed core runs (after 1 warm-up run).
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+        /// Requests to the endpoint (after 3 warm-ups).
+        #[arg(long, default_value_t = 40)]
+        requests: usize,
+    },
     /// A demo organization of N investors pays pro-rata distributions of $1,000,000,
     /// $60,000,000,000 and $2,000,000,000,000 through the API and the job workers; prints per
     /// distribution its status, payments by method and status, review causes (OVERSIZED, …),
@@ -217,6 +242,24 @@ pub async fn run(which: Which) -> Result<()> {
             runs,
             roc,
         } => reinvest::reinvest(database_url.as_deref(), lines, runs, &roc).await,
+        Which::Waterfall {
+            database_url,
+            investors,
+            contributions,
+            prior,
+            runs,
+            requests,
+        } => {
+            waterfall::waterfall(
+                database_url.as_deref(),
+                investors,
+                contributions,
+                prior,
+                runs,
+                requests,
+            )
+            .await
+        }
     }
 }
 
@@ -272,6 +315,16 @@ async fn setup(database_url: Option<&str>, investors: usize, config: Config) -> 
 }
 
 impl Setup {
+    /// The seeded operator as a store actor (for seeding through the store).
+    fn operator(&self) -> clearway_store::Actor {
+        clearway_store::Actor {
+            user_id: self.seeded.user_ids["operator"].clone(),
+            org_id: self.seeded.org_id.clone(),
+            role: clearway_core::access::Role::Operator,
+            investor_id: None,
+        }
+    }
+
     async fn finish(self) {
         self.running.shutdown().await;
         self.fresh.drop_database().await;

@@ -111,12 +111,7 @@ async fn fill(s: &Setup, n: usize) -> Result<()> {
     let bar = ProgressBar::new(n as u64).with_style(ProgressStyle::with_template(
         "seeding distributions {bar:30} {pos}/{len}",
     )?);
-    let operator = clearway_store::Actor {
-        user_id: s.seeded.user_ids["operator"].clone(),
-        org_id: s.seeded.org_id.clone(),
-        role: clearway_core::access::Role::Operator,
-        investor_id: None,
-    };
+    let operator = s.operator();
     let day = |d: u32| {
         chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(u64::from(d))
     };

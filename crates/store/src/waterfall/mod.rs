@@ -8,6 +8,7 @@ use clearway_core::access::Permission;
 use serde_json::{json, Value};
 
 use crate::audit::{self, Change};
+use crate::db::Arg;
 use crate::{now_text, q, Actor, Db, Row, StoreError, Tx};
 
 /// Waterfalls read every investor's figures: staff only.
@@ -195,41 +196,34 @@ pub async fn record_run(
             .bind(&now),
     )
     .await?;
-    // Lines of a partnership number in the hundreds or low thousands; chunked multi-row
-    // inserts keep the statement count small on both backends.
-    for chunk in lines.chunks(500) {
-        let mut sql = String::from("INSERT INTO waterfall_line_tiers (distribution_id, investor_id, org_id, roc_minor, pref_minor, catch_up_minor, carry_minor) VALUES ");
-        let mut query_args = Vec::with_capacity(chunk.len());
-        for (i, (investor_id, t)) in chunk.iter().enumerate() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-            query_args.push((investor_id, *t));
-        }
-        let mut query = q(sql);
-        for (investor_id, t) in query_args {
-            query = query
-                .bind(&run.distribution_id)
-                .bind(investor_id)
-                .bind(&actor.org_id)
-                .bind(t.roc)
-                .bind(t.pref)
-                .bind(t.catch_up)
-                .bind(t.carry);
-        }
-        tx.execute(query).await?;
-    }
+    let rows: Vec<Vec<Arg>> = lines
+        .iter()
+        .map(|(investor_id, t)| {
+            vec![
+                (&run.distribution_id).into(),
+                investor_id.into(),
+                (&actor.org_id).into(),
+                t.roc.into(),
+                t.pref.into(),
+                t.catch_up.into(),
+                t.carry.into(),
+            ]
+        })
+        .collect();
+    tx.bulk_insert(
+        "waterfall_line_tiers",
+        &[
+            "distribution_id",
+            "investor_id",
+            "org_id",
+            "roc_minor",
+            "pref_minor",
+            "catch_up_minor",
+            "carry_minor",
+        ],
+        &rows,
+    )
+    .await?;
     Ok(())
 }
 
