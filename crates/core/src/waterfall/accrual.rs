@@ -271,6 +271,11 @@ const NANO_DIGITS: u32 = 9;
 const NANO: i128 = 1_000_000_000;
 /// Compound growth factors are carried to 10⁻¹⁸.
 const GROWTH_ONE: i128 = 1_000_000_000_000_000_000;
+/// Ceiling of one investor's accrued pref (10¹⁸ minor units, far beyond any fund): absurd
+/// inputs (a 100 % rate over centuries) saturate here instead of overflowing.
+const PREF_CEILING: i128 = 1_000_000_000_000_000_000 * NANO;
+/// Day counts memoised in a table; longer gaps are computed each time.
+const MEMO_DAYS: i64 = 40_000;
 
 /// One investor's running figures while walking its events (pref in nano minor units).
 #[derive(Default)]
@@ -347,9 +352,11 @@ impl Accruer {
                     return;
                 }
                 let balance = i128::from(r.unreturned) * NANO + r.pref;
+                let growth = self.growth(rate, days);
                 r.pref = r
                     .pref
-                    .saturating_add(scale_growth(balance, self.growth(rate, days)));
+                    .saturating_add(scale_growth(balance, growth))
+                    .min(PREF_CEILING);
             }
         }
     }
@@ -363,20 +370,29 @@ impl Accruer {
             let exact = Decimal::from_i128_with_scale(r.capital_days, 0) * rate
                 / Decimal::from(YEAR)
                 * Decimal::from(NANO as i64);
-            r.pref = r
-                .pref
-                .saturating_add(i128::try_from(exact.trunc()).unwrap_or(i128::MAX / 4));
+            let add = i128::try_from(exact.trunc()).unwrap_or(PREF_CEILING);
+            r.pref = r.pref.saturating_add(add).min(PREF_CEILING);
         }
         r.capital_days = 0;
     }
 
     /// `((1 + r)^(days/365) − 1) × 10¹⁸`: whole years exactly, the part-year through `powd`.
     fn growth(&mut self, rate: Decimal, days: i64) -> i128 {
+        if days >= MEMO_DAYS {
+            return compound_growth(rate, days);
+        }
         let at = days as usize;
         if at >= self.growth.len() {
             self.growth.resize(at + 1, None);
         }
-        *self.growth[at].get_or_insert_with(|| {
+        *self.growth[at].get_or_insert_with(|| compound_growth(rate, days))
+    }
+}
+
+/// `((1 + r)^(days/365) − 1) × 10¹⁸`, saturating at the pref ceiling.
+fn compound_growth(rate: Decimal, days: i64) -> i128 {
+    {
+        {
             let base = Decimal::ONE + rate;
             let mut f = Some(Decimal::ONE);
             for _ in 0..days / YEAR {
@@ -390,8 +406,8 @@ impl Accruer {
             }
             f.and_then(|f| (f - Decimal::ONE).checked_mul(Decimal::from(GROWTH_ONE as i64)))
                 .and_then(|g| i128::try_from(g.trunc()).ok())
-                .unwrap_or(i128::MAX / 4)
-        })
+                .unwrap_or(PREF_CEILING)
+        }
     }
 }
 
@@ -399,7 +415,7 @@ impl Accruer {
 fn scale_growth(balance: i128, growth: i128) -> i128 {
     let (hi, lo) = (growth / NANO, growth % NANO);
     let Some(high) = balance.checked_mul(hi) else {
-        return i128::MAX / 4;
+        return PREF_CEILING;
     };
     let (q, rem) = (high / NANO, high % NANO);
     // balance × growth / 10¹⁸ = high / 10⁹ + balance × lo / 10¹⁸

@@ -44,7 +44,7 @@ impl Book {
         };
         for a in &self.accounts {
             pos.capital += a.unreturned;
-            pos.pref += a.pref_unpaid;
+            pos.pref = pos.pref.saturating_add(a.pref_unpaid);
             pos.profit_before += a.pref_paid + a.plain_profit;
         }
         pos
@@ -242,7 +242,7 @@ pub(super) fn money(minor: i64) -> String {
     let digits = minor.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
