@@ -682,3 +682,33 @@ fn absurd_inputs_saturate_or_are_refused_instead_of_overflowing() {
     let err = run(&t, &partners(), &contributions, &[], &too_much).unwrap_err();
     assert_eq!(fields(err), vec!["proceeds.amount"]);
 }
+
+#[test]
+fn clawback_validates_ids_amounts_and_splits_and_explains() {
+    let t = terms(Style::European, Compounding::Simple, "1.00");
+    let contributions = vec![contribution("Z", "2023-01-01", -1, None)];
+    let prior = vec![PriorDistribution {
+        investor_id: "A".into(),
+        date: d("2023-06-01"),
+        deal: None,
+        amount: 10,
+        by_tier: Some(amounts(1, 2, 3, 5)),
+    }];
+    let err = clawback(&t, &partners(), &contributions, &prior, d("2024-01-01")).unwrap_err();
+    assert_eq!(
+        fields(err),
+        vec![
+            "contributions[0].investorId",
+            "contributions[0].amount",
+            "prior[0].byTier"
+        ]
+    );
+    let (contributions, prior) = american_history();
+    let t = terms(Style::American, Compounding::Annual, "0.80");
+    let c = clawback(&t, &partners(), &contributions, &prior, d("2023-03-01")).unwrap();
+    assert!(
+        c.explanation.contains("the GP returns 0"),
+        "{}",
+        c.explanation
+    );
+}
