@@ -332,8 +332,8 @@ impl Running {
 /// Accrues pref; compound growth is memoised per day count (a fund has few distinct gaps).
 struct Accruer {
     rate: Option<(Decimal, Compounding)>,
-    /// `growth[days] = ((1 + r)^(days/365) − 1) × 10¹⁸`, filled on first use.
-    growth: Vec<Option<i128>>,
+    /// `growth[days] = ((1 + r)^(days/365) − 1) × 10¹⁸`, split at 10⁹, filled on first use.
+    growth: Vec<Option<(i128, i128)>>,
 }
 
 const YEAR: i64 = 365;
@@ -391,15 +391,16 @@ impl Accruer {
     }
 
     /// `((1 + r)^(days/365) − 1) × 10¹⁸`: whole years exactly, the part-year through `powd`.
-    fn growth(&mut self, rate: Decimal, days: i64) -> i128 {
+    fn growth(&mut self, rate: Decimal, days: i64) -> (i128, i128) {
+        let split = |g: i128| (g / NANO, g % NANO);
         if days >= MEMO_DAYS {
-            return compound_growth(rate, days);
+            return split(compound_growth(rate, days));
         }
         let at = days as usize;
         if at >= self.growth.len() {
             self.growth.resize(at + 1, None);
         }
-        *self.growth[at].get_or_insert_with(|| compound_growth(rate, days))
+        *self.growth[at].get_or_insert_with(|| split(compound_growth(rate, days)))
     }
 }
 
@@ -425,13 +426,14 @@ fn compound_growth(rate: Decimal, days: i64) -> i128 {
     }
 }
 
-/// `⌊balance × growth / 10¹⁸⌋` without overflowing i128: growth is split at 10⁹.
-fn scale_growth(balance: i128, growth: i128) -> i128 {
-    let (hi, lo) = (growth / NANO, growth % NANO);
+/// `⌊balance × growth / 10¹⁸⌋` without overflowing i128, growth given split at 10⁹ as
+/// `(hi, lo)` (two 128-bit divisions per event, the costly operation here).
+fn scale_growth(balance: i128, (hi, lo): (i128, i128)) -> i128 {
     let Some(high) = balance.checked_mul(hi) else {
         return PREF_CEILING;
     };
-    let (q, rem) = (high / NANO, high % NANO);
+    let q = high / NANO;
+    let rem = high - q * NANO;
     // balance × growth / 10¹⁸ = high / 10⁹ + balance × lo / 10¹⁸
     q + (rem * NANO + balance * lo) / (NANO * NANO)
 }
