@@ -102,75 +102,31 @@ impl Book {
         date: NaiveDate,
         all_plain: bool,
     ) -> Book {
-        let sorted = &owners.sorted;
-        let owner_of_c: Vec<usize> = contributions
-            .iter()
-            .zip(&owners.contributions)
-            .map(|(c, o)| o.filter(|_| keep_c(c)).unwrap_or(usize::MAX))
-            .collect();
-        let owner_of_p: Vec<usize> = prior
-            .iter()
-            .zip(&owners.prior)
-            .map(|(p, o)| o.filter(|_| keep_p(p)).unwrap_or(usize::MAX))
-            .collect();
-        // Bucket the events by investor in one flat array (counting sort), then sort each
-        // investor's slice by date: no per-investor allocations.
-        let mut starts = vec![0usize; sorted.len() + 1];
-        for i in owner_of_c
-            .iter()
-            .chain(&owner_of_p)
-            .filter(|i| **i != usize::MAX)
-        {
-            starts[i + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut fill = starts.clone();
-        let mut slots = vec![
-            Slot {
-                day: 0,
-                order: 0,
-                at: 0
-            };
-            starts[sorted.len()]
-        ];
-        for (k, (c, i)) in contributions.iter().zip(&owner_of_c).enumerate() {
-            if *i == usize::MAX {
-                continue;
-            }
-            slots[fill[*i]] = Slot {
-                day: c.date.num_days_from_ce(),
-                order: 0,
-                at: k,
-            };
-            fill[*i] += 1;
-        }
         let mut book = Book {
-            accounts: Vec::with_capacity(sorted.len()),
+            accounts: Vec::with_capacity(owners.sorted.len()),
             date,
             catch_up_paid: 0,
             carry_paid: 0,
             distributed: 0,
         };
-        for (k, (p, i)) in prior.iter().zip(&owner_of_p).enumerate() {
-            if *i == usize::MAX {
-                continue;
-            }
+        let owner_of_c = kept(contributions, &owners.contributions, keep_c);
+        let owner_of_p = kept(prior, &owners.prior, keep_p);
+        for (p, _) in prior.iter().zip(&owner_of_p).filter(|(_, o)| o.is_some()) {
             book.distributed += p.amount;
             if let (false, Some(t)) = (all_plain, p.by_tier) {
                 book.catch_up_paid += t.catch_up;
                 book.carry_paid += t.carried_interest;
             }
-            slots[fill[*i]] = Slot {
-                day: p.date.num_days_from_ce(),
-                order: 1,
-                at: k,
-            };
-            fill[*i] += 1;
         }
+        let (starts, mut slots) = bucket(
+            owners.sorted.len(),
+            contributions,
+            &owner_of_c,
+            prior,
+            &owner_of_p,
+        );
         let mut accruer = Accruer::new(terms);
-        for (i, partner) in sorted.iter().enumerate() {
+        for (i, partner) in owners.sorted.iter().enumerate() {
             let list = &mut slots[starts[i]..starts[i + 1]];
             list.sort_unstable_by_key(|s| (s.day, s.order));
             let events = list.iter().map(|s| {
@@ -182,11 +138,69 @@ impl Book {
                 };
                 (s.day, event)
             });
-            book.accounts
-                .push(walk(partner, events, date.num_days_from_ce(), &mut accruer));
+            let account = walk(partner, events, date.num_days_from_ce(), &mut accruer);
+            book.accounts.push(account);
         }
         book
     }
+}
+
+/// The owner of each record the filter keeps (`None`: dropped or not a partner).
+fn kept<T>(
+    records: &[T],
+    owners: &[Option<usize>],
+    keep: impl Fn(&T) -> bool,
+) -> Vec<Option<usize>> {
+    records
+        .iter()
+        .zip(owners)
+        .map(|(r, o)| o.filter(|_| keep(r)))
+        .collect()
+}
+
+/// Buckets the events by investor in one flat array (a counting sort: no per-investor
+/// allocations); investor `i`'s events are `slots[starts[i]..starts[i + 1]]`, unsorted.
+fn bucket(
+    investors: usize,
+    contributions: &[Contribution],
+    owner_of_c: &[Option<usize>],
+    prior: &[PriorDistribution],
+    owner_of_p: &[Option<usize>],
+) -> (Vec<usize>, Vec<Slot>) {
+    let mut starts = vec![0usize; investors + 1];
+    for i in owner_of_c.iter().chain(owner_of_p).flatten() {
+        starts[i + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut fill = starts.clone();
+    let mut slots = vec![
+        Slot {
+            day: 0,
+            order: 0,
+            at: 0
+        };
+        starts[investors]
+    ];
+    let dates_c = contributions.iter().map(|c| c.date);
+    let dates_p = prior.iter().map(|p| p.date);
+    for (order, dates, owners) in [
+        (0u8, dates_c.collect::<Vec<_>>(), owner_of_c),
+        (1, dates_p.collect(), owner_of_p),
+    ] {
+        for (at, (date, owner)) in dates.into_iter().zip(owners).enumerate() {
+            if let Some(i) = owner {
+                slots[fill[*i]] = Slot {
+                    day: date.num_days_from_ce(),
+                    order,
+                    at,
+                };
+                fill[*i] += 1;
+            }
+        }
+    }
+    (starts, slots)
 }
 
 /// One event of one investor: a contribution (order 0) or a distribution (order 1, so it comes
@@ -271,6 +285,11 @@ const NANO_DIGITS: u32 = 9;
 const NANO: i128 = 1_000_000_000;
 /// Compound growth factors are carried to 10⁻¹⁸.
 const GROWTH_ONE: i128 = 1_000_000_000_000_000_000;
+/// Ceiling of one investor's accrued pref (10¹⁸ minor units, far beyond any fund): absurd
+/// inputs (a 100 % rate over centuries) saturate here instead of overflowing.
+const PREF_CEILING: i128 = 1_000_000_000_000_000_000 * NANO;
+/// Day counts memoised in a table; longer gaps are computed each time.
+const MEMO_DAYS: i64 = 40_000;
 
 /// One investor's running figures while walking its events (pref in nano minor units).
 #[derive(Default)]
@@ -313,8 +332,8 @@ impl Running {
 /// Accrues pref; compound growth is memoised per day count (a fund has few distinct gaps).
 struct Accruer {
     rate: Option<(Decimal, Compounding)>,
-    /// `growth[days] = ((1 + r)^(days/365) − 1) × 10¹⁸`, filled on first use.
-    growth: Vec<Option<i128>>,
+    /// `growth[days] = ((1 + r)^(days/365) − 1) × 10¹⁸`, split at 10⁹, filled on first use.
+    growth: Vec<Option<(i128, i128)>>,
 }
 
 const YEAR: i64 = 365;
@@ -347,9 +366,11 @@ impl Accruer {
                     return;
                 }
                 let balance = i128::from(r.unreturned) * NANO + r.pref;
+                let growth = self.growth(rate, days);
                 r.pref = r
                     .pref
-                    .saturating_add(scale_growth(balance, self.growth(rate, days)));
+                    .saturating_add(scale_growth(balance, growth))
+                    .min(PREF_CEILING);
             }
         }
     }
@@ -363,20 +384,30 @@ impl Accruer {
             let exact = Decimal::from_i128_with_scale(r.capital_days, 0) * rate
                 / Decimal::from(YEAR)
                 * Decimal::from(NANO as i64);
-            r.pref = r
-                .pref
-                .saturating_add(i128::try_from(exact.trunc()).unwrap_or(i128::MAX / 4));
+            let add = i128::try_from(exact.trunc()).unwrap_or(PREF_CEILING);
+            r.pref = r.pref.saturating_add(add).min(PREF_CEILING);
         }
         r.capital_days = 0;
     }
 
     /// `((1 + r)^(days/365) − 1) × 10¹⁸`: whole years exactly, the part-year through `powd`.
-    fn growth(&mut self, rate: Decimal, days: i64) -> i128 {
+    fn growth(&mut self, rate: Decimal, days: i64) -> (i128, i128) {
+        let split = |g: i128| (g / NANO, g % NANO);
+        if days >= MEMO_DAYS {
+            return split(compound_growth(rate, days));
+        }
         let at = days as usize;
         if at >= self.growth.len() {
             self.growth.resize(at + 1, None);
         }
-        *self.growth[at].get_or_insert_with(|| {
+        *self.growth[at].get_or_insert_with(|| split(compound_growth(rate, days)))
+    }
+}
+
+/// `((1 + r)^(days/365) − 1) × 10¹⁸`, saturating at the pref ceiling.
+fn compound_growth(rate: Decimal, days: i64) -> i128 {
+    {
+        {
             let base = Decimal::ONE + rate;
             let mut f = Some(Decimal::ONE);
             for _ in 0..days / YEAR {
@@ -390,18 +421,19 @@ impl Accruer {
             }
             f.and_then(|f| (f - Decimal::ONE).checked_mul(Decimal::from(GROWTH_ONE as i64)))
                 .and_then(|g| i128::try_from(g.trunc()).ok())
-                .unwrap_or(i128::MAX / 4)
-        })
+                .unwrap_or(PREF_CEILING)
+        }
     }
 }
 
-/// `⌊balance × growth / 10¹⁸⌋` without overflowing i128: growth is split at 10⁹.
-fn scale_growth(balance: i128, growth: i128) -> i128 {
-    let (hi, lo) = (growth / NANO, growth % NANO);
+/// `⌊balance × growth / 10¹⁸⌋` without overflowing i128, growth given split at 10⁹ as
+/// `(hi, lo)` (two 128-bit divisions per event, the costly operation here).
+fn scale_growth(balance: i128, (hi, lo): (i128, i128)) -> i128 {
     let Some(high) = balance.checked_mul(hi) else {
-        return i128::MAX / 4;
+        return PREF_CEILING;
     };
-    let (q, rem) = (high / NANO, high % NANO);
+    let q = high / NANO;
+    let rem = high - q * NANO;
     // balance × growth / 10¹⁸ = high / 10⁹ + balance × lo / 10¹⁸
     q + (rem * NANO + balance * lo) / (NANO * NANO)
 }

@@ -27,6 +27,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use crate::error::{FieldError, Invalid};
+pub use validate::MAX_AMOUNT;
 
 /// The waterfall terms of one fund, stored as JSON and posted by the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -73,7 +73,8 @@ fn spread(
     if total == 0 {
         return Ok(());
     }
-    let parts = crate::allocation::largest_remainder(total as u64, weights).map_err(|e| {
+    let weights = fit(total, weights);
+    let parts = crate::allocation::largest_remainder(total as u64, &weights).map_err(|e| {
         FieldError::new(
             "proceeds.amount",
             format!("the {} tier cannot be split: {e}", kind.as_str()),
@@ -83,4 +84,17 @@ fn spread(
         row.add(kind, part as i64);
     }
     Ok(())
+}
+
+/// Drops trailing digits of all weights alike until `total × Σ weights` fits exact 128-bit
+/// arithmetic (only saturated, absurd accruals ever need it; the ratios keep ≥ 18 digits).
+fn fit(total: i64, weights: &[u128]) -> Vec<u128> {
+    let mut weights = weights.to_vec();
+    loop {
+        let sum = weights.iter().try_fold(0u128, |a, w| a.checked_add(*w));
+        match sum.and_then(|s| s.checked_mul(total as u128)) {
+            Some(_) => return weights,
+            None => weights.iter_mut().for_each(|w| *w /= 10),
+        }
+    }
 }

@@ -653,3 +653,62 @@ fn largest_remainder_alabama_paradox_is_the_one_known_exception_to_monotonicity(
     assert_eq!(totals(3), vec![1, 1, 1, 0]);
     assert_eq!(totals(4), vec![0, 2, 2, 0]);
 }
+
+#[test]
+fn absurd_inputs_saturate_or_are_refused_instead_of_overflowing() {
+    let mut t = terms(Style::European, Compounding::Annual, "1.00");
+    t.tiers[1] = Tier::PreferredReturn {
+        rate: Decimal::ONE,
+        compounding: Compounding::Annual,
+        day_count: DayCount::Act365,
+    };
+    // 100 % a year compounded over two centuries: the pref saturates, the run still ties out.
+    let contributions = vec![contribution("A", "1900-01-01", 1_000_000_000_000, None)];
+    let proceeds = Proceeds {
+        amount: 5_000_000_000_000,
+        date: d("2100-01-01"),
+        deal: None,
+    };
+    let o = run(&t, &partners(), &contributions, &[], &proceeds).unwrap();
+    assert_eq!(
+        o.investors.iter().map(|i| i.total).sum::<i64>(),
+        proceeds.amount
+    );
+    assert_eq!(o.tiers[1].allocated, 4_000_000_000_000);
+    let too_much = Proceeds {
+        amount: validate::MAX_AMOUNT + 1,
+        ..proceeds
+    };
+    let err = run(&t, &partners(), &contributions, &[], &too_much).unwrap_err();
+    assert_eq!(fields(err), vec!["proceeds.amount"]);
+}
+
+#[test]
+fn clawback_validates_ids_amounts_and_splits_and_explains() {
+    let t = terms(Style::European, Compounding::Simple, "1.00");
+    let contributions = vec![contribution("Z", "2023-01-01", -1, None)];
+    let prior = vec![PriorDistribution {
+        investor_id: "A".into(),
+        date: d("2023-06-01"),
+        deal: None,
+        amount: 10,
+        by_tier: Some(amounts(1, 2, 3, 5)),
+    }];
+    let err = clawback(&t, &partners(), &contributions, &prior, d("2024-01-01")).unwrap_err();
+    assert_eq!(
+        fields(err),
+        vec![
+            "contributions[0].investorId",
+            "contributions[0].amount",
+            "prior[0].byTier"
+        ]
+    );
+    let (contributions, prior) = american_history();
+    let t = terms(Style::American, Compounding::Annual, "0.80");
+    let c = clawback(&t, &partners(), &contributions, &prior, d("2023-03-01")).unwrap();
+    assert!(
+        c.explanation.contains("the GP returns 0"),
+        "{}",
+        c.explanation
+    );
+}

@@ -44,7 +44,7 @@ impl Book {
         };
         for a in &self.accounts {
             pos.capital += a.unreturned;
-            pos.pref += a.pref_unpaid;
+            pos.pref = pos.pref.saturating_add(a.pref_unpaid);
             pos.profit_before += a.pref_paid + a.plain_profit;
         }
         pos
@@ -76,69 +76,79 @@ pub(super) fn waterfall(terms: &Terms, amount: i64, pos: &Position) -> Vec<TierT
     let mut pref_allocated = 0i64;
     let mut out = Vec::with_capacity(terms.tiers.len());
     for tier in &terms.tiers {
-        let (hurdle, why) = match tier {
-            Tier::ReturnOfCapital => (
-                pos.capital,
-                format!("Return of capital: the LPs' unreturned contributed capital is {}.", money(pos.capital)),
-            ),
-            Tier::PreferredReturn { rate, compounding, .. } => {
-                let h = round_minor(pos.pref);
-                let how = match compounding {
-                    Compounding::Simple => "simple on unreturned capital",
-                    Compounding::Annual => "compounded annually on capital plus unpaid pref",
-                };
-                (h, format!(
-                    "Preferred return: {} % a year, {how}, actual/365, accrued unpaid to {} is {} minor units, rounded half away from zero to {}.",
-                    (*rate * Decimal::ONE_HUNDRED).normalize(), pos.date, pos.pref.round_dp(6).normalize(), money(h)))
-            }
-            Tier::CatchUp { gp_percentage, target_gp_share } => {
-                let profit = pos.profit_before + Decimal::from(pref_allocated);
-                let need = (*target_gp_share * profit - pos.promote_before) / (*gp_percentage - *target_gp_share);
-                let h = round_minor(need.max(Decimal::ZERO));
-                (h, format!(
-                    "GP catch-up at {} % to the GP: cumulative profit so far is {} with a GP promote of {}; to bring the promote to {} % of profit the tier needs (target × profit − promote) / (catch-up % − target) = {}, rounded to {}.",
-                    pct(*gp_percentage), money_d(profit), money_d(pos.promote_before), pct(*target_gp_share), money_d(need.max(Decimal::ZERO)), money(h)))
-            }
-            Tier::CarriedInterest { gp_percentage } => (available, format!(
-                "Carried interest: everything that reaches this tier is split {} % to the GP and {} % to the LPs pro rata to contributed capital.",
-                pct(*gp_percentage), pct(Decimal::ONE - *gp_percentage))),
-        };
+        let (hurdle, why) = hurdle(tier, pos, available, pref_allocated);
         let allocated = available.min(hurdle);
         let gp = gp_part(tier, allocated);
-        let remaining = available - allocated;
         if tier.kind() == TierKind::PreferredReturn {
             pref_allocated = allocated;
         }
-        let explanation = format!(
-            "{why} {} reached the tier, {} cleared it ({}), {} remained for the next tier{}.",
-            money(available),
-            money(allocated),
-            if gp > 0 {
-                format!("{} to the GP, {} to LPs", money(gp), money(allocated - gp))
-            } else {
-                "all to LPs".into()
-            },
-            money(remaining),
-            if allocated < hurdle {
-                format!(
-                    "; {} of the hurdle is still unmet",
-                    money(hurdle - allocated)
-                )
-            } else {
-                String::new()
-            },
-        );
         out.push(TierTotal {
             kind: tier.kind(),
             hurdle,
             available,
             allocated,
             gp,
-            explanation,
+            explanation: format!("{why} {}", cleared(hurdle, available, allocated, gp)),
         });
-        available = remaining;
+        available -= allocated;
     }
     out
+}
+
+/// What a tier needs, and how that was computed, in words.
+fn hurdle(tier: &Tier, pos: &Position, available: i64, pref_allocated: i64) -> (i64, String) {
+    match tier {
+        Tier::ReturnOfCapital => (
+            pos.capital,
+            format!("Return of capital: the LPs' unreturned contributed capital is {}.", money(pos.capital)),
+        ),
+        Tier::PreferredReturn { rate, compounding, .. } => {
+            let h = round_minor(pos.pref);
+            let how = match compounding {
+                Compounding::Simple => "simple on unreturned capital",
+                Compounding::Annual => "compounded annually on capital plus unpaid pref",
+            };
+            (h, format!(
+                "Preferred return: {} % a year, {how}, actual/365, accrued unpaid to {} is {} minor units, rounded half away from zero to {}.",
+                (*rate * Decimal::ONE_HUNDRED).normalize(), pos.date, pos.pref.round_dp(6).normalize(), money(h)))
+        }
+        Tier::CatchUp { gp_percentage, target_gp_share } => {
+            let profit = pos.profit_before + Decimal::from(pref_allocated);
+            let need = ((*target_gp_share * profit - pos.promote_before)
+                / (*gp_percentage - *target_gp_share))
+                .max(Decimal::ZERO);
+            let h = round_minor(need);
+            (h, format!(
+                "GP catch-up at {} % to the GP: cumulative profit so far is {} with a GP promote of {}; to bring the promote to {} % of profit the tier needs (target × profit − promote) / (catch-up % − target) = {}, rounded to {}.",
+                pct(*gp_percentage), money_d(profit), money_d(pos.promote_before), pct(*target_gp_share), money_d(need), money(h)))
+        }
+        Tier::CarriedInterest { gp_percentage } => (available, format!(
+            "Carried interest: everything that reaches this tier is split {} % to the GP and {} % to the LPs pro rata to contributed capital.",
+            pct(*gp_percentage), pct(Decimal::ONE - *gp_percentage))),
+    }
+}
+
+/// How much reached the tier, cleared it (to whom) and remained, in words.
+fn cleared(hurdle: i64, available: i64, allocated: i64, gp: i64) -> String {
+    let to_whom = if gp > 0 {
+        format!("{} to the GP, {} to LPs", money(gp), money(allocated - gp))
+    } else {
+        "all to LPs".into()
+    };
+    let unmet = if allocated < hurdle {
+        format!(
+            "; {} of the hurdle is still unmet",
+            money(hurdle - allocated)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{} reached the tier, {} cleared it ({to_whom}), {} remained for the next tier{unmet}.",
+        money(available),
+        money(allocated),
+        money(available - allocated),
+    )
 }
 
 /// The GP's promote in a catch-up or carry tier: largest remainder over [gp %, 1 − gp %].
@@ -186,31 +196,10 @@ pub(super) fn clawback(
     let received_exact =
         cu * Decimal::from(actual.catch_up_paid) + carry * Decimal::from(actual.carry_paid);
     let received = round_minor(received_exact);
-    // One European computation at `as_of`: every distribution applied capital first.
     let gross = book(true);
-    let pos = Position {
-        date: as_of,
-        capital: gross.accounts.iter().map(|a| a.contributed).sum(),
-        pref: gross
-            .accounts
-            .iter()
-            .map(|a| a.pref_unpaid + a.pref_paid)
-            .sum(),
-        profit_before: Decimal::ZERO,
-        promote_before: Decimal::ZERO,
-    };
-    let totals = waterfall(terms, gross.distributed, &pos);
-    let tier = |k: TierKind| {
-        totals
-            .iter()
-            .find(|t| t.kind == k)
-            .map_or(0, |t| t.allocated)
-    };
-    let entitled = round_minor(
-        cu * Decimal::from(tier(TierKind::CatchUp))
-            + carry * Decimal::from(tier(TierKind::CarriedInterest)),
-    );
+    let (pos, entitled) = entitlement(terms, &gross);
     let excess = (received - entitled).max(0);
+    // Rounded down: the GP never keeps more than the stated share of the excess.
     let tax_offset = i64::try_from(
         (Decimal::from(excess) * terms.clawback_tax_offset)
             .round_dp_with_strategy(0, RoundingStrategy::ToZero),
@@ -237,12 +226,42 @@ pub(super) fn clawback(
     }
 }
 
+/// The GP's promote if everything distributed had gone through one European waterfall at the
+/// book's date (every distribution applied capital first, `gross` is built so), with the
+/// position it was measured against.
+fn entitlement(terms: &Terms, gross: &Book) -> (Position, i64) {
+    let (cu, carry) = promote_rates(terms);
+    let pos = Position {
+        date: gross.date,
+        capital: gross.accounts.iter().map(|a| a.contributed).sum(),
+        pref: gross
+            .accounts
+            .iter()
+            .map(|a| a.pref_unpaid + a.pref_paid)
+            .sum(),
+        profit_before: Decimal::ZERO,
+        promote_before: Decimal::ZERO,
+    };
+    let totals = waterfall(terms, gross.distributed, &pos);
+    let tier = |k: TierKind| {
+        totals
+            .iter()
+            .find(|t| t.kind == k)
+            .map_or(0, |t| t.allocated)
+    };
+    let entitled = round_minor(
+        cu * Decimal::from(tier(TierKind::CatchUp))
+            + carry * Decimal::from(tier(TierKind::CarriedInterest)),
+    );
+    (pos, entitled)
+}
+
 /// Minor units with thousands separators ("1,234,567"); the core does not know the currency.
 pub(super) fn money(minor: i64) -> String {
     let digits = minor.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -12,6 +12,21 @@ use super::{
     Terms, Tier, TierKind,
 };
 
+/// Largest amount accepted (10¹⁵ minor units: ten trillion in a two-decimal currency), so
+/// that sums over a fund's history stay far inside 64 bits.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
+fn amount_error(field: String, amount: i64, errors: &mut Vec<FieldError>) {
+    if amount < 0 {
+        errors.push(FieldError::new(field, "must not be negative"));
+    } else if amount > MAX_AMOUNT {
+        errors.push(FieldError::new(
+            field,
+            format!("must not exceed {MAX_AMOUNT} minor units"),
+        ));
+    }
+}
+
 fn in_unit_range(d: Decimal) -> bool {
     d >= Decimal::ZERO && d <= Decimal::ONE
 }
@@ -154,12 +169,7 @@ fn common(
                 "is not a partner of the fund",
             ));
         }
-        if c.amount < 0 {
-            errors.push(FieldError::new(
-                format!("contributions[{i}].amount"),
-                "must not be negative",
-            ));
-        }
+        amount_error(format!("contributions[{i}].amount"), c.amount, errors);
     }
     for (i, p) in prior.iter().enumerate() {
         if owners.prior[i].is_none() {
@@ -168,12 +178,7 @@ fn common(
                 "is not a partner of the fund",
             ));
         }
-        if p.amount < 0 {
-            errors.push(FieldError::new(
-                format!("prior[{i}].amount"),
-                "must not be negative",
-            ));
-        }
+        amount_error(format!("prior[{i}].amount"), p.amount, errors);
         if let Some(t) = p.by_tier {
             let parts = [
                 t.return_of_capital,
@@ -237,9 +242,7 @@ pub(super) fn run_inputs(
             ));
         }
     }
-    if proceeds.amount < 0 {
-        errors.push(FieldError::new("proceeds.amount", "must not be negative"));
-    }
+    amount_error("proceeds.amount".into(), proceeds.amount, &mut errors);
     if american && proceeds.deal.is_none() {
         errors.push(FieldError::new(
             "proceeds.deal",
