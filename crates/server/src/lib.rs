@@ -34,8 +34,8 @@ pub mod platform;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
-pub mod waterfall;
 pub mod state;
+pub mod waterfall;
 pub mod web;
 
 use std::net::SocketAddr;

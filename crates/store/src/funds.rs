@@ -415,10 +415,12 @@ pub async fn fund_investor_ids(
     tx.fetch_all(
         // A partner with a commitment belongs to a partnership before it holds anything
         // (a GP paid carry, a waterfall line of an investor whose holdings are not kept).
-        q("SELECT investor_id FROM holdings WHERE org_id = $1 AND fund_id = $2
-           UNION SELECT investor_id FROM commitments WHERE org_id = $1 AND fund_id = $2")
-            .bind(&actor.org_id)
-            .bind(fund_id),
+        q(
+            "SELECT investor_id FROM holdings WHERE org_id = $1 AND fund_id = $2
+           UNION SELECT investor_id FROM commitments WHERE org_id = $1 AND fund_id = $2",
+        )
+        .bind(&actor.org_id)
+        .bind(fund_id),
     )
     .await?
     .iter()

@@ -40,8 +40,8 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod taxlots;
-pub mod waterfall;
 pub mod testing;
+pub mod waterfall;
 
 pub use auth::Actor;
 pub use db::{q, Backend, Db, DbOptions, Row, Tx, WAL_SIZE_LIMIT_BYTES};

@@ -10,7 +10,7 @@ use clearway_core::distribution::{
 };
 use clearway_core::waterfall::{
     self, Clawback, Contribution, Outcome, Partner, PartnerKind, PriorDistribution, Proceeds,
-    TierAmounts, Terms,
+    Terms, TierAmounts,
 };
 use clearway_core::{Currency, Invalid};
 use clearway_store::distributions::Distribution;
@@ -57,7 +57,12 @@ pub async fn terms(db: &Db, actor: &Actor, fund_ref: &str) -> AppResult<Option<(
 }
 
 /// Sets new terms for the fund (validated first: nothing is written when they are refused).
-pub async fn set_terms(tx: &mut Tx, actor: &Actor, fund_ref: &str, terms: &Terms) -> AppResult<TermsRow> {
+pub async fn set_terms(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_ref: &str,
+    terms: &Terms,
+) -> AppResult<TermsRow> {
     actor.require(clearway_core::access::Permission::Operate)?;
     let fund = partnership(tx, actor, fund_ref).await?;
     terms.validate()?;
@@ -152,7 +157,12 @@ pub struct Computed {
     pub outcome: Outcome,
 }
 
-async fn compute(tx: &mut Tx, actor: &Actor, fund_ref: &str, proceeds: &Proceeds) -> AppResult<Computed> {
+async fn compute(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_ref: &str,
+    proceeds: &Proceeds,
+) -> AppResult<Computed> {
     let fund = partnership(tx, actor, fund_ref).await?;
     let i = inputs(tx, actor, &fund, proceeds.date).await?;
     let outcome = waterfall::run(&i.terms, &i.partners, &i.contributions, &i.prior, proceeds)
@@ -180,17 +190,34 @@ fn prefix_proceeds(e: Invalid) -> AppError {
 
 /// "What if we distribute `proceeds.amount` on `proceeds.date`": the full waterfall, written
 /// nowhere (the read transaction is rolled back).
-pub async fn hypothetical(db: &Db, actor: &Actor, fund_ref: &str, proceeds: &Proceeds) -> AppResult<Computed> {
+pub async fn hypothetical(
+    db: &Db,
+    actor: &Actor,
+    fund_ref: &str,
+    proceeds: &Proceeds,
+) -> AppResult<Computed> {
     let mut tx = db.begin().await?;
     compute(&mut tx, actor, fund_ref, proceeds).await
 }
 
 /// The GP clawback of the fund at `as_of`.
-pub async fn clawback(db: &Db, actor: &Actor, fund_ref: &str, as_of: NaiveDate) -> AppResult<(Fund, Clawback)> {
+pub async fn clawback(
+    db: &Db,
+    actor: &Actor,
+    fund_ref: &str,
+    as_of: NaiveDate,
+) -> AppResult<(Fund, Clawback)> {
     let mut tx = db.begin().await?;
     let fund = partnership(&mut tx, actor, fund_ref).await?;
     let i = inputs(&mut tx, actor, &fund, as_of).await?;
-    let c = waterfall::clawback(&i.terms, &i.partners, &i.contributions, &i.prior, as_of)?;
+    let c = waterfall::clawback(
+        &i.terms,
+        &i.partners,
+        &i.contributions,
+        &i.prior,
+        as_of,
+        fund.currency,
+    )?;
     Ok((fund, c))
 }
 
@@ -269,10 +296,12 @@ pub async fn create_distribution(
     req: &WaterfallDistribution,
 ) -> AppResult<(Distribution, Computed)> {
     actor.require(clearway_core::access::Permission::Operate)?;
+    let fund = partnership(tx, actor, fund_ref).await?;
     let proceeds = Proceeds {
         amount: req.amount,
         date: req.schedule.payable,
         deal: req.deal.clone(),
+        currency: fund.currency,
     };
     let computed = compute(tx, actor, fund_ref, &proceeds).await?;
     if computed.outcome.investors.iter().all(|i| i.total == 0) {
@@ -317,6 +346,10 @@ pub async fn create_distribution(
 }
 
 /// The run behind a distribution, if a waterfall made it.
-pub async fn run_of(db: &Db, actor: &Actor, distribution_id: &str) -> AppResult<Option<(Run, Vec<(String, Tiers)>)>> {
+pub async fn run_of(
+    db: &Db,
+    actor: &Actor,
+    distribution_id: &str,
+) -> AppResult<Option<(Run, Vec<(String, Tiers)>)>> {
     Ok(store::run_of(db, actor, distribution_id).await?)
 }

@@ -14,7 +14,9 @@ use clearway_core::waterfall::synthetic::{pro_rata_baseline, synthetic_fund};
 use clearway_core::waterfall::{self, PartnerKind};
 use clearway_core::Currency;
 use clearway_server::Config;
-use clearway_store::capital::{insert_commitments, insert_contributions, NewCommitment, NewContribution};
+use clearway_store::capital::{
+    insert_commitments, insert_contributions, NewCommitment, NewContribution,
+};
 use clearway_store::distributions::{self as store, NewDistribution};
 use clearway_store::funds::{self, NewFund};
 use clearway_store::waterfall::{record_run, Run, Tiers};
@@ -43,7 +45,13 @@ fn core(investors: usize, contributions: usize, prior: usize, runs: usize) -> Re
     let mut outcome = None;
     for i in 0..runs + 1 {
         let t = Instant::now();
-        let o = waterfall::run(&fund.terms, &fund.partners, &fund.contributions, &fund.prior, &fund.proceeds)?;
+        let o = waterfall::run(
+            &fund.terms,
+            &fund.partners,
+            &fund.contributions,
+            &fund.prior,
+            &fund.proceeds,
+        )?;
         let took = t.elapsed();
         let t = Instant::now();
         let split = pro_rata_baseline(&fund);
@@ -53,8 +61,12 @@ fn core(investors: usize, contributions: usize, prior: usize, runs: usize) -> Re
             baseline.push(base);
         }
         let total: i64 = o.investors.iter().map(|r| r.total).sum();
-        if total != fund.proceeds.amount || split.iter().sum::<u64>() as i64 != fund.proceeds.amount {
-            bail!("the waterfall does not tie out: {total} against {}", fund.proceeds.amount);
+        if total != fund.proceeds.amount || split.iter().sum::<u64>() as i64 != fund.proceeds.amount
+        {
+            bail!(
+                "the waterfall does not tie out: {total} against {}",
+                fund.proceeds.amount
+            );
         }
         outcome = Some(o);
     }
@@ -91,8 +103,20 @@ async fn endpoint(
         bail!("terms: {} {}", resp.status(), resp.text().await?);
     }
     let body = json!({ "amount": Currency::USD.format_minor(proceeds.amount), "date": proceeds.date.to_string() });
-    let mut hypo = timings(&s, &format!("/api/funds/{fund_id}/waterfall/hypothetical"), Some(&body), requests).await?;
-    let mut base = timings(&s, &format!("/api/funds/{fund_id}/waterfall"), None, requests).await?;
+    let mut hypo = timings(
+        &s,
+        &format!("/api/funds/{fund_id}/waterfall/hypothetical"),
+        Some(&body),
+        requests,
+    )
+    .await?;
+    let mut base = timings(
+        &s,
+        &format!("/api/funds/{fund_id}/waterfall"),
+        None,
+        requests,
+    )
+    .await?;
     let (p50, p95) = (percentile(&mut hypo, 0.5), percentile(&mut hypo, 0.95));
     let b95 = percentile(&mut base, 0.95);
     println!(
@@ -111,16 +135,29 @@ async fn endpoint(
 
 /// A partnership of the demo's investors (the first the GP), their contributions over
 /// 2015–2022 and `prior` earlier distributions, half of them made by a waterfall.
-async fn seed(s: &Setup, investors: usize, contributions: usize, prior: usize) -> Result<(String, waterfall::Proceeds)> {
+async fn seed(
+    s: &Setup,
+    investors: usize,
+    contributions: usize,
+    prior: usize,
+) -> Result<(String, waterfall::Proceeds)> {
     let actor = s.operator();
     let ids = &s.seeded.investor_ids;
     let synthetic = synthetic_fund(investors, contributions, prior, 17);
-    let bar = ProgressBar::new(prior as u64 + 1).with_style(ProgressStyle::with_template("seeding {bar:40} {pos}/{len}")?);
+    let bar = ProgressBar::new(prior as u64 + 1).with_style(ProgressStyle::with_template(
+        "seeding {bar:40} {pos}/{len}",
+    )?);
     let mut tx = s.fresh.db.begin().await?;
     let fund_id = funds::create_fund(
         &mut tx,
         &actor,
-        &NewFund { code: "BENCH-WF", name: "Waterfall bench LP", kind: FundKind::Partnership, currency: Currency::USD, share_precision: 6 },
+        &NewFund {
+            code: "BENCH-WF",
+            name: "Waterfall bench LP",
+            kind: FundKind::Partnership,
+            currency: Currency::USD,
+            share_precision: 6,
+        },
     )
     .await?;
     let id_of = |synthetic_id: &str| -> Result<&String> {
@@ -133,7 +170,11 @@ async fn seed(s: &Setup, investors: usize, contributions: usize, prior: usize) -
         .map(|p| {
             Ok(NewCommitment {
                 investor_id: id_of(&p.investor_id)?.clone(),
-                kind: if p.kind == PartnerKind::Gp { clearway_core::capital::PartnerKind::Gp } else { clearway_core::capital::PartnerKind::Lp },
+                kind: if p.kind == PartnerKind::Gp {
+                    clearway_core::capital::PartnerKind::Gp
+                } else {
+                    clearway_core::capital::PartnerKind::Lp
+                },
                 committed_minor: 1_000_000_000_000,
                 date: NaiveDate::from_ymd_opt(2014, 12, 1).context("date")?,
             })
@@ -144,15 +185,23 @@ async fn seed(s: &Setup, investors: usize, contributions: usize, prior: usize) -
         .contributions
         .iter()
         .map(|c| {
-            Ok(NewContribution { investor_id: id_of(&c.investor_id)?.clone(), date: c.date, amount_minor: c.amount, deal: None, call_id: None })
+            Ok(NewContribution {
+                investor_id: id_of(&c.investor_id)?.clone(),
+                date: c.date,
+                amount_minor: c.amount,
+                deal: None,
+                call_id: None,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     insert_contributions(&mut tx, &actor, &fund_id, &rows).await?;
     tx.commit().await?;
     bar.inc(1);
     for j in 0..prior {
-        let payable = NaiveDate::from_ymd_opt(2016, 1, 15).context("date")? + Days::new(100 * j as u64);
-        let by_investor: Vec<&waterfall::PriorDistribution> = synthetic.prior.iter().skip(j).step_by(prior).collect();
+        let payable =
+            NaiveDate::from_ymd_opt(2016, 1, 15).context("date")? + Days::new(100 * j as u64);
+        let by_investor: Vec<&waterfall::PriorDistribution> =
+            synthetic.prior.iter().skip(j).step_by(prior).collect();
         let mut lines: Vec<(String, i64, Option<waterfall::TierAmounts>)> = by_investor
             .iter()
             .filter(|p| p.amount > 0)
@@ -166,7 +215,12 @@ async fn seed(s: &Setup, investors: usize, contributions: usize, prior: usize) -
                 let roc = tiers.map_or(*amount, |t| t.return_of_capital);
                 components.set(ComponentKind::ReturnOfCapital, roc);
                 components.set(ComponentKind::LongTermGain, amount - roc);
-                PlannedLine { investor_id: investor.clone(), units: None, total: *amount, components }
+                PlannedLine {
+                    investor_id: investor.clone(),
+                    units: None,
+                    total: *amount,
+                    components,
+                }
             })
             .collect();
         let mut tx = s.fresh.db.begin().await?;
@@ -175,21 +229,49 @@ async fn seed(s: &Setup, investors: usize, contributions: usize, prior: usize) -
             kind: Kind::Regular,
             status: Status::Completed,
             currency: Currency::USD,
-            schedule: Schedule::new(payable - Days::new(20), None, payable - Days::new(5), payable)?,
+            schedule: Schedule::new(
+                payable - Days::new(20),
+                None,
+                payable - Days::new(5),
+                payable,
+            )?,
             description: format!("bench prior {j}"),
-            allocation: if j % 2 == 0 { json!({ "method": "waterfall" }) } else { json!({ "method": "explicit" }) },
+            allocation: if j % 2 == 0 {
+                json!({ "method": "waterfall" })
+            } else {
+                json!({ "method": "explicit" })
+            },
             reverses_id: None,
             corrects_id: None,
             reason: None,
         };
         let d = store::insert(&mut tx, &actor, &new, &planned).await?;
         if j % 2 == 0 {
-            let run = Run { distribution_id: d.id.clone(), fund_id: fund_id.clone(), terms_version: 1, proceeds_minor: d.total_minor.max(1), proceeds_date: payable, deal: None, tiers: json!([]) };
+            let run = Run {
+                distribution_id: d.id.clone(),
+                fund_id: fund_id.clone(),
+                terms_version: 1,
+                proceeds_minor: d.total_minor.max(1),
+                proceeds_date: payable,
+                deal: None,
+                tiers: json!([]),
+            };
             let tiers: Vec<(String, Tiers)> = lines
                 .iter()
                 .map(|(investor, amount, t)| {
-                    let t = t.unwrap_or(waterfall::TierAmounts { return_of_capital: *amount, ..Default::default() });
-                    (investor.clone(), Tiers { roc: t.return_of_capital, pref: t.preferred_return, catch_up: t.catch_up, carry: t.carried_interest })
+                    let t = t.unwrap_or(waterfall::TierAmounts {
+                        return_of_capital: *amount,
+                        ..Default::default()
+                    });
+                    (
+                        investor.clone(),
+                        Tiers {
+                            roc: t.return_of_capital,
+                            pref: t.preferred_return,
+                            catch_up: t.catch_up,
+                            carry: t.carried_interest,
+                        },
+                    )
                 })
                 .collect();
             record_run(&mut tx, &actor, &run, &tiers).await?;
@@ -202,7 +284,12 @@ async fn seed(s: &Setup, investors: usize, contributions: usize, prior: usize) -
 }
 
 /// Server times of `requests` requests (after 3 warm-ups), from `Server-Timing`.
-async fn timings(s: &Setup, path: &str, body: Option<&serde_json::Value>, requests: usize) -> Result<Vec<Duration>> {
+async fn timings(
+    s: &Setup,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    requests: usize,
+) -> Result<Vec<Duration>> {
     let mut out = Vec::with_capacity(requests);
     for i in 0..requests + 3 {
         let url = format!("{}{path}", s.base);

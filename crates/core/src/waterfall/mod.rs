@@ -26,6 +26,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::money::Currency;
+
 pub use crate::error::{FieldError, Invalid};
 pub use validate::MAX_AMOUNT;
 
@@ -232,6 +234,8 @@ pub struct Proceeds {
     pub date: NaiveDate,
     /// The deal (required under American style).
     pub deal: Option<String>,
+    /// The fund's currency (amounts are its minor units; the explanations show it).
+    pub currency: Currency,
 }
 
 /// The result of a waterfall.
@@ -324,7 +328,11 @@ pub fn run(
         proceeds.date,
         false,
     );
-    let totals = tiers::waterfall(terms, proceeds.amount, &book.fund_position(terms));
+    let totals = tiers::waterfall(
+        terms,
+        proceeds.amount,
+        &book.fund_position(terms, proceeds.currency),
+    );
     split::outcome(&book, totals, deal)
 }
 
@@ -335,9 +343,17 @@ pub fn clawback(
     contributions: &[Contribution],
     prior: &[PriorDistribution],
     as_of: NaiveDate,
+    currency: Currency,
 ) -> Result<Clawback, Invalid> {
     terms.validate()?;
     let owners = accrual::Owners::new(partners, contributions, prior);
     validate::clawback_inputs(partners, &owners, contributions, prior)?;
-    Ok(tiers::clawback(terms, &owners, contributions, prior, as_of))
+    Ok(tiers::clawback(
+        terms,
+        &owners,
+        contributions,
+        prior,
+        as_of,
+        currency,
+    ))
 }

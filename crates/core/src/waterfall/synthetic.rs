@@ -10,6 +10,7 @@ use super::{
     Compounding, Contribution, DayCount, Partner, PartnerKind, PriorDistribution, Proceeds, Style,
     Terms, Tier, TierAmounts,
 };
+use crate::money::Currency;
 
 /// Everything [`super::run`] takes.
 #[derive(Debug, Clone)]
@@ -116,6 +117,7 @@ pub fn synthetic_fund(
         contributions,
         prior,
         proceeds: Proceeds {
+            currency: Currency::USD,
             amount: called * 2,
             date: NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date"),
             deal: None,

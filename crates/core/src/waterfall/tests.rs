@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros_free::dec;
 
 use super::*;
+use crate::money::Currency;
 
 mod rust_decimal_macros_free {
     /// `dec("0.08")`: a decimal literal without the macro crate.
@@ -89,6 +90,7 @@ fn worked_european_example() {
         contribution("G", "2024-01-01", 10_000_000, None),
     ];
     let proceeds = Proceeds {
+        currency: Currency::USD,
         amount: 200_000_000,
         date: d("2025-01-01"),
         deal: None,
@@ -127,7 +129,9 @@ fn worked_european_example() {
         vec![121_246_575, 58_628_767, 20_124_658]
     );
     assert!(
-        o.tiers[1].explanation.contains("10840547.945205"),
+        o.tiers[1]
+            .explanation
+            .contains("108,405.47945205 exactly, rounded half away from zero to 108,405.48"),
         "{}",
         o.tiers[1].explanation
     );
@@ -155,6 +159,7 @@ fn american_history() -> (Vec<Contribution>, Vec<PriorDistribution>) {
 
 fn american_proceeds() -> Proceeds {
     Proceeds {
+        currency: Currency::USD,
         amount: 60_000_000,
         date: d("2023-03-01"),
         deal: Some("ALPHA".into()),
@@ -224,7 +229,15 @@ fn worked_clawback_example() {
                 by_tier: Some(i.amounts),
             }),
     );
-    let c = clawback(&t, &partners(), &contributions, &prior, d("2023-03-01")).unwrap();
+    let c = clawback(
+        &t,
+        &partners(),
+        &contributions,
+        &prior,
+        d("2023-03-01"),
+        Currency::USD,
+    )
+    .unwrap();
     assert_eq!(
         (
             c.carry_received,
@@ -236,7 +249,15 @@ fn worked_clawback_example() {
         (7_200_000, 3_200_000, 4_000_000, 1_200_000, 2_800_000)
     );
     // Before the ALPHA exit the GP had received no promote: nothing to claw back.
-    let early = clawback(&t, &partners(), &contributions, &prior, d("2022-12-31")).unwrap();
+    let early = clawback(
+        &t,
+        &partners(),
+        &contributions,
+        &prior,
+        d("2022-12-31"),
+        Currency::USD,
+    )
+    .unwrap();
     assert_eq!((early.carry_received, early.clawback), (0, 0));
 }
 
@@ -254,6 +275,7 @@ fn plain_prior_distribution_returns_capital_first_then_pref() {
         by_tier: None,
     }];
     let proceeds = Proceeds {
+        currency: Currency::USD,
         amount: 10_000_000,
         date: d("2024-01-01"),
         deal: None,
@@ -328,6 +350,7 @@ fn terms_validation_names_each_field() {
 fn run_validation_names_each_field() {
     let t = terms(Style::European, Compounding::Simple, "1.00");
     let proceeds = Proceeds {
+        currency: Currency::USD,
         amount: 1_000,
         date: d("2024-01-01"),
         deal: None,
@@ -349,6 +372,7 @@ fn run_validation_names_each_field() {
         &contributions,
         &prior,
         &Proceeds {
+            currency: Currency::USD,
             amount: -1,
             ..proceeds.clone()
         },
@@ -390,6 +414,7 @@ fn american_requires_deals() {
         by_tier: None,
     }];
     let proceeds = Proceeds {
+        currency: Currency::USD,
         amount: 10,
         date: d("2024-01-01"),
         deal: None,
@@ -528,6 +553,7 @@ fn fund() -> impl Strategy<Value = Fund> {
 
 fn go(f: &Fund, amount: i64) -> Outcome {
     let proceeds = Proceeds {
+        currency: Currency::USD,
         amount,
         date: f.date,
         deal: None,
@@ -581,14 +607,14 @@ proptest! {
     /// as the only distribution is exactly its own entitlement.
     #[test]
     fn gp_never_above_entitlement_after_clawback(f in fund(), amount in 0i64..40_000_000) {
-        let c = clawback(&f.terms, &f.partners, &f.contributions, &f.prior, f.date).unwrap();
+        let c = clawback(&f.terms, &f.partners, &f.contributions, &f.prior, f.date, Currency::USD).unwrap();
         prop_assert!(c.carry_received - c.clawback <= c.carry_entitled);
         prop_assert!(c.clawback >= 0 && c.clawback <= c.excess);
         let o = go(&Fund { prior: vec![], ..f.clone() }, amount);
         let prior: Vec<PriorDistribution> = o.investors.iter().map(|i| PriorDistribution {
             investor_id: i.investor_id.clone(), date: f.date, deal: None, amount: i.total, by_tier: Some(i.amounts),
         }).collect();
-        let own = clawback(&f.terms, &f.partners, &f.contributions, &prior, f.date).unwrap();
+        let own = clawback(&f.terms, &f.partners, &f.contributions, &prior, f.date, Currency::USD).unwrap();
         prop_assert_eq!(own.clawback, 0);
         prop_assert!((own.carry_received - own.carry_entitled).abs() <= 1);
     }
@@ -605,6 +631,7 @@ fn strict_monotonicity_of_each_investor_for_two_lp_interests() {
     let mut last: Vec<i64> = vec![0; 3];
     for amount in (0..16_000_000).step_by(99_991) {
         let proceeds = Proceeds {
+            currency: Currency::USD,
             amount,
             date: d("2024-01-01"),
             deal: None,
@@ -643,6 +670,7 @@ fn largest_remainder_alabama_paradox_is_the_one_known_exception_to_monotonicity(
     ];
     let totals = |amount| {
         let proceeds = Proceeds {
+            currency: Currency::USD,
             amount,
             date: d("2024-01-01"),
             deal: None,
@@ -665,6 +693,7 @@ fn absurd_inputs_saturate_or_are_refused_instead_of_overflowing() {
     // 100 % a year compounded over two centuries: the pref saturates, the run still ties out.
     let contributions = vec![contribution("A", "1900-01-01", 1_000_000_000_000, None)];
     let proceeds = Proceeds {
+        currency: Currency::USD,
         amount: 5_000_000_000_000,
         date: d("2100-01-01"),
         deal: None,
@@ -676,6 +705,7 @@ fn absurd_inputs_saturate_or_are_refused_instead_of_overflowing() {
     );
     assert_eq!(o.tiers[1].allocated, 4_000_000_000_000);
     let too_much = Proceeds {
+        currency: Currency::USD,
         amount: validate::MAX_AMOUNT + 1,
         ..proceeds
     };
@@ -694,7 +724,15 @@ fn clawback_validates_ids_amounts_and_splits_and_explains() {
         amount: 10,
         by_tier: Some(amounts(1, 2, 3, 5)),
     }];
-    let err = clawback(&t, &partners(), &contributions, &prior, d("2024-01-01")).unwrap_err();
+    let err = clawback(
+        &t,
+        &partners(),
+        &contributions,
+        &prior,
+        d("2024-01-01"),
+        Currency::USD,
+    )
+    .unwrap_err();
     assert_eq!(
         fields(err),
         vec![
@@ -705,7 +743,15 @@ fn clawback_validates_ids_amounts_and_splits_and_explains() {
     );
     let (contributions, prior) = american_history();
     let t = terms(Style::American, Compounding::Annual, "0.80");
-    let c = clawback(&t, &partners(), &contributions, &prior, d("2023-03-01")).unwrap();
+    let c = clawback(
+        &t,
+        &partners(),
+        &contributions,
+        &prior,
+        d("2023-03-01"),
+        Currency::USD,
+    )
+    .unwrap();
     assert!(
         c.explanation.contains("the GP returns 0"),
         "{}",

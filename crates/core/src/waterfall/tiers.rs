@@ -3,11 +3,15 @@
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::money::Currency;
+
 use super::accrual::{Book, Owners};
 use super::{Clawback, Compounding, Contribution, PriorDistribution, Terms, Tier, TierKind};
 
 /// The fund's figures the tiers are measured against.
 pub(super) struct Position {
+    /// Currency of every amount (for the explanations).
+    pub currency: Currency,
     pub date: NaiveDate,
     /// Unreturned contributed capital.
     pub capital: i64,
@@ -32,9 +36,10 @@ pub(super) struct TierTotal {
 
 impl Book {
     /// The position a run is measured against (net of prior distributions).
-    pub fn fund_position(&self, terms: &Terms) -> Position {
+    pub fn fund_position(&self, terms: &Terms, currency: Currency) -> Position {
         let (cu, carry) = promote_rates(terms);
         let mut pos = Position {
+            currency,
             date: self.date,
             capital: 0,
             pref: Decimal::ZERO,
@@ -88,7 +93,10 @@ pub(super) fn waterfall(terms: &Terms, amount: i64, pos: &Position) -> Vec<TierT
             available,
             allocated,
             gp,
-            explanation: format!("{why} {}", cleared(hurdle, available, allocated, gp)),
+            explanation: format!(
+                "{why} {}",
+                cleared(hurdle, available, allocated, gp, pos.currency)
+            ),
         });
         available -= allocated;
     }
@@ -100,7 +108,7 @@ fn hurdle(tier: &Tier, pos: &Position, available: i64, pref_allocated: i64) -> (
     match tier {
         Tier::ReturnOfCapital => (
             pos.capital,
-            format!("Return of capital: the LPs' unreturned contributed capital is {}.", money(pos.capital)),
+            format!("Return of capital: the LPs' unreturned contributed capital is {}.", money(pos.capital, pos.currency)),
         ),
         Tier::PreferredReturn { rate, compounding, .. } => {
             let h = round_minor(pos.pref);
@@ -109,8 +117,8 @@ fn hurdle(tier: &Tier, pos: &Position, available: i64, pref_allocated: i64) -> (
                 Compounding::Annual => "compounded annually on capital plus unpaid pref",
             };
             (h, format!(
-                "Preferred return: {} % a year, {how}, actual/365, accrued unpaid to {} is {} minor units, rounded half away from zero to {}.",
-                (*rate * Decimal::ONE_HUNDRED).normalize(), pos.date, pos.pref.round_dp(6).normalize(), money(h)))
+                "Preferred return: {} % a year, {how}, actual/365, accrued unpaid to {} is {} exactly, rounded half away from zero to {}.",
+                (*rate * Decimal::ONE_HUNDRED).normalize(), pos.date, exact(pos.pref, pos.currency), money(h, pos.currency)))
         }
         Tier::CatchUp { gp_percentage, target_gp_share } => {
             let profit = pos.profit_before + Decimal::from(pref_allocated);
@@ -120,7 +128,7 @@ fn hurdle(tier: &Tier, pos: &Position, available: i64, pref_allocated: i64) -> (
             let h = round_minor(need);
             (h, format!(
                 "GP catch-up at {} % to the GP: cumulative profit so far is {} with a GP promote of {}; to bring the promote to {} % of profit the tier needs (target × profit − promote) / (catch-up % − target) = {}, rounded to {}.",
-                pct(*gp_percentage), money_d(profit), money_d(pos.promote_before), pct(*target_gp_share), money_d(need), money(h)))
+                pct(*gp_percentage), money_d(profit, pos.currency), money_d(pos.promote_before, pos.currency), pct(*target_gp_share), money_d(need, pos.currency), money(h, pos.currency)))
         }
         Tier::CarriedInterest { gp_percentage } => (available, format!(
             "Carried interest: everything that reaches this tier is split {} % to the GP and {} % to the LPs pro rata to contributed capital.",
@@ -129,25 +137,29 @@ fn hurdle(tier: &Tier, pos: &Position, available: i64, pref_allocated: i64) -> (
 }
 
 /// How much reached the tier, cleared it (to whom) and remained, in words.
-fn cleared(hurdle: i64, available: i64, allocated: i64, gp: i64) -> String {
+fn cleared(hurdle: i64, available: i64, allocated: i64, gp: i64, cur: Currency) -> String {
     let to_whom = if gp > 0 {
-        format!("{} to the GP, {} to LPs", money(gp), money(allocated - gp))
+        format!(
+            "{} to the GP, {} to LPs",
+            money(gp, cur),
+            money(allocated - gp, cur)
+        )
     } else {
         "all to LPs".into()
     };
     let unmet = if allocated < hurdle {
         format!(
             "; {} of the hurdle is still unmet",
-            money(hurdle - allocated)
+            money(hurdle - allocated, cur)
         )
     } else {
         String::new()
     };
     format!(
         "{} reached the tier, {} cleared it ({to_whom}), {} remained for the next tier{unmet}.",
-        money(available),
-        money(allocated),
-        money(available - allocated),
+        money(available, cur),
+        money(allocated, cur),
+        money(available - allocated, cur),
     )
 }
 
@@ -174,6 +186,7 @@ pub(super) fn clawback(
     contributions: &[Contribution],
     prior: &[PriorDistribution],
     as_of: NaiveDate,
+    currency: Currency,
 ) -> Clawback {
     let (cu, carry) = promote_rates(terms);
     let book = |all_plain| {
@@ -197,7 +210,7 @@ pub(super) fn clawback(
         cu * Decimal::from(actual.catch_up_paid) + carry * Decimal::from(actual.carry_paid);
     let received = round_minor(received_exact);
     let gross = book(true);
-    let (pos, entitled) = entitlement(terms, &gross);
+    let (pos, entitled) = entitlement(terms, &gross, currency);
     let excess = (received - entitled).max(0);
     // Rounded down: the GP never keeps more than the stated share of the excess.
     let tax_offset = i64::try_from(
@@ -210,10 +223,10 @@ pub(super) fn clawback(
          The GP's promote in those distributions is {} (catch-up total {} × {} % + carry total {} × {} %). \
          Run as one European waterfall at {as_of}, the same {} would give the GP {}. \
          Excess {}; tax offset {} % of it, rounded down, is {}; the GP returns {}.",
-        money(gross.distributed), money(pos.capital), money(round_minor(pos.pref)),
-        money(received), money(actual.catch_up_paid), pct(cu), money(actual.carry_paid), pct(carry),
-        money(gross.distributed), money(entitled),
-        money(excess), pct(terms.clawback_tax_offset), money(tax_offset), money(excess - tax_offset),
+        money(gross.distributed, currency), money(pos.capital, currency), money(round_minor(pos.pref), currency),
+        money(received, currency), money(actual.catch_up_paid, currency), pct(cu), money(actual.carry_paid, currency), pct(carry),
+        money(gross.distributed, currency), money(entitled, currency),
+        money(excess, currency), pct(terms.clawback_tax_offset), money(tax_offset, currency), money(excess - tax_offset, currency),
     );
     Clawback {
         as_of,
@@ -229,9 +242,10 @@ pub(super) fn clawback(
 /// The GP's promote if everything distributed had gone through one European waterfall at the
 /// book's date (every distribution applied capital first, `gross` is built so), with the
 /// position it was measured against.
-fn entitlement(terms: &Terms, gross: &Book) -> (Position, i64) {
+fn entitlement(terms: &Terms, gross: &Book, currency: Currency) -> (Position, i64) {
     let (cu, carry) = promote_rates(terms);
     let pos = Position {
+        currency,
         date: gross.date,
         capital: gross.accounts.iter().map(|a| a.contributed).sum(),
         pref: gross
@@ -256,32 +270,46 @@ fn entitlement(terms: &Terms, gross: &Book) -> (Position, i64) {
     (pos, entitled)
 }
 
-/// Minor units with thousands separators ("1,234,567"); the core does not know the currency.
-pub(super) fn money(minor: i64) -> String {
-    let digits = minor.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+/// An amount of minor units in the currency's major units with thousands separators
+/// ("1,234,567.89" for USD).
+pub(super) fn money(minor: i64, currency: Currency) -> String {
+    group(&currency.format_minor(minor))
+}
+
+/// Groups the integer part of a plain decimal ("-1234567.891" → "-1,234,567.891").
+fn group(plain: &str) -> String {
+    let (sign, digits) = plain.strip_prefix('-').map_or(("", plain), |d| ("-", d));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
-    if minor < 0 {
-        format!("-{out}")
-    } else {
-        out
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
     }
+    out
 }
 
-fn money_d(value: Decimal) -> String {
-    let r = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let whole = i64::try_from(r.trunc()).unwrap_or(i64::MAX);
-    let cents = i64::try_from(((r - r.trunc()) * Decimal::ONE_HUNDRED).abs()).unwrap_or(0);
-    if cents == 0 {
-        money(whole)
-    } else {
-        format!("{}.{cents:02}", money(whole))
-    }
+/// Exact minor units as currency, to the nearest cent (or the currency's minor unit).
+fn money_d(value: Decimal, currency: Currency) -> String {
+    money(round_minor(value), currency)
+}
+
+/// Exact minor units as currency with six more decimals, to show what was rounded.
+fn exact(value: Decimal, currency: Currency) -> String {
+    let major = value / Decimal::from(10i64.pow(currency.minor_units()));
+    group(
+        &major
+            .round_dp(currency.minor_units() + 6)
+            .normalize()
+            .to_string(),
+    )
 }
 
 fn pct(share: Decimal) -> String {

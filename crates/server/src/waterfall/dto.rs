@@ -260,7 +260,12 @@ impl HypotheticalRequest {
         let date = parse_date("date", &self.date);
         let deal = deal(self.deal.as_deref());
         match (amount, date, deal) {
-            (Ok(amount), Ok(date), Ok(deal)) => Ok(core::Proceeds { amount, date, deal }),
+            (Ok(amount), Ok(date), Ok(deal)) => Ok(core::Proceeds {
+                amount,
+                date,
+                deal,
+                currency,
+            }),
             (a, d, l) => Err(Invalid(
                 [a.err(), d.err(), l.err()].into_iter().flatten().collect(),
             )),
@@ -429,9 +434,15 @@ impl WaterfallDistributionRequest {
         currency: Currency,
     ) -> Result<clearway_app::waterfall::WaterfallDistribution, Invalid> {
         let mut errors = Vec::new();
-        let amount = keep(&mut errors, positive_amount("amount", &self.amount, currency));
+        let amount = keep(
+            &mut errors,
+            positive_amount("amount", &self.amount, currency),
+        );
         let deal = keep(&mut errors, deal(self.deal.as_deref()));
-        let declaration = keep(&mut errors, parse_date("declarationDate", &self.declaration_date));
+        let declaration = keep(
+            &mut errors,
+            parse_date("declarationDate", &self.declaration_date),
+        );
         let record = keep(&mut errors, parse_date("recordDate", &self.record_date));
         let payable = keep(&mut errors, parse_date("payableDate", &self.payable_date));
         let description = self.description.trim().to_string();

@@ -163,8 +163,12 @@ fn describe(t: &Terms) -> Vec<(String, String)> {
     )];
     for tier in &t.tiers {
         let text = match tier {
-            core::Tier::ReturnOfCapital => "All contributed capital back to the partners first".to_string(),
-            core::Tier::PreferredReturn { rate, compounding, .. } => format!(
+            core::Tier::ReturnOfCapital => {
+                "All contributed capital back to the partners first".to_string()
+            }
+            core::Tier::PreferredReturn {
+                rate, compounding, ..
+            } => format!(
                 "{} a year, {}, actual/365, from each contribution's date",
                 pct(*rate),
                 match compounding {
@@ -172,7 +176,10 @@ fn describe(t: &Terms) -> Vec<(String, String)> {
                     core::Compounding::Annual => "compounded annually",
                 }
             ),
-            core::Tier::CatchUp { gp_percentage, target_gp_share } => format!(
+            core::Tier::CatchUp {
+                gp_percentage,
+                target_gp_share,
+            } => format!(
                 "{} to the GP until it has {} of the profit",
                 pct(*gp_percentage),
                 pct(*target_gp_share)
@@ -187,7 +194,10 @@ fn describe(t: &Terms) -> Vec<(String, String)> {
     }
     rows.push((
         "Clawback tax offset".into(),
-        format!("{} of an excess stays with the GP", pct(t.clawback_tax_offset)),
+        format!(
+            "{} of an excess stays with the GP",
+            pct(t.clawback_tax_offset)
+        ),
     ));
     rows
 }
@@ -214,7 +224,9 @@ fn terms_form(t: Option<&Terms>) -> TermsForm {
     for tier in &t.tiers {
         match tier {
             core::Tier::ReturnOfCapital => {}
-            core::Tier::PreferredReturn { rate, compounding, .. } => {
+            core::Tier::PreferredReturn {
+                rate, compounding, ..
+            } => {
                 f.pref_rate = hundred(rate);
                 if *compounding == core::Compounding::Annual {
                     f.compounding = "ANNUAL".into();
@@ -302,7 +314,13 @@ fn terms_field(path: &str, fields: &[&'static str]) -> String {
         .to_string()
 }
 
-fn result_of(fund: &Fund, computed: &app::Computed, q: &WfQuery, names: &std::collections::HashMap<String, String>, start: usize) -> RunResult {
+fn result_of(
+    fund: &Fund,
+    computed: &app::Computed,
+    q: &WfQuery,
+    names: &std::collections::HashMap<String, String>,
+    start: usize,
+) -> RunResult {
     let c = fund.currency;
     let o: &Outcome = &computed.outcome;
     let tiers = o
@@ -338,7 +356,15 @@ fn result_of(fund: &Fund, computed: &app::Computed, q: &WfQuery, names: &std::co
         .iter()
         .skip(start)
         .take(PAGE)
-        .map(|i| row(names.get(&i.investor_id).cloned().unwrap_or_else(|| i.investor_id.clone()), &i.amounts))
+        .map(|i| {
+            row(
+                names
+                    .get(&i.investor_id)
+                    .cloned()
+                    .unwrap_or_else(|| i.investor_id.clone()),
+                &i.amounts,
+            )
+        })
         .collect();
     let link = |p: usize| {
         format!(
@@ -379,7 +405,12 @@ fn result_of(fund: &Fund, computed: &app::Computed, q: &WfQuery, names: &std::co
 }
 
 /// The hypothetical asked for in the query, if any: its result or the fields refused.
-async fn hypothetical(state: &AppState, viewer: &Viewer, fund: &Fund, q: &WfQuery) -> PageResult<(Option<RunResult>, FieldErrors)> {
+async fn hypothetical(
+    state: &AppState,
+    viewer: &Viewer,
+    fund: &Fund,
+    q: &WfQuery,
+) -> PageResult<(Option<RunResult>, FieldErrors)> {
     let mut errors = FieldErrors::default();
     if q.amount.trim().is_empty() && q.date.trim().is_empty() {
         return Ok((None, errors));
@@ -388,7 +419,12 @@ async fn hypothetical(state: &AppState, viewer: &Viewer, fund: &Fund, q: &WfQuer
     let date = parse_date("date", q.date.trim());
     let deal_v = deal(Some(&q.deal));
     let proceeds = match (amount, date, deal_v) {
-        (Ok(amount), Ok(date), Ok(deal)) => core::Proceeds { amount, date, deal },
+        (Ok(amount), Ok(date), Ok(deal)) => core::Proceeds {
+            amount,
+            date,
+            deal,
+            currency: fund.currency,
+        },
         (a, d, l) => {
             for e in [a.err(), d.err(), l.err()].into_iter().flatten() {
                 errors.push(&e.field, e.message);
@@ -399,8 +435,19 @@ async fn hypothetical(state: &AppState, viewer: &Viewer, fund: &Fund, q: &WfQuer
     match app::hypothetical(&state.db, &viewer.actor, &fund.id, &proceeds).await {
         Ok(computed) => {
             let start = q.page.parse::<usize>().unwrap_or(0).saturating_mul(PAGE);
-            let start = if start >= computed.outcome.investors.len() { 0 } else { start };
-            let ids: Vec<&str> = computed.outcome.investors.iter().skip(start).take(PAGE).map(|i| i.investor_id.as_str()).collect();
+            let start = if start >= computed.outcome.investors.len() {
+                0
+            } else {
+                start
+            };
+            let ids: Vec<&str> = computed
+                .outcome
+                .investors
+                .iter()
+                .skip(start)
+                .take(PAGE)
+                .map(|i| i.investor_id.as_str())
+                .collect();
             let names = funds::investor_names(&state.db, &viewer.actor, &ids).await?;
             Ok((Some(result_of(fund, &computed, q, &names, start)), errors))
         }
@@ -414,7 +461,12 @@ async fn hypothetical(state: &AppState, viewer: &Viewer, fund: &Fund, q: &WfQuer
     }
 }
 
-async fn clawback(state: &AppState, viewer: &Viewer, fund: &Fund, q: &WfQuery) -> PageResult<(Option<ClawbackRow>, FieldErrors)> {
+async fn clawback(
+    state: &AppState,
+    viewer: &Viewer,
+    fund: &Fund,
+    q: &WfQuery,
+) -> PageResult<(Option<ClawbackRow>, FieldErrors)> {
     let mut errors = FieldErrors::default();
     if q.clawback.trim().is_empty() {
         return Ok((None, errors));
@@ -482,19 +534,38 @@ struct Forms {
     declare_errors: FieldErrors,
 }
 
-async fn draw(state: &AppState, viewer: &Viewer, fund: Fund, q: WfQuery, forms: Forms) -> PageResult<Response> {
+async fn draw(
+    state: &AppState,
+    viewer: &Viewer,
+    fund: Fund,
+    q: WfQuery,
+    forms: Forms,
+) -> PageResult<Response> {
     let terms = app::terms(&state.db, &viewer.actor, &fund.id).await?;
     let (result, hypo_errors) = hypothetical(state, viewer, &fund, &q).await?;
     let (clawback, clawback_errors) = clawback(state, viewer, &fund, &q).await?;
-    let failed = !forms.terms_errors.is_empty() || !forms.declare_errors.is_empty() || !hypo_errors.is_empty() || !clawback_errors.is_empty();
+    let failed = !forms.terms_errors.is_empty()
+        || !forms.declare_errors.is_empty()
+        || !hypo_errors.is_empty()
+        || !clawback_errors.is_empty();
     let notice = match q.notice.as_str() {
         "terms" => Some("The new terms are in force.".to_string()),
         _ => None,
     };
     let page = WaterfallPage {
-        chrome: Chrome::new(viewer, format!("Waterfall · {}", fund.code), &format!("/funds/{}/waterfall", fund.id)).with_notice(notice),
-        may_operate: viewer.actor.role.allows(clearway_core::access::Permission::Operate),
-        terms_form: forms.terms_form.unwrap_or_else(|| terms_form(terms.as_ref().map(|t| &t.1))),
+        chrome: Chrome::new(
+            viewer,
+            format!("Waterfall · {}", fund.code),
+            &format!("/funds/{}/waterfall", fund.id),
+        )
+        .with_notice(notice),
+        may_operate: viewer
+            .actor
+            .role
+            .allows(clearway_core::access::Permission::Operate),
+        terms_form: forms
+            .terms_form
+            .unwrap_or_else(|| terms_form(terms.as_ref().map(|t| &t.1))),
         terms: terms.as_ref().map(|(row, t)| (row.version, describe(t))),
         terms_errors: forms.terms_errors,
         declare: forms.declare.unwrap_or_else(|| declare_defaults(&q, &fund)),
@@ -507,7 +578,14 @@ async fn draw(state: &AppState, viewer: &Viewer, fund: Fund, q: WfQuery, forms: 
         clawback_errors,
         fund,
     };
-    render_status(if failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }, &page)
+    render_status(
+        if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        &page,
+    )
 }
 
 /// The partnership a page names; open-end funds have no waterfall (404 page).
@@ -519,16 +597,32 @@ async fn partnership(state: &AppState, viewer: &Viewer, id: &str) -> PageResult<
     Ok(fund)
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, Query(q): Query<WfQuery>) -> PageResult<Response> {
+async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<WfQuery>,
+) -> PageResult<Response> {
     if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
     let fund = partnership(&state, &viewer, &id).await?;
-    let forms = Forms { terms_form: None, terms_errors: FieldErrors::default(), declare: None, declare_errors: FieldErrors::default() };
+    let forms = Forms {
+        terms_form: None,
+        terms_errors: FieldErrors::default(),
+        declare: None,
+        declare_errors: FieldErrors::default(),
+    };
     draw(&state, &viewer, fund, q, forms).await
 }
 
-async fn save_terms(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> PageResult<Response> {
+async fn save_terms(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> PageResult<Response> {
     let form::Form(f) = form::parse::<TermsForm>(&viewer, &headers, &body)?;
     if let Some(away) = viewer.staff_page() {
         return Ok(away);
@@ -542,13 +636,21 @@ async fn save_terms(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
                 Ok(_) => {
                     tx.commit().await?;
                     state.events_ready.notify_one();
-                    return Ok(Redirect::to(&format!("/funds/{}/waterfall?notice=terms", fund.id)).into_response());
+                    return Ok(
+                        Redirect::to(&format!("/funds/{}/waterfall?notice=terms", fund.id))
+                            .into_response(),
+                    );
                 }
                 Err(e) => FieldErrors::from_error(e, |p| terms_field(p, &fields))?,
             }
         }
     };
-    let forms = Forms { terms_form: Some(f), terms_errors: errors, declare: None, declare_errors: FieldErrors::default() };
+    let forms = Forms {
+        terms_form: Some(f),
+        terms_errors: errors,
+        declare: None,
+        declare_errors: FieldErrors::default(),
+    };
     draw(&state, &viewer, fund, WfQuery::default(), forms).await
 }
 
@@ -565,7 +667,13 @@ fn declare_field(api: &str) -> String {
     .to_string()
 }
 
-async fn declare(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> PageResult<Response> {
+async fn declare(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> PageResult<Response> {
     let form::Form(f) = form::parse::<DeclareForm>(&viewer, &headers, &body)?;
     if let Some(away) = viewer.staff_page() {
         return Ok(away);
@@ -603,8 +711,18 @@ async fn declare(State(state): State<AppState>, viewer: Viewer, Path(id): Path<S
         Err(e) => FieldErrors::from_error(e, declare_field)?,
         Ok(()) => FieldErrors::default(),
     };
-    let q = WfQuery { amount: f.amount.clone(), date: f.payable.clone(), deal: f.deal.clone(), ..WfQuery::default() };
-    let forms = Forms { terms_form: None, terms_errors: FieldErrors::default(), declare: Some(f), declare_errors: errors };
+    let q = WfQuery {
+        amount: f.amount.clone(),
+        date: f.payable.clone(),
+        deal: f.deal.clone(),
+        ..WfQuery::default()
+    };
+    let forms = Forms {
+        terms_form: None,
+        terms_errors: FieldErrors::default(),
+        declare: Some(f),
+        declare_errors: errors,
+    };
     draw(&state, &viewer, fund, q, forms).await
 }
 
@@ -642,7 +760,10 @@ mod tests {
             }
         );
         assert_eq!(terms.clawback_tax_offset, Decimal::new(4, 1));
-        let bad = TermsForm { pref_rate: "eight".into(), ..f };
+        let bad = TermsForm {
+            pref_rate: "eight".into(),
+            ..f
+        };
         assert!(terms_of(&bad).unwrap_err().get("pref_rate").is_some());
     }
 }

@@ -119,26 +119,39 @@ pub(crate) async fn create_distribution(
     actor.require(Permission::Operate)?;
     let req: WaterfallDistributionRequest = parse_json(&headers, &body)?;
     let path = format!("/api/funds/{fund_id}/waterfall/distributions");
-    let saved = idempotent(&state, &actor, Permission::Operate, &headers, &path, &body, async |tx| {
-        let fund = funds::get_fund_tx(tx, &actor, &fund_id).await?;
-        let cmd = req.command(fund.currency)?;
-        let (d, computed) = app::create_distribution(tx, &actor, &fund.id, &cmd).await?;
-        let proceeds = clearway_core::waterfall::Proceeds {
-            amount: cmd.amount,
-            date: cmd.schedule.payable,
-            deal: cmd.deal.clone(),
-        };
-        let mut waterfall =
-            WaterfallView::of(&computed.fund, computed.terms_version, &proceeds, &computed.outcome);
-        waterfall.distribution_id = Some(d.id.clone());
-        Saved::json(
-            StatusCode::CREATED,
-            &WaterfallDistributionView {
-                distribution: DistributionView::from(&d),
-                waterfall,
-            },
-        )
-    })
+    let saved = idempotent(
+        &state,
+        &actor,
+        Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let fund = funds::get_fund_tx(tx, &actor, &fund_id).await?;
+            let cmd = req.command(fund.currency)?;
+            let (d, computed) = app::create_distribution(tx, &actor, &fund.id, &cmd).await?;
+            let proceeds = clearway_core::waterfall::Proceeds {
+                amount: cmd.amount,
+                date: cmd.schedule.payable,
+                deal: cmd.deal.clone(),
+                currency: fund.currency,
+            };
+            let mut waterfall = WaterfallView::of(
+                &computed.fund,
+                computed.terms_version,
+                &proceeds,
+                &computed.outcome,
+            );
+            waterfall.distribution_id = Some(d.id.clone());
+            Saved::json(
+                StatusCode::CREATED,
+                &WaterfallDistributionView {
+                    distribution: DistributionView::from(&d),
+                    waterfall,
+                },
+            )
+        },
+    )
     .await?;
     Ok(saved.into_response())
 }

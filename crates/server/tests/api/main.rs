@@ -34,7 +34,7 @@ mod statement_rules;
 mod strict;
 mod tenancy;
 mod validation;
+mod waterfall;
 mod web_client;
 mod web_sign_in;
-mod waterfall;
 mod workers;

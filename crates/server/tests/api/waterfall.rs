@@ -100,7 +100,11 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
 
     // No terms yet: a run is a conflict that says what to do.
     let resp = app
-        .post("operator", &format!("{base}/hypothetical"), &json!({ "amount": "1500000.00", "date": "2025-01-01" }))
+        .post(
+            "operator",
+            &format!("{base}/hypothetical"),
+            &json!({ "amount": "1500000.00", "date": "2025-01-01" }),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
 
@@ -112,16 +116,26 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
     let hypo = json!({ "amount": "1500000.00", "date": "2025-01-01" });
     let before = app.snapshot().await;
     let view = json_of(
-        app.post("operator", &format!("{base}/hypothetical"), &hypo).await,
+        app.post("operator", &format!("{base}/hypothetical"), &hypo)
+            .await,
         StatusCode::OK,
     )
     .await;
-    assert_eq!(app.snapshot().await, before, "a hypothetical writes nothing");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a hypothetical writes nothing"
+    );
     let tiers: Vec<(&str, &str)> = view["tiers"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["kind"].as_str().unwrap(), t["allocated"].as_str().unwrap()))
+        .map(|t| {
+            (
+                t["kind"].as_str().unwrap(),
+                t["allocated"].as_str().unwrap(),
+            )
+        })
         .collect();
     // Pref: 1,000,000 × 8 % × 366/365 = 80,219.178… → 80,219.18. Catch-up: 20 % / 80 % of
     // it = 20,054.795 → 20,054.80. Carry: the rest, 399,726.02.
@@ -135,14 +149,29 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
         ]
     );
     let expect = [
-        (&a, ["550000.00", "44120.55", "0.00", "175879.45", "770000.00"]),
-        (&b, ["350000.00", "28076.71", "0.00", "111923.29", "490000.00"]),
-        (&g, ["100000.00", "8021.92", "20054.80", "111923.28", "240000.00"]),
+        (
+            &a,
+            ["550000.00", "44120.55", "0.00", "175879.45", "770000.00"],
+        ),
+        (
+            &b,
+            ["350000.00", "28076.71", "0.00", "111923.29", "490000.00"],
+        ),
+        (
+            &g,
+            ["100000.00", "8021.92", "20054.80", "111923.28", "240000.00"],
+        ),
     ];
     for (who, [roc, pref, cu, carry, total]) in expect {
         let r = row(&view, who);
         assert_eq!(
-            [&r["returnOfCapital"], &r["preferredReturn"], &r["catchUp"], &r["carriedInterest"], &r["total"]],
+            [
+                &r["returnOfCapital"],
+                &r["preferredReturn"],
+                &r["catchUp"],
+                &r["carriedInterest"],
+                &r["total"]
+            ],
             [roc, pref, cu, carry, total],
             "{who}"
         );
@@ -154,7 +183,13 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
         "payableDate": "2025-01-01", "description": "Exit of Alpha Co"
     });
     let created = json_of(
-        app.post_with_key("operator", &format!("{base}/distributions"), "wf-1", &declare).await,
+        app.post_with_key(
+            "operator",
+            &format!("{base}/distributions"),
+            "wf-1",
+            &declare,
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
@@ -163,18 +198,28 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
     assert_eq!(created["distribution"]["totalAmount"], "1500000.00");
     // The same key and body replays; the same key with another body is refused.
     let again = json_of(
-        app.post_with_key("operator", &format!("{base}/distributions"), "wf-1", &declare).await,
+        app.post_with_key(
+            "operator",
+            &format!("{base}/distributions"),
+            "wf-1",
+            &declare,
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
     assert_eq!(again["distribution"]["id"], id.as_str());
     let lines = app.all_lines("operator", &id).await;
-    let line_a = lines.iter().find(|l| l["investorId"] == a.as_str()).unwrap();
+    let line_a = lines
+        .iter()
+        .find(|l| l["investorId"] == a.as_str())
+        .unwrap();
     assert_eq!(line_a["totalAmount"], "770000.00");
     assert_eq!(line_a["returnOfCapital"], "550000.00");
     assert_eq!(line_a["longTermGain"], "220000.00");
     let run = json_of(
-        app.get("auditor", &format!("/api/distributions/{id}/waterfall")).await,
+        app.get("auditor", &format!("/api/distributions/{id}/waterfall"))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -183,14 +228,23 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
 
     // A waterfall distribution is derived: never edited by hand.
     let resp = app
-        .put("operator", &format!("/api/distributions/{id}/lines/{a}"), &json!({ "totalAmount": "1.00", "longTermGain": "1.00" }))
+        .put(
+            "operator",
+            &format!("/api/distributions/{id}/lines/{a}"),
+            &json!({ "totalAmount": "1.00", "longTermGain": "1.00" }),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
 
     // The next run counts it (even before it is paid): capital and pref are met, the GP has
     // its 20 %, so 100,000 more is split 20 / 80.
     let next = json_of(
-        app.post("operator", &format!("{base}/hypothetical"), &json!({ "amount": "100000.00", "date": "2025-07-01" })).await,
+        app.post(
+            "operator",
+            &format!("{base}/hypothetical"),
+            &json!({ "amount": "100000.00", "date": "2025-07-01" }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -205,7 +259,8 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
 
     // The clawback: what the GP got is what it is entitled to.
     let claw = json_of(
-        app.get("operator", &format!("{base}/clawback?asOf=2025-06-30")).await,
+        app.get("operator", &format!("{base}/clawback?asOf=2025-06-30"))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -237,8 +292,14 @@ async fn bad_terms_and_runs_name_their_fields_and_write_nothing() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert!(fields.iter().any(|f| f.starts_with("tiers[0]")), "{fields:?}");
-    assert!(fields.iter().any(|f| f.starts_with("tiers[2]")), "{fields:?}");
+    assert!(
+        fields.iter().any(|f| f.starts_with("tiers[0]")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.starts_with("tiers[2]")),
+        "{fields:?}"
+    );
     // A catch-up with no carry tier.
     let mut no_carry = terms();
     no_carry["tiers"].as_array_mut().unwrap().pop();
@@ -254,10 +315,14 @@ async fn bad_terms_and_runs_name_their_fields_and_write_nothing() {
     app.put("operator", &base, &terms()).await;
     let before = app.snapshot().await;
     let resp = app
-        .post("operator", &format!("{base}/distributions"), &json!({
-            "amount": "-5", "declarationDate": "2025-01-10", "recordDate": "2025-01-05",
-            "payableDate": "2025-01-20", "description": "", "profitCharacter": "returnOfCapital"
-        }))
+        .post(
+            "operator",
+            &format!("{base}/distributions"),
+            &json!({
+                "amount": "-5", "declarationDate": "2025-01-10", "recordDate": "2025-01-05",
+                "payableDate": "2025-01-20", "description": "", "profitCharacter": "returnOfCapital"
+            }),
+        )
         .await;
     let problem = json_of(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
     let mut fields: Vec<&str> = problem["errors"]
@@ -267,12 +332,25 @@ async fn bad_terms_and_runs_name_their_fields_and_write_nothing() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     fields.sort();
-    assert_eq!(fields, ["amount", "description", "profitCharacter", "recordDate"]);
-    assert_eq!(app.snapshot().await, before, "a refused declaration writes nothing");
+    assert_eq!(
+        fields,
+        ["amount", "description", "profitCharacter", "recordDate"]
+    );
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a refused declaration writes nothing"
+    );
 
     // Open-end funds have no waterfall.
     let open = &app.seeded.open_fund_id;
-    let resp = app.put("operator", &format!("/api/funds/{open}/waterfall"), &terms()).await;
+    let resp = app
+        .put(
+            "operator",
+            &format!("/api/funds/{open}/waterfall"),
+            &terms(),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }
@@ -286,7 +364,11 @@ async fn waterfalls_are_for_staff_and_writes_for_operators() {
     let resp = app.put("investor", &base, &json!({})).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let resp = app
-        .post("investor", &format!("{base}/hypothetical"), &json!({ "amount": "1.00", "date": "2025-01-01" }))
+        .post(
+            "investor",
+            &format!("{base}/hypothetical"),
+            &json!({ "amount": "1.00", "date": "2025-01-01" }),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // An auditor reads but does not set terms.
@@ -295,12 +377,14 @@ async fn waterfalls_are_for_staff_and_writes_for_operators() {
     // Another organization's fund is not found.
     let other = app.seed_another_org(2, "Other Org").await;
     let resp = app
-        .get("operator", &format!("/api/funds/{}/waterfall", other.lp_fund_id))
+        .get(
+            "operator",
+            &format!("/api/funds/{}/waterfall", other.lp_fund_id),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
-
 
 #[tokio::test]
 async fn the_waterfall_page_sets_terms_runs_a_hypothetical_and_declares_it() {
@@ -313,32 +397,61 @@ async fn the_waterfall_page_sets_terms_runs_a_hypothetical_and_declares_it() {
     assert!(page.body.contains("No terms yet"), "{}", page.body);
 
     // A bad percentage is shown next to its field and nothing is saved.
-    let fields = [("style", "EUROPEAN"), ("pref_rate", "eight"), ("compounding", "SIMPLE"),
-        ("catch_up", "100"), ("carry", "20"), ("tax_offset", "40")];
+    let fields = [
+        ("style", "EUROPEAN"),
+        ("pref_rate", "eight"),
+        ("compounding", "SIMPLE"),
+        ("catch_up", "100"),
+        ("carry", "20"),
+        ("tax_offset", "40"),
+    ];
     let page = web.post(&format!("{path}/terms"), &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains(r#"id="err-pref""#), "{}", page.body);
     // A catch-up at or below the carry cannot reach its target: the core's refusal lands on
     // the catch-up field.
-    let fields = [("style", "EUROPEAN"), ("pref_rate", "8"), ("compounding", "SIMPLE"),
-        ("catch_up", "10"), ("carry", "20"), ("tax_offset", "40")];
+    let fields = [
+        ("style", "EUROPEAN"),
+        ("pref_rate", "8"),
+        ("compounding", "SIMPLE"),
+        ("catch_up", "10"),
+        ("carry", "20"),
+        ("tax_offset", "40"),
+    ];
     let page = web.post(&format!("{path}/terms"), &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains(r#"id="err-catch""#), "{}", page.body);
-    let get = app.get("operator", &format!("/api/funds/{fund_id}/waterfall")).await;
+    let get = app
+        .get("operator", &format!("/api/funds/{fund_id}/waterfall"))
+        .await;
     assert_eq!(get.status(), StatusCode::NOT_FOUND);
 
-    let fields = [("style", "EUROPEAN"), ("pref_rate", "8"), ("compounding", "SIMPLE"),
-        ("catch_up", "100"), ("carry", "20"), ("tax_offset", "40")];
+    let fields = [
+        ("style", "EUROPEAN"),
+        ("pref_rate", "8"),
+        ("compounding", "SIMPLE"),
+        ("catch_up", "100"),
+        ("carry", "20"),
+        ("tax_offset", "40"),
+    ];
     let page = web.post(&format!("{path}/terms"), &fields).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let page = web.get(page.location.as_deref().unwrap()).await;
     assert!(page.body.contains("Terms in force (version 1)"));
 
     // The hypothetical is a GET: the figures of the worked example, and its chart.
-    let page = web.get(&format!("{path}?amount=1500000.00&date=2025-01-01")).await;
+    let page = web
+        .get(&format!("{path}?amount=1500000.00&date=2025-01-01"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    for figure in ["770,000.00", "490,000.00", "240,000.00", "80,219.18", "20,054.80", "1,500,000.00"] {
+    for figure in [
+        "770,000.00",
+        "490,000.00",
+        "240,000.00",
+        "80,219.18",
+        "20,054.80",
+        "1,500,000.00",
+    ] {
         assert!(page.body.contains(figure), "{figure} missing");
     }
     assert!(page.body.contains("<svg class=\"chart\""));
@@ -347,17 +460,35 @@ async fn the_waterfall_page_sets_terms_runs_a_hypothetical_and_declares_it() {
     assert!(bad.body.contains(r#"id="err-h-amount""#) && bad.body.contains(r#"id="err-h-date""#));
 
     // Declared from the page: a DRAFT distribution with the waterfall's lines.
-    let fields = [("amount", "1500000.00"), ("deal", ""), ("declaration", "2024-12-16"),
-        ("record", "2024-12-31"), ("payable", "2025-01-01"), ("description", "Exit of Alpha Co"),
-        ("profit", "longTermGain")];
+    let fields = [
+        ("amount", "1500000.00"),
+        ("deal", ""),
+        ("declaration", "2024-12-16"),
+        ("record", "2024-12-31"),
+        ("payable", "2025-01-01"),
+        ("description", "Exit of Alpha Co"),
+        ("profit", "longTermGain"),
+    ];
     let page = web.post(&format!("{path}/distribution"), &fields).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let id = page.location.unwrap().trim_start_matches("/distributions/").to_string();
-    let d: Value = app.get("operator", &format!("/api/distributions/{id}")).await.json().await.unwrap();
+    let id = page
+        .location
+        .unwrap()
+        .trim_start_matches("/distributions/")
+        .to_string();
+    let d: Value = app
+        .get("operator", &format!("/api/distributions/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d["totalAmount"], "1500000.00");
     assert_eq!(d["allocation"]["method"], "waterfall");
     let detail = web.get(&format!("/distributions/{id}")).await;
-    assert!(detail.body.contains("Waterfall"), "the detail page names its method");
+    assert!(
+        detail.body.contains("Waterfall"),
+        "the detail page names its method"
+    );
 
     // Investors are sent to their portal; the form without a token changes nothing.
     let mut investor = app.sign_in("investor").await;

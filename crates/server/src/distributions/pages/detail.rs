@@ -189,7 +189,11 @@ fn allocation_rows(d: &Distribution) -> Vec<(String, String)> {
                 rows.push(("Deal".into(), deal.to_string()));
             }
             let profit = text("profitCharacter");
-            let label = profit.parse().map(component_label).unwrap_or(profit.as_str()).to_string();
+            let label = profit
+                .parse()
+                .map(component_label)
+                .unwrap_or(profit.as_str())
+                .to_string();
             rows.push(("Profit tiers as".into(), label));
             return rows;
         }
