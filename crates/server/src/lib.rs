@@ -24,6 +24,7 @@
 //!   client) and settings.
 
 pub mod access;
+pub mod capital;
 pub mod demo;
 pub mod distributions;
 pub mod events;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reconciliation::router())
         .merge(recovery::router())
         .merge(access::router())
+        .merge(capital::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -73,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::pages::router())
         .merge(distributions::portal::router())
         .merge(reinvestment::pages::router())
+        .merge(capital::pages::router())
         .merge(payments::pages::router())
         .merge(web::notifications::router())
         .merge(distributions::reports::router())

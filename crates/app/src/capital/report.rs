@@ -122,3 +122,24 @@ pub async fn capital_accounts(
         ties_out,
     })
 }
+
+/// Sets the fund's ownership basis, with its audit entry and event.
+pub async fn set_basis(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund: &CapitalFund,
+    basis: clearway_core::capital::OwnershipBasis,
+) -> AppResult<()> {
+    store::set_ownership_basis(tx, actor, &fund.fund.id, basis).await?;
+    let after = serde_json::json!({"ownershipBasis": basis.as_str()});
+    super::trail(
+        tx,
+        actor,
+        "fund.ownership_basis_set",
+        "fund",
+        &fund.fund.id,
+        after,
+    )
+    .await?;
+    Ok(())
+}

@@ -161,6 +161,8 @@ pub async fn partners(
 /// A contribution received, for the waterfall and the pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContributionRow {
+    /// Row id (the page cursor is `date|id`).
+    pub id: String,
     /// Investor.
     pub investor_id: String,
     /// Date received.
@@ -192,7 +194,7 @@ pub async fn contributions_page(
 ) -> Result<Vec<ContributionRow>, StoreError> {
     actor.require(Permission::Read)?;
     let own = own_investor(actor, None)?;
-    let mut query = q("SELECT investor_id, contributed_on, amount_minor, deal FROM capital_contributions \
+    let mut query = q("SELECT id, investor_id, contributed_on, amount_minor, deal FROM capital_contributions \
          WHERE org_id = $1 AND fund_id = $2 AND contributed_on <= $3 AND ($4 = '' OR investor_id = $4) \
          AND (contributed_on || '|' || id) > $5 ORDER BY contributed_on, id LIMIT $6")
     .bind(&actor.org_id)
@@ -206,6 +208,7 @@ pub async fn contributions_page(
         .iter()
         .map(|r| {
             Ok(ContributionRow {
+                id: r.text("id")?,
                 investor_id: r.text("investor_id")?,
                 date: parse_date("contributed_on", &r.text("contributed_on")?)?,
                 amount_minor: r.i64("amount_minor")?,
