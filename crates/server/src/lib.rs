@@ -24,6 +24,7 @@
 //!   client) and settings.
 
 pub mod access;
+pub mod capital;
 pub mod demo;
 pub mod distributions;
 pub mod events;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(recovery::router())
         .merge(access::router())
         .merge(waterfall::router())
+        .merge(capital::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -75,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::pages::router())
         .merge(distributions::portal::router())
         .merge(reinvestment::pages::router())
+        .merge(capital::pages::router())
         .merge(payments::pages::router())
         .merge(web::notifications::router())
         .merge(distributions::reports::router())

@@ -46,7 +46,7 @@ CREATE TABLE capital_contributions (
     call_id       TEXT REFERENCES capital_calls(id),
     created_at    TEXT NOT NULL
 );
-CREATE INDEX capital_contributions_fund ON capital_contributions (fund_id, contributed_on, investor_id);
+CREATE INDEX capital_contributions_fund ON capital_contributions (fund_id, investor_id, contributed_on);
 CREATE UNIQUE INDEX capital_contributions_call_once ON capital_contributions (call_id, investor_id)
     WHERE call_id IS NOT NULL;
 

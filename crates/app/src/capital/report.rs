@@ -87,11 +87,7 @@ pub async fn capital_accounts(
     check_period(from, to).map_err(|e| AppError::Invalid(e.into()))?;
     let moves = store::movements(tx, actor, &fund.fund.id, from, to, investor).await?;
     let by_investor = accounts(&moves);
-    let names: HashMap<String, String> = store::positions(tx, actor, &fund.fund.id, None, None)
-        .await?
-        .into_iter()
-        .map(|p| (p.investor_id, p.investor_name))
-        .collect();
+    let names: HashMap<String, String> = store::investor_names(tx, actor, &fund.fund.id).await?;
     let whole_fund = actor.investor_id.is_none() && investor.is_none();
     let fund_total = if whole_fund {
         Some(store::fund_account(tx, actor, &fund.fund.id, from, to).await?)
@@ -121,4 +117,25 @@ pub async fn capital_accounts(
         fund_total,
         ties_out,
     })
+}
+
+/// Sets the fund's ownership basis, with its audit entry and event.
+pub async fn set_basis(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund: &CapitalFund,
+    basis: clearway_core::capital::OwnershipBasis,
+) -> AppResult<()> {
+    store::set_ownership_basis(tx, actor, &fund.fund.id, basis).await?;
+    let after = serde_json::json!({"ownershipBasis": basis.as_str()});
+    super::trail(
+        tx,
+        actor,
+        "fund.ownership_basis_set",
+        "fund",
+        &fund.fund.id,
+        after,
+    )
+    .await?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ use clearway_store::DbOptions;
 use serde_json::{json, Value};
 
 mod api;
+mod capital;
 mod create;
 mod pages;
 mod payments;
@@ -93,6 +94,20 @@ pub enum Which {
         /// Return-of-capital share of each line (e.g. 0.2), applied against every holder's lots.
         #[arg(long, default_value = "0")]
         roc: String,
+    },
+    /// The capital-account report of a partnership of N investors over ten years (semi-annual
+    /// contributions and distributions, quarterly income), whole period and last year; baseline:
+    /// plain SUMs over the same rows, in the same run.
+    Capital {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Investors (committed to the partnership).
+        #[arg(long, default_value_t = 5_000)]
+        investors: usize,
+        /// Timed runs (after 1 warm-up run).
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
     },
     /// N distributions created, approved and processed concurrently; checks none is lost and
     /// no event is emitted twice.
@@ -260,6 +275,11 @@ pub async fn run(which: Which) -> Result<()> {
             )
             .await
         }
+        Which::Capital {
+            database_url,
+            investors,
+            runs,
+        } => capital::capital(database_url.as_deref(), investors, runs).await,
     }
 }
 

@@ -240,6 +240,8 @@ fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
         .expect("valid month")
 }
 
+mod capital;
+
 /// Seeds the demo organization; see the module docs.
 pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
     let mut rng = Rng(options.seed);
@@ -305,6 +307,7 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
     if options.history {
         let funds = (open_fund_id.as_str(), lp_fund_id.as_str());
         seed_history(db, options, &mut rng, &users, funds, start).await?;
+        capital::seed(db, operator, &lp_fund_id).await?;
     }
     Ok(Seeded {
         org_id,

@@ -38,6 +38,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         return vec![
             ("/account/distributions", "My distributions"),
             ("/account/reinvestment-preferences", "Reinvestment"),
+            ("/account/capital", "Capital account"),
             ("/account/payment-methods", "Payment methods"),
             ("/account/notifications", "Notifications"),
         ];
@@ -47,6 +48,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         ("/reconciliation", "Reconciliation"),
         ("/reports/distributions", "Reports"),
         ("/distributions/forecast", "Forecast"),
+        ("/capital", "Capital"),
     ];
     if viewer.can(Permission::ReadAudit) {
         nav.push(("/audit", "Audit trail"));

@@ -6,6 +6,7 @@ mod conformance_samples;
 
 mod access;
 mod allocation;
+mod capital;
 mod four_eyes;
 mod helpers;
 mod idempotency;
@@ -13,6 +14,7 @@ mod lifecycle;
 mod oidc;
 mod openapi;
 mod outbound;
+mod pages_capital;
 mod pages_distributions;
 mod pages_operations;
 mod pages_portal;

@@ -96,18 +96,23 @@ pub async fn positions(
 ) -> Result<Vec<Position>, StoreError> {
     actor.require(Permission::Read)?;
     let own = own_investor(actor, None)?;
-    let sum = |table: &str, extra: &str| {
-        format!("CAST(COALESCE((SELECT SUM(x.amount_minor) FROM {table} x WHERE x.fund_id = c.fund_id AND x.investor_id = c.investor_id{extra}), 0) AS BIGINT)")
+    // Grouped once per table and joined (a correlated sum per investor re-reads the table).
+    let grouped = |sums: &str, table: &str| {
+        format!("(SELECT investor_id, {sums} FROM {table} WHERE org_id = $1 AND fund_id = $2 GROUP BY investor_id)")
     };
     let mut query = q(format!(
-        "SELECT c.investor_id, i.name, c.partner_kind, c.committed_minor, c.commitment_date, {} AS items, {} AS direct, {} AS contributed, {} AS recallable \
+        "SELECT c.investor_id, i.name, c.partner_kind, c.committed_minor, c.commitment_date, \
+           CAST(COALESCE(ci.s, 0) AS BIGINT) AS items, CAST(COALESCE(k.direct, 0) AS BIGINT) AS direct, \
+           CAST(COALESCE(k.total, 0) AS BIGINT) AS contributed, CAST(COALESCE(r.s, 0) AS BIGINT) AS recallable \
          FROM commitments c JOIN investors i ON i.id = c.investor_id \
+         LEFT JOIN {} ci ON ci.investor_id = c.investor_id \
+         LEFT JOIN {} k ON k.investor_id = c.investor_id \
+         LEFT JOIN {} r ON r.investor_id = c.investor_id \
          WHERE c.org_id = $1 AND c.fund_id = $2 AND c.investor_id > $3 AND ($4 = '' OR c.investor_id = $4) \
          ORDER BY c.investor_id LIMIT $5",
-        sum("capital_call_items", ""),
-        sum("capital_contributions", " AND x.call_id IS NULL"),
-        sum("capital_contributions", ""),
-        sum("capital_recallables", ""),
+        grouped("SUM(amount_minor) AS s", "capital_call_items"),
+        grouped("SUM(CASE WHEN call_id IS NULL THEN amount_minor ELSE 0 END) AS direct, SUM(amount_minor) AS total", "capital_contributions"),
+        grouped("SUM(amount_minor) AS s", "capital_recallables"),
     ))
     .bind(&actor.org_id)
     .bind(fund_id)
@@ -161,6 +166,8 @@ pub async fn partners(
 /// A contribution received, for the waterfall and the pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContributionRow {
+    /// Row id (the page cursor is `date|id`).
+    pub id: String,
     /// Investor.
     pub investor_id: String,
     /// Date received.
@@ -192,7 +199,7 @@ pub async fn contributions_page(
 ) -> Result<Vec<ContributionRow>, StoreError> {
     actor.require(Permission::Read)?;
     let own = own_investor(actor, None)?;
-    let mut query = q("SELECT investor_id, contributed_on, amount_minor, deal FROM capital_contributions \
+    let mut query = q("SELECT id, investor_id, contributed_on, amount_minor, deal FROM capital_contributions \
          WHERE org_id = $1 AND fund_id = $2 AND contributed_on <= $3 AND ($4 = '' OR investor_id = $4) \
          AND (contributed_on || '|' || id) > $5 ORDER BY contributed_on, id LIMIT $6")
     .bind(&actor.org_id)
@@ -206,6 +213,7 @@ pub async fn contributions_page(
         .iter()
         .map(|r| {
             Ok(ContributionRow {
+                id: r.text("id")?,
                 investor_id: r.text("investor_id")?,
                 date: parse_date("contributed_on", &r.text("contributed_on")?)?,
                 amount_minor: r.i64("amount_minor")?,
@@ -352,4 +360,24 @@ pub async fn known_investors(
         }
     }
     Ok(out)
+}
+
+/// Names of the fund's committed investors (investor users: their own), by investor id.
+pub async fn investor_names(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    actor.require(Permission::Read)?;
+    let own = own_investor(actor, None)?;
+    tx.fetch_all(
+        q("SELECT c.investor_id, i.name FROM commitments c JOIN investors i ON i.id = c.investor_id WHERE c.org_id = $1 AND c.fund_id = $2 AND ($3 = '' OR c.investor_id = $3)")
+            .bind(&actor.org_id)
+            .bind(fund_id)
+            .bind(own.unwrap_or("")),
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.text("investor_id")?, r.text("name")?)))
+    .collect()
 }
