@@ -457,40 +457,6 @@ pub async fn record_navs(
     .await
 }
 
-/// Records partnership commitments (investor, committed, contributed) in minor units.
-pub async fn record_commitments(
-    tx: &mut Tx,
-    actor: &Actor,
-    fund_id: &str,
-    commitments: &[(String, i64, i64)],
-) -> Result<(), StoreError> {
-    actor.require(Permission::Operate)?;
-    let rows: Vec<Vec<Arg>> = commitments
-        .iter()
-        .map(|(investor, committed, contributed)| {
-            vec![
-                (&actor.org_id).into(),
-                fund_id.into(),
-                investor.into(),
-                (*committed).into(),
-                (*contributed).into(),
-            ]
-        })
-        .collect();
-    tx.bulk_insert(
-        "commitments",
-        &[
-            "org_id",
-            "fund_id",
-            "investor_id",
-            "committed_minor",
-            "contributed_minor",
-        ],
-        &rows,
-    )
-    .await
-}
-
 /// An investor as listed.
 #[derive(Debug, Clone)]
 pub struct Investor {

@@ -15,8 +15,10 @@ use clearway_core::distribution::{
     plan_lines, Action, Allocation, ComponentKind, FundKind, Kind, Schedule, Status,
 };
 use clearway_core::reinvestment::ElectionKind;
+use clearway_core::capital::PartnerKind;
 use clearway_core::Currency;
 use clearway_store::audit::{self, Change};
+use clearway_store::capital::{self as store_capital, NewCommitment};
 use clearway_store::db::Arg;
 use clearway_store::distributions::{self as store, NewDistribution};
 use clearway_store::funds::{self, Investor, NewFund, NewInvestor};
@@ -241,6 +243,7 @@ fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
 }
 
 mod capital;
+mod private;
 
 /// Seeds the demo organization; see the module docs.
 pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
@@ -307,7 +310,8 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
     if options.history {
         let funds = (open_fund_id.as_str(), lp_fund_id.as_str());
         seed_history(db, options, &mut rng, &users, funds, start).await?;
-        capital::seed(db, operator, &lp_fund_id).await?;
+        capital::seed(db, operator, &lp_fund_id, start).await?;
+        private::seed(db, operator, &lp_fund_id).await?;
     }
     Ok(Seeded {
         org_id,
@@ -464,7 +468,9 @@ async fn seed_positions(
     })
 }
 
-/// Partnership: commitments, ownership percentages (6 decimals) that sum to about 100.
+/// Partnership: commitments of $250 to $1,000,000 (the last investor is the general partner,
+/// its commitment an LP interest too), dated a month before the fund's start, and ownership
+/// percentages (6 decimals) that sum to about 100.
 async fn seed_partnership(
     tx: &mut Tx,
     operator: &Actor,
@@ -473,20 +479,25 @@ async fn seed_partnership(
     start: NaiveDate,
     rng: &mut Rng,
 ) -> Result<(), StoreError> {
-    let commitments: Vec<(String, i64, i64)> = investor_ids
+    let last = investor_ids.len().saturating_sub(1);
+    let commitments: Vec<NewCommitment> = investor_ids
         .iter()
-        .map(|id| {
-            let committed = (demo_i64(rng.below(4_000)) + 1) * 2_500_000;
-            (id.clone(), committed, committed / 10 * 7)
+        .enumerate()
+        .map(|(i, id)| NewCommitment {
+            investor_id: id.clone(),
+            kind: if i == last && i > 0 { PartnerKind::Gp } else { PartnerKind::Lp },
+            committed_minor: (demo_i64(rng.below(4_000)) + 1) * 25_000,
+            date: start - Duration::days(30),
         })
         .collect();
-    funds::record_commitments(tx, operator, fund_id, &commitments).await?;
-    let committed_total: i64 = commitments.iter().map(|c| c.1).sum();
+    store_capital::insert_commitments(tx, operator, fund_id, &commitments).await?;
+    let committed_total: i64 = commitments.iter().map(|c| c.committed_minor).sum();
     let ownership: Vec<(String, Decimal)> = commitments
         .iter()
-        .map(|(id, c, _)| {
-            let pct = Decimal::from(*c) * Decimal::from(100) / Decimal::from(committed_total);
-            (id.clone(), pct.round_dp(6))
+        .map(|c| {
+            let pct = Decimal::from(c.committed_minor) * Decimal::from(100)
+                / Decimal::from(committed_total);
+            (c.investor_id.clone(), pct.round_dp(6))
         })
         .collect();
     funds::record_holdings(tx, operator, fund_id, start, &ownership).await
