@@ -23,6 +23,7 @@ pub mod allocation;
 pub mod components;
 pub mod distribution;
 pub mod error;
+pub mod inkind;
 pub mod input;
 pub mod money;
 pub mod outbound;

@@ -119,6 +119,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0020_web_sessions",
             include_str!("../migrations/0020_web_sessions.sql").to_string(),
         ),
+        (
+            "0023_in_kind",
+            include_str!("../migrations/0023_in_kind.sql").to_string(),
+        ),
     ]
 }
 
