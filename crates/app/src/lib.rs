@@ -25,6 +25,7 @@ pub mod access;
 pub mod distributions;
 pub mod error;
 pub mod events;
+pub mod inkind;
 pub mod jobs;
 pub mod outbound;
 pub mod payments;

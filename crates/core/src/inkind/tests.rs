@@ -43,7 +43,10 @@ fn worked_example_floor_units_and_cash_in_lieu_by_largest_remainder() {
     // 1235 split 1:1:1 -> 411 each, the leftover 2 cents to the first two (ties by order).
     assert_eq!(cash, vec![412, 412, 411]);
     // 333 × 12.345 = 4110.885 -> 4110.89.
-    assert!(s.shares.iter().all(|x| x.units == 333 && x.property_minor == 411089));
+    assert!(s
+        .shares
+        .iter()
+        .all(|x| x.units == 333 && x.property_minor == 411089));
 }
 
 #[test]
