@@ -9,6 +9,7 @@ mod allocation;
 mod four_eyes;
 mod helpers;
 mod idempotency;
+mod inkind;
 mod lifecycle;
 mod oidc;
 mod openapi;
