@@ -15,6 +15,7 @@ mod oidc;
 mod openapi;
 mod outbound;
 mod pages_distributions;
+mod pages_inkind;
 mod pages_operations;
 mod pages_portal;
 mod payments;
