@@ -93,7 +93,7 @@ proptest! {
         let total: i64 = weights.iter().sum();
         for x in &s.shares {
             prop_assert!(x.cash_in_lieu_minor >= 0);
-            let w = x.holding.mantissa() as i128;
+            let w = x.holding.mantissa();
             // floor(Q × w / W), and the cash within one cent of the fraction's exact value.
             prop_assert_eq!(x.units as i128, quantity as i128 * w / total as i128);
             let exact = Decimal::from(quantity as i128 * w % total as i128)

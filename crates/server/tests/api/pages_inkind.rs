@@ -109,9 +109,18 @@ async fn positions_and_an_in_kind_declaration_through_the_pages() {
     assert!(detail.body.contains("Acme (CUSIP 037833100)"));
     assert!(detail.body.contains("K-1 line 19C"));
     // The distribution's own page links to its in-kind part.
-    let id = created.location.as_deref().unwrap().trim_end_matches("/in-kind").to_string();
+    let id = created
+        .location
+        .as_deref()
+        .unwrap()
+        .trim_end_matches("/in-kind")
+        .to_string();
     let main = web.get(&id).await;
-    assert!(main.body.contains(&format!("href=\"{id}/in-kind\"")), "{}", main.body);
+    assert!(
+        main.body.contains(&format!("href=\"{id}/in-kind\"")),
+        "{}",
+        main.body
+    );
 
     // Investors are sent home.
     let mut investor = app.sign_in("investor").await;
