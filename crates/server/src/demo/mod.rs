@@ -6,6 +6,8 @@
 //!
 //! Deterministic for a given seed, and bulk-loaded so that 10,000 investors take seconds.
 
+mod inkind;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -305,6 +307,8 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
     if options.history {
         let funds = (open_fund_id.as_str(), lp_fund_id.as_str());
         seed_history(db, options, &mut rng, &users, funds, start).await?;
+        // The tour's in-kind position (tests seed without history, and build their own).
+        inkind::seed(db, &users.operator, &lp_fund_id).await?;
     }
     Ok(Seeded {
         org_id,
