@@ -3,6 +3,8 @@
 //! part of a distribution (units, property value and cash in lieu per line). The forms go
 //! through the same application services as the API ([`clearway_app::inkind`]).
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -297,7 +299,7 @@ struct NewPage {
     preview: Option<PreviewSummary>,
 }
 
-fn summary(p: &InKindPlan) -> PreviewSummary {
+fn summary(p: &InKindPlan, names: &HashMap<String, String>) -> PreviewSummary {
     let c = p.fund.currency;
     PreviewSummary {
         distributed: p.split.distributed_units,
@@ -309,7 +311,10 @@ fn summary(p: &InKindPlan) -> PreviewSummary {
             .shares
             .iter()
             .map(|s| LineRow {
-                investor: s.investor_id.clone(),
+                investor: names
+                    .get(&s.investor_id)
+                    .cloned()
+                    .unwrap_or_else(|| s.investor_id.clone()),
                 units: s.units as i64,
                 property: money(s.property_minor, c),
                 cash: money(s.cash_in_lieu_minor, c),
@@ -427,7 +432,7 @@ async fn distribute(
     }
     match app::preview(&state.db, &viewer.actor, &fund.id, &req).await {
         Ok(plan) => {
-            let preview = summary(&plan);
+            let preview = summary(&plan, &investor_names(&state, &viewer).await?);
             draw_new(
                 &state,
                 &viewer,
@@ -463,11 +468,18 @@ struct DetailPage {
     lines: Vec<LineRow>,
 }
 
-fn line_row(
-    l: &InKindLine,
-    names: &std::collections::HashMap<String, String>,
-    c: Currency,
-) -> LineRow {
+/// Investor names by id, for the lines.
+async fn investor_names(state: &AppState, viewer: &Viewer) -> PageResult<HashMap<String, String>> {
+    let mut tx = state.db.begin().await?;
+    let names = funds::all_investors_tx(&mut tx, &viewer.actor)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.name))
+        .collect();
+    Ok(names)
+}
+
+fn line_row(l: &InKindLine, names: &HashMap<String, String>, c: Currency) -> LineRow {
     LineRow {
         investor: names
             .get(&l.investor_id)
@@ -494,12 +506,8 @@ async fn detail_page(
     let lines = store::lines(&state.db, &viewer.actor, &d).await?;
     let mut tx = state.db.begin().await?;
     let security = securities::get_tx(&mut tx, &viewer.actor, &h.security_id).await?;
-    let names = funds::all_investors_tx(&mut tx, &viewer.actor)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i.name))
-        .collect();
     drop(tx);
+    let names = investor_names(&state, &viewer).await?;
     let c = d.currency;
     let page = DetailPage {
         chrome: Chrome::new(
