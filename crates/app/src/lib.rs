@@ -28,6 +28,7 @@ pub mod capital;
 pub mod distributions;
 pub mod error;
 pub mod events;
+pub mod inkind;
 pub mod jobs;
 pub mod outbound;
 pub mod payments;

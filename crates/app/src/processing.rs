@@ -45,6 +45,8 @@ pub async fn run(
     // Receivables of a reversal's paid lines; offsets of what investors owe from their cash.
     crate::recovery::step(&mut tx, &actor, &current).await?;
     crate::payments::step(&mut tx, &actor, &current, limits).await?;
+    // In kind: lots delivered (or returned by a reversal), the fund's position moved.
+    crate::inkind::step(&mut tx, &actor, &current).await?;
     let completed = store::transition(&mut tx, &actor, &current, Action::Complete).await?;
     crate::distributions::trail(
         &mut tx,

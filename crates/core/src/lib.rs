@@ -25,6 +25,7 @@ pub mod capital;
 pub mod components;
 pub mod distribution;
 pub mod error;
+pub mod inkind;
 pub mod input;
 pub mod money;
 pub mod outbound;

@@ -29,6 +29,7 @@ pub mod demo;
 pub mod distributions;
 pub mod events;
 pub mod http;
+pub mod inkind;
 pub mod jobs;
 pub mod payments;
 pub mod platform;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::routes::router())
         .merge(platform::routes::router())
         .merge(reinvestment::router())
+        .merge(inkind::router())
         .merge(payments::router())
         .merge(reconciliation::router())
         .merge(recovery::router())

@@ -32,6 +32,7 @@ pub mod db;
 pub mod distributions;
 pub mod events;
 pub mod funds;
+pub mod inkind;
 pub mod jobs;
 pub mod migrate;
 pub mod payments;

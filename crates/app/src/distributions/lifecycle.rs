@@ -137,6 +137,7 @@ pub async fn update<R: DistributionInput>(
     let mut tx = db.begin().await?;
     let current = store::get_tx(&mut tx, actor, id).await?;
     refuse_reversal_edit(&current)?;
+    crate::inkind::refuse_edit(&current)?;
     current.status.apply(Action::Edit)?;
     let fund = funds::get_fund_tx(&mut tx, actor, &current.fund_id).await?;
     if req.fund_ref() != fund.id && req.fund_ref() != fund.code {
@@ -190,6 +191,7 @@ pub async fn update_line(
     let mut tx = db.begin().await?;
     let current = store::get_tx(&mut tx, actor, id).await?;
     refuse_reversal_edit(&current)?;
+    crate::inkind::refuse_edit(&current)?;
     current.status.apply(Action::Edit)?;
     let (total, components) = parse(current.currency).map_err(|e| Invalid(unprefixed(e)))?;
     let mut errors = check_line("line", total, &components);
@@ -269,6 +271,10 @@ pub async fn transition(
         Action::Edit => ("distribution.update", "distribution.updated"),
         Action::Reallocate => ("distribution.reallocate", "distribution.reallocated"),
     };
+    if action == Action::Cancel {
+        // An in-kind declaration gives its reserved units back to the position.
+        crate::inkind::release(&mut tx, actor, &updated).await?;
+    }
     if action == Action::Process {
         let key = format!("{PROCESS_JOB}:{}", updated.id);
         jobs::enqueue(

@@ -142,6 +142,7 @@ async fn insert_reversal(
             e.into()
         }
     })?;
+    crate::inkind::after_reversal(tx, actor, &original.id, &reversal).await?;
     trail(
         tx,
         actor,

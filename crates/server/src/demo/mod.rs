@@ -6,6 +6,8 @@
 //!
 //! Deterministic for a given seed, and bulk-loaded so that 10,000 investors take seconds.
 
+mod inkind;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -312,6 +314,8 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         seed_history(db, options, &mut rng, &users, funds, start).await?;
         capital::seed(db, operator, &lp_fund_id, start).await?;
         private::seed(db, operator, &lp_fund_id).await?;
+        // The tour's in-kind position (tests seed without history, and build their own).
+        inkind::seed(db, &users.operator, &lp_fund_id).await?;
     }
     Ok(Seeded {
         org_id,

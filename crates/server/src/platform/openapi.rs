@@ -62,6 +62,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::recovery::ApiDoc::openapi());
     doc.merge(crate::access::ApiDoc::openapi());
     doc.merge(crate::capital::ApiDoc::openapi());
+    doc.merge(crate::inkind::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);

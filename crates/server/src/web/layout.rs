@@ -49,6 +49,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         ("/reports/distributions", "Reports"),
         ("/distributions/forecast", "Forecast"),
         ("/capital", "Capital"),
+        ("/positions", "Positions"),
     ];
     if viewer.can(Permission::ReadAudit) {
         nav.push(("/audit", "Audit trail"));

@@ -193,6 +193,15 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/receivables/{id}/write-off"),
         ("post", "/api/receivables/{id}/ach-reversal"),
         ("get", "/api/receivables/{id}/ach-reversal/file"),
+        // In-kind distributions.
+        ("post", "/api/securities"),
+        ("get", "/api/securities"),
+        ("get", "/api/funds/{fund_id}/positions"),
+        ("put", "/api/funds/{fund_id}/positions/{security_id}"),
+        ("post", "/api/funds/{fund_id}/in-kind-distributions"),
+        ("post", "/api/funds/{fund_id}/in-kind-distributions/preview"),
+        ("get", "/api/distributions/{id}/in-kind"),
+        ("get", "/api/investors/{investor_id}/security-lots"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

@@ -78,6 +78,8 @@ struct DetailPage {
     steps_next: Option<i64>,
     steps_first: bool,
     allocation: Vec<(String, String)>,
+    /// A distribution of a security (its units and property value are on its in-kind page).
+    in_kind: bool,
     component_labels: Vec<&'static str>,
     lines: Vec<LineRow>,
     lines_next: Option<String>,
@@ -176,6 +178,7 @@ fn allocation_rows(d: &Distribution) -> Vec<(String, String)> {
             "pro_rata" => "Pro rata of a total amount".to_string(),
             "per_share" => "Per share rate".to_string(),
             "waterfall" => "Waterfall of the fund's terms (return of capital, preferred return, catch-up, carry)".to_string(),
+            "inKind" => "In kind: whole units of a security, cash in lieu of fractions".to_string(),
             _ => "Explicit lines (amounts and components given per investor)".to_string(),
         },
     )];
@@ -383,6 +386,7 @@ async fn draw(
             })
             .collect(),
         allocation: allocation_rows(&d),
+        in_kind: clearway_app::inkind::is_in_kind(&d),
         component_labels: clearway_core::components::ComponentKind::ALL
             .into_iter()
             .map(component_label)
