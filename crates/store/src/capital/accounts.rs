@@ -65,10 +65,11 @@ fn grouped_sql(amount: &str, date: &str, investor: &str, from_where: &str) -> St
     )
 }
 
-/// Cash distributed to each investor of the fund before `from` and within `[from, to]`: the
-/// lines of the fund's PROCESSING or COMPLETED distributions, dated by payable date; reversal
-/// lines are negative, so a reversal reduces what was distributed. The one place the capital
-/// account reads distributions (in-kind values are to be added here).
+/// Distributed to each investor of the fund before `from` and within `[from, to]`: the lines
+/// of the fund's PROCESSING or COMPLETED distributions, dated by payable date, cash plus the
+/// stated value of property distributed in kind (`in_kind_lines`); reversal lines are
+/// negative, so a reversal reduces what was distributed. The one place the capital account
+/// reads distributions.
 pub async fn distributions_by_investor(
     tx: &mut Tx,
     actor: &Actor,
@@ -78,10 +79,12 @@ pub async fn distributions_by_investor(
     investor: Option<&str>,
 ) -> Result<Vec<InvestorSums>, StoreError> {
     let sql = grouped_sql(
-        "l.total_minor",
+        "l.total_minor + COALESCE(k.property_minor, 0)",
         "d.payable_date",
         "l.investor_id",
-        &format!("distribution_lines l JOIN distributions d ON d.id = l.distribution_id WHERE d.org_id = $1 AND d.fund_id = $2 AND d.status IN {DISTRIBUTED_STATUSES}"),
+        &format!("distribution_lines l JOIN distributions d ON d.id = l.distribution_id \
+             LEFT JOIN in_kind_lines k ON k.distribution_id = l.distribution_id AND k.investor_id = l.investor_id \
+             WHERE d.org_id = $1 AND d.fund_id = $2 AND d.status IN {DISTRIBUTED_STATUSES}"),
     );
     grouped(tx, actor, sql, fund_id, from, to, investor).await
 }

@@ -305,7 +305,7 @@ pub struct PriorLine {
     pub date: NaiveDate,
     /// Deal of the waterfall run that made it, if any.
     pub deal: Option<String>,
-    /// Net amount (cash lines), minor units.
+    /// Net amount (cash plus the stated value of property distributed in kind), minor units.
     pub amount: i64,
     /// Net tier split, when a waterfall made it.
     pub tiers: Option<Tiers>,
@@ -324,12 +324,14 @@ pub async fn prior_lines(
     require_staff(actor, Permission::Read)?;
     let rows = tx
         .fetch_all(
-            q("SELECT COALESCE(d.reverses_id, d.id) AS original_id, l.investor_id, o.payable_date, l.total_minor,
+            q("SELECT COALESCE(d.reverses_id, d.id) AS original_id, l.investor_id, o.payable_date,
+                      l.total_minor + COALESCE(k.property_minor, 0) AS total_minor,
                       r.deal, t.roc_minor, t.pref_minor, t.catch_up_minor, t.carry_minor,
                       CAST(CASE WHEN d.kind = 'REVERSAL' THEN -1 ELSE 1 END AS BIGINT) AS sign
                FROM distributions d
                JOIN distribution_lines l ON l.distribution_id = d.id
                JOIN distributions o ON o.id = COALESCE(d.reverses_id, d.id)
+               LEFT JOIN in_kind_lines k ON k.distribution_id = d.id AND k.investor_id = l.investor_id
                LEFT JOIN waterfall_runs r ON r.distribution_id = o.id
                LEFT JOIN waterfall_line_tiers t ON t.distribution_id = o.id AND t.investor_id = l.investor_id
                WHERE d.org_id = $1 AND d.fund_id = $2 AND d.status <> 'CANCELLED' AND d.payable_date <= $3")
