@@ -81,17 +81,24 @@ fn date_or_today(field: &str, v: Option<&str>) -> ApiResult<NaiveDate> {
         .map(|d| d.unwrap_or_else(today))
 }
 
-/// Runs a batch in the idempotent transaction and answers 201 with what it wrote.
+/// Runs a batch posted to `/api/funds/{fund_id}/{route}` in the idempotent transaction and
+/// answers 201 with what it wrote.
 async fn run_batch(
     state: &AppState,
     actor: &Actor,
     headers: &HeaderMap,
-    path: String,
     body: &[u8],
     fund_id: &str,
+    route: &str,
     batch: Batch,
-    action: &str,
 ) -> ApiResult<Response> {
+    let action = match route {
+        "commitments" => "capital.commitments_recorded",
+        "capital-calls" => "capital.call_recorded",
+        "contributions" => "capital.contributions_recorded",
+        _ => "capital.activity_imported",
+    };
+    let path = format!("/api/funds/{fund_id}/{route}");
     let s = idempotent(
         state,
         actor,
@@ -167,16 +174,14 @@ pub(crate) async fn post_commitments(
             .collect(),
         ..Batch::default()
     };
-    let path = format!("/api/funds/{fund_id}/commitments");
     run_batch(
         &state,
         &actor,
         &headers,
-        path,
         &body,
         &fund_id,
+        "commitments",
         batch,
-        "capital.commitments_recorded",
     )
     .await
 }
@@ -216,16 +221,14 @@ pub(crate) async fn post_call(
         calls: vec![call],
         ..Batch::default()
     };
-    let path = format!("/api/funds/{fund_id}/capital-calls");
     run_batch(
         &state,
         &actor,
         &headers,
-        path,
         &body,
         &fund_id,
+        "capital-calls",
         batch,
-        "capital.call_recorded",
     )
     .await
 }
@@ -281,16 +284,14 @@ pub(crate) async fn post_contributions(
             .collect(),
         ..Batch::default()
     };
-    let path = format!("/api/funds/{fund_id}/contributions");
     run_batch(
         &state,
         &actor,
         &headers,
-        path,
         &body,
         &fund_id,
+        "contributions",
         batch,
-        "capital.contributions_recorded",
     )
     .await
 }
@@ -415,16 +416,14 @@ pub(crate) async fn import(
     // The fund before the file, so a stranger learns nothing from parse errors.
     store::capital_fund(&mut state.db.begin().await?, &actor, &fund_id).await?;
     let batch = app::import::read(&body).map_err(|e| ApiError::Invalid(Invalid(e)))?;
-    let path = format!("/api/funds/{fund_id}/capital-activity/import");
     run_batch(
         &state,
         &actor,
         &headers,
-        path,
         &body,
         &fund_id,
+        "capital-activity/import",
         batch,
-        "capital.activity_imported",
     )
     .await
 }

@@ -202,6 +202,27 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/funds/{fund_id}/in-kind-distributions/preview"),
         ("get", "/api/distributions/{id}/in-kind"),
         ("get", "/api/investors/{investor_id}/security-lots"),
+        // Private-fund capital.
+        ("get", "/api/funds/{fund_id}/commitments"),
+        ("post", "/api/funds/{fund_id}/commitments"),
+        ("get", "/api/funds/{fund_id}/capital-calls"),
+        ("post", "/api/funds/{fund_id}/capital-calls"),
+        ("get", "/api/funds/{fund_id}/contributions"),
+        ("post", "/api/funds/{fund_id}/contributions"),
+        ("post", "/api/funds/{fund_id}/recallables"),
+        ("put", "/api/funds/{fund_id}/ownership-basis"),
+        ("post", "/api/funds/{fund_id}/capital-activity/import"),
+        ("post", "/api/funds/{fund_id}/income"),
+        ("get", "/api/funds/{fund_id}/ownership"),
+        ("get", "/api/funds/{fund_id}/capital-accounts"),
+        ("get", "/api/funds/{fund_id}/capital-accounts/{investor_id}"),
+        // Waterfalls.
+        ("get", "/api/funds/{fund_id}/waterfall"),
+        ("put", "/api/funds/{fund_id}/waterfall"),
+        ("post", "/api/funds/{fund_id}/waterfall/hypothetical"),
+        ("post", "/api/funds/{fund_id}/waterfall/distributions"),
+        ("get", "/api/funds/{fund_id}/waterfall/clawback"),
+        ("get", "/api/distributions/{id}/waterfall"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
