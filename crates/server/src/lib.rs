@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`access`]: users and API tokens (admin endpoints).
 //! - [`distributions`]: the distribution lifecycle's wire DTOs and routes.
+//! - [`funds`]: share classes of open-end funds (API) and the funds pages.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
@@ -27,6 +28,7 @@ pub mod access;
 pub mod demo;
 pub mod distributions;
 pub mod events;
+pub mod funds;
 pub mod http;
 pub mod jobs;
 pub mod payments;
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reconciliation::router())
         .merge(recovery::router())
         .merge(access::router())
+        .merge(funds::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -78,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
         .merge(reconciliation::pages::router())
+        .merge(funds::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

@@ -28,6 +28,7 @@
 //! - [`testing`]: fresh, isolated databases for tests and benchmarks.
 
 pub mod db;
+pub mod classes;
 pub mod distributions;
 pub mod events;
 pub mod funds;

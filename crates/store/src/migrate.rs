@@ -119,6 +119,20 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0020_web_sessions",
             include_str!("../migrations/0020_web_sessions.sql").to_string(),
         ),
+        (
+            "0024_share_classes",
+            format!(
+                "{}\n{}",
+                include_str!("../migrations/0024_share_classes.sql"),
+                // Holdings' new key: PostgreSQL alters it in place, SQLite rebuilds the table.
+                match backend {
+                    Backend::Postgres => {
+                        include_str!("../migrations/postgres/0024_share_classes.sql")
+                    }
+                    Backend::Sqlite => include_str!("../migrations/sqlite/0024_share_classes.sql"),
+                }
+            ),
+        ),
     ]
 }
 
