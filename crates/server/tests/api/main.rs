@@ -6,6 +6,7 @@ mod conformance_samples;
 
 mod access;
 mod allocation;
+mod classes;
 mod four_eyes;
 mod helpers;
 mod idempotency;
@@ -14,6 +15,7 @@ mod oidc;
 mod openapi;
 mod outbound;
 mod pages_distributions;
+mod pages_funds;
 mod pages_operations;
 mod pages_portal;
 mod payments;

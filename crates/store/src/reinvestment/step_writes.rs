@@ -744,6 +744,7 @@ mod tests {
                 },
                 HoldingSet {
                     fund_id: "fund-2".into(),
+                    share_class: "I".into(),
                     investor_id: "inv-f".into(),
                     as_of: date("2026-05-01"),
                     units: d("0.000"),
@@ -781,7 +782,7 @@ mod tests {
         );
         assert_eq!(
             holdings,
-            "org-1\tfund-1\tinv-a\t2026-04-01\t2219.4\norg-1\tfund-2\tinv-f\t2026-05-01\t0\n"
+            "org-1\tfund-1\tDEFAULT\tinv-a\t2026-04-01\t2219.4\norg-1\tfund-2\tI\tinv-f\t2026-05-01\t0\n"
         );
     }
 }
