@@ -315,7 +315,14 @@ pub async fn record_class_holdings(
         .collect();
     tx.bulk_insert(
         "holdings",
-        &["org_id", "fund_id", "share_class", "investor_id", "as_of", "units"],
+        &[
+            "org_id",
+            "fund_id",
+            "share_class",
+            "investor_id",
+            "as_of",
+            "units",
+        ],
         &rows,
     )
     .await?;

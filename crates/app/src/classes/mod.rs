@@ -10,8 +10,8 @@ use clearway_core::classes::{self as rules, partnership_error, unknown_class};
 use clearway_core::distribution::{FundKind, Kind, Status};
 use clearway_core::{FieldError, Invalid};
 use clearway_store::classes::{self as store, ClassSummary, ShareClass};
-use clearway_store::distributions::{self as distributions, staleness, Distribution};
 use clearway_store::distributions::NewDistribution;
+use clearway_store::distributions::{self as distributions, staleness, Distribution};
 use clearway_store::funds::{self, Fund};
 use clearway_store::{new_id, Actor, Tx};
 use rust_decimal::Decimal;
@@ -79,7 +79,10 @@ pub async fn create_distributions<R: ClassRequest>(
     let (requests, group) = match target {
         ClassTarget::One(class) => {
             check_one(fund.kind, class, &codes)?;
-            (vec![("shareClass".to_string(), class.to_string(), None)], None)
+            (
+                vec![("shareClass".to_string(), class.to_string(), None)],
+                None,
+            )
         }
         ClassTarget::Rates(rates) => {
             let parsed = rules::parse_rates("classRates", fund.kind, rates, &codes)?;
@@ -119,7 +122,10 @@ fn check_one(kind: FundKind, class: &str, codes: &[&str]) -> Result<(), Invalid>
     Ok(())
 }
 
-type Prepared = (DistributionCommand, crate::distributions::lifecycle::Planned);
+type Prepared = (
+    DistributionCommand,
+    crate::distributions::lifecycle::Planned,
+);
 
 /// One class's command and lines, or the field errors that refuse it (the class's holders
 /// on the record date are checked first: none is `field`'s error).
@@ -173,7 +179,15 @@ async fn insert(
     };
     let d = distributions::insert_in_class(tx, actor, &new, &planned.lines, class, group).await?;
     let d = staleness::set_basis(tx, actor, &d, planned.basis.as_ref()).await?;
-    trail(tx, actor, "distribution.create", "distribution.declared", None, &d).await?;
+    trail(
+        tx,
+        actor,
+        "distribution.create",
+        "distribution.declared",
+        None,
+        &d,
+    )
+    .await?;
     Ok(d)
 }
 

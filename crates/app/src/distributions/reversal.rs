@@ -140,12 +140,12 @@ async fn insert_reversal(
     let reversal = store::insert_in_class(tx, actor, &new, &lines, class, None)
         .await
         .map_err(|e| {
-        if e.is_unique_violation() {
-            AppError::conflict("some of these lines have already been reversed")
-        } else {
-            e.into()
-        }
-    })?;
+            if e.is_unique_violation() {
+                AppError::conflict("some of these lines have already been reversed")
+            } else {
+                e.into()
+            }
+        })?;
     trail(
         tx,
         actor,

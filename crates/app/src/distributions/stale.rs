@@ -60,9 +60,8 @@ async fn changed_holdings(
     if d.holdings_fingerprint.is_none() {
         return Ok(None);
     }
-    let now =
-        funds::class_holdings_as_of(tx, actor, &d.fund_id, &d.share_class, d.schedule.record)
-            .await?;
+    let now = funds::class_holdings_as_of(tx, actor, &d.fund_id, &d.share_class, d.schedule.record)
+        .await?;
     Ok(staleness::compare(tx, actor, d, &now).await?)
 }
 

@@ -292,10 +292,7 @@ impl DistributionRequest {
         if !errors.is_empty() {
             return Err(Invalid(errors));
         }
-        let rates = rates
-            .iter()
-            .map(|(c, r)| (c.clone(), r.clone()))
-            .collect();
+        let rates = rates.iter().map(|(c, r)| (c.clone(), r.clone())).collect();
         Ok(Some(ClassTarget::Rates(rates)))
     }
 }

@@ -21,8 +21,8 @@ use clearway_store::Actor;
 use crate::http::{idempotent, parse_json, ApiError, ApiResult, Saved};
 use crate::state::AppState;
 use dto::{
-    ClassGroupView, DistributionRequest, DistributionView, LineRequest, ReallocationView, ReversalRequest,
-    ReversalView,
+    ClassGroupView, DistributionRequest, DistributionView, LineRequest, ReallocationView,
+    ReversalRequest, ReversalView,
 };
 
 pub use clearway_app::distributions::PROCESS_JOB;

@@ -119,7 +119,9 @@ impl HoldingsRequest {
     /// The date and (investor, units) rows, or every bad field.
     pub fn parse(&self) -> Result<(chrono::NaiveDate, Vec<(String, Decimal)>), Invalid> {
         let mut errors = Vec::new();
-        let date = parse_date("asOf", &self.as_of).map_err(|e| errors.push(e)).ok();
+        let date = parse_date("asOf", &self.as_of)
+            .map_err(|e| errors.push(e))
+            .ok();
         if self.holdings.is_empty() || self.holdings.len() > HOLDINGS_MAX {
             errors.push(FieldError::new(
                 "holdings",

@@ -26,7 +26,10 @@ pub fn router() -> Router<AppState> {
             "/api/funds/{fund_id}/classes",
             get(routes::list_classes).post(routes::create_class),
         )
-        .route("/api/funds/{fund_id}/holdings", post(routes::record_holdings))
+        .route(
+            "/api/funds/{fund_id}/holdings",
+            post(routes::record_holdings),
+        )
 }
 
 /// The OpenAPI paths of this module.

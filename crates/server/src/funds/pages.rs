@@ -179,8 +179,17 @@ async fn overview(
     if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
-    let notice = (q.notice.as_deref() == Some("class-added")).then(|| "The class was added.".into());
-    draw(&state, &viewer, &id, ClassForm::default(), FieldErrors::default(), notice).await
+    let notice =
+        (q.notice.as_deref() == Some("class-added")).then(|| "The class was added.".into());
+    draw(
+        &state,
+        &viewer,
+        &id,
+        ClassForm::default(),
+        FieldErrors::default(),
+        notice,
+    )
+    .await
 }
 
 /// The overview's query string.
@@ -222,8 +231,12 @@ async fn draw(
             .map(|c| ClassRow {
                 code: c.class.code.clone(),
                 name: c.class.name.clone(),
-                nav: c.latest_nav.map_or_else(|| "—".into(), |(_, n)| n.to_string()),
-                nav_date: c.latest_nav.map_or_else(String::new, |(d, _)| d.to_string()),
+                nav: c
+                    .latest_nav
+                    .map_or_else(|| "—".into(), |(_, n)| n.to_string()),
+                nav_date: c
+                    .latest_nav
+                    .map_or_else(String::new, |(d, _)| d.to_string()),
                 holders: c.holders,
                 units: c.units.normalize().to_string(),
             })

@@ -83,7 +83,10 @@ pub(crate) async fn list_classes(
     // A fund has a handful of classes: they are read whole and paged here, in list order
     // (DEFAULT, then by code), the cursor being the last code shown.
     let start = match q.cursor.as_deref() {
-        Some(c) => classes.iter().position(|s| s.class.code == c).map_or(0, |i| i + 1),
+        Some(c) => classes
+            .iter()
+            .position(|s| s.class.code == c)
+            .map_or(0, |i| i + 1),
         None => 0,
     };
     let items: Vec<ClassView> = classes

@@ -113,8 +113,10 @@ pub async fn list(tx: &mut Tx, actor: &Actor, fund: &Fund) -> Result<Vec<ShareCl
     actor.require(Permission::Read)?;
     let rows = tx
         .fetch_all(
-            q("SELECT id, fund_id, code, name, currency, created_at FROM share_classes
-               WHERE org_id = $1 AND fund_id = $2 ORDER BY code")
+            q(
+                "SELECT id, fund_id, code, name, currency, created_at FROM share_classes
+               WHERE org_id = $1 AND fund_id = $2 ORDER BY code",
+            )
             .bind(&actor.org_id)
             .bind(&fund.id),
         )
