@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`access`]: users and API tokens (create, disable, issue, revoke), audited.
+//! - [`classes`]: share classes of open-end funds and per-class distributions.
 //! - [`distributions`]: the distribution lifecycle (declare, edit, transition, reverse) and
 //!   the trail (audit entry + event) of every change.
 //! - [`error`]: [`AppError`], the one error of this layer.
@@ -25,6 +26,7 @@
 
 pub mod access;
 pub mod capital;
+pub mod classes;
 pub mod distributions;
 pub mod error;
 pub mod events;

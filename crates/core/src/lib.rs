@@ -5,6 +5,7 @@
 //! - [`money`]: ISO 4217 currencies and exact minor-unit amounts.
 //! - [`components`]: the income components of a line and their fixed order.
 //! - [`allocation`]: pro-rata (largest remainder), per-share and component splits.
+//! - [`classes`]: share classes of open-end funds.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
 //! - [`payments`]: payment methods and status machine, FX rounding, NACHA return codes, checks.
@@ -22,6 +23,7 @@ mod macros;
 pub mod access;
 pub mod allocation;
 pub mod capital;
+pub mod classes;
 pub mod components;
 pub mod distribution;
 pub mod error;

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`access`]: users and API tokens (admin endpoints).
 //! - [`distributions`]: the distribution lifecycle's wire DTOs and routes.
+//! - [`funds`]: share classes of open-end funds (API) and the funds pages.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
@@ -28,6 +29,7 @@ pub mod capital;
 pub mod demo;
 pub mod distributions;
 pub mod events;
+pub mod funds;
 pub mod http;
 pub mod inkind;
 pub mod jobs;
@@ -70,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(access::router())
         .merge(waterfall::router())
         .merge(capital::router())
+        .merge(funds::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -86,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(platform::pages::router())
         .merge(reconciliation::pages::router())
         .merge(waterfall::pages::router())
+        .merge(funds::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

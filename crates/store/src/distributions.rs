@@ -7,6 +7,7 @@ use clearway_core::access::Permission;
 use clearway_core::distribution::{
     Action, Components, Kind, LineStatus, PlannedLine, Schedule, Status,
 };
+use clearway_core::reinvestment::nav::DEFAULT_SHARE_CLASS;
 use clearway_core::Currency;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -66,6 +67,10 @@ pub struct Distribution {
     /// be stale); set by processings and holdings imports, cleared when the lines are planned
     /// again. Approve and process check the fingerprint itself.
     pub stale_reason: Option<String>,
+    /// Share class whose holders it pays (`DEFAULT` unless the fund has classes).
+    pub share_class: String,
+    /// Shared by the distributions of one "all classes" request (one per class).
+    pub class_group_id: Option<String>,
 }
 
 /// One investor's line.
@@ -118,7 +123,7 @@ pub struct NewDistribution {
     pub reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, fund_id, kind, status, currency, declaration_date, ex_date, record_date, payable_date, description, allocation, total_minor, line_count, reverses_id, corrects_id, reason, created_by, approved_by, approved_at, created_at, updated_at, version, holdings_fingerprint, stale_reason";
+const COLUMNS: &str = "id, fund_id, kind, status, currency, declaration_date, ex_date, record_date, payable_date, description, allocation, total_minor, line_count, reverses_id, corrects_id, reason, created_by, approved_by, approved_at, created_at, updated_at, version, holdings_fingerprint, stale_reason, share_class, class_group_id";
 
 const LINE_COLUMNS: [&str; 15] = [
     "distribution_id",
@@ -176,6 +181,8 @@ fn from_row(r: &Row) -> Result<Distribution, StoreError> {
         version: r.i64("version")?,
         holdings_fingerprint: r.opt_text("holdings_fingerprint")?,
         stale_reason: r.opt_text("stale_reason")?,
+        share_class: r.text("share_class")?,
+        class_group_id: r.opt_text("class_group_id")?,
     })
 }
 
@@ -250,6 +257,19 @@ pub async fn insert(
     new: &NewDistribution,
     lines: &[PlannedLine],
 ) -> Result<Distribution, StoreError> {
+    insert_in_class(tx, actor, new, lines, DEFAULT_SHARE_CLASS, None).await
+}
+
+/// [`insert`] for the holders of one share class, in an "all classes" group when `group` is
+/// given (the class is checked by the caller: the store only keeps it).
+pub async fn insert_in_class(
+    tx: &mut Tx,
+    actor: &Actor,
+    new: &NewDistribution,
+    lines: &[PlannedLine],
+    class: &str,
+    group: Option<&str>,
+) -> Result<Distribution, StoreError> {
     actor.require(Permission::Operate)?;
     let id = new_id();
     let now = now_text();
@@ -259,7 +279,7 @@ pub async fn insert(
     let s = &new.schedule;
     let row = tx
         .fetch_optional(
-            q(format!("INSERT INTO distributions ({COLUMNS}, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, NULL, $18, $18, 1, NULL, NULL, $19) RETURNING {COLUMNS}"))
+            q(format!("INSERT INTO distributions ({COLUMNS}, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, NULL, $18, $18, 1, NULL, NULL, $20, $21, $19) RETURNING {COLUMNS}"))
                 .bind(&id)
                 .bind(&new.fund_id)
                 .bind(new.kind.as_str())
@@ -278,7 +298,9 @@ pub async fn insert(
                 .bind(new.reason.clone())
                 .bind(&actor.user_id)
                 .bind(&now)
-                .bind(&actor.org_id),
+                .bind(&actor.org_id)
+                .bind(class)
+                .bind(group),
         )
         .await?
         .ok_or(StoreError::NotFound("distribution"))?;

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::distribution::{FundKind, Holding};
+use clearway_core::reinvestment::nav::DEFAULT_SHARE_CLASS;
 use clearway_core::Currency;
 use rust_decimal::Decimal;
 
@@ -283,6 +284,18 @@ pub async fn record_holdings(
     as_of: NaiveDate,
     holdings: &[(String, Decimal)],
 ) -> Result<(), StoreError> {
+    record_class_holdings(tx, actor, fund_id, DEFAULT_SHARE_CLASS, as_of, holdings).await
+}
+
+/// [`record_holdings`] in one share class (the caller checks that the class exists).
+pub async fn record_class_holdings(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    class: &str,
+    as_of: NaiveDate,
+    holdings: &[(String, Decimal)],
+) -> Result<(), StoreError> {
     actor.require(Permission::Operate)?;
     get_fund_tx(tx, actor, fund_id).await?;
     check_investors_tx(tx, actor, holdings.iter().map(|(id, _)| id.as_str())).await?;
@@ -293,6 +306,7 @@ pub async fn record_holdings(
             vec![
                 (&actor.org_id).into(),
                 fund_id.into(),
+                class.into(),
                 investor.into(),
                 (&date).into(),
                 units.normalize().to_string().into(),
@@ -301,7 +315,14 @@ pub async fn record_holdings(
         .collect();
     tx.bulk_insert(
         "holdings",
-        &["org_id", "fund_id", "investor_id", "as_of", "units"],
+        &[
+            "org_id",
+            "fund_id",
+            "share_class",
+            "investor_id",
+            "as_of",
+            "units",
+        ],
         &rows,
     )
     .await?;
@@ -323,12 +344,14 @@ pub async fn flag_stale(
     cause: &str,
 ) -> Result<Vec<Flagged>, StoreError> {
     let candidates = staleness::open_allocated_from(tx, actor, fund_ids, from).await?;
-    let mut read: HashMap<(String, NaiveDate), Vec<Holding>> = HashMap::new();
+    let mut read: HashMap<(String, String, NaiveDate), Vec<Holding>> = HashMap::new();
     let mut out = Vec::new();
     for d in candidates {
-        let key = (d.fund_id.clone(), d.schedule.record);
+        let key = (d.fund_id.clone(), d.share_class.clone(), d.schedule.record);
         if !read.contains_key(&key) {
-            let now = holdings_as_of(tx, actor, &d.fund_id, d.schedule.record).await?;
+            let now =
+                class_holdings_as_of(tx, actor, &d.fund_id, &d.share_class, d.schedule.record)
+                    .await?;
             read.insert(key.clone(), now);
         }
         let Some(diff) = staleness::compare(tx, actor, &d, &read[&key]).await? else {
@@ -383,14 +406,26 @@ pub async fn holdings_as_of(
     fund_id: &str,
     date: NaiveDate,
 ) -> Result<Vec<Holding>, StoreError> {
+    class_holdings_as_of(tx, actor, fund_id, DEFAULT_SHARE_CLASS, date).await
+}
+
+/// [`holdings_as_of`] in one share class.
+pub async fn class_holdings_as_of(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    class: &str,
+    date: NaiveDate,
+) -> Result<Vec<Holding>, StoreError> {
     actor.require(Permission::Read)?;
     // Rows come sorted by investor then date, so the last row per investor wins.
     let rows = tx
         .fetch_all(
-            q("SELECT investor_id, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of <= $3 ORDER BY investor_id, as_of")
+            q("SELECT investor_id, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND share_class = $4 AND as_of <= $3 ORDER BY investor_id, as_of")
                 .bind(&actor.org_id)
                 .bind(fund_id)
-                .bind(date.to_string()),
+                .bind(date.to_string())
+                .bind(class),
         )
         .await?;
     let mut out: Vec<Holding> = Vec::new();

@@ -8,6 +8,7 @@
 //! One folder per capability, as in the server, with a file per concern inside; modules that
 //! moved keep their old root paths (`clearway_store::audit`, `::bank_accounts`, `::statements`,
 //! …) as re-exports.
+//! - [`classes`]: share classes of open-end funds (the rows beside the implicit DEFAULT class).
 //! - [`db`]: the query layer, and every place the backends differ or a fast path depends on one:
 //!   `bulk` (COPY text, row sinks) and `sqlite_bulk` (the C-API loader), `packed` (many rows
 //!   read as one value), `dialect` (per-backend SQL text, row locks), `planner` (PostgreSQL
@@ -28,6 +29,7 @@
 //! - [`testing`]: fresh, isolated databases for tests and benchmarks.
 
 pub mod capital;
+pub mod classes;
 pub mod db;
 pub mod distributions;
 pub mod events;

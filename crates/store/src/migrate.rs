@@ -128,6 +128,20 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0023_in_kind.sql").to_string(),
         ),
         (
+            "0024_share_classes",
+            format!(
+                "{}\n{}",
+                include_str!("../migrations/0024_share_classes.sql"),
+                // Holdings' new key: PostgreSQL alters it in place, SQLite rebuilds the table.
+                match backend {
+                    Backend::Postgres => {
+                        include_str!("../migrations/postgres/0024_share_classes.sql")
+                    }
+                    Backend::Sqlite => include_str!("../migrations/sqlite/0024_share_classes.sql"),
+                }
+            ),
+        ),
+        (
             "0025_waterfall",
             include_str!("../migrations/0025_waterfall.sql").to_string(),
         ),

@@ -26,6 +26,10 @@ pub trait DistributionInput: Sync {
     fn fund_ref(&self) -> &str;
     /// The command, with amounts read in `fund_currency`; refuses naming every bad field.
     fn command(&self, fund_currency: Currency) -> Result<DistributionCommand, Invalid>;
+    /// The one share class the request names, if it names one (DEFAULT when it does not).
+    fn share_class(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Largest reversal reason accepted.

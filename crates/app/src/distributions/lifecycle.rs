@@ -7,6 +7,7 @@ use clearway_core::distribution::fingerprint::AllocationBasis;
 use clearway_core::distribution::{
     check_line, plan_lines, Action, Allocation, Components, Kind, PlannedLine, Schedule, Status,
 };
+use clearway_core::reinvestment::nav::DEFAULT_SHARE_CLASS;
 use clearway_core::{Currency, FieldError, Invalid};
 use clearway_store::distributions::{self as store, staleness, Distribution, NewDistribution};
 use clearway_store::funds::{self, Fund};
@@ -32,6 +33,7 @@ pub(crate) async fn plan(
     tx: &mut Tx,
     actor: &Actor,
     fund: &Fund,
+    class: &str,
     schedule: &Schedule,
     allocation: &Allocation,
 ) -> AppResult<Planned> {
@@ -41,7 +43,7 @@ pub(crate) async fn plan(
         let lines = plan_lines(fund.currency, allocation, &[], &members)?;
         return Ok(Planned { lines, basis: None });
     }
-    let holdings = funds::holdings_as_of(tx, actor, &fund.id, schedule.record).await?;
+    let holdings = funds::class_holdings_as_of(tx, actor, &fund.id, class, schedule.record).await?;
     let lines = plan_lines(fund.currency, allocation, &holdings, &HashSet::new())?;
     let basis = AllocationBasis::of(&fund.id, schedule.record, &holdings, &lines);
     Ok(Planned {
@@ -73,7 +75,15 @@ pub(crate) async fn insert_new<R: DistributionInput>(
 ) -> AppResult<Distribution> {
     let fund = fund_named(tx, actor, req.fund_ref()).await?;
     let cmd = req.command(fund.currency)?;
-    let planned = plan(tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
+    let planned = plan(
+        tx,
+        actor,
+        &fund,
+        DEFAULT_SHARE_CLASS,
+        &cmd.schedule,
+        &cmd.allocation,
+    )
+    .await?;
     let new = NewDistribution {
         fund_id: fund.id.clone(),
         kind,
@@ -146,8 +156,15 @@ pub async fn update<R: DistributionInput>(
             "the fund of a distribution cannot change; create a new one",
         ));
     }
+    if req.share_class().is_some_and(|c| c != current.share_class) {
+        return Err(AppError::field(
+            "shareClass",
+            "the share class of a distribution cannot change; create a new one",
+        ));
+    }
     let cmd = req.command(fund.currency)?;
-    let planned = plan(&mut tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
+    let class = current.share_class.as_str();
+    let planned = plan(&mut tx, actor, &fund, class, &cmd.schedule, &cmd.allocation).await?;
     let edit = store::Edit {
         schedule: cmd.schedule,
         description: cmd.description,

@@ -3,6 +3,7 @@
 
 use clearway_core::access::Permission;
 use clearway_core::distribution::{Allocation, PlannedLine};
+use clearway_core::reinvestment::nav::DEFAULT_SHARE_CLASS;
 use clearway_core::Currency;
 use clearway_store::{Actor, Db};
 
@@ -35,7 +36,8 @@ pub async fn preview<R: DistributionInput>(db: &Db, actor: &Actor, req: &R) -> A
     let mut tx = db.begin().await?;
     let fund = fund_named(&mut tx, actor, req.fund_ref()).await?;
     let cmd = req.command(fund.currency)?;
-    let planned = plan(&mut tx, actor, &fund, &cmd.schedule, &cmd.allocation).await?;
+    let class = req.share_class().unwrap_or(DEFAULT_SHARE_CLASS);
+    let planned = plan(&mut tx, actor, &fund, class, &cmd.schedule, &cmd.allocation).await?;
     Ok(Preview {
         currency: fund.currency,
         declared_minor: match cmd.allocation {

@@ -135,13 +135,17 @@ async fn insert_reversal(
         corrects_id: None,
         reason: Some(reason.to_string()),
     };
-    let reversal = store::insert(tx, actor, &new, &lines).await.map_err(|e| {
-        if e.is_unique_violation() {
-            AppError::conflict("some of these lines have already been reversed")
-        } else {
-            e.into()
-        }
-    })?;
+    // A reversal takes back the original's class (its holdings, its NAV).
+    let class = original.share_class.as_str();
+    let reversal = store::insert_in_class(tx, actor, &new, &lines, class, None)
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::conflict("some of these lines have already been reversed")
+            } else {
+                e.into()
+            }
+        })?;
     crate::inkind::after_reversal(tx, actor, &original.id, &reversal).await?;
     trail(
         tx,

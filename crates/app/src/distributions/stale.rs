@@ -60,7 +60,8 @@ async fn changed_holdings(
     if d.holdings_fingerprint.is_none() {
         return Ok(None);
     }
-    let now = funds::holdings_as_of(tx, actor, &d.fund_id, d.schedule.record).await?;
+    let now = funds::class_holdings_as_of(tx, actor, &d.fund_id, &d.share_class, d.schedule.record)
+        .await?;
     Ok(staleness::compare(tx, actor, d, &now).await?)
 }
 
@@ -113,7 +114,8 @@ pub async fn reallocate(
     let allocation = parse(&current.allocation, current.currency)
         .map_err(|e| StoreError::Corrupt(format!("stored allocation of distribution {id}: {e}")))?;
     let fund = funds::get_fund_tx(tx, actor, &current.fund_id).await?;
-    let planned = plan(tx, actor, &fund, &current.schedule, &allocation).await?;
+    let class = current.share_class.as_str();
+    let planned = plan(tx, actor, &fund, class, &current.schedule, &allocation).await?;
     let before = store::all_lines_tx(tx, actor, id).await?;
     let (changed, added, removed) = line_changes(&before, &planned.lines);
     let updated =

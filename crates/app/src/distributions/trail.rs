@@ -36,6 +36,8 @@ pub fn snapshot(d: &Distribution) -> Value {
         "holdingsFingerprint": d.holdings_fingerprint,
         "stale": d.stale_reason.is_some(),
         "staleReason": d.stale_reason,
+        "shareClass": d.share_class,
+        "classGroupId": d.class_group_id,
     })
 }
 

@@ -170,7 +170,7 @@ async fn resolve_prices(
             tx,
             actor,
             &target.id,
-            DEFAULT_SHARE_CLASS,
+            class_bought(d, &target.id),
             Some(d.schedule.payable),
         )
         .await?;
@@ -206,6 +206,17 @@ pub async fn preflight(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(
     }
 }
 
+/// The share class bought in `fund_id` by `d`'s reinvestments: the distribution's own class in
+/// its own fund (a class distribution reinvests at that class's NAV, into that class), the
+/// implicit DEFAULT class in another fund (an ALTERNATIVE election names a fund, not a class).
+fn class_bought<'a>(d: &'a Distribution, fund_id: &str) -> &'a str {
+    if d.fund_id == fund_id {
+        &d.share_class
+    } else {
+        DEFAULT_SHARE_CLASS
+    }
+}
+
 /// Units changes (fund, investor) → shares, applied on `date`.
 type Deltas = BTreeMap<(String, String), Decimal>;
 
@@ -215,6 +226,7 @@ type Deltas = BTreeMap<(String, String), Decimal>;
 async fn holdings_for(
     tx: &mut Tx,
     actor: &Actor,
+    d: &Distribution,
     date: NaiveDate,
     deltas: &Deltas,
 ) -> Result<Vec<HoldingSet>, PlanError> {
@@ -230,7 +242,8 @@ async fn holdings_for(
     for (fund_id, changes) in by_fund {
         // Both sides sorted by investor id (sorted here, whatever the database collation),
         // then merged: one pass, no per-investor allocation.
-        let mut history = store::holdings_around_tx(tx, actor, fund_id, date)
+        let class = class_bought(d, fund_id);
+        let mut history = store::holdings_around_tx(tx, actor, fund_id, class, date)
             .instrument(tracing::debug_span!("read holdings", fund_id))
             .await?;
         history.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -259,6 +272,7 @@ async fn holdings_for(
                 }
                 out.push(HoldingSet {
                     fund_id: fund_id.to_string(),
+                    share_class: class.to_string(),
                     investor_id: investor_id.to_string(),
                     as_of,
                     units,
@@ -354,7 +368,7 @@ async fn plan_regular(
     {
         apply_roc(tx, actor, d, &decided, &mut w, &mut summary).await?;
     }
-    w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
+    w.holdings = holdings_for(tx, actor, d, d.schedule.payable, &deltas).await?;
     summary.navs = decided
         .prices
         .values()
@@ -560,7 +574,7 @@ async fn plan_reversal(
         }
     }
     reapply_later_roc(tx, actor, original, &closed, &mut w, &mut summary).await?;
-    w.holdings = holdings_for(tx, actor, d.schedule.payable, &deltas).await?;
+    w.holdings = holdings_for(tx, actor, d, d.schedule.payable, &deltas).await?;
     Ok((w, summary))
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use clearway_app::classes::{ClassRequest, ClassTarget};
 use clearway_app::distributions::{DistributionCommand, DistributionInput};
 use clearway_core::allocation::ComponentRatios;
 use clearway_core::distribution::{
@@ -46,6 +47,16 @@ pub struct DistributionRequest {
     /// Explicit lines (exclusive with `allocation`).
     #[serde(default)]
     pub lines: Option<Vec<LineRequest>>,
+    /// Open-end funds with share classes: the one class whose holders this pays (`DEFAULT`,
+    /// every fund's implicit class, when absent). Set on creation; it cannot change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_class: Option<String>,
+    /// Open-end funds with share classes: a rate per share for each class, e.g.
+    /// `{"A": "0.05", "I": "0.06"}` (exclusive with `shareClass`, `lines` and an allocation
+    /// rate or total; `allocation` may give `components`). Creates one distribution per class,
+    /// from that class's record-date holdings, linked by a `classGroupId`. Creation only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_rates: Option<BTreeMap<String, String>>,
 }
 
 /// How amounts are computed from record-date holdings. A flat object (not a tagged enum) so
@@ -213,6 +224,76 @@ impl DistributionInput for DistributionRequest {
 
     fn command(&self, fund_currency: Currency) -> Result<DistributionCommand, Invalid> {
         self.parse(fund_currency)
+    }
+
+    fn share_class(&self) -> Option<&str> {
+        self.share_class.as_deref()
+    }
+}
+
+impl ClassRequest for DistributionRequest {
+    fn at_rate(&self, rate: rust_decimal::Decimal) -> Self {
+        let components = self.allocation.as_ref().and_then(|a| a.components.clone());
+        DistributionRequest {
+            allocation: Some(AllocationRequest {
+                method: "per_share".into(),
+                total: None,
+                rate: Some(rate.normalize().to_string()),
+                components,
+            }),
+            lines: None,
+            share_class: None,
+            class_rates: None,
+            ..self.clone()
+        }
+    }
+}
+
+impl DistributionRequest {
+    /// The classes this creation is for, when it names any: `shareClass` or `classRates`
+    /// (never both; with `classRates` the rates are the allocation, so no explicit lines and
+    /// no allocation rate or total). Refusals name each field.
+    pub fn class_target(&self) -> Result<Option<ClassTarget>, Invalid> {
+        let Some(rates) = &self.class_rates else {
+            return Ok(self
+                .share_class
+                .as_ref()
+                .map(|c| ClassTarget::One(c.trim().to_string())));
+        };
+        let mut errors = Vec::new();
+        if self.share_class.is_some() {
+            errors.push(FieldError::new(
+                "shareClass",
+                "give either shareClass or classRates, not both",
+            ));
+        }
+        if self.lines.is_some() {
+            errors.push(FieldError::new(
+                "lines",
+                "classRates pays each class its rate per share; explicit lines do not apply",
+            ));
+        }
+        if let Some(a) = &self.allocation {
+            if a.method != "per_share" {
+                errors.push(FieldError::new(
+                    "allocation.method",
+                    "must be per_share (or absent) with classRates",
+                ));
+            }
+            for (name, given) in [("rate", &a.rate), ("total", &a.total)] {
+                if given.is_some() {
+                    errors.push(FieldError::new(
+                        format!("allocation.{name}"),
+                        "the rates are in classRates",
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Invalid(errors));
+        }
+        let rates = rates.iter().map(|(c, r)| (c.clone(), r.clone())).collect();
+        Ok(Some(ClassTarget::Rates(rates)))
     }
 }
 
@@ -457,6 +538,10 @@ pub struct DistributionView {
     pub stale: bool,
     /// Why it is stale: what changed them, and how (staff; investors read a generic text).
     pub stale_reason: Option<String>,
+    /// Share class whose holders it pays (`DEFAULT` unless the fund has classes).
+    pub share_class: String,
+    /// Shared by the distributions of one `classRates` request (null otherwise).
+    pub class_group_id: Option<String>,
     /// On the `ready` and `approve` answers only: the lines whose cash is above the ACH
     /// limit and what processing will do with them (details: `GET …/preflight`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -491,9 +576,21 @@ impl From<&Distribution> for DistributionView {
             holdings_fingerprint: d.holdings_fingerprint.clone(),
             stale: d.stale_reason.is_some(),
             stale_reason: d.stale_reason.clone(),
+            share_class: d.share_class.clone(),
+            class_group_id: d.class_group_id.clone(),
             oversized: None,
         }
     }
+}
+
+/// Answer of `POST /api/distributions` with `classRates`: one distribution per class.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassGroupView {
+    /// Shared by the distributions (their `classGroupId`).
+    pub class_group_id: Option<String>,
+    /// The distributions, in the order of `classRates`' classes (by code).
+    pub distributions: Vec<DistributionView>,
 }
 
 /// A line as returned by the API (amounts as decimal strings).
@@ -673,6 +770,8 @@ mod tests {
             version: 4,
             holdings_fingerprint: Some("ab".repeat(32)),
             stale_reason: Some("holdings changed".into()),
+            share_class: "A".into(),
+            class_group_id: Some("g1".into()),
         };
         let view = |d: &Distribution| serde_json::to_value(DistributionView::from(d)).unwrap();
         assert_eq!(view(&d), clearway_app::distributions::snapshot(&d));

@@ -12,6 +12,7 @@ pub mod reports;
 pub mod routes;
 
 use axum::http::{HeaderMap, StatusCode};
+use clearway_app::classes;
 use clearway_app::distributions::{self as app, ReversalCommand};
 use clearway_core::access::Permission;
 use clearway_core::distribution::Action;
@@ -20,8 +21,8 @@ use clearway_store::Actor;
 use crate::http::{idempotent, parse_json, ApiError, ApiResult, Saved};
 use crate::state::AppState;
 use dto::{
-    DistributionRequest, DistributionView, LineRequest, ReallocationView, ReversalRequest,
-    ReversalView,
+    ClassGroupView, DistributionRequest, DistributionView, LineRequest, ReallocationView,
+    ReversalRequest, ReversalView,
 };
 
 pub use clearway_app::distributions::PROCESS_JOB;
@@ -36,6 +37,7 @@ pub async fn create(
     // The role first: a caller who may not write learns nothing from validation or a replay.
     actor.require(Permission::Operate)?;
     let req: DistributionRequest = parse_json(headers, raw)?;
+    let target = req.class_target()?;
     idempotent(
         state,
         actor,
@@ -43,9 +45,24 @@ pub async fn create(
         headers,
         "/api/distributions",
         raw,
-        async |tx| {
-            let d = app::create(tx, actor, &req).await?;
-            Saved::json(StatusCode::CREATED, &DistributionView::from(&d))
+        async |tx| match &target {
+            None => {
+                let d = app::create(tx, actor, &req).await?;
+                Saved::json(StatusCode::CREATED, &DistributionView::from(&d))
+            }
+            Some(target) => {
+                let (group, made) = classes::create_distributions(tx, actor, &req, target).await?;
+                match (group, made.as_slice()) {
+                    (None, [d]) => Saved::json(StatusCode::CREATED, &DistributionView::from(d)),
+                    (group, _) => Saved::json(
+                        StatusCode::CREATED,
+                        &ClassGroupView {
+                            class_group_id: group,
+                            distributions: made.iter().map(DistributionView::from).collect(),
+                        },
+                    ),
+                }
+            }
         },
     )
     .await
@@ -61,6 +78,12 @@ pub async fn update(
 ) -> ApiResult<DistributionView> {
     actor.require(Permission::Operate)?;
     let req: DistributionRequest = parse_json(headers, raw)?;
+    if req.class_rates.is_some() {
+        return Err(ApiError::field(
+            "classRates",
+            "creates one distribution per class; it is for POST /api/distributions only",
+        ));
+    }
     let updated = app::update(&state.db, actor, id, &req).await?;
     state.events_ready.notify_one();
     Ok(DistributionView::from(&updated))

@@ -27,7 +27,7 @@ use crate::{distributions, events, payments, platform, reconciliation, reinvestm
         platform::routes::audit_log, platform::routes::list_funds, platform::routes::list_investors,
     ),
     components(schemas(
-        dto::DistributionRequest, dto::AllocationRequest, dto::LineRequest, dto::DistributionView, dto::LineView,
+        dto::DistributionRequest, dto::ClassGroupView, dto::AllocationRequest, dto::LineRequest, dto::DistributionView, dto::LineView,
         dto::ReversalRequest, dto::ReversalView, dto::ReallocationView, Problem, FieldErrorView,
         events::routes::WebhookRequest, events::routes::WebhookCreated, platform::routes::Health,
     )),
@@ -57,6 +57,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(reinvestment::ApiDoc::openapi());
     doc.merge(crate::waterfall::ApiDoc::openapi());
+    doc.merge(crate::funds::ApiDoc::openapi());
     doc.merge(payments::ApiDoc::openapi());
     doc.merge(reconciliation::ApiDoc::openapi());
     doc.merge(crate::recovery::ApiDoc::openapi());

@@ -45,6 +45,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
     }
     let mut nav = vec![
         ("/distributions", "Distributions"),
+        ("/funds", "Funds"),
         ("/reconciliation", "Reconciliation"),
         ("/reports/distributions", "Reports"),
         ("/distributions/forecast", "Forecast"),

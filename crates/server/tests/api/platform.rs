@@ -186,6 +186,10 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ),
         ("get", "/api/investors/{investor_id}/lots"),
         ("post", "/api/investors/{investor_id}/cost-basis"),
+        // Share classes and holdings.
+        ("get", "/api/funds/{fund_id}/classes"),
+        ("post", "/api/funds/{fund_id}/classes"),
+        ("post", "/api/funds/{fund_id}/holdings"),
         // Recovery after a reversal.
         ("get", "/api/receivables"),
         ("get", "/api/receivables/{id}"),

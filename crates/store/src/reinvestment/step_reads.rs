@@ -108,14 +108,16 @@ pub async fn tie_out(
     })
 }
 
-/// The holdings rows of a fund that matter for a change on `date`: each investor's latest row
-/// on or before it, and every row after it, as (investor, date, units), unsorted. Only one
-/// row per investor comes back from the history; each backend finds it walking the primary
-/// key (fund, investor, date) in order, without sorting the fund's whole history.
+/// The holdings rows of a fund's share class that matter for a change on `date`: each
+/// investor's latest row on or before it, and every row after it, as (investor, date, units),
+/// unsorted. Only one row per investor comes back from the history; each backend finds it
+/// walking the primary key (fund, class, investor, date) in order, without sorting the fund's
+/// whole history.
 pub async fn holdings_around_tx(
     tx: &mut Tx,
     actor: &Actor,
     fund_id: &str,
+    class: &str,
     date: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>, StoreError> {
     actor.require(Permission::Read)?;
@@ -129,9 +131,9 @@ pub async fn holdings_around_tx(
         // A bare column beside MAX() comes from the row holding the maximum (documented SQLite
         // behaviour: https://sqlite.org/lang_select.html#bareagg).
         "SELECT investor_id, MAX(as_of) AS as_of, units FROM holdings
-         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id",
+         WHERE fund_id = $2 AND share_class = $4 AND as_of <= $3 AND org_id = $1 GROUP BY investor_id",
         "SELECT DISTINCT ON (investor_id) investor_id, as_of, units FROM holdings
-         WHERE fund_id = $2 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id DESC, as_of DESC",
+         WHERE fund_id = $2 AND share_class = $4 AND as_of <= $3 AND org_id = $1 ORDER BY investor_id DESC, as_of DESC",
     );
     // The latest rows sit in a subquery of their own: PostgreSQL's DISTINCT ON needs its ORDER
     // BY, which may not stand in one arm of a UNION.
@@ -141,12 +143,13 @@ pub async fn holdings_around_tx(
             "SELECT string_agg(investor_id || ',' || as_of || ',' || units, ';') AS packed FROM (
                  SELECT investor_id, as_of, units FROM ({latest}) l
                  UNION ALL
-                 SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of > $3
+                 SELECT investor_id, as_of, units FROM holdings WHERE org_id = $1 AND fund_id = $2 AND share_class = $4 AND as_of > $3
              ) h"
         ))
         .bind(&actor.org_id)
         .bind(fund_id)
-        .bind(date.to_string()),
+        .bind(date.to_string())
+        .bind(class),
     )
     .await?;
     hint.restore(tx).await?;

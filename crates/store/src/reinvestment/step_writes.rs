@@ -130,11 +130,13 @@ pub struct RocApplication {
     pub roc_distribution_id: String,
 }
 
-/// A holdings row to set: (fund, investor, date) → units, inserted or updated.
+/// A holdings row to set: (fund, class, investor, date) → units, inserted or updated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoldingSet {
     /// Fund.
     pub fund_id: String,
+    /// Share class (`DEFAULT` unless the fund has classes).
+    pub share_class: String,
     /// Investor.
     pub investor_id: String,
     /// Date of the row.
@@ -222,7 +224,14 @@ const ROC_COLUMNS: [&str; 9] = [
 ];
 
 /// Holdings rows are inserted with these columns.
-const HOLDING_COLUMNS: [&str; 5] = ["org_id", "fund_id", "investor_id", "as_of", "units"];
+const HOLDING_COLUMNS: [&str; 6] = [
+    "org_id",
+    "fund_id",
+    "share_class",
+    "investor_id",
+    "as_of",
+    "units",
+];
 
 /// One `reinvestments` row (columns [`REINVESTMENT_COLUMNS`]).
 fn reinvestment_row<S: RowSink>(s: &mut S, actor: &Actor, ctx: &Context<'_>, r: &NewReinvestment) {
@@ -264,6 +273,7 @@ fn lot_row<S: RowSink>(s: &mut S, actor: &Actor, l: &NewLot) {
 fn holding_row<S: RowSink>(s: &mut S, actor: &Actor, h: &HoldingSet) {
     s.text(&actor.org_id)
         .text(&h.fund_id)
+        .text(&h.share_class)
         .text(&h.investor_id)
         .plain(h.as_of)
         .plain(h.units.normalize())
@@ -612,24 +622,25 @@ async fn update_holdings(
     actor: &Actor,
     sets: &[HoldingSet],
 ) -> Result<(), StoreError> {
-    let mut groups: std::collections::BTreeMap<(&str, NaiveDate), Vec<&str>> =
+    let mut groups: std::collections::BTreeMap<(&str, &str, NaiveDate), Vec<&str>> =
         std::collections::BTreeMap::new();
     for h in sets.iter().filter(|h| h.exists) {
         groups
-            .entry((h.fund_id.as_str(), h.as_of))
+            .entry((h.fund_id.as_str(), h.share_class.as_str(), h.as_of))
             .or_default()
             .push(h.investor_id.as_str());
     }
-    for ((fund_id, as_of), investors) in &groups {
+    for ((fund_id, class, as_of), investors) in &groups {
         for chunk in investors.chunks(UPDATE_CHUNK) {
-            let placeholders = crate::db::placeholders(4, chunk.len());
+            let placeholders = crate::db::placeholders(5, chunk.len());
             let mut query = q(format!(
-                "DELETE FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of = $3 AND investor_id IN ({})",
+                "DELETE FROM holdings WHERE org_id = $1 AND fund_id = $2 AND as_of = $3 AND share_class = $4 AND investor_id IN ({})",
                 placeholders
             ))
             .bind(&actor.org_id)
             .bind(*fund_id)
-            .bind(as_of.to_string());
+            .bind(as_of.to_string())
+            .bind(*class);
             for investor in chunk {
                 query.push(*investor);
             }
@@ -717,6 +728,7 @@ mod tests {
             holdings: vec![
                 HoldingSet {
                     fund_id: "fund-1".into(),
+                    share_class: "DEFAULT".into(),
                     investor_id: "inv-a".into(),
                     as_of: date("2026-04-01"),
                     units: d("2219.40000000"),
@@ -724,6 +736,7 @@ mod tests {
                 },
                 HoldingSet {
                     fund_id: "fund-1".into(),
+                    share_class: "DEFAULT".into(),
                     investor_id: "inv-e".into(),
                     as_of: date("2026-04-01"),
                     units: d("7"),
@@ -731,6 +744,7 @@ mod tests {
                 },
                 HoldingSet {
                     fund_id: "fund-2".into(),
+                    share_class: "I".into(),
                     investor_id: "inv-f".into(),
                     as_of: date("2026-05-01"),
                     units: d("0.000"),
@@ -768,7 +782,7 @@ mod tests {
         );
         assert_eq!(
             holdings,
-            "org-1\tfund-1\tinv-a\t2026-04-01\t2219.4\norg-1\tfund-2\tinv-f\t2026-05-01\t0\n"
+            "org-1\tfund-1\tDEFAULT\tinv-a\t2026-04-01\t2219.4\norg-1\tfund-2\tI\tinv-f\t2026-05-01\t0\n"
         );
     }
 }

@@ -204,6 +204,9 @@ impl WizardForm {
             description: given(&self.description),
             allocation,
             lines,
+            // The wizard declares for the DEFAULT class; classes are declared through the API.
+            share_class: None,
+            class_rates: None,
         })
     }
 
