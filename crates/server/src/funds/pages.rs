@@ -120,7 +120,23 @@ fn sections(fund: &Fund) -> Vec<Section> {
             label: "Reports",
             about: "distribution and reinvestment reports",
         });
+    } else {
+        out.push(Section {
+            href: format!("/capital/{}", fund.code),
+            label: "Capital",
+            about: "commitments, capital calls, contributions and capital accounts",
+        });
+        out.push(Section {
+            href: format!("/funds/{}/waterfall", fund.id),
+            label: "Waterfall",
+            about: "terms, a what-if run, a waterfall distribution and the GP clawback",
+        });
     }
+    out.push(Section {
+        href: format!("/positions?{}", query_string(&[("fund", &fund.id)])),
+        label: "Positions",
+        about: "securities the fund holds, and distributing them in kind",
+    });
     out
 }
 
