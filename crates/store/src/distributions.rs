@@ -659,7 +659,7 @@ pub async fn search_lines(
         .iter()
         .map(line_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut names = investor_names(db, actor, &lines).await?;
+    let mut names = line_investor_names(db, actor, &lines).await?;
     Ok(lines
         .into_iter()
         .map(|line| NamedLine {
@@ -669,14 +669,51 @@ pub async fn search_lines(
         .collect())
 }
 
-/// The names of the lines' investors, by id ([`funds::investor_names`]).
-async fn investor_names(
+/// The names of the lines' investors, by id ([`investor_names`]).
+async fn line_investor_names(
     db: &Db,
     actor: &Actor,
     lines: &[Line],
 ) -> Result<std::collections::HashMap<String, String>, StoreError> {
     let ids: Vec<&str> = lines.iter().map(|l| l.investor_id.as_str()).collect();
-    crate::funds::investor_names(db, actor, &ids).await
+    investor_names(db, actor, &ids).await
+}
+
+/// The names of investors `ids`, by id, in one statement. Looked up apart from the rows
+/// that name them: on PostgreSQL distribution lines' ids are `COLLATE "C"` and the
+/// investors' are not, so a join between them cannot use the investors' key.
+pub async fn investor_names(
+    db: &Db,
+    actor: &Actor,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    actor.require(Permission::Read)?;
+    // An investor learns no other investor's name.
+    let own: Vec<&str>;
+    let ids = match actor.investor_id.as_deref() {
+        Some(me) => {
+            own = ids.iter().copied().filter(|id| *id == me).collect();
+            &own[..]
+        }
+        None => ids,
+    };
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut query = q(format!(
+        "SELECT id, name FROM investors WHERE org_id = $1 AND id IN ({})",
+        marks.join(", ")
+    ))
+    .bind(&actor.org_id);
+    for id in ids {
+        query.push(*id);
+    }
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("id")?, r.text("name")?)))
+        .collect()
 }
 
 /// One line; investors may only read their own.

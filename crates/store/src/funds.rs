@@ -505,43 +505,6 @@ pub struct Investor {
     pub tax_residence: String,
 }
 
-/// The names of investors `ids`, by id, in one statement. Looked up apart from the rows
-/// that name them: on PostgreSQL distribution lines' ids are `COLLATE "C"` and the
-/// investors' are not, so a join between them cannot use the investors' key.
-pub async fn investor_names(
-    db: &Db,
-    actor: &Actor,
-    ids: &[&str],
-) -> Result<std::collections::HashMap<String, String>, StoreError> {
-    actor.require(Permission::Read)?;
-    // An investor learns no other investor's name.
-    let own: Vec<&str>;
-    let ids = match actor.investor_id.as_deref() {
-        Some(me) => {
-            own = ids.iter().copied().filter(|id| *id == me).collect();
-            &own[..]
-        }
-        None => ids,
-    };
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
-    let mut query = q(format!(
-        "SELECT id, name FROM investors WHERE org_id = $1 AND id IN ({})",
-        marks.join(", ")
-    ))
-    .bind(&actor.org_id);
-    for id in ids {
-        query.push(*id);
-    }
-    db.fetch_all(query)
-        .await?
-        .iter()
-        .map(|r| Ok((r.text("id")?, r.text("name")?)))
-        .collect()
-}
-
 /// Investors of the organization (an investor user sees only themself), keyset-paginated by id.
 pub async fn list_investors(
     db: &Db,

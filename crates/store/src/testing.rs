@@ -238,3 +238,30 @@ mod tests {
         );
     }
 }
+
+/// Marks every distribution of `fund_id` COMPLETED (the capital bench's distributions count
+/// once paid, and the bench does not run the payment path).
+pub async fn bench_complete_fund(tx: &mut crate::Tx, fund_id: &str) -> Result<(), StoreError> {
+    tx.execute(
+        crate::q("UPDATE distributions SET status = 'COMPLETED' WHERE fund_id = $1").bind(fund_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The capital bench's baseline: the three plain sums (contributions, income allocations,
+/// distribution lines) of a fund that the capital-account report groups by investor and date.
+pub async fn bench_capital_sums(
+    tx: &mut crate::Tx,
+    org_id: &str,
+    fund_id: &str,
+) -> Result<(), StoreError> {
+    for sql in [
+        "SELECT CAST(SUM(amount_minor) AS BIGINT) AS t FROM capital_contributions WHERE org_id = $1 AND fund_id = $2",
+        "SELECT CAST(SUM(amount_minor) AS BIGINT) AS t FROM capital_income_allocations WHERE org_id = $1 AND fund_id = $2",
+        "SELECT CAST(SUM(l.total_minor) AS BIGINT) AS t FROM distribution_lines l JOIN distributions d ON d.id = l.distribution_id WHERE d.org_id = $1 AND d.fund_id = $2",
+    ] {
+        tx.fetch_all(crate::q(sql).bind(org_id).bind(fund_id)).await?;
+    }
+    Ok(())
+}

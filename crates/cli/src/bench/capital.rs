@@ -13,7 +13,7 @@ use clearway_core::distribution::{Kind, PlannedLine, Schedule, Status};
 use clearway_server::Config;
 use clearway_store::capital::{self as capital, NewContribution};
 use clearway_store::distributions::{self as store, NewDistribution};
-use clearway_store::{q, Actor};
+use clearway_store::Actor;
 use serde_json::json;
 
 use super::{median, ms, setup, Setup};
@@ -109,8 +109,7 @@ async fn seed(s: &Setup, actor: &Actor) -> Result<usize> {
         }
     }
     // Paid out (the report counts PROCESSING and COMPLETED distributions only).
-    tx.execute(q("UPDATE distributions SET status = 'COMPLETED' WHERE fund_id = $1").bind(fund))
-        .await?;
+    clearway_store::testing::bench_complete_fund(&mut tx, fund).await?;
     tx.commit().await?;
     // Statistics as autovacuum/`ANALYZE` would have them after a bulk load (fresh tables have
     // none, and PostgreSQL then plans the grouped reads blind).
@@ -144,18 +143,11 @@ async fn time_report(
 
 async fn time_baseline(s: &Setup, actor: &Actor, runs: usize) -> Result<Duration> {
     let fund = &s.seeded.lp_fund_id;
-    let sqls = [
-        "SELECT CAST(SUM(amount_minor) AS BIGINT) AS t FROM capital_contributions WHERE org_id = $1 AND fund_id = $2",
-        "SELECT CAST(SUM(amount_minor) AS BIGINT) AS t FROM capital_income_allocations WHERE org_id = $1 AND fund_id = $2",
-        "SELECT CAST(SUM(l.total_minor) AS BIGINT) AS t FROM distribution_lines l JOIN distributions d ON d.id = l.distribution_id WHERE d.org_id = $1 AND d.fund_id = $2",
-    ];
     let mut samples = Vec::new();
     for _ in 0..=runs {
         let t = Instant::now();
         let mut tx = s.fresh.db.begin().await?;
-        for sql in sqls {
-            tx.fetch_all(q(sql).bind(&actor.org_id).bind(fund)).await?;
-        }
+        clearway_store::testing::bench_capital_sums(&mut tx, &actor.org_id, fund).await?;
         tx.commit().await?;
         samples.push(t.elapsed());
     }
