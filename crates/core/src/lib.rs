@@ -5,6 +5,7 @@
 //! - [`money`]: ISO 4217 currencies and exact minor-unit amounts.
 //! - [`components`]: the income components of a line and their fixed order.
 //! - [`allocation`]: pro-rata (largest remainder), per-share and component splits.
+//! - [`calendar`]: business-day calendars (US Fed / ACH, NYSE) and roll rules.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
 //! - [`payments`]: payment methods and status machine, FX rounding, NACHA return codes, checks.
@@ -20,6 +21,7 @@ mod macros;
 
 pub mod access;
 pub mod allocation;
+pub mod calendar;
 pub mod components;
 pub mod distribution;
 pub mod error;
