@@ -8,6 +8,7 @@
 //! - [`calendar`]: business-day calendars (US Fed / ACH, NYSE) and roll rules.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
+//! - [`schedules`]: recurring distribution schedules: periods and the dates of each.
 //! - [`payments`]: payment methods and status machine, FX rounding, NACHA return codes, checks.
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
 //! - [`recovery`]: receivables after a reversal, offsets, the ACH reversing-entry window.
@@ -33,6 +34,7 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod retry;
+pub mod schedules;
 pub mod taxlots;
 
 pub use error::{FieldError, Invalid};

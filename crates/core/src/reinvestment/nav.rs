@@ -125,7 +125,9 @@ pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
     // Then the exchange holidays on weekdays in the span (years outside the calendar have none).
     for year in from.year()..=to.year() {
         let holidays = Calendar::Nyse.holidays(year).unwrap_or_default();
-        let closed = holidays.iter().filter(|h| h.date > from && h.date <= to && is_weekday(h.date));
+        let closed = holidays
+            .iter()
+            .filter(|h| h.date > from && h.date <= to && is_weekday(h.date));
         count -= closed.count() as i64;
     }
     u32::try_from(count).unwrap_or(u32::MAX)
