@@ -20,6 +20,7 @@
 //! - [`recovery`]: receivables after a reversal, offsets, collections, ACH reversing entries.
 //! - [`reinvestment`]: NAV imports, the reinvestment step of processing and its pre-flight
 //!   check.
+//! - [`schedules`]: recurring schedules and their materialization into DRAFT distributions.
 
 pub mod access;
 pub mod distributions;
@@ -32,5 +33,6 @@ pub mod processing;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
+pub mod schedules;
 
 pub use error::{AppError, AppResult};

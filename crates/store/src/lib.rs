@@ -38,6 +38,7 @@ pub mod platform;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
+pub mod schedules;
 pub mod taxlots;
 pub mod testing;
 

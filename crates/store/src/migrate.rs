@@ -119,6 +119,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0020_web_sessions",
             include_str!("../migrations/0020_web_sessions.sql").to_string(),
         ),
+        (
+            "0022_schedules",
+            include_str!("../migrations/0022_schedules.sql").to_string(),
+        ),
     ]
 }
 
