@@ -9,6 +9,7 @@
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
 //! - [`reinvestment`]: DRIP elections, NAV uploads, reports and exports (routes and DTOs).
+//! - [`schedules`]: recurring distribution schedules and business-day calendars (API and pages).
 //! - [`payments`]: bank accounts, payments, batches, returns, checks, FX and provider webhooks
 //!   (routes and DTOs), and the payment jobs' adapter.
 //! - [`recovery`]: receivables after a reversal, recoveries, write-offs, ACH reversing entries.
@@ -34,6 +35,7 @@ pub mod platform;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
+pub mod schedules;
 pub mod state;
 pub mod web;
 
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reconciliation::router())
         .merge(recovery::router())
         .merge(access::router())
+        .merge(schedules::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),

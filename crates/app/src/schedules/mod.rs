@@ -56,14 +56,12 @@ async fn trail(
     Ok(())
 }
 
-/// Creates an ACTIVE schedule for the fund `fund_ref` (id or code).
-pub async fn create(db: &Db, actor: &Actor, fund_ref: &str, spec: &ScheduleSpec) -> AppResult<Schedule> {
+/// Creates an ACTIVE schedule for the fund `fund_ref` (id or code) inside `tx`.
+pub async fn create(tx: &mut Tx, actor: &Actor, fund_ref: &str, spec: &ScheduleSpec) -> AppResult<Schedule> {
     spec.rules.check()?;
-    let mut tx = db.begin().await?;
-    let fund = fund_named(&mut tx, actor, fund_ref).await?;
-    let s = store::insert(&mut tx, actor, &fund.id, spec).await?;
-    trail(&mut tx, actor, "schedule.create", "schedule.created", None, &s).await?;
-    tx.commit().await?;
+    let fund = fund_named(tx, actor, fund_ref).await?;
+    let s = store::insert(tx, actor, &fund.id, spec).await?;
+    trail(tx, actor, "schedule.create", "schedule.created", None, &s).await?;
     Ok(s)
 }
 

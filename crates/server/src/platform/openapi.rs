@@ -60,6 +60,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(reconciliation::ApiDoc::openapi());
     doc.merge(crate::recovery::ApiDoc::openapi());
     doc.merge(crate::access::ApiDoc::openapi());
+    doc.merge(crate::schedules::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);
