@@ -57,7 +57,12 @@ async fn trail(
 }
 
 /// Creates an ACTIVE schedule for the fund `fund_ref` (id or code) inside `tx`.
-pub async fn create(tx: &mut Tx, actor: &Actor, fund_ref: &str, spec: &ScheduleSpec) -> AppResult<Schedule> {
+pub async fn create(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_ref: &str,
+    spec: &ScheduleSpec,
+) -> AppResult<Schedule> {
     spec.rules.check()?;
     let fund = fund_named(tx, actor, fund_ref).await?;
     let s = store::insert(tx, actor, &fund.id, spec).await?;
@@ -71,7 +76,15 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, spec: &ScheduleSpec) -> Ap
     let mut tx = db.begin().await?;
     let before = store::get_tx(&mut tx, actor, id).await?;
     let s = store::update(&mut tx, actor, id, spec).await?;
-    trail(&mut tx, actor, "schedule.update", "schedule.updated", Some(&before), &s).await?;
+    trail(
+        &mut tx,
+        actor,
+        "schedule.update",
+        "schedule.updated",
+        Some(&before),
+        &s,
+    )
+    .await?;
     tx.commit().await?;
     Ok(s)
 }
@@ -111,7 +124,12 @@ pub struct Materialized {
 /// Creates the DRAFT distributions of every ACTIVE schedule of the actor's organization due
 /// on `today`. `draft` builds the normal creation request of one occurrence. One transaction
 /// per schedule, so one bad schedule does not hold back the others.
-pub async fn materialize<R, F>(db: &Db, actor: &Actor, today: NaiveDate, draft: F) -> AppResult<Materialized>
+pub async fn materialize<R, F>(
+    db: &Db,
+    actor: &Actor,
+    today: NaiveDate,
+    draft: F,
+) -> AppResult<Materialized>
 where
     R: DistributionInput,
     F: Fn(&Schedule, &Occurrence) -> R,

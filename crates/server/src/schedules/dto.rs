@@ -68,13 +68,21 @@ fn count(errors: &mut Vec<FieldError>, field: &str, v: Option<i64>, default: u32
     }
 }
 
-fn named<T: std::str::FromStr>(errors: &mut Vec<FieldError>, field: &str, v: Option<&str>, default: T) -> Option<T>
+fn named<T: std::str::FromStr>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    v: Option<&str>,
+    default: T,
+) -> Option<T>
 where
     T::Err: std::fmt::Display,
 {
     match v {
         None => Some(default),
-        Some(t) => t.parse().map_err(|e: T::Err| errors.push(FieldError::new(field, e.to_string()))).ok(),
+        Some(t) => t
+            .parse()
+            .map_err(|e: T::Err| errors.push(FieldError::new(field, e.to_string())))
+            .ok(),
     }
 }
 
@@ -82,15 +90,28 @@ impl ScheduleRequest {
     /// Validates every field (naming each bad one) into the stored settings.
     pub fn parse(&self, currency: Currency) -> Result<ScheduleSpec, Invalid> {
         let mut errors = Vec::new();
-        let frequency = named::<Frequency>(&mut errors, "frequency", Some(&self.frequency), Frequency::Monthly);
-        let calendar = named(&mut errors, "calendar", self.calendar.as_deref(), Calendar::Nyse);
+        let frequency = named::<Frequency>(
+            &mut errors,
+            "frequency",
+            Some(&self.frequency),
+            Frequency::Monthly,
+        );
+        let calendar = named(
+            &mut errors,
+            "calendar",
+            self.calendar.as_deref(),
+            Calendar::Nyse,
+        );
         let roll = named(&mut errors, "roll", self.roll.as_deref(), Roll::Preceding);
         let day = count(&mut errors, "recordDay", self.record_day, 0, 31);
         let record = match self.record_rule.as_deref() {
             None | Some("LAST_BUSINESS_DAY") => Some(RecordRule::LastBusinessDay),
             Some("DAY_OF_MONTH") => Some(RecordRule::DayOfMonth(day)),
             Some(other) => {
-                errors.push(FieldError::new("recordRule", format!("unknown rule '{other}' (LAST_BUSINESS_DAY or DAY_OF_MONTH)")));
+                errors.push(FieldError::new(
+                    "recordRule",
+                    format!("unknown rule '{other}' (LAST_BUSINESS_DAY or DAY_OF_MONTH)"),
+                ));
                 None
             }
         };
@@ -98,13 +119,34 @@ impl ScheduleRequest {
             None | Some("RECORD_DATE") => Some(ExRule::RecordDate),
             Some("NONE") => Some(ExRule::None),
             Some(other) => {
-                errors.push(FieldError::new("exRule", format!("unknown rule '{other}' (RECORD_DATE or NONE)")));
+                errors.push(FieldError::new(
+                    "exRule",
+                    format!("unknown rule '{other}' (RECORD_DATE or NONE)"),
+                ));
                 None
             }
         };
-        let declaration_days = count(&mut errors, "declarationBusinessDays", self.declaration_business_days, 5, 60);
-        let payable_days = count(&mut errors, "payableBusinessDays", self.payable_business_days, 3, 60);
-        let lead_days = count(&mut errors, "leadDays", self.lead_days, LEAD_DEFAULT_DAYS, LEAD_MAX_DAYS);
+        let declaration_days = count(
+            &mut errors,
+            "declarationBusinessDays",
+            self.declaration_business_days,
+            5,
+            60,
+        );
+        let payable_days = count(
+            &mut errors,
+            "payableBusinessDays",
+            self.payable_business_days,
+            3,
+            60,
+        );
+        let lead_days = count(
+            &mut errors,
+            "leadDays",
+            self.lead_days,
+            LEAD_DEFAULT_DAYS,
+            LEAD_MAX_DAYS,
+        );
         let start = date(&mut errors, "startDate", Some(&self.start_date));
         let end = date(&mut errors, "endDate", self.end_date.as_deref());
         let description = self.description.clone().unwrap_or_default();
@@ -112,12 +154,29 @@ impl ScheduleRequest {
             errors.push(FieldError::new("description", "longer than 400 characters"));
         }
         errors.extend(allocation_errors(&self.allocation, currency));
-        let (Some(frequency), Some(calendar), Some(roll), Some(record), Some(ex), Some(Some(start)), Some(end)) =
-            (frequency, calendar, roll, record, ex, start, end)
+        let (
+            Some(frequency),
+            Some(calendar),
+            Some(roll),
+            Some(record),
+            Some(ex),
+            Some(Some(start)),
+            Some(end),
+        ) = (frequency, calendar, roll, record, ex, start, end)
         else {
             return Err(Invalid(errors));
         };
-        let rules = DateRules { frequency, calendar, roll, record, declaration_days, ex, payable_days, start, end };
+        let rules = DateRules {
+            frequency,
+            calendar,
+            roll,
+            record,
+            declaration_days,
+            ex,
+            payable_days,
+            start,
+            end,
+        };
         if let Err(mut e) = rules.check() {
             errors.append(&mut e.0);
         }
@@ -125,7 +184,12 @@ impl ScheduleRequest {
             return Err(Invalid(errors));
         }
         let allocation = serde_json::to_value(&self.allocation).unwrap_or(Value::Null);
-        Ok(ScheduleSpec { rules, lead_days, allocation, description })
+        Ok(ScheduleSpec {
+            rules,
+            lead_days,
+            allocation,
+            description,
+        })
     }
 }
 
@@ -133,7 +197,10 @@ impl ScheduleRequest {
 fn date(errors: &mut Vec<FieldError>, field: &str, v: Option<&str>) -> Option<Option<NaiveDate>> {
     match v {
         None => Some(None),
-        Some(t) => parse_date(field, t).map_err(|e| errors.push(e)).ok().map(Some),
+        Some(t) => parse_date(field, t)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .map(Some),
     }
 }
 
@@ -158,8 +225,21 @@ fn allocation_errors(a: &AllocationRequest, currency: Currency) -> Vec<FieldErro
 
 /// The normal creation request of one occurrence's draft.
 pub fn draft_request(s: &Schedule, o: &Occurrence) -> DistributionRequest {
-    let label = format!("{} distribution, period {}", s.spec.rules.frequency.as_str().to_lowercase().replace('_', "-"), o.period);
-    let description = if s.spec.description.is_empty() { label } else { format!("{} ({label})", s.spec.description) };
+    let label = format!(
+        "{} distribution, period {}",
+        s.spec
+            .rules
+            .frequency
+            .as_str()
+            .to_lowercase()
+            .replace('_', "-"),
+        o.period
+    );
+    let description = if s.spec.description.is_empty() {
+        label
+    } else {
+        format!("{} ({label})", s.spec.description)
+    };
     DistributionRequest {
         fund_id: s.fund_id.clone(),
         declaration_date: o.declaration_date.to_string(),
@@ -385,9 +465,21 @@ pub struct MaterializeView {
 impl From<clearway_app::schedules::Materialized> for MaterializeView {
     fn from(m: clearway_app::schedules::Materialized) -> Self {
         MaterializeView {
-            created: m.created.into_iter().map(|(schedule_id, period, distribution_id)| CreatedDraft { schedule_id, period, distribution_id }).collect(),
+            created: m
+                .created
+                .into_iter()
+                .map(|(schedule_id, period, distribution_id)| CreatedDraft {
+                    schedule_id,
+                    period,
+                    distribution_id,
+                })
+                .collect(),
             existing: m.existing,
-            failed: m.failed.into_iter().map(|(schedule_id, error)| FailedSchedule { schedule_id, error }).collect(),
+            failed: m
+                .failed
+                .into_iter()
+                .map(|(schedule_id, error)| FailedSchedule { schedule_id, error })
+                .collect(),
         }
     }
 }

@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/schedules/{id}/pause", post(routes::pause))
         .route("/api/schedules/{id}/resume", post(routes::resume))
         .route("/api/schedules/{id}/preview", get(routes::preview))
-        .route("/api/calendars/{name}/holidays", get(routes::calendar_holidays))
+        .route(
+            "/api/calendars/{name}/holidays",
+            get(routes::calendar_holidays),
+        )
 }
 
 /// The OpenAPI paths of this module (merged into the API document).

@@ -16,7 +16,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::*;
-use crate::http::{idempotent, page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
+use crate::http::{
+    idempotent, page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved,
+};
 use crate::state::AppState;
 
 fn today() -> NaiveDate {
@@ -40,10 +42,18 @@ pub(crate) async fn create(
     let req: ScheduleRequest = parse_json(&headers, &body)?;
     let spec = req.parse(fund.currency)?;
     let path = format!("/api/funds/{}/schedules", fund.id);
-    let saved = idempotent(&state, &actor, Permission::Operate, &headers, &path, &body, async |tx| {
-        let s = clearway_app::schedules::create(tx, &actor, &fund.id, &spec).await?;
-        Saved::json(StatusCode::CREATED, &ScheduleView::from(&s))
-    })
+    let saved = idempotent(
+        &state,
+        &actor,
+        Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let s = clearway_app::schedules::create(tx, &actor, &fund.id, &spec).await?;
+            Saved::json(StatusCode::CREATED, &ScheduleView::from(&s))
+        },
+    )
     .await?;
     Ok(saved.into_response())
 }
@@ -70,8 +80,17 @@ pub(crate) async fn list(
     Qs(q): Qs<ListQuery>,
 ) -> ApiResult<Json<Page<ScheduleView>>> {
     let limit = page_limit(q.limit, 50)?;
-    let items = store::list(&state.db, &actor, q.fund_id.as_deref(), q.cursor.as_deref(), limit).await?;
-    Ok(Json(Page::new(items, limit, |s| s.id.clone()).map(|s| ScheduleView::from(&s))))
+    let items = store::list(
+        &state.db,
+        &actor,
+        q.fund_id.as_deref(),
+        q.cursor.as_deref(),
+        limit,
+    )
+    .await?;
+    Ok(Json(
+        Page::new(items, limit, |s| s.id.clone()).map(|s| ScheduleView::from(&s)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/schedules/{id}", tag = "schedules", params(("id" = String, Path)),
@@ -106,15 +125,20 @@ pub(crate) async fn patch(
     for (k, v) in changes {
         merged[k] = v;
     }
-    let req: ScheduleRequest = serde_json::from_value(merged)
-        .map_err(|e| ApiError::field("body", e.to_string()))?;
+    let req: ScheduleRequest =
+        serde_json::from_value(merged).map_err(|e| ApiError::field("body", e.to_string()))?;
     let fund = funds::find_fund(&state.db, &actor, &current.fund_id).await?;
     let spec = req.parse(fund.currency)?;
     let s = clearway_app::schedules::update(&state.db, &actor, &id, &spec).await?;
     Ok(Json(ScheduleView::from(&s)))
 }
 
-async fn set_paused(state: &AppState, actor: &Actor, id: &str, paused: bool) -> ApiResult<Json<ScheduleView>> {
+async fn set_paused(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    paused: bool,
+) -> ApiResult<Json<ScheduleView>> {
     actor.require(Permission::Operate)?;
     let s = clearway_app::schedules::set_paused(&state.db, actor, id, paused).await?;
     Ok(Json(ScheduleView::from(&s)))
@@ -122,13 +146,21 @@ async fn set_paused(state: &AppState, actor: &Actor, id: &str, paused: bool) -> 
 
 #[utoipa::path(post, path = "/api/schedules/{id}/pause", tag = "schedules", params(("id" = String, Path)),
     responses((status = 200, body = ScheduleView), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub(crate) async fn pause(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<ScheduleView>> {
+pub(crate) async fn pause(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ScheduleView>> {
     set_paused(&state, &actor, &id, true).await
 }
 
 #[utoipa::path(post, path = "/api/schedules/{id}/resume", tag = "schedules", params(("id" = String, Path)),
     responses((status = 200, body = ScheduleView), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub(crate) async fn resume(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<ScheduleView>> {
+pub(crate) async fn resume(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ScheduleView>> {
     set_paused(&state, &actor, &id, false).await
 }
 
@@ -157,7 +189,9 @@ pub(crate) async fn preview(
     };
     let s = store::get(&state.db, &actor, &id).await?;
     let items = upcoming(&s.spec.rules, today(), count);
-    Ok(Json(PreviewView { items: items.iter().map(OccurrenceDates::from).collect() }))
+    Ok(Json(PreviewView {
+        items: items.iter().map(OccurrenceDates::from).collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/schedules/materialize", tag = "schedules",
@@ -170,12 +204,17 @@ pub(crate) async fn materialize(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<MaterializeView>> {
     actor.require(Permission::Operate)?;
-    let req: MaterializeRequest = if body.is_empty() { MaterializeRequest::default() } else { parse_json(&headers, &body)? };
+    let req: MaterializeRequest = if body.is_empty() {
+        MaterializeRequest::default()
+    } else {
+        parse_json(&headers, &body)?
+    };
     let as_of = match req.as_of.as_deref() {
         Some(t) => parse_date("asOf", t).map_err(|e| ApiError::Invalid(e.into()))?,
         None => today(),
     };
-    let done = clearway_app::schedules::materialize(&state.db, &actor, as_of, draft_request).await?;
+    let done =
+        clearway_app::schedules::materialize(&state.db, &actor, as_of, draft_request).await?;
     Ok(Json(done.into()))
 }
 
@@ -190,12 +229,24 @@ pub struct HolidaysQuery {
 
 /// The holidays of `name` in `year`, or the 422 naming the bad field.
 pub fn holidays(name: &str, year: i32) -> ApiResult<HolidaysView> {
-    let cal: Calendar = name.parse().map_err(|e: clearway_core::calendar::CalendarError| ApiError::field("calendar", e.to_string()))?;
-    let list = cal.holidays(year).map_err(|e| ApiError::field("year", e.to_string()))?;
+    let cal: Calendar = name
+        .parse()
+        .map_err(|e: clearway_core::calendar::CalendarError| {
+            ApiError::field("calendar", e.to_string())
+        })?;
+    let list = cal
+        .holidays(year)
+        .map_err(|e| ApiError::field("year", e.to_string()))?;
     Ok(HolidaysView {
         calendar: cal.as_str().into(),
         year,
-        holidays: list.iter().map(|h| HolidayView { date: h.date.to_string(), name: h.name.into() }).collect(),
+        holidays: list
+            .iter()
+            .map(|h| HolidayView {
+                date: h.date.to_string(),
+                name: h.name.into(),
+            })
+            .collect(),
     })
 }
 
@@ -208,5 +259,8 @@ pub(crate) async fn calendar_holidays(
     Qs(q): Qs<HolidaysQuery>,
 ) -> ApiResult<Json<HolidaysView>> {
     use chrono::Datelike;
-    Ok(Json(holidays(&name, q.year.unwrap_or_else(|| today().year()))?))
+    Ok(Json(holidays(
+        &name,
+        q.year.unwrap_or_else(|| today().year()),
+    )?))
 }

@@ -28,6 +28,7 @@ mod reconciliation_ofx;
 mod recovery;
 mod reinvestment;
 mod reversal;
+mod schedules;
 mod stale;
 mod statement_import;
 mod statement_rules;

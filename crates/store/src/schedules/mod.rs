@@ -87,10 +87,18 @@ fn from_row(r: &Row) -> Result<Schedule, StoreError> {
         roll: r.parse::<Roll>("roll")?,
         record,
         declaration_days: u32_of(r, "declaration_days")?,
-        ex: if r.text("ex_rule")? == "NONE" { ExRule::None } else { ExRule::RecordDate },
+        ex: if r.text("ex_rule")? == "NONE" {
+            ExRule::None
+        } else {
+            ExRule::RecordDate
+        },
         payable_days: u32_of(r, "payable_days")?,
         start: r.parse::<NaiveDate>("start_date")?,
-        end: r.opt_text("end_date")?.map(|t| t.parse()).transpose().map_err(corrupt)?,
+        end: r
+            .opt_text("end_date")?
+            .map(|t| t.parse())
+            .transpose()
+            .map_err(corrupt)?,
     };
     Ok(Schedule {
         id: r.text("id")?,
@@ -228,9 +236,11 @@ pub async fn get_tx(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Schedule, St
     actor.require(Permission::Read)?;
     let row = tx
         .fetch_optional(
-            q(format!("SELECT {COLUMNS} FROM schedules WHERE org_id = $1 AND id = $2"))
-                .bind(&actor.org_id)
-                .bind(id),
+            q(format!(
+                "SELECT {COLUMNS} FROM schedules WHERE org_id = $1 AND id = $2"
+            ))
+            .bind(&actor.org_id)
+            .bind(id),
         )
         .await?
         .ok_or(StoreError::NotFound("schedule"))?;
