@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
         .merge(reconciliation::pages::router())
+        .merge(schedules::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
@@ -235,6 +236,7 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
             rx.clone(),
         )));
     }
+    tasks.push(tokio::spawn(schedules::tick::run(state.db.clone(), rx.clone())));
     tasks.push(tokio::spawn(events::relay::run(state.clone(), rx)));
     tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
     Ok(Running {

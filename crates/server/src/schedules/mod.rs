@@ -3,10 +3,12 @@
 //! - [`dto`]: wire types and their validation.
 //! - [`routes`]: the API.
 //! - [`pages`]: the staff pages (list, new with a preview, detail with history, calendar).
+//! - [`tick`]: the worker tick materializing due drafts.
 
 pub mod dto;
 pub mod pages;
 pub mod routes;
+pub mod tick;
 
 use axum::routing::{get, post};
 use axum::Router;

@@ -47,6 +47,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         ("/reconciliation", "Reconciliation"),
         ("/reports/distributions", "Reports"),
         ("/distributions/forecast", "Forecast"),
+        ("/schedules", "Schedules"),
     ];
     if viewer.can(Permission::ReadAudit) {
         nav.push(("/audit", "Audit trail"));
