@@ -236,7 +236,10 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
             rx.clone(),
         )));
     }
-    tasks.push(tokio::spawn(schedules::tick::run(state.db.clone(), rx.clone())));
+    tasks.push(tokio::spawn(schedules::tick::run(
+        state.db.clone(),
+        rx.clone(),
+    )));
     tasks.push(tokio::spawn(events::relay::run(state.clone(), rx)));
     tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
     Ok(Running {

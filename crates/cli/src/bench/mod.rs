@@ -227,7 +227,16 @@ pub async fn run(which: Which) -> Result<()> {
             investors,
             baseline_funds,
             runs,
-        } => schedules::schedules(database_url.as_deref(), funds, investors, baseline_funds, runs).await,
+        } => {
+            schedules::schedules(
+                database_url.as_deref(),
+                funds,
+                investors,
+                baseline_funds,
+                runs,
+            )
+            .await
+        }
         Which::Pages {
             database_url,
             distributions,

@@ -22,12 +22,25 @@ use super::{median, ms};
 const AS_OF: &str = "2026-01-01";
 
 /// Runs the benchmark; each run on a fresh database.
-pub async fn schedules(database_url: Option<&str>, funds_n: usize, investors: usize, baseline_funds: usize, runs: usize) -> Result<()> {
+pub async fn schedules(
+    database_url: Option<&str>,
+    funds_n: usize,
+    investors: usize,
+    baseline_funds: usize,
+    runs: usize,
+) -> Result<()> {
     let today: NaiveDate = AS_OF.parse()?;
     let (mut gen, mut mat, mut one) = (Vec::new(), Vec::new(), Vec::new());
     let (mut drafts, mut one_drafts) = (0, 0);
     for run in 0..runs.max(1) {
-        let fresh = fresh_database(database_url, &DbOptions { max_connections: 16 }).await.context("fresh database")?;
+        let fresh = fresh_database(
+            database_url,
+            &DbOptions {
+                max_connections: 16,
+            },
+        )
+        .await
+        .context("fresh database")?;
         let mut options = demo::Options::demo(investors);
         options.history = false;
         let seeded = demo::seed(&fresh.db, &options).await?;
@@ -37,8 +50,13 @@ pub async fn schedules(database_url: Option<&str>, funds_n: usize, investors: us
             role: clearway_core::access::Role::Operator,
             investor_id: None,
         };
-        let holders: Vec<(String, Decimal)> =
-            seeded.investor_ids.iter().take(investors).enumerate().map(|(i, id)| (id.clone(), Decimal::from(100 + i as i64))).collect();
+        let holders: Vec<(String, Decimal)> = seeded
+            .investor_ids
+            .iter()
+            .take(investors)
+            .enumerate()
+            .map(|(i, id)| (id.clone(), Decimal::from(100 + i as i64)))
+            .collect();
         let body = json!({ "frequency": "MONTHLY", "startDate": AS_OF, "leadDays": 365,
             "allocation": { "method": "per_share", "rate": "0.05" } });
         let req: ScheduleRequest = serde_json::from_value(body)?;
@@ -48,7 +66,13 @@ pub async fn schedules(database_url: Option<&str>, funds_n: usize, investors: us
         let mut schedules = Vec::new();
         for f in 0..funds_n + baseline_funds {
             let code = format!("BENCH-{f:05}");
-            let new = funds::NewFund { code: &code, name: &code, kind: FundKind::OpenEnd, currency: Currency::parse("USD").map_err(anyhow::Error::msg)?, share_precision: 4 };
+            let new = funds::NewFund {
+                code: &code,
+                name: &code,
+                kind: FundKind::OpenEnd,
+                currency: Currency::parse("USD").map_err(anyhow::Error::msg)?,
+                share_precision: 4,
+            };
             let id = funds::create_fund(&mut tx, &actor, &new).await?;
             funds::record_holdings(&mut tx, &actor, &id, "2025-12-01".parse()?, &holders).await?;
             if f < funds_n {
@@ -68,14 +92,22 @@ pub async fn schedules(database_url: Option<&str>, funds_n: usize, investors: us
         tx.commit().await?;
 
         let t = Instant::now();
-        let dates: usize = schedules[..funds_n].iter().map(|s| due(&s.spec.rules, today, s.spec.lead_days).len()).sum();
+        let dates: usize = schedules[..funds_n]
+            .iter()
+            .map(|s| due(&s.spec.rules, today, s.spec.lead_days).len())
+            .sum();
         gen.push(t.elapsed());
 
         let t = Instant::now();
-        let done = clearway_app::schedules::materialize(&fresh.db, &actor, today, draft_request).await?;
+        let done =
+            clearway_app::schedules::materialize(&fresh.db, &actor, today, draft_request).await?;
         mat.push(t.elapsed());
         anyhow::ensure!(done.failed.is_empty(), "failures: {:?}", done.failed);
-        anyhow::ensure!(done.created.len() == dates, "created {} of {dates}", done.created.len());
+        anyhow::ensure!(
+            done.created.len() == dates,
+            "created {} of {dates}",
+            done.created.len()
+        );
         drafts = done.created.len();
 
         let t = Instant::now();
@@ -89,14 +121,26 @@ pub async fn schedules(database_url: Option<&str>, funds_n: usize, investors: us
             }
         }
         one.push(t.elapsed());
-        println!("run {}: {:?} materialize {} drafts {}", run + 1, fresh.db.backend(), drafts, ms(*mat.last().unwrap()));
+        println!(
+            "run {}: {:?} materialize {} drafts {}",
+            run + 1,
+            fresh.db.backend(),
+            drafts,
+            ms(*mat.last().unwrap())
+        );
         fresh.drop_database().await;
     }
     let (g, m, o) = (median(&mut gen), median(&mut mat), median(&mut one));
     let per_one = o.as_secs_f64() / one_drafts.max(1) as f64;
-    println!("funds {funds_n} x 12 months, {investors} holders each: {drafts} drafts, {} lines", drafts * investors);
+    println!(
+        "funds {funds_n} x 12 months, {investors} holders each: {drafts} drafts, {} lines",
+        drafts * investors
+    );
     println!("  core date generation alone:        {}", ms(g));
-    println!("  materialize (one tx per schedule): {}  (target <= 2000 ms)", ms(m));
+    println!(
+        "  materialize (one tx per schedule): {}  (target <= 2000 ms)",
+        ms(m)
+    );
     println!(
         "  baseline one draft per tx ({one_drafts} drafts): {} = {:.3} ms/draft -> {} for {drafts} (x{:.2} of materialize)",
         ms(o),

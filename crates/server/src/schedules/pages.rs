@@ -57,7 +57,10 @@ struct ListPage {
 }
 
 fn code_of(funds: &[Fund], id: &str) -> String {
-    funds.iter().find(|f| f.id == id).map_or_else(|| id.to_string(), |f| f.code.clone())
+    funds
+        .iter()
+        .find(|f| f.id == id)
+        .map_or_else(|| id.to_string(), |f| f.code.clone())
 }
 
 fn amount_of(v: &ScheduleView) -> String {
@@ -72,22 +75,44 @@ fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> PageResult<Response> {
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> PageResult<Response> {
     if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
     let all = funds::list_funds(&state.db, &viewer.actor).await?;
     let items = store::list(&state.db, &viewer.actor, None, q.cursor.as_deref(), PAGE).await?;
-    let next = (items.len() as i64 == PAGE).then(|| items.last().map(|s| s.id.clone())).flatten();
+    let next = (items.len() as i64 == PAGE)
+        .then(|| items.last().map(|s| s.id.clone()))
+        .flatten();
     let rows = items
         .iter()
         .map(|s| {
             let v = ScheduleView::from(s);
-            let next = upcoming(&s.spec.rules, today(), 1).first().map_or("—".into(), |o| o.record_date.to_string());
-            Row { id: v.id.clone(), fund: code_of(&all, &v.fund_id), amount: amount_of(&v), frequency: v.frequency.clone(), status: v.status.clone(), next }
+            let next = upcoming(&s.spec.rules, today(), 1)
+                .first()
+                .map_or("—".into(), |o| o.record_date.to_string());
+            Row {
+                id: v.id.clone(),
+                fund: code_of(&all, &v.fund_id),
+                amount: amount_of(&v),
+                frequency: v.frequency.clone(),
+                status: v.status.clone(),
+                next,
+            }
         })
         .collect();
-    render_status(StatusCode::OK, &ListPage { chrome: Chrome::new(&viewer, "Schedules", "/schedules"), rows, next })
+    render_status(
+        StatusCode::OK,
+        &ListPage {
+            chrome: Chrome::new(&viewer, "Schedules", "/schedules"),
+            rows,
+            next,
+        },
+    )
 }
 
 /// The new-schedule form's fields, as typed.
@@ -121,13 +146,27 @@ pub struct ScheduleForm {
     description: String,
 }
 
-fn monthly() -> String { "MONTHLY".into() }
-fn per_share() -> String { "per_share".into() }
-fn nyse() -> String { "NYSE".into() }
-fn last_bd() -> String { "LAST_BUSINESS_DAY".into() }
-fn five() -> String { "5".into() }
-fn three() -> String { "3".into() }
-fn lead() -> String { "45".into() }
+fn monthly() -> String {
+    "MONTHLY".into()
+}
+fn per_share() -> String {
+    "per_share".into()
+}
+fn nyse() -> String {
+    "NYSE".into()
+}
+fn last_bd() -> String {
+    "LAST_BUSINESS_DAY".into()
+}
+fn five() -> String {
+    "5".into()
+}
+fn three() -> String {
+    "3".into()
+}
+fn lead() -> String {
+    "45".into()
+}
 
 #[derive(Template)]
 #[template(path = "schedules/new.html")]
@@ -150,7 +189,11 @@ fn num(t: &str) -> serde_json::Value {
 
 /// The form as the API's request (blank optional fields absent).
 fn request_of(f: &ScheduleForm) -> Result<ScheduleRequest, String> {
-    let amount_key = if f.method == "pro_rata" { "total" } else { "rate" };
+    let amount_key = if f.method == "pro_rata" {
+        "total"
+    } else {
+        "rate"
+    };
     let body = json!({
         "frequency": f.frequency, "calendar": f.calendar, "roll": "PRECEDING", "recordRule": f.record_rule,
         "recordDay": num(&f.record_day), "declarationBusinessDays": num(&f.declaration_days),
@@ -177,14 +220,23 @@ fn field_of(api: &str) -> String {
     .to_string()
 }
 
-async fn fund_options(state: &AppState, viewer: &Viewer) -> PageResult<(Vec<Fund>, Vec<(String, String)>)> {
+async fn fund_options(
+    state: &AppState,
+    viewer: &Viewer,
+) -> PageResult<(Vec<Fund>, Vec<(String, String)>)> {
     let all = funds::list_funds(&state.db, &viewer.actor).await?;
-    let options = all.iter().map(|f| (f.id.clone(), format!("{} — {}", f.code, f.name))).collect();
+    let options = all
+        .iter()
+        .map(|f| (f.id.clone(), format!("{} — {}", f.code, f.name)))
+        .collect();
     Ok((all, options))
 }
 
 /// Validates the form; the spec, or the field errors.
-fn check(f: &ScheduleForm, all: &[Fund]) -> Result<(Fund, clearway_store::schedules::ScheduleSpec), FieldErrors> {
+fn check(
+    f: &ScheduleForm,
+    all: &[Fund],
+) -> Result<(Fund, clearway_store::schedules::ScheduleSpec), FieldErrors> {
     let mut errors = FieldErrors::default();
     let fund = all.iter().find(|x| x.id == f.fund).cloned();
     if fund.is_none() {
@@ -195,7 +247,11 @@ fn check(f: &ScheduleForm, all: &[Fund]) -> Result<(Fund, clearway_store::schedu
         errs.push("amount", e);
         errs
     })?;
-    let currency = fund.as_ref().map_or(clearway_core::Currency::parse("USD").expect("USD"), |x| x.currency);
+    let currency = fund
+        .as_ref()
+        .map_or(clearway_core::Currency::parse("USD").expect("USD"), |x| {
+            x.currency
+        });
     match req.parse(currency) {
         Ok(spec) if errors.is_empty() => Ok((fund.expect("checked"), spec)),
         Ok(_) => Err(errors),
@@ -208,7 +264,11 @@ fn check(f: &ScheduleForm, all: &[Fund]) -> Result<(Fund, clearway_store::schedu
     }
 }
 
-async fn new_form(State(state): State<AppState>, viewer: Viewer, Query(mut f): Query<ScheduleForm>) -> PageResult<Response> {
+async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(mut f): Query<ScheduleForm>,
+) -> PageResult<Response> {
     if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
@@ -219,17 +279,41 @@ async fn new_form(State(state): State<AppState>, viewer: Viewer, Query(mut f): Q
     }
     let (preview, errors) = if previewing {
         match check(&f, &all) {
-            Ok((_, spec)) => (upcoming(&spec.rules, today(), 6).iter().map(OccurrenceDates::from).collect(), FieldErrors::default()),
+            Ok((_, spec)) => (
+                upcoming(&spec.rules, today(), 6)
+                    .iter()
+                    .map(OccurrenceDates::from)
+                    .collect(),
+                FieldErrors::default(),
+            ),
             Err(e) => (Vec::new(), e),
         }
     } else {
         (Vec::new(), FieldErrors::default())
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render_status(status, &NewPage { chrome: Chrome::new(&viewer, "New schedule", "/schedules"), form: f, funds, preview, errors })
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &NewPage {
+            chrome: Chrome::new(&viewer, "New schedule", "/schedules"),
+            form: f,
+            funds,
+            preview,
+            errors,
+        },
+    )
 }
 
-async fn create(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap, body: axum::body::Bytes) -> PageResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> PageResult<Response> {
     let form::Form(f) = form::parse::<ScheduleForm>(&viewer, &headers, &body)?;
     if let Some(r) = viewer.staff_page() {
         return Ok(r);
@@ -248,7 +332,16 @@ async fn create(State(state): State<AppState>, viewer: Viewer, headers: HeaderMa
         }
         Err(e) => e,
     };
-    render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewPage { chrome: Chrome::new(&viewer, "New schedule", "/schedules"), form: f, funds, preview: Vec::new(), errors })
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &NewPage {
+            chrome: Chrome::new(&viewer, "New schedule", "/schedules"),
+            form: f,
+            funds,
+            preview: Vec::new(),
+            errors,
+        },
+    )
 }
 
 #[derive(Template)]
@@ -262,7 +355,11 @@ struct DetailPage {
     history: Vec<super::dto::OccurrenceView>,
 }
 
-async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult<Response> {
+async fn detail(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
     if let Some(r) = viewer.staff_page() {
         return Ok(r);
     }
@@ -271,10 +368,17 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
     let history = store::occurrences(&state.db, &viewer.actor, &id).await?;
     let v = ScheduleView::from(&s);
     let page = DetailPage {
-        chrome: Chrome::new(&viewer, format!("Schedule {}", code_of(&all, &s.fund_id)), "/schedules"),
+        chrome: Chrome::new(
+            &viewer,
+            format!("Schedule {}", code_of(&all, &s.fund_id)),
+            "/schedules",
+        ),
         fund: code_of(&all, &s.fund_id),
         amount: amount_of(&v),
-        next: upcoming(&s.spec.rules, today(), 6).iter().map(OccurrenceDates::from).collect(),
+        next: upcoming(&s.spec.rules, today(), 6)
+            .iter()
+            .map(OccurrenceDates::from)
+            .collect(),
         history: history.into_iter().map(Into::into).collect(),
         s: v,
     };
@@ -295,7 +399,14 @@ async fn pause_resume(
     let paused = match action.as_str() {
         "pause" => true,
         "resume" => false,
-        _ => return Err(crate::http::ApiError::BadRequest { status: StatusCode::NOT_FOUND, field: "path".into(), detail: "no such action".into() }.into()),
+        _ => {
+            return Err(crate::http::ApiError::BadRequest {
+                status: StatusCode::NOT_FOUND,
+                field: "path".into(),
+                detail: "no such action".into(),
+            }
+            .into())
+        }
     };
     clearway_app::schedules::set_paused(&state.db, &viewer.actor, &id, paused).await?;
     Ok(Redirect::to(&format!("/schedules/{id}")).into_response())
@@ -317,7 +428,11 @@ struct CalendarPage {
     errors: FieldErrors,
 }
 
-async fn calendar(State(state): State<AppState>, viewer: Viewer, Query(q): Query<CalendarQuery>) -> PageResult<Response> {
+async fn calendar(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<CalendarQuery>,
+) -> PageResult<Response> {
     let _ = &state;
     if let Some(r) = viewer.staff_page() {
         return Ok(r);
@@ -330,7 +445,14 @@ async fn calendar(State(state): State<AppState>, viewer: Viewer, Query(q): Query
             Ok(v) => v.holidays,
             Err(crate::http::ApiError::Invalid(i)) => {
                 for e in i.0 {
-                    errors.push(if e.field == "calendar" { "name" } else { "year" }, e.message);
+                    errors.push(
+                        if e.field == "calendar" {
+                            "name"
+                        } else {
+                            "year"
+                        },
+                        e.message,
+                    );
                 }
                 Vec::new()
             }
@@ -341,6 +463,19 @@ async fn calendar(State(state): State<AppState>, viewer: Viewer, Query(q): Query
             Vec::new()
         }
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render_status(status, &CalendarPage { chrome: Chrome::new(&viewer, "Business-day calendars", "/schedules"), name, year, holidays, errors })
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &CalendarPage {
+            chrome: Chrome::new(&viewer, "Business-day calendars", "/schedules"),
+            name,
+            year,
+            holidays,
+            errors,
+        },
+    )
 }

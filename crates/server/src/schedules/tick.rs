@@ -40,7 +40,11 @@ pub async fn run(db: Db, mut shutdown: watch::Receiver<bool>) {
         let today = chrono::Utc::now().date_naive();
         match materialize_all(&db, today).await {
             Ok(m) if !m.created.is_empty() || !m.failed.is_empty() => {
-                tracing::info!(created = m.created.len(), failed = m.failed.len(), "schedule drafts materialized");
+                tracing::info!(
+                    created = m.created.len(),
+                    failed = m.failed.len(),
+                    "schedule drafts materialized"
+                );
                 for (schedule, error) in &m.failed {
                     tracing::warn!(schedule, error, "schedule materialization failed");
                 }

@@ -16,6 +16,7 @@ mod outbound;
 mod pages_distributions;
 mod pages_operations;
 mod pages_portal;
+mod pages_schedules;
 mod payments;
 mod payments_bank_accounts;
 mod payments_oversized;
