@@ -23,6 +23,7 @@
 //!   check.
 //! - [`waterfall`]: partnership waterfalls: terms, hypothetical runs, a run declared as a
 //!   distribution, the GP clawback.
+//! - [`schedules`]: recurring schedules and their materialization into DRAFT distributions.
 
 pub mod access;
 pub mod capital;
@@ -39,5 +40,6 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod waterfall;
+pub mod schedules;
 
 pub use error::{AppError, AppResult};

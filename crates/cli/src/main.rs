@@ -146,6 +146,11 @@ enum Command {
         #[command(subcommand)]
         cmd: payments::Cmd,
     },
+    /// Recurring distribution schedules.
+    Schedules {
+        #[command(subcommand)]
+        which: SchedulesCommand,
+    },
     /// NAV per share data.
     Nav {
         #[command(subcommand)]
@@ -170,6 +175,19 @@ enum AuditCommand {
         /// Only this organization (id or name).
         #[arg(long)]
         org: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchedulesCommand {
+    /// Create the DRAFT distributions every ACTIVE schedule has due (idempotent: a period that
+    /// has its draft is skipped); prints what was created as JSON.
+    Materialize {
+        /// The day to materialize for (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -341,6 +359,16 @@ async fn run(cli: Cli) -> Result<()> {
             statements::run(open(&db).await?, which).await
         }
         Command::Payments { db, cmd } => payments::run(&open(&db).await?, cmd).await,
+        Command::Schedules {
+            which: SchedulesCommand::Materialize { as_of, db },
+        } => {
+            let db = open(&db).await?;
+            let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let done = clearway_server::schedules::tick::materialize_all(&db, today).await?;
+            let view = clearway_server::schedules::dto::MaterializeView::from(done);
+            println!("{}", serde_json::to_string_pretty(&view)?);
+            Ok(())
+        }
         Command::Nav {
             which:
                 NavCommand::Import {

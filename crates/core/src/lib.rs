@@ -6,8 +6,10 @@
 //! - [`components`]: the income components of a line and their fixed order.
 //! - [`allocation`]: pro-rata (largest remainder), per-share and component splits.
 //! - [`classes`]: share classes of open-end funds.
+//! - [`calendar`]: business-day calendars (US Fed / ACH, NYSE) and roll rules.
 //! - [`distribution`]: schedules, components, statuses and their legal transitions.
 //! - [`retry`]: retry schedules of jobs and webhooks.
+//! - [`schedules`]: recurring distribution schedules: periods and the dates of each.
 //! - [`payments`]: payment methods and status machine, FX rounding, NACHA return codes, checks.
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
 //! - [`recovery`]: receivables after a reversal, offsets, the ACH reversing-entry window.
@@ -24,6 +26,7 @@ pub mod access;
 pub mod allocation;
 pub mod capital;
 pub mod classes;
+pub mod calendar;
 pub mod components;
 pub mod distribution;
 pub mod error;
@@ -36,6 +39,7 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod retry;
+pub mod schedules;
 pub mod taxlots;
 pub mod waterfall;
 

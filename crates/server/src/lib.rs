@@ -10,6 +10,7 @@
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
 //! - [`reinvestment`]: DRIP elections, NAV uploads, reports and exports (routes and DTOs).
+//! - [`schedules`]: recurring distribution schedules and business-day calendars (API and pages).
 //! - [`payments`]: bank accounts, payments, batches, returns, checks, FX and provider webhooks
 //!   (routes and DTOs), and the payment jobs' adapter.
 //! - [`recovery`]: receivables after a reversal, recoveries, write-offs, ACH reversing entries.
@@ -38,6 +39,7 @@ pub mod platform;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
+pub mod schedules;
 pub mod state;
 pub mod waterfall;
 pub mod web;
@@ -73,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(waterfall::router())
         .merge(capital::router())
         .merge(funds::router())
+        .merge(schedules::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -90,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reconciliation::pages::router())
         .merge(waterfall::pages::router())
         .merge(funds::pages::router())
+        .merge(schedules::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
@@ -244,6 +248,10 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
             rx.clone(),
         )));
     }
+    tasks.push(tokio::spawn(schedules::tick::run(
+        state.db.clone(),
+        rx.clone(),
+    )));
     tasks.push(tokio::spawn(events::relay::run(state.clone(), rx)));
     tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
     Ok(Running {

@@ -42,6 +42,7 @@ pub mod platform;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
+pub mod schedules;
 pub mod taxlots;
 pub mod testing;
 pub mod waterfall;

@@ -124,6 +124,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0021_capital.sql").to_string(),
         ),
         (
+            "0022_schedules",
+            include_str!("../migrations/0022_schedules.sql").to_string(),
+        ),
+        (
             "0023_in_kind",
             include_str!("../migrations/0023_in_kind.sql").to_string(),
         ),

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, Weekday};
+use clearway_core::calendar::{Calendar, Roll};
 use clearway_core::payments::fx::Rate;
 use clearway_core::payments::limits::AchLimits;
 use clearway_core::payments::{Method, PaymentStatus};
@@ -42,8 +43,13 @@ pub struct Initiated {
     pub held: Vec<(String, String)>,
 }
 
-/// The first business day (Mon–Fri) on or after `d`.
+/// The first ACH settlement day on or after `d`: a weekday that is not a Federal Reserve
+/// holiday (so NACHA effective entry dates never fall on one). Outside the calendar's years
+/// (2000–2040) only weekends are skipped, as before the calendar existed.
 pub fn business_day_on_or_after(d: NaiveDate) -> NaiveDate {
+    if let Ok(day) = Calendar::UsFed.roll(d, Roll::Following) {
+        return day;
+    }
     let mut day = d;
     while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
         day = day.succ_opt().unwrap_or(day);
@@ -685,4 +691,26 @@ pub async fn retry(
         payment: new,
         fund_currency: d.currency,
     })
+}
+
+#[cfg(test)]
+mod calendar_tests {
+    use super::business_day_on_or_after;
+
+    fn d(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn effective_dates_skip_fed_holidays_and_weekends() {
+        // Thanksgiving 2026 -> Friday; Christmas 2026 (Friday) -> Monday; New Year 2027 too.
+        assert_eq!(business_day_on_or_after(d("2026-11-26")), d("2026-11-27"));
+        assert_eq!(business_day_on_or_after(d("2026-12-25")), d("2026-12-28"));
+        assert_eq!(business_day_on_or_after(d("2027-01-01")), d("2027-01-04"));
+        // The Fed settles on Friday 2026-07-03 (July 4 is a Saturday), and on Good Friday.
+        assert_eq!(business_day_on_or_after(d("2026-07-03")), d("2026-07-03"));
+        assert_eq!(business_day_on_or_after(d("2026-04-03")), d("2026-04-03"));
+        // Outside the calendar's years: weekends only.
+        assert_eq!(business_day_on_or_after(d("2050-12-31")), d("2051-01-02"));
+    }
 }

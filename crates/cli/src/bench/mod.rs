@@ -20,10 +20,31 @@ mod payouts;
 mod reconcile;
 mod reinvest;
 mod waterfall;
+mod schedules;
 
 /// Which benchmark.
 #[derive(Subcommand)]
 pub enum Which {
+    /// Schedule materialization: N funds with a monthly schedule each, a year of DRAFTs
+    /// created through the normal creation path; baselines in the same run: the core date
+    /// generation alone, and one draft per transaction on `--baseline-funds` more funds.
+    Schedules {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Funds (one monthly schedule each).
+        #[arg(long, default_value_t = 1_000)]
+        funds: usize,
+        /// Holders per fund (= lines per draft).
+        #[arg(long, default_value_t = 10)]
+        investors: usize,
+        /// Funds whose drafts are created one per transaction (the baseline).
+        #[arg(long, default_value_t = 100)]
+        baseline_funds: usize,
+        /// Runs, each on a fresh database (medians are printed).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// N payments → NACHA files of at most 10,000 entries (decrypt account numbers, split into
     /// PPD/CCD batches and files, validate, write, read every file back), timed in parts,
     /// against the single-file path before issue 14 and merely formatting the same entry
@@ -240,6 +261,22 @@ pub async fn run(which: Which) -> Result<()> {
             concurrency,
             requests,
         } => api::get(database_url.as_deref(), concurrency, requests).await,
+        Which::Schedules {
+            database_url,
+            funds,
+            investors,
+            baseline_funds,
+            runs,
+        } => {
+            schedules::schedules(
+                database_url.as_deref(),
+                funds,
+                investors,
+                baseline_funds,
+                runs,
+            )
+            .await
+        }
         Which::Pages {
             database_url,
             distributions,

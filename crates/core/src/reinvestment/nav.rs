@@ -2,8 +2,8 @@
 //!
 //! Rule: the NAV struck on the date itself (**EXACT**); else the most recent NAV before it
 //! (**PRIOR**), provided it is no more than `staleness` business days old; else no price, and
-//! the reinvestment of the whole distribution stops. Business days are Monday to Friday
-//! (no holiday calendar); the age of a NAV dated `d` for a date `t` is the number of business
+//! the reinvestment of the whole distribution stops. Business days are NYSE trading days
+//! ([`crate::calendar::Calendar::Nyse`]: weekends, exchange holidays and closures excluded); the age of a NAV dated `d` for a date `t` is the number of business
 //! days `x` with `d < x ≤ t` — so Friday's NAV is 1 business day old on Monday, and 0 on the
 //! Saturday after it.
 
@@ -13,6 +13,7 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate, Weekday};
 use rust_decimal::Decimal;
 
+use crate::calendar::Calendar;
 use crate::error::FieldError;
 use crate::money::parse_decimal;
 
@@ -95,11 +96,17 @@ pub enum NavError {
     },
 }
 
-fn is_business_day(d: NaiveDate) -> bool {
+fn is_weekday(d: NaiveDate) -> bool {
     !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
-/// Business days (Mon–Fri) `x` with `from < x ≤ to`; 0 when `to ≤ from`.
+#[cfg(test)]
+/// An NYSE trading day (a NAV is struck on those); outside the calendar's years, Mon–Fri.
+fn is_business_day(d: NaiveDate) -> bool {
+    Calendar::Nyse.is_business_day(d).unwrap_or(is_weekday(d))
+}
+
+/// NYSE business days `x` with `from < x ≤ to`; 0 when `to ≤ from`.
 pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
     if to <= from {
         return 0;
@@ -111,9 +118,17 @@ pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
     let mut d = from + chrono::Duration::days(weeks * 7);
     while d < to {
         d = d.succ_opt().expect("date in range");
-        if is_business_day(d) {
+        if is_weekday(d) {
             count += 1;
         }
+    }
+    // Then the exchange holidays on weekdays in the span (years outside the calendar have none).
+    for year in from.year()..=to.year() {
+        let holidays = Calendar::Nyse.holidays(year).unwrap_or_default();
+        let closed = holidays
+            .iter()
+            .filter(|h| h.date > from && h.date <= to && is_weekday(h.date));
+        count -= closed.count() as i64;
     }
     u32::try_from(count).unwrap_or(u32::MAX)
 }
@@ -216,6 +231,10 @@ mod tests {
         assert_eq!(business_days_between(d("2026-03-19"), d("2026-03-27")), 6);
         assert_eq!(business_days_between(d("2026-03-27"), d("2026-03-27")), 0);
         assert_eq!(business_days_between(d("2026-03-27"), d("2026-03-20")), 0);
+        // NYSE holidays do not age a NAV: Good Friday 2026-04-03, Thanksgiving 2026-11-26.
+        assert_eq!(business_days_between(d("2026-04-02"), d("2026-04-06")), 1);
+        assert_eq!(business_days_between(d("2026-11-25"), d("2026-11-30")), 2);
+        assert_eq!(business_days_between(d("2026-11-25"), d("2026-11-26")), 0);
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::access::ApiDoc::openapi());
     doc.merge(crate::capital::ApiDoc::openapi());
     doc.merge(crate::inkind::ApiDoc::openapi());
+    doc.merge(crate::schedules::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);

@@ -51,6 +51,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         ("/distributions/forecast", "Forecast"),
         ("/capital", "Capital"),
         ("/positions", "Positions"),
+        ("/schedules", "Schedules"),
     ];
     if viewer.can(Permission::ReadAudit) {
         nav.push(("/audit", "Audit trail"));

@@ -681,11 +681,12 @@ async fn a_missing_or_stale_nav_refuses_the_whole_distribution() {
     assert_eq!(counts(&app).await, before, "nothing written");
     assert_eq!(app.wait_status(&id, "APPROVED").await["status"], "APPROVED");
 
-    // A NAV 7 business days old is still stale; one 3 days old is used (rule PRIOR).
+    // A NAV 6 NYSE business days old (Christmas 2030 is a Wednesday, not counted) is still
+    // stale; one 3 days old is used (rule PRIOR).
     upload_nav(&app, "DEMO-OPEN", "2030-12-20", "11.11").await;
     let problem = process(&app, &id, 409).await;
     assert!(
-        text(&problem["detail"]).contains("(2030-12-20) is 7 business days old"),
+        text(&problem["detail"]).contains("(2030-12-20) is 6 business days old"),
         "{}",
         problem["detail"]
     );
