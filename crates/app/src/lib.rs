@@ -39,7 +39,7 @@ pub mod processing;
 pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
-pub mod waterfall;
 pub mod schedules;
+pub mod waterfall;
 
 pub use error::{AppError, AppResult};

@@ -24,9 +24,9 @@ mod macros;
 
 pub mod access;
 pub mod allocation;
+pub mod calendar;
 pub mod capital;
 pub mod classes;
-pub mod calendar;
 pub mod components;
 pub mod distribution;
 pub mod error;

@@ -119,9 +119,9 @@ pub async fn create<R: DistributionInput>(
     insert_new(tx, actor, req, Kind::Regular, None).await
 }
 
-/// A reversal is derived from its original, and a waterfall distribution from the fund's
-/// waterfall (its lines' tier split is recorded beside them): neither is edited, only
-/// cancelled.
+/// A reversal is derived from its original, a waterfall distribution from the fund's
+/// waterfall (its lines' tier split is recorded beside them), an in-kind one from its security
+/// split (the position reserved for it): none is edited, only cancelled.
 pub(crate) fn refuse_reversal_edit(d: &Distribution) -> AppResult<()> {
     if d.kind == Kind::Reversal {
         return Err(AppError::conflict(
@@ -131,6 +131,11 @@ pub(crate) fn refuse_reversal_edit(d: &Distribution) -> AppResult<()> {
     if d.allocation["method"] == "waterfall" {
         return Err(AppError::conflict(
             "a waterfall distribution is derived from the fund's waterfall and cannot be edited; cancel it and run the waterfall again",
+        ));
+    }
+    if d.allocation["method"] == "inKind" {
+        return Err(AppError::conflict(
+            "an in-kind distribution's lines follow from its security split and cannot be edited or reallocated; cancel it and declare it again",
         ));
     }
     Ok(())
@@ -147,7 +152,6 @@ pub async fn update<R: DistributionInput>(
     let mut tx = db.begin().await?;
     let current = store::get_tx(&mut tx, actor, id).await?;
     refuse_reversal_edit(&current)?;
-    crate::inkind::refuse_edit(&current)?;
     current.status.apply(Action::Edit)?;
     let fund = funds::get_fund_tx(&mut tx, actor, &current.fund_id).await?;
     if req.fund_ref() != fund.id && req.fund_ref() != fund.code {
@@ -208,7 +212,6 @@ pub async fn update_line(
     let mut tx = db.begin().await?;
     let current = store::get_tx(&mut tx, actor, id).await?;
     refuse_reversal_edit(&current)?;
-    crate::inkind::refuse_edit(&current)?;
     current.status.apply(Action::Edit)?;
     let (total, components) = parse(current.currency).map_err(|e| Invalid(unprefixed(e)))?;
     let mut errors = check_line("line", total, &components);
@@ -290,7 +293,8 @@ pub async fn transition(
     };
     if action == Action::Cancel {
         // An in-kind declaration gives its reserved units back to the position.
-        crate::inkind::release(&mut tx, actor, &updated).await?;
+        // An in-kind distribution gives back the units it reserved.
+        clearway_store::inkind::release(&mut tx, actor, &updated.id).await?;
     }
     if action == Action::Process {
         let key = format!("{PROCESS_JOB}:{}", updated.id);

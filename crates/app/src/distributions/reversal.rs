@@ -146,7 +146,8 @@ async fn insert_reversal(
                 e.into()
             }
         })?;
-    crate::inkind::after_reversal(tx, actor, &original.id, &reversal).await?;
+    // Its in-kind part: the negated in-kind lines of the investors reversed.
+    clearway_store::inkind::copy_reversed(tx, actor, &original.id, &reversal).await?;
     trail(
         tx,
         actor,

@@ -105,7 +105,11 @@ pub async fn reallocate(
             "a waterfall distribution is computed from contributions and prior distributions, not holdings; cancel it and run the waterfall again",
         ));
     }
-    crate::inkind::refuse_edit(&current)?;
+    if current.allocation["method"] == "inKind" {
+        return Err(AppError::conflict(
+            "an in-kind distribution's lines follow from its security split and cannot be edited or reallocated; cancel it and declare it again",
+        ));
+    }
     if current.allocation["method"] == "explicit" {
         return Err(AppError::conflict(
             "its lines were given explicitly or set by hand (PUT .../lines/{investorId}), and are never recomputed; declare the allocation again with PUT /api/distributions/{id} to plan every line from the holdings",

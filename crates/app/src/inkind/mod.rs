@@ -345,37 +345,11 @@ pub fn is_in_kind(d: &Distribution) -> bool {
     d.allocation["method"] == "inKind"
 }
 
-/// In-kind lines follow from the security split: editing them as cash lines (or planning them
-/// again from holdings) would break the tie to the position; cancel and declare again.
-pub fn refuse_edit(d: &Distribution) -> AppResult<()> {
-    if is_in_kind(d) {
-        return Err(AppError::conflict(
-            "an in-kind distribution's lines follow from its security split and cannot be edited or reallocated; cancel it and declare it again",
-        ));
-    }
-    Ok(())
-}
-
-/// On cancel: releases the units the distribution reserved.
-pub async fn release(tx: &mut Tx, actor: &Actor, d: &Distribution) -> AppResult<()> {
-    Ok(store::release(tx, actor, &d.id).await?)
-}
-
 /// The processing step: delivers the units (lots, position reduced) or, for a reversal,
 /// returns them.
 pub async fn step(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
     store::settle(tx, actor, d).await?;
     Ok(())
-}
-
-/// On creating a reversal: its in-kind part (negated lines of the investors reversed).
-pub async fn after_reversal(
-    tx: &mut Tx,
-    actor: &Actor,
-    original_id: &str,
-    reversal: &Distribution,
-) -> AppResult<()> {
-    Ok(store::copy_reversed(tx, actor, original_id, reversal).await?)
 }
 
 /// Property distributed in kind per investor (see [`store::property_by_investor`]).

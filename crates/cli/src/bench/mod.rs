@@ -19,8 +19,8 @@ mod payments;
 mod payouts;
 mod reconcile;
 mod reinvest;
-mod waterfall;
 mod schedules;
+mod waterfall;
 
 /// Which benchmark.
 #[derive(Subcommand)]

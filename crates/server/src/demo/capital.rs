@@ -3,9 +3,9 @@
 //! paying them, and 2025's quarterly income allocated by ownership. Seeded with the history (the tour), so
 //! tests, which seed no history, see DEMO-LP's capital tables empty.
 
+use chrono::{Duration, NaiveDate};
 use clearway_app::capital::{self as app, Batch, CallInput, ContributionInput, IncomeInput};
 use clearway_app::AppError;
-use chrono::{Duration, NaiveDate};
 use clearway_store::{Actor, Db, StoreError};
 
 fn store_error(e: AppError) -> StoreError {
@@ -31,7 +31,10 @@ async fn calls(
         .map(|p| p.committed_minor)
         .sum();
     let currency = clearway_core::Currency::USD;
-    for (n, (months, fifths, deal)) in [(0, 5, "DEAL-1"), (12, 2, "DEAL-2")].into_iter().enumerate() {
+    for (n, (months, fifths, deal)) in [(0, 5, "DEAL-1"), (12, 2, "DEAL-2")]
+        .into_iter()
+        .enumerate()
+    {
         let call_date = start + chrono::Months::new(months);
         let paid = call_date + Duration::days(10);
         let call = CallInput {
@@ -46,13 +49,24 @@ async fn calls(
             calls: vec![call],
             ..Batch::default()
         };
-        let out = app::record_batch(tx, operator, fund_id, &batch, today, "capital.call_recorded")
-            .await
-            .map_err(store_error)?;
+        let out = app::record_batch(
+            tx,
+            operator,
+            fund_id,
+            &batch,
+            today,
+            "capital.call_recorded",
+        )
+        .await
+        .map_err(store_error)?;
         let contributions = out
             .calls
             .iter()
-            .flat_map(|(id, c)| c.items.iter().map(move |(inv, a)| (id.clone(), inv.clone(), *a)))
+            .flat_map(|(id, c)| {
+                c.items
+                    .iter()
+                    .map(move |(inv, a)| (id.clone(), inv.clone(), *a))
+            })
             .map(|(id, inv, a)| ContributionInput {
                 investor_id: inv,
                 date: paid.to_string(),
@@ -65,15 +79,27 @@ async fn calls(
             contributions,
             ..Batch::default()
         };
-        app::record_batch(tx, operator, fund_id, &paid, today, "capital.contributions_recorded")
-            .await
-            .map_err(store_error)?;
+        app::record_batch(
+            tx,
+            operator,
+            fund_id,
+            &paid,
+            today,
+            "capital.contributions_recorded",
+        )
+        .await
+        .map_err(store_error)?;
     }
     Ok(())
 }
 
 /// Seeds the capital activity of `fund_id` (which started on `start`) as `operator`.
-pub async fn seed(db: &Db, operator: &Actor, fund_id: &str, start: NaiveDate) -> Result<(), StoreError> {
+pub async fn seed(
+    db: &Db,
+    operator: &Actor,
+    fund_id: &str,
+    start: NaiveDate,
+) -> Result<(), StoreError> {
     let today = chrono::Utc::now().date_naive();
     let mut tx = db.begin().await?;
     calls(&mut tx, operator, fund_id, start, today).await?;

@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use clearway_core::access::Role;
 use clearway_core::allocation::{per_share_amount, ComponentRatios};
+use clearway_core::capital::PartnerKind;
 use clearway_core::distribution::{
     plan_lines, Action, Allocation, ComponentKind, FundKind, Kind, Schedule, Status,
 };
 use clearway_core::reinvestment::ElectionKind;
-use clearway_core::capital::PartnerKind;
 use clearway_core::Currency;
 use clearway_store::audit::{self, Change};
 use clearway_store::capital::{self as store_capital, NewCommitment};
@@ -489,7 +489,11 @@ async fn seed_partnership(
         .enumerate()
         .map(|(i, id)| NewCommitment {
             investor_id: id.clone(),
-            kind: if i == last && i > 0 { PartnerKind::Gp } else { PartnerKind::Lp },
+            kind: if i == last && i > 0 {
+                PartnerKind::Gp
+            } else {
+                PartnerKind::Lp
+            },
             committed_minor: (demo_i64(rng.below(4_000)) + 1) * 25_000,
             date: start - Duration::days(30),
         })

@@ -133,6 +133,11 @@ fn sections(fund: &Fund) -> Vec<Section> {
         });
     }
     out.push(Section {
+        href: format!("/schedules/new?{}", query_string(&[("fund", &fund.id)])),
+        label: "Schedules",
+        about: "a recurring schedule that drafts the fund's distributions ahead of time",
+    });
+    out.push(Section {
         href: format!("/positions?{}", query_string(&[("fund", &fund.id)])),
         label: "Positions",
         about: "securities the fund holds, and distributing them in kind",

@@ -448,7 +448,9 @@ async fn hypothetical(
                 .take(PAGE)
                 .map(|i| i.investor_id.as_str())
                 .collect();
-            let names = clearway_store::distributions::investor_names(&state.db, &viewer.actor, &ids).await?;
+            let names =
+                clearway_store::distributions::investor_names(&state.db, &viewer.actor, &ids)
+                    .await?;
             Ok((Some(result_of(fund, &computed, q, &names, start)), errors))
         }
         Err(e) => match e {
