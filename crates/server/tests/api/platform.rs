@@ -220,6 +220,16 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/funds/{fund_id}/ownership"),
         ("get", "/api/funds/{fund_id}/capital-accounts"),
         ("get", "/api/funds/{fund_id}/capital-accounts/{investor_id}"),
+        // Recurring schedules and calendars.
+        ("post", "/api/funds/{fund_id}/schedules"),
+        ("get", "/api/schedules"),
+        ("post", "/api/schedules/materialize"),
+        ("get", "/api/schedules/{id}"),
+        ("patch", "/api/schedules/{id}"),
+        ("post", "/api/schedules/{id}/pause"),
+        ("post", "/api/schedules/{id}/resume"),
+        ("get", "/api/schedules/{id}/preview"),
+        ("get", "/api/calendars/{name}/holidays"),
         // Waterfalls.
         ("get", "/api/funds/{fund_id}/waterfall"),
         ("put", "/api/funds/{fund_id}/waterfall"),
