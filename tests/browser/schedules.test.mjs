@@ -15,7 +15,9 @@ test("schedules: preview, create, materialize once per period, pause", async () 
   await page.getByRole("link", { name: "Schedules", exact: true }).click();
   await check(page, "schedules");
   await page.goto(page.url().replace(/\/schedules.*$/, "/schedules/new"));
-  await page.getByLabel("Fund", { exact: true }).selectOption({ label: /DEMO-OPEN/ });
+  const funds = await api("operator", "/api/funds?limit=100");
+  const open = funds.items.find((f) => f.code === "DEMO-OPEN");
+  await page.getByLabel("Fund", { exact: true }).selectOption(open.id);
   await page.getByLabel("Frequency").selectOption("MONTHLY");
   await page.getByLabel("Amount is").selectOption("per_share");
   await page.getByLabel(/^Rate per share or total/).fill("-1");
