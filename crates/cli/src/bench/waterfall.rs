@@ -102,6 +102,7 @@ async fn endpoint(
     if !resp.status().is_success() {
         bail!("terms: {} {}", resp.status(), resp.text().await?);
     }
+    parts(&s, &fund_id, &proceeds).await?;
     let body = json!({ "amount": Currency::USD.format_minor(proceeds.amount), "date": proceeds.date.to_string() });
     let mut hypo = timings(
         &s,
@@ -281,6 +282,37 @@ async fn seed(
     }
     bar.finish_and_clear();
     Ok((fund_id, synthetic.proceeds))
+}
+
+/// Where an endpoint's time goes: the store reads and the core run, timed apart (median of 5).
+async fn parts(s: &Setup, fund_id: &str, proceeds: &waterfall::Proceeds) -> Result<()> {
+    let actor = s.operator();
+    let (mut c, mut p, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let mut tx = s.fresh.db.begin().await?;
+        let t = Instant::now();
+        let rows =
+            clearway_store::capital::contributions(&mut tx, &actor, fund_id, proceeds.date).await?;
+        c.push(t.elapsed());
+        let t = Instant::now();
+        let prior =
+            clearway_store::waterfall::prior_lines(&mut tx, &actor, fund_id, proceeds.date).await?;
+        p.push(t.elapsed());
+        tx.commit().await?;
+        let t = Instant::now();
+        let computed =
+            clearway_app::waterfall::hypothetical(&s.fresh.db, &actor, fund_id, proceeds).await;
+        r.push(t.elapsed());
+        computed.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let _ = (rows.len(), prior.len());
+    }
+    println!(
+        "  parts (median of 5): contributions read {}, prior lines read {}, the whole application call {}",
+        ms(median(&mut c)),
+        ms(median(&mut p)),
+        ms(median(&mut r))
+    );
+    Ok(())
 }
 
 /// Server times of `requests` requests (after 3 warm-ups), from `Server-Timing`.
