@@ -220,25 +220,6 @@ pub async fn bench_provider_refs(db: &Db) -> Result<Vec<String>, StoreError> {
     .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(
-            super::replace_db_name("postgres://u@h:5432/test", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://h/test?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://h", "x"),
-            "postgres://h/x"
-        );
-    }
-}
-
 /// Marks every distribution of `fund_id` COMPLETED (the capital bench's distributions count
 /// once paid, and the bench does not run the payment path).
 pub async fn bench_complete_fund(tx: &mut crate::Tx, fund_id: &str) -> Result<(), StoreError> {
@@ -264,4 +245,23 @@ pub async fn bench_capital_sums(
         tx.fetch_all(crate::q(sql).bind(org_id).bind(fund_id)).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::replace_db_name("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://h/test?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://h", "x"),
+            "postgres://h/x"
+        );
+    }
 }

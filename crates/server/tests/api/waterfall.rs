@@ -271,12 +271,26 @@ async fn the_worked_example_is_computed_declared_paid_and_counted_by_the_next_ru
     // A's line reversed: the reversal nets it away, so A's capital is unreturned again and the
     // next run pays it back first.
     let rev = app
-        .post_with_key("operator", &format!("/api/distributions/{id}/reversal"), "wf-rev",
-            &json!({ "reason": "wrong partner record", "investorIds": [a] }))
+        .post_with_key(
+            "operator",
+            &format!("/api/distributions/{id}/reversal"),
+            "wf-rev",
+            &json!({ "reason": "wrong partner record", "investorIds": [a] }),
+        )
         .await;
-    assert_eq!(rev.status(), StatusCode::CREATED, "{}", rev.text().await.unwrap());
+    assert_eq!(
+        rev.status(),
+        StatusCode::CREATED,
+        "{}",
+        rev.text().await.unwrap()
+    );
     let after = json_of(
-        app.post("operator", &format!("{base}/hypothetical"), &json!({ "amount": "100000.00", "date": "2030-12-31" })).await,
+        app.post(
+            "operator",
+            &format!("{base}/hypothetical"),
+            &json!({ "amount": "100000.00", "date": "2030-12-31" }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
