@@ -44,6 +44,7 @@ pub struct PageQuery {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContributionsQuery {
     /// Contributions on or before this date (today when absent).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     up_to: Option<String>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -58,6 +59,7 @@ pub struct ContributionsQuery {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OwnershipQuery {
     /// The date (today when absent).
+    #[param(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     as_of: Option<String>,
 }
 

@@ -79,9 +79,11 @@ impl From<&ClassSummary> for ClassView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HoldingsRequest {
     /// YYYY-MM-DD: the units hold from this date.
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub as_of: String,
     /// Share class (`DEFAULT` when absent).
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,32}$")]
     pub share_class: Option<String>,
     /// One row per investor (at most 100,000).
     pub holdings: Vec<HoldingItem>,
@@ -92,6 +94,7 @@ pub struct HoldingsRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HoldingItem {
     /// Investor id.
+    #[schema(min_length = 1)]
     pub investor_id: String,
     /// Units held, a decimal string ≥ 0.
     #[schema(max_length = 40, pattern = "^(0|[1-9][0-9]*)(\\.[0-9]+)?$")]

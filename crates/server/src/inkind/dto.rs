@@ -16,8 +16,10 @@ use crate::distributions::dto::DistributionView;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecurityRequest {
     /// Name, e.g. "Acme Corp. common stock".
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// `CUSIP`, `ISIN` or `TICKER`.
+    #[schema(pattern = "^(CUSIP|ISIN|TICKER)$")]
     pub identifier_type: String,
     /// The identifier; CUSIP and ISIN check digits are verified.
     pub identifier: String,
@@ -66,6 +68,7 @@ pub struct SecurityPage {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PositionRequest {
     /// Whole units the fund holds (0 or more; not below what open in-kind distributions reserve).
+    #[serde(deserialize_with = "whole_number")]
     pub quantity: i64,
 }
 
@@ -107,6 +110,7 @@ pub struct InKindDistributionRequest {
     /// Security to distribute (the fund must hold a position in it).
     pub security_id: String,
     /// Whole units to distribute (at most the position's available units).
+    #[serde(deserialize_with = "whole_number")]
     pub quantity: i64,
     /// Value per unit on the distribution date, decimal string in the fund's currency.
     pub value_per_unit: String,
@@ -364,4 +368,19 @@ pub struct SecurityLotPage {
     pub items: Vec<SecurityLotView>,
     /// Pass as `cursor` for the next page; absent on the last.
     pub next_cursor: Option<String>,
+}
+
+/// A JSON number that is a whole number of units: `419` and `419.0` alike (JSON Schema's
+/// `integer` admits both), refused when fractional or out of range.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!(
+            "{n} is not a whole number of units"
+        ))),
+    }
 }

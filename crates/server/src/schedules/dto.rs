@@ -429,6 +429,7 @@ pub struct PreviewView {
 pub struct MaterializeRequest {
     /// The day to materialize for (YYYY-MM-DD); today when absent.
     #[serde(default)]
+    #[schema(format = Date, pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub as_of: Option<String>,
 }
 

@@ -204,11 +204,8 @@ pub(crate) async fn materialize(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<MaterializeView>> {
     actor.require(Permission::Operate)?;
-    let req: MaterializeRequest = if body.is_empty() {
-        MaterializeRequest::default()
-    } else {
-        parse_json(&headers, &body)?
-    };
+    // A JSON body always (`{}` for today), as the document says: parse strictly.
+    let req: MaterializeRequest = parse_json(&headers, &body)?;
     let as_of = match req.as_of.as_deref() {
         Some(t) => parse_date("asOf", t).map_err(|e| ApiError::Invalid(e.into()))?,
         None => today(),
@@ -224,6 +221,7 @@ pub(crate) async fn materialize(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HolidaysQuery {
     /// Year (2000–2040); the current year when absent.
+    #[param(minimum = 2000, maximum = 2040)]
     year: Option<i32>,
 }
 
@@ -251,7 +249,7 @@ pub fn holidays(name: &str, year: i32) -> ApiResult<HolidaysView> {
 }
 
 #[utoipa::path(get, path = "/api/calendars/{name}/holidays", tag = "schedules",
-    params(("name" = String, Path, description = "US_FED (alias ACH) or NYSE"), HolidaysQuery),
+    params(("name" = String, Path, description = "US_FED (alias ACH) or NYSE", pattern = "^(US_FED|ACH|NYSE)$"), HolidaysQuery),
     responses((status = 200, body = HolidaysView), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn calendar_holidays(
     _actor: Actor,

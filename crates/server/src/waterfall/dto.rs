@@ -15,9 +15,10 @@ use utoipa::ToSchema;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TermsRequest {
     /// `EUROPEAN` (whole fund) or `AMERICAN` (deal by deal).
-    #[schema(example = "EUROPEAN")]
+    #[schema(example = "EUROPEAN", pattern = "^(EUROPEAN|AMERICAN)$")]
     pub style: String,
     /// The tiers, in order: return of capital, preferred return, catch-up, carried interest.
+    #[schema(min_items = 1, max_items = 4)]
     pub tiers: Vec<TierRequest>,
     /// Share (0 to 1) of a clawback excess the GP keeps for tax it paid on that carry.
     #[schema(value_type = String, example = "0.40")]
@@ -29,6 +30,7 @@ pub struct TermsRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TierRequest {
     /// `RETURN_OF_CAPITAL`, `PREFERRED_RETURN`, `CATCH_UP` or `CARRIED_INTEREST`.
+    #[schema(pattern = "^(RETURN_OF_CAPITAL|PREFERRED_RETURN|CATCH_UP|CARRIED_INTEREST)$")]
     pub kind: String,
     /// Preferred return: annual rate, e.g. "0.08".
     #[schema(value_type = Option<String>)]
