@@ -12,6 +12,7 @@
 //! - [`events`]: webhook subscriptions, and the outbox relay's bookkeeping (fan-out into
 //!   deliveries, attempts recorded with their retry).
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
+//! - [`notifications`]: the notification engine, its channels and delivery tracking.
 //! - [`payments`]: building, retrying and sending payments (rails, provider connectors, vault),
 //!   and settling their outcomes.
 //! - [`processing`]: the `distribution.process` job: tie-out, reinvestment, payments and
@@ -33,6 +34,7 @@ pub mod error;
 pub mod events;
 pub mod inkind;
 pub mod jobs;
+pub mod notifications;
 pub mod outbound;
 pub mod payments;
 pub mod processing;

@@ -16,6 +16,7 @@
 //! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
 //! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
 //! - [`waterfall`]: private-fund distribution waterfalls (European / American) and the GP clawback.
+//! - [`notifications`]: event kinds, channels, locales and the locked disclosures of notices.
 //! - [`input`]: strict grammars of input text: dates, control characters, safe excerpts.
 //! - [`error`]: field-named validation errors.
 
@@ -33,6 +34,7 @@ pub mod error;
 pub mod inkind;
 pub mod input;
 pub mod money;
+pub mod notifications;
 pub mod outbound;
 pub mod payments;
 pub mod reconciliation;

@@ -149,6 +149,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0025_waterfall",
             include_str!("../migrations/0025_waterfall.sql").to_string(),
         ),
+        (
+            "0026_notifications",
+            include_str!("../migrations/0026_notifications.sql").to_string(),
+        ),
     ]
 }
 

@@ -1,0 +1,84 @@
+//! Investor notifications: what happened (event kinds), how it reaches the investor
+//! (channels), in which language (locales), and the disclosures no notice may drop.
+
+pub mod disclosures;
+
+string_enum! {
+    /// An event an investor is told about.
+    EventKind {
+        /// A distribution was declared (created).
+        DistributionDeclared => "distribution.declared",
+        /// A distribution was approved.
+        DistributionApproved => "distribution.approved",
+        /// A distribution was processed (payments and reinvestment made).
+        DistributionProcessed => "distribution.processed",
+        /// A reinvestment was done: shares at NAV and residual cash.
+        ReinvestmentDone => "reinvestment.done",
+        /// A payment left (file sent or provider accepted).
+        PaymentSent => "payment.sent",
+        /// A payment settled.
+        PaymentSettled => "payment.settled",
+        /// A payment failed.
+        PaymentFailed => "payment.failed",
+        /// A payment was returned by the receiving bank.
+        PaymentReturned => "payment.returned",
+        /// A check went stale (uncashed past its window).
+        CheckStale => "check.stale",
+        /// A bank account was added or changed (a security notice).
+        BankAccountChanged => "bankAccount.changed",
+        /// A tax document is ready.
+        TaxDocumentReady => "taxDocument.ready",
+        /// A scheduled distribution is coming.
+        ScheduledDistributionUpcoming => "schedule.upcoming",
+    }
+}
+
+string_enum! {
+    /// How a notice reaches an investor.
+    Channel {
+        /// Email (SMTP or SendGrid).
+        Email => "email",
+        /// SMS (Twilio).
+        Sms => "sms",
+        /// In the app (stored, listed, live feed).
+        InApp => "inApp",
+    }
+}
+
+string_enum! {
+    /// The language of a notice.
+    Locale {
+        /// English (United States).
+        En => "en",
+        /// Spanish.
+        Es => "es",
+    }
+}
+
+impl EventKind {
+    /// Every kind, in a fixed order (preference pages list them so).
+    pub const ALL: [EventKind; 12] = [
+        EventKind::DistributionDeclared,
+        EventKind::DistributionApproved,
+        EventKind::DistributionProcessed,
+        EventKind::ReinvestmentDone,
+        EventKind::PaymentSent,
+        EventKind::PaymentSettled,
+        EventKind::PaymentFailed,
+        EventKind::PaymentReturned,
+        EventKind::CheckStale,
+        EventKind::BankAccountChanged,
+        EventKind::TaxDocumentReady,
+        EventKind::ScheduledDistributionUpcoming,
+    ];
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::InApp];
+}
+
+impl Locale {
+    /// Every locale.
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Es];
+}
