@@ -1,7 +1,10 @@
 //! Investor notifications: what happened (event kinds), how it reaches the investor
 //! (channels), in which language (locales), and the disclosures no notice may drop.
 
+pub mod context;
 pub mod disclosures;
+
+pub use context::NoticeContext;
 
 string_enum! {
     /// An event an investor is told about.
