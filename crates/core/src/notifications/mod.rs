@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod disclosures;
+pub mod preferences;
 
 pub use context::NoticeContext;
 
