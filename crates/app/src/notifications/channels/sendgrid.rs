@@ -26,6 +26,12 @@ use super::{
 /// Request timeout when none is set.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The header carrying the base64 ECDSA signature of an event batch.
+pub const SIGNATURE_HEADER: &str = "X-Twilio-Email-Event-Webhook-Signature";
+
+/// The header carrying the signed Unix timestamp of an event batch.
+pub const TIMESTAMP_HEADER: &str = "X-Twilio-Email-Event-Webhook-Timestamp";
+
 /// How old (or how far ahead) a signed event batch's timestamp may be, by default.
 pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
 

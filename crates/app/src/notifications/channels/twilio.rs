@@ -22,6 +22,9 @@ use super::{
 /// Request timeout when none is set.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The header carrying the signature of a status callback or inbound message.
+pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
+
 /// Where and how to call Twilio.
 #[derive(Clone)]
 pub struct TwilioConfig {
