@@ -2,3 +2,4 @@
 //! (event, investor, channel), the channels that deliver them, and delivery tracking.
 
 pub mod channels;
+pub mod writer;
