@@ -148,6 +148,8 @@ pub enum TemplateError {
 /// The notice templates, compiled.
 pub struct Templates {
     env: Environment<'static>,
+    /// The fixed words of each locale, converted once (they are the same in every notice).
+    labels: [Value; 2],
 }
 
 impl std::fmt::Debug for Templates {
@@ -220,7 +222,8 @@ impl Templates {
                     message: e.to_string(),
                 })?;
         }
-        Ok(Templates { env })
+        let labels = Locale::ALL.map(|l| Value::from(Serde(labels::labels(l))));
+        Ok(Templates { env, labels })
     }
 
     /// Renders every kind and locale against the fixtures; refuses what fails or leaks markup.
@@ -248,7 +251,12 @@ impl Templates {
     /// if any part that must carry the required disclosures lacks one.
     pub fn render(&self, ctx: &NoticeContext) -> Result<RenderedNotice, RenderError> {
         let (view, required) = view::build(ctx);
-        let value = Value::from(Serde(&view));
+        let labels = self.labels[Locale::ALL
+            .iter()
+            .position(|l| *l == ctx.locale)
+            .unwrap_or(0)]
+        .clone();
+        let value = with_entries(&Value::from(Serde(&view)), [("labels", labels)]);
         let name = kind_template(ctx.locale, ctx.kind);
         let blocks = self.kind_blocks(&name, &value, ctx.greeting.as_deref())?;
         let layout_ctx = with_entries(
@@ -321,7 +329,7 @@ struct KindBlocks {
 }
 
 /// `view` (a map) with more entries: a flat map, which templates read faster than a merge.
-fn with_entries(view: &Value, extra: [(&str, Value); 3]) -> Value {
+fn with_entries<const N: usize>(view: &Value, extra: [(&str, Value); N]) -> Value {
     let mut map: BTreeMap<Value, Value> = view
         .try_iter()
         .into_iter()

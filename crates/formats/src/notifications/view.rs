@@ -1,5 +1,6 @@
 //! What the templates see: the notice context with every figure already formatted for the
-//! locale, the fact tables with localized labels, and the required disclosure texts.
+//! locale, the fact tables with localized labels, and the required disclosure texts (the
+//! `labels` of the locale are added from a value built once, see `Templates`).
 
 use clearway_core::components::ComponentKind;
 use clearway_core::notifications::context::{
@@ -33,7 +34,6 @@ pub(crate) struct View<'a> {
     pub schedule: Option<ScheduleView>,
     pub sections: Vec<Section>,
     pub disclosures: Disclosures,
-    pub labels: &'static Labels,
 }
 
 #[derive(Debug, Serialize)]
@@ -191,7 +191,6 @@ pub(crate) fn build(ctx: &NoticeContext) -> (View<'_>, Vec<Disclosure>) {
             tax_estimate: text_if(Disclosure::TaxEstimate),
             source_of_distribution: text_if(Disclosure::SourceOfDistribution),
         },
-        labels: l,
     };
     (view, required)
 }
