@@ -65,7 +65,6 @@ pub fn format_decimal(value: Decimal, locale: Locale) -> String {
     } else {
         ""
     };
-    // `int` is the digits of a Decimal, at most 29 of them: u128 holds it.
     let grouped = group_digits(int, locale);
     if frac.is_empty() {
         format!("{sign}{grouped}")
