@@ -435,3 +435,13 @@ fn render_throughput() {
     Templates::with_overrides(&[]).unwrap();
     println!("load check: {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
 }
+
+#[test]
+fn templates_can_be_shared_between_worker_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    let t = Templates::builtin();
+    shared(&t);
+    let ctx = sample_context(EventKind::PaymentSent, Locale::En, false);
+    let from_thread = std::thread::scope(|s| s.spawn(|| t.render(&ctx)).join().unwrap());
+    assert_eq!(from_thread, t.render(&ctx));
+}
