@@ -4,6 +4,7 @@
 pub mod context;
 pub mod disclosures;
 pub mod preferences;
+pub mod unsubscribe;
 
 pub use context::NoticeContext;
 
