@@ -1,6 +1,7 @@
 //! Investor notifications: what happened (event kinds), how it reaches the investor
 //! (channels), in which language (locales), and the disclosures no notice may drop.
 
+pub mod contact;
 pub mod context;
 pub mod disclosures;
 pub mod preferences;
