@@ -246,3 +246,28 @@ pub async fn turn_off(
     let after = list_tx(tx, actor, Some(investor_id)).await?;
     Ok((before, after))
 }
+
+/// The funds an investor holds or committed to, as (id, code, name) by code: the funds
+/// their preferences may name.
+pub async fn investor_funds(
+    db: &Db,
+    actor: &Actor,
+    investor_id: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    let mut tx = db.begin().await?;
+    check_investor(&mut tx, actor, investor_id).await?;
+    let rows = tx
+        .fetch_all(
+            q("SELECT f.id, f.code, f.name FROM funds f WHERE f.org_id = $1
+                 AND (EXISTS (SELECT 1 FROM holdings h WHERE h.fund_id = f.id AND h.investor_id = $2)
+                      OR EXISTS (SELECT 1 FROM commitments c WHERE c.fund_id = f.id AND c.investor_id = $2))
+               ORDER BY f.code")
+                .bind(&actor.org_id)
+                .bind(investor_id),
+        )
+        .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|r| Ok((r.text("id")?, r.text("code")?, r.text("name")?)))
+        .collect()
+}
