@@ -21,6 +21,7 @@ mod pages_capital;
 mod pages_distributions;
 mod pages_funds;
 mod pages_inkind;
+mod pages_notifications;
 mod pages_operations;
 mod pages_portal;
 mod pages_schedules;
