@@ -59,8 +59,15 @@ pub async fn update(
     .await?;
     // The old contact is in the event so a security notice can reach it too.
     let payload = json!({"investorId": investor_id, "before": b, "after": a});
-    outbox::emit(&mut tx, actor, "investor.contact_changed", "investor", investor_id, payload)
-        .await?;
+    outbox::emit(
+        &mut tx,
+        actor,
+        "investor.contact_changed",
+        "investor",
+        investor_id,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     Ok(next)
 }

@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(list, mark_read, stream),
-    components(schemas(NotificationView, InboxView)),
+    components(schemas(NotificationView, InboxView))
 )]
 pub struct ApiDoc;
 
@@ -112,7 +112,10 @@ fn owner(actor: &Actor, named: Option<&str>) -> ApiResult<String> {
     match (actor.investor_id.as_deref(), named) {
         (_, Some(id)) => Ok(id.to_string()),
         (Some(own), None) => Ok(own.to_string()),
-        (None, None) => Err(ApiError::field("investorId", "staff must name the investor")),
+        (None, None) => Err(ApiError::field(
+            "investorId",
+            "staff must name the investor",
+        )),
     }
 }
 
@@ -159,7 +162,12 @@ pub struct StreamQuery {
 
 /// Where the feed resumes: the `Last-Event-ID` a reconnecting client sends, else the newest
 /// notice now (a fresh feed carries only what arrives after it opened).
-async fn start_after(db: &Db, actor: &Actor, investor: &str, headers: &HeaderMap) -> ApiResult<String> {
+async fn start_after(
+    db: &Db,
+    actor: &Actor,
+    investor: &str,
+    headers: &HeaderMap,
+) -> ApiResult<String> {
     match headers.get("last-event-id") {
         Some(v) => {
             let id = v
@@ -182,28 +190,39 @@ pub fn feed(
     investor: String,
     after: String,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let start = (db, actor, investor, after, VecDeque::<InboxItem>::new(), true);
-    futures_util::stream::unfold(start, |(db, actor, inv, mut last, mut queue, mut first)| async move {
-        loop {
-            if let Some(n) = queue.pop_front() {
-                last = n.id.clone();
-                let data = serde_json::to_string(&NotificationView::from(&n)).unwrap_or_default();
-                let event = Event::default().id(n.id).event("notification").data(data);
-                return Some((Ok(event), (db, actor, inv, last, queue, first)));
-            }
-            if !first {
-                tokio::time::sleep(POLL).await;
-            }
-            first = false;
-            match store::after(&db, &actor, &inv, &last, 100).await {
-                Ok(items) => queue.extend(items),
-                Err(e) => {
-                    tracing::warn!(error = %e, "notification feed stopped");
-                    return None;
+    let start = (
+        db,
+        actor,
+        investor,
+        after,
+        VecDeque::<InboxItem>::new(),
+        true,
+    );
+    futures_util::stream::unfold(
+        start,
+        |(db, actor, inv, mut last, mut queue, mut first)| async move {
+            loop {
+                if let Some(n) = queue.pop_front() {
+                    last = n.id.clone();
+                    let data =
+                        serde_json::to_string(&NotificationView::from(&n)).unwrap_or_default();
+                    let event = Event::default().id(n.id).event("notification").data(data);
+                    return Some((Ok(event), (db, actor, inv, last, queue, first)));
+                }
+                if !first {
+                    tokio::time::sleep(POLL).await;
+                }
+                first = false;
+                match store::after(&db, &actor, &inv, &last, 100).await {
+                    Ok(items) => queue.extend(items),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "notification feed stopped");
+                        return None;
+                    }
                 }
             }
-        }
-    })
+        },
+    )
 }
 
 #[utoipa::path(get, path = "/api/notifications/stream", tag = "notifications", params(StreamQuery,

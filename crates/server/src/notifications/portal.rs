@@ -9,8 +9,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use clearway_app::notifications::{contacts as contacts_app, inbox as inbox_app};
 use clearway_app::notifications::preferences as app;
+use clearway_app::notifications::{contacts as contacts_app, inbox as inbox_app};
 use clearway_core::access::Permission;
 use clearway_core::notifications::preferences::{enabled, PreferenceRow};
 use clearway_core::notifications::{Channel, EventKind};
@@ -136,7 +136,12 @@ async fn inbox_page(
             .into_iter()
             .map(|n| InboxRow {
                 unread: n.read_at.is_none(),
-                at: n.created_at.chars().take(16).collect::<String>().replace('T', " "),
+                at: n
+                    .created_at
+                    .chars()
+                    .take(16)
+                    .collect::<String>()
+                    .replace('T', " "),
                 id: n.id,
                 title: n.title,
                 body: n.body,
@@ -151,7 +156,11 @@ async fn inbox_page(
 }
 
 fn own(viewer: &Viewer) -> PageResult<String> {
-    viewer.actor.investor_id.clone().ok_or_else(PageError::not_found)
+    viewer
+        .actor
+        .investor_id
+        .clone()
+        .ok_or_else(PageError::not_found)
 }
 
 async fn read(
@@ -162,8 +171,7 @@ async fn read(
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
     form::check(&viewer, &headers, &body)?;
-    inbox_app::mark_read(&state.db, &viewer.actor, &id)
-        .await?;
+    inbox_app::mark_read(&state.db, &viewer.actor, &id).await?;
     Ok(Redirect::to(&format!("{INBOX}?notice=read")).into_response())
 }
 
@@ -188,7 +196,12 @@ fn matrix(rows: &[PreferenceRow], investor: &str, fund: Option<&str>) -> Vec<Mat
                 .iter()
                 .map(|&c| {
                     let name = format!("{}/{}", kind.as_str(), c.as_str());
-                    (name, c.as_str(), channel_label(c), enabled(rows, investor, fund, kind, c))
+                    (
+                        name,
+                        c.as_str(),
+                        channel_label(c),
+                        enabled(rows, investor, fund, kind, c),
+                    )
                 })
                 .collect(),
         })
@@ -222,8 +235,15 @@ fn posted_rows(body: &[u8], fund: Option<&str>) -> PageResult<Vec<PreferenceRow>
             });
         }
     }
-    if on.iter().any(|n| !out.iter().any(|r| format!("{}/{}", r.kind.as_str(), r.channel.as_str()) == *n)) {
-        return Err(PageError::new(StatusCode::BAD_REQUEST, "Malformed form", "The form named an unknown event kind or channel."));
+    if on.iter().any(|n| {
+        !out.iter()
+            .any(|r| format!("{}/{}", r.kind.as_str(), r.channel.as_str()) == *n)
+    }) {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed form",
+            "The form named an unknown event kind or channel.",
+        ));
     }
     Ok(out)
 }
@@ -250,8 +270,7 @@ async fn save_scope(
         .filter(|r| r.fund_id != fund)
         .collect();
     rows.extend(posted_rows(body, fund.as_deref())?);
-    app::replace(&state.db, actor, investor, &rows)
-        .await?;
+    app::replace(&state.db, actor, investor, &rows).await?;
     Ok(fund)
 }
 
@@ -309,7 +328,11 @@ async fn draw_prefs(
         .into_iter()
         .map(|(id, code, name)| (id, format!("{code} — {name}")))
         .collect();
-    let fund = if funds.iter().any(|(id, _)| id == fund) { fund } else { "" };
+    let fund = if funds.iter().any(|(id, _)| id == fund) {
+        fund
+    } else {
+        ""
+    };
     let rows = store::applicable(&state.db, &viewer.actor, &investor).await?;
     let contact = match contact {
         Some(c) => c,
@@ -327,7 +350,11 @@ async fn draw_prefs(
         Some("contact") => Some("Your contact details were saved.".to_string()),
         _ => None,
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     render_status(
         status,
         &PrefsPage {
@@ -352,7 +379,15 @@ async fn prefs_page(
     if let Some(away) = viewer.portal_page() {
         return Ok(away);
     }
-    draw_prefs(&state, &viewer, &q.fund, q.notice.as_deref(), None, FieldErrors::default()).await
+    draw_prefs(
+        &state,
+        &viewer,
+        &q.fund,
+        q.notice.as_deref(),
+        None,
+        FieldErrors::default(),
+    )
+    .await
 }
 
 async fn save_prefs(
@@ -409,16 +444,25 @@ async fn defaults_page(
         return Ok(away);
     }
     if !viewer.can(Permission::Administer) {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "Forbidden", "Only administrators set the organization's notification defaults."));
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Only administrators set the organization's notification defaults.",
+        ));
     }
     let funds: Vec<(String, String)> = funds::list_funds(&state.db, &viewer.actor)
         .await?
         .into_iter()
         .map(|f| (f.id, format!("{} — {}", f.code, f.name)))
         .collect();
-    let fund = if funds.iter().any(|(id, _)| *id == q.fund) { q.fund.as_str() } else { "" };
+    let fund = if funds.iter().any(|(id, _)| *id == q.fund) {
+        q.fund.as_str()
+    } else {
+        ""
+    };
     let rows = store::list(&state.db, &viewer.actor, None).await?;
-    let notice = (q.notice.as_deref() == Some("saved")).then(|| "The defaults were saved.".to_string());
+    let notice =
+        (q.notice.as_deref() == Some("saved")).then(|| "The defaults were saved.".to_string());
     render_status(
         StatusCode::OK,
         &PrefsPage {

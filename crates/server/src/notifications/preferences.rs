@@ -23,10 +23,7 @@ use crate::state::AppState;
 /// Routes of preferences and contacts.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/notifications/preferences",
-            get(get_own).put(put_own),
-        )
+        .route("/api/notifications/preferences", get(get_own).put(put_own))
         .route(
             "/api/notifications/preferences/defaults",
             get(get_defaults).put(put_defaults),
@@ -52,7 +49,9 @@ pub struct PreferenceView {
     #[schema(min_length = 1, max_length = 64)]
     pub fund_id: Option<String>,
     /// Event kind.
-    #[schema(pattern = "^(distribution\\.declared|distribution\\.approved|distribution\\.processed|reinvestment\\.done|payment\\.sent|payment\\.settled|payment\\.failed|payment\\.returned|check\\.stale|bankAccount\\.changed|taxDocument\\.ready|schedule\\.upcoming)$")]
+    #[schema(
+        pattern = "^(distribution\\.declared|distribution\\.approved|distribution\\.processed|reinvestment\\.done|payment\\.sent|payment\\.settled|payment\\.failed|payment\\.returned|check\\.stale|bankAccount\\.changed|taxDocument\\.ready|schedule\\.upcoming)$"
+    )]
     pub event_kind: String,
     /// Channel.
     #[schema(pattern = "^(email|sms|inApp)$")]
@@ -128,7 +127,10 @@ pub fn parse_rows(rows: &[PreferenceView]) -> Result<Vec<PreferenceRow>, Invalid
             let all: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
             FieldError::new(format!("preferences[{i}].channel"), one_of(&all))
         });
-        let fund_ok = r.fund_id.as_deref().is_none_or(|f| (1..=64).contains(&f.len()));
+        let fund_ok = r
+            .fund_id
+            .as_deref()
+            .is_none_or(|f| (1..=64).contains(&f.len()));
         if !fund_ok {
             errors.push(FieldError::new(
                 format!("preferences[{i}].fundId"),
@@ -158,7 +160,10 @@ fn owner(actor: &Actor, q: &OwnerQuery) -> ApiResult<String> {
     match (&actor.investor_id, &q.investor_id) {
         (Some(own), None) => Ok(own.clone()),
         (_, Some(id)) => Ok(id.clone()),
-        (None, None) => Err(ApiError::field("investorId", "staff must name the investor")),
+        (None, None) => Err(ApiError::field(
+            "investorId",
+            "staff must name the investor",
+        )),
     }
 }
 
@@ -259,7 +264,9 @@ pub struct ContactRequest {
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 
@@ -296,7 +303,9 @@ impl From<&Contact> for ContactView {
 /// The request parsed strictly, every bad field named.
 pub fn parse_contact(req: &ContactRequest) -> Result<ContactPatch, Invalid> {
     let mut errors = Vec::new();
-    let mut field = |name: &str, v: &Option<Option<String>>, p: fn(&str) -> Result<String, &'static str>| match v {
+    let mut field = |name: &str,
+                     v: &Option<Option<String>>,
+                     p: fn(&str) -> Result<String, &'static str>| match v {
         Some(Some(s)) => match p(s) {
             Ok(s) => Some(Some(s)),
             Err(why) => {
@@ -317,7 +326,11 @@ pub fn parse_contact(req: &ContactRequest) -> Result<ContactPatch, Invalid> {
         }
     };
     if errors.is_empty() {
-        Ok(ContactPatch { email, phone, locale })
+        Ok(ContactPatch {
+            email,
+            phone,
+            locale,
+        })
     } else {
         Err(Invalid(errors))
     }

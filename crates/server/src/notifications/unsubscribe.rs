@@ -73,10 +73,16 @@ async fn describe(state: &AppState, claim: &Claim) -> String {
     let fund = match claim.fund_id.as_deref() {
         Some(id) => funds::find_fund(&state.db, &Actor::system(&claim.org_id), id)
             .await
-            .map_or_else(|_| "one fund".to_string(), |f| format!("{} ({})", f.name, f.code)),
+            .map_or_else(
+                |_| "one fund".to_string(),
+                |f| format!("{} ({})", f.name, f.code),
+            ),
         None => "every fund".into(),
     };
-    format!("{what} by {} for {fund}", channel_label(claim.channel).to_lowercase())
+    format!(
+        "{what} by {} for {fund}",
+        channel_label(claim.channel).to_lowercase()
+    )
 }
 
 async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> PageResult<Response> {
@@ -102,9 +108,13 @@ async fn confirm(State(state): State<AppState>, RawQuery(query): RawQuery) -> Pa
     if let Err(e) = verify(state.config.unsubscribe_key.bytes(), &token, now_unix()) {
         return refused(&e);
     }
-    let (claim, _changed) =
-        app::unsubscribe(&state.db, state.config.unsubscribe_key.bytes(), &token, now_unix())
-            .await?;
+    let (claim, _changed) = app::unsubscribe(
+        &state.db,
+        state.config.unsubscribe_key.bytes(),
+        &token,
+        now_unix(),
+    )
+    .await?;
     let what = describe(&state, &claim).await;
     render_status(
         StatusCode::OK,

@@ -25,7 +25,13 @@ async fn n(app: &TestApp, sql: String) -> i64 {
         .unwrap()
 }
 
-async fn send(app: &TestApp, method: &str, token: &str, path: &str, body: Option<Value>) -> Response {
+async fn send(
+    app: &TestApp,
+    method: &str,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Response {
     let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut r = app.client.request(m, app.url(path)).bearer_auth(token);
     if let Some(b) = body {
@@ -37,12 +43,20 @@ async fn send(app: &TestApp, method: &str, token: &str, path: &str, body: Option
 async fn problem_field(r: Response) -> (u16, String) {
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap();
-    (status, body["field"].as_str().unwrap_or_default().to_string())
+    (
+        status,
+        body["field"].as_str().unwrap_or_default().to_string(),
+    )
 }
 
 fn other_investor(app: &TestApp) -> String {
     let own = &app.seeded.investor_user_investor_id;
-    app.seeded.investor_ids.iter().find(|i| *i != own).unwrap().clone()
+    app.seeded
+        .investor_ids
+        .iter()
+        .find(|i| *i != own)
+        .unwrap()
+        .clone()
 }
 
 fn cell<'a>(view: &'a Value, fund: Option<&str>, kind: &str, channel: &str) -> &'a Value {
@@ -61,7 +75,12 @@ async fn preferences_are_own_only_strict_and_audited() {
     let own = app.seeded.investor_user_investor_id.clone();
     let fund = app.seeded.open_fund_id.clone();
 
-    let view: Value = app.get("investor", "/api/notifications/preferences").await.json().await.unwrap();
+    let view: Value = app
+        .get("investor", "/api/notifications/preferences")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["investorId"], own.as_str());
     assert_eq!(view["preferences"].as_array().unwrap().len(), 0);
     assert_eq!(view["effective"].as_array().unwrap().len(), 12 * 3);
@@ -75,29 +94,79 @@ async fn preferences_are_own_only_strict_and_audited() {
         {"fundId": null, "eventKind": "payment.sent", "channel": "sms", "enabled": true},
         {"fundId": null, "eventKind": "payment.sent", "channel": "fax", "enabled": true},
     ]});
-    let r = send(&app, "PUT", inv, "/api/notifications/preferences", Some(bad)).await;
-    assert_eq!(problem_field(r).await, (422, "preferences[2].channel".into()));
+    let r = send(
+        &app,
+        "PUT",
+        inv,
+        "/api/notifications/preferences",
+        Some(bad),
+    )
+    .await;
+    assert_eq!(
+        problem_field(r).await,
+        (422, "preferences[2].channel".into())
+    );
     let bad_kind = json!({"preferences": [{"eventKind": "payment.lost", "channel": "email", "enabled": true}]});
-    let r = send(&app, "PUT", inv, "/api/notifications/preferences", Some(bad_kind)).await;
-    assert_eq!(problem_field(r).await, (422, "preferences[0].eventKind".into()));
+    let r = send(
+        &app,
+        "PUT",
+        inv,
+        "/api/notifications/preferences",
+        Some(bad_kind),
+    )
+    .await;
+    assert_eq!(
+        problem_field(r).await,
+        (422, "preferences[0].eventKind".into())
+    );
     let other_org = app.seed_another_org(2, "Notif Prefs Other Org").await;
     let foreign_fund = json!({"preferences": [{"fundId": other_org.open_fund_id, "eventKind": "payment.sent", "channel": "email", "enabled": false}]});
-    let r = send(&app, "PUT", inv, "/api/notifications/preferences", Some(foreign_fund)).await;
-    assert_eq!(problem_field(r).await, (422, "preferences[0].fundId".into()));
-    assert_eq!(n(&app, "SELECT COUNT(*) AS n FROM notification_preferences".into()).await, 0);
-    assert_eq!(n(&app, "SELECT COUNT(*) AS n FROM audit_log".into()).await, audit_before);
+    let r = send(
+        &app,
+        "PUT",
+        inv,
+        "/api/notifications/preferences",
+        Some(foreign_fund),
+    )
+    .await;
+    assert_eq!(
+        problem_field(r).await,
+        (422, "preferences[0].fundId".into())
+    );
+    assert_eq!(
+        n(
+            &app,
+            "SELECT COUNT(*) AS n FROM notification_preferences".into()
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        n(&app, "SELECT COUNT(*) AS n FROM audit_log".into()).await,
+        audit_before
+    );
 
     // A valid set: SMS on for every fund, email off for payments of one fund.
     let good = json!({"preferences": [
         {"fundId": null, "eventKind": "payment.sent", "channel": "sms", "enabled": true},
         {"fundId": fund, "eventKind": "payment.sent", "channel": "email", "enabled": false},
     ]});
-    let r = send(&app, "PUT", inv, "/api/notifications/preferences", Some(good)).await;
+    let r = send(
+        &app,
+        "PUT",
+        inv,
+        "/api/notifications/preferences",
+        Some(good),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let view: Value = r.json().await.unwrap();
     assert_eq!(view["preferences"].as_array().unwrap().len(), 2);
     assert_eq!(cell(&view, None, "payment.sent", "sms")["enabled"], true);
-    assert_eq!(cell(&view, Some(&fund), "payment.sent", "email")["enabled"], false);
+    assert_eq!(
+        cell(&view, Some(&fund), "payment.sent", "email")["enabled"],
+        false
+    );
     assert_eq!(cell(&view, None, "payment.sent", "email")["enabled"], true);
     let sql = format!("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'notification_preferences.replace' AND entity_id = '{own}' AND before_json = '[]' AND after_json LIKE '%\"sms\"%'");
     assert_eq!(n(&app, sql).await, 1);
@@ -107,9 +176,15 @@ async fn preferences_are_own_only_strict_and_audited() {
     let path = format!("/api/notifications/preferences?investorId={other}");
     assert_eq!(app.get("investor", &path).await.status(), 404);
     assert_eq!(app.get("operator", &path).await.status(), 200);
-    assert_eq!(problem_field(app.get("operator", "/api/notifications/preferences").await).await, (422, "investorId".into()));
+    assert_eq!(
+        problem_field(app.get("operator", "/api/notifications/preferences").await).await,
+        (422, "investorId".into())
+    );
     // Another organization's investor: 404 for staff too.
-    let foreign = format!("/api/notifications/preferences?investorId={}", other_org.investor_user_investor_id);
+    let foreign = format!(
+        "/api/notifications/preferences?investorId={}",
+        other_org.investor_user_investor_id
+    );
     assert_eq!(app.get("operator", &foreign).await.status(), 404);
     // Approvers read but do not change someone's preferences.
     let r = send(&app, "PUT", app.token("approver"), &path, Some(json!({"preferences": [{"eventKind": "payment.sent", "channel": "sms", "enabled": true}]}))).await;
@@ -117,13 +192,40 @@ async fn preferences_are_own_only_strict_and_audited() {
 
     // Defaults: admins only; they apply where the investor has no row of their own.
     let defaults = json!({"preferences": [{"fundId": null, "eventKind": "distribution.declared", "channel": "email", "enabled": false}]});
-    let r = send(&app, "PUT", app.token("operator"), "/api/notifications/preferences/defaults", Some(defaults.clone())).await;
+    let r = send(
+        &app,
+        "PUT",
+        app.token("operator"),
+        "/api/notifications/preferences/defaults",
+        Some(defaults.clone()),
+    )
+    .await;
     assert_eq!(r.status(), 403);
-    assert_eq!(app.get("investor", "/api/notifications/preferences/defaults").await.status(), 403);
-    let r = send(&app, "PUT", app.token("admin"), "/api/notifications/preferences/defaults", Some(defaults)).await;
+    assert_eq!(
+        app.get("investor", "/api/notifications/preferences/defaults")
+            .await
+            .status(),
+        403
+    );
+    let r = send(
+        &app,
+        "PUT",
+        app.token("admin"),
+        "/api/notifications/preferences/defaults",
+        Some(defaults),
+    )
+    .await;
     assert_eq!(r.status(), 200);
-    let view: Value = app.get("investor", "/api/notifications/preferences").await.json().await.unwrap();
-    assert_eq!(cell(&view, None, "distribution.declared", "email")["enabled"], false);
+    let view: Value = app
+        .get("investor", "/api/notifications/preferences")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        cell(&view, None, "distribution.declared", "email")["enabled"],
+        false
+    );
     let sql = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'notification_preferences.replace_defaults' AND entity_id = 'organization'";
     assert_eq!(n(&app, sql.into()).await, 1);
     app.stop().await;
@@ -147,15 +249,34 @@ async fn contacts_are_checked_audited_announced_and_lift_the_suppression() {
     }
     let before = contacts::get(&app.db, &app.operator(), &own).await.unwrap();
     let old_email = before.email.clone().expect("demo investors have an email");
-    contacts::suppress(&app.db, &app.seeded.org_id, Channel::Email, &old_email, "bounce").await.unwrap();
+    contacts::suppress(
+        &app.db,
+        &app.seeded.org_id,
+        Channel::Email,
+        &old_email,
+        "bounce",
+    )
+    .await
+    .unwrap();
 
-    let r = send(&app, "PATCH", inv, &path, Some(json!({"email": "new.address@example.com", "phone": "+14155550123", "locale": "es"}))).await;
+    let r = send(
+        &app,
+        "PATCH",
+        inv,
+        &path,
+        Some(json!({"email": "new.address@example.com", "phone": "+14155550123", "locale": "es"})),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let c: Value = r.json().await.unwrap();
     assert_eq!(c["email"], "new.address@example.com");
     assert_eq!(c["phone"], "+14155550123");
     assert_eq!(c["locale"], "es");
-    assert!(!contacts::is_suppressed(&app.db, &app.operator(), Channel::Email, &old_email).await.unwrap());
+    assert!(
+        !contacts::is_suppressed(&app.db, &app.operator(), Channel::Email, &old_email)
+            .await
+            .unwrap()
+    );
     let sql = format!("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'investor.contact_change' AND entity_id = '{own}'");
     assert_eq!(n(&app, sql).await, 1);
     let sql = format!("SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'investor.contact_changed' AND aggregate_id = '{own}'");
@@ -166,17 +287,51 @@ async fn contacts_are_checked_audited_announced_and_lift_the_suppression() {
     let sql = format!("SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'investor.contact_changed' AND aggregate_id = '{own}'");
     assert_eq!(n(&app, sql).await, 1);
     // null clears the phone; staff may change it too.
-    let r = send(&app, "PATCH", app.token("operator"), &path, Some(json!({"phone": null}))).await;
+    let r = send(
+        &app,
+        "PATCH",
+        app.token("operator"),
+        &path,
+        Some(json!({"phone": null})),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["phone"], Value::Null);
 
     // Another investor's contact: 404 for an investor, even with bad input; another org's for staff.
     let other = format!("/api/investors/{}/contact", other_investor(&app));
-    assert_eq!(send(&app, "PATCH", inv, &other, Some(json!({"phone": "bad"}))).await.status(), 404);
+    assert_eq!(
+        send(&app, "PATCH", inv, &other, Some(json!({"phone": "bad"})))
+            .await
+            .status(),
+        404
+    );
     let org2 = app.seed_another_org(1, "Notif Contacts Other Org").await;
     let foreign = format!("/api/investors/{}/contact", org2.investor_user_investor_id);
-    assert_eq!(send(&app, "PATCH", app.token("operator"), &foreign, Some(json!({"locale": "en"}))).await.status(), 404);
-    assert_eq!(send(&app, "PATCH", app.token("auditor"), &path, Some(json!({"locale": "en"}))).await.status(), 403);
+    assert_eq!(
+        send(
+            &app,
+            "PATCH",
+            app.token("operator"),
+            &foreign,
+            Some(json!({"locale": "en"}))
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        send(
+            &app,
+            "PATCH",
+            app.token("auditor"),
+            &path,
+            Some(json!({"locale": "en"}))
+        )
+        .await
+        .status(),
+        403
+    );
     app.stop().await;
 }
 
@@ -190,7 +345,10 @@ async fn add(app: &TestApp, investor: &str, title: &str) -> String {
         body: format!("{title} body"),
         link: Some("/account/distributions".into()),
     };
-    inbox::insert(&app.db, &app.seeded.org_id, &item).await.unwrap().unwrap()
+    inbox::insert(&app.db, &app.seeded.org_id, &item)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -203,33 +361,104 @@ async fn the_inbox_lists_own_notices_newest_first_and_marks_them_read_once() {
     let third = add(&app, &own, "Third").await;
     let theirs = add(&app, &other, "Not yours").await;
 
-    let page: Value = app.get("investor", "/api/notifications?limit=2").await.json().await.unwrap();
-    let ids: Vec<&str> = page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let page: Value = app
+        .get("investor", "/api/notifications?limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [third.as_str(), second.as_str()]);
     assert_eq!(page["unreadCount"], 3);
     let cursor = page["nextCursor"].as_str().unwrap();
-    let page: Value = app.get("investor", &format!("/api/notifications?limit=2&cursor={cursor}")).await.json().await.unwrap();
+    let page: Value = app
+        .get(
+            "investor",
+            &format!("/api/notifications?limit=2&cursor={cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["items"][0]["id"], first.as_str());
     assert_eq!(page["items"][0]["title"], "First");
     assert!(page["nextCursor"].is_null());
 
-    let r = app.patch("investor", &format!("/api/notifications/{second}/read")).await;
+    let r = app
+        .patch("investor", &format!("/api/notifications/{second}/read"))
+        .await;
     assert_eq!(r.status(), 200);
-    let read_at = r.json::<Value>().await.unwrap()["readAt"].as_str().unwrap().to_string();
-    let again: Value = app.patch("investor", &format!("/api/notifications/{second}/read")).await.json().await.unwrap();
-    assert_eq!(again["readAt"], read_at.as_str(), "a second mark keeps the first time");
-    let page: Value = app.get("investor", "/api/notifications").await.json().await.unwrap();
+    let read_at = r.json::<Value>().await.unwrap()["readAt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again: Value = app
+        .patch("investor", &format!("/api/notifications/{second}/read"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["readAt"],
+        read_at.as_str(),
+        "a second mark keeps the first time"
+    );
+    let page: Value = app
+        .get("investor", "/api/notifications")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["unreadCount"], 2);
 
-    assert_eq!(app.patch("investor", &format!("/api/notifications/{theirs}/read")).await.status(), 404);
-    assert_eq!(app.patch("operator", &format!("/api/notifications/{first}/read")).await.status(), 404);
-    assert_eq!(app.get("investor", &format!("/api/notifications?investorId={other}")).await.status(), 404);
-    let staff: Value = app.get("operator", &format!("/api/notifications?investorId={other}")).await.json().await.unwrap();
+    assert_eq!(
+        app.patch("investor", &format!("/api/notifications/{theirs}/read"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.patch("operator", &format!("/api/notifications/{first}/read"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(
+            "investor",
+            &format!("/api/notifications?investorId={other}")
+        )
+        .await
+        .status(),
+        404
+    );
+    let staff: Value = app
+        .get(
+            "operator",
+            &format!("/api/notifications?investorId={other}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(staff["items"][0]["id"], theirs.as_str());
     let org2 = app.seed_another_org(1, "Notif Inbox Other Org").await;
-    let foreign = format!("/api/notifications?investorId={}", org2.investor_user_investor_id);
+    let foreign = format!(
+        "/api/notifications?investorId={}",
+        org2.investor_user_investor_id
+    );
     assert_eq!(app.get("operator", &foreign).await.status(), 404);
-    assert_eq!(app.get("operator", "/api/notifications?limit=0").await.status(), 422);
+    assert_eq!(
+        app.get("operator", "/api/notifications?limit=0")
+            .await
+            .status(),
+        422
+    );
     app.stop().await;
 }
 
@@ -256,14 +485,20 @@ async fn the_live_feed_streams_new_notices_and_resumes_after_the_last_event_id()
 
     let mut resp = app.get("investor", "/api/notifications/stream").await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     add(&app, &other, "Someone else's").await;
     let new = add(&app, &own, "Live one").await;
     let text = read_until(&mut resp, &new, Duration::from_secs(5)).await;
     assert!(text.contains(&format!("id: {new}\n")), "{text}");
     assert!(text.contains("event: notification"), "{text}");
     assert!(text.contains("Live one"), "{text}");
-    assert!(!text.contains(&old), "a fresh feed starts after the newest notice: {text}");
+    assert!(
+        !text.contains(&old),
+        "a fresh feed starts after the newest notice: {text}"
+    );
     assert!(!text.contains("Someone else"), "{text}");
     drop(resp);
 
@@ -281,7 +516,12 @@ async fn the_live_feed_streams_new_notices_and_resumes_after_the_last_event_id()
     assert!(!text.contains(&format!("id: {old}\n")), "{text}");
     drop(resp);
 
-    let r = app.get("investor", &format!("/api/notifications/stream?investorId={other}")).await;
+    let r = app
+        .get(
+            "investor",
+            &format!("/api/notifications/stream?investorId={other}"),
+        )
+        .await;
     assert_eq!(r.status(), 404);
     app.stop().await;
 }
@@ -303,14 +543,28 @@ async fn unsubscribe_links_change_nothing_on_get_and_turn_off_once_on_post() {
     let key = SecretKey::dev();
     let own = app.seeded.investor_user_investor_id.clone();
     let in_a_day = chrono::Utc::now().timestamp() + 86_400;
-    let url = unsubscribe_url(&app.base, key.bytes(), &claim(&app, Some(EventKind::PaymentSent), in_a_day));
+    let url = unsubscribe_url(
+        &app.base,
+        key.bytes(),
+        &claim(&app, Some(EventKind::PaymentSent), in_a_day),
+    );
     assert!(url.starts_with(&format!("{}/unsubscribe?token=", app.base)));
 
     let page = app.client.get(&url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("payment sent by email for every fund"), "{html}");
-    assert_eq!(n(&app, "SELECT COUNT(*) AS n FROM notification_preferences".into()).await, 0);
+    assert!(
+        html.contains("payment sent by email for every fund"),
+        "{html}"
+    );
+    assert_eq!(
+        n(
+            &app,
+            "SELECT COUNT(*) AS n FROM notification_preferences".into()
+        )
+        .await,
+        0
+    );
 
     let one_click = || {
         app.client
@@ -320,19 +574,42 @@ async fn unsubscribe_links_change_nothing_on_get_and_turn_off_once_on_post() {
             .send()
     };
     assert_eq!(one_click().await.unwrap().status(), 200);
-    let view: Value = app.get("investor", "/api/notifications/preferences").await.json().await.unwrap();
+    let view: Value = app
+        .get("investor", "/api/notifications/preferences")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cell(&view, None, "payment.sent", "email")["enabled"], false);
-    assert_eq!(cell(&view, None, "payment.settled", "email")["enabled"], true);
+    assert_eq!(
+        cell(&view, None, "payment.settled", "email")["enabled"],
+        true
+    );
     let audited = format!("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'notification_preferences.replace' AND actor_id = 'unsubscribe-link:{own}'");
     assert_eq!(n(&app, audited.clone()).await, 1);
     // Idempotent: a second use changes and audits nothing.
     assert_eq!(one_click().await.unwrap().status(), 200);
     assert_eq!(n(&app, audited.clone()).await, 1);
-    assert_eq!(n(&app, format!("SELECT COUNT(*) AS n FROM notification_preferences WHERE investor_id = '{own}'")).await, 1);
+    assert_eq!(
+        n(
+            &app,
+            format!(
+                "SELECT COUNT(*) AS n FROM notification_preferences WHERE investor_id = '{own}'"
+            )
+        )
+        .await,
+        1
+    );
 
     // Every kind at once (the page's form).
     let all = unsubscribe_url(&app.base, key.bytes(), &claim(&app, None, in_a_day));
-    let r = app.client.post(&all).form(&[("confirm", "yes")]).send().await.unwrap();
+    let r = app
+        .client
+        .post(&all)
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(n(&app, format!("SELECT COUNT(*) AS n FROM notification_preferences WHERE investor_id = '{own}' AND channel = 'email' AND enabled = 0")).await, 12);
 
@@ -340,10 +617,39 @@ async fn unsubscribe_links_change_nothing_on_get_and_turn_off_once_on_post() {
     let before = n(&app, "SELECT COUNT(*) AS n FROM audit_log".into()).await;
     let expired = unsubscribe_url(&app.base, key.bytes(), &claim(&app, None, 1_000));
     assert_eq!(app.client.get(&expired).send().await.unwrap().status(), 410);
-    assert_eq!(app.client.post(&expired).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), 410);
+    assert_eq!(
+        app.client
+            .post(&expired)
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        410
+    );
     let forged = unsubscribe_url(&app.base, b"another key", &claim(&app, None, in_a_day));
-    assert_eq!(app.client.post(&forged).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), 400);
-    assert_eq!(app.client.get(app.url("/unsubscribe")).send().await.unwrap().status(), 400);
-    assert_eq!(n(&app, "SELECT COUNT(*) AS n FROM audit_log".into()).await, before);
+    assert_eq!(
+        app.client
+            .post(&forged)
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/unsubscribe"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        n(&app, "SELECT COUNT(*) AS n FROM audit_log".into()).await,
+        before
+    );
     app.stop().await;
 }

@@ -21,23 +21,50 @@ async fn the_inbox_page_lists_notices_and_marks_one_read() {
         body: "USD 12.34 left".into(),
         link: Some("/account/distributions".into()),
     };
-    let id = inbox::insert(&app.db, &app.seeded.org_id, &item).await.unwrap().unwrap();
+    let id = inbox::insert(&app.db, &app.seeded.org_id, &item)
+        .await
+        .unwrap()
+        .unwrap();
     let mut web = app.sign_in("investor").await;
     let page = web.get("/account/notifications").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Payment &#60;sent&#62;"), "titles are escaped: {}", page.body);
-    assert!(page.body.contains(r#"<span id="unread-count">1</span>"#), "{}", page.body);
+    assert!(
+        page.body.contains("Payment &#60;sent&#62;"),
+        "titles are escaped: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"<span id="unread-count">1</span>"#),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("/assets/notifications.js"));
-    let done = web.post(&format!("/account/notifications/{id}/read"), &[]).await;
+    let done = web
+        .post(&format!("/account/notifications/{id}/read"), &[])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location.as_deref(), Some("/account/notifications?notice=read"));
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/account/notifications?notice=read")
+    );
     let page = web.get("/account/notifications?notice=read").await;
-    assert!(page.body.contains(r#"<span id="unread-count">0</span>"#), "{}", page.body);
+    assert!(
+        page.body.contains(r#"<span id="unread-count">0</span>"#),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Marked as read."));
     // Without the CSRF token nothing happens.
-    let refused = web.post_raw(&format!("/account/notifications/{id}/read"), &[]).await;
+    let refused = web
+        .post_raw(&format!("/account/notifications/{id}/read"), &[])
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let js = app.client.get(app.url("/assets/notifications.js")).send().await.unwrap();
+    let js = app
+        .client
+        .get(app.url("/assets/notifications.js"))
+        .send()
+        .await
+        .unwrap();
     assert!(js.text().await.unwrap().contains("EventSource"));
     app.stop().await;
 }
@@ -48,40 +75,87 @@ async fn the_preferences_page_saves_one_scope_and_the_contact() {
     let mut web = app.sign_in("investor").await;
     let page = web.get("/account/notifications/preferences").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("<legend>Payment sent</legend>"), "{}", page.body);
+    assert!(
+        page.body.contains("<legend>Payment sent</legend>"),
+        "{}",
+        page.body
+    );
     // Only email for payments sent, for every fund: everything else in this scope off.
     let saved = web
-        .post("/account/notifications/preferences", &[("fund", ""), ("payment.sent/email", "on")])
+        .post(
+            "/account/notifications/preferences",
+            &[("fund", ""), ("payment.sent/email", "on")],
+        )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let view: Value = app.get("investor", "/api/notifications/preferences").await.json().await.unwrap();
+    let view: Value = app
+        .get("investor", "/api/notifications/preferences")
+        .await
+        .json()
+        .await
+        .unwrap();
     let rows = view["preferences"].as_array().unwrap();
     assert_eq!(rows.len(), 36);
     assert_eq!(rows.iter().filter(|r| r["enabled"] == true).count(), 1);
     // A bad phone is shown again with its error, and nothing is saved.
     let bad = web
-        .post("/account/notifications/contact", &[("email", "me@example.com"), ("phone", "12345"), ("locale", "en")])
+        .post(
+            "/account/notifications/contact",
+            &[
+                ("email", "me@example.com"),
+                ("phone", "12345"),
+                ("locale", "en"),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("err-phone"), "{}", bad.body);
     let ok = web
-        .post("/account/notifications/contact", &[("email", "me@example.com"), ("phone", "+14155550123"), ("locale", "es")])
+        .post(
+            "/account/notifications/contact",
+            &[
+                ("email", "me@example.com"),
+                ("phone", "+14155550123"),
+                ("locale", "es"),
+            ],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
-    let page = web.get("/account/notifications/preferences?notice=contact").await;
+    let page = web
+        .get("/account/notifications/preferences?notice=contact")
+        .await;
     assert!(page.body.contains("+14155550123"));
 
     // Defaults: admins see and save them; operators are refused; investors sent home.
     let mut admin = app.sign_in("admin").await;
     let page = admin.get("/notifications/defaults").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(r#"href="/notifications/defaults""#), "linked from the navigation");
-    let saved = admin.post("/notifications/defaults", &[("fund", ""), ("payment.sent/sms", "on")]).await;
+    assert!(
+        page.body.contains(r#"href="/notifications/defaults""#),
+        "linked from the navigation"
+    );
+    let saved = admin
+        .post(
+            "/notifications/defaults",
+            &[("fund", ""), ("payment.sent/sms", "on")],
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let d: Value = app.get("admin", "/api/notifications/preferences/defaults").await.json().await.unwrap();
+    let d: Value = app
+        .get("admin", "/api/notifications/preferences/defaults")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d["preferences"].as_array().unwrap().len(), 36);
     let mut operator = app.sign_in("operator").await;
-    assert_eq!(operator.get("/notifications/defaults").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(web.get("/notifications/defaults").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        operator.get("/notifications/defaults").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        web.get("/notifications/defaults").await.status,
+        StatusCode::SEE_OTHER
+    );
     app.stop().await;
 }

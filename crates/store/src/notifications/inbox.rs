@@ -155,7 +155,11 @@ pub async fn newest_id(db: &Db, actor: &Actor, investor_id: &str) -> Result<Stri
 
 /// Marks one of the actor's own notices read (only investor users have an inbox; anyone
 /// else's id is 404). Already read: unchanged. Returns the notice and whether it changed.
-pub async fn mark_read(tx: &mut Tx, actor: &Actor, id: &str) -> Result<(InboxItem, bool), StoreError> {
+pub async fn mark_read(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+) -> Result<(InboxItem, bool), StoreError> {
     let own = match (&actor.investor_id, actor.role) {
         (Some(own), Role::Investor) => own.clone(),
         _ => return Err(StoreError::NotFound("notification")),

@@ -48,7 +48,11 @@ pub async fn check_investor(
 }
 
 /// Investors change their own; operators and admins anyone's; defaults are for admins.
-async fn check_owner(tx: &mut Tx, actor: &Actor, investor_id: Option<&str>) -> Result<(), StoreError> {
+async fn check_owner(
+    tx: &mut Tx,
+    actor: &Actor,
+    investor_id: Option<&str>,
+) -> Result<(), StoreError> {
     match investor_id {
         None => actor.require(Permission::Administer),
         Some(id) => {
@@ -190,8 +194,17 @@ pub async fn replace(
     .await?;
     let now = now_text();
     for (r, f) in rows.iter().zip(&funds) {
-        insert(tx, actor, owner, f.as_deref().unwrap_or(""), r.kind, r.channel, r.enabled, &now)
-            .await?;
+        insert(
+            tx,
+            actor,
+            owner,
+            f.as_deref().unwrap_or(""),
+            r.kind,
+            r.channel,
+            r.enabled,
+            &now,
+        )
+        .await?;
     }
     let after = list_tx(tx, actor, investor_id).await?;
     Ok((before, after))
@@ -241,7 +254,17 @@ pub async fn turn_off(
     let before = list_tx(tx, actor, Some(investor_id)).await?;
     let now = now_text();
     for kind in kinds {
-        insert(tx, actor, investor_id, fund_id.unwrap_or(""), *kind, channel, false, &now).await?;
+        insert(
+            tx,
+            actor,
+            investor_id,
+            fund_id.unwrap_or(""),
+            *kind,
+            channel,
+            false,
+            &now,
+        )
+        .await?;
     }
     let after = list_tx(tx, actor, Some(investor_id)).await?;
     Ok((before, after))
