@@ -653,3 +653,38 @@ async fn unsubscribe_links_change_nothing_on_get_and_turn_off_once_on_post() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_documented_patterns_name_every_event_kind_and_channel() {
+    let app = spawn_app(1).await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let props = &doc["components"]["schemas"]["PreferenceView"]["properties"];
+    let kinds = props["eventKind"]["pattern"].as_str().unwrap().to_string();
+    let channels = props["channel"]["pattern"].as_str().unwrap().to_string();
+    let alternatives = |p: &str| -> Vec<String> {
+        p.trim_start_matches("^(")
+            .trim_end_matches(")$")
+            .split('|')
+            .map(|a| a.replace("\\.", "."))
+            .collect()
+    };
+    let want: Vec<String> = EventKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    assert_eq!(alternatives(&kinds), want);
+    let want: Vec<String> = Channel::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(alternatives(&channels), want);
+    app.stop().await;
+}
