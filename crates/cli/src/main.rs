@@ -271,6 +271,9 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         body_limit_bytes: args.body_limit_mb.saturating_mul(1024 * 1024),
         oidc: access::oidc_from_env()?,
         public_url: args.public_url.clone().filter(|u| !u.is_empty()),
+        unsubscribe_key: clearway_server::state::SecretKey::new(&payments::unsubscribe_key(
+            &payments::data_dir(),
+        )?),
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;

@@ -51,6 +51,29 @@ pub fn vault(dir: &Path) -> Result<Vault> {
     Vault::from_config(text.trim()).with_context(|| format!("reading {}", path.display()))
 }
 
+/// Environment variable with the key signing unsubscribe links (any text of 32 or more bytes).
+pub const UNSUBSCRIBE_KEY_ENV: &str = "CLEARWAY_UNSUBSCRIBE_KEY";
+
+/// The unsubscribe-link key: configured, else generated once into the data directory beside
+/// the encryption key (links keep working across restarts; a new key voids old links).
+pub fn unsubscribe_key(dir: &Path) -> Result<Vec<u8>> {
+    if let Some(key) = env(UNSUBSCRIBE_KEY_ENV) {
+        if key.len() < 32 {
+            bail!("{UNSUBSCRIBE_KEY_ENV} must be at least 32 bytes");
+        }
+        return Ok(key.into_bytes());
+    }
+    let path = dir.join("unsubscribe.key");
+    if !path.exists() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        write_private(&path, &Vault::generate("unsubscribe")?)?;
+        tracing::warn!(path = %path.display(), "{UNSUBSCRIBE_KEY_ENV} is not set: generated the unsubscribe-link key into the data directory");
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text.trim().as_bytes().to_vec())
+}
+
 fn write_private(path: &Path, text: &str) -> Result<()> {
     #[cfg(unix)]
     {

@@ -10,6 +10,8 @@
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
 //! - [`reinvestment`]: DRIP elections, NAV uploads, reports and exports (routes and DTOs).
+//! - [`notifications`]: preferences, contacts, the in-app inbox and its live feed, unsubscribe
+//!   links, and their pages.
 //! - [`schedules`]: recurring distribution schedules and business-day calendars (API and pages).
 //! - [`payments`]: bank accounts, payments, batches, returns, checks, FX and provider webhooks
 //!   (routes and DTOs), and the payment jobs' adapter.
@@ -34,6 +36,7 @@ pub mod funds;
 pub mod http;
 pub mod inkind;
 pub mod jobs;
+pub mod notifications;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;
@@ -76,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .merge(capital::router())
         .merge(funds::router())
         .merge(schedules::router())
+        .merge(notifications::preferences::router())
+        .merge(notifications::inbox::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -87,7 +92,8 @@ pub fn router(state: AppState) -> Router {
         .merge(reinvestment::pages::router())
         .merge(capital::pages::router())
         .merge(payments::pages::router())
-        .merge(web::notifications::router())
+        .merge(notifications::portal::router())
+        .merge(notifications::unsubscribe::router())
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
         .merge(reconciliation::pages::router())

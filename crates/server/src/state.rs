@@ -44,6 +44,36 @@ pub struct Config {
     /// The URL people reach this server at (`CLEARWAY_PUBLIC_URL`): password-reset links are
     /// made from it, and when it is `https://` the session cookie is `Secure`.
     pub public_url: Option<String>,
+    /// The key signing unsubscribe links (`CLEARWAY_UNSUBSCRIBE_KEY`).
+    pub unsubscribe_key: SecretKey,
+}
+
+/// Key material that never prints (Debug shows only its length); cheap to clone.
+#[derive(Clone)]
+pub struct SecretKey(Arc<[u8]>);
+
+impl SecretKey {
+    /// A key from its bytes.
+    pub fn new(bytes: &[u8]) -> SecretKey {
+        SecretKey(Arc::from(bytes))
+    }
+
+    /// A fixed key for tests and development (like the payments vault's dev key): links
+    /// signed with it are only as secret as this source file.
+    pub fn dev() -> SecretKey {
+        SecretKey::new(b"clearway-dev-unsubscribe-key-not-for-production")
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretKey({} bytes)", self.0.len())
+    }
 }
 
 /// An OIDC provider (authorization-code flow with PKCE) and this client's registration.
@@ -77,6 +107,7 @@ impl Default for Config {
             metrics_addr: None,
             oidc: None,
             public_url: None,
+            unsubscribe_key: SecretKey::dev(),
         }
     }
 }

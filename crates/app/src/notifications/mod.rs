@@ -2,4 +2,8 @@
 //! (event, investor, channel), the channels that deliver them, and delivery tracking.
 
 pub mod channels;
+pub mod contacts;
+pub mod inbox;
+pub mod preferences;
+pub mod unsubscribe;
 pub mod writer;

@@ -2,12 +2,14 @@
 //! (channels), in which language (locales), and the disclosures no notice may drop.
 
 pub mod arrival;
+pub mod contact;
 pub mod context;
 pub mod delivery;
 pub mod disclosures;
 pub mod greeting;
 pub mod preferences;
 pub mod sms;
+pub mod unsubscribe;
 pub mod validate;
 
 pub use context::NoticeContext;

@@ -56,6 +56,9 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
     if viewer.can(Permission::ReadAudit) {
         nav.push(("/audit", "Audit trail"));
     }
+    if viewer.can(Permission::Administer) {
+        nav.push(("/notifications/defaults", "Notifications"));
+    }
     nav.push(("/account/security", "Security"));
     nav
 }

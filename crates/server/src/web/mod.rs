@@ -10,7 +10,6 @@ pub mod error;
 pub mod fmt;
 pub mod form;
 pub mod layout;
-pub mod notifications;
 pub mod session;
 pub mod sign_in;
 

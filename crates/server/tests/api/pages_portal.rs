@@ -155,7 +155,7 @@ async fn staff_are_sent_to_their_console_and_unbuilt_parts_say_so() {
     let mut investor = app.sign_in("investor").await;
     let page = investor.get("/account/notifications").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Notifications are not enabled yet"));
+    assert!(page.body.contains("No notices yet"), "{}", page.body);
     app.stop().await;
 }
 

@@ -237,6 +237,15 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/funds/{fund_id}/waterfall/distributions"),
         ("get", "/api/funds/{fund_id}/waterfall/clawback"),
         ("get", "/api/distributions/{id}/waterfall"),
+        // Notifications.
+        ("get", "/api/notifications/preferences"),
+        ("put", "/api/notifications/preferences"),
+        ("get", "/api/notifications/preferences/defaults"),
+        ("put", "/api/notifications/preferences/defaults"),
+        ("patch", "/api/investors/{investor_id}/contact"),
+        ("get", "/api/notifications"),
+        ("get", "/api/notifications/stream"),
+        ("patch", "/api/notifications/{id}/read"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
