@@ -2,7 +2,6 @@
 //! (channels), in which language (locales), and the disclosures no notice may drop.
 
 pub mod arrival;
-pub mod contact;
 pub mod context;
 pub mod delivery;
 pub mod disclosures;

@@ -7,8 +7,8 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use clearway_app::notifications::contacts::{self as contacts_app, ContactPatch};
 use clearway_app::notifications::preferences::{self as app, Effective};
-use clearway_core::notifications::contact::{parse_email, parse_phone};
 use clearway_core::notifications::preferences::PreferenceRow;
+use clearway_core::notifications::validate;
 use clearway_core::notifications::{Channel, EventKind, Locale};
 use clearway_core::{FieldError, Invalid};
 use clearway_store::notifications::contacts::Contact;
@@ -305,18 +305,18 @@ pub fn parse_contact(req: &ContactRequest) -> Result<ContactPatch, Invalid> {
     let mut errors = Vec::new();
     let mut field = |name: &str,
                      v: &Option<Option<String>>,
-                     p: fn(&str) -> Result<String, &'static str>| match v {
+                     p: fn(&str) -> Result<String, FieldError>| match v {
         Some(Some(s)) => match p(s) {
             Ok(s) => Some(Some(s)),
-            Err(why) => {
-                errors.push(FieldError::new(name, why));
+            Err(e) => {
+                errors.push(FieldError::new(name, e.message));
                 None
             }
         },
         other => other.clone(),
     };
-    let email = field("email", &req.email, parse_email);
-    let phone = field("phone", &req.phone, parse_phone);
+    let email = field("email", &req.email, validate::email);
+    let phone = field("phone", &req.phone, validate::e164);
     let locale = match req.locale.as_deref().map(str::parse::<Locale>) {
         None => None,
         Some(Ok(l)) => Some(l),
