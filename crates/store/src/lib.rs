@@ -37,6 +37,7 @@ pub mod funds;
 pub mod inkind;
 pub mod jobs;
 pub mod migrate;
+pub mod notifications;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;

@@ -2,3 +2,6 @@
 //! (event, investor, channel), the channels that deliver them, and delivery tracking.
 
 pub mod channels;
+pub mod engine;
+mod render;
+pub mod send;

@@ -1,6 +1,8 @@
 //! The channels' shared shapes: a message to send, what sending it came to, and what a
 //! provider later reports about it. Each provider is one module speaking its documented API.
 
+pub mod smtp;
+
 /// A file attached to an email (the PDF notice).
 #[derive(Debug, Clone)]
 pub struct Attachment {
