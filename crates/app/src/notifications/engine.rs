@@ -13,7 +13,9 @@ use clearway_core::notifications::preferences::enabled;
 use clearway_core::notifications::{Channel, EventKind, Locale, NoticeContext};
 use clearway_core::payments::Method;
 use clearway_store::events::outbox::Event;
-use clearway_store::notifications::fanout::{self, BatchCounts, DistributionHeader, PaymentRow, Recipient};
+use clearway_store::notifications::fanout::{
+    self, BatchCounts, DistributionHeader, PaymentRow, Recipient,
+};
 use clearway_store::notifications::messages::{self, NewInApp, NewMessage};
 use clearway_store::notifications::suppressions;
 use clearway_store::{Db, StoreError, Tx};
@@ -134,19 +136,45 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
         let scope = scope(&mut tx, event).await?;
         let (recipients, header) = match &scope {
             Scope::Lines(h) => (
-                fanout::line_recipients(&mut tx, &event.org_id, &h.id, &fan.cursor_investor, settings.batch_size).await?,
+                fanout::line_recipients(
+                    &mut tx,
+                    &event.org_id,
+                    &h.id,
+                    &fan.cursor_investor,
+                    settings.batch_size,
+                )
+                .await?,
                 Some(h),
             ),
-            Scope::One { investor_id, header, .. } if fan.cursor_investor.is_empty() => (
-                fanout::investor_recipient(&mut tx, &event.org_id, investor_id).await?.into_iter().collect(),
+            Scope::One {
+                investor_id,
+                header,
+                ..
+            } if fan.cursor_investor.is_empty() => (
+                fanout::investor_recipient(&mut tx, &event.org_id, investor_id)
+                    .await?
+                    .into_iter()
+                    .collect(),
                 header.as_ref(),
             ),
             _ => (vec![], None),
         };
-        let done = !matches!(scope, Scope::Lines(_)) || (recipients.len() as i64) < settings.batch_size;
-        let last = recipients.last().map_or(fan.cursor_investor.clone(), |r| r.investor_id.clone());
-        let counts = queue_batch(&mut tx, settings, event, kind, &scope, header, &recipients).await?;
-        fanout::advance(&mut tx, &event.id, &fan.cursor_investor, &last, counts, done).await?;
+        let done =
+            !matches!(scope, Scope::Lines(_)) || (recipients.len() as i64) < settings.batch_size;
+        let last = recipients
+            .last()
+            .map_or(fan.cursor_investor.clone(), |r| r.investor_id.clone());
+        let counts =
+            queue_batch(&mut tx, settings, event, kind, &scope, header, &recipients).await?;
+        fanout::advance(
+            &mut tx,
+            &event.id,
+            &fan.cursor_investor,
+            &last,
+            counts,
+            done,
+        )
+        .await?;
         tx.commit().await?;
         add(&mut total, counts);
         if done {
@@ -168,7 +196,9 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         let Some(p) = fanout::payment(tx, org, &event.aggregate_id).await? else {
             return Ok(Scope::Nobody);
         };
-        let header = fanout::distribution_header(tx, org, &p.distribution_id).await.ok();
+        let header = fanout::distribution_header(tx, org, &p.distribution_id)
+            .await
+            .ok();
         return Ok(Scope::One {
             investor_id: p.investor_id.clone(),
             header,
@@ -177,7 +207,10 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         });
     }
     let account = &event.data["bankAccount"];
-    let Some(investor_id) = event.data["investorId"].as_str().or(account["investorId"].as_str()) else {
+    let Some(investor_id) = event.data["investorId"]
+        .as_str()
+        .or(account["investorId"].as_str())
+    else {
         return Ok(Scope::Nobody);
     };
     let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
@@ -186,8 +219,11 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         header: None,
         payment: None,
         bank_account: Some(BankAccountFacts {
-            masked_account: text(&account["accountNumberMasked"]).unwrap_or_else(|| "(no account number)".into()),
-            bank: text(&account["bankName"]).or(text(&account["routingNumber"])).unwrap_or_default(),
+            masked_account: text(&account["accountNumberMasked"])
+                .unwrap_or_else(|| "(no account number)".into()),
+            bank: text(&account["bankName"])
+                .or(text(&account["routingNumber"]))
+                .unwrap_or_default(),
             changed_at: event.created_at.clone(),
             to_previous_contact: false,
         }),
@@ -207,9 +243,22 @@ async fn queue_batch(
     let (Some(first), Some(last)) = (recipients.first(), recipients.last()) else {
         return Ok(BatchCounts::default());
     };
-    let prefs = fanout::preferences(tx, &event.org_id, kind, &first.investor_id, &last.investor_id).await?;
-    let emails: Vec<&str> = recipients.iter().filter_map(|r| r.email.as_deref()).collect();
-    let phones: Vec<&str> = recipients.iter().filter_map(|r| r.phone.as_deref()).collect();
+    let prefs = fanout::preferences(
+        tx,
+        &event.org_id,
+        kind,
+        &first.investor_id,
+        &last.investor_id,
+    )
+    .await?;
+    let emails: Vec<&str> = recipients
+        .iter()
+        .filter_map(|r| r.email.as_deref())
+        .collect();
+    let phones: Vec<&str> = recipients
+        .iter()
+        .filter_map(|r| r.phone.as_deref())
+        .collect();
     let blocked_email = suppressions::suppressed_among(tx, &event.org_id, "email", &emails).await?;
     let blocked_sms = suppressions::suppressed_among(tx, &event.org_id, "sms", &phones).await?;
     let fund_id = header.map(|h| h.fund_id.clone());
@@ -218,8 +267,16 @@ async fn queue_batch(
     let mut counts = BatchCounts::default();
     for r in recipients {
         let ctx = context(settings, kind, scope, header, r)?;
-        let context_json = serde_json::to_string(&ctx).map_err(|e| AppError::Remote(e.to_string()))?;
-        let base = Base { event, kind, fund_id: fund_id.as_deref(), recipient: r, locale: ctx.locale, context: &context_json };
+        let context_json =
+            serde_json::to_string(&ctx).map_err(|e| AppError::Remote(e.to_string()))?;
+        let base = Base {
+            event,
+            kind,
+            fund_id: fund_id.as_deref(),
+            recipient: r,
+            locale: ctx.locale,
+            context: &context_json,
+        };
         for channel in Channel::ALL {
             let on = enabled(&prefs, &r.investor_id, fund_id.as_deref(), kind, channel);
             let decision = decide(channel, on, r, &blocked_email, &blocked_sms);
@@ -264,27 +321,66 @@ fn decide(
     blocked_email: &HashSet<String>,
     blocked_sms: &HashSet<String>,
 ) -> Decision {
-    let skip = |why: &str, address: Option<String>| Decision { status: "skipped", address, reason: Some(why.into()) };
+    let skip = |why: &str, address: Option<String>| Decision {
+        status: "skipped",
+        address,
+        reason: Some(why.into()),
+    };
     if !on {
-        return skip(match channel {
-            Channel::Sms => "SMS is off: the investor has not consented to texts for this notice",
-            _ => "the investor's preference turns this channel off for this notice",
-        }, None);
+        return skip(
+            match channel {
+                Channel::Sms => {
+                    "SMS is off: the investor has not consented to texts for this notice"
+                }
+                _ => "the investor's preference turns this channel off for this notice",
+            },
+            None,
+        );
     }
     let (address, valid, blocked) = match channel {
-        Channel::InApp => return Decision { status: "sent", address: None, reason: None },
-        Channel::Email => (r.email.clone(), r.email.as_deref().is_some_and(plausible_email), blocked_email),
-        Channel::Sms => (r.phone.clone(), r.phone.as_deref().is_some_and(plausible_e164), blocked_sms),
+        Channel::InApp => {
+            return Decision {
+                status: "sent",
+                address: None,
+                reason: None,
+            }
+        }
+        Channel::Email => (
+            r.email.clone(),
+            r.email.as_deref().is_some_and(plausible_email),
+            blocked_email,
+        ),
+        Channel::Sms => (
+            r.phone.clone(),
+            r.phone.as_deref().is_some_and(plausible_e164),
+            blocked_sms,
+        ),
     };
     match address {
-        None => skip(&format!("no {} on file", if channel == Channel::Sms { "mobile number" } else { "email address" }), None),
+        None => skip(
+            &format!(
+                "no {} on file",
+                if channel == Channel::Sms {
+                    "mobile number"
+                } else {
+                    "email address"
+                }
+            ),
+            None,
+        ),
         Some(a) if !valid => skip("the address on file is not valid", Some(a)),
         Some(a) if blocked.contains(&a) => Decision {
             status: "suppressed",
             address: Some(a),
-            reason: Some("the address is suppressed after a hard bounce, a complaint or STOP".into()),
+            reason: Some(
+                "the address is suppressed after a hard bounce, a complaint or STOP".into(),
+            ),
         },
-        Some(a) => Decision { status: "queued", address: Some(a), reason: None },
+        Some(a) => Decision {
+            status: "queued",
+            address: Some(a),
+            reason: None,
+        },
     }
 }
 
@@ -320,20 +416,28 @@ impl Base<'_> {
 /// A practical check until the core's validators land: one `@`, a dotted domain, no spaces
 /// or angle brackets.
 fn plausible_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && s.len() <= 254
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:@[]\\".contains(c) && c != '@')
+        && !s.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || "<>\"(),;:@[]\\".contains(c) && c != '@'
+        })
         && s.matches('@').count() == 1
 }
 
 /// E.164: `+`, then 8 to 15 digits, the first not 0.
 fn plausible_e164(s: &str) -> bool {
-    let Some(digits) = s.strip_prefix('+') else { return false };
-    (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0')
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (8..=15).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 /// The facts of the notice for one recipient.
@@ -345,7 +449,9 @@ fn context(
     r: &Recipient,
 ) -> AppResult<NoticeContext> {
     let currency_code = match scope {
-        Scope::One { payment: Some(p), .. } => p.currency.as_str(),
+        Scope::One {
+            payment: Some(p), ..
+        } => p.currency.as_str(),
         _ => header.map_or("USD", |h| h.currency.as_str()),
     };
     let currency = Currency::parse(currency_code).map_err(|e| AppError::Remote(e.to_string()))?;
@@ -354,15 +460,28 @@ fn context(
             id: h.id.clone(),
             record_date: date(&h.record_date)?,
             payable_date: date(&h.payable_date)?,
-            units: line.units.as_deref().and_then(|u| Decimal::from_str(u).ok()).unwrap_or_default(),
+            units: line
+                .units
+                .as_deref()
+                .and_then(|u| Decimal::from_str(u).ok())
+                .unwrap_or_default(),
             gross_minor: line.total_minor,
             components: line.components,
-            net_cash_minor: line.cash_minor.unwrap_or(line.total_minor - line.components.withholding),
+            net_cash_minor: line
+                .cash_minor
+                .unwrap_or(line.total_minor - line.components.withholding),
         }),
         _ => None,
     };
     let (payment, bank_account) = match scope {
-        Scope::One { payment, bank_account, .. } => (payment.as_ref().map(payment_facts).transpose()?, bank_account.clone()),
+        Scope::One {
+            payment,
+            bank_account,
+            ..
+        } => (
+            payment.as_ref().map(payment_facts).transpose()?,
+            bank_account.clone(),
+        ),
         _ => (None, None),
     };
     Ok(NoticeContext {
@@ -429,7 +548,10 @@ mod tests {
         for t in EVENT_TYPES {
             assert!(kind_of(t).is_some(), "{t}");
         }
-        assert_eq!(kind_of("distribution.completed"), Some(EventKind::DistributionProcessed));
+        assert_eq!(
+            kind_of("distribution.completed"),
+            Some(EventKind::DistributionProcessed)
+        );
         assert_eq!(kind_of("payment.stale_dated"), Some(EventKind::CheckStale));
         assert_eq!(kind_of("distribution.processing"), None);
     }

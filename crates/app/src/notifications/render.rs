@@ -46,7 +46,10 @@ pub fn render(ctx: &NoticeContext) -> Result<Rendered, String> {
         disclosures.iter().map(|d| format!("<p><small>{}</small></p>", escape(d))).collect::<String>(),
         escape(&ctx.portal_url),
     );
-    let sms = format!("{title}. {}", ctx.portal_url).chars().take(320).collect();
+    let sms = format!("{title}. {}", ctx.portal_url)
+        .chars()
+        .take(320)
+        .collect();
     Ok(Rendered {
         subject: format!("{title} — {fund}"),
         html,
@@ -58,7 +61,13 @@ pub fn render(ctx: &NoticeContext) -> Result<Rendered, String> {
 }
 
 fn facts(ctx: &NoticeContext, fund: &str) -> (String, Vec<String>) {
-    let money = |minor: i64| format!("{} {}", ctx.currency.format_minor(minor), ctx.currency.code());
+    let money = |minor: i64| {
+        format!(
+            "{} {}",
+            ctx.currency.format_minor(minor),
+            ctx.currency.code()
+        )
+    };
     let mut lines = vec![];
     if let Some(d) = &ctx.distribution {
         lines.push(format!(
@@ -70,13 +79,21 @@ fn facts(ctx: &NoticeContext, fund: &str) -> (String, Vec<String>) {
         ));
     }
     if let Some(p) = &ctx.payment {
-        lines.push(format!("Payment of {} by {} to {}.", money(p.amount_minor), p.method.as_str(), p.destination));
+        lines.push(format!(
+            "Payment of {} by {} to {}.",
+            money(p.amount_minor),
+            p.method.as_str(),
+            p.destination
+        ));
         if let Some(r) = &p.reason {
             lines.push(format!("Reason: {r}."));
         }
     }
     if let Some(b) = &ctx.bank_account {
-        lines.push(format!("The bank account {} at {} was changed on {}. If you did not do this, contact us now.", b.masked_account, b.bank, b.changed_at));
+        lines.push(format!(
+            "The bank account {} at {} was changed on {}. If you did not do this, contact us now.",
+            b.masked_account, b.bank, b.changed_at
+        ));
     }
     let title = match ctx.kind {
         EventKind::DistributionDeclared => "Distribution declared",

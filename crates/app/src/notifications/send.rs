@@ -74,8 +74,8 @@ fn status_of(outcome: &Outcome) -> &'static str {
 
 /// The email of `message`, rendered from its stored facts.
 fn email_for(message: &Message, settings: &SenderSettings) -> Result<OutgoingEmail, String> {
-    let ctx: NoticeContext = serde_json::from_str(&message.context)
-        .map_err(|e| format!("stored notice facts: {e}"))?;
+    let ctx: NoticeContext =
+        serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))?;
     let notice = render(&ctx)?;
     Ok(OutgoingEmail {
         message_id: message.id.clone(),

@@ -64,7 +64,11 @@ pub async fn pending_events(db: &Db, types: &[&str], limit: i64) -> Result<Vec<E
     for t in types {
         query.push(*t);
     }
-    db.fetch_all(query).await?.iter().map(event_from_row).collect()
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect()
 }
 
 fn event_from_row(r: &Row) -> Result<Event, StoreError> {
@@ -168,7 +172,10 @@ pub async fn advance_cursor(db: &Db, types: &[&str]) -> Result<i64, StoreError> 
     for t in types {
         lowest_open.push(*t);
     }
-    let open = tx.fetch_optional(lowest_open).await?.and_then(|r| r.opt_i64("seq").ok().flatten());
+    let open = tx
+        .fetch_optional(lowest_open)
+        .await?
+        .and_then(|r| r.opt_i64("seq").ok().flatten());
     let old = tx
         .fetch_optional(
             q("SELECT MAX(seq) AS seq FROM outbox WHERE seq > $1 AND created_at < $2")
@@ -386,7 +393,11 @@ pub struct PaymentRow {
 }
 
 /// Payment `id` of the organization.
-pub async fn payment(tx: &mut Tx, org_id: &str, id: &str) -> Result<Option<PaymentRow>, StoreError> {
+pub async fn payment(
+    tx: &mut Tx,
+    org_id: &str,
+    id: &str,
+) -> Result<Option<PaymentRow>, StoreError> {
     let Some(r) = tx
         .fetch_optional(
             q("SELECT id, investor_id, distribution_id, method, currency, amount_minor, payee_name, expected_date,

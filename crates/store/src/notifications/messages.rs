@@ -56,7 +56,8 @@ pub async fn insert_many(tx: &mut Tx, messages: &[NewMessage]) -> Result<u64, St
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * BOUND_PER_ROW;
-                let marks: Vec<String> = (1..=BOUND_PER_ROW).map(|k| format!("${}", b + k)).collect();
+                let marks: Vec<String> =
+                    (1..=BOUND_PER_ROW).map(|k| format!("${}", b + k)).collect();
                 format!("({}, 0, $0, $0, $0, {})", marks[..13].join(", "), marks[13])
             })
             .collect();
@@ -118,7 +119,9 @@ pub async fn insert_in_app(tx: &mut Tx, notices: &[NewInApp]) -> Result<u64, Sto
     for chunk in notices.chunks(500) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let marks: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", i * PER_ROW + k)).collect();
+                let marks: Vec<String> = (1..=PER_ROW)
+                    .map(|k| format!("${}", i * PER_ROW + k))
+                    .collect();
                 format!("({})", marks.join(", "))
             })
             .collect();
@@ -227,7 +230,8 @@ pub async fn claim(
 ) -> Result<Vec<Message>, StoreError> {
     let now = Utc::now();
     let now_s = time_text(now);
-    let until = time_text(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)));
+    let until =
+        time_text(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)));
     let mut tx = db.begin().await?;
     let lock = crate::db::dialect::skip_locked(tx.backend());
     let ids = tx
@@ -306,7 +310,13 @@ pub async fn record_outcome(
     let now = now_text();
     let mut tx = db.begin().await?;
     let (status, next, error, provider, sent_at) = match outcome {
-        Outcome::Sent { provider_id } => ("sent", now.clone(), None, provider_id.clone(), Some(now.clone())),
+        Outcome::Sent { provider_id } => (
+            "sent",
+            now.clone(),
+            None,
+            provider_id.clone(),
+            Some(now.clone()),
+        ),
         Outcome::Retry { error, at } => ("queued", time_text(*at), Some(error.clone()), None, None),
         Outcome::Dead { error } => ("dead", now.clone(), Some(error.clone()), None, None),
         Outcome::Bounced { error } => ("bounced", now.clone(), Some(error.clone()), None, None),
@@ -331,8 +341,14 @@ pub async fn record_outcome(
         .await?;
     if n == 1 {
         if let (Outcome::Bounced { error }, Some(address)) = (outcome, &message.address) {
-            super::suppressions::suppress(&mut tx, &message.org_id, &message.channel, address, error)
-                .await?;
+            super::suppressions::suppress(
+                &mut tx,
+                &message.org_id,
+                &message.channel,
+                address,
+                error,
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -400,7 +416,9 @@ pub async fn list(
 fn require_staff(actor: &Actor, permission: Permission) -> Result<(), StoreError> {
     actor.require(permission)?;
     if actor.investor_id.is_some() {
-        return Err(StoreError::Forbidden("investors may not read delivery records".into()));
+        return Err(StoreError::Forbidden(
+            "investors may not read delivery records".into(),
+        ));
     }
     Ok(())
 }
@@ -410,9 +428,11 @@ pub async fn get(tx: &mut Tx, actor: &Actor, id: &str) -> Result<Message, StoreE
     require_staff(actor, Permission::Read)?;
     let r = tx
         .fetch_optional(
-            q(format!("SELECT {COLUMNS} FROM notification_messages WHERE org_id = $1 AND id = $2"))
-                .bind(&actor.org_id)
-                .bind(id),
+            q(format!(
+                "SELECT {COLUMNS} FROM notification_messages WHERE org_id = $1 AND id = $2"
+            ))
+            .bind(&actor.org_id)
+            .bind(id),
         )
         .await?
         .ok_or(StoreError::NotFound("notification message"))?;
@@ -458,10 +478,18 @@ pub async fn decide(
         ),
     };
     let n = tx
-        .execute(q(sql).bind(&now).bind(id).bind(&actor.org_id).bind(&before.status))
+        .execute(
+            q(sql)
+                .bind(&now)
+                .bind(id)
+                .bind(&actor.org_id)
+                .bind(&before.status),
+        )
         .await?;
     if n != 1 {
-        return Err(StoreError::Conflict("the message changed meanwhile; try again".into()));
+        return Err(StoreError::Conflict(
+            "the message changed meanwhile; try again".into(),
+        ));
     }
     let after = get(tx, actor, id).await?;
     audit::record(

@@ -14,8 +14,10 @@ pub async fn suppress(
     reason: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        q("INSERT INTO notification_suppressions (org_id, channel, address, reason, created_at)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, channel, address) DO NOTHING")
+        q(
+            "INSERT INTO notification_suppressions (org_id, channel, address, reason, created_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, channel, address) DO NOTHING",
+        )
         .bind(org_id)
         .bind(channel)
         .bind(address)

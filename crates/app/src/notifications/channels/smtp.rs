@@ -93,10 +93,16 @@ fn classify(e: &SmtpError) -> SendOutcome {
 
 /// The RFC 5322 message for `email`.
 pub fn build(email: &OutgoingEmail, domain: &str) -> Result<Message, String> {
-    let from: Mailbox = email.from.parse().map_err(|e| format!("from address: {e}"))?;
+    let from: Mailbox = email
+        .from
+        .parse()
+        .map_err(|e| format!("from address: {e}"))?;
     let to = Mailbox::new(
         Some(email.to_name.clone()),
-        email.to.parse().map_err(|e| format!("recipient address: {e}"))?,
+        email
+            .to
+            .parse()
+            .map_err(|e| format!("recipient address: {e}"))?,
     );
     let mut builder = Message::builder()
         .message_id(Some(format!("<{}@{}>", email.message_id, domain)))
@@ -116,7 +122,8 @@ pub fn build(email: &OutgoingEmail, domain: &str) -> Result<Message, String> {
         for a in &email.attachments {
             let kind = ContentType::parse(&a.content_type)
                 .map_err(|e| format!("attachment type {}: {e}", a.content_type))?;
-            mixed = mixed.singlepart(MailAttachment::new(a.filename.clone()).body(a.bytes.clone(), kind));
+            mixed = mixed
+                .singlepart(MailAttachment::new(a.filename.clone()).body(a.bytes.clone(), kind));
         }
         mixed
     };
@@ -176,10 +183,20 @@ mod tests {
 
     #[test]
     fn headers_carry_our_id_and_one_click_unsubscribe() {
-        let raw = String::from_utf8(build(&email(), "clearway.example").unwrap().formatted()).unwrap();
-        assert!(raw.contains("Message-ID: <0190-abc@clearway.example>"), "{raw}");
-        assert!(raw.contains("List-Unsubscribe: <https://clearway.example/u/tok>"), "{raw}");
-        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{raw}");
+        let raw =
+            String::from_utf8(build(&email(), "clearway.example").unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("Message-ID: <0190-abc@clearway.example>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("List-Unsubscribe: <https://clearway.example/u/tok>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{raw}"
+        );
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(!raw.contains("multipart/mixed"), "{raw}");
     }
@@ -204,8 +221,14 @@ mod tests {
         let mut e = email();
         e.to = "not an address".into();
         assert!(build(&e, "x").is_err());
-        assert_eq!(opportunistic_by_default("smtp://h:25"), "smtp://h:25?tls=opportunistic");
-        assert_eq!(opportunistic_by_default("smtp://h:25?tls=required"), "smtp://h:25?tls=required");
+        assert_eq!(
+            opportunistic_by_default("smtp://h:25"),
+            "smtp://h:25?tls=opportunistic"
+        );
+        assert_eq!(
+            opportunistic_by_default("smtp://h:25?tls=required"),
+            "smtp://h:25?tls=required"
+        );
         assert_eq!(opportunistic_by_default("smtps://h:465"), "smtps://h:465");
     }
 }
