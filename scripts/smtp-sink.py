@@ -58,8 +58,6 @@ class Sink:
         tmp = os.path.join(self.directory, "." + name + ".tmp")
         with open(tmp, "wb") as f:
             f.write(head + body)
-            f.flush()
-            os.fsync(f.fileno())
         os.rename(tmp, os.path.join(self.directory, name))
 
 

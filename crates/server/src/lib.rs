@@ -34,6 +34,7 @@ pub mod funds;
 pub mod http;
 pub mod inkind;
 pub mod jobs;
+pub mod notifications;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(capital::router())
         .merge(funds::router())
         .merge(schedules::router())
+        .merge(notifications::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -252,6 +254,7 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         state.db.clone(),
         rx.clone(),
     )));
+    tasks.extend(notifications::worker::spawn(&state, &instance, &rx));
     tasks.push(tokio::spawn(events::relay::run(state.clone(), rx)));
     tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
     Ok(Running {

@@ -44,6 +44,8 @@ pub struct Config {
     /// The URL people reach this server at (`CLEARWAY_PUBLIC_URL`): password-reset links are
     /// made from it, and when it is `https://` the session cookie is `Secure`.
     pub public_url: Option<String>,
+    /// Notification engine and senders (`CLEARWAY_SMTP_URL`, `CLEARWAY_MAIL_FROM`).
+    pub notifications: crate::notifications::worker::NotificationsConfig,
 }
 
 /// An OIDC provider (authorization-code flow with PKCE) and this client's registration.
@@ -77,6 +79,7 @@ impl Default for Config {
             metrics_addr: None,
             oidc: None,
             public_url: None,
+            notifications: Default::default(),
         }
     }
 }

@@ -412,15 +412,21 @@ pub async fn list(
     .collect()
 }
 
-/// Staff only: investors never see delivery records (theirs are in the inbox).
+/// Delivery records are for those who operate or audit (investors see theirs in the inbox):
+/// reading needs Operate or ReadAudit, acting needs Operate.
 fn require_staff(actor: &Actor, permission: Permission) -> Result<(), StoreError> {
-    actor.require(permission)?;
     if actor.investor_id.is_some() {
         return Err(StoreError::Forbidden(
             "investors may not read delivery records".into(),
         ));
     }
-    Ok(())
+    if permission == Permission::Read {
+        if actor.role.allows(Permission::Operate) || actor.role.allows(Permission::ReadAudit) {
+            return Ok(());
+        }
+        return actor.require(Permission::Operate);
+    }
+    actor.require(permission)
 }
 
 /// One message of the organization.
