@@ -5,8 +5,9 @@ file and injects faults by recipient.
     python3 scripts/smtp-sink.py --port 2525 --dir /tmp/mail
 
 Each accepted message becomes `<dir>/<time>-<n>.eml`: a first line `X-Sink-Rcpt: <address>`
-per recipient, then the message exactly as received (written to a temp name, then renamed,
-so a reader never sees half a file). Faults, by the recipient's local part:
+per recipient, then the message exactly as received, then a line `X-Sink-Decoded:` followed by
+the decoded subject and every text part decoded (so tests can search the words whatever the
+transfer encoding). Written to a temp name, then renamed: a reader never sees half a file. Faults, by the recipient's local part:
   tempfail-*  451 to RCPT the first time this address is seen, accepted afterwards
   bounce-*    550 to RCPT (permanent)
   slow-*      waits --slow-seconds (default 2) before answering 250 to DATA
@@ -16,6 +17,9 @@ Prints `ready <port>` on stdout once listening. Needs `aiosmtpd` (pip install ai
 
 import argparse
 import asyncio
+import email
+import email.header
+import email.policy
 import itertools
 import os
 import sys
@@ -57,8 +61,17 @@ class Sink:
         body = envelope.original_content or envelope.content
         tmp = os.path.join(self.directory, "." + name + ".tmp")
         with open(tmp, "wb") as f:
-            f.write(head + body)
+            f.write(head + body + b"\r\nX-Sink-Decoded:\r\n" + decoded(body).encode())
         os.rename(tmp, os.path.join(self.directory, name))
+
+
+def decoded(raw):
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    out = ["Subject: %s" % msg.get("Subject", "")]
+    for part in msg.walk():
+        if part.get_content_maintype() == "text":
+            out.append("X-Sink-Part: %s\n%s" % (part.get_content_type(), part.get_content()))
+    return "\n".join(out)
 
 
 def main():

@@ -7,8 +7,11 @@
 //! - [`payments_csv`]: payments CSV files: positive pay and check register out, FX rates in.
 //! - [`statements`]: bank statement readers (BAI2, SWIFT MT940/MT942, ISO 20022 camt.052/053/054,
 //!   OFX).
+//! - [`notifications`]: investor notices from templates (email HTML and text, SMS, in-app),
+//!   with the locked disclosures; money and dates per locale.
 
 pub mod ach;
 pub mod iso20022;
+pub mod notifications;
 pub mod payments_csv;
 pub mod statements;

@@ -5,3 +5,4 @@ pub mod channels;
 pub mod engine;
 mod render;
 pub mod send;
+pub mod writer;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use clearway_core::notifications::delivery::MESSAGE_RETRY_DELAYS;
 use clearway_core::notifications::NoticeContext;
 use clearway_store::notifications::messages::{self, Message, Outcome};
 use clearway_store::Db;
@@ -33,9 +34,7 @@ impl Default for SenderSettings {
         SenderSettings {
             from: "Clearway <notices@clearway.invalid>".into(),
             lease: Duration::from_secs(120),
-            retry_delays: [60, 300, 1_800, 7_200, 43_200]
-                .map(Duration::from_secs)
-                .to_vec(),
+            retry_delays: MESSAGE_RETRY_DELAYS.to_vec(),
         }
     }
 }

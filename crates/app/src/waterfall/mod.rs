@@ -160,10 +160,9 @@ pub struct Computed {
 async fn compute(
     tx: &mut Tx,
     actor: &Actor,
-    fund_ref: &str,
+    fund: Fund,
     proceeds: &Proceeds,
 ) -> AppResult<Computed> {
-    let fund = partnership(tx, actor, fund_ref).await?;
     let i = inputs(tx, actor, &fund, proceeds.date).await?;
     let outcome = waterfall::run(&i.terms, &i.partners, &i.contributions, &i.prior, proceeds)
         .map_err(prefix_proceeds)?;
@@ -190,14 +189,19 @@ fn prefix_proceeds(e: Invalid) -> AppError {
 
 /// "What if we distribute `proceeds.amount` on `proceeds.date`": the full waterfall, written
 /// nowhere (the read transaction is rolled back).
+/// `proceeds` is built from the request once the fund (and so its currency) is known: the
+/// fund is looked up once.
 pub async fn hypothetical(
     db: &Db,
     actor: &Actor,
     fund_ref: &str,
-    proceeds: &Proceeds,
-) -> AppResult<Computed> {
+    proceeds: impl FnOnce(Currency) -> Result<Proceeds, Invalid>,
+) -> AppResult<(Proceeds, Computed)> {
     let mut tx = db.begin().await?;
-    compute(&mut tx, actor, fund_ref, proceeds).await
+    let fund = partnership(&mut tx, actor, fund_ref).await?;
+    let proceeds = proceeds(fund.currency)?;
+    let computed = compute(&mut tx, actor, fund, &proceeds).await?;
+    Ok((proceeds, computed))
 }
 
 /// The GP clawback of the fund at `as_of`.
@@ -303,13 +307,13 @@ pub async fn create_distribution(
         deal: req.deal.clone(),
         currency: fund.currency,
     };
-    let computed = compute(tx, actor, fund_ref, &proceeds).await?;
+    let computed = compute(tx, actor, fund, &proceeds).await?;
     if computed.outcome.investors.iter().all(|i| i.total == 0) {
         return Err(AppError::field("amount", "the waterfall allocates nothing"));
     }
-    let fund = computed.fund.clone();
+    let fund = &computed.fund;
     let derived = Derived {
-        fund: &fund,
+        fund,
         req,
         computed: &computed,
     };

@@ -300,8 +300,10 @@ async fn parts(s: &Setup, fund_id: &str, proceeds: &waterfall::Proceeds) -> Resu
         p.push(t.elapsed());
         tx.commit().await?;
         let t = Instant::now();
-        let computed =
-            clearway_app::waterfall::hypothetical(&s.fresh.db, &actor, fund_id, proceeds).await;
+        let computed = clearway_app::waterfall::hypothetical(&s.fresh.db, &actor, fund_id, |_| {
+            Ok(proceeds.clone())
+        })
+        .await;
         r.push(t.elapsed());
         computed.map_err(|e| anyhow::anyhow!("{e}"))?;
         let _ = (rows.len(), prior.len());

@@ -1,11 +1,17 @@
 //! Investor notifications: what happened (event kinds), how it reaches the investor
 //! (channels), in which language (locales), and the disclosures no notice may drop.
 
+pub mod arrival;
 pub mod context;
+pub mod delivery;
 pub mod disclosures;
+pub mod greeting;
 pub mod preferences;
+pub mod sms;
+pub mod validate;
 
 pub use context::NoticeContext;
+pub use disclosures::{required_disclosures, Disclosure};
 
 string_enum! {
     /// An event an investor is told about.

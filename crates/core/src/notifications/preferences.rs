@@ -59,7 +59,12 @@ fn specificity(r: &PreferenceRow, investor_id: &str, fund_id: Option<&str>) -> O
 mod tests {
     use super::*;
 
-    fn row(investor: Option<&str>, fund: Option<&str>, channel: Channel, on: bool) -> PreferenceRow {
+    fn row(
+        investor: Option<&str>,
+        fund: Option<&str>,
+        channel: Channel,
+        on: bool,
+    ) -> PreferenceRow {
         PreferenceRow {
             investor_id: investor.map(str::to_string),
             fund_id: fund.map(str::to_string),
@@ -95,14 +100,32 @@ mod tests {
         assert!(!enabled(&rows, "inv3", Some("f9"), k, Channel::Email));
         assert!(!enabled(&rows, "inv3", None, k, Channel::Email));
         // Another kind or channel is untouched by these rows.
-        assert!(enabled(&rows, "inv3", None, EventKind::PaymentFailed, Channel::Email));
+        assert!(enabled(
+            &rows,
+            "inv3",
+            None,
+            EventKind::PaymentFailed,
+            Channel::Email
+        ));
         assert!(!enabled(&rows, "inv1", Some("f2"), k, Channel::Sms));
     }
 
     #[test]
     fn sms_needs_an_explicit_yes() {
         let rows = vec![row(Some("inv1"), None, Channel::Sms, true)];
-        assert!(enabled(&rows, "inv1", Some("f1"), EventKind::PaymentSent, Channel::Sms));
-        assert!(!enabled(&rows, "inv2", Some("f1"), EventKind::PaymentSent, Channel::Sms));
+        assert!(enabled(
+            &rows,
+            "inv1",
+            Some("f1"),
+            EventKind::PaymentSent,
+            Channel::Sms
+        ));
+        assert!(!enabled(
+            &rows,
+            "inv2",
+            Some("f1"),
+            EventKind::PaymentSent,
+            Channel::Sms
+        ));
     }
 }

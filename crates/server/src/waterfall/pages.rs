@@ -432,8 +432,8 @@ async fn hypothetical(
             return Ok((None, errors));
         }
     };
-    match app::hypothetical(&state.db, &viewer.actor, &fund.id, &proceeds).await {
-        Ok(computed) => {
+    match app::hypothetical(&state.db, &viewer.actor, &fund.id, |_| Ok(proceeds.clone())).await {
+        Ok((_, computed)) => {
             let start = q.page.parse::<usize>().unwrap_or(0).saturating_mul(PAGE);
             let start = if start >= computed.outcome.investors.len() {
                 0

@@ -81,9 +81,10 @@ pub(crate) async fn hypothetical(
 ) -> ApiResult<Json<WaterfallView>> {
     staff(&actor)?;
     let req: HypotheticalRequest = parse_json(&headers, &body)?;
-    let fund = funds::find_fund(&state.db, &actor, &fund_id).await?;
-    let proceeds = req.proceeds(fund.currency)?;
-    let computed = app::hypothetical(&state.db, &actor, &fund.id, &proceeds).await?;
+    let (proceeds, computed) = app::hypothetical(&state.db, &actor, &fund_id, |currency| {
+        req.proceeds(currency)
+    })
+    .await?;
     Ok(Json(WaterfallView::of(
         &computed.fund,
         computed.terms_version,

@@ -276,3 +276,182 @@ async fn holdings_are_recorded_only_for_the_organizations_own_investors() {
     assert_eq!(app.count(rows_on_the_date).await, 2);
     app.stop().await;
 }
+
+/// Schedules and in-kind distributions of one organization are not found by another's
+/// operator and investor, whatever the verb; lists show none of them.
+#[tokio::test]
+async fn schedules_and_in_kind_are_not_found_across_organizations() {
+    let app = spawn_app(4).await;
+    let mut options = demo::Options::demo(2);
+    options.history = false;
+    options.org_name = "Elsewhere Administration".into();
+    let other = demo::seed(&app.db, &options).await.unwrap();
+    let stranger = other.tokens.operator.clone();
+    let stranger_investor = other.tokens.investor.clone();
+
+    let schedule: Value = app
+        .post(
+            "operator",
+            &format!("/api/funds/{}/schedules", app.seeded.open_fund_id),
+            &json!({
+                "frequency": "MONTHLY", "calendar": "NYSE", "startDate": "2026-01-01", "leadDays": 60,
+                "declarationBusinessDays": 5, "payableBusinessDays": 3, "description": "Monthly income",
+                "allocation": { "method": "per_share", "rate": "0.05", "components": { "ordinaryDividend": "1" } },
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sid = schedule["id"].as_str().expect("schedule created");
+    let security: Value = app
+        .post(
+            "operator",
+            "/api/securities",
+            &json!({ "name": "Acme common", "identifierType": "CUSIP", "identifier": "037833100" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let security_id = security["id"].as_str().expect("security created");
+    let fund = &app.seeded.lp_fund_id;
+    let resp = app
+        .put(
+            "operator",
+            &format!("/api/funds/{fund}/positions/{security_id}"),
+            &json!({ "quantity": 1000 }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let in_kind_body = json!({
+        "securityId": security_id, "quantity": 100, "valuePerUnit": "10.00",
+        "declarationDate": "2026-03-02", "recordDate": "2026-03-16", "payableDate": "2026-03-31",
+        "description": "Distribution of Acme shares"
+    });
+    let resp = app
+        .post(
+            "operator",
+            &format!("/api/funds/{fund}/in-kind-distributions"),
+            &in_kind_body,
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let declared: Value = resp.json().await.unwrap();
+    let did = declared["distribution"]["id"]
+        .as_str()
+        .or_else(|| declared["id"].as_str())
+        .expect("in-kind distribution id")
+        .to_string();
+    let investor = &app.seeded.investor_ids[0];
+
+    let send = |method: reqwest::Method, path: String, token: String, body: Option<Value>| {
+        let mut req = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send()
+    };
+    use reqwest::Method;
+    let probes = [
+        (Method::GET, format!("/api/schedules/{sid}"), None),
+        (
+            Method::PATCH,
+            format!("/api/schedules/{sid}"),
+            Some(json!({ "description": "mine now" })),
+        ),
+        (Method::POST, format!("/api/schedules/{sid}/pause"), None),
+        (Method::POST, format!("/api/schedules/{sid}/resume"), None),
+        (Method::GET, format!("/api/schedules/{sid}/preview"), None),
+        (Method::GET, format!("/api/funds/{fund}/positions"), None),
+        (
+            Method::PUT,
+            format!("/api/funds/{fund}/positions/{security_id}"),
+            Some(json!({ "quantity": 1 })),
+        ),
+        (
+            Method::POST,
+            format!("/api/funds/{fund}/in-kind-distributions/preview"),
+            Some(in_kind_body.clone()),
+        ),
+        (
+            Method::POST,
+            format!("/api/funds/{fund}/in-kind-distributions"),
+            Some(in_kind_body.clone()),
+        ),
+        (
+            Method::GET,
+            format!("/api/distributions/{did}/in-kind"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/investors/{investor}/security-lots"),
+            None,
+        ),
+    ];
+    for (method, path, body) in probes {
+        let resp = send(method.clone(), path.clone(), stranger.clone(), body.clone())
+            .await
+            .unwrap();
+        // A stranger's write may be refused on its body first only if the body was wrong;
+        // these bodies are valid, so the answer is the resource's absence.
+        assert_eq!(
+            resp.status(),
+            404,
+            "{method} {path} (operator of another org)"
+        );
+        let resp = send(
+            method.clone(),
+            path.clone(),
+            stranger_investor.clone(),
+            body,
+        )
+        .await
+        .unwrap();
+        assert!(
+            [403, 404].contains(&resp.status().as_u16()),
+            "{method} {path} (investor of another org): {}",
+            resp.status()
+        );
+    }
+    // Their lists hold none of ours.
+    let schedules: Value = send(Method::GET, "/api/schedules".into(), stranger.clone(), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !schedules.to_string().contains(sid),
+        "another org lists our schedule: {schedules}"
+    );
+    let securities: Value = send(
+        Method::GET,
+        "/api/securities".into(),
+        stranger.clone(),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        !securities.to_string().contains(security_id),
+        "another org lists our security: {securities}"
+    );
+    // And nothing of ours changed: the schedule is still active with its description.
+    let ours: Value = app
+        .get("operator", &format!("/api/schedules/{sid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ours["schedule"]["description"], "Monthly income", "{ours}");
+    assert_eq!(ours["schedule"]["status"], "ACTIVE");
+    app.stop().await;
+}

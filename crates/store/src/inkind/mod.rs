@@ -360,14 +360,8 @@ pub async fn lots(
     before_id: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Lot>, StoreError> {
-    actor.require(Permission::Read)?;
-    if actor
-        .investor_id
-        .as_deref()
-        .is_some_and(|own| own != investor_id)
-    {
-        return Err(StoreError::NotFound("investor"));
-    }
+    // Another organization's investor is not found (not an empty list): as everywhere else.
+    crate::reinvestment::check_investor(db, actor, investor_id).await?;
     let rows = db
         .fetch_all(
             q("SELECT l.id, l.investor_id, l.security_id, s.name, s.identifier_type, s.identifier, l.distribution_id, l.units, l.acquired_on, l.basis_minor, l.currency, l.closed_on

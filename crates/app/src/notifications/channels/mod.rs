@@ -1,7 +1,9 @@
 //! The channels' shared shapes: a message to send, what sending it came to, and what a
 //! provider later reports about it. Each provider is one module speaking its documented API.
 
+pub mod sendgrid;
 pub mod smtp;
+pub mod twilio;
 
 /// A file attached to an email (the PDF notice).
 #[derive(Debug, Clone)]
@@ -95,4 +97,77 @@ pub struct ProviderEvent {
     pub kind: ProviderEventKind,
     /// The provider's reason, when it gives one.
     pub reason: Option<String>,
+}
+
+/// Longest excerpt of a provider's answer kept in a failure reason.
+pub const REASON_EXCERPT_CHARS: usize = 300;
+
+/// `text` as it may go into a reason: control characters and whitespace runs collapsed to
+/// one space, cut to `max_chars` characters (a provider's answer is untrusted and unbounded).
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let flat = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match flat.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
+/// A request that got no HTTP answer: connection refused or reset, timeout, or a request
+/// we could not build. Always worth retrying: nothing the recipient did caused it.
+pub fn transport_outcome(provider: &str, e: &reqwest::Error) -> SendOutcome {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    // why: reqwest's message names the URL (no secrets in it) and the cause.
+    SendOutcome::Temporary(excerpt(
+        &format!("{provider}: {what}: {e}"),
+        REASON_EXCERPT_CHARS,
+    ))
+}
+
+/// The outcome of an HTTP answer that was not a success: 429 and 5xx are the provider's
+/// trouble (retry), any other status is a refusal of this message (do not retry).
+pub fn status_outcome(status: reqwest::StatusCode, reason: String) -> SendOutcome {
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        SendOutcome::Temporary(reason)
+    } else {
+        SendOutcome::Permanent(reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_is_flat_and_bounded() {
+        assert_eq!(excerpt("a\n\t b\u{7}c  ", 10), "a b c");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+        assert_eq!(excerpt("", 3), "");
+    }
+
+    #[test]
+    fn only_429_and_5xx_are_temporary() {
+        use reqwest::StatusCode as S;
+        for (s, temporary) in [
+            (S::TOO_MANY_REQUESTS, true),
+            (S::INTERNAL_SERVER_ERROR, true),
+            (S::BAD_GATEWAY, true),
+            (S::BAD_REQUEST, false),
+            (S::UNAUTHORIZED, false),
+            (S::FORBIDDEN, false),
+            (S::PAYLOAD_TOO_LARGE, false),
+        ] {
+            let got = status_outcome(s, "r".into());
+            assert_eq!(matches!(got, SendOutcome::Temporary(_)), temporary, "{s}");
+        }
+    }
 }
