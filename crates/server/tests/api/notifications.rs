@@ -115,9 +115,9 @@ async fn a_processed_distribution_is_mailed_once_per_investor_and_listed_for_sta
             .filter(|m| m.starts_with(&to))
             .collect();
         for subject in [
-            "Subject: Distribution declared",
-            "Subject: Distribution approved",
-            "Subject: Distribution paid",
+            ": a distribution was declared",
+            ": your distribution is approved",
+            ": your distribution was paid",
         ] {
             assert_eq!(
                 theirs.iter().filter(|m| m.contains(subject)).count(),
