@@ -114,8 +114,8 @@ enum Scope {
     One {
         investor_id: String,
         header: Option<DistributionHeader>,
-        payment: Option<PaymentRow>,
-        bank_account: Option<BankAccountFacts>,
+        payment: Option<Box<PaymentRow>>,
+        bank_account: Option<Box<BankAccountFacts>>,
     },
     /// Nothing to tell (the thing is gone).
     Nobody,
@@ -203,7 +203,7 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         return Ok(Scope::One {
             investor_id: p.investor_id.clone(),
             header,
-            payment: Some(p),
+            payment: Some(Box::new(p)),
             bank_account: None,
         });
     }
@@ -219,7 +219,7 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         investor_id: investor_id.to_string(),
         header: None,
         payment: None,
-        bank_account: Some(BankAccountFacts {
+        bank_account: Some(Box::new(BankAccountFacts {
             masked_account: text(&account["accountNumberMasked"])
                 .unwrap_or_else(|| "(no account number)".into()),
             bank: text(&account["bankName"])
@@ -227,7 +227,7 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
                 .unwrap_or_default(),
             changed_at: event.created_at.clone(),
             to_previous_contact: false,
-        }),
+        })),
     })
 }
 
@@ -469,8 +469,8 @@ fn context(
             bank_account,
             ..
         } => (
-            payment.as_ref().map(payment_facts).transpose()?,
-            bank_account.clone(),
+            payment.as_deref().map(payment_facts).transpose()?,
+            bank_account.as_deref().cloned(),
         ),
         _ => (None, None),
     };
