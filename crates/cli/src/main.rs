@@ -300,10 +300,8 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
-fn notifications_config(
-    args: &ServeArgs,
-) -> clearway_server::notifications::worker::NotificationsConfig {
-    let mut n = clearway_server::notifications::worker::NotificationsConfig {
+fn notifications_config(args: &ServeArgs) -> clearway_server::state::NotificationsConfig {
+    let mut n = clearway_server::state::NotificationsConfig {
         smtp_url: args.smtp_url.clone().filter(|u| !u.is_empty()),
         sender_workers: args.mail_workers,
         ..Default::default()

@@ -156,7 +156,7 @@ async fn sigkill_while_sending_leaves_one_email_or_one_message_in_doubt() {
     let deadline = Instant::now() + Duration::from_secs(60);
     while count(
         &fresh.db,
-        "SELECT COUNT(*) AS n FROM notification_messages WHERE status = 'sent'",
+        "SELECT COUNT(*) AS n FROM notification_messages WHERE channel = 'email' AND status = 'sent'",
     )
     .await
         < 3
@@ -167,9 +167,17 @@ async fn sigkill_while_sending_leaves_one_email_or_one_message_in_doubt() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     child.start_kill().unwrap();
     child.wait().await.unwrap();
+    let at_kill = fresh.db.fetch_all(q("SELECT status, COUNT(*) AS n FROM notification_messages WHERE channel = 'email' GROUP BY status")).await.unwrap();
+    eprintln!(
+        "at SIGKILL: {:?}",
+        at_kill
+            .iter()
+            .map(|r| (r.text("status").unwrap(), r.i64("n").unwrap()))
+            .collect::<Vec<_>>()
+    );
     let sending_at_kill = count(
         &fresh.db,
-        "SELECT COUNT(*) AS n FROM notification_messages WHERE status = 'sending'",
+        "SELECT COUNT(*) AS n FROM notification_messages WHERE channel = 'email' AND status = 'sending'",
     )
     .await;
 

@@ -45,7 +45,41 @@ pub struct Config {
     /// made from it, and when it is `https://` the session cookie is `Secure`.
     pub public_url: Option<String>,
     /// Notification engine and senders (`CLEARWAY_SMTP_URL`, `CLEARWAY_MAIL_FROM`).
-    pub notifications: crate::notifications::worker::NotificationsConfig,
+    pub notifications: NotificationsConfig,
+}
+
+/// Settings of the notification workers.
+#[derive(Debug, Clone)]
+pub struct NotificationsConfig {
+    /// SMTP server (`CLEARWAY_SMTP_URL`, e.g. `smtp://127.0.0.1:2525`); emails are not sent
+    /// without one.
+    pub smtp_url: Option<String>,
+    /// Connections kept open to it.
+    pub smtp_pool: u32,
+    /// Timeout of one SMTP command.
+    pub smtp_timeout: Duration,
+    /// Sender tasks (each sends one message at a time).
+    pub sender_workers: usize,
+    /// The engine's batches and portal links.
+    pub engine: clearway_app::notifications::engine::EngineSettings,
+    /// `From`, lease and retries of the sender (`CLEARWAY_MAIL_FROM`).
+    pub sender: clearway_app::notifications::send::SenderSettings,
+    /// How often idle workers look for work.
+    pub poll: Duration,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            smtp_url: None,
+            smtp_pool: 4,
+            smtp_timeout: Duration::from_secs(30),
+            sender_workers: 4,
+            engine: Default::default(),
+            sender: Default::default(),
+            poll: Duration::from_millis(500),
+        }
+    }
 }
 
 /// An OIDC provider (authorization-code flow with PKCE) and this client's registration.

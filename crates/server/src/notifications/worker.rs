@@ -2,50 +2,15 @@
 //! sender tasks sharing one pooled SMTP transport. Without an SMTP URL emails stay queued
 //! (visible on the operators' page) and nothing is sent.
 
-use std::time::Duration;
-
 use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
-use clearway_app::notifications::engine::{self, EngineSettings};
-use clearway_app::notifications::send::{self, SenderSettings};
+use clearway_app::notifications::engine;
+use clearway_app::notifications::send;
 use clearway_store::notifications::messages;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::state::AppState;
-
-/// Settings of the notification workers.
-#[derive(Debug, Clone)]
-pub struct NotificationsConfig {
-    /// SMTP server (`CLEARWAY_SMTP_URL`, e.g. `smtp://127.0.0.1:2525`); emails are not sent
-    /// without one.
-    pub smtp_url: Option<String>,
-    /// Connections kept open to it.
-    pub smtp_pool: u32,
-    /// Timeout of one SMTP command.
-    pub smtp_timeout: Duration,
-    /// Sender tasks (each sends one message at a time).
-    pub sender_workers: usize,
-    /// The engine's batches and portal links.
-    pub engine: EngineSettings,
-    /// `From`, lease and retries of the sender (`CLEARWAY_MAIL_FROM`).
-    pub sender: SenderSettings,
-    /// How often idle workers look for work.
-    pub poll: Duration,
-}
-
-impl Default for NotificationsConfig {
-    fn default() -> Self {
-        NotificationsConfig {
-            smtp_url: None,
-            smtp_pool: 4,
-            smtp_timeout: Duration::from_secs(30),
-            sender_workers: 4,
-            engine: EngineSettings::default(),
-            sender: SenderSettings::default(),
-            poll: Duration::from_millis(500),
-        }
-    }
-}
+pub use crate::state::NotificationsConfig;
 
 /// Starts the engine task and, with an SMTP URL, the sender tasks.
 pub fn spawn(state: &AppState, instance: &str, rx: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
