@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 log=$(mktemp)
+# The notification tests deliver mail to scripts/smtp-sink.py, which needs aiosmtpd.
+python3 -c 'import aiosmtpd' 2>/dev/null || pip install -q aiosmtpd 2>/dev/null \
+  || pip install -q --break-system-packages aiosmtpd
 trap 'rm -f "$log"' EXIT
 
 # The third-party conformance suite (tests named third_party_*) reads other people's bank

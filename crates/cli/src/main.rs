@@ -83,6 +83,23 @@ struct ServeArgs {
     /// Largest request body accepted, in MiB (bank statement uploads are the large ones).
     #[arg(long, default_value_t = 16, env = "CLEARWAY_BODY_LIMIT_MB")]
     body_limit_mb: usize,
+    /// SMTP server notices are sent through (`smtp://host:port`: STARTTLS when offered;
+    /// `?tls=required`, `smtps://`); without one emails are queued, not sent.
+    #[arg(long, env = "CLEARWAY_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// `From` of notice emails.
+    #[arg(
+        long,
+        default_value = "Clearway <notices@clearway.invalid>",
+        env = "CLEARWAY_MAIL_FROM"
+    )]
+    mail_from: String,
+    /// Tasks sending notice emails (one message at a time each).
+    #[arg(long, default_value_t = 4, env = "CLEARWAY_MAIL_WORKERS")]
+    mail_workers: usize,
+    /// Seconds a message being sent is leased; a sender gone longer leaves it in doubt.
+    #[arg(long, default_value_t = 120, env = "CLEARWAY_MAIL_LEASE_SECS")]
+    mail_lease_secs: u64,
 }
 
 #[derive(Subcommand)]
@@ -274,6 +291,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         unsubscribe_key: clearway_server::state::SecretKey::new(&payments::unsubscribe_key(
             &payments::data_dir(),
         )?),
+        notifications: notifications_config(args),
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;
@@ -283,6 +301,23 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     );
     running.run_until_signal().await;
     Ok(())
+}
+
+fn notifications_config(args: &ServeArgs) -> clearway_server::state::NotificationsConfig {
+    let mut n = clearway_server::state::NotificationsConfig {
+        smtp_url: args.smtp_url.clone().filter(|u| !u.is_empty()),
+        sender_workers: args.mail_workers,
+        ..Default::default()
+    };
+    n.sender.from = args.mail_from.clone();
+    n.sender.lease = Duration::from_secs(args.mail_lease_secs.max(1));
+    // A message must be answered within its lease, or it would be declared in doubt while
+    // its sender still waits.
+    n.smtp_timeout = n.smtp_timeout.min(n.sender.lease / 2);
+    if let Some(url) = args.public_url.as_deref().filter(|u| !u.is_empty()) {
+        n.engine.portal_url = url.to_string();
+    }
+    n
 }
 
 async fn run(cli: Cli) -> Result<()> {

@@ -79,8 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(capital::router())
         .merge(funds::router())
         .merge(schedules::router())
-        .merge(notifications::preferences::router())
-        .merge(notifications::inbox::router())
+        .merge(notifications::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -258,6 +257,7 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         state.db.clone(),
         rx.clone(),
     )));
+    tasks.extend(notifications::worker::spawn(&state, &instance, &rx));
     tasks.push(tokio::spawn(events::relay::run(state.clone(), rx)));
     tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
     Ok(Running {

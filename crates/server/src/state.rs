@@ -46,6 +46,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The key signing unsubscribe links (`CLEARWAY_UNSUBSCRIBE_KEY`).
     pub unsubscribe_key: SecretKey,
+    /// Notification engine and senders (`CLEARWAY_SMTP_URL`, `CLEARWAY_MAIL_FROM`).
+    pub notifications: NotificationsConfig,
 }
 
 /// Key material that never prints (Debug shows only its length); cheap to clone.
@@ -73,6 +75,40 @@ impl SecretKey {
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SecretKey({} bytes)", self.0.len())
+    }
+}
+
+/// Settings of the notification workers.
+#[derive(Debug, Clone)]
+pub struct NotificationsConfig {
+    /// SMTP server (`CLEARWAY_SMTP_URL`, e.g. `smtp://127.0.0.1:2525`); emails are not sent
+    /// without one.
+    pub smtp_url: Option<String>,
+    /// Connections kept open to it.
+    pub smtp_pool: u32,
+    /// Timeout of one SMTP command.
+    pub smtp_timeout: Duration,
+    /// Sender tasks (each sends one message at a time).
+    pub sender_workers: usize,
+    /// The engine's batches and portal links.
+    pub engine: clearway_app::notifications::engine::EngineSettings,
+    /// `From`, lease and retries of the sender (`CLEARWAY_MAIL_FROM`).
+    pub sender: clearway_app::notifications::send::SenderSettings,
+    /// How often idle workers look for work.
+    pub poll: Duration,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            smtp_url: None,
+            smtp_pool: 4,
+            smtp_timeout: Duration::from_secs(30),
+            sender_workers: 4,
+            engine: Default::default(),
+            sender: Default::default(),
+            poll: Duration::from_millis(500),
+        }
     }
 }
 
@@ -108,6 +144,7 @@ impl Default for Config {
             oidc: None,
             public_url: None,
             unsubscribe_key: SecretKey::dev(),
+            notifications: Default::default(),
         }
     }
 }

@@ -153,6 +153,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0026_notifications",
             include_str!("../migrations/0026_notifications.sql").to_string(),
         ),
+        (
+            "0027_notification_messages",
+            include_str!("../migrations/0027_notification_messages.sql").to_string(),
+        ),
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Fresh, isolated databases for tests and benchmarks (a new PostgreSQL database, or a new
 //! SQLite file), so runs never see each other's data.
 
-use crate::{Db, DbOptions, StoreError};
+use crate::{outbox, q, Actor, Db, DbOptions, StoreError};
 
 /// A database created for one test or benchmark run; [`Fresh::drop_database`] removes it.
 pub struct Fresh {
@@ -245,6 +245,47 @@ pub async fn bench_capital_sums(
         tx.fetch_all(crate::q(sql).bind(org_id).bind(fund_id)).await?;
     }
     Ok(())
+}
+
+/// `clearway bench notifications`: an organization, a fund, `n` investors with an email each, a completed distribution with
+/// a line per investor, and its `distribution.completed` event.
+pub async fn bench_notifications_seed(db: &Db, n: usize) -> Result<(String, String), StoreError> {
+    const T0: &str = "2026-01-01T00:00:00.000000Z";
+    let (org, fund, dist) = ("org-bench".to_string(), "fund-bench", "dist-bench");
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("INSERT INTO organizations (id, name, created_at) VALUES ($1, $1, $2)")
+            .bind(&org)
+            .bind(T0),
+    )
+    .await?;
+    tx.execute(q("INSERT INTO users (id, org_id, name, email, role, created_at) VALUES ('user-bench', $1, 'Op', 'op@example.com', 'operator', $2)").bind(&org).bind(T0)).await?;
+    tx.execute(q("INSERT INTO funds (id, org_id, code, name, kind, currency, share_precision, created_at) VALUES ($1, $2, 'B', 'Bench Income Fund', 'OPEN_END', 'USD', 4, $3)").bind(fund).bind(&org).bind(T0)).await?;
+    tx.execute(q("INSERT INTO distributions (id, org_id, fund_id, kind, status, currency, declaration_date, record_date, payable_date, description, allocation, total_minor, line_count, created_by, created_at, updated_at, version)
+                  VALUES ($1, $2, $3, 'REGULAR', 'COMPLETED', 'USD', '2026-03-02', '2026-03-16', '2026-03-31', 'bench', '{}', 0, 0, 'user-bench', $4, $4, 1)")
+        .bind(dist).bind(&org).bind(fund).bind(T0)).await?;
+    // Generated ids and numbers only: literal rows, 1,000 per statement.
+    let ids: Vec<usize> = (0..n).collect();
+    for chunk in ids.chunks(1_000) {
+        let inv: Vec<String> = chunk.iter().map(|i| format!("('inv-{i:07}', '{org}', 'Investor {i}', 'INDIVIDUAL', 'US', 'investor{i}@bench.example', '{T0}')")).collect();
+        tx.execute(q(format!("INSERT INTO investors (id, org_id, name, entity_type, tax_residence, email, created_at) VALUES {}", inv.join(", ")))).await?;
+        let lines: Vec<String> = chunk.iter().map(|i| {
+            let total = 10_000 + (*i as i64 % 5_000);
+            format!("('{dist}', '{org}', 'inv-{i:07}', '100', {total}, {total}, 0, 0, 0, 0, 0, 0, 0, 'PAID', {total})")
+        }).collect();
+        tx.execute(q(format!("INSERT INTO distribution_lines (distribution_id, org_id, investor_id, units, total_minor, ordinary_minor, qualified_minor, st_gain_minor, lt_gain_minor, roc_minor, interest_minor, foreign_tax_minor, withholding_minor, status, cash_minor) VALUES {}", lines.join(", ")))).await?;
+    }
+    outbox::emit(
+        &mut tx,
+        &Actor::system(&org),
+        "distribution.completed",
+        "distribution",
+        dist,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((org, dist.to_string()))
 }
 
 #[cfg(test)]

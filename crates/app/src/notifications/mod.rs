@@ -3,7 +3,10 @@
 
 pub mod channels;
 pub mod contacts;
+pub mod engine;
 pub mod inbox;
 pub mod preferences;
+mod render;
+pub mod send;
 pub mod unsubscribe;
 pub mod writer;

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 mod api;
 mod capital;
 mod create;
+mod notifications;
 mod pages;
 mod payments;
 mod payouts;
@@ -129,6 +130,23 @@ pub enum Which {
         /// Timed runs (after 1 warm-up run).
         #[arg(long, default_value_t = 7)]
         runs: usize,
+    },
+    /// Notifications: (a) one processed distribution with N investors expanded into messages
+    /// (fan-out, render, queue) and peak RSS; (b) M of those emails sent to a local SMTP sink
+    /// (`scripts/smtp-sink.py`, started here) over a pooled connection.
+    Notifications {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Investors with a line in the distribution.
+        #[arg(long, default_value_t = 100_000)]
+        investors: usize,
+        /// Emails sent to the sink.
+        #[arg(long, default_value_t = 5_000)]
+        send: usize,
+        /// Sender tasks (and pooled SMTP connections).
+        #[arg(long, default_value_t = 8)]
+        senders: usize,
     },
     /// N distributions created, approved and processed concurrently; checks none is lost and
     /// no event is emitted twice.
@@ -283,6 +301,12 @@ pub async fn run(which: Which) -> Result<()> {
             lines,
             requests,
         } => pages::pages(database_url.as_deref(), distributions, lines, requests).await,
+        Which::Notifications {
+            database_url,
+            investors,
+            send,
+            senders,
+        } => notifications::run(database_url.as_deref(), investors, send, senders).await,
         Which::Lifecycle {
             database_url,
             count,

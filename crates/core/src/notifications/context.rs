@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{EventKind, Locale};
 use crate::components::Components;
@@ -11,7 +11,7 @@ use crate::money::Currency;
 use crate::payments::Method;
 
 /// Everything one notice may say. Sections that do not apply to the event are `None`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoticeContext {
     /// What happened.
@@ -46,7 +46,7 @@ pub struct NoticeContext {
 }
 
 /// One investor's line of a distribution.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DistributionFacts {
     /// Distribution id.
@@ -66,7 +66,7 @@ pub struct DistributionFacts {
 }
 
 /// The reinvested part of a line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReinvestmentFacts {
     /// Amount reinvested.
@@ -82,7 +82,7 @@ pub struct ReinvestmentFacts {
 }
 
 /// A payment of a line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentFacts {
     /// Payment id.
@@ -100,7 +100,7 @@ pub struct PaymentFacts {
 }
 
 /// A bank account that was added or changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BankAccountFacts {
     /// Masked account number of the new account.
@@ -114,7 +114,7 @@ pub struct BankAccountFacts {
 }
 
 /// A tax document that is ready.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaxDocumentFacts {
     /// Tax year.
@@ -124,7 +124,7 @@ pub struct TaxDocumentFacts {
 }
 
 /// A scheduled distribution coming up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleFacts {
     /// Record date.

@@ -65,6 +65,7 @@ pub async fn render(state: &AppState) -> Response {
     if let Ok(n) = clearway_store::payments::orphan_count_all(&state.db).await {
         metrics::gauge!("clearway_payments_orphaned").set(n as f64);
     }
+    crate::notifications::worker::refresh_metrics(state).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle().render(),

@@ -67,6 +67,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::schedules::ApiDoc::openapi());
     doc.merge(crate::notifications::preferences::ApiDoc::openapi());
     doc.merge(crate::notifications::inbox::ApiDoc::openapi());
+    doc.merge(crate::notifications::messages::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);

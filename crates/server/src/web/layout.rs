@@ -53,6 +53,9 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         ("/positions", "Positions"),
         ("/schedules", "Schedules"),
     ];
+    if viewer.can(Permission::Operate) || viewer.can(Permission::ReadAudit) {
+        nav.push(("/notifications", "Notifications"));
+    }
     if viewer.can(Permission::ReadAudit) {
         nav.push(("/audit", "Audit trail"));
     }

@@ -13,6 +13,7 @@ mod helpers;
 mod idempotency;
 mod inkind;
 mod lifecycle;
+mod notification_delivery;
 mod notifications;
 mod oidc;
 mod openapi;

@@ -223,6 +223,10 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         // Recurring schedules and calendars.
         ("post", "/api/funds/{fund_id}/schedules"),
         ("get", "/api/schedules"),
+        // Notification delivery records (operators).
+        ("get", "/api/notification-messages"),
+        ("post", "/api/notification-messages/{id}/resend"),
+        ("post", "/api/notification-messages/{id}/mark-sent"),
         ("post", "/api/schedules/materialize"),
         ("get", "/api/schedules/{id}"),
         ("patch", "/api/schedules/{id}"),

@@ -2,6 +2,7 @@
 //! provider later reports about it. Each provider is one module speaking its documented API.
 
 pub mod sendgrid;
+pub mod smtp;
 pub mod twilio;
 
 /// A file attached to an email (the PDF notice).

@@ -1,0 +1,535 @@
+//! The engine: reads outbox events after its own cursor and expands each into one message per
+//! (investor, channel) — queued, or recorded as skipped or suppressed with the reason — in
+//! batches of investors, each batch one transaction that also saves the fan-out's cursor. The
+//! in-app channel is delivered here: its delivery is the inbox row.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use clearway_core::money::Currency;
+use clearway_core::notifications::context::{BankAccountFacts, DistributionFacts, PaymentFacts};
+use clearway_core::notifications::preferences::enabled;
+use clearway_core::notifications::validate;
+use clearway_core::notifications::{Channel, EventKind, Locale, NoticeContext};
+use clearway_core::payments::Method;
+use clearway_store::events::outbox::Event;
+use clearway_store::notifications::fanout::{
+    self, BatchCounts, DistributionHeader, PaymentRow, Recipient,
+};
+use clearway_store::notifications::messages::{self, NewInApp, NewMessage};
+use clearway_store::notifications::suppressions;
+use clearway_store::{Db, StoreError, Tx};
+use rust_decimal::Decimal;
+
+use super::render::render;
+use crate::error::{AppError, AppResult};
+
+/// The outbox events the engine reads. `distribution.completed` (not `.processing`) is the
+/// "processed" notice: it is written when reinvestment and payments are done, so the notice
+/// can state the reinvested and cash parts.
+pub const EVENT_TYPES: [&str; 10] = [
+    "distribution.declared",
+    "distribution.approved",
+    "distribution.completed",
+    "payment.sent",
+    "payment.completed",
+    "payment.failed",
+    "payment.returned",
+    "payment.stale_dated",
+    "bank_account.created",
+    "bank_account.changed",
+];
+
+/// The notice an outbox event type gives, if any.
+pub fn kind_of(event_type: &str) -> Option<EventKind> {
+    Some(match event_type {
+        "distribution.declared" => EventKind::DistributionDeclared,
+        "distribution.approved" => EventKind::DistributionApproved,
+        "distribution.completed" => EventKind::DistributionProcessed,
+        "payment.sent" => EventKind::PaymentSent,
+        "payment.completed" => EventKind::PaymentSettled,
+        "payment.failed" => EventKind::PaymentFailed,
+        "payment.returned" => EventKind::PaymentReturned,
+        "payment.stale_dated" => EventKind::CheckStale,
+        "bank_account.created" | "bank_account.changed" => EventKind::BankAccountChanged,
+        _ => return None,
+    })
+}
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Investors expanded per transaction.
+    pub batch_size: i64,
+    /// Events read per pass.
+    pub events_per_pass: i64,
+    /// Base URL of the investor portal (links in notices).
+    pub portal_url: String,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            batch_size: 2_000,
+            events_per_pass: 50,
+            portal_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Events expanded to the end.
+    pub events: usize,
+    /// Totals of the batches.
+    pub counts: BatchCounts,
+}
+
+/// Expands the pending events (up to `events_per_pass`), then moves the cursor.
+pub async fn run_once(db: &Db, settings: &EngineSettings) -> AppResult<Pass> {
+    let mut pass = Pass::default();
+    for event in fanout::pending_events(db, &EVENT_TYPES, settings.events_per_pass).await? {
+        let counts = expand(db, settings, &event).await?;
+        pass.events += 1;
+        add(&mut pass.counts, counts);
+    }
+    fanout::advance_cursor(db, &EVENT_TYPES).await?;
+    Ok(pass)
+}
+
+fn add(total: &mut BatchCounts, c: BatchCounts) {
+    total.queued += c.queued;
+    total.skipped += c.skipped;
+    total.suppressed += c.suppressed;
+    total.in_app += c.in_app;
+}
+
+/// Whom an event concerns.
+enum Scope {
+    /// Every investor with a line in the distribution.
+    Lines(DistributionHeader),
+    /// One investor, with the facts of the event.
+    One {
+        investor_id: String,
+        header: Option<DistributionHeader>,
+        payment: Option<Box<PaymentRow>>,
+        bank_account: Option<Box<BankAccountFacts>>,
+    },
+    /// Nothing to tell (the thing is gone).
+    Nobody,
+}
+
+/// Expands one event to the end, a batch per transaction.
+async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<BatchCounts> {
+    let Some(kind) = kind_of(&event.event_type) else {
+        return Ok(BatchCounts::default());
+    };
+    let mut total = BatchCounts::default();
+    loop {
+        let mut tx = db.begin().await?;
+        let fan = fanout::open(&mut tx, event, kind).await?;
+        if fan.status == "done" {
+            tx.commit().await?;
+            return Ok(total);
+        }
+        let scope = scope(&mut tx, event).await?;
+        let (recipients, header) = match &scope {
+            Scope::Lines(h) => (
+                fanout::line_recipients(
+                    &mut tx,
+                    &event.org_id,
+                    &h.id,
+                    &fan.cursor_investor,
+                    settings.batch_size,
+                )
+                .await?,
+                Some(h),
+            ),
+            Scope::One {
+                investor_id,
+                header,
+                ..
+            } if fan.cursor_investor.is_empty() => (
+                fanout::investor_recipient(&mut tx, &event.org_id, investor_id)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                header.as_ref(),
+            ),
+            _ => (vec![], None),
+        };
+        let done =
+            !matches!(scope, Scope::Lines(_)) || (recipients.len() as i64) < settings.batch_size;
+        let last = recipients
+            .last()
+            .map_or(fan.cursor_investor.clone(), |r| r.investor_id.clone());
+        let counts =
+            queue_batch(&mut tx, settings, event, kind, &scope, header, &recipients).await?;
+        fanout::advance(
+            &mut tx,
+            &event.id,
+            &fan.cursor_investor,
+            &last,
+            counts,
+            done,
+        )
+        .await?;
+        tx.commit().await?;
+        add(&mut total, counts);
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
+    let org = &event.org_id;
+    if event.aggregate_type == "distribution" {
+        return match fanout::distribution_header(tx, org, &event.aggregate_id).await {
+            Ok(h) => Ok(Scope::Lines(h)),
+            Err(StoreError::NotFound(_)) => Ok(Scope::Nobody),
+            Err(e) => Err(e.into()),
+        };
+    }
+    if event.aggregate_type == "payment" {
+        let Some(p) = fanout::payment(tx, org, &event.aggregate_id).await? else {
+            return Ok(Scope::Nobody);
+        };
+        let header = fanout::distribution_header(tx, org, &p.distribution_id)
+            .await
+            .ok();
+        return Ok(Scope::One {
+            investor_id: p.investor_id.clone(),
+            header,
+            payment: Some(Box::new(p)),
+            bank_account: None,
+        });
+    }
+    let account = &event.data["bankAccount"];
+    let Some(investor_id) = event.data["investorId"]
+        .as_str()
+        .or(account["investorId"].as_str())
+    else {
+        return Ok(Scope::Nobody);
+    };
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    Ok(Scope::One {
+        investor_id: investor_id.to_string(),
+        header: None,
+        payment: None,
+        bank_account: Some(Box::new(BankAccountFacts {
+            masked_account: text(&account["accountNumberMasked"])
+                .unwrap_or_else(|| "(no account number)".into()),
+            bank: text(&account["bankName"])
+                .or(text(&account["routingNumber"]))
+                .unwrap_or_default(),
+            changed_at: event.created_at.clone(),
+            to_previous_contact: false,
+        })),
+    })
+}
+
+/// Decides every channel for each recipient, writes the messages and in-app notices.
+async fn queue_batch(
+    tx: &mut Tx,
+    settings: &EngineSettings,
+    event: &Event,
+    kind: EventKind,
+    scope: &Scope,
+    header: Option<&DistributionHeader>,
+    recipients: &[Recipient],
+) -> AppResult<BatchCounts> {
+    let (Some(first), Some(last)) = (recipients.first(), recipients.last()) else {
+        return Ok(BatchCounts::default());
+    };
+    let prefs = fanout::preferences(
+        tx,
+        &event.org_id,
+        kind,
+        &first.investor_id,
+        &last.investor_id,
+    )
+    .await?;
+    let emails: Vec<&str> = recipients
+        .iter()
+        .filter_map(|r| r.email.as_deref())
+        .collect();
+    let phones: Vec<&str> = recipients
+        .iter()
+        .filter_map(|r| r.phone.as_deref())
+        .collect();
+    let blocked_email = suppressions::suppressed_among(tx, &event.org_id, "email", &emails).await?;
+    let blocked_sms = suppressions::suppressed_among(tx, &event.org_id, "sms", &phones).await?;
+    let fund_id = header.map(|h| h.fund_id.clone());
+    let mut rows = Vec::with_capacity(recipients.len() * 3);
+    let mut inbox = Vec::with_capacity(recipients.len());
+    let mut counts = BatchCounts::default();
+    for r in recipients {
+        let ctx = context(settings, kind, scope, header, r)?;
+        let context_json =
+            serde_json::to_string(&ctx).map_err(|e| AppError::Remote(e.to_string()))?;
+        let base = Base {
+            event,
+            kind,
+            fund_id: fund_id.as_deref(),
+            recipient: r,
+            locale: ctx.locale,
+            context: &context_json,
+        };
+        for channel in Channel::ALL {
+            let on = enabled(&prefs, &r.investor_id, fund_id.as_deref(), kind, channel);
+            let decision = decide(channel, on, r, &blocked_email, &blocked_sms);
+            let mut decision = decision;
+            if decision.status == "sent" {
+                // The in-app notice is delivered here; a notice the templates refuse (a
+                // missing disclosure) is recorded as failed, never written half.
+                match render(&ctx) {
+                    Ok(notice) => inbox.push(NewInApp {
+                        org_id: event.org_id.clone(),
+                        investor_id: r.investor_id.clone(),
+                        event_id: event.id.clone(),
+                        event_kind: kind.as_str(),
+                        fund_id: fund_id.clone(),
+                        title: notice.in_app_title,
+                        body: notice.in_app_body,
+                        link: Some(ctx.portal_url.clone()),
+                    }),
+                    Err(why) => {
+                        decision = Decision {
+                            status: "failed",
+                            address: None,
+                            reason: Some(why),
+                        };
+                    }
+                }
+            }
+            match decision.status {
+                "queued" => counts.queued += 1,
+                "suppressed" => counts.suppressed += 1,
+                "skipped" => counts.skipped += 1,
+                "sent" => counts.in_app += 1,
+                _ => {}
+            }
+            rows.push(base.message(channel, decision));
+        }
+    }
+    messages::insert_many(tx, &rows).await?;
+    messages::insert_in_app(tx, &inbox).await?;
+    Ok(counts)
+}
+
+/// What becomes of one channel for one investor.
+struct Decision {
+    status: &'static str,
+    address: Option<String>,
+    reason: Option<String>,
+}
+
+fn decide(
+    channel: Channel,
+    on: bool,
+    r: &Recipient,
+    blocked_email: &HashSet<String>,
+    blocked_sms: &HashSet<String>,
+) -> Decision {
+    let skip = |why: &str, address: Option<String>| Decision {
+        status: "skipped",
+        address,
+        reason: Some(why.into()),
+    };
+    if !on {
+        return skip(
+            match channel {
+                Channel::Sms => {
+                    "SMS is off: the investor has not consented to texts for this notice"
+                }
+                _ => "the investor's preference turns this channel off for this notice",
+            },
+            None,
+        );
+    }
+    let (address, valid, blocked) = match channel {
+        Channel::InApp => {
+            return Decision {
+                status: "sent",
+                address: None,
+                reason: None,
+            }
+        }
+        Channel::Email => (
+            r.email.clone(),
+            r.email
+                .as_deref()
+                .is_some_and(|a| validate::email(a).is_ok()),
+            blocked_email,
+        ),
+        Channel::Sms => (
+            r.phone.clone(),
+            r.phone
+                .as_deref()
+                .is_some_and(|a| validate::e164(a).is_ok()),
+            blocked_sms,
+        ),
+    };
+    match address {
+        None => skip(
+            &format!(
+                "no {} on file",
+                if channel == Channel::Sms {
+                    "mobile number"
+                } else {
+                    "email address"
+                }
+            ),
+            None,
+        ),
+        Some(a) if !valid => skip("the address on file is not valid", Some(a)),
+        Some(a) if blocked.contains(&a) => Decision {
+            status: "suppressed",
+            address: Some(a),
+            reason: Some(
+                "the address is suppressed after a hard bounce, a complaint or STOP".into(),
+            ),
+        },
+        Some(a) => Decision {
+            status: "queued",
+            address: Some(a),
+            reason: None,
+        },
+    }
+}
+
+/// What every channel's row of one (event, investor) shares.
+struct Base<'a> {
+    event: &'a Event,
+    kind: EventKind,
+    fund_id: Option<&'a str>,
+    recipient: &'a Recipient,
+    locale: Locale,
+    context: &'a str,
+}
+
+impl Base<'_> {
+    fn message(&self, channel: Channel, d: Decision) -> NewMessage {
+        NewMessage {
+            org_id: self.event.org_id.clone(),
+            event_id: self.event.id.clone(),
+            investor_id: self.recipient.investor_id.clone(),
+            channel: channel.as_str(),
+            event_kind: self.kind.as_str(),
+            fund_id: self.fund_id.map(str::to_string),
+            recipient_role: "investor",
+            address: d.address,
+            locale: self.locale.as_str(),
+            status: d.status,
+            reason: d.reason,
+            context: self.context.to_string(),
+        }
+    }
+}
+
+/// The facts of the notice for one recipient.
+fn context(
+    settings: &EngineSettings,
+    kind: EventKind,
+    scope: &Scope,
+    header: Option<&DistributionHeader>,
+    r: &Recipient,
+) -> AppResult<NoticeContext> {
+    let currency_code = match scope {
+        Scope::One {
+            payment: Some(p), ..
+        } => p.currency.as_str(),
+        _ => header.map_or("USD", |h| h.currency.as_str()),
+    };
+    let currency = Currency::parse(currency_code).map_err(|e| AppError::Remote(e.to_string()))?;
+    let distribution = match (header, &r.line) {
+        (Some(h), Some(line)) => Some(DistributionFacts {
+            id: h.id.clone(),
+            record_date: date(&h.record_date)?,
+            payable_date: date(&h.payable_date)?,
+            units: line
+                .units
+                .as_deref()
+                .and_then(|u| Decimal::from_str(u).ok())
+                .unwrap_or_default(),
+            gross_minor: line.total_minor,
+            components: line.components,
+            net_cash_minor: line
+                .cash_minor
+                .unwrap_or(line.total_minor - line.components.withholding),
+        }),
+        _ => None,
+    };
+    let (payment, bank_account) = match scope {
+        Scope::One {
+            payment,
+            bank_account,
+            ..
+        } => (
+            payment.as_deref().map(payment_facts).transpose()?,
+            bank_account.as_deref().cloned(),
+        ),
+        _ => (None, None),
+    };
+    Ok(NoticeContext {
+        kind,
+        locale: Locale::from_str(&r.locale).unwrap_or(Locale::En),
+        investor_name: r.name.clone(),
+        fund_name: header.map(|h| h.fund_name.clone()),
+        currency,
+        distribution,
+        reinvestment: None,
+        payment,
+        bank_account,
+        tax_document: None,
+        schedule: None,
+        greeting: None,
+        portal_url: portal_link(settings, header),
+        unsubscribe_url: None,
+    })
+}
+
+fn portal_link(settings: &EngineSettings, header: Option<&DistributionHeader>) -> String {
+    let base = settings.portal_url.trim_end_matches('/');
+    match header {
+        Some(h) => format!("{base}/account/distributions/{}", h.id),
+        None => format!("{base}/account/notifications"),
+    }
+}
+
+fn payment_facts(p: &PaymentRow) -> AppResult<PaymentFacts> {
+    Ok(PaymentFacts {
+        id: p.id.clone(),
+        method: Method::from_str(&p.method).map_err(|e| AppError::Remote(e.to_string()))?,
+        amount_minor: p.amount_minor,
+        destination: p.payee_name.clone(),
+        expected_arrival: Some(date(&p.expected_date)?),
+        reason: p.failure.clone(),
+    })
+}
+
+fn date(s: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+        .map_err(|e| AppError::Store(StoreError::Corrupt(format!("date {s}: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_map_to_kinds() {
+        for t in EVENT_TYPES {
+            assert!(kind_of(t).is_some(), "{t}");
+        }
+        assert_eq!(
+            kind_of("distribution.completed"),
+            Some(EventKind::DistributionProcessed)
+        );
+        assert_eq!(kind_of("payment.stale_dated"), Some(EventKind::CheckStale));
+        assert_eq!(kind_of("distribution.processing"), None);
+    }
+}

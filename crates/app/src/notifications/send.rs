@@ -1,0 +1,118 @@
+//! The sender: claims one due email at a time under a lease (committed as `sending` before
+//! the server sees it), renders it from its stored facts, hands it to SMTP and commits the
+//! outcome right after the server's answer. A message whose sender stopped mid-send is never
+//! sent again by itself: [`sweep`] declares it in doubt for an operator.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use clearway_core::notifications::delivery::MESSAGE_RETRY_DELAYS;
+use clearway_core::notifications::NoticeContext;
+use clearway_store::notifications::messages::{self, Message, Outcome};
+use clearway_store::Db;
+
+use super::channels::smtp::SmtpSender;
+use super::channels::{Attachment, OutgoingEmail, SendOutcome};
+use super::render::render;
+use crate::error::AppResult;
+
+/// How the sender behaves.
+#[derive(Debug, Clone)]
+pub struct SenderSettings {
+    /// `From` of every notice, e.g. `Clearway <notices@clearway.example>`.
+    pub from: String,
+    /// How long a claimed message may stay `sending` before it is declared in doubt; longer
+    /// than the SMTP timeout of one message.
+    pub lease: Duration,
+    /// Wait before each retry of a temporary failure (after attempt 1, 2, …); when they run
+    /// out the message is `dead`.
+    pub retry_delays: Vec<Duration>,
+}
+
+impl Default for SenderSettings {
+    fn default() -> Self {
+        SenderSettings {
+            from: "Clearway <notices@clearway.invalid>".into(),
+            lease: Duration::from_secs(120),
+            retry_delays: MESSAGE_RETRY_DELAYS.to_vec(),
+        }
+    }
+}
+
+/// Sends the next due email, if any; returns it with the status it was left in.
+pub async fn send_next_email(
+    db: &Db,
+    smtp: &SmtpSender,
+    settings: &SenderSettings,
+    worker_id: &str,
+) -> AppResult<Option<(Message, &'static str)>> {
+    let Some(message) = messages::claim(db, "email", worker_id, settings.lease, 1)
+        .await?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    let outcome = match email_for(&message, settings) {
+        Ok(email) => outcome_of(&message, smtp.send(&email).await, settings),
+        Err(error) => Outcome::Failed { error },
+    };
+    let status = status_of(&outcome);
+    messages::record_outcome(db, &message, worker_id, &outcome).await?;
+    Ok(Some((message, status)))
+}
+
+fn status_of(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Sent { .. } => "sent",
+        Outcome::Retry { .. } => "queued",
+        Outcome::Dead { .. } => "dead",
+        Outcome::Bounced { .. } => "bounced",
+        Outcome::Failed { .. } => "failed",
+    }
+}
+
+/// The email of `message`, rendered from its stored facts.
+fn email_for(message: &Message, settings: &SenderSettings) -> Result<OutgoingEmail, String> {
+    let ctx: NoticeContext =
+        serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))?;
+    let notice = render(&ctx)?;
+    Ok(OutgoingEmail {
+        message_id: message.id.clone(),
+        from: settings.from.clone(),
+        to: message.address.clone().ok_or("no address")?,
+        to_name: ctx.investor_name.clone(),
+        subject: notice.subject,
+        html: notice.html,
+        text: notice.text,
+        attachments: attachments_for(message, &ctx),
+        unsubscribe_url: ctx.unsubscribe_url.clone(),
+    })
+}
+
+/// Files attached to a notice. None yet: the distribution notice PDF
+/// (`clearway_app::documents::notice_pdf`) is attached here at merge.
+fn attachments_for(_message: &Message, _ctx: &NoticeContext) -> Vec<Attachment> {
+    Vec::new()
+}
+
+fn outcome_of(message: &Message, sent: SendOutcome, settings: &SenderSettings) -> Outcome {
+    match sent {
+        SendOutcome::Accepted { provider_id } => Outcome::Sent { provider_id },
+        SendOutcome::Permanent(error) => Outcome::Bounced { error },
+        SendOutcome::Temporary(error) => {
+            let attempt = usize::try_from(message.attempts).unwrap_or(usize::MAX);
+            match settings.retry_delays.get(attempt.saturating_sub(1)) {
+                Some(wait) => Outcome::Retry {
+                    error,
+                    at: Utc::now() + chrono::Duration::from_std(*wait).unwrap_or_default(),
+                },
+                None => Outcome::Dead { error },
+            }
+        }
+    }
+}
+
+/// Declares messages whose sender stopped mid-send in doubt; returns how many.
+pub async fn sweep(db: &Db) -> AppResult<u64> {
+    Ok(messages::sweep_in_doubt(db).await?)
+}

@@ -1,0 +1,189 @@
+//! Notifications through the running server: a processed distribution's notices are queued by
+//! the engine worker and mailed by the sender tasks to a real SMTP server process; the staff
+//! API lists them, refuses investors and bad filters, and only acts on dead messages.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{pro_rata, spawn_app_with, test_config};
+
+struct Sink {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Sink {
+    fn start(port: u16) -> Sink {
+        let dir =
+            std::env::temp_dir().join(format!("clearway-api-mail-{}", clearway_store::new_id()));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp-sink.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["--port", &port.to_string(), "--dir"])
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 scripts/smtp-sink.py (pip install aiosmtpd)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("ready"), "{line:?}");
+        Sink { child, dir }
+    }
+
+    fn mails(&self) -> Vec<String> {
+        std::fs::read_dir(&self.dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn a_processed_distribution_is_mailed_once_per_investor_and_listed_for_staff() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sink = Sink::start(port);
+    let mut config = test_config();
+    config.notifications.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    config.notifications.poll = Duration::from_millis(50);
+    let app = spawn_app_with(4, config).await;
+    let d = app.create(&pro_rata(&app, "1000.00")).await;
+    let id = d["id"].as_str().unwrap();
+    app.complete(id).await;
+
+    // Declared, approved, processed (and payment notices): each investor gets each notice
+    // once. Wait until the sink holds every sent email and nothing is left queued.
+    let mut sent_count = 0;
+    for _ in 0..300 {
+        let queued: Value = app
+            .get(
+                "operator",
+                "/api/notification-messages?channel=email&status=queued",
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let sent: Value = app
+            .get(
+                "operator",
+                "/api/notification-messages?channel=email&status=sent&limit=1000",
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        sent_count = sent["items"].as_array().unwrap().len();
+        if sent_count >= 12
+            && queued["items"].as_array().unwrap().is_empty()
+            && sink.mails().len() == sent_count
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(sent_count >= 12, "{sent_count}");
+    assert_eq!(sink.mails().len(), sent_count);
+    for i in 1..=4 {
+        let to = format!("X-Sink-Rcpt: investor{i}@example.com\r\n");
+        let theirs: Vec<String> = sink
+            .mails()
+            .into_iter()
+            .filter(|m| m.starts_with(&to))
+            .collect();
+        for subject in [
+            ": a distribution was declared",
+            ": your distribution is approved",
+            ": your distribution was paid",
+        ] {
+            assert_eq!(
+                theirs.iter().filter(|m| m.contains(subject)).count(),
+                1,
+                "investor{i}: {subject}"
+            );
+        }
+    }
+
+    let page: Value = app
+        .get(
+            "operator",
+            "/api/notification-messages?channel=email&status=sent&limit=100",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), sent_count);
+    assert!(items
+        .iter()
+        .all(|m| m["attempts"] == 1 && m["sentAt"].is_string()));
+    let sms: Value = app
+        .get("auditor", "/api/notification-messages?channel=sms")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(sms["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["status"] == "skipped"));
+    assert_eq!(
+        app.get("investor", "/api/notification-messages")
+            .await
+            .status(),
+        403
+    );
+    let bad = app
+        .get("operator", "/api/notification-messages?status=lost")
+        .await;
+    assert_eq!(bad.status(), 422);
+    let bad: Value = bad.json().await.unwrap();
+    assert_eq!(bad["errors"][0]["field"], "status");
+
+    // Only a dead (or failed) message is resent or marked sent; the investor may do neither.
+    let sent = items[0]["id"].as_str().unwrap();
+    let path = format!("/api/notification-messages/{sent}/resend");
+    assert_eq!(
+        app.post("operator", &path, &Value::Null).await.status(),
+        409
+    );
+    assert_eq!(
+        app.post("investor", &path, &Value::Null).await.status(),
+        403
+    );
+    let missing = app
+        .post(
+            "operator",
+            "/api/notification-messages/nope/mark-sent",
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
+    drop(sink);
+    app.stop().await;
+}

@@ -1,0 +1,465 @@
+//! The engine's side of the outbox: which events still need expanding (its own cursor, not the
+//! webhook relay's), one fan-out row per event with the last investor expanded, and the reads
+//! that give each batch of investors their contacts, preferences and figures.
+
+use std::str::FromStr;
+
+use chrono::{Duration, Utc};
+use clearway_core::components::Components;
+use clearway_core::notifications::preferences::PreferenceRow;
+use clearway_core::notifications::{Channel, EventKind};
+
+use crate::events::outbox::Event;
+use crate::{now_text, q, time_text, Db, Row, StoreError, Tx};
+
+/// How long an outbox row may stay invisible after its `seq` was taken (its transaction still
+/// open): the cursor never passes an event younger than this, so a late commit is not skipped.
+const COMMIT_MARGIN_MINUTES: i64 = 10;
+
+/// An event's expansion so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fanout {
+    /// The outbox event.
+    pub event_id: String,
+    /// `expanding` or `done`.
+    pub status: String,
+    /// Last investor id expanded ('' before the first batch).
+    pub cursor_investor: String,
+    /// Messages queued (email, SMS).
+    pub queued: i64,
+    /// Messages recorded as skipped (preference off, no address).
+    pub skipped: i64,
+    /// Messages recorded as suppressed.
+    pub suppressed: i64,
+    /// In-app notices written.
+    pub in_app: i64,
+}
+
+/// What one batch added to a fan-out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchCounts {
+    /// Queued.
+    pub queued: i64,
+    /// Skipped.
+    pub skipped: i64,
+    /// Suppressed.
+    pub suppressed: i64,
+    /// In-app.
+    pub in_app: i64,
+}
+
+/// Events of `types` after the engine's cursor that are not expanded yet, oldest first.
+pub async fn pending_events(db: &Db, types: &[&str], limit: i64) -> Result<Vec<Event>, StoreError> {
+    let marks: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut query = q(format!(
+        "SELECT o.seq, o.id, o.org_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.created_at
+         FROM outbox o
+         WHERE o.seq > (SELECT seq FROM notification_outbox_cursor WHERE id = 1)
+           AND o.event_type IN ({})
+           AND NOT EXISTS (SELECT 1 FROM notification_fanouts f WHERE f.event_id = o.id AND f.status = 'done')
+         ORDER BY o.seq LIMIT $1",
+        marks.join(", ")
+    ))
+    .bind(limit);
+    for t in types {
+        query.push(*t);
+    }
+    db.fetch_all(query)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect()
+}
+
+fn event_from_row(r: &Row) -> Result<Event, StoreError> {
+    Ok(Event {
+        seq: r.i64("seq")?,
+        id: r.text("id")?,
+        org_id: r.text("org_id")?,
+        event_type: r.text("event_type")?,
+        aggregate_type: r.text("aggregate_type")?,
+        aggregate_id: r.text("aggregate_id")?,
+        data: serde_json::from_str(&r.text("payload")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        created_at: r.text("created_at")?,
+    })
+}
+
+/// The fan-out row of `event`, created (`expanding`, no investor yet) when there is none.
+pub async fn open(tx: &mut Tx, event: &Event, kind: EventKind) -> Result<Fanout, StoreError> {
+    let now = now_text();
+    tx.execute(
+        q("INSERT INTO notification_fanouts (event_id, org_id, event_seq, event_kind, status, cursor_investor, queued, skipped, suppressed, in_app, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, 'expanding', '', 0, 0, 0, 0, $5, $5) ON CONFLICT (event_id) DO NOTHING")
+        .bind(&event.id)
+        .bind(&event.org_id)
+        .bind(event.seq)
+        .bind(kind.as_str())
+        .bind(now),
+    )
+    .await?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT event_id, status, cursor_investor, queued, skipped, suppressed, in_app FROM notification_fanouts WHERE event_id = $1")
+                .bind(&event.id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("fan-out"))?;
+    Ok(Fanout {
+        event_id: row.text("event_id")?,
+        status: row.text("status")?,
+        cursor_investor: row.text("cursor_investor")?,
+        queued: row.i64("queued")?,
+        skipped: row.i64("skipped")?,
+        suppressed: row.i64("suppressed")?,
+        in_app: row.i64("in_app")?,
+    })
+}
+
+/// Saves a batch's progress in the batch's transaction: the last investor done, the counts,
+/// and `done` when it was the last batch. Conditional on the cursor it started from, so two
+/// engines expanding the same event cannot both advance it.
+pub async fn advance(
+    tx: &mut Tx,
+    event_id: &str,
+    from_investor: &str,
+    to_investor: &str,
+    counts: BatchCounts,
+    done: bool,
+) -> Result<(), StoreError> {
+    let n = tx
+        .execute(
+            q("UPDATE notification_fanouts SET cursor_investor = $1, queued = queued + $2, skipped = skipped + $3,
+                 suppressed = suppressed + $4, in_app = in_app + $5, status = $6, updated_at = $7
+               WHERE event_id = $8 AND cursor_investor = $9 AND status = 'expanding'")
+            .bind(to_investor)
+            .bind(counts.queued)
+            .bind(counts.skipped)
+            .bind(counts.suppressed)
+            .bind(counts.in_app)
+            .bind(if done { "done" } else { "expanding" })
+            .bind(now_text())
+            .bind(event_id)
+            .bind(from_investor),
+        )
+        .await?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "fan-out of event {event_id} moved under us"
+        )))
+    }
+}
+
+/// Moves the engine's cursor past every event that is expanded (or not one it reads) and old
+/// enough that no earlier `seq` can still commit; returns the new cursor.
+pub async fn advance_cursor(db: &Db, types: &[&str]) -> Result<i64, StoreError> {
+    let settled = time_text(Utc::now() - Duration::minutes(COMMIT_MARGIN_MINUTES));
+    let marks: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut tx = db.begin().await?;
+    let cursor = tx
+        .fetch_optional(q("SELECT seq FROM notification_outbox_cursor WHERE id = 1"))
+        .await?
+        .ok_or(StoreError::NotFound("notification cursor"))?
+        .i64("seq")?;
+    let mut lowest_open = q(format!(
+        "SELECT MIN(o.seq) AS seq FROM outbox o WHERE o.seq > $1 AND o.event_type IN ({})
+           AND NOT EXISTS (SELECT 1 FROM notification_fanouts f WHERE f.event_id = o.id AND f.status = 'done')",
+        marks.join(", ")
+    ))
+    .bind(cursor);
+    for t in types {
+        lowest_open.push(*t);
+    }
+    let open = tx
+        .fetch_optional(lowest_open)
+        .await?
+        .and_then(|r| r.opt_i64("seq").ok().flatten());
+    let old = tx
+        .fetch_optional(
+            q("SELECT MAX(seq) AS seq FROM outbox WHERE seq > $1 AND created_at < $2")
+                .bind(cursor)
+                .bind(settled),
+        )
+        .await?
+        .and_then(|r| r.opt_i64("seq").ok().flatten());
+    let next = match (old, open) {
+        (None, _) => cursor,
+        (Some(old), None) => old,
+        (Some(old), Some(open)) => old.min(open - 1).max(cursor),
+    };
+    if next != cursor {
+        tx.execute(
+            q("UPDATE notification_outbox_cursor SET seq = $1, updated_at = $2 WHERE id = 1")
+                .bind(next)
+                .bind(now_text()),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Puts the cursor back to `seq` and forgets the fan-outs after it (an operator's replay;
+/// the messages' unique key makes it queue nothing already queued).
+pub async fn replay_from(db: &Db, seq: i64) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        q("UPDATE notification_outbox_cursor SET seq = $1, updated_at = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(now_text()),
+    )
+    .await?;
+    tx.execute(q("DELETE FROM notification_fanouts WHERE event_seq > $1").bind(seq))
+        .await?;
+    tx.commit().await
+}
+
+/// An investor to tell, with contacts and (for distribution events) their line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipient {
+    /// Investor id.
+    pub investor_id: String,
+    /// Name.
+    pub name: String,
+    /// Email on file.
+    pub email: Option<String>,
+    /// Mobile number on file.
+    pub phone: Option<String>,
+    /// Locale spelling (`en`, `es`).
+    pub locale: String,
+    /// The line, for distribution events.
+    pub line: Option<LineFacts>,
+}
+
+/// An investor's line of a distribution, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineFacts {
+    /// Units on the record date (text as stored; none for explicit lines).
+    pub units: Option<String>,
+    /// Gross amount.
+    pub total_minor: i64,
+    /// Components.
+    pub components: Components,
+    /// Reinvested part, once processed.
+    pub reinvested_minor: Option<i64>,
+    /// Cash part, once processed.
+    pub cash_minor: Option<i64>,
+}
+
+/// A distribution's header as notices show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionHeader {
+    /// Id.
+    pub id: String,
+    /// Fund id.
+    pub fund_id: String,
+    /// Fund name.
+    pub fund_name: String,
+    /// Currency code.
+    pub currency: String,
+    /// Record date (as stored).
+    pub record_date: String,
+    /// Payable date (as stored).
+    pub payable_date: String,
+}
+
+/// The header of distribution `id` of the organization.
+pub async fn distribution_header(
+    tx: &mut Tx,
+    org_id: &str,
+    id: &str,
+) -> Result<DistributionHeader, StoreError> {
+    let r = tx
+        .fetch_optional(
+            q("SELECT d.id, d.fund_id, f.name AS fund_name, d.currency, d.record_date, d.payable_date
+               FROM distributions d JOIN funds f ON f.id = d.fund_id WHERE d.org_id = $1 AND d.id = $2")
+            .bind(org_id)
+            .bind(id),
+        )
+        .await?
+        .ok_or(StoreError::NotFound("distribution"))?;
+    Ok(DistributionHeader {
+        id: r.text("id")?,
+        fund_id: r.text("fund_id")?,
+        fund_name: r.text("fund_name")?,
+        currency: r.text("currency")?,
+        record_date: r.text("record_date")?,
+        payable_date: r.text("payable_date")?,
+    })
+}
+
+const RECIPIENT: &str = "i.id AS investor_id, i.name, i.email, i.phone, i.locale";
+
+/// The next `limit` investors with a line in distribution `id` after `after` (keyset by
+/// investor id), with their lines.
+pub async fn line_recipients(
+    tx: &mut Tx,
+    org_id: &str,
+    id: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Recipient>, StoreError> {
+    tx.fetch_all(
+        q(format!(
+            "SELECT {RECIPIENT}, l.units, l.total_minor, l.ordinary_minor, l.qualified_minor, l.st_gain_minor,
+                    l.lt_gain_minor, l.roc_minor, l.interest_minor, l.foreign_tax_minor, l.withholding_minor,
+                    l.reinvested_minor, l.cash_minor
+             FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
+             WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.investor_id > $3
+             ORDER BY l.investor_id LIMIT $4"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .bind(after)
+        .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let mut c = recipient_from_row(r)?;
+        c.line = Some(LineFacts {
+            units: r.opt_text("units")?,
+            total_minor: r.i64("total_minor")?,
+            components: Components {
+                ordinary_dividend: r.i64("ordinary_minor")?,
+                qualified_dividend: r.i64("qualified_minor")?,
+                short_term_gain: r.i64("st_gain_minor")?,
+                long_term_gain: r.i64("lt_gain_minor")?,
+                return_of_capital: r.i64("roc_minor")?,
+                interest: r.i64("interest_minor")?,
+                foreign_tax: r.i64("foreign_tax_minor")?,
+                withholding: r.i64("withholding_minor")?,
+            },
+            reinvested_minor: r.opt_i64("reinvested_minor")?,
+            cash_minor: r.opt_i64("cash_minor")?,
+        });
+        Ok(c)
+    })
+    .collect()
+}
+
+fn recipient_from_row(r: &Row) -> Result<Recipient, StoreError> {
+    Ok(Recipient {
+        investor_id: r.text("investor_id")?,
+        name: r.text("name")?,
+        email: r.opt_text("email")?,
+        phone: r.opt_text("phone")?,
+        locale: r.text("locale")?,
+        line: None,
+    })
+}
+
+/// One investor of the organization as a recipient (events about one investor).
+pub async fn investor_recipient(
+    tx: &mut Tx,
+    org_id: &str,
+    investor_id: &str,
+) -> Result<Option<Recipient>, StoreError> {
+    tx.fetch_optional(
+        q(format!(
+            "SELECT {RECIPIENT} FROM investors i WHERE i.org_id = $1 AND i.id = $2"
+        ))
+        .bind(org_id)
+        .bind(investor_id),
+    )
+    .await?
+    .map(|r| recipient_from_row(&r))
+    .transpose()
+}
+
+/// A payment as its notices show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentRow {
+    /// Id.
+    pub id: String,
+    /// Investor paid.
+    pub investor_id: String,
+    /// Distribution paid.
+    pub distribution_id: String,
+    /// ACH, WIRE or CHECK.
+    pub method: String,
+    /// Currency of the amount.
+    pub currency: String,
+    /// Amount.
+    pub amount_minor: i64,
+    /// Payee's name.
+    pub payee_name: String,
+    /// Expected date on the statement.
+    pub expected_date: String,
+    /// Failure or return code and reason.
+    pub failure: Option<String>,
+}
+
+/// Payment `id` of the organization.
+pub async fn payment(
+    tx: &mut Tx,
+    org_id: &str,
+    id: &str,
+) -> Result<Option<PaymentRow>, StoreError> {
+    let Some(r) = tx
+        .fetch_optional(
+            q("SELECT id, investor_id, distribution_id, method, currency, amount_minor, payee_name, expected_date,
+                      failure_code, failure_reason FROM payments WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(id),
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let failure = match (r.opt_text("failure_code")?, r.opt_text("failure_reason")?) {
+        (Some(c), Some(m)) => Some(format!("{c} {m}")),
+        (c, m) => c.or(m),
+    };
+    Ok(Some(PaymentRow {
+        id: r.text("id")?,
+        investor_id: r.text("investor_id")?,
+        distribution_id: r.text("distribution_id")?,
+        method: r.text("method")?,
+        currency: r.text("currency")?,
+        amount_minor: r.i64("amount_minor")?,
+        payee_name: r.text("payee_name")?,
+        expected_date: r.text("expected_date")?,
+        failure,
+    }))
+}
+
+/// The stored preferences that can apply to investors `first..=last` (theirs and the
+/// organization's defaults), for one kind.
+pub async fn preferences(
+    tx: &mut Tx,
+    org_id: &str,
+    kind: EventKind,
+    first: &str,
+    last: &str,
+) -> Result<Vec<PreferenceRow>, StoreError> {
+    tx.fetch_all(
+        q("SELECT investor_id, fund_id, channel, enabled FROM notification_preferences
+           WHERE org_id = $1 AND event_kind = $2 AND (investor_id = '' OR (investor_id >= $3 AND investor_id <= $4))")
+        .bind(org_id)
+        .bind(kind.as_str())
+        .bind(first)
+        .bind(last),
+    )
+    .await?
+    .iter()
+    .filter_map(|r| preference_from_row(r, kind).transpose())
+    .collect()
+}
+
+/// A stored preference, or `None` for a channel this build does not know (ignored).
+fn preference_from_row(r: &Row, kind: EventKind) -> Result<Option<PreferenceRow>, StoreError> {
+    let Ok(channel) = Channel::from_str(&r.text("channel")?) else {
+        return Ok(None);
+    };
+    let blank_none = |s: String| (!s.is_empty()).then_some(s);
+    Ok(Some(PreferenceRow {
+        investor_id: blank_none(r.text("investor_id")?),
+        fund_id: blank_none(r.text("fund_id")?),
+        kind,
+        channel,
+        enabled: r.i64("enabled")? != 0,
+    }))
+}
