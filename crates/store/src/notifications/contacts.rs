@@ -96,7 +96,7 @@ pub async fn is_suppressed(
         .is_some())
 }
 
-/// Suppresses `address` on `channel` (tests and seeding; the engine records its own).
+/// Suppresses `address` on `channel` in its own transaction (tests and seeding).
 pub async fn suppress(
     db: &Db,
     org_id: &str,
@@ -105,14 +105,6 @@ pub async fn suppress(
     reason: &str,
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    tx.execute(
-        q("INSERT INTO notification_suppressions (org_id, channel, address, reason, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
-            .bind(org_id)
-            .bind(channel.as_str())
-            .bind(address)
-            .bind(reason)
-            .bind(crate::now_text()),
-    )
-    .await?;
+    super::suppressions::suppress(&mut tx, org_id, channel.as_str(), address, reason).await?;
     tx.commit().await
 }
