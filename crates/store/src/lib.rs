@@ -32,6 +32,7 @@ pub mod capital;
 pub mod classes;
 pub mod db;
 pub mod distributions;
+pub mod documents;
 pub mod events;
 pub mod funds;
 pub mod inkind;

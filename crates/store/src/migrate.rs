@@ -153,6 +153,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0026_notifications",
             include_str!("../migrations/0026_notifications.sql").to_string(),
         ),
+        (
+            "0028_documents",
+            include_str!("../migrations/0028_documents.sql").to_string(),
+        ),
     ]
 }
 

@@ -65,6 +65,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::capital::ApiDoc::openapi());
     doc.merge(crate::inkind::ApiDoc::openapi());
     doc.merge(crate::schedules::ApiDoc::openapi());
+    doc.merge(crate::documents::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);
