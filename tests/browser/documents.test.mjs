@@ -14,7 +14,7 @@ test("documents: the investor downloads a notice PDF and generates a statement",
   const page = await newPage(browser);
   await signIn(page, "investor");
   await page.getByRole("link", { name: "Documents", exact: true }).click();
-  await page.getByRole("heading", { name: "My documents" }).waitFor();
+  await page.getByRole("heading", { level: 1, name: "My documents" }).waitFor();
   await check(page, "documents-portal");
 
   // A notice of the newest distribution, as PDF.
@@ -54,6 +54,6 @@ test("documents: staff see an investor's documents", async () => {
   const page = await newPage(browser);
   await signIn(page, "operator");
   await page.goto(new URL(`/investors/${id}/documents`, page.url()).href);
-  await page.getByRole("heading", { name: /^Documents of / }).waitFor();
+  await page.getByRole("heading", { level: 1, name: /^Documents of / }).waitFor();
   await check(page, "documents-staff");
 });

@@ -40,23 +40,23 @@ fn statement() -> StatementDoc {
             payable_date: day(i * 10),
             fund_code: funds[(i % 3) as usize].into(),
             description: format!("Monthly distribution {}", i / 3 + 1),
-            gross: usd(125_000 + i as i64 * 7),
+            gross: usd(125000 + i as i64 * 7),
             components: vec![
-                ("ordinaryDividend".into(), 75_000),
-                ("returnOfCapital".into(), 50_000 + i as i64 * 7),
+                ("ordinaryDividend".into(), 75000),
+                ("returnOfCapital".into(), 50000 + i as i64 * 7),
             ],
             withholding_minor: 0,
-            reinvested_minor: Some(60_000),
-            cash_minor: Some(65_000 + i as i64 * 7),
+            reinvested_minor: Some(60000),
+            cash_minor: Some(65000 + i as i64 * 7),
         })
         .collect();
     let reinvestments = (0..36u64)
         .map(|i| StatementReinvestment {
             trade_date: day(i * 10),
             fund_code: funds[(i % 3) as usize].into(),
-            shares: Decimal::new(24_000, 3),
-            nav: Decimal::new(25_00, 2),
-            cost: usd(60_000),
+            shares: Decimal::new(24000, 3),
+            nav: Decimal::new(2500, 2),
+            cost: usd(60000),
             residual: usd(0),
         })
         .collect();
@@ -65,7 +65,7 @@ fn statement() -> StatementDoc {
             date: day(i * 10 + 1),
             method: "ACH".into(),
             status: "COMPLETED".into(),
-            amount: usd(65_000 + i as i64 * 7),
+            amount: usd(65000 + i as i64 * 7),
         })
         .collect();
     let lots = (0..40u64)
@@ -73,8 +73,8 @@ fn statement() -> StatementDoc {
             fund_code: funds[(i % 3) as usize].into(),
             acquired_on: day(i * 9),
             source: "REINVESTMENT".into(),
-            shares: Decimal::new(24_000, 3),
-            basis: usd(58_000),
+            shares: Decimal::new(24000, 3),
+            basis: usd(58000),
         })
         .collect();
     StatementDoc {
@@ -86,9 +86,9 @@ fn statement() -> StatementDoc {
             .iter()
             .map(|f| StatementPosition {
                 fund: format!("{f} — Demo fund"),
-                opening_units: Decimal::new(1_000, 0),
-                closing_units: Decimal::new(1_288, 0),
-                cost_basis: Some(usd(12_345_678)),
+                opening_units: Decimal::new(1000, 0),
+                closing_units: Decimal::new(1288, 0),
+                cost_basis: Some(usd(12345678)),
             })
             .collect(),
         distributions,
@@ -101,36 +101,36 @@ fn statement() -> StatementDoc {
 
 /// The notice of investor `i` (a different name and amount each).
 fn notice(i: usize) -> NoticeDoc {
-    let gross = 100_000 + i as i64;
+    let gross = 100000 + i as i64;
     NoticeDoc {
-        lang: if i % 5 == 0 { Lang::Es } else { Lang::En },
+        lang: if i.is_multiple_of(5) { Lang::Es } else { Lang::En },
         investor_name: format!("Inversora Núñez {i}"),
         fund: "DEMO-OPEN — Demo Open Fund".into(),
         distribution_id: "01900000-0000-7000-8000-000000000001".into(),
         description: "Q1 2026".into(),
         record_date: day(74),
         payable_date: day(89),
-        units: Some(Decimal::new(1_000 + i as i64, 0)),
+        units: Some(Decimal::new(1000 + i as i64, 0)),
         gross: usd(gross),
         components: vec![
-            ("ordinaryDividend".into(), 60_000),
-            ("returnOfCapital".into(), gross - 60_000),
+            ("ordinaryDividend".into(), 60000),
+            ("returnOfCapital".into(), gross - 60000),
         ],
         foreign_tax_minor: 0,
         withholding_minor: 0,
         reinvestment: Some(NoticeReinvestment {
             fund_code: "DEMO-OPEN".into(),
-            reinvested: usd(50_000),
-            shares: Decimal::new(20_000, 3),
-            nav: Decimal::new(25_00, 2),
+            reinvested: usd(50000),
+            shares: Decimal::new(20000, 3),
+            nav: Decimal::new(2500, 2),
             nav_date: day(89),
             residual: usd(0),
         }),
-        net_cash_minor: Some(gross - 50_000),
+        net_cash_minor: Some(gross - 50000),
         payments: vec![NoticePayment {
             method: "ACH".into(),
-            destination: format!("••••{:04}", i % 10_000),
-            amount: usd(gross - 50_000),
+            destination: format!("••••{:04}", i % 10000),
+            amount: usd(gross - 50000),
             status: "SENT".into(),
             expected: Some(day(90)),
         }],
@@ -186,7 +186,7 @@ pub(super) fn documents(runs: usize, count: usize) -> Result<()> {
     let t = Instant::now();
     let bytes = notices(count, threads)?;
     let took = t.elapsed();
-    let target = NOTICES_TARGET_PER_10K.mul_f64(count as f64 / 10_000.0);
+    let target = NOTICES_TARGET_PER_10K.mul_f64(count as f64 / 10000.0);
     println!(
         "{count} notice PDFs on {threads} threads ({:.1} MB): {} ({:.2} ms each), target {} → ratio {:.2}",
         bytes as f64 / 1e6,

@@ -58,7 +58,6 @@ pub fn write(layout: &Layout) -> Result<Vec<u8>, DocumentError> {
         )
         .map_err(fail)?;
     }
-    drop(put);
     w.into_inner()
         .map_err(|e| DocumentError::Csv(e.to_string()))
 }

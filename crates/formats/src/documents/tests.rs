@@ -33,28 +33,28 @@ fn notice() -> NoticeDoc {
         description: "Q1 2026".into(),
         record_date: date("2026-03-16"),
         payable_date: date("2026-03-31"),
-        units: Some(Decimal::new(12_5000, 4)),
-        gross: usd(123_456_78),
+        units: Some(Decimal::new(125000, 4)),
+        gross: usd(12345678),
         components: vec![
-            ("ordinaryDividend".into(), 74_074_07),
+            ("ordinaryDividend".into(), 7407407),
             ("qualifiedDividend".into(), 0),
-            ("returnOfCapital".into(), 49_382_71),
+            ("returnOfCapital".into(), 4938271),
         ],
         foreign_tax_minor: 0,
-        withholding_minor: 1_000_00,
+        withholding_minor: 100000,
         reinvestment: Some(NoticeReinvestment {
             fund_code: "DEMO-OPEN".into(),
-            reinvested: usd(60_000_00),
-            shares: Decimal::new(4_000_000, 3),
-            nav: Decimal::new(15_0000, 4),
+            reinvested: usd(6000000),
+            shares: Decimal::new(4000000, 3),
+            nav: Decimal::new(150000, 4),
             nav_date: date("2026-03-31"),
             residual: usd(7),
         }),
-        net_cash_minor: Some(62_456_78),
+        net_cash_minor: Some(6245678),
         payments: vec![NoticePayment {
             method: "ACH".into(),
             destination: "••••6789".into(),
-            amount: usd(62_456_78),
+            amount: usd(6245678),
             status: "SENT".into(),
             expected: Some(date("2026-04-01")),
         }],
@@ -67,14 +67,14 @@ fn statement(rows: usize) -> StatementDoc {
         payable_date: date("2026-03-31"),
         fund_code: "DEMO-OPEN".into(),
         description: "Q1 2026".into(),
-        gross: usd(1_000_00),
+        gross: usd(100000),
         components: vec![
-            ("ordinaryDividend".into(), 600_00),
-            ("returnOfCapital".into(), 400_00),
+            ("ordinaryDividend".into(), 60000),
+            ("returnOfCapital".into(), 40000),
         ],
         withholding_minor: 0,
         reinvested_minor: Some(0),
-        cash_minor: Some(1_000_00),
+        cash_minor: Some(100000),
     };
     StatementDoc {
         lang: Lang::En,
@@ -85,29 +85,29 @@ fn statement(rows: usize) -> StatementDoc {
             fund: "DEMO-OPEN — Demo Open Fund".into(),
             opening_units: Decimal::new(100, 0),
             closing_units: Decimal::new(104, 0),
-            cost_basis: Some(usd(1_234_56)),
+            cost_basis: Some(usd(123456)),
         }],
         distributions: vec![d; rows],
         reinvestments: vec![StatementReinvestment {
             trade_date: date("2026-03-31"),
             fund_code: "DEMO-OPEN".into(),
             shares: Decimal::new(4, 0),
-            nav: Decimal::new(25_00, 2),
-            cost: usd(100_00),
+            nav: Decimal::new(2500, 2),
+            cost: usd(10000),
             residual: usd(0),
         }],
         payments: vec![StatementPayment {
             date: date("2026-04-01"),
             method: "WIRE".into(),
             status: "SETTLED".into(),
-            amount: usd(900_00),
+            amount: usd(90000),
         }],
         lots: vec![StatementLot {
             fund_code: "DEMO-OPEN".into(),
             acquired_on: date("2025-06-30"),
             source: "PURCHASE".into(),
             shares: Decimal::new(100, 0),
-            basis: usd(1_134_56),
+            basis: usd(113456),
         }],
         disclosures: vec![PAST.into(), ESTIMATE.into()],
     }
@@ -120,13 +120,13 @@ fn tax_summary() -> TaxSummaryDoc {
         year: 2026,
         funds: vec![TaxFundRow {
             fund: "DEMO-OPEN — Demo Open Fund".into(),
-            total: usd(2_500_00),
+            total: usd(250000),
             components: vec![
-                ("ordinaryDividend".into(), 1_500_00),
-                ("returnOfCapital".into(), 1_000_00),
+                ("ordinaryDividend".into(), 150000),
+                ("returnOfCapital".into(), 100000),
             ],
-            foreign_tax_minor: 12_34,
-            withholding_minor: 250_00,
+            foreign_tax_minor: 1234,
+            withholding_minor: 25000,
         }],
         disclosures: vec![ESTIMATE.into()],
     }
@@ -167,10 +167,10 @@ fn pdf_text(pdf: &[u8], name: &str) -> (String, String, String) {
 
 #[test]
 fn money_prints_grouped_with_the_currency_exponent() {
-    assert_eq!(usd(123_456_78).to_string(), "123,456.78 USD");
+    assert_eq!(usd(12345678).to_string(), "123,456.78 USD");
     assert_eq!(usd(-5).to_string(), "-0.05 USD");
-    assert_eq!(Money::new(1_234_567, 0, "JPY").to_string(), "1,234,567 JPY");
-    assert_eq!(Money::new(1_000, 3, "BHD").grouped(), "1.000");
+    assert_eq!(Money::new(1234567, 0, "JPY").to_string(), "1,234,567 JPY");
+    assert_eq!(Money::new(1000, 3, "BHD").grouped(), "1.000");
 }
 
 #[test]

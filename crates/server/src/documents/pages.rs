@@ -116,9 +116,7 @@ struct ListPage {
     chrome: Chrome,
     /// `/account/documents` or `/investors/{id}/documents`.
     base: String,
-    is_staff: bool,
     staff_back: String,
-    investor_name: String,
     rows: Vec<DocRow>,
     next: Option<String>,
     first_page: bool,
@@ -232,13 +230,11 @@ async fn draw(
     let page = ListPage {
         chrome: Chrome::new(viewer, title, path),
         base: scope.base.clone(),
-        is_staff: scope.is_staff,
         staff_back: if scope.is_staff {
             "/distributions".into()
         } else {
             String::new()
         },
-        investor_name: investor.name,
         rows: items.iter().map(row_of).collect(),
         next,
         first_page: cursor.is_none(),
