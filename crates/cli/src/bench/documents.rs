@@ -103,7 +103,11 @@ fn statement() -> StatementDoc {
 fn notice(i: usize) -> NoticeDoc {
     let gross = 100000 + i as i64;
     NoticeDoc {
-        lang: if i.is_multiple_of(5) { Lang::Es } else { Lang::En },
+        lang: if i.is_multiple_of(5) {
+            Lang::Es
+        } else {
+            Lang::En
+        },
         investor_name: format!("Inversora Núñez {i}"),
         fund: "DEMO-OPEN — Demo Open Fund".into(),
         distribution_id: "01900000-0000-7000-8000-000000000001".into(),
