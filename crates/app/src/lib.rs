@@ -8,6 +8,8 @@
 //! - [`classes`]: share classes of open-end funds and per-class distributions.
 //! - [`distributions`]: the distribution lifecycle (declare, edit, transition, reverse) and
 //!   the trail (audit entry + event) of every change.
+//! - [`documents`]: investor documents (notice, statement, tax summary) rendered, stored once
+//!   per version, audited; [`documents::notice_pdf`] for the notification engine.
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`events`]: webhook subscriptions, and the outbox relay's bookkeeping (fan-out into
 //!   deliveries, attempts recorded with their retry).
@@ -30,6 +32,7 @@ pub mod access;
 pub mod capital;
 pub mod classes;
 pub mod distributions;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod inkind;

@@ -1,6 +1,8 @@
 //! Bank file formats, in and out. Pure: bytes in, typed records out (and back), no I/O.
 //!
 //! # Layout
+//! - [`documents`]: investor documents (distribution notice, statement, tax summary) as PDF/A-2b,
+//!   XLSX and CSV.
 //! - [`ach`]: NACHA ACH files — writer (PPD/CCD credits) and reader (incl. returns and NOCs).
 //! - [`iso20022`]: ISO 20022 pain.001 credit-transfer initiation writer (.001.03 / .001.09) and
 //!   reader; pain.002 payment status report reader.
@@ -11,6 +13,7 @@
 //!   with the locked disclosures; money and dates per locale.
 
 pub mod ach;
+pub mod documents;
 pub mod iso20022;
 pub mod notifications;
 pub mod payments_csv;

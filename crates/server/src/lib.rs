@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`access`]: users and API tokens (admin endpoints).
 //! - [`distributions`]: the distribution lifecycle's wire DTOs and routes.
+//! - [`documents`]: investor documents (notices, statements, tax summaries; API and pages).
 //! - [`funds`]: share classes of open-end funds (API) and the funds pages.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
@@ -31,6 +32,7 @@ pub mod access;
 pub mod capital;
 pub mod demo;
 pub mod distributions;
+pub mod documents;
 pub mod events;
 pub mod funds;
 pub mod http;
@@ -80,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funds::router())
         .merge(schedules::router())
         .merge(notifications::router())
+        .merge(documents::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -99,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(waterfall::pages::router())
         .merge(funds::pages::router())
         .merge(schedules::pages::router())
+        .merge(documents::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

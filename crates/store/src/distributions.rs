@@ -186,7 +186,7 @@ fn from_row(r: &Row) -> Result<Distribution, StoreError> {
     })
 }
 
-fn line_from_row(r: &Row) -> Result<Line, StoreError> {
+pub(crate) fn line_from_row(r: &Row) -> Result<Line, StoreError> {
     Ok(Line {
         investor_id: r.text("investor_id")?,
         units: r
@@ -217,7 +217,7 @@ fn line_from_row(r: &Row) -> Result<Line, StoreError> {
 }
 
 /// Columns read for a line: the inserted ones plus the settlement set by processing.
-fn line_select() -> String {
+pub(crate) fn line_select() -> String {
     format!(
         "{}, reinvested_minor, cash_minor, offset_minor, receivable_id",
         LINE_COLUMNS.join(", ")

@@ -13,6 +13,8 @@
 //!   `bulk` (COPY text, row sinks) and `sqlite_bulk` (the C-API loader), `packed` (many rows
 //!   read as one value), `dialect` (per-backend SQL text, row locks), `planner` (PostgreSQL
 //!   planner hints). Capability modules call these instead of matching on [`Backend`].
+//! - [`documents`]: investor documents stored once per version (SHA-256), and `facts`, the
+//!   reads behind a statement and a tax summary.
 //! - [`migrate`]: schema migrations, embedded in the binary.
 //! - [`platform`]: [`auth`] (organizations, users, tokens, [`Actor`]), [`audit`], [`idempotency`].
 //! - [`events`]: the [`outbox`], written in the caller's transaction, and [`webhooks`].
@@ -32,6 +34,7 @@ pub mod capital;
 pub mod classes;
 pub mod db;
 pub mod distributions;
+pub mod documents;
 pub mod events;
 pub mod funds;
 pub mod inkind;

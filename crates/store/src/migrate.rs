@@ -157,6 +157,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0027_notification_messages",
             include_str!("../migrations/0027_notification_messages.sql").to_string(),
         ),
+        (
+            "0028_documents",
+            include_str!("../migrations/0028_documents.sql").to_string(),
+        ),
     ]
 }
 

@@ -15,6 +15,7 @@ mod api;
 mod capital;
 mod create;
 mod notifications;
+mod documents;
 mod pages;
 mod payments;
 mod payouts;
@@ -217,6 +218,17 @@ pub enum Which {
         #[arg(long)]
         files_out: Option<std::path::PathBuf>,
     },
+    /// Investor documents as PDF: the median of one year's statement (target ≤ 50 ms) and N
+    /// distribution notices rendered across every core (target 10,000 in ≤ 30 s on 2 cores),
+    /// each with its ratio to the target. Rendering only: no database.
+    Documents {
+        /// Timed renderings of the statement (after one warm-up).
+        #[arg(long, default_value_t = 21)]
+        runs: usize,
+        /// Notices to render.
+        #[arg(long, default_value_t = 10_000)]
+        notices: usize,
+    },
     /// End-to-end reconciliation: a seeded noisy BAI2 statement imported and matched through
     /// the store against N payments; match rate and false matches against the ground truth,
     /// and the ratio to the pure matching engine on the same data in the same run.
@@ -239,6 +251,7 @@ pub enum Which {
 /// Runs one benchmark.
 pub async fn run(which: Which) -> Result<()> {
     match which {
+        Which::Documents { runs, notices } => documents::documents(runs.max(1), notices.max(1)),
         Which::Reconcile {
             database_url,
             payments,

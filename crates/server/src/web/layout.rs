@@ -40,6 +40,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
             ("/account/reinvestment-preferences", "Reinvestment"),
             ("/account/capital", "Capital account"),
             ("/account/payment-methods", "Payment methods"),
+            ("/account/documents", "Documents"),
             ("/account/notifications", "Notifications"),
         ];
     }

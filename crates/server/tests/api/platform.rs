@@ -234,6 +234,11 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/schedules/{id}/resume"),
         ("get", "/api/schedules/{id}/preview"),
         ("get", "/api/calendars/{name}/holidays"),
+        // Investor documents.
+        ("get", "/api/investors/{investor_id}/documents"),
+        ("post", "/api/investors/{investor_id}/documents"),
+        ("get", "/api/documents/{id}"),
+        ("get", "/api/documents/{id}/content"),
         // Waterfalls.
         ("get", "/api/funds/{fund_id}/waterfall"),
         ("put", "/api/funds/{fund_id}/waterfall"),

@@ -56,6 +56,14 @@ pub enum Arg {
     I64(Option<i64>),
     /// Text (ids, decimals, dates, JSON).
     Text(Option<String>),
+    /// Bytes (stored documents): BYTEA on PostgreSQL, a BLOB on SQLite.
+    Bytes(Vec<u8>),
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
 }
 
 impl From<i64> for Arg {
@@ -127,6 +135,7 @@ impl Q {
             query = match arg {
                 Arg::I64(v) => query.bind(*v),
                 Arg::Text(v) => query.bind(v.as_deref()),
+                Arg::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query
@@ -140,6 +149,7 @@ impl Q {
             query = match arg {
                 Arg::I64(v) => query.bind(*v),
                 Arg::Text(v) => query.bind(v.as_deref()),
+                Arg::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query
@@ -181,6 +191,14 @@ impl Row {
 
     /// A nullable text column.
     pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        Ok(match self {
+            Row::Pg(r) => r.try_get(col)?,
+            Row::Sqlite(r) => r.try_get(col)?,
+        })
+    }
+
+    /// A bytes column (BYTEA / BLOB).
+    pub fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
         Ok(match self {
             Row::Pg(r) => r.try_get(col)?,
             Row::Sqlite(r) => r.try_get(col)?,

@@ -65,6 +65,11 @@ fn inline(sql: &str, params: &[Arg]) -> Result<String, StoreError> {
         match arg {
             Arg::I64(Some(v)) => out.push_str(&v.to_string()),
             Arg::I64(None) | Arg::Text(None) => out.push_str("NULL"),
+            Arg::Bytes(b) => {
+                out.push_str("'\\x");
+                out.push_str(&hex::encode(b));
+                out.push_str("'::bytea");
+            }
             Arg::Text(Some(s)) => {
                 if s.contains('\0') {
                     return Err(StoreError::Corrupt("scan: NUL in a parameter".into()));
@@ -220,6 +225,13 @@ fn bind(db: NonNull<ffi::sqlite3>, st: &Statement, params: &[Arg]) -> Result<(),
             match arg {
                 Arg::I64(Some(v)) => ffi::sqlite3_bind_int64(st.0, index, *v),
                 Arg::I64(None) | Arg::Text(None) => ffi::sqlite3_bind_null(st.0, index),
+                Arg::Bytes(b) => ffi::sqlite3_bind_blob(
+                    st.0,
+                    index,
+                    b.as_ptr().cast(),
+                    c_int::try_from(b.len()).unwrap_or(c_int::MAX),
+                    ffi::SQLITE_TRANSIENT(),
+                ),
                 Arg::Text(Some(s)) => ffi::sqlite3_bind_text(
                     st.0,
                     index,
