@@ -61,7 +61,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         nav.push(("/audit", "Audit trail"));
     }
     if viewer.can(Permission::Administer) {
-        nav.push(("/notifications/defaults", "Notifications"));
+        nav.push(("/notifications/defaults", "Notice defaults"));
     }
     nav.push(("/account/security", "Security"));
     nav
