@@ -16,6 +16,7 @@ mod bench;
 mod nav;
 mod payments;
 mod statements;
+mod templates;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -100,6 +101,9 @@ struct ServeArgs {
     /// Seconds a message being sent is leased; a sender gone longer leaves it in doubt.
     #[arg(long, default_value_t = 120, env = "CLEARWAY_MAIL_LEASE_SECS")]
     mail_lease_secs: u64,
+    /// Directory of notice-template overrides (checked at start: a bad one stops `serve`).
+    #[arg(long, env = "CLEARWAY_NOTICE_TEMPLATES")]
+    notice_templates: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -178,11 +182,27 @@ enum Command {
         #[command(subcommand)]
         which: AuditCommand,
     },
+    /// Notice templates: `check DIR` loads overrides as `serve` would; `names` lists them.
+    Templates {
+        #[command(subcommand)]
+        which: TemplatesCommand,
+    },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
         #[command(subcommand)]
         which: bench::Which,
     },
+}
+
+#[derive(Subcommand)]
+enum TemplatesCommand {
+    /// Check a directory of overrides (exit 1 naming the first refused template).
+    Check {
+        /// Directory holding e.g. `layout.html`, `en/payment.sent.j2`.
+        dir: std::path::PathBuf,
+    },
+    /// The names of the templates that can be overridden.
+    Names,
 }
 
 #[derive(Subcommand)]
@@ -274,6 +294,11 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     payments::check_provider_urls(&payments, &outbound)?;
     if args.webhook_max_failures == 0 {
         bail!("CLEARWAY_WEBHOOK_MAX_FAILURES must be at least 1");
+    }
+    if let Some(dir) = &args.notice_templates {
+        let (t, n) = templates::load(dir)?;
+        clearway_app::notifications::install_templates(t);
+        tracing::info!(overrides = n, dir = %dir.display(), "notice templates loaded");
     }
     let config = Config {
         job_workers: args.job_workers,
@@ -431,6 +456,15 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Org { cmd } => access::org(&open(cmd.db()).await?, cmd).await,
         Command::User { cmd } => access::user(&open(cmd.db()).await?, cmd).await,
         Command::Token { cmd } => access::token(&open(cmd.db()).await?, cmd).await,
+        Command::Templates {
+            which: TemplatesCommand::Check { dir },
+        } => templates::check(&dir),
+        Command::Templates {
+            which: TemplatesCommand::Names,
+        } => {
+            templates::names();
+            Ok(())
+        }
         Command::Bench { which } => bench::run(which).await,
     }
 }

@@ -10,3 +10,5 @@ mod render;
 pub mod send;
 pub mod unsubscribe;
 pub mod writer;
+
+pub use render::install_templates;

@@ -8,10 +8,18 @@ use std::sync::OnceLock;
 use clearway_core::notifications::NoticeContext;
 use clearway_formats::notifications::{RenderedNotice, Templates};
 
-/// The templates every notice is rendered with.
+static TEMPLATES: OnceLock<Templates> = OnceLock::new();
+
+/// The templates every notice is rendered with: those installed at start, else the built-in.
 fn templates() -> &'static Templates {
-    static TEMPLATES: OnceLock<Templates> = OnceLock::new();
     TEMPLATES.get_or_init(Templates::builtin)
+}
+
+/// Installs the process's templates (built-in ones with an operator's overrides, already
+/// checked at load by [`Templates::with_overrides`]). Returns false when templates were
+/// already in use (installed, or a notice rendered first): the first ones stay.
+pub fn install_templates(t: Templates) -> bool {
+    TEMPLATES.set(t).is_ok()
 }
 
 /// Renders `ctx` in its locale.
