@@ -9,4 +9,5 @@ pub mod preferences;
 mod render;
 pub mod send;
 pub mod unsubscribe;
+pub mod webhooks;
 pub mod writer;
