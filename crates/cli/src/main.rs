@@ -22,9 +22,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use clearway_app::outbound::OutboundPolicy;
 use clearway_app::notifications::channels::sendgrid::SendGridConfig;
 use clearway_app::notifications::channels::twilio::TwilioConfig;
+use clearway_app::outbound::OutboundPolicy;
 use clearway_server::{demo, Config};
 use clearway_store::{Db, DbOptions};
 
@@ -114,7 +114,11 @@ struct ServeArgs {
     #[arg(long, env = "CLEARWAY_TWILIO_FROM")]
     twilio_from: Option<String>,
     /// Twilio API root.
-    #[arg(long, default_value = "https://api.twilio.com", env = "CLEARWAY_TWILIO_URL")]
+    #[arg(
+        long,
+        default_value = "https://api.twilio.com",
+        env = "CLEARWAY_TWILIO_URL"
+    )]
     twilio_url: String,
     /// `From` of notice emails.
     #[arg(

@@ -69,7 +69,9 @@ fn email_sender(state: &AppState) -> Option<EmailSender> {
         )));
     }
     let Some(url) = config.smtp_url.clone() else {
-        tracing::info!("no CLEARWAY_SMTP_URL nor SendGrid key: notification emails are queued, not sent");
+        tracing::info!(
+            "no CLEARWAY_SMTP_URL nor SendGrid key: notification emails are queued, not sent"
+        );
         return None;
     };
     let domain = config
@@ -133,7 +135,9 @@ async fn run_sender<F, Fut>(
     send_next: F,
 ) where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = clearway_app::AppResult<Option<(messages::Message, &'static str)>>>,
+    Fut: std::future::Future<
+        Output = clearway_app::AppResult<Option<(messages::Message, &'static str)>>,
+    >,
 {
     let poll = state.config.notifications.poll;
     loop {

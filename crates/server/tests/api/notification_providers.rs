@@ -52,7 +52,10 @@ async fn sendgrid_send(State(seen): State<Seen>, Json(body): Json<Value>) -> imp
         return (StatusCode::INTERNAL_SERVER_ERROR, HeaderMap::new()).into_response();
     }
     let mut headers = HeaderMap::new();
-    headers.insert("x-message-id", format!("sg-{}", seen.len()).parse().unwrap());
+    headers.insert(
+        "x-message-id",
+        format!("sg-{}", seen.len()).parse().unwrap(),
+    );
     (StatusCode::ACCEPTED, headers).into_response()
 }
 
@@ -82,7 +85,10 @@ async fn settled(app: &TestApp, channel: &str) -> Vec<Value> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("{channel} messages did not settle: {:?}", messages(app, channel).await);
+    panic!(
+        "{channel} messages did not settle: {:?}",
+        messages(app, channel).await
+    );
 }
 
 async fn set_phone(app: &TestApp, investor: &str, phone: &str) {
@@ -97,7 +103,12 @@ async fn set_phone(app: &TestApp, investor: &str, phone: &str) {
     assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
 }
 
-async fn twilio_post(app: &TestApp, path: &str, form: &[(&str, &str)], token: &str) -> reqwest::Response {
+async fn twilio_post(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    token: &str,
+) -> reqwest::Response {
     let params: Vec<(String, String)> = form
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -113,7 +124,8 @@ async fn twilio_post(app: &TestApp, path: &str, form: &[(&str, &str)], token: &s
 }
 
 async fn suppressions(app: &TestApp) -> i64 {
-    app.count("SELECT COUNT(*) AS n FROM notification_suppressions").await
+    app.count("SELECT COUNT(*) AS n FROM notification_suppressions")
+        .await
 }
 
 fn of_kind<'a>(all: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -153,12 +165,20 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
     let (my_phone, other_phone) = ("+14155550101", "+14155550102");
     set_phone(&app, &me, my_phone).await;
     set_phone(&app, &other, other_phone).await;
-    let prefs: Vec<Value> = ["distribution.declared", "distribution.approved", "distribution.processed"]
-        .iter()
-        .map(|k| json!({ "eventKind": k, "channel": "sms", "enabled": true }))
-        .collect();
+    let prefs: Vec<Value> = [
+        "distribution.declared",
+        "distribution.approved",
+        "distribution.processed",
+    ]
+    .iter()
+    .map(|k| json!({ "eventKind": k, "channel": "sms", "enabled": true }))
+    .collect();
     let resp = app
-        .put("investor", "/api/notifications/preferences", &json!({ "preferences": prefs }))
+        .put(
+            "investor",
+            "/api/notifications/preferences",
+            &json!({ "preferences": prefs }),
+        )
         .await;
     assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
 
@@ -166,11 +186,17 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
     let id = d["id"].as_str().unwrap().to_string();
     let all = settled(&app, "sms").await;
     let declared = of_kind(&all, "distribution.declared");
-    let mine: Vec<_> = declared.iter().filter(|m| m["investorId"] == me.as_str()).collect();
+    let mine: Vec<_> = declared
+        .iter()
+        .filter(|m| m["investorId"] == me.as_str())
+        .collect();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["status"], "sent");
     assert_eq!(mine[0]["providerId"], "SM1");
-    let theirs: Vec<_> = declared.iter().filter(|m| m["investorId"] == other.as_str()).collect();
+    let theirs: Vec<_> = declared
+        .iter()
+        .filter(|m| m["investorId"] == other.as_str())
+        .collect();
     assert_eq!(theirs[0]["status"], "skipped");
     {
         let seen = seen.lock().unwrap();
@@ -192,7 +218,9 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
         assert_eq!(r.status(), 200);
     }
     let delivered = messages(&app, "sms").await;
-    assert!(delivered.iter().any(|m| m["providerId"] == "SM1" && m["status"] == "delivered"));
+    assert!(delivered
+        .iter()
+        .any(|m| m["providerId"] == "SM1" && m["status"] == "delivered"));
 
     // A forged STOP is refused and changes nothing; a signed one suppresses the number.
     let stop = [("From", my_phone), ("Body", "Stop!")];
@@ -208,13 +236,19 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
         .unwrap();
     assert_eq!(unsigned.status(), 401);
     assert_eq!(suppressions(&app).await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log").await, audit_before);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log").await,
+        audit_before
+    );
     let r = twilio_post(&app, "/api/webhooks/twilio/inbound", &stop, TOKEN).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/xml");
     assert!(r.text().await.unwrap().ends_with("<Response/>"));
     assert_eq!(suppressions(&app).await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log").await, audit_before + 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log").await,
+        audit_before + 1
+    );
 
     // The next notices are suppressed, never sent.
     app.complete(&id).await;
@@ -237,7 +271,13 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
     assert_eq!(seen.lock().unwrap().len(), 1);
 
     // START lifts it: the next distribution's notice is sent.
-    let r = twilio_post(&app, "/api/webhooks/twilio/inbound", &[("From", my_phone), ("Body", "start")], TOKEN).await;
+    let r = twilio_post(
+        &app,
+        "/api/webhooks/twilio/inbound",
+        &[("From", my_phone), ("Body", "start")],
+        TOKEN,
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(suppressions(&app).await, 0);
     app.create(&pro_rata(&app, "500.00")).await;
@@ -306,23 +346,37 @@ async fn sendgrid_sends_once_after_a_500_and_its_signed_events_move_messages() {
     let all = settled(&app, "email").await;
     let declared = of_kind(&all, "distribution.declared");
     assert_eq!(declared.len(), 2);
-    assert!(declared.iter().all(|m| m["status"] == "sent"), "{declared:?}");
+    assert!(
+        declared.iter().all(|m| m["status"] == "sent"),
+        "{declared:?}"
+    );
     let sent_ids: Vec<&str> = declared.iter().map(|m| m["id"].as_str().unwrap()).collect();
     {
         let seen = seen.lock().unwrap();
         let ids: Vec<&str> = seen
             .iter()
-            .map(|b| b["custom_args"]["message_id"].as_str().or(b["personalizations"][0]["custom_args"]["message_id"].as_str()).unwrap_or(""))
+            .map(|b| {
+                b["custom_args"]["message_id"]
+                    .as_str()
+                    .or(b["personalizations"][0]["custom_args"]["message_id"].as_str())
+                    .unwrap_or("")
+            })
             .collect();
         // Each declared notice accepted once; the first call (a 500) was retried.
         for id in &sent_ids {
             let n = ids.iter().filter(|i| *i == id).count();
             assert!((1..=2).contains(&n), "{id}: {ids:?}");
         }
-        assert_eq!(seen.len(), all.iter().filter(|m| m["status"] == "sent").count() + 1);
+        assert_eq!(
+            seen.len(),
+            all.iter().filter(|m| m["status"] == "sent").count() + 1
+        );
     }
     assert_eq!(
-        declared.iter().map(|m| m["attempts"].as_i64().unwrap()).sum::<i64>(),
+        declared
+            .iter()
+            .map(|m| m["attempts"].as_i64().unwrap())
+            .sum::<i64>(),
         3
     );
     let (a, b) = (declared[0], declared[1]);
@@ -342,9 +396,8 @@ async fn sendgrid_sends_once_after_a_500_and_its_signed_events_move_messages() {
     assert_eq!(r.status(), 200);
     let r: Value = r.json().await.unwrap();
     assert_eq!(r["moved"], 3);
-    let status_of = |all: &[Value], id: &Value| {
-        all.iter().find(|m| m["id"] == *id).unwrap()["status"].clone()
-    };
+    let status_of =
+        |all: &[Value], id: &Value| all.iter().find(|m| m["id"] == *id).unwrap()["status"].clone();
     let now = messages(&app, "email").await;
     assert_eq!(status_of(&now, &a["id"]), "opened");
     assert_eq!(status_of(&now, &b["id"]), "bounced");
@@ -380,7 +433,13 @@ async fn provider_webhooks_not_configured_are_404() {
         "/api/webhooks/twilio/status",
         "/api/webhooks/twilio/inbound",
     ] {
-        let r = app.client.post(app.url(path)).body("[]").send().await.unwrap();
+        let r = app
+            .client
+            .post(app.url(path))
+            .body("[]")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "{path}");
     }
     app.stop().await;
