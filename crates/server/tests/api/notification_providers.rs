@@ -444,3 +444,50 @@ async fn provider_webhooks_not_configured_are_404() {
     }
     app.stop().await;
 }
+
+async fn twilio_unsubscribed() -> impl IntoResponse {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "code": 21610, "message": "Attempt to send to unsubscribed recipient" })),
+    )
+}
+
+#[tokio::test]
+async fn twilio_21610_bounces_the_sms_and_suppresses_the_number() {
+    let stand_in = serve(Router::new().route(
+        "/2010-04-01/Accounts/ACtest/Messages.json",
+        post(twilio_unsubscribed),
+    ))
+    .await;
+    let mut config = test_config();
+    config.notifications.poll = Duration::from_millis(50);
+    config.notifications.twilio = Some(TwilioConfig {
+        base_url: stand_in,
+        account_sid: "ACtest".into(),
+        auth_token: TOKEN.into(),
+        from: "+15005550006".into(),
+    });
+    let app = spawn_app_with(1, config).await;
+    let me = app.seeded.investor_user_investor_id.clone();
+    set_phone(&app, &me, "+14155550109").await;
+    let prefs = json!({ "preferences": [{ "eventKind": "distribution.declared", "channel": "sms", "enabled": true }] });
+    let resp = app
+        .put("investor", "/api/notifications/preferences", &prefs)
+        .await;
+    assert!(resp.status().is_success());
+    app.create(&pro_rata(&app, "1000.00")).await;
+    let all = settled(&app, "sms").await;
+    let declared = of_kind(&all, "distribution.declared");
+    assert_eq!(declared[0]["status"], "bounced");
+    assert_eq!(declared[0]["attempts"], 1);
+    assert!(declared[0]["lastError"]
+        .as_str()
+        .unwrap()
+        .starts_with("Twilio error 21610"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM notification_suppressions WHERE channel = 'sms' AND address = '+14155550109'")
+            .await,
+        1
+    );
+    app.stop().await;
+}
