@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
 use clearway_app::notifications::engine::{self, EngineSettings};
-use clearway_app::notifications::send::{self, SenderSettings};
+use clearway_app::notifications::send::{self, EmailSender, SenderSettings};
 use clearway_store::notifications::{fanout, messages};
 use clearway_store::testing::{fresh_database, Fresh};
 use clearway_store::{outbox, q, Actor, Db, DbOptions};
@@ -93,14 +93,16 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn smtp(port: u16) -> SmtpSender {
-    SmtpSender::new(&SmtpSettings {
-        url: format!("smtp://127.0.0.1:{port}"),
-        message_id_domain: "clearway.test".into(),
-        pool_size: 2,
-        timeout: Duration::from_secs(5),
-    })
-    .expect("smtp")
+fn smtp(port: u16) -> EmailSender {
+    EmailSender::Smtp(
+        SmtpSender::new(&SmtpSettings {
+            url: format!("smtp://127.0.0.1:{port}"),
+            message_id_domain: "clearway.test".into(),
+            pool_size: 2,
+            timeout: Duration::from_secs(5),
+        })
+        .expect("smtp"),
+    )
 }
 
 fn sender(retries: usize) -> SenderSettings {
@@ -176,7 +178,7 @@ fn part<'m>(mail: &'m str, content_type: &str) -> &'m str {
     &rest[..rest.find("X-Sink-Part:").unwrap_or(rest.len())]
 }
 
-async fn send_all(db: &Db, smtp: &SmtpSender, settings: &SenderSettings) -> usize {
+async fn send_all(db: &Db, smtp: &EmailSender, settings: &SenderSettings) -> usize {
     let mut n = 0;
     while send::send_next_email(db, smtp, settings, "w1")
         .await

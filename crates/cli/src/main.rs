@@ -23,6 +23,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use clearway_app::notifications::channels::sendgrid::SendGridConfig;
+use clearway_app::notifications::channels::twilio::TwilioConfig;
 use clearway_app::outbound::OutboundPolicy;
 use clearway_server::{demo, Config};
 use clearway_store::{Db, DbOptions};
@@ -88,6 +90,37 @@ struct ServeArgs {
     /// `?tls=required`, `smtps://`); without one emails are queued, not sent.
     #[arg(long, env = "CLEARWAY_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// SendGrid API key (Mail Send); when set, notice emails go to SendGrid instead of SMTP.
+    #[arg(long, env = "CLEARWAY_SENDGRID_API_KEY", hide_env_values = true)]
+    sendgrid_api_key: Option<String>,
+    /// SendGrid API root.
+    #[arg(
+        long,
+        default_value = "https://api.sendgrid.com",
+        env = "CLEARWAY_SENDGRID_URL"
+    )]
+    sendgrid_url: String,
+    /// Public key (base64 DER) of SendGrid's signed event webhook; the webhook answers 404
+    /// without it.
+    #[arg(long, env = "CLEARWAY_SENDGRID_WEBHOOK_KEY")]
+    sendgrid_webhook_key: Option<String>,
+    /// Twilio account SID; with the token and sender, notice SMS are sent through Twilio
+    /// (without them, wanted SMS are recorded skipped).
+    #[arg(long, env = "CLEARWAY_TWILIO_ACCOUNT_SID")]
+    twilio_account_sid: Option<String>,
+    /// Twilio auth token (also verifies Twilio's webhooks).
+    #[arg(long, env = "CLEARWAY_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    /// Twilio sender: an E.164 number or a messaging service SID (`MG…`).
+    #[arg(long, env = "CLEARWAY_TWILIO_FROM")]
+    twilio_from: Option<String>,
+    /// Twilio API root.
+    #[arg(
+        long,
+        default_value = "https://api.twilio.com",
+        env = "CLEARWAY_TWILIO_URL"
+    )]
+    twilio_url: String,
     /// `From` of notice emails.
     #[arg(
         long,
@@ -341,6 +374,24 @@ fn notifications_config(args: &ServeArgs) -> clearway_server::state::Notificatio
     n.smtp_timeout = n.smtp_timeout.min(n.sender.lease / 2);
     if let Some(url) = args.public_url.as_deref().filter(|u| !u.is_empty()) {
         n.engine.portal_url = url.to_string();
+    }
+    let set = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    n.sendgrid = set(&args.sendgrid_api_key).map(|api_key| SendGridConfig {
+        base_url: args.sendgrid_url.clone(),
+        api_key,
+    });
+    n.sendgrid_webhook_key = set(&args.sendgrid_webhook_key);
+    if let (Some(account_sid), Some(auth_token), Some(from)) = (
+        set(&args.twilio_account_sid),
+        set(&args.twilio_auth_token),
+        set(&args.twilio_from),
+    ) {
+        n.twilio = Some(TwilioConfig {
+            base_url: args.twilio_url.clone(),
+            account_sid,
+            auth_token,
+            from,
+        });
     }
     n
 }

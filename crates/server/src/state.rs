@@ -96,6 +96,15 @@ pub struct NotificationsConfig {
     pub sender: clearway_app::notifications::send::SenderSettings,
     /// How often idle workers look for work.
     pub poll: Duration,
+    /// SendGrid Mail Send (`CLEARWAY_SENDGRID_API_KEY`, `CLEARWAY_SENDGRID_URL`): when set,
+    /// emails go there instead of SMTP.
+    pub sendgrid: Option<clearway_app::notifications::channels::sendgrid::SendGridConfig>,
+    /// Public key (base64 DER) of SendGrid's signed event webhook
+    /// (`CLEARWAY_SENDGRID_WEBHOOK_KEY`); the webhook answers 404 without it.
+    pub sendgrid_webhook_key: Option<String>,
+    /// Twilio Messages (`CLEARWAY_TWILIO_*`): SMS are sent only with it; its auth token also
+    /// verifies the status and inbound webhooks.
+    pub twilio: Option<clearway_app::notifications::channels::twilio::TwilioConfig>,
 }
 
 impl Default for NotificationsConfig {
@@ -108,6 +117,9 @@ impl Default for NotificationsConfig {
             engine: Default::default(),
             sender: Default::default(),
             poll: Duration::from_millis(500),
+            sendgrid: None,
+            sendgrid_webhook_key: None,
+            twilio: None,
         }
     }
 }

@@ -66,6 +66,9 @@ pub struct EngineSettings {
     pub events_per_pass: i64,
     /// Base URL of the investor portal (links in notices).
     pub portal_url: String,
+    /// Whether an SMS provider is configured; without one an SMS the investor wants is
+    /// recorded `skipped` ("no SMS provider configured"), not left queued with no sender.
+    pub sms_provider: bool,
 }
 
 impl Default for EngineSettings {
@@ -74,6 +77,7 @@ impl Default for EngineSettings {
             batch_size: 2_000,
             events_per_pass: 50,
             portal_url: "http://127.0.0.1:8080".into(),
+            sms_provider: true,
         }
     }
 }
@@ -280,8 +284,12 @@ async fn queue_batch(
         };
         for channel in Channel::ALL {
             let on = enabled(&prefs, &r.investor_id, fund_id.as_deref(), kind, channel);
-            let decision = decide(channel, on, r, &blocked_email, &blocked_sms);
-            let mut decision = decision;
+            let sms_off = channel == Channel::Sms && !settings.sms_provider;
+            let mut decision = decide(channel, on, r, &blocked_email, &blocked_sms);
+            if sms_off && decision.status == "queued" {
+                decision.status = "skipped";
+                decision.reason = Some(NO_SMS_PROVIDER.into());
+            }
             if decision.status == "sent" {
                 // The in-app notice is delivered here; a notice the templates refuse (a
                 // missing disclosure) is recorded as failed, never written half.
@@ -319,6 +327,9 @@ async fn queue_batch(
     messages::insert_in_app(tx, &inbox).await?;
     Ok(counts)
 }
+
+/// Why a wanted SMS is not sent when no SMS provider is configured.
+pub const NO_SMS_PROVIDER: &str = "no SMS provider configured";
 
 /// What becomes of one channel for one investor.
 struct Decision {

@@ -9,6 +9,7 @@ pub mod preferences;
 mod render;
 pub mod send;
 pub mod unsubscribe;
+pub mod webhooks;
 pub mod writer;
 
 pub use render::install_templates;

@@ -1,6 +1,6 @@
-//! The sender: claims one due email at a time under a lease (committed as `sending` before
-//! the server sees it), renders it from its stored facts, hands it to SMTP and commits the
-//! outcome right after the server's answer. A message whose sender stopped mid-send is never
+//! The senders: each claims one due email or SMS at a time under a lease (committed as
+//! `sending` before the server sees it), renders it from its stored facts, hands it to SMTP,
+//! SendGrid or Twilio and commits the outcome right after the answer. A message whose sender stopped mid-send is never
 //! sent again by itself: [`sweep`] declares it in doubt for an operator.
 
 use std::time::Duration;
@@ -11,8 +11,10 @@ use clearway_core::notifications::NoticeContext;
 use clearway_store::notifications::messages::{self, Message, Outcome};
 use clearway_store::Db;
 
+use super::channels::sendgrid::SendGrid;
 use super::channels::smtp::SmtpSender;
-use super::channels::{Attachment, OutgoingEmail, SendOutcome};
+use super::channels::twilio::Twilio;
+use super::channels::{Attachment, OutgoingEmail, OutgoingSms, SendOutcome};
 use super::render::render;
 use crate::error::AppResult;
 
@@ -39,10 +41,38 @@ impl Default for SenderSettings {
     }
 }
 
+/// Where emails go: an SMTP server, or SendGrid's Mail Send API.
+#[derive(Clone)]
+pub enum EmailSender {
+    /// SMTP (pooled).
+    Smtp(SmtpSender),
+    /// SendGrid v3 Mail Send.
+    SendGrid(SendGrid),
+}
+
+impl EmailSender {
+    /// Sends one email.
+    pub async fn send(&self, email: &OutgoingEmail) -> SendOutcome {
+        match self {
+            EmailSender::Smtp(s) => s.send(email).await,
+            EmailSender::SendGrid(s) => s.send(email).await,
+        }
+    }
+
+    /// What a permanent refusal means: SMTP 5xx refuses the address (bounced, suppressed);
+    /// a SendGrid 4xx refuses the request, which says nothing about the address.
+    fn permanent(&self, error: String) -> Outcome {
+        match self {
+            EmailSender::Smtp(_) => Outcome::Bounced { error },
+            EmailSender::SendGrid(_) => Outcome::Failed { error },
+        }
+    }
+}
+
 /// Sends the next due email, if any; returns it with the status it was left in.
 pub async fn send_next_email(
     db: &Db,
-    smtp: &SmtpSender,
+    sender: &EmailSender,
     settings: &SenderSettings,
     worker_id: &str,
 ) -> AppResult<Option<(Message, &'static str)>> {
@@ -53,7 +83,43 @@ pub async fn send_next_email(
         return Ok(None);
     };
     let outcome = match email_for(&message, settings) {
-        Ok(email) => outcome_of(&message, smtp.send(&email).await, settings),
+        Ok(email) => outcome_of(&message, sender.send(&email).await, settings, |e| {
+            sender.permanent(e)
+        }),
+        Err(error) => Outcome::Failed { error },
+    };
+    let status = status_of(&outcome);
+    messages::record_outcome(db, &message, worker_id, &outcome).await?;
+    Ok(Some((message, status)))
+}
+
+/// Twilio errors that refuse the number itself (21610: the recipient replied STOP; 21211:
+/// not a valid number): the message is bounced and the number suppressed.
+const TWILIO_NUMBER_ERRORS: [&str; 2] = ["Twilio error 21610", "Twilio error 21211"];
+
+/// Sends the next due SMS through Twilio, if any, with the same claim, lease, retries and
+/// in-doubt rules as email; `status_callback` is where Twilio reports delivery.
+pub async fn send_next_sms(
+    db: &Db,
+    twilio: &Twilio,
+    settings: &SenderSettings,
+    status_callback: Option<&str>,
+    worker_id: &str,
+) -> AppResult<Option<(Message, &'static str)>> {
+    let Some(message) = messages::claim(db, "sms", worker_id, settings.lease, 1)
+        .await?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    let outcome = match sms_for(&message, status_callback) {
+        Ok(sms) => outcome_of(&message, twilio.send(&sms).await, settings, |error| {
+            if TWILIO_NUMBER_ERRORS.iter().any(|c| error.starts_with(c)) {
+                Outcome::Bounced { error }
+            } else {
+                Outcome::Failed { error }
+            }
+        }),
         Err(error) => Outcome::Failed { error },
     };
     let status = status_of(&outcome);
@@ -89,16 +155,33 @@ fn email_for(message: &Message, settings: &SenderSettings) -> Result<OutgoingEma
     })
 }
 
+/// The SMS of `message`, rendered from its stored facts.
+fn sms_for(message: &Message, status_callback: Option<&str>) -> Result<OutgoingSms, String> {
+    let ctx: NoticeContext =
+        serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))?;
+    Ok(OutgoingSms {
+        message_id: message.id.clone(),
+        to: message.address.clone().ok_or("no number")?,
+        body: render(&ctx)?.sms,
+        status_callback: status_callback.map(str::to_string),
+    })
+}
+
 /// Files attached to a notice. None yet: the distribution notice PDF
 /// (`clearway_app::documents::notice_pdf`) is attached here at merge.
 fn attachments_for(_message: &Message, _ctx: &NoticeContext) -> Vec<Attachment> {
     Vec::new()
 }
 
-fn outcome_of(message: &Message, sent: SendOutcome, settings: &SenderSettings) -> Outcome {
+fn outcome_of(
+    message: &Message,
+    sent: SendOutcome,
+    settings: &SenderSettings,
+    permanent: impl FnOnce(String) -> Outcome,
+) -> Outcome {
     match sent {
         SendOutcome::Accepted { provider_id } => Outcome::Sent { provider_id },
-        SendOutcome::Permanent(error) => Outcome::Bounced { error },
+        SendOutcome::Permanent(error) => permanent(error),
         SendOutcome::Temporary(error) => {
             let attempt = usize::try_from(message.attempts).unwrap_or(usize::MAX);
             match settings.retry_delays.get(attempt.saturating_sub(1)) {

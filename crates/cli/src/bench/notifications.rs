@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
 use clearway_app::notifications::engine::{self, EngineSettings};
-use clearway_app::notifications::send::{self, SenderSettings};
+use clearway_app::notifications::send::{self, EmailSender, SenderSettings};
 use clearway_store::testing::fresh_database;
 use clearway_store::{Db, DbOptions};
 
@@ -79,12 +79,12 @@ async fn send_to_sink(db: &Db, n: usize, senders: usize) -> Result<Duration> {
         let _ = sink.kill();
         bail!("the SMTP sink did not start: {line}");
     }
-    let smtp = SmtpSender::new(&SmtpSettings {
+    let smtp = EmailSender::Smtp(SmtpSender::new(&SmtpSettings {
         url: format!("smtp://127.0.0.1:{port}"),
         message_id_domain: "bench.example".into(),
         pool_size: senders as u32,
         timeout: Duration::from_secs(30),
-    })?;
+    })?);
     let settings = SenderSettings::default();
     let remaining = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(n as i64));
     let started = Instant::now();

@@ -6,6 +6,7 @@
 //! - [`preferences`]: investors' and the organization's preferences, and contacts (API).
 //! - [`inbox`]: the in-app inbox and its live feed (Server-Sent Events).
 //! - [`unsubscribe`]: signed unsubscribe links, used without a login.
+//! - [`webhooks`]: SendGrid's event webhook and Twilio's status and inbound webhooks.
 //! - [`portal`]: the investor's inbox and preference pages and the staff defaults page.
 
 pub mod inbox;
@@ -14,6 +15,7 @@ pub mod pages;
 pub mod portal;
 pub mod preferences;
 pub mod unsubscribe;
+pub mod webhooks;
 pub mod worker;
 
 use axum::Router;
@@ -28,4 +30,5 @@ pub fn router() -> Router<AppState> {
         .merge(pages::router())
         .merge(preferences::router())
         .merge(inbox::router())
+        .merge(webhooks::router())
 }

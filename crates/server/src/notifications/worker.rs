@@ -1,10 +1,14 @@
-//! The notification workers: the engine (outbox → messages) with the in-doubt sweep, and
-//! sender tasks sharing one pooled SMTP transport. Without an SMTP URL emails stay queued
-//! (visible on the operators' page) and nothing is sent.
+//! The notification workers: the engine (outbox → messages) with the in-doubt sweep, email
+//! sender tasks (SendGrid when configured, else one pooled SMTP transport) and SMS sender
+//! tasks (Twilio). Without an email provider emails stay queued (visible on the operators'
+//! page); without Twilio the engine records wanted SMS as skipped ("no SMS provider
+//! configured"), so none wait for a sender that does not exist.
 
+use clearway_app::notifications::channels::sendgrid::SendGrid;
 use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
+use clearway_app::notifications::channels::twilio::Twilio;
 use clearway_app::notifications::engine;
-use clearway_app::notifications::send;
+use clearway_app::notifications::send::{self, EmailSender};
 use clearway_store::notifications::messages;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -12,13 +16,63 @@ use tokio::task::JoinHandle;
 use crate::state::AppState;
 pub use crate::state::NotificationsConfig;
 
-/// Starts the engine task and, with an SMTP URL, the sender tasks.
+/// Where Twilio posts status callbacks, under the public URL.
+pub const TWILIO_STATUS_PATH: &str = "/api/webhooks/twilio/status";
+
+/// Starts the engine task and the email and SMS sender tasks their providers allow.
 pub fn spawn(state: &AppState, instance: &str, rx: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let config = state.config.notifications.clone();
+    let config = &state.config.notifications;
     let mut tasks = vec![tokio::spawn(run_engine(state.clone(), rx.clone()))];
+    if let Some(email) = email_sender(state) {
+        for i in 0..config.sender_workers.max(1) {
+            let worker = format!("{instance}-mail-{i}");
+            let (state, email, rx) = (state.clone(), email.clone(), rx.clone());
+            tasks.push(tokio::spawn(async move {
+                let sender = &state.config.notifications.sender;
+                run_sender(&state, &worker, rx, || {
+                    send::send_next_email(&state.db, &email, sender, &worker)
+                })
+                .await
+            }));
+        }
+    }
+    if let Some(twilio) = &config.twilio {
+        let twilio = Twilio::new(twilio.clone(), state.http.clone());
+        let callback = state
+            .config
+            .public_url
+            .as_deref()
+            .map(|u| format!("{}{TWILIO_STATUS_PATH}", u.trim_end_matches('/')));
+        for i in 0..config.sender_workers.max(1) {
+            let worker = format!("{instance}-sms-{i}");
+            let (state, twilio, rx) = (state.clone(), twilio.clone(), rx.clone());
+            let callback = callback.clone();
+            tasks.push(tokio::spawn(async move {
+                let sender = &state.config.notifications.sender;
+                run_sender(&state, &worker, rx, || {
+                    send::send_next_sms(&state.db, &twilio, sender, callback.as_deref(), &worker)
+                })
+                .await
+            }));
+        }
+    }
+    tasks
+}
+
+/// The email provider: SendGrid when configured, else SMTP when a URL is set, else none.
+fn email_sender(state: &AppState) -> Option<EmailSender> {
+    let config = &state.config.notifications;
+    if let Some(sendgrid) = &config.sendgrid {
+        return Some(EmailSender::SendGrid(SendGrid::new(
+            sendgrid.clone(),
+            state.http.clone(),
+        )));
+    }
     let Some(url) = config.smtp_url.clone() else {
-        tracing::info!("no CLEARWAY_SMTP_URL: notification emails are queued, not sent");
-        return tasks;
+        tracing::info!(
+            "no CLEARWAY_SMTP_URL nor SendGrid key: notification emails are queued, not sent"
+        );
+        return None;
     };
     let domain = config
         .sender
@@ -26,35 +80,29 @@ pub fn spawn(state: &AppState, instance: &str, rx: &watch::Receiver<bool>) -> Ve
         .rsplit_once('@')
         .map(|(_, d)| d.trim_end_matches('>').to_string())
         .unwrap_or_else(|| "clearway.invalid".into());
-    let smtp = match SmtpSender::new(&SmtpSettings {
+    match SmtpSender::new(&SmtpSettings {
         url,
         message_id_domain: domain,
         pool_size: config.smtp_pool,
         timeout: config.smtp_timeout,
     }) {
-        Ok(s) => s,
+        Ok(s) => Some(EmailSender::Smtp(s)),
         Err(e) => {
             tracing::error!(error = %e, "notification emails are not sent");
-            return tasks;
+            None
         }
-    };
-    for i in 0..config.sender_workers.max(1) {
-        let worker = format!("{instance}-mail-{i}");
-        tasks.push(tokio::spawn(run_sender(
-            state.clone(),
-            smtp.clone(),
-            worker,
-            rx.clone(),
-        )));
     }
-    tasks
 }
 
 /// Expands events and sweeps in-doubt messages until shutdown.
 async fn run_engine(state: AppState, mut rx: watch::Receiver<bool>) {
     let config = &state.config.notifications;
+    let settings = engine::EngineSettings {
+        sms_provider: config.twilio.is_some(),
+        ..config.engine.clone()
+    };
     loop {
-        match engine::run_once(&state.db, &config.engine).await {
+        match engine::run_once(&state.db, &settings).await {
             Ok(pass) if pass.events > 0 => tracing::info!(
                 events = pass.events,
                 queued = pass.counts.queued,
@@ -78,29 +126,35 @@ async fn run_engine(state: AppState, mut rx: watch::Receiver<bool>) {
     }
 }
 
-/// Sends due emails one at a time until shutdown (the message in hand is finished first).
-async fn run_sender(
-    state: AppState,
-    smtp: SmtpSender,
-    worker: String,
+/// Sends due messages one at a time with `send_next` until shutdown (the message in hand is
+/// finished first).
+async fn run_sender<F, Fut>(
+    state: &AppState,
+    worker: &str,
     mut rx: watch::Receiver<bool>,
-) {
-    let config = &state.config.notifications;
+    send_next: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<
+        Output = clearway_app::AppResult<Option<(messages::Message, &'static str)>>,
+    >,
+{
+    let poll = state.config.notifications.poll;
     loop {
         if *rx.borrow() {
             return;
         }
-        let idle = match send::send_next_email(&state.db, &smtp, &config.sender, &worker).await {
+        let idle = match send_next().await {
             Ok(Some(_)) => false,
             Ok(None) => true,
             Err(e) => {
-                tracing::error!(error = %e, "notification sender failed");
+                tracing::error!(error = %e, worker, "notification sender failed");
                 true
             }
         };
         if idle {
             tokio::select! {
-                _ = tokio::time::sleep(config.poll) => {}
+                _ = tokio::time::sleep(poll) => {}
                 _ = rx.wait_for(|stop| *stop) => return,
             }
         }

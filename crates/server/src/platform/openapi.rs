@@ -68,6 +68,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::notifications::preferences::ApiDoc::openapi());
     doc.merge(crate::notifications::inbox::ApiDoc::openapi());
     doc.merge(crate::notifications::messages::ApiDoc::openapi());
+    doc.merge(crate::notifications::webhooks::ApiDoc::openapi());
     doc.merge(crate::documents::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);

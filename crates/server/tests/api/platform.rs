@@ -149,6 +149,9 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/fx-rates/csv"),
         ("post", "/api/webhooks/providers/modern-treasury"),
         ("post", "/api/webhooks/providers/stripe"),
+        ("post", "/api/webhooks/sendgrid/events"),
+        ("post", "/api/webhooks/twilio/status"),
+        ("post", "/api/webhooks/twilio/inbound"),
         // Users, tokens, OIDC sign-in.
         ("get", "/api/users"),
         ("post", "/api/users"),

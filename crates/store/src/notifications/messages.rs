@@ -550,3 +550,56 @@ pub async fn oldest_queued(db: &Db) -> Result<Option<String>, StoreError> {
         .await?
         .and_then(|r| r.opt_text("at").ok().flatten()))
 }
+
+/// The message a provider event is about: by our id when the provider echoes it, else by the
+/// provider's id; either way only on `channel`. The webhook was verified, so no actor: the
+/// message's own organization is the tenancy.
+pub async fn for_provider_event(
+    tx: &mut Tx,
+    channel: &str,
+    message_id: Option<&str>,
+    provider_id: Option<&str>,
+) -> Result<Option<Message>, StoreError> {
+    let by = |column: &str, value: &str| {
+        q(format!(
+            "SELECT {COLUMNS} FROM notification_messages WHERE channel = $1 AND {column} = $2"
+        ))
+        .bind(channel)
+        .bind(value.to_string())
+    };
+    if let Some(id) = message_id {
+        if let Some(r) = tx.fetch_optional(by("id", id)).await? {
+            return Ok(Some(message_from_row(&r)?));
+        }
+    }
+    match provider_id {
+        Some(p) => tx
+            .fetch_optional(by("provider_id", p))
+            .await?
+            .map(|r| message_from_row(&r))
+            .transpose(),
+        None => Ok(None),
+    }
+}
+
+/// Moves `message` from the status it was read with to `status` (a provider's report),
+/// keeping `error` as its last error when given. Returns whether it changed.
+pub async fn set_delivery_status(
+    tx: &mut Tx,
+    message: &Message,
+    status: &str,
+    error: Option<&str>,
+) -> Result<bool, StoreError> {
+    let n = tx
+        .execute(
+            q("UPDATE notification_messages SET status = $1, last_error = COALESCE($2, last_error), updated_at = $3
+               WHERE id = $4 AND status = $5")
+            .bind(status)
+            .bind(error.map(str::to_string))
+            .bind(now_text())
+            .bind(&message.id)
+            .bind(&message.status),
+        )
+        .await?;
+    Ok(n == 1)
+}
