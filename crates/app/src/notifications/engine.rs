@@ -7,15 +7,20 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use clearway_core::calendar::Calendar;
 use clearway_core::money::Currency;
-use clearway_core::notifications::context::{BankAccountFacts, DistributionFacts, PaymentFacts};
+use clearway_core::notifications::arrival::expected_arrival;
+use clearway_core::notifications::context::{
+    BankAccountFacts, DistributionFacts, PaymentFacts, ReinvestmentFacts,
+};
 use clearway_core::notifications::preferences::enabled;
+use clearway_core::notifications::unsubscribe::{Claim, DEFAULT_LIFETIME_SECS};
 use clearway_core::notifications::validate;
 use clearway_core::notifications::{Channel, EventKind, Locale, NoticeContext};
 use clearway_core::payments::Method;
 use clearway_store::events::outbox::Event;
 use clearway_store::notifications::fanout::{
-    self, BatchCounts, DistributionHeader, PaymentRow, Recipient,
+    self, BatchCounts, DistributionHeader, PaymentRow, Recipient, ReinvestmentRow,
 };
 use clearway_store::notifications::messages::{self, NewInApp, NewMessage};
 use clearway_store::notifications::suppressions;
@@ -23,15 +28,17 @@ use clearway_store::{Db, StoreError, Tx};
 use rust_decimal::Decimal;
 
 use super::render::render;
+use super::unsubscribe::unsubscribe_url;
 use crate::error::{AppError, AppResult};
 
 /// The outbox events the engine reads. `distribution.completed` (not `.processing`) is the
 /// "processed" notice: it is written when reinvestment and payments are done, so the notice
 /// can state the reinvested and cash parts.
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 11] = [
     "distribution.declared",
     "distribution.approved",
     "distribution.completed",
+    "distribution.reinvested",
     "payment.sent",
     "payment.completed",
     "payment.failed",
@@ -47,6 +54,7 @@ pub fn kind_of(event_type: &str) -> Option<EventKind> {
         "distribution.declared" => EventKind::DistributionDeclared,
         "distribution.approved" => EventKind::DistributionApproved,
         "distribution.completed" => EventKind::DistributionProcessed,
+        "distribution.reinvested" => EventKind::ReinvestmentDone,
         "payment.sent" => EventKind::PaymentSent,
         "payment.completed" => EventKind::PaymentSettled,
         "payment.failed" => EventKind::PaymentFailed,
@@ -64,8 +72,11 @@ pub struct EngineSettings {
     pub batch_size: i64,
     /// Events read per pass.
     pub events_per_pass: i64,
-    /// Base URL of the investor portal (links in notices).
+    /// Base URL of the investor portal (links in notices, unsubscribe links).
     pub portal_url: String,
+    /// Key signing the unsubscribe links of emails (the server's `unsubscribe_key`); empty:
+    /// emails carry no link.
+    pub unsubscribe_key: Vec<u8>,
 }
 
 impl Default for EngineSettings {
@@ -74,6 +85,7 @@ impl Default for EngineSettings {
             batch_size: 2_000,
             events_per_pass: 50,
             portal_url: "http://127.0.0.1:8080".into(),
+            unsubscribe_key: Vec::new(),
         }
     }
 }
@@ -165,6 +177,7 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
         let last = recipients
             .last()
             .map_or(fan.cursor_investor.clone(), |r| r.investor_id.clone());
+        let recipients = concerned(kind, recipients);
         let counts =
             queue_batch(&mut tx, settings, event, kind, &scope, header, &recipients).await?;
         fanout::advance(
@@ -182,6 +195,22 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
             return Ok(total);
         }
     }
+}
+
+/// The recipients of a batch the notice is for: a reinvestment notice only goes to the
+/// investors whose line bought shares (the batch's cursor still moves past the others).
+fn concerned(kind: EventKind, recipients: Vec<Recipient>) -> Vec<Recipient> {
+    if kind != EventKind::ReinvestmentDone {
+        return recipients;
+    }
+    recipients
+        .into_iter()
+        .filter(|r| {
+            r.line
+                .as_ref()
+                .is_some_and(|l| l.reinvestment.as_ref().is_some_and(|x| x.cost_minor > 0))
+        })
+        .collect()
 }
 
 async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
@@ -267,7 +296,7 @@ async fn queue_batch(
     let mut inbox = Vec::with_capacity(recipients.len());
     let mut counts = BatchCounts::default();
     for r in recipients {
-        let ctx = context(settings, kind, scope, header, r)?;
+        let ctx = context(settings, &event.org_id, kind, scope, header, r)?;
         let context_json =
             serde_json::to_string(&ctx).map_err(|e| AppError::Remote(e.to_string()))?;
         let base = Base {
@@ -433,6 +462,7 @@ impl Base<'_> {
 /// The facts of the notice for one recipient.
 fn context(
     settings: &EngineSettings,
+    org_id: &str,
     kind: EventKind,
     scope: &Scope,
     header: Option<&DistributionHeader>,
@@ -469,11 +499,21 @@ fn context(
             bank_account,
             ..
         } => (
-            payment.as_deref().map(payment_facts).transpose()?,
+            payment
+                .as_deref()
+                .map(|p| payment_facts(p, header))
+                .transpose()?,
             bank_account.as_deref().cloned(),
         ),
         _ => (None, None),
     };
+    let reinvestment = r
+        .line
+        .as_ref()
+        .and_then(|l| l.reinvestment.as_ref())
+        .map(reinvestment_facts)
+        .transpose()?;
+    let fund_id = header.map(|h| h.fund_id.clone());
     Ok(NoticeContext {
         kind,
         locale: Locale::from_str(&r.locale).unwrap_or(Locale::En),
@@ -481,14 +521,54 @@ fn context(
         fund_name: header.map(|h| h.fund_name.clone()),
         currency,
         distribution,
-        reinvestment: None,
+        reinvestment,
         payment,
         bank_account,
         tax_document: None,
         schedule: None,
         greeting: None,
         portal_url: portal_link(settings, header),
-        unsubscribe_url: None,
+        unsubscribe_url: email_unsubscribe(settings, org_id, kind, fund_id, r),
+    })
+}
+
+/// The one-click link of the email: turns this kind of notice off by email, for this fund.
+fn email_unsubscribe(
+    settings: &EngineSettings,
+    org_id: &str,
+    kind: EventKind,
+    fund_id: Option<String>,
+    r: &Recipient,
+) -> Option<String> {
+    if settings.unsubscribe_key.is_empty() {
+        return None;
+    }
+    let claim = Claim {
+        org_id: org_id.to_string(),
+        investor_id: r.investor_id.clone(),
+        fund_id,
+        kind: Some(kind),
+        channel: Channel::Email,
+        expires_at: chrono::Utc::now().timestamp() + DEFAULT_LIFETIME_SECS,
+    };
+    Some(unsubscribe_url(
+        &settings.portal_url,
+        &settings.unsubscribe_key,
+        &claim,
+    ))
+}
+
+fn reinvestment_facts(x: &ReinvestmentRow) -> AppResult<ReinvestmentFacts> {
+    let decimal = |s: &str| {
+        Decimal::from_str(s)
+            .map_err(|e| AppError::Store(StoreError::Corrupt(format!("decimal {s}: {e}"))))
+    };
+    Ok(ReinvestmentFacts {
+        reinvested_minor: x.cost_minor,
+        shares: decimal(&x.shares)?,
+        nav: decimal(&x.nav)?,
+        nav_date: date(&x.nav_date)?,
+        residual_minor: x.reinvestable_minor - x.cost_minor,
     })
 }
 
@@ -500,13 +580,17 @@ fn portal_link(settings: &EngineSettings, header: Option<&DistributionHeader>) -
     }
 }
 
-fn payment_facts(p: &PaymentRow) -> AppResult<PaymentFacts> {
+/// The payment's facts; the expected arrival is the rail's settlement on the US Federal
+/// Reserve calendar from the distribution's payable date (the payment's own date without one).
+fn payment_facts(p: &PaymentRow, header: Option<&DistributionHeader>) -> AppResult<PaymentFacts> {
+    let method = Method::from_str(&p.method).map_err(|e| AppError::Remote(e.to_string()))?;
+    let payable = date(header.map_or(&p.expected_date, |h| &h.payable_date))?;
     Ok(PaymentFacts {
         id: p.id.clone(),
-        method: Method::from_str(&p.method).map_err(|e| AppError::Remote(e.to_string()))?,
+        method,
         amount_minor: p.amount_minor,
         destination: p.payee_name.clone(),
-        expected_arrival: Some(date(&p.expected_date)?),
+        expected_arrival: Some(expected_arrival(method, payable, &Calendar::UsFed)),
         reason: p.failure.clone(),
     })
 }
@@ -531,5 +615,46 @@ mod tests {
         );
         assert_eq!(kind_of("payment.stale_dated"), Some(EventKind::CheckStale));
         assert_eq!(kind_of("distribution.processing"), None);
+        assert_eq!(
+            kind_of("distribution.reinvested"),
+            Some(EventKind::ReinvestmentDone)
+        );
+    }
+
+    #[test]
+    fn expected_arrival_is_the_rails_settlement_from_the_payable_date() {
+        let header = DistributionHeader {
+            id: "d".into(),
+            fund_id: "f".into(),
+            fund_name: "F".into(),
+            currency: "USD".into(),
+            record_date: "2026-06-15".into(),
+            // A Saturday, Independence Day: ACH and wire settle on Monday the 6th.
+            payable_date: "2026-07-04".into(),
+        };
+        let payment = |method: &str| PaymentRow {
+            id: "p".into(),
+            investor_id: "i".into(),
+            distribution_id: "d".into(),
+            method: method.into(),
+            currency: "USD".into(),
+            amount_minor: 1,
+            payee_name: "••••6789".into(),
+            expected_date: "2026-07-01".into(),
+            failure: None,
+        };
+        let arrival = |method: &str, header: Option<&DistributionHeader>| {
+            payment_facts(&payment(method), header)
+                .unwrap()
+                .expected_arrival
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(arrival("ACH", Some(&header)), "2026-07-06");
+        assert_eq!(arrival("WIRE", Some(&header)), "2026-07-06");
+        // Five business days of mail after the payable date.
+        assert_eq!(arrival("CHECK", Some(&header)), "2026-07-10");
+        // Without the distribution: from the payment's own date (a Wednesday).
+        assert_eq!(arrival("ACH", None), "2026-07-01");
     }
 }

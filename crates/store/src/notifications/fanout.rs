@@ -246,6 +246,23 @@ pub struct LineFacts {
     pub reinvested_minor: Option<i64>,
     /// Cash part, once processed.
     pub cash_minor: Option<i64>,
+    /// The shares the line bought, once reinvested.
+    pub reinvestment: Option<ReinvestmentRow>,
+}
+
+/// The reinvestment of one line, as the processing step stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReinvestmentRow {
+    /// The part of the line that could be reinvested.
+    pub reinvestable_minor: i64,
+    /// Shares × NAV (the amount reinvested).
+    pub cost_minor: i64,
+    /// Shares bought (text as stored).
+    pub shares: String,
+    /// NAV per share used (text as stored).
+    pub nav: String,
+    /// NAV date.
+    pub nav_date: String,
 }
 
 /// A distribution's header as notices show it.
@@ -305,8 +322,10 @@ pub async fn line_recipients(
         q(format!(
             "SELECT {RECIPIENT}, l.units, l.total_minor, l.ordinary_minor, l.qualified_minor, l.st_gain_minor,
                     l.lt_gain_minor, l.roc_minor, l.interest_minor, l.foreign_tax_minor, l.withholding_minor,
-                    l.reinvested_minor, l.cash_minor
+                    l.reinvested_minor, l.cash_minor, r.reinvestable_minor, r.cost_minor, r.shares, r.nav, r.nav_date
              FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
+             LEFT JOIN reinvestments r ON r.distribution_id = l.distribution_id AND r.investor_id = l.investor_id
+                  AND r.kind = 'REINVEST'
              WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.investor_id > $3
              ORDER BY l.investor_id LIMIT $4"
         ))
@@ -334,10 +353,24 @@ pub async fn line_recipients(
             },
             reinvested_minor: r.opt_i64("reinvested_minor")?,
             cash_minor: r.opt_i64("cash_minor")?,
+            reinvestment: reinvestment_from_row(r)?,
         });
         Ok(c)
     })
     .collect()
+}
+
+fn reinvestment_from_row(r: &Row) -> Result<Option<ReinvestmentRow>, StoreError> {
+    let Some(shares) = r.opt_text("shares")? else {
+        return Ok(None);
+    };
+    Ok(Some(ReinvestmentRow {
+        reinvestable_minor: r.i64("reinvestable_minor")?,
+        cost_minor: r.i64("cost_minor")?,
+        shares,
+        nav: r.text("nav")?,
+        nav_date: r.text("nav_date")?,
+    }))
 }
 
 fn recipient_from_row(r: &Row) -> Result<Recipient, StoreError> {
