@@ -331,3 +331,41 @@ async fn the_processed_email_carries_the_pdf_notice_and_its_unsubscribe_headers(
     drop(sink);
     fresh.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_tax_summary_pdf_tells_its_investor_and_other_documents_tell_nobody() {
+    let fresh = fresh().await;
+    let db = &fresh.db;
+    let (org, _) = distribution(db, &[("Ann Lee", "ann@example.com", None)]).await;
+    let investor = format!("{org}-inv-000");
+    for (kind, key, format) in [
+        ("taxSummary", "2026", "pdf"),
+        ("taxSummary", "2026", "xlsx"),
+        ("statement", "2026-01-01..2026-03-31", "pdf"),
+    ] {
+        let mut tx = db.begin().await.unwrap();
+        let data = json!({ "investorId": investor, "kind": kind, "subjectKey": key, "format": format, "version": 1 });
+        outbox::emit(
+            &mut tx,
+            &Actor::system(&org),
+            "document.created",
+            "document",
+            &new_id(),
+            data,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let pass = engine::run_once(db, &settings()).await.unwrap();
+    assert_eq!(
+        (pass.events, pass.counts.queued, pass.counts.in_app),
+        (3, 1, 1)
+    );
+    let ready = messages(db, &org, "taxDocument.ready", "email").await;
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].0, investor);
+    assert_eq!(ready[0].2["taxDocument"]["year"], 2026);
+    assert_eq!(ready[0].2["taxDocument"]["form"], "Tax summary");
+    fresh.drop_database().await;
+}

@@ -11,7 +11,7 @@ use clearway_core::calendar::Calendar;
 use clearway_core::money::Currency;
 use clearway_core::notifications::arrival::expected_arrival;
 use clearway_core::notifications::context::{
-    BankAccountFacts, DistributionFacts, PaymentFacts, ReinvestmentFacts,
+    BankAccountFacts, DistributionFacts, PaymentFacts, ReinvestmentFacts, TaxDocumentFacts,
 };
 use clearway_core::notifications::preferences::enabled;
 use clearway_core::notifications::unsubscribe::{Claim, DEFAULT_LIFETIME_SECS};
@@ -34,7 +34,7 @@ use crate::error::{AppError, AppResult};
 /// The outbox events the engine reads. `distribution.completed` (not `.processing`) is the
 /// "processed" notice: it is written when reinvestment and payments are done, so the notice
 /// can state the reinvested and cash parts.
-pub const EVENT_TYPES: [&str; 11] = [
+pub const EVENT_TYPES: [&str; 12] = [
     "distribution.declared",
     "distribution.approved",
     "distribution.completed",
@@ -46,6 +46,7 @@ pub const EVENT_TYPES: [&str; 11] = [
     "payment.stale_dated",
     "bank_account.created",
     "bank_account.changed",
+    "document.created",
 ];
 
 /// The notice an outbox event type gives, if any.
@@ -61,6 +62,7 @@ pub fn kind_of(event_type: &str) -> Option<EventKind> {
         "payment.returned" => EventKind::PaymentReturned,
         "payment.stale_dated" => EventKind::CheckStale,
         "bank_account.created" | "bank_account.changed" => EventKind::BankAccountChanged,
+        "document.created" => EventKind::TaxDocumentReady,
         _ => return None,
     })
 }
@@ -128,6 +130,7 @@ enum Scope {
         header: Option<DistributionHeader>,
         payment: Option<Box<PaymentRow>>,
         bank_account: Option<Box<BankAccountFacts>>,
+        tax_document: Option<TaxDocumentFacts>,
     },
     /// Nothing to tell (the thing is gone).
     Nobody,
@@ -234,7 +237,11 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
             header,
             payment: Some(Box::new(p)),
             bank_account: None,
+            tax_document: None,
         });
+    }
+    if event.aggregate_type == "document" {
+        return Ok(tax_document_scope(event));
     }
     let account = &event.data["bankAccount"];
     let Some(investor_id) = event.data["investorId"]
@@ -257,7 +264,33 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
             changed_at: event.created_at.clone(),
             to_previous_contact: false,
         })),
+        tax_document: None,
     })
+}
+
+/// A stored document is news only when it is a tax summary's PDF (each version: a
+/// correction is told too); its XLSX and CSV renderings of the same figures are not.
+fn tax_document_scope(event: &Event) -> Scope {
+    let d = &event.data;
+    let year = d["subjectKey"].as_str().and_then(|y| y.parse::<i32>().ok());
+    match (
+        d["kind"].as_str(),
+        d["format"].as_str(),
+        year,
+        d["investorId"].as_str(),
+    ) {
+        (Some("taxSummary"), Some("pdf"), Some(year), Some(investor)) => Scope::One {
+            investor_id: investor.to_string(),
+            header: None,
+            payment: None,
+            bank_account: None,
+            tax_document: Some(TaxDocumentFacts {
+                year,
+                form: "Tax summary".into(),
+            }),
+        },
+        _ => Scope::Nobody,
+    }
 }
 
 /// Decides every channel for each recipient, writes the messages and in-app notices.
@@ -493,10 +526,11 @@ fn context(
         }),
         _ => None,
     };
-    let (payment, bank_account) = match scope {
+    let (payment, bank_account, tax_document) = match scope {
         Scope::One {
             payment,
             bank_account,
+            tax_document,
             ..
         } => (
             payment
@@ -504,8 +538,9 @@ fn context(
                 .map(|p| payment_facts(p, header))
                 .transpose()?,
             bank_account.as_deref().cloned(),
+            tax_document.clone(),
         ),
-        _ => (None, None),
+        _ => (None, None, None),
     };
     let reinvestment = r
         .line
@@ -524,7 +559,7 @@ fn context(
         reinvestment,
         payment,
         bank_account,
-        tax_document: None,
+        tax_document,
         schedule: None,
         greeting: None,
         portal_url: portal_link(settings, header),
