@@ -18,6 +18,9 @@ use serde_json::{json, Value};
 const T0: &str = "2026-01-01T00:00:00.000000Z";
 const KEY: &[u8] = b"test-unsubscribe-key";
 
+/// A line's reinvestment: (reinvestable, cost, shares, NAV).
+type Drip<'a> = (i64, i64, &'a str, &'a str);
+
 async fn fresh() -> Fresh {
     let base = std::env::var("TEST_DATABASE_URL")
         .ok()
@@ -39,7 +42,7 @@ fn settings() -> EngineSettings {
 /// (name, email, reinvested: (reinvestable, cost, shares, nav) or cash); returns (org, dist).
 async fn distribution(
     db: &Db,
-    investors: &[(&str, &str, Option<(i64, i64, &str, &str)>)],
+    investors: &[(&str, &str, Option<Drip>)],
 ) -> (String, String) {
     let org = format!("org-{}", new_id());
     let fund = format!("fund-{}", new_id());
@@ -367,5 +370,119 @@ async fn a_tax_summary_pdf_tells_its_investor_and_other_documents_tell_nobody() 
     assert_eq!(ready[0].0, investor);
     assert_eq!(ready[0].2["taxDocument"]["year"], 2026);
     assert_eq!(ready[0].2["taxDocument"]["form"], "Tax summary");
+    fresh.drop_database().await;
+}
+
+/// (role, address, status, toPreviousContact) of the emails of bank-account events.
+async fn bank_emails(db: &Db, org: &str) -> Vec<(String, String, String, Value)> {
+    db.fetch_all(
+        q("SELECT investor_id, recipient_role, address, status, context FROM notification_messages WHERE org_id = $1 AND event_kind = 'bankAccount.changed' AND channel = 'email' ORDER BY investor_id, recipient_role")
+            .bind(org),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        let ctx: Value = serde_json::from_str(&r.text("context").unwrap()).unwrap();
+        (
+            r.text("recipient_role").unwrap(),
+            r.opt_text("address").unwrap().unwrap_or_default(),
+            r.text("status").unwrap(),
+            ctx["bankAccount"]["toPreviousContact"].clone(),
+        )
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn a_bank_account_change_also_warns_the_email_replaced_within_thirty_days() {
+    let fresh = fresh().await;
+    let db = &fresh.db;
+    let (org, _) = distribution(
+        db,
+        &[
+            ("Ann Lee", "ann.new@example.com", None),
+            ("Bob Roe", "bob.new@example.com", None),
+            ("Cy", "cy@example.com", None),
+        ],
+    )
+    .await;
+    let inv = |i: usize| format!("{org}-inv-{i:03}");
+    let actor = Actor::system(&org);
+    let mut tx = db.begin().await.unwrap();
+    for (i, old) in [(0, "ann.old@example.com"), (1, "bob.old@example.com")] {
+        let data = json!({"investorId": inv(i), "before": {"email": old}, "after": {"email": format!("{}", if i == 0 { "ann.new@example.com" } else { "bob.new@example.com" })}});
+        outbox::emit(
+            &mut tx,
+            &actor,
+            "investor.contact_changed",
+            "investor",
+            &inv(i),
+            data,
+        )
+        .await
+        .unwrap();
+    }
+    // Bob's change was 40 days ago: too old for a copy.
+    tx.execute(
+        q("UPDATE outbox SET created_at = '2020-01-01T00:00:00.000000Z' WHERE aggregate_id = $1")
+            .bind(inv(1)),
+    )
+    .await
+    .unwrap();
+    for i in 0..3 {
+        let data = json!({"investorId": inv(i), "bankAccount": {"accountNumberMasked": "••••6789", "bankName": "First Bank", "investorId": inv(i)}});
+        outbox::emit(
+            &mut tx,
+            &actor,
+            "bank_account.changed",
+            "bank_account",
+            &new_id(),
+            data,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let pass = engine::run_once(db, &settings()).await.unwrap();
+    assert_eq!(pass.counts.queued, 4);
+    let got = bank_emails(db, &org).await;
+    let f = Value::Bool(false);
+    let t = Value::Bool(true);
+    assert_eq!(
+        got,
+        vec![
+            (
+                "investor".into(),
+                "ann.new@example.com".into(),
+                "queued".into(),
+                f.clone()
+            ),
+            (
+                "previousContact".into(),
+                "ann.old@example.com".into(),
+                "queued".into(),
+                t
+            ),
+            (
+                "investor".into(),
+                "bob.new@example.com".into(),
+                "queued".into(),
+                f.clone()
+            ),
+            (
+                "investor".into(),
+                "cy@example.com".into(),
+                "queued".into(),
+                f
+            ),
+        ]
+    );
+    // A replay queues no second copy (the key includes the role).
+    clearway_store::notifications::fanout::replay_from(db, 0)
+        .await
+        .unwrap();
+    engine::run_once(db, &settings()).await.unwrap();
+    assert_eq!(bank_emails(db, &org).await.len(), 4);
     fresh.drop_database().await;
 }

@@ -67,6 +67,9 @@ pub fn kind_of(event_type: &str) -> Option<EventKind> {
     })
 }
 
+/// How far back a replaced email still gets the copy of a bank-account notice.
+pub const PREVIOUS_CONTACT_DAYS: i64 = 30;
+
 /// How the engine runs.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -131,6 +134,9 @@ enum Scope {
         payment: Option<Box<PaymentRow>>,
         bank_account: Option<Box<BankAccountFacts>>,
         tax_document: Option<TaxDocumentFacts>,
+        /// Where the copy of a security notice goes: the email replaced within
+        /// [`PREVIOUS_CONTACT_DAYS`] before the event.
+        previous_email: Option<String>,
     },
     /// Nothing to tell (the thing is gone).
     Nobody,
@@ -238,6 +244,7 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
             payment: Some(Box::new(p)),
             bank_account: None,
             tax_document: None,
+            previous_email: None,
         });
     }
     if event.aggregate_type == "document" {
@@ -251,6 +258,10 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         return Ok(Scope::Nobody);
     };
     let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let since = clearway_store::time_text(
+        event_time(event)? - chrono::Duration::days(PREVIOUS_CONTACT_DAYS),
+    );
+    let previous_email = fanout::previous_email(tx, org, investor_id, &since, event.seq).await?;
     Ok(Scope::One {
         investor_id: investor_id.to_string(),
         header: None,
@@ -265,7 +276,14 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
             to_previous_contact: false,
         })),
         tax_document: None,
+        previous_email,
     })
+}
+
+fn event_time(event: &Event) -> AppResult<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(&event.created_at)
+        .map(|t| t.to_utc())
+        .map_err(|e| AppError::Store(StoreError::Corrupt(format!("event time: {e}"))))
 }
 
 /// A stored document is news only when it is a tax summary's PDF (each version: a
@@ -288,6 +306,7 @@ fn tax_document_scope(event: &Event) -> Scope {
                 year,
                 form: "Tax summary".into(),
             }),
+            previous_email: None,
         },
         _ => Scope::Nobody,
     }
@@ -377,9 +396,74 @@ async fn queue_batch(
             rows.push(base.message(channel, decision));
         }
     }
+    if let Some(copy) = previous_contact_copy(tx, settings, event, kind, scope, recipients).await? {
+        match copy.status {
+            "queued" => counts.queued += 1,
+            "suppressed" => counts.suppressed += 1,
+            _ => counts.skipped += 1,
+        }
+        rows.push(copy);
+    }
     messages::insert_many(tx, &rows).await?;
     messages::insert_in_app(tx, &inbox).await?;
     Ok(counts)
+}
+
+/// The copy of a bank-account notice to the email the investor replaced recently: a security
+/// notice, so it goes whatever the preferences say (unless that address is suppressed), and
+/// it carries no unsubscribe link (the old address no longer speaks for the investor).
+async fn previous_contact_copy(
+    tx: &mut Tx,
+    settings: &EngineSettings,
+    event: &Event,
+    kind: EventKind,
+    scope: &Scope,
+    recipients: &[Recipient],
+) -> AppResult<Option<NewMessage>> {
+    let (
+        Scope::One {
+            previous_email: Some(previous),
+            ..
+        },
+        [r],
+    ) = (scope, recipients)
+    else {
+        return Ok(None);
+    };
+    if r.email.as_deref() == Some(previous.as_str()) {
+        return Ok(None);
+    }
+    let mut ctx = context(settings, &event.org_id, kind, scope, None, r)?;
+    if let Some(b) = ctx.bank_account.as_mut() {
+        b.to_previous_contact = true;
+    }
+    ctx.unsubscribe_url = None;
+    let context_json = serde_json::to_string(&ctx).map_err(|e| AppError::Remote(e.to_string()))?;
+    let blocked =
+        suppressions::suppressed_among(tx, &event.org_id, "email", &[previous.as_str()]).await?;
+    let mut message = Base {
+        event,
+        kind,
+        fund_id: None,
+        recipient: r,
+        locale: ctx.locale,
+        context: &context_json,
+    }
+    .message(
+        Channel::Email,
+        decide(
+            Channel::Email,
+            true,
+            &Recipient {
+                email: Some(previous.clone()),
+                ..r.clone()
+            },
+            &blocked,
+            &HashSet::new(),
+        ),
+    );
+    message.recipient_role = "previousContact";
+    Ok(Some(message))
 }
 
 /// What becomes of one channel for one investor.

@@ -496,3 +496,35 @@ fn preference_from_row(r: &Row, kind: EventKind) -> Result<Option<PreferenceRow>
         enabled: r.i64("enabled")? != 0,
     }))
 }
+
+/// The email the investor had before their latest contact change at or before outbox event
+/// `until_seq` and after `since` (the `before` of that `investor.contact_changed` event), if
+/// that change replaced it. Walks the outbox back from the event by its key.
+pub async fn previous_email(
+    tx: &mut Tx,
+    org_id: &str,
+    investor_id: &str,
+    since: &str,
+    until_seq: i64,
+) -> Result<Option<String>, StoreError> {
+    let Some(row) = tx
+        .fetch_optional(
+            q(
+                "SELECT payload FROM outbox WHERE seq < $1 AND created_at >= $2 AND org_id = $3
+                 AND event_type = 'investor.contact_changed' AND aggregate_id = $4
+               ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(until_seq)
+            .bind(since)
+            .bind(org_id)
+            .bind(investor_id),
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let payload: serde_json::Value = serde_json::from_str(&row.text("payload")?)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let email = |side: &str| payload[side]["email"].as_str().map(str::to_string);
+    Ok(email("before").filter(|b| Some(b) != email("after").as_ref()))
+}
