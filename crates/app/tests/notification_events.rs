@@ -40,10 +40,7 @@ fn settings() -> EngineSettings {
 
 /// An organization, a fund and a completed distribution with one line per investor
 /// (name, email, reinvested: (reinvestable, cost, shares, nav) or cash); returns (org, dist).
-async fn distribution(
-    db: &Db,
-    investors: &[(&str, &str, Option<Drip>)],
-) -> (String, String) {
+async fn distribution(db: &Db, investors: &[(&str, &str, Option<Drip<'_>>)]) -> (String, String) {
     let org = format!("org-{}", new_id());
     let fund = format!("fund-{}", new_id());
     let dist = format!("dist-{}", new_id());
