@@ -483,3 +483,87 @@ async fn a_bank_account_change_also_warns_the_email_replaced_within_thirty_days(
     assert_eq!(bank_emails(db, &org).await.len(), 4);
     fresh.drop_database().await;
 }
+
+#[tokio::test]
+async fn an_occurrence_payable_within_seven_days_is_announced_once_to_the_funds_holders() {
+    let fresh = fresh().await;
+    let db = &fresh.db;
+    let (org, _) = distribution(
+        db,
+        &[
+            ("Ann", "ann@example.com", None),
+            ("Bob", "bob@example.com", None),
+            ("Cy", "cy@example.com", None),
+        ],
+    )
+    .await;
+    let fund = db
+        .fetch_optional(q("SELECT id FROM funds WHERE org_id = $1").bind(&org))
+        .await
+        .unwrap()
+        .unwrap()
+        .text("id")
+        .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..2 {
+        tx.execute(q("INSERT INTO holdings (org_id, fund_id, share_class, investor_id, as_of, units) VALUES ($1, $2, 'DEFAULT', $3, '2026-01-01', '100')")
+            .bind(&org).bind(&fund).bind(format!("{org}-inv-{i:03}"))).await.unwrap();
+    }
+    for (schedule, status) in [
+        (format!("s-{org}"), "ACTIVE"),
+        (format!("p-{org}"), "PAUSED"),
+    ] {
+        tx.execute(q("INSERT INTO schedules (id, org_id, fund_id, status, frequency, calendar, roll, record_rule, record_day, declaration_days, ex_rule, payable_days, start_date, end_date, lead_days, allocation, description, created_at, updated_at, version)
+                      VALUES ($1, $2, $3, $4, 'MONTHLY', 'US_FED', 'FOLLOWING', 'LAST_BUSINESS_DAY', NULL, 5, 'T_PLUS_0', 3, '2026-01-01', NULL, 10, '{}', 'Monthly', $5, $5, 1)")
+            .bind(&schedule).bind(&org).bind(&fund).bind(status).bind(T0)).await.unwrap();
+        for (period, payable) in [("2026-05", "2026-06-04"), ("2026-06", "2026-07-03")] {
+            tx.execute(q("INSERT INTO schedule_occurrences (schedule_id, period, org_id, declaration_date, record_date, payable_date, created_at) VALUES ($1, $2, $3, '2026-05-25', '2026-05-29', $4, $5)")
+                .bind(&schedule).bind(period).bind(&org).bind(payable).bind(T0)).await.unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+
+    // Two engines at once, then a restart: one event.
+    let (a, b) = tokio::join!(
+        engine::announce_upcoming(db, today, 7),
+        engine::announce_upcoming(db, today, 7)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(engine::announce_upcoming(db, today, 7).await.unwrap(), 0);
+    let events = db
+        .fetch_all(
+            q("SELECT payload FROM outbox WHERE org_id = $1 AND event_type = 'schedule.upcoming'")
+                .bind(&org),
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    let payload: Value = serde_json::from_str(&events[0].text("payload").unwrap()).unwrap();
+    assert_eq!(payload["payableDate"], "2026-06-04");
+    assert_eq!(payload["period"], "2026-05");
+
+    let pass = engine::run_once(
+        db,
+        &EngineSettings {
+            upcoming_days: 0,
+            ..settings()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (pass.events, pass.counts.queued, pass.counts.in_app),
+        (1, 2, 2)
+    );
+    let told = messages(db, &org, "schedule.upcoming", "email").await;
+    let who: Vec<&str> = told.iter().map(|m| m.0.as_str()).collect();
+    assert_eq!(
+        who,
+        vec![format!("{org}-inv-000"), format!("{org}-inv-001")]
+    );
+    assert_eq!(told[0].2["schedule"]["payableDate"], "2026-06-04");
+    assert_eq!(told[0].2["schedule"]["recordDate"], "2026-05-29");
+    assert_eq!(told[0].2["fundName"], "Harbor Income Fund");
+    fresh.drop_database().await;
+}

@@ -11,7 +11,8 @@ use clearway_core::calendar::Calendar;
 use clearway_core::money::Currency;
 use clearway_core::notifications::arrival::expected_arrival;
 use clearway_core::notifications::context::{
-    BankAccountFacts, DistributionFacts, PaymentFacts, ReinvestmentFacts, TaxDocumentFacts,
+    BankAccountFacts, DistributionFacts, PaymentFacts, ReinvestmentFacts, ScheduleFacts,
+    TaxDocumentFacts,
 };
 use clearway_core::notifications::preferences::enabled;
 use clearway_core::notifications::unsubscribe::{Claim, DEFAULT_LIFETIME_SECS};
@@ -23,7 +24,7 @@ use clearway_store::notifications::fanout::{
     self, BatchCounts, DistributionHeader, PaymentRow, Recipient, ReinvestmentRow,
 };
 use clearway_store::notifications::messages::{self, NewInApp, NewMessage};
-use clearway_store::notifications::suppressions;
+use clearway_store::notifications::{suppressions, upcoming};
 use clearway_store::{Db, StoreError, Tx};
 use rust_decimal::Decimal;
 
@@ -34,7 +35,7 @@ use crate::error::{AppError, AppResult};
 /// The outbox events the engine reads. `distribution.completed` (not `.processing`) is the
 /// "processed" notice: it is written when reinvestment and payments are done, so the notice
 /// can state the reinvested and cash parts.
-pub const EVENT_TYPES: [&str; 12] = [
+pub const EVENT_TYPES: [&str; 13] = [
     "distribution.declared",
     "distribution.approved",
     "distribution.completed",
@@ -47,6 +48,7 @@ pub const EVENT_TYPES: [&str; 12] = [
     "bank_account.created",
     "bank_account.changed",
     "document.created",
+    "schedule.upcoming",
 ];
 
 /// The notice an outbox event type gives, if any.
@@ -63,6 +65,7 @@ pub fn kind_of(event_type: &str) -> Option<EventKind> {
         "payment.stale_dated" => EventKind::CheckStale,
         "bank_account.created" | "bank_account.changed" => EventKind::BankAccountChanged,
         "document.created" => EventKind::TaxDocumentReady,
+        "schedule.upcoming" => EventKind::ScheduledDistributionUpcoming,
         _ => return None,
     })
 }
@@ -82,6 +85,8 @@ pub struct EngineSettings {
     /// Key signing the unsubscribe links of emails (the server's `unsubscribe_key`); empty:
     /// emails carry no link.
     pub unsubscribe_key: Vec<u8>,
+    /// A scheduled distribution is announced this many days before its payable date.
+    pub upcoming_days: i64,
 }
 
 impl Default for EngineSettings {
@@ -91,6 +96,7 @@ impl Default for EngineSettings {
             events_per_pass: 50,
             portal_url: "http://127.0.0.1:8080".into(),
             unsubscribe_key: Vec::new(),
+            upcoming_days: 7,
         }
     }
 }
@@ -106,6 +112,7 @@ pub struct Pass {
 
 /// Expands the pending events (up to `events_per_pass`), then moves the cursor.
 pub async fn run_once(db: &Db, settings: &EngineSettings) -> AppResult<Pass> {
+    announce_upcoming(db, chrono::Utc::now().date_naive(), settings.upcoming_days).await?;
     let mut pass = Pass::default();
     for event in fanout::pending_events(db, &EVENT_TYPES, settings.events_per_pass).await? {
         let counts = expand(db, settings, &event).await?;
@@ -114,6 +121,20 @@ pub async fn run_once(db: &Db, settings: &EngineSettings) -> AppResult<Pass> {
     }
     fanout::advance_cursor(db, &EVENT_TYPES).await?;
     Ok(pass)
+}
+
+/// Writes one `schedule.upcoming` event per occurrence of an active schedule payable within
+/// `days` of `today` and not announced yet (each marked in the event's transaction, so two
+/// engines or a restart announce it once); returns how many this call announced.
+pub async fn announce_upcoming(db: &Db, today: NaiveDate, days: i64) -> AppResult<usize> {
+    let to = today + chrono::Duration::days(days);
+    let mut n = 0;
+    for u in upcoming::due(db, &today.to_string(), &to.to_string(), 500).await? {
+        if upcoming::announce(db, &u).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 fn add(total: &mut BatchCounts, c: BatchCounts) {
@@ -137,6 +158,12 @@ enum Scope {
         /// Where the copy of a security notice goes: the email replaced within
         /// [`PREVIOUS_CONTACT_DAYS`] before the event.
         previous_email: Option<String>,
+    },
+    /// The holders of a fund with a scheduled distribution coming up.
+    Holders {
+        fund_id: String,
+        fund_name: String,
+        schedule: ScheduleFacts,
     },
     /// Nothing to tell (the thing is gone).
     Nobody,
@@ -168,6 +195,17 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
                 .await?,
                 Some(h),
             ),
+            Scope::Holders { fund_id, .. } => (
+                fanout::holder_recipients(
+                    &mut tx,
+                    &event.org_id,
+                    fund_id,
+                    &fan.cursor_investor,
+                    settings.batch_size,
+                )
+                .await?,
+                None,
+            ),
             Scope::One {
                 investor_id,
                 header,
@@ -181,8 +219,8 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
             ),
             _ => (vec![], None),
         };
-        let done =
-            !matches!(scope, Scope::Lines(_)) || (recipients.len() as i64) < settings.batch_size;
+        let batched = matches!(scope, Scope::Lines(_) | Scope::Holders { .. });
+        let done = !batched || (recipients.len() as i64) < settings.batch_size;
         let last = recipients
             .last()
             .map_or(fan.cursor_investor.clone(), |r| r.investor_id.clone());
@@ -250,6 +288,9 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
     if event.aggregate_type == "document" {
         return Ok(tax_document_scope(event));
     }
+    if event.aggregate_type == "schedule" {
+        return holders_scope(tx, event).await;
+    }
     let account = &event.data["bankAccount"];
     let Some(investor_id) = event.data["investorId"]
         .as_str()
@@ -277,6 +318,28 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         })),
         tax_document: None,
         previous_email,
+    })
+}
+
+async fn holders_scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
+    let d = &event.data;
+    let (Some(fund_id), Some(record), Some(payable)) = (
+        d["fundId"].as_str(),
+        d["recordDate"].as_str(),
+        d["payableDate"].as_str(),
+    ) else {
+        return Ok(Scope::Nobody);
+    };
+    let Some(fund_name) = upcoming::fund_name(tx, &event.org_id, fund_id).await? else {
+        return Ok(Scope::Nobody);
+    };
+    Ok(Scope::Holders {
+        fund_id: fund_id.to_string(),
+        fund_name,
+        schedule: ScheduleFacts {
+            record_date: date(record)?,
+            payable_date: date(payable)?,
+        },
     })
 }
 
@@ -343,7 +406,10 @@ async fn queue_batch(
         .collect();
     let blocked_email = suppressions::suppressed_among(tx, &event.org_id, "email", &emails).await?;
     let blocked_sms = suppressions::suppressed_among(tx, &event.org_id, "sms", &phones).await?;
-    let fund_id = header.map(|h| h.fund_id.clone());
+    let fund_id = match scope {
+        Scope::Holders { fund_id, .. } => Some(fund_id.clone()),
+        _ => header.map(|h| h.fund_id.clone()),
+    };
     let mut rows = Vec::with_capacity(recipients.len() * 3);
     let mut inbox = Vec::with_capacity(recipients.len());
     let mut counts = BatchCounts::default();
@@ -632,19 +698,34 @@ fn context(
         .and_then(|l| l.reinvestment.as_ref())
         .map(reinvestment_facts)
         .transpose()?;
-    let fund_id = header.map(|h| h.fund_id.clone());
+    let (fund_id, fund_name, schedule) = match scope {
+        Scope::Holders {
+            fund_id,
+            fund_name,
+            schedule,
+        } => (
+            Some(fund_id.clone()),
+            Some(fund_name.clone()),
+            Some(schedule.clone()),
+        ),
+        _ => (
+            header.map(|h| h.fund_id.clone()),
+            header.map(|h| h.fund_name.clone()),
+            None,
+        ),
+    };
     Ok(NoticeContext {
         kind,
         locale: Locale::from_str(&r.locale).unwrap_or(Locale::En),
         investor_name: r.name.clone(),
-        fund_name: header.map(|h| h.fund_name.clone()),
+        fund_name,
         currency,
         distribution,
         reinvestment,
         payment,
         bank_account,
         tax_document,
-        schedule: None,
+        schedule,
         greeting: None,
         portal_url: portal_link(settings, header),
         unsubscribe_url: email_unsubscribe(settings, org_id, kind, fund_id, r),

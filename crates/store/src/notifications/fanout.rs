@@ -528,3 +528,30 @@ pub async fn previous_email(
     let email = |side: &str| payload[side]["email"].as_str().map(str::to_string);
     Ok(email("before").filter(|b| Some(b) != email("after").as_ref()))
 }
+
+/// The next `limit` holders of fund `fund_id` (investors with a holdings row in it) after
+/// `after`, keyset by investor id.
+pub async fn holder_recipients(
+    tx: &mut Tx,
+    org_id: &str,
+    fund_id: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Recipient>, StoreError> {
+    tx.fetch_all(
+        q(format!(
+            "SELECT {RECIPIENT} FROM investors i
+             WHERE i.org_id = $1 AND i.id > $2
+               AND EXISTS (SELECT 1 FROM holdings h WHERE h.fund_id = $3 AND h.investor_id = i.id)
+             ORDER BY i.id LIMIT $4"
+        ))
+        .bind(org_id)
+        .bind(after)
+        .bind(fund_id)
+        .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(recipient_from_row)
+    .collect()
+}
