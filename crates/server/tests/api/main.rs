@@ -15,6 +15,7 @@ mod idempotency;
 mod inkind;
 mod lifecycle;
 mod notification_delivery;
+mod notification_unsubscribe_mail;
 mod notifications;
 mod oidc;
 mod openapi;
