@@ -100,6 +100,9 @@ struct ServeArgs {
     /// Seconds a message being sent is leased; a sender gone longer leaves it in doubt.
     #[arg(long, default_value_t = 120, env = "CLEARWAY_MAIL_LEASE_SECS")]
     mail_lease_secs: u64,
+    /// Days before its payable date a scheduled distribution is announced to the fund's holders.
+    #[arg(long, default_value_t = 7, env = "CLEARWAY_NOTIFY_UPCOMING_DAYS")]
+    notify_upcoming_days: u16,
 }
 
 #[derive(Subcommand)]
@@ -311,6 +314,7 @@ fn notifications_config(args: &ServeArgs) -> clearway_server::state::Notificatio
     };
     n.sender.from = args.mail_from.clone();
     n.sender.lease = Duration::from_secs(args.mail_lease_secs.max(1));
+    n.engine.upcoming_days = i64::from(args.notify_upcoming_days);
     // A message must be answered within its lease, or it would be declared in doubt while
     // its sender still waits.
     n.smtp_timeout = n.smtp_timeout.min(n.sender.lease / 2);

@@ -555,3 +555,20 @@ pub async fn holder_recipients(
     .map(recipient_from_row)
     .collect()
 }
+
+/// The `seq` of the organization's latest outbox event of `event_type`, if any.
+pub async fn latest_seq(
+    db: &Db,
+    org_id: &str,
+    event_type: &str,
+) -> Result<Option<i64>, StoreError> {
+    db.fetch_optional(
+        q("SELECT MAX(seq) AS seq FROM outbox WHERE org_id = $1 AND event_type = $2")
+            .bind(org_id)
+            .bind(event_type),
+    )
+    .await?
+    .map(|r| r.opt_i64("seq"))
+    .transpose()
+    .map(Option::flatten)
+}
