@@ -317,7 +317,7 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         private::seed(db, operator, &lp_fund_id).await?;
         // The tour's in-kind position (tests seed without history, and build their own).
         inkind::seed(db, &users.operator, &lp_fund_id).await?;
-        notices::seed(db, operator, &investor_ids).await?;
+        notices::seed(db, operator, &open_fund_id, &investor_ids).await?;
     }
     Ok(Seeded {
         org_id,

@@ -9,13 +9,19 @@ use clearway_app::AppError;
 use clearway_core::notifications::preferences::PreferenceRow;
 use clearway_core::notifications::{Channel, EventKind};
 use clearway_store::notifications::fanout;
-use clearway_store::{Actor, Db, StoreError};
+use clearway_store::{outbox, Actor, Db, StoreError};
+use serde_json::json;
 
 /// Investors given a phone and SMS consent (the first ones, the demo investor user included).
 const SMS_INVESTORS: usize = 3;
 
-/// Seeds contacts and consent, then expands the latest processed distribution's events.
-pub async fn seed(db: &Db, operator: &Actor, investor_ids: &[String]) -> Result<(), StoreError> {
+/// Seeds contacts and consent, then notifies the latest processed distribution of `fund_id`.
+pub async fn seed(
+    db: &Db,
+    operator: &Actor,
+    fund_id: &str,
+    investor_ids: &[String],
+) -> Result<(), StoreError> {
     for (i, id) in investor_ids.iter().take(SMS_INVESTORS).enumerate() {
         let patch = ContactPatch {
             phone: Some(Some(format!("+1202555{:04}", i + 1))),
@@ -38,16 +44,31 @@ pub async fn seed(db: &Db, operator: &Actor, investor_ids: &[String]) -> Result<
             .await
             .map_err(app)?;
     }
-    let latest = fanout::latest_seq(db, &operator.org_id, "distribution.completed").await?;
-    if let Some(seq) = latest {
-        fanout::replay_from(db, seq - 1).await?;
-        while engine::run_once(db, &EngineSettings::default())
-            .await
-            .map_err(app)?
-            .events
-            > 0
-        {}
-    }
+    // The history is imported without events: the latest open-end distribution's completion
+    // is announced here, and the engine starts just before it.
+    let Some(latest) = fanout::latest_completed(db, &operator.org_id, fund_id).await? else {
+        return Ok(());
+    };
+    let mut tx = db.begin().await?;
+    let data = json!({ "distributionId": latest, "source": "demo" });
+    outbox::emit(
+        &mut tx,
+        operator,
+        "distribution.completed",
+        "distribution",
+        &latest,
+        data,
+    )
+    .await?;
+    tx.commit().await?;
+    let seq = fanout::latest_seq(db, &operator.org_id, "distribution.completed").await?;
+    fanout::replay_from(db, seq.unwrap_or(1) - 1).await?;
+    while engine::run_once(db, &EngineSettings::default())
+        .await
+        .map_err(app)?
+        .events
+        > 0
+    {}
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod access;
 mod allocation;
 mod capital;
 mod classes;
+mod demo_notices;
 mod documents;
 mod four_eyes;
 mod helpers;

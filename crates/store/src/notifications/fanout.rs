@@ -572,3 +572,20 @@ pub async fn latest_seq(
     .transpose()
     .map(Option::flatten)
 }
+
+/// The organization's latest completed distribution of fund `fund_id` (by payable date).
+pub async fn latest_completed(
+    db: &Db,
+    org_id: &str,
+    fund_id: &str,
+) -> Result<Option<String>, StoreError> {
+    db.fetch_optional(
+        q("SELECT id FROM distributions WHERE org_id = $1 AND fund_id = $2 AND status = 'COMPLETED'
+           ORDER BY payable_date DESC, id DESC LIMIT 1")
+        .bind(org_id)
+        .bind(fund_id),
+    )
+    .await?
+    .map(|r| r.text("id"))
+    .transpose()
+}
