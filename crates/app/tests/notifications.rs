@@ -279,8 +279,9 @@ async fn a_processed_distribution_mails_each_investor_once_and_a_replay_adds_not
         .iter()
         .all(|(_, s, a, _)| s == "sent" && *a == 1));
 
-    // The cursor put back and the fan-outs forgotten: the event is expanded again, and the
-    // unique key queues nothing new.
+    // The cursor put back and the fan-outs forgotten: the event is expanded again (with the
+    // two PDF notices' `document.created`, which tell nobody), and the unique key queues
+    // nothing new.
     let before = count(
         db,
         "SELECT COUNT(*) AS n FROM notification_messages WHERE org_id = $1",
@@ -293,7 +294,7 @@ async fn a_processed_distribution_mails_each_investor_once_and_a_replay_adds_not
             .await
             .unwrap()
             .events,
-        1
+        3
     );
     assert_eq!(
         count(

@@ -137,6 +137,9 @@ struct ServeArgs {
     /// Directory of notice-template overrides (checked at start: a bad one stops `serve`).
     #[arg(long, env = "CLEARWAY_NOTICE_TEMPLATES")]
     notice_templates: Option<std::path::PathBuf>,
+    /// Days before its payable date a scheduled distribution is announced to the fund's holders.
+    #[arg(long, default_value_t = 7, env = "CLEARWAY_NOTIFY_UPCOMING_DAYS")]
+    notify_upcoming_days: u16,
 }
 
 #[derive(Subcommand)]
@@ -369,6 +372,7 @@ fn notifications_config(args: &ServeArgs) -> clearway_server::state::Notificatio
     };
     n.sender.from = args.mail_from.clone();
     n.sender.lease = Duration::from_secs(args.mail_lease_secs.max(1));
+    n.engine.upcoming_days = i64::from(args.notify_upcoming_days);
     // A message must be answered within its lease, or it would be declared in doubt while
     // its sender still waits.
     n.smtp_timeout = n.smtp_timeout.min(n.sender.lease / 2);

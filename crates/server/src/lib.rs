@@ -228,6 +228,9 @@ async fn serve_metrics(
 pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Running, StoreError> {
     clearway_store::migrate::run(&db).await?;
     platform::metrics::handle();
+    let mut config = config;
+    // Emails carry unsubscribe links signed with the key the unsubscribe route checks.
+    config.notifications.engine.unsubscribe_key = config.unsubscribe_key.bytes().to_vec();
     let state = AppState::new(db, config);
     let (shutdown, rx) = watch::channel(false);
     let addr = listener

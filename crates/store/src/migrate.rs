@@ -161,6 +161,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0028_documents",
             include_str!("../migrations/0028_documents.sql").to_string(),
         ),
+        (
+            "0029_schedule_announcements",
+            include_str!("../migrations/0029_schedule_announcements.sql").to_string(),
+        ),
     ]
 }
 

@@ -7,31 +7,39 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use clearway_core::calendar::Calendar;
 use clearway_core::money::Currency;
-use clearway_core::notifications::context::{BankAccountFacts, DistributionFacts, PaymentFacts};
+use clearway_core::notifications::arrival::expected_arrival;
+use clearway_core::notifications::context::{
+    BankAccountFacts, DistributionFacts, PaymentFacts, ReinvestmentFacts, ScheduleFacts,
+    TaxDocumentFacts,
+};
 use clearway_core::notifications::preferences::enabled;
+use clearway_core::notifications::unsubscribe::{Claim, DEFAULT_LIFETIME_SECS};
 use clearway_core::notifications::validate;
 use clearway_core::notifications::{Channel, EventKind, Locale, NoticeContext};
 use clearway_core::payments::Method;
 use clearway_store::events::outbox::Event;
 use clearway_store::notifications::fanout::{
-    self, BatchCounts, DistributionHeader, PaymentRow, Recipient,
+    self, BatchCounts, DistributionHeader, PaymentRow, Recipient, ReinvestmentRow,
 };
 use clearway_store::notifications::messages::{self, NewInApp, NewMessage};
-use clearway_store::notifications::suppressions;
+use clearway_store::notifications::{suppressions, upcoming};
 use clearway_store::{Db, StoreError, Tx};
 use rust_decimal::Decimal;
 
 use super::render::render;
+use super::unsubscribe::unsubscribe_url;
 use crate::error::{AppError, AppResult};
 
 /// The outbox events the engine reads. `distribution.completed` (not `.processing`) is the
 /// "processed" notice: it is written when reinvestment and payments are done, so the notice
 /// can state the reinvested and cash parts.
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 13] = [
     "distribution.declared",
     "distribution.approved",
     "distribution.completed",
+    "distribution.reinvested",
     "payment.sent",
     "payment.completed",
     "payment.failed",
@@ -39,6 +47,8 @@ pub const EVENT_TYPES: [&str; 10] = [
     "payment.stale_dated",
     "bank_account.created",
     "bank_account.changed",
+    "document.created",
+    "schedule.upcoming",
 ];
 
 /// The notice an outbox event type gives, if any.
@@ -47,15 +57,21 @@ pub fn kind_of(event_type: &str) -> Option<EventKind> {
         "distribution.declared" => EventKind::DistributionDeclared,
         "distribution.approved" => EventKind::DistributionApproved,
         "distribution.completed" => EventKind::DistributionProcessed,
+        "distribution.reinvested" => EventKind::ReinvestmentDone,
         "payment.sent" => EventKind::PaymentSent,
         "payment.completed" => EventKind::PaymentSettled,
         "payment.failed" => EventKind::PaymentFailed,
         "payment.returned" => EventKind::PaymentReturned,
         "payment.stale_dated" => EventKind::CheckStale,
         "bank_account.created" | "bank_account.changed" => EventKind::BankAccountChanged,
+        "document.created" => EventKind::TaxDocumentReady,
+        "schedule.upcoming" => EventKind::ScheduledDistributionUpcoming,
         _ => return None,
     })
 }
+
+/// How far back a replaced email still gets the copy of a bank-account notice.
+pub const PREVIOUS_CONTACT_DAYS: i64 = 30;
 
 /// How the engine runs.
 #[derive(Debug, Clone)]
@@ -64,11 +80,16 @@ pub struct EngineSettings {
     pub batch_size: i64,
     /// Events read per pass.
     pub events_per_pass: i64,
-    /// Base URL of the investor portal (links in notices).
+    /// Base URL of the investor portal (links in notices, unsubscribe links).
     pub portal_url: String,
     /// Whether an SMS provider is configured; without one an SMS the investor wants is
     /// recorded `skipped` ("no SMS provider configured"), not left queued with no sender.
     pub sms_provider: bool,
+    /// Key signing the unsubscribe links of emails (the server's `unsubscribe_key`); empty:
+    /// emails carry no link.
+    pub unsubscribe_key: Vec<u8>,
+    /// A scheduled distribution is announced this many days before its payable date.
+    pub upcoming_days: i64,
 }
 
 impl Default for EngineSettings {
@@ -78,6 +99,8 @@ impl Default for EngineSettings {
             events_per_pass: 50,
             portal_url: "http://127.0.0.1:8080".into(),
             sms_provider: true,
+            unsubscribe_key: Vec::new(),
+            upcoming_days: 7,
         }
     }
 }
@@ -93,6 +116,7 @@ pub struct Pass {
 
 /// Expands the pending events (up to `events_per_pass`), then moves the cursor.
 pub async fn run_once(db: &Db, settings: &EngineSettings) -> AppResult<Pass> {
+    announce_upcoming(db, chrono::Utc::now().date_naive(), settings.upcoming_days).await?;
     let mut pass = Pass::default();
     for event in fanout::pending_events(db, &EVENT_TYPES, settings.events_per_pass).await? {
         let counts = expand(db, settings, &event).await?;
@@ -101,6 +125,20 @@ pub async fn run_once(db: &Db, settings: &EngineSettings) -> AppResult<Pass> {
     }
     fanout::advance_cursor(db, &EVENT_TYPES).await?;
     Ok(pass)
+}
+
+/// Writes one `schedule.upcoming` event per occurrence of an active schedule payable within
+/// `days` of `today` and not announced yet (each marked in the event's transaction, so two
+/// engines or a restart announce it once); returns how many this call announced.
+pub async fn announce_upcoming(db: &Db, today: NaiveDate, days: i64) -> AppResult<usize> {
+    let to = today + chrono::Duration::days(days);
+    let mut n = 0;
+    for u in upcoming::due(db, &today.to_string(), &to.to_string(), 500).await? {
+        if upcoming::announce(db, &u).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 fn add(total: &mut BatchCounts, c: BatchCounts) {
@@ -120,6 +158,16 @@ enum Scope {
         header: Option<DistributionHeader>,
         payment: Option<Box<PaymentRow>>,
         bank_account: Option<Box<BankAccountFacts>>,
+        tax_document: Option<TaxDocumentFacts>,
+        /// Where the copy of a security notice goes: the email replaced within
+        /// [`PREVIOUS_CONTACT_DAYS`] before the event.
+        previous_email: Option<String>,
+    },
+    /// The holders of a fund with a scheduled distribution coming up.
+    Holders {
+        fund_id: String,
+        fund_name: String,
+        schedule: ScheduleFacts,
     },
     /// Nothing to tell (the thing is gone).
     Nobody,
@@ -151,6 +199,17 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
                 .await?,
                 Some(h),
             ),
+            Scope::Holders { fund_id, .. } => (
+                fanout::holder_recipients(
+                    &mut tx,
+                    &event.org_id,
+                    fund_id,
+                    &fan.cursor_investor,
+                    settings.batch_size,
+                )
+                .await?,
+                None,
+            ),
             Scope::One {
                 investor_id,
                 header,
@@ -164,11 +223,12 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
             ),
             _ => (vec![], None),
         };
-        let done =
-            !matches!(scope, Scope::Lines(_)) || (recipients.len() as i64) < settings.batch_size;
+        let batched = matches!(scope, Scope::Lines(_) | Scope::Holders { .. });
+        let done = !batched || (recipients.len() as i64) < settings.batch_size;
         let last = recipients
             .last()
             .map_or(fan.cursor_investor.clone(), |r| r.investor_id.clone());
+        let recipients = concerned(kind, recipients);
         let counts =
             queue_batch(&mut tx, settings, event, kind, &scope, header, &recipients).await?;
         fanout::advance(
@@ -186,6 +246,22 @@ async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<
             return Ok(total);
         }
     }
+}
+
+/// The recipients of a batch the notice is for: a reinvestment notice only goes to the
+/// investors whose line bought shares (the batch's cursor still moves past the others).
+fn concerned(kind: EventKind, recipients: Vec<Recipient>) -> Vec<Recipient> {
+    if kind != EventKind::ReinvestmentDone {
+        return recipients;
+    }
+    recipients
+        .into_iter()
+        .filter(|r| {
+            r.line
+                .as_ref()
+                .is_some_and(|l| l.reinvestment.as_ref().is_some_and(|x| x.cost_minor > 0))
+        })
+        .collect()
 }
 
 async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
@@ -209,7 +285,15 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
             header,
             payment: Some(Box::new(p)),
             bank_account: None,
+            tax_document: None,
+            previous_email: None,
         });
+    }
+    if event.aggregate_type == "document" {
+        return Ok(tax_document_scope(event));
+    }
+    if event.aggregate_type == "schedule" {
+        return holders_scope(tx, event).await;
     }
     let account = &event.data["bankAccount"];
     let Some(investor_id) = event.data["investorId"]
@@ -219,6 +303,10 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
         return Ok(Scope::Nobody);
     };
     let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let since = clearway_store::time_text(
+        event_time(event)? - chrono::Duration::days(PREVIOUS_CONTACT_DAYS),
+    );
+    let previous_email = fanout::previous_email(tx, org, investor_id, &since, event.seq).await?;
     Ok(Scope::One {
         investor_id: investor_id.to_string(),
         header: None,
@@ -232,7 +320,63 @@ async fn scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
             changed_at: event.created_at.clone(),
             to_previous_contact: false,
         })),
+        tax_document: None,
+        previous_email,
     })
+}
+
+async fn holders_scope(tx: &mut Tx, event: &Event) -> AppResult<Scope> {
+    let d = &event.data;
+    let (Some(fund_id), Some(record), Some(payable)) = (
+        d["fundId"].as_str(),
+        d["recordDate"].as_str(),
+        d["payableDate"].as_str(),
+    ) else {
+        return Ok(Scope::Nobody);
+    };
+    let Some(fund_name) = upcoming::fund_name(tx, &event.org_id, fund_id).await? else {
+        return Ok(Scope::Nobody);
+    };
+    Ok(Scope::Holders {
+        fund_id: fund_id.to_string(),
+        fund_name,
+        schedule: ScheduleFacts {
+            record_date: date(record)?,
+            payable_date: date(payable)?,
+        },
+    })
+}
+
+fn event_time(event: &Event) -> AppResult<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(&event.created_at)
+        .map(|t| t.to_utc())
+        .map_err(|e| AppError::Store(StoreError::Corrupt(format!("event time: {e}"))))
+}
+
+/// A stored document is news only when it is a tax summary's PDF (each version: a
+/// correction is told too); its XLSX and CSV renderings of the same figures are not.
+fn tax_document_scope(event: &Event) -> Scope {
+    let d = &event.data;
+    let year = d["subjectKey"].as_str().and_then(|y| y.parse::<i32>().ok());
+    match (
+        d["kind"].as_str(),
+        d["format"].as_str(),
+        year,
+        d["investorId"].as_str(),
+    ) {
+        (Some("taxSummary"), Some("pdf"), Some(year), Some(investor)) => Scope::One {
+            investor_id: investor.to_string(),
+            header: None,
+            payment: None,
+            bank_account: None,
+            tax_document: Some(TaxDocumentFacts {
+                year,
+                form: "Tax summary".into(),
+            }),
+            previous_email: None,
+        },
+        _ => Scope::Nobody,
+    }
 }
 
 /// Decides every channel for each recipient, writes the messages and in-app notices.
@@ -266,12 +410,15 @@ async fn queue_batch(
         .collect();
     let blocked_email = suppressions::suppressed_among(tx, &event.org_id, "email", &emails).await?;
     let blocked_sms = suppressions::suppressed_among(tx, &event.org_id, "sms", &phones).await?;
-    let fund_id = header.map(|h| h.fund_id.clone());
+    let fund_id = match scope {
+        Scope::Holders { fund_id, .. } => Some(fund_id.clone()),
+        _ => header.map(|h| h.fund_id.clone()),
+    };
     let mut rows = Vec::with_capacity(recipients.len() * 3);
     let mut inbox = Vec::with_capacity(recipients.len());
     let mut counts = BatchCounts::default();
     for r in recipients {
-        let ctx = context(settings, kind, scope, header, r)?;
+        let ctx = context(settings, &event.org_id, kind, scope, header, r)?;
         let context_json =
             serde_json::to_string(&ctx).map_err(|e| AppError::Remote(e.to_string()))?;
         let base = Base {
@@ -323,6 +470,14 @@ async fn queue_batch(
             rows.push(base.message(channel, decision));
         }
     }
+    if let Some(copy) = previous_contact_copy(tx, settings, event, kind, scope, recipients).await? {
+        match copy.status {
+            "queued" => counts.queued += 1,
+            "suppressed" => counts.suppressed += 1,
+            _ => counts.skipped += 1,
+        }
+        rows.push(copy);
+    }
     messages::insert_many(tx, &rows).await?;
     messages::insert_in_app(tx, &inbox).await?;
     Ok(counts)
@@ -330,6 +485,62 @@ async fn queue_batch(
 
 /// Why a wanted SMS is not sent when no SMS provider is configured.
 pub const NO_SMS_PROVIDER: &str = "no SMS provider configured";
+/// The copy of a bank-account notice to the email the investor replaced recently: a security
+/// notice, so it goes whatever the preferences say (unless that address is suppressed), and
+/// it carries no unsubscribe link (the old address no longer speaks for the investor).
+async fn previous_contact_copy(
+    tx: &mut Tx,
+    settings: &EngineSettings,
+    event: &Event,
+    kind: EventKind,
+    scope: &Scope,
+    recipients: &[Recipient],
+) -> AppResult<Option<NewMessage>> {
+    let (
+        Scope::One {
+            previous_email: Some(previous),
+            ..
+        },
+        [r],
+    ) = (scope, recipients)
+    else {
+        return Ok(None);
+    };
+    if r.email.as_deref() == Some(previous.as_str()) {
+        return Ok(None);
+    }
+    let mut ctx = context(settings, &event.org_id, kind, scope, None, r)?;
+    if let Some(b) = ctx.bank_account.as_mut() {
+        b.to_previous_contact = true;
+    }
+    ctx.unsubscribe_url = None;
+    let context_json = serde_json::to_string(&ctx).map_err(|e| AppError::Remote(e.to_string()))?;
+    let blocked =
+        suppressions::suppressed_among(tx, &event.org_id, "email", &[previous.as_str()]).await?;
+    let mut message = Base {
+        event,
+        kind,
+        fund_id: None,
+        recipient: r,
+        locale: ctx.locale,
+        context: &context_json,
+    }
+    .message(
+        Channel::Email,
+        decide(
+            Channel::Email,
+            true,
+            &Recipient {
+                email: Some(previous.clone()),
+                ..r.clone()
+            },
+            &blocked,
+            &HashSet::new(),
+        ),
+    );
+    message.recipient_role = "previousContact";
+    Ok(Some(message))
+}
 
 /// What becomes of one channel for one investor.
 struct Decision {
@@ -444,6 +655,7 @@ impl Base<'_> {
 /// The facts of the notice for one recipient.
 fn context(
     settings: &EngineSettings,
+    org_id: &str,
     kind: EventKind,
     scope: &Scope,
     header: Option<&DistributionHeader>,
@@ -474,32 +686,99 @@ fn context(
         }),
         _ => None,
     };
-    let (payment, bank_account) = match scope {
+    let (payment, bank_account, tax_document) = match scope {
         Scope::One {
             payment,
             bank_account,
+            tax_document,
             ..
         } => (
-            payment.as_deref().map(payment_facts).transpose()?,
+            payment
+                .as_deref()
+                .map(|p| payment_facts(p, header))
+                .transpose()?,
             bank_account.as_deref().cloned(),
+            tax_document.clone(),
         ),
-        _ => (None, None),
+        _ => (None, None, None),
+    };
+    let reinvestment = r
+        .line
+        .as_ref()
+        .and_then(|l| l.reinvestment.as_ref())
+        .map(reinvestment_facts)
+        .transpose()?;
+    let (fund_id, fund_name, schedule) = match scope {
+        Scope::Holders {
+            fund_id,
+            fund_name,
+            schedule,
+        } => (
+            Some(fund_id.clone()),
+            Some(fund_name.clone()),
+            Some(schedule.clone()),
+        ),
+        _ => (
+            header.map(|h| h.fund_id.clone()),
+            header.map(|h| h.fund_name.clone()),
+            None,
+        ),
     };
     Ok(NoticeContext {
         kind,
         locale: Locale::from_str(&r.locale).unwrap_or(Locale::En),
         investor_name: r.name.clone(),
-        fund_name: header.map(|h| h.fund_name.clone()),
+        fund_name,
         currency,
         distribution,
-        reinvestment: None,
+        reinvestment,
         payment,
         bank_account,
-        tax_document: None,
-        schedule: None,
+        tax_document,
+        schedule,
         greeting: None,
         portal_url: portal_link(settings, header),
-        unsubscribe_url: None,
+        unsubscribe_url: email_unsubscribe(settings, org_id, kind, fund_id, r),
+    })
+}
+
+/// The one-click link of the email: turns this kind of notice off by email, for this fund.
+fn email_unsubscribe(
+    settings: &EngineSettings,
+    org_id: &str,
+    kind: EventKind,
+    fund_id: Option<String>,
+    r: &Recipient,
+) -> Option<String> {
+    if settings.unsubscribe_key.is_empty() {
+        return None;
+    }
+    let claim = Claim {
+        org_id: org_id.to_string(),
+        investor_id: r.investor_id.clone(),
+        fund_id,
+        kind: Some(kind),
+        channel: Channel::Email,
+        expires_at: chrono::Utc::now().timestamp() + DEFAULT_LIFETIME_SECS,
+    };
+    Some(unsubscribe_url(
+        &settings.portal_url,
+        &settings.unsubscribe_key,
+        &claim,
+    ))
+}
+
+fn reinvestment_facts(x: &ReinvestmentRow) -> AppResult<ReinvestmentFacts> {
+    let decimal = |s: &str| {
+        Decimal::from_str(s)
+            .map_err(|e| AppError::Store(StoreError::Corrupt(format!("decimal {s}: {e}"))))
+    };
+    Ok(ReinvestmentFacts {
+        reinvested_minor: x.cost_minor,
+        shares: decimal(&x.shares)?,
+        nav: decimal(&x.nav)?,
+        nav_date: date(&x.nav_date)?,
+        residual_minor: x.reinvestable_minor - x.cost_minor,
     })
 }
 
@@ -511,13 +790,17 @@ fn portal_link(settings: &EngineSettings, header: Option<&DistributionHeader>) -
     }
 }
 
-fn payment_facts(p: &PaymentRow) -> AppResult<PaymentFacts> {
+/// The payment's facts; the expected arrival is the rail's settlement on the US Federal
+/// Reserve calendar from the distribution's payable date (the payment's own date without one).
+fn payment_facts(p: &PaymentRow, header: Option<&DistributionHeader>) -> AppResult<PaymentFacts> {
+    let method = Method::from_str(&p.method).map_err(|e| AppError::Remote(e.to_string()))?;
+    let payable = date(header.map_or(&p.expected_date, |h| &h.payable_date))?;
     Ok(PaymentFacts {
         id: p.id.clone(),
-        method: Method::from_str(&p.method).map_err(|e| AppError::Remote(e.to_string()))?,
+        method,
         amount_minor: p.amount_minor,
         destination: p.payee_name.clone(),
-        expected_arrival: Some(date(&p.expected_date)?),
+        expected_arrival: Some(expected_arrival(method, payable, &Calendar::UsFed)),
         reason: p.failure.clone(),
     })
 }
@@ -542,5 +825,46 @@ mod tests {
         );
         assert_eq!(kind_of("payment.stale_dated"), Some(EventKind::CheckStale));
         assert_eq!(kind_of("distribution.processing"), None);
+        assert_eq!(
+            kind_of("distribution.reinvested"),
+            Some(EventKind::ReinvestmentDone)
+        );
+    }
+
+    #[test]
+    fn expected_arrival_is_the_rails_settlement_from_the_payable_date() {
+        let header = DistributionHeader {
+            id: "d".into(),
+            fund_id: "f".into(),
+            fund_name: "F".into(),
+            currency: "USD".into(),
+            record_date: "2026-06-15".into(),
+            // A Saturday, Independence Day: ACH and wire settle on Monday the 6th.
+            payable_date: "2026-07-04".into(),
+        };
+        let payment = |method: &str| PaymentRow {
+            id: "p".into(),
+            investor_id: "i".into(),
+            distribution_id: "d".into(),
+            method: method.into(),
+            currency: "USD".into(),
+            amount_minor: 1,
+            payee_name: "••••6789".into(),
+            expected_date: "2026-07-01".into(),
+            failure: None,
+        };
+        let arrival = |method: &str, header: Option<&DistributionHeader>| {
+            payment_facts(&payment(method), header)
+                .unwrap()
+                .expected_arrival
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(arrival("ACH", Some(&header)), "2026-07-06");
+        assert_eq!(arrival("WIRE", Some(&header)), "2026-07-06");
+        // Five business days of mail after the payable date.
+        assert_eq!(arrival("CHECK", Some(&header)), "2026-07-10");
+        // Without the distribution: from the payment's own date (a Wednesday).
+        assert_eq!(arrival("ACH", None), "2026-07-01");
     }
 }

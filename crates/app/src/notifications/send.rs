@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use chrono::Utc;
 use clearway_core::notifications::delivery::MESSAGE_RETRY_DELAYS;
-use clearway_core::notifications::NoticeContext;
+use clearway_core::notifications::{EventKind, NoticeContext};
 use clearway_store::notifications::messages::{self, Message, Outcome};
-use clearway_store::Db;
+use clearway_store::{Actor, Db};
 
 use super::channels::sendgrid::SendGrid;
 use super::channels::smtp::SmtpSender;
 use super::channels::twilio::Twilio;
 use super::channels::{Attachment, OutgoingEmail, OutgoingSms, SendOutcome};
 use super::render::render;
+use crate::documents::notice_pdf;
 use crate::error::AppResult;
 
 /// How the sender behaves.
@@ -82,7 +83,8 @@ pub async fn send_next_email(
     else {
         return Ok(None);
     };
-    let outcome = match email_for(&message, settings) {
+    let attachments = attachments_for(db, &message).await;
+    let outcome = match email_for(&message, settings, attachments) {
         Ok(email) => outcome_of(&message, sender.send(&email).await, settings, |e| {
             sender.permanent(e)
         }),
@@ -138,7 +140,11 @@ fn status_of(outcome: &Outcome) -> &'static str {
 }
 
 /// The email of `message`, rendered from its stored facts.
-fn email_for(message: &Message, settings: &SenderSettings) -> Result<OutgoingEmail, String> {
+fn email_for(
+    message: &Message,
+    settings: &SenderSettings,
+    attachments: Vec<Attachment>,
+) -> Result<OutgoingEmail, String> {
     let ctx: NoticeContext =
         serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))?;
     let notice = render(&ctx)?;
@@ -150,7 +156,7 @@ fn email_for(message: &Message, settings: &SenderSettings) -> Result<OutgoingEma
         subject: notice.subject,
         html: notice.html,
         text: notice.text,
-        attachments: attachments_for(message, &ctx),
+        attachments,
         unsubscribe_url: ctx.unsubscribe_url.clone(),
     })
 }
@@ -167,10 +173,32 @@ fn sms_for(message: &Message, status_callback: Option<&str>) -> Result<OutgoingS
     })
 }
 
-/// Files attached to a notice. None yet: the distribution notice PDF
-/// (`clearway_app::documents::notice_pdf`) is attached here at merge.
-fn attachments_for(_message: &Message, _ctx: &NoticeContext) -> Vec<Attachment> {
-    Vec::new()
+/// Files attached to a notice: the investor's distribution notice PDF on the processed
+/// notice (stored once per version by the documents capability). A notice whose PDF cannot be
+/// built goes without it, the reason logged: the email itself states every figure and
+/// disclosure, and the PDF stays downloadable from the portal.
+async fn attachments_for(db: &Db, message: &Message) -> Vec<Attachment> {
+    if message.event_kind != EventKind::DistributionProcessed.as_str() {
+        return Vec::new();
+    }
+    let distribution = serde_json::from_str::<NoticeContext>(&message.context)
+        .ok()
+        .and_then(|ctx| ctx.distribution.map(|d| d.id));
+    let Some(distribution) = distribution else {
+        return Vec::new();
+    };
+    let actor = Actor::system(&message.org_id);
+    match notice_pdf(db, &actor, &distribution, &message.investor_id).await {
+        Ok(doc) => vec![Attachment {
+            filename: doc.filename,
+            content_type: doc.content_type,
+            bytes: doc.bytes,
+        }],
+        Err(e) => {
+            tracing::warn!(message = %message.id, error = %e, "notice sent without its PDF");
+            Vec::new()
+        }
+    }
 }
 
 fn outcome_of(

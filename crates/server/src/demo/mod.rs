@@ -245,6 +245,7 @@ fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
 }
 
 mod capital;
+mod notices;
 mod private;
 
 /// Seeds the demo organization; see the module docs.
@@ -316,6 +317,7 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         private::seed(db, operator, &lp_fund_id).await?;
         // The tour's in-kind position (tests seed without history, and build their own).
         inkind::seed(db, &users.operator, &lp_fund_id).await?;
+        notices::seed(db, operator, &open_fund_id, &investor_ids).await?;
     }
     Ok(Seeded {
         org_id,

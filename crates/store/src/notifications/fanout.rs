@@ -246,6 +246,23 @@ pub struct LineFacts {
     pub reinvested_minor: Option<i64>,
     /// Cash part, once processed.
     pub cash_minor: Option<i64>,
+    /// The shares the line bought, once reinvested.
+    pub reinvestment: Option<ReinvestmentRow>,
+}
+
+/// The reinvestment of one line, as the processing step stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReinvestmentRow {
+    /// The part of the line that could be reinvested.
+    pub reinvestable_minor: i64,
+    /// Shares × NAV (the amount reinvested).
+    pub cost_minor: i64,
+    /// Shares bought (text as stored).
+    pub shares: String,
+    /// NAV per share used (text as stored).
+    pub nav: String,
+    /// NAV date.
+    pub nav_date: String,
 }
 
 /// A distribution's header as notices show it.
@@ -305,8 +322,10 @@ pub async fn line_recipients(
         q(format!(
             "SELECT {RECIPIENT}, l.units, l.total_minor, l.ordinary_minor, l.qualified_minor, l.st_gain_minor,
                     l.lt_gain_minor, l.roc_minor, l.interest_minor, l.foreign_tax_minor, l.withholding_minor,
-                    l.reinvested_minor, l.cash_minor
+                    l.reinvested_minor, l.cash_minor, r.reinvestable_minor, r.cost_minor, r.shares, r.nav, r.nav_date
              FROM distribution_lines l JOIN investors i ON i.id = l.investor_id
+             LEFT JOIN reinvestments r ON r.distribution_id = l.distribution_id AND r.investor_id = l.investor_id
+                  AND r.kind = 'REINVEST'
              WHERE l.distribution_id = $1 AND l.org_id = $2 AND l.investor_id > $3
              ORDER BY l.investor_id LIMIT $4"
         ))
@@ -334,10 +353,24 @@ pub async fn line_recipients(
             },
             reinvested_minor: r.opt_i64("reinvested_minor")?,
             cash_minor: r.opt_i64("cash_minor")?,
+            reinvestment: reinvestment_from_row(r)?,
         });
         Ok(c)
     })
     .collect()
+}
+
+fn reinvestment_from_row(r: &Row) -> Result<Option<ReinvestmentRow>, StoreError> {
+    let Some(shares) = r.opt_text("shares")? else {
+        return Ok(None);
+    };
+    Ok(Some(ReinvestmentRow {
+        reinvestable_minor: r.i64("reinvestable_minor")?,
+        cost_minor: r.i64("cost_minor")?,
+        shares,
+        nav: r.text("nav")?,
+        nav_date: r.text("nav_date")?,
+    }))
 }
 
 fn recipient_from_row(r: &Row) -> Result<Recipient, StoreError> {
@@ -462,4 +495,97 @@ fn preference_from_row(r: &Row, kind: EventKind) -> Result<Option<PreferenceRow>
         channel,
         enabled: r.i64("enabled")? != 0,
     }))
+}
+
+/// The email the investor had before their latest contact change at or before outbox event
+/// `until_seq` and after `since` (the `before` of that `investor.contact_changed` event), if
+/// that change replaced it. Walks the outbox back from the event by its key.
+pub async fn previous_email(
+    tx: &mut Tx,
+    org_id: &str,
+    investor_id: &str,
+    since: &str,
+    until_seq: i64,
+) -> Result<Option<String>, StoreError> {
+    let Some(row) = tx
+        .fetch_optional(
+            q(
+                "SELECT payload FROM outbox WHERE seq < $1 AND created_at >= $2 AND org_id = $3
+                 AND event_type = 'investor.contact_changed' AND aggregate_id = $4
+               ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(until_seq)
+            .bind(since)
+            .bind(org_id)
+            .bind(investor_id),
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let payload: serde_json::Value = serde_json::from_str(&row.text("payload")?)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let email = |side: &str| payload[side]["email"].as_str().map(str::to_string);
+    Ok(email("before").filter(|b| Some(b) != email("after").as_ref()))
+}
+
+/// The next `limit` holders of fund `fund_id` (investors with a holdings row in it) after
+/// `after`, keyset by investor id.
+pub async fn holder_recipients(
+    tx: &mut Tx,
+    org_id: &str,
+    fund_id: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Recipient>, StoreError> {
+    tx.fetch_all(
+        q(format!(
+            "SELECT {RECIPIENT} FROM investors i
+             WHERE i.org_id = $1 AND i.id > $2
+               AND EXISTS (SELECT 1 FROM holdings h WHERE h.fund_id = $3 AND h.investor_id = i.id)
+             ORDER BY i.id LIMIT $4"
+        ))
+        .bind(org_id)
+        .bind(after)
+        .bind(fund_id)
+        .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(recipient_from_row)
+    .collect()
+}
+
+/// The `seq` of the organization's latest outbox event of `event_type`, if any.
+pub async fn latest_seq(
+    db: &Db,
+    org_id: &str,
+    event_type: &str,
+) -> Result<Option<i64>, StoreError> {
+    db.fetch_optional(
+        q("SELECT MAX(seq) AS seq FROM outbox WHERE org_id = $1 AND event_type = $2")
+            .bind(org_id)
+            .bind(event_type),
+    )
+    .await?
+    .map(|r| r.opt_i64("seq"))
+    .transpose()
+    .map(Option::flatten)
+}
+
+/// The organization's latest completed distribution of fund `fund_id` (by payable date).
+pub async fn latest_completed(
+    db: &Db,
+    org_id: &str,
+    fund_id: &str,
+) -> Result<Option<String>, StoreError> {
+    db.fetch_optional(
+        q("SELECT id FROM distributions WHERE org_id = $1 AND fund_id = $2 AND status = 'COMPLETED'
+           ORDER BY payable_date DESC, id DESC LIMIT 1")
+        .bind(org_id)
+        .bind(fund_id),
+    )
+    .await?
+    .map(|r| r.text("id"))
+    .transpose()
 }

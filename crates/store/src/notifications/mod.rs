@@ -7,3 +7,4 @@ pub mod inbox;
 pub mod messages;
 pub mod preferences;
 pub mod suppressions;
+pub mod upcoming;
