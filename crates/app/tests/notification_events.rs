@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
 use clearway_app::notifications::engine::{self, EngineSettings};
-use clearway_app::notifications::send::{self, SenderSettings};
+use clearway_app::notifications::send::{self, EmailSender, SenderSettings};
 use clearway_app::notifications::unsubscribe;
 use clearway_store::testing::{fresh_database, Fresh};
 use clearway_store::{new_id, outbox, q, Actor, Db, DbOptions};
@@ -257,13 +257,15 @@ async fn the_processed_email_carries_the_pdf_notice_and_its_unsubscribe_headers(
         .unwrap()
         .port();
     let sink = Sink::start(port);
-    let smtp = SmtpSender::new(&SmtpSettings {
-        url: format!("smtp://127.0.0.1:{port}"),
-        message_id_domain: "clearway.test".into(),
-        pool_size: 1,
-        timeout: Duration::from_secs(5),
-    })
-    .unwrap();
+    let smtp = EmailSender::Smtp(
+        SmtpSender::new(&SmtpSettings {
+            url: format!("smtp://127.0.0.1:{port}"),
+            message_id_domain: "clearway.test".into(),
+            pool_size: 1,
+            timeout: Duration::from_secs(5),
+        })
+        .unwrap(),
+    );
     let (org, dist) = distribution(
         db,
         &[

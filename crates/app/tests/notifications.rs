@@ -464,3 +464,82 @@ async fn a_message_left_sending_after_its_lease_is_in_doubt_and_not_sent_again()
     drop(sink);
     fresh.drop_database().await;
 }
+
+/// A stand-in for the Anthropic Messages API: a greeting per investor named in the prompt —
+/// Ann's is fit to send, Bo's holds a figure and must be refused.
+async fn model_stand_in() -> String {
+    use axum::routing::post;
+    use axum::{Json, Router};
+    async fn messages(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
+        let prompt = body["messages"][0]["content"].as_str().unwrap_or_default();
+        let text = if prompt.contains("Ann Lee") {
+            "Dear Ann, we are glad to share good news about your fund."
+        } else {
+            "Dear Bo, you received 5 shares today."
+        };
+        Json(json!({ "content": [{ "type": "text", "text": text }], "stop_reason": "end_turn" }))
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            Router::new().route("/v1/messages", post(messages)),
+        )
+        .await
+        .unwrap()
+    });
+    url
+}
+
+/// With the writer on, an acceptable model greeting opens the email; one holding a figure is
+/// refused and the template's own greeting is used; the figures and disclosures are the
+/// template's either way.
+#[tokio::test]
+async fn the_model_greeting_is_used_when_acceptable_and_refused_when_it_holds_a_figure() {
+    use clearway_app::notifications::writer::{GreetingWriter, WriterConfig};
+    let fresh = fresh().await;
+    let db = &fresh.db;
+    let sink = Sink::start(free_port());
+    processed(
+        db,
+        &[
+            ("Ann Lee", Some("ann@example.com")),
+            ("Bo Ray", Some("bo@example.com")),
+        ],
+    )
+    .await;
+    engine::run_once(db, &EngineSettings::default())
+        .await
+        .unwrap();
+    let writer = GreetingWriter::new(
+        WriterConfig {
+            base_url: model_stand_in().await,
+            model: "claude-test".into(),
+            api_key: "test-key".into(),
+            timeout: Duration::from_secs(5),
+        },
+        reqwest::Client::new(),
+    );
+    assert!(writer.is_enabled());
+    let settings = SenderSettings {
+        writer,
+        ..sender(3)
+    };
+    assert_eq!(send_all(db, &smtp(sink.port), &settings).await, 2);
+    let ann = sink.mails_to("ann@example.com");
+    assert_eq!(ann.len(), 1);
+    assert!(
+        ann[0].contains("we are glad to share good news about your fund"),
+        "{}",
+        ann[0]
+    );
+    let bo = sink.mails_to("bo@example.com");
+    assert_eq!(bo.len(), 1);
+    assert!(!bo[0].contains("5 shares"), "{}", bo[0]);
+    assert!(bo[0].contains("Dear Bo Ray"), "{}", bo[0]);
+    // The disclosures are the template's on both.
+    for mail in [&ann[0], &bo[0]] {
+        assert!(mail.contains("Past performance does not guarantee future results"));
+    }
+}

@@ -25,6 +25,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use clearway_app::notifications::channels::sendgrid::SendGridConfig;
 use clearway_app::notifications::channels::twilio::TwilioConfig;
+use clearway_app::notifications::writer::{GreetingWriter, WriterConfig};
 use clearway_app::outbound::OutboundPolicy;
 use clearway_server::{demo, Config};
 use clearway_store::{Db, DbOptions};
@@ -121,6 +122,19 @@ struct ServeArgs {
         env = "CLEARWAY_TWILIO_URL"
     )]
     twilio_url: String,
+    /// Anthropic Messages API root for the optional model-written greeting (off unless the
+    /// URL, model and key are all set).
+    #[arg(long, env = "CLEARWAY_WRITER_URL")]
+    writer_url: Option<String>,
+    /// Model name for the greeting.
+    #[arg(long, env = "CLEARWAY_WRITER_MODEL")]
+    writer_model: Option<String>,
+    /// API key for the greeting (`x-api-key`).
+    #[arg(long, env = "CLEARWAY_WRITER_API_KEY", hide_env_values = true)]
+    writer_api_key: Option<String>,
+    /// Seconds the greeting may take; past it the template's greeting is used.
+    #[arg(long, default_value_t = 10, env = "CLEARWAY_WRITER_TIMEOUT_SECS")]
+    writer_timeout_secs: u64,
     /// `From` of notice emails.
     #[arg(
         long,
@@ -336,6 +350,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         clearway_app::notifications::install_templates(t);
         tracing::info!(overrides = n, dir = %dir.display(), "notice templates loaded");
     }
+    let notifications = notifications_config(args, &outbound);
     let config = Config {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
@@ -352,7 +367,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         unsubscribe_key: clearway_server::state::SecretKey::new(&payments::unsubscribe_key(
             &payments::data_dir(),
         )?),
-        notifications: notifications_config(args),
+        notifications,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;
@@ -364,7 +379,10 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
-fn notifications_config(args: &ServeArgs) -> clearway_server::state::NotificationsConfig {
+fn notifications_config(
+    args: &ServeArgs,
+    outbound: &OutboundPolicy,
+) -> clearway_server::state::NotificationsConfig {
     let mut n = clearway_server::state::NotificationsConfig {
         smtp_url: args.smtp_url.clone().filter(|u| !u.is_empty()),
         sender_workers: args.mail_workers,
@@ -396,6 +414,21 @@ fn notifications_config(args: &ServeArgs) -> clearway_server::state::Notificatio
             auth_token,
             from,
         });
+    }
+    if let (Some(base_url), Some(model), Some(api_key)) = (
+        set(&args.writer_url),
+        set(&args.writer_model),
+        set(&args.writer_api_key),
+    ) {
+        let config = WriterConfig {
+            base_url,
+            model,
+            api_key,
+            timeout: Duration::from_secs(args.writer_timeout_secs.max(1)),
+        };
+        // The outbound policy's client: the model API is called like any other provider.
+        n.sender.writer =
+            GreetingWriter::new(config, clearway_server::state::http_client(outbound));
     }
     n
 }

@@ -34,9 +34,11 @@ use crate::error::{AppError, AppResult};
 
 /// The outbox events the engine reads. `distribution.completed` (not `.processing`) is the
 /// "processed" notice: it is written when reinvestment and payments are done, so the notice
-/// can state the reinvested and cash parts.
-pub const EVENT_TYPES: [&str; 13] = [
-    "distribution.declared",
+/// can state the reinvested and cash parts. `distribution.declared` is not read: it is written
+/// when a DRAFT is created, and a draft is staff-only (investors see a distribution from its
+/// approval on, in the API and the portal alike), so the approval is the investors' first
+/// notice of a distribution.
+pub const EVENT_TYPES: [&str; 12] = [
     "distribution.approved",
     "distribution.completed",
     "distribution.reinvested",
@@ -54,7 +56,6 @@ pub const EVENT_TYPES: [&str; 13] = [
 /// The notice an outbox event type gives, if any.
 pub fn kind_of(event_type: &str) -> Option<EventKind> {
     Some(match event_type {
-        "distribution.declared" => EventKind::DistributionDeclared,
         "distribution.approved" => EventKind::DistributionApproved,
         "distribution.completed" => EventKind::DistributionProcessed,
         "distribution.reinvested" => EventKind::ReinvestmentDone,
@@ -825,6 +826,8 @@ mod tests {
         );
         assert_eq!(kind_of("payment.stale_dated"), Some(EventKind::CheckStale));
         assert_eq!(kind_of("distribution.processing"), None);
+        // A draft is staff-only: its creation tells investors nothing.
+        assert_eq!(kind_of("distribution.declared"), None);
         assert_eq!(
             kind_of("distribution.reinvested"),
             Some(EventKind::ReinvestmentDone)

@@ -16,6 +16,7 @@ use super::channels::smtp::SmtpSender;
 use super::channels::twilio::Twilio;
 use super::channels::{Attachment, OutgoingEmail, OutgoingSms, SendOutcome};
 use super::render::render;
+use super::writer::{GreetingRequest, GreetingWriter};
 use crate::documents::notice_pdf;
 use crate::error::AppResult;
 
@@ -30,6 +31,8 @@ pub struct SenderSettings {
     /// Wait before each retry of a temporary failure (after attempt 1, 2, …); when they run
     /// out the message is `dead`.
     pub retry_delays: Vec<Duration>,
+    /// The optional model-written greeting of emails (off by default).
+    pub writer: GreetingWriter,
 }
 
 impl Default for SenderSettings {
@@ -38,6 +41,7 @@ impl Default for SenderSettings {
             from: "Clearway <notices@clearway.invalid>".into(),
             lease: Duration::from_secs(120),
             retry_delays: MESSAGE_RETRY_DELAYS.to_vec(),
+            writer: GreetingWriter::disabled(),
         }
     }
 }
@@ -84,7 +88,8 @@ pub async fn send_next_email(
         return Ok(None);
     };
     let attachments = attachments_for(db, &message).await;
-    let outcome = match email_for(&message, settings, attachments) {
+    let greeting = greeting_for(&settings.writer, &message).await;
+    let outcome = match email_for(&message, settings, attachments, greeting) {
         Ok(email) => outcome_of(&message, sender.send(&email).await, settings, |e| {
             sender.permanent(e)
         }),
@@ -144,9 +149,12 @@ fn email_for(
     message: &Message,
     settings: &SenderSettings,
     attachments: Vec<Attachment>,
+    greeting: Option<String>,
 ) -> Result<OutgoingEmail, String> {
-    let ctx: NoticeContext =
+    let mut ctx: NoticeContext =
         serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))?;
+    // Checked by the writer and again by the templates: a refused one falls back.
+    ctx.greeting = greeting.or(ctx.greeting);
     let notice = render(&ctx)?;
     Ok(OutgoingEmail {
         message_id: message.id.clone(),
@@ -159,6 +167,22 @@ fn email_for(
         attachments,
         unsubscribe_url: ctx.unsubscribe_url.clone(),
     })
+}
+
+/// The model's greeting for an email, when the writer is on: it is told the event kind, the
+/// locale and the names only (no figures, dates or ids), and gives up after its timeout.
+async fn greeting_for(writer: &GreetingWriter, message: &Message) -> Option<String> {
+    if !writer.is_enabled() {
+        return None;
+    }
+    let ctx: NoticeContext = serde_json::from_str(&message.context).ok()?;
+    let req = GreetingRequest {
+        investor_name: ctx.investor_name,
+        kind: ctx.kind,
+        locale: ctx.locale,
+        fund_name: ctx.fund_name,
+    };
+    writer.greeting(&req).await
 }
 
 /// The SMS of `message`, rendered from its stored facts.

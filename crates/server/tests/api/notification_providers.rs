@@ -128,6 +128,20 @@ async fn suppressions(app: &TestApp) -> i64 {
         .await
 }
 
+/// A distribution declared and approved: investors hear of it once it is approved (a draft is
+/// staff-only).
+async fn approved(app: &TestApp, body: &Value) -> Value {
+    let d = app.create(body).await;
+    let id = d["id"].as_str().unwrap();
+    for (role, action) in [("operator", "ready"), ("approver", "approve")] {
+        let r = app
+            .patch(role, &format!("/api/distributions/{id}/{action}"))
+            .await;
+        assert_eq!(r.status(), 200, "{action}");
+    }
+    d
+}
+
 fn of_kind<'a>(all: &'a [Value], kind: &str) -> Vec<&'a Value> {
     all.iter().filter(|m| m["eventKind"] == kind).collect()
 }
@@ -165,14 +179,10 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
     let (my_phone, other_phone) = ("+14155550101", "+14155550102");
     set_phone(&app, &me, my_phone).await;
     set_phone(&app, &other, other_phone).await;
-    let prefs: Vec<Value> = [
-        "distribution.declared",
-        "distribution.approved",
-        "distribution.processed",
-    ]
-    .iter()
-    .map(|k| json!({ "eventKind": k, "channel": "sms", "enabled": true }))
-    .collect();
+    let prefs: Vec<Value> = ["distribution.approved", "distribution.processed"]
+        .iter()
+        .map(|k| json!({ "eventKind": k, "channel": "sms", "enabled": true }))
+        .collect();
     let resp = app
         .put(
             "investor",
@@ -182,10 +192,10 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
         .await;
     assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
 
-    let d = app.create(&pro_rata(&app, "1000.00")).await;
+    let d = approved(&app, &pro_rata(&app, "1000.00")).await;
     let id = d["id"].as_str().unwrap().to_string();
     let all = settled(&app, "sms").await;
-    let declared = of_kind(&all, "distribution.declared");
+    let declared = of_kind(&all, "distribution.approved");
     let mine: Vec<_> = declared
         .iter()
         .filter(|m| m["investorId"] == me.as_str())
@@ -250,8 +260,14 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
         audit_before + 1
     );
 
-    // The next notices are suppressed, never sent.
-    app.complete(&id).await;
+    // The next notice (processed; the approved one went before the STOP) is suppressed,
+    // never sent.
+    let r = app
+        .patch("operator", &format!("/api/distributions/{id}/process"))
+        .await;
+    assert!(r.status().is_success());
+    app.wait_status(&id, "COMPLETED").await;
+    app.wait_jobs().await;
     let mut after = Vec::new();
     for _ in 0..200 {
         after = settled(&app, "sms").await;
@@ -260,14 +276,12 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for kind in ["distribution.approved", "distribution.processed"] {
-        let m: Vec<_> = of_kind(&after, kind)
-            .into_iter()
-            .filter(|m| m["investorId"] == me.as_str())
-            .collect();
-        assert_eq!(m.len(), 1, "{kind}");
-        assert_eq!(m[0]["status"], "suppressed", "{kind}");
-    }
+    let m: Vec<_> = of_kind(&after, "distribution.processed")
+        .into_iter()
+        .filter(|m| m["investorId"] == me.as_str())
+        .collect();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["status"], "suppressed");
     assert_eq!(seen.lock().unwrap().len(), 1);
 
     // START lifts it: the next distribution's notice is sent.
@@ -280,7 +294,7 @@ async fn only_opted_in_investors_get_sms_and_stop_and_start_are_honoured() {
     .await;
     assert_eq!(r.status(), 200);
     assert_eq!(suppressions(&app).await, 0);
-    app.create(&pro_rata(&app, "500.00")).await;
+    approved(&app, &pro_rata(&app, "500.00")).await;
     for _ in 0..200 {
         if seen.lock().unwrap().len() == 2 {
             break;
@@ -342,9 +356,9 @@ async fn sendgrid_sends_once_after_a_500_and_its_signed_events_move_messages() {
     });
     config.notifications.sendgrid_webhook_key = Some(key);
     let app = spawn_app_with(2, config).await;
-    app.create(&pro_rata(&app, "1000.00")).await;
+    approved(&app, &pro_rata(&app, "1000.00")).await;
     let all = settled(&app, "email").await;
-    let declared = of_kind(&all, "distribution.declared");
+    let declared = of_kind(&all, "distribution.approved");
     assert_eq!(declared.len(), 2);
     assert!(
         declared.iter().all(|m| m["status"] == "sent"),
@@ -470,14 +484,14 @@ async fn twilio_21610_bounces_the_sms_and_suppresses_the_number() {
     let app = spawn_app_with(1, config).await;
     let me = app.seeded.investor_user_investor_id.clone();
     set_phone(&app, &me, "+14155550109").await;
-    let prefs = json!({ "preferences": [{ "eventKind": "distribution.declared", "channel": "sms", "enabled": true }] });
+    let prefs = json!({ "preferences": [{ "eventKind": "distribution.approved", "channel": "sms", "enabled": true }] });
     let resp = app
         .put("investor", "/api/notifications/preferences", &prefs)
         .await;
     assert!(resp.status().is_success());
-    app.create(&pro_rata(&app, "1000.00")).await;
+    approved(&app, &pro_rata(&app, "1000.00")).await;
     let all = settled(&app, "sms").await;
-    let declared = of_kind(&all, "distribution.declared");
+    let declared = of_kind(&all, "distribution.approved");
     assert_eq!(declared[0]["status"], "bounced");
     assert_eq!(declared[0]["attempts"], 1);
     assert!(declared[0]["lastError"]
