@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(get_own, put_own, get_defaults, put_defaults, patch_contact),
-    components(schemas(PreferenceView, PreferencesRequest, PreferencesView, ContactRequest, ContactView)),
+    components(schemas(PreferenceView, PreferencesRequest, NotificationPreferencesView, ContactRequest, ContactView)),
     tags((name = "notifications", description = "Notification preferences, contacts, the in-app inbox and unsubscribe links")),
 )]
 pub struct ApiDoc;
@@ -72,7 +72,7 @@ pub struct PreferencesRequest {
 /// Stored rows and what they add up to.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct PreferencesView {
+pub struct NotificationPreferencesView {
     /// The investor (absent for the organization's defaults).
     pub investor_id: Option<String>,
     /// Stored rows of this owner.
@@ -172,13 +172,13 @@ pub async fn read_view(
     state: &AppState,
     actor: &Actor,
     investor_id: Option<&str>,
-) -> ApiResult<PreferencesView> {
+) -> ApiResult<NotificationPreferencesView> {
     let rows = store::list(&state.db, actor, investor_id).await?;
     let applicable = match investor_id {
         Some(id) => store::applicable(&state.db, actor, id).await?,
         None => rows.clone(),
     };
-    Ok(PreferencesView {
+    Ok(NotificationPreferencesView {
         investor_id: investor_id.map(str::to_string),
         preferences: rows.iter().map(view).collect(),
         effective: app::effective(&applicable, investor_id.unwrap_or(""))
@@ -189,26 +189,26 @@ pub async fn read_view(
 }
 
 #[utoipa::path(get, path = "/api/notifications/preferences", tag = "notifications", params(OwnerQuery),
-    responses((status = 200, body = PreferencesView), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = NotificationPreferencesView), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn get_own(
     State(state): State<AppState>,
     actor: Actor,
     Qs(q): Qs<OwnerQuery>,
-) -> ApiResult<Json<PreferencesView>> {
+) -> ApiResult<Json<NotificationPreferencesView>> {
     let investor = owner(&actor, &q)?;
     Ok(Json(read_view(&state, &actor, Some(&investor)).await?))
 }
 
 #[utoipa::path(put, path = "/api/notifications/preferences", tag = "notifications", params(OwnerQuery),
     request_body = PreferencesRequest,
-    responses((status = 200, body = PreferencesView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = NotificationPreferencesView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn put_own(
     State(state): State<AppState>,
     actor: Actor,
     Qs(q): Qs<OwnerQuery>,
     headers: HeaderMap,
     RawBody(body): RawBody,
-) -> ApiResult<Json<PreferencesView>> {
+) -> ApiResult<Json<NotificationPreferencesView>> {
     let investor = owner(&actor, &q)?;
     let req: PreferencesRequest = parse_json(&headers, &body)?;
     let rows = parse_rows(&req.preferences)?;
@@ -217,23 +217,23 @@ pub(crate) async fn put_own(
 }
 
 #[utoipa::path(get, path = "/api/notifications/preferences/defaults", tag = "notifications",
-    responses((status = 200, body = PreferencesView), (status = 403, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = NotificationPreferencesView), (status = 403, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn get_defaults(
     State(state): State<AppState>,
     actor: Actor,
-) -> ApiResult<Json<PreferencesView>> {
+) -> ApiResult<Json<NotificationPreferencesView>> {
     Ok(Json(read_view(&state, &actor, None).await?))
 }
 
 #[utoipa::path(put, path = "/api/notifications/preferences/defaults", tag = "notifications",
     request_body = PreferencesRequest,
-    responses((status = 200, body = PreferencesView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = NotificationPreferencesView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn put_defaults(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
     RawBody(body): RawBody,
-) -> ApiResult<Json<PreferencesView>> {
+) -> ApiResult<Json<NotificationPreferencesView>> {
     actor.require(clearway_core::access::Permission::Administer)?;
     let req: PreferencesRequest = parse_json(&headers, &body)?;
     let rows = parse_rows(&req.preferences)?;

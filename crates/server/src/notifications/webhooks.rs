@@ -63,18 +63,19 @@ pub(crate) async fn sendgrid_events(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<Value>> {
-    let key = state
-        .config
-        .notifications
-        .sendgrid_webhook_key
-        .as_deref()
-        .ok_or(not_configured("SendGrid event webhook"))?;
+    // An unsigned request is refused before anything else is said about this server.
     let (Some(sig), Some(ts)) = (
         header_text(&headers, sendgrid::SIGNATURE_HEADER),
         header_text(&headers, sendgrid::TIMESTAMP_HEADER),
     ) else {
         return Err(ApiError::Unauthorized);
     };
+    let key = state
+        .config
+        .notifications
+        .sendgrid_webhook_key
+        .as_deref()
+        .ok_or(not_configured("SendGrid event webhook"))?;
     sendgrid::verify_event_webhook(key, sig, ts, &body).map_err(|_| ApiError::Unauthorized)?;
     let events = sendgrid::parse_events(&body).map_err(|e| ApiError::field("body", e.0))?;
     let mut moved = 0;
@@ -93,11 +94,11 @@ fn verified_form(
     path: &str,
     body: &[u8],
 ) -> ApiResult<Vec<(String, String)>> {
+    let sig = header_text(headers, twilio::SIGNATURE_HEADER).ok_or(ApiError::Unauthorized)?;
     let config = state.config.notifications.twilio.as_ref();
     let (Some(config), Some(public)) = (config, state.config.public_url.as_deref()) else {
         return Err(not_configured("Twilio webhook"));
     };
-    let sig = header_text(headers, twilio::SIGNATURE_HEADER).ok_or(ApiError::Unauthorized)?;
     let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let url = format!("{}{path}", public.trim_end_matches('/'));
     if !twilio::verify_signature(&config.auth_token, &url, &params, sig) {

@@ -447,9 +447,21 @@ async fn provider_webhooks_not_configured_are_404() {
         "/api/webhooks/twilio/status",
         "/api/webhooks/twilio/inbound",
     ] {
+        // Unsigned: refused first (401); signed but nothing configured: not found.
         let r = app
             .client
             .post(app.url(path))
+            .body("[]")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let r = app
+            .client
+            .post(app.url(path))
+            .header("X-Twilio-Email-Event-Webhook-Signature", "c2ln")
+            .header("X-Twilio-Email-Event-Webhook-Timestamp", "1700000000")
+            .header("X-Twilio-Signature", "c2ln")
             .body("[]")
             .send()
             .await
