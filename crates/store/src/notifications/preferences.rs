@@ -7,6 +7,8 @@ use clearway_core::notifications::preferences::PreferenceRow;
 use clearway_core::notifications::{Channel, EventKind};
 use clearway_core::{FieldError, Invalid};
 
+// The one investor check of the store (404 across organizations and for another investor).
+pub(crate) use crate::reinvestment::check_investor_tx as check_investor;
 use crate::{now_text, q, Actor, Db, Row, StoreError, Tx};
 
 const COLUMNS: &str = "investor_id, fund_id, event_kind, channel, enabled";
@@ -20,31 +22,6 @@ fn from_row(r: &Row) -> Result<PreferenceRow, StoreError> {
         channel: r.parse::<Channel>("channel")?,
         enabled: r.i64("enabled")? != 0,
     })
-}
-
-/// Refuses (404) unless the investor is in the actor's organization and, for investor
-/// users, is their own.
-pub async fn check_investor(
-    tx: &mut Tx,
-    actor: &Actor,
-    investor_id: &str,
-) -> Result<(), StoreError> {
-    actor.require(Permission::Read)?;
-    if actor
-        .investor_id
-        .as_deref()
-        .is_some_and(|own| own != investor_id)
-    {
-        return Err(StoreError::NotFound("investor"));
-    }
-    tx.fetch_optional(
-        q("SELECT id FROM investors WHERE id = $1 AND org_id = $2")
-            .bind(investor_id)
-            .bind(&actor.org_id),
-    )
-    .await?
-    .map(|_| ())
-    .ok_or(StoreError::NotFound("investor"))
 }
 
 /// Investors change their own; operators and admins anyone's; defaults are for admins.
