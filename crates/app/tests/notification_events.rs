@@ -2,33 +2,23 @@
 //! unsubscribe link of each email, and the PDF notice attached to the processed email.
 //! SQLite, or PostgreSQL with `TEST_DATABASE_URL=postgres://…`.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::Duration;
 
 use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
 use clearway_app::notifications::engine::{self, EngineSettings};
 use clearway_app::notifications::send::{self, EmailSender, SenderSettings};
 use clearway_app::notifications::unsubscribe;
-use clearway_store::testing::{fresh_database, Fresh};
-use clearway_store::{new_id, outbox, q, Actor, Db, DbOptions};
+use clearway_store::{new_id, outbox, q, Actor, Db};
 use serde_json::{json, Value};
+use support::{emit, free_port, fresh, Sink};
 
 const T0: &str = "2026-01-01T00:00:00.000000Z";
 const KEY: &[u8] = b"test-unsubscribe-key";
 
 /// A line's reinvestment: (reinvestable, cost, shares, NAV).
 type Drip<'a> = (i64, i64, &'a str, &'a str);
-
-async fn fresh() -> Fresh {
-    let base = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    fresh_database(base.as_deref(), &DbOptions { max_connections: 4 })
-        .await
-        .expect("fresh database")
-}
 
 fn settings() -> EngineSettings {
     EngineSettings {
@@ -74,21 +64,6 @@ async fn distribution(db: &Db, investors: &[(&str, &str, Option<Drip<'_>>)]) -> 
     }
     tx.commit().await.unwrap();
     (org, dist)
-}
-
-async fn emit(db: &Db, org: &str, event: &str, dist: &str) {
-    let mut tx = db.begin().await.unwrap();
-    outbox::emit(
-        &mut tx,
-        &Actor::system(org),
-        event,
-        "distribution",
-        dist,
-        json!({}),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
 }
 
 /// (investor, status, context) of the messages of one kind and channel, by investor.
@@ -202,60 +177,11 @@ async fn the_emails_unsubscribe_link_turns_that_notice_off_by_email() {
 }
 
 /// The SMTP sink as a child process, killed on drop.
-struct Sink {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Sink {
-    fn start(port: u16) -> Sink {
-        let dir = std::env::temp_dir().join(format!("clearway-mail-{}", new_id()));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp-sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .args(["--port", &port.to_string(), "--dir"])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 scripts/smtp-sink.py (pip install aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("sink output");
-        assert!(line.starts_with("ready"), "sink did not start: {line:?}");
-        Sink { child, dir }
-    }
-
-    fn mails(&self) -> Vec<String> {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.dir)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        names.retain(|p| p.extension().is_some_and(|e| e == "eml"));
-        names.sort();
-        names
-            .iter()
-            .map(|p| std::fs::read_to_string(p).expect("mail"))
-            .collect()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[tokio::test]
 async fn the_processed_email_carries_the_pdf_notice_and_its_unsubscribe_headers() {
     let fresh = fresh().await;
     let db = &fresh.db;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let sink = Sink::start(port);
     let smtp = EmailSender::Smtp(
         SmtpSender::new(&SmtpSettings {

@@ -15,6 +15,7 @@ mod helpers;
 mod idempotency;
 mod inkind;
 mod lifecycle;
+mod mail_sink;
 mod notification_delivery;
 mod notification_providers;
 mod notification_unsubscribe_mail;

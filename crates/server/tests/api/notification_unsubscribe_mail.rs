@@ -2,64 +2,12 @@
 //! `List-Unsubscribe` URL, POSTed with `List-Unsubscribe=One-Click`, turns that notice off by
 //! email, and the next distribution's processed notice is not mailed to that investor.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::helpers::{pro_rata, spawn_app_with, test_config, TestApp};
-
-struct Sink {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Sink {
-    fn start(port: u16) -> Sink {
-        let dir =
-            std::env::temp_dir().join(format!("clearway-api-unsub-{}", clearway_store::new_id()));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp-sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .args(["--port", &port.to_string(), "--dir"])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 scripts/smtp-sink.py (pip install aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("ready"), "{line:?}");
-        Sink { child, dir }
-    }
-
-    /// Mails to `address` whose text contains `needle`.
-    fn mails_to(&self, address: &str, needle: &str) -> Vec<String> {
-        let head = format!("X-Sink-Rcpt: {address}\r\n");
-        std::fs::read_dir(&self.dir)
-            .map(|d| {
-                d.filter_map(|e| e.ok().map(|e| e.path()))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .filter(|m| m.starts_with(&head) && m.contains(needle))
-            .collect()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use crate::mail_sink::Sink;
 
 const PAID: &str = ": your distribution was paid";
 
