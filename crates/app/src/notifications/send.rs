@@ -87,9 +87,7 @@ pub async fn send_next_email(
     else {
         return Ok(None);
     };
-    let attachments = attachments_for(db, &message).await;
-    let greeting = greeting_for(&settings.writer, &message).await;
-    let outcome = match email_for(&message, settings, attachments, greeting) {
+    let outcome = match email_for(db, &message, settings).await {
         Ok(email) => outcome_of(&message, sender.send(&email).await, settings, |e| {
             sender.permanent(e)
         }),
@@ -145,16 +143,17 @@ fn status_of(outcome: &Outcome) -> &'static str {
 }
 
 /// The email of `message`, rendered from its stored facts.
-fn email_for(
+async fn email_for(
+    db: &Db,
     message: &Message,
     settings: &SenderSettings,
-    attachments: Vec<Attachment>,
-    greeting: Option<String>,
 ) -> Result<OutgoingEmail, String> {
-    let mut ctx: NoticeContext =
-        serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))?;
+    let mut ctx = facts(message)?;
+    let attachments = attachments_for(db, message, &ctx).await;
     // Checked by the writer and again by the templates: a refused one falls back.
-    ctx.greeting = greeting.or(ctx.greeting);
+    if let Some(greeting) = greeting_for(&settings.writer, &ctx).await {
+        ctx.greeting = Some(greeting);
+    }
     let notice = render(&ctx)?;
     Ok(OutgoingEmail {
         message_id: message.id.clone(),
@@ -169,26 +168,29 @@ fn email_for(
     })
 }
 
+/// The notice's facts as the engine stored them with the message (read once per send).
+fn facts(message: &Message) -> Result<NoticeContext, String> {
+    serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))
+}
+
 /// The model's greeting for an email, when the writer is on: it is told the event kind, the
 /// locale and the names only (no figures, dates or ids), and gives up after its timeout.
-async fn greeting_for(writer: &GreetingWriter, message: &Message) -> Option<String> {
+async fn greeting_for(writer: &GreetingWriter, ctx: &NoticeContext) -> Option<String> {
     if !writer.is_enabled() {
         return None;
     }
-    let ctx: NoticeContext = serde_json::from_str(&message.context).ok()?;
     let req = GreetingRequest {
-        investor_name: ctx.investor_name,
+        investor_name: ctx.investor_name.clone(),
         kind: ctx.kind,
         locale: ctx.locale,
-        fund_name: ctx.fund_name,
+        fund_name: ctx.fund_name.clone(),
     };
     writer.greeting(&req).await
 }
 
 /// The SMS of `message`, rendered from its stored facts.
 fn sms_for(message: &Message, status_callback: Option<&str>) -> Result<OutgoingSms, String> {
-    let ctx: NoticeContext =
-        serde_json::from_str(&message.context).map_err(|e| format!("stored notice facts: {e}"))?;
+    let ctx = facts(message)?;
     Ok(OutgoingSms {
         message_id: message.id.clone(),
         to: message.address.clone().ok_or("no number")?,
@@ -201,18 +203,15 @@ fn sms_for(message: &Message, status_callback: Option<&str>) -> Result<OutgoingS
 /// notice (stored once per version by the documents capability). A notice whose PDF cannot be
 /// built goes without it, the reason logged: the email itself states every figure and
 /// disclosure, and the PDF stays downloadable from the portal.
-async fn attachments_for(db: &Db, message: &Message) -> Vec<Attachment> {
+async fn attachments_for(db: &Db, message: &Message, ctx: &NoticeContext) -> Vec<Attachment> {
     if message.event_kind != EventKind::DistributionProcessed.as_str() {
         return Vec::new();
     }
-    let distribution = serde_json::from_str::<NoticeContext>(&message.context)
-        .ok()
-        .and_then(|ctx| ctx.distribution.map(|d| d.id));
-    let Some(distribution) = distribution else {
+    let Some(distribution) = ctx.distribution.as_ref().map(|d| d.id.as_str()) else {
         return Vec::new();
     };
     let actor = Actor::system(&message.org_id);
-    match notice_pdf(db, &actor, &distribution, &message.investor_id).await {
+    match notice_pdf(db, &actor, distribution, &message.investor_id).await {
         Ok(doc) => vec![Attachment {
             filename: doc.filename,
             content_type: doc.content_type,
