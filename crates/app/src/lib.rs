@@ -45,6 +45,7 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod schedules;
+pub mod tax;
 pub mod waterfall;
 
 pub use error::{AppError, AppResult};

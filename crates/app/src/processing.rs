@@ -6,7 +6,8 @@
 //! Steps run in one transaction together with the job's completion, so a crash at any point
 //! leaves the distribution PROCESSING with nothing half-done, and the job runs again once
 //! its lease expires. A job that finds the distribution no longer PROCESSING does nothing:
-//! re-running it never emits a second event. The steps: tie-out check, reinvestment
+//! re-running it never emits a second event. The steps: tie-out check, withholding
+//! ([`crate::tax::withholding::step`]), reinvestment
 //! ([`crate::reinvestment::step()`]), flagging the open distributions whose record-date
 //! holdings it changed ([`crate::distributions::stale::after_processing`]), recovery
 //! ([`crate::recovery::step()`]: a reversal's receivables, or offsets of what investors owe),
@@ -39,7 +40,9 @@ pub async fn run(
         return Ok(());
     }
     verify_ties_out(&mut tx, &actor, &current).await?;
-    // Reinvestment first (it decides each line's cash part), then payments of the cash parts.
+    // Withholding first: it sets each line's withheld amount, which is never reinvested or paid.
+    crate::tax::withholding::step(&mut tx, &actor, &current).await?;
+    // Reinvestment next (it decides each line's cash part), then payments of the cash parts.
     crate::reinvestment::step(&mut tx, &actor, &current).await?;
     crate::distributions::stale::after_processing(&mut tx, &actor, &current).await?;
     // Receivables of a reversal's paid lines; offsets of what investors owe from their cash.

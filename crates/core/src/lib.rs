@@ -14,6 +14,7 @@
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
 //! - [`recovery`]: receivables after a reversal, offsets, the ACH reversing-entry window.
 //! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
+//! - [`tax`]: tax profiles, withholding, 1099-DIV, 1042-S, K-1 figures, re-characterization.
 //! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
 //! - [`waterfall`]: private-fund distribution waterfalls (European / American) and the GP clawback.
 //! - [`notifications`]: event kinds, channels, locales and the locked disclosures of notices.
@@ -42,6 +43,7 @@ pub mod recovery;
 pub mod reinvestment;
 pub mod retry;
 pub mod schedules;
+pub mod tax;
 pub mod taxlots;
 pub mod waterfall;
 

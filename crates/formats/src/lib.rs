@@ -18,3 +18,4 @@ pub mod iso20022;
 pub mod notifications;
 pub mod payments_csv;
 pub mod statements;
+pub mod tax;

@@ -46,6 +46,7 @@ pub mod recovery;
 pub mod reinvestment;
 pub mod schedules;
 pub mod state;
+pub mod tax;
 pub mod waterfall;
 pub mod web;
 

@@ -47,6 +47,7 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod schedules;
+pub mod tax;
 pub mod taxlots;
 pub mod testing;
 pub mod waterfall;

@@ -165,6 +165,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0029_schedule_announcements",
             include_str!("../migrations/0029_schedule_announcements.sql").to_string(),
         ),
+        (
+            "0030_tax",
+            include_str!("../migrations/0030_tax.sql").to_string(),
+        ),
     ]
 }
 
