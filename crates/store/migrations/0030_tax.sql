@@ -221,3 +221,13 @@ CREATE TABLE k1_fund_items (
     created_at    TEXT NOT NULL
 );
 CREATE INDEX k1_fund_items_year ON k1_fund_items (org_id, fund_id, tax_year);
+
+-- Whether the organization withholds (it is a withholding agent for its funds). Absent: it
+-- does not, and processing leaves lines' withholding as entered. Turned on by an admin; the
+-- demo organization has it on.
+CREATE TABLE tax_org_settings (
+    org_id               TEXT PRIMARY KEY REFERENCES organizations(id),
+    withholding_enabled  BIGINT NOT NULL,
+    updated_by           TEXT NOT NULL,
+    updated_at           TEXT NOT NULL
+);
