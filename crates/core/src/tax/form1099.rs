@@ -44,6 +44,11 @@ pub struct DivLine {
     pub regime: Regime,
     /// Federal amount withheld.
     pub federal_withheld_minor: i64,
+    /// Federal amount withheld per component, in [`crate::components::ComponentKind::ALL`]
+    /// order (sums to `federal_withheld_minor`; 1042-S reads it per income code).
+    pub federal_by_component: [i64; 6],
+    /// Federal rate per component (percent), same order.
+    pub rate_by_component: [Decimal; 6],
     /// State withheld for.
     pub state: Option<String>,
     /// State amount withheld.
