@@ -75,6 +75,29 @@ pub struct DivLine {
     pub state_withheld_minor: i64,
 }
 
+impl DivLine {
+    /// A processed line as the forms read it: its components and the withholding decided
+    /// for it when it was processed.
+    pub fn new(
+        distribution_id: &str,
+        payable_date: NaiveDate,
+        components: Components,
+        withheld: &super::withholding::Withheld,
+    ) -> DivLine {
+        DivLine {
+            distribution_id: distribution_id.to_string(),
+            payable_date,
+            components,
+            regime: withheld.regime,
+            federal_withheld_minor: withheld.federal_minor,
+            federal_by_component: withheld.federal_by_component,
+            rate_by_component: withheld.rate_by_component,
+            state: withheld.state.clone(),
+            state_withheld_minor: withheld.state_minor,
+        }
+    }
+}
+
 /// One state's boxes 14–16.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

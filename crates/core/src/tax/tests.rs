@@ -8,6 +8,7 @@ mod profile;
 mod props;
 mod recharacterize;
 mod withholding;
+mod year;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
