@@ -109,6 +109,35 @@ pub struct ItemL {
     pub ending: i64,
 }
 
+impl ItemL {
+    /// The roll-forward from its parts: ending = beginning + contributed + net income + other
+    /// − withdrawals and distributions (withdrawals given positive).
+    pub fn roll_forward(
+        beginning: i64,
+        contributed: i64,
+        net_income: i64,
+        other: i64,
+        withdrawals_distributions: i64,
+    ) -> ItemL {
+        ItemL {
+            beginning,
+            contributed,
+            net_income,
+            other,
+            withdrawals_distributions,
+            ending: beginning + contributed + net_income + other - withdrawals_distributions,
+        }
+    }
+
+    /// Whether the ending balance is the roll-forward of the parts (a stored or imported
+    /// item L that does not tie out is a defect to show, not to print).
+    pub fn ties_out(&self) -> bool {
+        self.ending
+            == self.beginning + self.contributed + self.net_income + self.other
+                - self.withdrawals_distributions
+    }
+}
+
 /// One partner's Schedule K-1.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -154,3 +154,16 @@ fn item_j_rounds_half_up_at_the_seventh_place() {
     );
     assert_eq!(item_j("b", &own, &own, &none, &none).loss_ending, d("100"));
 }
+
+#[test]
+fn item_l_rolls_forward() {
+    // 100,000 + 25,000 + 7,500 − 1,200 − 10,000 = 121,300.
+    let l = ItemL::roll_forward(100_000, 25_000, 7_500, -1_200, 10_000);
+    assert_eq!(l.ending, 121_300);
+    assert!(l.ties_out());
+    assert!(!ItemL {
+        ending: 121_301,
+        ..l
+    }
+    .ties_out());
+}

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::components::ComponentKind;
+use crate::tax::form1042::forms;
 use crate::tax::form1099::{figures, FundTaxSettings};
 use crate::tax::k1::{allocate, FundItem, K1Line};
 use crate::tax::recharacterize::{resplit, FinalCharacter};
@@ -176,6 +177,34 @@ proptest! {
             // Box 5 rounds once on the sum: each line's own rounding is at most ½ unit.
             let diff = (all.box5 - sum(|d| d.box5)).abs();
             prop_assert!(2 * diff <= lines.len() as i64 + 1);
+        }
+    }
+
+    #[test]
+    fn form_1042_s_rows_keep_every_unit_paid_and_withheld(
+        raw in prop::collection::vec(prop::array::uniform6(0i64..1_000_000_000), 0..12),
+        treaty in any::<bool>(),
+        div in any_rate(),
+        des in (any::<bool>(), any::<bool>(), any::<bool>()),
+    ) {
+        let p = foreign("GB", treaty);
+        let fund = Designations { capital_gain_exempt: des.0, short_term_gain_exempt: des.1, interest_related_exempt: des.2 };
+        let mut t = Tables::default();
+        t.treaty.rates.insert(("GB".into(), IncomeType::Dividends), div);
+        let lines: Vec<DivLine> = raw.iter().enumerate().map(|(i, c)| {
+            let c = comps(*c);
+            let w = withhold(&c, Some(&p), &fund, &t);
+            DivLine::new("d", date(2025, 1 + (i as u32 % 12), 1), c, &w)
+        }).collect();
+        let f = forms(2025, &lines, &p, &fund);
+        let paid: i64 = lines.iter().map(|l| l.components.income_sum()).sum();
+        let withheld: i64 = lines.iter().map(|l| l.federal_withheld_minor).sum();
+        prop_assert_eq!(f.iter().map(|r| r.gross_income_minor).sum::<i64>(), paid);
+        prop_assert_eq!(f.iter().map(|r| r.withheld_minor).sum::<i64>(), withheld);
+        for r in &f {
+            // A zero rate always names its exemption; a positive rate never claims one.
+            prop_assert_eq!(r.ch3_rate > Decimal::ZERO, r.ch3_exemption_code == "00");
+            prop_assert!(r.withheld_minor <= r.gross_income_minor);
         }
     }
 }
