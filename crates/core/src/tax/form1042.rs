@@ -7,12 +7,12 @@
 //!   designated an interest-related dividend (both are then plain ordinary dividends of the
 //!   RIC);
 //! - `36` capital gain distributions: long-term gain (capital gain dividends), and
-//!   short-term capital gain dividends designated under IRC 871(k)(2) — the instructions'
-//!   income code list has no code of its own for them, and 36 is the code for a RIC's
-//!   capital gain distributions;
+//!   short-term capital gain dividends designated under IRC 871(k)(2): no code in the
+//!   income code list (as read for this) is specific to them, and 36 is the list's code for
+//!   a RIC's capital gain distributions (a choice to confirm with the fund's preparer);
 //! - `01` interest paid by U.S. obligors — general: interest-related dividends designated
-//!   under IRC 871(k)(1) (the instructions' list has no RIC-specific code either; the
-//!   exemption treats them as interest);
+//!   under IRC 871(k)(1) (no RIC-specific code in the list either; the exemption treats
+//!   them as interest);
 //! - `37` return of capital.
 //!
 //! Chapter 3 exemption code (box 3a), per component: the instructions ask for an exemption
@@ -28,7 +28,7 @@
 //!
 //! Grouping: one form per (income code, rate, exemption code). The exemption code follows
 //! from the code and rate for one recipient and fund, so this is one form per (income code,
-//! rate) in practice; keying on the code too keeps two different exemptions apart in the odd
+//! rate) in practice; keying on the exemption code too keeps two different exemptions apart in the odd
 //! case. Gross income (box 2) is the sum of the components with their signs (reversals net
 //! against their originals of the same year), withheld (box 7a) the sum of
 //! `federal_by_component`; a group with nothing left in either is dropped. Forms are in
