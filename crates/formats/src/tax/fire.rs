@@ -485,12 +485,12 @@ fn a_record(p: &Payer, r: &str, codes: &[char], cfsf: bool) -> Result<Rec, FireE
     Ok(rec)
 }
 
+/// A B record, its 18 amounts, and its CF/SF state code with the state tax withheld.
+type PayeeRecord = (Rec, [u128; 18], Option<(&'static str, u128)>);
+
 /// A payee's B record (its payment year and sequence number are set by [`write`]), its
 /// amounts and its CF/SF state with the state tax withheld.
-fn b_record(
-    p: &Payee,
-    codes: &[char],
-) -> Result<(Rec, [u128; 18], Option<(&'static str, u128)>), FireError> {
+fn b_record(p: &Payee, codes: &[char]) -> Result<PayeeRecord, FireError> {
     let r = format!("payee {}", p.account);
     let r = r.as_str();
     let mut rec = Rec::new(b'B');

@@ -45,6 +45,18 @@ pub struct FireIssue {
     pub message: String,
 }
 
+impl std::fmt::Display for FireIssue {
+    /// `record 3, positions 55-66: payment amount 1 must be numeric, zero-filled`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (s, e) = self.position;
+        write!(
+            f,
+            "record {}, positions {s}-{e}: {}",
+            self.record, self.message
+        )
+    }
+}
+
 /// What a clean file holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FireSummary {
@@ -146,7 +158,7 @@ impl<'a> Reader<'a> {
 /// Reads and checks a FIRE file; the summary when it is clean, else every issue found.
 pub fn check(file: &[u8]) -> Result<FireSummary, Vec<FireIssue>> {
     let mut issues = Vec::new();
-    if file.is_empty() || file.len() % LEN != 0 {
+    if file.is_empty() || !file.len().is_multiple_of(LEN) {
         issues.push(FireIssue {
             record: file.len() / LEN + 1,
             position: (1, LEN),

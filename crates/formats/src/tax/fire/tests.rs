@@ -262,7 +262,8 @@ fn corrections_go_under_their_own_payer_record() {
 
 #[test]
 fn bad_fields_are_refused_naming_the_payee_and_field() {
-    let cases: Vec<(fn(&mut Payee), &str)> = vec![
+    type Change = fn(&mut Payee);
+    let cases: Vec<(Change, &str)> = vec![
         (|p| p.figures.box1a = -1, "1a"),
         (|p| p.figures.box2a = 1_000_000_000_000, "2a"),
         (|p| p.name = "王小明".into(), "name"),
@@ -415,4 +416,65 @@ fn a_hundred_thousand_payees_write_and_check_quickly() {
     assert_eq!(sum.totals[&'1'], 123_456 * 100_000);
     // Pub 1220 file for 100,000 payees within the 2 s (debug build: generous).
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+mod prop {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn figures() -> impl Strategy<Value = Div1099> {
+        (
+            prop::array::uniform8(0i64..5_000_000),
+            any::<bool>(),
+            prop::option::of((
+                prop::sample::select(vec!["CA", "NY", "OH", "TX"]),
+                0i64..100_000,
+            )),
+        )
+            .prop_map(|(a, fatca, st)| Div1099 {
+                box1a: a[0],
+                box1b: a[1].min(a[0]),
+                box2a: a[2],
+                box3: a[3],
+                box4: a[4] % 3 * a[4],
+                box5: a[5] % 2 * a[5],
+                box7: a[6] % 5,
+                box12: a[7] % 4 * a[7],
+                box11: fatca,
+                states: st.map(|(s, w)| vec![state(s, w)]).unwrap_or_default(),
+                ..Div1099::default()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Whatever the figures, the file checks clean and its totals are the figures' sums
+        /// (computed here from the inputs, not read back from the writer).
+        #[test]
+        fn any_year_writes_a_file_that_checks_clean(
+            payees in prop::collection::vec((figures(), 0u8..3), 1..40)
+        ) {
+            let mut input = input();
+            input.payers[0].1 = payees
+                .iter()
+                .enumerate()
+                .map(|(i, (d, kind))| Payee {
+                    corrected: [CorrectionKind::None, CorrectionKind::G, CorrectionKind::C][*kind as usize],
+                    ..payee(&format!("A{i}"), "Sam Doe", d.clone())
+                })
+                .collect();
+            let file = write(&input).unwrap();
+            let sum = check(&file).unwrap_or_else(|e| panic!("{e:?}"));
+            prop_assert_eq!(sum.payees, payees.len());
+            let total = |f: fn(&Div1099) -> i64| payees.iter().map(|(d, _)| f(d) as u128).sum::<u128>();
+            prop_assert_eq!(sum.totals.get(&'1').copied().unwrap_or(0), total(|d| d.box1a));
+            prop_assert_eq!(sum.totals.get(&'7').copied().unwrap_or(0), total(|d| d.box3));
+            prop_assert_eq!(sum.totals.get(&'8').copied().unwrap_or(0), total(|d| d.box4));
+            prop_assert_eq!(sum.totals.get(&'D').copied().unwrap_or(0), total(|d| d.box12));
+            prop_assert_eq!(sum.totals.get(&'F').copied().unwrap_or(0), total(|d| d.box5));
+            let kinds: std::collections::BTreeSet<u8> = payees.iter().map(|(_, k)| *k).collect();
+            prop_assert_eq!(sum.payers, kinds.len());
+        }
+    }
 }
