@@ -418,7 +418,7 @@ fn a_hundred_thousand_payees_write_and_check_quickly() {
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
 
-mod prop {
+mod properties {
     use proptest::prelude::*;
 
     use super::*;
