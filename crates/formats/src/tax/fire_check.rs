@@ -21,8 +21,8 @@ const SEQ: (usize, usize) = (500, 507);
 const YEAR: (usize, usize) = (2, 5);
 /// The amount codes in the order of their 18 fields.
 const CODES: &str = "123456789ABCDEFGHJ";
-/// 1099-DIV amount codes (Publication 1220, A record, Form 1099-DIV).
-const DIV_CODES: &str = "123456789ABCDEFGH";
+/// 1099-DIV amount codes (Publication 1220, A record, Form 1099-DIV): 4 is not used.
+const DIV_CODES: &str = "12356789ABCDEFGHJ";
 /// First B payment amount field and its width.
 const B_AMOUNT: (usize, usize) = (55, 12);
 /// First C/K control total field and its width.

@@ -165,8 +165,8 @@ fn the_a_record_names_the_amount_codes_present_and_cfsf() {
     );
     assert_eq!(at(a, 12, 20), "123456789");
     assert_eq!(at(a, 26, 27), "1 ");
-    // 1a=1, 1b=2, 2a=3, 3=7, 4=8, 7=A, 5=F.
-    assert_eq!(at(a, 28, 45), "12378AF           ");
+    // 1a=1, 1b=2, 2a=3, 5=5, 3=9, 4=A, 7=C (code 4 unused by 1099-DIV).
+    assert_eq!(at(a, 28, 45), "12359AC           ");
     assert_eq!(at(a, 53, 92).trim_end(), "HARBOR INCOME FUND");
     assert_eq!(at(a, 133, 133), "0");
     assert_eq!(at(a, 216, 224), "021091234");
@@ -186,9 +186,10 @@ fn the_b_record_places_each_box_under_its_amount_code() {
     assert_eq!(amount(0), "000000123456"); // code 1, box 1a
     assert_eq!(amount(1), "000000100000"); // code 2, box 1b
     assert_eq!(amount(2), "000000050000"); // code 3, box 2a
-    assert_eq!(amount(6), "000000007500"); // code 7, box 3
-    assert_eq!(amount(9), "000000001234"); // code A, box 7
-    assert_eq!(amount(14), "000000000000"); // code F, box 5
+    assert_eq!(amount(8), "000000007500"); // code 9, box 3
+    assert_eq!(amount(11), "000000001234"); // code C, box 7
+    assert_eq!(amount(4), "000000000000"); // code 5, box 5
+    assert_eq!(amount(3), "000000000000"); // code 4, unused
     assert_eq!(at(b, 271, 286).trim(), "");
     assert_eq!(at(b, 288, 327).trim_end(), "JOSE MULLER");
     assert_eq!(at(b, 368, 407).trim_end(), "5 ELM ROAD");
@@ -202,7 +203,7 @@ fn the_b_record_places_each_box_under_its_amount_code() {
     let b2 = records(&file)[3];
     assert_eq!(at(b2, 7, 10), "SMIT", "the suffix is not the surname");
     assert_eq!(at(b2, 587, 587), "1", "FATCA");
-    assert_eq!(at(b2, 55 + 12 * 14, 66 + 12 * 14), "000000003000"); // F = box 5
+    assert_eq!(at(b2, 55 + 12 * 4, 66 + 12 * 4), "000000003000"); // 5 = box 5
     assert_eq!(at(b2, 723, 734), "000000000999", "NY's tax, no CF/SF code");
     assert_eq!(at(b2, 747, 748), "  ");
 }
@@ -214,7 +215,7 @@ fn a_payee_without_a_tin_is_blank_filled_and_flags_the_second_notice() {
     assert_eq!(at(b, 11, 20), "          ");
     assert_eq!(at(b, 7, 10), "OBRI");
     assert_eq!(at(b, 544, 544), "2");
-    assert_eq!(at(b, 55 + 12 * 7, 66 + 12 * 7), "000000002400"); // 8 = box 4
+    assert_eq!(at(b, 55 + 12 * 9, 66 + 12 * 9), "000000002400"); // A = box 4
 }
 
 #[test]
@@ -225,8 +226,8 @@ fn c_k_and_f_records_total_the_payees() {
     assert_eq!(at(c, 2, 9), "00000003");
     let total = |r: &str, slot: usize| at(r, 16 + 18 * slot, 33 + 18 * slot).to_string();
     assert_eq!(total(c, 0), format!("{:018}", 123_456 + 20_000 + 10_000));
-    assert_eq!(total(c, 7), format!("{:018}", 2_400));
-    assert_eq!(total(c, 14), format!("{:018}", 3_000));
+    assert_eq!(total(c, 9), format!("{:018}", 2_400));
+    assert_eq!(total(c, 4), format!("{:018}", 3_000));
     let k = recs[6];
     assert_eq!(at(k, 2, 9), "00000001");
     assert_eq!(total(k, 0), format!("{:018}", 123_456));
@@ -244,7 +245,7 @@ fn the_written_file_checks_clean_with_its_totals() {
     let sum = check(&file).unwrap();
     assert_eq!((sum.payers, sum.payees), (1, 3));
     assert_eq!(sum.totals[&'1'], 153_456);
-    assert_eq!(sum.totals[&'8'], 2_400);
+    assert_eq!(sum.totals[&'A'], 2_400);
     assert_eq!(sum.totals.len(), 7);
 }
 
@@ -469,10 +470,10 @@ mod properties {
             prop_assert_eq!(sum.payees, payees.len());
             let total = |f: fn(&Div1099) -> i64| payees.iter().map(|(d, _)| f(d) as u128).sum::<u128>();
             prop_assert_eq!(sum.totals.get(&'1').copied().unwrap_or(0), total(|d| d.box1a));
-            prop_assert_eq!(sum.totals.get(&'7').copied().unwrap_or(0), total(|d| d.box3));
-            prop_assert_eq!(sum.totals.get(&'8').copied().unwrap_or(0), total(|d| d.box4));
-            prop_assert_eq!(sum.totals.get(&'D').copied().unwrap_or(0), total(|d| d.box12));
-            prop_assert_eq!(sum.totals.get(&'F').copied().unwrap_or(0), total(|d| d.box5));
+            prop_assert_eq!(sum.totals.get(&'9').copied().unwrap_or(0), total(|d| d.box3));
+            prop_assert_eq!(sum.totals.get(&'A').copied().unwrap_or(0), total(|d| d.box4));
+            prop_assert_eq!(sum.totals.get(&'F').copied().unwrap_or(0), total(|d| d.box12));
+            prop_assert_eq!(sum.totals.get(&'5').copied().unwrap_or(0), total(|d| d.box5));
             let kinds: std::collections::BTreeSet<u8> = payees.iter().map(|(_, k)| *k).collect();
             prop_assert_eq!(sum.payers, kinds.len());
         }
