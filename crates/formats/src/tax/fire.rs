@@ -80,7 +80,8 @@ pub fn div_amount(d: &Div1099, code: char) -> i64 {
 }
 
 /// States in the Combined Federal/State Filing Program and their codes (Pub 1220 Part A,
-/// section 10). The list changes between revisions: it lives here and nowhere else.
+/// section 10; the IRS's own numbering, not FIPS: Colorado is 07, Connecticut 08). The list
+/// changes between revisions (DC and Pennsylvania joined lately): it lives here only.
 pub const CFSF_STATES: [(&str, &str); 32] = [
     ("AL", "01"),
     ("AZ", "04"),
