@@ -170,7 +170,7 @@ pub struct Transmitter {
     pub contact_name: String,
     /// Contact telephone (digits kept, up to 15).
     pub contact_phone: String,
-    /// Contact e-mail.
+    /// Contact e-mail (required by the publication when the contact has one; blank otherwise).
     pub contact_email: String,
     /// A test file ("T" in position 28).
     pub test: bool,
@@ -455,7 +455,9 @@ fn t_record(t: &Transmitter, payees: usize) -> Result<Rec, FireError> {
     rec.num(296, 303, payees as u128);
     rec.put(304, &plain(r, "contactName", &t.contact_name, 40)?);
     rec.put(344, &digits(r, "contactPhone", &t.contact_phone, 15)?);
-    rec.put(359, &email(r, "contactEmail", &t.contact_email)?);
+    if !t.contact_email.trim().is_empty() {
+        rec.put(359, &email(r, "contactEmail", &t.contact_email)?);
+    }
     // Software produced in-house: the vendor fields stay blank.
     rec.put(518, "I");
     Ok(rec)
