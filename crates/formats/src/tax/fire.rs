@@ -308,6 +308,14 @@ pub fn write(input: &FireInput) -> Result<Vec<u8>, FireError> {
     if payee_count == 0 {
         return Err(FireError::Empty);
     }
+    if payee_count > 99_999_999 {
+        return Err(bad(
+            "file",
+            "payees",
+            "exceed the eight digits of a payee count",
+        ));
+    }
+    let a_count = payer_groups.len();
     let mut out = Vec::new();
     let mut seq = 0u128;
     let mut emit = |mut r: Rec, out: &mut Vec<Rec>| {
@@ -319,24 +327,18 @@ pub fn write(input: &FireInput) -> Result<Vec<u8>, FireError> {
         out.push(r);
     };
     emit(t_record(&input.transmitter, payee_count)?, &mut out);
-    for g in &payer_groups {
-        emit(g.a.clone_rec(), &mut out);
-        for b in &g.payees {
-            emit(b.clone_rec(), &mut out);
+    for g in payer_groups {
+        emit(g.a, &mut out);
+        for b in g.payees {
+            emit(b, &mut out);
         }
-        emit(c_record(&g.totals, g.payees.len())?, &mut out);
+        emit(c_record(&g.totals, g.totals.payees)?, &mut out);
         for (code, k) in &g.states {
             emit(k_record(code, k)?, &mut out);
         }
     }
-    emit(f_record(payer_groups.len(), payee_count), &mut out);
+    emit(f_record(a_count, payee_count), &mut out);
     Ok(out.into_iter().flat_map(|r| r.0).collect())
-}
-
-impl Rec {
-    fn clone_rec(&self) -> Rec {
-        Rec(self.0)
-    }
 }
 
 fn year4(year: i32) -> Result<String, FireError> {
