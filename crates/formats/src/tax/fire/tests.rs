@@ -484,3 +484,30 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_first_participating_state_of_a_form_is_its_cfsf_state() {
+    let mut input = input();
+    input.payers[0].1[1].figures.states = vec![state("NY", 999), state("OH", 555)];
+    let file = write(&input).unwrap();
+    let recs = records(&file);
+    let kinds: String = recs.iter().map(|r| &r[..1]).collect();
+    assert_eq!(kinds, "TABBBCKKF", "CA (06) then OH (39)");
+    assert_eq!(at(recs[3], 723, 734), "000000000555");
+    assert_eq!(at(recs[3], 747, 748), "39");
+    assert_eq!(at(recs[7], 747, 748), "39");
+    assert_eq!(at(recs[7], 707, 724), format!("{:018}", 555));
+    check(&file).unwrap();
+}
+
+#[test]
+fn without_a_participating_state_the_payer_is_not_cfsf() {
+    let mut input = input();
+    input.payers[0].1[0].figures.states = vec![state("NY", 100)];
+    let file = write(&input).unwrap();
+    let recs = records(&file);
+    let kinds: String = recs.iter().map(|r| &r[..1]).collect();
+    assert_eq!(kinds, "TABBBCF");
+    assert_eq!(at(recs[1], 6, 6), " ");
+    check(&file).unwrap();
+}
