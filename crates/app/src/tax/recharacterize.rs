@@ -19,11 +19,13 @@ use clearway_core::access::Permission;
 use clearway_core::components::{ComponentKind, Components};
 use clearway_core::distribution::{FundKind, Kind, Status};
 use clearway_core::input::check_text;
-use clearway_core::taxlots::apply_return_of_capital;
 use clearway_core::tax::recharacterize::{resplit, FinalCharacter};
+use clearway_core::taxlots::apply_return_of_capital;
 use clearway_core::{FieldError, Invalid};
 use clearway_store::distributions::{self as dstore, Distribution};
-use clearway_store::reinvestment::{self as rstore, Context, LotAdjustment, RocApplication, Writes};
+use clearway_store::reinvestment::{
+    self as rstore, Context, LotAdjustment, RocApplication, Writes,
+};
 use clearway_store::tax::recharacterize::{self as store, Recharacterization};
 use clearway_store::{audit, funds, outbox, taxlots, Actor, StoreError, Tx};
 use serde_json::json;
@@ -55,7 +57,10 @@ pub struct Outcome {
     pub gain_change_minor: i64,
 }
 
-fn parse(input: &RecharacterizeInput, d: &Distribution) -> Result<(FinalCharacter, String), Invalid> {
+fn parse(
+    input: &RecharacterizeInput,
+    d: &Distribution,
+) -> Result<(FinalCharacter, String), Invalid> {
     let mut errs = Vec::new();
     let mut totals = [0i64; 6];
     for (i, kind) in ComponentKind::ALL.iter().enumerate() {
@@ -126,7 +131,12 @@ pub async fn recharacterize(
         .collect();
     let after: Vec<(String, Components)> = lines
         .iter()
-        .map(|l| (l.investor_id.clone(), resplit(&l.components, l.total_minor, &fc)))
+        .map(|l| {
+            (
+                l.investor_id.clone(),
+                resplit(&l.components, l.total_minor, &fc),
+            )
+        })
         .collect();
     let record = store::insert_tx(tx, actor, &d.id, &fc.totals, &reason, &before).await?;
     let changed: Vec<(String, Components)> = after
@@ -143,7 +153,15 @@ pub async fn recharacterize(
         .map(|(a, b)| (a.0.clone(), b.1.return_of_capital, a.1.return_of_capital))
         .collect();
     let w = lot_writes(tx, actor, &d, &roc_changes).await?;
-    rstore::persist(tx, actor, &Context { distribution_id: &record.id }, &w).await?;
+    rstore::persist(
+        tx,
+        actor,
+        &Context {
+            distribution_id: &record.id,
+        },
+        &w,
+    )
+    .await?;
     let outcome = Outcome {
         lines: lines.len(),
         changed: changed.len(),
