@@ -84,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::router())
         .merge(notifications::router())
         .merge(documents::router())
+        .merge(tax::k1::router())
+        .merge(tax::recharacterize::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
