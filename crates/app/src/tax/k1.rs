@@ -32,7 +32,7 @@ use clearway_store::{audit, outbox, Actor, StoreError, Tx};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use crate::capital::{capital_accounts, ownership};
+use crate::capital::ownership;
 use crate::{AppError, AppResult};
 
 /// The form name of a K-1 in `tax_forms`.
@@ -294,8 +294,9 @@ async fn compute(tx: &mut Tx, actor: &Actor, fund: &Fund, year: i32) -> AppResul
     };
     let own_begin = shares(ownership(tx, actor, &fund.id, before).await?.1);
     let own_end = shares(ownership(tx, actor, &fund.id, last).await?.1);
-    let report = capital_accounts(tx, actor, &fund.id, first, last, None).await?;
-    let accounts: BTreeMap<String, _> = report.rows.into_iter().map(|(id, _, a)| (id, a)).collect();
+    // The capital module's roll-forward (no fund total: that is the staff report's tie-out).
+    let moves = clearway_store::capital::movements(tx, actor, &fund.id, first, last, None).await?;
+    let accounts = clearway_core::capital::accounts(&moves);
     let cap_begin: BTreeMap<String, i64> = accounts
         .iter()
         .map(|(i, a)| (i.clone(), a.beginning_minor))

@@ -247,7 +247,10 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/funds/{fund_id}/k1-items"),
         ("delete", "/api/funds/{fund_id}/k1-items/{id}"),
         ("get", "/api/funds/{fund_id}/k1/{tax_year}"),
-        ("get", "/api/investors/{investor_id}/k1/{tax_year}/{fund_id}"),
+        (
+            "get",
+            "/api/investors/{investor_id}/k1/{tax_year}/{fund_id}",
+        ),
         (
             "get",
             "/api/investors/{investor_id}/k1/{tax_year}/{fund_id}/export",

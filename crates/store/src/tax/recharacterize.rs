@@ -119,8 +119,8 @@ pub async fn insert_tx(
         created_by: actor.user_id.clone(),
         created_at: now_text(),
     };
-    let totals_json = serde_json::to_string(totals)
-        .map_err(|e| StoreError::Corrupt(format!("totals: {e}")))?;
+    let totals_json =
+        serde_json::to_string(totals).map_err(|e| StoreError::Corrupt(format!("totals: {e}")))?;
     tx.execute(
         q("INSERT INTO recharacterizations (id, org_id, distribution_id, totals, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&rec.id)
