@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::portal::router())
         .merge(reinvestment::pages::router())
         .merge(capital::pages::router())
+        .merge(tax::pages_k1::router())
         .merge(payments::pages::router())
         .merge(notifications::portal::router())
         .merge(notifications::unsubscribe::router())

@@ -98,7 +98,7 @@ pub struct K1FundItemView {
 }
 
 impl K1FundItemView {
-    fn new(i: &K1ItemRecord, c: Currency) -> K1FundItemView {
+    pub(crate) fn new(i: &K1ItemRecord, c: Currency) -> K1FundItemView {
         K1FundItemView {
             id: i.id.clone(),
             fund_id: i.fund_id.clone(),
@@ -191,7 +191,13 @@ pub struct K1PartnerView {
 }
 
 impl K1PartnerView {
-    fn new(fund_id: &str, year: i32, p: &PartnerK1, c: Currency, st: Option<&K1Statement>) -> Self {
+    pub(crate) fn new(
+        fund_id: &str,
+        year: i32,
+        p: &PartnerK1,
+        c: Currency,
+        st: Option<&K1Statement>,
+    ) -> Self {
         let issue = st.and_then(|s| s.issue.as_ref());
         K1PartnerView {
             fund_id: fund_id.to_string(),

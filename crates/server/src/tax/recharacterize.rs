@@ -95,7 +95,7 @@ pub struct TaxComponentsView {
 }
 
 impl TaxComponentsView {
-    fn from_array(t: &[i64; 6], c: Currency) -> Self {
+    pub(crate) fn from_array(t: &[i64; 6], c: Currency) -> Self {
         TaxComponentsView {
             ordinary_dividend: c.format_minor(t[0]),
             qualified_dividend: c.format_minor(t[1]),
@@ -129,6 +129,17 @@ pub struct RecharacterizedLineView {
     pub after: TaxComponentsView,
 }
 
+impl RecharacterizedLineView {
+    pub(crate) fn new(l: &LineChange, c: Currency) -> Self {
+        RecharacterizedLineView {
+            investor_id: l.investor_id.clone(),
+            total: c.format_minor(l.total_minor),
+            before: TaxComponentsView::new(&l.before, c),
+            after: TaxComponentsView::new(&l.after, c),
+        }
+    }
+}
+
 /// A re-characterization.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -158,14 +169,8 @@ impl RecharacterizationView {
             reason: r.reason.clone(),
             created_by: r.created_by.clone(),
             created_at: r.created_at.clone(),
-            lines: Page::new(lines, limit, |l| l.investor_id.clone()).map(|l| {
-                RecharacterizedLineView {
-                    investor_id: l.investor_id.clone(),
-                    total: c.format_minor(l.total_minor),
-                    before: TaxComponentsView::new(&l.before, c),
-                    after: TaxComponentsView::new(&l.after, c),
-                }
-            }),
+            lines: Page::new(lines, limit, |l| l.investor_id.clone())
+                .map(|l| RecharacterizedLineView::new(&l, c)),
         }
     }
 }

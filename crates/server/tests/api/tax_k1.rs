@@ -717,3 +717,88 @@ async fn recharacterization_resplits_lines_and_lots() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn k1_and_recharacterization_pages() {
+    let app = spawn_app(4).await;
+    let (fund, [a, _, _]) = partnership_year(&app).await;
+    let mut web = app.sign_in("operator").await;
+    let page = web.get(&format!("/funds/{fund}/k1/2025")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("5000.01"), "the 9a item is listed");
+    assert!(page
+        .body
+        .contains(&format!("/api/investors/{a}/k1/2025/{fund}/export")));
+    let bad = web
+        .post(
+            &format!("/funds/{fund}/k1/2025"),
+            &[
+                ("line", "11"),
+                ("code", ""),
+                ("amount", "5.00"),
+                ("description", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"err-code\""), "{}", bad.body);
+    let ok = web
+        .post(
+            &format!("/funds/{fund}/k1/2025"),
+            &[
+                ("line", "21"),
+                ("code", ""),
+                ("amount", "77.77"),
+                ("description", "Foreign tax"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert!(web
+        .get(&format!("/funds/{fund}/k1/2025"))
+        .await
+        .body
+        .contains("77.77"));
+
+    let inv = app.seeded.investor_ids.clone();
+    let open = open_fund_with_lots(&app, &[(&inv[0], 100_000), (&inv[1], 100_000)]).await;
+    let d = app.create(&json!({
+        "fundId": open, "declarationDate": "2025-06-02", "recordDate": "2025-06-16", "payableDate": "2025-06-30",
+        "lines": [
+            { "investorId": inv[0], "totalAmount": "100.00", "ordinaryDividend": "100.00" },
+            { "investorId": inv[1], "totalAmount": "50.00", "ordinaryDividend": "50.00" },
+        ]
+    })).await;
+    let id = d["id"].as_str().unwrap().to_string();
+    app.complete(&id).await;
+    let path = format!("/distributions/{id}/recharacterize");
+    let form = web.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(
+        form.body.contains("(now 150.00)"),
+        "current ordinary total shown"
+    );
+    let fields = |ord: &'static str| {
+        [
+            ("ordinary_dividend", ord),
+            ("qualified_dividend", "0"),
+            ("short_term_gain", "0"),
+            ("long_term_gain", "0"),
+            ("return_of_capital", "30.00"),
+            ("interest", "0"),
+            ("reason", "Form 8937"),
+        ]
+    };
+    let bad = web.post(&path, &fields("100.00")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("role=\"alert\""));
+    let ok = web.post(&path, &fields("120.00")).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let done = web.get(&path).await;
+    assert!(
+        done.body.contains("Re-characterized") && done.body.contains("20.00"),
+        "{}",
+        done.body
+    );
+    app.stop().await;
+}
