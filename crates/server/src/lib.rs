@@ -84,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::router())
         .merge(notifications::router())
         .merge(documents::router())
+        .merge(tax::k1::router())
+        .merge(tax::recharacterize::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -94,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(distributions::portal::router())
         .merge(reinvestment::pages::router())
         .merge(capital::pages::router())
+        .merge(tax::pages_k1::router())
         .merge(payments::pages::router())
         .merge(notifications::portal::router())
         .merge(notifications::unsubscribe::router())

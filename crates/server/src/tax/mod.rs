@@ -7,6 +7,7 @@ pub mod forms;
 pub mod k1;
 pub mod liability;
 pub mod pages;
+pub mod pages_k1;
 pub mod profiles;
 pub mod rates;
 pub mod recharacterize;

@@ -242,6 +242,27 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("post", "/api/investors/{investor_id}/documents"),
         ("get", "/api/documents/{id}"),
         ("get", "/api/documents/{id}/content"),
+        // Year-end tax: K-1 and re-characterization.
+        ("get", "/api/funds/{fund_id}/k1-items"),
+        ("post", "/api/funds/{fund_id}/k1-items"),
+        ("delete", "/api/funds/{fund_id}/k1-items/{id}"),
+        ("get", "/api/funds/{fund_id}/k1/{tax_year}"),
+        (
+            "get",
+            "/api/investors/{investor_id}/k1/{tax_year}/{fund_id}",
+        ),
+        (
+            "get",
+            "/api/investors/{investor_id}/k1/{tax_year}/{fund_id}/export",
+        ),
+        (
+            "get",
+            "/api/distributions/{distribution_id}/recharacterization",
+        ),
+        (
+            "post",
+            "/api/distributions/{distribution_id}/recharacterization",
+        ),
         // Waterfalls.
         ("get", "/api/funds/{fund_id}/waterfall"),
         ("put", "/api/funds/{fund_id}/waterfall"),
