@@ -268,20 +268,34 @@ const LINE_SQL: &str = "SELECT l.investor_id, i.name, d.id, d.payable_date,
     AND l.investor_id > $5";
 const LINE_ORDER: &str = " ORDER BY l.investor_id, d.payable_date, d.id";
 
+/// Which investors of a fund-year to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span<'a> {
+    /// All.
+    All,
+    /// Ids after the first (exclusive; `None`: from the start) up to the second (inclusive).
+    Range(Option<&'a str>, &'a str),
+    /// One investor.
+    One(&'a str),
+}
+
 /// Every line of the fund-year's COMPLETED distributions (regular, correction and reversal)
-/// with payable date in `year`, per investor in id order, for investors with ids in
-/// `(after, upto]` (`None`: unbounded), handed to `each` one investor at a time. One streaming
+/// with payable date in `year`, per investor in id order, for the investors of `span`, handed to `each` one investor at a time. One streaming
 /// query: 1,200,000 lines are never held as rows. Staff only (an investor: 404).
 pub async fn year_lines_tx(
     tx: &mut Tx,
     actor: &Actor,
     fund_id: &str,
     year: i32,
-    after: Option<&str>,
-    upto: Option<&str>,
+    span: Span<'_>,
     mut each: impl FnMut(YearInvestor) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     staff(actor)?;
+    let (after, upto) = match span {
+        Span::All => (None, None),
+        Span::Range(after, upto) => (after, Some(upto)),
+        Span::One(id) => (None, Some(id)),
+    };
     let mut params = vec![
         Arg::from(actor.org_id.as_str()),
         Arg::from(fund_id),
@@ -289,12 +303,16 @@ pub async fn year_lines_tx(
         Arg::from(format!("{year:04}-12-31")),
         Arg::from(after.unwrap_or("")),
     ];
-    let sql = match upto {
-        Some(last) => {
+    let sql = match (span, upto) {
+        (Span::One(id), _) => {
+            params.push(Arg::from(id));
+            format!("{LINE_SQL} AND l.investor_id = $6{LINE_ORDER}")
+        }
+        (_, Some(last)) => {
             params.push(Arg::from(last));
             format!("{LINE_SQL} AND l.investor_id <= $6{LINE_ORDER}")
         }
-        None => format!("{LINE_SQL}{LINE_ORDER}"),
+        (_, None) => format!("{LINE_SQL}{LINE_ORDER}"),
     };
     let mut current: Option<YearInvestor> = None;
     tx.scan(&sql, &params, |f| {
