@@ -6,6 +6,7 @@ use clearway_core::distribution::FundKind;
 use clearway_core::money::Currency;
 use clearway_core::tax::form1099::{self, Div1099};
 use clearway_core::tax::profile::{Residency, TaxProfile};
+use clearway_core::tax::withholding::Regime;
 use clearway_store::funds::{get_fund_tx, Fund};
 use clearway_store::tax::forms::{self as store, FormRecord, FundTax, Span, YearInvestor};
 use clearway_store::{audit, outbox, Actor, StoreError, Tx};
@@ -287,4 +288,89 @@ pub async fn investor_div(
         due: form.due,
         issued,
     })
+}
+
+/// A fund-year's totals: what was paid by component, withheld, and the forms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines read.
+    pub lines: u64,
+    /// Investors with lines.
+    pub investors: u64,
+    /// Paid per component, in `ComponentKind::ALL` order.
+    pub components: [i64; 6],
+    /// Foreign tax paid.
+    pub foreign_tax: i64,
+    /// Backup withholding (Form 945).
+    pub backup_withheld: i64,
+    /// Chapter 3 withholding (Form 1042).
+    pub chapter3_withheld: i64,
+    /// State withholding per state.
+    pub state_withheld: std::collections::BTreeMap<String, i64>,
+    /// 1099-DIV recipients, and those due by the $10 rule.
+    pub div_recipients: u64,
+    /// Due by the $10 rule.
+    pub div_due: u64,
+    /// Sum of every recipient's boxes (states summed into box 16 per state above).
+    pub div_totals: Div1099,
+    /// 1042-S recipients paid something.
+    pub s1042_recipients: u64,
+    /// Issued forms per form: (investors with an issue, corrected newest issues).
+    pub issued: Vec<(String, i64, i64)>,
+}
+
+/// The fund-year's summary (staff; closed year; open-end USD fund).
+pub async fn summary(tx: &mut Tx, actor: &Actor, fy: &FundYear) -> AppResult<Summary> {
+    check_1099_fund(&fy.fund)?;
+    let mut s = Summary::default();
+    store::year_lines_tx(tx, actor, &fy.fund.id, fy.year, Span::All, |inv| {
+        s.investors += 1;
+        for line in &inv.lines {
+            s.lines += 1;
+            let c = &line.components;
+            for (k, kind) in clearway_core::components::ComponentKind::ALL.iter().enumerate() {
+                s.components[k] += c.get(*kind);
+            }
+            s.foreign_tax += c.foreign_tax;
+            match line.regime {
+                Regime::Backup => s.backup_withheld += line.federal_withheld_minor,
+                Regime::Chapter3 => s.chapter3_withheld += line.federal_withheld_minor,
+                Regime::None => {}
+            }
+            if let Some(state) = &line.state {
+                *s.state_withheld.entry(state.clone()).or_default() += line.state_withheld_minor;
+            }
+        }
+        if let Some(rows) = super::form1042::forms_of(fy, &inv) {
+            s.s1042_recipients += u64::from(!rows.is_empty());
+        } else if let Some(d) = div_form(fy, inv) {
+            s.div_recipients += 1;
+            s.div_due += u64::from(d.due);
+            add_boxes(&mut s.div_totals, &d.figures);
+        }
+        Ok(())
+    })
+    .await?;
+    s.issued = store::year_counts_tx(tx, actor, &fy.fund.id, fy.year).await?;
+    Ok(s)
+}
+
+fn add_boxes(t: &mut Div1099, d: &Div1099) {
+    t.box1a += d.box1a;
+    t.box1b += d.box1b;
+    t.box2a += d.box2a;
+    t.box2b += d.box2b;
+    t.box2c += d.box2c;
+    t.box2d += d.box2d;
+    t.box2e += d.box2e;
+    t.box2f += d.box2f;
+    t.box3 += d.box3;
+    t.box4 += d.box4;
+    t.box5 += d.box5;
+    t.box6 += d.box6;
+    t.box7 += d.box7;
+    t.box9 += d.box9;
+    t.box10 += d.box10;
+    t.box12 += d.box12;
+    t.box13 += d.box13;
 }
