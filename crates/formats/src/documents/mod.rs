@@ -13,7 +13,7 @@ mod notice;
 mod pdf;
 mod statement;
 mod tax;
-mod xlsx;
+pub mod xlsx;
 
 use std::fmt;
 

@@ -42,8 +42,9 @@ impl Formats {
     }
 }
 
-/// Spreadsheets hold numbers as doubles; the exact values are in the CSV.
-fn to_f64(d: Decimal) -> f64 {
+/// A decimal as a spreadsheet number: spreadsheets hold numbers as doubles (the exact values
+/// are in the CSV exports). Shared by every XLSX writer.
+pub fn to_f64(d: Decimal) -> f64 {
     d.to_string().parse().unwrap_or(0.0)
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
+use clearway_formats::documents::xlsx::to_f64;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
@@ -155,11 +156,6 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, ApiError> {
         .map_err(fail)?;
     sheet.set_freeze_panes(1, 0).map_err(fail)?;
     workbook.save_to_buffer().map_err(fail)
-}
-
-/// Spreadsheets hold numbers as doubles; the exact values are in the CSV export.
-fn to_f64(d: Decimal) -> f64 {
-    d.to_string().parse().unwrap_or(0.0)
 }
 
 /// The HTTP response for a table: the right Content-Type and an attachment file name.

@@ -140,6 +140,38 @@ async fn a_processed_distribution_is_mailed_once_per_investor_and_listed_for_sta
         )
         .await;
     assert_eq!(missing.status(), 404);
+
+    // Another organization's operator neither lists these messages nor acts on one (404, the
+    // same answer as a message that does not exist).
+    let other = app
+        .seed_another_org(1, &format!("Mail other {}", uuid::Uuid::now_v7()))
+        .await;
+    let theirs: Value = app
+        .client
+        .get(app.url("/api/notification-messages?limit=1000"))
+        .bearer_auth(&other.tokens.operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["id"] != sent));
+    for action in ["resend", "mark-sent"] {
+        let status = app
+            .client
+            .post(app.url(&format!("/api/notification-messages/{sent}/{action}")))
+            .bearer_auth(&other.tokens.operator)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 404, "{action} by another organization");
+    }
     drop(sink);
     app.stop().await;
 }
