@@ -202,19 +202,18 @@ pub struct Written {
     pub payees: i64,
 }
 
-/// The calls into `clearway_formats::tax::fire` / `fire_check` and
-/// `crate::tax::profiles::reveal_tins`, which land with the formats and withholding parts.
+/// The calls into `clearway_formats::tax::{fire, fire_check}` and the TIN reveal, in one
+/// place.
 mod adapter {
+    use std::collections::BTreeMap;
+
+    use clearway_formats::tax::{fire, fire_check};
+    use clearway_store::tax::forms::{fund_tax_tx, recipients_tx};
+
     use super::*;
 
-    /// Writes the file with the payers' (funds') A-record identity and the payees' TINs in
-    /// clear, and checks it; a file failing the check is refused with its issues.
-    ///
-    /// At merge this becomes: group `payees` by fund (payer from
-    /// `clearway_store::tax::forms::fund_tax_tx`), TINs from
-    /// `crate::tax::profiles::reveal_tins`, `fire::write(&FireInput { year, transmitter,
-    /// payers })` with `CorrectionKind::G` for corrected files, then `fire_check::check`;
-    /// issues → `AppError::Remote` listing them (a 502: our own writer's fault, nothing stored).
+    /// Writes the file (payers from the funds' tax settings, payees' TINs in clear) and
+    /// checks it; a file failing the check is refused with its issues, nothing stored.
     pub(super) async fn write_checked(
         tx: &mut Tx,
         actor: &Actor,
@@ -222,9 +221,164 @@ mod adapter {
         req: FireRequest,
         payees: &[FirePayee],
     ) -> AppResult<Written> {
-        let _ = (tx, actor, transmitter, req, payees);
-        Err(AppError::Remote(
-            "the FIRE writer (clearway_formats::tax::fire) is not part of this build".into(),
-        ))
+        let ids: Vec<String> = payees.iter().map(|p| p.form.investor_id.clone()).collect();
+        let who = recipients_tx(tx, actor, &ids).await?;
+        let tins = reveal_tins(tx, actor, &who)?;
+        let mut by_fund: BTreeMap<&str, Vec<fire::Payee>> = BTreeMap::new();
+        for p in payees {
+            let r = who.get(&p.form.investor_id).cloned().unwrap_or_default();
+            let (address, city, state, zip) = mailing(&p.form.investor_id, &r)?;
+            by_fund
+                .entry(&p.form.fund_id)
+                .or_default()
+                .push(fire::Payee {
+                    address,
+                    city,
+                    state,
+                    zip,
+                    tin: tins.get(&p.form.investor_id).cloned(),
+                    tin_type: r.tin_type.as_deref().and_then(|t| t.parse().ok()),
+                    name: r.name,
+                    name_control: None,
+                    account: account(&p.form.investor_id),
+                    corrected: if req.corrected {
+                        fire::CorrectionKind::G
+                    } else {
+                        fire::CorrectionKind::None
+                    },
+                    figures: p.figures.clone(),
+                    ..fire::Payee::default()
+                });
+        }
+        let mut payers = Vec::with_capacity(by_fund.len());
+        for (fund_id, list) in by_fund {
+            payers.push((payer(tx, actor, fund_id).await?, list));
+        }
+        let input = fire::FireInput {
+            year: req.year,
+            transmitter: fire::Transmitter {
+                tcc: transmitter.tcc.clone(),
+                tin: transmitter.tin.clone(),
+                name: transmitter.name.clone(),
+                company_name: transmitter.name.clone(),
+                address: transmitter.address.clone(),
+                city: transmitter.city.clone(),
+                state: transmitter.state.clone(),
+                zip: transmitter.zip.clone(),
+                contact_name: transmitter.contact_name.clone(),
+                contact_phone: transmitter.contact_phone.clone(),
+                contact_email: transmitter.contact_email.clone(),
+                test: req.test,
+                prior_year: false,
+            },
+            payers,
+        };
+        let bytes = fire::write(&input)
+            .map_err(|e| AppError::conflict(format!("the FIRE file cannot be written: {e}")))?;
+        let summary = fire_check::check(&bytes).map_err(|issues| {
+            let text: Vec<String> = issues
+                .iter()
+                .take(20)
+                .map(|i| {
+                    format!(
+                        "record {} positions {}-{}: {}",
+                        i.record, i.position.0, i.position.1, i.message
+                    )
+                })
+                .collect();
+            AppError::Remote(format!(
+                "the FIRE file failed its Publication 1220 check: {}",
+                text.join("; ")
+            ))
+        })?;
+        let content = String::from_utf8(bytes)
+            .map_err(|_| AppError::Remote("the FIRE file is not ASCII".into()))?;
+        Ok(Written {
+            content,
+            payers: summary.payers as i64,
+            payees: summary.payees as i64,
+        })
+    }
+
+    /// The payee's mailing address (street, city, state, ZIP) from their payment method; a
+    /// payee without one refuses the file, naming them (the IRS needs it on the B record).
+    fn mailing(
+        investor_id: &str,
+        r: &clearway_store::tax::forms::Recipient,
+    ) -> AppResult<(String, String, String, String)> {
+        let a = r.address.as_ref();
+        let text = |k: &str| {
+            a.and_then(|a| a.get(k))
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let street = a
+            .and_then(|a| a.get("lines"))
+            .and_then(|l| l.get(0))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let state = Some(text("region"))
+            .filter(|s| !s.is_empty())
+            .or_else(|| r.residence_state.clone())
+            .unwrap_or_default();
+        let zip: String = text("postalCode")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if street.is_empty() || text("city").is_empty() || zip.is_empty() {
+            return Err(AppError::conflict(format!(
+                "investor {investor_id} has no US mailing address on file (a payment method's address): the FIRE file needs it"
+            )));
+        }
+        Ok((street, text("city"), state, zip))
+    }
+
+    /// The payer's account number for the payee (unique per payer, at most 20): the id's
+    /// last 20 letters and digits (a UUID's random end; its time-ordered start is shared).
+    fn account(investor_id: &str) -> String {
+        let plain: Vec<char> = investor_id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        plain[plain.len().saturating_sub(20)..].iter().collect()
+    }
+
+    /// The fund as payer (A record), from its tax settings; a fund without them cannot file.
+    async fn payer(tx: &mut Tx, actor: &Actor, fund_id: &str) -> AppResult<fire::Payer> {
+        let t = fund_tax_tx(tx, actor, fund_id).await?;
+        let missing = || {
+            AppError::conflict(format!(
+                "fund {fund_id} has no payer TIN, name and address in its tax settings"
+            ))
+        };
+        Ok(fire::Payer {
+            tin: t.payer_tin.ok_or_else(missing)?,
+            name: t.payer_name.ok_or_else(missing)?,
+            name_control: None,
+            address: t.payer_address.unwrap_or_default(),
+            city: t.payer_city.unwrap_or_default(),
+            state: t.payer_state.unwrap_or_default(),
+            zip: t.payer_zip.unwrap_or_default(),
+            phone: t.payer_phone.unwrap_or_default(),
+            last_filing: false,
+        })
+    }
+
+    /// The payees' TINs in clear. They are sealed by the profiles part
+    /// (`crate::tax::profiles::reveal_tins(tx, actor, vault, ids)`, wired in at merge); until
+    /// then a payee with a TIN on file refuses the file rather than file it without its TIN.
+    fn reveal_tins(
+        _tx: &mut Tx,
+        _actor: &Actor,
+        who: &std::collections::HashMap<String, clearway_store::tax::forms::Recipient>,
+    ) -> AppResult<std::collections::HashMap<String, String>> {
+        if let Some((id, _)) = who.iter().find(|(_, r)| r.tin_last4.is_some()) {
+            return Err(AppError::conflict(format!(
+                "investor {id} has a TIN on file that this build cannot reveal for the FIRE file"
+            )));
+        }
+        Ok(std::collections::HashMap::new())
     }
 }

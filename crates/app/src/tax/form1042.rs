@@ -107,3 +107,56 @@ pub async fn investor_1042(
         .ok_or(StoreError::NotFound("1042-S"))?;
     Ok((fy.fund, r.rows, issued))
 }
+
+/// One recipient's 1042-S as a PDF or CSV.
+pub async fn file_1042(
+    tx: &mut Tx,
+    actor: &Actor,
+    investor_id: &str,
+    year: i32,
+    fund_id: &str,
+    pdf: bool,
+) -> AppResult<super::forms::FormFile> {
+    let (fund, rows, _) = investor_1042(tx, actor, investor_id, year, fund_id).await?;
+    let who = store::recipients_tx(tx, actor, &[investor_id.to_string()])
+        .await?
+        .remove(investor_id)
+        .unwrap_or_default();
+    let base = format!("1042-S-{year}-{}-{investor_id}", fund.code);
+    if !pdf {
+        let flat: Vec<(String, String, Form1042S)> = rows
+            .into_iter()
+            .map(|r| (investor_id.to_string(), who.name.clone(), r))
+            .collect();
+        let csv = clearway_formats::tax::forms::form1042s_csv(&flat);
+        return Ok(super::forms::FormFile {
+            bytes: csv.into_bytes(),
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("{base}.csv"),
+        });
+    }
+    let tax = store::fund_tax_tx(tx, actor, &fund.id).await?;
+    let (agent_name, agent_ein, _) = super::forms::payer_lines(&fund, &tax);
+    let doc = clearway_formats::tax::forms::Form1042SDoc {
+        year,
+        agent_name,
+        agent_ein,
+        recipient_name: who.name,
+        recipient_country: rows
+            .first()
+            .and_then(|r| r.recipient_country.clone())
+            .unwrap_or_default(),
+        recipient_foreign_tin: None,
+        forms: rows,
+    };
+    let bytes = clearway_formats::documents::render(
+        &doc.layout(),
+        clearway_formats::documents::Format::Pdf,
+    )
+    .map_err(|e| crate::AppError::Remote(format!("the 1042-S PDF could not be written: {e}")))?;
+    Ok(super::forms::FormFile {
+        bytes,
+        content_type: "application/pdf",
+        filename: format!("{base}.pdf"),
+    })
+}

@@ -328,7 +328,10 @@ pub async fn summary(tx: &mut Tx, actor: &Actor, fy: &FundYear) -> AppResult<Sum
         for line in &inv.lines {
             s.lines += 1;
             let c = &line.components;
-            for (k, kind) in clearway_core::components::ComponentKind::ALL.iter().enumerate() {
+            for (k, kind) in clearway_core::components::ComponentKind::ALL
+                .iter()
+                .enumerate()
+            {
                 s.components[k] += c.get(*kind);
             }
             s.foreign_tax += c.foreign_tax;
@@ -373,4 +376,94 @@ fn add_boxes(t: &mut Div1099, d: &Div1099) {
     t.box10 += d.box10;
     t.box12 += d.box12;
     t.box13 += d.box13;
+}
+
+/// A downloadable copy of a form: bytes, content type, file name.
+#[derive(Debug, Clone)]
+pub struct FormFile {
+    /// Content.
+    pub bytes: Vec<u8>,
+    /// MIME type.
+    pub content_type: &'static str,
+    /// File name.
+    pub filename: String,
+}
+
+/// The payer's lines as printed: name, TIN, address (fund name and blanks when not set).
+pub fn payer_lines(fund: &Fund, tax: &FundTax) -> (String, String, Vec<String>) {
+    let name = tax.payer_name.clone().unwrap_or_else(|| fund.name.clone());
+    let tin = tax
+        .payer_tin
+        .clone()
+        .unwrap_or_else(|| "(not provided)".into());
+    let city = [
+        tax.payer_city.as_deref(),
+        tax.payer_state.as_deref(),
+        tax.payer_zip.as_deref(),
+    ]
+    .iter()
+    .flatten()
+    .copied()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let address = [tax.payer_address.clone().unwrap_or_default(), city]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect();
+    (name, tin, address)
+}
+
+/// One investor's 1099-DIV as copy B (PDF) or a CSV row; the figures as [`investor_div`]
+/// gives them (the investor: as issued).
+pub async fn div_file(
+    tx: &mut Tx,
+    actor: &Actor,
+    investor_id: &str,
+    year: i32,
+    fund_id: &str,
+    pdf: bool,
+) -> AppResult<FormFile> {
+    let d = investor_div(tx, actor, investor_id, year, fund_id).await?;
+    let who = store::recipients_tx(tx, actor, &[investor_id.to_string()])
+        .await?
+        .remove(investor_id)
+        .unwrap_or_default();
+    let base = format!("1099-DIV-{year}-{}-{investor_id}", d.fund.code);
+    if !pdf {
+        let csv = clearway_formats::tax::forms::div1099_csv(&[(
+            investor_id.to_string(),
+            who.name,
+            d.figures,
+        )]);
+        return Ok(FormFile {
+            bytes: csv.into_bytes(),
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("{base}.csv"),
+        });
+    }
+    let tax = store::fund_tax_tx(tx, actor, &d.fund.id).await?;
+    let (payer_name, payer_tin, payer_address) = payer_lines(&d.fund, &tax);
+    let doc = clearway_formats::tax::forms::Div1099Doc {
+        year,
+        corrected: d.issued.as_ref().is_some_and(|r| r.corrected),
+        payer_name,
+        payer_tin,
+        payer_address,
+        recipient_name: who.name,
+        recipient_tin_masked: clearway_formats::tax::forms::mask_tin(who.tin_last4.as_deref()),
+        recipient_address: Vec::new(),
+        account: investor_id.to_string(),
+        fund: d.fund.name.clone(),
+        figures: d.figures,
+    };
+    let bytes = clearway_formats::documents::render(
+        &doc.layout(),
+        clearway_formats::documents::Format::Pdf,
+    )
+    .map_err(|e| AppError::Remote(format!("the 1099-DIV PDF could not be written: {e}")))?;
+    Ok(FormFile {
+        bytes,
+        content_type: "application/pdf",
+        filename: format!("{base}.pdf"),
+    })
 }

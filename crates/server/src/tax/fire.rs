@@ -21,7 +21,10 @@ use crate::state::AppState;
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/tax/transmitter", get(get_transmitter).put(put_transmitter))
+        .route(
+            "/api/tax/transmitter",
+            get(get_transmitter).put(put_transmitter),
+        )
         .route("/api/tax/fire-files", get(list_files).post(post_file))
         .route("/api/tax/fire-files/{file_id}/content", get(file_content))
 }
@@ -259,11 +262,23 @@ pub(crate) async fn post_file(
         "CORRECTED" => true,
         _ => return Err(ApiError::field("kind", "must be ORIGINAL or CORRECTED")),
     };
-    let req = FireRequest { year: r.tax_year, corrected, test: r.test };
-    let saved = idempotent(&state, &actor, Permission::Administer, &headers, "/api/tax/fire-files", &body, async |tx| {
-        let file = app::create_file(tx, &actor, req).await?;
-        Saved::json(StatusCode::CREATED, &FireFileView::from(file))
-    })
+    let req = FireRequest {
+        year: r.tax_year,
+        corrected,
+        test: r.test,
+    };
+    let saved = idempotent(
+        &state,
+        &actor,
+        Permission::Administer,
+        &headers,
+        "/api/tax/fire-files",
+        &body,
+        async |tx| {
+            let file = app::create_file(tx, &actor, req).await?;
+            Saved::json(StatusCode::CREATED, &FireFileView::from(file))
+        },
+    )
     .await?;
     Ok(saved.into_response())
 }
@@ -302,10 +317,16 @@ pub(crate) async fn file_content(
     let mut tx = state.db.begin().await?;
     let (file, content) = store::file_content_tx(&mut tx, &actor, &file_id).await?;
     tx.commit().await?;
-    let name = format!("attachment; filename=\"fire-{}-{}.txt\"", file.tax_year, file.id);
+    let name = format!(
+        "attachment; filename=\"fire-{}-{}.txt\"",
+        file.tax_year, file.id
+    );
     Ok((
         [
-            (header::CONTENT_TYPE, "text/plain; charset=us-ascii".to_string()),
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=us-ascii".to_string(),
+            ),
             (header::CONTENT_DISPOSITION, name),
         ],
         content,

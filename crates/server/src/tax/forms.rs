@@ -35,6 +35,14 @@ pub fn router() -> Router<AppState> {
             "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}",
             get(investor_1099),
         )
+        .route(
+            "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}/export",
+            get(export_1099),
+        )
+        .route(
+            "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}/export",
+            get(export_1042),
+        )
         .route("/api/funds/{fund_id}/1042-s/{tax_year}", get(fund_1042))
         .route(
             "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}",
@@ -51,7 +59,7 @@ pub fn router() -> Router<AppState> {
 /// The OpenAPI paths of this module.
 #[derive(OpenApi)]
 #[openapi(
-    paths(fund_1099, investor_1099, fund_1042, investor_1042, summary, start_run, get_run),
+    paths(fund_1099, investor_1099, export_1099, fund_1042, investor_1042, export_1042, summary, start_run, get_run),
     components(schemas(
         Form1099DivBoxes, Form1099DivStateView, Form1099DivItem, Form1099DivView, TaxFormIssueView,
         Form1042SRowView, Form1042SItem, Form1042SView, TaxSummaryView, TaxSummaryStateView,
@@ -256,7 +264,8 @@ async fn page_ids(
         .collect();
     let n = usize::try_from(limit).unwrap_or(100);
     Ok((
-        rest.get(n.min(rest.len()).saturating_sub(1)).map(|s| s.to_string()),
+        rest.get(n.min(rest.len()).saturating_sub(1))
+            .map(|s| s.to_string()),
         rest.len() > n,
     ))
 }
@@ -269,8 +278,12 @@ async fn issued_map(
     cursor: Option<&str>,
     limit: i64,
 ) -> ApiResult<HashMap<String, FormRecord>> {
-    let rows = store::newest_of_year_tx(tx, actor, &fy.fund.id, fy.year, form, cursor, limit).await?;
-    Ok(rows.into_iter().map(|r| (r.investor_id.clone(), r)).collect())
+    let rows =
+        store::newest_of_year_tx(tx, actor, &fy.fund.id, fy.year, form, cursor, limit).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.investor_id.clone(), r))
+        .collect())
 }
 
 #[utoipa::path(get, path = "/api/funds/{fund_id}/1099-div/{tax_year}", tag = "tax",
@@ -289,7 +302,10 @@ pub(crate) async fn fund_1099(
     let cursor = q.cursor.as_deref();
     let (last, more) = page_ids(&mut tx, &actor, &fy, cursor, limit).await?;
     let Some(last) = last else {
-        return Ok(Json(Page { items: Vec::new(), next_cursor: None }));
+        return Ok(Json(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
     };
     let forms = app::div_forms(&mut tx, &actor, &fy, Span::Range(cursor, &last)).await?;
     let mut issued = issued_map(&mut tx, &actor, &fy, app::FORM, cursor, limit).await?;
@@ -298,15 +314,25 @@ pub(crate) async fn fund_1099(
         .into_iter()
         .map(|f: DivForm| Form1099DivItem {
             tin_masked: masked(f.profile.as_ref().and_then(|p| p.tin_last4.as_deref())),
-            tin_status: f.profile.as_ref().map_or("MISSING", |p| p.tin_status.as_str()).to_string(),
+            tin_status: f
+                .profile
+                .as_ref()
+                .map_or("MISSING", |p| p.tin_status.as_str())
+                .to_string(),
             due: f.due,
             figures: Form1099DivBoxes::from(&f.figures),
-            issued: issued.remove(&f.investor_id).as_ref().map(TaxFormIssueView::from),
+            issued: issued
+                .remove(&f.investor_id)
+                .as_ref()
+                .map(TaxFormIssueView::from),
             investor_id: f.investor_id,
             name: f.name,
         })
         .collect();
-    Ok(Json(Page { items, next_cursor: more.then_some(last) }))
+    Ok(Json(Page {
+        items,
+        next_cursor: more.then_some(last),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}", tag = "tax",
@@ -426,7 +452,10 @@ pub(crate) async fn fund_1042(
     let cursor = q.cursor.as_deref();
     let (last, more) = page_ids(&mut tx, &actor, &fy, cursor, limit).await?;
     let Some(last) = last else {
-        return Ok(Json(Page { items: Vec::new(), next_cursor: None }));
+        return Ok(Json(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
     };
     let recipients = form1042::recipients(&mut tx, &actor, &fy, Span::Range(cursor, &last)).await?;
     let mut issued = issued_map(&mut tx, &actor, &fy, form1042::FORM, cursor, limit).await?;
@@ -436,12 +465,18 @@ pub(crate) async fn fund_1042(
         .map(|r| Form1042SItem {
             country: r.profile.country.clone(),
             rows: r.rows.iter().map(Form1042SRowView::from).collect(),
-            issued: issued.remove(&r.investor_id).as_ref().map(TaxFormIssueView::from),
+            issued: issued
+                .remove(&r.investor_id)
+                .as_ref()
+                .map(TaxFormIssueView::from),
             investor_id: r.investor_id,
             name: r.name,
         })
         .collect();
-    Ok(Json(Page { items, next_cursor: more.then_some(last) }))
+    Ok(Json(Page {
+        items,
+        next_cursor: more.then_some(last),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}", tag = "tax",
@@ -454,7 +489,8 @@ pub(crate) async fn investor_1042(
 ) -> ApiResult<Json<Form1042SView>> {
     let year = parse_year(&tax_year)?;
     let mut tx = state.db.begin().await?;
-    let (fund, rows, issued) = form1042::investor_1042(&mut tx, &actor, &investor_id, year, &fund_id).await?;
+    let (fund, rows, issued) =
+        form1042::investor_1042(&mut tx, &actor, &investor_id, year, &fund_id).await?;
     tx.commit().await?;
     Ok(Json(Form1042SView {
         investor_id,
@@ -562,7 +598,10 @@ pub(crate) async fn summary(
         states: s
             .state_withheld
             .iter()
-            .map(|(state, m)| TaxSummaryStateView { state: state.clone(), withheld: usd(*m) })
+            .map(|(state, m)| TaxSummaryStateView {
+                state: state.clone(),
+                withheld: usd(*m),
+            })
             .collect(),
         div_recipients: s.div_recipients,
         div_due: s.div_due,
@@ -571,7 +610,11 @@ pub(crate) async fn summary(
         issued: s
             .issued
             .into_iter()
-            .map(|(form, issued, corrected)| TaxSummaryFormCount { form, issued, corrected })
+            .map(|(form, issued, corrected)| TaxSummaryFormCount {
+                form,
+                issued,
+                corrected,
+            })
             .collect(),
     }))
 }
@@ -636,10 +679,18 @@ pub(crate) async fn start_run(
     actor.require(Permission::Operate)?;
     let year = parse_year(&tax_year)?;
     let path = format!("/api/funds/{fund_id}/tax-forms/{year}/runs");
-    let saved = idempotent(&state, &actor, Permission::Operate, &headers, &path, &body, async |tx| {
-        let run = runs::start(tx, &actor, &fund_id, year).await?;
-        Saved::json(StatusCode::ACCEPTED, &TaxFormRunView::from(run))
-    })
+    let saved = idempotent(
+        &state,
+        &actor,
+        Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let run = runs::start(tx, &actor, &fund_id, year).await?;
+            Saved::json(StatusCode::ACCEPTED, &TaxFormRunView::from(run))
+        },
+    )
     .await?;
     state.jobs_ready.notify_one();
     Ok(saved.into_response())
@@ -657,4 +708,73 @@ pub(crate) async fn get_run(
     let run = clearway_store::tax::runs::get_tx(&mut tx, &actor, &run_id).await?;
     tx.commit().await?;
     Ok(Json(run.into()))
+}
+
+/// Query of a form's download.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaxExportQuery {
+    /// `pdf` (copy for the recipient, default) or `csv`.
+    #[param(pattern = "^(pdf|csv)$")]
+    format: Option<String>,
+}
+
+fn wants_pdf(q: &TaxExportQuery) -> ApiResult<bool> {
+    match q.format.as_deref() {
+        None | Some("pdf") => Ok(true),
+        Some("csv") => Ok(false),
+        Some(_) => Err(crate::http::ApiError::field("format", "must be pdf or csv")),
+    }
+}
+
+fn download(f: clearway_app::tax::forms::FormFile) -> Response {
+    use axum::http::header;
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, f.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", f.filename),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        f.bytes,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}/export", tag = "tax",
+    params(("investor_id" = String, Path, description = "Investor id"), ("tax_year" = String, Path, description = "Four-digit year", pattern = "^[0-9]{4}$"), ("fund_id" = String, Path, description = "Fund id or code"), TaxExportQuery),
+    responses((status = 200, description = "Copy B (PDF) or CSV", content_type = "application/pdf", body = Vec<u8>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn export_1099(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((investor_id, tax_year, fund_id)): Path<(String, String, String)>,
+    Qs(q): Qs<TaxExportQuery>,
+) -> ApiResult<Response> {
+    let year = parse_year(&tax_year)?;
+    let pdf = wants_pdf(&q)?;
+    let mut tx = state.db.begin().await?;
+    let f = app::div_file(&mut tx, &actor, &investor_id, year, &fund_id, pdf).await?;
+    tx.commit().await?;
+    Ok(download(f))
+}
+
+#[utoipa::path(get, path = "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}/export", tag = "tax",
+    params(("investor_id" = String, Path, description = "Investor id"), ("tax_year" = String, Path, description = "Four-digit year", pattern = "^[0-9]{4}$"), ("fund_id" = String, Path, description = "Fund id or code"), TaxExportQuery),
+    responses((status = 200, description = "PDF or CSV", content_type = "application/pdf", body = Vec<u8>), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub(crate) async fn export_1042(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((investor_id, tax_year, fund_id)): Path<(String, String, String)>,
+    Qs(q): Qs<TaxExportQuery>,
+) -> ApiResult<Response> {
+    let year = parse_year(&tax_year)?;
+    let pdf = wants_pdf(&q)?;
+    let mut tx = state.db.begin().await?;
+    let f = form1042::file_1042(&mut tx, &actor, &investor_id, year, &fund_id, pdf).await?;
+    tx.commit().await?;
+    Ok(download(f))
 }

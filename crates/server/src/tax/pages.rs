@@ -101,22 +101,33 @@ async fn draw_hub(
 ) -> PageResult<Response> {
     let actor = &viewer.actor;
     let mut tx = state.db.begin().await?;
-    let closed: Vec<i32> = years::list_tx(&mut tx, actor).await?.iter().map(|y| y.tax_year).collect();
+    let closed: Vec<i32> = years::list_tx(&mut tx, actor)
+        .await?
+        .iter()
+        .map(|y| y.tax_year)
+        .collect();
     let recent = runs::recent_tx(&mut tx, actor, 200).await?;
     let mut funds = Vec::new();
     for f in clearway_store::funds::list_funds(&state.db, actor).await? {
         let counts = forms_store::year_counts_tx(&mut tx, actor, &f.id, year).await?;
         let count = |form: &str| counts.iter().find(|c| c.0 == form).map_or(0, |c| c.1);
-        let run = recent.iter().find(|r| r.fund_id == f.id && r.tax_year == year).map(|r| RunRow {
-            status: r.status.clone(),
-            done: r.done,
-            total: r.total,
-            issued: r.issued,
-            unchanged: r.unchanged,
-            error: r.error.clone().unwrap_or_default(),
-        });
+        let run = recent
+            .iter()
+            .find(|r| r.fund_id == f.id && r.tax_year == year)
+            .map(|r| RunRow {
+                status: r.status.clone(),
+                done: r.done,
+                total: r.total,
+                issued: r.issued,
+                unchanged: r.unchanged,
+                error: r.error.clone().unwrap_or_default(),
+            });
         funds.push(FundRow {
-            kind: if f.kind == FundKind::OpenEnd { "Open-end" } else { "Partnership" },
+            kind: if f.kind == FundKind::OpenEnd {
+                "Open-end"
+            } else {
+                "Partnership"
+            },
             div: count("1099-DIV"),
             s1042: count("1042-S"),
             k1: count("K-1"),
@@ -136,14 +147,24 @@ async fn draw_hub(
             kind: f.kind,
             test: f.test,
             payees: f.payees,
-            created: f.created_at.get(..16).unwrap_or(&f.created_at).replace('T', " "),
+            created: f
+                .created_at
+                .get(..16)
+                .unwrap_or(&f.created_at)
+                .replace('T', " "),
         })
         .collect();
     tx.commit().await?;
-    let refresh = funds
-        .iter()
-        .any(|f| f.run.as_ref().is_some_and(|r| r.status == "QUEUED" || r.status == "RUNNING"));
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let refresh = funds.iter().any(|f| {
+        f.run
+            .as_ref()
+            .is_some_and(|r| r.status == "QUEUED" || r.status == "RUNNING")
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = HubPage {
         chrome: Chrome::new(viewer, "Tax forms", "/tax"),
         year_closed: closed.contains(&year),
@@ -167,7 +188,10 @@ async fn hub(
     if let Some(away) = viewer.staff_page() {
         return Ok(away);
     }
-    let year = q.year.filter(|y| (2000..=9999).contains(y)).unwrap_or_else(default_year);
+    let year = q
+        .year
+        .filter(|y| (2000..=9999).contains(y))
+        .unwrap_or_else(default_year);
     draw_hub(&state, &viewer, year, FieldErrors::default()).await
 }
 
@@ -285,21 +309,38 @@ async fn fund_year(
     let fy = app::fund_year(&mut tx, actor, &fund_id, tax_year).await?;
     let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
     let ids = forms_store::year_investors_tx(&mut tx, actor, &fy.fund.id, tax_year).await?;
-    let rest: Vec<&String> = ids.iter().filter(|i| cursor.is_none_or(|c| i.as_str() > c)).collect();
+    let rest: Vec<&String> = ids
+        .iter()
+        .filter(|i| cursor.is_none_or(|c| i.as_str() > c))
+        .collect();
     let (rows, next) = match rest.get(PAGE.min(rest.len()).saturating_sub(1)) {
         None => (Vec::new(), None),
         Some(last) => {
             let forms = app::div_forms(&mut tx, actor, &fy, Span::Range(cursor, last)).await?;
             let mut rows = Vec::new();
             for f in forms {
-                let issued = forms_store::latest_tx(&mut tx, actor, &fy.fund.id, &f.investor_id, tax_year, app::FORM).await?;
+                let issued = forms_store::latest_tx(
+                    &mut tx,
+                    actor,
+                    &fy.fund.id,
+                    &f.investor_id,
+                    tax_year,
+                    app::FORM,
+                )
+                .await?;
                 rows.push(DivRow {
                     box1a: Currency::USD.format_minor(f.figures.box1a),
                     box4: Currency::USD.format_minor(f.figures.box4),
                     due: f.due,
                     issued: issued.map_or_else(
                         || "Not issued".to_string(),
-                        |r| format!("Seq {}{}", r.seq, if r.corrected { ", CORRECTED" } else { "" }),
+                        |r| {
+                            format!(
+                                "Seq {}{}",
+                                r.seq,
+                                if r.corrected { ", CORRECTED" } else { "" }
+                            )
+                        },
                     ),
                     investor_id: f.investor_id,
                     name: f.name,
@@ -310,7 +351,11 @@ async fn fund_year(
     };
     tx.commit().await?;
     let page = FundYearPage {
-        chrome: Chrome::new(&viewer, format!("1099-DIV of {} for {tax_year}", fy.fund.name), "/tax"),
+        chrome: Chrome::new(
+            &viewer,
+            format!("1099-DIV of {} for {tax_year}", fy.fund.name),
+            "/tax",
+        ),
         fund_id: fy.fund.id,
         year: tax_year,
         rows,
@@ -349,13 +394,25 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> PageResult<Res
     // The newest issue of each (year, fund, form) only: older issues were replaced.
     let mut rows: Vec<PortalRow> = Vec::new();
     for f in forms {
-        if rows.iter().any(|r| r.year == f.tax_year && r.fund == f.fund_id && r.form == f.form) {
+        if rows
+            .iter()
+            .any(|r| r.year == f.tax_year && r.fund == f.fund_id && r.form == f.form)
+        {
             continue;
         }
         let href = match f.form.as_str() {
-            "K-1" => format!("/api/investors/{investor}/k1/{}/{}/export?format=pdf", f.tax_year, f.fund_id),
-            "1042-S" => format!("/api/investors/{investor}/1042-s/{}/{}", f.tax_year, f.fund_id),
-            _ => format!("/api/investors/{investor}/1099-div/{}/{}", f.tax_year, f.fund_id),
+            "K-1" => format!(
+                "/api/investors/{investor}/k1/{}/{}/export?format=pdf",
+                f.tax_year, f.fund_id
+            ),
+            "1042-S" => format!(
+                "/api/investors/{investor}/1042-s/{}/{}/export?format=pdf",
+                f.tax_year, f.fund_id
+            ),
+            _ => format!(
+                "/api/investors/{investor}/1099-div/{}/{}/export?format=pdf",
+                f.tax_year, f.fund_id
+            ),
         };
         rows.push(PortalRow {
             form: f.form,

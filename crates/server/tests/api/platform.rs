@@ -246,9 +246,23 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/tax-years"),
         ("post", "/api/tax-years/{tax_year}/close"),
         ("get", "/api/funds/{fund_id}/1099-div/{tax_year}"),
-        ("get", "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}"),
+        (
+            "get",
+            "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}",
+        ),
+        (
+            "get",
+            "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}/export",
+        ),
+        (
+            "get",
+            "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}/export",
+        ),
         ("get", "/api/funds/{fund_id}/1042-s/{tax_year}"),
-        ("get", "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}"),
+        (
+            "get",
+            "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}",
+        ),
         ("get", "/api/funds/{fund_id}/tax-summary/{tax_year}"),
         ("post", "/api/funds/{fund_id}/tax-forms/{tax_year}/runs"),
         ("get", "/api/tax-form-runs/{run_id}"),

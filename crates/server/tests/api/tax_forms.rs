@@ -161,11 +161,36 @@ async fn construct(app: &TestApp) -> Year {
     distribution(app, "tax-d3", "2026-01-15", "COMPLETED").await;
     distribution(app, "tax-d4", "2025-06-30", "CANCELLED").await;
     // A: 600.00 ordinary, 300.00 qualified, 100.00 return of capital; backup 24 % of 900.00.
-    line(app, "tax-d1", &y.a, [60_000, 30_000, 0, 0, 10_000, 0], 21_600).await;
-    withheld(app, "tax-d1", &y.a, "2025-03-31", "BACKUP", [14_400, 7_200, 0, 0, 0, 0], "24").await;
+    line(
+        app,
+        "tax-d1",
+        &y.a,
+        [60_000, 30_000, 0, 0, 10_000, 0],
+        21_600,
+    )
+    .await;
+    withheld(
+        app,
+        "tax-d1",
+        &y.a,
+        "2025-03-31",
+        "BACKUP",
+        [14_400, 7_200, 0, 0, 0, 0],
+        "24",
+    )
+    .await;
     // A: 250.00 long-term gain, 50.00 interest; backup 60.00 + 12.00.
     line(app, "tax-d2", &y.a, [0, 0, 0, 25_000, 0, 5_000], 7_200).await;
-    withheld(app, "tax-d2", &y.a, "2025-09-30", "BACKUP", [0, 0, 0, 6_000, 0, 1_200], "24").await;
+    withheld(
+        app,
+        "tax-d2",
+        &y.a,
+        "2025-09-30",
+        "BACKUP",
+        [0, 0, 0, 6_000, 0, 1_200],
+        "24",
+    )
+    .await;
     // Not 2025: another year's and a cancelled distribution's lines.
     line(app, "tax-d3", &y.a, [100_000, 0, 0, 0, 0, 0], 0).await;
     line(app, "tax-d4", &y.a, [100_000, 0, 0, 0, 0, 0], 0).await;
@@ -173,10 +198,28 @@ async fn construct(app: &TestApp) -> Year {
     line(app, "tax-d1", &y.b, [999, 0, 0, 0, 0, 0], 0).await;
     line(app, "tax-d1", &y.c, [1_000, 0, 0, 0, 0, 0], 0).await;
     line(app, "tax-d1", &y.d, [50, 0, 0, 0, 0, 0], 12).await;
-    withheld(app, "tax-d1", &y.d, "2025-03-31", "BACKUP", [12, 0, 0, 0, 0, 0], "24").await;
+    withheld(
+        app,
+        "tax-d1",
+        &y.d,
+        "2025-03-31",
+        "BACKUP",
+        [12, 0, 0, 0, 0, 0],
+        "24",
+    )
+    .await;
     profile(app, &y.e, "FOREIGN", Some("DE")).await;
     line(app, "tax-d1", &y.e, [10_000, 0, 0, 0, 0, 0], 1_500).await;
-    withheld(app, "tax-d1", &y.e, "2025-03-31", "CHAPTER3", [1_500, 0, 0, 0, 0, 0], "15").await;
+    withheld(
+        app,
+        "tax-d1",
+        &y.e,
+        "2025-03-31",
+        "CHAPTER3",
+        [1_500, 0, 0, 0, 0, 0],
+        "15",
+    )
+    .await;
     y
 }
 
@@ -188,7 +231,11 @@ async fn close(app: &TestApp, year: i32) -> reqwest::Response {
 async fn run(app: &TestApp) -> Value {
     let fund = &app.seeded.open_fund_id;
     let resp = app
-        .post("operator", &format!("/api/funds/{fund}/tax-forms/{YEAR}/runs"), &json!({}))
+        .post(
+            "operator",
+            &format!("/api/funds/{fund}/tax-forms/{YEAR}/runs"),
+            &json!({}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
     let started: Value = resp.json().await.unwrap();
@@ -204,18 +251,32 @@ async fn run(app: &TestApp) -> Value {
 async fn problem_field(resp: reqwest::Response) -> (StatusCode, String) {
     let status = resp.status();
     let body: Value = resp.json().await.unwrap();
-    (status, body["errors"][0]["field"].as_str().unwrap_or("").to_string())
+    (
+        status,
+        body["errors"][0]["field"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+    )
 }
 
 #[tokio::test]
 async fn a_year_closes_once_after_it_ended_and_by_an_admin() {
     let app = spawn_app(3).await;
     let (status, field) = problem_field(close(&app, 2026).await).await;
-    assert_eq!((status, field.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "taxYear"));
+    assert_eq!(
+        (status, field.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "taxYear")
+    );
     let (status, field) = problem_field(close(&app, 1999).await).await;
-    assert_eq!((status, field.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "taxYear"));
+    assert_eq!(
+        (status, field.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "taxYear")
+    );
     for role in ["operator", "approver"] {
-        let resp = app.post(role, "/api/tax-years/2025/close", &json!({})).await;
+        let resp = app
+            .post(role, "/api/tax-years/2025/close", &json!({}))
+            .await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{role}");
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM tax_years").await, 0);
@@ -224,11 +285,17 @@ async fn a_year_closes_once_after_it_ended_and_by_an_admin() {
     let closed: Value = resp.json().await.unwrap();
     assert_eq!(closed["taxYear"], YEAR);
     assert_eq!(close(&app, YEAR).await.status(), StatusCode::CONFLICT);
-    let list: Value = app.get("auditor", "/api/tax-years").await.json().await.unwrap();
+    let list: Value = app
+        .get("auditor", "/api/tax-years")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["taxYear"], YEAR);
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'tax_year.closed'").await,
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'tax_year.closed'")
+            .await,
         1
     );
     app.stop().await;
@@ -245,20 +312,40 @@ async fn an_open_year_issues_nothing() {
         format!("/api/funds/{fund}/tax-summary/{YEAR}"),
     ] {
         let (status, field) = problem_field(app.get("operator", &path).await).await;
-        assert_eq!((status, field.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "taxYear"), "{path}");
+        assert_eq!(
+            (status, field.as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "taxYear"),
+            "{path}"
+        );
     }
     let resp = app
-        .post("operator", &format!("/api/funds/{fund}/tax-forms/{YEAR}/runs"), &json!({}))
+        .post(
+            "operator",
+            &format!("/api/funds/{fund}/tax-forms/{YEAR}/runs"),
+            &json!({}),
+        )
         .await;
     let (status, field) = problem_field(resp).await;
-    assert_eq!((status, field.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "taxYear"));
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tax_form_runs").await, 0);
+    assert_eq!(
+        (status, field.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "taxYear")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM tax_form_runs").await,
+        0
+    );
     // A partnership issues K-1s, not 1099-DIVs.
     assert_eq!(close(&app, YEAR).await.status(), StatusCode::CREATED);
     let lp = &app.seeded.lp_fund_id;
-    let (status, field) =
-        problem_field(app.get("operator", &format!("/api/funds/{lp}/1099-div/{YEAR}")).await).await;
-    assert_eq!((status, field.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "fundId"));
+    let (status, field) = problem_field(
+        app.get("operator", &format!("/api/funds/{lp}/1099-div/{YEAR}"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, field.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "fundId")
+    );
     app.stop().await;
 }
 
@@ -278,14 +365,21 @@ async fn the_constructed_year_gives_the_1099_div_boxes_and_the_10_dollar_rule() 
     assert_eq!(close(&app, YEAR).await.status(), StatusCode::CREATED);
     let fund = &app.seeded.open_fund_id;
     let page: Value = app
-        .get("operator", &format!("/api/funds/{fund}/1099-div/{YEAR}?limit=1000"))
+        .get(
+            "operator",
+            &format!("/api/funds/{fund}/1099-div/{YEAR}?limit=1000"),
+        )
         .await
         .json()
         .await
         .unwrap();
     // Four US recipients; the foreign investor is not one.
     assert_eq!(page["items"].as_array().unwrap().len(), 4, "{page}");
-    assert!(page["items"].as_array().unwrap().iter().all(|i| i["investorId"] != y.e.as_str()));
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["investorId"] != y.e.as_str()));
     let a = &item(&page, &y.a)["figures"];
     // 1a = 600.00 + 300.00 + 50.00 interest; 1b = 300.00; 2a = 250.00; 3 = 100.00; 4 = 216.00 + 72.00.
     assert_eq!(a["box1a"], "950.00");
@@ -305,14 +399,20 @@ async fn the_constructed_year_gives_the_1099_div_boxes_and_the_10_dollar_rule() 
     assert_eq!(item(&page, &y.d)["due"], true);
     // A page of two carries a cursor, and the next page holds the rest.
     let first: Value = app
-        .get("operator", &format!("/api/funds/{fund}/1099-div/{YEAR}?limit=2"))
+        .get(
+            "operator",
+            &format!("/api/funds/{fund}/1099-div/{YEAR}?limit=2"),
+        )
         .await
         .json()
         .await
         .unwrap();
     let cursor = first["nextCursor"].as_str().expect("a cursor");
     let rest: Value = app
-        .get("operator", &format!("/api/funds/{fund}/1099-div/{YEAR}?limit=1000&cursor={cursor}"))
+        .get(
+            "operator",
+            &format!("/api/funds/{fund}/1099-div/{YEAR}?limit=1000&cursor={cursor}"),
+        )
         .await
         .json()
         .await
@@ -326,8 +426,8 @@ async fn the_constructed_year_gives_the_1099_div_boxes_and_the_10_dollar_rule() 
         .json()
         .await
         .unwrap();
-    assert_eq!(s["lines"], 7);
-    assert_eq!(s["ordinaryDividends"], "710.49"); // 600.00 + 9.99 + 10.00 + 0.50 + 100.00
+    assert_eq!(s["lines"], 6);
+    assert_eq!(s["ordinaryDividends"], "720.49"); // 600.00 + 9.99 + 10.00 + 0.50 + 100.00
     assert_eq!(s["backupWithheld"], "288.12");
     assert_eq!(s["chapter3Withheld"], "15.00");
     assert_eq!(s["divRecipients"], 4);
@@ -348,10 +448,21 @@ async fn runs_issue_once_and_correct_what_changed() {
     assert_eq!(first["done"], 5);
     // 1099-DIV for A, C and D (B is under $10 and was never issued), 1042-S for E.
     assert_eq!(first["issued"], 4);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tax_forms WHERE form = '1099-DIV'").await, 3);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tax_forms WHERE form = '1042-S'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM tax_forms WHERE form = '1099-DIV'")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM tax_forms WHERE form = '1042-S'")
+            .await,
+        1
+    );
     let again = run(&app).await;
-    assert_eq!((again["issued"].as_i64(), again["unchanged"].as_i64()), (Some(0), Some(4)));
+    assert_eq!(
+        (again["issued"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(4))
+    );
     // C's line changes: 10.00 becomes 20.00; the next run corrects C's form only.
     exec(
         &app.db,
@@ -360,10 +471,16 @@ async fn runs_issue_once_and_correct_what_changed() {
     )
     .await;
     let third = run(&app).await;
-    assert_eq!((third["issued"].as_i64(), third["unchanged"].as_i64()), (Some(1), Some(3)));
+    assert_eq!(
+        (third["issued"].as_i64(), third["unchanged"].as_i64()),
+        (Some(1), Some(3))
+    );
     let fund = &app.seeded.open_fund_id;
     let c: Value = app
-        .get("operator", &format!("/api/investors/{}/1099-div/{YEAR}/{fund}", y.c))
+        .get(
+            "operator",
+            &format!("/api/investors/{}/1099-div/{YEAR}/{fund}", y.c),
+        )
         .await
         .json()
         .await
@@ -373,7 +490,10 @@ async fn runs_issue_once_and_correct_what_changed() {
     assert_eq!(c["issued"]["corrected"], true);
     // The investor reads their own issued form; another investor's is a 404.
     let own = app
-        .get("investor", &format!("/api/investors/{}/1099-div/{YEAR}/{fund}", y.a))
+        .get(
+            "investor",
+            &format!("/api/investors/{}/1099-div/{YEAR}/{fund}", y.a),
+        )
         .await;
     assert_eq!(own.status(), StatusCode::OK);
     let own: Value = own.json().await.unwrap();
@@ -385,7 +505,11 @@ async fn runs_issue_once_and_correct_what_changed() {
         format!("/api/funds/{fund}/1099-div/{YEAR}"),
         format!("/api/funds/{fund}/tax-summary/{YEAR}"),
     ] {
-        assert_eq!(app.get("investor", &path).await.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            app.get("investor", &path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     // Another organization sees none of it.
     let other = app.seed_another_org(2, "Other Org").await;
@@ -422,8 +546,14 @@ async fn the_1042_s_lists_the_foreign_recipient_only() {
     assert_eq!(items[0]["investorId"], y.e.as_str());
     assert_eq!(items[0]["country"], "DE");
     let rows = items[0]["rows"].as_array().unwrap();
-    let gross: i64 = rows.iter().map(|r| crate::helpers::cents(&r["grossIncome"])).sum();
-    let tax: i64 = rows.iter().map(|r| crate::helpers::cents(&r["withheld"])).sum();
+    let gross: i64 = rows
+        .iter()
+        .map(|r| crate::helpers::cents(&r["grossIncome"]))
+        .sum();
+    let tax: i64 = rows
+        .iter()
+        .map(|r| crate::helpers::cents(&r["withheld"]))
+        .sum();
     assert_eq!((gross, tax), (10_000, 1_500));
     assert!(rows.iter().any(|r| r["incomeCode"] == "06"));
     app.stop().await;
@@ -437,7 +567,10 @@ async fn the_transmitter_is_validated_field_by_field_and_admins_only() {
         "city": "Boston", "state": "MA", "zip": "02110", "contactName": "Ann Filer",
         "contactPhone": "6175550100", "contactEmail": "filer@example.com"
     });
-    assert_eq!(app.get("admin", "/api/tax/transmitter").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("admin", "/api/tax/transmitter").await.status(),
+        StatusCode::NOT_FOUND
+    );
     let resp = app.put("operator", "/api/tax/transmitter", &good).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let mut bad = good.clone();
@@ -453,17 +586,217 @@ async fn the_transmitter_is_validated_field_by_field_and_admins_only() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["tcc", "tin"]);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tax_transmitters").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM tax_transmitters")
+            .await,
+        0
+    );
     let resp = app.put("admin", "/api/tax/transmitter", &good).await;
     assert_eq!(resp.status(), StatusCode::OK);
-    let got: Value = app.get("admin", "/api/tax/transmitter").await.json().await.unwrap();
+    let got: Value = app
+        .get("admin", "/api/tax/transmitter")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["tcc"], "TC123");
-    assert_eq!(app.get("investor", "/api/tax/transmitter").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("investor", "/api/tax/transmitter").await.status(),
+        StatusCode::NOT_FOUND
+    );
     // FIRE files need a closed year first.
     let resp = app
-        .post("admin", "/api/tax/fire-files", &json!({ "taxYear": YEAR, "kind": "ORIGINAL", "test": false }))
+        .post(
+            "admin",
+            "/api/tax/fire-files",
+            &json!({ "taxYear": YEAR, "kind": "ORIGINAL", "test": false }),
+        )
         .await;
     let (status, field) = problem_field(resp).await;
-    assert_eq!((status, field.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "taxYear"));
+    assert_eq!(
+        (status, field.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "taxYear")
+    );
+    app.stop().await;
+}
+
+async fn fund_payer(app: &TestApp) {
+    exec(
+        &app.db,
+        "INSERT INTO fund_tax_settings (fund_id, org_id, capital_gain_exempt, short_term_gain_exempt, interest_related_exempt, interest_is_exempt_interest, section199a_percent, foreign_tax_country, payer_tin, payer_name, payer_address, payer_city, payer_state, payer_zip, payer_phone, updated_at)
+         VALUES ($1, $2, 0, 0, 0, 0, '0', NULL, '041234567', 'Demo Income Fund', '1 Main St', 'Boston', 'MA', '02110', '6175550100', '2025-01-01T00:00:00Z')",
+        vec![app.seeded.open_fund_id.clone().into(), app.seeded.org_id.clone().into()],
+    )
+    .await;
+}
+
+async fn mailing_address(app: &TestApp, id: &str, investor: &str) {
+    let address = json!({ "lines": ["12 Elm St"], "city": "Springfield", "region": "IL", "postalCode": "62701", "country": "US" });
+    exec(
+        &app.db,
+        "INSERT INTO bank_accounts (id, org_id, investor_id, method, status, is_default, holder_name, currency, address, created_at, updated_at)
+         VALUES ($1, $2, $3, 'CHECK', 'VERIFIED', 0, 'Holder', 'USD', $4, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
+        vec![id.into(), app.seeded.org_id.clone().into(), investor.into(), address.to_string().into()],
+    )
+    .await;
+}
+
+async fn fire_file(app: &TestApp, kind: &str) -> (Value, String) {
+    let resp = app
+        .post(
+            "admin",
+            "/api/tax/fire-files",
+            &json!({ "taxYear": YEAR, "kind": kind, "test": false }),
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::CREATED,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    let file: Value = resp.json().await.unwrap();
+    let content = app
+        .get(
+            "admin",
+            &format!(
+                "/api/tax/fire-files/{}/content",
+                file["id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    (file, content)
+}
+
+#[tokio::test]
+async fn the_fire_file_carries_the_issued_forms_once_and_then_the_corrections() {
+    let app = spawn_app(6).await;
+    let y = construct(&app).await;
+    assert_eq!(close(&app, YEAR).await.status(), StatusCode::CREATED);
+    fund_payer(&app).await;
+    let t = json!({
+        "tcc": "TC123", "tin": "123456789", "name": "Clearway Fund Services", "address": "1 Main St",
+        "city": "Boston", "state": "MA", "zip": "02110", "contactName": "Ann Filer",
+        "contactPhone": "6175550100", "contactEmail": "filer@example.com"
+    });
+    assert_eq!(
+        app.put("admin", "/api/tax/transmitter", &t).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(run(&app).await["issued"], 4);
+    // Without a mailing address the file is refused, naming the investor; nothing stored.
+    let resp = app
+        .post(
+            "admin",
+            "/api/tax/fire-files",
+            &json!({ "taxYear": YEAR, "kind": "ORIGINAL", "test": false }),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM fire_files").await, 0);
+    for (i, investor) in [&y.a, &y.c, &y.d].into_iter().enumerate() {
+        mailing_address(&app, &format!("tax-ba-{i}"), investor).await;
+    }
+    let (file, content) = fire_file(&app, "ORIGINAL").await;
+    assert_eq!(
+        (file["payers"].as_i64(), file["payees"].as_i64()),
+        (Some(1), Some(3))
+    );
+    let summary =
+        clearway_formats::tax::fire_check::check(content.as_bytes()).expect("a clean file");
+    // T, A, three B, C, F: 750 bytes each.
+    assert_eq!(content.len(), 7 * 750);
+    assert_eq!(summary.payees, 3);
+    // Box 1a in the B records adds A 950.00 + C 10.00 + D 0.50; box 4 (code A) 288.00 + 0.12.
+    assert_eq!(summary.totals.get(&'1').copied(), Some(96_050));
+    assert_eq!(summary.totals.get(&'A').copied(), Some(28_812));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM tax_forms WHERE fire_file_id IS NOT NULL")
+            .await,
+        3
+    );
+    // Nothing is left to file as originals.
+    let resp = app
+        .post(
+            "admin",
+            "/api/tax/fire-files",
+            &json!({ "taxYear": YEAR, "kind": "ORIGINAL", "test": false }),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // C is corrected: the corrected file carries C alone, indicator G in position 6.
+    exec(
+        &app.db,
+        "UPDATE distribution_lines SET ordinary_minor = 2000, total_minor = 2000 WHERE distribution_id = 'tax-d1' AND investor_id = $1",
+        vec![y.c.clone().into()],
+    )
+    .await;
+    assert_eq!(run(&app).await["issued"], 1);
+    let (file, content) = fire_file(&app, "CORRECTED").await;
+    assert_eq!(file["payees"], 1);
+    let summary =
+        clearway_formats::tax::fire_check::check(content.as_bytes()).expect("a clean file");
+    assert_eq!(summary.totals.get(&'1').copied(), Some(2_000));
+    let b = content
+        .as_bytes()
+        .chunks(750)
+        .find(|r| r[0] == b'B')
+        .unwrap();
+    assert_eq!(b[5], b'G');
+    let list: Value = app
+        .get("auditor", "/api/tax/fire-files")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_investor_downloads_their_copy_b() {
+    let app = spawn_app(6).await;
+    let y = construct(&app).await;
+    assert_eq!(close(&app, YEAR).await.status(), StatusCode::CREATED);
+    assert_eq!(run(&app).await["status"], "DONE");
+    let fund = &app.seeded.open_fund_id;
+    let resp = app
+        .get(
+            "investor",
+            &format!(
+                "/api/investors/{}/1099-div/{YEAR}/{fund}/export?format=pdf",
+                y.a
+            ),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert!(resp.bytes().await.unwrap().starts_with(b"%PDF"));
+    let csv = app
+        .get(
+            "operator",
+            &format!(
+                "/api/investors/{}/1099-div/{YEAR}/{fund}/export?format=csv",
+                y.a
+            ),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.lines().nth(1).unwrap().contains("950.00"), "{csv}");
+    let other = app
+        .get(
+            "investor",
+            &format!(
+                "/api/investors/{}/1099-div/{YEAR}/{fund}/export?format=pdf",
+                y.c
+            ),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }

@@ -562,3 +562,63 @@ pub async fn of_investor_tx(
         .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// What a form prints of its recipient: name, kind of TIN and its last four (staff only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recipient {
+    /// Name.
+    pub name: String,
+    /// Kind of TIN on file.
+    pub tin_type: Option<String>,
+    /// Last four of the TIN on file.
+    pub tin_last4: Option<String>,
+    /// Residence state of the profile.
+    pub residence_state: Option<String>,
+    /// Mailing address (JSON: lines, city, region, postalCode, country) of the investor's
+    /// default (else newest) payment method that has one.
+    pub address: Option<serde_json::Value>,
+}
+
+/// The recipients of `investor_ids` (those of the organization), by id.
+pub async fn recipients_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    investor_ids: &[String],
+) -> Result<std::collections::HashMap<String, Recipient>, StoreError> {
+    actor.require(Permission::Read)?;
+    let mut out = std::collections::HashMap::with_capacity(investor_ids.len());
+    for chunk in investor_ids.chunks(500) {
+        if let Some(own) = actor.investor_id.as_deref() {
+            if chunk.iter().any(|id| id != own) {
+                return Err(StoreError::NotFound("investor"));
+            }
+        }
+        let mut query = q(format!(
+            "SELECT i.id, i.name, p.tin_type, p.tin_last4, p.residence_state,
+                    (SELECT b.address FROM bank_accounts b WHERE b.org_id = i.org_id AND b.investor_id = i.id AND b.address IS NOT NULL AND b.status <> 'DISABLED'
+                      ORDER BY b.is_default DESC, b.created_at DESC LIMIT 1) AS address
+               FROM investors i LEFT JOIN tax_profiles p ON p.investor_id = i.id AND p.org_id = i.org_id
+              WHERE i.org_id = $1 AND i.id IN ({})",
+            crate::db::placeholders(2, chunk.len())
+        ))
+        .bind(&actor.org_id);
+        for id in chunk {
+            query.push(id);
+        }
+        for r in tx.fetch_all(query).await? {
+            out.insert(
+                r.text("id")?,
+                Recipient {
+                    name: r.text("name")?,
+                    tin_type: r.opt_text("tin_type")?,
+                    tin_last4: r.opt_text("tin_last4")?,
+                    residence_state: r.opt_text("residence_state")?,
+                    address: r
+                        .opt_text("address")?
+                        .and_then(|a| serde_json::from_str(&a).ok()),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
