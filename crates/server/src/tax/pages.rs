@@ -233,6 +233,8 @@ async fn close_year(
             Ok(Redirect::to(&format!("/tax?year={year}")).into_response())
         }
         Err(e) => {
+            // The refused transaction ends before the page reads (SQLite has one writer).
+            drop(tx);
             let errors = FieldErrors::from_error(e, |f| f.to_string())?;
             draw_hub(&state, &viewer, default_year(), errors).await
         }
@@ -261,6 +263,8 @@ async fn start_run(
             Ok(Redirect::to(&format!("/tax?year={year}")).into_response())
         }
         Err(e) => {
+            // The refused transaction ends before the page reads (SQLite has one writer).
+            drop(tx);
             let errors = FieldErrors::from_error(e, |f| f.to_string())?;
             draw_hub(&state, &viewer, year, errors).await
         }
