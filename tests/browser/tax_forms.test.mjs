@@ -21,14 +21,14 @@ test("tax forms: close the year, run generation, open a 1099-DIV PDF", async () 
   // The current year has not ended: refused, naming the year.
   await page.getByLabel("Year to close").fill(String(year + 1));
   await page.getByRole("button", { name: "Close the year" }).click();
-  await page.getByText(/Year: has not ended/).waitFor();
+  await page.locator("#err-taxYear").getByText(/^Year: has not ended/).waitFor();
   await check(page, "tax-hub-refused");
 
   await page.getByLabel("Year to close").fill(String(year));
   await page.getByRole("button", { name: "Close the year" }).click();
   await page.getByRole("link", { name: String(year), exact: true }).waitFor();
 
-  await page.getByRole("button", { name: `Issue the ${year} forms of DEMO-OPEN` }).click();
+  await page.getByRole("button", { name: `Issue forms of DEMO-OPEN for ${year}` }).click();
   await eventually(async () => {
     await page.goto(new URL(`/tax?year=${year}`, page.url()).href);
     const row = page.getByRole("row").filter({ hasText: "DEMO-OPEN" });
