@@ -16,6 +16,7 @@ mod bench;
 mod nav;
 mod payments;
 mod statements;
+mod tax;
 mod templates;
 
 use std::path::PathBuf;
@@ -203,6 +204,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         cmd: access::TokenCmd,
+    },
+    /// Year-end tax: the IRS FIRE file of a closed year.
+    Tax {
+        #[command(subcommand)]
+        which: tax::Which,
     },
     /// Bank statements: import files for reconciliation.
     Statements {
@@ -508,6 +514,15 @@ async fn run(cli: Cli) -> Result<()> {
                 database_url: which.database_url(),
             };
             statements::run(open(&db).await?, which).await
+        }
+        Command::Tax { which } => {
+            if let Some(path) = which.check_only() {
+                return tax::check(path);
+            }
+            let db = DbArgs {
+                database_url: which.database_url(),
+            };
+            tax::run(open(&db).await?, which).await
         }
         Command::Payments { db, cmd } => payments::run(&open(&db).await?, cmd).await,
         Command::Schedules {

@@ -96,7 +96,7 @@ impl Which {
 }
 
 /// The organization to act in: `--org` (id or name), or the only one.
-async fn organization(db: &Db, org: Option<&str>) -> Result<String> {
+pub(crate) async fn organization(db: &Db, org: Option<&str>) -> Result<String> {
     let mut found: Vec<String> = auth::organizations(db)
         .await?
         .into_iter()

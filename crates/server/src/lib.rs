@@ -86,6 +86,9 @@ pub fn router(state: AppState) -> Router {
         .merge(documents::router())
         .merge(tax::k1::router())
         .merge(tax::recharacterize::router())
+        .merge(tax::years::router())
+        .merge(tax::forms::router())
+        .merge(tax::fire::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -107,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funds::pages::router())
         .merge(schedules::pages::router())
         .merge(documents::pages::router())
+        .merge(tax::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,
@@ -149,6 +153,13 @@ pub fn job_handlers() -> jobs::Handlers {
     ) -> jobs::JobFuture<'a> {
         Box::pin(reconciliation::run_job(state, job, worker_id))
     }
+    fn tax_forms<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> jobs::JobFuture<'a> {
+        Box::pin(async move {
+            clearway_app::tax::runs::run_job(&state.db, job, worker_id).await?;
+            state.events_ready.notify_one();
+            Ok(())
+        })
+    }
     fn payment_died<'a>(
         tx: &'a mut clearway_store::Tx,
         job: &'a Job,
@@ -164,6 +175,7 @@ pub fn job_handlers() -> jobs::Handlers {
         .prefix("payment.", payment)
         .on_dead("payment.", payment_died)
         .prefix("reconciliation.", reconciliation)
+        .kind(clearway_app::tax::runs::JOB, tax_forms)
 }
 
 /// A running server with its workers.

@@ -72,6 +72,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::documents::ApiDoc::openapi());
     doc.merge(crate::tax::k1::ApiDoc::openapi());
     doc.merge(crate::tax::recharacterize::ApiDoc::openapi());
+    doc.merge(crate::tax::years::ApiDoc::openapi());
+    doc.merge(crate::tax::forms::ApiDoc::openapi());
+    doc.merge(crate::tax::fire::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);

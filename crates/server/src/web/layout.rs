@@ -41,6 +41,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
             ("/account/capital", "Capital account"),
             ("/account/payment-methods", "Payment methods"),
             ("/account/documents", "Documents"),
+            ("/account/tax-forms", "Tax forms"),
             ("/account/notifications", "Notifications"),
         ];
     }
@@ -53,6 +54,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         ("/capital", "Capital"),
         ("/positions", "Positions"),
         ("/schedules", "Schedules"),
+        ("/tax", "Tax"),
     ];
     if viewer.can(Permission::Operate) || viewer.can(Permission::ReadAudit) {
         nav.push(("/notifications", "Notifications"));

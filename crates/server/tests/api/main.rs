@@ -49,6 +49,7 @@ mod statement_import;
 mod statement_rules;
 mod strict;
 mod tax_k1;
+mod tax_forms;
 mod tenancy;
 mod validation;
 mod waterfall;

@@ -263,6 +263,35 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
             "post",
             "/api/distributions/{distribution_id}/recharacterization",
         ),
+        // Year-end tax: years, 1099-DIV, 1042-S, runs, FIRE.
+        ("get", "/api/tax-years"),
+        ("post", "/api/tax-years/{tax_year}/close"),
+        ("get", "/api/funds/{fund_id}/1099-div/{tax_year}"),
+        (
+            "get",
+            "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}",
+        ),
+        (
+            "get",
+            "/api/investors/{investor_id}/1099-div/{tax_year}/{fund_id}/export",
+        ),
+        (
+            "get",
+            "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}/export",
+        ),
+        ("get", "/api/funds/{fund_id}/1042-s/{tax_year}"),
+        (
+            "get",
+            "/api/investors/{investor_id}/1042-s/{tax_year}/{fund_id}",
+        ),
+        ("get", "/api/funds/{fund_id}/tax-summary/{tax_year}"),
+        ("post", "/api/funds/{fund_id}/tax-forms/{tax_year}/runs"),
+        ("get", "/api/tax-form-runs/{run_id}"),
+        ("get", "/api/tax/transmitter"),
+        ("put", "/api/tax/transmitter"),
+        ("get", "/api/tax/fire-files"),
+        ("post", "/api/tax/fire-files"),
+        ("get", "/api/tax/fire-files/{file_id}/content"),
         // Waterfalls.
         ("get", "/api/funds/{fund_id}/waterfall"),
         ("put", "/api/funds/{fund_id}/waterfall"),
