@@ -484,3 +484,41 @@ pub async fn issue_all(
     }
     Ok((issued, unchanged))
 }
+
+/// The K-1 as a document (PDF, XLSX): the partnership's EIN from its tax settings, the
+/// partner's masked TIN and kind, and the descriptions of the year's items (the statement
+/// attached to the form).
+pub async fn document(
+    tx: &mut Tx,
+    actor: &Actor,
+    st: &K1Statement,
+) -> AppResult<clearway_formats::tax::forms::K1Doc> {
+    let fund_tax = forms::fund_tax_tx(tx, actor, &st.fund.id).await?;
+    let investor = st.partner.investor_id.clone();
+    let recipients = forms::recipients_tx(tx, actor, std::slice::from_ref(&investor)).await?;
+    let last4 = recipients.get(&investor).and_then(|r| r.tin_last4.clone());
+    let general_partner = store::is_general_partner_tx(tx, actor, &st.fund.id, &investor).await?;
+    let items = store::list_tx(
+        tx,
+        &reader(actor),
+        &st.fund.id,
+        Some(st.tax_year),
+        None,
+        None,
+    )
+    .await?;
+    Ok(clearway_formats::tax::forms::K1Doc {
+        year: st.tax_year,
+        partnership_name: fund_tax.payer_name.unwrap_or_else(|| st.fund.name.clone()),
+        partnership_ein: fund_tax.payer_tin.unwrap_or_default(),
+        partner_name: st.partner.name.clone(),
+        partner_tin_masked: clearway_formats::tax::forms::mask_tin(last4.as_deref()),
+        general_partner,
+        k1: st.partner.k1.clone(),
+        descriptions: items
+            .into_iter()
+            .filter(|i| !i.description.is_empty())
+            .map(|i| (i.line, i.code, i.description))
+            .collect(),
+    })
+}

@@ -91,10 +91,24 @@ async fn issue_all(db: &Db, actor: &Actor, run_id: &str) -> Result<(), JobError>
     }
     let fy = fund_year(&mut tx, actor, &run.fund_id, run.tax_year).await?;
     if fy.fund.kind == FundKind::Partnership {
-        // K-1s are issued by the k1 part (`crate::tax::k1::issue_all`), wired in at merge.
-        return Err(JobError::Permanent(
-            "K-1 forms are not issued by this build".into(),
-        ));
+        // A partnership's K-1s need every partner's shares at once: one transaction.
+        let (issued, unchanged) =
+            crate::tax::k1::issue_all(&mut tx, actor, &fy.fund.id, run.tax_year)
+                .await
+                .map_err(|e| JobError::Permanent(e.to_string()))?;
+        let partners = (issued + unchanged) as i64;
+        store::start_tx(&mut tx, actor, run_id, partners).await?;
+        store::progress_tx(
+            &mut tx,
+            actor,
+            run_id,
+            partners,
+            issued as i64,
+            unchanged as i64,
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
     }
     let ids = forms_store::year_investors_tx(&mut tx, actor, &fy.fund.id, run.tax_year).await?;
     store::start_tx(&mut tx, actor, run_id, ids.len() as i64).await?;

@@ -283,8 +283,8 @@ pub struct K1PageQuery {
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct K1ExportQuery {
-    /// `json` (the default; PDF and XLSX come with the formats part).
-    #[param(pattern = "^json$")]
+    /// `pdf` (the default: the form as PDF/A-2b), `xlsx` or `json`.
+    #[param(pattern = "^(pdf|xlsx|json)$")]
     format: Option<String>,
 }
 
@@ -442,26 +442,58 @@ pub(crate) async fn partner_k1(
 
 #[utoipa::path(get, path = "/api/investors/{investor_id}/k1/{tax_year}/{fund_id}/export", tag = "tax",
     params(("investor_id" = String, Path), ("tax_year" = String, Path, description = "Tax year"), ("fund_id" = String, Path, description = "Fund id or code"), K1ExportQuery),
-    responses((status = 200, description = "The K-1 as a download", content_type = "application/json", body = K1PartnerView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, description = "The K-1 as a download: PDF (default), XLSX or JSON", content(("application/pdf"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (K1PartnerView = "application/json"))), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub(crate) async fn export_k1(
     State(state): State<AppState>,
     actor: Actor,
     Path((investor_id, tax_year, fund_id)): Path<(String, String, String)>,
     Qs(q): Qs<K1ExportQuery>,
 ) -> ApiResult<Response> {
-    if q.format.as_deref().is_some_and(|f| f != "json") {
-        return Err(ApiError::field("format", "must be json"));
+    let format = q.format.as_deref().unwrap_or("pdf");
+    if !matches!(format, "pdf" | "xlsx" | "json") {
+        return Err(ApiError::field("format", "must be pdf, xlsx or json"));
     }
-    let view = statement(&state, &actor, &investor_id, &tax_year, &fund_id).await?;
-    let body = serde_json::to_vec_pretty(&view)
-        .map_err(|e| ApiError::Internal(format!("serialising a K-1: {e}")))?;
+    let year = path_year(&tax_year)?;
+    let mut tx = state.db.begin().await?;
+    let st = app::partner_k1(&mut tx, &actor, &investor_id, year, &fund_id).await?;
+    let doc = app::document(&mut tx, &actor, &st).await?;
+    tx.commit().await?;
+    let view = K1PartnerView::new(
+        &st.fund.id,
+        st.tax_year,
+        &st.partner,
+        st.fund.currency,
+        Some(&st),
+    );
+    let failed = |e: clearway_formats::documents::DocumentError| {
+        ApiError::Internal(format!("rendering a K-1: {e}"))
+    };
+    let (body, content_type) = match format {
+        "pdf" => (
+            clearway_formats::documents::render(
+                &doc.layout(),
+                clearway_formats::documents::Format::Pdf,
+            )
+            .map_err(failed)?,
+            "application/pdf",
+        ),
+        "xlsx" => (
+            clearway_formats::tax::forms::k1_xlsx(&doc).map_err(failed)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => (
+            serde_json::to_vec_pretty(&view)
+                .map_err(|e| ApiError::Internal(format!("serialising a K-1: {e}")))?,
+            "application/json",
+        ),
+    };
     let name = format!(
-        "k1-{}-{}-{}.json",
+        "k1-{}-{}-{}.{format}",
         view.tax_year, view.fund_id, view.investor_id
     );
     Ok((
         [
-            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),

@@ -316,6 +316,61 @@ async fn k1_per_partner_matches_hand_figures() {
     assert_eq!(export.status(), StatusCode::OK);
     let doc: Value = export.json().await.unwrap();
     assert_eq!(part3(&doc), part3(&by[&b]));
+    // The form itself: a PDF whose text carries the partner's Part III amounts, and a workbook.
+    let pdf = app
+        .get(
+            "operator",
+            &format!("/api/investors/{b}/k1/2025/{fund}/export?format=pdf"),
+        )
+        .await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let path = std::env::temp_dir().join(format!("k1-{}.pdf", uuid::Uuid::now_v7()));
+    std::fs::write(&path, &bytes).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    std::fs::remove_file(&path).ok();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Schedule K-1"), "{text}");
+    for line in doc["lines"].as_array().unwrap() {
+        let amount = line["amount"].as_str().unwrap().trim_start_matches('-');
+        let (int, frac) = amount.split_once('.').unwrap_or((amount, "00"));
+        let grouped: String = {
+            let digits: Vec<char> = int.chars().collect();
+            let mut out = String::new();
+            for (i, c) in digits.iter().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(*c);
+            }
+            out
+        };
+        assert!(
+            text.contains(&format!("{grouped}.{frac}")) || text.contains(&format!("{int}.{frac}")),
+            "K-1 PDF shows line {} amount {amount}: {text}",
+            line["line"]
+        );
+    }
+    let xlsx = app
+        .get(
+            "operator",
+            &format!("/api/investors/{b}/k1/2025/{fund}/export?format=xlsx"),
+        )
+        .await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let bad = app
+        .get(
+            "operator",
+            &format!("/api/investors/{b}/k1/2025/{fund}/export?format=doc"),
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let stranger = app
         .seed_another_org(1, &format!("K1 other {}", uuid::Uuid::now_v7()))
         .await;

@@ -226,3 +226,25 @@ pub async fn distributions_tx(
     })
     .collect()
 }
+
+/// Whether the partner's commitment in the fund is a general partner's (K-1 item G).
+pub async fn is_general_partner_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    investor_id: &str,
+) -> Result<bool, StoreError> {
+    crate::reinvestment::check_investor_tx(tx, actor, investor_id).await?;
+    let row = tx
+        .fetch_optional(
+            q("SELECT partner_kind FROM commitments WHERE org_id = $1 AND fund_id = $2 AND investor_id = $3")
+                .bind(&actor.org_id)
+                .bind(fund_id)
+                .bind(investor_id),
+        )
+        .await?;
+    Ok(match row {
+        Some(r) => r.text("partner_kind")? == "GP",
+        None => false,
+    })
+}
