@@ -84,6 +84,9 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::router())
         .merge(notifications::router())
         .merge(documents::router())
+        .merge(tax::profiles::router())
+        .merge(tax::rates::router())
+        .merge(tax::liability::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),

@@ -70,6 +70,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::notifications::messages::ApiDoc::openapi());
     doc.merge(crate::notifications::webhooks::ApiDoc::openapi());
     doc.merge(crate::documents::ApiDoc::openapi());
+    doc.merge(crate::tax::profiles::ApiDoc::openapi());
+    doc.merge(crate::tax::rates::ApiDoc::openapi());
+    doc.merge(crate::tax::liability::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);
