@@ -59,6 +59,9 @@ pub async fn put(
     let given = input.tin.as_deref().map(str::trim);
     let prior = before.as_ref().map(|b| &b.profile);
     let change = match (given, valid.tin) {
+        (_, Some(tin)) if same_tin(tx, actor, vault, investor_id, prior, &tin).await? => {
+            TinChange::Keep
+        }
         (_, Some(tin)) => TinChange::Set(
             vault
                 .seal(&tin)
@@ -130,6 +133,26 @@ pub async fn put(
         .await?
         .ok_or(StoreError::NotFound("tax profile"))?;
     Ok((stored, outcome))
+}
+
+/// Whether `tin` is the TIN already stored (then nothing is re-sealed: an import of the same
+/// file again changes nothing).
+async fn same_tin(
+    tx: &mut Tx,
+    actor: &Actor,
+    vault: &Vault,
+    investor_id: &str,
+    prior: Option<&TaxProfile>,
+    tin: &str,
+) -> AppResult<bool> {
+    if prior.and_then(|p| p.tin_last4.as_deref()) != Some(&tin[tin.len().saturating_sub(4)..]) {
+        return Ok(false);
+    }
+    let sealed = store::sealed_tins_tx(tx, actor, &[investor_id.to_string()]).await?;
+    Ok(sealed
+        .first()
+        .and_then(|(_, s)| vault.open(s).ok())
+        .is_some_and(|clear| clear == tin))
 }
 
 /// An investor's profile (staff, or the investor themself); `None` when none was entered.

@@ -48,6 +48,7 @@ mod stale;
 mod statement_import;
 mod statement_rules;
 mod strict;
+mod tax_withholding;
 mod tenancy;
 mod validation;
 mod waterfall;
