@@ -546,7 +546,7 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
                 total += rows.len();
             }
             // Investors' TINs are sealed by the same vault: rotate them too.
-            let tins = clearway_app::tax::profiles::reseal_tins(db, &vault).await?;
+            let tins = clearway_app::tax::profiles::reseal_tins(db, vault).await?;
             println!(
                 "{total} account numbers and {tins} TINs re-sealed under key '{}'",
                 vault.active_key_id()

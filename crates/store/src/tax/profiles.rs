@@ -230,7 +230,9 @@ pub async fn list_tx(
                    OR (p.residency = 'FOREIGN' AND (p.certificate IS NULL OR p.certificate = 'W-9')))",
         );
     }
-    let mut count = q(format!("SELECT COUNT(*) AS n FROM tax_profiles p WHERE {conds}"));
+    let mut count = q(format!(
+        "SELECT COUNT(*) AS n FROM tax_profiles p WHERE {conds}"
+    ));
     let mut page = q(format!(
         "SELECT {COLUMNS}, p.updated_by, p.updated_at, p.version FROM tax_profiles p WHERE {conds} ORDER BY p.investor_id LIMIT ${} OFFSET ${}",
         args.len() + 1,

@@ -151,13 +151,15 @@ async fn set_line_amounts(
     distribution_id: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        q("UPDATE distribution_lines SET withholding_minor = w.federal_minor + w.state_minor
+        q(
+            "UPDATE distribution_lines SET withholding_minor = w.federal_minor + w.state_minor
            FROM line_withholdings w
            WHERE w.distribution_id = $1 AND distribution_lines.distribution_id = $1
              AND distribution_lines.investor_id = w.investor_id AND distribution_lines.org_id = $2
-             AND distribution_lines.cash_minor IS NULL")
-            .bind(distribution_id)
-            .bind(&actor.org_id),
+             AND distribution_lines.cash_minor IS NULL",
+        )
+        .bind(distribution_id)
+        .bind(&actor.org_id),
     )
     .await?;
     Ok(())
@@ -267,10 +269,12 @@ pub async fn of_distribution_tx(
     };
     let total = tx
         .count(
-            q(format!("SELECT COUNT(*) AS n FROM line_withholdings WHERE {cond}"))
-                .bind(&actor.org_id)
-                .bind(distribution_id)
-                .bind(investor.clone()),
+            q(format!(
+                "SELECT COUNT(*) AS n FROM line_withholdings WHERE {cond}"
+            ))
+            .bind(&actor.org_id)
+            .bind(distribution_id)
+            .bind(investor.clone()),
         )
         .await?;
     let rows = tx
@@ -305,11 +309,13 @@ pub async fn flagged_tx(
         .await?;
     let rows = tx
         .fetch_all(
-            q(format!("SELECT {SELECT} FROM line_withholdings WHERE org_id = $1 AND flag IS NOT NULL
-                       ORDER BY payable_date DESC, distribution_id, investor_id LIMIT $2 OFFSET $3"))
-                .bind(&actor.org_id)
-                .bind(limit)
-                .bind(offset),
+            q(format!(
+                "SELECT {SELECT} FROM line_withholdings WHERE org_id = $1 AND flag IS NOT NULL
+                       ORDER BY payable_date DESC, distribution_id, investor_id LIMIT $2 OFFSET $3"
+            ))
+            .bind(&actor.org_id)
+            .bind(limit)
+            .bind(offset),
         )
         .await?;
     Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
