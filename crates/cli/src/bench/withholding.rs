@@ -110,19 +110,30 @@ async fn time_processing(db: &Db, system: &Actor, d: &Distribution) -> Result<Du
     clearway_app::tax::withholding::step(&mut tx, system, d)
         .await
         .map_err(err)?;
+    let t1 = started.elapsed();
     clearway_app::reinvestment::step(&mut tx, system, d)
         .await
         .map_err(err)?;
+    let t2 = started.elapsed();
     clearway_app::recovery::step(&mut tx, system, d)
         .await
         .map_err(err)?;
     clearway_app::payments::step(&mut tx, system, d, &limits)
         .await
         .map_err(err)?;
+    let t3 = started.elapsed();
     clearway_app::inkind::step(&mut tx, system, d)
         .await
         .map_err(err)?;
     tx.commit().await?;
+    // Per step, to see where an on/off difference comes from.
+    tracing::info!(
+        withholding_ms = t1.as_millis() as u64,
+        reinvestment_ms = (t2 - t1).as_millis() as u64,
+        recovery_payments_ms = (t3 - t2).as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "processing run"
+    );
     Ok(started.elapsed())
 }
 
