@@ -7,7 +7,8 @@
 //! fund's designations and the organization's tables; the line's `withholding_minor` becomes
 //! federal + state: **the engine replaces an amount entered on the line** (it is the
 //! withholding agent's decision, not the upload's). A REVERSAL gets the reversed lines' rows
-//! negated (its lines already carry the negated `withholding_minor`). Partnerships withhold
+//! negated, whether or not the organization withholds now (its lines already carry the negated
+//! `withholding_minor`). Partnerships withhold
 //! nothing here: partnership withholding on foreign partners (IRC 1446) is out of scope.
 //! Flagged lines are counted in one `tax.withholding_flagged` event per distribution and
 //! listed by `GET /api/tax/withholding/flags`.
@@ -27,13 +28,6 @@ use crate::jobs::JobError;
 /// Decides and stores every line's withholding (federal and state) before reinvestment and
 /// payment read the lines' `withholding_minor`.
 pub async fn step(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), JobError> {
-    if !rates::withholding_enabled_tx(tx, actor).await? {
-        return Ok(());
-    }
-    let fund = funds::get_fund_tx(tx, actor, &d.fund_id).await?;
-    if fund.kind != FundKind::OpenEnd {
-        return Ok(());
-    }
     let payable = d.schedule.payable.to_string();
     let ctx = store::RowContext {
         distribution_id: &d.id,
@@ -42,7 +36,15 @@ pub async fn step(tx: &mut Tx, actor: &Actor, d: &Distribution) -> Result<(), Jo
         payable_date: &payable,
     };
     if d.kind == Kind::Reversal {
+        // Whatever the switch says now: what was withheld on the original is undone.
         store::insert_reversed_tx(tx, actor, &ctx).await?;
+        return Ok(());
+    }
+    if !rates::withholding_enabled_tx(tx, actor).await? {
+        return Ok(());
+    }
+    let fund = funds::get_fund_tx(tx, actor, &d.fund_id).await?;
+    if fund.kind != FundKind::OpenEnd {
         return Ok(());
     }
     let lines = store::pending_lines_tx(tx, actor, &d.id).await?;
