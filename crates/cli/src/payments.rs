@@ -545,8 +545,10 @@ pub async fn run(db: &Db, cmd: Cmd) -> Result<()> {
                 tx.commit().await?;
                 total += rows.len();
             }
+            // Investors' TINs are sealed by the same vault: rotate them too.
+            let tins = clearway_app::tax::profiles::reseal_tins(db, vault).await?;
             println!(
-                "{total} account numbers re-sealed under key '{}'",
+                "{total} account numbers and {tins} TINs re-sealed under key '{}'",
                 vault.active_key_id()
             );
             Ok(())

@@ -89,6 +89,9 @@ pub fn router(state: AppState) -> Router {
         .merge(tax::years::router())
         .merge(tax::forms::router())
         .merge(tax::fire::router())
+        .merge(tax::profiles::router())
+        .merge(tax::rates::router())
+        .merge(tax::liability::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),

@@ -23,6 +23,7 @@ mod reconcile;
 mod reinvest;
 mod schedules;
 mod waterfall;
+mod withholding;
 
 /// Which benchmark.
 #[derive(Subcommand)]
@@ -100,6 +101,19 @@ pub enum Which {
         /// Requests in total.
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
+    },
+    /// Processing an N-line distribution (the job's steps, commit included) with withholding
+    /// off and on, alternately in the same run: medians and the on/off ratio.
+    Withholding {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Lines (= investors).
+        #[arg(long, default_value_t = 10_000)]
+        lines: usize,
+        /// Timed runs of each (after 1 warm-up of each).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// The reinvestment step of one N-line distribution with mixed elections (CASH, AUTOMATIC,
     /// PARTIAL, ALTERNATIVE, organization default) and return of capital, persistence and
@@ -325,6 +339,11 @@ pub async fn run(which: Which) -> Result<()> {
             count,
             concurrency,
         } => api::lifecycle(database_url.as_deref(), count, concurrency).await,
+        Which::Withholding {
+            database_url,
+            lines,
+            runs,
+        } => withholding::withholding(database_url.as_deref(), lines, runs).await,
         Which::Reinvest {
             database_url,
             lines,

@@ -20,7 +20,7 @@ use super::{median, ms};
 
 /// Record and payable dates of the benchmark's monthly distributions (payable dates are
 /// business days, so the demo NAV is EXACT).
-const REINVEST_MONTHS: [(&str, &str); 8] = [
+pub(super) const REINVEST_MONTHS: [(&str, &str); 8] = [
     ("2026-03-16", "2026-03-31"),
     ("2026-04-16", "2026-04-30"),
     ("2026-05-15", "2026-05-29"),
@@ -279,7 +279,7 @@ async fn time_raw_load(setup: &Setup, writes: &rstore::Writes) -> Result<(Durati
 
 /// A pro-rata distribution (`roc` of it return of capital) taken to PROCESSING through the
 /// store, untimed.
-async fn processing_distribution(
+pub(super) async fn processing_distribution(
     db: &clearway_store::Db,
     operator: &Actor,
     approver: &Actor,

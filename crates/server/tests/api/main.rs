@@ -50,6 +50,7 @@ mod statement_rules;
 mod strict;
 mod tax_forms;
 mod tax_k1;
+mod tax_withholding;
 mod tenancy;
 mod validation;
 mod waterfall;

@@ -308,6 +308,22 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/notifications"),
         ("get", "/api/notifications/stream"),
         ("patch", "/api/notifications/{id}/read"),
+        // Tax: profiles, tables, withholding.
+        ("get", "/api/investors/{investor_id}/tax-profile"),
+        ("put", "/api/investors/{investor_id}/tax-profile"),
+        ("get", "/api/tax/profiles"),
+        ("post", "/api/tax/profiles/import"),
+        ("get", "/api/tax/treaty-rates"),
+        ("put", "/api/tax/treaty-rates"),
+        ("get", "/api/tax/state-rates"),
+        ("put", "/api/tax/state-rates"),
+        ("get", "/api/tax/settings"),
+        ("put", "/api/tax/settings"),
+        ("get", "/api/funds/{fund_id}/tax-settings"),
+        ("put", "/api/funds/{fund_id}/tax-settings"),
+        ("get", "/api/tax/withholding-liability"),
+        ("get", "/api/tax/withholding/flags"),
+        ("get", "/api/distributions/{id}/withholding"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
