@@ -99,9 +99,11 @@ pub async fn run(db: Db, which: Which) -> Result<()> {
     let org_id = crate::statements::organization(&db, org.as_deref()).await?;
     let actor = Actor::system(&org_id);
     let mut tx = db.begin().await?;
+    let vault = crate::payments::vault(&crate::payments::data_dir())?;
     let file = create_file(
         &mut tx,
         &actor,
+        &vault,
         FireRequest {
             year,
             corrected,

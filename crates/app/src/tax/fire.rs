@@ -127,7 +127,13 @@ pub struct FirePayee {
 
 /// Builds, checks and stores the FIRE file (admins; closed year; a transmitter entered).
 /// A file that fails the Publication 1220 check is neither stored nor marked.
-pub async fn create_file(tx: &mut Tx, actor: &Actor, req: FireRequest) -> AppResult<FireFile> {
+/// Payees' TINs are unsealed with `vault` (audited as one reveal listing the investors).
+pub async fn create_file(
+    tx: &mut Tx,
+    actor: &Actor,
+    vault: &crate::payments::vault::Vault,
+    req: FireRequest,
+) -> AppResult<FireFile> {
     if actor.investor_id.is_some() {
         return Err(StoreError::NotFound("FIRE file").into());
     }
@@ -157,7 +163,7 @@ pub async fn create_file(tx: &mut Tx, actor: &Actor, req: FireRequest) -> AppRes
             .map_err(|_| StoreError::Corrupt("tax_forms.figures".into()))?;
         payees.push(FirePayee { form, figures });
     }
-    let written = adapter::write_checked(tx, actor, &transmitter, req, &payees).await?;
+    let written = adapter::write_checked(tx, actor, vault, &transmitter, req, &payees).await?;
     let file = FireFile {
         id: new_id(),
         tax_year: req.year,
@@ -217,13 +223,20 @@ mod adapter {
     pub(super) async fn write_checked(
         tx: &mut Tx,
         actor: &Actor,
+        vault: &crate::payments::vault::Vault,
         transmitter: &Transmitter,
         req: FireRequest,
         payees: &[FirePayee],
     ) -> AppResult<Written> {
         let ids: Vec<String> = payees.iter().map(|p| p.form.investor_id.clone()).collect();
         let who = recipients_tx(tx, actor, &ids).await?;
-        let tins = reveal_tins(tx, actor, &who)?;
+        // Only the payees with a TIN on file are revealed (and named in the audit entry).
+        let with_tin: Vec<String> = ids
+            .iter()
+            .filter(|id| who.get(*id).is_some_and(|r| r.tin_last4.is_some()))
+            .cloned()
+            .collect();
+        let tins = crate::tax::profiles::reveal_tins(tx, actor, vault, &with_tin).await?;
         let mut by_fund: BTreeMap<&str, Vec<fire::Payee>> = BTreeMap::new();
         for p in payees {
             let r = who.get(&p.form.investor_id).cloned().unwrap_or_default();
@@ -364,21 +377,5 @@ mod adapter {
             phone: t.payer_phone.unwrap_or_default(),
             last_filing: false,
         })
-    }
-
-    /// The payees' TINs in clear. They are sealed by the profiles part
-    /// (`crate::tax::profiles::reveal_tins(tx, actor, vault, ids)`, wired in at merge); until
-    /// then a payee with a TIN on file refuses the file rather than file it without its TIN.
-    fn reveal_tins(
-        _tx: &mut Tx,
-        _actor: &Actor,
-        who: &std::collections::HashMap<String, clearway_store::tax::forms::Recipient>,
-    ) -> AppResult<std::collections::HashMap<String, String>> {
-        if let Some((id, _)) = who.iter().find(|(_, r)| r.tin_last4.is_some()) {
-            return Err(AppError::conflict(format!(
-                "investor {id} has a TIN on file that this build cannot reveal for the FIRE file"
-            )));
-        }
-        Ok(std::collections::HashMap::new())
     }
 }

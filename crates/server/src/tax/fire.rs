@@ -275,7 +275,7 @@ pub(crate) async fn post_file(
         "/api/tax/fire-files",
         &body,
         async |tx| {
-            let file = app::create_file(tx, &actor, req).await?;
+            let file = app::create_file(tx, &actor, &state.config.payments.vault, req).await?;
             Saved::json(StatusCode::CREATED, &FireFileView::from(file))
         },
     )

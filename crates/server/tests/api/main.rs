@@ -51,6 +51,7 @@ mod strict;
 mod tax_forms;
 mod tax_k1;
 mod tax_withholding;
+mod tax_year_end;
 mod tenancy;
 mod validation;
 mod waterfall;

@@ -575,7 +575,8 @@ pub struct Recipient {
     /// Residence state of the profile.
     pub residence_state: Option<String>,
     /// Mailing address (JSON: lines, city, region, postalCode, country) of the investor's
-    /// default (else newest) payment method that has one.
+    /// default (else newest) payment method that has one, a US address first (the FIRE
+    /// writer takes USPS addresses only).
     pub address: Option<serde_json::Value>,
 }
 
@@ -596,7 +597,7 @@ pub async fn recipients_tx(
         let mut query = q(format!(
             "SELECT i.id, i.name, p.tin_type, p.tin_last4, p.residence_state,
                     (SELECT b.address FROM bank_accounts b WHERE b.org_id = i.org_id AND b.investor_id = i.id AND b.address IS NOT NULL AND b.status <> 'DISABLED'
-                      ORDER BY b.is_default DESC, b.created_at DESC LIMIT 1) AS address
+                      ORDER BY CASE WHEN b.address LIKE '%\"country\":\"US\"%' THEN 0 ELSE 1 END, b.is_default DESC, b.created_at DESC LIMIT 1) AS address
                FROM investors i LEFT JOIN tax_profiles p ON p.investor_id = i.id AND p.org_id = i.org_id
               WHERE i.org_id = $1 AND i.id IN ({})",
             crate::db::placeholders(2, chunk.len())
