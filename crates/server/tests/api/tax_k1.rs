@@ -343,7 +343,7 @@ async fn k1_per_partner_matches_hand_figures() {
             let digits: Vec<char> = int.chars().collect();
             let mut out = String::new();
             for (i, c) in digits.iter().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
                     out.push(',');
                 }
                 out.push(*c);

@@ -268,7 +268,9 @@ fn resplit(total: i64, weights: &[i64; 6]) -> [i64; 6] {
 /// federal/state code). Publication 1220's 1099-DIV amount codes: 1 = 1a, 2 = 1b, 3 = 2a,
 /// 5 = 5, 6 = 2b, 7 = 2c, 8 = 2d, 9 = 3, A = 4, B = 6, C = 7, D = 9, E = 10, F = 12, G = 13,
 /// H = 2e, J = 2f; payment amount fields 1…J sit at 55–270, twelve positions each.
-fn b_records(file: &str) -> Vec<(char, String, BTreeMap<char, i64>, i64, String)> {
+type BRecord = (char, String, BTreeMap<char, i64>, i64, String);
+
+fn b_records(file: &str) -> Vec<BRecord> {
     let bytes = file.as_bytes();
     assert_eq!(bytes.len() % 750, 0, "records are 750 bytes");
     let codes: Vec<char> = "123456789ABCDEFGHJ".chars().collect();
