@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reinvestment::pages::router())
         .merge(capital::pages::router())
         .merge(tax::pages_k1::router())
+        .merge(tax::pages_withholding::router())
         .merge(payments::pages::router())
         .merge(notifications::portal::router())
         .merge(notifications::unsubscribe::router())

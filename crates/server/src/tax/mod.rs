@@ -8,6 +8,7 @@ pub mod k1;
 pub mod liability;
 pub mod pages;
 pub mod pages_k1;
+pub mod pages_withholding;
 pub mod profiles;
 pub mod rates;
 pub mod recharacterize;

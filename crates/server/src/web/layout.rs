@@ -42,6 +42,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
             ("/account/payment-methods", "Payment methods"),
             ("/account/documents", "Documents"),
             ("/account/tax-forms", "Tax forms"),
+            ("/account/tax-profile", "Tax profile"),
             ("/account/notifications", "Notifications"),
         ];
     }

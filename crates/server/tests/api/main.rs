@@ -31,6 +31,7 @@ mod pages_notifications;
 mod pages_operations;
 mod pages_portal;
 mod pages_schedules;
+mod pages_tax_withholding;
 mod payments;
 mod payments_bank_accounts;
 mod payments_oversized;
