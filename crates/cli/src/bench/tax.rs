@@ -465,6 +465,9 @@ async fn seed_profile_rows(
 /// A mailing address per investor (a verified, non-default check payee), which the FIRE
 /// file's B record takes.
 async fn seed_addresses(tx: &mut clearway_store::Tx, admin: &Actor, ids: &[String]) -> Result<()> {
+    // The demo's own payees (some abroad) would come first as defaults: theirs are removed.
+    tx.execute(q("UPDATE bank_accounts SET address = NULL WHERE org_id = $1").bind(&admin.org_id))
+        .await?;
     let now = now_text();
     let rows: Vec<Vec<Arg>> = ids
         .iter()
