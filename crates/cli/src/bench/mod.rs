@@ -22,6 +22,7 @@ mod payouts;
 mod reconcile;
 mod reinvest;
 mod schedules;
+mod tax;
 mod waterfall;
 mod withholding;
 
@@ -112,6 +113,19 @@ pub enum Which {
         #[arg(long, default_value_t = 10_000)]
         lines: usize,
         /// Timed runs of each (after 1 warm-up of each).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+    /// 1099-DIV figures, issuing every 1099-DIV and the IRS FIRE file for N investors over a
+    /// closed year of 12 monthly distributions; baseline: a plain scan of the same lines.
+    Tax {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Investors (one line each in each of the 12 distributions).
+        #[arg(long, default_value_t = 100_000)]
+        investors: usize,
+        /// Timed runs of each step (medians are printed).
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
@@ -344,6 +358,13 @@ pub async fn run(which: Which) -> Result<()> {
             lines,
             runs,
         } => withholding::withholding(database_url.as_deref(), lines, runs).await,
+        Which::Tax {
+            database_url,
+            investors,
+            runs,
+        } => tax::tax(database_url.as_deref(), investors, runs)
+            .await
+            .map(|_| ()),
         Which::Reinvest {
             database_url,
             lines,
