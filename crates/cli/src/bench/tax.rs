@@ -54,8 +54,6 @@ pub(super) struct TaxFigures {
     pub unchanged: u64,
     /// B records of the FIRE file.
     pub payees: i64,
-    /// Whether the FIRE file was built without the payees' TINs (see [`fire_once`]).
-    pub fire_without_tins: bool,
 }
 
 /// The benchmark.
@@ -106,9 +104,9 @@ async fn measure(db: &Db, admin: &Actor, fund_id: &str, runs: usize) -> Result<T
         let (took, issued) = issue_once(db, admin, fund_id, false).await?;
         again.push(took);
         got.unchanged = issued.unchanged;
-        let (took, payees, without) = fire_once(db, admin, &path).await?;
+        let (took, payees) = fire_once(db, admin, &path).await?;
         fire.push(took);
-        (got.payees, got.fire_without_tins) = (payees, without);
+        got.payees = payees;
     }
     let _ = std::fs::remove_file(&path);
     let base = median(&mut base);
@@ -144,21 +142,10 @@ async fn measure(db: &Db, admin: &Actor, fund_id: &str, runs: usize) -> Result<T
         None,
     );
     row(
-        &format!(
-            "FIRE file ({} payees{})",
-            got.payees,
-            if got.fire_without_tins {
-                ", no TINs"
-            } else {
-                ""
-            }
-        ),
+        &format!("FIRE file ({} payees)", got.payees),
         median(&mut fire),
         Some(2.0),
     );
-    if got.fire_without_tins {
-        println!("note: the FIRE step ran with the payees' TINs removed: this build's create_file cannot reveal sealed TINs yet (clearway_app::tax::fire::adapter::reveal_tins is not wired to tax::profiles::reveal_tins)");
-    }
     Ok(got)
 }
 
@@ -210,43 +197,25 @@ async fn issue_once(
     Ok((started.elapsed(), issued))
 }
 
-/// The FIRE file as `clearway tax fire` makes it (built, checked, stored, read back, written
-/// to disk), rolled back so every run files the same forms. While this build cannot reveal
-/// sealed TINs for the file (it refuses such payees), the TINs are removed in the same
-/// transaction before timing, and the result says so.
-async fn fire_once(
-    db: &Db,
-    admin: &Actor,
-    path: &std::path::Path,
-) -> Result<(Duration, i64, bool)> {
+/// The FIRE file as `clearway tax fire` makes it (TINs revealed through the vault, built,
+/// checked, stored, read back, written to disk), rolled back so every run files the same forms.
+async fn fire_once(db: &Db, admin: &Actor, path: &std::path::Path) -> Result<(Duration, i64)> {
     let req = FireRequest {
         year: YEAR,
         corrected: false,
         test: false,
     };
+    let vault = clearway_app::payments::vault::Vault::dev();
     let mut tx = db.begin().await?;
-    let mut without = false;
-    let mut started = Instant::now();
-    let file = match create_file(&mut tx, admin, req).await {
-        Ok(f) => f,
-        Err(e) if e.to_string().contains("cannot reveal") => {
-            drop(tx);
-            tx = db.begin().await?;
-            tx.execute(q(
-                "UPDATE tax_profiles SET tin_type = NULL, tin_enc = NULL, tin_key_id = NULL, tin_last4 = NULL",
-            ))
-            .await?;
-            without = true;
-            started = Instant::now();
-            create_file(&mut tx, admin, req).await.map_err(app)?
-        }
-        Err(e) => return Err(app(e)),
-    };
+    let started = Instant::now();
+    let file = create_file(&mut tx, admin, &vault, req)
+        .await
+        .map_err(app)?;
     let (_, content) = file_content_tx(&mut tx, admin, &file.id).await?;
     std::fs::write(path, content.as_bytes())?;
     let took = started.elapsed();
     drop(tx);
-    Ok((took, file.payees, without))
+    Ok((took, file.payees))
 }
 
 async fn fund_year(tx: &mut clearway_store::Tx, admin: &Actor, fund_id: &str) -> Result<FundYear> {
