@@ -196,7 +196,14 @@ fn sql_is_written_only_in_the_store() {
             let text = std::fs::read_to_string(&file).expect("read source");
             let lines: Vec<&str> = text.lines().collect();
             for (n, line) in code_lines(&text) {
-                let upper = line.to_ascii_uppercase();
+                // Statements are matched in any case, but COPY only as written in SQL (upper
+                // case): "Copy B (For Recipient)" is a form's legend, not a statement.
+                let upper = line.to_ascii_uppercase().replace("\"COPY ", "\"COPY_");
+                let upper = if line.contains("\"COPY ") {
+                    upper.replace("\"COPY_", "\"COPY ")
+                } else {
+                    upper
+                };
                 let marked = lines[n.saturating_sub(4)..n]
                     .iter()
                     .any(|l| l.contains(BASELINE_MARK));

@@ -306,3 +306,15 @@ mod tests {
         );
     }
 }
+
+/// Lines with anything withheld (the withholding bench checks the engine ran).
+pub async fn bench_withheld_lines(db: &Db) -> Result<i64, StoreError> {
+    Ok(db
+        .fetch_optional(crate::q(
+            "SELECT COUNT(*) AS n FROM line_withholdings WHERE federal_minor + state_minor <> 0",
+        ))
+        .await?
+        .map(|r| r.i64("n"))
+        .transpose()?
+        .unwrap_or(0))
+}

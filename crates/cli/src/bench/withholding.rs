@@ -79,14 +79,7 @@ pub(super) async fn withholding(
             }
         }
     }
-    let withheld = db
-        .fetch_optional(clearway_store::q(
-            "SELECT COUNT(*) AS n FROM line_withholdings WHERE federal_minor + state_minor <> 0",
-        ))
-        .await?
-        .map(|r| r.i64("n"))
-        .transpose()?
-        .unwrap_or(0);
+    let withheld = clearway_store::testing::bench_withheld_lines(&db).await?;
     let (off_m, on_m) = (median(&mut off), median(&mut on));
     println!(
         "processing {lines} lines, withholding off: median {}",
