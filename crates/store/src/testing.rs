@@ -288,6 +288,18 @@ pub async fn bench_notifications_seed(db: &Db, n: usize) -> Result<(String, Stri
     Ok((org, dist.to_string()))
 }
 
+/// Lines with anything withheld (the withholding bench checks the engine ran).
+pub async fn bench_withheld_lines(db: &Db) -> Result<i64, StoreError> {
+    Ok(db
+        .fetch_optional(crate::q(
+            "SELECT COUNT(*) AS n FROM line_withholdings WHERE federal_minor + state_minor <> 0",
+        ))
+        .await?
+        .map(|r| r.i64("n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -305,16 +317,4 @@ mod tests {
             "postgres://h/x"
         );
     }
-}
-
-/// Lines with anything withheld (the withholding bench checks the engine ran).
-pub async fn bench_withheld_lines(db: &Db) -> Result<i64, StoreError> {
-    Ok(db
-        .fetch_optional(crate::q(
-            "SELECT COUNT(*) AS n FROM line_withholdings WHERE federal_minor + state_minor <> 0",
-        ))
-        .await?
-        .map(|r| r.i64("n"))
-        .transpose()?
-        .unwrap_or(0))
 }
