@@ -105,7 +105,7 @@ fn csv_of(r: &TaxLiabilityReport) -> String {
 }
 
 #[utoipa::path(get, path = "/api/tax/withholding-liability", tag = "tax", params(LiabilityQuery),
-    responses((status = 200, body = TaxLiabilityReport, content_type = "application/json"), (status = 200, body = String, content_type = "text/csv"), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "The report as JSON, or CSV with format=csv or Accept: text/csv", content((TaxLiabilityReport = "application/json"), (String = "text/csv"))), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn liability(
     State(state): State<AppState>,
