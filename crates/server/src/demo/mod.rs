@@ -247,7 +247,6 @@ fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
 mod capital;
 mod notices;
 mod private;
-mod tax;
 
 /// Seeds the demo organization; see the module docs.
 pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
@@ -319,27 +318,6 @@ pub async fn seed(db: &Db, options: &Options) -> Result<Seeded, StoreError> {
         // The tour's in-kind position (tests seed without history, and build their own).
         inkind::seed(db, &users.operator, &lp_fund_id).await?;
         notices::seed(db, operator, &open_fund_id, &investor_ids).await?;
-        let admin = Actor {
-            user_id: users.ids["admin"].clone(),
-            org_id: org_id.clone(),
-            role: Role::Admin,
-            investor_id: None,
-        };
-        let residences: Vec<(String, String)> = investor_ids
-            .iter()
-            .zip(&new_investors)
-            .map(|(id, n)| (id.clone(), n.tax_residence.clone()))
-            .collect();
-        tax::seed(
-            db,
-            &admin,
-            &options.vault,
-            &residences,
-            &open_fund_id,
-            &lp_fund_id,
-            options.today,
-        )
-        .await?;
     }
     Ok(Seeded {
         org_id,
