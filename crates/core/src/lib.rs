@@ -14,6 +14,7 @@
 //! - [`reconciliation`]: matching bank statement lines to payments, with a seeded simulator.
 //! - [`recovery`]: receivables after a reversal, offsets, the ACH reversing-entry window.
 //! - [`reinvestment`]: DRIP elections, NAV at a date, and the split of a line into shares and cash.
+//! - [`forecast`]: forecasting models, backtest selection, trend, the Yale model, liquidity.
 //! - [`tax`]: tax profiles, withholding, 1099-DIV, 1042-S, K-1 figures, re-characterization.
 //! - [`taxlots`]: tax lots, return of capital against basis, FIFO / specific / average-cost basis.
 //! - [`waterfall`]: private-fund distribution waterfalls (European / American) and the GP clawback.
@@ -32,6 +33,7 @@ pub mod classes;
 pub mod components;
 pub mod distribution;
 pub mod error;
+pub mod forecast;
 pub mod inkind;
 pub mod input;
 pub mod money;

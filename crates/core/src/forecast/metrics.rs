@@ -1,0 +1,71 @@
+//! Accuracy of a forecast against what happened: MAPE, sMAPE (the M3 definition, 0–200) and
+//! MASE (scaled by the in-sample seasonal naive error). A measure that is undefined for the
+//! data (MAPE with a zero actual, MASE of a constant training series) is `None` with the reason.
+
+use serde::Serialize;
+
+/// The scores of one forecast, in percent for MAPE and sMAPE.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Scores {
+    pub mape: Option<f64>,
+    pub smape: Option<f64>,
+    pub mase: Option<f64>,
+    /// Why a score is missing, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// Scores `predicted` against `actual` (same length), MASE scaled by the mean absolute
+/// seasonal difference of `train` at lag `season` (lag 1 when the series is shorter).
+pub fn score(train: &[f64], actual: &[f64], predicted: &[f64], season: usize) -> Scores {
+    let n = actual.len().min(predicted.len());
+    let mut s = Scores::default();
+    if n == 0 {
+        s.notes.push("no points to score".into());
+        return s;
+    }
+    if actual[..n].iter().any(|a| *a == 0.0) {
+        s.notes
+            .push("MAPE is undefined: an actual value is zero".into());
+    } else {
+        let sum: f64 = (0..n)
+            .map(|i| ((actual[i] - predicted[i]) / actual[i]).abs())
+            .sum();
+        s.mape = Some(100.0 * sum / n as f64);
+    }
+    let sum: f64 = (0..n)
+        .map(|i| {
+            let d = actual[i].abs() + predicted[i].abs();
+            if d == 0.0 {
+                0.0
+            } else {
+                2.0 * (actual[i] - predicted[i]).abs() / d
+            }
+        })
+        .sum();
+    s.smape = Some(100.0 * sum / n as f64);
+    let lag = if season > 1 && train.len() > season {
+        season
+    } else {
+        1
+    };
+    if train.len() > lag {
+        let scale: f64 = (lag..train.len())
+            .map(|i| (train[i] - train[i - lag]).abs())
+            .sum::<f64>()
+            / (train.len() - lag) as f64;
+        if scale > 0.0 {
+            let mae: f64 = (0..n)
+                .map(|i| (actual[i] - predicted[i]).abs())
+                .sum::<f64>()
+                / n as f64;
+            s.mase = Some(mae / scale);
+        } else {
+            s.notes
+                .push("MASE is undefined: the history does not vary".into());
+        }
+    } else {
+        s.notes
+            .push("MASE is undefined: the history has one point".into());
+    }
+    s
+}
