@@ -95,7 +95,11 @@ pub fn classical(y: &[f64], season: usize) -> Option<Seasonal> {
     if counts.contains(&0) {
         return None;
     }
-    let mut indices: Vec<f64> = sums.iter().zip(&counts).map(|(s, c)| s / *c as f64).collect();
+    let mut indices: Vec<f64> = sums
+        .iter()
+        .zip(&counts)
+        .map(|(s, c)| s / *c as f64)
+        .collect();
     let mean = indices.iter().sum::<f64>() / season as f64;
     for v in &mut indices {
         if multiplicative {
@@ -104,7 +108,9 @@ pub fn classical(y: &[f64], season: usize) -> Option<Seasonal> {
             *v -= mean;
         }
     }
-    let ok = indices.iter().all(|v| v.is_finite() && (!multiplicative || *v > 0.0));
+    let ok = indices
+        .iter()
+        .all(|v| v.is_finite() && (!multiplicative || *v > 0.0));
     ok.then_some(Seasonal {
         season,
         indices,

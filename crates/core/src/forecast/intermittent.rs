@@ -113,7 +113,11 @@ mod tests {
         let p = croston(&y, 3).unwrap();
         let want = 3.48 / 2.91;
         assert_eq!(p.mean.len(), 3);
-        assert!(p.mean.iter().all(|v| (v - want).abs() < 1e-12), "{:?}", p.mean);
+        assert!(
+            p.mean.iter().all(|v| (v - want).abs() < 1e-12),
+            "{:?}",
+            p.mean
+        );
         let s = sba(&y, 1).unwrap();
         assert!((s.mean[0] - want * 0.95).abs() < 1e-12);
     }

@@ -43,7 +43,11 @@ pub fn forecast(
     let mut mean = fit.forecast(series, h);
     let mut label = format!(
         "{} (alpha={:.3}, theta={:.2})",
-        if optimized { "optimized theta" } else { "theta" },
+        if optimized {
+            "optimized theta"
+        } else {
+            "theta"
+        },
         fit.alpha,
         1.0 / (1.0 - fit.w)
     );
@@ -116,7 +120,11 @@ fn terms(y: &[f64], alpha: f64, dynamic: bool) -> Vec<(f64, f64, f64, f64)> {
     let mut out = Vec::with_capacity(y.len());
     for (i, &v) in y.iter().enumerate() {
         let t = i + 1;
-        let (a, b) = if dynamic { (line.a, line.b) } else { (a_all, b_all) };
+        let (a, b) = if dynamic {
+            (line.a, line.b)
+        } else {
+            (a_all, b_all)
+        };
         let d = decay * a + (1.0 - decay * (1.0 - alpha)) / alpha * b;
         if !dynamic || t > 1 {
             out.push((v, level0, decay, d));
@@ -143,7 +151,13 @@ fn solve(y: &[f64], alpha: f64, dynamic: bool, w_fixed: Option<f64>) -> Fit {
         scr += c * r;
         sdr += d * r;
     }
-    let l0_given = |w: f64| if scc > 0.0 { (scr - w * scd) / scc } else { y[0] };
+    let l0_given = |w: f64| {
+        if scc > 0.0 {
+            (scr - w * scd) / scc
+        } else {
+            y[0]
+        }
+    };
     let (l0, w) = match w_fixed {
         Some(w) => (l0_given(w), w),
         None => {
@@ -177,17 +191,24 @@ pub fn fit(y: &[f64], optimized: bool) -> Fit {
     let grid: Vec<f64> = (0..=steps)
         .map(|i| ALPHA.0 + (ALPHA.1 - ALPHA.0) * i as f64 / steps as f64)
         .collect();
-    let (best_i, _) = grid
-        .iter()
-        .map(|a| eval(*a).mse)
-        .enumerate()
-        .fold((0, f64::INFINITY), |acc, (i, m)| if m < acc.1 { (i, m) } else { acc });
+    let (best_i, _) =
+        grid.iter()
+            .map(|a| eval(*a).mse)
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |acc, (i, m)| if m < acc.1 { (i, m) } else { acc },
+            );
     let lo = grid[best_i.saturating_sub(1)];
     let hi = grid[(best_i + 1).min(steps)];
     let alpha = golden(lo, hi, 20, |a| eval(a).mse);
     let best = eval(alpha);
     let at_grid = eval(grid[best_i]);
-    let chosen = if at_grid.mse < best.mse { at_grid } else { best };
+    let chosen = if at_grid.mse < best.mse {
+        at_grid
+    } else {
+        best
+    };
     if chosen.mse.is_finite() {
         chosen
     } else {
@@ -296,7 +317,11 @@ mod tests {
         let y = vec![7.0; 24];
         for opt in [false, true] {
             let p = forecast(&y, 12, 6, opt).unwrap();
-            assert!(p.mean.iter().all(|v| (v - 7.0).abs() < 1e-9), "{:?}", p.mean);
+            assert!(
+                p.mean.iter().all(|v| (v - 7.0).abs() < 1e-9),
+                "{:?}",
+                p.mean
+            );
         }
     }
 
@@ -307,7 +332,11 @@ mod tests {
         let p = forecast(&y, 4, 8, false).unwrap();
         assert!(p.label.contains("deseasonalised"));
         for (i, v) in p.mean.iter().enumerate() {
-            assert!((v - 100.0 * pattern[(40 + i) % 4]).abs() < 1e-6, "{:?}", p.mean);
+            assert!(
+                (v - 100.0 * pattern[(40 + i) % 4]).abs() < 1e-6,
+                "{:?}",
+                p.mean
+            );
         }
     }
 
