@@ -624,3 +624,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/select_bench.rs"]
+mod bench;
