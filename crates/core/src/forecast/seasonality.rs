@@ -58,7 +58,13 @@ pub fn strength(y: &[f64], period: usize, first: usize) -> f64 {
         count[p] += 1;
     }
     let index: Vec<f64> = (0..period)
-        .map(|p| if count[p] > 0 { sum[p] / count[p] as f64 } else { 0.0 })
+        .map(|p| {
+            if count[p] > 0 {
+                sum[p] / count[p] as f64
+            } else {
+                0.0
+            }
+        })
         .collect();
     let centre = index.iter().sum::<f64>() / period as f64;
     let remainder: Vec<f64> = detrended

@@ -33,7 +33,9 @@ fn quarterly_payer_in_monthly_data() {
 #[test]
 fn a_yearly_payer_is_significant_at_lag_12() {
     // December only: r_1..r_11 are small and negative, r_12 = 2/3 beats its ≈ 0.291 bound.
-    let y: Vec<f64> = (0..36).map(|t| if t % 12 == 11 { 5.0 } else { 0.0 }).collect();
+    let y: Vec<f64> = (0..36)
+        .map(|t| if t % 12 == 11 { 5.0 } else { 0.0 })
+        .collect();
     let s = analyse(&y, 12, 0);
     assert!(s.significant);
     assert_eq!(s.paying, vec![11]);
