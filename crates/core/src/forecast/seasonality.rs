@@ -73,7 +73,8 @@ pub fn strength(y: &[f64], period: usize, first: usize) -> f64 {
         .collect();
     let both: Vec<f64> = detrended.iter().map(|(_, d)| *d).collect();
     let var_both = variance(&both);
-    if !(var_both > 1e-12 * mean_square(y).max(f64::MIN_POSITIVE)) {
+    // No variation beyond rounding noise (or NaN from overflow): no seasonality.
+    if var_both.is_nan() || var_both <= 1e-12 * mean_square(y).max(f64::MIN_POSITIVE) {
         return 0.0;
     }
     let s = 1.0 - variance(&remainder) / var_both;
@@ -135,7 +136,7 @@ pub fn acf(y: &[f64], max_lag: usize) -> Vec<f64> {
     let mean = y.iter().sum::<f64>() / n.max(1) as f64;
     let dev: Vec<f64> = y.iter().map(|v| v - mean).collect();
     let denom: f64 = dev.iter().map(|d| d * d).sum();
-    if !(denom > 1e-12 * mean_square(y) * n as f64) || !denom.is_finite() {
+    if !denom.is_finite() || denom <= 1e-12 * mean_square(y) * n as f64 {
         return Vec::new();
     }
     (1..=max_lag.min(n.saturating_sub(1)))
