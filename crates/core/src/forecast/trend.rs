@@ -114,9 +114,10 @@ pub fn two_sided_p(z: f64) -> f64 {
     erfc(z.abs() / std::f64::consts::SQRT_2).clamp(0.0, 1.0)
 }
 
-/// The complementary error function for x ≥ 0 (negative x by reflection), accurate to about
-/// 1e-14 relative: the everywhere-positive series of erf below 2.5 (no cancellation), the
-/// continued fraction of erfc above, where 1 − erf would lose the small tail.
+/// The complementary error function for x ≥ 0 (negative x by reflection), within 1e-13
+/// relative of Python's `math.erfc` over 0..26: the everywhere-positive series of erf below
+/// 1.5 (no cancellation), the continued fraction of erfc above, where 1 − erf would lose
+/// the small tail.
 pub fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         return 1.0;
@@ -124,7 +125,7 @@ pub fn erfc(x: f64) -> f64 {
     if x < 0.0 {
         return 2.0 - erfc(-x);
     }
-    if x < 2.5 {
+    if x < 1.5 {
         return 1.0 - erf_series(x);
     }
     if x > 27.0 {

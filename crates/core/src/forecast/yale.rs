@@ -122,8 +122,10 @@ pub struct State {
 pub struct Year {
     /// Year of life, 1-based.
     pub year: u32,
+    /// Called and distributed during the year.
     pub contributions: f64,
     pub distributions: f64,
+    /// NAV and unfunded commitment at the year's end.
     pub nav: f64,
     pub unfunded: f64,
 }
