@@ -80,7 +80,9 @@ pub fn nelder_mead<F: FnMut(&[f64]) -> f64>(
             }
         }
     }
-    let b = (0..=d).min_by(|a, c| vals[*a].total_cmp(&vals[*c])).unwrap_or(0);
+    let b = (0..=d)
+        .min_by(|a, c| vals[*a].total_cmp(&vals[*c]))
+        .unwrap_or(0);
     (pts[b * d..(b + 1) * d].to_vec(), vals[b])
 }
 
@@ -143,7 +145,10 @@ mod tests {
         let f = |x: &[f64]| (x[0] - 1.0).powi(2) + 3.0 * (x[1] + 2.0).powi(2);
         let inf = f64::INFINITY;
         let (x, fx) = nelder_mead(f, &[0.0, 0.0], &[-inf, -inf], &[inf, inf], 1000, 1e-14);
-        assert!((x[0] - 1.0).abs() < 1e-5 && (x[1] + 2.0).abs() < 1e-5, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-5 && (x[1] + 2.0).abs() < 1e-5,
+            "{x:?}"
+        );
         assert!(fx < 1e-9);
     }
 
@@ -151,7 +156,10 @@ mod tests {
     fn rosenbrock_converges() {
         let f = |x: &[f64]| 100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2);
         let (x, _) = nelder_mead(f, &[-1.2, 1.0], &[-5.0, -5.0], &[5.0, 5.0], 5000, 1e-16);
-        assert!((x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3,
+            "{x:?}"
+        );
     }
 
     #[test]
@@ -165,7 +173,13 @@ mod tests {
 
     #[test]
     fn a_refused_region_is_avoided() {
-        let f = |x: &[f64]| if x[0] > 0.5 { f64::NAN } else { (x[0] - 1.0).powi(2) };
+        let f = |x: &[f64]| {
+            if x[0] > 0.5 {
+                f64::NAN
+            } else {
+                (x[0] - 1.0).powi(2)
+            }
+        };
         let (x, fx) = nelder_mead(f, &[0.1], &[0.0], &[1.0], 500, 1e-14);
         assert!(x[0] <= 0.5 && (x[0] - 0.5).abs() < 1e-3, "{x:?}");
         assert!(fx.is_finite());
