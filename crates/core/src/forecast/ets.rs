@@ -62,6 +62,18 @@ impl Form {
         all
     };
 
+    /// The forms [`fit`] chooses among: no trend or a damped one. The undamped additive
+    /// trend is left to [`fit_form`]: chosen by AICc it extrapolates too far (M3 monthly
+    /// sMAPE 14.97 with it, 14.2 without; quarterly 9.91 and 9.57).
+    pub const AUTO: [Form; 6] = [
+        Form::ALL[0],
+        Form::ALL[2],
+        Form::ALL[3],
+        Form::ALL[5],
+        Form::ALL[6],
+        Form::ALL[8],
+    ];
+
     /// `ETS(A,Ad,M)` and the like.
     pub fn label(self) -> String {
         let t = match self.trend {
@@ -129,9 +141,17 @@ pub struct Fitted {
     /// Seasonal indices by position `t % season`.
     seasonals: Vec<f64>,
     n: usize,
+    /// The optimum found, to warm-start a refit.
+    x: Vec<f64>,
 }
 
 impl Fitted {
+    /// Refits this form on `y` (a backtest's shorter history, or a longer one), starting the
+    /// search from this fit's optimum: a fraction of the work of [`fit_form`].
+    pub fn refit(&self, y: &[f64]) -> Result<Fitted, ForecastError> {
+        refit_form(y, self.season, self.form, Some(&self.x))
+    }
+
     /// The point forecast of `h` steps after the fitted series.
     pub fn forecast(&self, h: usize) -> Point {
         let p = &self.params;
@@ -173,7 +193,7 @@ pub fn forecast(y: &[f64], season: usize, h: usize) -> Result<Point, ForecastErr
     Ok(fit(y, season)?.forecast(h))
 }
 
-/// Fits every admissible form and keeps the one with the lowest AICc. Seasonal forms need
+/// Fits every admissible form of [`Form::AUTO`] and keeps the one with the lowest AICc. Seasonal forms need
 /// `season > 1` and two full seasons; multiplicative seasonality needs every value > 0; a
 /// form needs more than its parameters + 4 points. Too short for any: SES, or the last value.
 pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
@@ -182,11 +202,11 @@ pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
         return Ok(f);
     }
     let mut best: Option<Fitted> = None;
-    for form in Form::ALL {
+    for form in Form::AUTO {
         if admissible(y, season, form).is_err() {
             continue;
         }
-        if let Some(f) = estimate(y, season, form) {
+        if let Some(f) = estimate(y, season, form, None) {
             if best.as_ref().is_none_or(|b| f.aicc < b.aicc) {
                 best = Some(f);
             }
@@ -206,6 +226,15 @@ pub fn fit(y: &[f64], season: usize) -> Result<Fitted, ForecastError> {
 /// backtest origin). When the form does not suit the series, the nearest simpler form is
 /// fitted instead and the label says why.
 pub fn fit_form(y: &[f64], season: usize, form: Form) -> Result<Fitted, ForecastError> {
+    refit_form(y, season, form, None)
+}
+
+fn refit_form(
+    y: &[f64],
+    season: usize,
+    form: Form,
+    warm: Option<&[f64]>,
+) -> Result<Fitted, ForecastError> {
     check(y, season)?;
     if let Some(f) = degenerate(y, season) {
         return Ok(f);
@@ -219,11 +248,12 @@ pub fn fit_form(y: &[f64], season: usize, form: Form) -> Result<Fitted, Forecast
             None => return Ok(fallback(y, season, why.as_deref().unwrap_or(""))),
         }
     }
-    let mut fitted = match estimate(y, season, form) {
+    let warm = warm.filter(|_| why.is_none());
+    let mut fitted = match estimate(y, season, form, warm) {
         Some(f) => f,
         None if form != Form::SES => {
             why.get_or_insert_with(|| format!("{} could not be fitted", form.label()));
-            match estimate(y, season, Form::SES) {
+            match estimate(y, season, Form::SES, None) {
                 Some(f) => f,
                 None => return Ok(fallback(y, season, why.as_deref().unwrap_or(""))),
             }
@@ -280,6 +310,7 @@ fn flat(y: &[f64], season: usize, level: f64, why: &str) -> Fitted {
         slope: 0.0,
         seasonals: Vec::new(),
         n: y.len(),
+        x: Vec::new(),
     }
 }
 
@@ -352,7 +383,7 @@ fn short_note(y: &[f64], m: usize, chosen: Form) -> Option<String> {
     }
     if !chosen.has_trend() && !chosen.has_season() {
         let probe = Form {
-            trend: Trend::Additive,
+            trend: Trend::Damped,
             seasonal: Seasonal::None,
         };
         if let Err(why) = admissible(y, m, probe) {
@@ -367,13 +398,23 @@ const A_LO: f64 = 1e-4;
 const A_HI: f64 = 0.9999;
 const PHI_LO: f64 = 0.8;
 const PHI_HI: f64 = 0.98;
-/// Iteration cap of the Nelder–Mead search and its tolerance on `n·ln(SSE/n)`.
-const MAX_ITER: usize = 250;
-const TOL: f64 = 1e-4;
+/// Tolerance of the Nelder–Mead search on `n·ln(SSE/n)`; its iteration cap is `15·d + 30`
+/// for `d` searched values (`10·d + 20` from a warm start). On M3 a cap of `25·d + 50` and
+/// a tolerance of 1e-4 moved sMAPE by less than 0.05 and took half as long again.
+const TOL: f64 = 1e-3;
+/// The initial seasonal indices are searched too (not only decomposed) for seasons of at
+/// least `SEARCH_MIN_M` with `SEARCH_SEASONS` seasons of data. Measured on M3: monthly sMAPE
+/// 14.2 → 13.95 with the search; quarterly 9.55 → 9.64, so quarterly seasons keep the
+/// decomposition. Below four seasons the m − 1 extra values overfit and cost time.
+const SEARCH_MIN_M: usize = 6;
+const SEARCH_SEASONS: usize = 4;
 
 /// The optimisation layout: `[α, β/α?, γ/(1−α)?, φ?, l0, b0?]`.
 struct Layout {
     form: Form,
+    /// Whether the first m − 1 seasonal indices are searched too (the last one normalises).
+    seasons: bool,
+    m: usize,
 }
 
 impl Layout {
@@ -402,8 +443,25 @@ impl Layout {
         (p, l0, b0)
     }
 
+    /// Writes the seasonal indices of `x` (or `init` when they are not searched) into `out`.
+    fn seasonals(&self, x: &[f64], init: &[f64], out: &mut [f64]) {
+        if !self.seasons {
+            out.copy_from_slice(init);
+            return;
+        }
+        let free = &x[x.len() + 1 - self.m..];
+        out[..self.m - 1].copy_from_slice(free);
+        let total = if self.form.seasonal == Seasonal::Multiplicative {
+            self.m as f64
+        } else {
+            0.0
+        };
+        out[self.m - 1] = total - free.iter().sum::<f64>();
+    }
+
     /// Start, lower and upper bounds (R's `initparam`).
-    fn start(&self, m: usize, l0: f64, b0: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    fn start(&self, init: &Init) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let (m, l0, b0) = (self.m, init.level, init.slope);
         let inf = f64::INFINITY;
         let mut x = vec![A_LO + 0.2 * (A_HI - A_LO) / m as f64];
         let (mut lo, mut hi) = (vec![A_LO], vec![A_HI]);
@@ -425,33 +483,50 @@ impl Layout {
         if self.form.has_trend() {
             push(b0, -inf, inf);
         }
+        if self.seasons {
+            for s in &init.seasonals[..m - 1] {
+                push(*s, -inf, inf);
+            }
+        }
         (x, lo, hi)
     }
 }
 
-/// Estimates `form` on `y`; `None` when no parameters give a finite fit.
-fn estimate(y: &[f64], m: usize, form: Form) -> Option<Fitted> {
+/// Estimates `form` on `y`, from `warm` (a previous optimum) when it fits the layout;
+/// `None` when no parameters give a finite fit.
+fn estimate(y: &[f64], m: usize, form: Form, warm: Option<&[f64]>) -> Option<Fitted> {
     let init = initial_states(y, m, form)?;
-    let layout = Layout { form };
-    let (x0, lo, hi) = layout.start(m, init.level, init.slope);
+    let layout = Layout {
+        form,
+        seasons: form.has_season() && m >= SEARCH_MIN_M && y.len() >= SEARCH_SEASONS * m,
+        m,
+    };
+    let (mut x0, lo, hi) = layout.start(&init);
+    let d = x0.len();
+    let mut max_iter = 15 * d + 30;
+    if let Some(w) = warm.filter(|w| w.len() == d) {
+        x0.copy_from_slice(w);
+        max_iter = 10 * d + 20;
+    }
     let n = y.len() as f64;
     let scale = y.iter().map(|v| v.abs()).sum::<f64>() / n;
     let floor = (1e-10 * scale.max(1e-300)).powi(2);
     let mut seas = init.seasonals.clone();
     let objective = |x: &[f64]| {
         let (p, l0, b0) = layout.params(x);
-        seas.copy_from_slice(&init.seasonals);
+        layout.seasonals(x, &init.seasonals, &mut seas);
         match filter(y, form, &p, l0, b0, &mut seas) {
             Some((sse, _, _)) => n * (sse / n).max(floor).ln(),
             None => f64::INFINITY,
         }
     };
-    let (x, lik) = nelder_mead(objective, &x0, &lo, &hi, MAX_ITER, TOL);
+    let (x, lik) = nelder_mead(objective, &x0, &lo, &hi, max_iter, TOL);
     if !lik.is_finite() {
         return None;
     }
     let (params, l0, b0) = layout.params(&x);
-    let mut seasonals = init.seasonals;
+    let mut seasonals = init.seasonals.clone();
+    layout.seasonals(&x, &init.seasonals, &mut seasonals);
     let (sse, level, slope) = filter(y, form, &params, l0, b0, &mut seasonals)?;
     let k = form.n_params(m);
     let np = (k + 1) as f64;
@@ -471,6 +546,7 @@ fn estimate(y: &[f64], m: usize, form: Form) -> Option<Fitted> {
         slope,
         seasonals,
         n: y.len(),
+        x,
     })
 }
 
@@ -493,7 +569,8 @@ fn filter(
         1.0
     };
     let trend = form.has_trend();
-    for (t, &yt) in y.iter().enumerate() {
+    let mut i = 0;
+    for &yt in y {
         let phib = if trend { phi * b } else { 0.0 };
         let q = l + phib;
         let e = match form.seasonal {
@@ -504,26 +581,27 @@ fn filter(
                 e
             }
             Seasonal::Additive => {
-                let s = seas[t % m];
+                let s = seas[i];
                 let e = yt - q - s;
                 l = q + p.alpha * e;
                 b = phib + p.beta * e;
-                seas[t % m] = s + p.gamma * e;
+                seas[i] = s + p.gamma * e;
                 e
             }
             Seasonal::Multiplicative => {
-                let s = seas[t % m];
+                let s = seas[i];
                 if q.abs() < 1e-10 || s.abs() < 1e-10 {
                     return None;
                 }
                 let e = yt - q * s;
                 l = q + p.alpha * e / s;
                 b = phib + p.beta * e / s;
-                seas[t % m] = s + p.gamma * e / q;
+                seas[i] = s + p.gamma * e / q;
                 e
             }
         };
         sse += e * e;
+        i = if i + 1 == m { 0 } else { i + 1 };
     }
     (sse.is_finite() && l.is_finite() && b.is_finite()).then_some((sse, l, b))
 }
@@ -588,7 +666,7 @@ fn decompose(y: &[f64], m: usize, mult: bool) -> Option<Vec<f64>> {
     let half = m / 2;
     let (mut sum, mut count) = (vec![0.0; m], vec![0usize; m]);
     for t in half..n - half {
-        let trend = if m % 2 == 0 {
+        let trend = if m.is_multiple_of(2) {
             let inner: f64 = y[t + 1 - half..t + half].iter().sum();
             (inner + 0.5 * (y[t - half] + y[t + half])) / m as f64
         } else {
