@@ -156,6 +156,12 @@ fn series() -> impl Strategy<Value = Vec<f64>> {
         (1usize..50, -1e3f64..1e3).prop_map(|(n, v)| vec![v; n]),
         (1usize..50).prop_map(|n| vec![0.0; n]),
         prop::collection::vec(prop_oneof![Just(0.0), 1.0f64..10.0], 1..60),
+        // Extreme scales: amounts in the billions and in the billionths.
+        (
+            prop::collection::vec(0.5f64..1.5, 1..60),
+            prop_oneof![Just(1e9), Just(1e-9)]
+        )
+            .prop_map(|(v, k)| v.into_iter().map(|x| x * k).collect()),
     ]
 }
 
@@ -175,7 +181,10 @@ proptest! {
         for form in Form::ALL {
             let g = fit_form(&y, season, form).unwrap();
             prop_assert!(g.forecast(h).mean.iter().all(|v| v.is_finite()));
+            prop_assert!(g.sigma.is_finite() && g.sigma >= 0.0);
         }
+        let r = f.refit(&y[..y.len().div_ceil(2)]).unwrap();
+        prop_assert!(r.forecast(h).mean.iter().all(|v| v.is_finite()), "{}", r.label);
     }
 }
 
@@ -276,22 +285,31 @@ fn synthetic(count: usize, n: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// The selector's ETS share for one series: fit on the whole, refit at three origins.
+fn backtest_like(y: &[f64]) -> f64 {
+    let f = fit(y, 12).unwrap();
+    let mut sum = f.forecast(6).mean[0];
+    for cut in [27, 30, 33] {
+        sum += f.refit(&y[..cut]).unwrap().forecast(3).mean[0];
+    }
+    sum
+}
+
 #[test]
 #[ignore = "benchmark: run in release with --ignored --nocapture"]
 fn speed_of_a_backtest_sized_workload() {
     let data = synthetic(1000, 36);
     let start = std::time::Instant::now();
-    let mut sum = 0.0;
-    for y in &data {
-        let f = fit(y, 12).unwrap();
-        sum += f.forecast(6).mean[0];
-        // Three backtest origins refit the chosen form.
-        for cut in [27, 30, 33] {
-            sum += f.refit(&y[..cut]).unwrap().forecast(3).mean[0];
-        }
-    }
+    let sum: f64 = data.iter().map(|y| backtest_like(y)).sum();
+    let one = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    let (a, b) = data.split_at(500);
+    let two: f64 = std::thread::scope(|s| {
+        let t = s.spawn(|| a.iter().map(|y| backtest_like(y)).sum::<f64>());
+        b.iter().map(|y| backtest_like(y)).sum::<f64>() + t.join().unwrap()
+    });
     println!(
-        "1000 series x 36 points, fit + 3 refits: {:.3} s on one thread ({sum:.0})",
+        "1000 series x 36 points, fit + 3 refits: {one:.3} s on one thread, {:.3} s on two ({sum:.0} {two:.0})",
         start.elapsed().as_secs_f64()
     );
 }
