@@ -173,10 +173,9 @@ pub fn calibrate(
         });
         unfunded = (unfunded - c).max(0.0);
     }
-    for k in rates.len()..DEFAULT_RATES.len() {
-        rates.push(DEFAULT_RATES[k]);
-    }
-    if rates.len() > actual.len() || actual.is_empty() {
+    rates.extend(DEFAULT_RATES.iter().skip(rates.len()));
+    // The years to come call at the published steady rate (the last one repeats).
+    if rates.len() == actual.len() {
         rates.push(DEFAULT_RATES[2]);
     }
     // Growth per year: (NAV_t − NAV_{t−1} − C_t + D_t) / NAV_{t−1}.
