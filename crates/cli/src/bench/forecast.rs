@@ -9,7 +9,9 @@ use anyhow::{bail, Context, Result};
 use chrono::{Datelike, Months, NaiveDate};
 use clearway_core::allocation::ComponentRatios;
 use clearway_core::calendar::last_day_of_month;
-use clearway_core::distribution::{plan_lines, Action, Allocation, ComponentKind, Kind, Schedule, Status};
+use clearway_core::distribution::{
+    plan_lines, Action, Allocation, ComponentKind, Kind, Schedule, Status,
+};
 use clearway_core::Currency;
 use clearway_server::Config;
 use clearway_store::distributions::{self as store, NewDistribution};
@@ -102,7 +104,10 @@ pub(super) async fn forecast_api(
     let s = setup(database_url, investors, Config::default()).await?;
     seed_history(&s, 36).await?;
     let fund = s.seeded.open_fund_id.clone();
-    let url = format!("{}/api/funds/{fund}/distribution-forecast?horizon=12", s.base);
+    let url = format!(
+        "{}/api/funds/{fund}/distribution-forecast?horizon=12",
+        s.base
+    );
     let plain = format!("{}/api/funds/{fund}/classes", s.base);
     // Warm-up, and what was chosen.
     let first: serde_json::Value = s
@@ -115,7 +120,11 @@ pub(super) async fn forecast_api(
         .await?;
     println!(
         "forecast of 36 months: model {} ({}), backtest MAPE {} sMAPE {} MASE {}",
-        first["model"], first["label"], first["accuracy"]["mape"], first["accuracy"]["smape"], first["accuracy"]["mase"]
+        first["model"],
+        first["label"],
+        first["accuracy"]["mape"],
+        first["accuracy"]["smape"],
+        first["accuracy"]["mase"]
     );
     sequential(&s, &plain, 10).await?;
     let mut f = sequential(&s, &url, requests).await?;
