@@ -16,6 +16,7 @@ mod capital;
 mod create;
 mod documents;
 mod forecast;
+mod forecast_api;
 mod notifications;
 mod pages;
 mod payments;
@@ -91,6 +92,19 @@ pub enum Which {
         /// Timed runs (after 2 warm-up runs).
         #[arg(long, default_value_t = 11)]
         runs: usize,
+    },
+    /// One fund's distribution forecast (36 months of history, selection by backtest)
+    /// through the API, one request after another; baseline: a plain fund read.
+    ForecastApi {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Holders of the fund.
+        #[arg(long, default_value_t = 1_000)]
+        investors: usize,
+        /// Requests of each.
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
     },
     /// `GET /api/distributions/:id` under concurrent connections; baseline `GET /healthz`.
     Get {
@@ -336,6 +350,11 @@ pub async fn run(which: Which) -> Result<()> {
             concurrency,
             requests,
         } => api::get(database_url.as_deref(), concurrency, requests).await,
+        Which::ForecastApi {
+            database_url,
+            investors,
+            requests,
+        } => forecast_api::forecast_api(database_url.as_deref(), investors, requests).await,
         Which::Schedules {
             database_url,
             funds,
