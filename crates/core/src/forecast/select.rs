@@ -5,7 +5,9 @@
 //! The backtest cuts the history at a few origins near its end and forecasts the next `bh`
 //! points from each (`bh` = the horizon, shortened for short series). Every candidate is
 //! scored by MASE on the same cuts with one scale (the whole history's seasonal-naive error),
-//! so a candidate's mean is comparable across origins; Naive wins every tie. The chosen
+//! so a candidate's mean is comparable across origins. The ensemble is chosen unless a candidate's
+//! error is below [`CHALLENGE`] × its own; among those, the lowest wins and Naive wins every tie; and Naive wins whenever it did at
+//! least as well as the ensemble. The chosen
 //! model's errors give the intervals: each error divided by √step is one draw of the
 //! one-step spread, and the bounds at step j are the mean ± z·σ·√j. Coverage is measured by
 //! leaving each origin out in turn: its points against bounds built from the other origins.
@@ -234,19 +236,49 @@ fn clamp(mut f: Vec<f64>, nonneg: bool) -> Vec<f64> {
     f
 }
 
-/// The lowest mean absolute error, Naive first among equals, then the list's order (simpler
-/// models come first).
-fn choose(runs: &[Run]) -> Option<&Run> {
+/// The ensemble, unless a candidate's backtest error is clearly lower (below
+/// [`CHALLENGE`] × the ensemble's); among those, the lowest mean absolute error, Naive first
+/// among equals, then the list's order (simpler models come first). A few cuts are a noisy
+/// judge: on M3, trusting the lowest error alone picked naive for a third of the series and
+/// lost to the ensemble everywhere; a flat payer's naive error is far below the ensemble's and
+/// still wins.
+fn choose(runs: &[Run], flat: bool) -> Option<&Run> {
+    let ens = runs.iter().find(|r| r.model == Model::Ensemble);
+    let bar = ens.map_or(f64::INFINITY, |e| e.mae * CHALLENGE);
     let best = runs.iter().map(|r| r.mae).fold(f64::INFINITY, f64::min);
+    let naive = runs.iter().find(|r| r.model == Model::Naive);
+    if let Some(e) = ens.filter(|_| best >= bar) {
+        // A flat payer keeps Naive whenever it did at least as well as the ensemble on a flat payer (half its values repeat the one before).
+        return match naive {
+            Some(n) if flat && n.mae <= e.mae * (1.0 + 1e-9) => Some(n),
+            _ => Some(e),
+        };
+    }
     // A relative tolerance so that rounding never hands a tie to a more complex model.
     let tol = best * 1e-9;
-    if let Some(n) = runs.iter().find(|r| r.model == Model::Naive) {
-        if n.mae <= best + tol {
-            return Some(n);
-        }
+    if let Some(n) = naive.filter(|n| n.mae <= best + tol) {
+        return Some(n);
     }
     runs.iter().find(|r| r.mae <= best + tol)
 }
+
+/// Share of values equal to the one before from which a series is a flat payer (a fund that
+/// pays the same amount period after period, changing it now and then).
+pub const FLAT_REPEATS: f64 = 0.5;
+
+/// Share of values equal to the one before.
+pub fn repeat_share(y: &[f64]) -> f64 {
+    if y.len() < 2 {
+        return 1.0;
+    }
+    let same = y.windows(2).filter(|w| w[0] == w[1]).count();
+    same as f64 / (y.len() - 1) as f64
+}
+
+/// How much lower than the ensemble's a challenger's backtest error must be to be chosen.
+/// Measured on the M3 holdouts (auto sMAPE monthly / quarterly): no bar 14.08 / 9.59, 0.85
+/// 13.86 / 9.21, 0.7 13.70 / 9.13 (Tourism 19.38 / 15.16 against 19.19 / 15.15 at 0.85).
+pub const CHALLENGE: f64 = 0.7;
 
 /// Forecasts `y` as asked: the given model, or the one the backtest chooses.
 pub fn forecast(y: &[f64], opts: &Options) -> Result<Forecast, ForecastError> {
@@ -267,7 +299,7 @@ pub fn forecast(y: &[f64], opts: &Options) -> Result<Forecast, ForecastError> {
     } else {
         backtest(y, opts.season, &plan, &models, &mut notes)
     };
-    let chosen = choose(&runs);
+    let chosen = choose(&runs, repeat_share(y) >= FLAT_REPEATS);
     let model = match (opts.model, chosen) {
         (Some(m), _) => m,
         (None, Some(r)) => r.model,

@@ -77,7 +77,9 @@ fn measure(file: &str, h: usize, m: usize) {
     };
     println!("\n{file}: {} series, h={h}, m={m}", all.len());
     let mut models: Vec<Option<Model>> = vec![None];
-    models.extend(Model::ALL.map(Some));
+    if std::env::var("CW_AUTO_ONLY").is_err() {
+        models.extend(Model::ALL.map(Some));
+    }
     let mut base = (1.0, 1.0);
     for model in models {
         let t0 = Instant::now();
