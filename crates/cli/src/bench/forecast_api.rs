@@ -32,6 +32,18 @@ async fn seed_history(s: &Setup, months: u32) -> Result<()> {
     };
     let fund = &s.seeded.open_fund_id;
     let start = NaiveDate::from_ymd_opt(2023, 1, 31).context("date")?;
+    // The seeded holdings start later than this history: ten holders of 1,000 units before it.
+    let early: Vec<(String, Decimal)> = s
+        .seeded
+        .investor_ids
+        .iter()
+        .take(10)
+        .map(|i| (i.clone(), Decimal::from(1000)))
+        .collect();
+    let mut tx = s.fresh.db.begin().await?;
+    let before = NaiveDate::from_ymd_opt(2022, 1, 1).context("date")?;
+    funds::record_holdings(&mut tx, &op, fund, before, &early).await?;
+    tx.commit().await?;
     for k in 0..months {
         let m = start + Months::new(k);
         let payable = last_day_of_month(m.year(), m.month()).context("month end")?;
