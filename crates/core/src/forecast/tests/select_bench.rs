@@ -1,6 +1,7 @@
 //! The holdout measurement of selection and every model on M3 and Tourism, and the speed case
 //! (ignored; run in release: `cargo test -p clearway-core --release --lib select_bench --
 //! --ignored --nocapture`). Reads /work/shared/forecasting or `CLEARWAY_FORECAST_DATA`.
+//! `CW_AUTO_ONLY=1` measures only the automatic selection (a quicker run).
 //! `clearway bench forecast` prints the same table from the CLI.
 
 use std::collections::BTreeMap;
