@@ -13,6 +13,8 @@
 //! - [`error`]: [`AppError`], the one error of this layer.
 //! - [`events`]: webhook subscriptions, and the outbox relay's bookkeeping (fan-out into
 //!   deliveries, attempts recorded with their retry).
+//! - [`forecast`]: distribution forecasts, scenarios, trends, the liquidity plan, stored
+//!   forecasts and their recorded errors, the Yale projection of partnerships.
 //! - [`jobs`]: how a job run fails ([`jobs::JobError`]), for handlers and workers.
 //! - [`notifications`]: the notification engine, its channels and delivery tracking.
 //! - [`payments`]: building, retrying and sending payments (rails, provider connectors, vault),
@@ -35,6 +37,7 @@ pub mod distributions;
 pub mod documents;
 pub mod error;
 pub mod events;
+pub mod forecast;
 pub mod inkind;
 pub mod jobs;
 pub mod notifications;

@@ -11,7 +11,8 @@
 //! ([`crate::reinvestment::step()`]), flagging the open distributions whose record-date
 //! holdings it changed ([`crate::distributions::stale::after_processing`]), recovery
 //! ([`crate::recovery::step()`]: a reversal's receivables, or offsets of what investors owe),
-//! payments ([`crate::payments::step()`]), completion.
+//! payments ([`crate::payments::step()`]), completion, and the forecasting hook
+//! ([`crate::forecast::stored::after_completion`]).
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
@@ -61,6 +62,10 @@ pub async fn run(
     )
     .await
     .map_err(|e| JobError::Retryable(e.to_string()))?;
+    // Forecasting: the errors of stored forecasts for this period, and a fresh snapshot.
+    crate::forecast::stored::after_completion(&mut tx, &actor, &completed)
+        .await
+        .map_err(|e| JobError::Retryable(e.to_string()))?;
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
     Ok(())

@@ -36,6 +36,7 @@ pub mod db;
 pub mod distributions;
 pub mod documents;
 pub mod events;
+pub mod forecast;
 pub mod funds;
 pub mod inkind;
 pub mod jobs;

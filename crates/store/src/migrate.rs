@@ -169,6 +169,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0030_tax",
             include_str!("../migrations/0030_tax.sql").to_string(),
         ),
+        (
+            "0031_forecast",
+            include_str!("../migrations/0031_forecast.sql").to_string(),
+        ),
     ]
 }
 
