@@ -6,6 +6,7 @@
 //! - [`access`]: users and API tokens (admin endpoints).
 //! - [`distributions`]: the distribution lifecycle's wire DTOs and routes.
 //! - [`documents`]: investor documents (notices, statements, tax summaries; API and pages).
+//! - [`forecast`]: forecast pages (a fund's, the organization's).
 //! - [`funds`]: share classes of open-end funds (API) and the funds pages.
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
@@ -34,6 +35,7 @@ pub mod demo;
 pub mod distributions;
 pub mod documents;
 pub mod events;
+pub mod forecast;
 pub mod funds;
 pub mod http;
 pub mod inkind;
@@ -109,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .merge(notifications::unsubscribe::router())
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
+        .merge(forecast::pages_org::router())
+        .merge(forecast::pages::router())
         .merge(reconciliation::pages::router())
         .merge(waterfall::pages::router())
         .merge(funds::pages::router())
