@@ -6,8 +6,9 @@
 //! - [`access`]: users and API tokens (admin endpoints).
 //! - [`distributions`]: the distribution lifecycle's wire DTOs and routes.
 //! - [`documents`]: investor documents (notices, statements, tax summaries; API and pages).
-//! - [`forecast`]: forecast pages (a fund's, the organization's).
 //! - [`funds`]: share classes of open-end funds (API) and the funds pages.
+//! - [`forecast`]: distribution forecasts, scenarios, trends, the liquidity plan, cash on
+//!   hand, the Yale projection, stored forecasts and their accuracy (API and pages).
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tax::profiles::router())
         .merge(tax::rates::router())
         .merge(tax::liability::router())
+        .merge(forecast::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),

@@ -117,7 +117,10 @@ pub async fn plan(
         })
         .collect();
     let on_hand = cash.as_ref().map_or(0, |c| c.amount_minor);
-    let rows = core::plan(&needs, on_hand, s.fund.currency.minor_units());
+    // The needs come from a checked forecast, so a refusal here is a bug, said as such.
+    let rows = core::plan(&needs, on_hand, s.fund.currency.minor_units()).map_err(|e| {
+        StoreError::Corrupt(format!("liquidity plan of {}: {e} ({})", s.fund.code, e.field()))
+    })?;
     let mut notes = f.notes.clone();
     if cash.is_none() {
         notes.push("no cash on hand entered: the plan runs against zero".into());

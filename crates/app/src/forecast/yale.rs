@@ -5,7 +5,7 @@
 
 use chrono::Datelike;
 use clearway_core::distribution::FundKind;
-use clearway_core::forecast::yale::{self as core, Params, State};
+use clearway_core::forecast::yale::{self as core, State};
 use clearway_core::{FieldError, Invalid};
 use clearway_store::forecast::{self as store, CapitalYear};
 use clearway_store::{funds, Actor, StoreError, Tx};
@@ -77,7 +77,19 @@ pub async fn projection(
     }
     let actual = actual_years(&h.years, vintage, age, h.committed_minor);
     let commitment = h.committed_minor as f64;
-    let params = calibrate(&actual, commitment, life_years, &mut notes);
+    let history: Vec<core::Year> = actual
+        .iter()
+        .map(|y| core::Year {
+            year: y.year,
+            contributions: y.contributions_minor as f64,
+            distributions: y.distributions_minor as f64,
+            nav: y.nav_minor as f64,
+            unfunded: y.unfunded_minor as f64,
+        })
+        .collect();
+    let calibration = core::calibrate_explained(&history, commitment, life_years);
+    notes.extend(calibration.notes);
+    let params = calibration.params;
     let last = actual.last().cloned();
     let state = State {
         age_years: age,
@@ -147,88 +159,4 @@ fn actual_years(
             }
         })
         .collect()
-}
-
-/// Takahashi–Alexander's published defaults: contribution rates 25 %, 33.3 %, then 50 %;
-/// bow 2.5; growth 13 %; yield 0.
-const DEFAULT_RATES: [f64; 3] = [0.25, 1.0 / 3.0, 0.5];
-
-/// Parameters from the lived years: observed contribution rates for them (defaults after),
-/// growth as the mean NAV growth net of flows, the bow that best fits observed distribution
-/// rates; defaults where the history says nothing.
-pub fn calibrate(
-    actual: &[CashFlowYear],
-    commitment: f64,
-    life_years: u32,
-    notes: &mut Vec<String>,
-) -> Params {
-    let mut rates: Vec<f64> = Vec::new();
-    let mut unfunded = commitment;
-    for y in actual {
-        let c = y.contributions_minor as f64;
-        rates.push(if unfunded > 0.0 {
-            (c / unfunded).clamp(0.0, 1.0)
-        } else {
-            0.0
-        });
-        unfunded = (unfunded - c).max(0.0);
-    }
-    for k in rates.len()..DEFAULT_RATES.len() {
-        rates.push(DEFAULT_RATES[k]);
-    }
-    if rates.len() > actual.len() || actual.is_empty() {
-        rates.push(DEFAULT_RATES[2]);
-    }
-    // Growth per year: (NAV_t − NAV_{t−1} − C_t + D_t) / NAV_{t−1}.
-    let mut growths = Vec::new();
-    let mut dist = Vec::new();
-    for w in actual.windows(2) {
-        let prev = w[0].nav_minor as f64;
-        if prev > 0.0 {
-            let (c, d) = (
-                w[1].contributions_minor as f64,
-                w[1].distributions_minor as f64,
-            );
-            growths.push((w[1].nav_minor as f64 - prev - c + d) / prev);
-            dist.push((w[1].year, d / prev));
-        }
-    }
-    let growth = if growths.is_empty() {
-        notes.push("no NAV history to calibrate growth: 13 % a year assumed".into());
-        0.13
-    } else {
-        (growths.iter().sum::<f64>() / growths.len() as f64).clamp(-0.5, 1.0)
-    };
-    let bow = fit_bow(&dist, growth, life_years).unwrap_or_else(|| {
-        notes.push("no distribution history to calibrate the bow: 2.5 assumed".into());
-        2.5
-    });
-    Params {
-        contribution_rates: rates,
-        bow,
-        yield_rate: 0.0,
-        growth,
-        life_years,
-    }
-}
-
-/// The bow B in 0.5..=5 (step 0.1) whose rates (t/L)^B best fit the observed
-/// D_t / (NAV_{t−1}(1+G)), least squares.
-fn fit_bow(observed: &[(u32, f64)], growth: f64, life: u32) -> Option<f64> {
-    if observed.is_empty() {
-        return None;
-    }
-    let l = f64::from(life.max(1));
-    (5..=50)
-        .map(|k| f64::from(k) / 10.0)
-        .map(|b| {
-            let sse: f64 = observed
-                .iter()
-                .map(|(t, rd)| (rd / (1.0 + growth) - (f64::from(*t) / l).powf(b)).powi(2))
-                .sum();
-            (b, sse)
-        })
-        .filter(|(_, sse)| sse.is_finite())
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(b, _)| b)
 }

@@ -15,6 +15,7 @@ mod api;
 mod capital;
 mod create;
 mod documents;
+mod forecast;
 mod notifications;
 mod pages;
 mod payments;
@@ -90,6 +91,19 @@ pub enum Which {
         /// Timed runs (after 2 warm-up runs).
         #[arg(long, default_value_t = 11)]
         runs: usize,
+    },
+    /// One fund's distribution forecast (36 months of history, selection by backtest)
+    /// through the API, one request after another; baseline: a plain fund read.
+    ForecastApi {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Holders of the fund.
+        #[arg(long, default_value_t = 1_000)]
+        investors: usize,
+        /// Requests of each.
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
     },
     /// `GET /api/distributions/:id` under concurrent connections; baseline `GET /healthz`.
     Get {
@@ -320,6 +334,11 @@ pub async fn run(which: Which) -> Result<()> {
             concurrency,
             requests,
         } => api::get(database_url.as_deref(), concurrency, requests).await,
+        Which::ForecastApi {
+            database_url,
+            investors,
+            requests,
+        } => forecast::forecast_api(database_url.as_deref(), investors, requests).await,
         Which::Schedules {
             database_url,
             funds,

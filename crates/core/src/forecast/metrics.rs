@@ -23,7 +23,7 @@ pub fn score(train: &[f64], actual: &[f64], predicted: &[f64], season: usize) ->
         s.notes.push("no points to score".into());
         return s;
     }
-    if actual[..n].iter().any(|a| *a == 0.0) {
+    if actual[..n].contains(&0.0) {
         s.notes
             .push("MAPE is undefined: an actual value is zero".into());
     } else {

@@ -10,6 +10,7 @@ mod capital;
 mod classes;
 mod demo_notices;
 mod documents;
+mod forecast;
 mod four_eyes;
 mod helpers;
 mod idempotency;

@@ -324,6 +324,18 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/tax/withholding-liability"),
         ("get", "/api/tax/withholding/flags"),
         ("get", "/api/distributions/{id}/withholding"),
+        // Forecasting.
+        ("get", "/api/funds/{fund_id}/distribution-forecast"),
+        ("get", "/api/funds/{fund_id}/distribution-forecast/with-scenarios"),
+        ("get", "/api/funds/{fund_id}/distribution-trends"),
+        ("get", "/api/funds/{fund_id}/distribution-forecasts"),
+        ("post", "/api/funds/{fund_id}/distribution-forecasts"),
+        ("get", "/api/forecasts/aggregate"),
+        ("get", "/api/forecasts/accuracy"),
+        ("get", "/api/funds/{fund_id}/liquidity-plan"),
+        ("get", "/api/liquidity-plan"),
+        ("put", "/api/funds/{fund_id}/cash-on-hand"),
+        ("get", "/api/funds/{fund_id}/cash-flow-projection"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
