@@ -22,7 +22,7 @@ use clearway_store::funds::{self, Fund};
 use clearway_store::Tx;
 use serde::Deserialize;
 
-use super::pages_view::{self as view, FundHead, ForecastView, PlanRow, SavedRow, TrendsView};
+use super::pages_view::{self as view, ForecastView, FundHead, PlanRow, SavedRow, TrendsView};
 use crate::state::AppState;
 use crate::web::error::render_status;
 use crate::web::form::{self, FieldErrors};
@@ -104,7 +104,13 @@ fn model_choices() -> Vec<(&'static str, &'static str)> {
 
 /// A refusal of the core's as field errors of the form (same field names).
 pub fn field_errors(invalid: Invalid) -> FieldErrors {
-    FieldErrors(invalid.0.into_iter().map(|f| (f.field, f.message)).collect())
+    FieldErrors(
+        invalid
+            .0
+            .into_iter()
+            .map(|f| (f.field, f.message))
+            .collect(),
+    )
 }
 
 /// The API's field names as the form's.
@@ -226,7 +232,11 @@ async fn draw(state: &AppState, viewer: &Viewer, id: &str, d: Draw) -> PageResul
         on_hand: plan.cash_on_hand.as_ref().map(view::on_hand),
         cash: d.cash.unwrap_or_else(|| view::cash_form(&plan)),
         cash_errors: d.cash_errors,
-        plan: plan.rows.iter().map(|r| view::plan_row(r, plan.currency)).collect(),
+        plan: plan
+            .rows
+            .iter()
+            .map(|r| view::plan_row(r, plan.currency))
+            .collect(),
         fund: view::fund_head(&fund),
         form: d.form,
         errors,
@@ -238,7 +248,11 @@ async fn draw(state: &AppState, viewer: &Viewer, id: &str, d: Draw) -> PageResul
 /// Why there is no forecast to show: the first note of an empty forecast.
 fn empty_reason(f: &FundForecast) -> Option<String> {
     f.points.is_empty().then(|| {
-        let why = f.notes.first().cloned().unwrap_or_else(|| "no history".into());
+        let why = f
+            .notes
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "no history".into());
         format!("No forecast for {}: {why}.", f.fund_code)
     })
 }

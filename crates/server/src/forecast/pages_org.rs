@@ -114,13 +114,16 @@ fn month_label(i: i32) -> String {
     format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1)
 }
 
+/// Forecast sums of one month: (total, lower80, upper80).
+type Sums = (i64, i64, i64);
+/// Paid totals per (currency code, month index).
+type Paid = BTreeMap<(String, i32), (Currency, i64)>;
+/// One currency's paid and forecast months.
+type PerCurrency = (Currency, BTreeMap<i32, i64>, BTreeMap<i32, Sums>);
+
 /// Paid totals per (currency, month index) over every fund of the organization.
-async fn paid_by_month(
-    tx: &mut Tx,
-    viewer: &Viewer,
-    ids: &[String],
-) -> PageResult<BTreeMap<(String, i32), (Currency, i64)>> {
-    let mut out: BTreeMap<(String, i32), (Currency, i64)> = BTreeMap::new();
+async fn paid_by_month(tx: &mut Tx, viewer: &Viewer, ids: &[String]) -> PageResult<Paid> {
+    let mut out: Paid = BTreeMap::new();
     for id in ids {
         let s = series::load(tx, &viewer.actor, id).await?;
         let c = s.fund.currency;
@@ -133,9 +136,6 @@ async fn paid_by_month(
     }
     Ok(out)
 }
-
-/// Forecast sums of one month: (total, lower80, upper80).
-type Sums = (i64, i64, i64);
 
 /// One currency's chart and table: up to two years paid, then the forecast months.
 fn currency_chart(
@@ -211,14 +211,12 @@ fn currency_chart(
     }
 }
 
-fn charts(
-    agg: &Aggregate,
-    paid: &BTreeMap<(String, i32), (Currency, i64)>,
-) -> Vec<CurrencyChart> {
-    let mut by: BTreeMap<String, (Currency, BTreeMap<i32, i64>, BTreeMap<i32, Sums>)> =
-        BTreeMap::new();
+fn charts(agg: &Aggregate, paid: &Paid) -> Vec<CurrencyChart> {
+    let mut by: BTreeMap<String, PerCurrency> = BTreeMap::new();
     for ((code, m), (c, v)) in paid {
-        let e = by.entry(code.clone()).or_insert((*c, BTreeMap::new(), BTreeMap::new()));
+        let e = by
+            .entry(code.clone())
+            .or_insert((*c, BTreeMap::new(), BTreeMap::new()));
         e.1.insert(*m, *v);
     }
     for m in &agg.months {
@@ -240,7 +238,11 @@ async fn fund_row(tx: &mut Tx, viewer: &Viewer, f: &Fund, req: &Request) -> Page
     let c = fc.currency;
     let next = fc.points.first();
     let none = next.is_none().then(|| {
-        let why = fc.notes.first().cloned().unwrap_or_else(|| "no history".into());
+        let why = fc
+            .notes
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "no history".into());
         format!("No forecast: {why}.")
     });
     Ok(FundRow {
@@ -249,13 +251,25 @@ async fn fund_row(tx: &mut Tx, viewer: &Viewer, f: &Fund, req: &Request) -> Page
         none,
         next_date: next.map_or_else(String::new, |p| p.date.to_string()),
         per_unit: next.map_or_else(String::new, |p| p.per_unit.to_string()),
-        total: next.map_or_else(String::new, |p| format!("{} {}", money(p.total_minor, c), c.code())),
+        total: next.map_or_else(String::new, |p| {
+            format!("{} {}", money(p.total_minor, c), c.code())
+        }),
         model: fc.model.map_or("none", model_label),
         mape: pct(fc.accuracy.mape),
         mase: ratio(fc.accuracy.mase),
         trend: trends.trend.as_ref().map_or_else(
             || "—".into(),
-            |t| format!("{} (p = {:.3})", direction(t.direction), if t.p_value.is_finite() { t.p_value } else { 1.0 }),
+            |t| {
+                format!(
+                    "{} (p = {:.3})",
+                    direction(t.direction),
+                    if t.p_value.is_finite() {
+                        t.p_value
+                    } else {
+                        1.0
+                    }
+                )
+            },
         ),
     })
 }
@@ -341,12 +355,26 @@ async fn fill(
     page.funds_next = (listed.len() as i64 == PAGE)
         .then(|| listed.last())
         .flatten()
-        .map(|f| format!("/distributions/forecast?{}", query_string(&[("horizon", &h), ("cursor", &f.code)])));
-    page.funds_prev = cursor.map(|_| format!("/distributions/forecast?{}", query_string(&[("horizon", &h)])));
+        .map(|f| {
+            format!(
+                "/distributions/forecast?{}",
+                query_string(&[("horizon", &h), ("cursor", &f.code)])
+            )
+        });
+    page.funds_prev = cursor.map(|_| {
+        format!(
+            "/distributions/forecast?{}",
+            query_string(&[("horizon", &h)])
+        )
+    });
     let all = shortfalls(&plan);
     let off = q.soffset.unwrap_or(0).min(all.len());
     let link = |o: usize| {
-        let q = query_string(&[("horizon", &h), ("cursor", cursor.unwrap_or("")), ("soffset", &o.to_string())]);
+        let q = query_string(&[
+            ("horizon", &h),
+            ("cursor", cursor.unwrap_or("")),
+            ("soffset", &o.to_string()),
+        ]);
         format!("/distributions/forecast?{q}#h-shortfalls")
     };
     page.short_prev = (off > 0).then(|| link(off.saturating_sub(SHORT_PAGE)));

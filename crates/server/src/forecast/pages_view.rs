@@ -3,8 +3,8 @@
 //! charts' SVG.
 
 use clearway_app::forecast::{
-    CashFlowProjection, CashOnHand, LiquidityPlan, RecordedError, ScenarioForecast,
-    StoredForecast, Trends,
+    CashFlowProjection, CashOnHand, LiquidityPlan, RecordedError, ScenarioForecast, StoredForecast,
+    Trends,
 };
 use clearway_core::distribution::FundKind;
 use clearway_core::forecast::liquidity::Row;
@@ -301,7 +301,11 @@ pub fn trends_view(t: &Trends) -> TrendsView {
             format!(
                 "{}{}",
                 direction(k.direction),
-                if k.significant { " (significant at 5 %)" } else { "" }
+                if k.significant {
+                    " (significant at 5 %)"
+                } else {
+                    ""
+                }
             ),
             format!("{:.4}", fin(k.p_value)),
             format!(
@@ -310,20 +314,38 @@ pub fn trends_view(t: &Trends) -> TrendsView {
                 fin(k.sen_slope_per_year)
             ),
         ),
-        None => ("Not tested (too few distributions)".into(), "—".into(), "—".into()),
+        None => (
+            "Not tested (too few distributions)".into(),
+            "—".into(),
+            "—".into(),
+        ),
     };
     let (strength, paying) = match &t.seasonality {
         Some(s) => (
             format!(
                 "{:.2}{}",
                 fin(s.strength),
-                if s.significant { " (significant)" } else { " (not significant)" }
+                if s.significant {
+                    " (significant)"
+                } else {
+                    " (not significant)"
+                }
             ),
-            if s.paying.is_empty() { "—".into() } else { s.paying.join(", ") },
+            if s.paying.is_empty() {
+                "—".into()
+            } else {
+                s.paying.join(", ")
+            },
         ),
         None => ("—".into(), "—".into()),
     };
-    TrendsView { direction, p_value, slope, strength, paying }
+    TrendsView {
+        direction,
+        p_value,
+        slope,
+        strength,
+        paying,
+    }
 }
 
 pub struct SavedRow {
@@ -397,7 +419,12 @@ pub fn plan_row(r: &Row, c: Currency) -> PlanRow {
 }
 
 pub fn on_hand(c: &CashOnHand) -> String {
-    format!("{} {} as of {}", money(c.amount_minor, c.currency), c.currency.code(), c.as_of)
+    format!(
+        "{} {} as of {}",
+        money(c.amount_minor, c.currency),
+        c.currency.code(),
+        c.as_of
+    )
 }
 
 /// The cash-on-hand form filled with what is on file (today's date when nothing is).
@@ -444,12 +471,15 @@ impl YaleView {
 
 fn yale_chart(p: &CashFlowProjection) -> String {
     let c = p.currency;
-    let series = |name: &str, class: &'static str, f: &dyn Fn(&clearway_app::forecast::CashFlowYear) -> i64| Series {
-        name: name.into(),
-        class,
-        mark: Mark::Line,
-        values: p.years.iter().map(|y| Some(major(f(y), c))).collect(),
-    };
+    let series =
+        |name: &str,
+         class: &'static str,
+         f: &dyn Fn(&clearway_app::forecast::CashFlowYear) -> i64| Series {
+            name: name.into(),
+            class,
+            mark: Mark::Line,
+            values: p.years.iter().map(|y| Some(major(f(y), c))).collect(),
+        };
     let chart = Chart {
         id: "yale-chart".into(),
         title: format!("{}: calls, distributions and NAV by year", p.fund_code),

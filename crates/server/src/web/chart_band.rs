@@ -216,7 +216,12 @@ fn draw_axes(svg: &mut String, f: &Frame, chart: &Chart, decimals: usize) {
     }
     let n = chart.labels.len().max(1);
     let every = n.div_ceil(12).max(1);
-    for (i, label) in chart.labels.iter().enumerate().filter(|(i, _)| i % every == 0) {
+    for (i, label) in chart
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0)
+    {
         let _ = write!(
             svg,
             r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,

@@ -57,7 +57,10 @@ async fn a_fund_page_shows_the_forecast_the_api_gives_and_its_forms_refuse_bad_f
     let mut web = app.sign_in("operator").await;
 
     let overview = web.get(&format!("/funds/{open}")).await;
-    has(&overview.body, &format!("<a href=\"/funds/{open}/forecast\">Forecast</a>"));
+    has(
+        &overview.body,
+        &format!("<a href=\"/funds/{open}/forecast\">Forecast</a>"),
+    );
 
     let page = web.get(&format!("/funds/{open}/forecast")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -65,15 +68,27 @@ async fn a_fund_page_shows_the_forecast_the_api_gives_and_its_forms_refuse_bad_f
     assert_eq!(f.points.len(), 12, "{f:?}");
     for p in [&f.points[0], &f.points[11]] {
         let (date, per_unit) = (p.date, p.per_unit);
-        has(&page.body, &format!("<tr><th scope=\"row\">{date}</th><td class=\"num\">{per_unit}</td>"));
+        has(
+            &page.body,
+            &format!("<tr><th scope=\"row\">{date}</th><td class=\"num\">{per_unit}</td>"),
+        );
     }
-    has(&page.body, &format!("Based on</dt><dd>{} distributions paid", f.based_on.distributions));
+    has(
+        &page.body,
+        &format!(
+            "Based on</dt><dd>{} distributions paid",
+            f.based_on.distributions
+        ),
+    );
     has(&page.body, "aria-labelledby=\"forecast-chart-title\"");
     has(&page.body, "<table id=\"scenarios\">");
     has(&page.body, "<dl class=\"facts\" id=\"accuracy\">");
     has(&page.body, "id=\"paying\">");
     has(&page.body, "<button type=\"submit\">Save forecast</button>");
-    assert!(!page.body.contains("id=\"yale\""), "no projection for an open-end fund");
+    assert!(
+        !page.body.contains("id=\"yale\""),
+        "no projection for an open-end fund"
+    );
     assert!(!page.body.contains("NaN"), "{}", page.body);
 
     // A bad horizon or model: shown next to its field, as typed, with a 422.
@@ -88,52 +103,79 @@ async fn a_fund_page_shows_the_forecast_the_api_gives_and_its_forms_refuse_bad_f
         has(&bad.body, "aria-invalid=\"true\"");
         has(&bad.body, typed);
     }
-    let six = web.get(&format!("/funds/{open}/forecast?model=naive&horizon=6")).await;
+    let six = web
+        .get(&format!("/funds/{open}/forecast?model=naive&horizon=6"))
+        .await;
     assert_eq!(six.status, StatusCode::OK);
     let points = table(&six.body, "points");
-    assert_eq!(points.matches("<tr><th scope=\"row\">").count(), 6, "{points}");
+    assert_eq!(
+        points.matches("<tr><th scope=\"row\">").count(),
+        6,
+        "{points}"
+    );
     has(&six.body, "<option value=\"naive\" selected>");
 
     // Save: the list shows it; without the token nothing is saved.
     let forged = web
-        .post_raw(&format!("/funds/{open}/forecast/save"), &[("model", "auto"), ("horizon", "6")])
+        .post_raw(
+            &format!("/funds/{open}/forecast/save"),
+            &[("model", "auto"), ("horizon", "6")],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let saved = web
-        .post(&format!("/funds/{open}/forecast/save"), &[("model", "auto"), ("horizon", "6")])
+        .post(
+            &format!("/funds/{open}/forecast/save"),
+            &[("model", "auto"), ("horizon", "6")],
+        )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let to = saved.location.unwrap();
-    assert_eq!(to, format!("/funds/{open}/forecast?model=auto&horizon=6&notice=saved"));
+    assert_eq!(
+        to,
+        format!("/funds/{open}/forecast?model=auto&horizon=6&notice=saved")
+    );
     let page = web.get(&to).await;
     has(&page.body, "The forecast was saved.");
     has(&page.body, "Saved forecasts, newest first (1)");
     let mut tx = app.db.begin().await.unwrap();
-    let (items, total) = stored::list(&mut tx, &app.operator(), &open, 10, 0).await.unwrap();
+    let (items, total) = stored::list(&mut tx, &app.operator(), &open, 10, 0)
+        .await
+        .unwrap();
     assert_eq!((items.len(), total), (1, 1));
     assert_eq!(items[0].horizon, 6);
     tx.commit().await.unwrap();
 
     // Cash on hand: errors next to their fields, then set; the plan shows the shortfall.
     let path = format!("/funds/{open}/forecast/cash-on-hand");
-    let bad = web.post(&path, &[("amount", "-5"), ("as_of", "2025-13-01")]).await;
+    let bad = web
+        .post(&path, &[("amount", "-5"), ("as_of", "2025-13-01")])
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     has(&bad.body, "id=\"err-amount\"");
     has(&bad.body, "id=\"err-as_of\"");
     has(&bad.body, "value=\"-5\"");
-    let ok = web.post(&path, &[("amount", "100.00"), ("as_of", "2026-01-02")]).await;
+    let ok = web
+        .post(&path, &[("amount", "100.00"), ("as_of", "2026-01-02")])
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let page = web.get(&ok.location.unwrap()).await;
     has(&page.body, "Cash on hand was set.");
     has(&page.body, "(100.00 USD as of 2026-01-02)");
     let mut tx = app.db.begin().await.unwrap();
-    let plan = liquidity::plan(&mut tx, &app.operator(), &open, 6).await.unwrap();
+    let plan = liquidity::plan(&mut tx, &app.operator(), &open, 6)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(plan.cash_on_hand.map(|c| c.amount_minor), Some(10_000));
     // Each row of the plan, with its shortfall flagged.
     let shown = table(&page.body, "plan");
     for r in &plan.rows {
-        let short = if r.shortfall_minor > 0 { "num shortfall" } else { "num" };
+        let short = if r.shortfall_minor > 0 {
+            "num shortfall"
+        } else {
+            "num"
+        };
         let cell = format!("<td class=\"{short}\">{}</td>", money(r.shortfall_minor));
         has(shown, &format!("<tr><th scope=\"row\">{}</th>", r.date));
         has(shown, &cell);
@@ -144,18 +186,32 @@ async fn a_fund_page_shows_the_forecast_the_api_gives_and_its_forms_refuse_bad_f
 #[tokio::test]
 async fn the_organization_page_sums_the_funds_and_lists_the_shortfalls() {
     let app = app_with_history().await;
-    let (open, lp) = (app.seeded.open_fund_id.clone(), app.seeded.lp_fund_id.clone());
+    let (open, lp) = (
+        app.seeded.open_fund_id.clone(),
+        app.seeded.lp_fund_id.clone(),
+    );
     let mut web = app.sign_in("operator").await;
     let page = web.get("/distributions/forecast").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    has(&page.body, "<a href=\"/distributions/forecast\" aria-current=\"page\">");
+    has(
+        &page.body,
+        "<a href=\"/distributions/forecast\" aria-current=\"page\">",
+    );
     has(&page.body, "<table id=\"aggregate-USD\">");
     has(&page.body, "aria-labelledby=\"aggregate-chart-USD-title\"");
-    has(&page.body, &format!("<a href=\"/funds/{open}/forecast\">DEMO-OPEN</a>"));
-    has(&page.body, &format!("<a href=\"/funds/{lp}/forecast\">DEMO-LP</a>"));
+    has(
+        &page.body,
+        &format!("<a href=\"/funds/{open}/forecast\">DEMO-OPEN</a>"),
+    );
+    has(
+        &page.body,
+        &format!("<a href=\"/funds/{lp}/forecast\">DEMO-LP</a>"),
+    );
     // No cash on hand anywhere: the plan's shortfalls are listed, each with its fund.
     let mut tx = app.db.begin().await.unwrap();
-    let plan = liquidity::org_plan(&mut tx, &app.operator(), 12).await.unwrap();
+    let plan = liquidity::org_plan(&mut tx, &app.operator(), 12)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let shortfalls = table(&page.body, "shortfalls");
     let short: Vec<_> = plan
@@ -194,14 +250,20 @@ async fn investors_are_sent_away_readers_cannot_post_and_no_history_is_said() {
     let app = spawn_app(2).await;
     let open = app.seeded.open_fund_id.clone();
     let mut investor = app.sign_in("investor").await;
-    for path in [format!("/funds/{open}/forecast"), "/distributions/forecast".to_string()] {
+    for path in [
+        format!("/funds/{open}/forecast"),
+        "/distributions/forecast".to_string(),
+    ] {
         let away = investor.get(&path).await;
         assert_eq!(away.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(away.location.as_deref(), Some("/account/distributions"));
     }
     investor.get("/account/distributions").await;
     let post = investor
-        .post(&format!("/funds/{open}/forecast/save"), &[("model", "auto"), ("horizon", "6")])
+        .post(
+            &format!("/funds/{open}/forecast/save"),
+            &[("model", "auto"), ("horizon", "6")],
+        )
         .await;
     assert_eq!(post.status, StatusCode::SEE_OTHER);
 
@@ -209,9 +271,15 @@ async fn investors_are_sent_away_readers_cannot_post_and_no_history_is_said() {
     let page = auditor.get(&format!("/funds/{open}/forecast")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     has(&page.body, "No forecast for DEMO-OPEN");
-    assert!(!page.body.contains("Save forecast"), "read-only roles see no form");
+    assert!(
+        !page.body.contains("Save forecast"),
+        "read-only roles see no form"
+    );
     let refused = auditor
-        .post(&format!("/funds/{open}/forecast/cash-on-hand"), &[("amount", "1.00"), ("as_of", "2026-01-02")])
+        .post(
+            &format!("/funds/{open}/forecast/cash-on-hand"),
+            &[("amount", "1.00"), ("as_of", "2026-01-02")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let missing = auditor.get("/funds/nope/forecast").await;
