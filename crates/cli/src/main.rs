@@ -7,12 +7,15 @@
 //! - `audit`, `nav`, `payments`, `statements`: operator commands over the application layer
 //!   (audit chain check; NAV import; bank files, returns, checks, key rotation; statement
 //!   import and bank files).
+//! - `forecast`: `forecast eval`, the holdout evaluator of the forecasting models (also used
+//!   by `bench forecast`).
 //! - `bench/`: one file per benchmark (`create`, `api`, `reinvest`, `payments`, `reconcile`),
 //!   each printing medians and the ratio to a baseline measured in the same run.
 
 mod access;
 mod audit;
 mod bench;
+mod forecast;
 mod nav;
 mod payments;
 mod statements;
@@ -242,6 +245,11 @@ enum Command {
     Templates {
         #[command(subcommand)]
         which: TemplatesCommand,
+    },
+    /// Forecasting: `eval` scores the models on any long-format data set (unique_id,ds,y).
+    Forecast {
+        #[command(subcommand)]
+        which: forecast::Which,
     },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
@@ -568,6 +576,7 @@ async fn run(cli: Cli) -> Result<()> {
             templates::names();
             Ok(())
         }
+        Command::Forecast { which } => forecast::run(which),
         Command::Bench { which } => bench::run(which).await,
     }
 }

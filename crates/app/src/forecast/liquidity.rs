@@ -119,7 +119,11 @@ pub async fn plan(
     let on_hand = cash.as_ref().map_or(0, |c| c.amount_minor);
     // The needs come from a checked forecast, so a refusal here is a bug, said as such.
     let rows = core::plan(&needs, on_hand, s.fund.currency.minor_units()).map_err(|e| {
-        StoreError::Corrupt(format!("liquidity plan of {}: {e} ({})", s.fund.code, e.field()))
+        StoreError::Corrupt(format!(
+            "liquidity plan of {}: {e} ({})",
+            s.fund.code,
+            e.field()
+        ))
     })?;
     let mut notes = f.notes.clone();
     if cash.is_none() {

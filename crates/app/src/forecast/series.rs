@@ -98,6 +98,10 @@ fn effective<'a>(r: &'a Paid, corrected_by: &HashMap<&str, &'a Paid>) -> &'a Pai
     cur
 }
 
+/// What was paid on one payable date: net total, the per-share rate of each distribution
+/// (None: not per share, or partly reversed), the record date and the first distribution.
+type DatePaid = (i64, Vec<Option<Decimal>>, NaiveDate, String);
+
 /// Per payable date: the net of each regular distribution (or its correction) after
 /// reversals; fully reversed ones are left out.
 pub fn actuals(
@@ -119,9 +123,7 @@ pub fn actuals(
             _ => {}
         }
     }
-    // payable date → (net total, per-share rates seen, distributions, record date, id)
-    let mut by_date: BTreeMap<NaiveDate, (i64, Vec<Option<Decimal>>, NaiveDate, String)> =
-        BTreeMap::new();
+    let mut by_date: BTreeMap<NaiveDate, DatePaid> = BTreeMap::new();
     let mut left_out = 0;
     for r in paid.iter().filter(|p| p.kind == Kind::Regular) {
         let e = effective(r, &corrected_by);

@@ -372,13 +372,14 @@ async fn compute(tx: &mut Tx, actor: &Actor, fund: &Fund, year: i32) -> AppResul
     Ok(out)
 }
 
-/// Every partner's K-1 of a fund-year, computed now (staff).
+/// Every partner's K-1 of a fund-year (staff), each with its newest issue where the year is
+/// closed (then its figures are the issued ones), else computed now.
 pub async fn fund_k1s(
     tx: &mut Tx,
     actor: &Actor,
     fund_id: &str,
     year: i64,
-) -> AppResult<(Fund, Vec<PartnerK1>)> {
+) -> AppResult<(Fund, Vec<(PartnerK1, Option<FormRecord>)>)> {
     actor.require(Permission::Read)?;
     if actor.role == Role::Investor {
         return Err(StoreError::NotFound("fund").into());
@@ -386,7 +387,23 @@ pub async fn fund_k1s(
     let fund = partnership(tx, actor, fund_id).await?;
     let year = check_year("taxYear", year).map_err(|e| AppError::Invalid(e.into()))?;
     let all = compute(tx, actor, &fund, year).await?;
-    Ok((fund, all))
+    // A closed year shows what was issued (the figures as filed), like one partner's K-1.
+    let mut issued: BTreeMap<String, FormRecord> = BTreeMap::new();
+    if years::is_closed_tx(tx, actor, year).await? {
+        for f in forms::newest_of_year_tx(tx, actor, &fund.id, year, FORM, None, i64::MAX).await? {
+            issued.insert(f.investor_id.clone(), f);
+        }
+    }
+    let mut out = Vec::with_capacity(all.len());
+    for mut p in all {
+        let issue = issued.remove(&p.investor_id);
+        if let Some(f) = &issue {
+            p.k1 = serde_json::from_str(&f.figures)
+                .map_err(|e| StoreError::Corrupt(format!("K-1 figures: {e}")))?;
+        }
+        out.push((p, issue));
+    }
+    Ok((fund, out))
 }
 
 /// A partner's K-1 as shown: issued (closed year, `final`) or computed now.

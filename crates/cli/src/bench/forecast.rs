@@ -1,136 +1,133 @@
-//! `bench forecast-api`: one fund's distribution forecast through the HTTP API (36 months of
-//! completed history, selection by backtest), one request after another; baseline in the
-//! same run: a plain fund read (`GET /api/funds/:id/classes`).
+//! `bench forecast`: accuracy of the automatic selection and of every single model on the M3
+//! and Tourism holdouts (mean sMAPE and MASE, and the ratio to SeasonalNaive measured in the
+//! same run), then the speed case: 1,000 monthly series of 36 points (the last 36 training
+//! points of M3 monthly series) forecast 18 ahead with backtest selection, median of runs.
 
-use std::collections::HashSet;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use chrono::{Datelike, Months, NaiveDate};
-use clearway_core::allocation::ComponentRatios;
-use clearway_core::calendar::last_day_of_month;
-use clearway_core::distribution::{plan_lines, Action, Allocation, ComponentKind, Kind, Schedule, Status};
-use clearway_core::Currency;
-use clearway_server::Config;
-use clearway_store::distributions::{self as store, NewDistribution};
-use clearway_store::funds;
-use rust_decimal::Decimal;
-use serde_json::json;
+use anyhow::{bail, Result};
+use clearway_core::forecast::Model;
+use indicatif::ProgressBar;
 
-use super::{ms, percentile, setup, Setup};
+use super::{median, ms};
+use crate::forecast::{evaluate, fmt, long_enough, read_long, summarise, threads, Series};
 
-/// Seeds 36 completed monthly distributions on the demo open-end fund (a drifting rate with
-/// a December bump), through the store as the demo's history does.
-async fn seed_history(s: &Setup, months: u32) -> Result<()> {
-    let op = s.operator();
-    let approver = clearway_store::Actor {
-        user_id: s.seeded.user_ids["approver"].clone(),
-        role: clearway_core::access::Role::Approver,
-        ..op.clone()
-    };
-    let fund = &s.seeded.open_fund_id;
-    let start = NaiveDate::from_ymd_opt(2023, 1, 31).context("date")?;
-    for k in 0..months {
-        let m = start + Months::new(k);
-        let payable = last_day_of_month(m.year(), m.month()).context("month end")?;
-        let bump = if m.month() == 12 { 30 } else { 0 };
-        let rate = Decimal::new(500 + i64::from(k) * 2 + bump, 4);
-        let mut tx = s.fresh.db.begin().await?;
-        let schedule = Schedule {
-            declaration: payable - chrono::Duration::days(20),
-            ex: None,
-            record: payable - chrono::Duration::days(10),
-            payable,
-        };
-        let ratios = ComponentRatios::new(vec![(ComponentKind::OrdinaryDividend, Decimal::ONE)])
-            .map_err(anyhow::Error::msg)?;
-        let allocation = Allocation::PerShare { rate, ratios };
-        let holdings = funds::holdings_as_of(&mut tx, &op, fund, schedule.record).await?;
-        let lines = plan_lines(Currency::USD, &allocation, &holdings, &HashSet::new())?;
-        let new = NewDistribution {
-            fund_id: fund.clone(),
-            kind: Kind::Regular,
-            status: Status::Draft,
-            currency: Currency::USD,
-            schedule,
-            description: format!("bench {payable}"),
-            allocation: json!({ "method": "per_share", "rate": rate.to_string() }),
-            reverses_id: None,
-            corrects_id: None,
-            reason: None,
-        };
-        let mut d = store::insert(&mut tx, &op, &new, &lines).await?;
-        for (actor, action) in [
-            (&op, Action::MarkReady),
-            (&approver, Action::Approve),
-            (&op, Action::Process),
-            (&op, Action::Complete),
-        ] {
-            d = store::transition(&mut tx, actor, &d, action).await?;
+/// A data set of the benchmark: file, horizon, season.
+const SETS: [(&str, usize, usize); 4] = [
+    ("m3_monthly.csv", 18, 12),
+    ("m3_quarterly.csv", 8, 4),
+    ("tourism_monthly.csv", 24, 12),
+    ("tourism_quarterly.csv", 8, 4),
+];
+
+pub(super) fn forecast(data_dir: &Path, runs: usize, threads_asked: Option<usize>) -> Result<()> {
+    let threads = threads(threads_asked);
+    println!("threads: {threads}; data: {}", data_dir.display());
+    let mut monthly: Vec<Series> = Vec::new();
+    for (file, h, m) in SETS {
+        let path = data_dir.join(file);
+        if !path.exists() {
+            bail!("{} is missing (give --data-dir)", path.display());
         }
-        tx.commit().await?;
+        let (series, short) = long_enough(read_long(&path)?, h);
+        println!(
+            "\n{file}: {} series, h={h}, m={m}{}",
+            series.len(),
+            if short.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} too short, skipped)", short.len())
+            }
+        );
+        accuracy(&series, h, m, threads)?;
+        if file == "m3_monthly.csv" {
+            monthly = series;
+        }
+    }
+    speed(&monthly, runs, threads)
+}
+
+/// The table of one data set: auto, then every model, with ratios to SeasonalNaive.
+fn accuracy(series: &[Series], h: usize, m: usize, threads: usize) -> Result<()> {
+    let mut models: Vec<Option<Model>> = vec![None];
+    models.extend(Model::ALL.map(Some));
+    let mut table = Vec::new();
+    for model in &models {
+        let started = Instant::now();
+        let rows = evaluate(series, h, m, *model, threads, &ProgressBar::hidden())?;
+        table.push((*model, summarise(&rows), started.elapsed()));
+    }
+    let base = table
+        .iter()
+        .find(|(m, _, _)| *m == Some(Model::SeasonalNaive))
+        .map(|(_, s, _)| s.clone())
+        .unwrap_or_default();
+    println!(
+        "{:16} {:>7} {:>6} {:>7} {:>6} {:>6} {:>6} {:>8}",
+        "model", "sMAPE", "ratio", "MASE", "ratio", "cov80", "cov95", "time"
+    );
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    };
+    for (model, s, took) in &table {
+        println!(
+            "{:16} {:>7} {:>6} {:>7} {:>6} {:>6} {:>6} {:>8}",
+            model.map_or("auto", |m| m.name()),
+            fmt(s.smape, 2),
+            fmt(ratio(s.smape, base.smape), 3),
+            fmt(s.mase, 3),
+            fmt(ratio(s.mase, base.mase), 3),
+            fmt(s.coverage80.map(|v| 100.0 * v), 1),
+            fmt(s.coverage95.map(|v| 100.0 * v), 1),
+            ms(*took)
+        );
     }
     Ok(())
 }
 
-/// Latencies of `n` GETs of `url`, one after another.
-async fn sequential(s: &Setup, url: &str, n: usize) -> Result<Vec<Duration>> {
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        let resp = s
-            .client
-            .get(url)
-            .bearer_auth(&s.seeded.tokens.operator)
-            .send()
-            .await?;
-        let ok = resp.status().is_success();
-        let body = resp.bytes().await?;
-        if !ok {
-            bail!("GET {url} failed: {}", String::from_utf8_lossy(&body));
+/// 1,000 series × 36 points with backtest selection, 18 ahead: median of `runs` (after one
+/// warm-up).
+fn speed(monthly: &[Series], runs: usize, threads: usize) -> Result<()> {
+    let cases: Vec<Series> = monthly
+        .iter()
+        .filter(|s| s.y.len() >= 36 + 18)
+        .take(1_000)
+        .map(|s| {
+            let train = &s.y[..s.y.len() - 18];
+            Series {
+                id: s.id.clone(),
+                y: train[train.len() - 36..].to_vec(),
+            }
+        })
+        .collect();
+    // The evaluator holds out the last 18 points; forecasting all 36 is what is timed, so
+    // the series get 18 placeholder points that are never read by the models.
+    let padded: Vec<Series> = cases
+        .iter()
+        .map(|s| {
+            let mut y = s.y.clone();
+            y.extend(std::iter::repeat_n(0.0, 18));
+            Series {
+                id: s.id.clone(),
+                y,
+            }
+        })
+        .collect();
+    let mut times: Vec<Duration> = Vec::new();
+    for i in 0..=runs.max(1) {
+        let started = Instant::now();
+        evaluate(&padded, 18, 12, None, threads, &ProgressBar::hidden())?;
+        if i > 0 {
+            times.push(started.elapsed());
         }
-        out.push(t.elapsed());
     }
-    Ok(out)
-}
-
-pub(super) async fn forecast_api(
-    database_url: Option<&str>,
-    investors: usize,
-    requests: usize,
-) -> Result<()> {
-    let s = setup(database_url, investors, Config::default()).await?;
-    seed_history(&s, 36).await?;
-    let fund = s.seeded.open_fund_id.clone();
-    let url = format!("{}/api/funds/{fund}/distribution-forecast?horizon=12", s.base);
-    let plain = format!("{}/api/funds/{fund}/classes", s.base);
-    // Warm-up, and what was chosen.
-    let first: serde_json::Value = s
-        .client
-        .get(&url)
-        .bearer_auth(&s.seeded.tokens.operator)
-        .send()
-        .await?
-        .json()
-        .await?;
     println!(
-        "forecast of 36 months: model {} ({}), backtest MAPE {} sMAPE {} MASE {}",
-        first["model"], first["label"], first["accuracy"]["mape"], first["accuracy"]["smape"], first["accuracy"]["mase"]
+        "\nspeed: {} series × 36 monthly points, auto selection (backtest), 18 ahead, {threads} threads: median {} ms of {} runs (target ≤ 1,000 ms)",
+        cases.len(),
+        ms(median(&mut times)),
+        times.len()
     );
-    sequential(&s, &plain, 10).await?;
-    let mut f = sequential(&s, &url, requests).await?;
-    let mut b = sequential(&s, &plain, requests).await?;
-    println!(
-        "GET /api/funds/:id/distribution-forecast x{requests}: p50 {} p95 {}",
-        ms(percentile(&mut f, 0.5)),
-        ms(percentile(&mut f, 0.95))
-    );
-    println!(
-        "baseline GET /api/funds/:id/classes x{requests}: p50 {} p95 {} -> p95 ratio {:.2}x",
-        ms(percentile(&mut b, 0.5)),
-        ms(percentile(&mut b, 0.95)),
-        percentile(&mut f, 0.95).as_secs_f64() / percentile(&mut b, 0.95).as_secs_f64()
-    );
-    s.finish().await;
     Ok(())
 }

@@ -16,6 +16,7 @@ mod capital;
 mod create;
 mod documents;
 mod forecast;
+mod forecast_api;
 mod notifications;
 mod pages;
 mod payments;
@@ -173,6 +174,21 @@ pub enum Which {
         /// Timed runs (after 1 warm-up run).
         #[arg(long, default_value_t = 7)]
         runs: usize,
+    },
+    /// Forecast accuracy on the M3 and Tourism holdouts (auto selection and every single
+    /// model: mean sMAPE, MASE, interval coverage, the ratio to SeasonalNaive in the same run),
+    /// and the speed case: 1,000 series × 36 monthly points with backtest selection.
+    Forecast {
+        /// Folder holding m3_monthly.csv, m3_quarterly.csv, tourism_monthly.csv and
+        /// tourism_quarterly.csv (long format).
+        #[arg(long, default_value = "../shared/forecasting")]
+        data_dir: std::path::PathBuf,
+        /// Timed runs of the speed case (after 1 warm-up run).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Worker threads (default: the available parallelism).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Notifications: (a) one processed distribution with N investors expanded into messages
     /// (fan-out, render, queue) and peak RSS; (b) M of those emails sent to a local SMTP sink
@@ -338,7 +354,7 @@ pub async fn run(which: Which) -> Result<()> {
             database_url,
             investors,
             requests,
-        } => forecast::forecast_api(database_url.as_deref(), investors, requests).await,
+        } => forecast_api::forecast_api(database_url.as_deref(), investors, requests).await,
         Which::Schedules {
             database_url,
             funds,
@@ -413,6 +429,11 @@ pub async fn run(which: Which) -> Result<()> {
             investors,
             runs,
         } => capital::capital(database_url.as_deref(), investors, runs).await,
+        Which::Forecast {
+            data_dir,
+            runs,
+            threads,
+        } => forecast::forecast(&data_dir, runs, threads),
     }
 }
 

@@ -158,6 +158,47 @@ impl Fitted {
         refit_form(y, self.season, self.form, Some(&self.x))
     }
 
+    /// The standard deviation of the forecast error at each of `h` steps: `σ·√(1 + Σ c_j²)`
+    /// over `j < step` with `c_j = α + β·(φ + … + φ^j) + γ·[j ≡ 0 mod m]` (Hyndman et al.
+    /// 2008, class 1). Multiplicative seasonality is not class 1: there the level and slope
+    /// terms are scaled by the ratio of the seasonal indices, an approximation.
+    pub fn std_devs(&self, h: usize) -> Vec<f64> {
+        let p = &self.params;
+        let m = self.seasonals.len().max(1);
+        let index = |j: usize| self.seasonals.get((self.n - 1 + j) % m).copied();
+        let mut out = Vec::with_capacity(h);
+        for step in 1..=h {
+            let mut var = 1.0;
+            let (mut damp, mut phi_j) = (0.0, 1.0);
+            for j in 1..step {
+                damp += match self.form.trend {
+                    Trend::None => 0.0,
+                    Trend::Additive => 1.0,
+                    Trend::Damped => {
+                        phi_j *= p.phi;
+                        phi_j
+                    }
+                };
+                let mut c = p.alpha + p.beta * damp;
+                if self.form.seasonal == Seasonal::Multiplicative {
+                    let (target, at) = (index(step), index(j));
+                    if let (Some(t), Some(a)) = (target, at) {
+                        if a.abs() > 1e-10 {
+                            c *= t / a;
+                        }
+                    }
+                }
+                if self.form.has_season() && j % m == 0 {
+                    c += p.gamma;
+                }
+                var += c * c;
+            }
+            let sd = self.sigma * var.sqrt();
+            out.push(if sd.is_finite() { sd } else { self.sigma });
+        }
+        out
+    }
+
     /// The point forecast of `h` steps after the fitted series.
     pub fn forecast(&self, h: usize) -> Point {
         let p = &self.params;

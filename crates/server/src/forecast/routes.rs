@@ -17,7 +17,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
 use super::views::*;
-use crate::http::{idempotent, page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved};
+use crate::http::{
+    idempotent, page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody, Saved,
+};
 use crate::state::AppState;
 use crate::tax::profiles::{offset_of, offset_page};
 
@@ -39,10 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/funds/{fund_id}/liquidity-plan", get(fund_plan))
         .route("/api/liquidity-plan", get(org_plan))
         .route("/api/funds/{fund_id}/cash-on-hand", put(put_cash))
-        .route(
-            "/api/funds/{fund_id}/cash-flow-projection",
-            get(projection),
-        )
+        .route("/api/funds/{fund_id}/cash-flow-projection", get(projection))
 }
 
 /// Query of a forecast.
@@ -55,7 +54,9 @@ pub struct ForecastQuery {
     horizon: Option<String>,
     /// `auto` (default: chosen by backtest) or one of naive, seasonal_naive, ets, theta,
     /// optimized_theta, croston, sba, tsb, ensemble.
-    #[param(pattern = "^(auto|naive|seasonal_naive|ets|theta|optimized_theta|croston|sba|tsb|ensemble)$")]
+    #[param(
+        pattern = "^(auto|naive|seasonal_naive|ets|theta|optimized_theta|croston|sba|tsb|ensemble)$"
+    )]
     model: Option<String>,
 }
 
@@ -190,10 +191,18 @@ pub(crate) async fn put_cash(
     actor.require(Permission::Operate)?;
     let r: ForecastCashOnHandRequest = parse_json(&headers, &body)?;
     let path = format!("/api/funds/{fund_id}/cash-on-hand");
-    let saved = idempotent(&state, &actor, Permission::Operate, &headers, &path, &body, async |tx| {
-        let c = liquidity::set_cash_on_hand(tx, &actor, &fund_id, &r.amount, &r.as_of).await?;
-        Saved::json(StatusCode::OK, &ForecastCashOnHandView::from(&c))
-    })
+    let saved = idempotent(
+        &state,
+        &actor,
+        Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let c = liquidity::set_cash_on_hand(tx, &actor, &fund_id, &r.amount, &r.as_of).await?;
+            Saved::json(StatusCode::OK, &ForecastCashOnHandView::from(&c))
+        },
+    )
     .await?;
     Ok(saved.into_response())
 }
@@ -245,10 +254,18 @@ pub(crate) async fn store(
     let horizon = r.horizon.map(|h| h.to_string());
     let req = parse_request(horizon.as_deref(), r.model.as_deref()).map_err(ApiError::Invalid)?;
     let path = format!("/api/funds/{fund_id}/distribution-forecasts");
-    let saved = idempotent(&state, &actor, Permission::Operate, &headers, &path, &body, async |tx| {
-        let f = stored::store(tx, &actor, &fund_id, &req).await?;
-        Saved::json(StatusCode::CREATED, &StoredForecastView::from(&f))
-    })
+    let saved = idempotent(
+        &state,
+        &actor,
+        Permission::Operate,
+        &headers,
+        &path,
+        &body,
+        async |tx| {
+            let f = stored::store(tx, &actor, &fund_id, &req).await?;
+            Saved::json(StatusCode::CREATED, &StoredForecastView::from(&f))
+        },
+    )
     .await?;
     Ok(saved.into_response())
 }
@@ -295,7 +312,9 @@ pub struct ForecastAccuracyQuery {
     /// One fund (id or code).
     fund_id: Option<String>,
     /// One model.
-    #[param(pattern = "^(none|naive|seasonal_naive|ets|theta|optimized_theta|croston|sba|tsb|ensemble)$")]
+    #[param(
+        pattern = "^(none|naive|seasonal_naive|ets|theta|optimized_theta|croston|sba|tsb|ensemble)$"
+    )]
     model: Option<String>,
 }
 
@@ -316,17 +335,50 @@ pub(crate) async fn accuracy(
 /// OpenAPI paths of forecasting.
 #[derive(OpenApi)]
 #[openapi(
-    paths(forecast, scenarios, trends, aggregate_all, fund_plan, org_plan, put_cash, projection, store, list_stored, accuracy),
+    paths(
+        forecast,
+        scenarios,
+        trends,
+        aggregate_all,
+        fund_plan,
+        org_plan,
+        put_cash,
+        projection,
+        store,
+        list_stored,
+        accuracy
+    ),
     components(schemas(
-        FundForecastView, ForecastPointView, ForecastAccuracyView, ForecastCandidateView,
-        ForecastBasedOnView, ForecastActualView, ForecastWithScenariosView, ForecastScenarioView,
-        ForecastTrendsView, ForecastTrendView, ForecastSeasonalityView, ForecastSeasonPositionView,
-        ForecastAggregateView, ForecastAggregateMonthView, ForecastAggregateFundView,
-        ForecastSkippedFundView, ForecastCashOnHandRequest, ForecastCashOnHandView,
-        ForecastLiquidityRowView, ForecastLiquidityPlanView, ForecastLiquidityTotalView,
-        ForecastOrgLiquidityView, ForecastYaleParamsView, ForecastCashFlowYearView,
-        ForecastCashFlowProjectionView, ForecastStoreRequest, StoredForecastView,
-        ForecastAccuracyPeriodView, ForecastAccuracyRowView, ForecastAccuracyReportView
+        FundForecastView,
+        ForecastPointView,
+        ForecastAccuracyView,
+        ForecastCandidateView,
+        ForecastBasedOnView,
+        ForecastActualView,
+        ForecastWithScenariosView,
+        ForecastScenarioView,
+        ForecastTrendsView,
+        ForecastTrendView,
+        ForecastSeasonalityView,
+        ForecastSeasonPositionView,
+        ForecastAggregateView,
+        ForecastAggregateMonthView,
+        ForecastAggregateFundView,
+        ForecastSkippedFundView,
+        ForecastCashOnHandRequest,
+        ForecastCashOnHandView,
+        ForecastLiquidityRowView,
+        ForecastLiquidityPlanView,
+        ForecastLiquidityTotalView,
+        ForecastOrgLiquidityView,
+        ForecastYaleParamsView,
+        ForecastCashFlowYearView,
+        ForecastCashFlowProjectionView,
+        ForecastStoreRequest,
+        StoredForecastView,
+        ForecastAccuracyPeriodView,
+        ForecastAccuracyRowView,
+        ForecastAccuracyReportView
     ))
 )]
 pub struct ApiDoc;

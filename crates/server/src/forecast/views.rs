@@ -217,12 +217,20 @@ impl From<&FundForecast> for FundForecastView {
             requested_model: f.requested_model.map_or("auto", |m| m.name()).into(),
             model: f.model.map(|m| m.name().into()),
             label: f.label.clone(),
-            points: f.points.iter().map(|p| ForecastPointView::new(p, f.currency)).collect(),
+            points: f
+                .points
+                .iter()
+                .map(|p| ForecastPointView::new(p, f.currency))
+                .collect(),
             accuracy: (&f.accuracy).into(),
             candidates: f.candidates.iter().map(Into::into).collect(),
             notes: f.notes.clone(),
             based_on: (&f.based_on).into(),
-            history: f.history.iter().map(|a| ForecastActualView::new(a, f.currency)).collect(),
+            history: f
+                .history
+                .iter()
+                .map(|a| ForecastActualView::new(a, f.currency))
+                .collect(),
         }
     }
 }
@@ -699,7 +707,12 @@ impl From<&CashFlowProjection> for ForecastCashFlowProjectionView {
             distributed_minor: p.distributed_minor,
             nav_minor: p.nav_minor,
             params: ForecastYaleParamsView {
-                contribution_rates: p.params.contribution_rates.iter().map(|v| num(*v)).collect(),
+                contribution_rates: p
+                    .params
+                    .contribution_rates
+                    .iter()
+                    .map(|v| num(*v))
+                    .collect(),
                 bow: num(p.params.bow),
                 yield_rate: num(p.params.yield_rate),
                 growth: num(p.params.growth),
@@ -772,9 +785,17 @@ impl From<&StoredForecast> for StoredForecastView {
             requested_model: s.requested_model.map_or("auto", |m| m.name()).into(),
             model: s.model.map(|m| m.name().into()),
             label: s.label.clone(),
-            input: s.input.iter().map(|a| ForecastActualView::new(a, s.currency)).collect(),
+            input: s
+                .input
+                .iter()
+                .map(|a| ForecastActualView::new(a, s.currency))
+                .collect(),
             fingerprint: s.fingerprint.clone(),
-            points: s.points.iter().map(|p| ForecastPointView::new(p, s.currency)).collect(),
+            points: s
+                .points
+                .iter()
+                .map(|p| ForecastPointView::new(p, s.currency))
+                .collect(),
             accuracy: (&s.accuracy).into(),
             notes: s.notes.clone(),
         }

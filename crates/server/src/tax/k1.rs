@@ -10,10 +10,11 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use clearway_app::tax::k1::{self as app, ItemInput, K1Statement, PartnerK1};
+use clearway_app::tax::k1::{self as app, ItemInput, PartnerK1};
 use clearway_core::access::Permission;
 use clearway_core::tax::k1::{K1Amount, K1};
 use clearway_core::Currency;
+use clearway_store::tax::forms::FormRecord;
 use clearway_store::tax::k1::K1ItemRecord;
 use clearway_store::Actor;
 use serde::{Deserialize, Serialize};
@@ -196,15 +197,14 @@ impl K1PartnerView {
         year: i32,
         p: &PartnerK1,
         c: Currency,
-        st: Option<&K1Statement>,
+        issue: Option<&FormRecord>,
     ) -> Self {
-        let issue = st.and_then(|s| s.issue.as_ref());
         K1PartnerView {
             fund_id: fund_id.to_string(),
             tax_year: year,
             investor_id: p.investor_id.clone(),
             investor_name: p.name.clone(),
-            final_: st.is_some_and(|s| s.final_),
+            final_: issue.is_some(),
             seq: issue.map(|i| i.seq),
             corrected: issue.is_some_and(|i| i.corrected),
             issued_at: issue.map(|i| i.issued_at.clone()),
@@ -393,18 +393,20 @@ pub(crate) async fn fund_k1s(
     let (fund, all) = app::fund_k1s(&mut tx, &actor, &fund_id, year).await?;
     tx.commit().await?;
     // Computed whole (allocation needs every partner), served a page at a time.
-    let page: Vec<PartnerK1> = all
+    let page: Vec<(PartnerK1, Option<FormRecord>)> = all
         .into_iter()
-        .filter(|p| {
+        .filter(|(p, _)| {
             q.cursor
                 .as_deref()
                 .is_none_or(|c| p.investor_id.as_str() > c)
         })
         .take(limit as usize)
         .collect();
-    Ok(Json(Page::new(page, limit, |p| p.investor_id.clone()).map(
-        |p| K1PartnerView::new(&fund.id, year as i32, &p, fund.currency, None),
-    )))
+    Ok(Json(
+        Page::new(page, limit, |(p, _)| p.investor_id.clone()).map(|(p, issue)| {
+            K1PartnerView::new(&fund.id, year as i32, &p, fund.currency, issue.as_ref())
+        }),
+    ))
 }
 
 async fn statement(
@@ -423,7 +425,7 @@ async fn statement(
         st.tax_year,
         &st.partner,
         st.fund.currency,
-        Some(&st),
+        st.issue.as_ref(),
     ))
 }
 
@@ -463,7 +465,7 @@ pub(crate) async fn export_k1(
         st.tax_year,
         &st.partner,
         st.fund.currency,
-        Some(&st),
+        st.issue.as_ref(),
     );
     let failed = |e: clearway_formats::documents::DocumentError| {
         ApiError::Internal(format!("rendering a K-1: {e}"))

@@ -81,7 +81,7 @@ async fn draw_year(
         items: items.iter().map(|i| K1FundItemView::new(i, c)).collect(),
         partners: partners
             .iter()
-            .map(|p| K1PartnerView::new(&f.id, year as i32, p, c, None))
+            .map(|(p, issue)| K1PartnerView::new(&f.id, year as i32, p, c, issue.as_ref()))
             .collect(),
         form,
         errors,

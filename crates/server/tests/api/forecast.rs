@@ -67,8 +67,8 @@ async fn history(app: &TestApp, fund_id: &str, payable: &[NaiveDate], rate: &str
             record: *p - chrono::Duration::days(10),
             payable: *p,
         };
-        let ratios = ComponentRatios::new(vec![(ComponentKind::OrdinaryDividend, Decimal::ONE)])
-            .unwrap();
+        let ratios =
+            ComponentRatios::new(vec![(ComponentKind::OrdinaryDividend, Decimal::ONE)]).unwrap();
         let allocation = Allocation::PerShare { rate, ratios };
         let holdings = funds::holdings_as_of(&mut tx, &op, fund_id, schedule.record)
             .await
@@ -93,7 +93,9 @@ async fn history(app: &TestApp, fund_id: &str, payable: &[NaiveDate], rate: &str
             (&op, Action::Process),
             (&op, Action::Complete),
         ] {
-            dist = store::transition(&mut tx, actor, &dist, action).await.unwrap();
+            dist = store::transition(&mut tx, actor, &dist, action)
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
     }
@@ -125,7 +127,10 @@ fn month_ends(from: &str, n: u32, step: u32) -> Vec<NaiveDate> {
 async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
     let s = r.status();
     let text = r.text().await.unwrap();
-    (s, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        s,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 fn fields(body: &Value) -> Vec<String> {
@@ -154,8 +159,11 @@ async fn a_constant_monthly_payer_forecasts_its_rate_from_its_last_payable_date(
     let f = fund(&app, "FC-M", FundKind::OpenEnd).await;
     history(&app, &f, &month_ends("2024-01-31", 24, 1), "0.05").await;
     let (s, b) = json_of(
-        app.get("operator", &format!("/api/funds/{f}/distribution-forecast?horizon=4"))
-            .await,
+        app.get(
+            "operator",
+            &format!("/api/funds/{f}/distribution-forecast?horizon=4"),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -211,8 +219,11 @@ async fn a_quarterly_payer_is_forecast_every_quarter() {
     let f = fund(&app, "FC-Q", FundKind::OpenEnd).await;
     history(&app, &f, &month_ends("2023-03-31", 12, 3), "0.20").await;
     let (s, b) = json_of(
-        app.get("operator", &format!("/api/funds/{f}/distribution-forecast?horizon=4"))
-            .await,
+        app.get(
+            "operator",
+            &format!("/api/funds/{f}/distribution-forecast?horizon=4"),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -247,25 +258,44 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
         ("model=arima", "model"),
     ] {
         let (s, b) = json_of(
-            app.get("operator", &format!("/api/funds/{f}/distribution-forecast?{query}"))
-                .await,
+            app.get(
+                "operator",
+                &format!("/api/funds/{f}/distribution-forecast?{query}"),
+            )
+            .await,
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {b}");
         assert_eq!(fields(&b), [field], "{query}");
     }
-    for body in [json!({ "horizon": 0 }), json!({ "horizon": 121 }), json!({ "model": "arima" })] {
+    for body in [
+        json!({ "horizon": 0 }),
+        json!({ "horizon": 121 }),
+        json!({ "model": "arima" }),
+    ] {
         let r = app
-            .post("operator", &format!("/api/funds/{f}/distribution-forecasts"), &body)
+            .post(
+                "operator",
+                &format!("/api/funds/{f}/distribution-forecasts"),
+                &body,
+            )
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
     let r = app
-        .put("operator", &format!("/api/funds/{f}/cash-on-hand"), &json!({ "amount": "-1.00", "asOf": "2026-01-01" }))
+        .put(
+            "operator",
+            &format!("/api/funds/{f}/cash-on-hand"),
+            &json!({ "amount": "-1.00", "asOf": "2026-01-01" }),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM forecasts").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM fund_cash_on_hand").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM fund_cash_on_hand")
+            .await,
+        0
+    );
     // An open-end fund has no Yale projection: 422 naming the fund.
     let (s, b) = json_of(
         app.get("operator", &format!("/api/funds/{f}/cash-flow-projection"))
@@ -273,24 +303,37 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(b["errors"][0]["message"].as_str().unwrap().contains("FC-B"), "{b}");
+    assert!(
+        b["errors"][0]["message"].as_str().unwrap().contains("FC-B"),
+        "{b}"
+    );
     let lp = fund(&app, "FC-LP0", FundKind::Partnership).await;
     let r = app
-        .get("operator", &format!("/api/funds/{lp}/cash-flow-projection?lifeYears=0"))
+        .get(
+            "operator",
+            &format!("/api/funds/{lp}/cash-flow-projection?lifeYears=0"),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Too little history: 200 with no points and the reason.
     let empty = fund(&app, "FC-E", FundKind::OpenEnd).await;
     let (s, b) = json_of(
-        app.get("operator", &format!("/api/funds/{empty}/distribution-forecast"))
-            .await,
+        app.get(
+            "operator",
+            &format!("/api/funds/{empty}/distribution-forecast"),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, StatusCode::OK);
     assert!(b["points"].as_array().unwrap().is_empty());
     assert!(b["model"].is_null());
     assert!(
-        b["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("no completed distribution")),
+        b["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("no completed distribution")),
         "{b}"
     );
     app.stop().await;
@@ -309,30 +352,58 @@ async fn another_organizations_fund_is_not_found_and_investors_see_no_forecast()
         "distribution-forecasts",
     ] {
         let r = app
-            .get("operator", &format!("/api/funds/{}/{path}", other.open_fund_id))
+            .get(
+                "operator",
+                &format!("/api/funds/{}/{path}", other.open_fund_id),
+            )
             .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
-        let r = app.get("investor", &format!("/api/funds/{mine}/{path}")).await;
+        let r = app
+            .get("investor", &format!("/api/funds/{mine}/{path}"))
+            .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "investor {path}");
     }
     let r = app
-        .get("operator", &format!("/api/funds/{}/cash-flow-projection", other.lp_fund_id))
+        .get(
+            "operator",
+            &format!("/api/funds/{}/cash-flow-projection", other.lp_fund_id),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = app
-        .put("operator", &format!("/api/funds/{}/cash-on-hand", other.open_fund_id), &json!({ "amount": "1.00", "asOf": "2026-01-01" }))
+        .put(
+            "operator",
+            &format!("/api/funds/{}/cash-on-hand", other.open_fund_id),
+            &json!({ "amount": "1.00", "asOf": "2026-01-01" }),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // Writing needs an operator: an investor or an auditor is refused.
     for role in ["investor", "auditor"] {
         let r = app
-            .put(role, &format!("/api/funds/{mine}/cash-on-hand"), &json!({ "amount": "1.00", "asOf": "2026-01-01" }))
+            .put(
+                role,
+                &format!("/api/funds/{mine}/cash-on-hand"),
+                &json!({ "amount": "1.00", "asOf": "2026-01-01" }),
+            )
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role}");
     }
-    for path in ["/api/forecasts/aggregate", "/api/liquidity-plan", "/api/forecasts/accuracy"] {
-        assert_eq!(app.get("investor", path).await.status(), StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(app.get("auditor", path).await.status(), StatusCode::OK, "{path}");
+    for path in [
+        "/api/forecasts/aggregate",
+        "/api/liquidity-plan",
+        "/api/forecasts/accuracy",
+    ] {
+        assert_eq!(
+            app.get("investor", path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        assert_eq!(
+            app.get("auditor", path).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
     }
     app.stop().await;
 }
@@ -395,27 +466,55 @@ async fn the_liquidity_plan_shows_the_shortfall_against_cash_on_hand() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["amountMinor"], 50000);
     // Setting the same value again is harmless (PUT), and audited each time.
-    assert_eq!(app.put("operator", &cash_path, &cash).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.put("operator", &cash_path, &cash).await.status(),
+        StatusCode::OK
+    );
     let (s, p) = json_of(
-        app.get("operator", &format!("/api/funds/{f}/liquidity-plan?horizon=3"))
-            .await,
+        app.get(
+            "operator",
+            &format!("/api/funds/{f}/liquidity-plan?horizon=3"),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["cashOnHand"]["amount"], "500.00");
     assert_eq!(dec(&p["reinvestShare"]), Decimal::ZERO);
     let rows = p["rows"].as_array().unwrap();
-    let cash: Vec<i64> = rows.iter().map(|r| r["cashMinor"].as_i64().unwrap()).collect();
-    let short: Vec<i64> = rows.iter().map(|r| r["shortfallMinor"].as_i64().unwrap()).collect();
+    let cash: Vec<i64> = rows
+        .iter()
+        .map(|r| r["cashMinor"].as_i64().unwrap())
+        .collect();
+    let short: Vec<i64> = rows
+        .iter()
+        .map(|r| r["shortfallMinor"].as_i64().unwrap())
+        .collect();
     // 200.00 a month against 500.00: the third month is 100.00 short.
     assert_eq!(cash, [20000, 20000, 20000]);
     assert_eq!(short, [0, 0, 10000]);
     assert_eq!(p["firstShortfall"], "2026-03-31");
     let (_, org) = json_of(app.get("operator", "/api/liquidity-plan?horizon=3").await).await;
-    let usd = org["totals"].as_array().unwrap().iter().find(|t| t["currency"] == "USD").unwrap().clone();
+    let usd = org["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["currency"] == "USD")
+        .unwrap()
+        .clone();
     assert!(usd["shortfallMinor"].as_i64().unwrap() >= 10000, "{usd}");
-    let (_, agg) = json_of(app.get("operator", "/api/forecasts/aggregate?horizon=3").await).await;
-    let jan = agg["months"].as_array().unwrap().iter().find(|m| m["month"] == "2026-01").unwrap().clone();
+    let (_, agg) = json_of(
+        app.get("operator", "/api/forecasts/aggregate?horizon=3")
+            .await,
+    )
+    .await;
+    let jan = agg["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["month"] == "2026-01")
+        .unwrap()
+        .clone();
     assert_eq!(jan["totalMinor"], 20000, "{jan}");
     app.stop().await;
 }
@@ -445,12 +544,20 @@ async fn a_partnership_is_projected_to_the_end_of_its_life() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     // 25.00 per unit on 4,000 units = 100,000.00 at the end of 2025.
     history(&app, &lp, &[d("2025-12-31")], "25").await;
     let (s, b) = json_of(
-        app.get("operator", &format!("/api/funds/{lp}/cash-flow-projection?lifeYears=10"))
-            .await,
+        app.get(
+            "operator",
+            &format!("/api/funds/{lp}/cash-flow-projection?lifeYears=10"),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");

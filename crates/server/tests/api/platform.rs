@@ -326,7 +326,10 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/distributions/{id}/withholding"),
         // Forecasting.
         ("get", "/api/funds/{fund_id}/distribution-forecast"),
-        ("get", "/api/funds/{fund_id}/distribution-forecast/with-scenarios"),
+        (
+            "get",
+            "/api/funds/{fund_id}/distribution-forecast/with-scenarios",
+        ),
         ("get", "/api/funds/{fund_id}/distribution-trends"),
         ("get", "/api/funds/{fund_id}/distribution-forecasts"),
         ("post", "/api/funds/{fund_id}/distribution-forecasts"),

@@ -410,6 +410,20 @@ async fn k1_per_partner_matches_hand_figures() {
     );
     assert_eq!(part3(&issued), part3(&by[&a]));
     assert_eq!(issued["itemL"], by[&a]["itemL"]);
+    // The fund's list of a closed year shows the issued forms too (it said `final: false`).
+    let (s, list) = json_of(
+        app.get("operator", &format!("/api/funds/{fund}/k1/2025"))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let flags: Vec<(Value, Value)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["final"].clone(), k["seq"].clone()))
+        .collect();
+    assert_eq!(flags, vec![(json!(true), json!(1)); 3]);
     app.stop().await;
 }
 

@@ -90,6 +90,28 @@ fn a_refit_from_a_warm_start_matches_a_fresh_fit() {
 }
 
 #[test]
+fn forecast_spread_grows_as_the_hand_formula_says() {
+    // SES: sd_h = σ·√(1 + (h − 1)·α²).
+    let y = [10.0, 12.0, 9.0, 11.0, 13.0, 10.0, 12.0, 11.0, 9.0, 12.0];
+    let f = fit_form(&y, 1, Form::SES).unwrap();
+    let a = f.params.alpha;
+    for (i, sd) in f.std_devs(4).iter().enumerate() {
+        let want = f.sigma * (1.0 + i as f64 * a * a).sqrt();
+        assert!((sd - want).abs() < 1e-12, "{sd} vs {want}");
+    }
+    // Holt: c_j = α + β·j, so sd_3 = σ·√(1 + (α + β)² + (α + 2β)²).
+    let y: Vec<f64> = (0..20).map(|t| t as f64 + [0.5, -0.5][t % 2]).collect();
+    let holt = Form {
+        trend: Trend::Additive,
+        seasonal: Seasonal::None,
+    };
+    let f = fit_form(&y, 1, holt).unwrap();
+    let (a, b) = (f.params.alpha, f.params.beta);
+    let want = f.sigma * (1.0 + (a + b).powi(2) + (a + 2.0 * b).powi(2)).sqrt();
+    assert!((f.std_devs(3)[2] - want).abs() < 1e-12);
+}
+
+#[test]
 fn a_pure_seasonal_pattern_repeats() {
     let pattern = [10.0, 20.0, 30.0, 40.0];
     let y: Vec<f64> = (0..24).map(|t| pattern[t % 4]).collect();
@@ -178,6 +200,9 @@ proptest! {
         prop_assert_eq!(p.mean.len(), h);
         prop_assert!(p.mean.iter().all(|v| v.is_finite()), "{:?} {}", p.mean, p.label);
         prop_assert!(f.sigma.is_finite() && f.sigma >= 0.0);
+        let sd = f.std_devs(h);
+        prop_assert_eq!(sd.len(), h);
+        prop_assert!(sd.iter().all(|v| v.is_finite() && *v >= 0.0), "{:?}", sd);
         for form in Form::ALL {
             let g = fit_form(&y, season, form).unwrap();
             prop_assert!(g.forecast(h).mean.iter().all(|v| v.is_finite()));
@@ -234,18 +259,27 @@ fn measure(name: &str, m: usize, h: usize) {
         return;
     };
     let start = std::time::Instant::now();
-    let mut total = 0.0;
+    let (mut total, mut in80, mut in95, mut points) = (0.0, 0, 0, 0);
     let mut forms = std::collections::BTreeMap::new();
     for (train, test) in &data {
         let f = fit(train, m).unwrap();
         *forms.entry(f.form.label()).or_insert(0) += 1;
-        total += smape(test, &f.forecast(h).mean);
+        let mean = f.forecast(h).mean;
+        total += smape(test, &mean);
+        for ((a, m), sd) in test.iter().zip(&mean).zip(f.std_devs(h)) {
+            in80 += usize::from((a - m).abs() <= 1.2816 * sd);
+            in95 += usize::from((a - m).abs() <= 1.96 * sd);
+            points += 1;
+        }
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "{name}: {} series, h={h}, m={m}: mean sMAPE {:.2}, {secs:.2} s; forms {forms:?}",
+        "{name}: {} series, h={h}, m={m}: mean sMAPE {:.2}, {secs:.2} s; \
+         coverage 80 % {:.1}, 95 % {:.1}; forms {forms:?}",
         data.len(),
-        total / data.len() as f64
+        total / data.len() as f64,
+        100.0 * in80 as f64 / points as f64,
+        100.0 * in95 as f64 / points as f64,
     );
 }
 
