@@ -163,7 +163,7 @@ async fn a_fund_page_shows_the_forecast_the_api_gives_and_its_forms_refuse_bad_f
     has(&page.body, "Cash on hand was set.");
     has(&page.body, "(100.00 USD as of 2026-01-02)");
     let mut tx = app.db.begin().await.unwrap();
-    let plan = liquidity::plan(&mut tx, &app.operator(), &open, 6)
+    let plan = liquidity::plan(&mut tx, &app.operator(), &open, 12)
         .await
         .unwrap();
     tx.commit().await.unwrap();
