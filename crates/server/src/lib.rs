@@ -8,7 +8,7 @@
 //! - [`documents`]: investor documents (notices, statements, tax summaries; API and pages).
 //! - [`funds`]: share classes of open-end funds (API) and the funds pages.
 //! - [`forecast`]: distribution forecasts, scenarios, trends, the liquidity plan, cash on
-//!   hand, the Yale projection, stored forecasts and their accuracy (API).
+//!   hand, the Yale projection, stored forecasts and their accuracy (API and pages).
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
@@ -113,6 +113,8 @@ pub fn router(state: AppState) -> Router {
         .merge(notifications::unsubscribe::router())
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
+        .merge(forecast::pages_org::router())
+        .merge(forecast::pages::router())
         .merge(reconciliation::pages::router())
         .merge(waterfall::pages::router())
         .merge(funds::pages::router())

@@ -138,6 +138,11 @@ fn sections(fund: &Fund) -> Vec<Section> {
         about: "a recurring schedule that drafts the fund's distributions ahead of time",
     });
     out.push(Section {
+        href: format!("/funds/{}/forecast", fund.id),
+        label: "Forecast",
+        about: "forecast distributions with their measured accuracy, the liquidity plan and cash on hand",
+    });
+    out.push(Section {
         href: format!("/positions?{}", query_string(&[("fund", &fund.id)])),
         label: "Positions",
         about: "securities the fund holds, and distributing them in kind",

@@ -1,6 +1,6 @@
 //! Platform pages of the operations console: the audit trail (newest first, filters, the
-//! before/after of each entry as the keys that changed) and the distributions forecast, which
-//! is not built yet and says so. Investors are sent to their own distributions.
+//! before/after of each entry as the keys that changed). Investors are sent to their own
+//! distributions. The distributions forecast is `forecast::pages_org`.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -14,31 +14,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::state::AppState;
-use crate::web::error::{render, render_status};
+use crate::web::error::render_status;
 use crate::web::form::FieldErrors;
 use crate::web::{Chrome, PageResult, Viewer};
 
-/// Routes of the platform pages. `/distributions/forecast` is a literal route: axum prefers
-/// it to the `/distributions/{id}` capture of the distributions pages.
+/// Routes of the platform pages.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(audit_page))
-        .route("/distributions/forecast", get(forecast))
-}
-
-#[derive(Template)]
-#[template(path = "platform/forecast.html")]
-struct ForecastPage {
-    chrome: Chrome,
-}
-
-async fn forecast(viewer: Viewer) -> PageResult<Response> {
-    if let Some(r) = viewer.staff_page() {
-        return Ok(r);
-    }
-    render(&ForecastPage {
-        chrome: Chrome::new(&viewer, "Distributions forecast", "/distributions/forecast"),
-    })
+    Router::new().route("/audit", get(audit_page))
 }
 
 /// Entries per page of the audit trail.
@@ -235,38 +217,5 @@ impl AuditPage {
             ("to", &self.to),
             ("cursor", cursor),
         ])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::body::Body;
-    use axum::http::Request;
-
-    use super::*;
-
-    /// The distributions pages own `/distributions/{id}`; the forecast's literal route must
-    /// win over that capture whichever router is merged first.
-    #[tokio::test]
-    async fn the_literal_forecast_route_wins_over_the_id_capture() {
-        for capture_first in [true, false] {
-            let capture = Router::new().route("/distributions/{id}", get(|| async { "capture" }));
-            let literal =
-                Router::new().route("/distributions/forecast", get(|| async { "literal" }));
-            let mut app = if capture_first {
-                capture.merge(literal)
-            } else {
-                literal.merge(capture)
-            };
-            let ask = |path: &str| Request::get(path).body(Body::empty()).unwrap();
-            for (path, want) in [
-                ("/distributions/forecast", "literal"),
-                ("/distributions/d-1", "capture"),
-            ] {
-                let res = tower::Service::call(&mut app, ask(path)).await.unwrap();
-                let body = axum::body::to_bytes(res.into_body(), 64).await.unwrap();
-                assert_eq!(&body[..], want.as_bytes(), "{path}");
-            }
-        }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod chart;
+pub mod chart_band;
 pub mod error;
 pub mod fmt;
 pub mod form;

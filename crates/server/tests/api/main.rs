@@ -26,6 +26,7 @@ mod openapi;
 mod outbound;
 mod pages_capital;
 mod pages_distributions;
+mod pages_forecast;
 mod pages_funds;
 mod pages_inkind;
 mod pages_notifications;

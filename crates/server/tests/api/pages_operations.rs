@@ -473,13 +473,17 @@ async fn a_large_manual_match_waits_for_a_second_person_on_the_pages() {
 }
 
 #[tokio::test]
-async fn the_forecast_says_it_is_not_available_and_forms_without_a_token_are_refused() {
+async fn the_forecast_page_is_in_the_nav_and_forms_without_a_token_are_refused() {
     let app = spawn_app(3).await;
     let mut web = app.sign_in("operator").await;
     let page = web.get("/distributions/forecast").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("<h1>Distributions forecast</h1>"));
-    assert!(page.body.contains("not available yet"), "{}", page.body);
+    assert!(
+        page.body.contains("Next forecast distribution per fund"),
+        "{}",
+        page.body
+    );
     assert!(page
         .body
         .contains("<a href=\"/distributions/forecast\" aria-current=\"page\">"));
