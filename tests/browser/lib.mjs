@@ -103,11 +103,18 @@ export async function upload(role, path, body) {
 
 /** Polls `probe` every 250 ms until it returns a truthy value (at most `ms`). */
 export async function eventually(probe, ms = 30000) {
+  // A probe that throws (a failed assertion) is retried like one that returns false; the
+  // last error is what a timeout reports.
   const until = Date.now() + ms;
   for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error("timed out waiting");
+    let last;
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw last ?? new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, 250));
   }
 }
