@@ -235,11 +235,13 @@ pub fn bucket(actuals: &[Actual], frequency: Frequency) -> (Vec<f64>, Vec<NaiveD
         values[k] += a.per_unit;
         dates[k] = a.date;
     }
-    let values = values
-        .iter()
-        .map(|v| v.to_string().parse::<f64>().unwrap_or(0.0))
-        .collect();
-    (values, dates)
+    (values.into_iter().map(f64_of).collect(), dates)
+}
+
+/// The model's view of an exact amount: the nearest `f64`, through its decimal text (correctly
+/// rounded); the models never see anything else.
+pub fn f64_of(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(0.0)
 }
 
 /// `d` plus `months`, at the month end when `d` is one (clamped otherwise).

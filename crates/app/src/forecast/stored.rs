@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::fund::{month_of, of_series};
-use super::series;
+use super::series::{self, f64_of};
 use super::{
     AccuracyPeriod, AccuracyReport, AccuracyRow, Actual, ForecastPoint, Frequency, FundForecast,
     RecordedError, Request, StoredForecast,
@@ -249,10 +249,6 @@ pub async fn after_completion(tx: &mut Tx, actor: &Actor, d: &Distribution) -> A
 fn sape(actual: f64, predicted: f64) -> Option<f64> {
     let denom = actual.abs() + predicted.abs();
     (denom > 0.0).then(|| 200.0 * (actual - predicted).abs() / denom)
-}
-
-fn f64_of(d: Decimal) -> f64 {
-    d.to_string().parse().unwrap_or(0.0)
 }
 
 async fn record(tx: &mut Tx, actor: &Actor, fund_id: &str, a: &Actual) -> AppResult<()> {
