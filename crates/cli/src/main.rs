@@ -60,6 +60,11 @@ struct ServeArgs {
     /// Seconds a claimed job is leased before another worker may take it over.
     #[arg(long, default_value_t = 30, env = "CLEARWAY_JOB_LEASE_SECS")]
     job_lease_secs: u64,
+    /// Seconds a singular task's lease (outbox relay, schedule tick, notification engine)
+    /// lasts unless renewed; with several processes on one database, a killed leader's task
+    /// moves to another process within this.
+    #[arg(long, default_value_t = 15, env = "CLEARWAY_LEASE_TTL_SECS")]
+    lease_ttl_secs: u64,
     /// Four eyes: a manual reconciliation match of more than this amount (a decimal, in the
     /// match's currency) waits for a second user's approval.
     #[arg(long, default_value = "10000.00", env = "CLEARWAY_FOUR_EYES_ABOVE")]
@@ -368,6 +373,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     let config = Config {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
+        lease_ttl: Duration::from_secs(args.lease_ttl_secs.max(1)),
         payments,
         outbound,
         webhook_max_failures: args.webhook_max_failures,

@@ -286,12 +286,31 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
             rx.clone(),
         )));
     }
+    // Singular tasks: one process at a time runs each, by lease.
+    let leader = |name| {
+        Arc::new(platform::leader::Leader::new(
+            state.db.clone(),
+            name,
+            &instance,
+            state.config.lease_ttl,
+        ))
+    };
     tasks.push(tokio::spawn(schedules::tick::run(
         state.db.clone(),
+        leader("schedule-tick"),
         rx.clone(),
     )));
-    tasks.extend(notifications::worker::spawn(&state, &instance, &rx));
-    tasks.push(tokio::spawn(events::relay::run(state.clone(), rx)));
+    tasks.extend(notifications::worker::spawn(
+        &state,
+        &instance,
+        leader("notification-engine"),
+        &rx,
+    ));
+    tasks.push(tokio::spawn(events::relay::run(
+        state.clone(),
+        leader("outbox-relay"),
+        rx,
+    )));
     tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
     Ok(Running {
         addr,

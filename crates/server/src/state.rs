@@ -13,6 +13,10 @@ use tokio::sync::Notify;
 pub struct Config {
     /// How long a claimed job is leased before another worker may take it over.
     pub job_lease: Duration,
+    /// How long a singular task's lease (outbox relay, schedule tick, notification engine)
+    /// lasts unless renewed: when several processes share the database, a killed leader's
+    /// task moves to another process within this (`CLEARWAY_LEASE_TTL_SECS`).
+    pub lease_ttl: Duration,
     /// How often idle workers poll for due jobs and events.
     pub poll_interval: Duration,
     /// Worker tasks running jobs.
@@ -141,6 +145,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             job_lease: Duration::from_secs(30),
+            lease_ttl: Duration::from_secs(15),
             poll_interval: Duration::from_millis(250),
             job_workers: 2,
             webhook_timeout: Duration::from_secs(10),

@@ -173,6 +173,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0031_forecast",
             include_str!("../migrations/0031_forecast.sql").to_string(),
         ),
+        (
+            "0032_leases",
+            include_str!("../migrations/0032_leases.sql").to_string(),
+        ),
     ]
 }
 

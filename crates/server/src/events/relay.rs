@@ -2,6 +2,7 @@
 //! deliveries, attempts recorded with their retry) is `clearway_app::events`; here the
 //! signed HTTP POST with the shared client.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clearway_app::{events, AppResult};
@@ -9,6 +10,7 @@ use clearway_store::{outbox, webhooks, StoreError};
 use tokio::sync::watch;
 
 use super::dto::EventView;
+use crate::platform::leader::Leader;
 use crate::state::AppState;
 
 pub use crate::http::signature::{sign, verify, SIGNATURE_HEADER};
@@ -77,10 +79,18 @@ async fn record(
 }
 
 /// The relay loop; stops when `shutdown` flips to true.
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(state: AppState, leader: Arc<Leader>, mut shutdown: watch::Receiver<bool>) {
     loop {
         if *shutdown.borrow() {
+            leader.release().await;
             return;
+        }
+        if !leader.holds().await {
+            tokio::select! {
+                _ = tokio::time::sleep(leader.retry_after()) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
         }
         let mut busy = false;
         match events::fan_out(&state.db).await {

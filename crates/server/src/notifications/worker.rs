@@ -4,6 +4,8 @@
 //! page); without Twilio the engine records wanted SMS as skipped ("no SMS provider
 //! configured"), so none wait for a sender that does not exist.
 
+use std::sync::Arc;
+
 use clearway_app::notifications::channels::sendgrid::SendGrid;
 use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
 use clearway_app::notifications::channels::twilio::Twilio;
@@ -13,6 +15,7 @@ use clearway_store::notifications::messages;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::platform::leader::Leader;
 use crate::state::AppState;
 pub use crate::state::NotificationsConfig;
 
@@ -20,9 +23,14 @@ pub use crate::state::NotificationsConfig;
 pub const TWILIO_STATUS_PATH: &str = "/api/webhooks/twilio/status";
 
 /// Starts the engine task and the email and SMS sender tasks their providers allow.
-pub fn spawn(state: &AppState, instance: &str, rx: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+pub fn spawn(
+    state: &AppState,
+    instance: &str,
+    leader: Arc<Leader>,
+    rx: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
     let config = &state.config.notifications;
-    let mut tasks = vec![tokio::spawn(run_engine(state.clone(), rx.clone()))];
+    let mut tasks = vec![tokio::spawn(run_engine(state.clone(), leader, rx.clone()))];
     if let Some(email) = email_sender(state) {
         for i in 0..config.sender_workers.max(1) {
             let worker = format!("{instance}-mail-{i}");
@@ -95,13 +103,19 @@ fn email_sender(state: &AppState) -> Option<EmailSender> {
 }
 
 /// Expands events and sweeps in-doubt messages until shutdown.
-async fn run_engine(state: AppState, mut rx: watch::Receiver<bool>) {
+async fn run_engine(state: AppState, leader: Arc<Leader>, mut rx: watch::Receiver<bool>) {
     let config = &state.config.notifications;
     let settings = engine::EngineSettings {
         sms_provider: config.twilio.is_some(),
         ..config.engine.clone()
     };
     loop {
+        if !leader.holds().await {
+            tokio::select! {
+                _ = tokio::time::sleep(leader.retry_after()) => continue,
+                _ = rx.wait_for(|stop| *stop) => return,
+            }
+        }
         match engine::run_once(&state.db, &settings).await {
             Ok(pass) if pass.events > 0 => tracing::info!(
                 events = pass.events,
@@ -121,7 +135,10 @@ async fn run_engine(state: AppState, mut rx: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(config.poll) => {}
-            _ = rx.wait_for(|stop| *stop) => return,
+            _ = rx.wait_for(|stop| *stop) => {
+                leader.release().await;
+                return;
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod dto;
 pub mod input_rules;
+pub mod leader;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;

@@ -1,5 +1,6 @@
 //! The worker tick that materializes due schedule drafts for every organization.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -8,6 +9,7 @@ use clearway_store::{schedules as store, Actor, Db, StoreError};
 use tokio::sync::watch;
 
 use super::dto::draft_request;
+use crate::platform::leader::Leader;
 
 /// How often the tick runs. The first run waits one interval after start (a restart loop
 /// never hammers the database, and a day's drafts are created within minutes anyway).
@@ -31,11 +33,17 @@ pub async fn materialize_all(db: &Db, today: NaiveDate) -> Result<Materialized, 
 }
 
 /// Runs [`materialize_all`] every [`TICK`] until shutdown.
-pub async fn run(db: Db, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(db: Db, leader: Arc<Leader>, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.wait_for(|stop| *stop) => return,
+            _ = shutdown.wait_for(|stop| *stop) => {
+                leader.release().await;
+                return;
+            }
+        }
+        if !leader.holds().await {
+            continue;
         }
         let today = chrono::Utc::now().date_naive();
         match materialize_all(&db, today).await {

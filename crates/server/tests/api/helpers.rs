@@ -26,6 +26,7 @@ pub fn test_config() -> Config {
     Config {
         poll_interval: Duration::from_millis(50),
         job_lease: Duration::from_secs(2),
+        lease_ttl: Duration::from_secs(2),
         // The tests' receivers and fake providers listen on 127.0.0.1 over http.
         outbound: clearway_server::state::OutboundPolicy::with_allowlist("127.0.0.1").unwrap(),
         metrics_token: Some(METRICS_TOKEN.into()),

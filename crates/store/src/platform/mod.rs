@@ -4,4 +4,5 @@
 pub mod audit;
 pub mod auth;
 pub mod idempotency;
+pub mod leases;
 pub mod sessions;
