@@ -124,7 +124,7 @@ fn speed(monthly: &[Series], runs: usize, threads: usize) -> Result<()> {
         }
     }
     println!(
-        "\nspeed: {} series × 36 monthly points, auto selection (backtest), 18 ahead, {threads} threads: median {} ms of {} runs (target ≤ 1,000 ms)",
+        "\nspeed: {} series × 36 monthly points, auto selection (backtest), 18 ahead, {threads} threads: median {} of {} runs (target ≤ 1,000 ms)",
         cases.len(),
         ms(median(&mut times)),
         times.len()
