@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::distribution::Kind;
+use clearway_core::forecast::metrics::{point_ape, point_sape};
 use clearway_core::forecast::select::Accuracy;
 use clearway_core::forecast::Model;
 use clearway_core::Currency;
@@ -246,11 +247,6 @@ pub async fn after_completion(tx: &mut Tx, actor: &Actor, d: &Distribution) -> A
 }
 
 /// Symmetric APE in percent (0–200); None when both are zero.
-fn sape(actual: f64, predicted: f64) -> Option<f64> {
-    let denom = actual.abs() + predicted.abs();
-    (denom > 0.0).then(|| 200.0 * (actual - predicted).abs() / denom)
-}
-
 async fn record(tx: &mut Tx, actor: &Actor, fund_id: &str, a: &Actual) -> AppResult<()> {
     let month = a.date.format("%Y-%m").to_string();
     let due = store::points_in_month_tx(tx, actor, fund_id, &month).await?;
@@ -259,7 +255,7 @@ async fn record(tx: &mut Tx, actor: &Actor, fund_id: &str, a: &Actual) -> AppRes
         .into_iter()
         .map(|p| {
             let (actual, predicted) = (f64_of(a.per_unit), f64_of(p.point.per_unit));
-            let ape = (actual != 0.0).then(|| 100.0 * (actual - predicted).abs() / actual.abs());
+            let ape = point_ape(actual, predicted);
             ErrorRow {
                 forecast_id: p.forecast_id,
                 step: p.point.step,
@@ -272,7 +268,7 @@ async fn record(tx: &mut Tx, actor: &Actor, fund_id: &str, a: &Actual) -> AppRes
                 actual_per_unit: a.per_unit,
                 error: a.per_unit - p.point.per_unit,
                 ape: ape.map(|v| v.to_string()),
-                sape: sape(actual, predicted).map(|v| v.to_string()),
+                sape: point_sape(actual, predicted).map(|v| v.to_string()),
                 recorded_at: now.clone(),
             }
         })

@@ -14,6 +14,18 @@ pub struct Scores {
     pub notes: Vec<String>,
 }
 
+/// The absolute percentage error of one point, in percent; undefined when the actual is zero.
+pub fn point_ape(actual: f64, predicted: f64) -> Option<f64> {
+    (actual != 0.0).then(|| 100.0 * (actual - predicted).abs() / actual.abs())
+}
+
+/// The symmetric absolute percentage error of one point, in percent (0–200); undefined when
+/// both are zero.
+pub fn point_sape(actual: f64, predicted: f64) -> Option<f64> {
+    let d = actual.abs() + predicted.abs();
+    (d > 0.0).then(|| 200.0 * (actual - predicted).abs() / d)
+}
+
 /// Scores `predicted` against `actual` (same length), MASE scaled by the mean absolute
 /// seasonal difference of `train` at lag `season` (lag 1 when the series is shorter).
 pub fn score(train: &[f64], actual: &[f64], predicted: &[f64], season: usize) -> Scores {
@@ -28,21 +40,15 @@ pub fn score(train: &[f64], actual: &[f64], predicted: &[f64], season: usize) ->
             .push("MAPE is undefined: an actual value is zero".into());
     } else {
         let sum: f64 = (0..n)
-            .map(|i| ((actual[i] - predicted[i]) / actual[i]).abs())
+            .filter_map(|i| point_ape(actual[i], predicted[i]))
             .sum();
-        s.mape = Some(100.0 * sum / n as f64);
+        s.mape = Some(sum / n as f64);
     }
+    // Both zero is a perfect point: it counts as 0 in the mean.
     let sum: f64 = (0..n)
-        .map(|i| {
-            let d = actual[i].abs() + predicted[i].abs();
-            if d == 0.0 {
-                0.0
-            } else {
-                2.0 * (actual[i] - predicted[i]).abs() / d
-            }
-        })
+        .map(|i| point_sape(actual[i], predicted[i]).unwrap_or(0.0))
         .sum();
-    s.smape = Some(100.0 * sum / n as f64);
+    s.smape = Some(sum / n as f64);
     let lag = if season > 1 && train.len() > season {
         season
     } else {
