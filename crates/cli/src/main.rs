@@ -14,10 +14,12 @@
 
 mod access;
 mod audit;
+mod backup;
 mod bench;
 mod forecast;
 mod nav;
 mod payments;
+mod single;
 mod statements;
 mod tax;
 mod templates;
@@ -65,6 +67,10 @@ struct ServeArgs {
     /// moves to another process within this.
     #[arg(long, default_value_t = 15, env = "CLEARWAY_LEASE_TTL_SECS")]
     lease_ttl_secs: u64,
+    /// Readable prefix of this process's id in the `leases` table and job locks (e.g. the
+    /// host or container name); a random suffix is added.
+    #[arg(long, env = "CLEARWAY_INSTANCE_NAME")]
+    instance_name: Option<String>,
     /// Four eyes: a manual reconciliation match of more than this amount (a decimal, in the
     /// match's currency) waits for a second user's approval.
     #[arg(long, default_value = "10000.00", env = "CLEARWAY_FOUR_EYES_ABOVE")]
@@ -256,6 +262,24 @@ enum Command {
         #[command(subcommand)]
         which: forecast::Which,
     },
+    /// Online backup of the SQLite database to DEST (consistent while `serve` runs);
+    /// PostgreSQL: prints the pg_dump command.
+    Backup {
+        /// The backup file to write (must not exist).
+        dest: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restores an SQLite backup in place of the database (stop the server first).
+    Restore {
+        /// The backup file.
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Benchmarks (figures and ratios to a baseline measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -374,6 +398,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
         lease_ttl: Duration::from_secs(args.lease_ttl_secs.max(1)),
+        instance_name: args.instance_name.clone().filter(|n| !n.is_empty()),
         payments,
         outbound,
         webhook_max_failures: args.webhook_max_failures,
@@ -390,12 +415,16 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         notifications,
         ..Config::default()
     };
+    let guard = single::take(&db, config.lease_ttl).await?;
     let running = clearway_server::start(db, config, listener).await?;
     println!(
         "clearway serving on http://{}  (API docs: http://{}/api/docs)",
         running.addr, running.addr
     );
     running.run_until_signal().await;
+    if let Some(guard) = guard {
+        guard.release().await;
+    }
     Ok(())
 }
 
@@ -584,6 +613,13 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Forecast { which } => forecast::run(which),
         Command::Bench { which } => bench::run(which).await,
+        Command::Backup { dest, db } => {
+            backup::refuse_postgres(&database_url(&db)?)?;
+            backup::backup(&open(&db).await?, &dest).await
+        }
+        Command::Restore { from, replace, db } => {
+            backup::restore(&from, &database_url(&db)?, replace).await
+        }
     }
 }
 

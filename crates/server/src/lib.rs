@@ -197,11 +197,16 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting requests, lets workers finish their current job, and waits.
+    /// Stops accepting requests, lets in-flight requests and the workers' current jobs
+    /// finish and the leaders release their leases, and waits: [`jobs::SHUTDOWN_GRACE`] in all,
+    /// not per task, so a stop is bounded whatever the number of tasks.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        let deadline = tokio::time::Instant::now() + jobs::SHUTDOWN_GRACE;
         for task in self.tasks {
-            let _ = tokio::time::timeout(jobs::SHUTDOWN_GRACE, task).await;
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
+                tracing::warn!("a task did not stop within the shutdown grace");
+            }
         }
     }
 
@@ -276,7 +281,11 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
     if let Some(metrics_addr) = state.config.metrics_addr {
         tasks.push(serve_metrics(state.clone(), metrics_addr, rx.clone()).await?);
     }
-    let instance = uuid::Uuid::new_v4().simple().to_string();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let instance = match &state.config.instance_name {
+        Some(name) => format!("{name}-{}", &id[..12]),
+        None => id,
+    };
     let handlers = Arc::new(job_handlers());
     for i in 0..state.config.job_workers.max(1) {
         tasks.push(tokio::spawn(jobs::worker(
@@ -311,7 +320,7 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         leader("outbox-relay"),
         rx,
     )));
-    tracing::info!(%addr, backend = ?state.db.backend(), "clearway listening");
+    tracing::info!(%addr, %instance, backend = ?state.db.backend(), "clearway listening");
     Ok(Running {
         addr,
         shutdown,

@@ -17,6 +17,9 @@ pub struct Config {
     /// lasts unless renewed: when several processes share the database, a killed leader's
     /// task moves to another process within this (`CLEARWAY_LEASE_TTL_SECS`).
     pub lease_ttl: Duration,
+    /// A readable prefix of this process's instance id (lease holders, job workers), e.g. the
+    /// host name; a random suffix keeps two processes given the same name apart.
+    pub instance_name: Option<String>,
     /// How often idle workers poll for due jobs and events.
     pub poll_interval: Duration,
     /// Worker tasks running jobs.
@@ -146,6 +149,7 @@ impl Default for Config {
         Config {
             job_lease: Duration::from_secs(30),
             lease_ttl: Duration::from_secs(15),
+            instance_name: None,
             poll_interval: Duration::from_millis(250),
             job_workers: 2,
             webhook_timeout: Duration::from_secs(10),

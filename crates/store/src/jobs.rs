@@ -234,6 +234,24 @@ pub async fn fail_in(
     Ok(())
 }
 
+/// Gives back a job claimed but not started (its worker is shutting down): queued again at
+/// once, the attempt not counted, so another process runs it without waiting out the lease.
+pub async fn release(db: &Db, job: &Job, worker_id: &str) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            q("UPDATE jobs SET status = 'QUEUED', attempts = attempts - 1, locked_by = NULL, locked_until = NULL, updated_at = $1
+               WHERE id = $2 AND status = 'RUNNING' AND locked_by = $3 AND attempts = $4")
+                .bind(now_text())
+                .bind(&job.id)
+                .bind(worker_id)
+                .bind(job.attempts),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
 /// Number of jobs per status (for metrics and tests).
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
     db.fetch_all(q(

@@ -115,6 +115,14 @@ pub enum Check {
     SentPaymentsTraced,
     /// COMPLETED payments.
     CompletedPayments,
+    /// (distribution, investor) pairs with more than one payment.
+    DuplicatePayments,
+    /// Notification messages more than one for an (event, investor, channel, role).
+    DuplicateMessages,
+    /// Jobs that ran more than once (a second attempt).
+    RerunJobs,
+    /// Payment batches (bank files) stored.
+    PaymentFiles,
 }
 
 impl Check {
@@ -130,6 +138,10 @@ impl Check {
             Check::PendingPayments => "SELECT COUNT(*) AS n FROM payments WHERE status = 'PENDING'",
             Check::SentPaymentsTraced => "SELECT COUNT(*) AS n FROM payments WHERE status = 'SENT' AND trace_number IS NOT NULL",
             Check::CompletedPayments => "SELECT COUNT(*) AS n FROM payments WHERE status = 'COMPLETED'",
+            Check::DuplicatePayments => "SELECT COUNT(*) AS n FROM (SELECT distribution_id, investor_id FROM payments GROUP BY distribution_id, investor_id HAVING COUNT(*) > 1) d",
+            Check::DuplicateMessages => "SELECT COUNT(*) AS n FROM (SELECT event_id, investor_id, channel, recipient_role FROM notification_messages GROUP BY event_id, investor_id, channel, recipient_role HAVING COUNT(*) > 1) d",
+            Check::RerunJobs => "SELECT COUNT(*) AS n FROM jobs WHERE attempts > 1",
+            Check::PaymentFiles => "SELECT COUNT(*) AS n FROM payment_batches",
         }
     }
 }

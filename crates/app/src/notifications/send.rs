@@ -248,5 +248,11 @@ fn outcome_of(
 
 /// Declares messages whose sender stopped mid-send in doubt; returns how many.
 pub async fn sweep(db: &Db) -> AppResult<u64> {
-    Ok(messages::sweep_in_doubt(db).await?)
+    sweep_after(db, Duration::ZERO).await
+}
+
+/// [`sweep`], for messages whose lease ended more than `grace` ago: with several processes,
+/// the sweeping one must not declare another's live, slightly late sender in doubt.
+pub async fn sweep_after(db: &Db, grace: Duration) -> AppResult<u64> {
+    Ok(messages::sweep_in_doubt(db, grace).await?)
 }

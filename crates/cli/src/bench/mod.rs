@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 mod api;
 mod capital;
+mod cluster;
 mod create;
 mod documents;
 mod forecast;
@@ -220,6 +221,23 @@ pub enum Which {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// N distributions end to end (create → approve → process → payments/reinvestment → bank
+    /// files) through the HTTP API of 1, 2 and 3 `clearway serve` processes on one PostgreSQL
+    /// database: distributions/s and p95 API latency each, exactly-once checks, 3-vs-1 ratio.
+    Cluster {
+        /// Base database URL (PostgreSQL; required).
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Distributions per process count.
+        #[arg(long, default_value_t = 10_000)]
+        distributions: usize,
+        /// Concurrent API clients.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Largest process count (runs 1..=this).
+        #[arg(long, default_value_t = 3)]
+        processes: usize,
+    },
     /// Server time of the web pages over large data: the distributions list with N
     /// distributions and the page of one distribution with M lines (p50/p95 from
     /// `Server-Timing`), against the JSON API's list page in the same run.
@@ -388,6 +406,23 @@ pub async fn run(which: Which) -> Result<()> {
             count,
             concurrency,
         } => api::lifecycle(database_url.as_deref(), count, concurrency).await,
+        Which::Cluster {
+            database_url,
+            distributions,
+            concurrency,
+            processes,
+        } => {
+            if distributions == 0 {
+                bail!("--distributions must be at least 1");
+            }
+            cluster::cluster(
+                database_url.as_deref(),
+                distributions,
+                concurrency,
+                processes,
+            )
+            .await
+        }
         Which::Withholding {
             database_url,
             lines,

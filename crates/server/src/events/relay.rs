@@ -42,6 +42,13 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
             .await?;
             continue;
         }
+        // The relay runs in the lease holder only, but a holder that lost its lease mid-pass
+        // may still be here: taking the delivery first means two processes never send it
+        // at the same time.
+        let hold = state.config.webhook_timeout * 2 + std::time::Duration::from_secs(5);
+        if !webhooks::take(&state.db, d, hold).await? {
+            continue;
+        }
         let result = state
             .http
             .post(&d.url)

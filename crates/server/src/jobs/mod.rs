@@ -197,6 +197,12 @@ pub async fn worker(
             Ok(batch) => {
                 let n = batch.len();
                 for job in batch {
+                    // On shutdown the job in hand is finished; the rest of the batch goes
+                    // back to the queue for another process rather than waiting out a lease.
+                    if *shutdown.borrow() {
+                        release(&state, &job, &worker_id).await;
+                        continue;
+                    }
                     run_one(&handlers, &state, &job, &worker_id).await;
                 }
                 n > 0
@@ -216,5 +222,12 @@ pub async fn worker(
     }
 }
 
-/// How long shutdown waits for a worker to finish its current job.
+async fn release(state: &AppState, job: &Job, worker_id: &str) {
+    if let Err(e) = jobs::release(&state.db, job, worker_id).await {
+        tracing::warn!(job_id = %job.id, error = %e, "could not give back a claimed job; it runs once its lease expires");
+    }
+}
+
+/// How long shutdown waits for the workers to finish their current job (and in-flight
+/// requests to complete), in all.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -125,7 +125,9 @@ async fn run_engine(state: AppState, leader: Arc<Leader>, mut rx: watch::Receive
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "notification engine pass failed"),
         }
-        match send::sweep(&state.db).await {
+        // Senders run in every process; half a lease of grace keeps this leader from
+        // declaring another process's live (slightly late) send in doubt.
+        match send::sweep_after(&state.db, config.sender.lease / 2).await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
                 messages = n,
@@ -133,6 +135,7 @@ async fn run_engine(state: AppState, leader: Arc<Leader>, mut rx: watch::Receive
             ),
             Err(e) => tracing::error!(error = %e, "in-doubt sweep failed"),
         }
+        // The watch guard must not live across the release's await (the task is Send).
         let stop = tokio::select! {
             _ = tokio::time::sleep(config.poll) => false,
             _ = rx.wait_for(|stop| *stop) => true,

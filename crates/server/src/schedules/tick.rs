@@ -35,6 +35,7 @@ pub async fn materialize_all(db: &Db, today: NaiveDate) -> Result<Materialized, 
 /// Runs [`materialize_all`] every [`TICK`] until shutdown.
 pub async fn run(db: Db, leader: Arc<Leader>, mut shutdown: watch::Receiver<bool>) {
     loop {
+        // The watch guard must not live across the release's await (the task is Send).
         let stop = tokio::select! {
             _ = tokio::time::sleep(TICK) => false,
             _ = shutdown.wait_for(|stop| *stop) => true,

@@ -191,6 +191,29 @@ pub async fn due(db: &Db, limit: i64) -> Result<Vec<Delivery>, StoreError> {
     .collect()
 }
 
+/// Takes a due delivery for one attempt: its next attempt moves `hold` into the future, so
+/// no other relay pass (another process that became leader while this one is still sending)
+/// sees it as due meanwhile. `false` when it was taken or recorded already. A sender killed
+/// after taking it leaves it due again once `hold` has passed (at least once, never twice at
+/// the same time).
+pub async fn take(db: &Db, d: &Delivery, hold: std::time::Duration) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let until = now + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::seconds(60));
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            q("UPDATE webhook_deliveries SET next_attempt_at = $1
+               WHERE id = $2 AND status = 'PENDING' AND attempts = $3 AND next_attempt_at <= $4")
+            .bind(time_text(until))
+            .bind(&d.id)
+            .bind(d.attempts)
+            .bind(time_text(now)),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
 /// Records the outcome of an attempt inside `tx`: delivered (the subscription's failure
 /// count resets), or failed with its retry time (none: dead). A failure counts against the
 /// subscription; returns true when this one disabled it (`max_failures` in a row).

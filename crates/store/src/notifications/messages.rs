@@ -355,17 +355,23 @@ pub async fn record_outcome(
     Ok(n == 1)
 }
 
-/// Declares every message left `sending` after its lease (a sender that stopped) in doubt:
-/// `dead` with [`IN_DOUBT`], never sent again by itself. Returns how many.
-pub async fn sweep_in_doubt(db: &Db) -> Result<u64, StoreError> {
+/// Declares every message left `sending` more than `grace` after its lease ended (a sender
+/// that stopped) in doubt: `dead` with [`IN_DOUBT`], never sent again by itself. Returns how
+/// many. The grace spares a live sender of another process that is slightly late (clock
+/// skew, a slow render) from having its message declared in doubt under it.
+pub async fn sweep_in_doubt(db: &Db, grace: Duration) -> Result<u64, StoreError> {
     let now = now_text();
+    let cutoff = time_text(
+        Utc::now() - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero()),
+    );
     let mut tx = db.begin().await?;
     let n = tx
         .execute(
             q("UPDATE notification_messages SET status = 'dead', reason = $1, locked_by = NULL, locked_until = NULL, updated_at = $2
-               WHERE status = 'sending' AND locked_until < $2")
+               WHERE status = 'sending' AND locked_until < $3")
             .bind(IN_DOUBT)
-            .bind(&now),
+            .bind(&now)
+            .bind(&cutoff),
         )
         .await?;
     tx.commit().await?;

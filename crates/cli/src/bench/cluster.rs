@@ -1,0 +1,269 @@
+//! `clearway bench cluster`: N distributions driven end to end (create → ready → approve →
+//! process → payments and reinvestment → bank files) through the HTTP API of one, two and
+//! three `clearway serve` processes (children of this binary) sharing one database, requests
+//! spread round robin over the processes. Per process count: distributions per second end to
+//! end, p95 API latency, and the exactly-once checks (payments, events, messages, jobs); then
+//! the ratio of three processes to one.
+
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clearway_app::payments::Vault;
+use clearway_server::demo;
+use clearway_store::testing::{self, fresh_database, Check};
+use clearway_store::DbOptions;
+use serde_json::Value;
+use tokio::process::{Child, Command};
+
+use super::{ms, percentile, pro_rata_body};
+
+/// One process count's figures.
+struct Figures {
+    processes: usize,
+    per_second: f64,
+    p95: Duration,
+}
+
+/// Runs the benchmark for 1, 2 and 3 processes on fresh databases of `database_url`.
+pub(super) async fn cluster(
+    database_url: Option<&str>,
+    distributions: usize,
+    concurrency: usize,
+    max_processes: usize,
+) -> Result<()> {
+    let Some(url) = database_url.filter(|u| u.starts_with("postgres")) else {
+        bail!("bench cluster needs PostgreSQL (--database-url postgres://…): SQLite serves one process");
+    };
+    let mut all = Vec::new();
+    for processes in 1..=max_processes.max(1) {
+        all.push(run(url, processes, distributions, concurrency.max(1)).await?);
+    }
+    println!("| processes | distributions/s end to end | p95 API latency |");
+    println!("|---|---|---|");
+    for f in &all {
+        println!("| {} | {:.1} | {} |", f.processes, f.per_second, ms(f.p95));
+    }
+    if let (Some(one), Some(last)) = (all.first(), all.last()) {
+        println!(
+            "ratio {} processes vs 1: {:.2}x throughput, p95 {:.2}x",
+            last.processes,
+            last.per_second / one.per_second,
+            last.p95.as_secs_f64() / one.p95.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+async fn run(url: &str, processes: usize, count: usize, concurrency: usize) -> Result<Figures> {
+    let fresh = fresh_database(Some(url), &DbOptions { max_connections: 4 })
+        .await
+        .context("creating a fresh database")?;
+    let keys = Vault::generate("bench1")?;
+    let mut options = demo::Options::demo(10);
+    options.history = false;
+    options.vault = Vault::from_config(&keys)?;
+    let seeded = demo::seed(&fresh.db, &options).await?;
+    let data = std::env::temp_dir().join(format!("clearway-bench-cluster-{}", std::process::id()));
+    let mut children = Vec::new();
+    let mut bases = Vec::new();
+    for i in 0..processes {
+        let (child, base) = spawn(&fresh.url, &keys, &data, i).await?;
+        children.push(child);
+        bases.push(base);
+    }
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    let drive = Arc::new(Drive {
+        client,
+        bases,
+        body: pro_rata_body(&seeded.open_fund_id, "2026-03-16"),
+        operator: seeded.tokens.operator.clone(),
+        approver: seeded.tokens.approver.clone(),
+        latencies: Mutex::new(Vec::with_capacity(count * 4)),
+        next: AtomicUsize::new(0),
+    });
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let drive = drive.clone();
+        tasks.push(tokio::spawn(async move { drive.all(count).await }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    while testing::count(&fresh.db, Check::CompletedDistributions).await? < count as i64
+        || testing::count(&fresh.db, Check::BusyJobs).await? > 0
+    {
+        if Instant::now() > deadline {
+            bail!("not done within an hour");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let elapsed = started.elapsed();
+    let mut latencies = std::mem::take(&mut *drive.latencies.lock().unwrap());
+    let p95 = percentile(&mut latencies, 0.95);
+    let per_second = count as f64 / elapsed.as_secs_f64();
+    println!(
+        "{processes} process(es): {count} distributions COMPLETED with their bank files in {elapsed:.1?} ({per_second:.1}/s), {} API calls, p95 {}",
+        latencies.len(),
+        ms(p95)
+    );
+    check(&fresh.db, count).await?;
+    for mut child in children {
+        terminate(&mut child).await;
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    fresh.drop_database().await;
+    Ok(Figures {
+        processes,
+        per_second,
+        p95,
+    })
+}
+
+/// Exactly once, whichever process did it; fails the benchmark otherwise.
+async fn check(db: &clearway_store::Db, count: usize) -> Result<()> {
+    let c = |check| testing::count(db, check);
+    let (completed, events, dup_events) = (
+        c(Check::CompletedDistributions).await?,
+        c(Check::CompletedEvents).await?,
+        c(Check::DuplicateEvents).await?,
+    );
+    let (dup_payments, dup_messages, reruns, unfinished, files) = (
+        c(Check::DuplicatePayments).await?,
+        c(Check::DuplicateMessages).await?,
+        c(Check::RerunJobs).await?,
+        c(Check::UnfinishedJobs).await?,
+        c(Check::PaymentFiles).await?,
+    );
+    println!("  completed {completed}, completed events {events}, duplicate events {dup_events}, duplicate payments {dup_payments}, duplicate messages {dup_messages}, jobs run twice {reruns}, unfinished jobs {unfinished}, bank files {files}");
+    if completed != count as i64
+        || events != count as i64
+        || dup_events + dup_payments + dup_messages + reruns + unfinished != 0
+    {
+        bail!("exactly-once check failed");
+    }
+    Ok(())
+}
+
+/// What the client tasks share.
+struct Drive {
+    client: reqwest::Client,
+    bases: Vec<String>,
+    body: Value,
+    operator: String,
+    approver: String,
+    latencies: Mutex<Vec<Duration>>,
+    next: AtomicUsize,
+}
+
+impl Drive {
+    async fn all(&self, count: usize) -> Result<()> {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= count {
+                return Ok(());
+            }
+            self.one(i).await?;
+        }
+    }
+
+    /// Distribution `i`: each call to the next process in turn.
+    async fn one(&self, i: usize) -> Result<()> {
+        let base = |k: usize| &self.bases[(i + k) % self.bases.len()];
+        let t = Instant::now();
+        let resp = self
+            .client
+            .post(format!("{}/api/distributions", base(0)))
+            .bearer_auth(&self.operator)
+            .header("Idempotency-Key", format!("cluster-{i}"))
+            .json(&self.body)
+            .send()
+            .await?;
+        if resp.status() != 201 {
+            bail!("create {i}: {} {}", resp.status(), resp.text().await?);
+        }
+        let id = resp.json::<Value>().await?["id"]
+            .as_str()
+            .context("id")?
+            .to_string();
+        let mut took = vec![t.elapsed()];
+        for (k, (token, action)) in [
+            (&self.operator, "ready"),
+            (&self.approver, "approve"),
+            (&self.operator, "process"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let t = Instant::now();
+            let resp = self
+                .client
+                .patch(format!("{}/api/distributions/{id}/{action}", base(k + 1)))
+                .bearer_auth(token)
+                .send()
+                .await?;
+            if !resp.status().is_success() {
+                bail!("{action} {id}: {} {}", resp.status(), resp.text().await?);
+            }
+            took.push(t.elapsed());
+        }
+        self.latencies.lock().unwrap().extend(took);
+        Ok(())
+    }
+}
+
+/// Starts `clearway serve` number `i` on a free port; returns it once ready, with its URL.
+async fn spawn(url: &str, keys: &str, data: &std::path::Path, i: usize) -> Result<(Child, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let child = Command::new(std::env::current_exe()?)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", url])
+        .env("CLEARWAY_ENCRYPTION_KEYS", keys)
+        .env(
+            "CLEARWAY_UNSUBSCRIBE_KEY",
+            "bench-cluster-unsubscribe-key-of-32-bytes",
+        )
+        .env("CLEARWAY_DATA_DIR", data)
+        .env("CLEARWAY_INSTANCE_NAME", format!("bench-{i}"))
+        .env("CLEARWAY_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting clearway serve")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await {
+            if r.status().is_success() {
+                return Ok((child, base));
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("clearway serve {i} did not become ready");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// SIGTERM, then the grace; SIGKILL past it.
+async fn terminate(child: &mut Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
+    if tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+}
