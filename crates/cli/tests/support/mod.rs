@@ -108,6 +108,8 @@ pub mod cluster {
             .args(["--database-url", url])
             .env("CLEARWAY_LOG", "warn")
             .env(KEYS_ENV, TEST_KEYS)
+            // Short leases: a restart after kill -9 (or a takeover) waits one TTL at most.
+            .env("CLEARWAY_LEASE_TTL_SECS", "3")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
