@@ -21,6 +21,7 @@ mod notification_delivery;
 mod notification_providers;
 mod notification_unsubscribe_mail;
 mod notifications;
+mod observability;
 mod oidc;
 mod openapi;
 mod outbound;

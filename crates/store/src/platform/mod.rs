@@ -5,4 +5,6 @@ pub mod audit;
 pub mod auth;
 pub mod idempotency;
 pub mod leases;
+pub mod metrics;
 pub mod sessions;
+pub mod trace;
