@@ -21,7 +21,6 @@ mod notification_delivery;
 mod notification_providers;
 mod notification_unsubscribe_mail;
 mod notifications;
-mod observability;
 mod oidc;
 mod openapi;
 mod outbound;

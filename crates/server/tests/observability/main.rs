@@ -5,12 +5,14 @@
 //! A request with a `traceparent` moves a distribution to processing; its job completes it and
 //! writes `distribution.completed`; the relay delivers that to a webhook. The exported spans
 //! must form one trace (request → job → delivery), the webhook must carry it on, the JSON log
-//! lines must name it, and an ERROR event must reach the reporter once, redacted.
+//! lines must name it, and an ERROR event must reach the reporter once, redacted. `business`
+//! checks the business gauges of `/metrics` after a known scenario.
 
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod business;
 mod receivers;
 
 use std::time::Duration;

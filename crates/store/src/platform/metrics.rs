@@ -67,8 +67,11 @@ pub async fn snapshot(db: &Db) -> Result<Snapshot, StoreError> {
         .transpose()?
         .unwrap_or(0);
     let oldest_undispatched_event = db
+        // Written so both planners walk `outbox_undispatched` (ordering by seq alone, or
+        // MIN(seq), made one of them scan the whole outbox from its oldest event).
         .fetch_optional(q(
-            "SELECT created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY seq LIMIT 1",
+            "SELECT created_at FROM outbox WHERE seq =
+               (SELECT seq FROM outbox WHERE dispatched_at IS NULL ORDER BY dispatched_at, seq LIMIT 1)",
         ))
         .await?
         .map(|r| r.text("created_at"))

@@ -1,7 +1,6 @@
 //! The business gauges of `/metrics` after a known scenario: one distribution completed (its
 //! lines and payments by rail), a stale due job, an undispatched outbox event, and statement
-//! lines three of four matched. (Traces, JSON logs and the error reporter have their own test
-//! binary: they install process-wide state.)
+//! lines three of four matched.
 
 use clearway_server::platform::{metrics, observability};
 use clearway_store::platform::metrics::snapshot;
