@@ -26,6 +26,9 @@ use receivers::{Capture, Receivers, SpanRecord};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
+const REQUEST: &str = "PATCH /api/distributions/{id}/process";
+const JOB: &str = "job distribution.process";
+const DELIVERY: &str = "webhook distribution.completed";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn traces_logs_and_error_reports_follow_a_request_through_job_and_webhook() {
@@ -97,7 +100,7 @@ async fn traces_logs_and_error_reports_follow_a_request_through_job_and_webhook(
     }
     telemetry.flush().await;
 
-    let spans = rx.wait_spans(TRACE_ID, 3).await;
+    let spans = rx.wait_spans(TRACE_ID, &[REQUEST, JOB, DELIVERY]).await;
     check_trace(&spans, parts[2], &id);
     check_logs(&logs);
     check_report(&rx).await;
@@ -114,12 +117,12 @@ fn check_trace(spans: &[SpanRecord], hook_parent: &str, id: &str) {
             .find(|s| s.name == name)
             .unwrap_or_else(|| panic!("no span {name} in {spans:#?}"))
     };
-    let request = find("PATCH /api/distributions/{id}/process");
+    let request = find(REQUEST);
     assert_eq!(request.parent, CALLER_SPAN, "{request:?}");
     assert_eq!(request.service, "clearway-test");
-    let job = find("job distribution.process");
+    let job = find(JOB);
     assert!(descends(spans, job, &request.span), "{spans:#?}");
-    let delivery = find("webhook distribution.completed");
+    let delivery = find(DELIVERY);
     assert!(descends(spans, delivery, &job.span), "{spans:#?}");
     assert_eq!(delivery.span, hook_parent);
     // Ids stay out of span names (the route template names the request).

@@ -67,8 +67,8 @@ impl Receivers {
         .await
     }
 
-    /// The exported spans of `trace`, once there are at least `n`.
-    pub async fn wait_spans(&self, trace: &str, n: usize) -> Vec<SpanRecord> {
+    /// The exported spans of `trace`, once one of each of `names` is among them.
+    pub async fn wait_spans(&self, trace: &str, names: &[&str]) -> Vec<SpanRecord> {
         self.wait(|s| {
             let spans: Vec<SpanRecord> = s
                 .spans
@@ -76,7 +76,10 @@ impl Receivers {
                 .filter(|x| x.trace == trace)
                 .cloned()
                 .collect();
-            (spans.len() >= n).then_some(spans)
+            names
+                .iter()
+                .all(|n| spans.iter().any(|x| x.name == *n))
+                .then_some(spans)
         })
         .await
     }
