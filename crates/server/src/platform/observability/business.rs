@@ -2,7 +2,8 @@
 //! every process sharing the database reports the same values, so aggregate them across
 //! instances with `max`, not `sum`.
 
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use clearway_store::platform::metrics::{snapshot, Snapshot};
 use clearway_store::Db;
@@ -27,9 +28,23 @@ const PAYMENT_STATUSES: [&str; 7] = [
 const RAILS: [&str; 4] = ["ACH", "WIRE", "CHECK", "PROVIDER"];
 const LINE_STATUSES: [&str; 3] = ["OPEN", "MATCHED", "EXCEPTION"];
 
-/// Reads the aggregates and sets the gauges; a failed read leaves the previous values (and
-/// is logged) rather than failing the scrape.
+/// The shortest time between two reads: the grouped counts scan their tables (about 0.3 s
+/// for 100,000 rows in each on PostgreSQL on a busy 2-core machine), so several scrapers
+/// within this share one read.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(5);
+
+static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// Reads the aggregates and sets the gauges (at most once per [`MIN_INTERVAL`]); a failed
+/// read leaves the previous values (and is logged) rather than failing the scrape.
 pub async fn refresh(db: &Db) {
+    {
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
+            return;
+        }
+        *last = Some(Instant::now());
+    }
     let started = Instant::now();
     match snapshot(db).await {
         Ok(s) => set(&s, chrono::Utc::now()),
