@@ -132,6 +132,15 @@ impl Resolve for PublicResolver {
     }
 }
 
+/// Adds the current W3C `traceparent` to an outgoing provider call, so the provider's side
+/// of the call joins our trace (nothing is added when tracing is off).
+pub fn traced(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    match clearway_store::trace::traceparent() {
+        Some(traceparent) => request.header("traceparent", traceparent),
+        None => request,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

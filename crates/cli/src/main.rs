@@ -625,21 +625,22 @@ async fn run(cli: Cli) -> Result<()> {
 
 #[tokio::main]
 async fn main() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARWAY_LOG")
-        .unwrap_or_else(|_| "info,sqlx=error,tower_http=warn".into());
-    let json_logs = std::env::var("CLEARWAY_LOG_FORMAT").is_ok_and(|v| v == "json");
-    // Span closes carry each phase's duration (time.busy/time.idle); phase spans are debug
-    // level, so they show only when debug logging is on for their target.
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(std::io::stderr);
-    if json_logs {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-    if let Err(e) = run(Cli::parse()).await {
+    // Logs (CLEARWAY_LOG, CLEARWAY_LOG_FORMAT), traces (CLEARWAY_OTLP_ENDPOINT) and the error
+    // reporter (CLEARWAY_SENTRY_DSN); phase spans are debug level, so their close lines show
+    // only when debug logging is on for their target.
+    let settings = clearway_server::platform::observability::Settings::from_env();
+    let telemetry = match clearway_server::platform::observability::init(&settings, std::io::stderr)
+    {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("clearway: {e}");
+            std::process::exit(2);
+        }
+    };
+    let outcome = run(Cli::parse()).await;
+    // Batched spans and queued error reports go out before the process ends.
+    telemetry.shutdown().await;
+    if let Err(e) = outcome {
         eprintln!("clearway: {e:#}");
         std::process::exit(1);
     }

@@ -134,6 +134,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(web::secure_headers))
         .layer(axum::middleware::from_fn(platform::metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(
+            platform::observability::propagation::trace_request,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -25,6 +25,8 @@ pub struct Job {
     pub attempts: i64,
     /// Attempts allowed before the job is parked as DEAD for manual review.
     pub max_attempts: i64,
+    /// W3C trace context of the request or job that enqueued it (its run continues that trace).
+    pub traceparent: Option<String>,
 }
 
 /// Enqueues a job inside `tx`. With a `dedupe_key`, a second enqueue for the same purpose is a
@@ -41,15 +43,16 @@ pub async fn enqueue(
     let now = now_text();
     let inserted = tx
         .execute(
-            q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING")
+            q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at, traceparent)
+               VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $7, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING")
                 .bind(&id)
                 .bind(&actor.org_id)
                 .bind(kind)
                 .bind(payload.to_string())
                 .bind(dedupe_key)
                 .bind(max_attempts)
-                .bind(now),
+                .bind(now)
+                .bind(crate::trace::traceparent()),
         )
         .await?;
     Ok((inserted == 1).then_some(id))
@@ -70,8 +73,8 @@ pub async fn enqueue_at(
     let now = now_text();
     let inserted = tx
         .execute(
-            q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $8, $8) ON CONFLICT (dedupe_key) DO NOTHING")
+            q("INSERT INTO jobs (id, org_id, kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at, traceparent)
+               VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $7, $8, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING")
                 .bind(&id)
                 .bind(&actor.org_id)
                 .bind(kind)
@@ -79,7 +82,8 @@ pub async fn enqueue_at(
                 .bind(dedupe_key)
                 .bind(max_attempts)
                 .bind(time_text(run_at))
-                .bind(now),
+                .bind(now)
+                .bind(crate::trace::traceparent()),
         )
         .await?;
     Ok((inserted == 1).then_some(id))
@@ -123,7 +127,7 @@ pub async fn claim(
             .fetch_optional(
                 q(format!("UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, locked_by = $2, locked_until = $3, updated_at = $1
                            WHERE id = $4 AND {CLAIMABLE}
-                           RETURNING id, org_id, kind, payload, attempts, max_attempts"))
+                           RETURNING id, org_id, kind, payload, attempts, max_attempts, traceparent"))
                     .bind(&now_s)
                     .bind(worker_id)
                     .bind(&until)
@@ -139,6 +143,7 @@ pub async fn claim(
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 attempts: r.i64("attempts")?,
                 max_attempts: r.i64("max_attempts")?,
+                traceparent: r.opt_text("traceparent")?,
             });
         }
     }

@@ -60,7 +60,7 @@ pub use db::{q, Backend, Db, DbOptions, Row, Tx, WAL_SIZE_LIMIT_BYTES};
 // the CLI and the tests use.
 pub use events::{outbox, webhooks};
 pub use payments::{bank_accounts, fx, payment_batches};
-pub use platform::{audit, auth, backup, idempotency, leases, sessions};
+pub use platform::{audit, auth, backup, idempotency, leases, sessions, trace};
 pub use reconciliation::statements;
 
 use clearway_core::{distribution::IllegalTransition, Invalid};

@@ -8,9 +8,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clearway_app::{events, AppResult};
 use clearway_store::{outbox, webhooks, StoreError};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::dto::EventView;
 use crate::platform::leader::Leader;
+use crate::platform::observability::propagation;
 use crate::state::AppState;
 
 pub use crate::http::signature::{sign, verify, SIGNATURE_HEADER};
@@ -49,17 +51,19 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
         if !webhooks::take(&state.db, d, hold).await? {
             continue;
         }
-        let result = state
+        let span = delivery_span(state, &event).await;
+        let mut request = state
             .http
             .post(&d.url)
             .timeout(state.config.webhook_timeout)
             .header("Content-Type", "application/json")
             .header(SIGNATURE_HEADER, sign(&d.secret, now, &body))
             .header("Clearway-Event-Id", &event.id)
-            .header("Clearway-Event-Type", &event.event_type)
-            .body(body)
-            .send()
-            .await;
+            .header("Clearway-Event-Type", &event.event_type);
+        if let Some(traceparent) = propagation::traceparent_of(&span) {
+            request = request.header(propagation::TRACEPARENT, traceparent);
+        }
+        let result = request.body(body).send().instrument(span.clone()).await;
         let (status, outcome) = match result {
             Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), Ok(())),
             Ok(resp) => (
@@ -68,9 +72,24 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
             ),
             Err(e) => (None, Err(format!("request failed: {e}"))),
         };
+        if let Some(code) = status {
+            span.record("http.response.status_code", code);
+        }
         record(state, d, status, outcome).await?;
     }
     Ok(due.len())
+}
+
+/// The delivery's span, continuing the trace its event was written in (read only when
+/// tracing is on).
+async fn delivery_span(state: &AppState, event: &outbox::Event) -> tracing::Span {
+    if !crate::platform::observability::active() {
+        return tracing::Span::none();
+    }
+    let traceparent = outbox::traceparent(&state.db, &event.id)
+        .await
+        .unwrap_or_default();
+    propagation::delivery_span(&event.event_type, &event.id, traceparent.as_deref())
 }
 
 async fn record(

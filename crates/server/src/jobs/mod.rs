@@ -14,6 +14,7 @@ use clearway_core::retry::{next_delay, JOB_RETRY_DELAYS};
 use clearway_store::jobs::{self, Job};
 use clearway_store::{StoreError, Tx};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::state::AppState;
 
@@ -104,8 +105,16 @@ async fn dispatch(
     }
 }
 
-/// Runs one claimed job and records a failure if it fails.
+/// Runs one claimed job and records a failure if it fails, in a span continuing the trace
+/// the job was enqueued in (when tracing is on).
 pub async fn run_one(handlers: &Handlers, state: &AppState, job: &Job, worker_id: &str) {
+    let span = crate::platform::observability::propagation::job_span(job);
+    run_traced(handlers, state, job, worker_id)
+        .instrument(span)
+        .await
+}
+
+async fn run_traced(handlers: &Handlers, state: &AppState, job: &Job, worker_id: &str) {
     let lease = state.config.job_lease;
     // Jobs are claimed in batches: the lease of one waiting its turn may have run out.
     match jobs::extend_lease(&state.db, job, worker_id, lease).await {

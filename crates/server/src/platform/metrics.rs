@@ -54,9 +54,14 @@ pub async fn track(req: Request, next: Next) -> Response {
     response
 }
 
-/// The exposition text, with the job-queue gauges and the orphaned-payment gauge refreshed.
+/// The exposition text, with the job-queue gauges, the orphaned-payment gauge and the
+/// business gauges refreshed.
 pub async fn render(state: &AppState) -> Response {
     if let Ok(counts) = clearway_store::jobs::counts(&state.db).await {
+        // A status that emptied reads 0 rather than its last count.
+        for status in ["QUEUED", "RUNNING", "DONE", "DEAD"] {
+            metrics::gauge!("clearway_jobs", "status" => status).set(0.0);
+        }
         for (status, n) in counts {
             metrics::gauge!("clearway_jobs", "status" => status).set(n as f64);
         }
@@ -66,6 +71,7 @@ pub async fn render(state: &AppState) -> Response {
         metrics::gauge!("clearway_payments_orphaned").set(n as f64);
     }
     crate::notifications::worker::refresh_metrics(state).await;
+    super::observability::business::refresh(&state.db).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle().render(),

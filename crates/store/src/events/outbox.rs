@@ -19,14 +19,15 @@ pub async fn emit(
 ) -> Result<String, StoreError> {
     let id = new_id();
     tx.execute(
-        q("INSERT INTO outbox (id, org_id, event_type, aggregate_type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        q("INSERT INTO outbox (id, org_id, event_type, aggregate_type, aggregate_id, payload, created_at, traceparent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&id)
             .bind(&actor.org_id)
             .bind(event_type)
             .bind(aggregate_type)
             .bind(aggregate_id)
             .bind(payload.to_string())
-            .bind(now_text()),
+            .bind(now_text())
+            .bind(crate::trace::traceparent()),
     )
     .await?;
     Ok(id)
@@ -76,6 +77,7 @@ pub async fn emit_many_text(
         org: &'e str,
         now: &'e str,
         ids: Vec<String>,
+        traceparent: Option<String>,
     }
     impl RowSource for Rows<'_, '_> {
         fn len(&self) -> usize {
@@ -89,7 +91,8 @@ pub async fn emit_many_text(
                 .text(e.aggregate_type)
                 .text(e.aggregate_id)
                 .text(&e.payload)
-                .text(self.now);
+                .text(self.now)
+                .opt_text(self.traceparent.as_deref());
             sink.end_row();
         }
     }
@@ -99,6 +102,7 @@ pub async fn emit_many_text(
         org: &actor.org_id,
         now: &now,
         ids: events.iter().map(|_| new_id()).collect(),
+        traceparent: crate::trace::traceparent(),
     };
     tx.bulk_load(
         "outbox",
@@ -110,6 +114,7 @@ pub async fn emit_many_text(
             "aggregate_id",
             "payload",
             "created_at",
+            "traceparent",
         ],
         &rows,
     )
@@ -201,6 +206,17 @@ pub async fn get(db: &Db, event_id: &str) -> Result<Event, StoreError> {
         .await?
         .ok_or(StoreError::NotFound("event"))?;
     event_from_row(&row)
+}
+
+/// The W3C trace context an event was written under (its delivery continues that trace).
+pub async fn traceparent(db: &Db, event_id: &str) -> Result<Option<String>, StoreError> {
+    match db
+        .fetch_optional(q("SELECT traceparent FROM outbox WHERE id = $1").bind(event_id))
+        .await?
+    {
+        Some(row) => row.opt_text("traceparent"),
+        None => Ok(None),
+    }
 }
 
 /// Events of the actor's organization after `after_seq` (an event feed, for those who may

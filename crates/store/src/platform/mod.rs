@@ -6,4 +6,6 @@ pub mod auth;
 pub mod backup;
 pub mod idempotency;
 pub mod leases;
+pub mod metrics;
 pub mod sessions;
+pub mod trace;

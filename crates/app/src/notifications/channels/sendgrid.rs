@@ -84,9 +84,7 @@ impl SendGrid {
             "{}/v3/mail/send",
             self.config.base_url.trim_end_matches('/')
         );
-        let resp = self
-            .http
-            .post(url)
+        let resp = crate::outbound::traced(self.http.post(url))
             .timeout(self.timeout)
             .bearer_auth(&self.config.api_key)
             .json(&mail_send_body(email))

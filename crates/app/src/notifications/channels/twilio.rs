@@ -82,9 +82,7 @@ impl Twilio {
             c.base_url.trim_end_matches('/'),
             c.account_sid
         );
-        let resp = self
-            .http
-            .post(url)
+        let resp = crate::outbound::traced(self.http.post(url))
             .timeout(self.timeout)
             .basic_auth(&c.account_sid, Some(&c.auth_token))
             .form(&message_form(&c.from, sms))

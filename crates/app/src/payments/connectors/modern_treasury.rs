@@ -57,8 +57,7 @@ pub async fn create_payment_order(
     r: &Receiver,
 ) -> Outcome {
     let url = format!("{}/api/payment_orders", cfg.base_url.trim_end_matches('/'));
-    let resp = client
-        .post(url)
+    let resp = crate::outbound::traced(client.post(url))
         .timeout(timeout)
         .basic_auth(&cfg.organization_id, Some(&cfg.api_key))
         .header("Idempotency-Key", &p.id)

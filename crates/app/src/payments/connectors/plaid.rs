@@ -28,13 +28,14 @@ async fn post(
 ) -> Result<Value, PlaidError> {
     body["client_id"] = json!(cfg.client_id);
     body["secret"] = json!(cfg.secret);
-    let resp = client
-        .post(format!("{}{path}", cfg.base_url.trim_end_matches('/')))
-        .timeout(timeout)
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| PlaidError::Unavailable(e.to_string()))?;
+    let resp = crate::outbound::traced(
+        client.post(format!("{}{path}", cfg.base_url.trim_end_matches('/'))),
+    )
+    .timeout(timeout)
+    .json(&body)
+    .send()
+    .await
+    .map_err(|e| PlaidError::Unavailable(e.to_string()))?;
     let status = resp.status();
     let v: Value = resp
         .json()

@@ -42,8 +42,7 @@ pub async fn create_payout(
         .map(|(k, v)| format!("{}={}", form_escape(k), form_escape(v)))
         .collect::<Vec<_>>()
         .join("&");
-    let resp = client
-        .post(url)
+    let resp = crate::outbound::traced(client.post(url))
         .timeout(timeout)
         .bearer_auth(&cfg.api_key)
         .header("Idempotency-Key", &p.id)
