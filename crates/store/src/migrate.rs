@@ -177,6 +177,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0032_leases",
             include_str!("../migrations/0032_leases.sql").to_string(),
         ),
+        (
+            "0033_streams",
+            include_str!("../migrations/0033_streams.sql").to_string(),
+        ),
     ]
 }
 
