@@ -15,8 +15,9 @@ use crate::events::outbox::{event_from_row, Event};
 use crate::{now_text, q, Actor, Db, StoreError, Tx};
 use clearway_core::access::Permission;
 
-/// Enrolls `events` (being dispatched in `tx`) for publication to each of `sinks`. An event
-/// already pending for a sink stays as it is.
+/// Enrolls `events` (being dispatched in `tx`) for publication to each of `sinks`. Enrolling
+/// one twice fails on the key and rolls `tx` back: two relays racing on the same events
+/// cannot double them.
 pub async fn enroll(tx: &mut Tx, sinks: &[&str], events: &[Event]) -> Result<(), StoreError> {
     if sinks.is_empty() || events.is_empty() {
         return Ok(());
