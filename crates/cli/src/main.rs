@@ -33,6 +33,7 @@ use clearway_app::notifications::channels::sendgrid::SendGridConfig;
 use clearway_app::notifications::channels::twilio::TwilioConfig;
 use clearway_app::notifications::writer::{GreetingWriter, WriterConfig};
 use clearway_app::outbound::OutboundPolicy;
+use clearway_server::events::streams::{kafka::KafkaConfig, nats::NatsConfig, StreamsConfig};
 use clearway_server::{demo, Config};
 use clearway_store::{Db, DbOptions};
 
@@ -99,6 +100,23 @@ struct ServeArgs {
     /// The URL people reach the web pages at (reset links; `https://` makes cookies Secure).
     #[arg(long, env = "CLEARWAY_PUBLIC_URL")]
     public_url: Option<String>,
+    /// NATS server to publish the event stream to (JetStream), e.g. `nats://127.0.0.1:4222`;
+    /// no NATS stream when unset.
+    #[arg(long, env = "CLEARWAY_NATS_URL")]
+    nats_url: Option<String>,
+    /// JetStream stream name (created over `<prefix>.>` if missing).
+    #[arg(long, default_value = "CLEARWAY", env = "CLEARWAY_NATS_STREAM", value_parser = stream_name)]
+    nats_stream: String,
+    /// First token of every event subject: `<prefix>.<org>.<event type>`.
+    #[arg(long, default_value = "clearway", env = "CLEARWAY_NATS_SUBJECT_PREFIX", value_parser = subject_prefix)]
+    nats_subject_prefix: String,
+    /// Kafka-protocol brokers (`host:port`, comma-separated) to publish the event stream to;
+    /// no Kafka stream when unset.
+    #[arg(long, env = "CLEARWAY_KAFKA_BROKERS", value_delimiter = ',')]
+    kafka_brokers: Vec<String>,
+    /// Kafka topic (created with 3 partitions, replication factor 1, if missing).
+    #[arg(long, default_value = "clearway.events", env = "CLEARWAY_KAFKA_TOPIC")]
+    kafka_topic: String,
     /// Largest request body accepted, in MiB (bank statement uploads are the large ones).
     #[arg(long, default_value_t = 16, env = "CLEARWAY_BODY_LIMIT_MB")]
     body_limit_mb: usize,
@@ -377,6 +395,57 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The event stream sinks configured by `CLEARWAY_NATS_*` and `CLEARWAY_KAFKA_*`.
+fn streams_config(args: &ServeArgs) -> StreamsConfig {
+    let nats = args
+        .nats_url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .map(|url| {
+            let mut c = NatsConfig::new(url);
+            c.stream = args.nats_stream.clone();
+            c.subject_prefix = args.nats_subject_prefix.clone();
+            c
+        });
+    let brokers: Vec<String> = args
+        .kafka_brokers
+        .iter()
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty())
+        .collect();
+    let kafka = (!brokers.is_empty()).then(|| {
+        let mut c = KafkaConfig::new(brokers);
+        c.topic = args.kafka_topic.clone();
+        c
+    });
+    StreamsConfig {
+        nats,
+        kafka,
+        ..StreamsConfig::default()
+    }
+}
+
+/// A JetStream stream name: letters, digits, `_` and `-` only.
+fn stream_name(s: &str) -> Result<String, String> {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        Ok(s.to_string())
+    } else {
+        Err("letters, digits, '_' and '-' only".into())
+    }
+}
+
+/// A subject prefix: one or more NATS tokens (letters, digits, `_`, `-`) joined by dots.
+fn subject_prefix(s: &str) -> Result<String, String> {
+    if s.split('.').all(|t| stream_name(t).is_ok()) {
+        Ok(s.to_string())
+    } else {
+        Err("dot-separated tokens of letters, digits, '_' and '-'".into())
+    }
+}
+
 async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -413,6 +482,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
             &payments::data_dir(),
         )?),
         notifications,
+        streams: streams_config(args),
         ..Config::default()
     };
     let guard = single::take(&db, config.lease_ttl).await?;

@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(distributions::routes::router())
         .merge(events::routes::router())
+        .merge(events::streams::routes::router())
         .merge(platform::routes::router())
         .merge(reinvestment::router())
         .merge(inkind::router())
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notifications::unsubscribe::router())
         .merge(distributions::reports::router())
         .merge(platform::pages::router())
+        .merge(events::streams::pages::router())
         .merge(forecast::pages_org::router())
         .merge(forecast::pages::router())
         .merge(reconciliation::pages::router())
@@ -318,6 +320,7 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         leader("notification-engine"),
         &rx,
     ));
+    tasks.extend(events::streams::spawn(&state, leader, &rx));
     tasks.push(tokio::spawn(events::relay::run(
         state.clone(),
         leader("outbox-relay"),

@@ -55,6 +55,9 @@ pub struct Config {
     pub unsubscribe_key: SecretKey,
     /// Notification engine and senders (`CLEARWAY_SMTP_URL`, `CLEARWAY_MAIL_FROM`).
     pub notifications: NotificationsConfig,
+    /// Event streams to NATS JetStream and Kafka (`CLEARWAY_NATS_URL`,
+    /// `CLEARWAY_KAFKA_BROKERS`); none by default.
+    pub streams: crate::events::streams::StreamsConfig,
 }
 
 /// Key material that never prints (Debug shows only its length); cheap to clone.
@@ -166,6 +169,7 @@ impl Default for Config {
             public_url: None,
             unsubscribe_key: SecretKey::dev(),
             notifications: Default::default(),
+            streams: Default::default(),
         }
     }
 }
@@ -195,6 +199,8 @@ pub struct AppState {
     pub jobs_ready: Arc<Notify>,
     /// Wakes the outbox relay when an event is written in this process.
     pub events_ready: Arc<Notify>,
+    /// Wakes the event stream loops when the relay enrolled events for them.
+    pub streams_ready: Arc<Notify>,
     /// One HTTP client (connection pool) for every outgoing call.
     pub http: reqwest::Client,
     /// Rate limit of webhook failure warnings (one per subscription per interval).
@@ -210,6 +216,7 @@ impl AppState {
             config: Arc::new(config),
             jobs_ready: Arc::new(Notify::new()),
             events_ready: Arc::new(Notify::new()),
+            streams_ready: Arc::new(Notify::new()),
             webhook_failures: Arc::default(),
         }
     }

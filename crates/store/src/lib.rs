@@ -58,7 +58,7 @@ pub use db::{q, Backend, Db, DbOptions, Row, Tx, WAL_SIZE_LIMIT_BYTES};
 
 // Modules that moved into a capability folder keep their old root paths, which the server,
 // the CLI and the tests use.
-pub use events::{outbox, webhooks};
+pub use events::{outbox, streams, webhooks};
 pub use payments::{bank_accounts, fx, payment_batches};
 pub use platform::{audit, auth, backup, idempotency, leases, sessions, trace};
 pub use reconciliation::statements;

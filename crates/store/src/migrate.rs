@@ -178,6 +178,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0032_leases.sql").to_string(),
         ),
         (
+            "0033_streams",
+            include_str!("../migrations/0033_streams.sql").to_string(),
+        ),
+        (
             "0036_obs",
             include_str!("../migrations/0036_obs.sql").to_string(),
         ),

@@ -6,8 +6,10 @@
 //! - [`subscriptions`]: [`create_subscription`] (URL checked by the outbound policy),
 //!   [`delete_subscription`], [`enable_subscription`].
 //! - [`relay`]: [`fan_out`], [`record_attempt`] (backoff, disabling, [`FailureLog`]).
+//! - [`streams`]: outbox events relayed to brokers through a [`streams::Sink`], at least once.
 
 pub mod relay;
+pub mod streams;
 pub mod subscriptions;
 
 pub use relay::{fan_out, record_attempt, FailureLog, LogDecision};

@@ -12,20 +12,22 @@ use clearway_core::retry::{
 };
 use clearway_store::audit::{self, Change};
 use clearway_store::webhooks::Delivery;
-use clearway_store::{outbox, webhooks, Actor, Db};
+use clearway_store::{outbox, streams, webhooks, Actor, Db};
 use serde_json::json;
 
 use crate::AppResult;
 
-/// Moves undispatched outbox events into per-subscription deliveries, in one transaction;
-/// returns how many events.
-pub async fn fan_out(db: &Db) -> AppResult<usize> {
+/// Moves undispatched outbox events into per-subscription deliveries and enrolls them for
+/// each configured stream sink (`sinks`, see [`super::streams`]), in one transaction; returns
+/// how many events.
+pub async fn fan_out(db: &Db, sinks: &[&str]) -> AppResult<usize> {
     let mut tx = db.begin().await?;
     let events = outbox::undispatched(&mut tx, 500).await?;
     for event in &events {
         webhooks::fan_out(&mut tx, event).await?;
         outbox::mark_dispatched(&mut tx, &event.id).await?;
     }
+    streams::enroll(&mut tx, sinks, &events).await?;
     tx.commit().await?;
     Ok(events.len())
 }

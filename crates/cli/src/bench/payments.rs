@@ -457,6 +457,7 @@ fn rail_state(db: &Db, vault: Vault) -> AppState {
         }),
         jobs_ready: Arc::default(),
         events_ready: Arc::default(),
+        streams_ready: Arc::default(),
         http: clearway_server::state::http_client(&Default::default()),
         webhook_failures: Arc::default(),
     }

@@ -119,8 +119,13 @@ pub async fn run(state: AppState, leader: Arc<Leader>, mut shutdown: watch::Rece
             continue;
         }
         let mut busy = false;
-        match events::fan_out(&state.db).await {
-            Ok(n) => busy |= n > 0,
+        match events::fan_out(&state.db, &state.config.streams.sink_names()).await {
+            Ok(n) => {
+                busy |= n > 0;
+                if n > 0 {
+                    state.streams_ready.notify_waiters();
+                }
+            }
             Err(e) => tracing::error!(error = %e, "outbox fan-out failed"),
         }
         match deliver_due(&state).await {

@@ -62,6 +62,7 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
     }
     if viewer.can(Permission::ReadAudit) {
         nav.push(("/audit", "Audit trail"));
+        nav.push(("/events/streams", "Event streams"));
     }
     if viewer.can(Permission::Administer) {
         nav.push(("/notifications/defaults", "Notice defaults"));

@@ -50,6 +50,7 @@ mod schedules;
 mod stale;
 mod statement_import;
 mod statement_rules;
+mod streams;
 mod strict;
 mod tax_forms;
 mod tax_k1;

@@ -155,7 +155,7 @@ pub struct Event {
     pub created_at: String,
 }
 
-fn event_from_row(r: &crate::Row) -> Result<Event, StoreError> {
+pub(crate) fn event_from_row(r: &crate::Row) -> Result<Event, StoreError> {
     Ok(Event {
         seq: r.i64("seq")?,
         id: r.text("id")?,
