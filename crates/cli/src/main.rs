@@ -19,6 +19,7 @@ mod forecast;
 mod nav;
 mod payments;
 mod statements;
+mod sync_connector;
 mod tax;
 mod templates;
 
@@ -370,6 +371,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         tracing::info!(overrides = n, dir = %dir.display(), "notice templates loaded");
     }
     let notifications = notifications_config(args, &outbound);
+    let sync = sync_connector::settings_from_env(&outbound)?;
     let config = Config {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
@@ -388,6 +390,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
             &payments::data_dir(),
         )?),
         notifications,
+        sync,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;

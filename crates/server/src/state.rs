@@ -52,6 +52,8 @@ pub struct Config {
     pub unsubscribe_key: SecretKey,
     /// Notification engine and senders (`CLEARWAY_SMTP_URL`, `CLEARWAY_MAIL_FROM`).
     pub notifications: NotificationsConfig,
+    /// The administrator connector and outbound files (`CLEARWAY_SYNC_*`).
+    pub sync: clearway_app::sync::connector::SyncSettings,
 }
 
 /// Key material that never prints (Debug shows only its length); cheap to clone.
@@ -162,6 +164,7 @@ impl Default for Config {
             public_url: None,
             unsubscribe_key: SecretKey::dev(),
             notifications: Default::default(),
+            sync: Default::default(),
         }
     }
 }

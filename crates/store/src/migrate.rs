@@ -177,6 +177,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0032_leases",
             include_str!("../migrations/0032_leases.sql").to_string(),
         ),
+        (
+            "0037_sync_connector",
+            include_str!("../migrations/0037_sync_connector.sql").to_string(),
+        ),
     ]
 }
 

@@ -135,7 +135,7 @@ async fn run_engine(state: AppState, leader: Arc<Leader>, mut rx: watch::Receive
         }
         tokio::select! {
             _ = tokio::time::sleep(config.poll) => {}
-            _ = rx.wait_for(|stop| *stop) => {
+            _ = async { let _ = rx.wait_for(|stop| *stop).await; } => {
                 leader.release().await;
                 return;
             }

@@ -37,7 +37,7 @@ pub async fn run(db: Db, leader: Arc<Leader>, mut shutdown: watch::Receiver<bool
     loop {
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.wait_for(|stop| *stop) => {
+            _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => {
                 leader.release().await;
                 return;
             }
