@@ -392,14 +392,17 @@ async fn outbound_files_carry_each_change_once() {
     assert!(view["since"].is_string());
     // A payment that changes is exported again, alone.
     let one = stored[0].text("id").unwrap();
-    app.db
-        .fetch_optional(
-            q("UPDATE payments SET failure_code = 'R01', updated_at = $2 WHERE id = $1 RETURNING id")
+    let mut tx = app.db.begin().await.unwrap();
+    let changed = tx
+        .execute(
+            q("UPDATE payments SET failure_code = 'R01', updated_at = $2 WHERE id = $1")
                 .bind(one.clone())
                 .bind(clearway_store::now_text()),
         )
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(changed, 1);
     let (view, csv) = export(&app, "PAYMENTS").await;
     assert_eq!(view["rows"], 1);
     assert!(
