@@ -21,6 +21,7 @@ mod nav;
 mod payments;
 mod single;
 mod statements;
+mod sync_connector;
 mod tax;
 mod templates;
 
@@ -463,6 +464,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         tracing::info!(overrides = n, dir = %dir.display(), "notice templates loaded");
     }
     let notifications = notifications_config(args, &outbound);
+    let sync = sync_connector::settings_from_env(&outbound)?;
     let config = Config {
         job_workers: args.job_workers,
         job_lease: Duration::from_secs(args.job_lease_secs),
@@ -483,6 +485,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         )?),
         notifications,
         streams: streams_config(args),
+        sync,
         ..Config::default()
     };
     let guard = single::take(&db, config.lease_ttl).await?;

@@ -49,6 +49,7 @@ pub mod recovery;
 pub mod reinvestment;
 pub mod schedules;
 pub mod state;
+pub mod sync;
 pub mod tax;
 pub mod waterfall;
 pub mod web;
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tax::rates::router())
         .merge(tax::liability::router())
         .merge(forecast::router())
+        .merge(sync::connector::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -191,6 +193,14 @@ pub fn job_handlers() -> jobs::Handlers {
         .on_dead("payment.", payment_died)
         .prefix("reconciliation.", reconciliation)
         .kind(clearway_app::tax::runs::JOB, tax_forms)
+        .kind(
+            clearway_app::sync::connector::pull::PULL_JOB,
+            sync::connector::pull_job,
+        )
+        .kind(
+            clearway_app::sync::connector::push::PUSH_JOB,
+            sync::connector::push_job,
+        )
 }
 
 /// A running server with its workers.
@@ -321,6 +331,11 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         &rx,
     ));
     tasks.extend(events::streams::spawn(&state, leader, &rx));
+    tasks.push(tokio::spawn(sync::connector::run_schedule(
+        state.clone(),
+        leader("sync-connector"),
+        rx.clone(),
+    )));
     tasks.push(tokio::spawn(events::relay::run(
         state.clone(),
         leader("outbox-relay"),

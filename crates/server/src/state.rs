@@ -58,6 +58,8 @@ pub struct Config {
     /// Event streams to NATS JetStream and Kafka (`CLEARWAY_NATS_URL`,
     /// `CLEARWAY_KAFKA_BROKERS`); none by default.
     pub streams: crate::events::streams::StreamsConfig,
+    /// The administrator connector and outbound files (`CLEARWAY_SYNC_*`).
+    pub sync: clearway_app::sync::connector::SyncSettings,
 }
 
 /// Key material that never prints (Debug shows only its length); cheap to clone.
@@ -170,6 +172,7 @@ impl Default for Config {
             unsubscribe_key: SecretKey::dev(),
             notifications: Default::default(),
             streams: Default::default(),
+            sync: Default::default(),
         }
     }
 }

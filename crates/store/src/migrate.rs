@@ -185,6 +185,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0036_obs",
             include_str!("../migrations/0036_obs.sql").to_string(),
         ),
+        (
+            "0037_sync_connector",
+            include_str!("../migrations/0037_sync_connector.sql").to_string(),
+        ),
     ]
 }
 

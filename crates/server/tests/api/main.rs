@@ -52,6 +52,7 @@ mod statement_import;
 mod statement_rules;
 mod streams;
 mod strict;
+mod sync_connector;
 mod tax_forms;
 mod tax_k1;
 mod tax_withholding;
