@@ -324,6 +324,9 @@ pub fn parse_percent(text: &str) -> Result<Decimal, String> {
     if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
         return Err(format!("'{text}' must be between 0 and 100"));
     }
+    if d.normalize().scale() > 6 {
+        return Err(format!("'{text}' has more than 6 decimal places"));
+    }
     Ok(d)
 }
 

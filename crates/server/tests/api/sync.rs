@@ -358,12 +358,14 @@ async fn unowned_changes_open_conflicts_that_resolve_each_way_with_audit() {
         200,
     )
     .await;
-    let ids: Vec<String> = open["items"]
-        .as_array()
-        .unwrap()
+    // The conflict of inv[1] first, then inv[2]'s (opened together, their order is by id).
+    let mut items = open["items"].as_array().unwrap().clone();
+    items.sort_by_key(|c| !c["entityId"].as_str().unwrap().starts_with(inv[1].as_str()));
+    let ids: Vec<String> = items
         .iter()
         .map(|c| c["id"].as_str().unwrap().to_string())
         .collect();
+    assert_eq!(ids.len(), 2);
     assert_eq!(open["items"][0]["ours"], "0", "everyone is CASH");
     let e1 = ok_json(
         app.post(
@@ -456,7 +458,7 @@ async fn malformed_and_partial_files_are_refused_whole() {
     let other = app.seed_another_org(2, "Other Org").await;
     let before = counts(&app).await;
 
-    let bad_decimal = holdings_csv(&[(&inv[0], "10"), (&inv[1], "1,5")], "2030-01-31");
+    let bad_decimal = holdings_csv(&[(&inv[0], "10"), (&inv[1], "1.5.1")], "2030-01-31");
     let (status, v) = upload(&app, &op, "HOLDINGS", false, "bad.csv", bad_decimal).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(v["status"], "REFUSED");

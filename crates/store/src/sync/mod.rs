@@ -19,11 +19,10 @@ pub use files::*;
 
 /// Staff who may do `permission`; investors learn nothing (NotFound).
 pub fn staff(actor: &Actor, permission: Permission) -> Result<(), StoreError> {
-    actor.require(permission)?;
     if actor.investor_id.is_some() {
         return Err(StoreError::NotFound("sync"));
     }
-    Ok(())
+    actor.require(permission)
 }
 
 /// The organization's ownership (defaults where no row was written).
