@@ -73,6 +73,16 @@ struct ServeArgs {
     /// host or container name); a random suffix is added.
     #[arg(long, env = "CLEARWAY_INSTANCE_NAME")]
     instance_name: Option<String>,
+    /// Fund-administrator drop directory: files in `<dir>/<navs|holdings|schedules|preferences>/`
+    /// are imported (leader only, lease `sync-drop`) and moved to `processed/` or `refused/`.
+    #[arg(long, env = "CLEARWAY_SYNC_DROP_DIR")]
+    sync_drop_dir: Option<std::path::PathBuf>,
+    /// The organization the dropped files belong to (required with the drop directory).
+    #[arg(long, env = "CLEARWAY_SYNC_ORG")]
+    sync_org: Option<String>,
+    /// Seconds between polls of the drop directory.
+    #[arg(long, default_value_t = 5, env = "CLEARWAY_SYNC_DROP_POLL_SECS")]
+    sync_drop_poll_secs: u64,
     /// Four eyes: a manual reconciliation match of more than this amount (a decimal, in the
     /// match's currency) waits for a second user's approval.
     #[arg(long, default_value = "10000.00", env = "CLEARWAY_FOUR_EYES_ABOVE")]
@@ -486,6 +496,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
         notifications,
         streams: streams_config(args),
         sync,
+        sync_drop: sync_drop_config(args)?,
         ..Config::default()
     };
     let guard = single::take(&db, config.lease_ttl).await?;
@@ -716,5 +727,25 @@ async fn main() {
     if let Err(e) = outcome {
         eprintln!("clearway: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// The drop directory's settings: both the directory and the organization, or neither.
+fn sync_drop_config(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<clearway_server::sync::dropdir::SyncDropConfig>> {
+    match (
+        &args.sync_drop_dir,
+        args.sync_org.as_deref().filter(|o| !o.is_empty()),
+    ) {
+        (None, _) => Ok(None),
+        (Some(_), None) => bail!(
+            "CLEARWAY_SYNC_DROP_DIR needs CLEARWAY_SYNC_ORG (the organization the files belong to)"
+        ),
+        (Some(dir), Some(org)) => Ok(Some(clearway_server::sync::dropdir::SyncDropConfig {
+            dir: dir.clone(),
+            org_id: org.to_string(),
+            poll: Duration::from_secs(args.sync_drop_poll_secs.max(1)),
+        })),
     }
 }

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tax::liability::router())
         .merge(forecast::router())
         .merge(sync::connector::router())
+        .merge(sync::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -336,6 +337,14 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         leader("sync-connector"),
         rx.clone(),
     )));
+    if let Some(drop) = state.config.sync_drop.clone() {
+        tasks.push(tokio::spawn(sync::dropdir::run(
+            state.db.clone(),
+            drop,
+            leader("sync-drop"),
+            rx.clone(),
+        )));
+    }
     tasks.push(tokio::spawn(events::relay::run(
         state.clone(),
         leader("outbox-relay"),

@@ -60,6 +60,9 @@ pub struct Config {
     pub streams: crate::events::streams::StreamsConfig,
     /// The administrator connector and outbound files (`CLEARWAY_SYNC_*`).
     pub sync: clearway_app::sync::connector::SyncSettings,
+    /// The fund-administrator drop directory (`CLEARWAY_SYNC_DROP_DIR`, `CLEARWAY_SYNC_ORG`);
+    /// off when `None`.
+    pub sync_drop: Option<crate::sync::dropdir::SyncDropConfig>,
 }
 
 /// Key material that never prints (Debug shows only its length); cheap to clone.
@@ -173,6 +176,7 @@ impl Default for Config {
             notifications: Default::default(),
             streams: Default::default(),
             sync: Default::default(),
+            sync_drop: None,
         }
     }
 }

@@ -182,6 +182,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             include_str!("../migrations/0033_streams.sql").to_string(),
         ),
         (
+            "0034_sync",
+            include_str!("../migrations/0034_sync.sql").to_string(),
+        ),
+        (
             "0036_obs",
             include_str!("../migrations/0036_obs.sql").to_string(),
         ),

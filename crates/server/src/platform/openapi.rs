@@ -81,6 +81,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::forecast::ApiDoc::openapi());
     doc.merge(crate::events::streams::routes::ApiDoc::openapi());
     doc.merge(crate::sync::connector::ApiDoc::openapi());
+    doc.merge(crate::sync::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);

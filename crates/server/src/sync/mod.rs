@@ -1,4 +1,12 @@
-//! Fund-administrator sync over HTTP: the REST connector and outbound files (the inbound side
-//! lives beside them).
+//! Fund-administrator sync over HTTP (issue 21): ownership, file imports (upload), the files'
+//! reports and the conflict queue; [`drop`] watches a directory for files (leader only).
+//!
+//! [`connector`]: the administrator REST connector and outbound exports.
 
 pub mod connector;
+
+pub mod dropdir;
+pub mod dto;
+pub mod routes;
+
+pub use routes::{router, ApiDoc};

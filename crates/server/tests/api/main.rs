@@ -53,6 +53,7 @@ mod statement_rules;
 mod streams;
 mod strict;
 mod sync_connector;
+mod sync;
 mod tax_forms;
 mod tax_k1;
 mod tax_withholding;
