@@ -65,6 +65,16 @@ struct ServeArgs {
     /// moves to another process within this.
     #[arg(long, default_value_t = 15, env = "CLEARWAY_LEASE_TTL_SECS")]
     lease_ttl_secs: u64,
+    /// Fund-administrator drop directory: files in `<dir>/<navs|holdings|schedules|preferences>/`
+    /// are imported (leader only, lease `sync-drop`) and moved to `processed/` or `refused/`.
+    #[arg(long, env = "CLEARWAY_SYNC_DROP_DIR")]
+    sync_drop_dir: Option<std::path::PathBuf>,
+    /// The organization the dropped files belong to (required with the drop directory).
+    #[arg(long, env = "CLEARWAY_SYNC_ORG")]
+    sync_org: Option<String>,
+    /// Seconds between polls of the drop directory.
+    #[arg(long, default_value_t = 5, env = "CLEARWAY_SYNC_DROP_POLL_SECS")]
+    sync_drop_poll_secs: u64,
     /// Four eyes: a manual reconciliation match of more than this amount (a decimal, in the
     /// match's currency) waits for a second user's approval.
     #[arg(long, default_value = "10000.00", env = "CLEARWAY_FOUR_EYES_ABOVE")]
@@ -388,6 +398,7 @@ async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
             &payments::data_dir(),
         )?),
         notifications,
+        sync_drop: sync_drop_config(args)?,
         ..Config::default()
     };
     let running = clearway_server::start(db, config, listener).await?;
@@ -606,5 +617,25 @@ async fn main() {
     if let Err(e) = run(Cli::parse()).await {
         eprintln!("clearway: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// The drop directory's settings: both the directory and the organization, or neither.
+fn sync_drop_config(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<clearway_server::sync::dropdir::SyncDropConfig>> {
+    match (
+        &args.sync_drop_dir,
+        args.sync_org.as_deref().filter(|o| !o.is_empty()),
+    ) {
+        (None, _) => Ok(None),
+        (Some(_), None) => bail!(
+            "CLEARWAY_SYNC_DROP_DIR needs CLEARWAY_SYNC_ORG (the organization the files belong to)"
+        ),
+        (Some(dir), Some(org)) => Ok(Some(clearway_server::sync::dropdir::SyncDropConfig {
+            dir: dir.clone(),
+            org_id: org.to_string(),
+            poll: Duration::from_secs(args.sync_drop_poll_secs.max(1)),
+        })),
     }
 }

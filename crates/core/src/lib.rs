@@ -45,6 +45,7 @@ pub mod recovery;
 pub mod reinvestment;
 pub mod retry;
 pub mod schedules;
+pub mod sync;
 pub mod tax;
 pub mod taxlots;
 pub mod waterfall;

@@ -18,4 +18,5 @@ pub mod iso20022;
 pub mod notifications;
 pub mod payments_csv;
 pub mod statements;
+pub mod sync;
 pub mod tax;

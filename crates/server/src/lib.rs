@@ -49,6 +49,7 @@ pub mod recovery;
 pub mod reinvestment;
 pub mod schedules;
 pub mod state;
+pub mod sync;
 pub mod tax;
 pub mod waterfall;
 pub mod web;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tax::rates::router())
         .merge(tax::liability::router())
         .merge(forecast::router())
+        .merge(sync::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(|| async { axum::Json(platform::openapi::document()) }),
@@ -306,6 +308,14 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
         leader("notification-engine"),
         &rx,
     ));
+    if let Some(drop) = state.config.sync_drop.clone() {
+        tasks.push(tokio::spawn(sync::dropdir::run(
+            state.db.clone(),
+            drop,
+            leader("sync-drop"),
+            rx.clone(),
+        )));
+    }
     tasks.push(tokio::spawn(events::relay::run(
         state.clone(),
         leader("outbox-relay"),

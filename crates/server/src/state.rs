@@ -52,6 +52,9 @@ pub struct Config {
     pub unsubscribe_key: SecretKey,
     /// Notification engine and senders (`CLEARWAY_SMTP_URL`, `CLEARWAY_MAIL_FROM`).
     pub notifications: NotificationsConfig,
+    /// The fund-administrator drop directory (`CLEARWAY_SYNC_DROP_DIR`, `CLEARWAY_SYNC_ORG`);
+    /// off when `None`.
+    pub sync_drop: Option<crate::sync::dropdir::SyncDropConfig>,
 }
 
 /// Key material that never prints (Debug shows only its length); cheap to clone.
@@ -162,6 +165,7 @@ impl Default for Config {
             public_url: None,
             unsubscribe_key: SecretKey::dev(),
             notifications: Default::default(),
+            sync_drop: None,
         }
     }
 }

@@ -48,6 +48,7 @@ pub mod reconciliation;
 pub mod recovery;
 pub mod reinvestment;
 pub mod schedules;
+pub mod sync;
 pub mod tax;
 pub mod taxlots;
 pub mod testing;

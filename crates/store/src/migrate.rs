@@ -177,6 +177,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0032_leases",
             include_str!("../migrations/0032_leases.sql").to_string(),
         ),
+        (
+            "0034_sync",
+            include_str!("../migrations/0034_sync.sql").to_string(),
+        ),
     ]
 }
 

@@ -24,6 +24,7 @@ mod payouts;
 mod reconcile;
 mod reinvest;
 mod schedules;
+mod sync;
 mod tax;
 mod waterfall;
 mod withholding;
@@ -31,6 +32,19 @@ mod withholding;
 /// Which benchmark.
 #[derive(Subcommand)]
 pub enum Which {
+    /// Sync import of an administrator's holdings file (issue 21: 100,000 rows ≤ 5 s), through
+    /// the whole import path, on a fresh database per run (medians printed).
+    Sync {
+        /// Base database URL (PostgreSQL); a temp SQLite file when absent.
+        #[arg(long, env = "BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Rows in the file (one investor each).
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Runs, each on a fresh database.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Schedule materialization: N funds with a monthly schedule each, a year of DRAFTs
     /// created through the normal creation path; baselines in the same run: the core date
     /// generation alone, and one draft per transaction on `--baseline-funds` more funds.
@@ -355,6 +369,11 @@ pub async fn run(which: Which) -> Result<()> {
             investors,
             requests,
         } => forecast_api::forecast_api(database_url.as_deref(), investors, requests).await,
+        Which::Sync {
+            database_url,
+            rows,
+            runs,
+        } => sync::sync(database_url.as_deref(), rows, runs).await,
         Which::Schedules {
             database_url,
             funds,

@@ -133,12 +133,14 @@ async fn run_engine(state: AppState, leader: Arc<Leader>, mut rx: watch::Receive
             ),
             Err(e) => tracing::error!(error = %e, "in-doubt sweep failed"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(config.poll) => {}
-            _ = rx.wait_for(|stop| *stop) => {
-                leader.release().await;
-                return;
-            }
+        // The watch guard is dropped before awaiting the release (it is not Send).
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(config.poll) => false,
+            _ = rx.wait_for(|stop| *stop) => true,
+        };
+        if stop {
+            leader.release().await;
+            return;
         }
     }
 }

@@ -79,6 +79,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::tax::rates::ApiDoc::openapi());
     doc.merge(crate::tax::liability::ApiDoc::openapi());
     doc.merge(crate::forecast::ApiDoc::openapi());
+    doc.merge(crate::sync::ApiDoc::openapi());
     for_each_operation(&mut doc, |writes, op| {
         idempotency_key_grammar(op);
         optional_bodies(op);

@@ -35,12 +35,14 @@ pub async fn materialize_all(db: &Db, today: NaiveDate) -> Result<Materialized, 
 /// Runs [`materialize_all`] every [`TICK`] until shutdown.
 pub async fn run(db: Db, leader: Arc<Leader>, mut shutdown: watch::Receiver<bool>) {
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.wait_for(|stop| *stop) => {
-                leader.release().await;
-                return;
-            }
+        // The watch guard is dropped before awaiting the release (it is not Send).
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(TICK) => false,
+            _ = shutdown.wait_for(|stop| *stop) => true,
+        };
+        if stop {
+            leader.release().await;
+            return;
         }
         if !leader.holds().await {
             continue;

@@ -51,6 +51,7 @@ mod stale;
 mod statement_import;
 mod statement_rules;
 mod strict;
+mod sync;
 mod tax_forms;
 mod tax_k1;
 mod tax_withholding;

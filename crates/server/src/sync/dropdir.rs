@@ -1,0 +1,191 @@
+//! The watched directory (`CLEARWAY_SYNC_DROP_DIR`, files of `CLEARWAY_SYNC_ORG`): a
+//! leader-only loop (lease `sync-drop`) polls `<dir>/<kind>/` (`navs`, `holdings`,
+//! `schedules`, `preferences`), imports each file once it is complete, then moves it to
+//! `<dir>/processed/` (applied, or a duplicate) or `<dir>/refused/`, with
+//! `<name>.result.json` (the file's report) beside it.
+//!
+//! A file still being written is never read half: a file is taken only when its size and
+//! modification time are the same as at the previous poll, and names ending `.part` or
+//! starting with `.` are skipped (so a writer may also write `x.csv.part` and rename it).
+//! Files live behind [`DropSource`], so that another place (SFTP) is one more implementation.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use clearway_app::sync::{import_file, SyncFileReport};
+use clearway_core::sync::{FileKind, FileStatus, Source};
+use clearway_store::{Actor, Db};
+use tokio::sync::watch;
+
+use super::dto::SyncFileView;
+use crate::platform::leader::Leader;
+
+/// Where dropped files are picked up.
+#[derive(Debug, Clone)]
+pub struct SyncDropConfig {
+    /// The watched directory.
+    pub dir: PathBuf,
+    /// The organization the files belong to.
+    pub org_id: String,
+    /// Time between polls.
+    pub poll: Duration,
+}
+
+/// A file seen in a source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Candidate {
+    pub kind: FileKind,
+    pub name: String,
+    pub size: u64,
+    pub modified: Option<SystemTime>,
+}
+
+/// A place files are dropped in.
+pub trait DropSource: Send + Sync {
+    /// The files present now, per kind.
+    fn list(&self) -> io::Result<Vec<Candidate>>;
+    /// A file's bytes.
+    fn read(&self, c: &Candidate) -> io::Result<Vec<u8>>;
+    /// Moves the file out of the way with its report (`refused`: to the refused place).
+    fn finish(&self, c: &Candidate, refused: bool, result_json: &[u8]) -> io::Result<()>;
+}
+
+/// A local directory.
+pub struct LocalDir(pub PathBuf);
+
+impl LocalDir {
+    fn path(&self, c: &Candidate) -> PathBuf {
+        self.0.join(c.kind.folder()).join(&c.name)
+    }
+}
+
+fn skipped(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with(".part") || name.ends_with(".result.json")
+}
+
+impl DropSource for LocalDir {
+    fn list(&self) -> io::Result<Vec<Candidate>> {
+        let mut out = Vec::new();
+        for kind in FileKind::ALL {
+            let dir = self.0.join(kind.folder());
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let meta = entry.metadata()?;
+                let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                    continue;
+                };
+                if !meta.is_file() || skipped(&name) {
+                    continue;
+                }
+                out.push(Candidate {
+                    kind: *kind,
+                    name,
+                    size: meta.len(),
+                    modified: meta.modified().ok(),
+                });
+            }
+        }
+        out.sort_by(|a, b| (a.modified, &a.name).cmp(&(b.modified, &b.name)));
+        Ok(out)
+    }
+
+    fn read(&self, c: &Candidate) -> io::Result<Vec<u8>> {
+        std::fs::read(self.path(c))
+    }
+
+    fn finish(&self, c: &Candidate, refused: bool, result_json: &[u8]) -> io::Result<()> {
+        let to = self.0.join(if refused { "refused" } else { "processed" });
+        std::fs::create_dir_all(&to)?;
+        let mut target = to.join(&c.name);
+        if target.exists() {
+            // The same name dropped again (other content): keep both.
+            let stamp = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            target = to.join(format!("{stamp}-{}", c.name));
+        }
+        let result = PathBuf::from(format!("{}.result.json", target.display()));
+        std::fs::write(&result, result_json)?;
+        std::fs::rename(self.path(c), &target)
+    }
+}
+
+/// What the previous poll saw: a file is taken when it is unchanged since.
+pub type Seen = HashMap<(FileKind, String), (u64, Option<SystemTime>)>;
+
+/// One poll: imports every file unchanged since the previous poll; returns their reports.
+/// A file whose import failed (the database down) stays for the next poll.
+pub async fn poll_once(
+    db: &Db,
+    actor: &Actor,
+    source: &dyn DropSource,
+    seen: &mut Seen,
+) -> io::Result<Vec<SyncFileReport>> {
+    let now = source.list()?;
+    let mut ready = Vec::new();
+    let mut next = Seen::new();
+    for c in now {
+        let key = (c.kind, c.name.clone());
+        if seen.get(&key) == Some(&(c.size, c.modified)) {
+            ready.push(c);
+        } else {
+            next.insert(key, (c.size, c.modified));
+        }
+    }
+    *seen = next;
+    let mut out = Vec::new();
+    for c in ready {
+        let bytes = source.read(&c)?;
+        match import_file(db, actor, c.kind, &c.name, &bytes, Source::Drop, false).await {
+            Ok(report) => {
+                let json =
+                    serde_json::to_vec_pretty(&SyncFileView::from(&report)).unwrap_or_default();
+                source.finish(&c, report.status == FileStatus::Refused, &json)?;
+                tracing::info!(file = %c.name, kind = %c.kind, status = %report.status, rows = report.rows_total, "sync file imported");
+                out.push(report);
+            }
+            Err(e) => {
+                tracing::error!(file = %c.name, error = %e, "sync file import failed; retried at the next poll")
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Polls the directory while holding the `sync-drop` lease, until shutdown.
+pub async fn run(
+    db: Db,
+    config: SyncDropConfig,
+    leader: Arc<Leader>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let source = LocalDir(config.dir.clone());
+    let actor = Actor::system(&config.org_id);
+    let mut seen = Seen::new();
+    loop {
+        // The watch guard is dropped before awaiting the release (it is not Send).
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(config.poll) => false,
+            _ = shutdown.wait_for(|stop| *stop) => true,
+        };
+        if stop {
+            leader.release().await;
+            return;
+        }
+        if !leader.holds().await {
+            seen.clear();
+            continue;
+        }
+        if let Err(e) = poll_once(&db, &actor, &source, &mut seen).await {
+            tracing::error!(dir = %Path::new(&config.dir).display(), error = %e, "sync drop directory poll failed");
+        }
+    }
+}

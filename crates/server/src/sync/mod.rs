@@ -1,0 +1,8 @@
+//! Fund-administrator sync over HTTP (issue 21): ownership, file imports (upload), the files'
+//! reports and the conflict queue; [`drop`] watches a directory for files (leader only).
+
+pub mod dropdir;
+pub mod dto;
+pub mod routes;
+
+pub use routes::{router, ApiDoc};
