@@ -1,8 +1,9 @@
 //! Fund-administrator sync over HTTP (issue 21): ownership, file imports (upload), the files'
-//! reports and the conflict queue; [`drop`] watches a directory for files (leader only).
+//! reports and the conflict queue, and their staff [`pages`]; [`drop`] watches a directory for files (leader only).
 
 pub mod dropdir;
 pub mod dto;
+pub mod pages;
 pub mod routes;
 
 pub use routes::{router, ApiDoc};
