@@ -167,7 +167,8 @@ async fn an_unowned_change_is_a_conflict_resolved_from_the_queue() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    let index = web.get("/sync").await;
+    assert_eq!(saved.location.as_deref(), Some("/sync?notice=ownership"));
+    let index = web.get("/sync?notice=ownership").await;
     assert!(index.body.contains("Ownership saved."));
     assert!(
         index.body.contains(
