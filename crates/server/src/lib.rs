@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::pages::router())
         .merge(documents::pages::router())
         .merge(tax::pages::router())
+        .merge(sync::pages::router())
         .fallback(|| async {
             http::ApiError::BadRequest {
                 status: StatusCode::NOT_FOUND,

@@ -57,6 +57,9 @@ fn nav_for(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
         ("/schedules", "Schedules"),
         ("/tax", "Tax"),
     ];
+    if viewer.can(Permission::Operate) {
+        nav.push(("/sync", "Sync"));
+    }
     if viewer.can(Permission::Operate) || viewer.can(Permission::ReadAudit) {
         nav.push(("/notifications", "Notifications"));
     }

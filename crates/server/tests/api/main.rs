@@ -33,6 +33,7 @@ mod pages_notifications;
 mod pages_operations;
 mod pages_portal;
 mod pages_schedules;
+mod pages_sync;
 mod pages_tax_withholding;
 mod payments;
 mod payments_bank_accounts;
