@@ -208,6 +208,19 @@ async fn a_pull_follows_the_pages_stores_the_cursor_and_resumes_from_it() {
         admin.lock().unwrap().since_seen,
         vec![None, Some("c2".to_string())]
     );
+    // The administrator owns NAVs by default: the pulled NAVs are ours now.
+    let at = app
+        .get(
+            "operator",
+            &format!("/api/funds/{fund}/navs/at?date=2026-03-31"),
+        )
+        .await;
+    assert_eq!(at.status(), 200);
+    let at: Value = at.json().await.unwrap();
+    assert_eq!(
+        (at["navDate"].as_str(), at["nav"].as_str()),
+        (Some("2026-03-31"), Some("11.00"))
+    );
 
     admin
         .lock()
@@ -219,6 +232,65 @@ async fn a_pull_follows_the_pages_stores_the_cursor_and_resumes_from_it() {
     assert_eq!(s["cursor"], "c4");
     assert_eq!(s["recordsPulled"], 4, "only the new change is pulled again");
     assert_eq!(admin.lock().unwrap().since_seen[2], Some("c3".to_string()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pulled_change_to_a_field_we_own_opens_a_conflict_and_a_bad_one_fails_the_run() {
+    let (app, admin) = app_with_admin().await;
+    let fund = app.seeded.open_fund_id.clone();
+    let put = app
+        .put(
+            "operator",
+            "/api/sync/ownership",
+            &json!({ "nav": "CLEARWAY", "holdings": "ADMINISTRATOR", "schedules": "CLEARWAY",
+                     "elections": "CLEARWAY", "bankDetails": "CLEARWAY" }),
+        )
+        .await;
+    assert_eq!(put.status(), 200, "{}", put.text().await.unwrap());
+    admin.lock().unwrap().changes = vec![nav_change("c1", &fund, "2026-01-30", "10.50")];
+    run(&app, "pull").await;
+    let conflicts: Value = app
+        .get("operator", "/api/sync/conflicts?status=OPEN")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = conflicts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{conflicts}");
+    assert_eq!(
+        (
+            items[0]["domain"].as_str(),
+            items[0]["theirs"].as_str(),
+            items[0]["source"].as_str()
+        ),
+        (Some("NAV"), Some("10.50"), Some("API"))
+    );
+    let at = app
+        .get(
+            "operator",
+            &format!("/api/funds/{fund}/navs/at?date=2026-01-30"),
+        )
+        .await;
+    let at: Value = at.json().await.unwrap();
+    assert_ne!(at["nav"].as_str(), Some("10.50"), "not applied: {at}");
+    assert_eq!(status(&app).await["cursor"], "c1");
+
+    // A record the reader refuses fails the run and keeps the cursor.
+    admin
+        .lock()
+        .unwrap()
+        .changes
+        .push(nav_change("c2", &fund, "2026-02-30", "10.75"));
+    let resp = app
+        .post("operator", "/api/sync/connector/pull", &json!({}))
+        .await;
+    assert_eq!(resp.status(), 202);
+    app.wait_jobs().await;
+    let s = status(&app).await;
+    assert_eq!(s["cursor"], "c1");
+    let error = s["lastError"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("nav_date"), "{error}");
     app.stop().await;
 }
 
