@@ -85,7 +85,7 @@ async fn a_running_sqlite_database_is_backed_up_and_restored_whole() {
     let backup_s = backup.to_str().unwrap();
     let live = snapshot(&fresh.db, &id).await;
     assert!(
-        !live.1.is_empty() && live.1.iter().all(|l| l.1 > 0),
+        !live.1.is_empty() && live.1.iter().any(|l| l.1 > 0),
         "{:?}",
         live.1
     );

@@ -41,10 +41,29 @@ async fn sigterm_finishes_the_request_and_the_job_in_hand_then_exits_0() {
         assert!(Instant::now() < deadline, "the job never started");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    // A request in flight when the signal comes.
+    // A request in flight when the signal comes: one create (a pro-rata allocation over 1,500
+    // investors takes a while); later requests would find the listener closed, as they should.
     let in_flight = {
-        let tokens = tokens.clone();
-        tokio::spawn(async move { approved(port, &tokens, "term-2", "2500.00").await })
+        let operator = tokens["operator"].as_str().unwrap().to_string();
+        tokio::spawn(async move {
+            let body = serde_json::json!({
+                "fundId": "DEMO-OPEN", "declarationDate": "2026-03-02", "recordDate": "2026-03-16",
+                "payableDate": "2026-03-31", "allocation": { "method": "pro_rata", "total": "2500.00" }
+            });
+            let r = reqwest::Client::new()
+                .post(format!("http://127.0.0.1:{port}/api/distributions"))
+                .bearer_auth(operator)
+                .header("Idempotency-Key", "term-2")
+                .json(&body)
+                .send()
+                .await
+                .expect("the in-flight request was answered");
+            assert_eq!(r.status(), 201, "create in flight");
+            r.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     sigterm(&child);
@@ -73,7 +92,7 @@ async fn sigterm_finishes_the_request_and_the_job_in_hand_then_exits_0() {
     assert_eq!(
         one(
             &fresh.db,
-            "SELECT COUNT(*) AS n FROM distributions WHERE id = $1 AND status = 'APPROVED'",
+            "SELECT COUNT(*) AS n FROM distributions WHERE id = $1 AND status = 'DRAFT'",
             &second
         )
         .await,

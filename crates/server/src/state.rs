@@ -57,12 +57,12 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     /// Event streams to NATS JetStream and Kafka (`CLEARWAY_NATS_URL`,
     /// `CLEARWAY_KAFKA_BROKERS`); none by default.
-    pub streams: crate::events::streams::StreamsConfig,
+    pub streams: StreamsConfig,
     /// The administrator connector and outbound files (`CLEARWAY_SYNC_*`).
     pub sync: clearway_app::sync::connector::SyncSettings,
     /// The fund-administrator drop directory (`CLEARWAY_SYNC_DROP_DIR`, `CLEARWAY_SYNC_ORG`);
     /// off when `None`.
-    pub sync_drop: Option<crate::sync::dropdir::SyncDropConfig>,
+    pub sync_drop: Option<SyncDropConfig>,
 }
 
 /// Key material that never prints (Debug shows only its length); cheap to clone.
@@ -227,4 +227,113 @@ impl AppState {
             webhook_failures: Arc::default(),
         }
     }
+}
+
+// The settings of the event streams and of the sync drop directory live here, not beside
+// their code, so that the settings depend on no capability (`events` and `sync` use `state`).
+
+/// The NATS sink's name (pending rows, metrics label; lease `stream-nats`).
+pub const NATS_SINK: &str = "nats";
+/// The Kafka sink's name (pending rows, metrics label; lease `stream-kafka`).
+pub const KAFKA_SINK: &str = "kafka";
+
+/// The configured stream sinks (none by default).
+#[derive(Debug, Clone)]
+pub struct StreamsConfig {
+    /// NATS JetStream (`CLEARWAY_NATS_URL`).
+    pub nats: Option<NatsConfig>,
+    /// Kafka-protocol broker (`CLEARWAY_KAFKA_BROKERS`).
+    pub kafka: Option<KafkaConfig>,
+    /// Events per publication batch.
+    pub batch: i64,
+    /// Longest wait between attempts while a broker is down (the waits double up to it).
+    pub retry_cap: Duration,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        StreamsConfig {
+            nats: None,
+            kafka: None,
+            batch: 1_000,
+            retry_cap: Duration::from_secs(30),
+        }
+    }
+}
+
+impl StreamsConfig {
+    /// Names of the configured sinks: events are enrolled for each at fan-out.
+    pub fn sink_names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.nats.is_some() {
+            names.push(NATS_SINK);
+        }
+        if self.kafka.is_some() {
+            names.push(KAFKA_SINK);
+        }
+        names
+    }
+}
+
+/// Where and how events go to NATS.
+#[derive(Debug, Clone)]
+pub struct NatsConfig {
+    /// Server URL, e.g. `nats://127.0.0.1:4222` (`CLEARWAY_NATS_URL`).
+    pub url: String,
+    /// The JetStream stream, created over `<subject_prefix>.>` if missing
+    /// (`CLEARWAY_NATS_STREAM`, default `CLEARWAY`).
+    pub stream: String,
+    /// First subject token (`CLEARWAY_NATS_SUBJECT_PREFIX`, default `clearway`).
+    pub subject_prefix: String,
+    /// How long to wait for a connection and for each acknowledgement.
+    pub timeout: Duration,
+}
+
+impl NatsConfig {
+    /// The defaults for `url`.
+    pub fn new(url: &str) -> NatsConfig {
+        NatsConfig {
+            url: url.to_string(),
+            stream: "CLEARWAY".into(),
+            subject_prefix: "clearway".into(),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Where and how events go to Kafka.
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    /// Bootstrap brokers, `host:port` (`CLEARWAY_KAFKA_BROKERS`, comma-separated).
+    pub brokers: Vec<String>,
+    /// Topic (`CLEARWAY_KAFKA_TOPIC`, default `clearway.events`).
+    pub topic: String,
+    /// Partitions of the topic when Clearway creates it (replication factor 1; create it
+    /// yourself for anything else).
+    pub partitions: i32,
+    /// How long the client retries a request before the batch counts as failed.
+    pub timeout: Duration,
+}
+
+impl KafkaConfig {
+    /// The defaults for `brokers`.
+    pub fn new(brokers: Vec<String>) -> KafkaConfig {
+        KafkaConfig {
+            brokers,
+            topic: "clearway.events".into(),
+            partitions: 3,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Where dropped files are picked up.
+#[derive(Debug, Clone)]
+pub struct SyncDropConfig {
+    /// The watched directory.
+    pub dir: std::path::PathBuf,
+    /// The organization the files belong to.
+    pub org_id: String,
+    /// Time between polls.
+    pub poll: Duration,
 }

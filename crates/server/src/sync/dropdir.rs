@@ -9,11 +9,12 @@
 //! starting with `.` are skipped (so a writer may also write `x.csv.part` and rename it).
 //! Files live behind [`DropSource`], so that another place (SFTP) is one more implementation.
 
+pub use crate::state::SyncDropConfig;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use clearway_app::sync::{import_file, SyncFileReport};
 use clearway_core::sync::{FileKind, FileStatus, Source};
@@ -22,17 +23,6 @@ use tokio::sync::watch;
 
 use super::dto::SyncFileView;
 use crate::platform::leader::Leader;
-
-/// Where dropped files are picked up.
-#[derive(Debug, Clone)]
-pub struct SyncDropConfig {
-    /// The watched directory.
-    pub dir: PathBuf,
-    /// The organization the files belong to.
-    pub org_id: String,
-    /// Time between polls.
-    pub poll: Duration,
-}
 
 /// A file seen in a source.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -339,6 +339,20 @@ async fn health_readiness_metrics_and_openapi_cover_every_endpoint() {
         ("get", "/api/liquidity-plan"),
         ("put", "/api/funds/{fund_id}/cash-on-hand"),
         ("get", "/api/funds/{fund_id}/cash-flow-projection"),
+        ("get", "/api/events/streams"),
+        ("get", "/api/sync/ownership"),
+        ("put", "/api/sync/ownership"),
+        ("post", "/api/sync/files"),
+        ("get", "/api/sync/files"),
+        ("get", "/api/sync/files/{id}"),
+        ("get", "/api/sync/conflicts"),
+        ("post", "/api/sync/conflicts/{id}/resolve"),
+        ("get", "/api/sync/connector"),
+        ("post", "/api/sync/connector/pull"),
+        ("post", "/api/sync/connector/push"),
+        ("post", "/api/sync/exports"),
+        ("get", "/api/sync/exports"),
+        ("get", "/api/sync/exports/{id}/file"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();

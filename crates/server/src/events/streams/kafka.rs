@@ -17,33 +17,7 @@ use rskafka::BackoffConfig;
 use tokio::sync::Mutex;
 
 /// The sink's name (pending rows, metrics label; lease `stream-kafka`).
-pub const SINK: &str = "kafka";
-
-/// Where and how events go to Kafka.
-#[derive(Debug, Clone)]
-pub struct KafkaConfig {
-    /// Bootstrap brokers, `host:port` (`CLEARWAY_KAFKA_BROKERS`, comma-separated).
-    pub brokers: Vec<String>,
-    /// Topic (`CLEARWAY_KAFKA_TOPIC`, default `clearway.events`).
-    pub topic: String,
-    /// Partitions of the topic when Clearway creates it (replication factor 1; create it
-    /// yourself for anything else).
-    pub partitions: i32,
-    /// How long the client retries a request before the batch counts as failed.
-    pub timeout: Duration,
-}
-
-impl KafkaConfig {
-    /// The defaults for `brokers`.
-    pub fn new(brokers: Vec<String>) -> KafkaConfig {
-        KafkaConfig {
-            brokers,
-            topic: "clearway.events".into(),
-            partitions: 3,
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
+pub use crate::state::{KafkaConfig, KAFKA_SINK as SINK};
 
 /// Produces to the topic; connects on first use and again after any failure.
 pub struct KafkaSink {

@@ -21,44 +21,7 @@ use tokio::sync::watch;
 use super::dto::EventView;
 use crate::platform::leader::Leader;
 use crate::state::AppState;
-
-/// The configured stream sinks (none by default).
-#[derive(Debug, Clone)]
-pub struct StreamsConfig {
-    /// NATS JetStream (`CLEARWAY_NATS_URL`).
-    pub nats: Option<nats::NatsConfig>,
-    /// Kafka-protocol broker (`CLEARWAY_KAFKA_BROKERS`).
-    pub kafka: Option<kafka::KafkaConfig>,
-    /// Events per publication batch.
-    pub batch: i64,
-    /// Longest wait between attempts while a broker is down (the waits double up to it).
-    pub retry_cap: Duration,
-}
-
-impl Default for StreamsConfig {
-    fn default() -> Self {
-        StreamsConfig {
-            nats: None,
-            kafka: None,
-            batch: 1_000,
-            retry_cap: Duration::from_secs(30),
-        }
-    }
-}
-
-impl StreamsConfig {
-    /// Names of the configured sinks: events are enrolled for each at fan-out.
-    pub fn sink_names(&self) -> Vec<&'static str> {
-        let mut names = Vec::new();
-        if self.nats.is_some() {
-            names.push(nats::SINK);
-        }
-        if self.kafka.is_some() {
-            names.push(kafka::SINK);
-        }
-        names
-    }
-}
+pub use crate::state::StreamsConfig;
 
 /// Starts a loop per configured sink.
 pub fn spawn(

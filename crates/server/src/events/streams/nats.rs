@@ -3,8 +3,6 @@
 //! drops a re-publication within the stream's duplicate window. A batch is sent pipelined
 //! (every message, then every acknowledgement awaited) on one connection, which keeps order.
 
-use std::time::Duration;
-
 use async_nats::jetstream::{self, stream, Context};
 use async_nats::HeaderMap;
 use clearway_app::events::streams::{subject, Sink};
@@ -12,33 +10,7 @@ use clearway_store::outbox::Event;
 use tokio::sync::Mutex;
 
 /// The sink's name (pending rows, metrics label; lease `stream-nats`).
-pub const SINK: &str = "nats";
-
-/// Where and how events go to NATS.
-#[derive(Debug, Clone)]
-pub struct NatsConfig {
-    /// Server URL, e.g. `nats://127.0.0.1:4222` (`CLEARWAY_NATS_URL`).
-    pub url: String,
-    /// The JetStream stream, created over `<subject_prefix>.>` if missing
-    /// (`CLEARWAY_NATS_STREAM`, default `CLEARWAY`).
-    pub stream: String,
-    /// First subject token (`CLEARWAY_NATS_SUBJECT_PREFIX`, default `clearway`).
-    pub subject_prefix: String,
-    /// How long to wait for a connection and for each acknowledgement.
-    pub timeout: Duration,
-}
-
-impl NatsConfig {
-    /// The defaults for `url`.
-    pub fn new(url: &str) -> NatsConfig {
-        NatsConfig {
-            url: url.to_string(),
-            stream: "CLEARWAY".into(),
-            subject_prefix: "clearway".into(),
-            timeout: Duration::from_secs(5),
-        }
-    }
-}
+pub use crate::state::{NatsConfig, NATS_SINK as SINK};
 
 /// Publishes to JetStream; connects on first use and again after any failure.
 pub struct NatsSink {
