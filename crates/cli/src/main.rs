@@ -712,9 +712,8 @@ async fn main() {
     // Logs (CLEARWAY_LOG, CLEARWAY_LOG_FORMAT), traces (CLEARWAY_OTLP_ENDPOINT) and the error
     // reporter (CLEARWAY_SENTRY_DSN); phase spans are debug level, so their close lines show
     // only when debug logging is on for their target.
-    let settings = clearway_server::platform::observability::Settings::from_env();
-    let telemetry = match clearway_server::platform::observability::init(&settings, std::io::stderr)
-    {
+    let settings = clearway_server::observability::Settings::from_env();
+    let telemetry = match clearway_server::observability::init(&settings, std::io::stderr) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("clearway: {e}");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
-use clearway_server::platform::leader::Leader;
+use clearway_server::leader::Leader;
 use clearway_store::{leases, Backend, Db};
 
 const LEASE: &str = "serve-sqlite";

@@ -10,6 +10,7 @@
 //! - [`forecast`]: distribution forecasts, scenarios, trends, the liquidity plan, cash on
 //!   hand, the Yale projection, stored forecasts and their accuracy (API and pages).
 //! - [`events`]: outbox relay to signed webhooks, webhook and event-feed endpoints.
+//! - [`leader`]: one process at a time for the singular tasks, by lease.
 //! - [`jobs`]: job workers over the durable queue, with retries; a leaf that knows job kinds
 //!   and errors only, with handlers registered here ([`job_handlers`]).
 //! - [`reinvestment`]: DRIP elections, NAV uploads, reports and exports (routes and DTOs).
@@ -21,6 +22,8 @@
 //! - [`recovery`]: receivables after a reversal, recoveries, write-offs, ACH reversing entries.
 //! - [`reconciliation`]: bank statement upload, matches, exceptions, summaries and exports.
 //! - [`platform`]: health, metrics, audit, reference data, OpenAPI.
+//! - [`observability`]: OpenTelemetry traces, W3C trace context, JSON logs, business metrics,
+//!   the error reporter (a leaf: jobs and the relay use it).
 //! - [`demo`]: demo and test data.
 //! - [`http`]: HTTP plumbing shared by every capability: the API error type mapped once to
 //!   RFC 9457 problem JSON, request extractors and authentication, pagination, the
@@ -41,7 +44,9 @@ pub mod funds;
 pub mod http;
 pub mod inkind;
 pub mod jobs;
+pub mod leader;
 pub mod notifications;
+pub mod observability;
 pub mod payments;
 pub mod platform;
 pub mod reconciliation;
@@ -141,7 +146,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(platform::metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(
-            platform::observability::propagation::trace_request,
+            observability::propagation::trace_request,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -314,7 +319,7 @@ pub async fn start(db: Db, config: Config, listener: TcpListener) -> Result<Runn
     }
     // Singular tasks: one process at a time runs each, by lease.
     let leader = |name| {
-        Arc::new(platform::leader::Leader::new(
+        Arc::new(leader::Leader::new(
             state.db.clone(),
             name,
             &instance,

@@ -11,8 +11,8 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::dto::EventView;
-use crate::platform::leader::Leader;
-use crate::platform::observability::propagation;
+use crate::leader::Leader;
+use crate::observability::propagation;
 use crate::state::AppState;
 
 pub use crate::http::signature::{sign, verify, SIGNATURE_HEADER};
@@ -83,7 +83,7 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
 /// The delivery's span, continuing the trace its event was written in (read only when
 /// tracing is on).
 async fn delivery_span(state: &AppState, event: &outbox::Event) -> tracing::Span {
-    if !crate::platform::observability::active() {
+    if !crate::observability::active() {
         return tracing::Span::none();
     }
     let traceparent = outbox::traceparent(&state.db, &event.id)

@@ -108,7 +108,7 @@ async fn dispatch(
 /// Runs one claimed job and records a failure if it fails, in a span continuing the trace
 /// the job was enqueued in (when tracing is on).
 pub async fn run_one(handlers: &Handlers, state: &AppState, job: &Job, worker_id: &str) {
-    let span = crate::platform::observability::propagation::job_span(job);
+    let span = crate::observability::propagation::job_span(job);
     run_traced(handlers, state, job, worker_id)
         .instrument(span)
         .await

@@ -15,7 +15,7 @@ use clearway_store::notifications::messages;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::platform::leader::Leader;
+use crate::leader::Leader;
 use crate::state::AppState;
 pub use crate::state::NotificationsConfig;
 

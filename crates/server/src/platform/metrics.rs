@@ -71,7 +71,7 @@ pub async fn render(state: &AppState) -> Response {
         metrics::gauge!("clearway_payments_orphaned").set(n as f64);
     }
     crate::notifications::worker::refresh_metrics(state).await;
-    super::observability::business::refresh(&state.db).await;
+    crate::observability::business::refresh(&state.db).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle().render(),

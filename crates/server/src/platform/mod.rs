@@ -4,9 +4,7 @@
 pub mod docs;
 pub mod dto;
 pub mod input_rules;
-pub mod leader;
 pub mod metrics;
-pub mod observability;
 pub mod openapi;
 pub mod pages;
 pub mod routes;

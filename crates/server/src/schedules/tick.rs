@@ -9,7 +9,7 @@ use clearway_store::{schedules as store, Actor, Db, StoreError};
 use tokio::sync::watch;
 
 use super::dto::draft_request;
-use crate::platform::leader::Leader;
+use crate::leader::Leader;
 
 /// How often the tick runs. The first run waits one interval after start (a restart loop
 /// never hammers the database, and a day's drafts are created within minutes anyway).

@@ -26,7 +26,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::http::{page_limit, parse_json, ApiError, ApiResult, Page, Problem, Qs, RawBody};
 use crate::jobs::{JobError, JobFuture};
-use crate::platform::leader::Leader;
+use crate::leader::Leader;
 use crate::state::AppState;
 
 /// Routes of this module.

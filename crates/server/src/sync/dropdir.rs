@@ -22,7 +22,7 @@ use clearway_store::{Actor, Db};
 use tokio::sync::watch;
 
 use super::dto::SyncFileView;
-use crate::platform::leader::Leader;
+use crate::leader::Leader;
 
 /// A file seen in a source.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -17,7 +17,7 @@ mod receivers;
 
 use std::time::Duration;
 
-use clearway_server::platform::observability::{self, propagation, Settings};
+use clearway_server::observability::{self, propagation, Settings};
 use serde_json::{json, Value};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 

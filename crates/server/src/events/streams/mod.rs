@@ -19,7 +19,7 @@ use clearway_store::{streams, Db};
 use tokio::sync::watch;
 
 use super::dto::EventView;
-use crate::platform::leader::Leader;
+use crate::leader::Leader;
 use crate::state::AppState;
 pub use crate::state::StreamsConfig;
 
