@@ -33,6 +33,11 @@ pub struct Applied {
     pub conflicts_opened: i64,
 }
 
+/// A fund, share class and date (the holdings held then, per investor).
+type ClassAt = (String, String, NaiveDate);
+/// An investor's units to write, and whether the row replaces one of the same date.
+type HoldingWrite = (String, Decimal, bool);
+
 /// A planned change with the row it came from.
 struct Planned {
     row: usize,
@@ -258,8 +263,7 @@ async fn plan_holdings(
     .await?;
     let ids: HashSet<&str> = records.iter().map(|r| r.investor_id.as_str()).collect();
     let known = store::known_investors(tx, actor, &ids).await?;
-    let mut held: HashMap<(String, String, NaiveDate), HashMap<String, (NaiveDate, Decimal)>> =
-        HashMap::new();
+    let mut held: HashMap<ClassAt, HashMap<String, (NaiveDate, Decimal)>> = HashMap::new();
     let mut out = Vec::with_capacity(records.len());
     for r in records {
         let Some((fund, codes)) = funds.get(&r.fund_id) else {
@@ -491,8 +495,7 @@ pub(crate) async fn write_changes<'a>(
     origin: &str,
 ) -> AppResult<()> {
     let mut navs: HashMap<&str, Vec<NavPoint>> = HashMap::new();
-    let mut holdings: HashMap<(&str, &str, NaiveDate), Vec<(String, Decimal, bool)>> =
-        HashMap::new();
+    let mut holdings: HashMap<(&str, &str, NaiveDate), Vec<HoldingWrite>> = HashMap::new();
     for c in changes {
         let bad = || StoreError::Corrupt(format!("sync entity id '{}'", c.entity_id));
         let parts: Vec<&str> = c.entity_id.split('/').collect();

@@ -2,7 +2,8 @@
 //! lines and payments by rail), a stale due job, an undispatched outbox event, and statement
 //! lines three of four matched.
 
-use clearway_server::platform::{metrics, observability};
+use clearway_server::observability;
+use clearway_server::platform::metrics;
 use clearway_store::platform::metrics::snapshot;
 use clearway_store::q;
 

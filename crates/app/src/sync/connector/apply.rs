@@ -35,13 +35,13 @@ fn key_columns(kind: FileKind) -> &'static [&'static str] {
     }
 }
 
+/// A kind's rows by key, each its fields by column name.
+type RowsByKey = BTreeMap<Vec<String>, BTreeMap<String, String>>;
+
 /// The page's records as CSV text per file kind (an election and a bank-details change of the
 /// same investor and fund merge into one preferences row).
 fn as_files(records: &[ChangeRecord]) -> BTreeMap<&'static str, (FileKind, String)> {
-    let mut rows: BTreeMap<
-        &'static str,
-        (FileKind, BTreeMap<Vec<String>, BTreeMap<String, String>>),
-    > = BTreeMap::new();
+    let mut rows: BTreeMap<&'static str, (FileKind, RowsByKey)> = BTreeMap::new();
     for r in records {
         let Some(kind) = file_kind(&r.kind) else {
             continue;
