@@ -38,7 +38,8 @@ async fn snapshot(db: &Db, distribution: &str) -> (Vec<i64>, Vec<(String, i64, S
     }
     let lines = db
         .fetch_all(
-            q("SELECT investor_id, cash_minor, status FROM distribution_lines WHERE distribution_id = $1 ORDER BY investor_id")
+            // cash_minor is NULL until the line is processed: -1 then.
+            q("SELECT investor_id, COALESCE(cash_minor, -1) AS cash_minor, status FROM distribution_lines WHERE distribution_id = $1 ORDER BY investor_id")
                 .bind(distribution),
         )
         .await
