@@ -19,7 +19,7 @@ async function uploadFile(page, kind, name, csv, dry) {
   writeFileSync(file, csv);
   await page.getByLabel("Kind of file").selectOption(kind);
   await page.getByLabel("File (CSV or XLSX)").setInputFiles(file);
-  await page.getByLabel(/^Dry run/).setChecked(dry);
+  await page.locator("#u-dry").setChecked(dry);
   await page.getByRole("button", { name: "Import file" }).click();
   await page.locator("#file-status").waitFor();
 }
