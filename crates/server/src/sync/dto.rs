@@ -11,7 +11,7 @@ use crate::http::ApiError;
 /// Who owns each domain: `ADMINISTRATOR` or `CLEARWAY`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OwnershipView {
+pub struct SyncOwnershipView {
     #[schema(pattern = "^(ADMINISTRATOR|CLEARWAY)$")]
     pub nav: String,
     #[schema(pattern = "^(ADMINISTRATOR|CLEARWAY)$")]
@@ -24,9 +24,9 @@ pub struct OwnershipView {
     pub bank_details: String,
 }
 
-impl From<&Ownership> for OwnershipView {
+impl From<&Ownership> for SyncOwnershipView {
     fn from(o: &Ownership) -> Self {
-        OwnershipView {
+        SyncOwnershipView {
             nav: o.nav.as_str().into(),
             holdings: o.holdings.as_str().into(),
             schedules: o.schedules.as_str().into(),
@@ -36,7 +36,7 @@ impl From<&Ownership> for OwnershipView {
     }
 }
 
-impl OwnershipView {
+impl SyncOwnershipView {
     /// The ownership, every bad side named at once.
     pub fn parse(&self) -> Result<Ownership, ApiError> {
         let mut errors = Vec::new();

@@ -14,7 +14,7 @@ use clearway_core::access::Permission;
 use clearway_core::sync::{ConflictStatus, FileKind, Resolution, Source};
 use serde::Deserialize;
 
-use super::dto::{ConflictView, OwnershipView, SyncFileView};
+use super::dto::{ConflictView, SyncFileView, SyncOwnershipView};
 use crate::http::page::Page;
 use crate::http::ApiError;
 use crate::state::AppState;
@@ -84,7 +84,7 @@ struct DomainOwner {
     owner: String,
 }
 
-fn owners(o: &OwnershipView) -> Vec<DomainOwner> {
+fn owners(o: &SyncOwnershipView) -> Vec<DomainOwner> {
     let d = |name, label, owner: &str| DomainOwner {
         name,
         label,
@@ -159,7 +159,7 @@ async fn index_page(
     errors: FieldErrors,
 ) -> PageResult<IndexPage> {
     let cursor = blank(&q.cursor);
-    let ownership = OwnershipView::from(&app::ownership(&state.db, &viewer.actor).await?);
+    let ownership = SyncOwnershipView::from(&app::ownership(&state.db, &viewer.actor).await?);
     let files = app::files(&state.db, &viewer.actor, PAGE, cursor.as_deref()).await?;
     let views = files.iter().map(SyncFileView::from).collect();
     let files = Page::new(views, PAGE, |f: &SyncFileView| {
@@ -217,7 +217,7 @@ async fn save_ownership(
 ) -> PageResult<Response> {
     let form::Form(f) = form::parse::<OwnershipForm>(&viewer, &headers, &body)?;
     gate(&viewer)?;
-    let view = OwnershipView {
+    let view = SyncOwnershipView {
         nav: f.nav,
         holdings: f.holdings,
         schedules: f.schedules,

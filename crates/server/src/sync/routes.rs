@@ -32,19 +32,19 @@ fn staff(actor: &Actor, permission: Permission) -> ApiResult<()> {
 }
 
 #[utoipa::path(get, path = "/api/sync/ownership", tag = "sync",
-    responses((status = 200, body = OwnershipView), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = SyncOwnershipView), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn get_ownership(
     State(state): State<AppState>,
     actor: Actor,
-) -> ApiResult<Json<OwnershipView>> {
+) -> ApiResult<Json<SyncOwnershipView>> {
     staff(&actor, Permission::Read)?;
     Ok(Json((&app::ownership(&state.db, &actor).await?).into()))
 }
 
 #[utoipa::path(put, path = "/api/sync/ownership", tag = "sync",
-    request_body = OwnershipView,
-    responses((status = 200, body = OwnershipView, description = "audited, event sync.ownership_changed when it changed"),
+    request_body = SyncOwnershipView,
+    responses((status = 200, body = SyncOwnershipView, description = "audited, event sync.ownership_changed when it changed"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn put_ownership(
@@ -52,9 +52,9 @@ pub(crate) async fn put_ownership(
     actor: Actor,
     headers: axum::http::HeaderMap,
     crate::http::RawBody(body): crate::http::RawBody,
-) -> ApiResult<Json<OwnershipView>> {
+) -> ApiResult<Json<SyncOwnershipView>> {
     staff(&actor, Permission::Operate)?;
-    let req: OwnershipView = crate::http::parse_json(&headers, &body)?;
+    let req: SyncOwnershipView = crate::http::parse_json(&headers, &body)?;
     let o = req.parse()?;
     let out = app::put_ownership(&state.db, &actor, &o).await?;
     state.events_ready.notify_one();
@@ -87,9 +87,13 @@ pub(crate) async fn upload(
     State(state): State<AppState>,
     actor: Actor,
     Qs(q): Qs<UploadQuery>,
-    parts: Multipart,
+    parts: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<SyncFileView>)> {
     staff(&actor, Permission::Operate)?;
+    // A body that is not multipart/form-data (or has no boundary) is bad input, said as
+    // problem JSON like every other refusal.
+    let parts =
+        parts.map_err(|e| ApiError::field("file", format!("is not a multipart form: {e}")))?;
     let kind = FileKind::parse(&q.kind).ok_or_else(|| {
         ApiError::field("kind", "must be NAVS, HOLDINGS, SCHEDULES or PREFERENCES")
     })?;
@@ -148,7 +152,7 @@ async fn read_file(mut parts: Multipart) -> ApiResult<(String, Vec<u8>)> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FilesQuery {
     /// `nextCursor` of the previous page.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^|]+[|][^|]+$")]
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
     #[param(minimum = 1, maximum = 1000)]
@@ -195,7 +199,7 @@ pub struct ConflictsQuery {
     #[param(pattern = "^(OPEN|RESOLVED)$")]
     status: Option<String>,
     /// `nextCursor` of the previous page.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^|]+[|][^|]+$")]
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
     #[param(minimum = 1, maximum = 1000)]
@@ -261,7 +265,7 @@ pub(crate) async fn resolve(
         resolve
     ),
     components(schemas(
-        OwnershipView,
+        SyncOwnershipView,
         SyncFileView,
         SyncRowErrorView,
         SyncChangeView,
