@@ -123,7 +123,14 @@ fn body_schema(schema: &mut Schema, key: Option<&str>, lists: bool) {
 }
 
 fn string_pattern_object(o: &mut utoipa::openapi::schema::Object, pattern: &str) {
-    if is_string(&o.schema_type) && o.pattern.is_none() && o.enum_values.is_none() {
+    // A file's bytes (format binary) are not text: no character rule applies to them.
+    let binary = matches!(
+        o.format,
+        Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+            utoipa::openapi::schema::KnownFormat::Binary
+        ))
+    );
+    if is_string(&o.schema_type) && o.pattern.is_none() && o.enum_values.is_none() && !binary {
         o.pattern = Some(pattern.to_string());
     }
 }

@@ -152,7 +152,10 @@ async fn read_file(mut parts: Multipart) -> ApiResult<(String, Vec<u8>)> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FilesQuery {
     /// `nextCursor` of the previous page.
-    #[param(max_length = 200, pattern = "^[^|]+[|][^|]+$")]
+    #[param(
+        max_length = 200,
+        pattern = "^[^|\\x00-\\x1F\\x7F-\\x9F]+[|][^|\\x00-\\x1F\\x7F-\\x9F]+$"
+    )]
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
     #[param(minimum = 1, maximum = 1000)]
@@ -199,7 +202,10 @@ pub struct ConflictsQuery {
     #[param(pattern = "^(OPEN|RESOLVED)$")]
     status: Option<String>,
     /// `nextCursor` of the previous page.
-    #[param(max_length = 200, pattern = "^[^|]+[|][^|]+$")]
+    #[param(
+        max_length = 200,
+        pattern = "^[^|\\x00-\\x1F\\x7F-\\x9F]+[|][^|\\x00-\\x1F\\x7F-\\x9F]+$"
+    )]
     cursor: Option<String>,
     /// Page size (1–1000, default 50).
     #[param(minimum = 1, maximum = 1000)]
