@@ -213,8 +213,10 @@ pub struct ResolveRequest {
     pub value: Option<String>,
 }
 
-/// The multipart body of an upload (documentation only).
-#[derive(Debug, ToSchema)]
+/// The multipart body of an upload (documentation only). Only `file` is read; the schema says
+/// so (`additionalProperties: false`) so that clients and fuzzers send nothing else.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SyncUpload {
     /// The CSV or XLSX file.
     #[schema(value_type = String, format = Binary)]
