@@ -10,7 +10,7 @@ use clearway_app::notifications::channels::smtp::{SmtpSender, SmtpSettings};
 use clearway_app::notifications::engine::{self, EngineSettings};
 use clearway_app::notifications::send::{self, EmailSender, SenderSettings};
 use clearway_app::notifications::unsubscribe;
-use clearway_store::{new_id, outbox, q, Actor, Db};
+use clearway_store::{new_id, outbox, q, Actor, Backend, Db};
 use serde_json::{json, Value};
 use support::{emit, free_port, fresh, Sink};
 
@@ -493,5 +493,79 @@ async fn an_occurrence_payable_within_seven_days_is_announced_once_to_the_funds_
     assert_eq!(told[0].2["schedule"]["payableDate"], "2026-06-04");
     assert_eq!(told[0].2["schedule"]["recordDate"], "2026-05-29");
     assert_eq!(told[0].2["fundName"], "Harbor Income Fund");
+    fresh.drop_database().await;
+}
+
+/// Regression (issue 21): an event whose transaction takes its `seq` first but commits after a
+/// later event was expanded is still expanded. The engine's old cursor over `seq` passed the
+/// later event once both were older than its ten-minute margin (a transaction open that long,
+/// say a large import) and so skipped the first one for good. PostgreSQL only: SQLite has one
+/// writer at a time, so there commits follow `seq`.
+#[tokio::test]
+async fn an_event_committed_after_a_later_one_is_still_expanded() {
+    let fresh = fresh().await;
+    let db = &fresh.db;
+    if db.backend() != Backend::Postgres {
+        eprintln!("skipped: concurrent writers need PostgreSQL (TEST_DATABASE_URL)");
+        fresh.drop_database().await;
+        return;
+    }
+    let (org, dist) = distribution(db, &[("Ann Lee", "ann@example.com", None)]).await;
+    let actor = Actor::system(&org);
+    let long_ago = |id: String| {
+        q("UPDATE outbox SET created_at = '2026-01-01T00:00:00.000000Z' WHERE id = $1").bind(id)
+    };
+    let mut slow = db.begin().await.unwrap();
+    let first = outbox::emit(
+        &mut slow,
+        &actor,
+        "distribution.approved",
+        "distribution",
+        &dist,
+        json!({}),
+    )
+    .await
+    .unwrap();
+    slow.execute(long_ago(first)).await.unwrap();
+    let mut fast = db.begin().await.unwrap();
+    let second = outbox::emit(
+        &mut fast,
+        &actor,
+        "distribution.completed",
+        "distribution",
+        &dist,
+        json!({}),
+    )
+    .await
+    .unwrap();
+    fast.execute(long_ago(second)).await.unwrap();
+    fast.commit().await.unwrap();
+
+    let pass = engine::run_once(db, &settings()).await.unwrap();
+    assert_eq!(pass.events, 1, "only the committed event is visible");
+    slow.commit().await.unwrap();
+    let pass = engine::run_once(db, &settings()).await.unwrap();
+    assert_eq!(pass.events, 1, "the event that committed late is expanded");
+    assert_eq!(
+        messages(db, &org, "distribution.approved", "email")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        messages(db, &org, "distribution.processed", "email")
+            .await
+            .len(),
+        1
+    );
+    let left = db
+        .fetch_optional(q("SELECT COUNT(*) AS n FROM notification_pending"))
+        .await
+        .unwrap()
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(left, 0, "nothing is left pending");
+    assert_eq!(engine::run_once(db, &settings()).await.unwrap().events, 0);
     fresh.drop_database().await;
 }

@@ -45,21 +45,7 @@ async fn serve(url: &str, port: u16) -> Child {
         .kill_on_drop(true)
         .spawn()
         .expect("spawn clearway serve");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-        {
-            if r.status().is_success() {
-                return child;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not become ready");
+    support::ready(child, port, Duration::from_secs(30)).await
 }
 
 #[tokio::test]

@@ -193,6 +193,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0037_sync_connector",
             include_str!("../migrations/0037_sync_connector.sql").to_string(),
         ),
+        (
+            "0038_notification_pending",
+            include_str!("../migrations/0038_notification_pending.sql").to_string(),
+        ),
     ]
 }
 

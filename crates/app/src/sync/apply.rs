@@ -144,6 +144,38 @@ async fn funds_of<'a>(
     Ok(out)
 }
 
+/// The funds and the known investors the rows (row, fund id, investor id) name; unknown
+/// funds are row errors (see [`funds_of`]).
+async fn funds_and_investors<'a>(
+    tx: &mut Tx,
+    actor: &Actor,
+    rows: impl Iterator<Item = (usize, &'a str, &'a str)> + Clone,
+    errors: &mut Vec<RowError>,
+) -> AppResult<(HashMap<String, (Fund, Vec<String>)>, HashSet<String>)> {
+    let funds = funds_of(tx, actor, rows.clone().map(|(row, f, _)| (row, f)), errors).await?;
+    let ids: HashSet<&str> = rows.map(|(_, _, i)| i).collect();
+    let known = store::known_investors(tx, actor, &ids).await?;
+    Ok((funds, known))
+}
+
+/// Whether the row's investor exists; an unknown one is a row error.
+fn known_investor(
+    known: &HashSet<String>,
+    row: usize,
+    investor_id: &str,
+    errors: &mut Vec<RowError>,
+) -> bool {
+    let ok = known.contains(investor_id);
+    if !ok {
+        errors.push(RowError::new(
+            row,
+            "investor_id",
+            format!("unknown investor '{investor_id}'"),
+        ));
+    }
+    ok
+}
+
 fn class_ok(codes: &[String], class: &str) -> bool {
     class == DEFAULT_SHARE_CLASS || codes.iter().any(|c| c == class)
 }
@@ -254,15 +286,15 @@ async fn plan_holdings(
     records: &[HoldingRecord],
     errors: &mut Vec<RowError>,
 ) -> AppResult<Vec<Planned>> {
-    let funds = funds_of(
+    let (funds, known) = funds_and_investors(
         tx,
         actor,
-        records.iter().map(|r| (r.row, r.fund_id.as_str())),
+        records
+            .iter()
+            .map(|r| (r.row, r.fund_id.as_str(), r.investor_id.as_str())),
         errors,
     )
     .await?;
-    let ids: HashSet<&str> = records.iter().map(|r| r.investor_id.as_str()).collect();
-    let known = store::known_investors(tx, actor, &ids).await?;
     let mut held: HashMap<ClassAt, HashMap<String, (NaiveDate, Decimal)>> = HashMap::new();
     let mut out = Vec::with_capacity(records.len());
     for r in records {
@@ -277,12 +309,7 @@ async fn plan_holdings(
             ));
             continue;
         }
-        if !known.contains(&r.investor_id) {
-            errors.push(RowError::new(
-                r.row,
-                "investor_id",
-                format!("unknown investor '{}'", r.investor_id),
-            ));
+        if !known_investor(&known, r.row, &r.investor_id, errors) {
             continue;
         }
         let group = (fund.id.clone(), r.share_class.clone(), r.as_of);
@@ -328,15 +355,15 @@ async fn plan_prefs(
     records: &[PreferenceRecord],
     errors: &mut Vec<RowError>,
 ) -> AppResult<Vec<Planned>> {
-    let funds = funds_of(
+    let (funds, known) = funds_and_investors(
         tx,
         actor,
-        records.iter().map(|r| (r.row, r.fund_id.as_str())),
+        records
+            .iter()
+            .map(|r| (r.row, r.fund_id.as_str(), r.investor_id.as_str())),
         errors,
     )
     .await?;
-    let ids: HashSet<&str> = records.iter().map(|r| r.investor_id.as_str()).collect();
-    let known = store::known_investors(tx, actor, &ids).await?;
     let default = percent_of(&reinvestment::settings_tx(tx, actor).await?.default_election);
     let today = chrono::Utc::now().date_naive();
     let mut elections = HashMap::new();
@@ -346,12 +373,7 @@ async fn plan_prefs(
         let Some((fund, _)) = funds.get(&r.fund_id) else {
             continue;
         };
-        if !known.contains(&r.investor_id) {
-            errors.push(RowError::new(
-                r.row,
-                "investor_id",
-                format!("unknown investor '{}'", r.investor_id),
-            ));
+        if !known_investor(&known, r.row, &r.investor_id, errors) {
             continue;
         }
         if let Some(p) = r.reinvest_percent {

@@ -44,12 +44,36 @@ pub async fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `child` (a `clearway serve` on `port`) once its `/readyz` answers 2xx; panics after `within`.
+#[allow(dead_code)]
+pub async fn ready(
+    child: tokio::process::Child,
+    port: u16,
+    within: std::time::Duration,
+) -> tokio::process::Child {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+        {
+            if r.status().is_success() {
+                return child;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("server did not become ready");
+}
+
 /// Processes of one cluster: serving, seeding and driving distributions over HTTP (the
 /// shutdown, cluster and backup tests).
 #[allow(dead_code)]
 pub mod cluster {
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use serde_json::{json, Value};
     use tokio::process::Child;
@@ -117,21 +141,7 @@ pub mod cluster {
             command.env(k, v);
         }
         let child = command.spawn().expect("spawn clearway serve");
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(r) = client
-                .get(format!("http://127.0.0.1:{port}/readyz"))
-                .send()
-                .await
-            {
-                if r.status().is_success() {
-                    return child;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("server did not become ready");
+        super::ready(child, port, Duration::from_secs(60)).await
     }
 
     /// Creates a distribution through `port` (pro rata on DEMO-OPEN), marks it ready and

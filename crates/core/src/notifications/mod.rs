@@ -84,6 +84,46 @@ impl EventKind {
     ];
 }
 
+/// The outbox event types that give investors a notice. `distribution.completed` (not
+/// `.processing`) is the "processed" notice: it is written when reinvestment and payments are
+/// done, so the notice can state the reinvested and cash parts. `distribution.declared` is not
+/// one: it is written when a DRAFT is created, and a draft is staff-only (investors see a
+/// distribution from its approval on), so the approval is the investors' first notice.
+pub const NOTICE_EVENT_TYPES: [&str; 12] = [
+    "distribution.approved",
+    "distribution.completed",
+    "distribution.reinvested",
+    "payment.sent",
+    "payment.completed",
+    "payment.failed",
+    "payment.returned",
+    "payment.stale_dated",
+    "bank_account.created",
+    "bank_account.changed",
+    "document.created",
+    "schedule.upcoming",
+];
+
+impl EventKind {
+    /// The notice an outbox event type gives, if any (see [`NOTICE_EVENT_TYPES`]).
+    pub fn of_outbox_event(event_type: &str) -> Option<EventKind> {
+        Some(match event_type {
+            "distribution.approved" => EventKind::DistributionApproved,
+            "distribution.completed" => EventKind::DistributionProcessed,
+            "distribution.reinvested" => EventKind::ReinvestmentDone,
+            "payment.sent" => EventKind::PaymentSent,
+            "payment.completed" => EventKind::PaymentSettled,
+            "payment.failed" => EventKind::PaymentFailed,
+            "payment.returned" => EventKind::PaymentReturned,
+            "payment.stale_dated" => EventKind::CheckStale,
+            "bank_account.created" | "bank_account.changed" => EventKind::BankAccountChanged,
+            "document.created" => EventKind::TaxDocumentReady,
+            "schedule.upcoming" => EventKind::ScheduledDistributionUpcoming,
+            _ => return None,
+        })
+    }
+}
+
 impl Channel {
     /// Every channel.
     pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::InApp];

@@ -27,17 +27,27 @@ async fn a_processed_distribution_is_mailed_once_per_investor_and_listed_for_sta
 
     // Approved, processed (and payment notices): each investor gets each notice once; the
     // draft's creation tells investors nothing (a draft is staff-only). Wait until the sink holds every sent email and nothing is left queued.
+    // A message being sent is neither queued nor sent yet, and a later event may still be
+    // fanned out: the counts must also hold still over two polls.
     let mut sent_count = 0;
+    let mut settled_at = None;
     for _ in 0..300 {
-        let queued: Value = app
-            .get(
-                "operator",
-                "/api/notification-messages?channel=email&status=queued",
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let open = |status: &'static str| {
+            let app = &app;
+            async move {
+                let page: Value = app
+                    .get(
+                        "operator",
+                        &format!("/api/notification-messages?channel=email&status={status}"),
+                    )
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                page["items"].as_array().unwrap().len()
+            }
+        };
+        let (queued, sending) = (open("queued").await, open("sending").await);
         let sent: Value = app
             .get(
                 "operator",
@@ -48,13 +58,16 @@ async fn a_processed_distribution_is_mailed_once_per_investor_and_listed_for_sta
             .await
             .unwrap();
         sent_count = sent["items"].as_array().unwrap().len();
-        if sent_count >= 8
-            && queued["items"].as_array().unwrap().is_empty()
-            && sink.mails().len() == sent_count
-        {
+        let still =
+            sent_count >= 8 && queued == 0 && sending == 0 && sink.mails().len() == sent_count;
+        if !still {
+            settled_at = None;
+        } else if settled_at == Some(sent_count) {
             break;
+        } else {
+            settled_at = Some(sent_count);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(sent_count >= 8, "{sent_count}");
     assert_eq!(sink.mails().len(), sent_count);

@@ -1,5 +1,6 @@
 //! The transactional outbox: events are rows written in the same transaction as the change
 //! they describe; the relay publishes them afterwards. An event exists iff its change does.
+//! A notice event is enrolled for the notification engine in the same transaction too.
 
 use serde_json::Value;
 
@@ -30,6 +31,7 @@ pub async fn emit(
             .bind(crate::trace::traceparent()),
     )
     .await?;
+    crate::notifications::fanout::enroll(tx, &[(&id, event_type)]).await?;
     Ok(id)
 }
 
@@ -118,7 +120,14 @@ pub async fn emit_many_text(
         ],
         &rows,
     )
-    .await
+    .await?;
+    let enrolled: Vec<(&str, &str)> = rows
+        .ids
+        .iter()
+        .zip(events)
+        .map(|(id, e)| (id.as_str(), e.event_type))
+        .collect();
+    crate::notifications::fanout::enroll(tx, &enrolled).await
 }
 
 /// An event to append with [`emit_many_text`].

@@ -1,20 +1,22 @@
-//! The engine's side of the outbox: which events still need expanding (its own cursor, not the
-//! webhook relay's), one fan-out row per event with the last investor expanded, and the reads
-//! that give each batch of investors their contacts, preferences and figures.
+//! The engine's side of the outbox: which events still need expanding (`notification_pending`,
+//! one row per notice event written with the event; not the webhook relay's dispatch flag),
+//! one fan-out row per event with the last investor expanded, and the reads that give each
+//! batch of investors their contacts, preferences and figures.
+//!
+//! Why a pending row per event rather than a cursor over `seq`: a PostgreSQL sequence value is
+//! taken at insert, not at commit, so an event can commit after one with a higher `seq`; a
+//! cursor already past it would skip it for good. A row written in the event's own transaction
+//! exists exactly when the event does, whatever order transactions commit in.
 
 use std::str::FromStr;
 
-use chrono::{Duration, Utc};
 use clearway_core::components::Components;
 use clearway_core::notifications::preferences::PreferenceRow;
-use clearway_core::notifications::{Channel, EventKind};
+use clearway_core::notifications::{Channel, EventKind, NOTICE_EVENT_TYPES};
 
+use crate::db::Arg;
 use crate::events::outbox::Event;
-use crate::{now_text, q, time_text, Db, Row, StoreError, Tx};
-
-/// How long an outbox row may stay invisible after its `seq` was taken (its transaction still
-/// open): the cursor never passes an event younger than this, so a late commit is not skipped.
-const COMMIT_MARGIN_MINUTES: i64 = 10;
+use crate::{now_text, q, Db, Row, StoreError, Tx};
 
 /// An event's expansion so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,27 +50,42 @@ pub struct BatchCounts {
     pub in_app: i64,
 }
 
-/// Events of `types` after the engine's cursor that are not expanded yet, oldest first.
-pub async fn pending_events(db: &Db, types: &[&str], limit: i64) -> Result<Vec<Event>, StoreError> {
-    let marks: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 2)).collect();
-    let mut query = q(format!(
-        "SELECT o.seq, o.id, o.org_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.created_at
-         FROM outbox o
-         WHERE o.seq > (SELECT seq FROM notification_outbox_cursor WHERE id = 1)
-           AND o.event_type IN ({})
-           AND NOT EXISTS (SELECT 1 FROM notification_fanouts f WHERE f.event_id = o.id AND f.status = 'done')
-         ORDER BY o.seq LIMIT $1",
-        marks.join(", ")
-    ))
-    .bind(limit);
-    for t in types {
-        query.push(*t);
-    }
-    db.fetch_all(query)
-        .await?
+/// The oldest `limit` events enrolled for the engine and not expanded to the end, in outbox
+/// order.
+pub async fn pending_events(db: &Db, limit: i64) -> Result<Vec<Event>, StoreError> {
+    db.fetch_all(
+        q("SELECT o.seq, o.id, o.org_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.created_at
+           FROM notification_pending p JOIN outbox o ON o.id = p.event_id
+           ORDER BY o.seq LIMIT $1")
+        .bind(limit),
+    )
+    .await?
+    .iter()
+    .map(event_from_row)
+    .collect()
+}
+
+/// Enrolls the notice events among `events` (id, type) for the engine, inside the transaction
+/// that writes them.
+pub(crate) async fn enroll(tx: &mut Tx, events: &[(&str, &str)]) -> Result<(), StoreError> {
+    let now = now_text();
+    let rows: Vec<Vec<Arg>> = events
         .iter()
-        .map(event_from_row)
-        .collect()
+        .filter(|(_, t)| NOTICE_EVENT_TYPES.contains(t))
+        .map(|(id, _)| vec![Arg::from(*id), Arg::from(now.as_str())])
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    tx.bulk_insert("notification_pending", &["event_id", "enqueued_at"], &rows)
+        .await
+}
+
+/// Takes `event_id` out of the engine's pending set (its expansion is done, or it tells no one).
+pub async fn forget_pending(tx: &mut Tx, event_id: &str) -> Result<(), StoreError> {
+    tx.execute(q("DELETE FROM notification_pending WHERE event_id = $1").bind(event_id))
+        .await?;
+    Ok(())
 }
 
 fn event_from_row(r: &Row) -> Result<Event, StoreError> {
@@ -143,76 +160,38 @@ pub async fn advance(
             .bind(from_investor),
         )
         .await?;
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(format!(
+    if n != 1 {
+        return Err(StoreError::Conflict(format!(
             "fan-out of event {event_id} moved under us"
-        )))
+        )));
     }
+    if done {
+        forget_pending(tx, event_id).await?;
+    }
+    Ok(())
 }
 
-/// Moves the engine's cursor past every event that is expanded (or not one it reads) and old
-/// enough that no earlier `seq` can still commit; returns the new cursor.
-pub async fn advance_cursor(db: &Db, types: &[&str]) -> Result<i64, StoreError> {
-    let settled = time_text(Utc::now() - Duration::minutes(COMMIT_MARGIN_MINUTES));
-    let marks: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 2)).collect();
-    let mut tx = db.begin().await?;
-    let cursor = tx
-        .fetch_optional(q("SELECT seq FROM notification_outbox_cursor WHERE id = 1"))
-        .await?
-        .ok_or(StoreError::NotFound("notification cursor"))?
-        .i64("seq")?;
-    let mut lowest_open = q(format!(
-        "SELECT MIN(o.seq) AS seq FROM outbox o WHERE o.seq > $1 AND o.event_type IN ({})
-           AND NOT EXISTS (SELECT 1 FROM notification_fanouts f WHERE f.event_id = o.id AND f.status = 'done')",
+/// Enrolls again every notice event after `seq` and forgets their fan-outs (an operator's
+/// replay; the messages' unique key makes it queue nothing already queued).
+pub async fn replay_from(db: &Db, seq: i64) -> Result<(), StoreError> {
+    let marks: Vec<String> = (0..NOTICE_EVENT_TYPES.len())
+        .map(|i| format!("${}", i + 3))
+        .collect();
+    let mut enrol = q(format!(
+        "INSERT INTO notification_pending (event_id, enqueued_at)
+         SELECT id, $2 FROM outbox WHERE seq > $1 AND event_type IN ({})
+         ON CONFLICT (event_id) DO NOTHING",
         marks.join(", ")
     ))
-    .bind(cursor);
-    for t in types {
-        lowest_open.push(*t);
+    .bind(seq)
+    .bind(now_text());
+    for t in NOTICE_EVENT_TYPES {
+        enrol.push(t);
     }
-    let open = tx
-        .fetch_optional(lowest_open)
-        .await?
-        .and_then(|r| r.opt_i64("seq").ok().flatten());
-    let old = tx
-        .fetch_optional(
-            q("SELECT MAX(seq) AS seq FROM outbox WHERE seq > $1 AND created_at < $2")
-                .bind(cursor)
-                .bind(settled),
-        )
-        .await?
-        .and_then(|r| r.opt_i64("seq").ok().flatten());
-    let next = match (old, open) {
-        (None, _) => cursor,
-        (Some(old), None) => old,
-        (Some(old), Some(open)) => old.min(open - 1).max(cursor),
-    };
-    if next != cursor {
-        tx.execute(
-            q("UPDATE notification_outbox_cursor SET seq = $1, updated_at = $2 WHERE id = 1")
-                .bind(next)
-                .bind(now_text()),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(next)
-}
-
-/// Puts the cursor back to `seq` and forgets the fan-outs after it (an operator's replay;
-/// the messages' unique key makes it queue nothing already queued).
-pub async fn replay_from(db: &Db, seq: i64) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    tx.execute(
-        q("UPDATE notification_outbox_cursor SET seq = $1, updated_at = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(now_text()),
-    )
-    .await?;
     tx.execute(q("DELETE FROM notification_fanouts WHERE event_seq > $1").bind(seq))
         .await?;
+    tx.execute(enrol).await?;
     tx.commit().await
 }
 
