@@ -12,7 +12,7 @@ use clearway_core::retry::{
 };
 use clearway_store::audit::{self, Change};
 use clearway_store::webhooks::Delivery;
-use clearway_store::{outbox, streams, webhooks, Actor, Db};
+use clearway_store::{outbox, streams, webhooks, Actor, Db, StoreError};
 use serde_json::json;
 
 use crate::AppResult;
@@ -22,11 +22,23 @@ use crate::AppResult;
 /// how many events.
 pub async fn fan_out(db: &Db, sinks: &[&str]) -> AppResult<usize> {
     let mut tx = db.begin().await?;
-    let events = outbox::undispatched(&mut tx, 500).await?;
-    for event in &events {
-        webhooks::fan_out(&mut tx, event).await?;
-        outbox::mark_dispatched(&mut tx, &event.id).await?;
+    let events = outbox::undispatched(&mut tx, 1_000).await?;
+    if events.is_empty() {
+        return Ok(0);
     }
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    // Marked first: a second relay racing on the same rows (a lease lost mid-pass) waits on
+    // their locks, then marks none and rolls back instead of fanning them out again.
+    let marked = outbox::mark_dispatched(&mut tx, &seqs).await?;
+    if marked != seqs.len() as u64 {
+        return Err(StoreError::Conflict(format!(
+            "{} of {} events were dispatched by another relay",
+            seqs.len() as u64 - marked,
+            seqs.len()
+        ))
+        .into());
+    }
+    webhooks::fan_out(&mut tx, &events).await?;
     streams::enroll(&mut tx, sinks, &events).await?;
     tx.commit().await?;
     Ok(events.len())

@@ -469,3 +469,57 @@ async fn fan_out_enrolls_each_event_once_per_sink() {
     );
     fresh.drop_database().await;
 }
+
+/// Two relays fanning out the same events at once (a lease lost mid-pass) deliver each event
+/// once per subscription and enroll it once per sink: the one that marks the rows second finds
+/// them marked and rolls back (or, on SQLite, finds nothing left).
+#[tokio::test]
+async fn two_relays_racing_fan_each_event_out_once() {
+    let fresh = fresh().await;
+    let db = &fresh.db;
+    let org = "org_race";
+    let mut tx = db.begin().await.unwrap();
+    tx.execute(
+        q("INSERT INTO organizations (id, name, created_at) VALUES ($1, $1, '2026-12-07T00:00:00.000000Z')")
+            .bind(org),
+    )
+    .await
+    .unwrap();
+    for (id, types) in [("sub_all", "*"), ("sub_created", "distribution.created")] {
+        tx.execute(
+            q("INSERT INTO webhook_subscriptions (id, org_id, url, secret, event_types, active, created_at)
+               VALUES ($1, $2, 'https://hooks.example/x', 'secret', $3, 1, '2026-12-07T00:00:00.000000Z')")
+                .bind(id)
+                .bind(org)
+                .bind(types),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    emit(db, org, &["a", "b"], 50).await;
+    let (one, two) = tokio::join!(
+        clearway_app::events::fan_out(db, &["nats"]),
+        clearway_app::events::fan_out(db, &["nats"])
+    );
+    let fanned: usize = [one, two].into_iter().filter_map(Result::ok).sum();
+    assert_eq!(fanned, 100, "every event fanned out by exactly one relay");
+    assert_eq!(
+        clearway_app::events::fan_out(db, &["nats"]).await.unwrap(),
+        0
+    );
+    assert_eq!(pending(db, "nats").await, 100);
+    let deliveries = |sub: &'static str| async move {
+        db.fetch_optional(
+            q("SELECT COUNT(*) AS n, COUNT(DISTINCT event_id) AS events FROM webhook_deliveries WHERE subscription_id = $1")
+                .bind(sub),
+        )
+        .await
+        .unwrap()
+        .map(|r| (r.i64("n").unwrap(), r.i64("events").unwrap()))
+        .unwrap()
+    };
+    assert_eq!(deliveries("sub_all").await, (100, 100));
+    assert_eq!(deliveries("sub_created").await, (2, 2));
+    fresh.drop_database().await;
+}

@@ -195,15 +195,23 @@ pub async fn undispatched(tx: &mut Tx, limit: i64) -> Result<Vec<Event>, StoreEr
     .collect()
 }
 
-/// Marks an event fanned out.
-pub async fn mark_dispatched(tx: &mut Tx, event_id: &str) -> Result<(), StoreError> {
-    tx.execute(
-        q("UPDATE outbox SET dispatched_at = $1 WHERE id = $2 AND dispatched_at IS NULL")
-            .bind(now_text())
-            .bind(event_id),
-    )
-    .await?;
-    Ok(())
+/// Marks events fanned out, in one statement per 1,000; returns how many were not yet (an
+/// event another relay marked first is not counted).
+pub async fn mark_dispatched(tx: &mut Tx, seqs: &[i64]) -> Result<u64, StoreError> {
+    let now = now_text();
+    let mut marked = 0;
+    for chunk in seqs.chunks(1_000) {
+        let mut query = q(format!(
+            "UPDATE outbox SET dispatched_at = $1 WHERE dispatched_at IS NULL AND seq IN ({})",
+            crate::db::placeholders(2, chunk.len())
+        ))
+        .bind(now.as_str());
+        for seq in chunk {
+            query.push(*seq);
+        }
+        marked += tx.execute(query).await?;
+    }
+    Ok(marked)
 }
 
 /// One event by id (for delivery).

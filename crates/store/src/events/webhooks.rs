@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use clearway_core::access::Permission;
 
+use crate::db::Arg;
 use crate::outbox::Event;
 use crate::{new_id, now_text, q, time_text, Actor, Db, StoreError, Tx};
 
@@ -118,34 +119,61 @@ pub async fn deactivate(tx: &mut Tx, actor: &Actor, id: &str) -> Result<(), Stor
     Ok(())
 }
 
-/// Creates one pending delivery per matching active, enabled subscription of the event's
-/// organization (a disabled receiver catches up from the event feed).
-pub async fn fan_out(tx: &mut Tx, event: &Event) -> Result<usize, StoreError> {
-    let subs = tx
-        .fetch_all(
-            q("SELECT id, event_types FROM webhook_subscriptions WHERE org_id = $1 AND active = 1 AND disabled_at IS NULL")
-                .bind(&event.org_id),
-        )
-        .await?;
-    let mut created = 0;
-    for s in subs {
-        let types = s.text("event_types")?;
-        if !types.split(',').any(|t| t == "*" || t == event.event_type) {
+/// Creates one pending delivery per event and matching active, enabled subscription of the
+/// event's organization (a disabled receiver catches up from the event feed): the
+/// subscriptions of each organization read once, the deliveries written in one bulk load.
+pub async fn fan_out(tx: &mut Tx, events: &[Event]) -> Result<usize, StoreError> {
+    let mut subs_of: std::collections::HashMap<&str, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for e in events {
+        if subs_of.contains_key(e.org_id.as_str()) {
             continue;
         }
-        created += tx
-            .execute(
-                q("INSERT INTO webhook_deliveries (id, org_id, event_id, subscription_id, status, attempts, next_attempt_at)
-                   VALUES ($1, $2, $3, $4, 'PENDING', 0, $5) ON CONFLICT (event_id, subscription_id) DO NOTHING")
-                    .bind(new_id())
-                    .bind(&event.org_id)
-                    .bind(&event.id)
-                    .bind(s.text("id")?)
-                    .bind(now_text()),
+        let subs = tx
+            .fetch_all(
+                q("SELECT id, event_types FROM webhook_subscriptions WHERE org_id = $1 AND active = 1 AND disabled_at IS NULL")
+                    .bind(&e.org_id),
             )
-            .await? as usize;
+            .await?
+            .iter()
+            .map(|s| Ok((s.text("id")?, s.text("event_types")?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        subs_of.insert(&e.org_id, subs);
     }
-    Ok(created)
+    let now = now_text();
+    let mut rows: Vec<Vec<Arg>> = Vec::new();
+    for e in events {
+        for (sub, types) in &subs_of[e.org_id.as_str()] {
+            if types.split(',').any(|t| t == "*" || t == e.event_type) {
+                rows.push(vec![
+                    Arg::from(new_id()),
+                    Arg::from(e.org_id.as_str()),
+                    Arg::from(e.id.as_str()),
+                    Arg::from(sub.as_str()),
+                    Arg::from("PENDING"),
+                    Arg::from(0_i64),
+                    Arg::from(now.as_str()),
+                ]);
+            }
+        }
+    }
+    // The caller marks the events dispatched in this transaction, so their deliveries are new;
+    // a second relay racing on them fails on the key and rolls back.
+    tx.bulk_insert(
+        "webhook_deliveries",
+        &[
+            "id",
+            "org_id",
+            "event_id",
+            "subscription_id",
+            "status",
+            "attempts",
+            "next_attempt_at",
+        ],
+        &rows,
+    )
+    .await?;
+    Ok(rows.len())
 }
 
 /// A delivery due now.
