@@ -205,10 +205,14 @@ pub async fn worker(
         let busy = match claimed {
             Ok(batch) => {
                 let n = batch.len();
+                let claimed_at = std::time::Instant::now();
                 for job in batch {
                     // On shutdown the job in hand is finished; the rest of the batch goes
                     // back to the queue for another process rather than waiting out a lease.
-                    if *shutdown.borrow() {
+                    // So does the rest of a batch whose earlier jobs took half a lease: its
+                    // leases would run out while waiting and other workers take them over
+                    // (a second attempt for a job that ran once), later than they could have.
+                    if *shutdown.borrow() || claimed_at.elapsed() > state.config.job_lease / 2 {
                         release(&state, &job, &worker_id).await;
                         continue;
                     }
