@@ -140,3 +140,111 @@ async fn a_failing_job_is_retried_on_the_schedule_then_parked_for_review() {
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DEAD' AND attempts = 1 AND last_error IS NOT NULL").await, 2);
     app.stop().await;
 }
+
+/// A job that takes 700 ms, then completes (what a long processing job looks like).
+fn slow_job<'a>(
+    state: &'a clearway_server::state::AppState,
+    job: &'a jobs::Job,
+    worker_id: &'a str,
+) -> clearway_server::jobs::JobFuture<'a> {
+    Box::pin(async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let mut tx = state.db.begin().await?;
+        jobs::finish(&mut tx, job, worker_id).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Regression (issue 21, found by `bench cluster` with two processes): a worker claims a batch;
+/// when its first jobs take longer than the others' leases, those ran out while waiting and a
+/// second worker took them over — a second attempt for a job that ran once. The rest of the
+/// batch now goes back to the queue after half a lease, and every job is done at its first
+/// attempt.
+#[tokio::test]
+async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over() {
+    let base = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let fresh = clearway_store::testing::fresh_database(
+        base.as_deref(),
+        &clearway_store::DbOptions { max_connections: 8 },
+    )
+    .await
+    .unwrap();
+    let db = fresh.db.clone();
+    let org = "org_batch";
+    let mut tx = db.begin().await.unwrap();
+    tx.execute(
+        clearway_store::q("INSERT INTO organizations (id, name, created_at) VALUES ($1, $1, '2026-12-07T00:00:00.000000Z')")
+            .bind(org),
+    )
+    .await
+    .unwrap();
+    for i in 0..3 {
+        jobs::enqueue(
+            &mut tx,
+            &Actor::system(org),
+            "test.slow",
+            json!({ "n": i }),
+            None,
+            4,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let config = clearway_server::Config {
+        job_lease: Duration::from_secs(1),
+        poll_interval: Duration::from_millis(20),
+        ..test_config()
+    };
+    let state = clearway_server::state::AppState::new(db.clone(), config);
+    let handlers =
+        std::sync::Arc::new(clearway_server::jobs::Handlers::new().kind("test.slow", slow_job));
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let first = tokio::spawn(clearway_server::jobs::worker(
+        handlers.clone(),
+        state.clone(),
+        "worker-1".into(),
+        shutdown.clone(),
+    ));
+    // The first worker claims the whole batch before the second one starts.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = tokio::spawn(clearway_server::jobs::worker(
+        handlers,
+        state,
+        "worker-2".into(),
+        shutdown,
+    ));
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            db.fetch_optional(clearway_store::q(sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .i64("n")
+                .unwrap()
+        }
+    };
+    for _ in 0..200 {
+        if count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'").await == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    stop.send(true).unwrap();
+    first.await.unwrap();
+    second.await.unwrap();
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'").await,
+        3
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM jobs WHERE attempts > 1").await,
+        0,
+        "a job waiting in a batch was taken over"
+    );
+    fresh.drop_database().await;
+}
