@@ -121,7 +121,8 @@ pub(crate) async fn upload(
     Ok((status, Json((&report).into())))
 }
 
-/// The `file` part: its name (or `upload`) and bytes.
+/// The `file` part: its name (or `upload`) and bytes. Strict, as the schema says: one part,
+/// named `file`; any other part is refused by name.
 async fn read_file(mut parts: Multipart) -> ApiResult<(String, Vec<u8>)> {
     let malformed = |e: axum::extract::multipart::MultipartError| {
         ApiError::field(
@@ -129,21 +130,32 @@ async fn read_file(mut parts: Multipart) -> ApiResult<(String, Vec<u8>)> {
             format!("the multipart body was not read: {}", e.body_text()),
         )
     };
+    let mut file = None;
     while let Some(part) = parts.next_field().await.map_err(malformed)? {
-        if part.name() == Some("file") {
-            let name = part
-                .file_name()
-                .filter(|n| !n.is_empty())
-                .unwrap_or("upload")
-                .to_string();
-            let bytes = part.bytes().await.map_err(malformed)?;
-            return Ok((name, bytes.to_vec()));
+        match part.name() {
+            Some("file") if file.is_none() => {
+                let name = part
+                    .file_name()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("upload")
+                    .to_string();
+                let bytes = part.bytes().await.map_err(malformed)?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Some("file") => return Err(ApiError::field("file", "is given more than once")),
+            other => {
+                let name: String = other.unwrap_or("").chars().take(64).collect();
+                return Err(ApiError::field(
+                    "file",
+                    format!(
+                        "the form has a part '{}' besides file (only file is read)",
+                        name.escape_debug()
+                    ),
+                ));
+            }
         }
     }
-    Err(ApiError::field(
-        "file",
-        "is required (a multipart field named file)",
-    ))
+    file.ok_or_else(|| ApiError::field("file", "is required (a multipart field named file)"))
 }
 
 /// Query of a list.

@@ -513,6 +513,40 @@ async fn malformed_and_partial_files_are_refused_whole() {
     let (_, v) = upload(&app, &op, "PREFERENCES", false, "p.csv", prefs.into_bytes()).await;
     assert_eq!(errors(&v), vec![(2, "bank_account_id".to_string())]);
 
+    // The form is strict too: a part besides `file`, or `file` twice, is 422 naming it, and
+    // no file is recorded.
+    let files_before = app.count("SELECT COUNT(*) AS n FROM sync_files").await;
+    let good = holdings_csv(&[(&inv[0], "10")], "2030-01-31");
+    for extra in ["note", "file"] {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(good.clone()).file_name("h.csv"),
+            )
+            .text(extra, "x");
+        let resp = app
+            .client
+            .post(app.url("/api/sync/files?kind=HOLDINGS&dryRun=false"))
+            .bearer_auth(&op)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{extra}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["field"], "file");
+        let detail = v["detail"].as_str().unwrap();
+        if extra == "note" {
+            assert!(detail.contains("'note'"), "{detail}");
+        } else {
+            assert!(detail.contains("more than once"), "{detail}");
+        }
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM sync_files").await,
+        files_before
+    );
+
     // Refused files leave the data alone (their report and audit entry aside).
     let after = counts(&app).await;
     assert_eq!(after[..4], before[..4], "no value or conflict written");
