@@ -141,14 +141,14 @@ async fn a_failing_job_is_retried_on_the_schedule_then_parked_for_review() {
     app.stop().await;
 }
 
-/// A job that takes 700 ms, then completes (what a long processing job looks like).
+/// A job that takes 1.1 s, then completes (what a long processing job looks like).
 fn slow_job<'a>(
     state: &'a clearway_server::state::AppState,
     job: &'a jobs::Job,
     worker_id: &'a str,
 ) -> clearway_server::jobs::JobFuture<'a> {
     Box::pin(async move {
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
         let mut tx = state.db.begin().await?;
         jobs::finish(&mut tx, job, worker_id).await?;
         tx.commit().await?;
@@ -195,7 +195,10 @@ async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over(
     }
     tx.commit().await.unwrap();
     let config = clearway_server::Config {
-        job_lease: Duration::from_secs(1),
+        // Half a lease (1 s) passes during the first job: the batch's other two are given
+        // back at 1.1 s, 0.9 s before their leases would run out (margin for a busy box).
+        // Without the give-back the third waits until 2.2 s and is taken over at 2 s.
+        job_lease: Duration::from_secs(2),
         poll_interval: Duration::from_millis(20),
         ..test_config()
     };
@@ -228,7 +231,7 @@ async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over(
                 .unwrap()
         }
     };
-    for _ in 0..200 {
+    for _ in 0..400 {
         if count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'").await == 3 {
             break;
         }
