@@ -5,8 +5,9 @@
 use serde_json::Value;
 
 use clearway_core::access::Permission;
+use clearway_core::notifications::NOTICE_EVENT_TYPES;
 
-use crate::db::{RowSink, RowSource};
+use crate::db::{Arg, RowSink, RowSource};
 use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
 
 /// Appends an event of the actor's organization inside `tx`; returns its id.
@@ -31,8 +32,25 @@ pub async fn emit(
             .bind(crate::trace::traceparent()),
     )
     .await?;
-    crate::notifications::fanout::enroll(tx, &[(&id, event_type)]).await?;
+    enroll_notices(tx, &[(&id, event_type)]).await?;
     Ok(id)
+}
+
+/// Enrolls the notice events among `events` (id, type) for the notification engine
+/// (`notification_pending`, read by `notifications::fanout`), inside the transaction that
+/// writes them: a notice event exists exactly when its pending row does until it is expanded.
+async fn enroll_notices(tx: &mut Tx, events: &[(&str, &str)]) -> Result<(), StoreError> {
+    let now = now_text();
+    let rows: Vec<Vec<Arg>> = events
+        .iter()
+        .filter(|(_, t)| NOTICE_EVENT_TYPES.contains(t))
+        .map(|(id, _)| vec![Arg::from(*id), Arg::from(now.as_str())])
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    tx.bulk_insert("notification_pending", &["event_id", "enqueued_at"], &rows)
+        .await
 }
 
 /// An event to append with [`emit_many`].
@@ -127,7 +145,7 @@ pub async fn emit_many_text(
         .zip(events)
         .map(|(id, e)| (id.as_str(), e.event_type))
         .collect();
-    crate::notifications::fanout::enroll(tx, &enrolled).await
+    enroll_notices(tx, &enrolled).await
 }
 
 /// An event to append with [`emit_many_text`].

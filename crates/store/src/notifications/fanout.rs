@@ -3,7 +3,8 @@
 //! one fan-out row per event with the last investor expanded, and the reads that give each
 //! batch of investors their contacts, preferences and figures.
 //!
-//! Why a pending row per event rather than a cursor over `seq`: a PostgreSQL sequence value is
+//! The rows are written by `events::outbox` with each notice event. Why a pending row per event
+//! rather than a cursor over `seq`: a PostgreSQL sequence value is
 //! taken at insert, not at commit, so an event can commit after one with a higher `seq`; a
 //! cursor already past it would skip it for good. A row written in the event's own transaction
 //! exists exactly when the event does, whatever order transactions commit in.
@@ -14,7 +15,6 @@ use clearway_core::components::Components;
 use clearway_core::notifications::preferences::PreferenceRow;
 use clearway_core::notifications::{Channel, EventKind, NOTICE_EVENT_TYPES};
 
-use crate::db::Arg;
 use crate::events::outbox::Event;
 use crate::{now_text, q, Db, Row, StoreError, Tx};
 
@@ -63,22 +63,6 @@ pub async fn pending_events(db: &Db, limit: i64) -> Result<Vec<Event>, StoreErro
     .iter()
     .map(event_from_row)
     .collect()
-}
-
-/// Enrolls the notice events among `events` (id, type) for the engine, inside the transaction
-/// that writes them.
-pub(crate) async fn enroll(tx: &mut Tx, events: &[(&str, &str)]) -> Result<(), StoreError> {
-    let now = now_text();
-    let rows: Vec<Vec<Arg>> = events
-        .iter()
-        .filter(|(_, t)| NOTICE_EVENT_TYPES.contains(t))
-        .map(|(id, _)| vec![Arg::from(*id), Arg::from(now.as_str())])
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    tx.bulk_insert("notification_pending", &["event_id", "enqueued_at"], &rows)
-        .await
 }
 
 /// Takes `event_id` out of the engine's pending set (its expansion is done, or it tells no one).
