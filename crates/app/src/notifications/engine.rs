@@ -18,7 +18,7 @@ use clearway_core::notifications::context::{
 use clearway_core::notifications::preferences::enabled;
 use clearway_core::notifications::unsubscribe::{Claim, DEFAULT_LIFETIME_SECS};
 use clearway_core::notifications::validate;
-use clearway_core::notifications::{Channel, EventKind, Locale, NoticeContext, NOTICE_EVENT_TYPES};
+use clearway_core::notifications::{Channel, EventKind, Locale, NoticeContext};
 use clearway_core::payments::Method;
 use clearway_store::events::outbox::Event;
 use clearway_store::notifications::fanout::{
@@ -32,14 +32,6 @@ use rust_decimal::Decimal;
 use super::render::render;
 use super::unsubscribe::unsubscribe_url;
 use crate::error::{AppError, AppResult};
-
-/// The outbox events the engine reads (see [`NOTICE_EVENT_TYPES`]).
-pub const EVENT_TYPES: [&str; 12] = NOTICE_EVENT_TYPES;
-
-/// The notice an outbox event type gives, if any.
-pub fn kind_of(event_type: &str) -> Option<EventKind> {
-    EventKind::of_outbox_event(event_type)
-}
 
 /// How far back a replaced email still gets the copy of a bank-account notice.
 pub const PREVIOUS_CONTACT_DAYS: i64 = 30;
@@ -147,7 +139,7 @@ enum Scope {
 /// Expands one event to the end, a batch per transaction.
 async fn expand(db: &Db, settings: &EngineSettings, event: &Event) -> AppResult<BatchCounts> {
     let mut total = BatchCounts::default();
-    let Some(kind) = kind_of(&event.event_type) else {
+    let Some(kind) = EventKind::of_outbox_event(&event.event_type) else {
         // Enrolled by a replay of a type no longer read: nothing to tell.
         let mut tx = db.begin().await?;
         fanout::forget_pending(&mut tx, &event.id).await?;
@@ -789,25 +781,6 @@ fn date(s: &str) -> AppResult<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn event_types_map_to_kinds() {
-        for t in EVENT_TYPES {
-            assert!(kind_of(t).is_some(), "{t}");
-        }
-        assert_eq!(
-            kind_of("distribution.completed"),
-            Some(EventKind::DistributionProcessed)
-        );
-        assert_eq!(kind_of("payment.stale_dated"), Some(EventKind::CheckStale));
-        assert_eq!(kind_of("distribution.processing"), None);
-        // A draft is staff-only: its creation tells investors nothing.
-        assert_eq!(kind_of("distribution.declared"), None);
-        assert_eq!(
-            kind_of("distribution.reinvested"),
-            Some(EventKind::ReinvestmentDone)
-        );
-    }
 
     #[test]
     fn expected_arrival_is_the_rails_settlement_from_the_payable_date() {

@@ -141,11 +141,11 @@ async fn check(db: &clearway_store::Db, count: usize) -> Result<()> {
         c(Check::UnfinishedJobs).await?,
         c(Check::PaymentFiles).await?,
     );
-    // ACH jobs queued for a later day are not unfinished work: the day's 36 File ID Modifiers
-    // of the origin are used, and the payments wait, PENDING and audited, for the next day's.
+    // Jobs queued for a later time are not unfinished work: here, ACH jobs whose day's 36 File
+    // ID Modifiers are used wait, their payments PENDING and audited, for the next day's.
     let busy = c(Check::BusyJobs).await?;
     let later = unfinished - busy;
-    println!("  completed {completed}, completed events {events}, duplicate events {dup_events}, duplicate payments {dup_payments}, duplicate messages {dup_messages}, jobs run twice {reruns}, jobs busy {busy}, ACH jobs waiting for a later day's File ID Modifiers {later}, bank files {files}");
+    println!("  completed {completed}, completed events {events}, duplicate events {dup_events}, duplicate payments {dup_payments}, duplicate messages {dup_messages}, jobs run twice {reruns}, jobs busy {busy}, jobs queued for later (ACH files waiting for a later day's File ID Modifiers) {later}, bank files {files}");
     if completed != count as i64
         || events != count as i64
         || dup_events + dup_payments + dup_messages + reruns + busy != 0

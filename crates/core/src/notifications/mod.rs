@@ -133,3 +133,28 @@ impl Locale {
     /// Every locale.
     pub const ALL: [Locale; 2] = [Locale::En, Locale::Es];
 }
+
+#[cfg(test)]
+mod event_type_tests {
+    use super::*;
+
+    #[test]
+    fn every_notice_event_type_maps_to_a_kind() {
+        for t in NOTICE_EVENT_TYPES {
+            assert!(EventKind::of_outbox_event(t).is_some(), "{t}");
+        }
+        let kind = EventKind::of_outbox_event;
+        assert_eq!(
+            kind("distribution.completed"),
+            Some(EventKind::DistributionProcessed)
+        );
+        assert_eq!(kind("payment.stale_dated"), Some(EventKind::CheckStale));
+        assert_eq!(kind("distribution.processing"), None);
+        // A draft is staff-only: its creation tells investors nothing.
+        assert_eq!(kind("distribution.declared"), None);
+        assert_eq!(
+            kind("distribution.reinvested"),
+            Some(EventKind::ReinvestmentDone)
+        );
+    }
+}

@@ -1,5 +1,7 @@
 //! Webhook subscriptions and per-subscriber delivery bookkeeping for outbox events.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use clearway_core::access::Permission;
 
@@ -123,8 +125,7 @@ pub async fn deactivate(tx: &mut Tx, actor: &Actor, id: &str) -> Result<(), Stor
 /// event's organization (a disabled receiver catches up from the event feed): the
 /// subscriptions of each organization read once, the deliveries written in one bulk load.
 pub async fn fan_out(tx: &mut Tx, events: &[Event]) -> Result<usize, StoreError> {
-    let mut subs_of: std::collections::HashMap<&str, Vec<(String, String)>> =
-        std::collections::HashMap::new();
+    let mut subs_of: HashMap<&str, Vec<(String, String)>> = HashMap::new();
     for e in events {
         if subs_of.contains_key(e.org_id.as_str()) {
             continue;

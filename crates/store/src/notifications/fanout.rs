@@ -4,10 +4,10 @@
 //! batch of investors their contacts, preferences and figures.
 //!
 //! The rows are written by `events::outbox` with each notice event. Why a pending row per event
-//! rather than a cursor over `seq`: a PostgreSQL sequence value is
-//! taken at insert, not at commit, so an event can commit after one with a higher `seq`; a
-//! cursor already past it would skip it for good. A row written in the event's own transaction
-//! exists exactly when the event does, whatever order transactions commit in.
+//! rather than a cursor over `seq`: a PostgreSQL sequence value is taken at insert, not at
+//! commit, so an event can commit after one with a higher `seq`; a cursor already past it would
+//! skip it for good. A row written in the event's own transaction exists exactly when the event
+//! does, whatever order transactions commit in.
 
 use std::str::FromStr;
 
