@@ -197,6 +197,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0038_notification_pending",
             include_str!("../migrations/0038_notification_pending.sql").to_string(),
         ),
+        (
+            "0039_schedule_admin_ref",
+            include_str!("../migrations/0039_schedule_admin_ref.sql").to_string(),
+        ),
     ]
 }
 

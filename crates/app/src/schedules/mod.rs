@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::distributions::command::DistributionInput;
 use crate::distributions::lifecycle::fund_named;
-use crate::AppResult;
+use crate::{AppError, AppResult};
 
 /// The audited view of a schedule.
 pub fn snapshot(s: &Schedule) -> Value {
@@ -28,6 +28,7 @@ pub fn snapshot(s: &Schedule) -> Value {
         "exRule": store::ex_rule_text(r.ex), "payableBusinessDays": r.payable_days,
         "startDate": r.start, "endDate": r.end, "leadDays": s.spec.lead_days,
         "allocation": s.spec.allocation, "description": s.spec.description,
+        "administratorScheduleId": s.spec.admin_ref,
     })
 }
 
@@ -65,19 +66,56 @@ pub async fn create(
 ) -> AppResult<Schedule> {
     spec.rules.check()?;
     let fund = fund_named(tx, actor, fund_ref).await?;
+    admin_ref_free(tx, actor, spec, None).await?;
     let s = store::insert(tx, actor, &fund.id, spec).await?;
     trail(tx, actor, "schedule.create", "schedule.created", None, &s).await?;
     Ok(s)
 }
 
+/// The administrator's id `spec` links to is not another schedule's (a 422 naming the field;
+/// the unique index still refuses a concurrent twin, as a conflict).
+async fn admin_ref_free(
+    tx: &mut Tx,
+    actor: &Actor,
+    spec: &ScheduleSpec,
+    this: Option<&str>,
+) -> AppResult<()> {
+    let Some(r) = spec.admin_ref.as_deref() else {
+        return Ok(());
+    };
+    match store::by_admin_refs(tx, actor, &[r]).await?.remove(r) {
+        Some(other) if Some(other.id.as_str()) != this => Err(AppError::field(
+            "administratorScheduleId",
+            format!(
+                "schedule {} already mirrors administrator schedule '{r}'",
+                other.id
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Replaces a schedule's settings; drafts already created are left as they are.
 pub async fn update(db: &Db, actor: &Actor, id: &str, spec: &ScheduleSpec) -> AppResult<Schedule> {
-    spec.rules.check()?;
     let mut tx = db.begin().await?;
-    let before = store::get_tx(&mut tx, actor, id).await?;
-    let s = store::update(&mut tx, actor, id, spec).await?;
+    let s = update_tx(&mut tx, actor, id, spec).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// [`update`] inside `tx`.
+pub async fn update_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    spec: &ScheduleSpec,
+) -> AppResult<Schedule> {
+    spec.rules.check()?;
+    let before = store::get_tx(tx, actor, id).await?;
+    admin_ref_free(tx, actor, spec, Some(id)).await?;
+    let s = store::update(tx, actor, id, spec).await?;
     trail(
-        &mut tx,
+        tx,
         actor,
         "schedule.update",
         "schedule.updated",
@@ -85,7 +123,6 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, spec: &ScheduleSpec) -> Ap
         &s,
     )
     .await?;
-    tx.commit().await?;
     Ok(s)
 }
 

@@ -39,9 +39,9 @@ type ClassAt = (String, String, NaiveDate);
 type HoldingWrite = (String, Decimal, bool);
 
 /// A planned change with the row it came from.
-struct Planned {
-    row: usize,
-    change: Change,
+pub(super) struct Planned {
+    pub(super) row: usize,
+    pub(super) change: Change,
 }
 
 /// Checks and compares `records` from `side`, then (unless `dry_run` or a row is refused)
@@ -63,14 +63,7 @@ pub async fn apply_records(
         Records::Holdings(r) => plan_holdings(tx, actor, &ownership, side, r, &mut errors).await?,
         Records::Preferences(r) => plan_prefs(tx, actor, &ownership, side, r, &mut errors).await?,
         Records::Schedules(r) => {
-            // Administrators do not change Clearway's schedules in this version: said per
-            // file rather than silently ignored.
-            errors.push(RowError::new(
-                r.first().map_or(2, |s| s.row),
-                "file",
-                "SCHEDULES files are not applied yet: distribution schedules are kept in Clearway (change them there)",
-            ));
-            Vec::new()
+            super::schedules::plan(tx, actor, &ownership, side, r, &mut errors).await?
         }
     };
     let mut out = summarize(&planned);
@@ -109,7 +102,7 @@ fn summarize(planned: &[Planned]) -> Applied {
 
 /// The funds named by the records, by the id as written; unknown ones (or another
 /// organization's) are row errors.
-async fn funds_of<'a>(
+pub(super) async fn funds_of<'a>(
     tx: &mut Tx,
     actor: &Actor,
     rows: impl Iterator<Item = (usize, &'a str)>,
@@ -180,7 +173,7 @@ fn class_ok(codes: &[String], class: &str) -> bool {
     class == DEFAULT_SHARE_CLASS || codes.iter().any(|c| c == class)
 }
 
-fn plan_one(
+pub(super) fn plan_one(
     ownership: &Ownership,
     side: Side,
     domain: Domain,
@@ -518,7 +511,12 @@ pub(crate) async fn write_changes<'a>(
 ) -> AppResult<()> {
     let mut navs: HashMap<&str, Vec<NavPoint>> = HashMap::new();
     let mut holdings: HashMap<(&str, &str, NaiveDate), Vec<HoldingWrite>> = HashMap::new();
+    let mut schedules = Vec::new();
     for c in changes {
+        if c.domain == Domain::Schedules {
+            schedules.push(c);
+            continue;
+        }
         let bad = || StoreError::Corrupt(format!("sync entity id '{}'", c.entity_id));
         let parts: Vec<&str> = c.entity_id.split('/').collect();
         let value = || c.after.parse::<Decimal>().map_err(|_| bad());
@@ -552,7 +550,7 @@ pub(crate) async fn write_changes<'a>(
     for ((fund_id, class, as_of), rows) in holdings {
         write_holdings(tx, actor, fund_id, class, as_of, &rows).await?;
     }
-    Ok(())
+    super::schedules::write(tx, actor, schedules.into_iter()).await
 }
 
 /// Holdings of one fund, class and date; rows that may exist at exactly that date (a value

@@ -12,6 +12,7 @@ pub mod connector;
 pub mod exports;
 
 mod apply;
+mod schedules;
 
 use clearway_core::access::Permission;
 use clearway_core::sync::{
@@ -389,7 +390,7 @@ pub async fn resolve_conflict(
     let chosen = match resolution {
         Resolution::TakeOurs => c.ours.clone(),
         Resolution::TakeTheirs => Some(c.theirs.clone()),
-        Resolution::Edit => Some(edited(c.domain, value)?),
+        Resolution::Edit => Some(edited(c.domain, &c.field, value)?),
     };
     if resolution != Resolution::TakeOurs {
         let after = chosen.clone().unwrap_or_default();
@@ -423,13 +424,16 @@ pub async fn resolve_conflict(
 }
 
 /// The edited value, parsed for its domain's field.
-fn edited(domain: Domain, value: Option<&str>) -> AppResult<String> {
+fn edited(domain: Domain, field: &str, value: Option<&str>) -> AppResult<String> {
     let v = value
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| AppError::field("value", "is required with EDIT"))?;
     let parsed = match domain {
-        Domain::Nav | Domain::Schedules => clearway_core::sync::parse_decimal(v).and_then(|d| {
+        Domain::Schedules => {
+            return schedules::edited(field, v).map_err(|e| AppError::field("value", e))
+        }
+        Domain::Nav => clearway_core::sync::parse_decimal(v).and_then(|d| {
             if d > rust_decimal::Decimal::ZERO {
                 Ok(d)
             } else {

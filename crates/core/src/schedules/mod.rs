@@ -77,6 +77,10 @@ pub const OFFSET_MAX: u32 = 60;
 pub const LEAD_MAX_DAYS: u32 = 400;
 /// Default lead time, in days.
 pub const LEAD_DEFAULT_DAYS: u32 = 45;
+/// Default business days from declaration to record.
+pub const DECLARATION_DEFAULT_DAYS: u32 = 5;
+/// Default business days from record to payable.
+pub const PAYABLE_DEFAULT_DAYS: u32 = 3;
 
 /// The date rules of a schedule, validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +106,22 @@ pub struct DateRules {
 }
 
 impl DateRules {
+    /// The defaults of a new schedule (as the API's): NYSE, last business day (PRECEDING
+    /// roll), declared 5 business days before record, ex-date = record date, paid 3 after.
+    pub fn defaults(frequency: Frequency, start: NaiveDate) -> DateRules {
+        DateRules {
+            frequency,
+            calendar: Calendar::Nyse,
+            roll: Roll::Preceding,
+            record: RecordRule::LastBusinessDay,
+            declaration_days: DECLARATION_DEFAULT_DAYS,
+            ex: ExRule::RecordDate,
+            payable_days: PAYABLE_DEFAULT_DAYS,
+            start,
+            end: None,
+        }
+    }
+
     /// Checks the offsets and the start/end order, naming each bad field.
     pub fn check(&self) -> Result<(), Invalid> {
         let mut errors = Vec::new();
@@ -225,4 +245,50 @@ pub fn due(rules: &DateRules, today: NaiveDate, lead_days: u32) -> Vec<Occurrenc
         .into_iter()
         .filter(|o| o.declaration_date >= today && o.declaration_date <= horizon)
         .collect()
+}
+
+/// `rules` changed so that the schedule runs every `frequency` period and its next record date
+/// is `next` (an administrator's terms): the record rule becomes LAST_BUSINESS_DAY when `next`
+/// is its month's last business day, else DAY_OF_MONTH of `next`'s day; the start date becomes
+/// `next` (earlier periods are not the administrator's). Refused, with the reason, when `next`
+/// is not in a period's last month, not a business day, after the end date, or not reproduced.
+pub fn rules_for_next(
+    rules: &DateRules,
+    frequency: Frequency,
+    next: NaiveDate,
+) -> Result<DateRules, String> {
+    let (year, month) = (next.year(), next.month());
+    if month % frequency.months() != 0 {
+        return Err(format!(
+            "{next} is not in the last month of a {} period",
+            frequency.as_str()
+        ));
+    }
+    let cal = rules.calendar;
+    let open = |e: CalendarError| e.to_string();
+    if !cal.is_business_day(next).map_err(open)? {
+        return Err(format!(
+            "{next} is not a business day on the {} calendar",
+            cal.as_str()
+        ));
+    }
+    let record = if cal.last_business_day_of_month(year, month).map_err(open)? == next {
+        RecordRule::LastBusinessDay
+    } else {
+        RecordRule::DayOfMonth(next.day())
+    };
+    if rules.end.is_some_and(|end| end < next) {
+        return Err(format!("{next} is after the schedule's end date"));
+    }
+    let out = DateRules {
+        frequency,
+        record,
+        start: next,
+        ..*rules
+    };
+    // The derivation is checked, not trusted: the period of `next` must record on `next`.
+    if occurrence(&out, year, month).map_err(open)?.record_date != next {
+        return Err(format!("{next} cannot be this schedule's record date"));
+    }
+    Ok(out)
 }

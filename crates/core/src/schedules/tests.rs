@@ -142,3 +142,61 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_administrators_next_record_date_becomes_the_record_rule_and_start() {
+    // 2027-03-31 is a Wednesday, March's last NYSE business day.
+    let r = rules_for_next(&quarterly(), Frequency::Quarterly, d("2027-03-31")).unwrap();
+    assert_eq!(r.record, RecordRule::LastBusinessDay);
+    assert_eq!(r.start, d("2027-03-31"));
+    assert_eq!(
+        upcoming(&r, d("2026-12-01"), 1)[0].record_date,
+        d("2027-03-31")
+    );
+    // The 15th of a month is a day of the month; the next quarter's record date follows it.
+    let r = rules_for_next(&quarterly(), Frequency::Quarterly, d("2027-06-15")).unwrap();
+    assert_eq!(r.record, RecordRule::DayOfMonth(15));
+    let next: Vec<_> = upcoming(&r, d("2027-01-01"), 2)
+        .into_iter()
+        .map(|o| o.record_date)
+        .collect();
+    assert_eq!(next, [d("2027-06-15"), d("2027-09-15")]);
+    // Monthly: any month; the frequency changes with it.
+    let r = rules_for_next(&quarterly(), Frequency::Monthly, d("2027-02-26")).unwrap();
+    assert_eq!(
+        (r.frequency, r.record),
+        (Frequency::Monthly, RecordRule::LastBusinessDay)
+    );
+}
+
+#[test]
+fn terms_a_schedule_cannot_keep_are_refused_with_the_reason() {
+    let q = quarterly();
+    let e = rules_for_next(&q, Frequency::Quarterly, d("2027-02-26")).unwrap_err();
+    assert_eq!(
+        e,
+        "2027-02-26 is not in the last month of a QUARTERLY period"
+    );
+    // 2027-06-19 is a Saturday.
+    let e = rules_for_next(&q, Frequency::Quarterly, d("2027-06-19")).unwrap_err();
+    assert_eq!(e, "2027-06-19 is not a business day on the NYSE calendar");
+    let ended = DateRules {
+        end: Some(d("2027-01-01")),
+        ..q
+    };
+    let e = rules_for_next(&ended, Frequency::Quarterly, d("2027-03-31")).unwrap_err();
+    assert_eq!(e, "2027-03-31 is after the schedule's end date");
+}
+
+proptest! {
+    /// Whatever business day in a period's last month is given, the schedule records on it.
+    #[test]
+    fn any_accepted_next_record_date_is_the_next_occurrence(offset in 0i64..3000, freq in 0usize..4) {
+        let frequency = [Frequency::Monthly, Frequency::Quarterly, Frequency::SemiAnnual, Frequency::Annual][freq];
+        let next = d("2027-01-01") + Duration::days(offset);
+        if let Ok(r) = rules_for_next(&quarterly(), frequency, next) {
+            let first = upcoming(&r, next - Duration::days(40), 1);
+            prop_assert_eq!(first[0].record_date, next);
+        }
+    }
+}

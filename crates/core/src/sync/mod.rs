@@ -372,3 +372,44 @@ pub fn parse_id(text: &str) -> Result<String, String> {
     }
     Ok(text.to_string())
 }
+
+/// The terms of an administrator's schedule that Clearway does not have yet, as one value
+/// (created whole, so one change or conflict): `FREQUENCY NEXT_RECORD_DATE AMOUNT_PER_UNIT`,
+/// e.g. `QUARTERLY 2027-03-31 0.25`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleTerms {
+    pub frequency: crate::schedules::Frequency,
+    pub next_record_date: NaiveDate,
+    pub amount_per_unit: Decimal,
+}
+
+impl ScheduleTerms {
+    /// The value's text.
+    pub fn text(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.frequency.as_str(),
+            self.next_record_date,
+            canonical(self.amount_per_unit)
+        )
+    }
+
+    /// Parses [`ScheduleTerms::text`]; the amount must be above zero.
+    pub fn parse(text: &str) -> Result<ScheduleTerms, String> {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        let [frequency, date, amount] = parts.as_slice() else {
+            return Err(format!(
+                "'{text}' is not 'FREQUENCY NEXT_RECORD_DATE AMOUNT_PER_UNIT'"
+            ));
+        };
+        let amount_per_unit = parse_decimal(amount)?;
+        if amount_per_unit <= Decimal::ZERO {
+            return Err(format!("'{amount}' must be above zero"));
+        }
+        Ok(ScheduleTerms {
+            frequency: frequency.parse()?,
+            next_record_date: parse_date(date)?,
+            amount_per_unit,
+        })
+    }
+}

@@ -105,3 +105,29 @@ proptest! {
         prop_assert_eq!(parse_decimal(&canonical(x)).unwrap(), x);
     }
 }
+
+#[test]
+fn schedule_terms_round_trip_and_refuse_what_is_not_terms() {
+    use crate::schedules::Frequency;
+    let t = ScheduleTerms {
+        frequency: Frequency::SemiAnnual,
+        next_record_date: "2027-06-30".parse().unwrap(),
+        amount_per_unit: "0.2500".parse().unwrap(),
+    };
+    assert_eq!(t.text(), "SEMI_ANNUAL 2027-06-30 0.25");
+    assert_eq!(
+        ScheduleTerms::parse(" SEMI_ANNUAL  2027-06-30 0.25 ").unwrap(),
+        t
+    );
+    for bad in [
+        "",
+        "MONTHLY 2027-06-30",
+        "WEEKLY 2027-06-30 1",
+        "MONTHLY 2027-6-30 1",
+        "MONTHLY 2027-06-30 0",
+        "MONTHLY 2027-06-30 1e3",
+        "MONTHLY 2027-06-30 1 x",
+    ] {
+        assert!(ScheduleTerms::parse(bad).is_err(), "{bad}");
+    }
+}

@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use clearway_core::calendar::{Calendar, Roll};
 use clearway_core::distribution::parse_date;
 use clearway_core::schedules::{
-    DateRules, ExRule, Frequency, Occurrence, RecordRule, LEAD_DEFAULT_DAYS, LEAD_MAX_DAYS,
+    DateRules, ExRule, Frequency, Occurrence, RecordRule, DECLARATION_DEFAULT_DAYS,
+    LEAD_DEFAULT_DAYS, LEAD_MAX_DAYS, OFFSET_MAX, PAYABLE_DEFAULT_DAYS,
 };
 use clearway_core::{Currency, FieldError, Invalid};
 use clearway_store::schedules::{self as store, OccurrenceRecord, Schedule, ScheduleSpec};
@@ -55,6 +56,11 @@ pub struct ScheduleRequest {
     /// Description of each draft (the period is appended).
     #[serde(default)]
     pub description: Option<String>,
+    /// The fund administrator's id of this schedule (sync's SCHEDULES rows with this
+    /// `schedule_id` then compare with it); unique per organization; null unlinks.
+    #[serde(default)]
+    #[schema(max_length = 64, pattern = "^[A-Za-z0-9._-]{1,64}$")]
+    pub administrator_schedule_id: Option<String>,
 }
 
 fn count(errors: &mut Vec<FieldError>, field: &str, v: Option<i64>, default: u32, max: u32) -> u32 {
@@ -130,15 +136,15 @@ impl ScheduleRequest {
             &mut errors,
             "declarationBusinessDays",
             self.declaration_business_days,
-            5,
-            60,
+            DECLARATION_DEFAULT_DAYS,
+            OFFSET_MAX,
         );
         let payable_days = count(
             &mut errors,
             "payableBusinessDays",
             self.payable_business_days,
-            3,
-            60,
+            PAYABLE_DEFAULT_DAYS,
+            OFFSET_MAX,
         );
         let lead_days = count(
             &mut errors,
@@ -154,6 +160,11 @@ impl ScheduleRequest {
             errors.push(FieldError::new("description", "longer than 400 characters"));
         }
         errors.extend(allocation_errors(&self.allocation, currency));
+        let admin_ref = self.administrator_schedule_id.as_deref().and_then(|id| {
+            clearway_core::sync::parse_id(id)
+                .map_err(|e| errors.push(FieldError::new("administratorScheduleId", e)))
+                .ok()
+        });
         let (
             Some(frequency),
             Some(calendar),
@@ -189,6 +200,7 @@ impl ScheduleRequest {
             lead_days,
             allocation,
             description,
+            admin_ref,
         })
     }
 }
@@ -300,6 +312,8 @@ pub struct ScheduleView {
     pub updated_at: String,
     /// Version.
     pub version: i64,
+    /// The fund administrator's id of this schedule, when sync mirrors one.
+    pub administrator_schedule_id: Option<String>,
 }
 
 impl From<&Schedule> for ScheduleView {
@@ -326,6 +340,7 @@ impl From<&Schedule> for ScheduleView {
             created_at: s.created_at.clone(),
             updated_at: s.updated_at.clone(),
             version: s.version,
+            administrator_schedule_id: s.spec.admin_ref.clone(),
         }
     }
 }
@@ -339,6 +354,7 @@ impl ScheduleView {
             "declarationBusinessDays": self.declaration_business_days, "exRule": self.ex_rule,
             "payableBusinessDays": self.payable_business_days, "startDate": self.start_date,
             "endDate": self.end_date, "leadDays": self.lead_days, "description": self.description,
+            "administratorScheduleId": self.administrator_schedule_id,
         })
     }
 }

@@ -144,6 +144,8 @@ pub struct ScheduleForm {
     lead: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    admin_ref: String,
 }
 
 fn monthly() -> String {
@@ -199,6 +201,7 @@ fn request_of(f: &ScheduleForm) -> Result<ScheduleRequest, String> {
         "recordDay": num(&f.record_day), "declarationBusinessDays": num(&f.declaration_days),
         "payableBusinessDays": num(&f.payable_days), "startDate": f.start.trim(), "endDate": Some(f.end.trim()).filter(|t| !t.is_empty()),
         "leadDays": num(&f.lead), "description": f.description.trim(),
+        "administratorScheduleId": Some(f.admin_ref.trim()).filter(|t| !t.is_empty()),
         "allocation": { "method": f.method, amount_key: f.amount.trim() },
     });
     serde_json::from_value(body).map_err(|e| e.to_string())
@@ -212,6 +215,7 @@ fn field_of(api: &str) -> String {
         "leadDays" => "lead",
         "recordRule" => "record_rule",
         "recordDay" => "record_day",
+        "administratorScheduleId" => "admin_ref",
         "declarationBusinessDays" => "declaration_days",
         "payableBusinessDays" => "payable_days",
         "fundId" => "fund",

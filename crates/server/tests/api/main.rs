@@ -55,6 +55,7 @@ mod streams;
 mod strict;
 mod sync;
 mod sync_connector;
+mod sync_schedules;
 mod tax_forms;
 mod tax_k1;
 mod tax_withholding;

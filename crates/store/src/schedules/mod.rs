@@ -1,5 +1,7 @@
 //! Recurring schedules and their occurrences (the drafts they created), per organization.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use clearway_core::access::Permission;
 use clearway_core::calendar::{Calendar, Roll};
@@ -24,6 +26,9 @@ pub struct ScheduleSpec {
     pub allocation: Value,
     /// Description given to each draft.
     pub description: String,
+    /// The fund administrator's id of this schedule, when it mirrors one (sync); unique per
+    /// organization.
+    pub admin_ref: Option<String>,
 }
 
 /// A stored schedule.
@@ -64,7 +69,7 @@ pub struct OccurrenceRecord {
     pub created_at: String,
 }
 
-const COLUMNS: &str = "id, fund_id, status, frequency, calendar, roll, record_rule, record_day, declaration_days, ex_rule, payable_days, start_date, end_date, lead_days, allocation, description, created_at, updated_at, version";
+const COLUMNS: &str = "id, fund_id, status, frequency, calendar, roll, record_rule, record_day, declaration_days, ex_rule, payable_days, start_date, end_date, lead_days, allocation, description, created_at, updated_at, version, admin_ref";
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -109,6 +114,7 @@ fn from_row(r: &Row) -> Result<Schedule, StoreError> {
             lead_days: u32_of(r, "lead_days")?,
             allocation: serde_json::from_str(&r.text("allocation")?).map_err(corrupt)?,
             description: r.text("description")?,
+            admin_ref: r.opt_text("admin_ref")?,
         },
         created_at: r.text("created_at")?,
         updated_at: r.text("updated_at")?,
@@ -145,8 +151,8 @@ pub async fn insert(
     let r = &spec.rules;
     let (rule, day) = record_rule_parts(r.record);
     tx.execute(
-        q("INSERT INTO schedules (id, org_id, fund_id, status, frequency, calendar, roll, record_rule, record_day, declaration_days, ex_rule, payable_days, start_date, end_date, lead_days, allocation, description, created_at, updated_at, version)
-           VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1)")
+        q("INSERT INTO schedules (id, org_id, fund_id, status, frequency, calendar, roll, record_rule, record_day, declaration_days, ex_rule, payable_days, start_date, end_date, lead_days, allocation, description, created_at, updated_at, version, admin_ref)
+           VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1, $18)")
             .bind(&id)
             .bind(&actor.org_id)
             .bind(fund_id)
@@ -163,9 +169,11 @@ pub async fn insert(
             .bind(i64::from(spec.lead_days))
             .bind(spec.allocation.to_string())
             .bind(&spec.description)
-            .bind(&now),
+            .bind(&now)
+            .bind(spec.admin_ref.as_deref()),
     )
-    .await?;
+    .await
+    .map_err(|e| taken(e, spec))?;
     get_tx(tx, actor, &id).await
 }
 
@@ -182,7 +190,8 @@ pub async fn update(
     let n = tx
         .execute(
             q("UPDATE schedules SET frequency = $3, calendar = $4, roll = $5, record_rule = $6, record_day = $7, declaration_days = $8, ex_rule = $9,
-                 payable_days = $10, start_date = $11, end_date = $12, lead_days = $13, allocation = $14, description = $15, updated_at = $16, version = version + 1
+                 payable_days = $10, start_date = $11, end_date = $12, lead_days = $13, allocation = $14, description = $15, updated_at = $16, version = version + 1,
+                 admin_ref = $17
                WHERE org_id = $1 AND id = $2")
                 .bind(&actor.org_id)
                 .bind(id)
@@ -199,13 +208,25 @@ pub async fn update(
                 .bind(i64::from(spec.lead_days))
                 .bind(spec.allocation.to_string())
                 .bind(&spec.description)
-                .bind(now_text()),
+                .bind(now_text())
+                .bind(spec.admin_ref.as_deref()),
         )
-        .await?;
+        .await
+        .map_err(|e| taken(e, spec))?;
     if n == 0 {
         return Err(StoreError::NotFound("schedule"));
     }
     get_tx(tx, actor, id).await
+}
+
+/// An administrator id another schedule of the organization already mirrors is a conflict.
+fn taken(e: StoreError, spec: &ScheduleSpec) -> StoreError {
+    match &spec.admin_ref {
+        Some(r) if e.is_unique_violation() => StoreError::Conflict(format!(
+            "another schedule already mirrors administrator schedule '{r}'"
+        )),
+        _ => e,
+    }
 }
 
 /// Sets ACTIVE or PAUSED.
@@ -288,6 +309,33 @@ pub async fn active(tx: &mut Tx, actor: &Actor) -> Result<Vec<Schedule>, StoreEr
         )
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The organization's schedules that mirror the administrator's `refs`, by administrator id.
+pub async fn by_admin_refs(
+    tx: &mut Tx,
+    actor: &Actor,
+    refs: &[&str],
+) -> Result<HashMap<String, Schedule>, StoreError> {
+    actor.require(Permission::Read)?;
+    let mut out = HashMap::new();
+    for chunk in refs.chunks(4_000) {
+        let mut query = q(format!(
+            "SELECT {COLUMNS} FROM schedules WHERE org_id = $1 AND admin_ref IN ({})",
+            crate::db::placeholders(2, chunk.len())
+        ))
+        .bind(&actor.org_id);
+        for r in chunk {
+            query.push(*r);
+        }
+        for row in tx.fetch_all(query).await? {
+            let s = from_row(&row)?;
+            if let Some(r) = s.spec.admin_ref.clone() {
+                out.insert(r, s);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Organizations with at least one ACTIVE schedule (system use: the worker tick).

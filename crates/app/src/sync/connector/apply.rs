@@ -20,6 +20,7 @@ fn file_kind(kind: &RecordKind) -> Option<FileKind> {
         RecordKind::Nav => Some(FileKind::Navs),
         RecordKind::Holding => Some(FileKind::Holdings),
         RecordKind::Election | RecordKind::BankDetails => Some(FileKind::Preferences),
+        RecordKind::Schedule => Some(FileKind::Schedules),
         RecordKind::Other(_) => None,
     }
 }

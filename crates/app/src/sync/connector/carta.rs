@@ -250,9 +250,10 @@ mod tests {
     #[test]
     fn a_page_reads_strings_and_nulls_and_refuses_numbers() {
         let body = r#"{"changes":[{"id":"c1","type":"NAV","data":{"fund_id":"F1","share_class":null,"nav_per_share":"10.25"}},
-            {"id":"c2","type":"LOAN","data":{}}],"next_cursor":"p2","has_more":true}"#;
+            {"id":"c2","type":"LOAN","data":{}},{"id":"c4","type":"SCHEDULE","data":{"schedule_id":"Q1"}}],"next_cursor":"p2","has_more":true}"#;
         let page = parse_page(body).unwrap();
-        assert_eq!(page.records.len(), 2);
+        assert_eq!(page.records.len(), 3);
+        assert_eq!(page.records[2].kind, RecordKind::Schedule);
         assert_eq!(page.records[0].kind, RecordKind::Nav);
         assert_eq!(page.records[0].fields["share_class"], "");
         assert_eq!(page.records[0].fields["nav_per_share"], "10.25");

@@ -34,6 +34,8 @@ pub enum RecordKind {
     Election,
     /// An investor's payment preference (rail and bank account) in a fund.
     BankDetails,
+    /// A fund's distribution schedule (frequency, next record date, amount per unit).
+    Schedule,
     /// A type this connector does not know: skipped and counted.
     Other(String),
 }
@@ -46,6 +48,7 @@ impl RecordKind {
             "HOLDING" => RecordKind::Holding,
             "ELECTION" => RecordKind::Election,
             "BANK_DETAILS" => RecordKind::BankDetails,
+            "SCHEDULE" => RecordKind::Schedule,
             other => RecordKind::Other(other.to_string()),
         }
     }
