@@ -80,6 +80,17 @@ struct ServeArgs {
     /// The organization the dropped files belong to (required with the drop directory).
     #[arg(long, env = "CLEARWAY_SYNC_ORG")]
     sync_org: Option<String>,
+    /// A drop directory on an SFTP server, `sftp://user@host[:port]/path` (same layout as the
+    /// local one; with CLEARWAY_SYNC_SFTP_KEY_FILE and CLEARWAY_SYNC_SFTP_HOST_KEY).
+    #[arg(long, env = "CLEARWAY_SYNC_SFTP_URL")]
+    sync_sftp_url: Option<String>,
+    /// The private key the SFTP server accepts (unencrypted, OpenSSH or PEM format).
+    #[arg(long, env = "CLEARWAY_SYNC_SFTP_KEY_FILE")]
+    sync_sftp_key_file: Option<std::path::PathBuf>,
+    /// The SFTP server's host key fingerprint, `SHA256:…` as `ssh-keygen -lf` prints it; a
+    /// server with another key is refused.
+    #[arg(long, env = "CLEARWAY_SYNC_SFTP_HOST_KEY")]
+    sync_sftp_host_key: Option<String>,
     /// Seconds between polls of the drop directory.
     #[arg(long, default_value_t = 5, env = "CLEARWAY_SYNC_DROP_POLL_SECS")]
     sync_drop_poll_secs: u64,
@@ -729,22 +740,34 @@ async fn main() {
     }
 }
 
-/// The drop directory's settings: both the directory and the organization, or neither.
+/// The drop sources' settings: a directory and/or an SFTP server, with the organization.
 fn sync_drop_config(
     args: &ServeArgs,
 ) -> anyhow::Result<Option<clearway_server::sync::dropdir::SyncDropConfig>> {
-    match (
-        &args.sync_drop_dir,
-        args.sync_org.as_deref().filter(|o| !o.is_empty()),
+    let sftp = match (
+        &args.sync_sftp_url,
+        &args.sync_sftp_key_file,
+        &args.sync_sftp_host_key,
     ) {
-        (None, _) => Ok(None),
-        (Some(_), None) => bail!(
-            "CLEARWAY_SYNC_DROP_DIR needs CLEARWAY_SYNC_ORG (the organization the files belong to)"
+        (None, _, _) => None,
+        (Some(url), Some(key), Some(host_key)) => Some(
+            clearway_server::sync::sftp::SftpConfig::parse(url, key, host_key)
+                .map_err(|e| anyhow::anyhow!("CLEARWAY_SYNC_SFTP_URL: {e}"))?,
         ),
-        (Some(dir), Some(org)) => Ok(Some(clearway_server::sync::dropdir::SyncDropConfig {
-            dir: dir.clone(),
-            org_id: org.to_string(),
-            poll: Duration::from_secs(args.sync_drop_poll_secs.max(1)),
-        })),
+        (Some(_), _, _) => bail!(
+            "CLEARWAY_SYNC_SFTP_URL needs CLEARWAY_SYNC_SFTP_KEY_FILE and CLEARWAY_SYNC_SFTP_HOST_KEY (SHA256:… of the server's host key)"
+        ),
+    };
+    if args.sync_drop_dir.is_none() && sftp.is_none() {
+        return Ok(None);
     }
+    let Some(org) = args.sync_org.as_deref().filter(|o| !o.is_empty()) else {
+        bail!("CLEARWAY_SYNC_DROP_DIR and CLEARWAY_SYNC_SFTP_URL need CLEARWAY_SYNC_ORG (the organization the files belong to)")
+    };
+    Ok(Some(clearway_server::sync::dropdir::SyncDropConfig {
+        dir: args.sync_drop_dir.clone(),
+        sftp,
+        org_id: org.to_string(),
+        poll: Duration::from_secs(args.sync_drop_poll_secs.max(1)),
+    }))
 }

@@ -55,3 +55,50 @@ async fn provider_urls_reaching_inside_stop_the_server_from_starting() {
     assert_ne!(code, 0);
     assert!(err.contains("CLEARWAY_OUTBOUND_ALLOW"), "{err}");
 }
+
+#[tokio::test]
+async fn sftp_drop_settings_that_do_not_fit_stop_the_server_from_starting() {
+    let fp = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+    for (env, named) in [
+        (
+            vec![("CLEARWAY_SYNC_SFTP_URL", "sftp://a@files.example/in")],
+            "CLEARWAY_SYNC_SFTP_KEY_FILE",
+        ),
+        (
+            vec![
+                ("CLEARWAY_SYNC_SFTP_URL", "ftp://a@files.example/in"),
+                ("CLEARWAY_SYNC_SFTP_KEY_FILE", "/k"),
+                ("CLEARWAY_SYNC_SFTP_HOST_KEY", fp),
+                ("CLEARWAY_SYNC_ORG", "org"),
+            ],
+            "CLEARWAY_SYNC_SFTP_URL",
+        ),
+        (
+            vec![
+                ("CLEARWAY_SYNC_SFTP_URL", "sftp://a@files.example/in"),
+                ("CLEARWAY_SYNC_SFTP_KEY_FILE", "/k"),
+                ("CLEARWAY_SYNC_SFTP_HOST_KEY", "MD5:aa:bb"),
+                ("CLEARWAY_SYNC_ORG", "org"),
+            ],
+            "SHA-256 fingerprint",
+        ),
+        (
+            vec![
+                ("CLEARWAY_SYNC_SFTP_URL", "sftp://a@files.example/in"),
+                ("CLEARWAY_SYNC_SFTP_KEY_FILE", "/k"),
+                ("CLEARWAY_SYNC_SFTP_HOST_KEY", fp),
+            ],
+            "CLEARWAY_SYNC_ORG",
+        ),
+    ] {
+        let (code, err) = serve_with(&env).await;
+        assert_ne!(code, 0, "{env:?} must be refused");
+        // One line of reason (the warnings logged before it are not the reason).
+        let reasons: Vec<&str> = err
+            .lines()
+            .filter(|l| l.starts_with("clearway: "))
+            .collect();
+        assert_eq!(reasons.len(), 1, "{err}");
+        assert!(reasons[0].contains(named), "{env:?}: {err}");
+    }
+}

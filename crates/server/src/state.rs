@@ -330,10 +330,28 @@ impl KafkaConfig {
 /// Where dropped files are picked up.
 #[derive(Debug, Clone)]
 pub struct SyncDropConfig {
-    /// The watched directory.
-    pub dir: std::path::PathBuf,
+    /// The watched local directory.
+    pub dir: Option<std::path::PathBuf>,
+    /// The watched directory on an SFTP server.
+    pub sftp: Option<SftpConfig>,
     /// The organization the files belong to.
     pub org_id: String,
     /// Time between polls.
     pub poll: Duration,
+}
+
+/// Where and how to reach the SFTP drop server (parsed and used in `crate::sync::sftp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SftpConfig {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    /// The drop directory on the server (absolute, or relative to the login directory).
+    pub root: String,
+    /// The private key (OpenSSH or PEM format, unencrypted).
+    pub key_file: std::path::PathBuf,
+    /// The host key's SHA-256 fingerprint, base64 without padding (after `SHA256:`).
+    pub host_key_sha256: String,
+    /// Connect, read and write timeout.
+    pub timeout: Duration,
 }

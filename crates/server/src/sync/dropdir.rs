@@ -7,7 +7,8 @@
 //! A file still being written is never read half: a file is taken only when its size and
 //! modification time are the same as at the previous poll, and names ending `.part` or
 //! starting with `.` are skipped (so a writer may also write `x.csv.part` and rename it).
-//! Files live behind [`DropSource`], so that another place (SFTP) is one more implementation.
+//! Files live behind [`DropSource`]: a local directory ([`LocalDir`]) or an SFTP server
+//! ([`super::sftp::SftpDir`]), each polled with its own memory of the previous poll.
 
 pub use crate::state::SyncDropConfig;
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use clearway_store::{Actor, Db};
 use tokio::sync::watch;
 
 use super::dto::SyncFileView;
+use super::sftp::SftpDir;
 use crate::leader::Leader;
 
 /// A file seen in a source.
@@ -52,7 +54,7 @@ impl LocalDir {
     }
 }
 
-fn skipped(name: &str) -> bool {
+pub(crate) fn skipped(name: &str) -> bool {
     name.starts_with('.') || name.ends_with(".part") || name.ends_with(".result.json")
 }
 
@@ -112,14 +114,15 @@ impl DropSource for LocalDir {
 pub type Seen = HashMap<(FileKind, String), (u64, Option<SystemTime>)>;
 
 /// One poll: imports every file unchanged since the previous poll; returns their reports.
-/// A file whose import failed (the database down) stays for the next poll.
+/// A file whose import failed (the database down) stays for the next poll. The source is
+/// called off the runtime (an SFTP server answers over the network, blocking).
 pub async fn poll_once(
     db: &Db,
     actor: &Actor,
-    source: &dyn DropSource,
+    source: &Arc<dyn DropSource>,
     seen: &mut Seen,
 ) -> io::Result<Vec<SyncFileReport>> {
-    let now = source.list()?;
+    let now = blocking(source, |s| s.list()).await?;
     let mut ready = Vec::new();
     let mut next = Seen::new();
     for c in now {
@@ -133,12 +136,17 @@ pub async fn poll_once(
     *seen = next;
     let mut out = Vec::new();
     for c in ready {
-        let bytes = source.read(&c)?;
+        let bytes = {
+            let c = c.clone();
+            blocking(source, move |s| s.read(&c)).await?
+        };
         match import_file(db, actor, c.kind, &c.name, &bytes, Source::Drop, false).await {
             Ok(report) => {
                 let json =
                     serde_json::to_vec_pretty(&SyncFileView::from(&report)).unwrap_or_default();
-                source.finish(&c, report.status == FileStatus::Refused, &json)?;
+                let refused = report.status == FileStatus::Refused;
+                let done = c.clone();
+                blocking(source, move |s| s.finish(&done, refused, &json)).await?;
                 tracing::info!(file = %c.name, kind = %c.kind, status = %report.status, rows = report.rows_total, "sync file imported");
                 out.push(report);
             }
@@ -150,16 +158,41 @@ pub async fn poll_once(
     Ok(out)
 }
 
-/// Polls the directory while holding the `sync-drop` lease, until shutdown.
+async fn blocking<T: Send + 'static>(
+    source: &Arc<dyn DropSource>,
+    f: impl FnOnce(&dyn DropSource) -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    let s = source.clone();
+    tokio::task::spawn_blocking(move || f(s.as_ref()))
+        .await
+        .map_err(io::Error::other)?
+}
+
+/// The configured sources, each with a name for logs.
+fn sources(config: &SyncDropConfig) -> Vec<(String, Arc<dyn DropSource>)> {
+    let mut out: Vec<(String, Arc<dyn DropSource>)> = Vec::new();
+    if let Some(dir) = &config.dir {
+        out.push((
+            Path::new(dir).display().to_string(),
+            Arc::new(LocalDir(dir.clone())),
+        ));
+    }
+    if let Some(sftp) = &config.sftp {
+        out.push((sftp.display(), Arc::new(SftpDir::new(sftp.clone()))));
+    }
+    out
+}
+
+/// Polls the sources while holding the `sync-drop` lease, until shutdown.
 pub async fn run(
     db: Db,
     config: SyncDropConfig,
     leader: Arc<Leader>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let source = LocalDir(config.dir.clone());
+    let sources = sources(&config);
     let actor = Actor::system(&config.org_id);
-    let mut seen = Seen::new();
+    let mut seen: Vec<Seen> = sources.iter().map(|_| Seen::new()).collect();
     loop {
         // The watch guard is dropped before awaiting the release (it is not Send).
         let stop = tokio::select! {
@@ -171,11 +204,13 @@ pub async fn run(
             return;
         }
         if !leader.holds().await {
-            seen.clear();
+            seen.iter_mut().for_each(Seen::clear);
             continue;
         }
-        if let Err(e) = poll_once(&db, &actor, &source, &mut seen).await {
-            tracing::error!(dir = %Path::new(&config.dir).display(), error = %e, "sync drop directory poll failed");
+        for ((name, source), seen) in sources.iter().zip(seen.iter_mut()) {
+            if let Err(e) = poll_once(&db, &actor, source, seen).await {
+                tracing::error!(source = %name, error = %e, "sync drop poll failed");
+            }
         }
     }
 }

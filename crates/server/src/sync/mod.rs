@@ -9,5 +9,6 @@ pub mod dropdir;
 pub mod dto;
 pub mod pages;
 pub mod routes;
+pub mod sftp;
 
 pub use routes::{router, ApiDoc};

@@ -48,6 +48,7 @@ mod recovery;
 mod reinvestment;
 mod reversal;
 mod schedules;
+mod sshd;
 mod stale;
 mod statement_import;
 mod statement_rules;

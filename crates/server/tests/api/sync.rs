@@ -6,6 +6,11 @@ use clearway_store::{q, Actor};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
+use clearway_server::sync::dropdir::{poll_once, DropSource, LocalDir, Seen};
+use clearway_server::sync::sftp::SftpDir;
+
 use crate::helpers::{spawn_app, TestApp};
 
 async fn upload(
@@ -585,16 +590,52 @@ async fn malformed_and_partial_files_are_refused_whole() {
 
 #[tokio::test]
 async fn the_drop_directory_imports_moves_and_reports() {
-    use clearway_server::sync::dropdir::{poll_once, LocalDir, Seen};
     let app = spawn_app(5).await;
-    let inv = app.seeded.investor_ids.clone();
     let dir = std::env::temp_dir().join(format!("clearway-sync-drop-{}", clearway_store::new_id()));
+    let source: Arc<dyn DropSource> = Arc::new(LocalDir(dir.clone()));
+    drop_scenario(&app, &dir, source).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    app.stop().await;
+}
+
+/// An SFTP server (OpenSSH's sshd on a free port, its own host key, a key-only login) serving
+/// a drop directory: the same scenario as the local directory; a server whose host key is not
+/// the configured one is refused before anything is sent.
+#[tokio::test]
+async fn an_sftp_drop_directory_imports_moves_and_reports() {
+    let dir = std::env::temp_dir().join(format!("clearway-sftp-{}", clearway_store::new_id()));
+    let Some(mut sshd) = crate::sshd::Sshd::start(&dir) else {
+        return;
+    };
+    let app = spawn_app(5).await;
+    let drop_dir = dir.join("drop");
+    let config = sshd.config(&drop_dir);
+
+    let mut wrong = config.clone();
+    wrong.host_key_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU".into();
+    let impostor: Arc<dyn DropSource> = Arc::new(SftpDir::new(wrong));
+    std::fs::create_dir_all(drop_dir.join("holdings")).unwrap();
+    let err = impostor.list().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{err}");
+    assert!(err.to_string().contains("host key"), "{err}");
+
+    let source: Arc<dyn DropSource> = Arc::new(SftpDir::new(config));
+    drop_scenario(&app, &drop_dir, source).await;
+    sshd.stop();
+    std::fs::remove_dir_all(&dir).unwrap();
+    app.stop().await;
+}
+
+/// Files dropped in `dir` (which `source` serves): taken once unchanged across two polls,
+/// applied or refused whole, moved with their report; `.part` files left; a second drop of the
+/// same bytes a duplicate.
+async fn drop_scenario(app: &TestApp, dir: &std::path::Path, source: Arc<dyn DropSource>) {
+    let inv = app.seeded.investor_ids.clone();
     std::fs::create_dir_all(dir.join("holdings")).unwrap();
     let good = holdings_csv(&[(&inv[0], "42")], "2030-02-28");
     std::fs::write(dir.join("holdings/good.csv"), &good).unwrap();
     std::fs::write(dir.join("holdings/bad.csv"), b"fund_id\n").unwrap();
     std::fs::write(dir.join("holdings/later.csv.part"), &good).unwrap();
-    let source = LocalDir(dir.clone());
     let actor = Actor::system(&app.seeded.org_id);
     let mut seen = Seen::new();
 
@@ -634,7 +675,7 @@ async fn the_drop_directory_imports_moves_and_reports() {
         ".part files are left for the writer"
     );
     assert_eq!(
-        units_at(&app, &inv[0], "2030-02-28").await.as_deref(),
+        units_at(app, &inv[0], "2030-02-28").await.as_deref(),
         Some("42")
     );
 
@@ -649,6 +690,4 @@ async fn the_drop_directory_imports_moves_and_reports() {
     assert_eq!(r[0].status.to_string(), "DUPLICATE");
     let processed = std::fs::read_dir(dir.join("processed")).unwrap().count();
     assert_eq!(processed, 4, "both copies and both results kept");
-    std::fs::remove_dir_all(&dir).unwrap();
-    app.stop().await;
 }
