@@ -13,7 +13,7 @@ use clearway_server::sync::sftp::SftpDir;
 
 use crate::helpers::{spawn_app, TestApp};
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     kind: &str,
@@ -37,7 +37,7 @@ async fn upload(
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-async fn ok_json(resp: reqwest::Response, status: u16) -> Value {
+pub(crate) async fn ok_json(resp: reqwest::Response, status: u16) -> Value {
     let got = resp.status().as_u16();
     let text = resp.text().await.unwrap();
     assert_eq!(got, status, "body: {text}");

@@ -8,29 +8,12 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
+use crate::sync::ok_json;
 
 async fn upload(app: &TestApp, name: &str, csv: String) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name(name.to_string()),
-    );
-    let resp = app
-        .client
-        .post(app.url("/api/sync/files?kind=SCHEDULES"))
-        .bearer_auth(app.token("operator"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn ok_json(resp: reqwest::Response, status: u16) -> Value {
-    let got = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "body: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    let token = app.token("operator").to_string();
+    let bytes = csv.into_bytes();
+    crate::sync::upload(app, &token, "SCHEDULES", false, name, bytes).await
 }
 
 fn csv(rows: &[(&str, &str, NaiveDate, &str)]) -> String {
