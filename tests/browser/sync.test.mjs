@@ -1,7 +1,9 @@
 // The fund-administrator sync pages (issue 21) in a real browser against the demo binary: a
 // holdings file as a dry run (the diff, nothing applied) then for real (the applied count); NAV
 // made ours, so the administrator's NAV opens a conflict, resolved "take theirs" (gone from the
-// open queue, listed as resolved); a broken file's errors named by row and field; axe on each page.
+// open queue, listed as resolved); a broken file's errors named by row and field; an
+// administrator's SCHEDULES file creating a linked schedule, and one Clearway owns held as a
+// conflict and resolved by an edited value; axe on each page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -94,6 +96,62 @@ test("sync: holdings dry run then applied, a NAV conflict taken from theirs, a b
   const errors = await rows(page.locator("#sync-errors"));
   assert.deepEqual(errors.map((e) => [e[0], e[1]]), [["3", "as_of"]]);
   await check(page, "sync-refused");
+});
+
+/** The last weekday of the next June or September at least two weeks away (no NYSE holiday
+ * falls at the end of either month), as YYYY-MM-DD. */
+function quarterEnd() {
+  const soon = new Date(Date.now() + 14 * 86400e3);
+  for (let y = soon.getUTCFullYear(); ; y++) {
+    for (const m of [5, 8]) {
+      const d = new Date(Date.UTC(y, m + 1, 0));
+      while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() - 1);
+      if (d >= soon) return d.toISOString().slice(0, 10);
+    }
+  }
+}
+
+test("sync: an administrator's schedule file creates a linked schedule; an unknown one, ours, is a conflict resolved by an edit", async () => {
+  const page = await newPage(browser);
+  await signIn(page, "operator");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Sync" }).click();
+  const funds = await api("operator", "/api/funds?limit=100");
+  const open = funds.items.find((f) => f.code === "DEMO-OPEN");
+  const next = quarterEnd();
+  const linked = async () => (await api("operator", "/api/schedules?limit=1000")).items
+    .filter((s) => s.administratorScheduleId).map((s) => [s.administratorScheduleId, s.frequency, s.allocation.rate, s.startDate, s.id]);
+
+  // The administrator owns schedules: its file creates the schedule, linked to its id.
+  await page.getByLabel("Distribution schedules").selectOption("ADMINISTRATOR");
+  await page.getByRole("button", { name: "Save ownership" }).click();
+  await page.getByText("Ownership saved.").waitFor();
+  const header = "fund_id,schedule_id,frequency,next_record_date,amount_per_unit,currency\n";
+  await uploadFile(page, "SCHEDULES", "schedules.csv", `${header}${open.id},ADM-BROWSER,QUARTERLY,${next},0.125,USD\n`, false);
+  assert.match(await page.locator("#file-status").textContent(), /APPLIED/);
+  assert.match(await page.locator("#file-counts").textContent(), /1 applied/);
+  const made = (await linked()).find((s) => s[0] === "ADM-BROWSER");
+  assert.deepEqual(made?.slice(0, 4), ["ADM-BROWSER", "QUARTERLY", "0.125", next]);
+  await page.goto(page.url().replace(/\/sync.*$/, `/schedules/${made[4]}`));
+  assert.match(await page.locator("dl.facts").textContent(), /Administrator's id\s*ADM-BROWSER/);
+  await check(page, "schedule-linked");
+
+  // Clearway owns schedules: an id no schedule mirrors is one conflict with the whole terms.
+  await page.goto(page.url().replace(/\/schedules.*$/, "/sync"));
+  await page.getByLabel("Distribution schedules").selectOption("CLEARWAY");
+  await page.getByRole("button", { name: "Save ownership" }).click();
+  await page.getByText("Ownership saved.").waitFor();
+  await uploadFile(page, "SCHEDULES", "schedules2.csv", `${header}${open.id},ADM-NEW,MONTHLY,${next},0.05,USD\n`, false);
+  assert.match(await page.locator("#file-counts").textContent(), /1 conflicts opened/);
+  assert.ok(!(await linked()).some((s) => s[0] === "ADM-NEW"), "nothing created before it is resolved");
+  await page.getByRole("link", { name: "Conflicts" }).click();
+  const row = page.locator("#sync-conflicts tbody tr", { hasText: "ADM-NEW" });
+  assert.equal((await row.locator("th, td").allTextContents())[3].trim(), `MONTHLY ${next} 0.05`);
+  await row.getByLabel(/^Other value \(frequency, next record date, amount per unit/).fill(`MONTHLY ${next} 0.06`);
+  await row.getByRole("button", { name: /^Save value/ }).click();
+  await page.getByText("The conflict was resolved.").waitFor();
+  const created = (await linked()).find((s) => s[0] === "ADM-NEW");
+  assert.deepEqual(created?.slice(0, 4), ["ADM-NEW", "MONTHLY", "0.06", next]);
+  await check(page, "sync-schedule-resolved");
 });
 
 test("sync: investors have no sync link and no sync page", async () => {
