@@ -109,7 +109,7 @@ async fn run(url: &str, processes: usize, count: usize, concurrency: usize) -> R
     let p95 = percentile(&mut latencies, 0.95);
     let per_second = count as f64 / elapsed.as_secs_f64();
     println!(
-        "{processes} process(es): {count} distributions COMPLETED with their bank files in {elapsed:.1?} ({per_second:.1}/s), {} API calls, p95 {}",
+        "{processes} process(es): {count} distributions COMPLETED in {elapsed:.1?} ({per_second:.1}/s; their bank files written or, past the day's 36 ACH File ID Modifiers, queued for the next day: see below), {} API calls, p95 {}",
         latencies.len(),
         ms(p95)
     );
