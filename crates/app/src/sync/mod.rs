@@ -433,13 +433,7 @@ fn edited(domain: Domain, field: &str, value: Option<&str>) -> AppResult<String>
         Domain::Schedules => {
             return schedules::edited(field, v).map_err(|e| AppError::field("value", e))
         }
-        Domain::Nav => clearway_core::sync::parse_decimal(v).and_then(|d| {
-            if d > rust_decimal::Decimal::ZERO {
-                Ok(d)
-            } else {
-                Err(format!("'{v}' must be above zero"))
-            }
-        }),
+        Domain::Nav => clearway_core::sync::parse_positive(v),
         Domain::Holdings => clearway_core::sync::parse_decimal(v).and_then(|d| {
             if d.is_sign_negative() && !d.is_zero() {
                 Err(format!("'{v}' must not be negative"))

@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use clearway_core::schedules::{rules_for_next, upcoming, DateRules, Frequency, LEAD_DEFAULT_DAYS};
 use clearway_core::sync::{
-    canonical, Change, Domain, Ownership, RowError, ScheduleRecord, ScheduleTerms, Side,
+    canonical, parse_positive, Change, Domain, Ownership, RowError, ScheduleRecord, ScheduleTerms,
+    Side,
 };
 use clearway_store::schedules::{self as store, Schedule, ScheduleSpec};
 use clearway_store::{Actor, StoreError, Tx};
@@ -98,12 +99,13 @@ pub(super) async fn plan(
             refuse(errors, "next_record_date", why);
             continue;
         }
-        let key = |field: &'static str| {
-            (
+        let change = |field: &str, ours: Option<String>, theirs: String| {
+            let key = (
                 format!("{}/{}", fund.id, r.schedule_id),
                 format!("{} schedule {}", fund.code, r.schedule_id),
                 field,
-            )
+            );
+            plan_one(ownership, side, Domain::Schedules, r.row, key, ours, theirs)
         };
         let Some(s) = current else {
             let terms = ScheduleTerms {
@@ -111,16 +113,7 @@ pub(super) async fn plan(
                 next_record_date: r.next_record_date,
                 amount_per_unit: r.amount_per_unit,
             };
-            let (d, row) = (Domain::Schedules, r.row);
-            out.push(plan_one(
-                ownership,
-                side,
-                d,
-                row,
-                key(NEW),
-                None,
-                terms.text(),
-            ));
+            out.push(change(NEW, None, terms.text()));
             continue;
         };
         let ours = [
@@ -134,8 +127,7 @@ pub(super) async fn plan(
             canonical(r.amount_per_unit),
         ];
         for ((field, ours), theirs) in FIELDS.into_iter().zip(ours).zip(theirs) {
-            let (d, row) = (Domain::Schedules, r.row);
-            out.push(plan_one(ownership, side, d, row, key(field), ours, theirs));
+            out.push(change(field, ours, theirs));
         }
     }
     Ok(out)
@@ -243,7 +235,7 @@ async fn update(
         )));
     }
     if let Some(amount) = fields.get("amount_per_unit") {
-        let amount = clearway_core::sync::parse_decimal(amount).map_err(refused)?;
+        let amount = parse_positive(amount).map_err(refused)?;
         spec.allocation = per_share(&spec.allocation, amount);
     }
     crate::schedules::update_tx(tx, actor, &s.id, &spec).await?;
@@ -265,12 +257,6 @@ pub(super) fn edited(field: &str, v: &str) -> Result<String, String> {
         "frequency" => v.parse::<Frequency>().map(|f| f.as_str().to_string()),
         "next_record_date" => clearway_core::sync::parse_date(v).map(|d| d.to_string()),
         NEW => ScheduleTerms::parse(v).map(|t| t.text()),
-        _ => clearway_core::sync::parse_decimal(v).and_then(|d| {
-            if d > Decimal::ZERO {
-                Ok(canonical(d))
-            } else {
-                Err(format!("'{v}' must be above zero"))
-            }
-        }),
+        _ => parse_positive(v).map(canonical),
     }
 }

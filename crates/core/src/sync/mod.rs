@@ -347,6 +347,16 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("'{text}' is not a decimal number (too many digits?)"))
 }
 
+/// Parses a plain decimal above zero (a NAV, an amount per unit).
+pub fn parse_positive(text: &str) -> Result<Decimal, String> {
+    let d = parse_decimal(text)?;
+    if d > Decimal::ZERO {
+        Ok(d)
+    } else {
+        Err(format!("'{text}' must be above zero"))
+    }
+}
+
 /// Parses an ISO date `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     if text.len() != 10 {
@@ -402,14 +412,10 @@ impl ScheduleTerms {
                 "'{text}' is not 'FREQUENCY NEXT_RECORD_DATE AMOUNT_PER_UNIT'"
             ));
         };
-        let amount_per_unit = parse_decimal(amount)?;
-        if amount_per_unit <= Decimal::ZERO {
-            return Err(format!("'{amount}' must be above zero"));
-        }
         Ok(ScheduleTerms {
             frequency: frequency.parse()?,
             next_record_date: parse_date(date)?,
-            amount_per_unit,
+            amount_per_unit: parse_positive(amount)?,
         })
     }
 }

@@ -13,7 +13,7 @@
 pub use crate::state::SyncDropConfig;
 use std::collections::HashMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -172,10 +172,7 @@ async fn blocking<T: Send + 'static>(
 fn sources(config: &SyncDropConfig) -> Vec<(String, Arc<dyn DropSource>)> {
     let mut out: Vec<(String, Arc<dyn DropSource>)> = Vec::new();
     if let Some(dir) = &config.dir {
-        out.push((
-            Path::new(dir).display().to_string(),
-            Arc::new(LocalDir(dir.clone())),
-        ));
+        out.push((dir.display().to_string(), Arc::new(LocalDir(dir.clone()))));
     }
     if let Some(sftp) = &config.sftp {
         out.push((sftp.display(), Arc::new(SftpDir::new(sftp.clone()))));

@@ -98,18 +98,17 @@ impl SftpDir {
     /// Runs `f` on the session, connecting first when there is none; a failure drops it.
     fn with<T>(&self, f: impl FnOnce(&Sftp) -> io::Result<T>) -> io::Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        if conn.is_none() {
-            *conn = Some(self.connect()?);
-        }
-        let out = conn.as_ref().map_or_else(
-            || Err(io::Error::other("no SFTP session")),
-            |(_, sftp)| f(sftp),
-        );
-        if out
+        let session = match conn.take() {
+            Some(s) => s,
+            None => self.connect()?,
+        };
+        let out = f(&session.1);
+        // A missing file says nothing about the session; any other failure may.
+        if !out
             .as_ref()
             .is_err_and(|e| e.kind() != io::ErrorKind::NotFound)
         {
-            *conn = None;
+            *conn = Some(session);
         }
         out
     }
