@@ -179,6 +179,12 @@ pub fn config_from_env() -> Result<PaymentsConfig> {
             .context("CLEARWAY_FIRST_CHECK_NUMBER must be a number")?;
     }
     c.ach_limits = ach_limits(env)?;
+    if let Some(s) = env("CLEARWAY_ACH_CUT_SECS") {
+        c.ach_cut_every = Duration::from_secs(
+            s.parse()
+                .context("CLEARWAY_ACH_CUT_SECS must be a whole number of seconds")?,
+        );
+    }
     if let Some(s) = env("CLEARWAY_WEBHOOK_TOLERANCE_SECS") {
         c.webhook_tolerance = Duration::from_secs(
             s.parse()

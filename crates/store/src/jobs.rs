@@ -198,6 +198,38 @@ pub async fn finish(tx: &mut Tx, job: &Job, worker_id: &str) -> Result<(), Store
     }
 }
 
+/// Puts a running job back in the queue until `run_at` with `payload`, inside the handler's
+/// transaction and the attempt not counted: a job waiting for its time (an ACH cut), not a
+/// failure. Fails like [`finish`] if the lease was lost.
+pub async fn postpone(
+    tx: &mut Tx,
+    job: &Job,
+    worker_id: &str,
+    run_at: DateTime<Utc>,
+    payload: &Value,
+) -> Result<(), StoreError> {
+    let n = tx
+        .execute(
+            q("UPDATE jobs SET status = 'QUEUED', attempts = attempts - 1, run_at = $1, payload = $2, locked_by = NULL, locked_until = NULL, updated_at = $3
+               WHERE id = $4 AND status = 'RUNNING' AND locked_by = $5 AND attempts = $6")
+                .bind(time_text(run_at))
+                .bind(payload.to_string())
+                .bind(now_text())
+                .bind(&job.id)
+                .bind(worker_id)
+                .bind(job.attempts),
+        )
+        .await?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "lease on job {} was lost",
+            job.id
+        )))
+    }
+}
+
 /// Records a failed attempt: re-queued at `retry_at`, or parked as DEAD when `None`.
 pub async fn fail(
     db: &Db,

@@ -201,6 +201,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0039_schedule_admin_ref",
             include_str!("../migrations/0039_schedule_admin_ref.sql").to_string(),
         ),
+        (
+            "0040_ach_cut",
+            include_str!("../migrations/0040_ach_cut.sql").to_string(),
+        ),
     ]
 }
 

@@ -121,8 +121,15 @@ pub enum Check {
     DuplicateMessages,
     /// Jobs that ran more than once (a second attempt).
     RerunJobs,
-    /// Payment batches (bank files) stored.
+    /// Payment batches stored (one per distribution and file; an ACH cut's file carries
+    /// several).
     PaymentFiles,
+    /// ACH files stored (File ID Modifiers used by a stored file).
+    AchFiles,
+    /// ACH rail jobs waiting for their organization's next cut.
+    AchCutsWaiting,
+    /// PENDING ACH payments, unheld: not yet in a file.
+    UnsentAchPayments,
 }
 
 impl Check {
@@ -142,6 +149,9 @@ impl Check {
             Check::DuplicateMessages => "SELECT COUNT(*) AS n FROM (SELECT event_id, investor_id, channel, recipient_role FROM notification_messages GROUP BY event_id, investor_id, channel, recipient_role HAVING COUNT(*) > 1) d",
             Check::RerunJobs => "SELECT COUNT(*) AS n FROM jobs WHERE attempts > 1",
             Check::PaymentFiles => "SELECT COUNT(*) AS n FROM payment_batches",
+            Check::AchFiles => "SELECT COUNT(*) AS n FROM ach_file_ids WHERE batch_id IS NOT NULL",
+            Check::AchCutsWaiting => "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'payment.ach' AND status = 'QUEUED' AND payload LIKE '%\"cutAt\"%'",
+            Check::UnsentAchPayments => "SELECT COUNT(*) AS n FROM payments WHERE method = 'ACH' AND status = 'PENDING' AND hold_reason IS NULL",
         }
     }
 }

@@ -377,6 +377,7 @@ pub async fn start_micro_deposits(
                 last4: String::new(),
             }),
             file_sha256: Some(hex::encode(Sha256::digest(file.as_bytes()))),
+            file_batch_id: None,
         },
     )
     .await?;

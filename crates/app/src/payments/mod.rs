@@ -162,6 +162,10 @@ pub struct PaymentsConfig {
     pub stale_check_days: u32,
     /// Our bank's limits on ACH files and entries.
     pub ach_limits: clearway_core::payments::limits::AchLimits,
+    /// How often the organization's ACH payments are cut into files: every rail job waits
+    /// for the next multiple of it, where the first to run takes all the others along. Zero:
+    /// each rail job cuts at once (still taking along whatever else is pending).
+    pub ach_cut_every: Duration,
 }
 
 impl Default for PaymentsConfig {
@@ -178,6 +182,7 @@ impl Default for PaymentsConfig {
             first_check_number: 100_001,
             stale_check_days: clearway_core::payments::checks::STALE_AFTER_DAYS_DEFAULT,
             ach_limits: Default::default(),
+            ach_cut_every: Duration::ZERO,
         }
     }
 }

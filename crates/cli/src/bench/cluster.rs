@@ -32,14 +32,15 @@ pub(super) async fn cluster(
     database_url: Option<&str>,
     distributions: usize,
     concurrency: usize,
-    max_processes: usize,
+    (max_processes, ach_cut_secs): (usize, u64),
 ) -> Result<()> {
     let Some(url) = database_url.filter(|u| u.starts_with("postgres")) else {
         bail!("bench cluster needs PostgreSQL (--database-url postgres://…): SQLite serves one process");
     };
     let mut all = Vec::new();
     for processes in 1..=max_processes.max(1) {
-        all.push(run(url, processes, distributions, concurrency.max(1)).await?);
+        let shape = (processes, ach_cut_secs);
+        all.push(run(url, shape, distributions, concurrency.max(1)).await?);
     }
     println!("| processes | distributions/s end to end | p95 API latency |");
     println!("|---|---|---|");
@@ -57,7 +58,12 @@ pub(super) async fn cluster(
     Ok(())
 }
 
-async fn run(url: &str, processes: usize, count: usize, concurrency: usize) -> Result<Figures> {
+async fn run(
+    url: &str,
+    (processes, ach_cut_secs): (usize, u64),
+    count: usize,
+    concurrency: usize,
+) -> Result<Figures> {
     let fresh = fresh_database(Some(url), &DbOptions { max_connections: 4 })
         .await
         .context("creating a fresh database")?;
@@ -70,7 +76,7 @@ async fn run(url: &str, processes: usize, count: usize, concurrency: usize) -> R
     let mut children = Vec::new();
     let mut bases = Vec::new();
     for i in 0..processes {
-        let (child, base) = spawn(&fresh.url, &keys, &data, i).await?;
+        let (child, base) = spawn(&fresh.url, &keys, &data, (i, ach_cut_secs)).await?;
         children.push(child);
         bases.push(base);
     }
@@ -96,8 +102,10 @@ async fn run(url: &str, processes: usize, count: usize, concurrency: usize) -> R
         t.await??;
     }
     let deadline = Instant::now() + Duration::from_secs(3600);
+    // Done: every distribution COMPLETED, no job due or running, no ACH job waiting for a cut.
     while testing::count(&fresh.db, Check::CompletedDistributions).await? < count as i64
         || testing::count(&fresh.db, Check::BusyJobs).await? > 0
+        || testing::count(&fresh.db, Check::AchCutsWaiting).await? > 0
     {
         if Instant::now() > deadline {
             bail!("not done within an hour");
@@ -109,7 +117,7 @@ async fn run(url: &str, processes: usize, count: usize, concurrency: usize) -> R
     let p95 = percentile(&mut latencies, 0.95);
     let per_second = count as f64 / elapsed.as_secs_f64();
     println!(
-        "{processes} process(es): {count} distributions COMPLETED in {elapsed:.1?} ({per_second:.1}/s; their bank files written or, past the day's 36 ACH File ID Modifiers, queued for the next day: see below), {} API calls, p95 {}",
+        "{processes} process(es): {count} distributions COMPLETED in {elapsed:.1?} ({per_second:.1}/s, their bank files written: ACH payments not yet in a file are counted below), {} API calls, p95 {}",
         latencies.len(),
         ms(p95)
     );
@@ -141,11 +149,15 @@ async fn check(db: &clearway_store::Db, count: usize) -> Result<()> {
         c(Check::UnfinishedJobs).await?,
         c(Check::PaymentFiles).await?,
     );
+    let (ach_files, unsent) = (
+        c(Check::AchFiles).await?,
+        c(Check::UnsentAchPayments).await?,
+    );
     // Jobs queued for a later time are not unfinished work: here, ACH jobs whose day's 36 File
     // ID Modifiers are used wait, their payments PENDING and audited, for the next day's.
     let busy = c(Check::BusyJobs).await?;
     let later = unfinished - busy;
-    println!("  completed {completed}, completed events {events}, duplicate events {dup_events}, duplicate payments {dup_payments}, duplicate messages {dup_messages}, jobs run twice {reruns}, jobs busy {busy}, jobs queued for later (ACH files waiting for a later day's File ID Modifiers) {later}, bank files {files}");
+    println!("  completed {completed}, completed events {events}, duplicate events {dup_events}, duplicate payments {dup_payments}, duplicate messages {dup_messages}, jobs run twice {reruns}, jobs busy {busy}, jobs queued for later (ACH files waiting for a later day's File ID Modifiers) {later}, payment batches {files}, ACH files {ach_files}, ACH payments not in a file {unsent}");
     if completed != count as i64
         || events != count as i64
         || dup_events + dup_payments + dup_messages + reruns + busy != 0
@@ -223,7 +235,12 @@ impl Drive {
 }
 
 /// Starts `clearway serve` number `i` on a free port; returns it once ready, with its URL.
-async fn spawn(url: &str, keys: &str, data: &std::path::Path, i: usize) -> Result<(Child, String)> {
+async fn spawn(
+    url: &str,
+    keys: &str,
+    data: &std::path::Path,
+    (i, ach_cut_secs): (usize, u64),
+) -> Result<(Child, String)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -238,6 +255,7 @@ async fn spawn(url: &str, keys: &str, data: &std::path::Path, i: usize) -> Resul
         .env("CLEARWAY_DATA_DIR", data)
         .env("CLEARWAY_INSTANCE_NAME", format!("bench-{i}"))
         .env("CLEARWAY_LOG", "warn")
+        .env("CLEARWAY_ACH_CUT_SECS", ach_cut_secs.to_string())
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()

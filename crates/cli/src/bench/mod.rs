@@ -273,6 +273,10 @@ pub enum Which {
         /// Largest process count (runs 1..=this).
         #[arg(long, default_value_t = 3)]
         processes: usize,
+        /// The servers' ACH cut interval (CLEARWAY_ACH_CUT_SECS): every distribution's ACH
+        /// payments wait for the next cut, which writes the files of all of them.
+        #[arg(long, default_value_t = 30)]
+        ach_cut_secs: u64,
     },
     /// Server time of the web pages over large data: the distributions list with N
     /// distributions and the page of one distribution with M lines (p50/p95 from
@@ -459,6 +463,7 @@ pub async fn run(which: Which) -> Result<()> {
             distributions,
             concurrency,
             processes,
+            ach_cut_secs,
         } => {
             if distributions == 0 {
                 bail!("--distributions must be at least 1");
@@ -467,7 +472,7 @@ pub async fn run(which: Which) -> Result<()> {
                 database_url.as_deref(),
                 distributions,
                 concurrency,
-                processes,
+                (processes, ach_cut_secs),
             )
             .await
         }

@@ -1,7 +1,9 @@
-//! A distribution's ACH credits as as many NACHA files as the limits need.
+//! ACH credits as as many NACHA files as the limits need.
 //!
 //! [`plan_credit_files`] splits the items (deterministically: PPD items in input order, then
 //! CCD) so that every file and batch respects the ODFI's caps and the NACHA field widths;
+//! [`plan_grouped_credit_files`] does the same for several groups (distributions) sharing
+//! files, each group in batches of its own with its own effective entry date;
 //! [`write_credit_file`] writes one planned file straight into one buffer, validating every
 //! field on the way and refusing (an error, never a truncated field) any count or total that
 //! does not fit its field.
@@ -87,6 +89,10 @@ pub struct PlannedBatch {
     pub sec: SecCode,
     /// Items of this batch, in order.
     pub items: Vec<usize>,
+    /// Group of every item of the batch (0 when planned ungrouped).
+    pub group: usize,
+    /// Effective entry date of the batch; `None`: the file's ([`FileHead::effective`]).
+    pub effective: Option<NaiveDate>,
 }
 
 /// One planned file.
@@ -115,7 +121,24 @@ impl PlannedFile {
 /// the batch entry cap. An item of 0 or above [`FileLimits::entry_cap`] is an error naming it
 /// (callers filter those first). Same input, same plan.
 pub fn plan_credit_files(items: &[CreditItem], limits: &FileLimits) -> Result<Vec<PlannedFile>> {
+    plan_grouped_credit_files(items, &vec![0; items.len()], &[], limits)
+}
+
+/// [`plan_credit_files`] for items of several groups sharing files: `group_of[i]` is item
+/// `i`'s group, `effective_of[g]` group `g`'s effective entry date (`None` past its end: the
+/// file's). Groups come in order of their number, each PPD then CCD; a batch never mixes two
+/// groups, so each group's entries and totals stand in batches of their own (a bank posts
+/// and returns per batch). Same input, same plan.
+pub fn plan_grouped_credit_files(
+    items: &[CreditItem],
+    group_of: &[usize],
+    effective_of: &[NaiveDate],
+    limits: &FileLimits,
+) -> Result<Vec<PlannedFile>> {
     limits.check()?;
+    if group_of.len() != items.len() {
+        return Err(field_err("group_of", "must name one group per item"));
+    }
     let (entry_cap, file_cap, batch_cap) = (
         limits.entry_cap(),
         limits.file_credit_cap(),
@@ -132,9 +155,9 @@ pub fn plan_credit_files(items: &[CreditItem], limits: &FileLimits) -> Result<Ve
             ));
         }
     }
-    let ordered = [false, true]
-        .into_iter()
-        .flat_map(|entity| (0..items.len()).filter(move |&i| items[i].entity == entity));
+    let mut ordered: Vec<usize> = (0..items.len()).collect();
+    // A stable sort keeps the input order within a group and class.
+    ordered.sort_by_key(|&i| (group_of[i], items[i].entity));
     let mut files = Vec::new();
     let mut cur = PlannedFile::default();
     let mut count = 0usize;
@@ -151,11 +174,16 @@ pub fn plan_credit_files(items: &[CreditItem], limits: &FileLimits) -> Result<Ve
         } else {
             SecCode::Ppd
         };
+        let group = group_of[i];
         match cur.batches.last_mut() {
-            Some(b) if b.sec == sec && b.items.len() < batch_cap => b.items.push(i),
+            Some(b) if b.sec == sec && b.group == group && b.items.len() < batch_cap => {
+                b.items.push(i)
+            }
             _ => cur.batches.push(PlannedBatch {
                 sec,
                 items: vec![i],
+                group,
+                effective: effective_of.get(group).copied(),
             }),
         }
         cur.total_cents += it.amount_cents;
@@ -184,7 +212,7 @@ pub struct FileHead<'a> {
     pub originator: &'a Originator,
     /// File creation date and time (the File ID Modifier was allocated for this date).
     pub created: NaiveDateTime,
-    /// Effective entry date of every batch.
+    /// Effective entry date of every batch that names none of its own.
     pub effective: NaiveDate,
     /// File ID Modifier, `A`-`Z` or `0`-`9`.
     pub modifier: char,
@@ -218,7 +246,9 @@ pub fn write_credit_file(
     let (mut file_hash, mut file_credit) = (0u64, 0u64);
     for (b, batch) in plan.batches.iter().enumerate() {
         let number = b as u64 + 1;
-        fixed.batch_header(&mut out, batch.sec, number)?;
+        let effective = batch.effective.unwrap_or(head.effective);
+        check_year("batches.effective", effective)?;
+        fixed.batch_header(&mut out, batch.sec, effective, number)?;
         let (mut hash, mut credit) = (0u64, 0u64);
         for &i in &batch.items {
             let it = items.get(i).ok_or_else(|| {
@@ -384,7 +414,13 @@ impl<'a> FixedFields<'a> {
         pad_record(out);
     }
 
-    fn batch_header(&self, out: &mut String, sec: SecCode, number: u64) -> Result<()> {
+    fn batch_header(
+        &self,
+        out: &mut String,
+        sec: SecCode,
+        effective: NaiveDate,
+        number: u64,
+    ) -> Result<()> {
         out.push_str("5220");
         alpha(out, self.company.trim_end(), 16);
         alpha(out, "", 20);
@@ -392,7 +428,7 @@ impl<'a> FixedFields<'a> {
         out.push_str(sec.as_str());
         alpha(out, ENTRY_DESCRIPTION, 10);
         alpha(out, "", 6);
-        yymmdd(out, self.head.effective);
+        yymmdd(out, effective);
         out.push_str("   1");
         out.push_str(self.odfi);
         num(out, "batch_number", number, 7)?;
@@ -1030,6 +1066,50 @@ mod tests {
             prop_assert!(seen.values().all(|n| *n == 1));
             prop_assert_eq!(total, items.iter().map(|i| i.amount_cents).sum::<u64>());
             prop_assert_eq!(plan_credit_files(&items, &limits).unwrap(), files.into_iter().map(|f| f.0).collect::<Vec<_>>());
+        }
+
+        /// Groups sharing files (distributions cut together): no batch mixes two groups, each
+        /// batch carries its group's effective date in the file our reader reads, every item
+        /// is written once with its group, and each group's entries come in input order.
+        #[test]
+        fn grouped_files_keep_each_group_in_batches_of_its_own(
+            raw in prop::collection::vec((arb_item(), 0usize..5), 1..120),
+            max_file_entries in 1usize..30,
+            max_batch_entries in 1usize..30,
+        ) {
+            let items = to_items(&raw.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>());
+            let group_of: Vec<usize> = raw.iter().map(|(_, g)| *g).collect();
+            let effective_of: Vec<NaiveDate> = (0..5u64).map(|g| effective() + chrono::Days::new(g)).collect();
+            let limits = FileLimits { max_file_entries, max_batch_entries, max_file_credit_cents: 999_999_999_999, max_entry_cents: 9_999_999_999 };
+            let plans = plan_grouped_credit_files(&items, &group_of, &effective_of, &limits).unwrap();
+            let orig = originator();
+            let (mut seq, mut written) = (1u32, Vec::new());
+            for (f, plan) in plans.iter().enumerate() {
+                let head = FileHead { originator: &orig, created: created(), effective: effective(), modifier: MODIFIERS[f % 36] as char, first_sequence: seq };
+                let file = write_credit_file(&head, &items, plan).unwrap();
+                let parsed = parse_file(&file.text).unwrap();
+                prop_assert_eq!(parsed.batches.len(), plan.batches.len());
+                for (pb, b) in plan.batches.iter().zip(&parsed.batches) {
+                    prop_assert!(pb.items.len() <= max_batch_entries);
+                    prop_assert!(pb.items.iter().all(|&i| group_of[i] == pb.group));
+                    prop_assert_eq!(b.header.effective_entry_date, Some(effective_of[pb.group]));
+                    prop_assert_eq!(b.entries.len(), pb.items.len());
+                }
+                seq += plan.entry_count() as u32;
+                written.extend(plan.items());
+            }
+            let mut sorted = written.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(sorted, (0..items.len()).collect::<Vec<_>>());
+            // Within a group and class, input order; groups in order of their number.
+            let key = |i: usize| (group_of[i], items[i].entity, i);
+            prop_assert!(written.windows(2).all(|w| key(w[0]) < key(w[1])));
+            // One group: the ungrouped plan, byte for byte.
+            let one = vec![0; items.len()];
+            prop_assert_eq!(
+                plan_grouped_credit_files(&items, &one, &[], &limits).unwrap(),
+                plan_credit_files(&items, &limits).unwrap()
+            );
         }
 
         #[test]

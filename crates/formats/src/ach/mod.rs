@@ -23,8 +23,8 @@ mod write;
 pub use build::{AccountType, CreditBatchBuilder, CreditEntry, FileBuilder};
 pub use credit_file::{credit_file, nacha_text, CreditItem, Originator};
 pub use credit_files::{
-    plan_credit_files, verify_credit_file, write_credit_file, CreditFile, FileHead, FileLimits,
-    PlannedBatch, PlannedFile,
+    plan_credit_files, plan_grouped_credit_files, verify_credit_file, write_credit_file,
+    CreditFile, FileHead, FileLimits, PlannedBatch, PlannedFile,
 };
 pub use read::{parse_bytes, parse_bytes_lenient, parse_file};
 pub use reversing::{debit_code, reversing_file, ReversedEntry, REVERSAL_DESCRIPTION};

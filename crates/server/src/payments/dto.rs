@@ -696,6 +696,10 @@ pub struct BatchView {
     pub file_name: Option<String>,
     /// SHA-256 of the file.
     pub file_sha256: Option<String>,
+    /// The batch storing the file that carries this one too: a NACHA file cut for several
+    /// distributions, each in batches of its own (absent when the file is this batch's).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub file_batch_id: Option<String>,
     /// Where to download the file (admins and operators; audited).
     pub download_url: Option<String>,
     /// Created.
@@ -716,6 +720,7 @@ impl From<&Batch> for BatchView {
             effective_date: b.effective_date.clone(),
             file_name: b.file_name.clone(),
             file_sha256: b.file_sha256.clone(),
+            file_batch_id: b.file_batch_id.clone(),
             download_url: b
                 .file_name
                 .as_ref()

@@ -868,6 +868,123 @@ mod ach_files {
         app.stop().await;
     }
 
+    /// Issue 21: one NACHA file per distribution ran out of the day's 36 File ID Modifiers at
+    /// the 37th distribution. An ACH cut takes every distribution waiting: 40 go out today in
+    /// one file, each in a batch of its own (its entries, its total, its effective date) that
+    /// points at the one stored file; every payment once, nothing deferred.
+    #[tokio::test]
+    async fn distributions_waiting_together_go_out_in_one_file_each_in_a_batch_of_its_own() {
+        let mut app = spawn_app(8).await;
+        let mut ids = Vec::new();
+        for n in 0..40 {
+            ids.push(approved(&app, &format!("{}.00", 1000 + 37 * n)).await);
+        }
+        app.stop_server().await;
+        for id in &ids {
+            process_offline(&app, id).await;
+        }
+        app.restart(test_config()).await;
+        app.wait_jobs().await;
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM ach_file_ids").await,
+            1,
+            "one file, one modifier"
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'payment.ach' AND status <> 'DONE'"
+            )
+            .await,
+            0,
+            "nothing deferred to tomorrow"
+        );
+        let (mut by_trace, mut rows) = (HashMap::new(), Vec::new());
+        for id in &ids {
+            let ach: Vec<Value> = payments_of(&app, "operator", id)
+                .await
+                .into_iter()
+                .filter(|p| p["method"] == "ACH")
+                .collect();
+            assert!(
+                !ach.is_empty() && ach.iter().all(|p| p["status"] == "SENT"),
+                "{ach:?}"
+            );
+            let batches = nacha_batches(&app, id).await;
+            assert_eq!(batches.len(), 1, "one batch per distribution");
+            let b = batches[0].clone();
+            assert_eq!(b["paymentCount"].as_u64().unwrap() as usize, ach.len());
+            let total: i64 = ach.iter().map(|p| cents(&p["amount"])).sum();
+            assert_eq!(cents(&b["total"]), total);
+            for p in ach {
+                assert_eq!(p["batchId"], b["id"]);
+                by_trace.insert(
+                    p["traceNumber"].as_str().unwrap().to_string(),
+                    (id.clone(), p),
+                );
+            }
+            rows.push(b);
+        }
+        let stores: Vec<&Value> = rows.iter().filter(|b| b["fileBatchId"].is_null()).collect();
+        assert_eq!(stores.len(), 1, "the file is stored once");
+        let file_batch = stores[0]["id"].as_str().unwrap();
+        let text = download(&app, "operator", file_batch)
+            .await
+            .text()
+            .await
+            .unwrap();
+        for b in &rows {
+            if !b["fileBatchId"].is_null() {
+                assert_eq!(b["fileBatchId"], file_batch);
+            }
+            assert_eq!(b["fileSha256"], stores[0]["fileSha256"]);
+            let shared = download(&app, "operator", b["id"].as_str().unwrap()).await;
+            assert_eq!(
+                shared.text().await.unwrap(),
+                text,
+                "every batch downloads the file"
+            );
+        }
+        let file = ach::parse_file(&text).expect("valid by our reader");
+        // A distribution paying individuals and entities has a PPD and a CCD batch.
+        assert!(file.batches.len() >= ids.len());
+        let (mut seen, mut carried) = (HashSet::new(), HashSet::new());
+        for nb in &file.batches {
+            let owners: HashSet<&str> = nb
+                .entries
+                .iter()
+                .map(|e| {
+                    assert!(seen.insert(e.trace_number.clone()), "each payment once");
+                    let (owner, p) = &by_trace[e.trace_number.as_str()];
+                    assert_eq!(e.amount as i64, cents(&p["amount"]));
+                    owner.as_str()
+                })
+                .collect();
+            assert_eq!(owners.len(), 1, "a batch never mixes distributions");
+            carried.extend(owners.iter().map(|o| o.to_string()));
+            let row = rows
+                .iter()
+                .find(|b| b["distributionId"] == *owners.iter().next().unwrap())
+                .unwrap();
+            assert_eq!(
+                nb.header
+                    .effective_entry_date
+                    .map(|d| d.to_string())
+                    .as_deref(),
+                row["effectiveDate"].as_str()
+            );
+        }
+        assert_eq!(
+            seen.len(),
+            by_trace.len(),
+            "every ACH payment is in the file"
+        );
+        assert_eq!(carried, ids.iter().cloned().collect::<HashSet<_>>());
+        let paid: i64 = by_trace.values().map(|(_, p)| cents(&p["amount"])).sum();
+        assert_eq!(file.control.total_credit as i64, paid);
+        crate::helpers::assert_no_orphan_payments(&app).await;
+        app.stop().await;
+    }
+
     #[tokio::test]
     async fn a_file_failing_the_read_back_is_never_stored_and_its_payments_wait_in_review() {
         let mut app = spawn_app(12).await;

@@ -33,11 +33,14 @@ pub struct Batch {
     pub file_name: Option<String>,
     /// SHA-256 of the file, hex.
     pub file_sha256: Option<String>,
+    /// The batch whose stored file carries this one (a NACHA file cut for several
+    /// distributions); `None` when the file is this batch's own.
+    pub file_batch_id: Option<String>,
     /// Created.
     pub created_at: String,
 }
 
-const COLUMNS: &str = "id, kind, distribution_id, status, payment_count, total_minor, currency, effective_date, file_name, file_sha256, created_at";
+const COLUMNS: &str = "id, kind, distribution_id, status, payment_count, total_minor, currency, effective_date, file_name, file_sha256, file_batch_id, created_at";
 
 fn from_row(r: &Row) -> Result<Batch, StoreError> {
     Ok(Batch {
@@ -51,6 +54,7 @@ fn from_row(r: &Row) -> Result<Batch, StoreError> {
         effective_date: r.text("effective_date")?,
         file_name: r.opt_text("file_name")?,
         file_sha256: r.opt_text("file_sha256")?,
+        file_batch_id: r.opt_text("file_batch_id")?,
         created_at: r.text("created_at")?,
     })
 }
@@ -80,13 +84,16 @@ pub struct NewBatch {
     pub file: Option<Sealed>,
     /// SHA-256 of the clear file.
     pub file_sha256: Option<String>,
+    /// The batch (of the same organization) storing the file that carries this one, when
+    /// `file` is `None` because the file is shared.
+    pub file_batch_id: Option<String>,
 }
 
 /// Records a batch inside `tx`.
 pub async fn insert(tx: &mut Tx, actor: &Actor, b: &NewBatch) -> Result<(), StoreError> {
     tx.execute(
-        q("INSERT INTO payment_batches (id, org_id, kind, distribution_id, status, payment_count, total_minor, currency, effective_date, file_name, file_enc, file_key_id, file_sha256, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+        q("INSERT INTO payment_batches (id, org_id, kind, distribution_id, status, payment_count, total_minor, currency, effective_date, file_name, file_enc, file_key_id, file_sha256, file_batch_id, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
             .bind(&b.id)
             .bind(&actor.org_id)
             .bind(b.kind)
@@ -100,6 +107,7 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, b: &NewBatch) -> Result<(), Stor
             .bind(b.file.as_ref().map(|f| f.ciphertext.clone()))
             .bind(b.file.as_ref().map(|f| f.key_id.clone()))
             .bind(b.file_sha256.clone())
+            .bind(b.file_batch_id.clone())
             .bind(now_text()),
     )
     .await?;
@@ -153,13 +161,21 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Batch, StoreError> 
     from_row(&row)
 }
 
-/// The sealed file of a batch: admins and operators only (it carries account numbers).
+/// The sealed file of a batch (a shared file from the batch storing it): admins and operators
+/// only (it carries account numbers).
 pub async fn file(db: &Db, actor: &Actor, id: &str) -> Result<(Batch, Sealed), StoreError> {
     staff(actor)?;
     actor.require(Permission::Operate)?;
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("b.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let row = db
         .fetch_optional(
-            q(format!("SELECT {COLUMNS}, file_enc, file_key_id FROM payment_batches WHERE id = $1 AND org_id = $2"))
+            q(format!("SELECT {columns}, COALESCE(f.file_enc, b.file_enc) AS file_enc, COALESCE(f.file_key_id, b.file_key_id) AS file_key_id
+                       FROM payment_batches b LEFT JOIN payment_batches f ON f.id = b.file_batch_id AND f.org_id = b.org_id
+                       WHERE b.id = $1 AND b.org_id = $2"))
                 .bind(id)
                 .bind(&actor.org_id),
         )

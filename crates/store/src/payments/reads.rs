@@ -107,6 +107,35 @@ pub async fn pending_for_rail(
     Ok(out)
 }
 
+/// The PENDING, unheld ACH payments of `actor`'s organization waiting for a file, other than
+/// those of distribution `except`: whole distributions, in order of distribution id, at most
+/// `max_payments` in all (a distribution that would pass it is left to its own rail job).
+/// What an ACH cut takes along with its own distribution's payments.
+pub async fn pending_ach_of_org(
+    tx: &mut Tx,
+    actor: &Actor,
+    except: &str,
+    max_payments: usize,
+) -> Result<Vec<Payment>, StoreError> {
+    // why: a cap on rows held in memory fits an i64
+    let limit = max_payments as i64 + 1;
+    let rows = tx
+        .fetch_all(
+            q(format!("SELECT {COLUMNS} FROM payments WHERE org_id = $1 AND distribution_id <> $2 AND method = 'ACH' AND status = 'PENDING' AND hold_reason IS NULL AND provider IS NULL ORDER BY distribution_id, investor_id LIMIT $3"))
+                .bind(&actor.org_id)
+                .bind(except)
+                .bind(limit),
+        )
+        .await?;
+    let mut out: Vec<Payment> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    if out.len() > max_payments {
+        // The last distribution may be cut short: it is left whole to its own job.
+        let last = out[out.len() - 1].distribution_id.clone();
+        out.retain(|p| p.distribution_id != last);
+    }
+    Ok(out)
+}
+
 /// Failed or returned payments of an investor whose failure was bad account details and that
 /// nothing has replaced yet, and pending ones held because their payee was blocked (a payee
 /// update re-queues them).

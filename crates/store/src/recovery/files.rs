@@ -6,7 +6,8 @@ use clearway_core::access::Permission;
 use crate::bank_accounts::Sealed;
 use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
 
-/// The sealed file of a payment batch, read inside `tx` (operators and admins).
+/// The sealed file of a payment batch (a shared file from the batch storing it), read inside
+/// `tx` (operators and admins).
 pub async fn batch_file_tx(
     tx: &mut Tx,
     actor: &Actor,
@@ -15,7 +16,10 @@ pub async fn batch_file_tx(
     actor.require(Permission::Operate)?;
     let row = tx
         .fetch_optional(
-            q("SELECT file_enc, file_key_id FROM payment_batches WHERE id = $1 AND org_id = $2")
+            // A batch of a shared ACH file reads the file from the batch storing it.
+            q("SELECT COALESCE(f.file_enc, b.file_enc) AS file_enc, COALESCE(f.file_key_id, b.file_key_id) AS file_key_id
+               FROM payment_batches b LEFT JOIN payment_batches f ON f.id = b.file_batch_id AND f.org_id = b.org_id
+               WHERE b.id = $1 AND b.org_id = $2")
                 .bind(batch_id)
                 .bind(&actor.org_id),
         )

@@ -480,6 +480,7 @@ fn provider_batch(batch_id: &str, p: &Payment) -> NewBatch {
         file_name: None,
         file: None,
         file_sha256: None,
+        file_batch_id: None,
     }
 }
 

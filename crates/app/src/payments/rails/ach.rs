@@ -8,7 +8,7 @@ use clearway_core::payments::limits::AchLimits;
 use clearway_core::payments::{reference, Method};
 use clearway_core::Currency;
 use clearway_formats::ach::{
-    self, plan_credit_files, verify_credit_file, write_credit_file, AccountType, AchError,
+    self, plan_grouped_credit_files, verify_credit_file, write_credit_file, AccountType, AchError,
     CreditFile, FileHead, FileLimits, PlannedFile,
 };
 use clearway_store::audit::{self, Change};
@@ -266,12 +266,26 @@ async fn defer_to_next_day(
     Ok(())
 }
 
-/// The rail job's ACH step: `pending` → as many NACHA files as the limits need, each with its
-/// own File ID Modifier, read back with our own reader, then stored sealed as a payment batch
-/// with its payments SENT. Payments above the entry limit or of a file that fails the
-/// read-back are held for review with the reason; payments beyond the day's 36 modifiers wait
-/// for a rail job queued for the next day. None is left PENDING with nothing pointing at it.
-/// Returns the last batch id.
+/// Most payments one ACH cut takes along with its own distribution's (it is one transaction).
+pub const CUT_MAX_PAYMENTS: usize = 50_000;
+
+/// Serializes the ACH cuts of `actor`'s organization: taken before a cut reads what is pending
+/// and held to its commit, so two cuts never take the same payment.
+pub async fn lock_cut(tx: &mut Tx, actor: &Actor) -> Result<(), StoreError> {
+    pstore::allocate_sequence(tx, &actor.org_id, "ach_cut", 0, 1)
+        .await
+        .map(|_| ())
+}
+
+/// The rail job's ACH step, a cut: `pending` (distribution `distribution_id`'s) and every other
+/// PENDING, unheld ACH payment of the organization (up to [`CUT_MAX_PAYMENTS`]) → as few NACHA
+/// files as the limits allow, each distribution in batches of its own with its own effective
+/// date, each file with its own File ID Modifier, read back with our own reader, then stored
+/// sealed once with one payment batch per distribution, payments SENT. So the day's 36
+/// modifiers go to cuts, not to distributions. Payments above the entry limit or of a file
+/// that fails the read-back are held for review with the reason; payments beyond the day's
+/// modifiers wait for a rail job queued for the next day. None is left PENDING with nothing
+/// pointing at it. Returns the last batch id of `distribution_id`.
 pub(super) async fn send_ach_files(
     tx: &mut Tx,
     cfg: &PaymentsConfig,
@@ -281,6 +295,64 @@ pub(super) async fn send_ach_files(
     effective: NaiveDate,
 ) -> Result<Option<String>, JobError> {
     send_ach_files_tampered(tx, cfg, actor, distribution_id, pending, effective, &|_| {}).await
+}
+
+/// One distribution of a cut: its items and payments (`items[i]` pays `payments[i]`).
+struct Group {
+    distribution_id: String,
+    effective: NaiveDate,
+    items: Vec<AchItem>,
+    payments: Vec<Payment>,
+}
+
+/// Resolves one distribution's payments into a cut group: rejected ones failed, oversized
+/// ones held; `None` when nothing is left to send.
+async fn prepare(
+    tx: &mut Tx,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
+    (distribution_id, effective, created): (&str, NaiveDate, NaiveDate),
+    pending: &[Payment],
+) -> Result<Option<Group>, JobError> {
+    let resolved = resolve(tx, cfg, actor, distribution_id, pending).await?;
+    super::fail_rejected(tx, actor, pending, &resolved.rejected).await?;
+    let entry_max = entry_limit(&cfg.ach_limits, created, effective);
+    let (items, payments) = hold_oversized(tx, actor, distribution_id, resolved, entry_max).await?;
+    Ok((!items.is_empty()).then(|| Group {
+        distribution_id: distribution_id.to_string(),
+        effective,
+        items,
+        payments: payments.into_iter().cloned().collect(),
+    }))
+}
+
+/// The other distributions a cut takes along: their pending ACH payments as groups. One whose
+/// payments cannot be resolved (a permanent error) is left to its own rail job, which meets
+/// the same error and holds them for review with it; it never stops the others' files.
+async fn others(
+    tx: &mut Tx,
+    cfg: &PaymentsConfig,
+    actor: &Actor,
+    except: &str,
+    room: usize,
+    created: NaiveDate,
+) -> Result<Vec<Group>, JobError> {
+    let rows = pstore::pending_ach_of_org(tx, actor, except, room).await?;
+    let mut out = Vec::new();
+    for chunk in rows.chunk_by(|a, b| a.distribution_id == b.distribution_id) {
+        let id = chunk[0].distribution_id.as_str();
+        let d = clearway_store::distributions::get_tx(tx, actor, id).await?;
+        let effective = crate::payments::service::expected_date(&d);
+        match prepare(tx, cfg, actor, (id, effective, created), chunk).await {
+            Ok(Some(g)) => out.push(g),
+            Ok(None) => {}
+            Err(JobError::Permanent(why)) => {
+                tracing::warn!(distribution_id = id, %why, "left out of the ACH cut");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// [`send_ach_files`] with `tamper` applied to each file's text between writing and reading it
@@ -296,19 +368,33 @@ pub async fn send_ach_files_tampered(
     effective: NaiveDate,
     tamper: &(dyn Fn(&mut String) + Send + Sync),
 ) -> Result<Option<String>, JobError> {
-    // One instant for the whole job: the modifiers are allocated for its date.
+    lock_cut(tx, actor).await?;
+    // One instant for the whole cut: the modifiers are allocated for its date.
     let created = chrono::Utc::now().naive_utc();
-    let resolved = resolve(tx, cfg, actor, distribution_id, pending).await?;
-    super::fail_rejected(tx, actor, pending, &resolved.rejected).await?;
-    let entry_max = entry_limit(&cfg.ach_limits, created.date(), effective);
-    let (items, payments) = hold_oversized(tx, actor, distribution_id, resolved, entry_max).await?;
-    if items.is_empty() {
+    let day = created.date();
+    let own = prepare(tx, cfg, actor, (distribution_id, effective, day), pending).await?;
+    let room = CUT_MAX_PAYMENTS.saturating_sub(pending.len());
+    // The own distribution, when it has anything to send, is group 0.
+    let own_group = own.is_some();
+    let mut groups: Vec<Group> = own.into_iter().collect();
+    groups.extend(others(tx, cfg, actor, distribution_id, room, day).await?);
+    if groups.is_empty() {
         return Ok(None);
     }
-    let plans = plan_credit_files(&items, &file_limits(&cfg.ach_limits, entry_max))
-        .map_err(|e| JobError::Permanent(format!("ACH limits: {e}")))?;
+    let cut = Cut::of(&groups);
+    let entry_max = groups
+        .iter()
+        .map(|g| entry_limit(&cfg.ach_limits, day, g.effective))
+        .max()
+        .unwrap_or(0);
+    let plans = plan_grouped_credit_files(
+        &cut.items,
+        &cut.group_of,
+        &cut.effective_of,
+        &file_limits(&cfg.ach_limits, entry_max),
+    )
+    .map_err(|e| JobError::Permanent(format!("ACH limits: {e}")))?;
     let origin = cfg.originator.company_id.as_str();
-    let day = created.date();
     let modifiers = ach_files::allocate_file_ids(tx, origin, day, plans.len()).await?;
     let orig = ach_originator(&cfg.originator);
     let prefix = &cfg.originator.odfi_routing[..8.min(cfg.originator.odfi_routing.len())];
@@ -317,31 +403,31 @@ pub async fn send_ach_files_tampered(
         heads.push(FileHead {
             originator: &orig,
             created,
-            effective,
+            effective: plan
+                .batches
+                .first()
+                .and_then(|b| b.effective)
+                .unwrap_or(effective),
             modifier,
             first_sequence: trace_sequences(tx, prefix, plan.entry_count()).await?,
         });
     }
-    let waiting: usize = plans[heads.len()..].iter().map(|p| p.entry_count()).sum();
-    if waiting > 0 {
-        defer_to_next_day(tx, actor, distribution_id, origin, day, waiting).await?;
-    }
-    let amounts: Vec<u64> = payments
-        .iter()
-        .map(|p| p.amount_minor.unsigned_abs())
-        .collect();
+    defer_left_over(tx, actor, &groups, &plans[heads.len()..], (origin, day)).await?;
     // Files are independent: written and read back on every core.
     let jobs: Vec<(&FileHead, &PlannedFile)> = heads.iter().zip(&plans).collect();
     let checked = par_map(&jobs, |(head, plan)| {
-        write_checked(head, &items, plan, &amounts, tamper)
+        write_checked(head, &cut.items, plan, &cut.amounts, tamper)
     });
-    let mut last = None;
+    let (mut last, own) = (None, own_group);
     for ((head, plan), checked) in jobs.into_iter().zip(checked) {
         let modifier = head.modifier;
         match checked {
             Ok(file) => {
-                let batch = (distribution_id, head, plan);
-                last = Some(store_ach_file(tx, cfg, actor, batch, file, &payments).await?);
+                let stored =
+                    store_cut_file(tx, cfg, actor, (head, plan), file, &groups, &cut).await?;
+                if let Some((_, id)) = stored.into_iter().rev().find(|(g, _)| *g == 0 && own) {
+                    last = Some(id);
+                }
             }
             Err(e) => {
                 // The modifier stays used: a file that was never sent must not be mistaken
@@ -349,12 +435,77 @@ pub async fn send_ach_files_tampered(
                 ach_files::record_file_id(tx, actor, origin, day, modifier, None).await?;
                 let reason = format!("FILE_INVALID: ACH file {modifier} of {day}: {e}");
                 tracing::error!(distribution_id, %reason, "ACH file refused by the read-back");
-                let ids: Vec<String> = plan.items().map(|i| payments[i].id.clone()).collect();
-                hold(tx, actor, distribution_id, &ids, &reason).await?;
+                for (g, ids) in cut.ids_by_group(plan) {
+                    hold(tx, actor, &groups[g].distribution_id, &ids, &reason).await?;
+                }
             }
         }
     }
     Ok(last)
+}
+
+/// The groups of a cut flattened for the planner: `items[i]` pays `payments[i]` of group
+/// `group_of[i]`, whose effective date is `effective_of[group]`.
+struct Cut<'a> {
+    items: Vec<AchItem>,
+    payments: Vec<&'a Payment>,
+    group_of: Vec<usize>,
+    effective_of: Vec<NaiveDate>,
+    amounts: Vec<u64>,
+}
+
+impl<'a> Cut<'a> {
+    fn of(groups: &'a [Group]) -> Cut<'a> {
+        let mut cut = Cut {
+            items: Vec::new(),
+            payments: Vec::new(),
+            group_of: Vec::new(),
+            effective_of: groups.iter().map(|g| g.effective).collect(),
+            amounts: Vec::new(),
+        };
+        for (g, group) in groups.iter().enumerate() {
+            cut.items.extend(group.items.iter().cloned());
+            cut.payments.extend(group.payments.iter());
+            cut.group_of
+                .extend(std::iter::repeat_n(g, group.items.len()));
+            cut.amounts
+                .extend(group.payments.iter().map(|p| p.amount_minor.unsigned_abs()));
+        }
+        cut
+    }
+
+    /// The payment ids of planned file `plan`, per group, in file order.
+    fn ids_by_group(&self, plan: &PlannedFile) -> Vec<(usize, Vec<String>)> {
+        let mut out: Vec<(usize, Vec<String>)> = Vec::new();
+        for b in &plan.batches {
+            let ids = b.items.iter().map(|&i| self.payments[i].id.clone());
+            match out.last_mut() {
+                Some((g, v)) if *g == b.group => v.extend(ids),
+                _ => out.push((b.group, ids.collect())),
+            }
+        }
+        out
+    }
+}
+
+/// The day's 36 File ID Modifiers are used: the payments of `left` (planned files without a
+/// modifier) wait for the next day's, per distribution (see [`defer_to_next_day`]).
+async fn defer_left_over(
+    tx: &mut Tx,
+    actor: &Actor,
+    groups: &[Group],
+    left: &[PlannedFile],
+    (origin, day): (&str, NaiveDate),
+) -> Result<(), JobError> {
+    let mut waiting = vec![0usize; groups.len()];
+    for b in left.iter().flat_map(|p| &p.batches) {
+        waiting[b.group] += b.items.len();
+    }
+    for (g, n) in waiting.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+        let id = &groups[g].distribution_id;
+        defer_to_next_day(tx, actor, id, origin, day, n).await?;
+    }
+    Ok(())
 }
 
 /// Holds for review the payments above `entry_max` (`OVERSIZED: …`, naming the amount and the
@@ -390,53 +541,82 @@ async fn hold_oversized<'a>(
     Ok((items, payments))
 }
 
-/// Stores a file that passed the read-back as a sealed payment batch with its payments SENT,
-/// and records its File ID Modifier on the batch. Returns the batch id.
-async fn store_ach_file(
+/// Stores a file that passed the read-back: one payment batch per distribution it carries
+/// (its entries, its total, its effective date) with their payments SENT; the file is sealed
+/// once, on the first, and the others point at it. Records the File ID Modifier on the first.
+/// Returns (group, batch id) per distribution, in file order.
+async fn store_cut_file(
     tx: &mut Tx,
     cfg: &PaymentsConfig,
     actor: &Actor,
-    (distribution_id, head, plan): (&str, &FileHead<'_>, &PlannedFile),
+    (head, plan): (&FileHead<'_>, &PlannedFile),
     file: CreditFile,
-    payments: &[&Payment],
-) -> Result<String, JobError> {
-    let (batch_id, modifier) = (new_id(), head.modifier);
-    let produced = Produced {
-        kind: "NACHA",
-        file_name: format!(
-            "ach-{}-{modifier}-{batch_id}.ach",
-            head.effective.format("%Y%m%d")
-        ),
-        sent: file
-            .traces
+    groups: &[Group],
+    cut: &Cut<'_>,
+) -> Result<Vec<(usize, String)>, JobError> {
+    let trace_of: HashMap<usize, String> = file.traces.into_iter().collect();
+    let modifier = head.modifier;
+    let by_group = cut.ids_by_group(plan);
+    let batch_ids: Vec<String> = by_group.iter().map(|_| new_id()).collect();
+    // Named for its first batch, which stores it.
+    let file_name = format!(
+        "ach-{}-{modifier}-{}.ach",
+        head.created.format("%Y%m%d"),
+        batch_ids[0]
+    );
+    let mut shared: Option<super::Shared> = None;
+    let mut out = Vec::new();
+    for ((g, ids), batch_id) in by_group.into_iter().zip(batch_ids) {
+        let in_group: Vec<usize> = plan
+            .batches
             .iter()
-            .map(|(i, t)| Sent {
-                id: payments[*i].id.clone(),
-                reference: t.clone(),
-                attempt: payments[*i].attempt,
-            })
-            .collect(),
-        content: file.text,
-        rejected: Vec::new(),
-        total_minor: plan.items().map(|i| payments[i].amount_minor).sum(),
-        currency: "USD".into(),
-    };
-    let (method, date) = (Method::Ach, head.effective);
-    super::store_file(
-        tx,
-        cfg,
-        actor,
-        distribution_id,
-        method,
-        &batch_id,
-        &produced,
-        date,
-        Some(modifier),
-    )
-    .await?;
+            .filter(|b| b.group == g)
+            .flat_map(|b| b.items.iter().copied())
+            .collect();
+        let produced = Produced {
+            kind: "NACHA",
+            file_name: file_name.clone(),
+            sent: in_group
+                .iter()
+                .map(|i| Sent {
+                    id: cut.payments[*i].id.clone(),
+                    reference: trace_of[i].clone(),
+                    attempt: cut.payments[*i].attempt,
+                })
+                .collect(),
+            content: if shared.is_none() {
+                file.text.clone()
+            } else {
+                String::new()
+            },
+            rejected: Vec::new(),
+            total_minor: in_group.iter().map(|&i| cut.payments[i].amount_minor).sum(),
+            currency: "USD".into(),
+        };
+        debug_assert_eq!(produced.sent.len(), ids.len());
+        let group = &groups[g];
+        let sha = super::store_file(
+            tx,
+            cfg,
+            actor,
+            &group.distribution_id,
+            Method::Ach,
+            &batch_id,
+            &produced,
+            group.effective,
+            (Some(modifier), shared.as_ref()),
+        )
+        .await?;
+        shared.get_or_insert(super::Shared {
+            batch_id: batch_id.clone(),
+            sha256: sha,
+        });
+        out.push((g, batch_id));
+    }
+    let first = shared.map(|s| s.batch_id);
     let (origin, day) = (&cfg.originator.company_id, head.created.date());
-    ach_files::record_file_id(tx, actor, origin, day, modifier, Some(&batch_id)).await?;
-    Ok(batch_id)
+    ach_files::record_file_id(tx, actor, origin, day, modifier, first.as_deref()).await?;
+    Ok(out)
 }
 
 /// Writes planned file `plan` and reads it back with our own reader against what it must

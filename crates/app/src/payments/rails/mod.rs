@@ -115,6 +115,18 @@ pub async fn run_rail_job(
     let distribution_id = crate::jobs::payload_text(job, "distributionId")?;
     let actor = Actor::system(&job.org_id);
     let mut tx = db.begin().await?;
+    if method == Method::Ach && cfg.send_via == SendVia::Files {
+        if let Some(at) = ach_cut_at(cfg.ach_cut_every, job, chrono::Utc::now()) {
+            // Waits for the organization's next ACH cut, which takes it along with the others.
+            let mut payload = job.payload.clone();
+            payload["cutAt"] = json!(at.to_rfc3339());
+            jobs::postpone(&mut tx, job, worker_id, at, &payload).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        // Before reading what is pending: a concurrent cut may be taking it.
+        ach::lock_cut(&mut tx, &actor).await?;
+    }
     let pending = pstore::pending_for_rail(&mut tx, &actor, &distribution_id, method, None).await?;
     if method != Method::Check && cfg.send_via == SendVia::Providers {
         for p in &pending {
@@ -138,6 +150,24 @@ pub async fn run_rail_job(
     jobs::finish(&mut tx, job, worker_id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// When an ACH rail job run at `now` must wait for its cut: the next multiple of `every` since
+/// the epoch, unless its cut time (`cutAt`, set when it was postponed) has come; never with
+/// `every` zero (each job cuts at once).
+pub fn ach_cut_at(
+    every: std::time::Duration,
+    job: &Job,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let every = i64::try_from(every.as_secs()).ok().filter(|s| *s > 0)?;
+    let set = job.payload.get("cutAt").and_then(|v| v.as_str());
+    if let Some(at) = set.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+        let at = at.with_timezone(&chrono::Utc);
+        return (now < at).then_some(at);
+    }
+    let next = (now.timestamp().div_euclid(every) + 1) * every;
+    chrono::DateTime::from_timestamp(next, 0)
 }
 
 /// Builds, stores and "sends" the file of `pending` payments inside `tx` (wires: one file per
@@ -207,7 +237,7 @@ async fn send_one_file(
         &batch_id,
         &produced,
         date,
-        None,
+        (None, None),
     )
     .await?;
     tracing::debug!(
@@ -249,8 +279,18 @@ pub(super) async fn fail_rejected(
     Ok(())
 }
 
-/// Stores a produced file sealed as payment batch `batch_id`, marks its payments SENT, and
-/// audits it and emits `payment_batch.generated`, all in `tx`.
+/// A file stored once on one batch and carrying others too (an ACH cut of several
+/// distributions).
+pub(super) struct Shared {
+    /// The batch storing the file.
+    pub(super) batch_id: String,
+    /// SHA-256 of the file, hex.
+    pub(super) sha256: String,
+}
+
+/// Stores a produced file sealed as payment batch `batch_id` (or, with `shared`, the batch
+/// pointing at the file another batch stores), marks its payments SENT, and audits it and
+/// emits `payment_batch.generated`, all in `tx`. Returns the file's SHA-256.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn store_file(
     tx: &mut Tx,
@@ -261,9 +301,15 @@ pub(super) async fn store_file(
     batch_id: &str,
     produced: &Produced,
     date: chrono::NaiveDate,
-    file_id_modifier: Option<char>,
-) -> Result<(), JobError> {
-    let (sealed, sha) = sealed_file(&cfg.vault, &produced.content)?;
+    (file_id_modifier, shared): (Option<char>, Option<&Shared>),
+) -> Result<String, JobError> {
+    let (sealed, sha) = match shared {
+        Some(s) => (None, s.sha256.clone()),
+        None => {
+            let (sealed, sha) = sealed_file(&cfg.vault, &produced.content)?;
+            (Some(sealed), sha)
+        }
+    };
     payment_batches::insert(
         tx,
         actor,
@@ -278,8 +324,9 @@ pub(super) async fn store_file(
             currency: produced.currency.clone(),
             effective_date: date.to_string(),
             file_name: Some(produced.file_name.clone()),
-            file: Some(sealed),
+            file: sealed,
             file_sha256: Some(sha.clone()),
+            file_batch_id: shared.map(|s| s.batch_id.clone()),
         },
     )
     .await?;
@@ -289,6 +336,10 @@ pub(super) async fn store_file(
     if let Some(m) = file_id_modifier {
         after["fileIdModifier"] = json!(m.to_string());
         event["fileIdModifier"] = json!(m.to_string());
+    }
+    if let Some(s) = shared {
+        after["fileBatchId"] = json!(s.batch_id);
+        event["fileBatchId"] = json!(s.batch_id);
     }
     audit::record(
         tx,
@@ -311,5 +362,55 @@ pub(super) async fn store_file(
         event,
     )
     .await?;
-    Ok(())
+    Ok(sha)
+}
+
+#[cfg(test)]
+mod cut_tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use std::time::Duration;
+
+    fn job(payload: serde_json::Value) -> Job {
+        Job {
+            id: "j".into(),
+            org_id: "o".into(),
+            kind: ACH_JOB.into(),
+            payload,
+            attempts: 1,
+            max_attempts: 4,
+            traceparent: None,
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// Issue 21: rail jobs wait for the next multiple of the cut interval, then run once it
+    /// has come (the first to run takes the others along); zero cuts at once.
+    #[test]
+    fn an_ach_rail_job_waits_for_the_next_cut_then_runs() {
+        let fresh = job(json!({ "distributionId": "d" }));
+        let now = at("2026-12-07T14:03:20Z");
+        assert_eq!(ach_cut_at(Duration::ZERO, &fresh, now), None);
+        let five = Duration::from_secs(300);
+        assert_eq!(
+            ach_cut_at(five, &fresh, now),
+            Some(at("2026-12-07T14:05:00Z"))
+        );
+        // Exactly on a boundary: the next one (a job never runs before its cut was set).
+        assert_eq!(
+            ach_cut_at(five, &fresh, at("2026-12-07T14:05:00Z")),
+            Some(at("2026-12-07T14:10:00Z"))
+        );
+        let waiting = job(json!({ "distributionId": "d", "cutAt": "2026-12-07T14:05:00+00:00" }));
+        assert_eq!(
+            ach_cut_at(five, &waiting, now),
+            Some(at("2026-12-07T14:05:00Z")),
+            "woken early: waits on"
+        );
+        assert_eq!(ach_cut_at(five, &waiting, at("2026-12-07T14:05:00Z")), None);
+        assert_eq!(ach_cut_at(five, &waiting, at("2026-12-07T14:05:01Z")), None);
+    }
 }
