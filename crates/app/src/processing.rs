@@ -12,7 +12,7 @@
 //! holdings it changed ([`crate::distributions::stale::after_processing`]), recovery
 //! ([`crate::recovery::step()`]: a reversal's receivables, or offsets of what investors owe),
 //! payments ([`crate::payments::step()`]), completion, and the forecasting hook
-//! ([`crate::forecast::stored::after_completion`]).
+//! ([`crate::forecast::stored::after_completion`], which queues the forecast snapshot job).
 
 use clearway_core::distribution::{Action, Status};
 use clearway_store::distributions as store;
@@ -62,7 +62,7 @@ pub async fn run(
     )
     .await
     .map_err(|e| JobError::Retryable(e.to_string()))?;
-    // Forecasting: the errors of stored forecasts for this period, and a fresh snapshot.
+    // Forecasting, queued: the errors of stored forecasts for this period, and a fresh snapshot.
     crate::forecast::stored::after_completion(&mut tx, &actor, &completed)
         .await
         .map_err(|e| JobError::Retryable(e.to_string()))?;

@@ -194,8 +194,23 @@ pub fn job_handlers() -> jobs::Handlers {
             Ok(())
         })
     }
+    fn forecast_snapshot<'a>(
+        state: &'a AppState,
+        job: &'a Job,
+        worker_id: &'a str,
+    ) -> jobs::JobFuture<'a> {
+        Box::pin(async move {
+            clearway_app::forecast::stored::run_snapshot_job(&state.db, job, worker_id).await?;
+            state.events_ready.notify_one();
+            Ok(())
+        })
+    }
     jobs::Handlers::new()
         .kind(distributions::PROCESS_JOB, process)
+        .kind(
+            clearway_app::forecast::stored::SNAPSHOT_JOB,
+            forecast_snapshot,
+        )
         .prefix("payment.", payment)
         .on_dead("payment.", payment_died)
         .prefix("reconciliation.", reconciliation)

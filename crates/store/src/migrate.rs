@@ -205,6 +205,10 @@ fn migrations(backend: Backend) -> Vec<(&'static str, String)> {
             "0040_ach_cut",
             include_str!("../migrations/0040_ach_cut.sql").to_string(),
         ),
+        (
+            "0041_forecast_pending",
+            include_str!("../migrations/0041_forecast_pending.sql").to_string(),
+        ),
     ]
 }
 

@@ -229,20 +229,65 @@ pub async fn list(
     Ok((out, total))
 }
 
-/// Called in the processing transaction after `d` completed: records the errors of stored
-/// forecasts with a point in the month of its actual, then stores a fresh `SNAPSHOT`
-/// forecast. Reversals change no actual to judge against (the next snapshot reflects them).
+/// Job kind: record the forecast errors a completed distribution settles and store the
+/// fund's snapshot forecast.
+pub const SNAPSHOT_JOB: &str = "forecast.snapshot";
+
+/// Called in the completing transaction: queues the forecasting work of completion `d`: the
+/// errors of stored forecasts with a point in the month of its actual, and a fresh `SNAPSHOT`
+/// forecast. Reversals change no actual to judge against (the next snapshot reflects them). The work runs in [`run_snapshot_job`], off the completion's path: a
+/// snapshot fits the fund's whole history, so one per completion made a burst of n
+/// completions cost O(n²); queued, a burst shares one.
 pub async fn after_completion(tx: &mut Tx, actor: &Actor, d: &Distribution) -> AppResult<()> {
     if d.kind == Kind::Reversal {
         return Ok(());
     }
-    let s = series::load(tx, actor, &d.fund_id).await?;
-    // The actual this distribution produced (a correction's sits at the corrected one's date).
-    if let Some(a) = s.actuals.iter().find(|a| a.distribution_id == d.id) {
-        record(tx, actor, &s.fund.id, a).await?;
+    store::queue_completion_tx(tx, actor, &d.fund_id, &d.id).await?;
+    clearway_store::jobs::enqueue(
+        tx,
+        &Actor::system(&actor.org_id),
+        SNAPSHOT_JOB,
+        json!({ "fundId": d.fund_id, "distributionId": d.id }),
+        Some(&format!("{SNAPSHOT_JOB}:{}:{}", d.fund_id, d.id)),
+        4,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The snapshot job ([`SNAPSHOT_JOB`]): takes every completion of its fund whose forecasting
+/// is still to do (its own, unless a job that ran meanwhile took it along), loads the fund's
+/// history once, records the errors of the stored forecasts each completion settles, and
+/// stores one snapshot from the history as it now stands. Nothing left to take: done.
+pub async fn run_snapshot_job(
+    db: &clearway_store::Db,
+    job: &clearway_store::jobs::Job,
+    worker_id: &str,
+) -> Result<(), crate::jobs::JobError> {
+    let mut tx = db.begin().await?;
+    snapshot_tx(&mut tx, job).await?;
+    clearway_store::jobs::finish(&mut tx, job, worker_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn snapshot_tx(tx: &mut Tx, job: &clearway_store::jobs::Job) -> AppResult<()> {
+    let actor = Actor::system(&job.org_id);
+    let fund_id = crate::jobs::payload_text(job, "fundId")
+        .map_err(|e| StoreError::Corrupt(format!("job {}: {e}", job.id)))?;
+    let completed = store::take_completions_tx(tx, &actor, &fund_id).await?;
+    if completed.is_empty() {
+        return Ok(());
+    }
+    let s = series::load(tx, &actor, &fund_id).await?;
+    // The actual each completion produced (a correction's sits at the corrected one's date).
+    for id in &completed {
+        if let Some(a) = s.actuals.iter().find(|a| &a.distribution_id == id) {
+            record(tx, &actor, &s.fund.id, a).await?;
+        }
     }
     let f = of_series(&s, &Request::default())?;
-    save(tx, actor, &f, "SNAPSHOT").await?;
+    save(tx, &actor, &f, "SNAPSHOT").await?;
     Ok(())
 }
 

@@ -455,6 +455,93 @@ async fn a_stored_forecast_gets_its_error_when_the_actual_distribution_completes
     app.stop().await;
 }
 
+/// Issue 21: a snapshot per completion fitted the fund's whole history each time, O(n²) for
+/// a burst of n. Completions processed together (three of one payable date) share one
+/// snapshot, which reflects all three, and settle the error of the stored forecast's point.
+#[tokio::test]
+async fn completions_processed_together_share_one_snapshot_and_settle_the_error() {
+    use clearway_core::distribution::Action;
+    let mut config = crate::helpers::test_config();
+    // One worker runs its claimed jobs in order: the three processing jobs, then the three
+    // snapshot jobs, so the first of these finds all three completions waiting.
+    config.job_workers = 1;
+    let mut app = crate::helpers::spawn_app_with(4, config.clone()).await;
+    let f = fund(&app, "FC-B", FundKind::OpenEnd).await;
+    history(&app, &f, &month_ends("2025-01-31", 12, 1), "0.05").await;
+    let path = format!("/api/funds/{f}/distribution-forecasts");
+    let (s, stored) = json_of(app.post("operator", &path, &json!({ "horizon": 3 })).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["points"][0]["date"], "2026-01-30");
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let created = app
+            .create(&json!({
+                "fundId": f, "declarationDate": "2026-01-05", "recordDate": "2026-01-15",
+                "payableDate": "2026-01-30", "currency": "USD", "description": format!("January part {n}"),
+                "allocation": { "method": "per_share", "rate": "0.02", "components": { "ordinaryDividend": "1" } }
+            }))
+            .await;
+        let id = created["id"].as_str().unwrap().to_string();
+        for (role, action) in [("operator", "ready"), ("approver", "approve")] {
+            let r = app
+                .patch(role, &format!("/api/distributions/{id}/{action}"))
+                .await;
+            assert!(r.status().is_success(), "{action}");
+        }
+        ids.push(id);
+    }
+    app.stop_server().await;
+    let system = clearway_store::Actor::system(&app.seeded.org_id);
+    for id in &ids {
+        clearway_app::distributions::lifecycle::transition(&app.db, &system, id, Action::Process)
+            .await
+            .unwrap();
+    }
+    app.restart(config).await;
+    for id in &ids {
+        app.wait_status(id, "COMPLETED").await;
+    }
+    app.wait_jobs().await;
+    let (_, list) = json_of(app.get("operator", &path).await).await;
+    let triggers: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["trigger"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        triggers,
+        ["SNAPSHOT", "REQUEST"],
+        "one snapshot for the three"
+    );
+    // The snapshot reflects all three: a forecast asked for now reads the same history.
+    let (_, now) = json_of(app.post("operator", &path, &json!({ "horizon": 3 })).await).await;
+    assert_eq!(list["items"][0]["input"], now["input"]);
+    assert_eq!(list["items"][0]["points"][0]["date"], "2026-02-27");
+    let (s, b) = json_of(
+        app.get("auditor", &format!("/api/forecasts/accuracy?fundId={f}"))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["rows"][0]["periods"][0]["month"], "2026-01", "{b}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM forecast_pending")
+            .await,
+        0,
+        "nothing left to do"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'forecast.snapshot' AND status = 'DONE'"
+        )
+        .await,
+        3,
+        "each completion's job ran (two found their work taken)"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_liquidity_plan_shows_the_shortfall_against_cash_on_hand() {
     let app = spawn_app(4).await;

@@ -5,7 +5,7 @@ use clearway_core::access::Permission;
 use rust_decimal::Decimal;
 
 use super::{date, staff};
-use crate::{q, Actor, Row, StoreError, Tx};
+use crate::{now_text, q, Actor, Row, StoreError, Tx};
 
 /// A forecast as stored; `input`, `points`, `accuracy` and `notes` are JSON text.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,4 +263,42 @@ pub async fn errors_tx(
             })
         })
         .collect()
+}
+
+/// Records, in the completing transaction, that completion `distribution_id` of `fund_id`
+/// still has its forecasting to do (once: a second call is a no-op).
+pub async fn queue_completion_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+    distribution_id: &str,
+) -> Result<(), StoreError> {
+    tx.execute(
+        q("INSERT INTO forecast_pending (org_id, fund_id, distribution_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, distribution_id) DO NOTHING")
+            .bind(&actor.org_id)
+            .bind(fund_id)
+            .bind(distribution_id)
+            .bind(now_text()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes (deletes and returns) the completions of `fund_id` whose forecasting is still to do:
+/// each is taken by exactly one transaction, the others find it gone.
+pub async fn take_completions_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    fund_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    staff(actor, Permission::Operate)?;
+    tx.fetch_all(
+        q("DELETE FROM forecast_pending WHERE org_id = $1 AND fund_id = $2 RETURNING distribution_id")
+            .bind(&actor.org_id)
+            .bind(fund_id),
+    )
+    .await?
+    .iter()
+    .map(|r| r.text("distribution_id"))
+    .collect()
 }
