@@ -188,7 +188,12 @@ pub async fn finish(tx: &mut Tx, job: &Job, worker_id: &str) -> Result<(), Store
                 .bind(job.attempts),
         )
         .await?;
-    if done == 1 {
+    lease_held(done, job)
+}
+
+/// One row updated: the lease was still this worker's; none: another worker took the job.
+fn lease_held(updated: u64, job: &Job) -> Result<(), StoreError> {
+    if updated == 1 {
         Ok(())
     } else {
         Err(StoreError::Conflict(format!(
@@ -220,14 +225,7 @@ pub async fn postpone(
                 .bind(job.attempts),
         )
         .await?;
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(format!(
-            "lease on job {} was lost",
-            job.id
-        )))
-    }
+    lease_held(n, job)
 }
 
 /// Records a failed attempt: re-queued at `retry_at`, or parked as DEAD when `None`.

@@ -27,18 +27,19 @@ struct Figures {
     p95: Duration,
 }
 
-/// Runs the benchmark for 1, 2 and 3 processes on fresh databases of `database_url`.
+/// Runs the benchmark for each process count of `counts` (1, 2, 3 by default) on fresh
+/// databases of `database_url`.
 pub(super) async fn cluster(
     database_url: Option<&str>,
     distributions: usize,
     concurrency: usize,
-    (max_processes, ach_cut_secs): (usize, u64),
+    (counts, ach_cut_secs): (std::ops::RangeInclusive<usize>, u64),
 ) -> Result<()> {
     let Some(url) = database_url.filter(|u| u.starts_with("postgres")) else {
         bail!("bench cluster needs PostgreSQL (--database-url postgres://…): SQLite serves one process");
     };
     let mut all = Vec::new();
-    for processes in 1..=max_processes.max(1) {
+    for processes in counts {
         let shape = (processes, ach_cut_secs);
         all.push(run(url, shape, distributions, concurrency.max(1)).await?);
     }
@@ -49,8 +50,9 @@ pub(super) async fn cluster(
     }
     if let (Some(one), Some(last)) = (all.first(), all.last()) {
         println!(
-            "ratio {} processes vs 1: {:.2}x throughput, p95 {:.2}x",
+            "ratio {} processes vs {}: {:.2}x throughput, p95 {:.2}x",
             last.processes,
+            one.processes,
             last.per_second / one.per_second,
             last.p95.as_secs_f64() / one.p95.as_secs_f64()
         );

@@ -270,9 +270,12 @@ pub enum Which {
         /// Concurrent API clients.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
-        /// Largest process count (runs 1..=this).
+        /// Largest process count (runs --min-processes..=this).
         #[arg(long, default_value_t = 3)]
         processes: usize,
+        /// Smallest process count (the ratio is to the smallest run).
+        #[arg(long, default_value_t = 1)]
+        min_processes: usize,
         /// The servers' ACH cut interval (CLEARWAY_ACH_CUT_SECS): every distribution's ACH
         /// payments wait for the next cut, which writes the files of all of them.
         #[arg(long, default_value_t = 30)]
@@ -463,16 +466,20 @@ pub async fn run(which: Which) -> Result<()> {
             distributions,
             concurrency,
             processes,
+            min_processes,
             ach_cut_secs,
         } => {
             if distributions == 0 {
                 bail!("--distributions must be at least 1");
             }
+            if min_processes == 0 || min_processes > processes {
+                bail!("--min-processes must be between 1 and --processes");
+            }
             cluster::cluster(
                 database_url.as_deref(),
                 distributions,
                 concurrency,
-                (processes, ach_cut_secs),
+                (min_processes..=processes, ach_cut_secs),
             )
             .await
         }

@@ -266,19 +266,16 @@ async fn defer_to_next_day(
     Ok(())
 }
 
-/// Most payments one ACH cut takes along with its own distribution's (it is one transaction).
-pub const CUT_MAX_PAYMENTS: usize = 50_000;
-
 /// Serializes the ACH cuts of `actor`'s organization: taken before a cut reads what is pending
-/// and held to its commit, so two cuts never take the same payment.
-pub async fn lock_cut(tx: &mut Tx, actor: &Actor) -> Result<(), StoreError> {
-    pstore::allocate_sequence(tx, &actor.org_id, "ach_cut", 0, 1)
-        .await
-        .map(|_| ())
+/// and held to its commit, so two cuts never take the same payment. `false` when another cut
+/// holds it (the caller comes back later rather than wait behind a long cut).
+pub async fn try_lock_cut(tx: &mut Tx, actor: &Actor) -> Result<bool, StoreError> {
+    pstore::try_lock_sequence(tx, &actor.org_id, "ach_cut").await
 }
 
 /// The rail job's ACH step, a cut: `pending` (distribution `distribution_id`'s) and every other
-/// PENDING, unheld ACH payment of the organization (up to [`CUT_MAX_PAYMENTS`]) → as few NACHA
+/// PENDING, unheld ACH payment of the organization (whole distributions, up to one file's
+/// entries, so a cut stays one short transaction) → as few NACHA
 /// files as the limits allow, each distribution in batches of its own with its own effective
 /// date, each file with its own File ID Modifier, read back with our own reader, then stored
 /// sealed once with one payment batch per distribution, payments SENT. So the day's 36
@@ -368,12 +365,17 @@ pub async fn send_ach_files_tampered(
     effective: NaiveDate,
     tamper: &(dyn Fn(&mut String) + Send + Sync),
 ) -> Result<Option<String>, JobError> {
-    lock_cut(tx, actor).await?;
+    if !try_lock_cut(tx, actor).await? {
+        return Err(JobError::Retryable("another ACH cut is running".into()));
+    }
     // One instant for the whole cut: the modifiers are allocated for its date.
     let created = chrono::Utc::now().naive_utc();
     let day = created.date();
     let own = prepare(tx, cfg, actor, (distribution_id, effective, day), pending).await?;
-    let room = CUT_MAX_PAYMENTS.saturating_sub(pending.len());
+    let room = cfg
+        .ach_limits
+        .max_file_entries
+        .saturating_sub(pending.len());
     // The own distribution, when it has anything to send, is group 0.
     let own_group = own.is_some();
     let mut groups: Vec<Group> = own.into_iter().collect();

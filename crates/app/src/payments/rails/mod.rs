@@ -124,8 +124,23 @@ pub async fn run_rail_job(
             tx.commit().await?;
             return Ok(());
         }
-        // Before reading what is pending: a concurrent cut may be taking it.
-        ach::lock_cut(&mut tx, &actor).await?;
+        // Nothing pending (a cut took it along): done, without waiting for the cut lock.
+        if pstore::pending_for_rail(&mut tx, &actor, &distribution_id, method, None)
+            .await?
+            .is_empty()
+        {
+            jobs::finish(&mut tx, job, worker_id).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        // Under the lock, read again (a concurrent cut may have taken it); while another cut
+        // holds it, come back shortly rather than block a worker behind it.
+        if !ach::try_lock_cut(&mut tx, &actor).await? {
+            let at = chrono::Utc::now() + chrono::Duration::seconds(CUT_BUSY_RETRY_SECS);
+            jobs::postpone(&mut tx, job, worker_id, at, &job.payload).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
     }
     let pending = pstore::pending_for_rail(&mut tx, &actor, &distribution_id, method, None).await?;
     if method != Method::Check && cfg.send_via == SendVia::Providers {
@@ -151,6 +166,9 @@ pub async fn run_rail_job(
     tx.commit().await?;
     Ok(())
 }
+
+/// How long an ACH rail job waits when another cut of its organization is running.
+const CUT_BUSY_RETRY_SECS: i64 = 2;
 
 /// When an ACH rail job run at `now` must wait for its cut: the next multiple of `every` since
 /// the epoch, unless its cut time (`cutAt`, set when it was postponed) has come; never with
