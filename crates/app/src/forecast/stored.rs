@@ -235,9 +235,10 @@ pub const SNAPSHOT_JOB: &str = "forecast.snapshot";
 
 /// Called in the completing transaction: queues the forecasting work of completion `d`: the
 /// errors of stored forecasts with a point in the month of its actual, and a fresh `SNAPSHOT`
-/// forecast. Reversals change no actual to judge against (the next snapshot reflects them). The work runs in [`run_snapshot_job`], off the completion's path: a
-/// snapshot fits the fund's whole history, so one per completion made a burst of n
-/// completions cost O(n²); queued, a burst shares one.
+/// forecast. Reversals change no actual to judge against (the next snapshot reflects them).
+/// The work runs in [`run_snapshot_job`], off the completion's path: a snapshot fits the
+/// fund's whole history, so one per completion made a burst of n completions cost O(n²);
+/// queued, a burst shares one.
 pub async fn after_completion(tx: &mut Tx, actor: &Actor, d: &Distribution) -> AppResult<()> {
     if d.kind == Kind::Reversal {
         return Ok(());

@@ -42,6 +42,12 @@ pub struct Batch {
 
 const COLUMNS: &str = "id, kind, distribution_id, status, payment_count, total_minor, currency, effective_date, file_name, file_sha256, file_batch_id, created_at";
 
+/// The sealed file of batch `b` (`file_enc`, `file_key_id`): its own, or that of the batch
+/// storing the shared file it points at (`f`). With [`FILE_FROM`].
+pub(crate) const FILE_COLUMNS: &str = "COALESCE(f.file_enc, b.file_enc) AS file_enc, COALESCE(f.file_key_id, b.file_key_id) AS file_key_id";
+/// The batches [`FILE_COLUMNS`] reads.
+pub(crate) const FILE_FROM: &str = "FROM payment_batches b LEFT JOIN payment_batches f ON f.id = b.file_batch_id AND f.org_id = b.org_id";
+
 fn from_row(r: &Row) -> Result<Batch, StoreError> {
     Ok(Batch {
         id: r.text("id")?,
@@ -173,11 +179,11 @@ pub async fn file(db: &Db, actor: &Actor, id: &str) -> Result<(Batch, Sealed), S
         .join(", ");
     let row = db
         .fetch_optional(
-            q(format!("SELECT {columns}, COALESCE(f.file_enc, b.file_enc) AS file_enc, COALESCE(f.file_key_id, b.file_key_id) AS file_key_id
-                       FROM payment_batches b LEFT JOIN payment_batches f ON f.id = b.file_batch_id AND f.org_id = b.org_id
-                       WHERE b.id = $1 AND b.org_id = $2"))
-                .bind(id)
-                .bind(&actor.org_id),
+            q(format!(
+                "SELECT {columns}, {FILE_COLUMNS} {FILE_FROM} WHERE b.id = $1 AND b.org_id = $2"
+            ))
+            .bind(id)
+            .bind(&actor.org_id),
         )
         .await?
         .ok_or(StoreError::NotFound("payment batch"))?;

@@ -4,6 +4,7 @@
 use clearway_core::access::Permission;
 
 use crate::bank_accounts::Sealed;
+use crate::payment_batches::{FILE_COLUMNS, FILE_FROM};
 use crate::{new_id, now_text, q, Actor, Db, StoreError, Tx};
 
 /// The sealed file of a payment batch (a shared file from the batch storing it), read inside
@@ -17,11 +18,11 @@ pub async fn batch_file_tx(
     let row = tx
         .fetch_optional(
             // A batch of a shared ACH file reads the file from the batch storing it.
-            q("SELECT COALESCE(f.file_enc, b.file_enc) AS file_enc, COALESCE(f.file_key_id, b.file_key_id) AS file_key_id
-               FROM payment_batches b LEFT JOIN payment_batches f ON f.id = b.file_batch_id AND f.org_id = b.org_id
-               WHERE b.id = $1 AND b.org_id = $2")
-                .bind(batch_id)
-                .bind(&actor.org_id),
+            q(format!(
+                "SELECT {FILE_COLUMNS} {FILE_FROM} WHERE b.id = $1 AND b.org_id = $2"
+            ))
+            .bind(batch_id)
+            .bind(&actor.org_id),
         )
         .await?
         .ok_or(StoreError::NotFound("payment batch"))?;

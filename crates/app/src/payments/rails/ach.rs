@@ -420,14 +420,15 @@ pub async fn send_ach_files_tampered(
     let checked = par_map(&jobs, |(head, plan)| {
         write_checked(head, &cut.items, plan, &cut.amounts, tamper)
     });
-    let (mut last, own) = (None, own_group);
+    let mut last = None;
     for ((head, plan), checked) in jobs.into_iter().zip(checked) {
         let modifier = head.modifier;
         match checked {
             Ok(file) => {
                 let stored =
                     store_cut_file(tx, cfg, actor, (head, plan), file, &groups, &cut).await?;
-                if let Some((_, id)) = stored.into_iter().rev().find(|(g, _)| *g == 0 && own) {
+                let own = stored.into_iter().rev().find(|(g, _)| *g == 0 && own_group);
+                if let Some((_, id)) = own {
                     last = Some(id);
                 }
             }
@@ -437,7 +438,9 @@ pub async fn send_ach_files_tampered(
                 ach_files::record_file_id(tx, actor, origin, day, modifier, None).await?;
                 let reason = format!("FILE_INVALID: ACH file {modifier} of {day}: {e}");
                 tracing::error!(distribution_id, %reason, "ACH file refused by the read-back");
-                for (g, ids) in cut.ids_by_group(plan) {
+                for (g, items) in Cut::items_by_group(plan) {
+                    let ids: Vec<String> =
+                        items.iter().map(|&i| cut.payments[i].id.clone()).collect();
                     hold(tx, actor, &groups[g].distribution_id, &ids, &reason).await?;
                 }
             }
@@ -476,14 +479,14 @@ impl<'a> Cut<'a> {
         cut
     }
 
-    /// The payment ids of planned file `plan`, per group, in file order.
-    fn ids_by_group(&self, plan: &PlannedFile) -> Vec<(usize, Vec<String>)> {
-        let mut out: Vec<(usize, Vec<String>)> = Vec::new();
+    /// The item indexes of planned file `plan`, per group, in file order (a group's batches
+    /// are consecutive: the planner orders by group).
+    fn items_by_group(plan: &PlannedFile) -> Vec<(usize, Vec<usize>)> {
+        let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
         for b in &plan.batches {
-            let ids = b.items.iter().map(|&i| self.payments[i].id.clone());
             match out.last_mut() {
-                Some((g, v)) if *g == b.group => v.extend(ids),
-                _ => out.push((b.group, ids.collect())),
+                Some((g, v)) if *g == b.group => v.extend(&b.items),
+                _ => out.push((b.group, b.items.clone())),
             }
         }
         out
@@ -558,7 +561,7 @@ async fn store_cut_file(
 ) -> Result<Vec<(usize, String)>, JobError> {
     let trace_of: HashMap<usize, String> = file.traces.into_iter().collect();
     let modifier = head.modifier;
-    let by_group = cut.ids_by_group(plan);
+    let by_group = Cut::items_by_group(plan);
     let batch_ids: Vec<String> = by_group.iter().map(|_| new_id()).collect();
     // Named for its first batch, which stores it.
     let file_name = format!(
@@ -566,19 +569,15 @@ async fn store_cut_file(
         head.created.format("%Y%m%d"),
         batch_ids[0]
     );
+    // The first batch takes the text (it seals it); the others point at that batch.
+    let mut text = file.text;
     let mut shared: Option<super::Shared> = None;
     let mut out = Vec::new();
-    for ((g, ids), batch_id) in by_group.into_iter().zip(batch_ids) {
-        let in_group: Vec<usize> = plan
-            .batches
-            .iter()
-            .filter(|b| b.group == g)
-            .flat_map(|b| b.items.iter().copied())
-            .collect();
+    for ((g, items), batch_id) in by_group.into_iter().zip(batch_ids) {
         let produced = Produced {
             kind: "NACHA",
             file_name: file_name.clone(),
-            sent: in_group
+            sent: items
                 .iter()
                 .map(|i| Sent {
                     id: cut.payments[*i].id.clone(),
@@ -586,16 +585,11 @@ async fn store_cut_file(
                     attempt: cut.payments[*i].attempt,
                 })
                 .collect(),
-            content: if shared.is_none() {
-                file.text.clone()
-            } else {
-                String::new()
-            },
+            content: std::mem::take(&mut text),
             rejected: Vec::new(),
-            total_minor: in_group.iter().map(|&i| cut.payments[i].amount_minor).sum(),
+            total_minor: items.iter().map(|&i| cut.payments[i].amount_minor).sum(),
             currency: "USD".into(),
         };
-        debug_assert_eq!(produced.sent.len(), ids.len());
         let group = &groups[g];
         let sha = super::store_file(
             tx,
