@@ -25,6 +25,10 @@ struct Figures {
     processes: usize,
     per_second: f64,
     p95: Duration,
+    /// When the last request was answered, and when the last distribution was COMPLETED.
+    in_flight: Duration,
+    completed: Duration,
+    exactly_once: bool,
 }
 
 /// Runs the benchmark for each process count of `counts` (1, 2, 3 by default) on fresh
@@ -43,10 +47,18 @@ pub(super) async fn cluster(
         let shape = (processes, ach_cut_secs);
         all.push(run(url, shape, distributions, concurrency.max(1)).await?);
     }
-    println!("| processes | distributions/s end to end | p95 API latency |");
-    println!("|---|---|---|");
+    println!("| processes | all in flight | all COMPLETED | distributions/s end to end | p95 API latency | exactly once |");
+    println!("|---|---|---|---|---|---|");
     for f in &all {
-        println!("| {} | {:.1} | {} |", f.processes, f.per_second, ms(f.p95));
+        println!(
+            "| {} | {:.0?} | {:.0?} | {:.1} | {} | {} |",
+            f.processes,
+            f.in_flight,
+            f.completed,
+            f.per_second,
+            ms(f.p95),
+            if f.exactly_once { "yes" } else { "NO" }
+        );
     }
     if let (Some(one), Some(last)) = (all.first(), all.last()) {
         println!(
@@ -56,6 +68,9 @@ pub(super) async fn cluster(
             last.per_second / one.per_second,
             last.p95.as_secs_f64() / one.p95.as_secs_f64()
         );
+    }
+    if all.iter().any(|f| !f.exactly_once) {
+        bail!("exactly-once check failed");
     }
     Ok(())
 }
@@ -103,27 +118,17 @@ async fn run(
     for t in tasks {
         t.await??;
     }
-    let deadline = Instant::now() + Duration::from_secs(3600);
-    // Done: every distribution COMPLETED, no job due or running, no ACH job waiting for a cut.
-    while testing::count(&fresh.db, Check::CompletedDistributions).await? < count as i64
-        || testing::count(&fresh.db, Check::BusyJobs).await? > 0
-        || testing::count(&fresh.db, Check::AchCutsWaiting).await? > 0
-    {
-        if Instant::now() > deadline {
-            bail!("not done within an hour");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let elapsed = started.elapsed();
+    let in_flight = started.elapsed();
+    let (completed, elapsed) = wait_done(&fresh.db, count, started).await?;
     let mut latencies = std::mem::take(&mut *drive.latencies.lock().unwrap());
     let p95 = percentile(&mut latencies, 0.95);
     let per_second = count as f64 / elapsed.as_secs_f64();
     println!(
-        "{processes} process(es): {count} distributions COMPLETED in {elapsed:.1?} ({per_second:.1}/s, their bank files written: ACH payments not yet in a file are counted below), {} API calls, p95 {}",
+        "{processes} process(es): {count} distributions in flight after {in_flight:.1?}, the last COMPLETED after {completed:.1?}, everything done (payments, reinvestment, bank files; no job due) after {elapsed:.1?}: {per_second:.1}/s end to end; {} API calls, p95 {}",
         latencies.len(),
         ms(p95)
     );
-    check(&fresh.db, count).await?;
+    let exactly_once = check(&fresh.db, count).await?;
     for mut child in children {
         terminate(&mut child).await;
     }
@@ -133,11 +138,52 @@ async fn run(
         processes,
         per_second,
         p95,
+        in_flight,
+        completed,
+        exactly_once,
     })
 }
 
-/// Exactly once, whichever process did it; fails the benchmark otherwise.
-async fn check(db: &clearway_store::Db, count: usize) -> Result<()> {
+/// Waits until every distribution is COMPLETED, no job is due or running and no ACH job waits
+/// for a cut; returns when the last was COMPLETED and when all was done, from `started`. A
+/// progress line a minute goes to stderr.
+async fn wait_done(
+    db: &clearway_store::Db,
+    count: usize,
+    started: Instant,
+) -> Result<(Duration, Duration)> {
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    let mut completed_at = None;
+    let mut next_report = Instant::now();
+    loop {
+        let completed = testing::count(db, Check::CompletedDistributions).await?;
+        let busy = testing::count(db, Check::BusyJobs).await?;
+        if completed >= count as i64 && completed_at.is_none() {
+            completed_at = Some(started.elapsed());
+        }
+        if completed_at.is_some()
+            && busy == 0
+            && testing::count(db, Check::AchCutsWaiting).await? == 0
+        {
+            return Ok((completed_at.unwrap_or_default(), started.elapsed()));
+        }
+        if Instant::now() >= next_report {
+            eprintln!(
+                "  {:.0?}: {completed} COMPLETED, {busy} jobs due or running",
+                started.elapsed()
+            );
+            next_report += Duration::from_secs(60);
+        }
+        if Instant::now() > deadline {
+            bail!("not done within an hour of the last request");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Exactly once, whichever process did it; false (and the benchmark fails at the end, after
+/// the other process counts) otherwise.
+async fn check(db: &clearway_store::Db, count: usize) -> Result<bool> {
     let c = |check| testing::count(db, check);
     let (completed, events, dup_events) = (
         c(Check::CompletedDistributions).await?,
@@ -160,13 +206,13 @@ async fn check(db: &clearway_store::Db, count: usize) -> Result<()> {
     let busy = c(Check::BusyJobs).await?;
     let later = unfinished - busy;
     println!("  completed {completed}, completed events {events}, duplicate events {dup_events}, duplicate payments {dup_payments}, duplicate messages {dup_messages}, jobs run twice {reruns}, jobs busy {busy}, jobs queued for later (ACH files waiting for a later day's File ID Modifiers) {later}, payment batches {files}, ACH files {ach_files}, ACH payments not in a file {unsent}");
-    if completed != count as i64
-        || events != count as i64
-        || dup_events + dup_payments + dup_messages + reruns + busy != 0
-    {
-        bail!("exactly-once check failed");
+    let exactly_once = completed == count as i64
+        && events == count as i64
+        && dup_events + dup_payments + dup_messages + reruns + busy == 0;
+    if !exactly_once {
+        println!("  EXACTLY-ONCE CHECK FAILED");
     }
-    Ok(())
+    Ok(exactly_once)
 }
 
 /// What the client tasks share.
