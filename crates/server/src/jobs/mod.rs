@@ -205,19 +205,7 @@ pub async fn worker(
         let busy = match claimed {
             Ok(batch) => {
                 let n = batch.len();
-                let claimed_at = std::time::Instant::now();
-                for job in batch {
-                    // On shutdown the job in hand is finished; the rest of the batch goes
-                    // back to the queue for another process rather than waiting out a lease.
-                    // So does the rest of a batch whose earlier jobs took half a lease: its
-                    // leases would run out while waiting and other workers take them over
-                    // (a second attempt for a job that ran once), later than they could have.
-                    if *shutdown.borrow() || claimed_at.elapsed() > state.config.job_lease / 2 {
-                        release(&state, &job, &worker_id).await;
-                        continue;
-                    }
-                    run_one(&handlers, &state, &job, &worker_id).await;
-                }
+                run_batch(&handlers, &state, batch, &worker_id, &shutdown).await;
                 n > 0
             }
             Err(e) => {
@@ -231,6 +219,61 @@ pub async fn worker(
                 _ = tokio::time::sleep(state.config.poll_interval) => {}
                 _ = shutdown.changed() => {}
             }
+        }
+    }
+}
+
+/// Runs a claimed batch in order. The jobs still waiting when half a lease has passed go back
+/// to the queue for other workers, whether or not a job is running then: a job that started
+/// just before that point and ran long would otherwise leave them waiting until their leases
+/// ran out, and another worker would take them over (a second attempt for a job that ran
+/// once). On shutdown, the job in hand is finished and the rest goes back.
+async fn run_batch(
+    handlers: &Handlers,
+    state: &AppState,
+    batch: Vec<Job>,
+    worker_id: &str,
+    shutdown: &watch::Receiver<bool>,
+) {
+    let batch = Arc::new(batch);
+    // The index of the next job to start; None once the rest of the batch is given back.
+    let next = Arc::new(std::sync::Mutex::new(Some(0usize)));
+    let keeper = {
+        let (batch, next, state) = (batch.clone(), next.clone(), state.clone());
+        let (worker_id, half) = (worker_id.to_string(), state.config.job_lease / 2);
+        tokio::spawn(async move {
+            tokio::time::sleep(half).await;
+            let from = next.lock().unwrap_or_else(|e| e.into_inner()).take();
+            for job in batch.iter().skip(from.unwrap_or(usize::MAX)) {
+                release(&state, job, &worker_id).await;
+            }
+        })
+    };
+    loop {
+        let i = {
+            let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+            match *next {
+                Some(i) if i < batch.len() && !*shutdown.borrow() => {
+                    *next = Some(i + 1);
+                    i
+                }
+                _ => break,
+            }
+        };
+        run_one(handlers, state, &batch[i], worker_id).await;
+    }
+    let rest = next.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match rest {
+        // The batch ended (or shutdown came) before half a lease: the rest is ours to give back.
+        Some(from) => {
+            keeper.abort();
+            for job in batch.iter().skip(from) {
+                release(state, job, worker_id).await;
+            }
+        }
+        // The keeper took the rest: let it finish giving it back.
+        None => {
+            let _ = keeper.await;
         }
     }
 }

@@ -141,14 +141,16 @@ async fn a_failing_job_is_retried_on_the_schedule_then_parked_for_review() {
     app.stop().await;
 }
 
-/// A job that takes 1.1 s, then completes (what a long processing job looks like).
-fn slow_job<'a>(
+/// A job that sleeps for its payload's `ms`, then completes (a long one is what a processing
+/// job waiting on its fund's lock looks like).
+fn timed_job<'a>(
     state: &'a clearway_server::state::AppState,
     job: &'a jobs::Job,
     worker_id: &'a str,
 ) -> clearway_server::jobs::JobFuture<'a> {
     Box::pin(async move {
-        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let ms = job.payload["ms"].as_u64().unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
         let mut tx = state.db.begin().await?;
         jobs::finish(&mut tx, job, worker_id).await?;
         tx.commit().await?;
@@ -156,13 +158,10 @@ fn slow_job<'a>(
     })
 }
 
-/// Regression (issue 21, found by `bench cluster` with two processes): a worker claims a batch;
-/// when its first jobs take longer than the others' leases, those ran out while waiting and a
-/// second worker took them over — a second attempt for a job that ran once. The rest of the
-/// batch now goes back to the queue after half a lease, and every job is done at its first
-/// attempt.
-#[tokio::test]
-async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over() {
+/// Runs jobs taking `durations` (ms, claimed in this order) on two workers with a 2 s lease,
+/// the first claiming the whole batch before the second starts; returns how many were done
+/// and how many had a second attempt.
+async fn two_workers_run(durations: &[u64]) -> (i64, i64) {
     let base = std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty());
@@ -181,30 +180,30 @@ async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over(
     )
     .await
     .unwrap();
-    for i in 0..3 {
-        jobs::enqueue(
+    // Due in the past, one second apart: claimed in this order.
+    let first_due = chrono::Utc::now() - chrono::Duration::seconds(60);
+    for (i, ms) in durations.iter().enumerate() {
+        jobs::enqueue_at(
             &mut tx,
             &Actor::system(org),
-            "test.slow",
-            json!({ "n": i }),
+            "test.timed",
+            json!({ "ms": ms }),
             None,
             4,
+            first_due + chrono::Duration::seconds(i as i64),
         )
         .await
         .unwrap();
     }
     tx.commit().await.unwrap();
     let config = clearway_server::Config {
-        // Half a lease (1 s) passes during the first job: the batch's other two are given
-        // back at 1.1 s, 0.9 s before their leases would run out (margin for a busy box).
-        // Without the give-back the third waits until 2.2 s and is taken over at 2 s.
         job_lease: Duration::from_secs(2),
         poll_interval: Duration::from_millis(20),
         ..test_config()
     };
     let state = clearway_server::state::AppState::new(db.clone(), config);
     let handlers =
-        std::sync::Arc::new(clearway_server::jobs::Handlers::new().kind("test.slow", slow_job));
+        std::sync::Arc::new(clearway_server::jobs::Handlers::new().kind("test.timed", timed_job));
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let first = tokio::spawn(clearway_server::jobs::worker(
         handlers.clone(),
@@ -212,7 +211,6 @@ async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over(
         "worker-1".into(),
         shutdown.clone(),
     ));
-    // The first worker claims the whole batch before the second one starts.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let second = tokio::spawn(clearway_server::jobs::worker(
         handlers,
@@ -231,8 +229,9 @@ async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over(
                 .unwrap()
         }
     };
+    let all = durations.len() as i64;
     for _ in 0..400 {
-        if count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'").await == 3 {
+        if count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'").await == all {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -240,14 +239,37 @@ async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over(
     stop.send(true).unwrap();
     first.await.unwrap();
     second.await.unwrap();
-    assert_eq!(
-        count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'").await,
-        3
-    );
-    assert_eq!(
-        count("SELECT COUNT(*) AS n FROM jobs WHERE attempts > 1").await,
-        0,
-        "a job waiting in a batch was taken over"
-    );
+    let done = count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'DONE'").await;
+    let reruns = count("SELECT COUNT(*) AS n FROM jobs WHERE attempts > 1").await;
     fresh.drop_database().await;
+    (done, reruns)
+}
+
+/// Regression (issue 21, found by `bench cluster` with two processes): a worker claims a batch;
+/// when its first jobs take longer than the others' leases, those ran out while waiting and a
+/// second worker took them over — a second attempt for a job that ran once. The rest of the
+/// batch now goes back to the queue after half a lease (1 s), and every job is done at its
+/// first attempt. Here the first job runs past that point: without the give-back the third
+/// waits until 2.2 s and is taken over at 2 s.
+#[tokio::test]
+async fn jobs_waiting_behind_slow_ones_in_a_batch_are_given_back_not_taken_over() {
+    assert_eq!(
+        two_workers_run(&[1_100, 1_100, 1_100]).await,
+        (3, 0),
+        "(jobs done, jobs with a second attempt): a job waiting in a batch was taken over"
+    );
+}
+
+/// Regression (issue 21, found by `bench cluster --distributions 4000`: 15 jobs with a second
+/// attempt): the give-back was checked only between jobs, so a job that started just before
+/// half a lease and ran past the lease's end left the rest of the batch to run out and be
+/// taken over. Here the second job starts at 0.3 s and runs until 2.8 s; the third must go
+/// back at 1 s, not wait until its lease ends at 2 s.
+#[tokio::test]
+async fn the_rest_of_a_batch_goes_back_at_half_a_lease_even_while_a_job_runs() {
+    assert_eq!(
+        two_workers_run(&[300, 2_500, 100]).await,
+        (3, 0),
+        "(jobs done, jobs with a second attempt): a job waiting in a batch was taken over"
+    );
 }
