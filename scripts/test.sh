@@ -40,7 +40,17 @@ hostport="${pg_url#*://}"; hostport="${hostport#*@}"; hostport="${hostport%%/*}"
 host="${hostport%%:*}"; port="${hostport##*:}"; [ "$port" = "$host" ] && port=5432
 if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
   echo "== database-backed tests, PostgreSQL ($host:$port) =="
+  # Each test drops the database it made; one left behind is a test that forgot (they piled up).
+  left() { psql "$pg_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'clearway\_t\_%' ORDER BY 1"; }
+  command -v psql >/dev/null && before=$(left)
   TEST_DATABASE_URL="$pg_url" cargo test --locked -p clearway-server -p clearway -p clearway-store "${skip[@]}" 2>&1 | tee -a "$log"
+  if command -v psql >/dev/null; then
+    added=$(comm -13 <(echo "$before") <(left) | sed '/^$/d')
+    if [ -n "$added" ]; then
+      echo "test databases left behind (a test without drop_database / stop): $added" >&2
+      exit 1
+    fi
+  fi
 elif [ "${CLEARWAY_SKIP_POSTGRES:-0}" = "1" ]; then
   echo "PostgreSQL not reachable at $host:$port; skipped (CLEARWAY_SKIP_POSTGRES=1)"
 else

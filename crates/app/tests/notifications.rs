@@ -454,4 +454,5 @@ async fn the_model_greeting_is_used_when_acceptable_and_refused_when_it_holds_a_
     for mail in [&ann[0], &bo[0]] {
         assert!(mail.contains("Past performance does not guarantee future results"));
     }
+    fresh.drop_database().await;
 }

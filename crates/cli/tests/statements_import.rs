@@ -87,4 +87,5 @@ async fn statements_import_applies_the_balance_policy_and_prints_encoding_and_wa
         "{out}"
     );
     assert_eq!(count().await, before + 2);
+    fresh.drop_database().await;
 }

@@ -188,6 +188,7 @@ async fn classes_are_added_listed_and_refused_field_by_field() {
     .await;
     assert_eq!(rest["items"][0]["code"], "I");
     assert_eq!(rest["items"][0]["holders"], 0);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -270,6 +271,7 @@ async fn all_classes_get_one_distribution_each_at_their_rate_exactly() {
     assert_eq!(after["totalAmount"], before["totalAmount"]);
     assert_eq!(after["lineCount"], before["lineCount"]);
     assert_eq!(after["holdingsFingerprint"], before["holdingsFingerprint"]);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -359,6 +361,7 @@ async fn class_requests_are_refused_naming_each_field_and_write_nothing() {
     )
     .await;
     assert_eq!(fields(&p), ["shareClass"]);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -410,6 +413,7 @@ async fn a_class_distribution_reinvests_at_the_class_nav_into_the_class() {
         default_units,
         "DEFAULT untouched"
     );
+    app.stop().await;
 }
 
 /// The latest units of an investor in a class of DEMO-OPEN.

@@ -688,4 +688,5 @@ async fn the_list_searches_literally_filters_and_totals_what_it_selects() {
     let page = web.get("/distributions?from=2026-02-30").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains(r#"id="e-from""#), "{}", page.body);
+    app.stop().await;
 }

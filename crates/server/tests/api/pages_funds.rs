@@ -92,6 +92,7 @@ async fn the_funds_list_leads_to_a_fund_page_where_a_class_is_added() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -145,4 +146,5 @@ async fn partnerships_and_readers_get_no_class_form_and_investors_no_funds_pages
     let mut investor = app.sign_in("investor").await;
     let away = investor.get("/funds").await;
     assert_eq!(away.status, StatusCode::SEE_OTHER);
+    app.stop().await;
 }

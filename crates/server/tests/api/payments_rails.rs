@@ -449,6 +449,7 @@ async fn a_returns_file_with_stripped_or_extra_trailing_blanks_is_applied_with_w
     assert_eq!(resp.status(), 422);
     let problem: Value = resp.json().await.unwrap();
     assert_eq!(problem["field"], "file (line 3, RecordLength)", "{problem}");
+    app.stop().await;
 }
 
 #[tokio::test]

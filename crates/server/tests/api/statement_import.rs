@@ -132,6 +132,7 @@ async fn a_file_refused_after_several_chunks_stores_nothing_and_duplicates_add_n
     assert_eq!(body["duplicate"], true);
     assert_eq!(body["file"]["lineCount"], 30_000);
     assert_eq!(written(&app).await, after_first);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -163,6 +164,7 @@ async fn a_csv_with_an_amount_and_a_dc_column_imports_signed_through_the_api() {
         "{body}"
     );
     assert_eq!(written(&app).await, before);
+    app.stop().await;
 }
 
 /// Amount in cents of generated line `i`, and whether it is a debit.
@@ -305,4 +307,5 @@ async fn streamed_bai2_mt940_and_camt_files_refused_at_their_end_store_nothing()
         assert_eq!(got, want, "{format}");
         assert_eq!(body["file"]["lineCount"], N, "{format}");
     }
+    app.stop().await;
 }

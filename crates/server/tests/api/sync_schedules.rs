@@ -218,6 +218,7 @@ async fn the_administrators_schedules_are_created_changed_or_held_as_conflicts()
             .collect::<Vec<_>>(),
         [("ADM-M", "MONTHLY", "0.15"), ("ADM-Q", "QUARTERLY", "0.4")]
     );
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -287,4 +288,5 @@ async fn schedule_rows_clearway_cannot_keep_refuse_the_file_with_row_and_field()
     let (_, v) = upload(&app, "ok.csv", csv(&[("ADM-A", "QUARTERLY", q1, "0.2")])).await;
     assert_eq!(v["status"].as_str(), Some("APPLIED"), "{v}");
     assert_eq!(linked(&app).await.len(), 1);
+    app.stop().await;
 }

@@ -30,6 +30,7 @@ async fn the_list_page_needs_a_session_and_shows_the_organizations_distributions
         "{csp}"
     );
     assert_eq!(page.headers["x-frame-options"], "DENY");
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -60,6 +61,7 @@ async fn a_wrong_password_is_refused_with_the_email_kept_and_no_session() {
         .await;
     assert_eq!(page.status, StatusCode::UNAUTHORIZED);
     assert!(page.body.contains("Email or password is wrong."));
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -103,6 +105,7 @@ async fn five_failures_throttle_the_email_even_for_the_right_password() {
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -164,6 +167,7 @@ async fn sign_in_issues_a_new_session_id_and_ends_the_one_presented() {
         .find(|(k, _)| k == "clearway_session")
         .unwrap();
     assert_ne!(got.1, "a".repeat(64));
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -218,6 +222,7 @@ async fn forms_without_the_csrf_token_or_from_another_origin_are_refused() {
         web.get("/distributions").await.status,
         StatusCode::SEE_OTHER
     );
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -243,6 +248,7 @@ async fn the_next_parameter_only_returns_to_local_paths() {
             .await;
         assert_eq!(page.location.as_deref(), Some(to), "{next}");
     }
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -314,6 +320,7 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_old_sessions() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("If that address belongs to an account"));
+    app.stop().await;
 }
 
 fn base32_decode(s: &str) -> Vec<u8> {
@@ -427,6 +434,7 @@ async fn an_approver_turns_on_totp_and_then_needs_a_code_each_used_once() {
         "a new session id once the second factor is given"
     );
     assert_eq!(next.get("/distributions").await.status, StatusCode::OK);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -437,6 +445,7 @@ async fn operators_and_investors_are_not_offered_totp() {
     assert!(page.body.contains("offered to approvers and admins"));
     let page = web.post("/account/security/totp", &[]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -452,4 +461,5 @@ async fn a_disabled_user_is_signed_out_at_the_next_request() {
         web.get("/distributions").await.status,
         StatusCode::SEE_OTHER
     );
+    app.stop().await;
 }
